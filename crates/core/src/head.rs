@@ -1,0 +1,181 @@
+//! The TA header: a fixed-size record in the ELF section `.oxtee_ta_head`
+//! that carries the TA's properties. C TAs get it from the devkit's
+//! `user_ta_header.c` (built from `user_ta_header_defines.h`), Rust TAs
+//! from the SDK's `ta!` macro. The core reads it from the verified image,
+//! never from what a client says.
+//!
+//! ```text
+//! struct oxtee_ta_head {          // little-endian, 360 bytes
+//!     u32 magic;                  // 0x4154584f ("OXTA")
+//!     u32 head_version;           // 1
+//!     TEE_UUID uuid;              // timeLow, timeMid, timeHiAndVersion, clockSeqAndNode[8]
+//!     u32 flags;                  // TA_FLAG_*
+//!     u32 stack_size;
+//!     u32 data_size;
+//!     u32 reserved;
+//!     char version[64];           // NUL-terminated
+//!     char description[256];      // NUL-terminated
+//! };
+//! ```
+
+use object::LittleEndian as LE;
+use object::elf;
+use object::read::elf::{FileHeader, ProgramHeader, SectionHeader};
+use oxtee_proto::{TaProps, Uuid};
+
+pub const SECTION: &str = ".oxtee_ta_head";
+pub const MAGIC: u32 = 0x4154_584f;
+pub const HEAD_VERSION: u32 = 1;
+pub const HEAD_LEN: usize = 360;
+/// Smallest and largest stack a TA may ask for.
+pub const MIN_STACK: u32 = 16 * 1024;
+pub const MAX_STACK: u32 = 64 << 20;
+/// Largest heap (data size) a TA may ask for.
+pub const MAX_DATA: u32 = 1 << 30;
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum HeadError {
+    #[error("not an ELF64 little-endian file for this host: {0}")]
+    NotElf(String),
+    #[error("the TA must be a static position-independent executable (it has an interpreter)")]
+    Dynamic,
+    #[error("the TA has no {SECTION} section (was it built with the oxtee devkit or SDK?)")]
+    Missing,
+    #[error("the {SECTION} section is malformed: {0}")]
+    Malformed(&'static str),
+}
+
+fn field_str(b: &[u8]) -> Result<String, HeadError> {
+    let end = b
+        .iter()
+        .position(|&c| c == 0)
+        .ok_or(HeadError::Malformed("string not terminated"))?;
+    String::from_utf8(b[..end].to_vec()).map_err(|_| HeadError::Malformed("string not UTF-8"))
+}
+
+/// Decode the 360-byte header record.
+pub fn decode(b: &[u8]) -> Result<TaProps, HeadError> {
+    if b.len() < HEAD_LEN {
+        return Err(HeadError::Malformed("section too short"));
+    }
+    let u32at = |at: usize| u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]]);
+    let u16at = |at: usize| u16::from_le_bytes([b[at], b[at + 1]]);
+    if u32at(0) != MAGIC {
+        return Err(HeadError::Malformed("bad magic"));
+    }
+    if u32at(4) != HEAD_VERSION {
+        return Err(HeadError::Malformed("unsupported header version"));
+    }
+    let mut seq = [0u8; 8];
+    seq.copy_from_slice(&b[16..24]);
+    let uuid = Uuid::from_fields(u32at(8), u16at(12), u16at(14), seq);
+    let stack_size = u32at(28);
+    let data_size = u32at(32);
+    if !(MIN_STACK..=MAX_STACK).contains(&stack_size) {
+        return Err(HeadError::Malformed("stack size out of range"));
+    }
+    if data_size > MAX_DATA {
+        return Err(HeadError::Malformed("data size out of range"));
+    }
+    Ok(TaProps {
+        uuid,
+        flags: u32at(24),
+        stack_size,
+        data_size,
+        version: field_str(&b[40..104])?,
+        description: field_str(&b[104..360])?,
+    })
+}
+
+/// Encode a header record (used by tests and tools; TAs embed it at build time).
+pub fn encode(p: &TaProps) -> Vec<u8> {
+    let mut b = vec![0u8; HEAD_LEN];
+    let (tl, tm, th, seq) = p.uuid.fields();
+    b[0..4].copy_from_slice(&MAGIC.to_le_bytes());
+    b[4..8].copy_from_slice(&HEAD_VERSION.to_le_bytes());
+    b[8..12].copy_from_slice(&tl.to_le_bytes());
+    b[12..14].copy_from_slice(&tm.to_le_bytes());
+    b[14..16].copy_from_slice(&th.to_le_bytes());
+    b[16..24].copy_from_slice(&seq);
+    b[24..28].copy_from_slice(&p.flags.to_le_bytes());
+    b[28..32].copy_from_slice(&p.stack_size.to_le_bytes());
+    b[32..36].copy_from_slice(&p.data_size.to_le_bytes());
+    let v = p.version.as_bytes();
+    let n = v.len().min(63);
+    b[40..40 + n].copy_from_slice(&v[..n]);
+    let d = p.description.as_bytes();
+    let n = d.len().min(255);
+    b[104..104 + n].copy_from_slice(&d[..n]);
+    b
+}
+
+/// Check that `elf` is a static PIE for this host and read its TA header.
+pub fn read(elf_bytes: &[u8]) -> Result<TaProps, HeadError> {
+    let hdr =
+        elf::FileHeader64::<LE>::parse(elf_bytes).map_err(|e| HeadError::NotElf(e.to_string()))?;
+    let endian = hdr.endian().map_err(|e| HeadError::NotElf(e.to_string()))?;
+    let machine = hdr.e_machine(endian);
+    let host_machine = if cfg!(target_arch = "x86_64") {
+        elf::EM_X86_64
+    } else if cfg!(target_arch = "aarch64") {
+        elf::EM_AARCH64
+    } else {
+        elf::EM_NONE
+    };
+    if machine != host_machine {
+        return Err(HeadError::NotElf(format!(
+            "machine {machine} is not this host's"
+        )));
+    }
+    if hdr.e_type(endian) != elf::ET_DYN && hdr.e_type(endian) != elf::ET_EXEC {
+        return Err(HeadError::NotElf("not an executable".into()));
+    }
+    let phdrs = hdr
+        .program_headers(endian, elf_bytes)
+        .map_err(|e| HeadError::NotElf(e.to_string()))?;
+    if phdrs.iter().any(|p| p.p_type(endian) == elf::PT_INTERP) {
+        return Err(HeadError::Dynamic);
+    }
+    let sections = hdr
+        .sections(endian, elf_bytes)
+        .map_err(|e| HeadError::NotElf(e.to_string()))?;
+    let (_, sh) = sections
+        .section_by_name(endian, SECTION.as_bytes())
+        .ok_or(HeadError::Missing)?;
+    let data = sh
+        .data(endian, elf_bytes)
+        .map_err(|_| HeadError::Malformed("section out of file"))?;
+    decode(data)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn head_roundtrip_and_checks() {
+        let p = TaProps {
+            uuid: Uuid::parse("8aaaf200-2450-11e4-abe2-0002a5d5c51b").unwrap(),
+            flags: 0x4 | 0x8,
+            stack_size: 0x4000,
+            data_size: 0x8000,
+            version: "1.2".into(),
+            description: "hello".into(),
+        };
+        let b = encode(&p);
+        assert_eq!(decode(&b).unwrap(), p);
+        let mut bad = b.clone();
+        bad[0] ^= 1;
+        assert!(decode(&bad).is_err());
+        let mut bad = b.clone();
+        bad[28..32].copy_from_slice(&1u32.to_le_bytes());
+        assert!(decode(&bad).is_err());
+        let mut bad = b.clone();
+        for c in &mut bad[104..360] {
+            *c = b'x';
+        }
+        assert!(decode(&bad).is_err());
+        assert!(decode(&b[..100]).is_err());
+        assert!(read(b"not an elf").is_err());
+    }
+}

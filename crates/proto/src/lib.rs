@@ -1,0 +1,437 @@
+//! Wire messages between the normal-world client library, the secure-world
+//! core and TA processes.
+//!
+//! Every message crosses a trust boundary, so decoding is bounded
+//! ([`MAX_MESSAGE`]) and rejects trailing bytes. Anything a peer sends is
+//! an *allegation*: lengths, offsets, handles and parameter types are
+//! checked again by the receiver against its own state.
+#![no_std]
+#![forbid(unsafe_code)]
+
+extern crate alloc;
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+
+/// Protocol version spoken by this build (client <-> core and core <-> TA).
+pub const PROTO_VERSION: u32 = 1;
+/// Largest encoded message accepted from any peer. Bulk data never travels
+/// inside messages: it lives in shared memory (memfd) regions.
+pub const MAX_MESSAGE: usize = 16 * 1024;
+/// Largest number of file descriptors attached to one message.
+pub const MAX_FDS: usize = 2;
+
+/// Fixed file descriptor numbers inside a TA process.
+pub mod ta_fd {
+    /// The SEQPACKET channel to the core.
+    pub const CHANNEL: i32 = 3;
+    /// The 4 KiB control page (cancellation flag), shared with the core.
+    pub const CONTROL: i32 = 4;
+}
+
+/// Layout of the control page shared between core and a TA instance.
+pub mod control {
+    /// Byte offset of a little-endian `u32`: non-zero while the request in
+    /// flight has been cancelled.
+    pub const CANCEL_FLAG: usize = 0;
+    /// Size of the page.
+    pub const SIZE: usize = 4096;
+}
+
+/// A UUID in RFC 4122 octet order (the order of OP-TEE's `tee_uuid_to_octets`).
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Uuid(pub [u8; 16]);
+
+impl Uuid {
+    /// The nil UUID.
+    pub const NIL: Uuid = Uuid([0; 16]);
+
+    /// Build from the fields of a `TEEC_UUID` / `TEE_UUID`.
+    pub fn from_fields(time_low: u32, time_mid: u16, time_hi: u16, seq: [u8; 8]) -> Uuid {
+        let mut o = [0u8; 16];
+        o[0..4].copy_from_slice(&time_low.to_be_bytes());
+        o[4..6].copy_from_slice(&time_mid.to_be_bytes());
+        o[6..8].copy_from_slice(&time_hi.to_be_bytes());
+        o[8..16].copy_from_slice(&seq);
+        Uuid(o)
+    }
+
+    /// Split into the fields of a `TEEC_UUID` / `TEE_UUID`.
+    pub fn fields(&self) -> (u32, u16, u16, [u8; 8]) {
+        let o = &self.0;
+        let mut seq = [0u8; 8];
+        seq.copy_from_slice(&o[8..16]);
+        (
+            u32::from_be_bytes([o[0], o[1], o[2], o[3]]),
+            u16::from_be_bytes([o[4], o[5]]),
+            u16::from_be_bytes([o[6], o[7]]),
+            seq,
+        )
+    }
+
+    /// Parse the canonical `8-4-4-4-12` text form.
+    pub fn parse(s: &str) -> Option<Uuid> {
+        let b = s.as_bytes();
+        if b.len() != 36 {
+            return None;
+        }
+        let mut out = [0u8; 16];
+        let mut n = 0;
+        let mut i = 0;
+        while i < 36 {
+            if matches!(i, 8 | 13 | 18 | 23) {
+                if b[i] != b'-' {
+                    return None;
+                }
+                i += 1;
+                continue;
+            }
+            let hi = hexval(b[i])?;
+            let lo = hexval(*b.get(i + 1)?)?;
+            out[n] = (hi << 4) | lo;
+            n += 1;
+            i += 2;
+        }
+        Some(Uuid(out))
+    }
+}
+
+fn hexval(c: u8) -> Option<u8> {
+    match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    }
+}
+
+impl core::fmt::Display for Uuid {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        for (i, b) in self.0.iter().enumerate() {
+            if matches!(i, 4 | 6 | 8 | 10) {
+                f.write_str("-")?;
+            }
+            write!(f, "{b:02x}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Direction of a value or memory reference, as seen by the TA.
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dir {
+    In,
+    Out,
+    InOut,
+}
+
+impl Dir {
+    pub fn is_input(self) -> bool {
+        matches!(self, Dir::In | Dir::InOut)
+    }
+    pub fn is_output(self) -> bool {
+        matches!(self, Dir::Out | Dir::InOut)
+    }
+}
+
+/// One parameter of an operation, as a client sends it to the core.
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientParam {
+    None,
+    Value {
+        dir: Dir,
+        a: u32,
+        b: u32,
+    },
+    /// A temporary memory reference (or a region of registered, not
+    /// allocated, shared memory) copied into the connection's staging
+    /// buffer at `offset`. `null` marks a NULL buffer (size feedback only).
+    Staged {
+        dir: Dir,
+        offset: u64,
+        size: u64,
+        null: bool,
+    },
+    /// A region of shared memory allocated by the client and registered
+    /// with the core (zero-copy: mapped into the TA).
+    Shm {
+        dir: Dir,
+        id: u32,
+        offset: u64,
+        size: u64,
+    },
+}
+
+/// What comes back for each parameter.
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutParam {
+    None,
+    Value {
+        a: u32,
+        b: u32,
+    },
+    /// The memref size the TA reported (the written size, or the needed
+    /// size with `TEE_ERROR_SHORT_BUFFER`).
+    Size(u64),
+}
+
+/// The four parameters of an operation.
+pub type ClientOp = [ClientParam; 4];
+/// The four results of an operation.
+pub type OutParams = [OutParam; 4];
+
+/// No parameters.
+pub const NO_CLIENT_PARAMS: ClientOp = [ClientParam::None; 4];
+/// No results.
+pub const NO_OUT_PARAMS: OutParams = [OutParam::None; 4];
+
+/// Requests from a client application's library to the core.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub enum ClientRequest {
+    /// First message of a new context. `tee_name` is the name passed to
+    /// TEEC_InitializeContext, if any.
+    Hello {
+        version: u32,
+        tee_name: Option<String>,
+    },
+    /// Join an existing context from another connection of the same client.
+    Attach {
+        context: u32,
+        token: [u8; 16],
+    },
+    OpenSession {
+        uuid: Uuid,
+        login: u32,
+        connection_data: u32,
+        params: ClientOp,
+        cancel_id: u64,
+    },
+    Invoke {
+        session: u32,
+        command: u32,
+        params: ClientOp,
+        cancel_id: u64,
+    },
+    CloseSession {
+        session: u32,
+    },
+    /// TEEC_RequestCancellation for the operation tagged `cancel_id`.
+    Cancel {
+        cancel_id: u64,
+    },
+    /// Register a sealed memfd (attached) as shared memory.
+    RegisterShm {
+        size: u64,
+        flags: u32,
+    },
+    ReleaseShm {
+        id: u32,
+    },
+    /// Install a sealed memfd (attached) as this connection's staging buffer.
+    SetStaging {
+        size: u64,
+    },
+    /// TEEC_FinalizeContext.
+    Finalize,
+}
+
+/// Replies from the core to a client.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub enum ClientReply {
+    Hello {
+        context: u32,
+        token: [u8; 16],
+    },
+    Ok,
+    /// Result of OpenSession or Invoke. `session` is meaningful for a
+    /// successful OpenSession.
+    Op {
+        result: u32,
+        origin: u32,
+        session: u32,
+        params: OutParams,
+    },
+    Shm {
+        id: u32,
+    },
+    Error {
+        result: u32,
+        origin: u32,
+    },
+}
+
+/// A parameter as the core hands it to a TA.
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaParam {
+    None,
+    Value {
+        a: u32,
+        b: u32,
+    },
+    Mem {
+        region: Region,
+        offset: u64,
+        size: u64,
+    },
+}
+
+/// Where a memory reference lives inside the TA process.
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Region {
+    /// A NULL buffer.
+    Null,
+    /// The instance's bounce buffer (copied temporary memrefs).
+    Bounce,
+    /// A client shared memory object mapped into the TA.
+    Shm(u32),
+}
+
+/// Parameters of an entry point call: GP param types plus the four params.
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TaOp {
+    pub param_types: u32,
+    pub params: [TaParam; 4],
+}
+
+/// The identity of the client of a session (gpd.client.identity).
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Identity {
+    pub login: u32,
+    pub uuid: Uuid,
+}
+
+/// The TA's own properties, as the core read them from the signed image.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct TaProps {
+    pub uuid: Uuid,
+    pub flags: u32,
+    pub stack_size: u32,
+    pub data_size: u32,
+    pub version: String,
+    pub description: String,
+}
+
+/// Requests from the core to a TA process. The TA answers each request
+/// that runs an entry point with exactly one [`TaReply`]; `MapShm`,
+/// `UnmapShm` and `SetBounce` have no answer.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub enum CoreToTa {
+    /// Run TA_CreateEntryPoint.
+    Create {
+        props: TaProps,
+    },
+    OpenSession {
+        session: u32,
+        client: Identity,
+        op: TaOp,
+    },
+    Invoke {
+        session: u32,
+        command: u32,
+        op: TaOp,
+    },
+    CloseSession {
+        session: u32,
+    },
+    /// Run TA_DestroyEntryPoint, then exit.
+    Destroy,
+    /// Map the attached memfd as shared memory object `id`.
+    MapShm {
+        id: u32,
+        size: u64,
+    },
+    UnmapShm {
+        id: u32,
+    },
+    /// Replace the bounce buffer with the attached memfd.
+    SetBounce {
+        size: u64,
+    },
+}
+
+/// Answers from a TA process to the core.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub enum TaReply {
+    /// The entry point returned `result`; `params` carries value outputs
+    /// and memref sizes.
+    Done { result: u32, params: OutParams },
+    /// TEE_Panic(code): the TA is about to exit.
+    Panic { code: u32 },
+}
+
+/// Decoding failures. Every one of them means the peer is misbehaving.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DecodeError {
+    TooLong,
+    Malformed,
+    TrailingBytes,
+}
+
+impl core::fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            DecodeError::TooLong => "message too long",
+            DecodeError::Malformed => "malformed message",
+            DecodeError::TrailingBytes => "trailing bytes after message",
+        })
+    }
+}
+
+/// Encode a message. Messages built by this crate's types always fit in
+/// [`MAX_MESSAGE`] except for pathological strings, which are refused.
+pub fn encode<T: Serialize>(msg: &T) -> Result<Vec<u8>, DecodeError> {
+    let v = postcard::to_allocvec(msg).map_err(|_| DecodeError::Malformed)?;
+    if v.len() > MAX_MESSAGE {
+        return Err(DecodeError::TooLong);
+    }
+    Ok(v)
+}
+
+/// Decode exactly one message from `bytes`, rejecting oversized input and
+/// trailing bytes.
+pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeError> {
+    if bytes.len() > MAX_MESSAGE {
+        return Err(DecodeError::TooLong);
+    }
+    let (msg, rest) = postcard::take_from_bytes(bytes).map_err(|_| DecodeError::Malformed)?;
+    if !rest.is_empty() {
+        return Err(DecodeError::TrailingBytes);
+    }
+    Ok(msg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uuid_text_roundtrip() {
+        let s = "8aaaf200-2450-11e4-abe2-0002a5d5c51b";
+        let u = Uuid::parse(s).unwrap();
+        assert_eq!(alloc::format!("{u}"), s);
+        let (a, b, c, d) = u.fields();
+        assert_eq!(a, 0x8aaaf200);
+        assert_eq!(b, 0x2450);
+        assert_eq!(c, 0x11e4);
+        assert_eq!(Uuid::from_fields(a, b, c, d), u);
+        assert!(Uuid::parse("8aaaf200-2450-11e4-abe2-0002a5d5c51").is_none());
+        assert!(Uuid::parse("8aaaf200x2450-11e4-abe2-0002a5d5c51b").is_none());
+    }
+
+    #[test]
+    fn decode_rejects_trailing_and_garbage() {
+        let m = ClientRequest::CloseSession { session: 7 };
+        let mut b = encode(&m).unwrap();
+        assert_eq!(decode::<ClientRequest>(&b).unwrap(), m);
+        b.push(0);
+        assert_eq!(decode::<ClientRequest>(&b), Err(DecodeError::TrailingBytes));
+        assert_eq!(
+            decode::<ClientRequest>(&[0xff, 0xff]),
+            Err(DecodeError::Malformed)
+        );
+        assert_eq!(decode::<ClientRequest>(&[]), Err(DecodeError::Malformed));
+        let big = alloc::vec![0u8; MAX_MESSAGE + 1];
+        assert_eq!(decode::<ClientRequest>(&big), Err(DecodeError::TooLong));
+    }
+}
