@@ -1,0 +1,236 @@
+//! The `oxtee` command.
+
+mod invoke;
+mod ta_tools;
+
+use clap::{Parser, Subcommand};
+use oxtee_daemon::{Config, Server};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+#[derive(Parser)]
+#[command(
+    name = "oxtee",
+    version,
+    about = "A GlobalPlatform TEE on a Linux host"
+)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run the secure world until SIGTERM or SIGINT.
+    Up {
+        /// TOML configuration file (every key has a default).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Override the socket path.
+        #[arg(long)]
+        socket: Option<PathBuf>,
+        /// Override the TA directory.
+        #[arg(long)]
+        ta_dir: Option<PathBuf>,
+        /// Override the storage directory.
+        #[arg(long)]
+        storage_dir: Option<PathBuf>,
+        /// Trust this TA signing key (PEM; repeatable; adds to the config's).
+        #[arg(long = "key")]
+        keys: Vec<PathBuf>,
+        /// Development mode: a fresh temporary TA and storage directory and
+        /// a generated signing key (printed), unless given otherwise.
+        #[arg(long)]
+        dev: bool,
+    },
+    /// Trusted application images.
+    Ta {
+        #[command(subcommand)]
+        cmd: TaCmd,
+    },
+    /// Open a session, invoke one command, print the results.
+    ///
+    /// Parameters, in order, at most four: --value-in A,B  --value-out
+    /// --value-inout A,B  --memref-in FILE  --memref-out SIZE
+    /// --memref-inout FILE  --none
+    Invoke {
+        /// TA UUID.
+        uuid: String,
+        /// Command id (decimal or 0x hex).
+        command: String,
+        /// Login: public, user, group:GID, application, user-application,
+        /// group-application:GID.
+        #[arg(long, default_value = "public")]
+        login: String,
+        /// Socket of the secure world (default $OXTEE_SOCKET or the default path).
+        #[arg(long)]
+        socket: Option<String>,
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        params: Vec<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum TaCmd {
+    /// Generate an RSA signing key (PKCS#8 PEM, mode 0600) and its public key.
+    Keygen {
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long)]
+        public: Option<PathBuf>,
+        #[arg(long, default_value_t = 2048)]
+        bits: usize,
+    },
+    /// Sign a TA ELF into OP-TEE's signed image format.
+    Sign {
+        #[arg(long)]
+        key: PathBuf,
+        #[arg(long)]
+        elf: PathBuf,
+        /// Output file, or a directory to receive <uuid>.ta.
+        #[arg(long)]
+        out: PathBuf,
+        /// Use RSASSA-PKCS1-v1_5 instead of RSASSA-PSS.
+        #[arg(long)]
+        pkcs1: bool,
+        /// Version number in the bootstrap header.
+        #[arg(long, default_value_t = 0)]
+        ta_version: u32,
+    },
+    /// Show a signed image's headers and properties (and check it with --key).
+    Inspect {
+        file: PathBuf,
+        #[arg(long)]
+        key: Option<PathBuf>,
+    },
+    /// Build a Rust TA crate, embed its properties and sign it.
+    Build {
+        /// The TA crate's directory.
+        dir: PathBuf,
+        #[arg(long)]
+        key: PathBuf,
+        #[arg(long)]
+        out_dir: PathBuf,
+        /// Cargo target directory (default <dir>/target/oxtee-ta).
+        #[arg(long)]
+        target_dir: Option<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let r = match cli.cmd {
+        Cmd::Up {
+            config,
+            socket,
+            ta_dir,
+            storage_dir,
+            keys,
+            dev,
+        } => up(config, socket, ta_dir, storage_dir, keys, dev),
+        Cmd::Ta { cmd } => match cmd {
+            TaCmd::Keygen { out, public, bits } => ta_tools::keygen(&out, public.as_deref(), bits),
+            TaCmd::Sign {
+                key,
+                elf,
+                out,
+                pkcs1,
+                ta_version,
+            } => ta_tools::sign(&key, &elf, &out, pkcs1, ta_version)
+                .map(|p| println!("signed {}", p.display())),
+            TaCmd::Inspect { file, key } => ta_tools::inspect(&file, key.as_deref()),
+            TaCmd::Build {
+                dir,
+                key,
+                out_dir,
+                target_dir,
+            } => ta_tools::build_rust(&dir, &key, &out_dir, target_dir.as_deref())
+                .map(|p| println!("signed {}", p.display())),
+        },
+        Cmd::Invoke {
+            uuid,
+            command,
+            login,
+            socket,
+            params,
+        } => invoke::run(&uuid, &command, &login, socket.as_deref(), &params),
+    };
+    match r {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("oxtee: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn up(
+    config: Option<PathBuf>,
+    socket: Option<PathBuf>,
+    ta_dir: Option<PathBuf>,
+    storage_dir: Option<PathBuf>,
+    keys: Vec<PathBuf>,
+    dev: bool,
+) -> Result<(), String> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("OXTEE_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+    let mut cfg = match &config {
+        Some(p) => Config::load(p).map_err(|e| e.to_string())?,
+        None => Config::default(),
+    };
+    if dev {
+        let base = std::env::temp_dir().join(format!("oxtee-dev-{}", std::process::id()));
+        let ta = base.join("ta");
+        let st = base.join("storage");
+        std::fs::create_dir_all(&ta).map_err(|e| e.to_string())?;
+        std::fs::create_dir_all(&st).map_err(|e| e.to_string())?;
+        if ta_dir.is_none() {
+            cfg.ta_dir = ta;
+        }
+        if storage_dir.is_none() {
+            cfg.storage_dir = st;
+        }
+        if keys.is_empty() && cfg.ta_keys.is_empty() {
+            let key = base.join("dev_ta_key.pem");
+            ta_tools::keygen(&key, None, 2048)?;
+            cfg.ta_keys.push(key);
+        }
+        println!(
+            "development secure world: TA directory {}",
+            cfg.ta_dir.display()
+        );
+    }
+    if let Some(s) = socket {
+        cfg.socket = s;
+    }
+    if let Some(t) = ta_dir {
+        cfg.ta_dir = t;
+    }
+    if let Some(s) = storage_dir {
+        cfg.storage_dir = s;
+    }
+    cfg.ta_keys.extend(keys);
+    // Block SIGINT/SIGTERM in every thread; one thread waits for them.
+    let mut set = nix::sys::signal::SigSet::empty();
+    set.add(nix::sys::signal::Signal::SIGINT);
+    set.add(nix::sys::signal::Signal::SIGTERM);
+    set.thread_block().map_err(|e| e.to_string())?;
+    let server = Server::bind(cfg).map_err(|e| e.to_string())?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let s2 = stop.clone();
+    std::thread::spawn(move || {
+        if let Ok(sig) = set.wait() {
+            tracing::info!("received {sig:?}");
+        }
+        s2.store(true, Ordering::Relaxed);
+    });
+    server.run(&stop).map_err(|e| e.to_string())
+}

@@ -1,0 +1,257 @@
+//! `oxtee ta keygen | sign | inspect | build`.
+
+use oxtee_core::{head, image};
+use oxtee_proto::{TaProps, Uuid};
+use rsa::pkcs8::{EncodePrivateKey, EncodePublicKey, LineEnding};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub type R<T = ()> = Result<T, String>;
+
+pub fn keygen(out: &Path, public: Option<&Path>, bits: usize) -> R {
+    let key = rsa::RsaPrivateKey::new(&mut rand_core::OsRng, bits).map_err(|e| e.to_string())?;
+    let pem = key
+        .to_pkcs8_pem(LineEnding::LF)
+        .map_err(|e| e.to_string())?;
+    write_private(out, pem.as_bytes())?;
+    let pubpath = public
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| out.with_extension("pub.pem"));
+    let pubpem = key
+        .to_public_key()
+        .to_public_key_pem(LineEnding::LF)
+        .map_err(|e| e.to_string())?;
+    std::fs::write(&pubpath, pubpem).map_err(|e| format!("{}: {e}", pubpath.display()))?;
+    println!(
+        "private key: {}\npublic key:  {}",
+        out.display(),
+        pubpath.display()
+    );
+    Ok(())
+}
+
+fn write_private(path: &Path, data: &[u8]) -> R {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    f.write_all(data)
+        .map_err(|e| format!("{}: {e}", path.display()))
+}
+
+pub fn load_private(path: &Path) -> R<rsa::RsaPrivateKey> {
+    let pem = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    image::private_key_from_pem(&pem).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Sign `elf` into `out` (a file, or a directory receiving `<uuid>.ta`).
+pub fn sign(key: &Path, elf: &Path, out: &Path, pkcs1: bool, ta_version: u32) -> R<PathBuf> {
+    let bytes = std::fs::read(elf).map_err(|e| format!("{}: {e}", elf.display()))?;
+    let props = head::read(&bytes).map_err(|e| format!("{}: {e}", elf.display()))?;
+    let key = load_private(key)?;
+    let algo = if pkcs1 {
+        image::ALG_RSASSA_PKCS1_V1_5_SHA256
+    } else {
+        image::ALG_RSASSA_PKCS1_PSS_MGF1_SHA256
+    };
+    let signed = image::sign(
+        &bytes,
+        props.uuid,
+        ta_version,
+        &key,
+        algo,
+        &mut rand_core::OsRng,
+    )
+    .map_err(|e| e.to_string())?;
+    let dest = if out.is_dir() {
+        out.join(format!("{}.ta", props.uuid))
+    } else {
+        out.to_path_buf()
+    };
+    std::fs::write(&dest, signed).map_err(|e| format!("{}: {e}", dest.display()))?;
+    Ok(dest)
+}
+
+pub fn inspect(file: &Path, key: Option<&Path>) -> R {
+    let bytes = std::fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let img = image::parse(&bytes).map_err(|e| format!("{}: {e}", file.display()))?;
+    let algo = match img.algo {
+        image::ALG_RSASSA_PKCS1_PSS_MGF1_SHA256 => "RSASSA-PSS-SHA256",
+        _ => "RSASSA-PKCS1-v1_5-SHA256",
+    };
+    println!("file:        {}", file.display());
+    println!("image type:  {} (bootstrap TA)", img.img_type);
+    println!("uuid:        {}", img.uuid);
+    println!("ta version:  {}", img.ta_version);
+    println!(
+        "algorithm:   {algo} (0x{:08x}), signature {} bytes",
+        img.algo,
+        img.sig.len()
+    );
+    println!("elf size:    {}", img.elf.len());
+    match head::read(img.elf) {
+        Ok(p) => {
+            println!("flags:       0x{:x}{}", p.flags, flag_names(p.flags));
+            println!("stack size:  {}", p.stack_size);
+            println!("data size:   {}", p.data_size);
+            println!("version:     {}", p.version);
+            println!("description: {}", p.description);
+            if p.uuid != img.uuid {
+                println!(
+                    "WARNING: the ELF header names {} but the image is signed for {}",
+                    p.uuid, img.uuid
+                );
+            }
+        }
+        Err(e) => println!("TA header:   invalid: {e}"),
+    }
+    if let Some(k) = key {
+        let pem = std::fs::read_to_string(k).map_err(|e| format!("{}: {e}", k.display()))?;
+        let pk = image::public_key_from_pem(&pem)?;
+        match image::verify(&bytes, &[pk]) {
+            Ok(_) => println!("signature:   valid for {}", k.display()),
+            Err(e) => return Err(format!("signature:   INVALID: {e}")),
+        }
+    }
+    Ok(())
+}
+
+fn flag_names(f: u32) -> String {
+    let mut v = Vec::new();
+    for (bit, name) in [
+        (1 << 2, "singleInstance"),
+        (1 << 3, "multiSession"),
+        (1 << 4, "instanceKeepAlive"),
+    ] {
+        if f & bit != 0 {
+            v.push(name);
+        }
+    }
+    if v.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", v.join(", "))
+    }
+}
+
+/// The Rust TA target triple of this host.
+pub fn host_triple() -> &'static str {
+    if cfg!(target_arch = "aarch64") {
+        "aarch64-unknown-linux-gnu"
+    } else {
+        "x86_64-unknown-linux-gnu"
+    }
+}
+
+/// Read `[package.metadata.oxtee]` of a TA crate.
+pub fn rust_ta_props(manifest: &Path) -> R<(String, TaProps)> {
+    let text =
+        std::fs::read_to_string(manifest).map_err(|e| format!("{}: {e}", manifest.display()))?;
+    let doc: toml::Table = text
+        .parse()
+        .map_err(|e| format!("{}: {e}", manifest.display()))?;
+    let pkg = doc
+        .get("package")
+        .and_then(|p| p.as_table())
+        .ok_or("no [package]")?;
+    let name = pkg
+        .get("name")
+        .and_then(|v| v.as_str())
+        .ok_or("no package name")?
+        .to_string();
+    let version = pkg
+        .get("version")
+        .and_then(|v| v.as_str())
+        .unwrap_or("0.0")
+        .to_string();
+    let meta = pkg
+        .get("metadata")
+        .and_then(|m| m.get("oxtee"))
+        .and_then(|m| m.as_table())
+        .ok_or_else(|| format!("{}: no [package.metadata.oxtee] table", manifest.display()))?;
+    let uuid_s = meta
+        .get("uuid")
+        .and_then(|v| v.as_str())
+        .ok_or("metadata.oxtee.uuid is required")?;
+    let uuid = Uuid::parse(uuid_s).ok_or_else(|| format!("bad uuid {uuid_s}"))?;
+    let mut flags = 0u32;
+    if let Some(list) = meta.get("flags").and_then(|v| v.as_array()) {
+        for f in list {
+            flags |= match f.as_str() {
+                Some("single-instance") => 1 << 2,
+                Some("multi-session") => 1 << 3,
+                Some("instance-keep-alive") => 1 << 4,
+                other => return Err(format!("unknown TA flag {other:?}")),
+            };
+        }
+    }
+    let num = |k: &str, d: u32| -> R<u32> {
+        match meta.get(k) {
+            None => Ok(d),
+            Some(v) => v
+                .as_integer()
+                .and_then(|i| u32::try_from(i).ok())
+                .ok_or_else(|| format!("bad {k}")),
+        }
+    };
+    let props = TaProps {
+        uuid,
+        flags,
+        stack_size: num("stack-size", 64 * 1024)?,
+        data_size: num("data-size", 1024 * 1024)?,
+        version,
+        description: meta
+            .get("description")
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
+            .to_string(),
+    };
+    Ok((name, props))
+}
+
+/// Build a Rust TA crate as a static executable, embed its header and sign it.
+pub fn build_rust(dir: &Path, key: &Path, out_dir: &Path, target_dir: Option<&Path>) -> R<PathBuf> {
+    let manifest = dir.join("Cargo.toml");
+    let (name, props) = rust_ta_props(&manifest)?;
+    let target_dir = target_dir
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| dir.join("target/oxtee-ta"));
+    let triple = host_triple();
+    let mut flags = std::env::var("OXTEE_TA_RUSTFLAGS").unwrap_or_default();
+    flags.push_str(" -C target-feature=+crt-static -C panic=abort");
+    let st = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["build", "--release", "--target", triple, "--manifest-path"])
+        .arg(&manifest)
+        .arg("--target-dir")
+        .arg(&target_dir)
+        .env("RUSTFLAGS", flags.trim())
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !st.success() {
+        return Err(format!("cargo build of {} failed", dir.display()));
+    }
+    let exe = target_dir.join(triple).join("release").join(&name);
+    std::fs::create_dir_all(out_dir).map_err(|e| format!("{}: {e}", out_dir.display()))?;
+    let elf = out_dir.join(format!("{}.elf", props.uuid));
+    let headf = out_dir.join(format!("{}.head", props.uuid));
+    std::fs::write(&headf, head::encode(&props)).map_err(|e| e.to_string())?;
+    let st = Command::new("objcopy")
+        .arg("--add-section")
+        .arg(format!("{}={}", head::SECTION, headf.display()))
+        .arg("--set-section-flags")
+        .arg(format!("{}=readonly", head::SECTION))
+        .arg(&exe)
+        .arg(&elf)
+        .status()
+        .map_err(|e| format!("cannot run objcopy (binutils): {e}"))?;
+    let _ = std::fs::remove_file(&headf);
+    if !st.success() {
+        return Err("objcopy failed".into());
+    }
+    sign(key, &elf, out_dir, false, 0)
+}

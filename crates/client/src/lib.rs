@@ -1,0 +1,685 @@
+//! The GlobalPlatform TEE Client API for oxtee, in safe Rust.
+//!
+//! ```no_run
+//! use oxtee_client::{Context, Login, Param, Uuid};
+//! let ctx = Context::new(None)?;
+//! let uuid = Uuid::parse("8aaaf200-2450-11e4-abe2-0002a5d5c51b").unwrap();
+//! let (session, _) = ctx.open_session(uuid, Login::Public, &mut [])?;
+//! let mut params = [Param::ValueInOut { a: 42, b: 0 }];
+//! session.invoke(0, &mut params)?;
+//! if let Param::ValueInOut { a, .. } = params[0] { assert_eq!(a, 43) }
+//! # Ok::<(), oxtee_client::Error>(())
+//! ```
+//!
+//! A [`Context`] is a connection to the secure world. Calls can be made
+//! from many threads at once: each concurrent call uses its own connection
+//! of the context (a small pool), so calls to different sessions proceed in
+//! parallel. Temporary memory references travel through a per-connection
+//! staging buffer; [`SharedMemory`] is mapped into the TA (zero copy).
+#![forbid(unsafe_code)]
+
+use oxtee_proto::{ClientParam, ClientReply, ClientRequest, Dir, OutParam, decode, encode};
+use oxtee_sys::{Channel, Mapping};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+pub use oxtee_proto::Uuid;
+
+pub const TEEC_SUCCESS: u32 = 0;
+pub const TEEC_ERROR_GENERIC: u32 = 0xFFFF_0000;
+pub const TEEC_ERROR_ACCESS_DENIED: u32 = 0xFFFF_0001;
+pub const TEEC_ERROR_CANCEL: u32 = 0xFFFF_0002;
+pub const TEEC_ERROR_BAD_FORMAT: u32 = 0xFFFF_0005;
+pub const TEEC_ERROR_BAD_PARAMETERS: u32 = 0xFFFF_0006;
+pub const TEEC_ERROR_BAD_STATE: u32 = 0xFFFF_0007;
+pub const TEEC_ERROR_ITEM_NOT_FOUND: u32 = 0xFFFF_0008;
+pub const TEEC_ERROR_NOT_SUPPORTED: u32 = 0xFFFF_000A;
+pub const TEEC_ERROR_OUT_OF_MEMORY: u32 = 0xFFFF_000C;
+pub const TEEC_ERROR_BUSY: u32 = 0xFFFF_000D;
+pub const TEEC_ERROR_COMMUNICATION: u32 = 0xFFFF_000E;
+pub const TEEC_ERROR_SECURITY: u32 = 0xFFFF_000F;
+pub const TEEC_ERROR_SHORT_BUFFER: u32 = 0xFFFF_0010;
+pub const TEEC_ERROR_TARGET_DEAD: u32 = 0xFFFF_3024;
+pub const TEEC_ORIGIN_API: u32 = 1;
+pub const TEEC_ORIGIN_COMMS: u32 = 2;
+pub const TEEC_ORIGIN_TEE: u32 = 3;
+pub const TEEC_ORIGIN_TRUSTED_APP: u32 = 4;
+pub const TEEC_MEM_INPUT: u32 = 1;
+pub const TEEC_MEM_OUTPUT: u32 = 2;
+/// Largest shared memory block (TEEC_CONFIG_SHAREDMEM_MAX_SIZE).
+pub const SHAREDMEM_MAX_SIZE: usize = 256 << 20;
+
+/// A GP result code with its return origin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Error {
+    pub code: u32,
+    pub origin: u32,
+}
+
+impl Error {
+    pub const fn new(code: u32, origin: u32) -> Error {
+        Error { code, origin }
+    }
+    fn comms() -> Error {
+        Error::new(TEEC_ERROR_COMMUNICATION, TEEC_ORIGIN_COMMS)
+    }
+    fn api(code: u32) -> Error {
+        Error::new(code, TEEC_ORIGIN_API)
+    }
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "TEE error 0x{:08x} (origin {})", self.code, self.origin)
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Login methods (TEEC_LOGIN_*).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Login {
+    Public,
+    User,
+    Group(u32),
+    Application,
+    UserApplication,
+    GroupApplication(u32),
+}
+
+impl Login {
+    /// From TEEC_LOGIN_* and the connection data (a gid for group logins).
+    pub fn from_raw(method: u32, data: Option<u32>) -> Result<Login, Error> {
+        Ok(match (method, data) {
+            (0, _) => Login::Public,
+            (1, _) => Login::User,
+            (2, Some(g)) => Login::Group(g),
+            (4, _) => Login::Application,
+            (5, _) => Login::UserApplication,
+            (6, Some(g)) => Login::GroupApplication(g),
+            _ => return Err(Error::api(TEEC_ERROR_BAD_PARAMETERS)),
+        })
+    }
+    fn raw(self) -> (u32, u32) {
+        match self {
+            Login::Public => (0, 0),
+            Login::User => (1, 0),
+            Login::Group(g) => (2, g),
+            Login::Application => (4, 0),
+            Login::UserApplication => (5, 0),
+            Login::GroupApplication(g) => (6, g),
+        }
+    }
+}
+
+/// One parameter of an operation. Output values and sizes are written
+/// back into the parameter when the call returns.
+#[derive(Debug)]
+pub enum Param<'a> {
+    None,
+    ValueIn {
+        a: u32,
+        b: u32,
+    },
+    ValueOut {
+        a: u32,
+        b: u32,
+    },
+    ValueInOut {
+        a: u32,
+        b: u32,
+    },
+    /// Temporary memory references (copied to and from the TA). `size`
+    /// starts as the buffer length; after the call it is the size the TA
+    /// reported (which may exceed the buffer with TEEC_ERROR_SHORT_BUFFER).
+    TempIn {
+        buf: &'a [u8],
+    },
+    TempOut {
+        buf: &'a mut [u8],
+        size: usize,
+    },
+    TempInOut {
+        buf: &'a mut [u8],
+        size: usize,
+    },
+    /// A NULL temporary buffer announcing `size` (size feedback only).
+    TempNull {
+        dir: Dir,
+        size: usize,
+    },
+    /// A region of allocated shared memory (zero copy).
+    Shm {
+        mem: &'a SharedMemory,
+        dir: Dir,
+        offset: usize,
+        size: usize,
+    },
+}
+
+struct Conn {
+    ch: Channel,
+    staging: Option<(OwnedFd, Mapping)>,
+}
+
+struct Inner {
+    path: PathBuf,
+    id: u32,
+    token: [u8; 16],
+    pool: Mutex<Vec<Conn>>,
+    first: Mutex<Option<Conn>>,
+    finalized: AtomicBool,
+    next_cancel: AtomicU64,
+}
+
+/// TEEC_Context: a connection to the secure world.
+#[derive(Clone)]
+pub struct Context {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Context {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Context({})", self.inner.id)
+    }
+}
+
+fn exchange(
+    ch: &Channel,
+    req: &ClientRequest,
+    fds: &[BorrowedFd<'_>],
+) -> Result<ClientReply, Error> {
+    let bytes = encode(req).map_err(|_| Error::api(TEEC_ERROR_BAD_PARAMETERS))?;
+    ch.send(&bytes, fds).map_err(|_| Error::comms())?;
+    let mut buf = vec![0u8; oxtee_proto::MAX_MESSAGE];
+    let mut rfds = Vec::new();
+    match ch.recv(&mut buf, &mut rfds) {
+        Ok(Some(n)) => decode(&buf[..n]).map_err(|_| Error::comms()),
+        _ => Err(Error::comms()),
+    }
+}
+
+fn resolve(name: Option<&str>) -> Result<PathBuf, Error> {
+    match name {
+        None | Some("") | Some("oxtee") => Ok(oxtee_sys::default_socket_path()),
+        Some(p) if p.starts_with('/') => Ok(PathBuf::from(p)),
+        Some(_) => Err(Error::api(TEEC_ERROR_ITEM_NOT_FOUND)),
+    }
+}
+
+/// Cancels an operation from another thread (TEEC_RequestCancellation).
+#[derive(Debug, Default)]
+pub struct CancelToken {
+    requested: AtomicBool,
+    running: AtomicU64,
+    ctx: Mutex<Option<Context>>,
+}
+
+impl CancelToken {
+    pub fn new() -> Arc<CancelToken> {
+        Arc::new(CancelToken::default())
+    }
+
+    /// Request cancellation. An operation that has not started yet returns
+    /// TEEC_ERROR_CANCEL as soon as it is started.
+    pub fn cancel(&self) {
+        self.requested.store(true, Ordering::SeqCst);
+        let id = self.running.load(Ordering::SeqCst);
+        let ctx = self.ctx.lock().unwrap().clone();
+        if let (Some(ctx), true) = (ctx, id != 0) {
+            let _ = ctx.simple(&ClientRequest::Cancel { cancel_id: id });
+        }
+    }
+}
+
+impl Context {
+    /// TEEC_InitializeContext. `name` None (or "oxtee") selects the default
+    /// secure world (`$OXTEE_SOCKET` or the default socket path); a name
+    /// starting with '/' is a socket path.
+    pub fn new(name: Option<&str>) -> Result<Context, Error> {
+        let path = resolve(name)?;
+        let ch = Channel::connect(&path)
+            .map_err(|_| Error::new(TEEC_ERROR_ITEM_NOT_FOUND, TEEC_ORIGIN_COMMS))?;
+        let hello = ClientRequest::Hello {
+            version: oxtee_proto::PROTO_VERSION,
+            tee_name: name.map(str::to_owned),
+        };
+        match exchange(&ch, &hello, &[])? {
+            ClientReply::Hello { context, token } => Ok(Context {
+                inner: Arc::new(Inner {
+                    path,
+                    id: context,
+                    token,
+                    pool: Mutex::new(Vec::new()),
+                    first: Mutex::new(Some(Conn { ch, staging: None })),
+                    finalized: AtomicBool::new(false),
+                    next_cancel: AtomicU64::new(1),
+                }),
+            }),
+            ClientReply::Error { result, origin } => Err(Error::new(result, origin)),
+            _ => Err(Error::comms()),
+        }
+    }
+
+    fn take_conn(&self) -> Result<Conn, Error> {
+        if self.inner.finalized.load(Ordering::Acquire) {
+            return Err(Error::api(TEEC_ERROR_BAD_STATE));
+        }
+        if let Some(c) = self.inner.pool.lock().unwrap().pop() {
+            return Ok(c);
+        }
+        if let Some(c) = self.inner.first.lock().unwrap().take() {
+            return Ok(c);
+        }
+        let ch = Channel::connect(&self.inner.path).map_err(|_| Error::comms())?;
+        match exchange(
+            &ch,
+            &ClientRequest::Attach {
+                context: self.inner.id,
+                token: self.inner.token,
+            },
+            &[],
+        )? {
+            ClientReply::Ok => Ok(Conn { ch, staging: None }),
+            _ => Err(Error::comms()),
+        }
+    }
+
+    fn put_conn(&self, c: Conn) {
+        self.inner.pool.lock().unwrap().push(c);
+    }
+
+    fn simple(&self, req: &ClientRequest) -> Result<ClientReply, Error> {
+        let c = self.take_conn()?;
+        let r = exchange(&c.ch, req, &[]);
+        if r.is_ok() {
+            self.put_conn(c);
+        }
+        r
+    }
+
+    /// TEEC_OpenSession. Returns the session and the TA's return origin.
+    pub fn open_session(
+        &self,
+        uuid: Uuid,
+        login: Login,
+        params: &mut [Param<'_>],
+    ) -> Result<(Session, u32), Error> {
+        self.open_session_cancellable(uuid, login, params, None)
+    }
+
+    pub fn open_session_cancellable(
+        &self,
+        uuid: Uuid,
+        login: Login,
+        params: &mut [Param<'_>],
+        cancel: Option<&Arc<CancelToken>>,
+    ) -> Result<(Session, u32), Error> {
+        let (method, data) = login.raw();
+        let (session, origin) =
+            self.call(params, cancel, |p, cancel_id| ClientRequest::OpenSession {
+                uuid,
+                login: method,
+                connection_data: data,
+                params: p,
+                cancel_id,
+            })?;
+        Ok((
+            Session {
+                ctx: self.clone(),
+                id: session,
+                open: AtomicBool::new(true),
+            },
+            origin,
+        ))
+    }
+
+    /// Run one operation: stage temporary memrefs, send, copy outputs back.
+    fn call(
+        &self,
+        params: &mut [Param<'_>],
+        cancel: Option<&Arc<CancelToken>>,
+        make: impl FnOnce([ClientParam; 4], u64) -> ClientRequest,
+    ) -> Result<(u32, u32), Error> {
+        if params.len() > 4 {
+            return Err(Error::api(TEEC_ERROR_BAD_PARAMETERS));
+        }
+        let mut conn = self.take_conn()?;
+        let r = self.call_on(&mut conn, params, cancel, make);
+        match r {
+            Err(e) if e.origin == TEEC_ORIGIN_COMMS && e.code == TEEC_ERROR_COMMUNICATION => {}
+            _ => self.put_conn(conn),
+        }
+        r
+    }
+
+    fn call_on(
+        &self,
+        conn: &mut Conn,
+        params: &mut [Param<'_>],
+        cancel: Option<&Arc<CancelToken>>,
+        make: impl FnOnce([ClientParam; 4], u64) -> ClientRequest,
+    ) -> Result<(u32, u32), Error> {
+        // Lay out temporary buffers in the staging area.
+        let mut wire = [ClientParam::None; 4];
+        let mut offs = [0usize; 4];
+        let mut need = 0usize;
+        for (i, p) in params.iter().enumerate() {
+            let len = match p {
+                Param::TempIn { buf } => buf.len(),
+                Param::TempOut { buf, .. } | Param::TempInOut { buf, .. } => buf.len(),
+                _ => 0,
+            };
+            offs[i] = need;
+            need = need
+                .checked_add(len.div_ceil(8) * 8)
+                .ok_or(Error::api(TEEC_ERROR_BAD_PARAMETERS))?;
+        }
+        if need > SHAREDMEM_MAX_SIZE {
+            return Err(Error::api(TEEC_ERROR_OUT_OF_MEMORY));
+        }
+        if need > 0 && conn.staging.as_ref().is_none_or(|(_, m)| m.len() < need) {
+            let size = need.next_power_of_two().max(64 << 10);
+            let oom = |_| Error::api(TEEC_ERROR_OUT_OF_MEMORY);
+            let fd = oxtee_sys::memfd("oxtee-staging", size as u64, true).map_err(oom)?;
+            let m = Mapping::map(fd.as_fd(), size).map_err(oom)?;
+            match exchange(
+                &conn.ch,
+                &ClientRequest::SetStaging { size: size as u64 },
+                &[fd.as_fd()],
+            )? {
+                ClientReply::Ok => conn.staging = Some((fd, m)),
+                ClientReply::Error { result, origin } => return Err(Error::new(result, origin)),
+                _ => return Err(Error::comms()),
+            }
+        }
+        let staging = conn.staging.as_ref().map(|(_, m)| m);
+        for (i, p) in params.iter().enumerate() {
+            wire[i] = match p {
+                Param::None => ClientParam::None,
+                Param::ValueIn { a, b } => ClientParam::Value {
+                    dir: Dir::In,
+                    a: *a,
+                    b: *b,
+                },
+                Param::ValueOut { .. } => ClientParam::Value {
+                    dir: Dir::Out,
+                    a: 0,
+                    b: 0,
+                },
+                Param::ValueInOut { a, b } => ClientParam::Value {
+                    dir: Dir::InOut,
+                    a: *a,
+                    b: *b,
+                },
+                Param::TempIn { buf } => {
+                    staging.map(|s| s.write(offs[i], buf));
+                    ClientParam::Staged {
+                        dir: Dir::In,
+                        offset: offs[i] as u64,
+                        size: buf.len() as u64,
+                        null: false,
+                    }
+                }
+                Param::TempOut { buf, .. } => ClientParam::Staged {
+                    dir: Dir::Out,
+                    offset: offs[i] as u64,
+                    size: buf.len() as u64,
+                    null: false,
+                },
+                Param::TempInOut { buf, .. } => {
+                    staging.map(|s| s.write(offs[i], buf));
+                    ClientParam::Staged {
+                        dir: Dir::InOut,
+                        offset: offs[i] as u64,
+                        size: buf.len() as u64,
+                        null: false,
+                    }
+                }
+                Param::TempNull { dir, size } => ClientParam::Staged {
+                    dir: *dir,
+                    offset: 0,
+                    size: *size as u64,
+                    null: true,
+                },
+                Param::Shm {
+                    mem,
+                    dir,
+                    offset,
+                    size,
+                } => {
+                    if !Arc::ptr_eq(&mem.ctx.inner, &self.inner) {
+                        return Err(Error::api(TEEC_ERROR_BAD_PARAMETERS));
+                    }
+                    ClientParam::Shm {
+                        dir: *dir,
+                        id: mem.id,
+                        offset: *offset as u64,
+                        size: *size as u64,
+                    }
+                }
+            };
+        }
+        let cancel_id = self.inner.next_cancel.fetch_add(1, Ordering::Relaxed);
+        if let Some(t) = cancel {
+            *t.ctx.lock().unwrap() = Some(self.clone());
+            t.running.store(cancel_id, Ordering::SeqCst);
+            if t.requested.load(Ordering::SeqCst) {
+                t.running.store(0, Ordering::SeqCst);
+                return Err(Error::new(TEEC_ERROR_CANCEL, TEEC_ORIGIN_API));
+            }
+        }
+        let reply = exchange(&conn.ch, &make(wire, cancel_id), &[]);
+        if let Some(t) = cancel {
+            t.running.store(0, Ordering::SeqCst);
+        }
+        let (result, origin, session, out) = match reply? {
+            ClientReply::Op {
+                result,
+                origin,
+                session,
+                params,
+            } => (result, origin, session, params),
+            ClientReply::Error { result, origin } => return Err(Error::new(result, origin)),
+            _ => return Err(Error::comms()),
+        };
+        let staging = conn.staging.as_ref().map(|(_, m)| m);
+        for (i, p) in params.iter_mut().enumerate() {
+            match (p, out[i]) {
+                (
+                    Param::ValueOut { a, b } | Param::ValueInOut { a, b },
+                    OutParam::Value { a: na, b: nb },
+                ) => {
+                    *a = na;
+                    *b = nb;
+                }
+                (
+                    Param::TempOut { buf, size } | Param::TempInOut { buf, size },
+                    OutParam::Size(n),
+                ) => {
+                    let n = usize::try_from(n).unwrap_or(usize::MAX);
+                    if result == TEEC_SUCCESS {
+                        let len = n.min(buf.len());
+                        if let Some(s) = staging {
+                            s.read(offs[i], &mut buf[..len]);
+                        }
+                    }
+                    *size = n;
+                }
+                (Param::TempNull { size, .. } | Param::Shm { size, .. }, OutParam::Size(n)) => {
+                    *size = usize::try_from(n).unwrap_or(usize::MAX);
+                }
+                _ => {}
+            }
+        }
+        if result != TEEC_SUCCESS {
+            return Err(Error::new(result, origin));
+        }
+        Ok((session, origin))
+    }
+
+    /// TEEC_AllocateSharedMemory: memory mapped by both this process and
+    /// the TAs it is passed to.
+    pub fn allocate_shared_memory(&self, size: usize, flags: u32) -> Result<SharedMemory, Error> {
+        if flags == 0 || flags & !(TEEC_MEM_INPUT | TEEC_MEM_OUTPUT) != 0 {
+            return Err(Error::api(TEEC_ERROR_BAD_PARAMETERS));
+        }
+        if size > SHAREDMEM_MAX_SIZE {
+            return Err(Error::api(TEEC_ERROR_OUT_OF_MEMORY));
+        }
+        let oom = |_| Error::api(TEEC_ERROR_OUT_OF_MEMORY);
+        let fd = oxtee_sys::memfd("oxtee-shm", size as u64, true).map_err(oom)?;
+        let map = Mapping::map(fd.as_fd(), size).map_err(oom)?;
+        let c = self.take_conn()?;
+        let r = exchange(
+            &c.ch,
+            &ClientRequest::RegisterShm {
+                size: size as u64,
+                flags,
+            },
+            &[fd.as_fd()],
+        );
+        if r.is_ok() {
+            self.put_conn(c);
+        }
+        match r? {
+            ClientReply::Shm { id } => Ok(SharedMemory {
+                ctx: self.clone(),
+                id,
+                map,
+                size,
+                flags,
+            }),
+            ClientReply::Error { result, origin } => Err(Error::new(result, origin)),
+            _ => Err(Error::comms()),
+        }
+    }
+
+    /// TEEC_FinalizeContext. Closes the sessions still open.
+    pub fn finalize(&self) {
+        if self.inner.finalized.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let conn = self
+            .inner
+            .pool
+            .lock()
+            .unwrap()
+            .pop()
+            .or_else(|| self.inner.first.lock().unwrap().take());
+        if let Some(c) = conn {
+            let _ = exchange(&c.ch, &ClientRequest::Finalize, &[]);
+        }
+        self.inner.pool.lock().unwrap().clear();
+        self.inner.first.lock().unwrap().take();
+    }
+}
+
+/// TEEC_Session.
+#[derive(Debug)]
+pub struct Session {
+    ctx: Context,
+    id: u32,
+    open: AtomicBool,
+}
+
+impl Session {
+    pub fn id(&self) -> u32 {
+        self.id
+    }
+
+    /// TEEC_InvokeCommand. Returns the return origin.
+    pub fn invoke(&self, command: u32, params: &mut [Param<'_>]) -> Result<u32, Error> {
+        self.invoke_cancellable(command, params, None)
+    }
+
+    pub fn invoke_cancellable(
+        &self,
+        command: u32,
+        params: &mut [Param<'_>],
+        cancel: Option<&Arc<CancelToken>>,
+    ) -> Result<u32, Error> {
+        if !self.open.load(Ordering::Acquire) {
+            return Err(Error::api(TEEC_ERROR_BAD_STATE));
+        }
+        let id = self.id;
+        self.ctx
+            .call(params, cancel, |p, cancel_id| ClientRequest::Invoke {
+                session: id,
+                command,
+                params: p,
+                cancel_id,
+            })
+            .map(|(_, origin)| origin)
+    }
+
+    /// TEEC_CloseSession (also done on drop).
+    pub fn close(&self) {
+        if self.open.swap(false, Ordering::AcqRel)
+            && !self.ctx.inner.finalized.load(Ordering::Acquire)
+        {
+            let _ = self
+                .ctx
+                .simple(&ClientRequest::CloseSession { session: self.id });
+        }
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        self.close()
+    }
+}
+
+/// TEEC_SharedMemory allocated by the library.
+pub struct SharedMemory {
+    ctx: Context,
+    id: u32,
+    map: Mapping,
+    size: usize,
+    flags: u32,
+}
+
+impl std::fmt::Debug for SharedMemory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SharedMemory(id {}, {} bytes)", self.id, self.size)
+    }
+}
+
+impl SharedMemory {
+    pub fn size(&self) -> usize {
+        self.size
+    }
+    pub fn flags(&self) -> u32 {
+        self.flags
+    }
+    /// Base address of the mapping (for the C API's `buffer`).
+    pub fn as_ptr(&self) -> *mut u8 {
+        self.map.as_ptr()
+    }
+    /// Copy out of the shared memory.
+    pub fn read(&self, offset: usize, dst: &mut [u8]) -> bool {
+        self.map.read(offset, dst)
+    }
+    /// Copy into the shared memory.
+    pub fn write(&self, offset: usize, src: &[u8]) -> bool {
+        self.map.write(offset, src)
+    }
+}
+
+impl Drop for SharedMemory {
+    fn drop(&mut self) {
+        if !self.ctx.inner.finalized.load(Ordering::Acquire) {
+            let _ = self.ctx.simple(&ClientRequest::ReleaseShm { id: self.id });
+        }
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // Closing the connections ends the context in the core; an explicit
+        // Finalize is not needed.
+    }
+}

@@ -1,0 +1,797 @@
+//! The core's front door: a SEQPACKET listening socket (the analogue of
+//! the SMC entry), one thread per client connection, and the context /
+//! session bookkeeping of the GP TEE Client API.
+//!
+//! A client library opens one connection per context and may attach more
+//! connections to the same context (one per concurrent call) with the
+//! context's secret token. A context ends with `Finalize` or when its last
+//! connection closes; either way its sessions are closed (the TA's close
+//! entry points run) and its shared memory released.
+
+use crate::config::Config;
+use crate::spawn::Spawner;
+use crate::store::Store;
+use crate::ta::{Call, ClientMem, Instance, Shm};
+use oxtee_core::codes::*;
+use oxtee_core::identity::{PeerInfo, client_identity};
+use oxtee_core::params::{self, ShmInfo};
+use oxtee_core::policy::{self, Placement};
+use oxtee_proto::{ClientReply, ClientRequest, Uuid, decode, encode};
+use oxtee_sys::{Channel, Mapping};
+use std::collections::HashMap;
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("socket {0} is in use by a running oxtee (stop it or choose another socket path)")]
+    SocketInUse(PathBuf),
+    #[error("cannot create socket {path}: {err}")]
+    Socket { path: PathBuf, err: std::io::Error },
+    #[error("TA directory {0} does not exist or is not a directory")]
+    TaDir(PathBuf),
+    #[error("cannot read TA signing key {path}: {err}")]
+    Key { path: PathBuf, err: String },
+    #[error("no TA signing key is configured (ta_keys): no TA could be loaded")]
+    NoKeys,
+    #[error("cannot start: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+struct Session {
+    instance: Arc<Instance>,
+}
+
+struct Context {
+    id: u32,
+    token: [u8; 16],
+    uid: u32,
+    conns: Mutex<usize>,
+    sessions: Mutex<HashMap<u32, Arc<Session>>>,
+    shm: Mutex<HashMap<u32, Arc<Shm>>>,
+    shm_bytes: Mutex<u64>,
+    running: Mutex<HashMap<u64, (Weak<Instance>, u64)>>,
+    finished: AtomicBool,
+}
+
+pub struct Shared {
+    cfg: Config,
+    store: Store,
+    spawner: Spawner,
+    contexts: Mutex<HashMap<u32, Arc<Context>>>,
+    singles: Mutex<HashMap<Uuid, Arc<Instance>>>,
+    instances: Mutex<Vec<Weak<Instance>>>,
+    next: AtomicU32,
+}
+
+/// A bound, not yet serving, secure world.
+pub struct Server {
+    shared: Arc<Shared>,
+    listener: OwnedFd,
+    path: PathBuf,
+}
+
+fn bind(path: &Path) -> Result<OwnedFd, StartError> {
+    use nix::sys::socket::{AddressFamily, SockFlag, SockType, UnixAddr, socket};
+    let err = |e: nix::errno::Errno| StartError::Socket {
+        path: path.to_owned(),
+        err: std::io::Error::from_raw_os_error(e as i32),
+    };
+    if path.exists() {
+        // A live server answers; a stale file does not.
+        if Channel::connect(path).is_ok() {
+            return Err(StartError::SocketInUse(path.to_owned()));
+        }
+        std::fs::remove_file(path).map_err(|e| StartError::Socket {
+            path: path.to_owned(),
+            err: e,
+        })?;
+    }
+    let fd = socket(
+        AddressFamily::Unix,
+        SockType::SeqPacket,
+        SockFlag::SOCK_CLOEXEC,
+        None,
+    )
+    .map_err(err)?;
+    let addr = UnixAddr::new(path).map_err(err)?;
+    nix::sys::socket::bind(fd.as_raw_fd(), &addr).map_err(err)?;
+    nix::sys::socket::listen(&fd, nix::sys::socket::Backlog::new(128).map_err(err)?)
+        .map_err(err)?;
+    Ok(fd)
+}
+
+impl Server {
+    /// Check the configuration, load the trusted keys and bind the socket.
+    pub fn bind(cfg: Config) -> Result<Server, StartError> {
+        if !cfg.ta_dir.is_dir() {
+            return Err(StartError::TaDir(cfg.ta_dir.clone()));
+        }
+        let mut keys = Vec::new();
+        for k in &cfg.ta_keys {
+            let pem = std::fs::read_to_string(k).map_err(|e| StartError::Key {
+                path: k.clone(),
+                err: e.to_string(),
+            })?;
+            keys.push(oxtee_core::image::public_key_from_pem(&pem).map_err(|e| {
+                StartError::Key {
+                    path: k.clone(),
+                    err: e,
+                }
+            })?);
+        }
+        if keys.is_empty() {
+            return Err(StartError::NoKeys);
+        }
+        if let Some(dir) = cfg.socket.parent() {
+            if !dir.as_os_str().is_empty() && !dir.is_dir() {
+                std::fs::create_dir_all(dir).map_err(|e| StartError::Socket {
+                    path: cfg.socket.clone(),
+                    err: e,
+                })?;
+            }
+        }
+        let listener = bind(&cfg.socket)?;
+        let store = Store::new(cfg.ta_dir.clone(), keys);
+        let path = cfg.socket.clone();
+        let shared = Arc::new(Shared {
+            cfg,
+            store,
+            spawner: Spawner::start()?,
+            contexts: Mutex::new(HashMap::new()),
+            singles: Mutex::new(HashMap::new()),
+            instances: Mutex::new(Vec::new()),
+            next: AtomicU32::new(1),
+        });
+        Ok(Server {
+            shared,
+            listener,
+            path,
+        })
+    }
+
+    pub fn socket_path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Serve until `stop` becomes true, then end every TA process and
+    /// remove the socket.
+    pub fn run(self, stop: &AtomicBool) -> std::io::Result<()> {
+        use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+        tracing::info!(socket = %self.path.display(), "secure world ready");
+        while !stop.load(Ordering::Relaxed) {
+            let mut pfd = [PollFd::new(self.listener.as_fd(), PollFlags::POLLIN)];
+            match poll(&mut pfd, PollTimeout::from(200u16)) {
+                Ok(0) | Err(nix::errno::Errno::EINTR) => continue,
+                Ok(_) => {}
+                Err(e) => return Err(e.into()),
+            }
+            let fd = match nix::sys::socket::accept4(
+                self.listener.as_raw_fd(),
+                nix::sys::socket::SockFlag::SOCK_CLOEXEC,
+            ) {
+                Ok(fd) => fd,
+                Err(
+                    nix::errno::Errno::EINTR
+                    | nix::errno::Errno::EAGAIN
+                    | nix::errno::Errno::ECONNABORTED,
+                ) => continue,
+                Err(nix::errno::Errno::EMFILE | nix::errno::Errno::ENFILE) => {
+                    tracing::error!("out of file descriptors; refusing connections for a moment");
+                    std::thread::sleep(Duration::from_millis(50));
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            };
+            // SAFETY: accept4 returned a new descriptor that nothing else owns.
+            let ch =
+                Channel::from_fd(unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd) });
+            let shared = self.shared.clone();
+            let r = std::thread::Builder::new()
+                .name("oxtee-conn".into())
+                .spawn(move || serve(&shared, ch));
+            if let Err(e) = r {
+                tracing::error!("cannot start a connection thread: {e}");
+            }
+        }
+        tracing::info!("shutting down");
+        let _ = std::fs::remove_file(&self.path);
+        self.shared.kill_all();
+        Ok(())
+    }
+}
+
+impl Shared {
+    fn kill_all(&self) {
+        let list: Vec<_> = self
+            .instances
+            .lock()
+            .unwrap()
+            .iter()
+            .filter_map(Weak::upgrade)
+            .collect();
+        for i in list {
+            i.kill();
+        }
+    }
+
+    fn register_instance(&self, i: &Arc<Instance>) {
+        let mut l = self.instances.lock().unwrap();
+        l.retain(|w| w.strong_count() > 0);
+        l.push(Arc::downgrade(i));
+    }
+
+    fn forget_single(&self, inst: &Arc<Instance>) {
+        let mut s = self.singles.lock().unwrap();
+        if s.get(&inst.uuid).is_some_and(|i| Arc::ptr_eq(i, inst)) {
+            s.remove(&inst.uuid);
+        }
+    }
+
+    /// A session ended (closed or failed to open): destroy the instance
+    /// when that was its last session and it is not kept alive.
+    fn release_instance(&self, inst: &Arc<Instance>) {
+        let mut singles = self.singles.lock().unwrap();
+        let remaining = {
+            let mut n = inst.sessions.lock().unwrap();
+            *n = n.saturating_sub(1);
+            *n
+        };
+        if inst.is_dead() {
+            if singles
+                .get(&inst.uuid)
+                .is_some_and(|i| Arc::ptr_eq(i, inst))
+            {
+                singles.remove(&inst.uuid);
+            }
+            return;
+        }
+        if remaining == 0 && policy::destroy_when_idle(inst.props.flags) {
+            if singles
+                .get(&inst.uuid)
+                .is_some_and(|i| Arc::ptr_eq(i, inst))
+            {
+                singles.remove(&inst.uuid);
+            }
+            drop(singles);
+            inst.destroy();
+        }
+    }
+
+    fn close_session(&self, s: &Session) {
+        let inst = &s.instance;
+        if !inst.is_dead() {
+            let mem = ClientMem {
+                staging: None,
+                shm: &|_| None,
+                watch: None,
+                grace: Duration::ZERO,
+            };
+            let _ = inst.call(
+                Call::Close {
+                    session: session_key(s),
+                },
+                &[params::Checked::None; 4],
+                &mem,
+                &|_| {},
+            );
+        }
+        self.release_instance(inst);
+    }
+
+    fn finish_context(&self, ctx: &Arc<Context>) {
+        if ctx.finished.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let sessions: Vec<_> = ctx
+            .sessions
+            .lock()
+            .unwrap()
+            .drain()
+            .map(|(_, s)| s)
+            .collect();
+        for s in sessions {
+            self.close_session(&s);
+        }
+        let shms: Vec<_> = ctx.shm.lock().unwrap().drain().map(|(id, _)| id).collect();
+        for id in shms {
+            self.unmap_everywhere(id);
+        }
+        self.contexts.lock().unwrap().remove(&ctx.id);
+        tracing::debug!(context = ctx.id, "context finished");
+    }
+
+    fn unmap_everywhere(&self, id: u32) {
+        for i in self
+            .instances
+            .lock()
+            .unwrap()
+            .iter()
+            .filter_map(Weak::upgrade)
+        {
+            i.queue_unmap(id);
+        }
+    }
+}
+
+/// The TA-side session id: unique per instance because it is unique per core.
+fn session_key(s: &Session) -> u32 {
+    (s as *const Session as usize as u32) ^ 0x5a5a_5a5a
+}
+
+struct Conn {
+    ch: Channel,
+    pid: i32,
+    uid: u32,
+    gid: u32,
+    ctx: Option<Arc<Context>>,
+    staging: Option<(OwnedFd, Mapping)>,
+}
+
+enum Out {
+    Reply(ClientReply),
+    /// Reply, then hang up on a misbehaving client.
+    Close(ClientReply),
+}
+
+fn err(code: u32, origin: u32) -> ClientReply {
+    ClientReply::Error {
+        result: code,
+        origin,
+    }
+}
+
+fn op_err(e: TeeError) -> ClientReply {
+    ClientReply::Op {
+        result: e.code,
+        origin: e.origin,
+        session: 0,
+        params: oxtee_proto::NO_OUT_PARAMS,
+    }
+}
+
+fn serve(shared: &Arc<Shared>, ch: Channel) {
+    let (pid, uid, gid) = match ch.peer_cred() {
+        Ok(c) => c,
+        Err(_) => return,
+    };
+    let mut conn = Conn {
+        ch,
+        pid,
+        uid,
+        gid,
+        ctx: None,
+        staging: None,
+    };
+    let mut buf = vec![0u8; oxtee_proto::MAX_MESSAGE];
+    loop {
+        let mut fds = Vec::new();
+        let n = match conn.ch.recv(&mut buf, &mut fds) {
+            Ok(Some(n)) => n,
+            Ok(None) => break,
+            Err(e) => {
+                tracing::warn!(pid, "dropping client: {e}");
+                break;
+            }
+        };
+        let out = match decode::<ClientRequest>(&buf[..n]) {
+            Ok(req) => handle(shared, &mut conn, req, fds),
+            Err(e) => {
+                tracing::warn!(pid, "dropping client: {e}");
+                Out::Close(err(TEE_ERROR_BAD_FORMAT, ORIGIN_COMMS))
+            }
+        };
+        let (reply, close) = match out {
+            Out::Reply(r) => (r, false),
+            Out::Close(r) => (r, true),
+        };
+        let sent = encode(&reply).map(|b| conn.ch.send(&b, &[]));
+        if close || !matches!(sent, Ok(Ok(()))) {
+            break;
+        }
+    }
+    if let Some(ctx) = conn.ctx.take() {
+        let last = {
+            let mut n = ctx.conns.lock().unwrap();
+            *n -= 1;
+            *n == 0
+        };
+        if last {
+            shared.finish_context(&ctx);
+        }
+    }
+}
+
+fn peer_info(pid: i32, uid: u32, gid: u32) -> PeerInfo {
+    let mut groups = vec![gid];
+    if let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) {
+        if let Some(line) = status.lines().find(|l| l.starts_with("Groups:")) {
+            groups.extend(
+                line[7..]
+                    .split_whitespace()
+                    .filter_map(|g| g.parse::<u32>().ok()),
+            );
+        }
+    }
+    let exe = std::fs::read_link(format!("/proc/{pid}/exe"))
+        .ok()
+        .map(|p| p.to_string_lossy().into_owned());
+    PeerInfo {
+        uid,
+        gid,
+        groups,
+        exe,
+    }
+}
+
+fn handle(shared: &Arc<Shared>, conn: &mut Conn, req: ClientRequest, mut fds: Vec<OwnedFd>) -> Out {
+    let takes_fd = matches!(
+        req,
+        ClientRequest::RegisterShm { .. } | ClientRequest::SetStaging { .. }
+    );
+    if (takes_fd && fds.len() != 1) || (!takes_fd && !fds.is_empty()) {
+        return Out::Close(err(TEE_ERROR_BAD_PARAMETERS, ORIGIN_COMMS));
+    }
+    let limits = &shared.cfg.limits;
+    // Every request but Hello/Attach needs a live context.
+    let ctx = match (&req, &conn.ctx) {
+        (ClientRequest::Hello { .. } | ClientRequest::Attach { .. }, None) => None,
+        (ClientRequest::Hello { .. } | ClientRequest::Attach { .. }, Some(_)) => {
+            return Out::Close(err(TEE_ERROR_BAD_STATE, ORIGIN_COMMS));
+        }
+        (_, None) => return Out::Close(err(TEE_ERROR_BAD_STATE, ORIGIN_COMMS)),
+        (_, Some(c)) if c.finished.load(Ordering::Acquire) => {
+            return Out::Close(err(TEE_ERROR_BAD_STATE, ORIGIN_COMMS));
+        }
+        (_, Some(c)) => Some(c.clone()),
+    };
+    match req {
+        ClientRequest::Hello { version, .. } => {
+            if version != oxtee_proto::PROTO_VERSION {
+                return Out::Close(err(TEE_ERROR_NOT_SUPPORTED, ORIGIN_COMMS));
+            }
+            let mut contexts = shared.contexts.lock().unwrap();
+            if contexts.len() >= limits.max_contexts {
+                return Out::Close(err(TEE_ERROR_BUSY, ORIGIN_TEE));
+            }
+            let mut token = [0u8; 16];
+            rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut token);
+            let id = shared.next.fetch_add(1, Ordering::Relaxed);
+            let ctx = Arc::new(Context {
+                id,
+                token,
+                uid: conn.uid,
+                conns: Mutex::new(1),
+                sessions: Mutex::new(HashMap::new()),
+                shm: Mutex::new(HashMap::new()),
+                shm_bytes: Mutex::new(0),
+                running: Mutex::new(HashMap::new()),
+                finished: AtomicBool::new(false),
+            });
+            contexts.insert(id, ctx.clone());
+            conn.ctx = Some(ctx);
+            tracing::debug!(context = id, pid = conn.pid, "context initialized");
+            Out::Reply(ClientReply::Hello { context: id, token })
+        }
+        ClientRequest::Attach { context, token } => {
+            let found = shared.contexts.lock().unwrap().get(&context).cloned();
+            let ok = found.filter(|c| {
+                let diff = c
+                    .token
+                    .iter()
+                    .zip(token.iter())
+                    .fold(0u8, |d, (a, b)| d | (a ^ b));
+                diff == 0 && c.uid == conn.uid && !c.finished.load(Ordering::Acquire)
+            });
+            match ok {
+                Some(c) => {
+                    *c.conns.lock().unwrap() += 1;
+                    conn.ctx = Some(c);
+                    Out::Reply(ClientReply::Ok)
+                }
+                None => Out::Close(err(TEE_ERROR_ACCESS_DENIED, ORIGIN_COMMS)),
+            }
+        }
+        ClientRequest::OpenSession {
+            uuid,
+            login,
+            connection_data,
+            params,
+            cancel_id,
+        } => {
+            let ctx = ctx.expect("checked above");
+            Out::Reply(open_session(
+                shared,
+                conn,
+                &ctx,
+                uuid,
+                login,
+                connection_data,
+                &params,
+                cancel_id,
+            ))
+        }
+        ClientRequest::Invoke {
+            session,
+            command,
+            params,
+            cancel_id,
+        } => {
+            let ctx = ctx.expect("checked above");
+            let Some(s) = ctx.sessions.lock().unwrap().get(&session).cloned() else {
+                return Out::Reply(op_err(TeeError::api(TEE_ERROR_BAD_PARAMETERS)));
+            };
+            let checked = match check_params(conn, &ctx, &params) {
+                Ok(c) => c,
+                Err(e) => return Out::Reply(op_err(e)),
+            };
+            let r = run_call(
+                shared,
+                conn,
+                &ctx,
+                &s.instance,
+                Call::Invoke {
+                    session: session_key(&s),
+                    command,
+                },
+                &checked,
+                cancel_id,
+            );
+            Out::Reply(match r {
+                Ok((result, params)) => ClientReply::Op {
+                    result,
+                    origin: ORIGIN_TRUSTED_APP,
+                    session,
+                    params,
+                },
+                Err(e) => op_err(e),
+            })
+        }
+        ClientRequest::CloseSession { session } => {
+            let ctx = ctx.expect("checked above");
+            let s = ctx.sessions.lock().unwrap().remove(&session);
+            match s {
+                Some(s) => {
+                    shared.close_session(&s);
+                    Out::Reply(ClientReply::Ok)
+                }
+                None => Out::Reply(err(TEE_ERROR_BAD_PARAMETERS, ORIGIN_API)),
+            }
+        }
+        ClientRequest::Cancel { cancel_id } => {
+            let ctx = ctx.expect("checked above");
+            let target = ctx.running.lock().unwrap().get(&cancel_id).cloned();
+            if let Some((inst, seq)) = target {
+                if let Some(i) = inst.upgrade() {
+                    i.cancel(seq);
+                }
+            }
+            Out::Reply(ClientReply::Ok)
+        }
+        ClientRequest::RegisterShm { size, flags } => {
+            let ctx = ctx.expect("checked above");
+            let fd = fds.pop().expect("checked above");
+            if flags == 0 || flags & !(TEEC_MEM_INPUT | TEEC_MEM_OUTPUT) != 0 {
+                return Out::Reply(err(TEE_ERROR_BAD_PARAMETERS, ORIGIN_TEE));
+            }
+            match oxtee_sys::sealed_size(fd.as_fd()) {
+                Ok(real) if real >= size => {}
+                _ => return Out::Reply(err(TEE_ERROR_BAD_PARAMETERS, ORIGIN_TEE)),
+            }
+            {
+                let mut used = ctx.shm_bytes.lock().unwrap();
+                if used.saturating_add(size) > limits.max_shm_per_context {
+                    return Out::Reply(err(TEE_ERROR_OUT_OF_MEMORY, ORIGIN_TEE));
+                }
+                *used += size;
+            }
+            let id = shared.next.fetch_add(1, Ordering::Relaxed);
+            ctx.shm.lock().unwrap().insert(
+                id,
+                Arc::new(Shm {
+                    id,
+                    fd,
+                    size,
+                    flags,
+                }),
+            );
+            Out::Reply(ClientReply::Shm { id })
+        }
+        ClientRequest::ReleaseShm { id } => {
+            let ctx = ctx.expect("checked above");
+            let removed = ctx.shm.lock().unwrap().remove(&id);
+            match removed {
+                Some(s) => {
+                    let mut used = ctx.shm_bytes.lock().unwrap();
+                    *used = used.saturating_sub(s.size);
+                    shared.unmap_everywhere(id);
+                    Out::Reply(ClientReply::Ok)
+                }
+                None => Out::Reply(err(TEE_ERROR_BAD_PARAMETERS, ORIGIN_API)),
+            }
+        }
+        ClientRequest::SetStaging { size } => {
+            let fd = fds.pop().expect("checked above");
+            if size > limits.max_staging {
+                return Out::Reply(err(TEE_ERROR_OUT_OF_MEMORY, ORIGIN_TEE));
+            }
+            let ok = matches!(oxtee_sys::sealed_size(fd.as_fd()), Ok(real) if real >= size);
+            if !ok {
+                return Out::Reply(err(TEE_ERROR_BAD_PARAMETERS, ORIGIN_TEE));
+            }
+            match Mapping::map(fd.as_fd(), size as usize) {
+                Ok(m) => {
+                    conn.staging = Some((fd, m));
+                    Out::Reply(ClientReply::Ok)
+                }
+                Err(_) => Out::Reply(err(TEE_ERROR_OUT_OF_MEMORY, ORIGIN_TEE)),
+            }
+        }
+        ClientRequest::Finalize => {
+            let ctx = ctx.expect("checked above");
+            shared.finish_context(&ctx);
+            Out::Reply(ClientReply::Ok)
+        }
+    }
+}
+
+fn check_params(
+    conn: &Conn,
+    ctx: &Context,
+    p: &oxtee_proto::ClientOp,
+) -> Result<[params::Checked; 4], TeeError> {
+    let staging = conn.staging.as_ref().map_or(0, |(_, m)| m.len() as u64);
+    let shm = ctx.shm.lock().unwrap();
+    params::check(p, staging, |id| {
+        shm.get(&id).map(|s| ShmInfo {
+            size: s.size,
+            flags: s.flags,
+        })
+    })
+}
+
+fn run_call(
+    shared: &Shared,
+    conn: &Conn,
+    ctx: &Context,
+    inst: &Arc<Instance>,
+    call: Call,
+    checked: &[params::Checked; 4],
+    cancel_id: u64,
+) -> Result<(u32, oxtee_proto::OutParams), TeeError> {
+    let shm_lookup = |id: u32| ctx.shm.lock().unwrap().get(&id).cloned();
+    let mem = ClientMem {
+        staging: conn.staging.as_ref().map(|(_, m)| m),
+        shm: &shm_lookup,
+        watch: Some(&conn.ch),
+        grace: Duration::from_millis(shared.cfg.limits.cancel_grace_ms),
+    };
+    let weak = Arc::downgrade(inst);
+    let on_start = |seq: u64| {
+        ctx.running
+            .lock()
+            .unwrap()
+            .insert(cancel_id, (weak.clone(), seq));
+    };
+    let r = inst.call(call, checked, &mem, &on_start);
+    ctx.running.lock().unwrap().remove(&cancel_id);
+    if inst.is_dead() {
+        shared.forget_single(inst);
+    }
+    r
+}
+
+#[allow(clippy::too_many_arguments)]
+fn open_session(
+    shared: &Arc<Shared>,
+    conn: &Conn,
+    ctx: &Arc<Context>,
+    uuid: Uuid,
+    login: u32,
+    connection_data: u32,
+    p: &oxtee_proto::ClientOp,
+    cancel_id: u64,
+) -> ClientReply {
+    if ctx.sessions.lock().unwrap().len() >= shared.cfg.limits.max_sessions_per_context {
+        return op_err(TeeError::tee(TEE_ERROR_BUSY));
+    }
+    let client = match client_identity(
+        login,
+        connection_data,
+        &peer_info(conn.pid, conn.uid, conn.gid),
+    ) {
+        Ok(c) => c,
+        Err(e) => return op_err(e),
+    };
+    let checked = match check_params(conn, ctx, p) {
+        Ok(c) => c,
+        Err(e) => return op_err(e),
+    };
+    let ta = match shared.store.load(uuid) {
+        Ok(t) => t,
+        Err(e) => return op_err(e),
+    };
+    let limits = &shared.cfg.limits;
+    // Find or start the instance, reserving a session slot on it.
+    let inst = {
+        let singles = shared.singles.lock().unwrap();
+        let existing = singles.get(&uuid).filter(|i| !i.is_dead()).cloned();
+        let n = existing.as_ref().map(|i| *i.sessions.lock().unwrap());
+        match policy::place(ta.props.flags, n) {
+            Err(e) => return op_err(e),
+            Ok(Placement::Existing) => {
+                let i = existing.expect("placement on an existing instance");
+                *i.sessions.lock().unwrap() += 1;
+                i
+            }
+            Ok(Placement::NewInstance) => {
+                let single = ta.props.flags & TA_FLAG_SINGLE_INSTANCE != 0;
+                // Only single-instance TAs need the table held while the
+                // instance starts (so a second open waits for it).
+                let mut held = Some(singles);
+                if !single {
+                    held = None;
+                }
+                let i = match Instance::start(
+                    &shared.spawner,
+                    &ta,
+                    limits.ta_heap_overhead,
+                    limits.ta_stack_overhead,
+                ) {
+                    Ok(i) => i,
+                    Err(e) => return op_err(e),
+                };
+                shared.register_instance(&i);
+                *i.sessions.lock().unwrap() += 1;
+                if let Some(mut singles) = held {
+                    singles.insert(uuid, i.clone());
+                }
+                i
+            }
+        }
+    };
+    let session = Arc::new(Session {
+        instance: inst.clone(),
+    });
+    let r = run_call(
+        shared,
+        conn,
+        ctx,
+        &inst,
+        Call::Open {
+            session: session_key(&session),
+            client,
+        },
+        &checked,
+        cancel_id,
+    );
+    match r {
+        Ok((TEE_SUCCESS, params)) => {
+            let id = shared.next.fetch_add(1, Ordering::Relaxed);
+            ctx.sessions.lock().unwrap().insert(id, session);
+            tracing::debug!(%uuid, session = id, "session opened");
+            ClientReply::Op {
+                result: TEE_SUCCESS,
+                origin: ORIGIN_TRUSTED_APP,
+                session: id,
+                params,
+            }
+        }
+        Ok((result, params)) => {
+            shared.release_instance(&inst);
+            ClientReply::Op {
+                result,
+                origin: ORIGIN_TRUSTED_APP,
+                session: 0,
+                params,
+            }
+        }
+        Err(e) => {
+            shared.release_instance(&inst);
+            op_err(e)
+        }
+    }
+}

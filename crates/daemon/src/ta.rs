@@ -1,0 +1,477 @@
+//! TA instances: one sandboxed process each, driven over a SEQPACKET
+//! channel. An instance's entry points never run concurrently: every call
+//! holds the instance's link lock from request to reply.
+//!
+//! Everything a TA process sends is checked: an undecodable reply, a reply
+//! of the wrong kind, or silence after the client vanished gets the process
+//! killed and its sessions answered with TEE_ERROR_TARGET_DEAD.
+
+use crate::spawn::{SpawnRequest, Spawner};
+use crate::store::LoadedTa;
+use oxtee_core::codes::*;
+use oxtee_core::params::Checked;
+use oxtee_proto::{
+    CoreToTa, Identity, OutParam, OutParams, Region, TaOp, TaParam, TaProps, TaReply, Uuid,
+    control, decode, encode,
+};
+use oxtee_sys::{Channel, Mapping};
+use std::collections::HashSet;
+use std::os::fd::{AsFd, OwnedFd};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// A registered shared memory object (client-allocated, sealed memfd).
+#[derive(Debug)]
+pub struct Shm {
+    pub id: u32,
+    pub fd: OwnedFd,
+    pub size: u64,
+    pub flags: u32,
+}
+
+/// What a call asks the TA to do.
+pub enum Call {
+    Open { session: u32, client: Identity },
+    Invoke { session: u32, command: u32 },
+    Close { session: u32 },
+}
+
+/// The normal-world side of a call's memory: the client's staging buffer
+/// and its registered shared memory.
+pub struct ClientMem<'a> {
+    pub staging: Option<&'a Mapping>,
+    pub shm: &'a dyn Fn(u32) -> Option<Arc<Shm>>,
+    /// The client's connection: if it hangs up mid-call the TA is asked to
+    /// cancel, and killed after the grace period.
+    pub watch: Option<&'a Channel>,
+    pub grace: Duration,
+}
+
+struct Link {
+    ch: Channel,
+    bounce: Option<(OwnedFd, Mapping)>,
+    mapped: HashSet<u32>,
+}
+
+pub struct Instance {
+    pub uuid: Uuid,
+    pub props: TaProps,
+    pub pid: i32,
+    link: Mutex<Link>,
+    control: Mapping,
+    dead: AtomicBool,
+    /// Sequence number of the call in flight (for cancellation).
+    current: AtomicU64,
+    unmaps: Mutex<Vec<u32>>,
+    /// Sessions open on this instance (placement decisions).
+    pub sessions: Mutex<usize>,
+    reaped: Mutex<bool>,
+}
+
+impl std::fmt::Debug for Instance {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Instance({} pid {})", self.uuid, self.pid)
+    }
+}
+
+fn dead() -> TeeError {
+    TeeError::tee(TEE_ERROR_TARGET_DEAD)
+}
+
+fn align8(n: u64) -> u64 {
+    n.div_ceil(8) * 8
+}
+
+static SEQ: AtomicU64 = AtomicU64::new(1);
+
+impl Instance {
+    /// Start a process for `ta` and run TA_CreateEntryPoint.
+    pub fn start(
+        spawner: &Spawner,
+        ta: &LoadedTa,
+        heap_overhead: u64,
+        stack_overhead: u64,
+    ) -> Result<Arc<Instance>, TeeError> {
+        let oom = |_| TeeError::tee(TEE_ERROR_OUT_OF_MEMORY);
+        let (core_end, ta_end) = Channel::pair().map_err(oom)?;
+        let ctl_fd = oxtee_sys::memfd("oxtee-control", control::SIZE as u64, true).map_err(oom)?;
+        let control = Mapping::map(ctl_fd.as_fd(), control::SIZE).map_err(oom)?;
+        let exec = ta.exec.try_clone().map_err(oom)?;
+        let req = SpawnRequest {
+            name: format!("oxtee-ta:{}", ta.props.uuid),
+            channel: OwnedFd::from(ta_end),
+            control: ctl_fd,
+            exec,
+            data_limit: ta.props.data_size as u64 + heap_overhead,
+            stack_limit: ta.props.stack_size as u64 + stack_overhead,
+        };
+        let pid = spawner.spawn(req).map_err(|e| {
+            tracing::error!("cannot start TA process: {e}");
+            TeeError::tee(TEE_ERROR_OUT_OF_MEMORY)
+        })?;
+        tracing::debug!(uuid = %ta.props.uuid, pid, "started TA process");
+        let inst = Arc::new(Instance {
+            uuid: ta.props.uuid,
+            props: ta.props.clone(),
+            pid,
+            link: Mutex::new(Link {
+                ch: core_end,
+                bounce: None,
+                mapped: HashSet::new(),
+            }),
+            control,
+            dead: AtomicBool::new(false),
+            current: AtomicU64::new(0),
+            unmaps: Mutex::new(Vec::new()),
+            sessions: Mutex::new(0),
+            reaped: Mutex::new(false),
+        });
+        let r = {
+            let link = inst.link.lock().unwrap();
+            inst.exchange(
+                &link,
+                &CoreToTa::Create {
+                    props: ta.props.clone(),
+                },
+                None,
+                Duration::ZERO,
+            )
+        };
+        match r {
+            Ok(TaReply::Done {
+                result: TEE_SUCCESS,
+                ..
+            }) => Ok(inst),
+            Ok(TaReply::Done { result, .. }) => {
+                inst.kill();
+                Err(TeeError::ta(result))
+            }
+            _ => {
+                inst.kill();
+                Err(dead())
+            }
+        }
+    }
+
+    pub fn is_dead(&self) -> bool {
+        self.dead.load(Ordering::Acquire)
+    }
+
+    /// Ask the TA to notice cancellation of call `seq` (if still running).
+    pub fn cancel(&self, seq: u64) {
+        if self.current.load(Ordering::Acquire) == seq {
+            self.control.store_u32(control::CANCEL_FLAG, 1);
+        }
+    }
+
+    /// Forget shared memory object `id` (sent before the next call).
+    pub fn queue_unmap(&self, id: u32) {
+        self.unmaps.lock().unwrap().push(id);
+    }
+
+    /// Kill the process (if alive) and reap it.
+    pub fn kill(&self) {
+        self.dead.store(true, Ordering::Release);
+        let mut reaped = self.reaped.lock().unwrap();
+        if !*reaped {
+            let pid = nix::unistd::Pid::from_raw(self.pid);
+            let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
+            match nix::sys::wait::waitpid(pid, None) {
+                Ok(nix::sys::wait::WaitStatus::Signaled(_, sig, _))
+                    if sig != nix::sys::signal::Signal::SIGKILL =>
+                {
+                    tracing::warn!(uuid = %self.uuid, pid = self.pid, "TA process killed by {sig:?}{}", if sig == nix::sys::signal::Signal::SIGSYS { " (sandbox violation)" } else { "" })
+                }
+                Ok(nix::sys::wait::WaitStatus::Exited(_, code)) if code != 0 => {
+                    tracing::warn!(uuid = %self.uuid, pid = self.pid, "TA process exited with status {code}")
+                }
+                _ => {}
+            }
+            *reaped = true;
+        }
+    }
+
+    /// Run TA_DestroyEntryPoint and let the process exit.
+    pub fn destroy(&self) {
+        if !self.is_dead() {
+            let link = self.link.lock().unwrap();
+            let _ = self.exchange(&link, &CoreToTa::Destroy, None, Duration::from_secs(1));
+        }
+        self.kill();
+    }
+
+    /// Send one request and wait for its reply. `watch`: see [`ClientMem`].
+    fn exchange(
+        &self,
+        link: &Link,
+        req: &CoreToTa,
+        watch: Option<&Channel>,
+        grace: Duration,
+    ) -> Result<TaReply, TeeError> {
+        let bytes = encode(req).map_err(|_| TeeError::tee(TEE_ERROR_BAD_PARAMETERS))?;
+        if link.ch.send(&bytes, &[]).is_err() {
+            self.kill();
+            return Err(dead());
+        }
+        self.wait_reply(link, watch, grace)
+    }
+
+    fn wait_reply(
+        &self,
+        link: &Link,
+        mut watch: Option<&Channel>,
+        grace: Duration,
+    ) -> Result<TaReply, TeeError> {
+        let mut deadline: Option<Instant> = None;
+        loop {
+            let timeout = match deadline {
+                None => -1,
+                Some(d) => d
+                    .saturating_duration_since(Instant::now())
+                    .as_millis()
+                    .min(i32::MAX as u128) as i32,
+            };
+            let (ta_ready, client_gone) = match watch {
+                Some(c) => oxtee_sys::poll2(&link.ch, c, timeout).map_err(|_| dead())?,
+                None => {
+                    let (r, h) = link.ch.poll(timeout).map_err(|_| dead())?;
+                    (r || h, false)
+                }
+            };
+            if client_gone {
+                tracing::info!(uuid = %self.uuid, "client vanished during a call: cancelling");
+                self.control.store_u32(control::CANCEL_FLAG, 1);
+                deadline = Some(Instant::now() + grace);
+                watch = None;
+                continue;
+            }
+            if let Some(d) = deadline {
+                if Instant::now() >= d && !ta_ready {
+                    tracing::warn!(uuid = %self.uuid, pid = self.pid, "TA did not finish after its client vanished: killing it");
+                    self.kill();
+                    return Err(dead());
+                }
+            }
+            if !ta_ready {
+                continue;
+            }
+            let mut buf = [0u8; oxtee_proto::MAX_MESSAGE];
+            let mut fds = Vec::new();
+            let n = match link.ch.recv(&mut buf, &mut fds) {
+                Ok(Some(n)) if fds.is_empty() => n,
+                Ok(None) => {
+                    self.kill();
+                    tracing::warn!(uuid = %self.uuid, pid = self.pid, "TA process died");
+                    return Err(dead());
+                }
+                _ => {
+                    tracing::warn!(uuid = %self.uuid, "TA sent a malformed message: killing it");
+                    self.kill();
+                    return Err(dead());
+                }
+            };
+            return match decode::<TaReply>(&buf[..n]) {
+                Ok(TaReply::Panic { code }) => {
+                    tracing::warn!(uuid = %self.uuid, "TA panicked: TEE_Panic(0x{code:08x})");
+                    self.kill();
+                    Err(dead())
+                }
+                Ok(r) => Ok(r),
+                Err(e) => {
+                    tracing::warn!(uuid = %self.uuid, "TA sent an undecodable reply ({e}): killing it");
+                    self.kill();
+                    Err(dead())
+                }
+            };
+        }
+    }
+
+    /// Run one entry point with parameters. Returns the TA's result and
+    /// the outputs for the client; `seq_out` receives the call's sequence
+    /// number as soon as it is known (for cancellation).
+    pub fn call(
+        &self,
+        call: Call,
+        params: &[Checked; 4],
+        mem: &ClientMem<'_>,
+        on_start: &dyn Fn(u64),
+    ) -> Result<(u32, OutParams), TeeError> {
+        let mut link = self.link.lock().unwrap();
+        if self.is_dead() {
+            return Err(dead());
+        }
+        // Pending unmaps first, so a released object is gone before anything else.
+        let unmaps: Vec<u32> = std::mem::take(&mut *self.unmaps.lock().unwrap());
+        for id in unmaps {
+            if link.mapped.remove(&id) {
+                self.send_oneway(&link, &CoreToTa::UnmapShm { id }, None)?;
+            }
+        }
+        // Temporary memrefs go through the instance's bounce buffer.
+        let need: u64 = params
+            .iter()
+            .map(|p| match p {
+                Checked::Staged {
+                    size, null: false, ..
+                } => align8(*size),
+                _ => 0,
+            })
+            .sum();
+        if need > 0
+            && link
+                .bounce
+                .as_ref()
+                .is_none_or(|(_, m)| (m.len() as u64) < need)
+        {
+            let size = need.next_power_of_two().max(64 << 10);
+            let oom = |_| TeeError::tee(TEE_ERROR_OUT_OF_MEMORY);
+            let fd = oxtee_sys::memfd("oxtee-bounce", size, true).map_err(oom)?;
+            let m = Mapping::map(fd.as_fd(), size as usize).map_err(oom)?;
+            self.send_oneway(&link, &CoreToTa::SetBounce { size }, Some(fd.as_fd()))?;
+            link.bounce = Some((fd, m));
+        }
+        let mut op = TaOp {
+            param_types: oxtee_core::params::ta_param_types(params),
+            params: [TaParam::None; 4],
+        };
+        let mut bounce_off = [0u64; 4];
+        let mut next = 0u64;
+        for (i, p) in params.iter().enumerate() {
+            op.params[i] = match *p {
+                Checked::None => TaParam::None,
+                Checked::Value { a, b, .. } => TaParam::Value { a, b },
+                Checked::Staged {
+                    null: true, size, ..
+                } => TaParam::Mem {
+                    region: Region::Null,
+                    offset: 0,
+                    size,
+                },
+                Checked::Staged {
+                    dir,
+                    offset,
+                    size,
+                    null: false,
+                } => {
+                    let (_, bounce) = link.bounce.as_ref().ok_or_else(dead)?;
+                    let staging = mem.staging.ok_or(TeeError::api(TEE_ERROR_BAD_PARAMETERS))?;
+                    let ok = if dir.is_input() {
+                        staging.copy_to(offset as usize, bounce, next as usize, size as usize)
+                    } else {
+                        bounce.zero(next as usize, size as usize)
+                    };
+                    if !ok {
+                        return Err(TeeError::api(TEE_ERROR_BAD_PARAMETERS));
+                    }
+                    bounce_off[i] = next;
+                    let tp = TaParam::Mem {
+                        region: Region::Bounce,
+                        offset: next,
+                        size,
+                    };
+                    next += align8(size);
+                    tp
+                }
+                Checked::Shm {
+                    id, offset, size, ..
+                } => {
+                    if !link.mapped.contains(&id) {
+                        let shm = (mem.shm)(id).ok_or(TeeError::api(TEE_ERROR_BAD_PARAMETERS))?;
+                        self.send_oneway(
+                            &link,
+                            &CoreToTa::MapShm { id, size: shm.size },
+                            Some(shm.fd.as_fd()),
+                        )?;
+                        link.mapped.insert(id);
+                    }
+                    TaParam::Mem {
+                        region: Region::Shm(id),
+                        offset,
+                        size,
+                    }
+                }
+            };
+        }
+        let req = match call {
+            Call::Open { session, client } => CoreToTa::OpenSession {
+                session,
+                client,
+                op,
+            },
+            Call::Invoke { session, command } => CoreToTa::Invoke {
+                session,
+                command,
+                op,
+            },
+            Call::Close { session } => CoreToTa::CloseSession { session },
+        };
+        let seq = SEQ.fetch_add(1, Ordering::Relaxed);
+        self.control.store_u32(control::CANCEL_FLAG, 0);
+        self.current.store(seq, Ordering::Release);
+        on_start(seq);
+        let r = self.exchange(&link, &req, mem.watch, mem.grace);
+        self.current.store(0, Ordering::Release);
+        let (result, tap) = match r? {
+            TaReply::Done { result, params } => (result, params),
+            TaReply::Panic { .. } => return Err(dead()),
+        };
+        // Copy outputs back, trusting nothing the TA reports beyond the
+        // sizes the client provided.
+        let mut out = oxtee_proto::NO_OUT_PARAMS;
+        for (i, p) in params.iter().enumerate() {
+            out[i] = match (*p, tap[i]) {
+                (Checked::Value { dir, .. }, OutParam::Value { a, b }) if dir.is_output() => {
+                    OutParam::Value { a, b }
+                }
+                (Checked::Value { dir, .. }, _) if dir.is_output() => {
+                    OutParam::Value { a: 0, b: 0 }
+                }
+                (
+                    Checked::Staged {
+                        dir,
+                        offset,
+                        size,
+                        null,
+                    },
+                    OutParam::Size(n),
+                ) if dir.is_output() => {
+                    if result == TEE_SUCCESS && !null {
+                        let len = n.min(size) as usize;
+                        let (_, bounce) = link.bounce.as_ref().ok_or_else(dead)?;
+                        if let Some(st) = mem.staging {
+                            bounce.copy_to(bounce_off[i] as usize, st, offset as usize, len);
+                        }
+                    }
+                    OutParam::Size(n)
+                }
+                (Checked::Shm { dir, .. }, OutParam::Size(n)) if dir.is_output() => {
+                    OutParam::Size(n)
+                }
+                _ => OutParam::None,
+            };
+        }
+        Ok((result, out))
+    }
+
+    fn send_oneway(
+        &self,
+        link: &Link,
+        msg: &CoreToTa,
+        fd: Option<std::os::fd::BorrowedFd<'_>>,
+    ) -> Result<(), TeeError> {
+        let bytes = encode(msg).map_err(|_| TeeError::tee(TEE_ERROR_BAD_PARAMETERS))?;
+        let fds: Vec<_> = fd.into_iter().collect();
+        if link.ch.send(&bytes, &fds).is_err() {
+            self.kill();
+            return Err(dead());
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}

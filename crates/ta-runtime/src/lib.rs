@@ -1,0 +1,452 @@
+//! The TA process side of oxtee.
+//!
+//! A TA process is started by the core with its sandbox already in force
+//! (see `oxtee_sys::sandbox`). [`run`] locks the sandbox further, then
+//! serves the core's requests on descriptor 3, calling the TA's entry
+//! points through the [`EntryPoints`] trait: the C ABI crate
+//! (`oxtee-ta-capi`) implements it over `TA_*EntryPoint` symbols, the Rust
+//! SDK over a safe trait.
+//!
+//! The core is trusted by the TA, but its messages are still decoded with
+//! bounds: a malformed request ends the process rather than corrupting it.
+
+use oxtee_proto::{
+    CoreToTa, Identity, OutParam, OutParams, Region, TaOp, TaParam, TaProps, TaReply, control,
+    decode, encode, ta_fd,
+};
+use oxtee_sys::{Channel, Mapping};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::ffi::c_void;
+use std::marker::PhantomData;
+use std::os::fd::{AsFd, OwnedFd};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+pub const TEE_SUCCESS: u32 = 0;
+pub const TEE_ERROR_BAD_PARAMETERS: u32 = 0xFFFF_0006;
+
+/// `TEE_Param.memref` (GP 1.3 layout).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct Memref {
+    pub buffer: *mut c_void,
+    pub size: usize,
+}
+
+/// `TEE_Param.value`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct Value {
+    pub a: u32,
+    pub b: u32,
+}
+
+/// `TEE_Param`.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub union TeeParam {
+    pub memref: Memref,
+    pub value: Value,
+}
+
+impl TeeParam {
+    const ZERO: TeeParam = TeeParam {
+        memref: Memref {
+            buffer: std::ptr::null_mut(),
+            size: 0,
+        },
+    };
+}
+
+/// The four parameters of an entry point call, with the capacity of each
+/// memref as the core provided it (the TA may lower `size`, or raise it to
+/// report the size it needs).
+pub struct CallParams<'a> {
+    pub types: u32,
+    pub raw: [TeeParam; 4],
+    caps: [usize; 4],
+    _mapping: PhantomData<&'a Mapping>,
+}
+
+impl<'a> CallParams<'a> {
+    /// Parameter type `i` (TEE_PARAM_TYPE_*).
+    pub fn type_of(&self, i: usize) -> u32 {
+        (self.types >> (i * 4)) & 0xF
+    }
+
+    pub fn value(&self, i: usize) -> (u32, u32) {
+        // SAFETY: both union variants are plain integers/pointers; reading
+        // `value` of any initialised TeeParam yields some bits, never UB.
+        let v = unsafe { self.raw[i].value };
+        (v.a, v.b)
+    }
+
+    pub fn set_value(&mut self, i: usize, a: u32, b: u32) {
+        self.raw[i].value = Value { a, b };
+    }
+
+    /// Capacity of memref `i` as provided by the client.
+    pub fn capacity(&self, i: usize) -> usize {
+        self.caps[i]
+    }
+
+    /// Whether memref `i` is a NULL buffer.
+    pub fn is_null(&self, i: usize) -> bool {
+        // SAFETY: see `value`.
+        unsafe { self.raw[i].memref.buffer.is_null() }
+    }
+
+    /// The size currently reported in memref `i`.
+    pub fn size(&self, i: usize) -> usize {
+        // SAFETY: see `value`.
+        unsafe { self.raw[i].memref.size }
+    }
+
+    pub fn set_size(&mut self, i: usize, size: usize) {
+        self.raw[i].memref.size = size;
+    }
+
+    /// Copy memref `i` (its provided capacity) into a new vector. The
+    /// bytes may be changed by the client at any time, so this is a
+    /// snapshot: validate the copy, not the shared memory.
+    pub fn read(&self, i: usize) -> Vec<u8> {
+        let cap = self.caps[i];
+        // SAFETY: see `value`.
+        let ptr = unsafe { self.raw[i].memref.buffer } as *const u8;
+        let mut v = vec![0u8; cap];
+        if cap != 0 && !ptr.is_null() {
+            // SAFETY: the runtime set `ptr..ptr+cap` inside a live mapping
+            // when it built these params (checked in `build_params`), and
+            // the mapping outlives `'a`.
+            unsafe { std::ptr::copy_nonoverlapping(ptr, v.as_mut_ptr(), cap) };
+        }
+        v
+    }
+
+    /// Copy `data` into memref `i` at offset 0. Returns false when it does
+    /// not fit the provided capacity (nothing is written then).
+    pub fn write(&mut self, i: usize, data: &[u8]) -> bool {
+        // SAFETY: see `value`.
+        let ptr = unsafe { self.raw[i].memref.buffer } as *mut u8;
+        if data.len() > self.caps[i] || (ptr.is_null() && !data.is_empty()) {
+            return false;
+        }
+        if !data.is_empty() {
+            // SAFETY: as in `read`; `data.len() <= cap`.
+            unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), ptr, data.len()) };
+        }
+        true
+    }
+}
+
+/// The TA's entry points, as the runtime calls them.
+pub trait EntryPoints {
+    fn create(&mut self) -> u32;
+    fn destroy(&mut self);
+    /// Returns the result and the session context.
+    fn open_session(&mut self, params: &mut CallParams<'_>) -> (u32, usize);
+    fn close_session(&mut self, session: usize);
+    fn invoke(&mut self, session: usize, command: u32, params: &mut CallParams<'_>) -> u32;
+}
+
+static CONTROL: OnceLock<Mapping> = OnceLock::new();
+static CANCEL_MASKED: AtomicBool = AtomicBool::new(true);
+static PROPS: OnceLock<TaProps> = OnceLock::new();
+
+thread_local! {
+    static CLIENT: RefCell<Option<Identity>> = const { RefCell::new(None) };
+    static CHANNEL: RefCell<Option<Channel>> = const { RefCell::new(None) };
+}
+
+/// TEE_GetCancellationFlag: true when the current request was cancelled
+/// and cancellation is not masked.
+pub fn cancellation_flag() -> bool {
+    if CANCEL_MASKED.load(Ordering::Relaxed) {
+        return false;
+    }
+    CONTROL
+        .get()
+        .is_some_and(|c| c.load_u32(control::CANCEL_FLAG) != 0)
+}
+
+/// TEE_MaskCancellation / TEE_UnmaskCancellation; returns the previous mask state.
+pub fn set_cancellation_masked(masked: bool) -> bool {
+    CANCEL_MASKED.swap(masked, Ordering::Relaxed)
+}
+
+/// The identity of the client of the current session.
+pub fn client_identity() -> Option<Identity> {
+    CLIENT.with(|c| *c.borrow())
+}
+
+/// The TA's own properties, as the core read them from the signed image.
+pub fn ta_props() -> Option<&'static TaProps> {
+    PROPS.get()
+}
+
+/// Fill `buf` with random bytes from the kernel.
+pub fn random(buf: &mut [u8]) {
+    if getrandom::getrandom(buf).is_err() {
+        panic_ta(0xFFFF_0000);
+    }
+}
+
+/// TEE_Panic: tell the core, then end the process.
+pub fn panic_ta(code: u32) -> ! {
+    eprintln!("TA panic: TEE_Panic(0x{code:08x})");
+    CHANNEL.with(|c| {
+        if let Ok(c) = c.try_borrow() {
+            if let Some(ch) = c.as_ref() {
+                if let Ok(b) = encode(&TaReply::Panic { code }) {
+                    let _ = ch.send(&b, &[]);
+                }
+            }
+        }
+    });
+    // Skip atexit handlers: nothing of the TA runs after a panic.
+    exit_now(3)
+}
+
+/// Write a trace line to the core's log (fd 2).
+pub fn trace(level: i32, func: &str, line: i32, msg: &str) {
+    let l = match level {
+        1 => 'E',
+        2 => 'I',
+        3 => 'D',
+        _ => 'F',
+    };
+    let uuid = PROPS.get().map(|p| p.uuid.to_string()).unwrap_or_default();
+    let msg = msg.trim_end_matches('\n');
+    if func.is_empty() {
+        eprintln!("{l}/TA {uuid}: {msg}");
+    } else {
+        eprintln!("{l}/TA {uuid}: {func}:{line} {msg}");
+    }
+}
+
+/// End the process now, without running atexit handlers (no TA code
+/// runs after a panic or a fatal runtime error).
+pub fn exit_now(code: i32) -> ! {
+    // SAFETY: `_exit` has no preconditions; it never returns.
+    unsafe { libc::_exit(code) }
+}
+
+struct State {
+    bounce: Option<Mapping>,
+    shm: HashMap<u32, Mapping>,
+    sessions: HashMap<u32, usize>,
+}
+
+fn fatal(why: &str) -> ! {
+    eprintln!("TA runtime: {why}");
+    exit_now(2)
+}
+
+fn build_params<'a>(st: &'a State, op: &TaOp) -> CallParams<'a> {
+    let mut p = CallParams {
+        types: op.param_types,
+        raw: [TeeParam::ZERO; 4],
+        caps: [0; 4],
+        _mapping: PhantomData,
+    };
+    for (i, tp) in op.params.iter().enumerate() {
+        match *tp {
+            TaParam::None => {}
+            TaParam::Value { a, b } => p.raw[i].value = Value { a, b },
+            TaParam::Mem {
+                region,
+                offset,
+                size,
+            } => {
+                let (Ok(off), Ok(len)) = (usize::try_from(offset), usize::try_from(size)) else {
+                    fatal("memref out of range")
+                };
+                let base = match region {
+                    Region::Null => {
+                        p.raw[i].memref = Memref {
+                            buffer: std::ptr::null_mut(),
+                            size: len,
+                        };
+                        continue;
+                    }
+                    Region::Bounce => st.bounce.as_ref(),
+                    Region::Shm(id) => st.shm.get(&id),
+                };
+                let Some(m) = base else {
+                    fatal("memref to an unknown region")
+                };
+                if off.checked_add(len).is_none_or(|e| e > m.len()) {
+                    fatal("memref outside its region");
+                }
+                // SAFETY: `off <= m.len()` (checked above), so the pointer
+                // stays inside (or one past) the mapping.
+                let buffer = unsafe { m.as_ptr().add(off) }.cast();
+                p.raw[i].memref = Memref { buffer, size: len };
+                p.caps[i] = len;
+            }
+        }
+    }
+    p
+}
+
+fn outputs(p: &CallParams<'_>) -> OutParams {
+    let mut out = [OutParam::None; 4];
+    for (i, o) in out.iter_mut().enumerate() {
+        *o = match p.type_of(i) {
+            2 | 3 => {
+                let (a, b) = p.value(i);
+                OutParam::Value { a, b }
+            }
+            6 | 7 => OutParam::Size(p.size(i) as u64),
+            _ => OutParam::None,
+        };
+    }
+    out
+}
+
+fn reply(ch: &Channel, r: &TaReply) {
+    let b = encode(r).unwrap_or_else(|_| fatal("reply too large"));
+    if ch.send(&b, &[]).is_err() {
+        fatal("core channel lost");
+    }
+}
+
+/// Serve the core until it asks the TA to go away. Never returns.
+pub fn run(ep: &mut dyn EntryPoints) -> ! {
+    // From here on an attempt to open a file kills the process.
+    if !oxtee_sys::sandbox::apply(&oxtee_sys::sandbox::runtime_lock()) {
+        fatal("cannot lock the sandbox");
+    }
+    // SAFETY: descriptor 3 is the channel the core set up before exec;
+    // nothing else in this process owns it.
+    let ch = unsafe { Channel::from_raw(ta_fd::CHANNEL) };
+    // SAFETY: descriptor 4 is the control page set up by the core.
+    let ctl_fd = unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(ta_fd::CONTROL) };
+    let ctl = Mapping::map(ctl_fd.as_fd(), control::SIZE)
+        .unwrap_or_else(|_| fatal("cannot map control page"));
+    drop(ctl_fd);
+    let _ = CONTROL.set(ctl);
+    let probe = ch
+        .as_fd()
+        .try_clone_to_owned()
+        .unwrap_or_else(|_| fatal("dup"));
+    CHANNEL.with(|c| *c.borrow_mut() = Some(Channel::from_fd(probe)));
+
+    let mut st = State {
+        bounce: None,
+        shm: HashMap::new(),
+        sessions: HashMap::new(),
+    };
+    let mut buf = vec![0u8; oxtee_proto::MAX_MESSAGE];
+    loop {
+        let mut fds = Vec::new();
+        let n = match ch.recv(&mut buf, &mut fds) {
+            Ok(Some(n)) => n,
+            Ok(None) => exit_now(0),
+            Err(_) => fatal("bad message from core"),
+        };
+        let msg: CoreToTa =
+            decode(&buf[..n]).unwrap_or_else(|_| fatal("undecodable message from core"));
+        match msg {
+            CoreToTa::Create { props } => {
+                let _ = PROPS.set(props);
+                let r = ep.create();
+                reply(
+                    &ch,
+                    &TaReply::Done {
+                        result: r,
+                        params: oxtee_proto::NO_OUT_PARAMS,
+                    },
+                );
+            }
+            CoreToTa::OpenSession {
+                session,
+                client,
+                op,
+            } => {
+                CLIENT.with(|c| *c.borrow_mut() = Some(client));
+                CANCEL_MASKED.store(false, Ordering::Relaxed);
+                let mut p = build_params(&st, &op);
+                let (r, ctx) = ep.open_session(&mut p);
+                let out = outputs(&p);
+                if r == TEE_SUCCESS {
+                    st.sessions.insert(session, ctx);
+                }
+                reply(
+                    &ch,
+                    &TaReply::Done {
+                        result: r,
+                        params: out,
+                    },
+                );
+            }
+            CoreToTa::Invoke {
+                session,
+                command,
+                op,
+            } => {
+                let Some(&ctx) = st.sessions.get(&session) else {
+                    fatal("invoke on unknown session")
+                };
+                CANCEL_MASKED.store(false, Ordering::Relaxed);
+                let mut p = build_params(&st, &op);
+                let r = ep.invoke(ctx, command, &mut p);
+                let out = outputs(&p);
+                reply(
+                    &ch,
+                    &TaReply::Done {
+                        result: r,
+                        params: out,
+                    },
+                );
+            }
+            CoreToTa::CloseSession { session } => {
+                let Some(ctx) = st.sessions.remove(&session) else {
+                    fatal("close of unknown session")
+                };
+                ep.close_session(ctx);
+                reply(
+                    &ch,
+                    &TaReply::Done {
+                        result: TEE_SUCCESS,
+                        params: oxtee_proto::NO_OUT_PARAMS,
+                    },
+                );
+            }
+            CoreToTa::Destroy => {
+                ep.destroy();
+                reply(
+                    &ch,
+                    &TaReply::Done {
+                        result: TEE_SUCCESS,
+                        params: oxtee_proto::NO_OUT_PARAMS,
+                    },
+                );
+                exit_now(0);
+            }
+            CoreToTa::MapShm { id, size } => {
+                let fd = fds
+                    .pop()
+                    .unwrap_or_else(|| fatal("MapShm without descriptor"));
+                let len = usize::try_from(size).unwrap_or_else(|_| fatal("shm too large"));
+                let m = Mapping::map(fd.as_fd(), len)
+                    .unwrap_or_else(|_| fatal("cannot map shared memory"));
+                st.shm.insert(id, m);
+            }
+            CoreToTa::UnmapShm { id } => {
+                st.shm.remove(&id);
+            }
+            CoreToTa::SetBounce { size } => {
+                let fd = fds
+                    .pop()
+                    .unwrap_or_else(|| fatal("SetBounce without descriptor"));
+                let len = usize::try_from(size).unwrap_or_else(|_| fatal("bounce too large"));
+                st.bounce = Some(
+                    Mapping::map(fd.as_fd(), len)
+                        .unwrap_or_else(|_| fatal("cannot map bounce buffer")),
+                );
+            }
+        }
+    }
+}

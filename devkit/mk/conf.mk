@@ -1,0 +1,21 @@
+# SPDX-License-Identifier: Apache-2.0
+#
+# oxtee devkit: default configuration of C TA builds. Every value may be
+# overridden on the make command line, in the environment or in the TA's
+# Makefile before it includes ta_dev_kit.mk.
+
+# Compile-time log level of EMSG/IMSG/DMSG/FMSG (0 = none ... 4 = flow).
+CFG_TEE_TA_LOG_LEVEL ?= 2
+
+# y: build the TA against the GP Internal Core API 1.1 (OP-TEE's
+# __OPTEE_CORE_API_COMPAT_1_1), for TAs not yet ported to 1.3.
+CFG_TA_OPTEE_CORE_API_COMPAT_1_1 ?= n
+
+# Prefix of the compiler driver; empty means the host's gcc.
+CROSS_COMPILE ?=
+
+# Output directory for objects and the TA.
+O ?= .
+
+# 1 prints every command; 0 prints a short line per step.
+V ?= 0

@@ -1,0 +1,151 @@
+# SPDX-License-Identifier: Apache-2.0
+#
+# oxtee devkit: build an OP-TEE style C TA as a signed host TA.
+#
+# A TA's Makefile sets BINARY (its UUID) and includes this file:
+#
+#     BINARY = 8aaaf200-2450-11e4-abe2-0002a5d5c51b
+#     include $(TA_DEV_KIT_DIR)/mk/ta_dev_kit.mk
+#
+# and lists its sources in sub.mk (see subdir.mk). Targets:
+#
+#     all    $(O)/$(BINARY).ta: the ELF $(O)/$(BINARY).elf signed with
+#            $(TA_SIGN_KEY) (or, with LIBNAME instead of BINARY, the
+#            static library $(O)/lib$(LIBNAME).a)
+#     clean  remove what all built
+#
+# Variables: BINARY or LIBNAME, O (default .), CROSS_COMPILE (prefix of
+# gcc; empty = host gcc), CFG_TEE_TA_LOG_LEVEL (default 2),
+# CFG_TA_OPTEE_CORE_API_COMPAT_1_1 (y = GP 1.1 API), LDADD (extra link
+# arguments, e.g. -L dir -lfoo or path/libfoo.a), libnames / libdirs /
+# libdeps (OP-TEE style: -l, -L and library files), EXTRA_CFLAGS,
+# TA_SIGN_KEY (default $(TA_DEV_KIT_DIR)/keys/default_ta.pem), OXTEE (the
+# oxtee tool used to sign), OXTEE_TA_CAPI_LIB (the TA runtime archive),
+# V=1 for full command lines.
+#
+# The TA is a static position-independent executable for the build host:
+# the TA's objects, the devkit's TA header (src/user_ta_header.c) and the
+# oxtee TA runtime (lib/liboxtee_ta_capi.a, which implements the GP
+# Internal Core API and calls the TA's entry points), on the host C
+# library.
+
+all:
+
+oxtee-devkit := $(patsubst %/,%,$(dir $(abspath $(dir $(lastword $(MAKEFILE_LIST))))))
+TA_DEV_KIT_DIR ?= $(oxtee-devkit)
+
+include $(oxtee-devkit)/mk/conf.mk
+
+ifeq ($(BINARY)$(LIBNAME),)
+$(error oxtee devkit: set BINARY (the TA's UUID) or LIBNAME before including ta_dev_kit.mk)
+endif
+ifneq ($(BINARY),)
+ifneq ($(LIBNAME),)
+$(error oxtee devkit: set only one of BINARY and LIBNAME)
+endif
+endif
+
+# Tools. CC/AR from the command line or environment win; make's built-in
+# defaults (cc, ar) are replaced by the CROSS_COMPILE ones.
+ifeq ($(filter environment command line,$(origin CC)),)
+CC := $(CROSS_COMPILE)gcc
+endif
+ifeq ($(filter environment command line,$(origin AR)),)
+AR := $(CROSS_COMPILE)ar
+endif
+
+OXTEE ?= $(firstword $(wildcard $(oxtee-devkit)/bin/oxtee) oxtee)
+TA_SIGN_KEY ?= $(TA_DEV_KIT_DIR)/keys/default_ta.pem
+OXTEE_TA_CAPI_LIB ?= $(oxtee-devkit)/lib/liboxtee_ta_capi.a
+
+ifeq ($(V),1)
+q :=
+oxtee-echo := @:
+else
+q := @
+oxtee-echo := @echo
+endif
+
+# $(call oxtee-out,file): file under $(O) (without a "./" for O=.)
+oxtee-out = $(if $(filter .,$(O)),$(1),$(O)/$(1))
+
+oxtee-cflags := -fPIE -std=gnu11 -Wall -O2 -g $(EXTRA_CFLAGS)
+oxtee-aflags := -fPIE -g
+oxtee-defines := -DCFG_TEE_TA_LOG_LEVEL=$(CFG_TEE_TA_LOG_LEVEL) -DOXTEE=1
+ifeq ($(CFG_TA_OPTEE_CORE_API_COMPAT_1_1),y)
+oxtee-defines += -D__OPTEE_CORE_API_COMPAT_1_1=1
+endif
+
+# Rebuild everything when the TA's Makefile or the devkit's makefiles change.
+oxtee-makefiles := $(filter-out %.d,$(MAKEFILE_LIST))
+
+include $(oxtee-devkit)/mk/subdir.mk
+oxtee-makefiles += $(oxtee-submk-files)
+include $(oxtee-devkit)/mk/compile.mk
+
+# The devkit's own sources, compiled with the TA's global include dirs
+# (user_ta_header.c includes the TA's user_ta_header_defines.h).
+oxtee-head-obj := $(call oxtee-out,user_ta_header.o)
+$(eval $(call oxtee-compile-rule,$(oxtee-devkit)/src/user_ta_header.c,$(oxtee-head-obj),$(strip $(oxtee-cflags) $(oxtee-common-cppflags))))
+oxtee-objs := $(filter-out $(oxtee-head-obj),$(oxtee-objs))
+
+ifeq ($(CFG_TA_OPTEE_CORE_API_COMPAT_1_1),y)
+# GP 1.1 shims: built without the compat define (the file needs both APIs).
+oxtee-compat-obj := $(call oxtee-out,tee_api_compat.o)
+$(eval $(call oxtee-compile-rule,$(oxtee-devkit)/src/tee_api_compat.c,$(oxtee-compat-obj),$(strip $(oxtee-cflags) -I$(oxtee-devkit)/include)))
+oxtee-objs := $(filter-out $(oxtee-compat-obj),$(oxtee-objs))
+else
+oxtee-compat-obj :=
+endif
+
+-include $(oxtee-deps)
+
+ifneq ($(BINARY),)
+oxtee-elf := $(call oxtee-out,$(BINARY).elf)
+oxtee-ta := $(call oxtee-out,$(BINARY).ta)
+oxtee-map := $(call oxtee-out,$(BINARY).map)
+
+all: $(oxtee-ta)
+
+# Objects first, then the runtime archive and extra libraries (grouped,
+# so that they may refer to each other), then the host C library. The
+# archive calls the TA's entry points and refers to oxtee_ta_head, both
+# defined by the objects before it.
+oxtee-link-libs := $(strip $(OXTEE_TA_CAPI_LIB) $(LDADD) $(libdeps) \
+	$(addprefix -L,$(libdirs)) $(addprefix -l,$(libnames)))
+oxtee-link-objs := $(strip $(oxtee-objs) $(oxtee-head-obj) $(oxtee-compat-obj))
+
+$(oxtee-elf): $(oxtee-objs) $(oxtee-head-obj) $(oxtee-compat-obj) \
+		$(OXTEE_TA_CAPI_LIB) $(libdeps) $(oxtee-makefiles)
+	$(oxtee-echo) '  LD      $@'
+	$(q)$(CC) -static-pie -o $@ $(oxtee-link-objs) -Wl,--start-group $(oxtee-link-libs) -Wl,--end-group -lpthread -ldl -lm -lrt -lgcc_eh -Wl,-Map=$(oxtee-map)
+
+$(oxtee-ta): $(oxtee-elf) $(wildcard $(TA_SIGN_KEY))
+	$(oxtee-echo) '  SIGN    $@'
+	$(q)$(OXTEE) ta sign --key $(TA_SIGN_KEY) --elf $< --out $@
+
+$(OXTEE_TA_CAPI_LIB):
+	@echo "oxtee devkit: $@ not found: install the oxtee TA runtime" \
+		"(liboxtee_ta_capi.a) there or set OXTEE_TA_CAPI_LIB" >&2
+	@false
+
+oxtee-outputs := $(oxtee-elf) $(oxtee-ta) $(oxtee-map)
+else
+oxtee-lib := $(call oxtee-out,lib$(LIBNAME).a)
+
+all: $(oxtee-lib)
+
+$(oxtee-lib): $(oxtee-objs)
+	$(oxtee-echo) '  AR      $@'
+	$(q)rm -f $@
+	$(q)$(AR) rcs $@ $^
+
+oxtee-outputs := $(oxtee-lib)
+endif
+
+clean:
+	$(oxtee-echo) '  CLEAN   $(O)'
+	$(q)rm -f $(oxtee-objs) $(oxtee-head-obj) $(oxtee-compat-obj) \
+		$(oxtee-deps) $(oxtee-outputs)
+
+.PHONY: all clean

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef USER_TA_HEADER_DEFINES_H
+#define USER_TA_HEADER_DEFINES_H
+
+#include <misbehave_ctor_ta.h>
+
+#define TA_UUID		TA_MISBEHAVE_CTOR_UUID
+#define TA_FLAGS	(0)
+#define TA_STACK_SIZE	(16 * 1024)
+#define TA_DATA_SIZE	(32 * 1024)
+
+#define TA_VERSION	"1.0"
+#define TA_DESCRIPTION	"TA whose ELF constructor tries to open a file"
+
+#endif /* USER_TA_HEADER_DEFINES_H */

@@ -1,0 +1,2 @@
+global-incdirs-y += include
+srcs-y += misbehave_ctor_ta.c

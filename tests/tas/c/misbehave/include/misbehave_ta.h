@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef MISBEHAVE_TA_H
+#define MISBEHAVE_TA_H
+
+/* 40dc6fa0-b27f-4171-8fca-84f566767cb5 */
+#define TA_MISBEHAVE_UUID \
+	{ 0x40dc6fa0, 0xb27f, 0x4171, \
+		{ 0x8f, 0xca, 0x84, 0xf5, 0x66, 0x76, 0x7c, 0xb5 } }
+
+/*
+ * Commands. 0..3 try something the sandbox must forbid; if it works the
+ * command returns TEE_SUCCESS (a sandbox failure), if the call fails it
+ * returns TEE_ERROR_ACCESS_DENIED. Either way, when params[0] is
+ * VALUE_OUTPUT or VALUE_INOUT, value.a gets the call's return value and
+ * value.b its errno.
+ */
+#define TA_MISBEHAVE_CMD_OPEN_FILE	0 /* open("/etc/passwd", O_RDONLY) */
+#define TA_MISBEHAVE_CMD_SOCKET		1 /* socket(AF_INET, SOCK_STREAM, 0) */
+#define TA_MISBEHAVE_CMD_FORK		2 /* fork(); the child _exit()s at once */
+#define TA_MISBEHAVE_CMD_EXEC		3 /* execve("/bin/sh", ...) */
+#define TA_MISBEHAVE_CMD_WILD_WRITE	4 /* *(volatile int *)0x10 = 1 */
+#define TA_MISBEHAVE_CMD_EAT_MEMORY	5 /* TEE_Malloc 1 MiB blocks until NULL, then write to NULL */
+#define TA_MISBEHAVE_CMD_SPIN		6 /* for (;;) {}, never checks cancellation */
+#define TA_MISBEHAVE_CMD_PANIC		7 /* TEE_Panic(0xdead) */
+#define TA_MISBEHAVE_CMD_HEALTHY	8 /* VALUE_INOUT: value.b = value.a + 1 */
+#define TA_MISBEHAVE_CMD_WAIT_CANCEL	9 /* spin until TEE_GetCancellationFlag(), then TEE_ERROR_CANCEL */
+
+#define TA_MISBEHAVE_PANIC_CODE		0xdead
+#endif /* MISBEHAVE_TA_H */

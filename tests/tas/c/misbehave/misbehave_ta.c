@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * A TA that misbehaves on command, to prove that the sandbox and the
+ * core contain it: forbidden system calls, crashes, memory exhaustion,
+ * endless loops, panics. One healthy command shows the instance works
+ * until it is made to misbehave.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <misbehave_ta.h>
+#include <tee_internal_api.h>
+
+/* Report a system call's result in params[0] if the client gave room. */
+static TEE_Result report(uint32_t param_types, TEE_Param params[4],
+			 long ret, int err)
+{
+	uint32_t t = TEE_PARAM_TYPE_GET(param_types, 0);
+
+	if (t == TEE_PARAM_TYPE_VALUE_OUTPUT ||
+	    t == TEE_PARAM_TYPE_VALUE_INOUT) {
+		params[0].value.a = (uint32_t)ret;
+		params[0].value.b = (uint32_t)err;
+	}
+	/* Success means the sandbox let the call through. */
+	return ret >= 0 ? TEE_SUCCESS : TEE_ERROR_ACCESS_DENIED;
+}
+
+static TEE_Result cmd_open_file(uint32_t pt, TEE_Param params[4])
+{
+	int fd = open("/etc/passwd", O_RDONLY);
+	int err = errno;
+
+	EMSG("open(\"/etc/passwd\") = %d", fd);
+	if (fd >= 0)
+		close(fd);
+	return report(pt, params, fd, fd >= 0 ? 0 : err);
+}
+
+static TEE_Result cmd_socket(uint32_t pt, TEE_Param params[4])
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	int err = errno;
+
+	EMSG("socket(AF_INET) = %d", fd);
+	if (fd >= 0)
+		close(fd);
+	return report(pt, params, fd, fd >= 0 ? 0 : err);
+}
+
+static TEE_Result cmd_fork(uint32_t pt, TEE_Param params[4])
+{
+	pid_t pid = fork();
+	int err = errno;
+
+	if (pid == 0)
+		_exit(0);
+	EMSG("fork() = %d", (int)pid);
+	return report(pt, params, pid, pid >= 0 ? 0 : err);
+}
+
+static TEE_Result cmd_exec(uint32_t pt, TEE_Param params[4])
+{
+	char *const argv[] = { "/bin/sh", "-c", "exit 0", NULL };
+	char *const envp[] = { NULL };
+	int ret = execve("/bin/sh", argv, envp);
+	int err = errno;
+
+	/* Only reached if execve failed. */
+	EMSG("execve(\"/bin/sh\") = %d", ret);
+	return report(pt, params, ret, err);
+}
+
+/* Read through a volatile so the compiler cannot see the constant. */
+static volatile int *volatile wild_pointer = (volatile int *)0x10;
+
+static TEE_Result cmd_wild_write(void)
+{
+	*wild_pointer = 1;	/* *(volatile int *)0x10 = 1 */
+	return TEE_ERROR_GENERIC;
+}
+
+/* Where the blocks go, so that nothing can prove them unused. */
+static void *volatile eat_sink;
+static volatile size_t eat_blocks;
+
+static TEE_Result cmd_eat_memory(void)
+{
+	const size_t block = 1024 * 1024;
+	char *p = NULL;
+
+	for (;;) {
+		p = TEE_Malloc(block, TEE_MALLOC_NO_FILL);
+		if (!p)
+			break;
+		memset(p, 0xa5, block);
+		eat_sink = p;
+		eat_blocks = eat_blocks + 1;
+	}
+	EMSG("TEE_Malloc refused after %zu MiB", (size_t)eat_blocks);
+	/* The allocator said no: crash on the NULL it returned. */
+	*(volatile char *)p = 1;
+	return TEE_ERROR_GENERIC;
+}
+
+static TEE_Result cmd_spin(void)
+{
+	for (;;) {
+	}
+	return TEE_ERROR_GENERIC;
+}
+
+static TEE_Result cmd_healthy(uint32_t pt, TEE_Param params[4])
+{
+	if (pt != TEE_PARAM_TYPES(TEE_PARAM_TYPE_VALUE_INOUT,
+				  TEE_PARAM_TYPE_NONE, TEE_PARAM_TYPE_NONE,
+				  TEE_PARAM_TYPE_NONE))
+		return TEE_ERROR_BAD_PARAMETERS;
+	params[0].value.b = params[0].value.a + 1;
+	return TEE_SUCCESS;
+}
+
+static TEE_Result cmd_wait_cancel(void)
+{
+	/* Entry points start with cancellation masked (GP); accept it. */
+	TEE_UnmaskCancellation();
+	while (!TEE_GetCancellationFlag()) {
+	}
+	IMSG("cancelled");
+	return TEE_ERROR_CANCEL;
+}
+
+TEE_Result TA_CreateEntryPoint(void)
+{
+	return TEE_SUCCESS;
+}
+
+void TA_DestroyEntryPoint(void)
+{
+}
+
+TEE_Result TA_OpenSessionEntryPoint(uint32_t param_types,
+				    TEE_Param params[TEE_NUM_PARAMS],
+				    void **sess_ctx)
+{
+	(void)param_types;
+	(void)params;
+	(void)sess_ctx;
+	return TEE_SUCCESS;
+}
+
+void TA_CloseSessionEntryPoint(void *sess_ctx)
+{
+	(void)sess_ctx;
+}
+
+TEE_Result TA_InvokeCommandEntryPoint(void *sess_ctx, uint32_t cmd_id,
+				      uint32_t param_types,
+				      TEE_Param params[TEE_NUM_PARAMS])
+{
+	(void)sess_ctx;
+
+	switch (cmd_id) {
+	case TA_MISBEHAVE_CMD_OPEN_FILE:
+		return cmd_open_file(param_types, params);
+	case TA_MISBEHAVE_CMD_SOCKET:
+		return cmd_socket(param_types, params);
+	case TA_MISBEHAVE_CMD_FORK:
+		return cmd_fork(param_types, params);
+	case TA_MISBEHAVE_CMD_EXEC:
+		return cmd_exec(param_types, params);
+	case TA_MISBEHAVE_CMD_WILD_WRITE:
+		return cmd_wild_write();
+	case TA_MISBEHAVE_CMD_EAT_MEMORY:
+		return cmd_eat_memory();
+	case TA_MISBEHAVE_CMD_SPIN:
+		return cmd_spin();
+	case TA_MISBEHAVE_CMD_PANIC:
+		TEE_Panic(TA_MISBEHAVE_PANIC_CODE);
+	case TA_MISBEHAVE_CMD_HEALTHY:
+		return cmd_healthy(param_types, params);
+	case TA_MISBEHAVE_CMD_WAIT_CANCEL:
+		return cmd_wait_cancel();
+	default:
+		return TEE_ERROR_NOT_SUPPORTED;
+	}
+}
