@@ -88,6 +88,9 @@ include $(oxtee-devkit)/mk/compile.mk
 oxtee-head-obj := $(call oxtee-out,user_ta_header.o)
 $(eval $(call oxtee-compile-rule,$(oxtee-devkit)/src/user_ta_header.c,$(oxtee-head-obj),$(strip $(oxtee-cflags) $(oxtee-common-cppflags))))
 oxtee-objs := $(filter-out $(oxtee-head-obj),$(oxtee-objs))
+oxtee-trace-obj := $(call oxtee-out,oxtee_trace.o)
+$(eval $(call oxtee-compile-rule,$(oxtee-devkit)/src/oxtee_trace.c,$(oxtee-trace-obj),$(strip $(oxtee-cflags) -I$(oxtee-devkit)/include)))
+oxtee-objs := $(filter-out $(oxtee-trace-obj),$(oxtee-objs))
 
 ifeq ($(CFG_TA_OPTEE_CORE_API_COMPAT_1_1),y)
 # GP 1.1 shims: built without the compat define (the file needs both APIs).
@@ -113,12 +116,14 @@ all: $(oxtee-ta)
 # defined by the objects before it.
 oxtee-link-libs := $(strip $(OXTEE_TA_CAPI_LIB) $(LDADD) $(libdeps) \
 	$(addprefix -L,$(libdirs)) $(addprefix -l,$(libnames)))
-oxtee-link-objs := $(strip $(oxtee-objs) $(oxtee-head-obj) $(oxtee-compat-obj))
+oxtee-link-objs := $(strip $(oxtee-objs) $(oxtee-head-obj) $(oxtee-trace-obj) $(oxtee-compat-obj))
 
-$(oxtee-elf): $(oxtee-objs) $(oxtee-head-obj) $(oxtee-compat-obj) \
+$(oxtee-elf): $(oxtee-objs) $(oxtee-head-obj) $(oxtee-trace-obj) $(oxtee-compat-obj) \
 		$(OXTEE_TA_CAPI_LIB) $(libdeps) $(oxtee-makefiles)
 	$(oxtee-echo) '  LD      $@'
-	$(q)$(CC) -static-pie -o $@ $(oxtee-link-objs) -Wl,--start-group $(oxtee-link-libs) -Wl,--end-group -lpthread -ldl -lm -lrt -lgcc_eh -Wl,-Map=$(oxtee-map)
+	$(q)$(CC) -static-pie -o $@ $(oxtee-link-objs) -Wl,--start-group $(oxtee-link-libs) -Wl,--end-group -lpthread -ldl -lm -lrt -lgcc_eh -Wl,-Map=$(oxtee-map) 2>$@.ldlog; \
+		st=$$?; grep -v -e 'statically linked applications requires' -e ': in function' $@.ldlog >&2; \
+		rm -f $@.ldlog; exit $$st
 
 $(oxtee-ta): $(oxtee-elf) $(wildcard $(TA_SIGN_KEY))
 	$(oxtee-echo) '  SIGN    $@'
@@ -145,7 +150,7 @@ endif
 
 clean:
 	$(oxtee-echo) '  CLEAN   $(O)'
-	$(q)rm -f $(oxtee-objs) $(oxtee-head-obj) $(oxtee-compat-obj) \
+	$(q)rm -f $(oxtee-objs) $(oxtee-head-obj) $(oxtee-trace-obj) $(oxtee-compat-obj) \
 		$(oxtee-deps) $(oxtee-outputs)
 
 .PHONY: all clean

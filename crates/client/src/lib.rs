@@ -222,6 +222,11 @@ impl CancelToken {
         Arc::new(CancelToken::default())
     }
 
+    /// Whether the operation this token guards has been sent to the core.
+    pub fn is_running(&self) -> bool {
+        self.running.load(Ordering::SeqCst) != 0
+    }
+
     /// Request cancellation. An operation that has not started yet returns
     /// TEEC_ERROR_CANCEL as soon as it is started.
     pub fn cancel(&self) {

@@ -45,6 +45,14 @@ struct Session {
     instance: Arc<Instance>,
 }
 
+enum Running {
+    Requested,
+    Call(Weak<Instance>, u64),
+}
+
+/// Bound on remembered early cancellations per context.
+const MAX_PENDING_CANCELS: usize = 256;
+
 struct Context {
     id: u32,
     token: [u8; 16],
@@ -53,7 +61,9 @@ struct Context {
     sessions: Mutex<HashMap<u32, Arc<Session>>>,
     shm: Mutex<HashMap<u32, Arc<Shm>>>,
     shm_bytes: Mutex<u64>,
-    running: Mutex<HashMap<u64, (Weak<Instance>, u64)>>,
+    /// Calls in flight by cancel id, and cancellations that arrived before
+    /// their call reached a TA (applied as soon as it does).
+    running: Mutex<HashMap<u64, Running>>,
     finished: AtomicBool,
 }
 
@@ -563,10 +573,19 @@ fn handle(shared: &Arc<Shared>, conn: &mut Conn, req: ClientRequest, mut fds: Ve
         }
         ClientRequest::Cancel { cancel_id } => {
             let ctx = ctx.expect("checked above");
-            let target = ctx.running.lock().unwrap().get(&cancel_id).cloned();
-            if let Some((inst, seq)) = target {
-                if let Some(i) = inst.upgrade() {
-                    i.cancel(seq);
+            let mut running = ctx.running.lock().unwrap();
+            match running.get(&cancel_id) {
+                Some(Running::Call(inst, seq)) => {
+                    if let Some(i) = inst.upgrade() {
+                        i.cancel(*seq);
+                    }
+                }
+                Some(Running::Requested) => {}
+                None => {
+                    if running.len() >= MAX_PENDING_CANCELS {
+                        running.retain(|_, r| matches!(r, Running::Call(..)));
+                    }
+                    running.insert(cancel_id, Running::Requested);
                 }
             }
             Out::Reply(ClientReply::Ok)
@@ -671,10 +690,10 @@ fn run_call(
     };
     let weak = Arc::downgrade(inst);
     let on_start = |seq: u64| {
-        ctx.running
-            .lock()
-            .unwrap()
-            .insert(cancel_id, (weak.clone(), seq));
+        let prev = ctx.running.lock().unwrap().insert(cancel_id, Running::Call(weak.clone(), seq));
+        if matches!(prev, Some(Running::Requested)) {
+            inst.cancel(seq);
+        }
     };
     let r = inst.call(call, checked, &mem, &on_start);
     ctx.running.lock().unwrap().remove(&cancel_id);

@@ -312,12 +312,20 @@ fn reply(ch: &Channel, r: &TaReply) {
     }
 }
 
-/// Serve the core until it asks the TA to go away. Never returns.
-pub fn run(ep: &mut dyn EntryPoints) -> ! {
-    // From here on an attempt to open a file kills the process.
-    if !oxtee_sys::sandbox::apply(&oxtee_sys::sandbox::runtime_lock()) {
+static LOCKED: AtomicBool = AtomicBool::new(false);
+
+/// Install the runtime's seccomp filter: from here on an attempt to open a
+/// file (or exec) kills the process. Idempotent. C TAs call this from
+/// `.preinit_array`, before their ELF constructors run.
+pub fn lock_sandbox() {
+    if !LOCKED.swap(true, Ordering::SeqCst) && !oxtee_sys::sandbox::apply(&oxtee_sys::sandbox::runtime_lock()) {
         fatal("cannot lock the sandbox");
     }
+}
+
+/// Serve the core until it asks the TA to go away. Never returns.
+pub fn run(ep: &mut dyn EntryPoints) -> ! {
+    lock_sandbox();
     // SAFETY: descriptor 3 is the channel the core set up before exec;
     // nothing else in this process owns it.
     let ch = unsafe { Channel::from_raw(ta_fd::CHANNEL) };

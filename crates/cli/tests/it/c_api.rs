@@ -1,0 +1,48 @@
+//! The C client library (libteec.so.2) and tee_client_api.h, used the way
+//! an OP-TEE client application uses them: compiled with gcc, linked with
+//! -lteec.
+
+use crate::harness::*;
+use std::path::PathBuf;
+use std::process::Command;
+
+/// Compile a C client application against dist/teec.
+pub fn compile_ca(w: &World, name: &str, src: &str) -> PathBuf {
+    let teec = dist().join("teec");
+    let c = w.dir.path().join(format!("{name}.c"));
+    let exe = w.dir.path().join(name);
+    std::fs::write(&c, src).unwrap();
+    let out = Command::new("gcc")
+        .args(["-Wall", "-Werror", "-o"])
+        .arg(&exe)
+        .arg(&c)
+        .arg(format!("-I{}", teec.join("include").display()))
+        .arg(format!("-L{}", teec.join("lib").display()))
+        .arg("-lteec")
+        .arg(format!("-Wl,-rpath,{}", teec.join("lib").display()))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "gcc: {}", String::from_utf8_lossy(&out.stderr));
+    exe
+}
+
+fn run_ca(w: &World, exe: &std::path::Path, args: &[&str]) -> (bool, String) {
+    let out = Command::new(exe).args(args).env("OXTEE_SOCKET", &w.socket).output().unwrap();
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    (out.status.success(), text)
+}
+
+#[test]
+fn example_c_clients_against_c_and_rust_tas() {
+    let w = World::start();
+    let hello = dist().join("ca/hello-ca");
+    let seed = dist().join("ca/seed-ca");
+    for ta in [HELLO_C, HELLO_RUST] {
+        let (ok, out) = run_ca(&w, &hello, &[ta]);
+        assert!(ok && out.contains("43"), "hello CA vs {ta}: {out}");
+    }
+    for ta in [SEED_C, SEED_RUST] {
+        let (ok, out) = run_ca(&w, &seed, &[ta]);
+        assert!(ok && out.contains("Input: 5, Output: 10"), "seed CA vs {ta}: {out}");
+    }
+}

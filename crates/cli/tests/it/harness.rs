@@ -1,0 +1,173 @@
+//! Start a secure world in a temporary directory and talk to it.
+
+use oxtee_client::{Context, Error, Uuid};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+pub const HELLO_C: &str = "8aaaf200-2450-11e4-abe2-0002a5d5c51b";
+pub const HELLO_RUST: &str = "8aaaf200-2450-11e4-abe2-0002a5d5c51c";
+pub const SEED_C: &str = "12345678-1234-1234-1234-567890abcdef";
+pub const SEED_RUST: &str = "12345678-1234-1234-1234-567890abcdf0";
+pub const MISBEHAVE: &str = "40dc6fa0-b27f-4171-8fca-84f566767cb5";
+pub const MISBEHAVE_CTOR: &str = "a6fc02b0-c08c-46d6-beed-af02c62de7a7";
+pub const LIFECYCLE: &str = "fd03bd86-9c9c-45e9-acfd-27ee479dc43a";
+pub const SINGLE: &str = "57364908-349e-4caf-a11d-b150128d9995";
+pub const KEEPALIVE: &str = "92ff0d31-7a78-42b6-b665-def3fc5fd20c";
+pub const PARAMS: &str = "69de423a-d673-49d1-a5ac-22b9dae89776";
+
+pub const TARGET_DEAD: Error = Error::new(0xFFFF_3024, 3);
+
+pub fn uuid(s: &str) -> Uuid {
+    Uuid::parse(s).unwrap()
+}
+
+/// The build output of scripts/build.sh.
+pub fn dist() -> PathBuf {
+    let d = std::env::var_os("OXTEE_DIST")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../dist"));
+    assert!(
+        d.join("ta").is_dir() && d.join("devkit/keys/default_ta.pub.pem").is_file(),
+        "{} has no TAs: run scripts/build.sh first (the README's test command does)",
+        d.display()
+    );
+    d
+}
+
+pub fn ta_dir() -> PathBuf {
+    dist().join("ta")
+}
+
+pub fn dev_pubkey() -> PathBuf {
+    dist().join("devkit/keys/default_ta.pub.pem")
+}
+
+pub fn oxtee_bin() -> &'static str {
+    env!("CARGO_BIN_EXE_oxtee")
+}
+
+/// A running secure world, stopped (SIGTERM) on drop.
+pub struct World {
+    pub dir: tempfile::TempDir,
+    pub socket: PathBuf,
+    child: Option<Child>,
+    log: PathBuf,
+}
+
+impl World {
+    pub fn start() -> World {
+        World::start_with(&ta_dir(), "")
+    }
+
+    /// Start with a TA directory and extra TOML (e.g. "[limits]\n...").
+    pub fn start_with(ta_dir: &Path, extra: &str) -> World {
+        let dir = tempfile::tempdir().unwrap();
+        let socket = dir.path().join("oxtee.sock");
+        let cfg = dir.path().join("oxtee.toml");
+        let storage = dir.path().join("storage");
+        std::fs::create_dir_all(&storage).unwrap();
+        let mut text = format!(
+            "socket = {:?}\nta_dir = {:?}\nstorage_dir = {:?}\nta_keys = [{:?}]\n",
+            socket,
+            ta_dir,
+            storage,
+            dev_pubkey()
+        );
+        if !extra.contains("[limits]") {
+            text.push_str("[limits]\ncancel_grace_ms = 300\n");
+        }
+        text.push_str(extra);
+        std::fs::write(&cfg, text).unwrap();
+        let log = dir.path().join("oxtee.log");
+        let mut child = Command::new(oxtee_bin())
+            .args(["up", "--config"])
+            .arg(&cfg)
+            .env("OXTEE_LOG", "debug")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start oxtee up");
+        let stderr = child.stderr.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        let logf = log.clone();
+        std::thread::spawn(move || {
+            let mut out = std::fs::File::create(&logf).unwrap();
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                let _ = writeln!(out, "{line}");
+                if line.contains("secure world ready") {
+                    let _ = tx.send(());
+                }
+            }
+        });
+        let w = World { dir, socket, child: Some(child), log };
+        if rx.recv_timeout(Duration::from_secs(20)).is_err() {
+            panic!("secure world did not start:\n{}", w.log());
+        }
+        w
+    }
+
+    pub fn ctx(&self) -> Context {
+        Context::new(Some(self.socket.to_str().unwrap())).expect("initialize context")
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Wait (bounded) until the log contains `needle`.
+    pub fn wait_log(&self, needle: &str) -> bool {
+        for _ in 0..400 {
+            if self.log().contains(needle) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+        false
+    }
+
+    /// The pids of live TA processes of `uuid`.
+    pub fn ta_pids(&self, uuid: &str) -> Vec<i32> {
+        let me = self.child.as_ref().unwrap().id() as i32;
+        let mut pids = Vec::new();
+        for e in std::fs::read_dir("/proc").unwrap().flatten() {
+            let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else { continue };
+            let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { continue };
+            let ppid: i32 = stat.rsplit(')').next().and_then(|r| r.split_whitespace().nth(1)).and_then(|p| p.parse().ok()).unwrap_or(0);
+            if ppid != me {
+                continue;
+            }
+            let cmd = std::fs::read_to_string(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            let zombie = stat.rsplit(')').next().and_then(|r| r.split_whitespace().next()) == Some("Z");
+            if cmd.starts_with(&format!("oxtee-ta:{uuid}")) && !zombie {
+                pids.push(pid);
+            }
+        }
+        pids
+    }
+
+    /// Stop with SIGTERM and return whether it exited successfully.
+    pub fn stop(&mut self) -> bool {
+        let Some(mut c) = self.child.take() else { return false };
+        let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(c.id() as i32), nix::sys::signal::Signal::SIGTERM);
+        for _ in 0..200 {
+            if let Ok(Some(st)) = c.try_wait() {
+                return st.success();
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+        let _ = c.kill();
+        let _ = c.wait();
+        false
+    }
+}
+
+impl Drop for World {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}

@@ -1,0 +1,189 @@
+//! Hostile clients: garbage, truncated, oversized and out-of-order
+//! messages, lies about lengths, offsets and handles. Each gets an error
+//! or is disconnected; the core keeps serving everyone else.
+
+use crate::harness::*;
+use oxtee_client::Login;
+use oxtee_proto::{ClientParam, ClientReply, ClientRequest, Dir, NO_CLIENT_PARAMS, decode, encode};
+use oxtee_sys::Channel;
+use std::os::fd::AsFd;
+
+fn raw(w: &World) -> Channel {
+    Channel::connect(&w.socket).unwrap()
+}
+
+fn ask(ch: &Channel, req: &ClientRequest) -> Option<ClientReply> {
+    ch.send(&encode(req).unwrap(), &[]).ok()?;
+    recv(ch)
+}
+
+fn recv(ch: &Channel) -> Option<ClientReply> {
+    let mut buf = vec![0u8; oxtee_proto::MAX_MESSAGE];
+    match ch.recv(&mut buf, &mut Vec::new()) {
+        Ok(Some(n)) => decode(&buf[..n]).ok(),
+        _ => None,
+    }
+}
+
+fn hello(ch: &Channel) -> (u32, [u8; 16]) {
+    match ask(ch, &ClientRequest::Hello { version: oxtee_proto::PROTO_VERSION, tee_name: None }) {
+        Some(ClientReply::Hello { context, token }) => (context, token),
+        r => panic!("{r:?}"),
+    }
+}
+
+fn still_serving(w: &World) {
+    let ctx = w.ctx();
+    let (s, _) = ctx.open_session(uuid(HELLO_C), Login::Public, &mut []).unwrap();
+    let mut p = [oxtee_client::Param::ValueInOut { a: 5, b: 0 }];
+    s.invoke(0, &mut p).unwrap();
+}
+
+fn is_error(r: Option<ClientReply>) -> bool {
+    match r {
+        None => true,
+        Some(ClientReply::Error { result, .. }) => result != 0,
+        Some(ClientReply::Op { result, .. }) => result != 0,
+        Some(_) => false,
+    }
+}
+
+#[test]
+fn garbage_and_malformed_messages_disconnect() {
+    let w = World::start();
+    for bytes in [vec![0xffu8; 3], vec![], vec![0u8; 1], vec![9, 9, 9, 9, 9, 9, 9, 9]] {
+        let ch = raw(&w);
+        ch.send(&bytes, &[]).unwrap();
+        assert!(is_error(recv(&ch)), "{bytes:?}");
+        assert!(recv(&ch).is_none(), "disconnected after garbage");
+    }
+    // Trailing bytes after a valid message.
+    let ch = raw(&w);
+    let mut b = encode(&ClientRequest::Hello { version: oxtee_proto::PROTO_VERSION, tee_name: None }).unwrap();
+    b.push(0);
+    ch.send(&b, &[]).unwrap();
+    assert!(is_error(recv(&ch)));
+    // Oversized message.
+    let ch = raw(&w);
+    let _ = ch.send(&vec![1u8; oxtee_proto::MAX_MESSAGE + 100], &[]);
+    assert!(recv(&ch).is_none());
+    // Wrong protocol version.
+    let ch = raw(&w);
+    assert!(is_error(ask(&ch, &ClientRequest::Hello { version: 999, tee_name: None })));
+    still_serving(&w);
+}
+
+#[test]
+fn out_of_order_and_lying_requests() {
+    let w = World::start();
+    // Requests before Hello.
+    for req in [
+        ClientRequest::Invoke { session: 1, command: 0, params: NO_CLIENT_PARAMS, cancel_id: 1 },
+        ClientRequest::CloseSession { session: 1 },
+        ClientRequest::Finalize,
+        ClientRequest::ReleaseShm { id: 1 },
+    ] {
+        let ch = raw(&w);
+        assert!(is_error(ask(&ch, &req)), "{req:?}");
+    }
+    // Hello twice.
+    let ch = raw(&w);
+    hello(&ch);
+    assert!(is_error(ask(&ch, &ClientRequest::Hello { version: oxtee_proto::PROTO_VERSION, tee_name: None })));
+    // Attach with a wrong token.
+    let a = raw(&w);
+    let (ctx_id, token) = hello(&a);
+    let b = raw(&w);
+    let mut bad = token;
+    bad[0] ^= 1;
+    assert!(is_error(ask(&b, &ClientRequest::Attach { context: ctx_id, token: bad })));
+    // Handles that belong to someone else, or nobody.
+    let victim = w.ctx();
+    let (vs, _) = victim.open_session(uuid(HELLO_C), Login::Public, &mut []).unwrap();
+    for s in [vs.id(), 0, u32::MAX] {
+        let r = ask(&a, &ClientRequest::Invoke { session: s, command: 0, params: NO_CLIENT_PARAMS, cancel_id: 5 });
+        assert!(matches!(r, Some(ClientReply::Op { result: 0xFFFF_0006, .. })), "{r:?}");
+        let r = ask(&a, &ClientRequest::CloseSession { session: s });
+        assert!(is_error(r));
+    }
+    // The victim's session survived the attempts.
+    let mut p = [oxtee_client::Param::ValueInOut { a: 1, b: 0 }];
+    vs.invoke(0, &mut p).unwrap();
+    // Lies about lengths and offsets: staging region past the buffer, shm
+    // ids that do not exist, absurd sizes.
+    let r = ask(
+        &a,
+        &ClientRequest::OpenSession {
+            uuid: uuid(PARAMS),
+            login: 0,
+            connection_data: 0,
+            params: NO_CLIENT_PARAMS,
+            cancel_id: 1,
+        },
+    );
+    let Some(ClientReply::Op { result: 0, session, .. }) = r else { panic!("{r:?}") };
+    let lies = [
+        ClientParam::Staged { dir: Dir::In, offset: 0, size: 1, null: false },
+        ClientParam::Staged { dir: Dir::In, offset: u64::MAX - 1, size: 4, null: false },
+        ClientParam::Shm { dir: Dir::In, id: 12345, offset: 0, size: 1 },
+        ClientParam::Staged { dir: Dir::In, offset: 0, size: u64::MAX, null: true },
+    ];
+    for lie in lies {
+        let r = ask(&a, &ClientRequest::Invoke { session, command: 0, params: [lie, ClientParam::None, ClientParam::None, ClientParam::None], cancel_id: 2 });
+        assert!(matches!(r, Some(ClientReply::Op { result: 0xFFFF_0006, origin: 1, .. })), "{lie:?}: {r:?}");
+    }
+    // Descriptors where none belong, and none where one must be.
+    let fd = oxtee_sys::memfd("x", 4096, true).unwrap();
+    a.send(&encode(&ClientRequest::CloseSession { session }).unwrap(), &[fd.as_fd()]).unwrap();
+    assert!(is_error(recv(&a)));
+    let c = raw(&w);
+    hello(&c);
+    assert!(is_error(ask(&c, &ClientRequest::RegisterShm { size: 16, flags: 3 })));
+    // Shared memory that can shrink under the TA, or is smaller than claimed.
+    let d = raw(&w);
+    hello(&d);
+    let unsealed = oxtee_sys::memfd("u", 4096, false).unwrap();
+    d.send(&encode(&ClientRequest::RegisterShm { size: 4096, flags: 3 }).unwrap(), &[unsealed.as_fd()]).unwrap();
+    assert!(is_error(recv(&d)));
+    let small = oxtee_sys::memfd("s", 16, true).unwrap();
+    d.send(&encode(&ClientRequest::RegisterShm { size: 4096, flags: 3 }).unwrap(), &[small.as_fd()]).unwrap();
+    assert!(is_error(recv(&d)));
+    d.send(&encode(&ClientRequest::SetStaging { size: 1 << 20 }).unwrap(), &[small.as_fd()]).unwrap();
+    assert!(is_error(recv(&d)));
+    still_serving(&w);
+}
+
+/// Random byte strings and mutated valid messages never take the core down.
+#[test]
+fn fuzzed_messages_never_hurt_the_core() {
+    let w = World::start();
+    let valid: Vec<Vec<u8>> = vec![
+        encode(&ClientRequest::Hello { version: oxtee_proto::PROTO_VERSION, tee_name: Some("x".into()) }).unwrap(),
+        encode(&ClientRequest::OpenSession { uuid: uuid(HELLO_C), login: 0, connection_data: 0, params: NO_CLIENT_PARAMS, cancel_id: 3 }).unwrap(),
+        encode(&ClientRequest::Invoke { session: 2, command: 0, params: [ClientParam::Value { dir: Dir::InOut, a: 1, b: 2 }; 4], cancel_id: 4 }).unwrap(),
+    ];
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut next = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    for round in 0..300 {
+        let ch = raw(&w);
+        if round % 2 == 0 {
+            hello(&ch);
+        }
+        let mut m = valid[(next() % 3) as usize].clone();
+        for _ in 0..(next() % 4 + 1) {
+            let i = (next() as usize) % m.len();
+            m[i] = next() as u8;
+        }
+        if next() % 5 == 0 {
+            m.truncate((next() as usize) % m.len());
+        }
+        let _ = ch.send(&m, &[]);
+        let _ = recv(&ch);
+    }
+    still_serving(&w);
+}

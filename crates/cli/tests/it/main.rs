@@ -1,0 +1,13 @@
+//! Integration tests: the real `oxtee` daemon, real sandboxed TA processes,
+//! the example and test TAs from `dist/` (built by `scripts/build.sh`).
+
+mod harness;
+
+mod basic;
+mod c_api;
+mod concurrency;
+mod hostile;
+mod images;
+mod lifecycle;
+mod params;
+mod sandbox;

@@ -1,0 +1,118 @@
+//! Misbehaving TAs are contained: each is torn down with
+//! TEEC_ERROR_TARGET_DEAD (origin TEE), and the core and other TAs carry on.
+
+use crate::harness::*;
+use oxtee_client::{CancelToken, Error, Login, Param, Session};
+use std::time::Duration;
+
+fn healthy(s: &Session) {
+    let mut p = [Param::ValueInOut { a: 41, b: 0 }];
+    s.invoke(8, &mut p).unwrap();
+    assert!(matches!(p[0], Param::ValueInOut { a: 41, b: 42 }));
+}
+
+fn hello_works(w: &World) {
+    let ctx = w.ctx();
+    let (s, _) = ctx.open_session(uuid(HELLO_RUST), Login::Public, &mut []).unwrap();
+    let mut p = [Param::ValueInOut { a: 1, b: 0 }];
+    s.invoke(0, &mut p).unwrap();
+    assert!(matches!(p[0], Param::ValueInOut { a: 2, .. }));
+}
+
+#[test]
+fn every_misbehaviour_kills_only_that_instance() {
+    let w = World::start();
+    let ctx = w.ctx();
+    // A healthy instance of the same TA that must survive all of this.
+    let (bystander, _) = ctx.open_session(uuid(MISBEHAVE), Login::Public, &mut []).unwrap();
+    let cases = [
+        (0, "open a file"),
+        (1, "open a socket"),
+        (2, "fork"),
+        (3, "exec"),
+        (4, "wild pointer"),
+        (5, "unbounded allocation"),
+        (7, "TEE_Panic"),
+    ];
+    for (cmd, what) in cases {
+        let (s, _) = ctx.open_session(uuid(MISBEHAVE), Login::Public, &mut []).unwrap();
+        healthy(&s);
+        let mut p = [Param::ValueOut { a: 0, b: 0 }];
+        let r = s.invoke(cmd, &mut p);
+        assert_eq!(r.unwrap_err(), TARGET_DEAD, "{what}: {:?}", p[0]);
+        // The session stays dead.
+        let mut p = [Param::ValueInOut { a: 1, b: 0 }];
+        assert_eq!(s.invoke(8, &mut p).unwrap_err(), TARGET_DEAD, "{what}: dead session");
+        healthy(&bystander);
+        hello_works(&w);
+    }
+    assert!(w.wait_log("sandbox violation"), "seccomp kills are reported:\n{}", w.log());
+    assert!(w.wait_log("TEE_Panic(0x0000dead)"), "panic code is logged");
+}
+
+#[test]
+fn constructor_runs_inside_the_sandbox() {
+    let w = World::start();
+    let e = w.ctx().open_session(uuid(MISBEHAVE_CTOR), Login::Public, &mut []).unwrap_err();
+    assert_eq!(e, TARGET_DEAD, "a TA whose ELF constructor opens a file never runs");
+    hello_works(&w);
+}
+
+/// A TA spinning forever is killed when its client goes away (after the
+/// cancellation grace period).
+#[test]
+fn spinning_ta_is_killed_when_its_client_dies() {
+    let w = World::start();
+    let mut client = std::process::Command::new(oxtee_bin())
+        .args(["invoke", MISBEHAVE, "6", "--socket"])
+        .arg(&w.socket)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut pid = None;
+    for _ in 0..400 {
+        if let Some(p) = w.ta_pids(MISBEHAVE).first() {
+            pid = Some(*p);
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let pid = pid.expect("the spinning TA started");
+    // It is running (burning CPU) until its client dies.
+    client.kill().unwrap();
+    client.wait().unwrap();
+    let gone = (0..400).any(|_| {
+        std::thread::sleep(Duration::from_millis(10));
+        !std::path::Path::new(&format!("/proc/{pid}")).exists()
+    });
+    assert!(gone, "spinning TA still alive:\n{}", w.log());
+    assert!(w.wait_log("did not finish after its client vanished"), "{}", w.log());
+    // A new session gets a fresh instance.
+    let ctx = w.ctx();
+    let (s, _) = ctx.open_session(uuid(MISBEHAVE), Login::Public, &mut []).unwrap();
+    healthy(&s);
+}
+
+#[test]
+fn cancellation_reaches_a_polling_ta() {
+    let w = World::start();
+    let ctx = w.ctx();
+    let (s, _) = ctx.open_session(uuid(MISBEHAVE), Login::Public, &mut []).unwrap();
+    let token = CancelToken::new();
+    std::thread::scope(|sc| {
+        let t = token.clone();
+        let h = sc.spawn(move || s.invoke_cancellable(9, &mut [], Some(&t)));
+        while !token.is_running() {
+            std::thread::yield_now();
+        }
+        token.cancel();
+        let r = h.join().unwrap();
+        assert_eq!(r.unwrap_err(), Error::new(0xFFFF_0002, 4), "TA saw the flag and returned CANCEL");
+    });
+    // Cancelling before the call starts: the call is not made.
+    let t = CancelToken::new();
+    t.cancel();
+    let mut p = [Param::ValueInOut { a: 1, b: 0 }];
+    let (s2, _) = ctx.open_session(uuid(MISBEHAVE), Login::Public, &mut []).unwrap();
+    assert_eq!(s2.invoke_cancellable(8, &mut p, Some(&t)).unwrap_err().code, 0xFFFF_0002);
+}
