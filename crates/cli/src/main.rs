@@ -1,5 +1,6 @@
 //! The `oxtee` command.
 
+mod bench;
 mod invoke;
 mod ta_tools;
 
@@ -69,6 +70,17 @@ enum Cmd {
         socket: Option<String>,
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         params: Vec<String>,
+    },
+    /// Measure round trips through the stack (needs the TAs of dist/).
+    Bench {
+        /// The build output of scripts/build.sh.
+        #[arg(long, default_value = "dist")]
+        dist: PathBuf,
+        /// Iteration scale (10 = default counts).
+        #[arg(long, default_value_t = 10)]
+        scale: usize,
+        #[arg(long, hide = true)]
+        echo_child: bool,
     },
 }
 
@@ -156,6 +168,10 @@ fn main() -> ExitCode {
             socket,
             params,
         } => invoke::run(&uuid, &command, &login, socket.as_deref(), &params),
+        Cmd::Bench {
+            echo_child: true, ..
+        } => bench::echo_child(),
+        Cmd::Bench { dist, scale, .. } => bench::run(&dist, scale),
     };
     match r {
         Ok(()) => ExitCode::SUCCESS,

@@ -690,7 +690,11 @@ fn run_call(
     };
     let weak = Arc::downgrade(inst);
     let on_start = |seq: u64| {
-        let prev = ctx.running.lock().unwrap().insert(cancel_id, Running::Call(weak.clone(), seq));
+        let prev = ctx
+            .running
+            .lock()
+            .unwrap()
+            .insert(cancel_id, Running::Call(weak.clone(), seq));
         if matches!(prev, Some(Running::Requested)) {
             inst.cancel(seq);
         }

@@ -22,6 +22,8 @@ pub struct SpawnRequest {
     pub channel: OwnedFd,
     pub control: OwnedFd,
     pub exec: OwnedFd,
+    /// Write end of the pipe that becomes the TA's stdout and stderr.
+    pub log: OwnedFd,
     pub data_limit: u64,
     pub stack_limit: u64,
 }
@@ -68,8 +70,7 @@ fn spawn(req: &SpawnRequest, filters: &[BpfProgram; 2], devnull: RawFd) -> std::
     let argv: [*const libc::c_char; 2] = [name.as_ptr(), std::ptr::null()];
     let envp: [*const libc::c_char; 1] = [std::ptr::null()];
     let empty = c"";
-    // No RLIMIT_FSIZE: the TA writes its log to the core's stderr, which may
-    // be a file; it cannot open files of its own anyway.
+    // No RLIMIT_FSIZE: it cannot open files of its own anyway.
     let limits: [(libc::__rlimit_resource_t, u64); 4] = [
         (libc::RLIMIT_NOFILE, TA_NOFILE),
         (libc::RLIMIT_DATA, req.data_limit),
@@ -80,6 +81,7 @@ fn spawn(req: &SpawnRequest, filters: &[BpfProgram; 2], devnull: RawFd) -> std::
         req.channel.as_raw_fd(),
         req.control.as_raw_fd(),
         req.exec.as_raw_fd(),
+        req.log.as_raw_fd(),
     ];
 
     // SAFETY: fork in a multi-threaded process is sound as long as the
@@ -105,7 +107,7 @@ fn spawn(req: &SpawnRequest, filters: &[BpfProgram; 2], devnull: RawFd) -> std::
 
 /// The child side of fork. Never returns.
 fn child(
-    srcs: [RawFd; 3],
+    srcs: [RawFd; 4],
     devnull: RawFd,
     limits: &[(libc::__rlimit_resource_t, u64)],
     filters: &[BpfProgram; 2],
@@ -119,14 +121,14 @@ fn child(
     unsafe {
         let fail = |code: i32| -> ! { libc::_exit(code) };
         // Move the sources out of the way of the target numbers first.
-        let mut high = [0; 3];
+        let mut high = [0; 4];
         for (i, &s) in srcs.iter().enumerate() {
             high[i] = libc::fcntl(s, libc::F_DUPFD_CLOEXEC, EXEC_FD + 10);
             if high[i] < 0 {
                 fail(120);
             }
         }
-        if libc::dup2(devnull, 0) < 0 || libc::dup2(2, 1) < 0 {
+        if libc::dup2(devnull, 0) < 0 || libc::dup2(high[3], 1) < 0 || libc::dup2(high[3], 2) < 0 {
             fail(121);
         }
         if libc::dup2(high[0], ta_fd::CHANNEL) < 0

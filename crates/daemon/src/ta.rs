@@ -85,6 +85,46 @@ fn align8(n: u64) -> u64 {
 
 static SEQ: AtomicU64 = AtomicU64::new(1);
 
+/// Turn a TA's stdout/stderr (trace lines "E/TA <uuid>: ...") into log
+/// events of the core, at the TA's level, until the TA exits.
+fn forward_log(uuid: Uuid, r: OwnedFd) {
+    use std::io::{BufRead, Read};
+    let spawned = std::thread::Builder::new()
+        .name("oxtee-ta-log".into())
+        .spawn(move || {
+            let mut reader = std::io::BufReader::new(std::fs::File::from(r));
+            let mut line = Vec::new();
+            loop {
+                line.clear();
+                // Bounded lines: a TA cannot make the core buffer without limit.
+                match std::io::Read::by_ref(&mut reader)
+                    .take(4096)
+                    .read_until(b'\n', &mut line)
+                {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => {}
+                }
+                let text = String::from_utf8_lossy(&line);
+                let text = text.trim_end();
+                let (level, msg) = match text.split_once(": ") {
+                    Some((head, msg)) if head.len() > 2 && head.as_bytes()[1] == b'/' => {
+                        (head.as_bytes()[0], msg)
+                    }
+                    _ => (b'I', text),
+                };
+                match level {
+                    b'E' => tracing::error!(target: "ta", %uuid, "{msg}"),
+                    b'D' => tracing::debug!(target: "ta", %uuid, "{msg}"),
+                    b'F' => tracing::trace!(target: "ta", %uuid, "{msg}"),
+                    _ => tracing::info!(target: "ta", %uuid, "{msg}"),
+                }
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::error!("cannot start a TA log thread: {e}");
+    }
+}
+
 impl Instance {
     /// Start a process for `ta` and run TA_CreateEntryPoint.
     pub fn start(
@@ -98,11 +138,15 @@ impl Instance {
         let ctl_fd = oxtee_sys::memfd("oxtee-control", control::SIZE as u64, true).map_err(oom)?;
         let control = Mapping::map(ctl_fd.as_fd(), control::SIZE).map_err(oom)?;
         let exec = ta.exec.try_clone().map_err(oom)?;
+        let (log_r, log_w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
+            .map_err(|_| TeeError::tee(TEE_ERROR_OUT_OF_MEMORY))?;
+        forward_log(ta.props.uuid, log_r);
         let req = SpawnRequest {
             name: format!("oxtee-ta:{}", ta.props.uuid),
             channel: OwnedFd::from(ta_end),
             control: ctl_fd,
             exec,
+            log: log_w,
             data_limit: ta.props.data_size as u64 + heap_overhead,
             stack_limit: ta.props.stack_size as u64 + stack_overhead,
         };

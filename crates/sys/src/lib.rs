@@ -230,7 +230,7 @@ impl Mapping {
     /// Atomically load the little-endian u32 at `off` (4-aligned).
     pub fn load_u32(&self, off: usize) -> u32 {
         assert!(
-            self.range_ok(off, 4) && off % 4 == 0,
+            self.range_ok(off, 4) && off.is_multiple_of(4),
             "control word out of range"
         );
         // SAFETY: in range and aligned (asserted; mmap is page-aligned),
@@ -243,7 +243,7 @@ impl Mapping {
     /// Atomically store the u32 at `off` (4-aligned).
     pub fn store_u32(&self, off: usize, v: u32) {
         assert!(
-            self.range_ok(off, 4) && off % 4 == 0,
+            self.range_ok(off, 4) && off.is_multiple_of(4),
             "control word out of range"
         );
         // SAFETY: as in `load_u32`.
@@ -280,9 +280,8 @@ impl Channel {
     /// `raw` must be an open socket descriptor owned by nobody else.
     pub unsafe fn from_raw(raw: RawFd) -> Channel {
         // SAFETY: guaranteed by the caller.
-        Channel {
-            fd: unsafe { OwnedFd::from_raw_fd(raw) },
-        }
+        let fd = unsafe { OwnedFd::from_raw_fd(raw) };
+        Channel { fd }
     }
 
     /// A connected pair (core <-> TA).

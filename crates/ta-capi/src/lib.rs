@@ -23,9 +23,18 @@ const PROPSET_CURRENT_CLIENT: usize = 0xFFFF_FFFE;
 unsafe extern "C" {
     fn TA_CreateEntryPoint() -> TeeResult;
     fn TA_DestroyEntryPoint();
-    fn TA_OpenSessionEntryPoint(param_types: u32, params: *mut TeeParam, sess_ctx: *mut *mut c_void) -> TeeResult;
+    fn TA_OpenSessionEntryPoint(
+        param_types: u32,
+        params: *mut TeeParam,
+        sess_ctx: *mut *mut c_void,
+    ) -> TeeResult;
     fn TA_CloseSessionEntryPoint(sess_ctx: *mut c_void);
-    fn TA_InvokeCommandEntryPoint(sess_ctx: *mut c_void, cmd: u32, param_types: u32, params: *mut TeeParam) -> TeeResult;
+    fn TA_InvokeCommandEntryPoint(
+        sess_ctx: *mut c_void,
+        cmd: u32,
+        param_types: u32,
+        params: *mut TeeParam,
+    ) -> TeeResult;
     /// Emitted by the devkit's user_ta_header.c; referenced so it is linked.
     static oxtee_ta_head: [u8; 360];
 }
@@ -83,7 +92,12 @@ pub extern "C" fn main(_argc: c_int, _argv: *const *const c_char) -> c_int {
 /// # Safety
 /// `func` is NULL or a NUL-terminated string; `msg` is a NUL-terminated string.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn oxtee_trace_write(level: c_int, func: *const c_char, line: c_int, msg: *const c_char) {
+pub unsafe extern "C" fn oxtee_trace_write(
+    level: c_int,
+    func: *const c_char,
+    line: c_int,
+    msg: *const c_char,
+) {
     if msg.is_null() {
         return;
     }
@@ -238,11 +252,27 @@ pub unsafe extern "C" fn TEE_GetPropertyAsIdentity(
         return TEE_ERROR_ITEM_NOT_FOUND;
     }
     if name.to_bytes() != b"gpd.client.identity" {
-        return if name.to_bytes().starts_with(b"gpd.client.") { TEE_ERROR_BAD_FORMAT } else { TEE_ERROR_ITEM_NOT_FOUND };
+        return if name.to_bytes().starts_with(b"gpd.client.") {
+            TEE_ERROR_BAD_FORMAT
+        } else {
+            TEE_ERROR_ITEM_NOT_FOUND
+        };
     }
-    let Some(id) = oxtee_ta_runtime::client_identity() else { return TEE_ERROR_ITEM_NOT_FOUND };
+    let Some(id) = oxtee_ta_runtime::client_identity() else {
+        return TEE_ERROR_ITEM_NOT_FOUND;
+    };
     let (time_low, time_mid, time_hi, seq) = id.uuid.fields();
     // SAFETY: `value` points to a writable TEE_Identity (caller's contract).
-    unsafe { value.write(TeeIdentity { login: id.login, uuid: TeeUuid { time_low, time_mid, time_hi, seq } }) };
+    unsafe {
+        value.write(TeeIdentity {
+            login: id.login,
+            uuid: TeeUuid {
+                time_low,
+                time_mid,
+                time_hi,
+                seq,
+            },
+        })
+    };
     TEE_SUCCESS
 }

@@ -196,12 +196,11 @@ pub fn random(buf: &mut [u8]) {
 pub fn panic_ta(code: u32) -> ! {
     eprintln!("TA panic: TEE_Panic(0x{code:08x})");
     CHANNEL.with(|c| {
-        if let Ok(c) = c.try_borrow() {
-            if let Some(ch) = c.as_ref() {
-                if let Ok(b) = encode(&TaReply::Panic { code }) {
-                    let _ = ch.send(&b, &[]);
-                }
-            }
+        if let Ok(c) = c.try_borrow()
+            && let Some(ch) = c.as_ref()
+            && let Ok(b) = encode(&TaReply::Panic { code })
+        {
+            let _ = ch.send(&b, &[]);
         }
     });
     // Skip atexit handlers: nothing of the TA runs after a panic.
@@ -318,7 +317,9 @@ static LOCKED: AtomicBool = AtomicBool::new(false);
 /// file (or exec) kills the process. Idempotent. C TAs call this from
 /// `.preinit_array`, before their ELF constructors run.
 pub fn lock_sandbox() {
-    if !LOCKED.swap(true, Ordering::SeqCst) && !oxtee_sys::sandbox::apply(&oxtee_sys::sandbox::runtime_lock()) {
+    if !LOCKED.swap(true, Ordering::SeqCst)
+        && !oxtee_sys::sandbox::apply(&oxtee_sys::sandbox::runtime_lock())
+    {
         fatal("cannot lock the sandbox");
     }
 }

@@ -218,10 +218,10 @@ impl MemrefOut {
 fn apply_out(out: &Option<Vec<u8>>, needed: Option<usize>, p: &mut CallParams<'_>, i: usize) {
     if let Some(n) = needed {
         p.set_size(i, n);
-    } else if let Some(d) = out {
-        if p.write(i, d) {
-            p.set_size(i, d.len());
-        }
+    } else if let Some(d) = out
+        && p.write(i, d)
+    {
+        p.set_size(i, d.len());
     }
 }
 
@@ -285,7 +285,7 @@ macro_rules! param_set {
     ($($t:ident $i:tt),*) => {
         impl<$($t: Param),*> ParamSet for ($($t,)*) {
             const TYPES: u32 = 0 $(| ($t::TYPE << ($i * 4)))*;
-            #[allow(unused_variables)]
+            #[allow(unused_variables, clippy::unused_unit)]
             fn extract(p: &CallParams<'_>) -> Self {
                 ($($t::extract(p, $i),)*)
             }

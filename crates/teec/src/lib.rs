@@ -242,16 +242,12 @@ fn dir_of(t: u32) -> Dir {
     }
 }
 
-/// Check parameter `i` of `op` and decide how to pass it.
+/// Check a parameter of type `t` and decide how to pass it.
 ///
 /// # Safety
-/// `op` points to a readable TEEC_Operation; memref parents it names are
-/// NULL or readable TEEC_SharedMemory structures.
-unsafe fn plan(op: *const TEEC_Operation, i: usize, ctx_fd: c_int) -> Result<Plan, Error> {
-    // SAFETY: `op` is readable (caller's contract).
-    let t = TEEC_PARAM_TYPE_GET(unsafe { (*op).paramTypes }, i);
-    // SAFETY: as above; a place projection, no reference is made.
-    let p = unsafe { &raw const (*op).params[i] };
+/// `p` points to a readable TEEC_Parameter; a memref parent it names is
+/// NULL or a readable TEEC_SharedMemory.
+unsafe fn plan(t: u32, p: *const TEEC_Parameter, ctx_fd: c_int) -> Result<Plan, Error> {
     Ok(match t {
         TEEC_NONE => Plan::None,
         TEEC_VALUE_INPUT | TEEC_VALUE_OUTPUT | TEEC_VALUE_INOUT => {
@@ -371,10 +367,19 @@ unsafe fn run_operation<R>(
     // touches only `started`.
     unsafe { (*op).session = session };
 
+    // SAFETY: `op` is readable (caller's contract).
+    let types = unsafe { (*op).paramTypes };
     let mut plans = [Plan::None, Plan::None, Plan::None, Plan::None];
     for (i, p) in plans.iter_mut().enumerate() {
-        // SAFETY: forwarded from the caller's contract.
-        *p = unsafe { plan(op, i, ctx_fd) }?;
+        // SAFETY: `op` is readable and its memory references valid
+        // (caller's contract); a place projection makes no reference.
+        *p = unsafe {
+            plan(
+                TEEC_PARAM_TYPE_GET(types, i),
+                &raw const (*op).params[i],
+                ctx_fd,
+            )
+        }?;
     }
 
     // Copy client memory in.
@@ -390,7 +395,7 @@ unsafe fn run_operation<R>(
         }
         b.try_reserve_exact(len)
             .map_err(|_| api(TEEC_ERROR_OUT_OF_MEMORY))?;
-        if dir.is_input() {
+        if dir.is_input() && len > 0 {
             // SAFETY: `ptr` is valid for reading `len` bytes (the buffer of
             // a temporary reference, or a checked region of registered
             // memory); `b` has room for `len` bytes and is a separate
@@ -471,10 +476,13 @@ unsafe fn run_operation<R>(
         ) = (r.is_ok(), p, back)
         {
             let n = n.min(*len);
-            // SAFETY: `ptr` is valid for writing `len` bytes (as for the
-            // copy in, output direction); `bufs[i]` holds `len` bytes and
-            // is a separate allocation.
-            unsafe { std::ptr::copy_nonoverlapping(bufs[i].as_ptr(), *ptr, n) };
+            // (`ptr` may be NULL when `len` is 0: an empty registered buffer.)
+            if n > 0 {
+                // SAFETY: `ptr` is valid for writing `len` bytes (as for
+                // the copy in, output direction); `bufs[i]` holds `len`
+                // bytes and is a separate allocation.
+                unsafe { std::ptr::copy_nonoverlapping(bufs[i].as_ptr(), *ptr, n) };
+            }
         }
         if !p.dir().is_some_and(Dir::is_output) {
             continue;
@@ -482,11 +490,12 @@ unsafe fn run_operation<R>(
         // SAFETY: `op` is writable (caller's contract). Writing a union
         // member of plain data through a place needs no reference.
         unsafe {
-            let t = TEEC_PARAM_TYPE_GET((*op).paramTypes, i);
             let q = &raw mut (*op).params[i];
             match back {
                 Back::Value(a, b) => (*q).value = TEEC_Value { a, b },
-                Back::Size(n) if t <= TEEC_MEMREF_TEMP_INOUT => (*q).tmpref.size = n,
+                Back::Size(n) if TEEC_PARAM_TYPE_GET(types, i) <= TEEC_MEMREF_TEMP_INOUT => {
+                    (*q).tmpref.size = n
+                }
                 Back::Size(n) => (*q).memref.size = n,
                 Back::None => {}
             }

@@ -537,3 +537,28 @@ fn too_large_temp_refs_are_out_of_memory() {
     let r = run(&mut op, ctx, never);
     assert_eq!(r, Err(api(TEEC_ERROR_OUT_OF_MEMORY)));
 }
+
+#[test]
+fn empty_registered_memory_with_null_buffer() {
+    let ctx = fake_ctx();
+    let mut shm = register(ctx, &mut [], TEEC_MEM_INPUT | TEEC_MEM_OUTPUT);
+    shm.buffer = null_mut();
+    let mut op = zeroed_op();
+    op.paramTypes = TEEC_PARAM_TYPES(
+        TEEC_MEMREF_WHOLE,
+        TEEC_MEMREF_PARTIAL_INOUT,
+        TEEC_NONE,
+        TEEC_NONE,
+    );
+    op.params[0] = mref(&mut shm, 0, 0);
+    op.params[1] = mref(&mut shm, 0, 0);
+    let r = run(&mut op, ctx, |p, _| {
+        let [Param::TempInOut { buf, size }, Param::TempInOut { .. }, ..] = p else {
+            panic!("unexpected params {p:?}")
+        };
+        assert!(buf.is_empty());
+        *size = 0;
+        Ok(TEEC_ORIGIN_TRUSTED_APP)
+    });
+    assert!(r.is_ok());
+}

@@ -13,13 +13,21 @@ fn hello_world_in_c_and_rust() {
         assert_eq!(origin, 4, "origin of a successful open is the TA");
         let mut p = [Param::ValueInOut { a: 42, b: 7 }];
         assert_eq!(s.invoke(0, &mut p).unwrap(), 4);
-        assert!(matches!(p[0], Param::ValueInOut { a: 43, b: 7 }), "{ta}: {:?}", p[0]);
+        assert!(
+            matches!(p[0], Param::ValueInOut { a: 43, b: 7 }),
+            "{ta}: {:?}",
+            p[0]
+        );
         let mut p = [Param::ValueInOut { a: 42, b: 0 }];
         s.invoke(1, &mut p).unwrap();
         assert!(matches!(p[0], Param::ValueInOut { a: 41, .. }));
         // Wrong parameter types are refused by the TA (C) / the SDK (Rust).
         let mut p = [Param::ValueIn { a: 1, b: 2 }];
-        assert_eq!(s.invoke(0, &mut p).unwrap_err(), Error::new(0xFFFF_0006, 4), "{ta}");
+        assert_eq!(
+            s.invoke(0, &mut p).unwrap_err(),
+            Error::new(0xFFFF_0006, 4),
+            "{ta}"
+        );
         // Unknown command.
         let mut p = [Param::ValueInOut { a: 1, b: 2 }];
         assert_eq!(s.invoke(77, &mut p).unwrap_err().code, 0xFFFF_000A, "{ta}");
@@ -37,8 +45,18 @@ fn seed_sample_with_partial_memrefs() {
         let shm = ctx.allocate_shared_memory(8, 3).unwrap();
         assert!(shm.write(0, &5i32.to_ne_bytes()));
         let mut p = [
-            Param::Shm { mem: &shm, dir: Dir::In, offset: 0, size: 4 },
-            Param::Shm { mem: &shm, dir: Dir::Out, offset: 4, size: 4 },
+            Param::Shm {
+                mem: &shm,
+                dir: Dir::In,
+                offset: 0,
+                size: 4,
+            },
+            Param::Shm {
+                mem: &shm,
+                dir: Dir::Out,
+                offset: 4,
+                size: 4,
+            },
         ];
         s.invoke(0, &mut p).unwrap();
         assert!(matches!(p[1], Param::Shm { size: 4, .. }));
@@ -47,9 +65,25 @@ fn seed_sample_with_partial_memrefs() {
         assert_eq!(i32::from_ne_bytes(out), 10, "{ta}");
         // A too-small output memref gets the needed size back.
         let mut small = [0u8; 2];
-        let mut p = [Param::TempIn { buf: &7i32.to_ne_bytes() }, Param::TempOut { buf: &mut small, size: 2 }];
-        assert_eq!(s.invoke(0, &mut p).unwrap_err(), Error::new(0xFFFF_0010, 4), "{ta}");
-        assert!(matches!(p[1], Param::TempOut { size: 4, .. }), "{ta}: {:?}", p[1]);
+        let mut p = [
+            Param::TempIn {
+                buf: &7i32.to_ne_bytes(),
+            },
+            Param::TempOut {
+                buf: &mut small,
+                size: 2,
+            },
+        ];
+        assert_eq!(
+            s.invoke(0, &mut p).unwrap_err(),
+            Error::new(0xFFFF_0010, 4),
+            "{ta}"
+        );
+        assert!(
+            matches!(p[1], Param::TempOut { size: 4, .. }),
+            "{ta}: {:?}",
+            p[1]
+        );
     }
 }
 
@@ -57,16 +91,37 @@ fn seed_sample_with_partial_memrefs() {
 fn unknown_ta_and_closed_sessions() {
     let w = World::start();
     let ctx = w.ctx();
-    let e = ctx.open_session(uuid("00000000-1111-2222-3333-444444444444"), Login::Public, &mut []).unwrap_err();
-    assert_eq!(e, Error::new(0xFFFF_0008, 3), "unknown UUID: ITEM_NOT_FOUND from the TEE");
-    let (s, _) = ctx.open_session(uuid(HELLO_C), Login::Public, &mut []).unwrap();
+    let e = ctx
+        .open_session(
+            uuid("00000000-1111-2222-3333-444444444444"),
+            Login::Public,
+            &mut [],
+        )
+        .unwrap_err();
+    assert_eq!(
+        e,
+        Error::new(0xFFFF_0008, 3),
+        "unknown UUID: ITEM_NOT_FOUND from the TEE"
+    );
+    let (s, _) = ctx
+        .open_session(uuid(HELLO_C), Login::Public, &mut [])
+        .unwrap();
     s.close();
     let mut p = [Param::ValueInOut { a: 1, b: 0 }];
-    assert_eq!(s.invoke(0, &mut p).unwrap_err().code, 0xFFFF_0007, "invoke on a closed session");
+    assert_eq!(
+        s.invoke(0, &mut p).unwrap_err().code,
+        0xFFFF_0007,
+        "invoke on a closed session"
+    );
     // Finalizing a context closes what it holds; a later call is refused.
-    let (_s2, _) = ctx.open_session(uuid(HELLO_C), Login::Public, &mut []).unwrap();
+    let (_s2, _) = ctx
+        .open_session(uuid(HELLO_C), Login::Public, &mut [])
+        .unwrap();
     ctx.finalize();
-    assert_eq!(ctx.allocate_shared_memory(8, 1).unwrap_err().code, 0xFFFF_0007);
+    assert_eq!(
+        ctx.allocate_shared_memory(8, 1).unwrap_err().code,
+        0xFFFF_0007
+    );
     assert!(w.wait_log("context finished"));
 }
 
@@ -74,15 +129,23 @@ fn unknown_ta_and_closed_sessions() {
 fn no_secure_world_and_bad_names() {
     let dir = tempfile::tempdir().unwrap();
     let sock = dir.path().join("none.sock");
-    assert_eq!(Context::new(Some(sock.to_str().unwrap())).unwrap_err().code, 0xFFFF_0008);
-    assert_eq!(Context::new(Some("no-such-tee")).unwrap_err().code, 0xFFFF_0008);
+    assert_eq!(
+        Context::new(Some(sock.to_str().unwrap())).unwrap_err().code,
+        0xFFFF_0008
+    );
+    assert_eq!(
+        Context::new(Some("no-such-tee")).unwrap_err().code,
+        0xFFFF_0008
+    );
 }
 
 #[test]
 fn lost_core_is_a_communication_error() {
     let mut w = World::start();
     let ctx = w.ctx();
-    let (s, _) = ctx.open_session(uuid(HELLO_C), Login::Public, &mut []).unwrap();
+    let (s, _) = ctx
+        .open_session(uuid(HELLO_C), Login::Public, &mut [])
+        .unwrap();
     assert!(w.stop(), "clean shutdown on SIGTERM");
     assert!(!w.socket.exists(), "socket removed on shutdown");
     let mut p = [Param::ValueInOut { a: 1, b: 0 }];
@@ -100,7 +163,10 @@ fn generic_client_invokes_and_reports() {
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}");
-    assert!(text.contains("result: SUCCESS (origin 4)") && text.contains("value a=42"), "{text}");
+    assert!(
+        text.contains("result: SUCCESS (origin 4)") && text.contains("value a=42"),
+        "{text}"
+    );
     let input = w.dir.path().join("in.bin");
     std::fs::write(&input, [1u8, 2, 3, 250]).unwrap();
     let out = std::process::Command::new(oxtee_bin())
@@ -112,7 +178,10 @@ fn generic_client_invokes_and_reports() {
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("value a=256") && text.contains("b=4"), "{text}");
+    assert!(
+        text.contains("value a=256") && text.contains("b=4"),
+        "{text}"
+    );
     // A failing command exits non-zero and prints the code and origin.
     let out = std::process::Command::new(oxtee_bin())
         .args(["invoke", HELLO_RUST, "0", "--socket"])
@@ -127,15 +196,46 @@ fn generic_client_invokes_and_reports() {
 #[test]
 fn refuses_to_start_on_a_busy_socket_or_bad_paths() {
     let w = World::start();
-    let run = |args: &[&str]| std::process::Command::new(oxtee_bin()).args(args).output().unwrap();
-    let out = run(&["up", "--socket", w.socket.to_str().unwrap(), "--ta-dir", ta_dir().to_str().unwrap(), "--key", dev_pubkey().to_str().unwrap()]);
+    let run = |args: &[&str]| {
+        std::process::Command::new(oxtee_bin())
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = run(&[
+        "up",
+        "--socket",
+        w.socket.to_str().unwrap(),
+        "--ta-dir",
+        ta_dir().to_str().unwrap(),
+        "--key",
+        dev_pubkey().to_str().unwrap(),
+    ]);
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("in use"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("in use"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let sock = w.dir.path().join("other.sock");
-    let out = run(&["up", "--socket", sock.to_str().unwrap(), "--ta-dir", "/nonexistent/ta", "--key", dev_pubkey().to_str().unwrap()]);
+    let out = run(&[
+        "up",
+        "--socket",
+        sock.to_str().unwrap(),
+        "--ta-dir",
+        "/nonexistent/ta",
+        "--key",
+        dev_pubkey().to_str().unwrap(),
+    ]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("TA directory"));
-    let out = run(&["up", "--socket", sock.to_str().unwrap(), "--ta-dir", ta_dir().to_str().unwrap()]);
+    let out = run(&[
+        "up",
+        "--socket",
+        sock.to_str().unwrap(),
+        "--ta-dir",
+        ta_dir().to_str().unwrap(),
+    ]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("signing key"));
 }

@@ -22,13 +22,25 @@ pub fn compile_ca(w: &World, name: &str, src: &str) -> PathBuf {
         .arg(format!("-Wl,-rpath,{}", teec.join("lib").display()))
         .output()
         .unwrap();
-    assert!(out.status.success(), "gcc: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "gcc: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     exe
 }
 
 fn run_ca(w: &World, exe: &std::path::Path, args: &[&str]) -> (bool, String) {
-    let out = Command::new(exe).args(args).env("OXTEE_SOCKET", &w.socket).output().unwrap();
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let out = Command::new(exe)
+        .args(args)
+        .env("OXTEE_SOCKET", &w.socket)
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     (out.status.success(), text)
 }
 
@@ -43,6 +55,9 @@ fn example_c_clients_against_c_and_rust_tas() {
     }
     for ta in [SEED_C, SEED_RUST] {
         let (ok, out) = run_ca(&w, &seed, &[ta]);
-        assert!(ok && out.contains("Input: 5, Output: 10"), "seed CA vs {ta}: {out}");
+        assert!(
+            ok && out.contains("Input: 5, Output: 10"),
+            "seed CA vs {ta}: {out}"
+        );
     }
 }

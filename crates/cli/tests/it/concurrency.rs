@@ -46,10 +46,18 @@ fn eight_threads_and_four_processes() {
         }
     });
     for mut p in procs {
-        assert!(p.wait().unwrap().success(), "a client process saw a wrong reply");
+        assert!(
+            p.wait().unwrap().success(),
+            "a client process saw a wrong reply"
+        );
     }
     let mut p = [Param::ValueOut { a: 9, b: 9 }];
-    let (s, _) = ctx.open_session(uuid(LIFECYCLE), Login::Public, &mut []).unwrap();
+    let (s, _) = ctx
+        .open_session(uuid(LIFECYCLE), Login::Public, &mut [])
+        .unwrap();
     s.invoke(2, &mut p).unwrap();
-    assert!(matches!(p[0], Param::ValueOut { a: 0, .. }), "entry points overlapped under load");
+    assert!(
+        matches!(p[0], Param::ValueOut { a: 0, .. }),
+        "entry points overlapped under load"
+    );
 }

@@ -104,7 +104,12 @@ impl World {
                 }
             }
         });
-        let w = World { dir, socket, child: Some(child), log };
+        let w = World {
+            dir,
+            socket,
+            child: Some(child),
+            log,
+        };
         if rx.recv_timeout(Duration::from_secs(20)).is_err() {
             panic!("secure world did not start:\n{}", w.log());
         }
@@ -135,14 +140,27 @@ impl World {
         let me = self.child.as_ref().unwrap().id() as i32;
         let mut pids = Vec::new();
         for e in std::fs::read_dir("/proc").unwrap().flatten() {
-            let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else { continue };
-            let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { continue };
-            let ppid: i32 = stat.rsplit(')').next().and_then(|r| r.split_whitespace().nth(1)).and_then(|p| p.parse().ok()).unwrap_or(0);
+            let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else {
+                continue;
+            };
+            let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+                continue;
+            };
+            let ppid: i32 = stat
+                .rsplit(')')
+                .next()
+                .and_then(|r| r.split_whitespace().nth(1))
+                .and_then(|p| p.parse().ok())
+                .unwrap_or(0);
             if ppid != me {
                 continue;
             }
             let cmd = std::fs::read_to_string(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-            let zombie = stat.rsplit(')').next().and_then(|r| r.split_whitespace().next()) == Some("Z");
+            let zombie = stat
+                .rsplit(')')
+                .next()
+                .and_then(|r| r.split_whitespace().next())
+                == Some("Z");
             if cmd.starts_with(&format!("oxtee-ta:{uuid}")) && !zombie {
                 pids.push(pid);
             }
@@ -152,8 +170,13 @@ impl World {
 
     /// Stop with SIGTERM and return whether it exited successfully.
     pub fn stop(&mut self) -> bool {
-        let Some(mut c) = self.child.take() else { return false };
-        let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(c.id() as i32), nix::sys::signal::Signal::SIGTERM);
+        let Some(mut c) = self.child.take() else {
+            return false;
+        };
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(c.id() as i32),
+            nix::sys::signal::Signal::SIGTERM,
+        );
         for _ in 0..200 {
             if let Ok(Some(st)) = c.try_wait() {
                 return st.success();

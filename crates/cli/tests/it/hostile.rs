@@ -26,7 +26,13 @@ fn recv(ch: &Channel) -> Option<ClientReply> {
 }
 
 fn hello(ch: &Channel) -> (u32, [u8; 16]) {
-    match ask(ch, &ClientRequest::Hello { version: oxtee_proto::PROTO_VERSION, tee_name: None }) {
+    match ask(
+        ch,
+        &ClientRequest::Hello {
+            version: oxtee_proto::PROTO_VERSION,
+            tee_name: None,
+        },
+    ) {
         Some(ClientReply::Hello { context, token }) => (context, token),
         r => panic!("{r:?}"),
     }
@@ -34,7 +40,9 @@ fn hello(ch: &Channel) -> (u32, [u8; 16]) {
 
 fn still_serving(w: &World) {
     let ctx = w.ctx();
-    let (s, _) = ctx.open_session(uuid(HELLO_C), Login::Public, &mut []).unwrap();
+    let (s, _) = ctx
+        .open_session(uuid(HELLO_C), Login::Public, &mut [])
+        .unwrap();
     let mut p = [oxtee_client::Param::ValueInOut { a: 5, b: 0 }];
     s.invoke(0, &mut p).unwrap();
 }
@@ -51,7 +59,12 @@ fn is_error(r: Option<ClientReply>) -> bool {
 #[test]
 fn garbage_and_malformed_messages_disconnect() {
     let w = World::start();
-    for bytes in [vec![0xffu8; 3], vec![], vec![0u8; 1], vec![9, 9, 9, 9, 9, 9, 9, 9]] {
+    for bytes in [
+        vec![0xffu8; 3],
+        vec![],
+        vec![0u8; 1],
+        vec![9, 9, 9, 9, 9, 9, 9, 9],
+    ] {
         let ch = raw(&w);
         ch.send(&bytes, &[]).unwrap();
         assert!(is_error(recv(&ch)), "{bytes:?}");
@@ -59,7 +72,11 @@ fn garbage_and_malformed_messages_disconnect() {
     }
     // Trailing bytes after a valid message.
     let ch = raw(&w);
-    let mut b = encode(&ClientRequest::Hello { version: oxtee_proto::PROTO_VERSION, tee_name: None }).unwrap();
+    let mut b = encode(&ClientRequest::Hello {
+        version: oxtee_proto::PROTO_VERSION,
+        tee_name: None,
+    })
+    .unwrap();
     b.push(0);
     ch.send(&b, &[]).unwrap();
     assert!(is_error(recv(&ch)));
@@ -69,7 +86,13 @@ fn garbage_and_malformed_messages_disconnect() {
     assert!(recv(&ch).is_none());
     // Wrong protocol version.
     let ch = raw(&w);
-    assert!(is_error(ask(&ch, &ClientRequest::Hello { version: 999, tee_name: None })));
+    assert!(is_error(ask(
+        &ch,
+        &ClientRequest::Hello {
+            version: 999,
+            tee_name: None
+        }
+    )));
     still_serving(&w);
 }
 
@@ -78,7 +101,12 @@ fn out_of_order_and_lying_requests() {
     let w = World::start();
     // Requests before Hello.
     for req in [
-        ClientRequest::Invoke { session: 1, command: 0, params: NO_CLIENT_PARAMS, cancel_id: 1 },
+        ClientRequest::Invoke {
+            session: 1,
+            command: 0,
+            params: NO_CLIENT_PARAMS,
+            cancel_id: 1,
+        },
         ClientRequest::CloseSession { session: 1 },
         ClientRequest::Finalize,
         ClientRequest::ReleaseShm { id: 1 },
@@ -89,20 +117,51 @@ fn out_of_order_and_lying_requests() {
     // Hello twice.
     let ch = raw(&w);
     hello(&ch);
-    assert!(is_error(ask(&ch, &ClientRequest::Hello { version: oxtee_proto::PROTO_VERSION, tee_name: None })));
+    assert!(is_error(ask(
+        &ch,
+        &ClientRequest::Hello {
+            version: oxtee_proto::PROTO_VERSION,
+            tee_name: None
+        }
+    )));
     // Attach with a wrong token.
     let a = raw(&w);
     let (ctx_id, token) = hello(&a);
     let b = raw(&w);
     let mut bad = token;
     bad[0] ^= 1;
-    assert!(is_error(ask(&b, &ClientRequest::Attach { context: ctx_id, token: bad })));
+    assert!(is_error(ask(
+        &b,
+        &ClientRequest::Attach {
+            context: ctx_id,
+            token: bad
+        }
+    )));
     // Handles that belong to someone else, or nobody.
     let victim = w.ctx();
-    let (vs, _) = victim.open_session(uuid(HELLO_C), Login::Public, &mut []).unwrap();
+    let (vs, _) = victim
+        .open_session(uuid(HELLO_C), Login::Public, &mut [])
+        .unwrap();
     for s in [vs.id(), 0, u32::MAX] {
-        let r = ask(&a, &ClientRequest::Invoke { session: s, command: 0, params: NO_CLIENT_PARAMS, cancel_id: 5 });
-        assert!(matches!(r, Some(ClientReply::Op { result: 0xFFFF_0006, .. })), "{r:?}");
+        let r = ask(
+            &a,
+            &ClientRequest::Invoke {
+                session: s,
+                command: 0,
+                params: NO_CLIENT_PARAMS,
+                cancel_id: 5,
+            },
+        );
+        assert!(
+            matches!(
+                r,
+                Some(ClientReply::Op {
+                    result: 0xFFFF_0006,
+                    ..
+                })
+            ),
+            "{r:?}"
+        );
         let r = ask(&a, &ClientRequest::CloseSession { session: s });
         assert!(is_error(r));
     }
@@ -121,34 +180,104 @@ fn out_of_order_and_lying_requests() {
             cancel_id: 1,
         },
     );
-    let Some(ClientReply::Op { result: 0, session, .. }) = r else { panic!("{r:?}") };
+    let Some(ClientReply::Op {
+        result: 0, session, ..
+    }) = r
+    else {
+        panic!("{r:?}")
+    };
     let lies = [
-        ClientParam::Staged { dir: Dir::In, offset: 0, size: 1, null: false },
-        ClientParam::Staged { dir: Dir::In, offset: u64::MAX - 1, size: 4, null: false },
-        ClientParam::Shm { dir: Dir::In, id: 12345, offset: 0, size: 1 },
-        ClientParam::Staged { dir: Dir::In, offset: 0, size: u64::MAX, null: true },
+        ClientParam::Staged {
+            dir: Dir::In,
+            offset: 0,
+            size: 1,
+            null: false,
+        },
+        ClientParam::Staged {
+            dir: Dir::In,
+            offset: u64::MAX - 1,
+            size: 4,
+            null: false,
+        },
+        ClientParam::Shm {
+            dir: Dir::In,
+            id: 12345,
+            offset: 0,
+            size: 1,
+        },
+        ClientParam::Staged {
+            dir: Dir::In,
+            offset: 0,
+            size: u64::MAX,
+            null: true,
+        },
     ];
     for lie in lies {
-        let r = ask(&a, &ClientRequest::Invoke { session, command: 0, params: [lie, ClientParam::None, ClientParam::None, ClientParam::None], cancel_id: 2 });
-        assert!(matches!(r, Some(ClientReply::Op { result: 0xFFFF_0006, origin: 1, .. })), "{lie:?}: {r:?}");
+        let r = ask(
+            &a,
+            &ClientRequest::Invoke {
+                session,
+                command: 0,
+                params: [lie, ClientParam::None, ClientParam::None, ClientParam::None],
+                cancel_id: 2,
+            },
+        );
+        assert!(
+            matches!(
+                r,
+                Some(ClientReply::Op {
+                    result: 0xFFFF_0006,
+                    origin: 1,
+                    ..
+                })
+            ),
+            "{lie:?}: {r:?}"
+        );
     }
     // Descriptors where none belong, and none where one must be.
     let fd = oxtee_sys::memfd("x", 4096, true).unwrap();
-    a.send(&encode(&ClientRequest::CloseSession { session }).unwrap(), &[fd.as_fd()]).unwrap();
+    a.send(
+        &encode(&ClientRequest::CloseSession { session }).unwrap(),
+        &[fd.as_fd()],
+    )
+    .unwrap();
     assert!(is_error(recv(&a)));
     let c = raw(&w);
     hello(&c);
-    assert!(is_error(ask(&c, &ClientRequest::RegisterShm { size: 16, flags: 3 })));
+    assert!(is_error(ask(
+        &c,
+        &ClientRequest::RegisterShm { size: 16, flags: 3 }
+    )));
     // Shared memory that can shrink under the TA, or is smaller than claimed.
     let d = raw(&w);
     hello(&d);
     let unsealed = oxtee_sys::memfd("u", 4096, false).unwrap();
-    d.send(&encode(&ClientRequest::RegisterShm { size: 4096, flags: 3 }).unwrap(), &[unsealed.as_fd()]).unwrap();
+    d.send(
+        &encode(&ClientRequest::RegisterShm {
+            size: 4096,
+            flags: 3,
+        })
+        .unwrap(),
+        &[unsealed.as_fd()],
+    )
+    .unwrap();
     assert!(is_error(recv(&d)));
     let small = oxtee_sys::memfd("s", 16, true).unwrap();
-    d.send(&encode(&ClientRequest::RegisterShm { size: 4096, flags: 3 }).unwrap(), &[small.as_fd()]).unwrap();
+    d.send(
+        &encode(&ClientRequest::RegisterShm {
+            size: 4096,
+            flags: 3,
+        })
+        .unwrap(),
+        &[small.as_fd()],
+    )
+    .unwrap();
     assert!(is_error(recv(&d)));
-    d.send(&encode(&ClientRequest::SetStaging { size: 1 << 20 }).unwrap(), &[small.as_fd()]).unwrap();
+    d.send(
+        &encode(&ClientRequest::SetStaging { size: 1 << 20 }).unwrap(),
+        &[small.as_fd()],
+    )
+    .unwrap();
     assert!(is_error(recv(&d)));
     still_serving(&w);
 }
@@ -158,9 +287,30 @@ fn out_of_order_and_lying_requests() {
 fn fuzzed_messages_never_hurt_the_core() {
     let w = World::start();
     let valid: Vec<Vec<u8>> = vec![
-        encode(&ClientRequest::Hello { version: oxtee_proto::PROTO_VERSION, tee_name: Some("x".into()) }).unwrap(),
-        encode(&ClientRequest::OpenSession { uuid: uuid(HELLO_C), login: 0, connection_data: 0, params: NO_CLIENT_PARAMS, cancel_id: 3 }).unwrap(),
-        encode(&ClientRequest::Invoke { session: 2, command: 0, params: [ClientParam::Value { dir: Dir::InOut, a: 1, b: 2 }; 4], cancel_id: 4 }).unwrap(),
+        encode(&ClientRequest::Hello {
+            version: oxtee_proto::PROTO_VERSION,
+            tee_name: Some("x".into()),
+        })
+        .unwrap(),
+        encode(&ClientRequest::OpenSession {
+            uuid: uuid(HELLO_C),
+            login: 0,
+            connection_data: 0,
+            params: NO_CLIENT_PARAMS,
+            cancel_id: 3,
+        })
+        .unwrap(),
+        encode(&ClientRequest::Invoke {
+            session: 2,
+            command: 0,
+            params: [ClientParam::Value {
+                dir: Dir::InOut,
+                a: 1,
+                b: 2,
+            }; 4],
+            cancel_id: 4,
+        })
+        .unwrap(),
     ];
     let mut seed = 0x2545_f491_4f6c_dd1du64;
     let mut next = || {

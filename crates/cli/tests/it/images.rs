@@ -39,10 +39,26 @@ fn only_good_images_run() {
     let elf = hello_elf();
     let u = uuid(HELLO_C);
     let mut rng = rand_core::OsRng;
-    let good = image::sign(&elf, u, 1, &dev_key(), image::ALG_RSASSA_PKCS1_PSS_MGF1_SHA256, &mut rng).unwrap();
+    let good = image::sign(
+        &elf,
+        u,
+        1,
+        &dev_key(),
+        image::ALG_RSASSA_PKCS1_PSS_MGF1_SHA256,
+        &mut rng,
+    )
+    .unwrap();
     put(tas.path(), HELLO_C, &good);
     open(&w, HELLO_C).expect("good PSS image");
-    let pkcs1 = image::sign(&elf, u, 1, &dev_key(), image::ALG_RSASSA_PKCS1_V1_5_SHA256, &mut rng).unwrap();
+    let pkcs1 = image::sign(
+        &elf,
+        u,
+        1,
+        &dev_key(),
+        image::ALG_RSASSA_PKCS1_V1_5_SHA256,
+        &mut rng,
+    )
+    .unwrap();
     put(tas.path(), HELLO_C, &pkcs1);
     open(&w, HELLO_C).expect("good PKCS#1 v1.5 image");
 
@@ -63,21 +79,49 @@ fn only_good_images_run() {
     // Truncated.
     for len in [0, 10, 20, 52, 300, 328, good.len() / 2, good.len() - 1] {
         put(tas.path(), HELLO_C, &good[..len]);
-        assert_eq!(open(&w, HELLO_C).unwrap_err(), SECURITY, "truncated to {len}");
+        assert_eq!(
+            open(&w, HELLO_C).unwrap_err(),
+            SECURITY,
+            "truncated to {len}"
+        );
     }
     // Signed by a key the core does not trust.
     let other = rsa::RsaPrivateKey::new(&mut rng, 2048).unwrap();
-    let wrong = image::sign(&elf, u, 1, &other, image::ALG_RSASSA_PKCS1_PSS_MGF1_SHA256, &mut rng).unwrap();
+    let wrong = image::sign(
+        &elf,
+        u,
+        1,
+        &other,
+        image::ALG_RSASSA_PKCS1_PSS_MGF1_SHA256,
+        &mut rng,
+    )
+    .unwrap();
     put(tas.path(), HELLO_C, &wrong);
     assert_eq!(open(&w, HELLO_C).unwrap_err(), SECURITY, "wrong key");
     // A good image under another TA's name (UUID mismatch with the file
     // and the request), and a good signature over a different UUID.
     put(tas.path(), HELLO_C, &good);
     put(tas.path(), HELLO_RUST, &good);
-    assert_eq!(open(&w, HELLO_RUST).unwrap_err(), SECURITY, "file name / request mismatch");
-    let mislabelled = image::sign(&elf, uuid(HELLO_RUST), 1, &dev_key(), image::ALG_RSASSA_PKCS1_PSS_MGF1_SHA256, &mut rng).unwrap();
+    assert_eq!(
+        open(&w, HELLO_RUST).unwrap_err(),
+        SECURITY,
+        "file name / request mismatch"
+    );
+    let mislabelled = image::sign(
+        &elf,
+        uuid(HELLO_RUST),
+        1,
+        &dev_key(),
+        image::ALG_RSASSA_PKCS1_PSS_MGF1_SHA256,
+        &mut rng,
+    )
+    .unwrap();
     put(tas.path(), HELLO_RUST, &mislabelled);
-    assert_eq!(open(&w, HELLO_RUST).unwrap_err(), SECURITY, "ELF header names another UUID");
+    assert_eq!(
+        open(&w, HELLO_RUST).unwrap_err(),
+        SECURITY,
+        "ELF header names another UUID"
+    );
     // And through all of it the core kept serving.
     open(&w, HELLO_C).expect("good image still runs");
     assert!(w.wait_log("rejected TA image"));
@@ -89,19 +133,54 @@ fn cli_sign_and_inspect() {
     let elf = d.path().join("ta.elf");
     std::fs::write(&elf, hello_elf()).unwrap();
     let key = d.path().join("k.pem");
-    let run = |args: &[&std::ffi::OsStr]| std::process::Command::new(oxtee_bin()).args(args).output().unwrap();
+    let run = |args: &[&std::ffi::OsStr]| {
+        std::process::Command::new(oxtee_bin())
+            .args(args)
+            .output()
+            .unwrap()
+    };
     let os = |s: &str| std::ffi::OsString::from(s);
     let out = run(&[&os("ta"), &os("keygen"), &os("--out"), key.as_os_str()]);
     assert!(out.status.success());
-    let out = run(&[&os("ta"), &os("sign"), &os("--key"), key.as_os_str(), &os("--elf"), elf.as_os_str(), &os("--out"), d.path().as_os_str()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(&[
+        &os("ta"),
+        &os("sign"),
+        &os("--key"),
+        key.as_os_str(),
+        &os("--elf"),
+        elf.as_os_str(),
+        &os("--out"),
+        d.path().as_os_str(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let ta = d.path().join(format!("{HELLO_C}.ta"));
     let pubk = d.path().join("k.pub.pem");
-    let out = run(&[&os("ta"), &os("inspect"), ta.as_os_str(), &os("--key"), pubk.as_os_str()]);
+    let out = run(&[
+        &os("ta"),
+        &os("inspect"),
+        ta.as_os_str(),
+        &os("--key"),
+        pubk.as_os_str(),
+    ]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}");
-    assert!(text.contains(HELLO_C) && text.contains("RSASSA-PSS-SHA256") && text.contains("signature:   valid"), "{text}");
+    assert!(
+        text.contains(HELLO_C)
+            && text.contains("RSASSA-PSS-SHA256")
+            && text.contains("signature:   valid"),
+        "{text}"
+    );
     // Inspecting against the wrong key fails.
-    let out = run(&[&os("ta"), &os("inspect"), ta.as_os_str(), &os("--key"), dev_pubkey().as_os_str()]);
+    let out = run(&[
+        &os("ta"),
+        &os("inspect"),
+        ta.as_os_str(),
+        &os("--key"),
+        dev_pubkey().as_os_str(),
+    ]);
     assert!(!out.status.success());
 }

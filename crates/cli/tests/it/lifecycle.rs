@@ -7,10 +7,19 @@ use crate::harness::*;
 use oxtee_client::{Error, Login, Param, Session};
 
 fn counters(s: &Session) -> (u32, u32, u32) {
-    let mut p = [Param::ValueOut { a: 0, b: 0 }, Param::ValueOut { a: 0, b: 0 }];
+    let mut p = [
+        Param::ValueOut { a: 0, b: 0 },
+        Param::ValueOut { a: 0, b: 0 },
+    ];
     s.invoke(0, &mut p).unwrap();
     match p {
-        [Param::ValueOut { a: creates, b: opens }, Param::ValueOut { a: closes, .. }] => (creates, opens, closes),
+        [
+            Param::ValueOut {
+                a: creates,
+                b: opens,
+            },
+            Param::ValueOut { a: closes, .. },
+        ] => (creates, opens, closes),
         _ => unreachable!(),
     }
 }
@@ -19,21 +28,29 @@ fn counters(s: &Session) -> (u32, u32, u32) {
 fn single_instance_multi_session_runs_create_once() {
     let w = World::start();
     let ctx = w.ctx();
-    let (s1, _) = ctx.open_session(uuid(LIFECYCLE), Login::Public, &mut []).unwrap();
-    let (s2, _) = ctx.open_session(uuid(LIFECYCLE), Login::Public, &mut []).unwrap();
+    let (s1, _) = ctx
+        .open_session(uuid(LIFECYCLE), Login::Public, &mut [])
+        .unwrap();
+    let (s2, _) = ctx
+        .open_session(uuid(LIFECYCLE), Login::Public, &mut [])
+        .unwrap();
     assert_eq!(counters(&s1), (1, 2, 0));
     drop(s2);
     assert_eq!(counters(&s1), (1, 2, 1), "close entry point ran");
     assert_eq!(w.ta_pids(LIFECYCLE).len(), 1);
     // Another context joins the same instance.
     let ctx2 = w.ctx();
-    let (s3, _) = ctx2.open_session(uuid(LIFECYCLE), Login::Public, &mut []).unwrap();
+    let (s3, _) = ctx2
+        .open_session(uuid(LIFECYCLE), Login::Public, &mut [])
+        .unwrap();
     assert_eq!(counters(&s3), (1, 3, 1));
     drop(s1);
     drop(s3);
     // Last session gone, no keep-alive: the instance is destroyed; a new
     // session starts a fresh one.
-    let (s4, _) = ctx.open_session(uuid(LIFECYCLE), Login::Public, &mut []).unwrap();
+    let (s4, _) = ctx
+        .open_session(uuid(LIFECYCLE), Login::Public, &mut [])
+        .unwrap();
     assert_eq!(counters(&s4), (1, 1, 0));
 }
 
@@ -41,7 +58,13 @@ fn single_instance_multi_session_runs_create_once() {
 fn entry_points_of_one_instance_never_overlap() {
     let w = World::start();
     let ctx = w.ctx();
-    let sessions: Vec<_> = (0..4).map(|_| ctx.open_session(uuid(LIFECYCLE), Login::Public, &mut []).unwrap().0).collect();
+    let sessions: Vec<_> = (0..4)
+        .map(|_| {
+            ctx.open_session(uuid(LIFECYCLE), Login::Public, &mut [])
+                .unwrap()
+                .0
+        })
+        .collect();
     std::thread::scope(|sc| {
         for s in &sessions {
             sc.spawn(move || {
@@ -53,21 +76,31 @@ fn entry_points_of_one_instance_never_overlap() {
     });
     let mut p = [Param::ValueOut { a: 9, b: 9 }];
     sessions[0].invoke(2, &mut p).unwrap();
-    assert!(matches!(p[0], Param::ValueOut { a: 0, .. }), "entry points overlapped");
+    assert!(
+        matches!(p[0], Param::ValueOut { a: 0, .. }),
+        "entry points overlapped"
+    );
 }
 
 #[test]
 fn single_instance_without_multi_session_is_busy() {
     let w = World::start();
     let ctx = w.ctx();
-    let (s1, _) = ctx.open_session(uuid(SINGLE), Login::Public, &mut []).unwrap();
-    let e = w.ctx().open_session(uuid(SINGLE), Login::Public, &mut []).unwrap_err();
+    let (s1, _) = ctx
+        .open_session(uuid(SINGLE), Login::Public, &mut [])
+        .unwrap();
+    let e = w
+        .ctx()
+        .open_session(uuid(SINGLE), Login::Public, &mut [])
+        .unwrap_err();
     assert_eq!(e, Error::new(0xFFFF_000D, 3));
     let mut p = [Param::ValueInOut { a: 1, b: 0 }];
     s1.invoke(0, &mut p).unwrap();
     assert!(matches!(p[0], Param::ValueInOut { a: 2, .. }));
     drop(s1);
-    let (_s2, _) = ctx.open_session(uuid(SINGLE), Login::Public, &mut []).unwrap();
+    let (_s2, _) = ctx
+        .open_session(uuid(SINGLE), Login::Public, &mut [])
+        .unwrap();
 }
 
 #[test]
@@ -75,10 +108,16 @@ fn keep_alive_instance_survives_its_sessions() {
     let w = World::start();
     let ctx = w.ctx();
     for expected in 1..=3 {
-        let (s, _) = ctx.open_session(uuid(KEEPALIVE), Login::Public, &mut []).unwrap();
+        let (s, _) = ctx
+            .open_session(uuid(KEEPALIVE), Login::Public, &mut [])
+            .unwrap();
         let mut p = [Param::ValueOut { a: 0, b: 0 }];
         s.invoke(0, &mut p).unwrap();
-        assert!(matches!(p[0], Param::ValueOut { a, .. } if a == expected), "{:?}", p[0]);
+        assert!(
+            matches!(p[0], Param::ValueOut { a, .. } if a == expected),
+            "{:?}",
+            p[0]
+        );
     }
     assert_eq!(w.ta_pids(KEEPALIVE).len(), 1);
 }
@@ -87,21 +126,35 @@ fn keep_alive_instance_survives_its_sessions() {
 fn multi_instance_ta_gets_a_process_per_session() {
     let w = World::start();
     let ctx = w.ctx();
-    let (_a, _) = ctx.open_session(uuid(HELLO_C), Login::Public, &mut []).unwrap();
-    let (b, _) = ctx.open_session(uuid(HELLO_C), Login::Public, &mut []).unwrap();
+    let (_a, _) = ctx
+        .open_session(uuid(HELLO_C), Login::Public, &mut [])
+        .unwrap();
+    let (b, _) = ctx
+        .open_session(uuid(HELLO_C), Login::Public, &mut [])
+        .unwrap();
     assert_eq!(w.ta_pids(HELLO_C).len(), 2);
     drop(b);
-    assert_eq!(w.ta_pids(HELLO_C).len(), 1, "destroyed with its last session");
+    assert_eq!(
+        w.ta_pids(HELLO_C).len(),
+        1,
+        "destroyed with its last session"
+    );
 }
 
 #[test]
 fn finalize_context_closes_its_sessions() {
     let w = World::start();
     let ctx = w.ctx();
-    let (keep, _) = ctx.open_session(uuid(LIFECYCLE), Login::Public, &mut []).unwrap();
+    let (keep, _) = ctx
+        .open_session(uuid(LIFECYCLE), Login::Public, &mut [])
+        .unwrap();
     let other = w.ctx();
-    let (_o1, _) = other.open_session(uuid(LIFECYCLE), Login::Public, &mut []).unwrap();
-    let (_o2, _) = other.open_session(uuid(LIFECYCLE), Login::Public, &mut []).unwrap();
+    let (_o1, _) = other
+        .open_session(uuid(LIFECYCLE), Login::Public, &mut [])
+        .unwrap();
+    let (_o2, _) = other
+        .open_session(uuid(LIFECYCLE), Login::Public, &mut [])
+        .unwrap();
     other.finalize();
     assert_eq!(counters(&keep), (1, 3, 2));
 }
@@ -112,7 +165,9 @@ fn finalize_context_closes_its_sessions() {
 fn dead_client_sessions_are_closed() {
     let w = World::start();
     let ctx = w.ctx();
-    let (keep, _) = ctx.open_session(uuid(LIFECYCLE), Login::Public, &mut []).unwrap();
+    let (keep, _) = ctx
+        .open_session(uuid(LIFECYCLE), Login::Public, &mut [])
+        .unwrap();
     let ca = crate::c_api::compile_ca(
         &w,
         "die",
@@ -132,7 +187,10 @@ fn dead_client_sessions_are_closed() {
         }
         "#,
     );
-    let st = std::process::Command::new(&ca).arg(&w.socket).status().unwrap();
+    let st = std::process::Command::new(&ca)
+        .arg(&w.socket)
+        .status()
+        .unwrap();
     assert!(st.success(), "{st}");
     // The core notices the hang-up asynchronously: wait (bounded) for it.
     let mut last = (0, 0, 0);
@@ -143,5 +201,9 @@ fn dead_client_sessions_are_closed() {
         }
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
-    assert_eq!(last, (1, 3, 2), "both sessions of the dead client were closed");
+    assert_eq!(
+        last,
+        (1, 3, 2),
+        "both sessions of the dead client were closed"
+    );
 }

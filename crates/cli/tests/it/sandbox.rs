@@ -13,7 +13,9 @@ fn healthy(s: &Session) {
 
 fn hello_works(w: &World) {
     let ctx = w.ctx();
-    let (s, _) = ctx.open_session(uuid(HELLO_RUST), Login::Public, &mut []).unwrap();
+    let (s, _) = ctx
+        .open_session(uuid(HELLO_RUST), Login::Public, &mut [])
+        .unwrap();
     let mut p = [Param::ValueInOut { a: 1, b: 0 }];
     s.invoke(0, &mut p).unwrap();
     assert!(matches!(p[0], Param::ValueInOut { a: 2, .. }));
@@ -24,7 +26,9 @@ fn every_misbehaviour_kills_only_that_instance() {
     let w = World::start();
     let ctx = w.ctx();
     // A healthy instance of the same TA that must survive all of this.
-    let (bystander, _) = ctx.open_session(uuid(MISBEHAVE), Login::Public, &mut []).unwrap();
+    let (bystander, _) = ctx
+        .open_session(uuid(MISBEHAVE), Login::Public, &mut [])
+        .unwrap();
     let cases = [
         (0, "open a file"),
         (1, "open a socket"),
@@ -35,26 +39,42 @@ fn every_misbehaviour_kills_only_that_instance() {
         (7, "TEE_Panic"),
     ];
     for (cmd, what) in cases {
-        let (s, _) = ctx.open_session(uuid(MISBEHAVE), Login::Public, &mut []).unwrap();
+        let (s, _) = ctx
+            .open_session(uuid(MISBEHAVE), Login::Public, &mut [])
+            .unwrap();
         healthy(&s);
         let mut p = [Param::ValueOut { a: 0, b: 0 }];
         let r = s.invoke(cmd, &mut p);
         assert_eq!(r.unwrap_err(), TARGET_DEAD, "{what}: {:?}", p[0]);
         // The session stays dead.
         let mut p = [Param::ValueInOut { a: 1, b: 0 }];
-        assert_eq!(s.invoke(8, &mut p).unwrap_err(), TARGET_DEAD, "{what}: dead session");
+        assert_eq!(
+            s.invoke(8, &mut p).unwrap_err(),
+            TARGET_DEAD,
+            "{what}: dead session"
+        );
         healthy(&bystander);
         hello_works(&w);
     }
-    assert!(w.wait_log("sandbox violation"), "seccomp kills are reported:\n{}", w.log());
+    assert!(
+        w.wait_log("sandbox violation"),
+        "seccomp kills are reported:\n{}",
+        w.log()
+    );
     assert!(w.wait_log("TEE_Panic(0x0000dead)"), "panic code is logged");
 }
 
 #[test]
 fn constructor_runs_inside_the_sandbox() {
     let w = World::start();
-    let e = w.ctx().open_session(uuid(MISBEHAVE_CTOR), Login::Public, &mut []).unwrap_err();
-    assert_eq!(e, TARGET_DEAD, "a TA whose ELF constructor opens a file never runs");
+    let e = w
+        .ctx()
+        .open_session(uuid(MISBEHAVE_CTOR), Login::Public, &mut [])
+        .unwrap_err();
+    assert_eq!(
+        e, TARGET_DEAD,
+        "a TA whose ELF constructor opens a file never runs"
+    );
     hello_works(&w);
 }
 
@@ -86,10 +106,16 @@ fn spinning_ta_is_killed_when_its_client_dies() {
         !std::path::Path::new(&format!("/proc/{pid}")).exists()
     });
     assert!(gone, "spinning TA still alive:\n{}", w.log());
-    assert!(w.wait_log("did not finish after its client vanished"), "{}", w.log());
+    assert!(
+        w.wait_log("did not finish after its client vanished"),
+        "{}",
+        w.log()
+    );
     // A new session gets a fresh instance.
     let ctx = w.ctx();
-    let (s, _) = ctx.open_session(uuid(MISBEHAVE), Login::Public, &mut []).unwrap();
+    let (s, _) = ctx
+        .open_session(uuid(MISBEHAVE), Login::Public, &mut [])
+        .unwrap();
     healthy(&s);
 }
 
@@ -97,7 +123,9 @@ fn spinning_ta_is_killed_when_its_client_dies() {
 fn cancellation_reaches_a_polling_ta() {
     let w = World::start();
     let ctx = w.ctx();
-    let (s, _) = ctx.open_session(uuid(MISBEHAVE), Login::Public, &mut []).unwrap();
+    let (s, _) = ctx
+        .open_session(uuid(MISBEHAVE), Login::Public, &mut [])
+        .unwrap();
     let token = CancelToken::new();
     std::thread::scope(|sc| {
         let t = token.clone();
@@ -107,12 +135,71 @@ fn cancellation_reaches_a_polling_ta() {
         }
         token.cancel();
         let r = h.join().unwrap();
-        assert_eq!(r.unwrap_err(), Error::new(0xFFFF_0002, 4), "TA saw the flag and returned CANCEL");
+        assert_eq!(
+            r.unwrap_err(),
+            Error::new(0xFFFF_0002, 4),
+            "TA saw the flag and returned CANCEL"
+        );
     });
     // Cancelling before the call starts: the call is not made.
     let t = CancelToken::new();
     t.cancel();
     let mut p = [Param::ValueInOut { a: 1, b: 0 }];
-    let (s2, _) = ctx.open_session(uuid(MISBEHAVE), Login::Public, &mut []).unwrap();
-    assert_eq!(s2.invoke_cancellable(8, &mut p, Some(&t)).unwrap_err().code, 0xFFFF_0002);
+    let (s2, _) = ctx
+        .open_session(uuid(MISBEHAVE), Login::Public, &mut [])
+        .unwrap();
+    assert_eq!(
+        s2.invoke_cancellable(8, &mut p, Some(&t)).unwrap_err().code,
+        0xFFFF_0002
+    );
+}
+
+/// A TA process is a peer too: garbage on its channel, or sizes it
+/// cannot have written, do not hurt the core or the client.
+#[test]
+fn hostile_ta_process() {
+    let w = World::start();
+    let ctx = w.ctx();
+    let (s, _) = ctx
+        .open_session(uuid(MISBEHAVE), Login::Public, &mut [])
+        .unwrap();
+    assert_eq!(s.invoke(10, &mut []).unwrap_err(), TARGET_DEAD);
+    assert!(w.wait_log("undecodable reply"), "{}", w.log());
+    let (s, _) = ctx
+        .open_session(uuid(MISBEHAVE), Login::Public, &mut [])
+        .unwrap();
+    let mut buf = [0u8; 16];
+    let mut guard = [0u8; 64];
+    {
+        let mut p = [Param::TempOut {
+            buf: &mut buf,
+            size: 16,
+        }];
+        s.invoke(11, &mut p).unwrap();
+        assert!(
+            matches!(
+                p[0],
+                Param::TempOut {
+                    size: 0x7fff_ffff,
+                    ..
+                }
+            ),
+            "the claim is passed on, not acted on"
+        );
+    }
+    assert_eq!(buf, [0x77; 16]);
+    let shm = ctx.allocate_shared_memory(32, 2).unwrap();
+    let mut p = [Param::Shm {
+        mem: &shm,
+        dir: oxtee_proto::Dir::Out,
+        offset: 8,
+        size: 8,
+    }];
+    s.invoke(11, &mut p).unwrap();
+    assert!(shm.read(0, &mut guard[..32]));
+    assert_eq!(&guard[..8], &[0; 8]);
+    assert_eq!(&guard[8..16], &[0x77; 8]);
+    assert_eq!(&guard[16..32], &[0; 16]);
+    healthy(&s);
+    hello_works(&w);
 }

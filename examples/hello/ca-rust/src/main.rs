@@ -5,7 +5,9 @@ use oxtee_client::{Context, Login, Param, Uuid};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let uuid = std::env::args().nth(1).unwrap_or_else(|| "8aaaf200-2450-11e4-abe2-0002a5d5c51c".into());
+    let uuid = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "8aaaf200-2450-11e4-abe2-0002a5d5c51c".into());
     let Some(uuid) = Uuid::parse(&uuid) else {
         eprintln!("bad UUID {uuid}");
         return ExitCode::FAILURE;
@@ -28,6 +30,8 @@ fn run(uuid: Uuid) -> Result<u32, oxtee_client::Error> {
     println!("Invoking TA to increment 42");
     let mut params = [Param::ValueInOut { a: 42, b: 0 }];
     session.invoke(0, &mut params)?;
-    let Param::ValueInOut { a, .. } = params[0] else { unreachable!("the parameter keeps its kind") };
+    let Param::ValueInOut { a, .. } = params[0] else {
+        unreachable!("the parameter keeps its kind")
+    };
     Ok(a)
 }

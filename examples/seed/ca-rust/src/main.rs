@@ -10,7 +10,9 @@ use std::process::ExitCode;
 const INT: usize = std::mem::size_of::<i32>();
 
 fn main() -> ExitCode {
-    let uuid = std::env::args().nth(1).unwrap_or_else(|| "12345678-1234-1234-1234-567890abcdf0".into());
+    let uuid = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "12345678-1234-1234-1234-567890abcdf0".into());
     let Some(uuid) = Uuid::parse(&uuid) else {
         eprintln!("bad UUID {uuid}");
         return ExitCode::FAILURE;
@@ -34,8 +36,18 @@ fn run(uuid: Uuid) -> Result<(i32, i32), oxtee_client::Error> {
     let input = 5i32;
     shm.write(0, &input.to_ne_bytes());
     let mut params = [
-        Param::Shm { mem: &shm, dir: Dir::In, offset: 0, size: INT },
-        Param::Shm { mem: &shm, dir: Dir::Out, offset: INT, size: INT },
+        Param::Shm {
+            mem: &shm,
+            dir: Dir::In,
+            offset: 0,
+            size: INT,
+        },
+        Param::Shm {
+            mem: &shm,
+            dir: Dir::Out,
+            offset: INT,
+            size: INT,
+        },
     ];
     session.invoke(0, &mut params)?;
     let mut out = [0u8; INT];

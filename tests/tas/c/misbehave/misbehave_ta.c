@@ -160,6 +160,27 @@ void TA_CloseSessionEntryPoint(void *sess_ctx)
 	(void)sess_ctx;
 }
 
+/* A TA hostile to the core: bytes on its channel (fd 3) that are no reply. */
+static TEE_Result cmd_garbage(void)
+{
+	static const unsigned char junk[] = { 0xff, 0xfe, 0x00, 0x13, 0x37 };
+
+	if (write(3, junk, sizeof(junk)) < 0)
+		return TEE_ERROR_GENERIC;
+	for (;;)
+		;
+}
+
+/* Report far more output than the client provided, claiming success. */
+static TEE_Result cmd_size_lie(uint32_t pt, TEE_Param params[4])
+{
+	if (TEE_PARAM_TYPE_GET(pt, 0) != TEE_PARAM_TYPE_MEMREF_OUTPUT)
+		return TEE_ERROR_BAD_PARAMETERS;
+	TEE_MemFill(params[0].memref.buffer, 0x77, params[0].memref.size);
+	params[0].memref.size = 0x7fffffff;
+	return TEE_SUCCESS;
+}
+
 TEE_Result TA_InvokeCommandEntryPoint(void *sess_ctx, uint32_t cmd_id,
 				      uint32_t param_types,
 				      TEE_Param params[TEE_NUM_PARAMS])
@@ -187,6 +208,10 @@ TEE_Result TA_InvokeCommandEntryPoint(void *sess_ctx, uint32_t cmd_id,
 		return cmd_healthy(param_types, params);
 	case TA_MISBEHAVE_CMD_WAIT_CANCEL:
 		return cmd_wait_cancel();
+	case TA_MISBEHAVE_CMD_GARBAGE:
+		return cmd_garbage();
+	case TA_MISBEHAVE_CMD_SIZE_LIE:
+		return cmd_size_lie(param_types, params);
 	default:
 		return TEE_ERROR_NOT_SUPPORTED;
 	}

@@ -157,6 +157,8 @@ TEE_Result TA_InvokeCommandEntryPoint(void *sess_ctx, uint32_t cmd_id,
 		return cmd_identity(param_types, params);
 	case TA_PARAMS_CMD_RANDOM:
 		return cmd_random(param_types, params);
+	case TA_PARAMS_CMD_NOP:
+		return TEE_SUCCESS;
 	default:
 		return TEE_ERROR_NOT_SUPPORTED;
 	}

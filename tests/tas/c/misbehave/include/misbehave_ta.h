@@ -25,5 +25,7 @@
 #define TA_MISBEHAVE_CMD_HEALTHY	8 /* VALUE_INOUT: value.b = value.a + 1 */
 #define TA_MISBEHAVE_CMD_WAIT_CANCEL	9 /* spin until TEE_GetCancellationFlag(), then TEE_ERROR_CANCEL */
 
+#define TA_MISBEHAVE_CMD_GARBAGE	10 /* write garbage on the channel to the core */
+#define TA_MISBEHAVE_CMD_SIZE_LIE	11 /* MEMREF_OUTPUT: claim a huge size, return TEE_SUCCESS */
 #define TA_MISBEHAVE_PANIC_CODE		0xdead
 #endif /* MISBEHAVE_TA_H */

@@ -42,6 +42,7 @@
 #define TA_PARAMS_CMD_SUM		2
 #define TA_PARAMS_CMD_IDENTITY		3
 #define TA_PARAMS_CMD_RANDOM		4
+#define TA_PARAMS_CMD_NOP		5 /* any params, touches nothing (benchmarks) */
 
 #define TA_PARAMS_SHORT_BUFFER_SIZE	100
 #endif /* PARAMS_TA_H */

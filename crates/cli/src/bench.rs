@@ -1,0 +1,225 @@
+//! `oxtee bench`: round-trip costs through the real stack, each reported as
+//! median and p99 and as a ratio to a floor measured in the same run (a
+//! raw SEQPACKET round trip between two processes), because these
+//! machines are shared and noisy.
+
+use oxtee_client::{Context, Login, Param, Uuid};
+use oxtee_proto::Dir;
+use std::os::fd::OwnedFd;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const PARAMS_TA: &str = "69de423a-d673-49d1-a5ac-22b9dae89776";
+const KEEPALIVE_TA: &str = "92ff0d31-7a78-42b6-b665-def3fc5fd20c";
+const HELLO_C_TA: &str = "8aaaf200-2450-11e4-abe2-0002a5d5c51b";
+const CMD_NOP: u32 = 5;
+
+struct Stats {
+    name: &'static str,
+    median: Duration,
+    p99: Duration,
+}
+
+fn measure(name: &'static str, iters: usize, mut f: impl FnMut()) -> Stats {
+    for _ in 0..(iters / 10).max(3) {
+        f();
+    }
+    let mut v: Vec<Duration> = (0..iters)
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed()
+        })
+        .collect();
+    v.sort();
+    Stats {
+        name,
+        median: v[v.len() / 2],
+        p99: v[(v.len() * 99 / 100).min(v.len() - 1)],
+    }
+}
+
+/// The echo side of the floor measurement: echo every message on stdin
+/// (a SEQPACKET socket) until EOF.
+pub fn echo_child() -> Result<(), String> {
+    // SAFETY: stdin is the socket the parent handed us; we own it from now on.
+    let ch = unsafe { oxtee_sys::Channel::from_raw(0) };
+    let mut buf = vec![0u8; oxtee_proto::MAX_MESSAGE];
+    while let Ok(Some(n)) = ch.recv(&mut buf, &mut Vec::new()) {
+        if ch.send(&buf[..n], &[]).is_err() {
+            break;
+        }
+    }
+    Ok(())
+}
+
+fn floor(iters: usize) -> Result<Stats, String> {
+    let (mine, theirs) = oxtee_sys::Channel::pair().map_err(|e| e.to_string())?;
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let mut child = Command::new(exe)
+        .args(["bench", "--echo-child"])
+        .stdin(Stdio::from(OwnedFd::from(theirs)))
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    let msg = oxtee_proto::encode(&oxtee_proto::ClientRequest::Invoke {
+        session: 1,
+        command: 0,
+        params: [
+            oxtee_proto::ClientParam::Value {
+                dir: Dir::InOut,
+                a: 1,
+                b: 2,
+            },
+            oxtee_proto::ClientParam::None,
+            oxtee_proto::ClientParam::None,
+            oxtee_proto::ClientParam::None,
+        ],
+        cancel_id: 1,
+    })
+    .map_err(|e| e.to_string())?;
+    let mut buf = vec![0u8; oxtee_proto::MAX_MESSAGE];
+    let s = measure("raw SEQPACKET round trip (floor)", iters, || {
+        mine.send(&msg, &[]).unwrap();
+        mine.recv(&mut buf, &mut Vec::new()).unwrap();
+    });
+    drop(mine);
+    let _ = child.wait();
+    Ok(s)
+}
+
+struct Daemon {
+    child: Child,
+    _dir: tempfile_lite::Dir,
+    socket: PathBuf,
+}
+
+mod tempfile_lite {
+    /// A temporary directory removed on drop.
+    pub struct Dir(pub std::path::PathBuf);
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(self.child.id() as i32),
+            nix::sys::signal::Signal::SIGTERM,
+        );
+        let _ = self.child.wait();
+    }
+}
+
+fn start_daemon(dist: &Path) -> Result<Daemon, String> {
+    let dir = std::env::temp_dir().join(format!("oxtee-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let socket = dir.join("oxtee.sock");
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let child = Command::new(exe)
+        .args(["up", "--socket"])
+        .arg(&socket)
+        .arg("--ta-dir")
+        .arg(dist.join("ta"))
+        .arg("--storage-dir")
+        .arg(&dir)
+        .arg("--key")
+        .arg(dist.join("devkit/keys/default_ta.pub.pem"))
+        .env("OXTEE_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    let d = Daemon {
+        child,
+        _dir: tempfile_lite::Dir(dir),
+        socket,
+    };
+    for _ in 0..400 {
+        if Context::new(Some(d.socket.to_str().unwrap())).is_ok() {
+            return Ok(d);
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    Err("the secure world did not start".into())
+}
+
+pub fn run(dist: &Path, scale: usize) -> Result<(), String> {
+    let dist = dist
+        .canonicalize()
+        .map_err(|e| format!("{}: {e} (run scripts/build.sh)", dist.display()))?;
+    let n = |k: usize| (k * scale / 10).max(20);
+    let floor = floor(n(20_000))?;
+    let d = start_daemon(&dist)?;
+    let ctx = Context::new(Some(d.socket.to_str().unwrap())).map_err(|e| e.to_string())?;
+    let u = |s: &str| Uuid::parse(s).unwrap();
+    let err = |e: oxtee_client::Error| e.to_string();
+    let (s, _) = ctx
+        .open_session(u(PARAMS_TA), Login::Public, &mut [])
+        .map_err(err)?;
+    let mut results = vec![];
+    results.push(measure("empty invoke, one VALUE_INOUT", n(20_000), || {
+        let mut p = [Param::ValueInOut { a: 1, b: 2 }];
+        s.invoke(CMD_NOP, &mut p).unwrap();
+    }));
+    let shm = ctx.allocate_shared_memory(1 << 20, 3).map_err(err)?;
+    shm.write(0, &vec![1u8; 1 << 20]);
+    results.push(measure(
+        "1 MiB INOUT, allocated shared memory",
+        n(2_000),
+        || {
+            let mut p = [Param::Shm {
+                mem: &shm,
+                dir: Dir::InOut,
+                offset: 0,
+                size: 1 << 20,
+            }];
+            s.invoke(CMD_NOP, &mut p).unwrap();
+        },
+    ));
+    let mut buf = vec![1u8; 1 << 20];
+    results.push(measure("1 MiB INOUT, temporary memref", n(2_000), || {
+        let mut p = [Param::TempInOut {
+            buf: &mut buf,
+            size: 1 << 20,
+        }];
+        s.invoke(CMD_NOP, &mut p).unwrap();
+    }));
+    let (_keep, _) = ctx
+        .open_session(u(KEEPALIVE_TA), Login::Public, &mut [])
+        .map_err(err)?;
+    results.push(measure("open+close session, warm TA", n(2_000), || {
+        let (s, _) = ctx
+            .open_session(u(KEEPALIVE_TA), Login::Public, &mut [])
+            .unwrap();
+        s.close();
+    }));
+    results.push(measure(
+        "open+close session, cold TA (new process)",
+        n(500),
+        || {
+            let (s, _) = ctx
+                .open_session(u(HELLO_C_TA), Login::Public, &mut [])
+                .unwrap();
+            s.close();
+        },
+    ));
+    let us = |d: Duration| d.as_secs_f64() * 1e6;
+    println!(
+        "{:<45} {:>12} {:>12} {:>10}",
+        "benchmark", "median (us)", "p99 (us)", "x floor"
+    );
+    for r in std::iter::once(&floor).chain(results.iter()) {
+        println!(
+            "{:<45} {:>12.1} {:>12.1} {:>10.2}",
+            r.name,
+            us(r.median),
+            us(r.p99),
+            us(r.median) / us(floor.median)
+        );
+    }
+    Ok(())
+}
