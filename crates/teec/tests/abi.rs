@@ -175,6 +175,7 @@ fn facts() -> Vec<(&'static str, u64)> {
         TEEC_ERROR_SHORT_BUFFER,
         TEEC_ERROR_EXTERNAL_CANCEL,
         TEEC_ERROR_TARGET_DEAD,
+        TEEC_ERROR_STORAGE_NO_SPACE,
         TEEC_ORIGIN_API,
         TEEC_ORIGIN_COMMS,
         TEEC_ORIGIN_TEE,
