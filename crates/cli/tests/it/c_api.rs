@@ -13,7 +13,7 @@ pub fn compile_ca(w: &World, name: &str, src: &str) -> PathBuf {
     let exe = w.dir.path().join(name);
     std::fs::write(&c, src).unwrap();
     let out = Command::new("gcc")
-        .args(["-Wall", "-Werror", "-o"])
+        .args(["-Wall", "-Werror", "-pthread", "-o"])
         .arg(&exe)
         .arg(&c)
         .arg(format!("-I{}", teec.join("include").display()))
@@ -60,4 +60,18 @@ fn example_c_clients_against_c_and_rust_tas() {
             "seed CA vs {ta}: {out}"
         );
     }
+}
+
+/// Every TEEC function and parameter type from C (tests/it/c/teec_suite.c).
+#[test]
+fn teec_suite_in_c() {
+    let w = World::start();
+    let exe = compile_ca(&w, "teec_suite", include_str!("c/teec_suite.c"));
+    let (ok, out) = run_ca(&w, &exe, &[]);
+    println!("{out}");
+    assert!(ok && out.contains("\n0 failed"), "{out}");
+    assert!(
+        out.lines().filter(|l| l.starts_with("ok ")).count() >= 45,
+        "{out}"
+    );
 }
