@@ -9,6 +9,7 @@
 //!
 //! [limits]
 //! max_contexts = 1024
+//! max_connections = 4096             # client connections (each has a thread)
 //! max_sessions_per_context = 256
 //! max_shm_per_context = 268435456     # bytes of registered shared memory
 //! max_staging = 268435456             # bytes of temporary memrefs per call
@@ -34,6 +35,7 @@ pub struct Config {
 #[serde(deny_unknown_fields, default)]
 pub struct Limits {
     pub max_contexts: usize,
+    pub max_connections: usize,
     pub max_sessions_per_context: usize,
     pub max_shm_per_context: u64,
     pub max_staging: u64,
@@ -46,6 +48,7 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_contexts: 1024,
+            max_connections: 4096,
             max_sessions_per_context: 256,
             max_shm_per_context: 256 << 20,
             max_staging: 256 << 20,

@@ -43,7 +43,11 @@ pub enum StartError {
 
 struct Session {
     instance: Arc<Instance>,
+    /// The id the TA process knows this session by (unique in the core).
+    ta_id: u32,
 }
+
+static TA_SESSION_IDS: AtomicU32 = AtomicU32::new(1);
 
 enum Running {
     Requested,
@@ -75,6 +79,7 @@ pub struct Shared {
     singles: Mutex<HashMap<Uuid, Arc<Instance>>>,
     instances: Mutex<Vec<Weak<Instance>>>,
     next: AtomicU32,
+    connections: std::sync::atomic::AtomicUsize,
 }
 
 /// A bound, not yet serving, secure world.
@@ -155,6 +160,7 @@ impl Server {
             singles: Mutex::new(HashMap::new()),
             instances: Mutex::new(Vec::new()),
             next: AtomicU32::new(1),
+            connections: std::sync::atomic::AtomicUsize::new(0),
         });
         Ok(Server {
             shared,
@@ -200,10 +206,25 @@ impl Server {
             let ch =
                 Channel::from_fd(unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd) });
             let shared = self.shared.clone();
+            // Each connection costs a thread: refuse beyond the limit.
+            if shared.connections.fetch_add(1, Ordering::AcqRel)
+                >= shared.cfg.limits.max_connections
+            {
+                shared.connections.fetch_sub(1, Ordering::AcqRel);
+                tracing::warn!("connection limit reached; refusing a client");
+                if let Ok(b) = encode(&err(TEE_ERROR_BUSY, ORIGIN_TEE)) {
+                    let _ = ch.send(&b, &[]);
+                }
+                continue;
+            }
             let r = std::thread::Builder::new()
                 .name("oxtee-conn".into())
-                .spawn(move || serve(&shared, ch));
+                .spawn(move || {
+                    serve(&shared, ch);
+                    shared.connections.fetch_sub(1, Ordering::AcqRel);
+                });
             if let Err(e) = r {
+                self.shared.connections.fetch_sub(1, Ordering::AcqRel);
                 tracing::error!("cannot start a connection thread: {e}");
             }
         }
@@ -327,9 +348,9 @@ impl Shared {
     }
 }
 
-/// The TA-side session id: unique per instance because it is unique per core.
+/// The TA-side session id.
 fn session_key(s: &Session) -> u32 {
-    (s as *const Session as usize as u32) ^ 0x5a5a_5a5a
+    s.ta_id
 }
 
 struct Conn {
@@ -763,6 +784,8 @@ fn open_session(
                     &ta,
                     limits.ta_heap_overhead,
                     limits.ta_stack_overhead,
+                    &conn.ch,
+                    Duration::from_millis(limits.cancel_grace_ms),
                 ) {
                     Ok(i) => i,
                     Err(e) => return op_err(e),
@@ -778,6 +801,7 @@ fn open_session(
     };
     let session = Arc::new(Session {
         instance: inst.clone(),
+        ta_id: TA_SESSION_IDS.fetch_add(1, Ordering::Relaxed),
     });
     let r = run_call(
         shared,

@@ -126,12 +126,17 @@ fn forward_log(uuid: Uuid, r: OwnedFd) {
 }
 
 impl Instance {
-    /// Start a process for `ta` and run TA_CreateEntryPoint.
+    /// Start a process for `ta` and run TA_CreateEntryPoint. If the
+    /// client behind `watch` vanishes meanwhile, the TA is killed after
+    /// `grace` (a create entry point that never returns cannot hold up
+    /// the core).
     pub fn start(
         spawner: &Spawner,
         ta: &LoadedTa,
         heap_overhead: u64,
         stack_overhead: u64,
+        watch: &Channel,
+        grace: Duration,
     ) -> Result<Arc<Instance>, TeeError> {
         let oom = |_| TeeError::tee(TEE_ERROR_OUT_OF_MEMORY);
         let (core_end, ta_end) = Channel::pair().map_err(oom)?;
@@ -178,8 +183,8 @@ impl Instance {
                 &CoreToTa::Create {
                     props: ta.props.clone(),
                 },
-                None,
-                Duration::ZERO,
+                Some(watch),
+                grace,
             )
         };
         match r {

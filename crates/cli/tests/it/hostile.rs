@@ -337,3 +337,32 @@ fn fuzzed_messages_never_hurt_the_core() {
     }
     still_serving(&w);
 }
+
+/// Connections beyond the configured limit are refused with BUSY; the
+/// ones already there keep working, and closing one frees a slot.
+#[test]
+fn connection_limit() {
+    let w = World::start_with(&ta_dir(), "[limits]\nmax_connections = 3\n");
+    let held: Vec<_> = (0..3).map(|_| raw(&w)).collect();
+    for c in &held {
+        hello(c);
+    }
+    let extra = raw(&w);
+    assert!(matches!(
+        recv(&extra),
+        Some(ClientReply::Error {
+            result: 0xFFFF_000D,
+            ..
+        })
+    ));
+    drop(held);
+    let mut ok = false;
+    for _ in 0..200 {
+        if oxtee_client::Context::new(Some(w.socket.to_str().unwrap())).is_ok() {
+            ok = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert!(ok, "slots are freed when connections close");
+}
