@@ -147,7 +147,15 @@ fn start_daemon(dist: &Path) -> Result<Daemon, String> {
     Err("the secure world did not start".into())
 }
 
-pub fn run(dist: &Path, scale: usize) -> Result<(), String> {
+pub fn run(dist: &Path, scale: usize, pin: bool) -> Result<(), String> {
+    if pin {
+        // Every process of the run (echo child, daemon, TAs) inherits this.
+        let mut set = nix::sched::CpuSet::new();
+        set.set(0).map_err(|e| e.to_string())?;
+        nix::sched::sched_setaffinity(nix::unistd::Pid::from_raw(0), &set)
+            .map_err(|e| e.to_string())?;
+        println!("all processes pinned to CPU 0");
+    }
     let dist = dist
         .canonicalize()
         .map_err(|e| format!("{}: {e} (run scripts/build.sh)", dist.display()))?;

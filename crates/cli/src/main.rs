@@ -79,6 +79,9 @@ enum Cmd {
         /// Iteration scale (10 = default counts).
         #[arg(long, default_value_t = 10)]
         scale: usize,
+        /// Pin every process of the run to one CPU (no cross-CPU wake-ups).
+        #[arg(long)]
+        pin: bool,
         #[arg(long, hide = true)]
         echo_child: bool,
     },
@@ -171,7 +174,9 @@ fn main() -> ExitCode {
         Cmd::Bench {
             echo_child: true, ..
         } => bench::echo_child(),
-        Cmd::Bench { dist, scale, .. } => bench::run(&dist, scale),
+        Cmd::Bench {
+            dist, scale, pin, ..
+        } => bench::run(&dist, scale, pin),
     };
     match r {
         Ok(()) => ExitCode::SUCCESS,

@@ -193,7 +193,8 @@ fn exchange(
 ) -> Result<ClientReply, Error> {
     let bytes = encode(req).map_err(|_| Error::api(TEEC_ERROR_BAD_PARAMETERS))?;
     ch.send(&bytes, fds).map_err(|_| Error::comms())?;
-    let mut buf = vec![0u8; oxtee_proto::MAX_MESSAGE];
+    // Replies are small (no bulk data travels in messages).
+    let mut buf = [0u8; 512];
     let mut rfds = Vec::new();
     match ch.recv(&mut buf, &mut rfds) {
         Ok(Some(n)) => decode(&buf[..n]).map_err(|_| Error::comms()),

@@ -49,6 +49,9 @@ struct Session {
 
 static TA_SESSION_IDS: AtomicU32 = AtomicU32::new(1);
 
+/// How long TA_CloseSessionEntryPoint may take before its instance is killed.
+const CLOSE_LIMIT: Duration = Duration::from_secs(10);
+
 enum Running {
     Requested,
     Call(Weak<Instance>, u64),
@@ -295,11 +298,15 @@ impl Shared {
     fn close_session(&self, s: &Session) {
         let inst = &s.instance;
         if !inst.is_dead() {
+            // Nobody may be waiting for this close (a vanished client):
+            // bound it so a TA stuck in its close entry point cannot hold
+            // its instance forever.
             let mem = ClientMem {
                 staging: None,
                 shm: &|_| None,
                 watch: None,
                 grace: Duration::ZERO,
+                limit: Some(CLOSE_LIMIT),
             };
             let _ = inst.call(
                 Call::Close {
@@ -708,6 +715,7 @@ fn run_call(
         shm: &shm_lookup,
         watch: Some(&conn.ch),
         grace: Duration::from_millis(shared.cfg.limits.cancel_grace_ms),
+        limit: None,
     };
     let weak = Arc::downgrade(inst);
     let on_start = |seq: u64| {

@@ -46,7 +46,13 @@ pub struct ClientMem<'a> {
     /// cancel, and killed after the grace period.
     pub watch: Option<&'a Channel>,
     pub grace: Duration,
+    /// A bound on the whole call (for entry points run without a client
+    /// waiting, such as closing the sessions of a vanished client).
+    pub limit: Option<Duration>,
 }
+
+/// How often a waiting call checks that its client is still there.
+pub const WATCH_INTERVAL: Duration = Duration::from_millis(100);
 
 struct Link {
     ch: Channel,
@@ -140,6 +146,9 @@ impl Instance {
     ) -> Result<Arc<Instance>, TeeError> {
         let oom = |_| TeeError::tee(TEE_ERROR_OUT_OF_MEMORY);
         let (core_end, ta_end) = Channel::pair().map_err(oom)?;
+        core_end
+            .set_recv_timeout(Some(WATCH_INTERVAL))
+            .map_err(oom)?;
         let ctl_fd = oxtee_sys::memfd("oxtee-control", control::SIZE as u64, true).map_err(oom)?;
         let control = Mapping::map(ctl_fd.as_fd(), control::SIZE).map_err(oom)?;
         let exec = ta.exec.try_clone().map_err(oom)?;
@@ -185,6 +194,7 @@ impl Instance {
                 },
                 Some(watch),
                 grace,
+                None,
             )
         };
         match r {
@@ -245,7 +255,13 @@ impl Instance {
     pub fn destroy(&self) {
         if !self.is_dead() {
             let link = self.link.lock().unwrap();
-            let _ = self.exchange(&link, &CoreToTa::Destroy, None, Duration::from_secs(1));
+            let _ = self.exchange(
+                &link,
+                &CoreToTa::Destroy,
+                None,
+                Duration::ZERO,
+                Some(Duration::from_secs(2)),
+            );
         }
         self.kill();
     }
@@ -257,55 +273,32 @@ impl Instance {
         req: &CoreToTa,
         watch: Option<&Channel>,
         grace: Duration,
+        limit: Option<Duration>,
     ) -> Result<TaReply, TeeError> {
         let bytes = encode(req).map_err(|_| TeeError::tee(TEE_ERROR_BAD_PARAMETERS))?;
         if link.ch.send(&bytes, &[]).is_err() {
             self.kill();
             return Err(dead());
         }
-        self.wait_reply(link, watch, grace)
+        self.wait_reply(link, watch, grace, limit)
     }
 
+    /// Wait for the TA's answer. The common path is one blocking `recv`;
+    /// every [`WATCH_INTERVAL`] without an answer the client's connection
+    /// is checked: if the client vanished, the TA's cancellation flag is
+    /// raised and the TA is killed `grace` later. `limit` bounds the whole
+    /// wait (entry points the core runs on its own behalf).
     fn wait_reply(
         &self,
         link: &Link,
         mut watch: Option<&Channel>,
         grace: Duration,
+        limit: Option<Duration>,
     ) -> Result<TaReply, TeeError> {
-        let mut deadline: Option<Instant> = None;
+        let mut deadline: Option<Instant> = limit.map(|l| Instant::now() + l);
+        // Replies are small; anything longer is a protocol violation.
+        let mut buf = [0u8; 256];
         loop {
-            let timeout = match deadline {
-                None => -1,
-                Some(d) => d
-                    .saturating_duration_since(Instant::now())
-                    .as_millis()
-                    .min(i32::MAX as u128) as i32,
-            };
-            let (ta_ready, client_gone) = match watch {
-                Some(c) => oxtee_sys::poll2(&link.ch, c, timeout).map_err(|_| dead())?,
-                None => {
-                    let (r, h) = link.ch.poll(timeout).map_err(|_| dead())?;
-                    (r || h, false)
-                }
-            };
-            if client_gone {
-                tracing::info!(uuid = %self.uuid, "client vanished during a call: cancelling");
-                self.control.store_u32(control::CANCEL_FLAG, 1);
-                deadline = Some(Instant::now() + grace);
-                watch = None;
-                continue;
-            }
-            if let Some(d) = deadline {
-                if Instant::now() >= d && !ta_ready {
-                    tracing::warn!(uuid = %self.uuid, pid = self.pid, "TA did not finish after its client vanished: killing it");
-                    self.kill();
-                    return Err(dead());
-                }
-            }
-            if !ta_ready {
-                continue;
-            }
-            let mut buf = [0u8; oxtee_proto::MAX_MESSAGE];
             let mut fds = Vec::new();
             let n = match link.ch.recv(&mut buf, &mut fds) {
                 Ok(Some(n)) if fds.is_empty() => n,
@@ -313,6 +306,23 @@ impl Instance {
                     self.kill();
                     tracing::warn!(uuid = %self.uuid, pid = self.pid, "TA process died");
                     return Err(dead());
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    if let Some(c) = watch {
+                        if c.poll(0).map(|(_, gone)| gone).unwrap_or(true) {
+                            tracing::info!(uuid = %self.uuid, "client vanished during a call: cancelling");
+                            self.control.store_u32(control::CANCEL_FLAG, 1);
+                            let d = Instant::now() + grace;
+                            deadline = Some(deadline.map_or(d, |old| old.min(d)));
+                            watch = None;
+                        }
+                    }
+                    if deadline.is_some_and(|d| Instant::now() >= d) {
+                        tracing::warn!(uuid = %self.uuid, pid = self.pid, "TA did not finish after its client vanished: killing it");
+                        self.kill();
+                        return Err(dead());
+                    }
+                    continue;
                 }
                 _ => {
                     tracing::warn!(uuid = %self.uuid, "TA sent a malformed message: killing it");
@@ -459,7 +469,7 @@ impl Instance {
         self.control.store_u32(control::CANCEL_FLAG, 0);
         self.current.store(seq, Ordering::Release);
         on_start(seq);
-        let r = self.exchange(&link, &req, mem.watch, mem.grace);
+        let r = self.exchange(&link, &req, mem.watch, mem.grace, mem.limit);
         self.current.store(0, Ordering::Release);
         let (result, tap) = match r? {
             TaReply::Done { result, params } => (result, params),

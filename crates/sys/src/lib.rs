@@ -404,6 +404,16 @@ impl Channel {
         ))
     }
 
+    /// Make `recv` fail with `WouldBlock` after `t` without a message.
+    pub fn set_recv_timeout(&self, t: Option<std::time::Duration>) -> io::Result<()> {
+        let tv = match t {
+            Some(d) => nix::sys::time::TimeVal::new(d.as_secs() as i64, d.subsec_micros() as i64),
+            None => nix::sys::time::TimeVal::new(0, 0),
+        };
+        nix::sys::socket::setsockopt(&self.fd, nix::sys::socket::sockopt::ReceiveTimeout, &tv)
+            .map_err(errno)
+    }
+
     pub fn shutdown(&self) {
         let _ = nix::sys::socket::shutdown(self.fd.as_raw_fd(), nix::sys::socket::Shutdown::Both);
     }
