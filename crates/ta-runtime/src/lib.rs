@@ -231,10 +231,19 @@ pub fn exit_now(code: i32) -> ! {
     unsafe { libc::_exit(code) }
 }
 
+struct SessionState {
+    ctx: usize,
+    client: Identity,
+    masked: bool,
+}
+
 struct State {
     bounce: Option<Mapping>,
     shm: HashMap<u32, Mapping>,
-    sessions: HashMap<u32, usize>,
+    /// Per session: the TA's context, the client, and the session's
+    /// cancellation mask (masked when the session opens, as in OP-TEE; it
+    /// persists across the session's entry points).
+    sessions: HashMap<u32, SessionState>,
 }
 
 fn fatal(why: &str) -> ! {
@@ -375,12 +384,20 @@ pub fn run(ep: &mut dyn EntryPoints) -> ! {
                 op,
             } => {
                 CLIENT.with(|c| *c.borrow_mut() = Some(client));
-                CANCEL_MASKED.store(false, Ordering::Relaxed);
+                CANCEL_MASKED.store(true, Ordering::Relaxed);
                 let mut p = build_params(&st, &op);
                 let (r, ctx) = ep.open_session(&mut p);
                 let out = outputs(&p);
                 if r == TEE_SUCCESS {
-                    st.sessions.insert(session, ctx);
+                    let masked = CANCEL_MASKED.load(Ordering::Relaxed);
+                    st.sessions.insert(
+                        session,
+                        SessionState {
+                            ctx,
+                            client,
+                            masked,
+                        },
+                    );
                 }
                 reply(
                     &ch,
@@ -395,13 +412,18 @@ pub fn run(ep: &mut dyn EntryPoints) -> ! {
                 command,
                 op,
             } => {
-                let Some(&ctx) = st.sessions.get(&session) else {
+                let Some(ss) = st.sessions.get(&session) else {
                     fatal("invoke on unknown session")
                 };
-                CANCEL_MASKED.store(false, Ordering::Relaxed);
+                let ctx = ss.ctx;
+                CLIENT.with(|c| *c.borrow_mut() = Some(ss.client));
+                CANCEL_MASKED.store(ss.masked, Ordering::Relaxed);
                 let mut p = build_params(&st, &op);
                 let r = ep.invoke(ctx, command, &mut p);
                 let out = outputs(&p);
+                if let Some(ss) = st.sessions.get_mut(&session) {
+                    ss.masked = CANCEL_MASKED.load(Ordering::Relaxed);
+                }
                 reply(
                     &ch,
                     &TaReply::Done {
@@ -411,10 +433,12 @@ pub fn run(ep: &mut dyn EntryPoints) -> ! {
                 );
             }
             CoreToTa::CloseSession { session } => {
-                let Some(ctx) = st.sessions.remove(&session) else {
+                let Some(ss) = st.sessions.remove(&session) else {
                     fatal("close of unknown session")
                 };
-                ep.close_session(ctx);
+                CLIENT.with(|c| *c.borrow_mut() = Some(ss.client));
+                CANCEL_MASKED.store(true, Ordering::Relaxed);
+                ep.close_session(ss.ctx);
                 reply(
                     &ch,
                     &TaReply::Done {

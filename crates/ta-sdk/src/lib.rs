@@ -330,7 +330,8 @@ impl Params<'_, '_> {
 }
 
 /// Whether the current operation was cancelled by the client (and
-/// cancellation is not masked). TEE_GetCancellationFlag.
+/// cancellation is not masked). TEE_GetCancellationFlag. Cancellation is
+/// masked when a session opens: call `mask_cancellation(false)` first.
 pub fn cancellation_requested() -> bool {
     oxtee_ta_runtime::cancellation_flag()
 }

@@ -203,3 +203,35 @@ fn hostile_ta_process() {
     healthy(&s);
     hello_works(&w);
 }
+
+/// Different instances (and different TAs) run in parallel: while one
+/// instance is busy inside an entry point, others answer.
+#[test]
+fn instances_run_in_parallel() {
+    let w = World::start();
+    let ctx = w.ctx();
+    let (busy, _) = ctx
+        .open_session(uuid(MISBEHAVE), Login::Public, &mut [])
+        .unwrap();
+    let (other, _) = ctx
+        .open_session(uuid(MISBEHAVE), Login::Public, &mut [])
+        .unwrap();
+    let token = CancelToken::new();
+    std::thread::scope(|sc| {
+        let t = token.clone();
+        let h = sc.spawn(move || busy.invoke_cancellable(9, &mut [], Some(&t)));
+        while !token.is_running() {
+            std::thread::yield_now();
+        }
+        for _ in 0..20 {
+            healthy(&other);
+            hello_works(&w);
+        }
+        assert!(
+            !h.is_finished(),
+            "the busy instance is still inside its entry point"
+        );
+        token.cancel();
+        assert_eq!(h.join().unwrap().unwrap_err().code, 0xFFFF_0002);
+    });
+}
