@@ -16,6 +16,7 @@
 //! ta_heap_overhead = 67108864         # bytes of RLIMIT_DATA beyond gpd.ta.dataSize
 //! ta_stack_overhead = 262144          # bytes of RLIMIT_STACK beyond gpd.ta.stackSize
 //! cancel_grace_ms = 2000              # a TA busy for a vanished client is killed after this
+//! spare_instances = true              # keep one started, not yet created process per TA in use
 //! ```
 
 use serde::Deserialize;
@@ -42,6 +43,7 @@ pub struct Limits {
     pub ta_heap_overhead: u64,
     pub ta_stack_overhead: u64,
     pub cancel_grace_ms: u64,
+    pub spare_instances: bool,
 }
 
 impl Default for Limits {
@@ -55,6 +57,7 @@ impl Default for Limits {
             ta_heap_overhead: 64 << 20,
             ta_stack_overhead: 256 << 10,
             cancel_grace_ms: 2000,
+            spare_instances: true,
         }
     }
 }

@@ -10,7 +10,7 @@
 
 use crate::config::Config;
 use crate::spawn::Spawner;
-use crate::store::Store;
+use crate::store::{LoadedTa, Store};
 use crate::ta::{Call, ClientMem, Instance, Shm};
 use oxtee_core::codes::*;
 use oxtee_core::identity::{PeerInfo, client_identity};
@@ -74,6 +74,9 @@ struct Context {
     finished: AtomicBool,
 }
 
+/// A spare process and the verified image it was started from.
+type Spare = (Arc<LoadedTa>, Arc<Instance>);
+
 pub struct Shared {
     cfg: Config,
     store: Store,
@@ -83,6 +86,10 @@ pub struct Shared {
     instances: Mutex<Vec<Weak<Instance>>>,
     next: AtomicU32,
     connections: std::sync::atomic::AtomicUsize,
+    /// A started (sandboxed, exec'd) but not yet created process per TA
+    /// in use, so that a new instance costs two messages instead of a
+    /// fork and an exec. Tied to the verified image it was started from.
+    spares: Mutex<HashMap<Uuid, Spare>>,
 }
 
 /// A bound, not yet serving, secure world.
@@ -164,6 +171,7 @@ impl Server {
             instances: Mutex::new(Vec::new()),
             next: AtomicU32::new(1),
             connections: std::sync::atomic::AtomicUsize::new(0),
+            spares: Mutex::new(HashMap::new()),
         });
         Ok(Server {
             shared,
@@ -258,6 +266,71 @@ impl Shared {
         l.push(Arc::downgrade(i));
     }
 
+    /// A new, created instance of `ta`: the spare process if there is one
+    /// for this very image, else a fresh one. (The caller starts the next
+    /// spare once the client has its answer: forking competes with the
+    /// open for the CPU and the daemon's address space.)
+    fn new_instance(
+        self: &Arc<Self>,
+        ta: &Arc<LoadedTa>,
+        watch: &Channel,
+    ) -> Result<Arc<Instance>, TeeError> {
+        let limits = &self.cfg.limits;
+        let grace = Duration::from_millis(limits.cancel_grace_ms);
+        let spare = self.spares.lock().unwrap().remove(&ta.props.uuid);
+        let spare = match spare {
+            Some((img, i)) if Arc::ptr_eq(&img, ta) && !i.is_dead() => Some(i),
+            Some((_, stale)) => {
+                stale.kill();
+                None
+            }
+            None => None,
+        };
+        if let Some(i) = spare {
+            match i.create(watch, grace) {
+                // A spare that died while idle is replaced by a fresh process.
+                Err(e) if e.code == TEE_ERROR_TARGET_DEAD => {}
+                r => return r.map(|()| i),
+            }
+        }
+        let i = Instance::spawn(
+            &self.spawner,
+            ta,
+            limits.ta_heap_overhead,
+            limits.ta_stack_overhead,
+        )?;
+        self.register_instance(&i);
+        i.create(watch, grace)?;
+        Ok(i)
+    }
+
+    fn refill_spare(self: &Arc<Self>, ta: Arc<LoadedTa>) {
+        let shared = self.clone();
+        let r = std::thread::Builder::new()
+            .name("oxtee-spare".into())
+            .spawn(move || {
+                let uuid = ta.props.uuid;
+                if shared.spares.lock().unwrap().contains_key(&uuid) {
+                    return;
+                }
+                let limits = &shared.cfg.limits;
+                if let Ok(i) = Instance::spawn(
+                    &shared.spawner,
+                    &ta,
+                    limits.ta_heap_overhead,
+                    limits.ta_stack_overhead,
+                ) {
+                    shared.register_instance(&i);
+                    if let Some((_, old)) = shared.spares.lock().unwrap().insert(uuid, (ta, i)) {
+                        old.kill();
+                    }
+                }
+            });
+        if let Err(e) = r {
+            tracing::warn!("cannot start a spare TA process: {e}");
+        }
+    }
+
     fn forget_single(&self, inst: &Arc<Instance>) {
         let mut s = self.singles.lock().unwrap();
         if s.get(&inst.uuid).is_some_and(|i| Arc::ptr_eq(i, inst)) {
@@ -291,7 +364,16 @@ impl Shared {
                 singles.remove(&inst.uuid);
             }
             drop(singles);
-            inst.destroy();
+            // TA_DestroyEntryPoint and reaping the process happen off the
+            // client's path: nothing can reach this instance any more.
+            let inst = inst.clone();
+            let r = std::thread::Builder::new()
+                .name("oxtee-destroy".into())
+                .spawn(move || inst.destroy());
+            if let Err(e) = r {
+                // The closure (and the instance) is dropped: Drop kills the process.
+                tracing::warn!("cannot start a destroy thread ({e}); killing the instance");
+            }
         }
     }
 
@@ -367,6 +449,9 @@ struct Conn {
     gid: u32,
     ctx: Option<Arc<Context>>,
     staging: Option<(OwnedFd, Mapping)>,
+    /// A TA whose spare process was used by this request: start the next
+    /// one after the reply is sent.
+    refill: std::cell::RefCell<Option<Arc<LoadedTa>>>,
 }
 
 enum Out {
@@ -403,6 +488,7 @@ fn serve(shared: &Arc<Shared>, ch: Channel) {
         gid,
         ctx: None,
         staging: None,
+        refill: std::cell::RefCell::new(None),
     };
     let mut buf = vec![0u8; oxtee_proto::MAX_MESSAGE];
     loop {
@@ -427,6 +513,11 @@ fn serve(shared: &Arc<Shared>, ch: Channel) {
             Out::Close(r) => (r, true),
         };
         let sent = encode(&reply).map(|b| conn.ch.send(&b, &[]));
+        if let Some(ta) = conn.refill.borrow_mut().take() {
+            if shared.cfg.limits.spare_instances {
+                shared.refill_spare(ta);
+            }
+        }
         if close || !matches!(sent, Ok(Ok(()))) {
             break;
         }
@@ -766,7 +857,6 @@ fn open_session(
         Ok(t) => t,
         Err(e) => return op_err(e),
     };
-    let limits = &shared.cfg.limits;
     // Find or start the instance, reserving a session slot on it.
     let inst = {
         let singles = shared.singles.lock().unwrap();
@@ -787,18 +877,11 @@ fn open_session(
                 if !single {
                     held = None;
                 }
-                let i = match Instance::start(
-                    &shared.spawner,
-                    &ta,
-                    limits.ta_heap_overhead,
-                    limits.ta_stack_overhead,
-                    &conn.ch,
-                    Duration::from_millis(limits.cancel_grace_ms),
-                ) {
+                let i = match shared.new_instance(&ta, &conn.ch) {
                     Ok(i) => i,
                     Err(e) => return op_err(e),
                 };
-                shared.register_instance(&i);
+                *conn.refill.borrow_mut() = Some(ta.clone());
                 *i.sessions.lock().unwrap() += 1;
                 if let Some(mut singles) = held {
                     singles.insert(uuid, i.clone());

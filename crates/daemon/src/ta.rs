@@ -132,17 +132,13 @@ fn forward_log(uuid: Uuid, r: OwnedFd) {
 }
 
 impl Instance {
-    /// Start a process for `ta` and run TA_CreateEntryPoint. If the
-    /// client behind `watch` vanishes meanwhile, the TA is killed after
-    /// `grace` (a create entry point that never returns cannot hold up
-    /// the core).
-    pub fn start(
+    /// Start a sandboxed process for `ta`, not yet created: it waits for
+    /// `Create` (see [`Instance::create`]).
+    pub fn spawn(
         spawner: &Spawner,
         ta: &LoadedTa,
         heap_overhead: u64,
         stack_overhead: u64,
-        watch: &Channel,
-        grace: Duration,
     ) -> Result<Arc<Instance>, TeeError> {
         let oom = |_| TeeError::tee(TEE_ERROR_OUT_OF_MEMORY);
         let (core_end, ta_end) = Channel::pair().map_err(oom)?;
@@ -185,12 +181,20 @@ impl Instance {
             sessions: Mutex::new(0),
             reaped: Mutex::new(false),
         });
+        Ok(inst)
+    }
+
+    /// Run TA_CreateEntryPoint. If the client behind `watch` vanishes
+    /// meanwhile, the TA is killed after `grace` (a create entry point that
+    /// never returns cannot hold up the core). On failure the process is
+    /// gone.
+    pub fn create(&self, watch: &Channel, grace: Duration) -> Result<(), TeeError> {
         let r = {
-            let link = inst.link.lock().unwrap();
-            inst.exchange(
+            let link = self.link.lock().unwrap();
+            self.exchange(
                 &link,
                 &CoreToTa::Create {
-                    props: ta.props.clone(),
+                    props: self.props.clone(),
                 },
                 Some(watch),
                 grace,
@@ -201,13 +205,13 @@ impl Instance {
             Ok(TaReply::Done {
                 result: TEE_SUCCESS,
                 ..
-            }) => Ok(inst),
+            }) => Ok(()),
             Ok(TaReply::Done { result, .. }) => {
-                inst.kill();
+                self.kill();
                 Err(TeeError::ta(result))
             }
             _ => {
-                inst.kill();
+                self.kill();
                 Err(dead())
             }
         }

@@ -76,8 +76,10 @@ impl World {
             storage,
             dev_pubkey()
         );
+        // Spare processes are off by default here so that tests can count
+        // TA processes; tests/it/spares.rs covers them.
         if !extra.contains("[limits]") {
-            text.push_str("[limits]\ncancel_grace_ms = 300\n");
+            text.push_str("[limits]\ncancel_grace_ms = 300\nspare_instances = false\n");
         }
         text.push_str(extra);
         std::fs::write(&cfg, text).unwrap();

@@ -11,3 +11,4 @@ mod images;
 mod lifecycle;
 mod params;
 mod sandbox;
+mod spares;

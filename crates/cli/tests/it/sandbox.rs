@@ -98,7 +98,24 @@ fn spinning_ta_is_killed_when_its_client_dies() {
         std::thread::sleep(Duration::from_millis(10));
     }
     let pid = pid.expect("the spinning TA started");
-    // It is running (burning CPU) until its client dies.
+    // Wait until it is inside the spinning command (burning CPU time), so
+    // the client dies mid-invoke, not while the session is being opened.
+    let cpu_ticks = || -> u64 {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        let f: Vec<&str> = stat
+            .rsplit(')')
+            .next()
+            .unwrap_or("")
+            .split_whitespace()
+            .collect();
+        f.get(11).and_then(|u| u.parse::<u64>().ok()).unwrap_or(0)
+            + f.get(12).and_then(|s| s.parse::<u64>().ok()).unwrap_or(0)
+    };
+    let spinning = (0..1000).any(|_| {
+        std::thread::sleep(Duration::from_millis(10));
+        cpu_ticks() >= 10
+    });
+    assert!(spinning, "the TA never started spinning");
     client.kill().unwrap();
     client.wait().unwrap();
     let gone = (0..400).any(|_| {
