@@ -210,8 +210,52 @@ pub fn rust_ta_props(manifest: &Path) -> R<(String, TaProps)> {
             .and_then(|v| v.as_str())
             .unwrap_or("")
             .to_string(),
+        ext: ext_props(meta.get("properties"))?,
     };
     Ok((name, props))
+}
+
+/// `[package.metadata.oxtee.properties]`: `name = true | 123 | "text"`,
+/// or a one-key table `{ u64 = N }`, `{ uuid = "..." }`, `{ base64 = "..." }`.
+fn ext_props(t: Option<&toml::Value>) -> R<Vec<oxtee_proto::Property>> {
+    use oxtee_proto::{PropValue, Property};
+    let Some(t) = t else { return Ok(Vec::new()) };
+    let t = t
+        .as_table()
+        .ok_or("metadata.oxtee.properties must be a table")?;
+    let mut out = Vec::new();
+    for (name, v) in t {
+        let bad = || format!("property {name}: unsupported value {v}");
+        let value = match v {
+            toml::Value::Boolean(b) => PropValue::Bool(*b),
+            toml::Value::Integer(i) => match u32::try_from(*i) {
+                Ok(n) => PropValue::U32(n),
+                Err(_) => PropValue::U64(u64::try_from(*i).map_err(|_| bad())?),
+            },
+            toml::Value::String(s) => PropValue::String(s.clone()),
+            toml::Value::Table(tt) if tt.len() == 1 => {
+                let (k, x) = tt.iter().next().expect("one entry");
+                match (k.as_str(), x) {
+                    ("u64", toml::Value::Integer(i)) => {
+                        PropValue::U64(u64::try_from(*i).map_err(|_| bad())?)
+                    }
+                    ("uuid", toml::Value::String(s)) => {
+                        PropValue::Uuid(Uuid::parse(s).ok_or_else(bad)?)
+                    }
+                    ("base64", toml::Value::String(s)) => {
+                        PropValue::Binary(oxtee_proto::unbase64(s).ok_or_else(bad)?)
+                    }
+                    _ => return Err(bad()),
+                }
+            }
+            _ => return Err(bad()),
+        };
+        out.push(Property {
+            name: name.clone(),
+            value,
+        });
+    }
+    Ok(out)
 }
 
 /// Build a Rust TA crate as a static executable, embed its header and sign it.

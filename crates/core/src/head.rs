@@ -17,15 +17,25 @@
 //!     char description[256];      // NUL-terminated
 //! };
 //! ```
+//!
+//! Version 2 (written by `oxtee ta build` for Rust TAs) appends the TA's
+//! extra properties: a little-endian `u32` length, then that many bytes of
+//! a postcard-encoded `Vec<Property>` (at most [`MAX_EXT`] bytes). C TAs
+//! keep their extra properties in their own `ta_props` array (OP-TEE's
+//! `TA_CURRENT_TA_EXT_PROPERTIES`), which their runtime reads in-process.
 
 use object::LittleEndian as LE;
 use object::elf;
 use object::read::elf::{FileHeader, ProgramHeader, SectionHeader};
-use oxtee_proto::{TaProps, Uuid};
+use oxtee_proto::{Property, TaProps, Uuid};
 
 pub const SECTION: &str = ".oxtee_ta_head";
 pub const MAGIC: u32 = 0x4154_584f;
 pub const HEAD_VERSION: u32 = 1;
+/// Header version with extra properties appended.
+pub const HEAD_VERSION_EXT: u32 = 2;
+/// Largest encoded extra-property list.
+pub const MAX_EXT: usize = 8 * 1024;
 pub const HEAD_LEN: usize = 360;
 /// Smallest and largest stack a TA may ask for.
 pub const MIN_STACK: u32 = 16 * 1024;
@@ -63,8 +73,30 @@ pub fn decode(b: &[u8]) -> Result<TaProps, HeadError> {
     if u32at(0) != MAGIC {
         return Err(HeadError::Malformed("bad magic"));
     }
-    if u32at(4) != HEAD_VERSION {
+    let version = u32at(4);
+    if version != HEAD_VERSION && version != HEAD_VERSION_EXT {
         return Err(HeadError::Malformed("unsupported header version"));
+    }
+    let mut ext = Vec::new();
+    if version == HEAD_VERSION_EXT {
+        if b.len() < HEAD_LEN + 4 {
+            return Err(HeadError::Malformed("extra properties missing"));
+        }
+        let n = u32at(HEAD_LEN) as usize;
+        if n > MAX_EXT || b.len() < HEAD_LEN + 4 + n {
+            return Err(HeadError::Malformed("extra properties out of range"));
+        }
+        ext = oxtee_proto::decode::<Vec<Property>>(&b[HEAD_LEN + 4..HEAD_LEN + 4 + n])
+            .map_err(|_| HeadError::Malformed("extra properties undecodable"))?;
+        let mut names: Vec<&str> = ext.iter().map(|p| p.name.as_str()).collect();
+        names.sort_unstable();
+        if names.windows(2).any(|w| w[0] == w[1])
+            || names.iter().any(|n| n.is_empty() || n.starts_with("gpd."))
+        {
+            return Err(HeadError::Malformed(
+                "extra property names must be unique, non-empty and outside gpd.",
+            ));
+        }
     }
     let mut seq = [0u8; 8];
     seq.copy_from_slice(&b[16..24]);
@@ -84,6 +116,7 @@ pub fn decode(b: &[u8]) -> Result<TaProps, HeadError> {
         data_size,
         version: field_str(&b[40..104])?,
         description: field_str(&b[104..360])?,
+        ext,
     })
 }
 
@@ -92,7 +125,12 @@ pub fn encode(p: &TaProps) -> Vec<u8> {
     let mut b = vec![0u8; HEAD_LEN];
     let (tl, tm, th, seq) = p.uuid.fields();
     b[0..4].copy_from_slice(&MAGIC.to_le_bytes());
-    b[4..8].copy_from_slice(&HEAD_VERSION.to_le_bytes());
+    let version = if p.ext.is_empty() {
+        HEAD_VERSION
+    } else {
+        HEAD_VERSION_EXT
+    };
+    b[4..8].copy_from_slice(&version.to_le_bytes());
     b[8..12].copy_from_slice(&tl.to_le_bytes());
     b[12..14].copy_from_slice(&tm.to_le_bytes());
     b[14..16].copy_from_slice(&th.to_le_bytes());
@@ -106,6 +144,11 @@ pub fn encode(p: &TaProps) -> Vec<u8> {
     let d = p.description.as_bytes();
     let n = d.len().min(255);
     b[104..104 + n].copy_from_slice(&d[..n]);
+    if !p.ext.is_empty() {
+        let e = oxtee_proto::encode(&p.ext).unwrap_or_default();
+        b.extend_from_slice(&(e.len() as u32).to_le_bytes());
+        b.extend_from_slice(&e);
+    }
     b
 }
 
@@ -161,9 +204,32 @@ mod tests {
             data_size: 0x8000,
             version: "1.2".into(),
             description: "hello".into(),
+            ext: vec![],
         };
         let b = encode(&p);
         assert_eq!(decode(&b).unwrap(), p);
+        let mut with_ext = p.clone();
+        with_ext.ext = vec![
+            Property {
+                name: "com.example.flag".into(),
+                value: oxtee_proto::PropValue::Bool(true),
+            },
+            Property {
+                name: "com.example.n".into(),
+                value: oxtee_proto::PropValue::U64(1 << 40),
+            },
+        ];
+        let b2 = encode(&with_ext);
+        assert_eq!(decode(&b2).unwrap(), with_ext);
+        assert!(
+            decode(&b2[..b2.len() - 1]).is_err(),
+            "truncated extra properties"
+        );
+        let mut dup = with_ext.clone();
+        dup.ext[1].name = "com.example.flag".into();
+        assert!(decode(&encode(&dup)).is_err(), "duplicate names");
+        dup.ext[1].name = "gpd.ta.version".into();
+        assert!(decode(&encode(&dup)).is_err(), "gpd. names are the TEE's");
         let mut bad = b.clone();
         bad[0] ^= 1;
         assert!(decode(&bad).is_err());

@@ -13,5 +13,6 @@ pub mod identity;
 pub mod image;
 pub mod params;
 pub mod policy;
+pub mod props;
 
 pub use oxtee_proto::Uuid;

@@ -90,6 +90,8 @@ pub struct Shared {
     /// in use, so that a new instance costs two messages instead of a
     /// fork and an exec. Tied to the verified image it was started from.
     spares: Mutex<HashMap<Uuid, Spare>>,
+    /// TEE_PROPSET_TEE_IMPLEMENTATION, sent to every instance.
+    tee_props: Vec<oxtee_proto::Property>,
 }
 
 /// A bound, not yet serving, secure world.
@@ -97,6 +99,14 @@ pub struct Server {
     shared: Arc<Shared>,
     listener: OwnedFd,
     path: PathBuf,
+}
+
+/// The seed of gpd.tee.deviceID: the host's machine id (or its host name).
+fn device_id() -> Uuid {
+    let seed = std::fs::read("/etc/machine-id")
+        .or_else(|_| std::fs::read("/proc/sys/kernel/hostname"))
+        .unwrap_or_default();
+    oxtee_core::props::device_id(&seed)
 }
 
 fn bind(path: &Path) -> Result<OwnedFd, StartError> {
@@ -172,6 +182,7 @@ impl Server {
             next: AtomicU32::new(1),
             connections: std::sync::atomic::AtomicUsize::new(0),
             spares: Mutex::new(HashMap::new()),
+            tee_props: oxtee_core::props::implementation(device_id(), env!("CARGO_PKG_VERSION")),
         });
         Ok(Server {
             shared,
@@ -287,7 +298,7 @@ impl Shared {
             None => None,
         };
         if let Some(i) = spare {
-            match i.create(watch, grace) {
+            match i.create(&self.tee_props, watch, grace) {
                 // A spare that died while idle is replaced by a fresh process.
                 Err(e) if e.code == TEE_ERROR_TARGET_DEAD => {}
                 r => return r.map(|()| i),
@@ -300,7 +311,7 @@ impl Shared {
             limits.ta_stack_overhead,
         )?;
         self.register_instance(&i);
-        i.create(watch, grace)?;
+        i.create(&self.tee_props, watch, grace)?;
         Ok(i)
     }
 

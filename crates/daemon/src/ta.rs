@@ -11,8 +11,8 @@ use crate::store::LoadedTa;
 use oxtee_core::codes::*;
 use oxtee_core::params::Checked;
 use oxtee_proto::{
-    CoreToTa, Identity, OutParam, OutParams, Region, TaOp, TaParam, TaProps, TaReply, Uuid,
-    control, decode, encode,
+    CoreToTa, Identity, OutParam, OutParams, Property, Region, TaOp, TaParam, TaProps, TaReply,
+    Uuid, control, decode, encode,
 };
 use oxtee_sys::{Channel, Mapping};
 use std::collections::HashSet;
@@ -188,13 +188,20 @@ impl Instance {
     /// meanwhile, the TA is killed after `grace` (a create entry point that
     /// never returns cannot hold up the core). On failure the process is
     /// gone.
-    pub fn create(&self, watch: &Channel, grace: Duration) -> Result<(), TeeError> {
+    pub fn create(
+        &self,
+        tee: &[Property],
+        watch: &Channel,
+        grace: Duration,
+    ) -> Result<(), TeeError> {
         let r = {
             let link = self.link.lock().unwrap();
             self.exchange(
                 &link,
                 &CoreToTa::Create {
                     props: self.props.clone(),
+                    ta: oxtee_core::props::current_ta(&self.props),
+                    tee: tee.to_vec(),
                 },
                 Some(watch),
                 grace,

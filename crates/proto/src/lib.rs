@@ -310,6 +310,87 @@ pub struct TaProps {
     pub data_size: u32,
     pub version: String,
     pub description: String,
+    /// The TA's own extra properties declared in its image.
+    pub ext: Vec<Property>,
+}
+
+/// A typed property value (GP property types).
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub enum PropValue {
+    Bool(bool),
+    U32(u32),
+    U64(u64),
+    Uuid(Uuid),
+    Identity(Identity),
+    String(String),
+    Binary(Vec<u8>),
+}
+
+impl PropValue {
+    /// The textual form (TEE_GetPropertyAsString): booleans as
+    /// "true"/"false", integers in decimal, UUIDs in canonical form,
+    /// identities as "<login in hex>:<uuid>", binary blocks in Base64.
+    pub fn to_text(&self) -> String {
+        match self {
+            PropValue::Bool(b) => String::from(if *b { "true" } else { "false" }),
+            PropValue::U32(n) => alloc::format!("{n}"),
+            PropValue::U64(n) => alloc::format!("{n}"),
+            PropValue::Uuid(u) => alloc::format!("{u}"),
+            PropValue::Identity(i) => alloc::format!("{:08x}:{}", i.login, i.uuid),
+            PropValue::String(s) => s.clone(),
+            PropValue::Binary(b) => base64(b),
+        }
+    }
+}
+
+/// Standard Base64 (RFC 4648, with padding).
+pub fn base64(data: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
+    for c in data.chunks(3) {
+        let n = ((c[0] as u32) << 16)
+            | ((*c.get(1).unwrap_or(&0) as u32) << 8)
+            | *c.get(2).unwrap_or(&0) as u32;
+        for i in 0..4 {
+            if i <= c.len() {
+                out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Decode standard Base64 (padding optional); None on a bad character.
+pub fn unbase64(s: &str) -> Option<Vec<u8>> {
+    let val = |c: u8| match c {
+        b'A'..=b'Z' => Some(c - b'A'),
+        b'a'..=b'z' => Some(c - b'a' + 26),
+        b'0'..=b'9' => Some(c - b'0' + 52),
+        b'+' => Some(62),
+        b'/' => Some(63),
+        _ => None,
+    };
+    let mut out = Vec::new();
+    let mut acc = 0u32;
+    let mut bits = 0;
+    for &c in s.trim_end_matches('=').as_bytes() {
+        acc = (acc << 6) | val(c)? as u32;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+    }
+    Some(out)
+}
+
+/// A named property.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct Property {
+    pub name: String,
+    pub value: PropValue,
 }
 
 /// Requests from the core to a TA process. The TA answers each request
@@ -317,9 +398,14 @@ pub struct TaProps {
 /// `UnmapShm` and `SetBounce` have no answer.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 pub enum CoreToTa {
-    /// Run TA_CreateEntryPoint.
+    /// Run TA_CreateEntryPoint. `tee` is the implementation property set
+    /// (TEE_PROPSET_TEE_IMPLEMENTATION), owned by the core.
+    /// `ta` is the TA's property set (TEE_PROPSET_CURRENT_TA: the gpd.ta.*
+    /// properties, then the extra ones), also computed by the core.
     Create {
         props: TaProps,
+        ta: Vec<Property>,
+        tee: Vec<Property>,
     },
     OpenSession {
         session: u32,

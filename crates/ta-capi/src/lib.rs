@@ -7,18 +7,16 @@
 //! the TA are accepted here; the GP rule for invalid arguments to most of
 //! these functions is a panic of the TA.
 
+mod props;
+
 use oxtee_ta_runtime::{CallParams, EntryPoints, TeeParam};
 use std::ffi::{CStr, c_char, c_int, c_void};
 
 type TeeResult = u32;
 
-const TEE_SUCCESS: u32 = 0;
-const TEE_ERROR_ITEM_NOT_FOUND: u32 = 0xFFFF_0008;
-const TEE_ERROR_BAD_FORMAT: u32 = 0xFFFF_0005;
 const TEE_ERROR_BAD_PARAMETERS: u32 = 0xFFFF_0006;
 const TEE_MALLOC_NO_FILL: u32 = 1;
 const TEE_MALLOC_NO_SHARE: u32 = 2;
-const PROPSET_CURRENT_CLIENT: usize = 0xFFFF_FFFE;
 
 unsafe extern "C" {
     fn TA_CreateEntryPoint() -> TeeResult;
@@ -84,6 +82,7 @@ pub extern "C" fn main(_argc: c_int, _argv: *const *const c_char) -> c_int {
     std::hint::black_box(std::ptr::addr_of!(oxtee_ta_head));
     // Keep the object holding the `.preinit_array` entry in the link.
     std::hint::black_box(&PREINIT);
+    props::load_ext_props();
     oxtee_ta_runtime::run(&mut CEntryPoints)
 }
 
@@ -212,67 +211,4 @@ pub unsafe extern "C" fn TEE_GenerateRandom(buf: *mut c_void, len: usize) {
     // SAFETY: guaranteed by the caller; the slice lives only for this call.
     let s = unsafe { std::slice::from_raw_parts_mut(buf as *mut u8, len) };
     oxtee_ta_runtime::random(s)
-}
-
-/// `TEE_Identity`.
-#[repr(C)]
-pub struct TeeIdentity {
-    login: u32,
-    uuid: TeeUuid,
-}
-
-/// `TEE_UUID`.
-#[repr(C)]
-pub struct TeeUuid {
-    time_low: u32,
-    time_mid: u16,
-    time_hi: u16,
-    seq: [u8; 8],
-}
-
-/// TEE_GetPropertyAsIdentity. This slice of the property API answers
-/// `gpd.client.identity` of the current client; every other name is
-/// reported as not found (the full property sets come with the Internal
-/// Core API work).
-///
-/// # Safety
-/// `name` is a NUL-terminated string; `value` points to a TEE_Identity.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn TEE_GetPropertyAsIdentity(
-    propset: *mut c_void,
-    name: *const c_char,
-    value: *mut TeeIdentity,
-) -> TeeResult {
-    if name.is_null() || value.is_null() {
-        oxtee_ta_runtime::panic_ta(TEE_ERROR_BAD_PARAMETERS);
-    }
-    // SAFETY: guaranteed by the caller.
-    let name = unsafe { CStr::from_ptr(name) };
-    if propset as usize != PROPSET_CURRENT_CLIENT {
-        return TEE_ERROR_ITEM_NOT_FOUND;
-    }
-    if name.to_bytes() != b"gpd.client.identity" {
-        return if name.to_bytes().starts_with(b"gpd.client.") {
-            TEE_ERROR_BAD_FORMAT
-        } else {
-            TEE_ERROR_ITEM_NOT_FOUND
-        };
-    }
-    let Some(id) = oxtee_ta_runtime::client_identity() else {
-        return TEE_ERROR_ITEM_NOT_FOUND;
-    };
-    let (time_low, time_mid, time_hi, seq) = id.uuid.fields();
-    // SAFETY: `value` points to a writable TEE_Identity (caller's contract).
-    unsafe {
-        value.write(TeeIdentity {
-            login: id.login,
-            uuid: TeeUuid {
-                time_low,
-                time_mid,
-                time_hi,
-                seq,
-            },
-        })
-    };
-    TEE_SUCCESS
 }

@@ -10,6 +10,8 @@
 //! The core is trusted by the TA, but its messages are still decoded with
 //! bounds: a malformed request ends the process rather than corrupting it.
 
+pub mod props;
+
 use oxtee_proto::{
     CoreToTa, Identity, OutParam, OutParams, Region, TaOp, TaParam, TaProps, TaReply, control,
     decode, encode, ta_fd,
@@ -367,8 +369,9 @@ pub fn run(ep: &mut dyn EntryPoints) -> ! {
         let msg: CoreToTa =
             decode(&buf[..n]).unwrap_or_else(|_| fatal("undecodable message from core"));
         match msg {
-            CoreToTa::Create { props } => {
+            CoreToTa::Create { props, ta, tee } => {
                 let _ = PROPS.set(props);
+                props::install(ta, tee);
                 let r = ep.create();
                 reply(
                     &ch,

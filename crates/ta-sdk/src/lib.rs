@@ -31,6 +31,8 @@
 //! shared memory at any moment, so a TA only ever sees a snapshot.
 #![forbid(unsafe_code)]
 
+pub mod props;
+
 use oxtee_ta_runtime::{CallParams, EntryPoints};
 use std::collections::HashMap;
 

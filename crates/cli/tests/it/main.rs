@@ -10,5 +10,6 @@ mod hostile;
 mod images;
 mod lifecycle;
 mod params;
+mod props;
 mod sandbox;
 mod spares;
