@@ -95,7 +95,10 @@ oxtee-objs := $(filter-out $(oxtee-trace-obj),$(oxtee-objs))
 ifeq ($(CFG_TA_OPTEE_CORE_API_COMPAT_1_1),y)
 # GP 1.1 shims: built without the compat define (the file needs both APIs).
 oxtee-compat-obj := $(call oxtee-out,tee_api_compat.o)
-$(eval $(call oxtee-compile-rule,$(oxtee-devkit)/src/tee_api_compat.c,$(oxtee-compat-obj),$(strip $(oxtee-cflags) -I$(oxtee-devkit)/include)))
+# Each shim in its own section: with --gc-sections only the shims the TA
+# uses are linked, so a GP 1.1 TA links as long as the GP 1.3 functions
+# behind the shims it calls exist.
+$(eval $(call oxtee-compile-rule,$(oxtee-devkit)/src/tee_api_compat.c,$(oxtee-compat-obj),$(strip $(oxtee-cflags) -ffunction-sections -fdata-sections -I$(oxtee-devkit)/include)))
 oxtee-objs := $(filter-out $(oxtee-compat-obj),$(oxtee-objs))
 else
 oxtee-compat-obj :=
@@ -121,7 +124,7 @@ oxtee-link-objs := $(strip $(oxtee-objs) $(oxtee-head-obj) $(oxtee-trace-obj) $(
 $(oxtee-elf): $(oxtee-objs) $(oxtee-head-obj) $(oxtee-trace-obj) $(oxtee-compat-obj) \
 		$(OXTEE_TA_CAPI_LIB) $(libdeps) $(oxtee-makefiles)
 	$(oxtee-echo) '  LD      $@'
-	$(q)$(CC) -static-pie -o $@ $(oxtee-link-objs) -Wl,--start-group $(oxtee-link-libs) -Wl,--end-group -lpthread -ldl -lm -lrt -lgcc_eh -Wl,-Map=$(oxtee-map) 2>$@.ldlog; \
+	$(q)$(CC) -static-pie -o $@ $(oxtee-link-objs) -Wl,--start-group $(oxtee-link-libs) -Wl,--end-group -lpthread -ldl -lm -lrt -lgcc_eh -Wl,--gc-sections -Wl,-Map=$(oxtee-map) 2>$@.ldlog; \
 		st=$$?; grep -v -e 'statically linked applications requires' -e ': in function' $@.ldlog >&2; \
 		rm -f $@.ldlog; exit $$st
 

@@ -305,3 +305,52 @@ fn random_differs_between_calls_and_instances() {
         }
     }
 }
+
+/// A TA built for the GP 1.1 API (uint32_t sizes, CFG_TA_OPTEE_CORE_API_COMPAT_1_1=y)
+/// runs beside GP 1.3 TAs in the same secure world.
+#[test]
+fn gp11_and_gp13_tas_side_by_side() {
+    const COMPAT11: &str = "5b0e9a64-7c21-4d3f-8e55-1f6a2b9c7d08";
+    let w = World::start();
+    let ctx = w.ctx();
+    let (old, _) = ctx
+        .open_session(uuid(COMPAT11), Login::Public, &mut [])
+        .unwrap();
+    let (new, _) = ctx
+        .open_session(uuid(PARAMS), Login::Public, &mut [])
+        .unwrap();
+    let mut buf = [1u8, 2, 3];
+    let mut p = [Param::TempInOut {
+        buf: &mut buf,
+        size: 3,
+    }];
+    old.invoke(0, &mut p).unwrap();
+    let _ = p;
+    assert_eq!(buf, [2, 3, 4]);
+    let mut small = [0u8; 10];
+    let mut p = [Param::TempOut {
+        buf: &mut small,
+        size: 10,
+    }];
+    assert_eq!(
+        old.invoke(1, &mut p).unwrap_err(),
+        Error::new(0xFFFF_0010, 4)
+    );
+    assert!(matches!(p[0], Param::TempOut { size: 100, .. }));
+    let mut p = [Param::ValueOut { a: 0, b: 0 }];
+    old.invoke(2, &mut p).unwrap();
+    assert!(
+        matches!(p[0], Param::ValueOut { a: 4, b: 4 }),
+        "uint32_t sizes; \"1.1\" plus NUL: {:?}",
+        p[0]
+    );
+    // The GP 1.3 TA beside it.
+    let mut buf = [1u8, 2, 3];
+    let mut p = [Param::TempInOut {
+        buf: &mut buf,
+        size: 3,
+    }];
+    new.invoke(0, &mut p).unwrap();
+    let _ = p;
+    assert_eq!(buf, [2, 3, 4]);
+}
