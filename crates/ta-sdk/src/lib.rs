@@ -425,8 +425,28 @@ impl<T: TrustedApp> EntryPoints for Adapter<T> {
     }
 }
 
+/// The TEE_Panic code reported for a Rust panic in TA code.
+pub const RUST_PANIC_CODE: u32 = 0xFFFF_0000;
+
 /// Run `T` as this process's TA. Called by [`ta_main!`].
+///
+/// A Rust panic in TA code is a TEE_Panic: its message and location are
+/// logged, the instance ends and its sessions see TEE_ERROR_TARGET_DEAD.
 pub fn run<T: TrustedApp>() -> ! {
+    std::panic::set_hook(Box::new(|info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "panic".into());
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        oxtee_ta_runtime::trace(1, "", 0, &format!("TA panicked: {msg}{at}"));
+        oxtee_ta_runtime::panic_ta(RUST_PANIC_CODE)
+    }));
     let mut a = Adapter::<T> {
         app: None,
         sessions: HashMap::new(),

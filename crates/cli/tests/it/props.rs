@@ -244,3 +244,22 @@ fn enumerator_rules_and_panics() {
         s2.invoke(4, &mut []).unwrap();
     }
 }
+
+/// A Rust panic in a Rust TA is a TEE_Panic: logged with its message,
+/// TARGET_DEAD for the session, and the next session works.
+#[test]
+fn rust_panic_is_a_tee_panic() {
+    let w = World::start();
+    let ctx = w.ctx();
+    let (s, _) = ctx
+        .open_session(uuid(PROPS_RUST), Login::Public, &mut [])
+        .unwrap();
+    assert_eq!(s.invoke(9, &mut []).unwrap_err(), TARGET_DEAD);
+    assert!(w.wait_log("deliberate panic for the tests"), "{}", w.log());
+    assert!(w.wait_log("TEE_Panic(0xffff0000)"), "{}", w.log());
+    drop(s);
+    let (s, _) = ctx
+        .open_session(uuid(PROPS_RUST), Login::Public, &mut [])
+        .unwrap();
+    assert_eq!(string(&s, TA, "gpd.ta.version").unwrap(), "3.1.4");
+}

@@ -1,5 +1,5 @@
 //! Property API test TA in Rust: the commands of tests/tas/c/props
-//! (0 string, 1 typed, 2 enumerate) through the SDK.
+//! (0 string, 1 typed, 2 enumerate) through the SDK, and 9: a Rust panic.
 #![forbid(unsafe_code)]
 
 use oxtee_ta_sdk::props::{self, PropSet};
@@ -66,6 +66,8 @@ impl TrustedApp for Props {
                 }
                 out.write(text.as_bytes())
             }),
+            // A Rust panic in TA code ends the instance like TEE_Panic.
+            9 => panic!("deliberate panic for the tests"),
             _ => Err(TeeError::NOT_SUPPORTED),
         }
     }
