@@ -16,7 +16,7 @@ use oxtee_core::codes::*;
 use oxtee_core::identity::{PeerInfo, client_identity};
 use oxtee_core::params::{self, ShmInfo};
 use oxtee_core::policy::{self, Placement};
-use oxtee_proto::{ClientReply, ClientRequest, Uuid, decode, encode};
+use oxtee_proto::{ClientReply, ClientRequest, Identity, Uuid, decode, encode};
 use oxtee_sys::{Channel, Mapping};
 use std::collections::HashMap;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
@@ -90,6 +90,8 @@ pub struct Shared {
     /// in use, so that a new instance costs two messages instead of a
     /// fork and an exec. Tied to the verified image it was started from.
     spares: Mutex<HashMap<Uuid, Spare>>,
+    /// Sessions TAs opened to other TAs, by (calling instance, id).
+    ta_sessions: Mutex<HashMap<(u64, u32), Arc<Session>>>,
     /// TEE_PROPSET_TEE_IMPLEMENTATION, sent to every instance.
     tee_props: Vec<oxtee_proto::Property>,
 }
@@ -182,6 +184,7 @@ impl Server {
             next: AtomicU32::new(1),
             connections: std::sync::atomic::AtomicUsize::new(0),
             spares: Mutex::new(HashMap::new()),
+            ta_sessions: Mutex::new(HashMap::new()),
             tee_props: oxtee_core::props::implementation(device_id(), env!("CARGO_PKG_VERSION")),
         });
         Ok(Server {
@@ -284,10 +287,12 @@ impl Shared {
     fn new_instance(
         self: &Arc<Self>,
         ta: &Arc<LoadedTa>,
-        watch: &Channel,
+        watch: Option<&Channel>,
     ) -> Result<Arc<Instance>, TeeError> {
         let limits = &self.cfg.limits;
-        let grace = Duration::from_millis(limits.cancel_grace_ms);
+        let mut mem = ClientMem::none(Some(self), None);
+        mem.watch = watch;
+        mem.grace = Duration::from_millis(limits.cancel_grace_ms);
         let spare = self.spares.lock().unwrap().remove(&ta.props.uuid);
         let spare = match spare {
             Some((img, i)) if Arc::ptr_eq(&img, ta) && !i.is_dead() => Some(i),
@@ -298,7 +303,7 @@ impl Shared {
             None => None,
         };
         if let Some(i) = spare {
-            match i.create(&self.tee_props, watch, grace) {
+            match i.create(&self.tee_props, &mem) {
                 // A spare that died while idle is replaced by a fresh process.
                 Err(e) if e.code == TEE_ERROR_TARGET_DEAD => {}
                 r => return r.map(|()| i),
@@ -311,7 +316,7 @@ impl Shared {
             limits.ta_stack_overhead,
         )?;
         self.register_instance(&i);
-        i.create(&self.tee_props, watch, grace)?;
+        i.create(&self.tee_props, &mem)?;
         Ok(i)
     }
 
@@ -351,7 +356,7 @@ impl Shared {
 
     /// A session ended (closed or failed to open): destroy the instance
     /// when that was its last session and it is not kept alive.
-    fn release_instance(&self, inst: &Arc<Instance>) {
+    fn release_instance(self: &Arc<Self>, inst: &Arc<Instance>) {
         let mut singles = self.singles.lock().unwrap();
         let remaining = {
             let mut n = inst.sessions.lock().unwrap();
@@ -365,6 +370,8 @@ impl Shared {
             {
                 singles.remove(&inst.uuid);
             }
+            drop(singles);
+            self.drop_ta_sessions_of(inst);
             return;
         }
         if remaining == 0 && policy::destroy_when_idle(inst.props.flags) {
@@ -378,9 +385,13 @@ impl Shared {
             // TA_DestroyEntryPoint and reaping the process happen off the
             // client's path: nothing can reach this instance any more.
             let inst = inst.clone();
+            let shared = self.clone();
             let r = std::thread::Builder::new()
                 .name("oxtee-destroy".into())
-                .spawn(move || inst.destroy());
+                .spawn(move || {
+                    inst.destroy(Some(&shared));
+                    shared.drop_ta_sessions_of(&inst);
+                });
             if let Err(e) = r {
                 // The closure (and the instance) is dropped: Drop kills the process.
                 tracing::warn!("cannot start a destroy thread ({e}); killing the instance");
@@ -388,19 +399,30 @@ impl Shared {
         }
     }
 
-    fn close_session(&self, s: &Session) {
+    /// Close the TA-to-TA sessions an instance left open (it was destroyed
+    /// or died).
+    fn drop_ta_sessions_of(self: &Arc<Self>, inst: &Instance) {
+        let mine: Vec<_> = {
+            let mut all = self.ta_sessions.lock().unwrap();
+            let keys: Vec<_> = all
+                .keys()
+                .filter(|(owner, _)| *owner == inst.id)
+                .cloned()
+                .collect();
+            keys.into_iter().filter_map(|k| all.remove(&k)).collect()
+        };
+        for s in mine {
+            self.close_session(&s);
+        }
+    }
+
+    fn close_session(self: &Arc<Self>, s: &Session) {
         let inst = &s.instance;
         if !inst.is_dead() {
             // Nobody may be waiting for this close (a vanished client):
             // bound it so a TA stuck in its close entry point cannot hold
             // its instance forever.
-            let mem = ClientMem {
-                staging: None,
-                shm: &|_| None,
-                watch: None,
-                grace: Duration::ZERO,
-                limit: Some(CLOSE_LIMIT),
-            };
+            let mem = ClientMem::none(Some(self), Some(CLOSE_LIMIT));
             let _ = inst.call(
                 Call::Close {
                     session: session_key(s),
@@ -413,7 +435,7 @@ impl Shared {
         self.release_instance(inst);
     }
 
-    fn finish_context(&self, ctx: &Arc<Context>) {
+    fn finish_context(self: &Arc<Self>, ctx: &Arc<Context>) {
         if ctx.finished.swap(true, Ordering::AcqRel) {
             return;
         }
@@ -803,7 +825,7 @@ fn check_params(
 }
 
 fn run_call(
-    shared: &Shared,
+    shared: &Arc<Shared>,
     conn: &Conn,
     ctx: &Context,
     inst: &Arc<Instance>,
@@ -818,6 +840,8 @@ fn run_call(
         watch: Some(&conn.ch),
         grace: Duration::from_millis(shared.cfg.limits.cancel_grace_ms),
         limit: None,
+        cancel_after: None,
+        nested: Some(shared),
     };
     let weak = Arc::downgrade(inst);
     let on_start = |seq: u64| {
@@ -836,6 +860,59 @@ fn run_call(
         shared.forget_single(inst);
     }
     r
+}
+
+/// Find or start the instance a new session of `ta` goes to, following
+/// the TA's instance flags, and reserve the session's slot on it. Returns
+/// the instance and whether it was started for this session.
+///
+/// No lock is held while a new instance runs TA_CreateEntryPoint (it may
+/// make TA-to-TA calls); if two opens of a single-instance TA race, the
+/// first instance registered wins and the other is destroyed unused.
+fn place_instance(
+    shared: &Arc<Shared>,
+    ta: &Arc<LoadedTa>,
+    watch: Option<&Channel>,
+) -> Result<(Arc<Instance>, bool), TeeError> {
+    let uuid = ta.props.uuid;
+    let single = ta.props.flags & TA_FLAG_SINGLE_INSTANCE != 0;
+    let existing_slot =
+        |singles: &HashMap<Uuid, Arc<Instance>>| -> Result<Option<Arc<Instance>>, TeeError> {
+            let existing = singles.get(&uuid).filter(|i| !i.is_dead()).cloned();
+            let n = existing.as_ref().map(|i| *i.sessions.lock().unwrap());
+            match policy::place(ta.props.flags, n)? {
+                Placement::Existing => {
+                    let i = existing.expect("placement on an existing instance");
+                    *i.sessions.lock().unwrap() += 1;
+                    Ok(Some(i))
+                }
+                Placement::NewInstance => Ok(None),
+            }
+        };
+    if let Some(i) = existing_slot(&shared.singles.lock().unwrap())? {
+        return Ok((i, false));
+    }
+    let fresh = shared.new_instance(ta, watch)?;
+    if !single {
+        *fresh.sessions.lock().unwrap() += 1;
+        return Ok((fresh, true));
+    }
+    let mut singles = shared.singles.lock().unwrap();
+    match existing_slot(&singles) {
+        Ok(None) => {
+            *fresh.sessions.lock().unwrap() += 1;
+            singles.insert(uuid, fresh.clone());
+            Ok((fresh, true))
+        }
+        other => {
+            drop(singles);
+            let shared2 = shared.clone();
+            let _ = std::thread::Builder::new()
+                .name("oxtee-destroy".into())
+                .spawn(move || fresh.destroy(Some(&shared2)));
+            other.map(|i| (i.expect("checked above"), false))
+        }
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -869,38 +946,13 @@ fn open_session(
         Err(e) => return op_err(e),
     };
     // Find or start the instance, reserving a session slot on it.
-    let inst = {
-        let singles = shared.singles.lock().unwrap();
-        let existing = singles.get(&uuid).filter(|i| !i.is_dead()).cloned();
-        let n = existing.as_ref().map(|i| *i.sessions.lock().unwrap());
-        match policy::place(ta.props.flags, n) {
-            Err(e) => return op_err(e),
-            Ok(Placement::Existing) => {
-                let i = existing.expect("placement on an existing instance");
-                *i.sessions.lock().unwrap() += 1;
-                i
-            }
-            Ok(Placement::NewInstance) => {
-                let single = ta.props.flags & TA_FLAG_SINGLE_INSTANCE != 0;
-                // Only single-instance TAs need the table held while the
-                // instance starts (so a second open waits for it).
-                let mut held = Some(singles);
-                if !single {
-                    held = None;
-                }
-                let i = match shared.new_instance(&ta, &conn.ch) {
-                    Ok(i) => i,
-                    Err(e) => return op_err(e),
-                };
-                *conn.refill.borrow_mut() = Some(ta.clone());
-                *i.sessions.lock().unwrap() += 1;
-                if let Some(mut singles) = held {
-                    singles.insert(uuid, i.clone());
-                }
-                i
-            }
-        }
+    let (inst, started) = match place_instance(shared, &ta, Some(&conn.ch)) {
+        Ok(x) => x,
+        Err(e) => return op_err(e),
     };
+    if started {
+        *conn.refill.borrow_mut() = Some(ta.clone());
+    }
     let session = Arc::new(Session {
         instance: inst.clone(),
         ta_id: TA_SESSION_IDS.fetch_add(1, Ordering::Relaxed),
@@ -942,5 +994,199 @@ fn open_session(
             shared.release_instance(&inst);
             op_err(e)
         }
+    }
+}
+
+/// The parameters of a TA-to-TA call, checked against the caller's call
+/// buffer (`buf_len` bytes) exactly as a client's against its staging.
+fn check_call_params(
+    param_types: u32,
+    params: &[oxtee_proto::CallParam; 4],
+    buf_len: u64,
+) -> Result<[params::Checked; 4], TeeError> {
+    use oxtee_proto::{CallParam, ClientParam, Dir};
+    let bad = || TeeError::api(TEE_ERROR_BAD_PARAMETERS);
+    let mut cp = [ClientParam::None; 4];
+    for (i, p) in params.iter().enumerate() {
+        let t = param_type_get(param_types, i);
+        let dir = match t {
+            PARAM_VALUE_INPUT | PARAM_MEMREF_INPUT => Dir::In,
+            PARAM_VALUE_OUTPUT | PARAM_MEMREF_OUTPUT => Dir::Out,
+            PARAM_VALUE_INOUT | PARAM_MEMREF_INOUT => Dir::InOut,
+            PARAM_NONE => Dir::In,
+            _ => return Err(bad()),
+        };
+        cp[i] = match (t, *p) {
+            (PARAM_NONE, _) => ClientParam::None,
+            (PARAM_VALUE_INPUT..=PARAM_VALUE_INOUT, CallParam::Value { a, b }) => {
+                ClientParam::Value { dir, a, b }
+            }
+            (PARAM_MEMREF_INPUT..=PARAM_MEMREF_INOUT, CallParam::Mem { offset, size, null }) => {
+                ClientParam::Staged {
+                    dir,
+                    offset,
+                    size,
+                    null,
+                }
+            }
+            _ => return Err(bad()),
+        };
+    }
+    params::check(&cp, buf_len, |_| None)
+}
+
+fn call_done(
+    r: Result<(u32, u32, u32, oxtee_proto::OutParams), TeeError>,
+) -> oxtee_proto::CoreToTa {
+    match r {
+        Ok((result, origin, session, params)) => oxtee_proto::CoreToTa::CallDone {
+            result,
+            origin,
+            session,
+            params,
+        },
+        Err(e) => oxtee_proto::CoreToTa::CallDone {
+            result: e.code,
+            origin: e.origin,
+            session: 0,
+            params: oxtee_proto::NO_OUT_PARAMS,
+        },
+    }
+}
+
+/// TA-to-TA calls: the calling TA is the client, with login
+/// TEE_LOGIN_TRUSTED_APP and its own UUID as identity; its sessions are
+/// its own (another TA cannot use them) and are closed when it goes away.
+impl crate::ta::Nested for Arc<Shared> {
+    fn nested(
+        &self,
+        caller: &Instance,
+        call: oxtee_proto::TaCall,
+        buf: Option<&Mapping>,
+    ) -> oxtee_proto::CoreToTa {
+        use oxtee_proto::TaCall;
+        let buf_len = buf.map_or(0, |m| m.len() as u64);
+        let timeout = |ms: u32| (ms != u32::MAX).then(|| Duration::from_millis(ms as u64));
+        let mem = |cancel_after| ClientMem {
+            staging: buf,
+            shm: &|_| None,
+            watch: None,
+            grace: Duration::from_millis(self.cfg.limits.cancel_grace_ms),
+            limit: None,
+            cancel_after,
+            nested: Some(self),
+        };
+        // Cancellation of the caller's call reaches the callee's.
+        let on_start = |callee: &Arc<Instance>| {
+            let weak = Arc::downgrade(callee);
+            move |seq: u64| {
+                *caller.callee.lock().unwrap() = Some((weak.clone(), seq));
+                if caller.cancel_requested() {
+                    if let Some(c) = weak.upgrade() {
+                        c.cancel(seq);
+                    }
+                }
+            }
+        };
+        let r = match call {
+            TaCall::Open {
+                uuid,
+                param_types,
+                params,
+                timeout_ms,
+            } => (|| {
+                let checked = check_call_params(param_types, &params, buf_len)?;
+                let ta = self.store.load(uuid)?;
+                let (inst, started) = place_instance(self, &ta, None)?;
+                if started && self.cfg.limits.spare_instances {
+                    self.refill_spare(ta.clone());
+                }
+                let session = Arc::new(Session {
+                    instance: inst.clone(),
+                    ta_id: TA_SESSION_IDS.fetch_add(1, Ordering::Relaxed),
+                });
+                let client = Identity {
+                    login: LOGIN_TRUSTED_APP,
+                    uuid: caller.uuid,
+                };
+                let r = inst.call(
+                    Call::Open {
+                        session: session_key(&session),
+                        client,
+                    },
+                    &checked,
+                    &mem(timeout(timeout_ms)),
+                    &on_start(&inst),
+                );
+                *caller.callee.lock().unwrap() = None;
+                if inst.is_dead() {
+                    self.forget_single(&inst);
+                }
+                match r {
+                    Ok((TEE_SUCCESS, out)) => {
+                        let id = self.next.fetch_add(1, Ordering::Relaxed);
+                        self.ta_sessions
+                            .lock()
+                            .unwrap()
+                            .insert((caller.id, id), session);
+                        Ok((TEE_SUCCESS, ORIGIN_TRUSTED_APP, id, out))
+                    }
+                    Ok((result, out)) => {
+                        self.release_instance(&inst);
+                        Ok((result, ORIGIN_TRUSTED_APP, 0, out))
+                    }
+                    Err(e) => {
+                        self.release_instance(&inst);
+                        Err(e)
+                    }
+                }
+            })(),
+            TaCall::Invoke {
+                session,
+                command,
+                param_types,
+                params,
+                timeout_ms,
+            } => (|| {
+                let s = self
+                    .ta_sessions
+                    .lock()
+                    .unwrap()
+                    .get(&(caller.id, session))
+                    .cloned();
+                let s = s.ok_or(TeeError::api(TEE_ERROR_BAD_PARAMETERS))?;
+                let checked = check_call_params(param_types, &params, buf_len)?;
+                let inst = &s.instance;
+                let r = inst.call(
+                    Call::Invoke {
+                        session: session_key(&s),
+                        command,
+                    },
+                    &checked,
+                    &mem(timeout(timeout_ms)),
+                    &on_start(inst),
+                );
+                *caller.callee.lock().unwrap() = None;
+                if inst.is_dead() {
+                    self.forget_single(inst);
+                }
+                r.map(|(result, out)| (result, ORIGIN_TRUSTED_APP, session, out))
+            })(),
+            TaCall::Close { session } => {
+                let s = self
+                    .ta_sessions
+                    .lock()
+                    .unwrap()
+                    .remove(&(caller.id, session));
+                match s {
+                    Some(s) => {
+                        self.close_session(&s);
+                        Ok((TEE_SUCCESS, ORIGIN_TEE, 0, oxtee_proto::NO_OUT_PARAMS))
+                    }
+                    None => Err(TeeError::api(TEE_ERROR_BAD_PARAMETERS)),
+                }
+            }
+        };
+        call_done(r)
     }
 }

@@ -11,15 +11,66 @@ use crate::store::LoadedTa;
 use oxtee_core::codes::*;
 use oxtee_core::params::Checked;
 use oxtee_proto::{
-    CoreToTa, Identity, OutParam, OutParams, Property, Region, TaOp, TaParam, TaProps, TaReply,
-    Uuid, control, decode, encode,
+    CoreToTa, Identity, OutParam, OutParams, Property, Region, TaCall, TaOp, TaParam, TaProps,
+    TaReply, Uuid, control, decode, encode,
 };
 use oxtee_sys::{Channel, Mapping};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::os::fd::{AsFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::thread::ThreadId;
 use std::time::{Duration, Instant};
+
+/// Largest call buffer a TA may ask for (TA-to-TA memrefs).
+const MAX_CALL_BUFFER: u64 = 256 << 20;
+
+/// Carries out TA-to-TA requests a TA makes in the middle of an entry
+/// point (implemented by the server, which owns sessions and instances).
+pub trait Nested {
+    /// Run `call` for `caller`; `buf` is the caller's call buffer. Returns
+    /// the `CallDone` answer.
+    fn nested(&self, caller: &Instance, call: TaCall, buf: Option<&Mapping>) -> CoreToTa;
+}
+
+/// Who holds which instance, and who waits for which: TA-to-TA calls that
+/// would close a cycle (and so deadlock) are refused with TEE_ERROR_BUSY.
+#[derive(Default)]
+struct LockGraph {
+    holder: HashMap<u64, ThreadId>,
+    waiting: HashMap<ThreadId, u64>,
+}
+
+static LOCKS: Mutex<Option<LockGraph>> = Mutex::new(None);
+
+/// The locked link of an instance; unregisters the holder on drop.
+struct LinkGuard<'a> {
+    guard: MutexGuard<'a, Link>,
+    id: u64,
+}
+
+impl std::ops::Deref for LinkGuard<'_> {
+    type Target = Link;
+    fn deref(&self) -> &Link {
+        &self.guard
+    }
+}
+
+impl std::ops::DerefMut for LinkGuard<'_> {
+    fn deref_mut(&mut self) -> &mut Link {
+        &mut self.guard
+    }
+}
+
+impl Drop for LinkGuard<'_> {
+    fn drop(&mut self) {
+        if let Some(g) = LOCKS.lock().unwrap().as_mut() {
+            g.holder.remove(&self.id);
+        }
+    }
+}
+
+static INSTANCE_IDS: AtomicU64 = AtomicU64::new(1);
 
 /// A registered shared memory object (client-allocated, sealed memfd).
 #[derive(Debug)]
@@ -49,6 +100,26 @@ pub struct ClientMem<'a> {
     /// A bound on the whole call (for entry points run without a client
     /// waiting, such as closing the sessions of a vanished client).
     pub limit: Option<Duration>,
+    /// Raise the TA's cancellation flag after this long (TA-to-TA
+    /// cancellationRequestTimeout).
+    pub cancel_after: Option<Duration>,
+    /// Where the TA's own TA-to-TA requests go.
+    pub nested: Option<&'a dyn Nested>,
+}
+
+impl ClientMem<'_> {
+    /// No client memory, no client to watch (core-initiated entry points).
+    pub fn none<'a>(nested: Option<&'a dyn Nested>, limit: Option<Duration>) -> ClientMem<'a> {
+        ClientMem {
+            staging: None,
+            shm: &|_| None,
+            watch: None,
+            grace: Duration::ZERO,
+            limit,
+            cancel_after: None,
+            nested,
+        }
+    }
 }
 
 /// How often a waiting call checks that its client is still there.
@@ -57,10 +128,14 @@ pub const WATCH_INTERVAL: Duration = Duration::from_millis(100);
 struct Link {
     ch: Channel,
     bounce: Option<(OwnedFd, Mapping)>,
+    /// The TA's buffer for the memrefs of its own TA-to-TA calls.
+    callbuf: Option<(OwnedFd, Mapping)>,
     mapped: HashSet<u32>,
 }
 
 pub struct Instance {
+    /// Unique in the core (lock bookkeeping, TA-to-TA session ownership).
+    pub id: u64,
     pub uuid: Uuid,
     pub props: TaProps,
     pub pid: i32,
@@ -73,6 +148,9 @@ pub struct Instance {
     /// Sessions open on this instance (placement decisions).
     pub sessions: Mutex<usize>,
     reaped: Mutex<bool>,
+    /// The instance this one is calling (TA-to-TA) and that call's
+    /// sequence number, so that cancellation propagates.
+    pub callee: Mutex<Option<(Weak<Instance>, u64)>>,
 }
 
 impl std::fmt::Debug for Instance {
@@ -169,9 +247,11 @@ impl Instance {
             uuid: ta.props.uuid,
             props: ta.props.clone(),
             pid,
+            id: INSTANCE_IDS.fetch_add(1, Ordering::Relaxed),
             link: Mutex::new(Link {
                 ch: core_end,
                 bounce: None,
+                callbuf: None,
                 mapped: HashSet::new(),
             }),
             control,
@@ -180,6 +260,7 @@ impl Instance {
             unmaps: Mutex::new(Vec::new()),
             sessions: Mutex::new(0),
             reaped: Mutex::new(false),
+            callee: Mutex::new(None),
         });
         Ok(inst)
     }
@@ -188,51 +269,80 @@ impl Instance {
     /// meanwhile, the TA is killed after `grace` (a create entry point that
     /// never returns cannot hold up the core). On failure the process is
     /// gone.
-    pub fn create(
-        &self,
-        tee: &[Property],
-        watch: &Channel,
-        grace: Duration,
-    ) -> Result<(), TeeError> {
+    pub fn create(&self, tee: &[Property], mem: &ClientMem<'_>) -> Result<(), TeeError> {
         let r = {
-            let link = self.link.lock().unwrap();
-            self.exchange(
-                &link,
-                &CoreToTa::Create {
-                    props: self.props.clone(),
-                    ta: oxtee_core::props::current_ta(&self.props),
-                    tee: tee.to_vec(),
-                },
-                Some(watch),
-                grace,
-                None,
-            )
+            let mut link = self.lock_link()?;
+            let req = CoreToTa::Create {
+                props: self.props.clone(),
+                ta: oxtee_core::props::current_ta(&self.props),
+                tee: tee.to_vec(),
+            };
+            self.exchange(&mut link, &req, mem)
         };
         match r {
-            Ok(TaReply::Done {
-                result: TEE_SUCCESS,
-                ..
-            }) => Ok(()),
-            Ok(TaReply::Done { result, .. }) => {
+            Ok((TEE_SUCCESS, _)) => Ok(()),
+            Ok((result, _)) => {
                 self.kill();
                 Err(TeeError::ta(result))
             }
-            _ => {
+            Err(e) => {
                 self.kill();
-                Err(dead())
+                Err(e)
             }
         }
+    }
+
+    /// Lock the instance for one entry point. Refused with TEE_ERROR_BUSY
+    /// when waiting would deadlock: this thread already holds it, or the
+    /// thread holding it waits (transitively) for an instance this thread
+    /// holds (a TA-to-TA call cycle).
+    fn lock_link(&self) -> Result<LinkGuard<'_>, TeeError> {
+        let me = std::thread::current().id();
+        {
+            let mut g = LOCKS.lock().unwrap();
+            let g = g.get_or_insert_with(LockGraph::default);
+            let mut cur = self.id;
+            for _ in 0..10_000 {
+                match g.holder.get(&cur) {
+                    Some(t) if *t == me => return Err(TeeError::tee(TEE_ERROR_BUSY)),
+                    Some(t) => match g.waiting.get(t) {
+                        Some(next) => cur = *next,
+                        None => break,
+                    },
+                    None => break,
+                }
+            }
+            g.waiting.insert(me, self.id);
+        }
+        let guard = self.link.lock().unwrap();
+        let mut g = LOCKS.lock().unwrap();
+        let g = g.get_or_insert_with(LockGraph::default);
+        g.waiting.remove(&me);
+        g.holder.insert(self.id, me);
+        Ok(LinkGuard { guard, id: self.id })
     }
 
     pub fn is_dead(&self) -> bool {
         self.dead.load(Ordering::Acquire)
     }
 
-    /// Ask the TA to notice cancellation of call `seq` (if still running).
+    /// Ask the TA to notice cancellation of call `seq` (if still running),
+    /// and pass it on to the TA it is calling, if any.
     pub fn cancel(&self, seq: u64) {
         if self.current.load(Ordering::Acquire) == seq {
             self.control.store_u32(control::CANCEL_FLAG, 1);
+            let callee = self.callee.lock().unwrap().clone();
+            if let Some((c, cseq)) = callee {
+                if let Some(c) = c.upgrade() {
+                    c.cancel(cseq);
+                }
+            }
         }
+    }
+
+    /// Whether the call in flight has been asked to cancel.
+    pub fn cancel_requested(&self) -> bool {
+        self.control.load_u32(control::CANCEL_FLAG) != 0
     }
 
     /// Forget shared memory object `id` (sent before the next call).
@@ -263,52 +373,81 @@ impl Instance {
     }
 
     /// Run TA_DestroyEntryPoint and let the process exit.
-    pub fn destroy(&self) {
+    pub fn destroy(&self, nested: Option<&dyn Nested>) {
         if !self.is_dead() {
-            let link = self.link.lock().unwrap();
-            let _ = self.exchange(
-                &link,
-                &CoreToTa::Destroy,
-                None,
-                Duration::ZERO,
-                Some(Duration::from_secs(2)),
-            );
+            if let Ok(mut link) = self.lock_link() {
+                let mem = ClientMem::none(nested, Some(Duration::from_secs(2)));
+                let _ = self.exchange(&mut link, &CoreToTa::Destroy, &mem);
+            }
         }
         self.kill();
     }
 
-    /// Send one request and wait for its reply. `watch`: see [`ClientMem`].
+    /// Send one request and see it through to the TA's answer, serving
+    /// the TA's own requests (TA-to-TA calls, call buffer) meanwhile.
     fn exchange(
         &self,
-        link: &Link,
+        link: &mut Link,
         req: &CoreToTa,
-        watch: Option<&Channel>,
-        grace: Duration,
-        limit: Option<Duration>,
-    ) -> Result<TaReply, TeeError> {
+        mem: &ClientMem<'_>,
+    ) -> Result<(u32, OutParams), TeeError> {
         let bytes = encode(req).map_err(|_| TeeError::tee(TEE_ERROR_BAD_PARAMETERS))?;
         if link.ch.send(&bytes, &[]).is_err() {
             self.kill();
             return Err(dead());
         }
-        self.wait_reply(link, watch, grace, limit)
+        let cancel_at = mem.cancel_after.map(|d| Instant::now() + d);
+        let mut watch = mem.watch;
+        let deadline = mem.limit.map(|l| Instant::now() + l);
+        loop {
+            match self.wait_reply(link, &mut watch, mem.grace, deadline, cancel_at)? {
+                TaReply::Done { result, params } => return Ok((result, params)),
+                TaReply::Panic { .. } => return Err(dead()),
+                TaReply::GrowCallBuffer { size } => {
+                    if size > MAX_CALL_BUFFER {
+                        tracing::warn!(uuid = %self.uuid, size, "TA asked for an oversized call buffer: killing it");
+                        self.kill();
+                        return Err(dead());
+                    }
+                    let size = size.next_power_of_two().max(64 << 10);
+                    let oom = |_| TeeError::tee(TEE_ERROR_OUT_OF_MEMORY);
+                    let fd = oxtee_sys::memfd("oxtee-callbuf", size, true).map_err(oom)?;
+                    let m = Mapping::map(fd.as_fd(), size as usize).map_err(oom)?;
+                    self.send_oneway(link, &CoreToTa::SetCallBuffer { size }, Some(fd.as_fd()))?;
+                    link.callbuf = Some((fd, m));
+                }
+                TaReply::Call(call) => {
+                    let done = match mem.nested {
+                        Some(n) => n.nested(self, call, link.callbuf.as_ref().map(|(_, m)| m)),
+                        None => CoreToTa::CallDone {
+                            result: TEE_ERROR_NOT_SUPPORTED,
+                            origin: ORIGIN_TEE,
+                            session: 0,
+                            params: oxtee_proto::NO_OUT_PARAMS,
+                        },
+                    };
+                    self.send_oneway(link, &done, None)?;
+                }
+            }
+        }
     }
 
-    /// Wait for the TA's answer. The common path is one blocking `recv`;
-    /// every [`WATCH_INTERVAL`] without an answer the client's connection
-    /// is checked: if the client vanished, the TA's cancellation flag is
-    /// raised and the TA is killed `grace` later. `limit` bounds the whole
-    /// wait (entry points the core runs on its own behalf).
+    /// Wait for the TA's next message. The common path is one blocking
+    /// `recv`; every [`WATCH_INTERVAL`] without an answer the client's
+    /// connection is checked: if the client vanished, the TA's
+    /// cancellation flag is raised and the TA is killed `grace` later.
+    /// `deadline` bounds the whole wait; at `cancel_at` the cancellation
+    /// flag is raised.
     fn wait_reply(
         &self,
         link: &Link,
-        mut watch: Option<&Channel>,
+        watch: &mut Option<&Channel>,
         grace: Duration,
-        limit: Option<Duration>,
+        mut deadline: Option<Instant>,
+        mut cancel_at: Option<Instant>,
     ) -> Result<TaReply, TeeError> {
-        let mut deadline: Option<Instant> = limit.map(|l| Instant::now() + l);
-        // Replies are small; anything longer is a protocol violation.
-        let mut buf = [0u8; 256];
+        // Messages from a TA are small; anything longer is a protocol violation.
+        let mut buf = [0u8; 1024];
         loop {
             let mut fds = Vec::new();
             let n = match link.ch.recv(&mut buf, &mut fds) {
@@ -319,14 +458,18 @@ impl Instance {
                     return Err(dead());
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                    if let Some(c) = watch {
+                    if let Some(c) = *watch {
                         if c.poll(0).map(|(_, gone)| gone).unwrap_or(true) {
                             tracing::info!(uuid = %self.uuid, "client vanished during a call: cancelling");
                             self.control.store_u32(control::CANCEL_FLAG, 1);
                             let d = Instant::now() + grace;
                             deadline = Some(deadline.map_or(d, |old| old.min(d)));
-                            watch = None;
+                            *watch = None;
                         }
+                    }
+                    if cancel_at.is_some_and(|t| Instant::now() >= t) {
+                        self.control.store_u32(control::CANCEL_FLAG, 1);
+                        cancel_at = None;
                     }
                     if deadline.is_some_and(|d| Instant::now() >= d) {
                         tracing::warn!(uuid = %self.uuid, pid = self.pid, "TA did not finish after its client vanished: killing it");
@@ -367,7 +510,7 @@ impl Instance {
         mem: &ClientMem<'_>,
         on_start: &dyn Fn(u64),
     ) -> Result<(u32, OutParams), TeeError> {
-        let mut link = self.link.lock().unwrap();
+        let mut link = self.lock_link()?;
         if self.is_dead() {
             return Err(dead());
         }
@@ -480,12 +623,9 @@ impl Instance {
         self.control.store_u32(control::CANCEL_FLAG, 0);
         self.current.store(seq, Ordering::Release);
         on_start(seq);
-        let r = self.exchange(&link, &req, mem.watch, mem.grace, mem.limit);
+        let r = self.exchange(&mut link, &req, mem);
         self.current.store(0, Ordering::Release);
-        let (result, tap) = match r? {
-            TaReply::Done { result, params } => (result, params),
-            TaReply::Panic { .. } => return Err(dead()),
-        };
+        let (result, tap) = r?;
         // Copy outputs back, trusting nothing the TA reports beyond the
         // sizes the client provided.
         let mut out = oxtee_proto::NO_OUT_PARAMS;

@@ -434,6 +434,50 @@ pub enum CoreToTa {
     SetBounce {
         size: u64,
     },
+    /// Answer to [`TaReply::GrowCallBuffer`]: the new call buffer (memfd
+    /// attached), which replaces the old one.
+    SetCallBuffer {
+        size: u64,
+    },
+    /// Answer to [`TaReply::Call`].
+    CallDone {
+        result: u32,
+        origin: u32,
+        session: u32,
+        params: OutParams,
+    },
+}
+
+/// A parameter of a TA-to-TA call, as the calling TA sends it. Memory
+/// references are copied into the caller's call buffer at `offset`.
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallParam {
+    None,
+    Value { a: u32, b: u32 },
+    Mem { offset: u64, size: u64, null: bool },
+}
+
+/// A TA-to-TA request (TEE_OpenTASession, TEE_InvokeTACommand,
+/// TEE_CloseTASession), sent by a TA in the middle of an entry point.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub enum TaCall {
+    Open {
+        uuid: Uuid,
+        param_types: u32,
+        params: [CallParam; 4],
+        /// Cancel the call after this many ms (u32::MAX: never).
+        timeout_ms: u32,
+    },
+    Invoke {
+        session: u32,
+        command: u32,
+        param_types: u32,
+        params: [CallParam; 4],
+        timeout_ms: u32,
+    },
+    Close {
+        session: u32,
+    },
 }
 
 /// Answers from a TA process to the core.
@@ -444,6 +488,11 @@ pub enum TaReply {
     Done { result: u32, params: OutParams },
     /// TEE_Panic(code): the TA is about to exit.
     Panic { code: u32 },
+    /// A TA-to-TA call; the core answers with [`CoreToTa::CallDone`].
+    Call(TaCall),
+    /// The TA needs a call buffer of at least `size` bytes; the core
+    /// answers with [`CoreToTa::SetCallBuffer`].
+    GrowCallBuffer { size: u64 },
 }
 
 /// Decoding failures. Every one of them means the peer is misbehaving.

@@ -7,7 +7,10 @@
 //! the TA are accepted here; the GP rule for invalid arguments to most of
 //! these functions is a panic of the TA.
 
+mod mem;
 mod props;
+mod ta2ta;
+mod time;
 
 use oxtee_ta_runtime::{CallParams, EntryPoints, TeeParam};
 use std::ffi::{CStr, c_char, c_int, c_void};
@@ -15,8 +18,6 @@ use std::ffi::{CStr, c_char, c_int, c_void};
 type TeeResult = u32;
 
 const TEE_ERROR_BAD_PARAMETERS: u32 = 0xFFFF_0006;
-const TEE_MALLOC_NO_FILL: u32 = 1;
-const TEE_MALLOC_NO_SHARE: u32 = 2;
 
 unsafe extern "C" {
     fn TA_CreateEntryPoint() -> TeeResult;
@@ -114,71 +115,6 @@ pub unsafe extern "C" fn oxtee_trace_write(
 #[unsafe(no_mangle)]
 pub extern "C" fn TEE_Panic(code: u32) -> ! {
     oxtee_ta_runtime::panic_ta(code)
-}
-
-/// TEE_Malloc: zero-filled unless TEE_MALLOC_NO_FILL. An unknown hint
-/// bit is allowed by GP (implementation-defined); oxtee ignores it.
-#[unsafe(no_mangle)]
-pub extern "C" fn TEE_Malloc(size: usize, hint: u32) -> *mut c_void {
-    let _ = TEE_MALLOC_NO_SHARE;
-    // GP: a zero-size allocation returns a valid pointer that must not be
-    // dereferenced.
-    let n = size.max(1);
-    if hint & TEE_MALLOC_NO_FILL != 0 {
-        // SAFETY: plain libc allocation.
-        unsafe { libc::malloc(n) }
-    } else {
-        // SAFETY: plain libc allocation.
-        unsafe { libc::calloc(1, n) }
-    }
-}
-
-/// # Safety
-/// `buffer` is NULL or was returned by TEE_Malloc/TEE_Realloc.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn TEE_Realloc(buffer: *mut c_void, new_size: usize) -> *mut c_void {
-    // SAFETY: guaranteed by the caller; realloc(NULL, n) is malloc(n).
-    unsafe { libc::realloc(buffer, new_size.max(1)) }
-}
-
-/// # Safety
-/// `buffer` is NULL or was returned by TEE_Malloc/TEE_Realloc.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn TEE_Free(buffer: *mut c_void) {
-    // SAFETY: guaranteed by the caller; free(NULL) does nothing.
-    unsafe { libc::free(buffer) }
-}
-
-/// # Safety
-/// Both ranges are valid for `size` bytes (they may overlap).
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn TEE_MemMove(dest: *mut c_void, src: *const c_void, size: usize) {
-    if size != 0 {
-        // SAFETY: guaranteed by the caller; memmove handles overlap.
-        unsafe { std::ptr::copy(src as *const u8, dest as *mut u8, size) }
-    }
-}
-
-/// # Safety
-/// Both ranges are valid for `size` bytes.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn TEE_MemCompare(b1: *const c_void, b2: *const c_void, size: usize) -> i32 {
-    if size == 0 {
-        return 0;
-    }
-    // SAFETY: guaranteed by the caller.
-    let r = unsafe { libc::memcmp(b1, b2, size) };
-    r.signum()
-}
-
-/// # Safety
-/// `buff` is valid for `size` bytes.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn TEE_MemFill(buff: *mut c_void, x: u32, size: usize) {
-    if size != 0 {
-        // SAFETY: guaranteed by the caller.
-        unsafe { std::ptr::write_bytes(buff as *mut u8, x as u8, size) }
-    }
 }
 
 #[unsafe(no_mangle)]

@@ -482,6 +482,8 @@ struct Need {
     shared_ok: bool,
     /// Only shared memory is acceptable (TEE_MEMORY_ACCESS_NONSECURE).
     shared_only: bool,
+    /// Only private memory is acceptable (TEE_MEMORY_ACCESS_SECURE).
+    private_only: bool,
 }
 
 impl Need {
@@ -491,6 +493,7 @@ impl Need {
             write: flags & ACCESS_WRITE != 0,
             shared_ok: flags & ACCESS_ANY_OWNER != 0,
             shared_only: flags & ACCESS_NONSECURE != 0,
+            private_only: flags & ACCESS_SECURE != 0,
         }
     }
 
@@ -498,7 +501,7 @@ impl Need {
         (!self.read || a.read)
             && (!self.write || a.write)
             && (if a.shared {
-                self.shared_ok
+                self.shared_ok && !self.private_only
             } else {
                 !self.shared_only
             })
@@ -569,7 +572,27 @@ unsafe extern "C" {
     static __libc_stack_end: *mut c_void;
 }
 
+/// RLIMIT_STACK (read with prlimit64 and no new limit, which the sandbox
+/// allows); None when unlimited or unknown.
+fn stack_limit() -> Option<usize> {
+    static LIMIT: OnceLock<Option<usize>> = OnceLock::new();
+    *LIMIT.get_or_init(|| {
+        let mut r = libc::rlimit64 {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: reads the calling process's limit into `r`; no new
+        // limit is set.
+        let ok = unsafe { libc::prlimit64(0, libc::RLIMIT_STACK, std::ptr::null(), &mut r) } == 0;
+        (ok && r.rlim_cur != libc::RLIM64_INFINITY)
+            .then(|| usize::try_from(r.rlim_cur).ok())
+            .flatten()
+    })
+}
+
 /// The live part of the stack: from this frame up to `__libc_stack_end`.
+/// None when called on another stack than the main thread's (further
+/// below its top than RLIMIT_STACK allows).
 #[inline(never)]
 fn stack_area() -> Option<Area> {
     let marker = 0u8;
@@ -577,7 +600,8 @@ fn stack_area() -> Option<Area> {
     // SAFETY: glibc sets `__libc_stack_end` before `main` and never
     // changes it; this reads a pointer-sized value.
     let top = unsafe { __libc_stack_end } as usize;
-    (low < top).then_some(Area {
+    let on_main_stack = stack_limit().is_none_or(|l| top - low <= l);
+    (low < top && on_main_stack).then_some(Area {
         start: low,
         end: top,
         read: true,
@@ -677,7 +701,10 @@ unsafe extern "C" fn phdr_callback(
             relro = Some((start / page * page, end / page * page));
         }
     }
-    if !loads.iter().any(|a| a.start <= probe.anchor && probe.anchor < a.end) {
+    if !loads
+        .iter()
+        .any(|a| a.start <= probe.anchor && probe.anchor < a.end)
+    {
         return 0; // another object (the vDSO): keep looking
     }
     for a in loads {
@@ -783,7 +810,11 @@ mod tests {
         assert_eq!(b.resize_in_place(a, 40), Ok(false), "blocked by c");
         assert_eq!(b.resize_in_place(a, 16), Ok(true), "shrink");
         assert_eq!(b.resize_in_place(a, 32), Ok(true), "regrow into its tail");
-        assert_eq!(b.resize_in_place(c, 480), Ok(true), "grow into the free tail");
+        assert_eq!(
+            b.resize_in_place(c, 480),
+            Ok(true),
+            "grow into the free tail"
+        );
         assert_eq!(b.resize_in_place(c, 481), Ok(false));
         assert_eq!(b.resize_in_place(7, 1), Err(NotABlock));
         check(&b);
@@ -888,10 +919,35 @@ mod tests {
         assert!(covered(&all, 200, 300, n(ACCESS_WRITE | ACCESS_READ)));
         assert!(!covered(&all, 250, 301, n(ACCESS_READ)), "past the end");
         assert!(!covered(&all, 350, 450, n(ACCESS_READ | ACCESS_ANY_OWNER)));
-        assert!(!covered(&all, 400, 450, n(ACCESS_READ)), "shared, not any owner");
+        assert!(
+            !covered(&all, 400, 450, n(ACCESS_READ)),
+            "shared, not any owner"
+        );
         assert!(covered(&all, 400, 450, n(ACCESS_READ | ACCESS_ANY_OWNER)));
-        assert!(covered(&all, 400, 450, n(ACCESS_WRITE | ACCESS_ANY_OWNER | ACCESS_NONSECURE)));
-        assert!(!covered(&all, 100, 150, n(ACCESS_READ | ACCESS_ANY_OWNER | ACCESS_NONSECURE)));
+        assert!(covered(
+            &all,
+            400,
+            450,
+            n(ACCESS_WRITE | ACCESS_ANY_OWNER | ACCESS_NONSECURE)
+        ));
+        assert!(!covered(
+            &all,
+            100,
+            150,
+            n(ACCESS_READ | ACCESS_ANY_OWNER | ACCESS_NONSECURE)
+        ));
+        assert!(!covered(
+            &all,
+            400,
+            450,
+            n(ACCESS_READ | ACCESS_ANY_OWNER | ACCESS_SECURE)
+        ));
+        assert!(covered(
+            &all,
+            100,
+            150,
+            n(ACCESS_READ | ACCESS_ANY_OWNER | ACCESS_SECURE)
+        ));
         let mut v = Vec::new();
         split_read_only(rw, 0, 250, &mut v);
         assert_eq!(v.len(), 2);
@@ -932,7 +988,11 @@ mod tests {
         assert!(check_access(r | w, rw, 4));
         let local = [0u8; 32];
         let l = std::hint::black_box(&local).as_ptr() as usize;
-        assert!(check_access(r | w, l, 32));
+        // SAFETY: no preconditions.
+        let main_thread = unsafe { libc::gettid() == libc::getpid() };
+        // libtest runs tests on other threads: their stacks are not the
+        // TA's stack (a TA has one thread).
+        assert_eq!(check_access(r | w, l, 32), main_thread);
         assert!(perms(l).is_some_and(|p| p.starts_with("rw")));
         assert!(!check_access(r, 0, 1), "NULL");
         assert!(!check_access(r, usize::MAX - 7, 16), "overflow");

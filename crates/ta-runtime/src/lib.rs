@@ -10,7 +10,10 @@
 //! The core is trusted by the TA, but its messages are still decoded with
 //! bounds: a malformed request ends the process rather than corrupting it.
 
+pub mod heap;
 pub mod props;
+pub mod ta2ta;
+pub mod time;
 
 use oxtee_proto::{
     CoreToTa, Identity, OutParam, OutParams, Region, TaOp, TaParam, TaProps, TaReply, control,
@@ -194,6 +197,15 @@ pub fn random(buf: &mut [u8]) {
     }
 }
 
+/// Run `f` with the channel to the core (TA-to-TA calls from inside an
+/// entry point use it while the request loop waits for the entry point).
+pub(crate) fn with_channel<R>(f: impl FnOnce(&Channel) -> R) -> R {
+    CHANNEL.with(|c| match c.borrow().as_ref() {
+        Some(ch) => f(ch),
+        None => fatal("no channel to the core"),
+    })
+}
+
 /// TEE_Panic: tell the core, then end the process.
 pub fn panic_ta(code: u32) -> ! {
     eprintln!("TA panic: TEE_Panic(0x{code:08x})");
@@ -297,6 +309,7 @@ fn build_params<'a>(st: &'a State, op: &TaOp) -> CallParams<'a> {
             }
         }
     }
+    heap::record_call_memrefs(&p);
     p
 }
 
@@ -368,6 +381,7 @@ pub fn run(ep: &mut dyn EntryPoints) -> ! {
         };
         let msg: CoreToTa =
             decode(&buf[..n]).unwrap_or_else(|_| fatal("undecodable message from core"));
+        heap::forget_call_memrefs();
         match msg {
             CoreToTa::Create { props, ta, tee } => {
                 let _ = PROPS.set(props);
@@ -482,6 +496,10 @@ pub fn run(ep: &mut dyn EntryPoints) -> ! {
                     Mapping::map(fd.as_fd(), len)
                         .unwrap_or_else(|_| fatal("cannot map bounce buffer")),
                 );
+            }
+            // Only ever answers to the TA's own requests (ta2ta.rs).
+            CoreToTa::SetCallBuffer { .. } | CoreToTa::CallDone { .. } => {
+                fatal("unsolicited TA-to-TA answer from the core")
             }
         }
     }

@@ -31,11 +31,14 @@
 //! shared memory at any moment, so a TA only ever sees a snapshot.
 #![forbid(unsafe_code)]
 
+mod mem_time;
 pub mod props;
+pub mod ta_session;
 
 use oxtee_ta_runtime::{CallParams, EntryPoints};
 use std::collections::HashMap;
 
+pub use mem_time::*;
 pub use oxtee_proto::{Identity, Uuid};
 
 /// A GP result code other than success.

@@ -66,6 +66,19 @@ impl TrustedApp for Props {
                 }
                 out.write(text.as_bytes())
             }),
+            // TA-to-TA from Rust: increment a value through the hello C TA.
+            8 => params.call(|(v,): &mut (oxtee_ta_sdk::ValueInOut,)| {
+                use oxtee_ta_sdk::ta_session::{CallArg, INFINITE, TaSession, Uuid};
+                let hello =
+                    Uuid::parse("8aaaf200-2450-11e4-abe2-0002a5d5c51b").ok_or(TeeError::GENERIC)?;
+                let s = TaSession::open(hello, INFINITE, &mut []).map_err(|e| e.code)?;
+                let mut args = [CallArg::ValueInOut { a: v.a, b: 0 }];
+                s.invoke(0, INFINITE, &mut args).map_err(|e| e.code)?;
+                if let CallArg::ValueInOut { a, .. } = args[0] {
+                    v.a = a;
+                }
+                Ok(())
+            }),
             // A Rust panic in TA code ends the instance like TEE_Panic.
             9 => panic!("deliberate panic for the tests"),
             _ => Err(TeeError::NOT_SUPPORTED),

@@ -1,0 +1,165 @@
+//! TA-to-TA calls: from every entry point, with values and memrefs, the
+//! caller's identity as TEE_LOGIN_TRUSTED_APP, timeouts, cancellation
+//! propagation, dead callees, and cycles refused instead of deadlocking.
+
+use crate::harness::*;
+use oxtee_client::{CancelToken, Login, Param};
+
+const TA2TA: &str = "9c4e2f71-3a58-4b06-b7d2-6e1f0a8c5d39";
+const CANCEL: u32 = 0xFFFF_0002;
+
+#[test]
+fn values_memrefs_and_identity() {
+    let w = World::start();
+    let ctx = w.ctx();
+    let (s, _) = ctx
+        .open_session(uuid(TA2TA), Login::Public, &mut [])
+        .unwrap();
+    // Values through a session opened in an invoke entry point...
+    let mut p = [Param::ValueInOut { a: 41, b: 0 }];
+    s.invoke(0, &mut p).unwrap();
+    assert!(matches!(p[0], Param::ValueInOut { a: 42, .. }));
+    // ...and through one opened in TA_CreateEntryPoint.
+    let mut p = [Param::ValueInOut { a: 99, b: 0 }];
+    s.invoke(5, &mut p).unwrap();
+    assert!(matches!(p[0], Param::ValueInOut { a: 100, .. }));
+    // Memrefs: the client's buffer, a heap buffer, size feedback.
+    let mut buf = vec![7u8; 3000];
+    let mut p = [
+        Param::TempInOut {
+            buf: &mut buf,
+            size: 3000,
+        },
+        Param::ValueOut { a: 9, b: 9 },
+    ];
+    s.invoke(1, &mut p).unwrap();
+    assert!(
+        matches!(p[1], Param::ValueOut { a: 0, .. }),
+        "failed check {:?}",
+        p[1]
+    );
+    let _ = p;
+    assert!(buf.iter().all(|&b| b == 8));
+    // The callee sees the caller as a trusted application.
+    let mut id = [0u8; 16];
+    let mut p = [
+        Param::ValueOut { a: 0, b: 0 },
+        Param::TempOut {
+            buf: &mut id,
+            size: 16,
+        },
+    ];
+    s.invoke(2, &mut p).unwrap();
+    assert!(
+        matches!(p[0], Param::ValueOut { a: 0xF000_0000, .. }),
+        "{:?}",
+        p[0]
+    );
+    let _ = p;
+    let got = oxtee_proto::Uuid::from_fields(
+        u32::from_le_bytes(id[0..4].try_into().unwrap()),
+        u16::from_le_bytes(id[4..6].try_into().unwrap()),
+        u16::from_le_bytes(id[6..8].try_into().unwrap()),
+        id[8..16].try_into().unwrap(),
+    );
+    assert_eq!(got, uuid(TA2TA));
+}
+
+#[test]
+fn dead_callee_cycle_timeout_and_cancellation() {
+    let w = World::start();
+    let ctx = w.ctx();
+    let (s, _) = ctx
+        .open_session(uuid(TA2TA), Login::Public, &mut [])
+        .unwrap();
+    // The callee panics: TARGET_DEAD from the TEE, the caller lives on.
+    let mut p = [Param::ValueInOut { a: 0, b: 7 }];
+    s.invoke(3, &mut p).unwrap();
+    assert!(
+        matches!(
+            p[0],
+            Param::ValueInOut {
+                a: 0xFFFF_3024,
+                b: 3
+            }
+        ),
+        "{:?}",
+        p[0]
+    );
+    // A cycle (the TA opening a session to itself) is BUSY, not a hang.
+    let mut p = [Param::ValueOut { a: 0, b: 0 }];
+    s.invoke(4, &mut p).unwrap();
+    assert!(
+        matches!(
+            p[0],
+            Param::ValueOut {
+                a: 0xFFFF_000D,
+                b: 3
+            }
+        ),
+        "{:?}",
+        p[0]
+    );
+    // A timeout cancels the callee (which waits for cancellation).
+    let mut p = [Param::ValueInOut { a: 200, b: 9 }];
+    s.invoke(3, &mut p).unwrap();
+    assert!(
+        matches!(p[0], Param::ValueInOut { a: CANCEL, b: 4 }),
+        "{:?}",
+        p[0]
+    );
+    // The client's cancellation reaches the callee through the caller.
+    let token = CancelToken::new();
+    std::thread::scope(|sc| {
+        let t = token.clone();
+        let s = &s;
+        let h = sc.spawn(move || {
+            let mut p = [Param::ValueInOut { a: 0, b: 9 }];
+            s.invoke_cancellable(3, &mut p, Some(&t))
+                .map(|_| p[0].clone_value())
+        });
+        // Cancel once the call is on its way (an early cancellation is
+        // kept by the core and applied when the call starts).
+        while !token.is_running() {
+            std::thread::yield_now();
+        }
+        token.cancel();
+        let r = h.join().unwrap().unwrap();
+        assert_eq!(r, (CANCEL, 4));
+    });
+    // And the caller still works.
+    let mut p = [Param::ValueInOut { a: 1, b: 0 }];
+    s.invoke(0, &mut p).unwrap();
+}
+
+trait CloneValue {
+    fn clone_value(&self) -> (u32, u32);
+}
+
+impl CloneValue for Param<'_> {
+    fn clone_value(&self) -> (u32, u32) {
+        match self {
+            Param::ValueInOut { a, b } | Param::ValueOut { a, b } | Param::ValueIn { a, b } => {
+                (*a, *b)
+            }
+            _ => (0, 0),
+        }
+    }
+}
+
+/// The same from a Rust TA through the SDK.
+#[test]
+fn from_a_rust_ta() {
+    let w = World::start();
+    let ctx = w.ctx();
+    let (s, _) = ctx
+        .open_session(
+            uuid("3f1b7c2e-5d0a-4c8e-9b61-2a7d4e8f0c14"),
+            Login::Public,
+            &mut [],
+        )
+        .unwrap();
+    let mut p = [Param::ValueInOut { a: 7, b: 0 }];
+    s.invoke(8, &mut p).unwrap();
+    assert!(matches!(p[0], Param::ValueInOut { a: 8, .. }));
+}

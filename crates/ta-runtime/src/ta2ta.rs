@@ -1,0 +1,249 @@
+//! TA-to-TA calls from inside an entry point: the TA sends a request on
+//! its channel to the core and waits for the answer. Memory references
+//! travel through the TA's call buffer (a memfd the core provides and
+//! grows on request), copied in before and out after the call.
+
+use oxtee_proto::{CallParam, CoreToTa, OutParam, TaCall, TaReply, Uuid, decode, encode};
+use oxtee_sys::Mapping;
+use std::os::fd::AsFd;
+use std::sync::Mutex;
+
+/// One parameter of a TA-to-TA call (the TA's side of it).
+#[derive(Debug)]
+pub enum CallArg<'a> {
+    None,
+    ValueIn {
+        a: u32,
+        b: u32,
+    },
+    ValueOut {
+        a: u32,
+        b: u32,
+    },
+    ValueInOut {
+        a: u32,
+        b: u32,
+    },
+    /// `None` buffer: a NULL memref announcing `size`.
+    MemIn {
+        buf: Option<&'a [u8]>,
+        size: usize,
+    },
+    MemOut {
+        buf: Option<&'a mut [u8]>,
+        size: usize,
+    },
+    MemInOut {
+        buf: Option<&'a mut [u8]>,
+        size: usize,
+    },
+}
+
+impl CallArg<'_> {
+    fn type_nibble(&self) -> u32 {
+        match self {
+            CallArg::None => 0,
+            CallArg::ValueIn { .. } => 1,
+            CallArg::ValueOut { .. } => 2,
+            CallArg::ValueInOut { .. } => 3,
+            CallArg::MemIn { .. } => 5,
+            CallArg::MemOut { .. } => 6,
+            CallArg::MemInOut { .. } => 7,
+        }
+    }
+}
+
+/// The outcome of a call: result code, return origin, session id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallResult {
+    pub result: u32,
+    pub origin: u32,
+    pub session: u32,
+}
+
+static CALL_BUFFER: Mutex<Option<Mapping>> = Mutex::new(None);
+
+fn align8(n: usize) -> usize {
+    n.div_ceil(8) * 8
+}
+
+fn send(r: &TaReply) {
+    let b = encode(r).unwrap_or_else(|_| crate::fatal("TA-to-TA request too large"));
+    crate::with_channel(|ch| {
+        if ch.send(&b, &[]).is_err() {
+            crate::fatal("core channel lost");
+        }
+    });
+}
+
+fn recv() -> (CoreToTa, Vec<std::os::fd::OwnedFd>) {
+    let mut buf = vec![0u8; oxtee_proto::MAX_MESSAGE];
+    let mut fds = Vec::new();
+    let n = crate::with_channel(|ch| match ch.recv(&mut buf, &mut fds) {
+        Ok(Some(n)) => n,
+        _ => crate::fatal("core channel lost during a TA-to-TA call"),
+    });
+    let m = decode(&buf[..n]).unwrap_or_else(|_| crate::fatal("undecodable message from core"));
+    (m, fds)
+}
+
+/// Make sure the call buffer holds `need` bytes.
+fn ensure_buffer(need: usize) {
+    let have = CALL_BUFFER.lock().unwrap().as_ref().map_or(0, |m| m.len());
+    if need == 0 || have >= need {
+        return;
+    }
+    send(&TaReply::GrowCallBuffer { size: need as u64 });
+    match recv() {
+        (CoreToTa::SetCallBuffer { size }, mut fds) if fds.len() == 1 && size as usize >= need => {
+            let fd = fds.pop().expect("one descriptor");
+            let m = Mapping::map(fd.as_fd(), size as usize)
+                .unwrap_or_else(|_| crate::fatal("cannot map call buffer"));
+            *CALL_BUFFER.lock().unwrap() = Some(m);
+        }
+        _ => crate::fatal("unexpected answer to GrowCallBuffer"),
+    }
+}
+
+fn run(make: impl FnOnce(u32, [CallParam; 4]) -> TaCall, args: &mut [CallArg<'_>]) -> CallResult {
+    if args.len() > 4 {
+        return CallResult {
+            result: 0xFFFF_0006,
+            origin: 1,
+            session: 0,
+        };
+    }
+    let mut offs = [0usize; 4];
+    let mut need = 0usize;
+    for (i, a) in args.iter().enumerate() {
+        offs[i] = need;
+        let n = match a {
+            CallArg::MemIn { buf: Some(_), size }
+            | CallArg::MemOut { buf: Some(_), size }
+            | CallArg::MemInOut { buf: Some(_), size } => *size,
+            _ => 0,
+        };
+        need = need.saturating_add(align8(n));
+    }
+    ensure_buffer(need);
+    let guard = CALL_BUFFER.lock().unwrap();
+    let cb = guard.as_ref();
+    let mut types = 0u32;
+    let mut wire = [CallParam::None; 4];
+    for (i, a) in args.iter().enumerate() {
+        types |= a.type_nibble() << (4 * i);
+        wire[i] = match a {
+            CallArg::None => CallParam::None,
+            CallArg::ValueIn { a, b } | CallArg::ValueInOut { a, b } => {
+                CallParam::Value { a: *a, b: *b }
+            }
+            CallArg::ValueOut { .. } => CallParam::Value { a: 0, b: 0 },
+            CallArg::MemIn { buf, size } => {
+                if let (Some(b), Some(cb)) = (buf, cb) {
+                    cb.write(offs[i], &b[..(*size).min(b.len())]);
+                }
+                CallParam::Mem {
+                    offset: offs[i] as u64,
+                    size: *size as u64,
+                    null: buf.is_none(),
+                }
+            }
+            CallArg::MemInOut { buf, size } => {
+                if let (Some(b), Some(cb)) = (buf, cb) {
+                    cb.write(offs[i], &b[..(*size).min(b.len())]);
+                }
+                CallParam::Mem {
+                    offset: offs[i] as u64,
+                    size: *size as u64,
+                    null: buf.is_none(),
+                }
+            }
+            CallArg::MemOut { buf, size } => CallParam::Mem {
+                offset: offs[i] as u64,
+                size: *size as u64,
+                null: buf.is_none(),
+            },
+        };
+    }
+    drop(guard);
+    send(&TaReply::Call(make(types, wire)));
+    let (result, origin, session, out) = match recv() {
+        (
+            CoreToTa::CallDone {
+                result,
+                origin,
+                session,
+                params,
+            },
+            fds,
+        ) if fds.is_empty() => (result, origin, session, params),
+        _ => crate::fatal("unexpected answer to a TA-to-TA call"),
+    };
+    let guard = CALL_BUFFER.lock().unwrap();
+    for (i, a) in args.iter_mut().enumerate() {
+        match (a, out[i]) {
+            (
+                CallArg::ValueOut { a, b } | CallArg::ValueInOut { a, b },
+                OutParam::Value { a: na, b: nb },
+            ) => {
+                *a = na;
+                *b = nb;
+            }
+            (
+                CallArg::MemOut { buf, size } | CallArg::MemInOut { buf, size },
+                OutParam::Size(n),
+            ) => {
+                let n = usize::try_from(n).unwrap_or(usize::MAX);
+                if result == 0 {
+                    if let (Some(b), Some(cb)) = (buf.as_deref_mut(), guard.as_ref()) {
+                        let len = n.min(*size).min(b.len());
+                        cb.read(offs[i], &mut b[..len]);
+                    }
+                }
+                *size = n;
+            }
+            _ => {}
+        }
+    }
+    CallResult {
+        result,
+        origin,
+        session,
+    }
+}
+
+/// TEE_OpenTASession. `timeout_ms` u32::MAX means no timeout.
+pub fn open_session(uuid: Uuid, timeout_ms: u32, args: &mut [CallArg<'_>]) -> CallResult {
+    run(
+        |param_types, params| TaCall::Open {
+            uuid,
+            param_types,
+            params,
+            timeout_ms,
+        },
+        args,
+    )
+}
+
+/// TEE_InvokeTACommand.
+pub fn invoke(session: u32, timeout_ms: u32, command: u32, args: &mut [CallArg<'_>]) -> CallResult {
+    run(
+        |param_types, params| TaCall::Invoke {
+            session,
+            command,
+            param_types,
+            params,
+            timeout_ms,
+        },
+        args,
+    )
+}
+
+/// TEE_CloseTASession.
+pub fn close_session(session: u32) {
+    send(&TaReply::Call(TaCall::Close { session }));
+    match recv() {
+        (CoreToTa::CallDone { .. }, fds) if fds.is_empty() => {}
+        _ => crate::fatal("unexpected answer to TEE_CloseTASession"),
+    }
+}

@@ -1,0 +1,43 @@
+//! Time (TEE_GetSystemTime, TEE_GetREETime, TEE_Wait) and buffers in the
+//! TA's bounded heap.
+
+use crate::{TeeError, TeeResult};
+
+pub use oxtee_ta_runtime::heap::HeapBuf;
+pub use oxtee_ta_runtime::time::{TIMEOUT_INFINITE, TeeTime};
+
+/// TEE_GetSystemTime: monotonic time since an arbitrary origin (the
+/// host's boot), for measuring intervals.
+pub fn system_time() -> TeeTime {
+    oxtee_ta_runtime::time::system_time()
+}
+
+/// TEE_GetREETime: the host's wall clock (seconds since the Unix epoch).
+/// The normal world sets it: never base a security decision on it.
+pub fn ree_time() -> TeeTime {
+    oxtee_ta_runtime::time::ree_time()
+}
+
+/// TEE_Wait: sleep `timeout_ms` milliseconds ([`TIMEOUT_INFINITE`]: until
+/// cancelled). `Err(TeeError::CANCEL)` as soon as the client cancels the
+/// operation, if cancellation is unmasked (it is masked when a session
+/// opens: see [`crate::mask_cancellation`]).
+pub fn wait(timeout_ms: u32) -> TeeResult {
+    oxtee_ta_runtime::time::wait(timeout_ms).map_err(|_| TeeError::CANCEL)
+}
+
+/// A zero-filled buffer of `len` bytes from the TA's heap, which is
+/// bounded by its `data-size` (gpd.ta.dataSize) and shared with C code's
+/// `TEE_Malloc`. None when the heap has no room: the TA can answer
+/// `TEE_ERROR_OUT_OF_MEMORY` instead of dying. (Ordinary Rust allocations
+/// such as `Vec` use the process's own allocator, bounded only by the
+/// process's memory limit.)
+pub fn try_alloc(len: usize) -> Option<HeapBuf> {
+    HeapBuf::try_new(len)
+}
+
+/// Bytes of the TA's heap in use and its size; (0, 0) before the heap is
+/// first used.
+pub fn heap_usage() -> (usize, usize) {
+    oxtee_ta_runtime::heap::usage()
+}

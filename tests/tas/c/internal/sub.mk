@@ -1,0 +1,2 @@
+global-incdirs-y += include
+srcs-y += internal_ta.c

@@ -1,0 +1,94 @@
+//! Internal Core API test TA in Rust: the SDK's time, wait and heap
+//! wrappers. Commands:
+//!
+//! * 0: `(ValueOut,)` system time: a = seconds, b = millis.
+//! * 1: `(ValueOut,)` REE time: a = seconds, b = millis.
+//! * 2: `(ValueIn, ValueOut)` wait `p0.a` ms (`u32::MAX`: until
+//!   cancelled), unmasking cancellation first if `p0.b == 1`; `p1.a` =
+//!   elapsed ms by the system time, `p1.b` = 1 if it did not go back.
+//!   Returns the wait's result (`TEE_ERROR_CANCEL` when cancelled).
+//! * 3: `(ValueIn, ValueOut)` heap bound: `try_alloc(p0.a)` until None,
+//!   writing each buffer; `p1.a` = bytes allocated, `p1.b` = buffers.
+//!   Then all are dropped and one buffer of 3/4 of the heap must fit
+//!   (else `TEE_ERROR_OUT_OF_MEMORY`).
+//! * 4: `(ValueOut,)` heap usage: a = bytes in use, b = heap size.
+#![forbid(unsafe_code)]
+
+use oxtee_ta_sdk::{
+    Identity, Params, TeeError, TeeResult, TrustedApp, ValueIn, ValueOut, heap_usage,
+    mask_cancellation, ree_time, system_time, ta_main, try_alloc, wait,
+};
+
+struct Internal;
+
+impl TrustedApp for Internal {
+    type Session = ();
+
+    fn create() -> TeeResult<Self> {
+        Ok(Internal)
+    }
+
+    fn open_session(&mut self, params: Params<'_, '_>, _client: Identity) -> TeeResult<()> {
+        params.call(|_: &mut ()| Ok(()))
+    }
+
+    fn invoke(&mut self, _s: &mut (), command: u32, params: Params<'_, '_>) -> TeeResult {
+        match command {
+            0 | 1 => params.call(|(out,): &mut (ValueOut,)| {
+                let t = if command == 0 {
+                    system_time()
+                } else {
+                    ree_time()
+                };
+                out.a = t.seconds;
+                out.b = t.millis;
+                Ok(())
+            }),
+            2 => params.call(|(inp, out): &mut (ValueIn, ValueOut)| {
+                if inp.b == 1 {
+                    mask_cancellation(false);
+                }
+                let t0 = system_time();
+                let r = wait(inp.a);
+                let t1 = system_time();
+                out.a = t1.as_millis().saturating_sub(t0.as_millis()) as u32;
+                out.b = u32::from(t1 >= t0);
+                r
+            }),
+            3 => params.call(|(inp, out): &mut (ValueIn, ValueOut)| {
+                let size = inp.a as usize;
+                if size == 0 {
+                    return Err(TeeError::BAD_PARAMETERS);
+                }
+                let mut bufs = Vec::new();
+                while let Some(mut b) = try_alloc(size) {
+                    if b.iter().any(|&x| x != 0) {
+                        return Err(TeeError::GENERIC);
+                    }
+                    b.fill(bufs.len() as u8);
+                    bufs.push(b);
+                }
+                for (i, b) in bufs.iter().enumerate() {
+                    if b.iter().any(|&x| x != i as u8) {
+                        return Err(TeeError::GENERIC);
+                    }
+                }
+                out.a = (bufs.len() * size) as u32;
+                out.b = bufs.len() as u32;
+                drop(bufs);
+                let (_, total) = heap_usage();
+                try_alloc(total / 4 * 3).ok_or(TeeError::OUT_OF_MEMORY)?;
+                Ok(())
+            }),
+            4 => params.call(|(out,): &mut (ValueOut,)| {
+                let (used, total) = heap_usage();
+                out.a = used as u32;
+                out.b = total as u32;
+                Ok(())
+            }),
+            _ => Err(TeeError::NOT_SUPPORTED),
+        }
+    }
+}
+
+ta_main!(Internal);
