@@ -14,5 +14,6 @@ pub mod image;
 pub mod params;
 pub mod policy;
 pub mod props;
+pub mod ptime;
 
 pub use oxtee_proto::Uuid;

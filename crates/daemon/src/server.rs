@@ -347,6 +347,11 @@ impl Shared {
         }
     }
 
+    /// Where a TA's persistent time anchor is kept (storage directory).
+    fn ptime_path(&self, uuid: Uuid) -> PathBuf {
+        self.cfg.storage_dir.join("ta-time").join(uuid.to_string())
+    }
+
     fn forget_single(&self, inst: &Arc<Instance>) {
         let mut s = self.singles.lock().unwrap();
         if s.get(&inst.uuid).is_some_and(|i| Arc::ptr_eq(i, inst)) {
@@ -997,6 +1002,29 @@ fn open_session(
     }
 }
 
+fn ree_now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// Replace `path` with `data` so that a crash leaves the old or the new
+/// content: write a temporary file, fsync it, rename, fsync the directory.
+fn write_atomically(path: &Path, data: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let dir = path
+        .parent()
+        .ok_or_else(|| std::io::Error::other("no parent directory"))?;
+    std::fs::create_dir_all(dir)?;
+    let tmp = path.with_extension("tmp");
+    let mut f = std::fs::File::create(&tmp)?;
+    f.write_all(data)?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, path)?;
+    std::fs::File::open(dir)?.sync_all()
+}
+
 /// The parameters of a TA-to-TA call, checked against the caller's call
 /// buffer (`buf_len` bytes) exactly as a client's against its staging.
 fn check_call_params(
@@ -1172,6 +1200,38 @@ impl crate::ta::Nested for Arc<Shared> {
                 }
                 r.map(|(result, out)| (result, ORIGIN_TRUSTED_APP, session, out))
             })(),
+            TaCall::GetPersistentTime => {
+                let anchor = std::fs::read_to_string(self.ptime_path(caller.uuid))
+                    .ok()
+                    .and_then(|t| oxtee_core::ptime::Anchor::decode(&t));
+                let (code, (secs, millis)) = match oxtee_core::ptime::get(anchor, ree_now_ms()) {
+                    Ok(t) => (TEE_SUCCESS, t),
+                    Err(e) => e,
+                };
+                let mut out = oxtee_proto::NO_OUT_PARAMS;
+                out[0] = oxtee_proto::OutParam::Value { a: secs, b: millis };
+                Ok((code, ORIGIN_TEE, 0, out))
+            }
+            TaCall::SetPersistentTime { seconds, millis } => {
+                match oxtee_core::ptime::set(seconds, millis, ree_now_ms()) {
+                    Ok(anchor) => match write_atomically(
+                        &self.ptime_path(caller.uuid),
+                        anchor.encode().as_bytes(),
+                    ) {
+                        Ok(()) => Ok((TEE_SUCCESS, ORIGIN_TEE, 0, oxtee_proto::NO_OUT_PARAMS)),
+                        Err(e) => {
+                            tracing::error!(uuid = %caller.uuid, "cannot store TA persistent time: {e}");
+                            let code = if e.raw_os_error() == Some(libc::ENOSPC) {
+                                0xFFFF_3041
+                            } else {
+                                TEE_ERROR_GENERIC
+                            };
+                            Err(TeeError::tee(code))
+                        }
+                    },
+                    Err(code) => Err(TeeError::api(code)),
+                }
+            }
             TaCall::Close { session } => {
                 let s = self
                     .ta_sessions

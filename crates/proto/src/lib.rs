@@ -478,6 +478,14 @@ pub enum TaCall {
     Close {
         session: u32,
     },
+    /// TEE_GetTAPersistentTime; the answer's params[0] is the time as a
+    /// value (a = seconds, b = milliseconds).
+    GetPersistentTime,
+    /// TEE_SetTAPersistentTime.
+    SetPersistentTime {
+        seconds: u32,
+        millis: u32,
+    },
 }
 
 /// Answers from a TA process to the core.

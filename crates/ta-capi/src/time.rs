@@ -1,7 +1,7 @@
 //! GP TEE Internal Core API, time functions: `TEE_GetSystemTime`,
 //! `TEE_Wait`, `TEE_GetREETime` (see `oxtee_ta_runtime::time` for the
-//! clocks). `TEE_GetTAPersistentTime` / `TEE_SetTAPersistentTime` need the
-//! core's storage and are not provided yet.
+//! clocks), and `TEE_GetTAPersistentTime` / `TEE_SetTAPersistentTime`,
+//! which the core keeps per TA (see `oxtee_core::ptime`).
 
 use oxtee_ta_runtime::time::{self, TeeTime};
 
@@ -52,4 +52,39 @@ pub extern "C" fn TEE_Wait(timeout: u32) -> u32 {
         Ok(()) => 0,
         Err(time::Cancelled) => TEE_ERROR_CANCEL,
     }
+}
+
+/// TEE_GetTAPersistentTime.
+///
+/// # Safety
+/// `time` points to a writable `TEE_Time` (NULL panics the TA).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn TEE_GetTAPersistentTime(time: *mut TeeTime) -> u32 {
+    if time.is_null() {
+        oxtee_ta_runtime::panic_ta(TEE_ERROR_BAD_PARAMETERS);
+    }
+    let (code, (seconds, millis)) = match oxtee_ta_runtime::ta2ta::persistent_time() {
+        Ok(t) => (0, t),
+        Err(e) => e,
+    };
+    // SAFETY: forwarded from the caller.
+    unsafe { put(time, TeeTime { seconds, millis }) };
+    code
+}
+
+/// TEE_SetTAPersistentTime. A millisecond field above 999 panics the TA.
+///
+/// # Safety
+/// `time` points to a readable `TEE_Time` (NULL panics the TA).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn TEE_SetTAPersistentTime(time: *const TeeTime) -> u32 {
+    if time.is_null() {
+        oxtee_ta_runtime::panic_ta(TEE_ERROR_BAD_PARAMETERS);
+    }
+    // SAFETY: non-NULL and readable (caller's contract).
+    let t = unsafe { time.read_unaligned() };
+    if t.millis > 999 {
+        oxtee_ta_runtime::panic_ta(TEE_ERROR_BAD_PARAMETERS);
+    }
+    oxtee_ta_runtime::ta2ta::set_persistent_time(t.seconds, t.millis)
 }

@@ -247,3 +247,31 @@ pub fn close_session(session: u32) {
         _ => crate::fatal("unexpected answer to TEE_CloseTASession"),
     }
 }
+
+/// TEE_GetTAPersistentTime: Ok(time) or Err((code, time)); with
+/// TEE_ERROR_OVERFLOW the time is valid modulo 2^32 seconds.
+pub fn persistent_time() -> Result<(u32, u32), (u32, (u32, u32))> {
+    send(&TaReply::Call(TaCall::GetPersistentTime));
+    match recv() {
+        (CoreToTa::CallDone { result, params, .. }, fds) if fds.is_empty() => {
+            let t = match params[0] {
+                OutParam::Value { a, b } => (a, b),
+                _ => (0, 0),
+            };
+            if result == 0 { Ok(t) } else { Err((result, t)) }
+        }
+        _ => crate::fatal("unexpected answer to TEE_GetTAPersistentTime"),
+    }
+}
+
+/// TEE_SetTAPersistentTime; returns the GP result.
+pub fn set_persistent_time(seconds: u32, millis: u32) -> u32 {
+    send(&TaReply::Call(TaCall::SetPersistentTime {
+        seconds,
+        millis,
+    }));
+    match recv() {
+        (CoreToTa::CallDone { result, .. }, fds) if fds.is_empty() => result,
+        _ => crate::fatal("unexpected answer to TEE_SetTAPersistentTime"),
+    }
+}

@@ -159,6 +159,10 @@ TEE_Result TA_InvokeCommandEntryPoint(void *sess_ctx, uint32_t cmd_id,
 		return cmd_random(param_types, params);
 	case TA_PARAMS_CMD_NOP:
 		return TEE_SUCCESS;
+	case 6: /* TEE_GetTAPersistentTime: p0 VALUE_OUTPUT (seconds, millis) */
+		return TEE_GetTAPersistentTime((TEE_Time *)&params[0].value);
+	case 7: /* TEE_SetTAPersistentTime: p0 VALUE_INPUT (seconds, millis) */
+		return TEE_SetTAPersistentTime((const TEE_Time *)&params[0].value);
 	default:
 		return TEE_ERROR_NOT_SUPPORTED;
 	}

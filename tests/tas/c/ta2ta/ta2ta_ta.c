@@ -191,6 +191,10 @@ TEE_Result TA_InvokeCommandEntryPoint(void *ctx, uint32_t cmd, uint32_t pt, TEE_
 		return cmd_cycle(p);
 	case 5:
 		return inc_via(from_create, &p[0].value.a);
+	case 6: /* TEE_GetTAPersistentTime: p0 VALUE_OUTPUT (seconds, millis) */
+		return TEE_GetTAPersistentTime((TEE_Time *)&p[0].value);
+	case 7: /* TEE_SetTAPersistentTime: p0 VALUE_INPUT (seconds, millis) */
+		return TEE_SetTAPersistentTime((const TEE_Time *)&p[0].value);
 	default:
 		return TEE_ERROR_NOT_SUPPORTED;
 	}
