@@ -41,3 +41,24 @@ pub fn try_alloc(len: usize) -> Option<HeapBuf> {
 pub fn heap_usage() -> (usize, usize) {
     oxtee_ta_runtime::heap::usage()
 }
+
+/// TEE_GetTAPersistentTime: this TA's persistent time. Errors are
+/// TEE_ERROR_TIME_NOT_SET, TEE_ERROR_TIME_NEEDS_RESET, and
+/// TEE_ERROR_OVERFLOW (with the time modulo 2^32 seconds alongside).
+pub fn ta_persistent_time() -> Result<TeeTime, (TeeError, TeeTime)> {
+    match oxtee_ta_runtime::ta2ta::persistent_time() {
+        Ok((seconds, millis)) => Ok(TeeTime { seconds, millis }),
+        Err((code, (seconds, millis))) => Err((TeeError(code), TeeTime { seconds, millis })),
+    }
+}
+
+/// TEE_SetTAPersistentTime (`millis` must be at most 999).
+pub fn set_ta_persistent_time(t: TeeTime) -> TeeResult {
+    if t.millis > 999 {
+        return Err(TeeError::BAD_PARAMETERS);
+    }
+    match oxtee_ta_runtime::ta2ta::set_persistent_time(t.seconds, t.millis) {
+        0 => Ok(()),
+        c => Err(TeeError(c)),
+    }
+}

@@ -533,6 +533,17 @@ mod persistent_time {
         let (code, (secs, _)) = get(&a).unwrap_err();
         assert_eq!(code, OVERFLOW);
         assert!(secs < 10, "{secs}");
+        // The same API from a Rust TA (its own time, not the C TA's).
+        let (r, _) = ctx
+            .open_session(
+                uuid("3f1b7c2e-5d0a-4c8e-9b61-2a7d4e8f0c14"),
+                Login::Public,
+                &mut [],
+            )
+            .unwrap();
+        assert_eq!(get(&r).unwrap_err().0, NOT_SET);
+        set(&r, 77, 5);
+        assert!(matches!(get(&r), Ok((77..=80, _))), "{:?}", get(&r));
         // A millisecond field above 999 panics the TA.
         let mut p = [Param::ValueIn { a: 1, b: 1000 }];
         assert_eq!(a.invoke(7, &mut p).unwrap_err(), TARGET_DEAD);

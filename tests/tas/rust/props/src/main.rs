@@ -79,6 +79,25 @@ impl TrustedApp for Props {
                 }
                 Ok(())
             }),
+            // TA persistent time through the SDK (as commands 6/7 of the C TAs).
+            6 => params.call(|(t,): &mut (oxtee_ta_sdk::ValueOut,)| {
+                match oxtee_ta_sdk::ta_persistent_time() {
+                    Ok(now) => {
+                        (t.a, t.b) = (now.seconds, now.millis);
+                        Ok(())
+                    }
+                    Err((e, now)) => {
+                        (t.a, t.b) = (now.seconds, now.millis);
+                        Err(e)
+                    }
+                }
+            }),
+            7 => params.call(|(t,): &mut (oxtee_ta_sdk::ValueIn,)| {
+                oxtee_ta_sdk::set_ta_persistent_time(oxtee_ta_sdk::TeeTime {
+                    seconds: t.a,
+                    millis: t.b,
+                })
+            }),
             // A Rust panic in TA code ends the instance like TEE_Panic.
             9 => panic!("deliberate panic for the tests"),
             _ => Err(TeeError::NOT_SUPPORTED),
