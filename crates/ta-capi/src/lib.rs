@@ -7,6 +7,7 @@
 //! the TA are accepted here; the GP rule for invalid arguments to most of
 //! these functions is a panic of the TA.
 
+mod bigint;
 mod mem;
 mod props;
 mod ta2ta;

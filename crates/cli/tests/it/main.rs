@@ -4,6 +4,7 @@
 mod harness;
 
 mod basic;
+mod bigint;
 mod c_api;
 mod concurrency;
 mod hostile;
