@@ -163,3 +163,32 @@ fn from_a_rust_ta() {
     s.invoke(8, &mut p).unwrap();
     assert!(matches!(p[0], Param::ValueInOut { a: 8, .. }));
 }
+
+/// Two clients make two single-instance TAs call each other at the same
+/// time (A -> B while B -> A): one call is refused with BUSY instead of
+/// both waiting forever, and the other completes.
+#[test]
+fn cross_calls_do_not_deadlock() {
+    const PEER: &str = "9c4e2f71-3a58-4b06-b7d2-6e1f0a8c5d3a";
+    let w = World::start();
+    let results: Vec<(u32, u32)> = std::thread::scope(|sc| {
+        let hs: Vec<_> = [TA2TA, PEER]
+            .into_iter()
+            .map(|ta| {
+                let w = &w;
+                sc.spawn(move || {
+                    let ctx = w.ctx();
+                    let (s, _) = ctx.open_session(uuid(ta), Login::Public, &mut []).unwrap();
+                    // Both sit in their entry point for 300 ms, then call the other.
+                    let mut p = [Param::ValueInOut { a: 300, b: 0 }];
+                    s.invoke(8, &mut p).unwrap();
+                    p[0].clone_value()
+                })
+            })
+            .collect();
+        hs.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let busy = results.iter().filter(|r| **r == (0xFFFF_000D, 3)).count();
+    let ok = results.iter().filter(|r| r.0 == 0).count();
+    assert_eq!((busy, ok), (1, 1), "{results:x?}");
+}

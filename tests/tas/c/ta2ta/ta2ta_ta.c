@@ -5,11 +5,13 @@
  */
 #include <string.h>
 #include <tee_internal_api.h>
+#include <user_ta_header_defines.h> /* TA_UUID, PEER_UUID */
 
 static const TEE_UUID hello = { 0x8aaaf200, 0x2450, 0x11e4, { 0xab, 0xe2, 0x00, 0x02, 0xa5, 0xd5, 0xc5, 0x1b } };
 static const TEE_UUID params_ta = { 0x69de423a, 0xd673, 0x49d1, { 0xa5, 0xac, 0x22, 0xb9, 0xda, 0xe8, 0x97, 0x76 } };
 static const TEE_UUID misbehave = { 0x40dc6fa0, 0xb27f, 0x4171, { 0x8f, 0xca, 0x84, 0xf5, 0x66, 0x76, 0x7c, 0xb5 } };
-static const TEE_UUID self = { 0x9c4e2f71, 0x3a58, 0x4b06, { 0xb7, 0xd2, 0x6e, 0x1f, 0x0a, 0x8c, 0x5d, 0x39 } };
+static const TEE_UUID self = TA_UUID;
+static const TEE_UUID peer = PEER_UUID;
 
 /* A session opened by TA_CreateEntryPoint, closed by TA_DestroyEntryPoint. */
 static TEE_TASessionHandle from_create;
@@ -174,6 +176,33 @@ static TEE_Result cmd_cycle(TEE_Param p[4])
 	return TEE_SUCCESS;
 }
 
+/*
+ * 8: p0 VALUE_INOUT: wait p0.a ms inside this entry point, then call the
+ * peer TA's command 5; p0 becomes (result, origin). Two clients doing this
+ * on the two peers at once would deadlock without cycle detection.
+ */
+static TEE_Result cmd_call_peer(TEE_Param p[4])
+{
+	TEE_TASessionHandle s;
+	TEE_Param q[4];
+	uint32_t origin = 0;
+	TEE_Result res;
+
+	TEE_Wait(p[0].value.a);
+	res = TEE_OpenTASession(&peer, TEE_TIMEOUT_INFINITE, 0, NULL, &s, &origin);
+	if (!res) {
+		memset(q, 0, sizeof(q));
+		res = TEE_InvokeTACommand(s, TEE_TIMEOUT_INFINITE, 5,
+					  TEE_PARAM_TYPES(TEE_PARAM_TYPE_VALUE_INOUT, TEE_PARAM_TYPE_NONE,
+							  TEE_PARAM_TYPE_NONE, TEE_PARAM_TYPE_NONE),
+					  q, &origin);
+		TEE_CloseTASession(s);
+	}
+	p[0].value.a = res;
+	p[0].value.b = origin;
+	return TEE_SUCCESS;
+}
+
 TEE_Result TA_InvokeCommandEntryPoint(void *ctx, uint32_t cmd, uint32_t pt, TEE_Param p[4])
 {
 	(void)ctx;
@@ -191,6 +220,8 @@ TEE_Result TA_InvokeCommandEntryPoint(void *ctx, uint32_t cmd, uint32_t pt, TEE_
 		return cmd_cycle(p);
 	case 5:
 		return inc_via(from_create, &p[0].value.a);
+	case 8:
+		return cmd_call_peer(p);
 	case 6: /* TEE_GetTAPersistentTime: p0 VALUE_OUTPUT (seconds, millis) */
 		return TEE_GetTAPersistentTime((TEE_Time *)&p[0].value);
 	case 7: /* TEE_SetTAPersistentTime: p0 VALUE_INPUT (seconds, millis) */

@@ -1,0 +1,2 @@
+global-incdirs-y += include
+srcs-y += ta2ta_ta.c

@@ -1,0 +1,1 @@
+../ta2ta/ta2ta_ta.c
