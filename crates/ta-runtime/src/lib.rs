@@ -10,6 +10,7 @@
 //! The core is trusted by the TA, but its messages are still decoded with
 //! bounds: a malformed request ends the process rather than corrupting it.
 
+pub mod bigint;
 pub mod heap;
 pub mod props;
 pub mod ta2ta;

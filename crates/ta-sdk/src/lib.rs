@@ -31,6 +31,7 @@
 //! shared memory at any moment, so a TA only ever sees a snapshot.
 #![forbid(unsafe_code)]
 
+pub mod bigint;
 mod mem_time;
 pub mod props;
 pub mod ta_session;

@@ -310,6 +310,10 @@ struct Case {
 type Answer = (u32, u32, Vec<Num>);
 
 fn run(s: &Session, c: &Case) -> Result<Answer, Error> {
+    run_cmd(s, CMD_OP, c)
+}
+
+fn run_cmd(s: &Session, cmd: u32, c: &Case) -> Result<Answer, Error> {
     let mut input = Vec::new();
     c.a.record(&mut input);
     c.b.record(&mut input);
@@ -330,7 +334,7 @@ fn run(s: &Session, c: &Case) -> Result<Answer, Error> {
             b: c.arg,
         },
     ];
-    s.invoke(CMD_OP, &mut p)?;
+    s.invoke(cmd, &mut p)?;
     let (ret, ret2) = match p[0] {
         Param::ValueInOut { a, b } => (a, b),
         _ => unreachable!(),
@@ -504,6 +508,10 @@ fn cases(rng: &mut Rng, op: u32, count: usize) -> Vec<Case> {
 
 /// Run `cases`, compare with the oracle; returns how many ran.
 fn check(s: &Session, cases: &[Case]) -> usize {
+    check_cmd(s, CMD_OP, cases)
+}
+
+fn check_cmd(s: &Session, cmd: u32, cases: &[Case]) -> usize {
     let expected = python(&cases.iter().map(line).collect::<Vec<_>>());
     let mut gcd_checks = Vec::new();
     let mut ran = 0;
@@ -511,7 +519,7 @@ fn check(s: &Session, cases: &[Case]) -> usize {
         if e == "X" {
             continue; // not invertible: a panic, tested on its own
         }
-        let ans = run(s, c).unwrap_or_else(|err| panic!("{c:?}: {err}"));
+        let ans = run_cmd(s, cmd, c).unwrap_or_else(|err| panic!("{c:?}: {err}"));
         assert_eq!(&outputs(c, &ans), e, "{c:?}");
         if c.op == EXT_GCD {
             let (_, _, n) = &ans;
@@ -860,4 +868,43 @@ fn bigint_panics() {
         let (_, _, r) = run(&s, &case(ADD, n(2), n(3), n(0), bits)).unwrap();
         assert_eq!(r, vec![n(5)]);
     }
+}
+
+/// The same arithmetic from a Rust TA through the SDK (tests/tas/rust/props,
+/// command 20, the C TA's parameters), against the same oracle.
+#[test]
+fn bigint_rust_sdk_against_python() {
+    let w = World::start();
+    let s = w
+        .ctx()
+        .open_session(
+            uuid("3f1b7c2e-5d0a-4c8e-9b61-2a7d4e8f0c14"),
+            Login::Public,
+            &mut [],
+        )
+        .unwrap()
+        .0;
+    let mut rng = Rng(0x5eed);
+    for op in [
+        ADD,
+        SUB,
+        NEG,
+        MUL,
+        SQUARE,
+        DIV,
+        MOD,
+        ADD_MOD,
+        SUB_MOD,
+        MUL_MOD,
+        SQUARE_MOD,
+        INV_MOD,
+        RELATIVE_PRIME,
+        EXT_GCD,
+    ] {
+        let c = cases(&mut rng, op, 100);
+        let ran = check_cmd(&s, 20, &c);
+        assert!(ran >= 30, "{}: only {ran} cases ran", name(op));
+    }
+    let c = cases(&mut rng, EXP_MOD, 40);
+    check_cmd(&s, 20, &c);
 }

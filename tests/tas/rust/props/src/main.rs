@@ -2,10 +2,11 @@
 //! (0 string, 1 typed, 2 enumerate) through the SDK, and 9: a Rust panic.
 #![forbid(unsafe_code)]
 
+use oxtee_ta_sdk::bigint::{self, BigInt};
 use oxtee_ta_sdk::props::{self, PropSet};
 use oxtee_ta_sdk::{
     Identity, MemrefIn, MemrefOut, NoParam, Params, TeeError, TeeResult, TrustedApp, ValueIn,
-    ta_main,
+    ValueInOut, ta_main,
 };
 
 struct Props;
@@ -35,6 +36,62 @@ fn typed(set: PropSet, kind: u32, name: &str) -> TeeResult<Vec<u8>> {
             v
         }
         _ => props::property_binary(set, name)?,
+    })
+}
+
+/// Operands a, b, n: records { u32 sign, u32 len, u8 magnitude[len] }.
+fn operands(mut d: &[u8]) -> TeeResult<[BigInt; 3]> {
+    let mut v: [BigInt; 3] = Default::default();
+    for slot in &mut v {
+        if d.is_empty() {
+            break;
+        }
+        let word = |b: &[u8]| -> TeeResult<u32> {
+            Ok(u32::from_le_bytes(
+                b.get(..4)
+                    .ok_or(TeeError::BAD_PARAMETERS)?
+                    .try_into()
+                    .unwrap_or_default(),
+            ))
+        };
+        let neg = word(d)? == 1;
+        let len = word(d.get(4..).ok_or(TeeError::BAD_PARAMETERS)?)? as usize;
+        let mag = d.get(8..8 + len).ok_or(TeeError::BAD_PARAMETERS)?;
+        *slot = bigint::from_octets(mag, neg);
+        d = &d[8 + len..];
+    }
+    Ok(v)
+}
+
+/// (return value, second output, results) as tests/tas/c/bigint answers.
+fn bigint_op(op: u32, flags: u32, arg: u32, input: &[u8]) -> TeeResult<(u32, u32, Vec<BigInt>)> {
+    let [a, b, n] = operands(input)?;
+    let zero = BigInt::default;
+    let null = |bit: u32, v: BigInt| if flags & bit != 0 { zero() } else { v };
+    Ok(match op {
+        12 => (0, 0, vec![&a + &b]),
+        13 => (0, 0, vec![&a - &b]),
+        14 => (0, 0, vec![-a]),
+        15 => (0, 0, vec![&a * &b]),
+        16 => (0, 0, vec![&a * &a]),
+        17 => {
+            let (q, r) = bigint::div(&a, &b)?;
+            (0, 0, vec![null(0x10, q), null(0x20, r)])
+        }
+        18 => (0, 0, vec![bigint::modulo(&a, &n)?]),
+        19 => (0, 0, vec![bigint::add_mod(&a, &b, &n)?]),
+        20 => (0, 0, vec![bigint::sub_mod(&a, &b, &n)?]),
+        21 => (0, 0, vec![bigint::mul_mod(&a, &b, &n)?]),
+        22 => (0, 0, vec![bigint::square_mod(&a, &n)?]),
+        23 => (0, 0, vec![bigint::inv_mod(&a, &n)?]),
+        24 => (0, 0, vec![bigint::exp_mod(&a, &b, &n)?]),
+        25 => (bigint::relative_prime(&a, &b) as u32, 0, vec![]),
+        26 => {
+            let (g, u, v) = bigint::extended_gcd(&a, &b);
+            (0, 0, vec![g, null(0x10, u), null(0x20, v)])
+        }
+        27 => (bigint::is_probable_prime(&a, arg) as u32, 0, vec![]),
+        _ => return Err(TeeError::NOT_SUPPORTED),
     })
 }
 
@@ -98,6 +155,22 @@ impl TrustedApp for Props {
                     millis: t.b,
                 })
             }),
+            // The arithmetic ops of tests/tas/c/bigint (command 0 there,
+            // same parameters), through the SDK's bigint module.
+            20 => params.call(
+                |(op, input, out, arg): &mut (ValueInOut, MemrefIn, MemrefOut, ValueIn)| {
+                    let (ret, ret2, nums) = bigint_op(op.a, op.b, arg.b, input.data())?;
+                    (op.a, op.b) = (ret, ret2);
+                    let mut bytes = Vec::new();
+                    for n in &nums {
+                        let (neg, mag) = bigint::to_octets(n);
+                        bytes.extend_from_slice(&(neg as u32).to_le_bytes());
+                        bytes.extend_from_slice(&(mag.len() as u32).to_le_bytes());
+                        bytes.extend_from_slice(&mag);
+                    }
+                    out.write(&bytes)
+                },
+            ),
             // A Rust panic in TA code ends the instance like TEE_Panic.
             9 => panic!("deliberate panic for the tests"),
             _ => Err(TeeError::NOT_SUPPORTED),
