@@ -354,3 +354,26 @@ fn gp11_and_gp13_tas_side_by_side() {
     let _ = p;
     assert_eq!(buf, [2, 3, 4]);
 }
+
+/// The devkit honours OP-TEE's sub.mk conventions (cflags-y, cppflags-y,
+/// cflags-<file>-y, subdirs-y, incdirs-y, global-incdirs-y): the TA built
+/// with all of them reports 1321.
+#[test]
+fn devkit_sub_mk_conventions() {
+    let w = World::start();
+    let ctx = w.ctx();
+    let (s, _) = ctx
+        .open_session(
+            uuid("2e7f9d14-8b3c-4a61-9f05-d4c8a1b6e273"),
+            Login::Public,
+            &mut [],
+        )
+        .unwrap();
+    let mut p = [Param::ValueOut { a: 0, b: 0 }];
+    s.invoke(0, &mut p).unwrap();
+    assert!(
+        matches!(p[0], Param::ValueOut { a: 1321, .. }),
+        "{:?}",
+        p[0]
+    );
+}

@@ -1,0 +1,2 @@
+incdirs-y += priv
+srcs-y += helper.c
