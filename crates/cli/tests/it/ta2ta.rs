@@ -192,3 +192,29 @@ fn cross_calls_do_not_deadlock() {
     let ok = results.iter().filter(|r| r.0 == 0).count();
     assert_eq!((busy, ok), (1, 1), "{results:x?}");
 }
+
+/// TA-to-TA calls from the open- and close-session entry points too.
+#[test]
+fn from_open_and_close_entry_points() {
+    let w = World::start();
+    let ctx = w.ctx();
+    let mut p = [Param::ValueInOut { a: 10, b: 0 }];
+    let (s1, _) = ctx
+        .open_session(uuid(TA2TA), Login::Public, &mut p)
+        .unwrap();
+    assert!(
+        matches!(p[0], Param::ValueInOut { a: 11, .. }),
+        "{:?}",
+        p[0]
+    );
+    let (s2, _) = ctx
+        .open_session(uuid(TA2TA), Login::Public, &mut [])
+        .unwrap();
+    // Its close entry point calls the hello TA (and would panic the
+    // shared instance if that failed).
+    s2.close();
+    let mut p = [Param::ValueInOut { a: 1, b: 0 }];
+    s1.invoke(5, &mut p).unwrap();
+    assert!(matches!(p[0], Param::ValueInOut { a: 2, .. }));
+    assert!(!w.log().contains("TEE_Panic(0x000c105e)"));
+}

@@ -28,17 +28,25 @@ void TA_DestroyEntryPoint(void)
 	TEE_CloseTASession(from_create);
 }
 
+static TEE_Result inc_via(TEE_TASessionHandle s, uint32_t *v);
+
+/* With p0 VALUE_INOUT, open-session increments a through the hello TA. */
 TEE_Result TA_OpenSessionEntryPoint(uint32_t pt, TEE_Param params[4], void **ctx)
 {
-	(void)pt;
-	(void)params;
 	(void)ctx;
+	if (TEE_PARAM_TYPE_GET(pt, 0) == TEE_PARAM_TYPE_VALUE_INOUT)
+		return inc_via(from_create, &params[0].value.a);
 	return TEE_SUCCESS;
 }
 
+/* Close-session calls the hello TA too, and panics if that fails. */
 void TA_CloseSessionEntryPoint(void *ctx)
 {
+	uint32_t v = 1;
+
 	(void)ctx;
+	if (inc_via(from_create, &v) != TEE_SUCCESS || v != 2)
+		TEE_Panic(0xC105E);
 }
 
 static TEE_Result inc_via(TEE_TASessionHandle s, uint32_t *v)
