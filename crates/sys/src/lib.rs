@@ -444,39 +444,6 @@ impl AsRawFd for Channel {
     }
 }
 
-/// Poll two channels: `a` readable or hung up, `b` hung up, waiting
-/// up to `timeout_ms` (negative: forever).
-pub fn poll2(a: &Channel, b: &Channel, timeout_ms: i32) -> io::Result<(bool, bool)> {
-    use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
-    // POLLHUP and POLLERR are always reported; a SEQPACKET peer that
-    // closes (or dies) sets both shutdown directions, hence POLLHUP.
-    let mut pfd = [
-        PollFd::new(a.as_fd(), PollFlags::POLLIN),
-        PollFd::new(b.as_fd(), PollFlags::empty()),
-    ];
-    let t = if timeout_ms < 0 {
-        PollTimeout::NONE
-    } else {
-        PollTimeout::try_from(timeout_ms).unwrap_or(PollTimeout::MAX)
-    };
-    loop {
-        match poll(&mut pfd, t) {
-            Ok(_) => break,
-            Err(Errno::EINTR) => continue,
-            Err(e) => return Err(errno(e)),
-        }
-    }
-    let ev = |p: &PollFd<'_>| {
-        !p.revents()
-            .unwrap_or(PollFlags::empty())
-            .intersection(
-                PollFlags::POLLIN | PollFlags::POLLHUP | PollFlags::POLLERR | PollFlags::POLLNVAL,
-            )
-            .is_empty()
-    };
-    Ok((ev(&pfd[0]), ev(&pfd[1])))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
