@@ -6,8 +6,13 @@
 //! `TA_*EntryPoint` functions. This is a C boundary, so raw pointers from
 //! the TA are accepted here; the GP rule for invalid arguments to most of
 //! these functions is a panic of the TA.
+//!
+//! The GP 1.1 forms (`__GP11_*`, `uint32_t` sizes) are not defined here:
+//! the devkit's `src/tee_api_compat.c` provides them on top of these
+//! functions, and only GP 1.1 TAs link it (a definition here would clash).
 
 mod bigint;
+mod crypto;
 mod mem;
 mod props;
 mod ta2ta;

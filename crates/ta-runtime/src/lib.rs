@@ -11,6 +11,7 @@
 //! bounds: a malformed request ends the process rather than corrupting it.
 
 pub mod bigint;
+pub mod crypto;
 pub mod heap;
 pub mod props;
 pub mod ta2ta;

@@ -32,6 +32,7 @@
 #![forbid(unsafe_code)]
 
 pub mod bigint;
+pub mod crypto;
 mod mem_time;
 pub mod props;
 pub mod ta_session;

@@ -7,6 +7,7 @@ mod basic;
 mod bigint;
 mod c_api;
 mod concurrency;
+mod digest;
 mod hostile;
 mod images;
 mod lifecycle;

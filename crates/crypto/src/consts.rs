@@ -1,0 +1,49 @@
+//! GP identifiers, with the values of OP-TEE's tee_api_defines.h (the
+//! devkit header).
+
+pub const TEE_ERROR_BAD_PARAMETERS: u32 = 0xFFFF_0006;
+pub const TEE_ERROR_BAD_STATE: u32 = 0xFFFF_0007;
+pub const TEE_ERROR_NOT_SUPPORTED: u32 = 0xFFFF_000A;
+pub const TEE_ERROR_SHORT_BUFFER: u32 = 0xFFFF_0010;
+
+pub const TEE_MODE_ENCRYPT: u32 = 0;
+pub const TEE_MODE_DECRYPT: u32 = 1;
+pub const TEE_MODE_SIGN: u32 = 2;
+pub const TEE_MODE_VERIFY: u32 = 3;
+pub const TEE_MODE_MAC: u32 = 4;
+pub const TEE_MODE_DIGEST: u32 = 5;
+pub const TEE_MODE_DERIVE: u32 = 6;
+
+pub const TEE_HANDLE_FLAG_PERSISTENT: u32 = 0x0001_0000;
+pub const TEE_HANDLE_FLAG_INITIALIZED: u32 = 0x0002_0000;
+pub const TEE_HANDLE_FLAG_KEY_SET: u32 = 0x0004_0000;
+pub const TEE_HANDLE_FLAG_EXPECT_TWO_KEYS: u32 = 0x0008_0000;
+pub const TEE_HANDLE_FLAG_EXTRACTING: u32 = 0x0010_0000;
+
+pub const TEE_OPERATION_CIPHER: u32 = 1;
+pub const TEE_OPERATION_MAC: u32 = 3;
+pub const TEE_OPERATION_AE: u32 = 4;
+pub const TEE_OPERATION_DIGEST: u32 = 5;
+pub const TEE_OPERATION_ASYMMETRIC_CIPHER: u32 = 6;
+pub const TEE_OPERATION_ASYMMETRIC_SIGNATURE: u32 = 7;
+pub const TEE_OPERATION_KEY_DERIVATION: u32 = 8;
+
+pub const TEE_OPERATION_STATE_INITIAL: u32 = 0;
+pub const TEE_OPERATION_STATE_ACTIVE: u32 = 1;
+pub const TEE_OPERATION_STATE_EXTRACTING: u32 = 2;
+
+pub const TEE_CRYPTO_ELEMENT_NONE: u32 = 0;
+
+pub const TEE_ALG_MD5: u32 = 0x5000_0001;
+pub const TEE_ALG_SHA1: u32 = 0x5000_0002;
+pub const TEE_ALG_SHA224: u32 = 0x5000_0003;
+pub const TEE_ALG_SHA256: u32 = 0x5000_0004;
+pub const TEE_ALG_SHA384: u32 = 0x5000_0005;
+pub const TEE_ALG_SHA512: u32 = 0x5000_0006;
+pub const TEE_ALG_SM3: u32 = 0x5000_0007;
+pub const TEE_ALG_SHA3_224: u32 = 0x5000_0008;
+pub const TEE_ALG_SHA3_256: u32 = 0x5000_0009;
+pub const TEE_ALG_SHA3_384: u32 = 0x5000_000A;
+pub const TEE_ALG_SHA3_512: u32 = 0x5000_000B;
+pub const TEE_ALG_SHAKE128: u32 = 0x5000_0101;
+pub const TEE_ALG_SHAKE256: u32 = 0x5000_0102;
