@@ -9,18 +9,26 @@
 //! panic of the TA comes back as [`Error::Panic`]: this crate makes no OS
 //! calls and never ends the process itself.
 //!
-//! Classes implemented so far: TEE_OPERATION_DIGEST ([`digest`]). Later
-//! classes (cipher, MAC, AE, asymmetric, key derivation) add an [`Engine`]
+//! Classes implemented so far: TEE_OPERATION_DIGEST ([`digest`]),
+//! TEE_OPERATION_CIPHER ([`cipher`], AES ECB/CBC/CTR) and
+//! TEE_OPERATION_MAC ([`mac`], HMAC); keys come from transient objects
+//! ([`object`]). Later classes (AE, asymmetric, key derivation) add an [`Engine`]
 //! variant, their algorithms to [`Operation::new`] and
 //! [`is_algorithm_supported`], and their key slots to
 //! [`Operation::info_multiple`].
 #![forbid(unsafe_code)]
 
+pub mod cipher;
 pub mod consts;
 pub mod digest;
+pub mod mac;
+pub mod object;
 
+use cipher::{CipherAlg, CipherEngine};
 use consts::*;
 use digest::{DigestAlg, DigestEngine};
+use mac::{MacAlg, MacEngine};
+use object::Object;
 
 /// A failure of an operation function.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,6 +38,12 @@ pub enum Error {
     /// TEE_ERROR_SHORT_BUFFER: the output needs this many bytes; the
     /// operation is unchanged.
     ShortBuffer(usize),
+    /// TEE_ERROR_BAD_PARAMETERS as a return code.
+    Bad,
+    /// TEE_ERROR_ITEM_NOT_FOUND.
+    ItemNotFound,
+    /// TEE_ERROR_MAC_INVALID.
+    MacInvalid,
     /// GP says the TA panics; the code is the panic code to use.
     Panic(u32),
 }
@@ -40,6 +54,9 @@ impl Error {
         match self {
             Error::NotSupported => TEE_ERROR_NOT_SUPPORTED,
             Error::ShortBuffer(_) => TEE_ERROR_SHORT_BUFFER,
+            Error::Bad => TEE_ERROR_BAD_PARAMETERS,
+            Error::ItemNotFound => TEE_ERROR_ITEM_NOT_FOUND,
+            Error::MacInvalid => TEE_ERROR_MAC_INVALID,
             Error::Panic(c) => c,
         }
     }
@@ -105,6 +122,17 @@ pub struct InfoMultiple {
 #[derive(Clone)]
 pub enum Engine {
     Digest(DigestEngine),
+    /// The computation exists between TEE_CipherInit and the final.
+    Cipher(CipherAlg, Option<CipherEngine>),
+    /// The computation exists between TEE_MACInit and the final.
+    Mac(MacAlg, Option<MacEngine>),
+}
+
+/// The key of an operation (a copy of the key object's secret).
+#[derive(Clone)]
+struct Key {
+    bits: u32,
+    secret: Vec<u8>,
 }
 
 /// One GP operation (what a TEE_OperationHandle designates).
@@ -118,11 +146,15 @@ pub struct Operation {
     handle_state: u32,
     state: OpState,
     engine: Engine,
+    key: Option<Key>,
 }
 
 /// TEE_IsAlgorithmSupported: `Ok` or [`Error::NotSupported`].
 pub fn is_algorithm_supported(alg: u32, element: u32) -> Result<(), Error> {
-    if DigestAlg::from_id(alg).is_some() && element == TEE_CRYPTO_ELEMENT_NONE {
+    let known = DigestAlg::from_id(alg).is_some()
+        || CipherAlg::from_id(alg).is_some()
+        || MacAlg::from_id(alg).is_some();
+    if known && element == TEE_CRYPTO_ELEMENT_NONE {
         Ok(())
     } else {
         Err(Error::NotSupported)
@@ -132,6 +164,37 @@ pub fn is_algorithm_supported(alg: u32, element: u32) -> Result<(), Error> {
 impl Operation {
     /// TEE_AllocateOperation.
     pub fn new(algorithm: u32, mode: u32, max_key_size: u32) -> Result<Operation, Error> {
+        if let Some(c) = CipherAlg::from_id(algorithm) {
+            if !matches!(mode, TEE_MODE_ENCRYPT | TEE_MODE_DECRYPT)
+                || !object::size_allowed(TEE_TYPE_AES, max_key_size)
+            {
+                return Err(Error::NotSupported);
+            }
+            return Ok(Operation::keyed(
+                algorithm,
+                Class::Cipher,
+                mode,
+                max_key_size,
+                0,
+                Engine::Cipher(c, None),
+            ));
+        }
+        if let Some(m) = MacAlg::from_id(algorithm) {
+            // Any size a generic secret may have: GENERIC_SECRET keys are
+            // accepted besides the algorithm's HMAC type.
+            if mode != TEE_MODE_MAC || !object::size_allowed(TEE_TYPE_GENERIC_SECRET, max_key_size)
+            {
+                return Err(Error::NotSupported);
+            }
+            return Ok(Operation::keyed(
+                algorithm,
+                Class::Mac,
+                mode,
+                max_key_size,
+                m.mac_len() as u32,
+                Engine::Mac(m, None),
+            ));
+        }
         let Some(alg) = DigestAlg::from_id(algorithm) else {
             return Err(Error::NotSupported);
         };
@@ -148,7 +211,46 @@ impl Operation {
             handle_state: TEE_HANDLE_FLAG_KEY_SET | TEE_HANDLE_FLAG_INITIALIZED,
             state: OpState::Initial,
             engine: Engine::Digest(DigestEngine::new(alg)),
+            key: None,
         })
+    }
+
+    fn keyed(
+        algorithm: u32,
+        class: Class,
+        mode: u32,
+        max_key_size: u32,
+        digest_length: u32,
+        engine: Engine,
+    ) -> Operation {
+        Operation {
+            algorithm,
+            class,
+            mode,
+            max_key_size,
+            digest_length,
+            handle_state: 0,
+            state: OpState::Initial,
+            engine,
+            key: None,
+        }
+    }
+
+    /// The key usage the operation's mode requires (0 for digests).
+    fn required_usage(&self) -> u32 {
+        match (self.class, self.mode) {
+            (Class::Digest, _) => 0,
+            (_, TEE_MODE_ENCRYPT) => TEE_USAGE_ENCRYPT,
+            (_, TEE_MODE_DECRYPT) => TEE_USAGE_DECRYPT,
+            (_, TEE_MODE_MAC) => TEE_USAGE_MAC,
+            (_, TEE_MODE_SIGN) => TEE_USAGE_SIGN,
+            (_, TEE_MODE_VERIFY) => TEE_USAGE_VERIFY,
+            _ => TEE_USAGE_DERIVE,
+        }
+    }
+
+    fn key_size(&self) -> u32 {
+        self.key.as_ref().map_or(0, |k| k.bits)
     }
 
     pub fn algorithm(&self) -> u32 {
@@ -175,8 +277,8 @@ impl Operation {
             mode: self.mode,
             digest_length: self.digest_length,
             max_key_size: self.max_key_size,
-            key_size: 0,
-            required_key_usage: 0,
+            key_size: self.key_size(),
+            required_key_usage: self.required_usage(),
             handle_state: self.handle_state,
         }
     }
@@ -192,7 +294,14 @@ impl Operation {
             max_key_size: self.max_key_size,
             handle_state: self.handle_state,
             operation_state: self.state as u32,
-            keys: Vec::new(),
+            keys: if self.class == Class::Digest {
+                Vec::new()
+            } else {
+                vec![KeyInfo {
+                    key_size: self.key_size(),
+                    required_key_usage: self.required_usage(),
+                }]
+            },
         }
     }
 
@@ -210,6 +319,11 @@ impl Operation {
     pub fn reset(&mut self) {
         match &mut self.engine {
             Engine::Digest(d) => d.reset(),
+            Engine::Cipher(_, e) => *e = None,
+            Engine::Mac(_, e) => *e = None,
+        }
+        if self.class != Class::Digest {
+            self.handle_state &= !TEE_HANDLE_FLAG_INITIALIZED;
         }
         self.set_state(OpState::Initial);
     }
@@ -232,7 +346,6 @@ impl Operation {
     fn digest(&mut self) -> Result<&mut DigestEngine, Error> {
         match &mut self.engine {
             Engine::Digest(d) => Ok(d),
-            #[allow(unreachable_patterns)]
             _ => Err(Error::Panic(TEE_ERROR_BAD_PARAMETERS)),
         }
     }
@@ -276,6 +389,172 @@ impl Operation {
         d.extract(out)?;
         self.set_state(OpState::Extracting);
         Ok(())
+    }
+
+    /// TEE_SetOperationKey (`None`: TEE_HANDLE_NULL, which clears the
+    /// key). The operation must be in the initial state; the key object
+    /// initialised, of the algorithm's type (for HMAC also
+    /// TEE_TYPE_GENERIC_SECRET), no larger than the maximum key size and
+    /// allowing the usage the mode requires. Anything else panics.
+    pub fn set_key(&mut self, key: Option<&Object>) -> Result<(), Error> {
+        let want = match &self.engine {
+            Engine::Digest(_) => return Err(Error::Panic(TEE_ERROR_BAD_PARAMETERS)),
+            Engine::Cipher(..) => [TEE_TYPE_AES, TEE_TYPE_AES],
+            Engine::Mac(m, _) => [m.key_type(), TEE_TYPE_GENERIC_SECRET],
+        };
+        if self.state != OpState::Initial {
+            return Err(Error::Panic(TEE_ERROR_BAD_STATE));
+        }
+        // Setting a key resets the operation.
+        self.reset();
+        let Some(obj) = key else {
+            self.key = None;
+            self.handle_state &= !TEE_HANDLE_FLAG_KEY_SET;
+            return Ok(());
+        };
+        let Some(secret) = obj.secret() else {
+            return Err(Error::Panic(TEE_ERROR_BAD_PARAMETERS));
+        };
+        if !want.contains(&obj.object_type())
+            || obj.size() > self.max_key_size
+            || obj.usage() & self.required_usage() != self.required_usage()
+        {
+            return Err(Error::Panic(TEE_ERROR_BAD_PARAMETERS));
+        }
+        self.key = Some(Key {
+            bits: obj.size(),
+            secret: secret.to_vec(),
+        });
+        self.handle_state |= TEE_HANDLE_FLAG_KEY_SET;
+        Ok(())
+    }
+
+    fn secret(&self) -> Result<&[u8], Error> {
+        match &self.key {
+            Some(k) => Ok(&k.secret),
+            None => Err(Error::Panic(TEE_ERROR_BAD_STATE)),
+        }
+    }
+
+    fn activate(&mut self) {
+        self.handle_state |= TEE_HANDLE_FLAG_INITIALIZED;
+        self.set_state(OpState::Active);
+    }
+
+    fn finished(&mut self) {
+        self.handle_state &= !TEE_HANDLE_FLAG_INITIALIZED;
+        self.set_state(OpState::Initial);
+    }
+
+    /// TEE_CipherInit (from the initial or the active state, which is
+    /// reset first). No key, or an IV of the wrong length, panics.
+    pub fn cipher_init(&mut self, iv: &[u8]) -> Result<(), Error> {
+        let Engine::Cipher(alg, _) = self.engine else {
+            return Err(Error::Panic(TEE_ERROR_BAD_PARAMETERS));
+        };
+        if alg.iv_len().is_some_and(|n| n != iv.len()) {
+            return Err(Error::Panic(TEE_ERROR_BAD_PARAMETERS));
+        }
+        let e = CipherEngine::new(alg, self.mode == TEE_MODE_ENCRYPT, self.secret()?, iv)?;
+        self.engine = Engine::Cipher(alg, Some(e));
+        self.activate();
+        Ok(())
+    }
+
+    fn cipher(&mut self) -> Result<&mut CipherEngine, Error> {
+        match &mut self.engine {
+            Engine::Cipher(_, Some(e)) => Ok(e),
+            Engine::Cipher(_, None) => Err(Error::Panic(TEE_ERROR_BAD_STATE)),
+            _ => Err(Error::Panic(TEE_ERROR_BAD_PARAMETERS)),
+        }
+    }
+
+    /// TEE_CipherUpdate with room for `out_len` bytes: SHORT_BUFFER (with
+    /// the size needed, the operation unchanged) or the output.
+    pub fn cipher_update(&mut self, src: &[u8], out_len: usize) -> Result<Vec<u8>, Error> {
+        let e = self.cipher()?;
+        let need = e.update_len(src.len());
+        if out_len < need {
+            return Err(Error::ShortBuffer(need));
+        }
+        Ok(e.update(src))
+    }
+
+    /// TEE_CipherDoFinal: as an update, then back to the initial state.
+    /// ECB and CBC need a whole number of blocks in all (else
+    /// BAD_PARAMETERS, the operation unchanged).
+    pub fn cipher_do_final(&mut self, src: &[u8], out_len: usize) -> Result<Vec<u8>, Error> {
+        let e = self.cipher()?;
+        let need = e.final_len(src.len())?;
+        if out_len < need {
+            return Err(Error::ShortBuffer(need));
+        }
+        let out = e.update(src);
+        if let Engine::Cipher(_, e) = &mut self.engine {
+            *e = None;
+        }
+        self.finished();
+        Ok(out)
+    }
+
+    /// TEE_MACInit (the IV is ignored: HMAC has none). No key panics.
+    pub fn mac_init(&mut self, _iv: &[u8]) -> Result<(), Error> {
+        let Engine::Mac(alg, _) = self.engine else {
+            return Err(Error::Panic(TEE_ERROR_BAD_PARAMETERS));
+        };
+        let e = MacEngine::new(alg, self.secret()?)?;
+        self.engine = Engine::Mac(alg, Some(e));
+        self.activate();
+        Ok(())
+    }
+
+    fn mac(&mut self) -> Result<&mut MacEngine, Error> {
+        match &mut self.engine {
+            Engine::Mac(_, Some(e)) => Ok(e),
+            Engine::Mac(_, None) => Err(Error::Panic(TEE_ERROR_BAD_STATE)),
+            _ => Err(Error::Panic(TEE_ERROR_BAD_PARAMETERS)),
+        }
+    }
+
+    /// TEE_MACUpdate (active state only).
+    pub fn mac_update(&mut self, chunk: &[u8]) -> Result<(), Error> {
+        self.mac()?.update(chunk);
+        Ok(())
+    }
+
+    fn mac_final(&mut self, msg: &[u8]) -> Result<Vec<u8>, Error> {
+        let Engine::Mac(_, e) = &mut self.engine else {
+            return Err(Error::Panic(TEE_ERROR_BAD_PARAMETERS));
+        };
+        let Some(mut e) = e.take() else {
+            return Err(Error::Panic(TEE_ERROR_BAD_STATE));
+        };
+        e.update(msg);
+        self.finished();
+        Ok(e.finish())
+    }
+
+    /// TEE_MACComputeFinal with room for `out_len` bytes (SHORT_BUFFER
+    /// leaves the operation unchanged, `msg` included).
+    pub fn mac_compute_final(&mut self, msg: &[u8], out_len: usize) -> Result<Vec<u8>, Error> {
+        self.mac()?;
+        let need = self.digest_length as usize;
+        if out_len < need {
+            return Err(Error::ShortBuffer(need));
+        }
+        self.mac_final(msg)
+    }
+
+    /// TEE_MACCompareFinal: MAC_INVALID unless `mac` is the whole MAC
+    /// (compared in constant time).
+    pub fn mac_compare_final(&mut self, msg: &[u8], mac: &[u8]) -> Result<(), Error> {
+        use subtle::ConstantTimeEq;
+        let m = self.mac_final(msg)?;
+        if m.len() == mac.len() && bool::from(m.ct_eq(mac)) {
+            Ok(())
+        } else {
+            Err(Error::MacInvalid)
+        }
     }
 }
 

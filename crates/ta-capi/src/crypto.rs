@@ -303,3 +303,447 @@ pub unsafe extern "C" fn TEE_DigestExtract(
     rc::digest_extract(h, out);
     TEE_SUCCESS
 }
+
+// ---------------------------------------------------------------------
+// Transient objects (GP 1.3.1 chapter 5) and keys of operations.
+
+use oxtee_ta_runtime::crypto::{Attr, ObjHandle};
+
+const TEE_ERROR_ITEM_NOT_FOUND: u32 = 0xFFFF_0008;
+const TEE_ATTR_FLAG_VALUE: u32 = 1 << 29;
+
+/// Object handles are `OBJ_TAG | id`, distinct from operation handles.
+const OBJ_TAG: usize = 0x6f62_0000_0000;
+
+type ObjectHandle = *mut c_void;
+
+fn obj_ptr(h: ObjHandle) -> ObjectHandle {
+    (OBJ_TAG | h as usize) as ObjectHandle
+}
+
+/// The live transient object `p` designates; anything else panics.
+fn object(p: ObjectHandle) -> ObjHandle {
+    let v = p as usize;
+    let id = (v & ID_MASK) as ObjHandle;
+    if v & !ID_MASK != OBJ_TAG || !rc::object_exists(id) {
+        panic_ta(TEE_ERROR_BAD_PARAMETERS);
+    }
+    id
+}
+
+/// `TEE_ObjectInfo`.
+#[repr(C)]
+pub struct TeeObjectInfo {
+    object_type: u32,
+    object_size: u32,
+    max_object_size: u32,
+    object_usage: u32,
+    data_size: usize,
+    data_position: usize,
+    handle_flags: u32,
+}
+
+/// `TEE_Attribute`: the union is `ref` (buffer, length) or `value` (a, b).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct TeeAttribute {
+    attribute_id: u32,
+    content: [usize; 2],
+}
+
+/// Copies of `count` attributes at `attrs` (NULL with a non-zero count,
+/// or a NULL buffer with a non-zero length, panics).
+///
+/// # Safety
+/// `attrs` is valid for `count` attributes whose buffers are valid.
+unsafe fn attrs_in(attrs: *const TeeAttribute, count: u32) -> Vec<Attr> {
+    if count == 0 {
+        return Vec::new();
+    }
+    if attrs.is_null() {
+        panic_ta(TEE_ERROR_BAD_PARAMETERS);
+    }
+    (0..count as usize)
+        .map(|i| {
+            // SAFETY: caller's contract.
+            let a = unsafe { attrs.add(i).read_unaligned() };
+            if a.attribute_id & TEE_ATTR_FLAG_VALUE != 0 {
+                let [lo, _] = a.content;
+                Attr::Value(a.attribute_id, lo as u32, (lo >> 32) as u32)
+            } else {
+                // SAFETY: caller's contract.
+                let b = unsafe { input(a.content[0] as *const c_void, a.content[1]) };
+                Attr::Ref(a.attribute_id, b.to_vec())
+            }
+        })
+        .collect()
+}
+
+/// # Safety
+/// `object` is valid for writing a handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn TEE_AllocateTransientObject(
+    object_type: u32,
+    max_object_size: u32,
+    object: *mut ObjectHandle,
+) -> u32 {
+    if object.is_null() {
+        panic_ta(TEE_ERROR_BAD_PARAMETERS);
+    }
+    let (h, r) = match rc::allocate_object(object_type, max_object_size) {
+        Ok(h) => (obj_ptr(h), TEE_SUCCESS),
+        Err(e) => (std::ptr::null_mut(), e.code()),
+    };
+    // SAFETY: non-NULL, writable (caller's contract).
+    unsafe { object.write(h) };
+    r
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn TEE_FreeTransientObject(object: ObjectHandle) {
+    if !object.is_null() {
+        rc::free_object(self::object(object))
+    }
+}
+
+/// TEE_CloseObject: for a transient object, the same as freeing it
+/// (persistent objects do not exist yet).
+#[unsafe(no_mangle)]
+pub extern "C" fn TEE_CloseObject(object: ObjectHandle) {
+    TEE_FreeTransientObject(object)
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn TEE_ResetTransientObject(object: ObjectHandle) {
+    if !object.is_null() {
+        rc::reset_object(self::object(object))
+    }
+}
+
+/// # Safety
+/// `attrs` is valid for `attr_count` attributes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn TEE_PopulateTransientObject(
+    object: ObjectHandle,
+    attrs: *const TeeAttribute,
+    attr_count: u32,
+) -> u32 {
+    let h = self::object(object);
+    // SAFETY: caller's contract.
+    let a = unsafe { attrs_in(attrs, attr_count) };
+    match rc::populate(h, &a) {
+        Ok(()) => TEE_SUCCESS,
+        Err(e) => e.code(),
+    }
+}
+
+/// # Safety
+/// `attr` is valid for writing a `TEE_Attribute`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn TEE_InitRefAttribute(
+    attr: *mut TeeAttribute,
+    attribute_id: u32,
+    buffer: *const c_void,
+    length: usize,
+) {
+    if attr.is_null() || attribute_id & TEE_ATTR_FLAG_VALUE != 0 {
+        panic_ta(TEE_ERROR_BAD_PARAMETERS);
+    }
+    let a = TeeAttribute {
+        attribute_id,
+        content: [buffer as usize, length],
+    };
+    // SAFETY: caller's contract.
+    unsafe { attr.write_unaligned(a) };
+}
+
+/// # Safety
+/// `attr` is valid for writing a `TEE_Attribute`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn TEE_InitValueAttribute(
+    attr: *mut TeeAttribute,
+    attribute_id: u32,
+    a: u32,
+    b: u32,
+) {
+    if attr.is_null() || attribute_id & TEE_ATTR_FLAG_VALUE == 0 {
+        panic_ta(TEE_ERROR_BAD_PARAMETERS);
+    }
+    let v = TeeAttribute {
+        attribute_id,
+        content: [a as usize | (b as usize) << 32, 0],
+    };
+    // SAFETY: caller's contract.
+    unsafe { attr.write_unaligned(v) };
+}
+
+/// # Safety
+/// `params` is valid for `param_count` attributes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn TEE_GenerateKey(
+    object: ObjectHandle,
+    key_size: u32,
+    params: *const TeeAttribute,
+    param_count: u32,
+) -> u32 {
+    let h = self::object(object);
+    // SAFETY: caller's contract.
+    let p = unsafe { attrs_in(params, param_count) };
+    rc::generate_key(h, key_size, &p);
+    TEE_SUCCESS
+}
+
+/// # Safety
+/// `info` is valid for writing a `TEE_ObjectInfo`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn TEE_GetObjectInfo1(object: ObjectHandle, info: *mut TeeObjectInfo) -> u32 {
+    let h = self::object(object);
+    if info.is_null() {
+        panic_ta(TEE_ERROR_BAD_PARAMETERS);
+    }
+    let i = rc::object_info(h);
+    let out = TeeObjectInfo {
+        object_type: i.object_type,
+        object_size: i.object_size,
+        max_object_size: i.max_object_size,
+        object_usage: i.object_usage,
+        data_size: 0,
+        data_position: 0,
+        handle_flags: i.handle_flags,
+    };
+    // SAFETY: caller's contract.
+    unsafe { info.write_unaligned(out) };
+    TEE_SUCCESS
+}
+
+/// The deprecated form of TEE_GetObjectInfo1.
+///
+/// # Safety
+/// As TEE_GetObjectInfo1.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn TEE_GetObjectInfo(object: ObjectHandle, info: *mut TeeObjectInfo) {
+    // SAFETY: caller's contract.
+    unsafe { TEE_GetObjectInfo1(object, info) };
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn TEE_RestrictObjectUsage1(object: ObjectHandle, object_usage: u32) -> u32 {
+    rc::restrict_usage(self::object(object), object_usage);
+    TEE_SUCCESS
+}
+
+/// The deprecated form of TEE_RestrictObjectUsage1.
+#[unsafe(no_mangle)]
+pub extern "C" fn TEE_RestrictObjectUsage(object: ObjectHandle, object_usage: u32) {
+    TEE_RestrictObjectUsage1(object, object_usage);
+}
+
+/// # Safety
+/// `buffer` is valid for `*size` bytes; `size` valid.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn TEE_GetObjectBufferAttribute(
+    object: ObjectHandle,
+    attribute_id: u32,
+    buffer: *mut c_void,
+    size: *mut usize,
+) -> u32 {
+    let h = self::object(object);
+    if size.is_null() {
+        panic_ta(TEE_ERROR_BAD_PARAMETERS);
+    }
+    // SAFETY: caller's contract.
+    let cap = unsafe { *size };
+    match rc::buffer_attribute(h, attribute_id, cap) {
+        Ok(v) => {
+            // SAFETY: caller's contract; `v.len() <= cap`.
+            unsafe {
+                output(buffer, &v);
+                *size = v.len();
+            }
+            TEE_SUCCESS
+        }
+        Err(Error::ShortBuffer(n)) => {
+            // SAFETY: caller's contract.
+            unsafe { *size = n };
+            TEE_ERROR_SHORT_BUFFER
+        }
+        Err(e) => {
+            debug_assert_eq!(e.code(), TEE_ERROR_ITEM_NOT_FOUND);
+            e.code()
+        }
+    }
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn TEE_CopyObjectAttributes1(dst: ObjectHandle, src: ObjectHandle) -> u32 {
+    let (d, s) = (object(dst), object(src));
+    rc::copy_object_attributes(d, s);
+    TEE_SUCCESS
+}
+
+/// The deprecated form of TEE_CopyObjectAttributes1.
+#[unsafe(no_mangle)]
+pub extern "C" fn TEE_CopyObjectAttributes(dst: ObjectHandle, src: ObjectHandle) {
+    TEE_CopyObjectAttributes1(dst, src);
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn TEE_SetOperationKey(operation: OperationHandle, key: ObjectHandle) -> u32 {
+    let h = handle(operation);
+    let k = if key.is_null() { None } else { Some(object(key)) };
+    rc::set_key(h, k);
+    TEE_SUCCESS
+}
+
+/// Copy `v` to `out` (NULL with a non-empty `v` panics).
+///
+/// # Safety
+/// `out` is valid for `v.len()` bytes.
+unsafe fn output(out: *mut c_void, v: &[u8]) {
+    if v.is_empty() {
+        return;
+    }
+    if out.is_null() {
+        panic_ta(TEE_ERROR_BAD_PARAMETERS);
+    }
+    // SAFETY: caller's contract.
+    unsafe { std::ptr::copy_nonoverlapping(v.as_ptr(), out as *mut u8, v.len()) };
+}
+
+/// An engine result written to `dest`/`*dest_len`: the GP return code.
+///
+/// # Safety
+/// `dest` is valid for `*dest_len` bytes, `dest_len` valid and non-NULL.
+unsafe fn write_out(r: Result<Vec<u8>, Error>, dest: *mut c_void, dest_len: *mut usize) -> u32 {
+    match r {
+        Ok(v) => {
+            // SAFETY: caller's contract; the engine checked the capacity.
+            unsafe {
+                output(dest, &v);
+                *dest_len = v.len();
+            }
+            TEE_SUCCESS
+        }
+        Err(Error::ShortBuffer(n)) => {
+            // SAFETY: caller's contract.
+            unsafe { *dest_len = n };
+            TEE_ERROR_SHORT_BUFFER
+        }
+        Err(e) => e.code(),
+    }
+}
+
+/// # Safety
+/// `iv` is valid for `iv_len` bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn TEE_CipherInit(operation: OperationHandle, iv: *const c_void, iv_len: usize) {
+    let h = handle(operation);
+    // SAFETY: caller's contract.
+    rc::cipher_init(h, unsafe { input(iv, iv_len) })
+}
+
+/// # Safety
+/// `src` valid for `src_len` bytes, `dest` for `*dest_len`, `dest_len`
+/// valid.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn TEE_CipherUpdate(
+    operation: OperationHandle,
+    src: *const c_void,
+    src_len: usize,
+    dest: *mut c_void,
+    dest_len: *mut usize,
+) -> u32 {
+    let h = handle(operation);
+    if dest_len.is_null() {
+        panic_ta(TEE_ERROR_BAD_PARAMETERS);
+    }
+    // SAFETY: caller's contract.
+    unsafe {
+        let r = rc::cipher_update(h, input(src, src_len), *dest_len);
+        write_out(r, dest, dest_len)
+    }
+}
+
+/// # Safety
+/// As TEE_CipherUpdate.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn TEE_CipherDoFinal(
+    operation: OperationHandle,
+    src: *const c_void,
+    src_len: usize,
+    dest: *mut c_void,
+    dest_len: *mut usize,
+) -> u32 {
+    let h = handle(operation);
+    if dest_len.is_null() {
+        panic_ta(TEE_ERROR_BAD_PARAMETERS);
+    }
+    // SAFETY: caller's contract.
+    unsafe {
+        let r = rc::cipher_do_final(h, input(src, src_len), *dest_len);
+        write_out(r, dest, dest_len)
+    }
+}
+
+/// # Safety
+/// `iv` is valid for `iv_len` bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn TEE_MACInit(operation: OperationHandle, iv: *const c_void, iv_len: usize) {
+    let h = handle(operation);
+    // SAFETY: caller's contract.
+    rc::mac_init(h, unsafe { input(iv, iv_len) })
+}
+
+/// # Safety
+/// `chunk` is valid for `chunk_size` bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn TEE_MACUpdate(
+    operation: OperationHandle,
+    chunk: *const c_void,
+    chunk_size: usize,
+) {
+    let h = handle(operation);
+    // SAFETY: caller's contract.
+    rc::mac_update(h, unsafe { input(chunk, chunk_size) })
+}
+
+/// # Safety
+/// `message` valid for `message_len` bytes, `mac` for `*mac_len`,
+/// `mac_len` valid.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn TEE_MACComputeFinal(
+    operation: OperationHandle,
+    message: *const c_void,
+    message_len: usize,
+    mac: *mut c_void,
+    mac_len: *mut usize,
+) -> u32 {
+    let h = handle(operation);
+    if mac_len.is_null() {
+        panic_ta(TEE_ERROR_BAD_PARAMETERS);
+    }
+    // SAFETY: caller's contract.
+    unsafe {
+        let r = rc::mac_compute_final(h, input(message, message_len), *mac_len);
+        write_out(r, mac, mac_len)
+    }
+}
+
+/// # Safety
+/// `message` valid for `message_len` bytes, `mac` for `mac_len`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn TEE_MACCompareFinal(
+    operation: OperationHandle,
+    message: *const c_void,
+    message_len: usize,
+    mac: *const c_void,
+    mac_len: usize,
+) -> u32 {
+    let h = handle(operation);
+    // SAFETY: caller's contract.
+    let r = unsafe { rc::mac_compare_final(h, input(message, message_len), input(mac, mac_len)) };
+    match r {
+        Ok(()) => TEE_SUCCESS,
+        Err(e) => e.code(),
+    }
+}

@@ -9,6 +9,7 @@
 //! see the return codes GP lets a TA handle.
 
 use crate::panic_ta;
+pub use oxtee_crypto::object::{Attr, Object, ObjectInfo};
 pub use oxtee_crypto::{self as engine, Error, Info, InfoMultiple, KeyInfo, OpState, Operation};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -24,8 +25,19 @@ struct Table {
     ops: HashMap<OpHandle, Operation>,
 }
 
+/// A transient object handle: a non-zero id, unique for the process's
+/// lifetime (a separate table from the operations').
+pub type ObjHandle = u32;
+
+#[derive(Default)]
+struct ObjTable {
+    last: u32,
+    objs: HashMap<ObjHandle, Object>,
+}
+
 thread_local! {
     static OPS: RefCell<Table> = RefCell::new(Table::default());
+    static OBJS: RefCell<ObjTable> = RefCell::new(ObjTable::default());
 }
 
 fn done<R>(r: Result<R, Error>) -> Result<R, Error> {
@@ -121,4 +133,126 @@ pub fn digest_do_final(h: OpHandle, chunk: &[u8], out_len: usize) -> Result<Vec<
 /// TEE_DigestExtract: fill `out` with the next bytes of the XOF output.
 pub fn digest_extract(h: OpHandle, out: &mut [u8]) {
     let _ = with(h, |op| op.digest_extract(out));
+}
+
+/// TEE_SetOperationKey (`None`: TEE_HANDLE_NULL clears the key).
+pub fn set_key(h: OpHandle, key: Option<ObjHandle>) {
+    let obj = key.map(|k| with_obj(k, |o| Ok(o.clone())).unwrap_or_else(|_| unreachable!()));
+    let _ = with(h, |op| op.set_key(obj.as_ref()));
+}
+
+/// TEE_CipherInit.
+pub fn cipher_init(h: OpHandle, iv: &[u8]) {
+    let _ = with(h, |op| op.cipher_init(iv));
+}
+
+/// TEE_CipherUpdate with room for `out_len` bytes.
+pub fn cipher_update(h: OpHandle, src: &[u8], out_len: usize) -> Result<Vec<u8>, Error> {
+    with(h, |op| op.cipher_update(src, out_len))
+}
+
+/// TEE_CipherDoFinal with room for `out_len` bytes.
+pub fn cipher_do_final(h: OpHandle, src: &[u8], out_len: usize) -> Result<Vec<u8>, Error> {
+    with(h, |op| op.cipher_do_final(src, out_len))
+}
+
+/// TEE_MACInit.
+pub fn mac_init(h: OpHandle, iv: &[u8]) {
+    let _ = with(h, |op| op.mac_init(iv));
+}
+
+/// TEE_MACUpdate.
+pub fn mac_update(h: OpHandle, chunk: &[u8]) {
+    let _ = with(h, |op| op.mac_update(chunk));
+}
+
+/// TEE_MACComputeFinal with room for `out_len` bytes.
+pub fn mac_compute_final(h: OpHandle, msg: &[u8], out_len: usize) -> Result<Vec<u8>, Error> {
+    with(h, |op| op.mac_compute_final(msg, out_len))
+}
+
+/// TEE_MACCompareFinal.
+pub fn mac_compare_final(h: OpHandle, msg: &[u8], mac: &[u8]) -> Result<(), Error> {
+    with(h, |op| op.mac_compare_final(msg, mac))
+}
+
+/// Run `f` on the object of `h`; an unknown handle panics the TA, as
+/// does an [`Error::Panic`].
+fn with_obj<R>(h: ObjHandle, f: impl FnOnce(&mut Object) -> Result<R, Error>) -> Result<R, Error> {
+    let r = OBJS.with(|t| {
+        let mut t = t.borrow_mut();
+        match t.objs.get_mut(&h) {
+            Some(o) => f(o),
+            None => Err(Error::Panic(TEE_ERROR_BAD_PARAMETERS)),
+        }
+    });
+    done(r)
+}
+
+/// TEE_AllocateTransientObject.
+pub fn allocate_object(object_type: u32, max_size: u32) -> Result<ObjHandle, Error> {
+    let o = done(Object::new(object_type, max_size))?;
+    OBJS.with(|t| {
+        let mut t = t.borrow_mut();
+        let Some(h) = t.last.checked_add(1) else {
+            return Err(Error::NotSupported);
+        };
+        t.last = h;
+        t.objs.insert(h, o);
+        Ok(h)
+    })
+}
+
+/// Whether `h` designates a live transient object.
+pub fn object_exists(h: ObjHandle) -> bool {
+    OBJS.with(|t| t.borrow().objs.contains_key(&h))
+}
+
+/// TEE_FreeTransientObject (an unknown handle panics).
+pub fn free_object(h: ObjHandle) {
+    if OBJS.with(|t| t.borrow_mut().objs.remove(&h)).is_none() {
+        panic_ta(TEE_ERROR_BAD_PARAMETERS);
+    }
+}
+
+/// TEE_ResetTransientObject.
+pub fn reset_object(h: ObjHandle) {
+    let _ = with_obj(h, |o| {
+        o.reset();
+        Ok(())
+    });
+}
+
+/// TEE_PopulateTransientObject.
+pub fn populate(h: ObjHandle, attrs: &[Attr]) -> Result<(), Error> {
+    with_obj(h, |o| o.populate(attrs))
+}
+
+/// TEE_GenerateKey: random key material from the OS.
+pub fn generate_key(h: ObjHandle, key_size: u32, params: &[Attr]) {
+    let _ = with_obj(h, |o| o.generate(key_size, params, crate::random));
+}
+
+/// TEE_GetObjectInfo1.
+pub fn object_info(h: ObjHandle) -> ObjectInfo {
+    with_obj(h, |o| Ok(o.info())).unwrap_or_default()
+}
+
+/// TEE_RestrictObjectUsage1.
+pub fn restrict_usage(h: ObjHandle, usage: u32) {
+    let _ = with_obj(h, |o| {
+        o.restrict_usage(usage);
+        Ok(())
+    });
+}
+
+/// TEE_GetObjectBufferAttribute with room for `cap` bytes.
+pub fn buffer_attribute(h: ObjHandle, id: u32, cap: usize) -> Result<Vec<u8>, Error> {
+    with_obj(h, |o| o.buffer_attribute(id, cap))
+}
+
+/// TEE_CopyObjectAttributes1.
+pub fn copy_object_attributes(dst: ObjHandle, src: ObjHandle) {
+    let s = with_obj(src, |o| Ok(o.clone())).unwrap_or_else(|_| unreachable!());
+    let _ = with_obj(dst, |o| o.copy_attributes_from(&s));
 }
