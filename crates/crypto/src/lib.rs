@@ -123,7 +123,7 @@ pub struct InfoMultiple {
 pub enum Engine {
     Digest(DigestEngine),
     /// The computation exists between TEE_CipherInit and the final.
-    Cipher(CipherAlg, Option<CipherEngine>),
+    Cipher(CipherAlg, Option<Box<CipherEngine>>),
     /// The computation exists between TEE_MACInit and the final.
     Mac(MacAlg, Option<MacEngine>),
 }
@@ -456,7 +456,7 @@ impl Operation {
             return Err(Error::Panic(TEE_ERROR_BAD_PARAMETERS));
         }
         let e = CipherEngine::new(alg, self.mode == TEE_MODE_ENCRYPT, self.secret()?, iv)?;
-        self.engine = Engine::Cipher(alg, Some(e));
+        self.engine = Engine::Cipher(alg, Some(Box::new(e)));
         self.activate();
         Ok(())
     }

@@ -590,7 +590,11 @@ pub extern "C" fn TEE_CopyObjectAttributes(dst: ObjectHandle, src: ObjectHandle)
 #[unsafe(no_mangle)]
 pub extern "C" fn TEE_SetOperationKey(operation: OperationHandle, key: ObjectHandle) -> u32 {
     let h = handle(operation);
-    let k = if key.is_null() { None } else { Some(object(key)) };
+    let k = if key.is_null() {
+        None
+    } else {
+        Some(object(key))
+    };
     rc::set_key(h, k);
     TEE_SUCCESS
 }
@@ -636,7 +640,11 @@ unsafe fn write_out(r: Result<Vec<u8>, Error>, dest: *mut c_void, dest_len: *mut
 /// # Safety
 /// `iv` is valid for `iv_len` bytes.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn TEE_CipherInit(operation: OperationHandle, iv: *const c_void, iv_len: usize) {
+pub unsafe extern "C" fn TEE_CipherInit(
+    operation: OperationHandle,
+    iv: *const c_void,
+    iv_len: usize,
+) {
     let h = handle(operation);
     // SAFETY: caller's contract.
     rc::cipher_init(h, unsafe { input(iv, iv_len) })

@@ -1,5 +1,6 @@
 //! GP cryptographic operations (Internal Core API v1.3.1 chapter 6) in
-//! safe Rust: so far the generic operation functions and message digests.
+//! safe Rust: the generic operation functions, message digests, transient
+//! objects holding secret keys, AES ciphers (ECB, CBC, CTR) and HMAC.
 //!
 //! An [`Operation`] owns its handle and frees it when dropped. Misuse that
 //! GP answers with a panic (updating a SHAKE operation that is already
@@ -14,18 +15,40 @@
 //! ```
 
 use crate::{TeeError, TeeResult};
-use oxtee_ta_runtime::crypto::{self as rc, Error, OpHandle};
+use oxtee_ta_runtime::crypto::{self as rc, Attr, Error, ObjHandle, OpHandle};
 
-pub use oxtee_ta_runtime::crypto::{Info, InfoMultiple, KeyInfo, OpState};
+pub use oxtee_ta_runtime::crypto::{Info, InfoMultiple, KeyInfo, ObjectInfo, OpState};
 
 /// Algorithm identifiers (TEE_ALG_*).
 pub mod alg {
+    pub use oxtee_ta_runtime::crypto::engine::consts::{
+        TEE_ALG_AES_CBC_NOPAD as AES_CBC_NOPAD, TEE_ALG_AES_CTR as AES_CTR,
+        TEE_ALG_AES_ECB_NOPAD as AES_ECB_NOPAD, TEE_ALG_HMAC_MD5 as HMAC_MD5,
+        TEE_ALG_HMAC_SHA1 as HMAC_SHA1, TEE_ALG_HMAC_SHA224 as HMAC_SHA224,
+        TEE_ALG_HMAC_SHA256 as HMAC_SHA256, TEE_ALG_HMAC_SHA384 as HMAC_SHA384,
+        TEE_ALG_HMAC_SHA512 as HMAC_SHA512, TEE_ALG_HMAC_SM3 as HMAC_SM3,
+    };
     pub use oxtee_ta_runtime::crypto::engine::consts::{
         TEE_ALG_MD5 as MD5, TEE_ALG_SHA1 as SHA1, TEE_ALG_SHA3_224 as SHA3_224,
         TEE_ALG_SHA3_256 as SHA3_256, TEE_ALG_SHA3_384 as SHA3_384, TEE_ALG_SHA3_512 as SHA3_512,
         TEE_ALG_SHA224 as SHA224, TEE_ALG_SHA256 as SHA256, TEE_ALG_SHA384 as SHA384,
         TEE_ALG_SHA512 as SHA512, TEE_ALG_SHAKE128 as SHAKE128, TEE_ALG_SHAKE256 as SHAKE256,
         TEE_ALG_SM3 as SM3,
+    };
+}
+
+/// Object types (TEE_TYPE_*), attribute identifiers (TEE_ATTR_*) and key
+/// usage flags (TEE_USAGE_*).
+pub mod obj {
+    pub use oxtee_ta_runtime::crypto::engine::consts::{
+        TEE_ATTR_SECRET_VALUE as ATTR_SECRET_VALUE, TEE_TYPE_AES as AES,
+        TEE_TYPE_GENERIC_SECRET as GENERIC_SECRET, TEE_TYPE_HMAC_MD5 as HMAC_MD5,
+        TEE_TYPE_HMAC_SHA1 as HMAC_SHA1, TEE_TYPE_HMAC_SHA224 as HMAC_SHA224,
+        TEE_TYPE_HMAC_SHA256 as HMAC_SHA256, TEE_TYPE_HMAC_SHA384 as HMAC_SHA384,
+        TEE_TYPE_HMAC_SHA512 as HMAC_SHA512, TEE_TYPE_HMAC_SM3 as HMAC_SM3,
+        TEE_USAGE_DECRYPT as USAGE_DECRYPT, TEE_USAGE_DEFAULT as USAGE_DEFAULT,
+        TEE_USAGE_ENCRYPT as USAGE_ENCRYPT, TEE_USAGE_EXTRACTABLE as USAGE_EXTRACTABLE,
+        TEE_USAGE_MAC as USAGE_MAC,
     };
 }
 
@@ -129,6 +152,150 @@ impl Operation {
     /// The digest length (0 for SHAKE, whose output has any length).
     pub fn digest_len(&self) -> usize {
         self.info().digest_length as usize
+    }
+}
+
+/// An attribute for [`TransientObject::populate`].
+#[derive(Debug, Clone, Copy)]
+pub enum Attribute<'a> {
+    /// TEE_InitRefAttribute.
+    Ref(u32, &'a [u8]),
+    /// TEE_InitValueAttribute.
+    Value(u32, u32, u32),
+}
+
+fn attrs(a: &[Attribute<'_>]) -> Vec<Attr> {
+    a.iter()
+        .map(|a| match *a {
+            Attribute::Ref(id, b) => Attr::Ref(id, b.to_vec()),
+            Attribute::Value(id, x, y) => Attr::Value(id, x, y),
+        })
+        .collect()
+}
+
+/// A transient object (TEE_ObjectHandle), freed on drop.
+#[derive(Debug)]
+pub struct TransientObject {
+    h: ObjHandle,
+}
+
+impl TransientObject {
+    /// TEE_AllocateTransientObject (`max_size` in bits). An unknown type
+    /// or a size it does not allow: `NOT_SUPPORTED`.
+    pub fn allocate(object_type: u32, max_size: u32) -> TeeResult<TransientObject> {
+        rc::allocate_object(object_type, max_size)
+            .map(|h| TransientObject { h })
+            .map_err(err)
+    }
+
+    /// TEE_PopulateTransientObject: `BAD_PARAMETERS` for a value size the
+    /// type or the maximum size does not allow; a populated object, a
+    /// missing or foreign attribute panic the TA.
+    pub fn populate(&mut self, a: &[Attribute<'_>]) -> TeeResult {
+        rc::populate(self.h, &attrs(a)).map_err(err)
+    }
+
+    /// TEE_GenerateKey (`key_size` in bits; no parameters for secrets).
+    pub fn generate_key(&mut self, key_size: u32) {
+        rc::generate_key(self.h, key_size, &[])
+    }
+
+    /// TEE_ResetTransientObject.
+    pub fn reset(&mut self) {
+        rc::reset_object(self.h)
+    }
+
+    /// TEE_GetObjectInfo1.
+    pub fn info(&self) -> ObjectInfo {
+        rc::object_info(self.h)
+    }
+
+    /// TEE_RestrictObjectUsage1.
+    pub fn restrict_usage(&mut self, usage: u32) {
+        rc::restrict_usage(self.h, usage)
+    }
+
+    /// TEE_GetObjectBufferAttribute into `out`: the size written, or
+    /// `SHORT_BUFFER` / `ITEM_NOT_FOUND`. A protected attribute of an
+    /// object without TEE_USAGE_EXTRACTABLE panics the TA.
+    pub fn buffer_attribute(&self, id: u32, out: &mut [u8]) -> TeeResult<usize> {
+        let v = rc::buffer_attribute(self.h, id, out.len()).map_err(err)?;
+        out[..v.len()].copy_from_slice(&v);
+        Ok(v.len())
+    }
+
+    /// TEE_CopyObjectAttributes1 from `src` into `self`.
+    pub fn copy_attributes_from(&mut self, src: &TransientObject) {
+        rc::copy_object_attributes(self.h, src.h)
+    }
+}
+
+impl Drop for TransientObject {
+    fn drop(&mut self) {
+        rc::free_object(self.h)
+    }
+}
+
+impl Operation {
+    /// TEE_SetOperationKey (`None` clears the key). A key of another type,
+    /// larger than the maximum key size or without the usage the mode
+    /// needs panics the TA, as does an operation not in the initial state.
+    pub fn set_key(&mut self, key: Option<&TransientObject>) {
+        rc::set_key(self.h, key.map(|k| k.h))
+    }
+
+    /// TEE_CipherInit.
+    pub fn cipher_init(&mut self, iv: &[u8]) {
+        rc::cipher_init(self.h, iv)
+    }
+
+    /// TEE_CipherUpdate into `out`: the size written, or `SHORT_BUFFER`
+    /// (see [`Operation::cipher_update_len`]).
+    pub fn cipher_update(&mut self, src: &[u8], out: &mut [u8]) -> TeeResult<usize> {
+        let v = rc::cipher_update(self.h, src, out.len()).map_err(err)?;
+        out[..v.len()].copy_from_slice(&v);
+        Ok(v.len())
+    }
+
+    /// TEE_CipherUpdate into a new vector.
+    pub fn cipher_update_vec(&mut self, src: &[u8]) -> Vec<u8> {
+        rc::cipher_update(self.h, src, usize::MAX).unwrap_or_default()
+    }
+
+    /// TEE_CipherDoFinal into `out`: the size written, `SHORT_BUFFER`, or
+    /// `BAD_PARAMETERS` (ECB/CBC input not a whole number of blocks).
+    pub fn cipher_do_final(&mut self, src: &[u8], out: &mut [u8]) -> TeeResult<usize> {
+        let v = rc::cipher_do_final(self.h, src, out.len()).map_err(err)?;
+        out[..v.len()].copy_from_slice(&v);
+        Ok(v.len())
+    }
+
+    /// TEE_CipherDoFinal into a new vector.
+    pub fn cipher_final_vec(&mut self, src: &[u8]) -> TeeResult<Vec<u8>> {
+        rc::cipher_do_final(self.h, src, usize::MAX).map_err(err)
+    }
+
+    /// TEE_MACInit (HMAC ignores the IV).
+    pub fn mac_init(&mut self, iv: &[u8]) {
+        rc::mac_init(self.h, iv)
+    }
+
+    /// TEE_MACUpdate.
+    pub fn mac_update(&mut self, chunk: &[u8]) {
+        rc::mac_update(self.h, chunk)
+    }
+
+    /// TEE_MACComputeFinal into `out`: the MAC's length, or
+    /// `SHORT_BUFFER` (the operation unchanged).
+    pub fn mac_compute_final(&mut self, msg: &[u8], out: &mut [u8]) -> TeeResult<usize> {
+        let v = rc::mac_compute_final(self.h, msg, out.len()).map_err(err)?;
+        out[..v.len()].copy_from_slice(&v);
+        Ok(v.len())
+    }
+
+    /// TEE_MACCompareFinal: `MAC_INVALID` unless `mac` is the MAC.
+    pub fn mac_compare_final(&mut self, msg: &[u8], mac: &[u8]) -> TeeResult {
+        rc::mac_compare_final(self.h, msg, mac).map_err(err)
     }
 }
 

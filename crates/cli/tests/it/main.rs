@@ -16,4 +16,5 @@ mod params;
 mod props;
 mod sandbox;
 mod spares;
+mod symcrypt;
 mod ta2ta;

@@ -1,0 +1,962 @@
+//! Transient objects, AES ciphers and HMAC (GP TEE Internal Core API
+//! v1.3.1 chapters 5 and 6) through the C TA `tests/tas/c/symcrypt` and
+//! the Rust TA `tests/tas/rust/symcrypt`: known answers of the standards
+//! single-shot and in parts, every split of a short input, copies,
+//! resets, key objects and their access rules, and each case GP answers
+//! with a panic of the TA.
+
+use crate::harness::*;
+use oxtee_client::{Error, Login, Param, Session};
+
+const SYMCRYPT_C: &str = "5c3a9e10-7d21-4f6b-8e43-2a1b0c9d8e01";
+const SYMCRYPT_RUST: &str = "5c3a9e10-7d21-4f6b-8e43-2a1b0c9d8e02";
+const BOTH: [&str; 2] = [SYMCRYPT_C, SYMCRYPT_RUST];
+
+const TEE_ALG_AES_ECB_NOPAD: u32 = 0x1000_0010;
+const TEE_ALG_AES_CBC_NOPAD: u32 = 0x1000_0110;
+const TEE_ALG_AES_CTR: u32 = 0x1000_0210;
+const TEE_ALG_HMAC_SHA1: u32 = 0x3000_0002;
+const TEE_ALG_HMAC_SHA224: u32 = 0x3000_0003;
+const TEE_ALG_HMAC_SHA256: u32 = 0x3000_0004;
+const TEE_ALG_HMAC_SHA384: u32 = 0x3000_0005;
+const TEE_ALG_HMAC_SHA512: u32 = 0x3000_0006;
+
+const TEE_TYPE_AES: u32 = 0xA000_0010;
+const TEE_TYPE_GENERIC_SECRET: u32 = 0xA000_0000;
+const TEE_TYPE_HMAC_SHA256: u32 = 0xA000_0004;
+
+const USAGE_EXTRACTABLE: u32 = 1;
+const USAGE_ENCRYPT: u32 = 2;
+const USAGE_DECRYPT: u32 = 4;
+const USAGE_ALL: u32 = 0xFFFF_FFFF;
+
+const BAD_PARAMETERS: u32 = 0xFFFF_0006;
+const ITEM_NOT_FOUND: u32 = 0xFFFF_0008;
+const NOT_SUPPORTED: u32 = 0xFFFF_000A;
+const SHORT_BUFFER: u32 = 0xFFFF_0010;
+const MAC_INVALID: u32 = 0xFFFF_3071;
+const ORIGIN_TA: u32 = 4;
+
+const FLAG_INITIALIZED: u32 = 0x0002_0000;
+const FLAG_KEY_SET: u32 = 0x0004_0000;
+
+// Known answers, generated once with OpenSSL (AES) and Python's hmac
+// module (HMAC), independent implementations, and checked against the
+// documents' printed values.
+/// (algorithm, key, IV, plaintext, ciphertext): NIST SP 800-38A F.1, F.2,
+/// F.5 (ECB, CBC, CTR with AES-128/192/256) and FIPS 197 appendix C.
+const AES_VECTORS: &[(u32, &str, &str, &str, &str)] = &[
+    (
+        TEE_ALG_AES_ECB_NOPAD,
+        "2b7e151628aed2a6abf7158809cf4f3c",
+        "",
+        "6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e5130c81c46a35ce411e5fbc1191a0a52eff69f2445df4f9b17ad2b417be66c3710",
+        "3ad77bb40d7a3660a89ecaf32466ef97f5d3d58503b9699de785895a96fdbaaf43b1cd7f598ece23881b00e3ed0306887b0c785e27e8ad3f8223207104725dd4",
+    ),
+    (
+        TEE_ALG_AES_ECB_NOPAD,
+        "8e73b0f7da0e6452c810f32b809079e562f8ead2522c6b7b",
+        "",
+        "6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e5130c81c46a35ce411e5fbc1191a0a52eff69f2445df4f9b17ad2b417be66c3710",
+        "bd334f1d6e45f25ff712a214571fa5cc974104846d0ad3ad7734ecb3ecee4eefef7afd2270e2e60adce0ba2face6444e9a4b41ba738d6c72fb16691603c18e0e",
+    ),
+    (
+        TEE_ALG_AES_ECB_NOPAD,
+        "603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4",
+        "",
+        "6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e5130c81c46a35ce411e5fbc1191a0a52eff69f2445df4f9b17ad2b417be66c3710",
+        "f3eed1bdb5d2a03c064b5a7e3db181f8591ccb10d410ed26dc5ba74a31362870b6ed21b99ca6f4f9f153e7b1beafed1d23304b7a39f9f3ff067d8d8f9e24ecc7",
+    ),
+    (
+        TEE_ALG_AES_CBC_NOPAD,
+        "2b7e151628aed2a6abf7158809cf4f3c",
+        "000102030405060708090a0b0c0d0e0f",
+        "6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e5130c81c46a35ce411e5fbc1191a0a52eff69f2445df4f9b17ad2b417be66c3710",
+        "7649abac8119b246cee98e9b12e9197d5086cb9b507219ee95db113a917678b273bed6b8e3c1743b7116e69e222295163ff1caa1681fac09120eca307586e1a7",
+    ),
+    (
+        TEE_ALG_AES_CBC_NOPAD,
+        "8e73b0f7da0e6452c810f32b809079e562f8ead2522c6b7b",
+        "000102030405060708090a0b0c0d0e0f",
+        "6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e5130c81c46a35ce411e5fbc1191a0a52eff69f2445df4f9b17ad2b417be66c3710",
+        "4f021db243bc633d7178183a9fa071e8b4d9ada9ad7dedf4e5e738763f69145a571b242012fb7ae07fa9baac3df102e008b0e27988598881d920a9e64f5615cd",
+    ),
+    (
+        TEE_ALG_AES_CBC_NOPAD,
+        "603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4",
+        "000102030405060708090a0b0c0d0e0f",
+        "6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e5130c81c46a35ce411e5fbc1191a0a52eff69f2445df4f9b17ad2b417be66c3710",
+        "f58c4c04d6e5f1ba779eabfb5f7bfbd69cfc4e967edb808d679f777bc6702c7d39f23369a9d9bacfa530e26304231461b2eb05e2c39be9fcda6c19078c6a9d1b",
+    ),
+    (
+        TEE_ALG_AES_CTR,
+        "2b7e151628aed2a6abf7158809cf4f3c",
+        "f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff",
+        "6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e5130c81c46a35ce411e5fbc1191a0a52eff69f2445df4f9b17ad2b417be66c3710",
+        "874d6191b620e3261bef6864990db6ce9806f66b7970fdff8617187bb9fffdff5ae4df3edbd5d35e5b4f09020db03eab1e031dda2fbe03d1792170a0f3009cee",
+    ),
+    (
+        TEE_ALG_AES_CTR,
+        "8e73b0f7da0e6452c810f32b809079e562f8ead2522c6b7b",
+        "f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff",
+        "6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e5130c81c46a35ce411e5fbc1191a0a52eff69f2445df4f9b17ad2b417be66c3710",
+        "1abc932417521ca24f2b0459fe7e6e0b090339ec0aa6faefd5ccc2c6f4ce8e941e36b26bd1ebc670d1bd1d665620abf74f78a7f6d29809585a97daec58c6b050",
+    ),
+    (
+        TEE_ALG_AES_CTR,
+        "603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4",
+        "f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff",
+        "6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e5130c81c46a35ce411e5fbc1191a0a52eff69f2445df4f9b17ad2b417be66c3710",
+        "601ec313775789a5b7a7f504bbf3d228f443e3ca4d62b59aca84e990cacaf5c52b0930daa23de94ce87017ba2d84988ddfc9c58db67aada613c2dd08457941a6",
+    ),
+    (
+        TEE_ALG_AES_ECB_NOPAD,
+        "000102030405060708090a0b0c0d0e0f",
+        "",
+        "00112233445566778899aabbccddeeff",
+        "69c4e0d86a7b0430d8cdb78070b4c55a",
+    ),
+    (
+        TEE_ALG_AES_ECB_NOPAD,
+        "000102030405060708090a0b0c0d0e0f1011121314151617",
+        "",
+        "00112233445566778899aabbccddeeff",
+        "dda97ca4864cdfe06eaf70a0ec0d7191",
+    ),
+    (
+        TEE_ALG_AES_ECB_NOPAD,
+        "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
+        "",
+        "00112233445566778899aabbccddeeff",
+        "8ea2b7ca516745bfeafc49904b496089",
+    ),
+];
+/// (algorithm, key, message, MAC, truncated length in bytes or 0): RFC 2202
+/// (HMAC-SHA-1, cases 1-7) and RFC 4231 (HMAC-SHA-224/256/384/512, cases
+/// 1-7; case 5 is truncated to 128 bits, RFC 2202 case 5 to 96).
+const HMAC_VECTORS: &[(u32, &str, &str, &str, usize)] = &[
+    (
+        TEE_ALG_HMAC_SHA1,
+        "0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b",
+        "4869205468657265",
+        "b617318655057264e28bc0b6fb378c8ef146be00",
+        0,
+    ),
+    (
+        TEE_ALG_HMAC_SHA1,
+        "4a656665",
+        "7768617420646f2079612077616e7420666f72206e6f7468696e673f",
+        "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79",
+        0,
+    ),
+    (
+        TEE_ALG_HMAC_SHA1,
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        "dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd",
+        "125d7342b9ac11cd91a39af48aa17b4f63f175d3",
+        0,
+    ),
+    (
+        TEE_ALG_HMAC_SHA1,
+        "0102030405060708090a0b0c0d0e0f10111213141516171819",
+        "cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd",
+        "4c9007f4026250c6bc8414f9bf50c86c2d7235da",
+        0,
+    ),
+    (
+        TEE_ALG_HMAC_SHA1,
+        "0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c",
+        "546573742057697468205472756e636174696f6e",
+        "4c1a03424b55e07fe7f27be1d58bb9324a9a5a04",
+        12,
+    ),
+    (
+        TEE_ALG_HMAC_SHA1,
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        "54657374205573696e67204c6172676572205468616e20426c6f636b2d53697a65204b6579202d2048617368204b6579204669727374",
+        "aa4ae5e15272d00e95705637ce8a3b55ed402112",
+        0,
+    ),
+    (
+        TEE_ALG_HMAC_SHA1,
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        "54657374205573696e67204c6172676572205468616e20426c6f636b2d53697a65204b657920616e64204c6172676572205468616e204f6e6520426c6f636b2d53697a652044617461",
+        "e8e99d0f45237d786d6bbaa7965c7808bbff1a91",
+        0,
+    ),
+    (
+        TEE_ALG_HMAC_SHA224,
+        "0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b",
+        "4869205468657265",
+        "896fb1128abbdf196832107cd49df33f47b4b1169912ba4f53684b22",
+        0,
+    ),
+    (
+        TEE_ALG_HMAC_SHA224,
+        "4a656665",
+        "7768617420646f2079612077616e7420666f72206e6f7468696e673f",
+        "a30e01098bc6dbbf45690f3a7e9e6d0f8bbea2a39e6148008fd05e44",
+        0,
+    ),
+    (
+        TEE_ALG_HMAC_SHA224,
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        "dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd",
+        "7fb3cb3588c6c1f6ffa9694d7d6ad2649365b0c1f65d69d1ec8333ea",
+        0,
+    ),
+    (
+        TEE_ALG_HMAC_SHA224,
+        "0102030405060708090a0b0c0d0e0f10111213141516171819",
+        "cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd",
+        "6c11506874013cac6a2abc1bb382627cec6a90d86efc012de7afec5a",
+        0,
+    ),
+    (
+        TEE_ALG_HMAC_SHA224,
+        "0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c",
+        "546573742057697468205472756e636174696f6e",
+        "0e2aea68a90c8d37c988bcdb9fca6fa8099cd857c7ec4a1815cac54c",
+        16,
+    ),
+    (
+        TEE_ALG_HMAC_SHA224,
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        "54657374205573696e67204c6172676572205468616e20426c6f636b2d53697a65204b6579202d2048617368204b6579204669727374",
+        "95e9a0db962095adaebe9b2d6f0dbce2d499f112f2d2b7273fa6870e",
+        0,
+    ),
+    (
+        TEE_ALG_HMAC_SHA224,
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        "5468697320697320612074657374207573696e672061206c6172676572207468616e20626c6f636b2d73697a65206b657920616e642061206c6172676572207468616e20626c6f636b2d73697a6520646174612e20546865206b6579206e6565647320746f20626520686173686564206265666f7265206265696e6720757365642062792074686520484d414320616c676f726974686d2e",
+        "3a854166ac5d9f023f54d517d0b39dbd946770db9c2b95c9f6f565d1",
+        0,
+    ),
+    (
+        TEE_ALG_HMAC_SHA256,
+        "0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b",
+        "4869205468657265",
+        "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7",
+        0,
+    ),
+    (
+        TEE_ALG_HMAC_SHA256,
+        "4a656665",
+        "7768617420646f2079612077616e7420666f72206e6f7468696e673f",
+        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843",
+        0,
+    ),
+    (
+        TEE_ALG_HMAC_SHA256,
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        "dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd",
+        "773ea91e36800e46854db8ebd09181a72959098b3ef8c122d9635514ced565fe",
+        0,
+    ),
+    (
+        TEE_ALG_HMAC_SHA256,
+        "0102030405060708090a0b0c0d0e0f10111213141516171819",
+        "cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd",
+        "82558a389a443c0ea4cc819899f2083a85f0faa3e578f8077a2e3ff46729665b",
+        0,
+    ),
+    (
+        TEE_ALG_HMAC_SHA256,
+        "0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c",
+        "546573742057697468205472756e636174696f6e",
+        "a3b6167473100ee06e0c796c2955552bfa6f7c0a6a8aef8b93f860aab0cd20c5",
+        16,
+    ),
+    (
+        TEE_ALG_HMAC_SHA256,
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        "54657374205573696e67204c6172676572205468616e20426c6f636b2d53697a65204b6579202d2048617368204b6579204669727374",
+        "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54",
+        0,
+    ),
+    (
+        TEE_ALG_HMAC_SHA256,
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        "5468697320697320612074657374207573696e672061206c6172676572207468616e20626c6f636b2d73697a65206b657920616e642061206c6172676572207468616e20626c6f636b2d73697a6520646174612e20546865206b6579206e6565647320746f20626520686173686564206265666f7265206265696e6720757365642062792074686520484d414320616c676f726974686d2e",
+        "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2",
+        0,
+    ),
+    (
+        TEE_ALG_HMAC_SHA384,
+        "0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b",
+        "4869205468657265",
+        "afd03944d84895626b0825f4ab46907f15f9dadbe4101ec682aa034c7cebc59cfaea9ea9076ede7f4af152e8b2fa9cb6",
+        0,
+    ),
+    (
+        TEE_ALG_HMAC_SHA384,
+        "4a656665",
+        "7768617420646f2079612077616e7420666f72206e6f7468696e673f",
+        "af45d2e376484031617f78d2b58a6b1b9c7ef464f5a01b47e42ec3736322445e8e2240ca5e69e2c78b3239ecfab21649",
+        0,
+    ),
+    (
+        TEE_ALG_HMAC_SHA384,
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        "dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd",
+        "88062608d3e6ad8a0aa2ace014c8a86f0aa635d947ac9febe83ef4e55966144b2a5ab39dc13814b94e3ab6e101a34f27",
+        0,
+    ),
+    (
+        TEE_ALG_HMAC_SHA384,
+        "0102030405060708090a0b0c0d0e0f10111213141516171819",
+        "cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd",
+        "3e8a69b7783c25851933ab6290af6ca77a9981480850009cc5577c6e1f573b4e6801dd23c4a7d679ccf8a386c674cffb",
+        0,
+    ),
+    (
+        TEE_ALG_HMAC_SHA384,
+        "0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c",
+        "546573742057697468205472756e636174696f6e",
+        "3abf34c3503b2a23a46efc619baef897f4c8e42c934ce55ccbae9740fcbc1af4ca62269e2a37cd88ba926341efe4aeea",
+        16,
+    ),
+    (
+        TEE_ALG_HMAC_SHA384,
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        "54657374205573696e67204c6172676572205468616e20426c6f636b2d53697a65204b6579202d2048617368204b6579204669727374",
+        "4ece084485813e9088d2c63a041bc5b44f9ef1012a2b588f3cd11f05033ac4c60c2ef6ab4030fe8296248df163f44952",
+        0,
+    ),
+    (
+        TEE_ALG_HMAC_SHA384,
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        "5468697320697320612074657374207573696e672061206c6172676572207468616e20626c6f636b2d73697a65206b657920616e642061206c6172676572207468616e20626c6f636b2d73697a6520646174612e20546865206b6579206e6565647320746f20626520686173686564206265666f7265206265696e6720757365642062792074686520484d414320616c676f726974686d2e",
+        "6617178e941f020d351e2f254e8fd32c602420feb0b8fb9adccebb82461e99c5a678cc31e799176d3860e6110c46523e",
+        0,
+    ),
+    (
+        TEE_ALG_HMAC_SHA512,
+        "0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b",
+        "4869205468657265",
+        "87aa7cdea5ef619d4ff0b4241a1d6cb02379f4e2ce4ec2787ad0b30545e17cdedaa833b7d6b8a702038b274eaea3f4e4be9d914eeb61f1702e696c203a126854",
+        0,
+    ),
+    (
+        TEE_ALG_HMAC_SHA512,
+        "4a656665",
+        "7768617420646f2079612077616e7420666f72206e6f7468696e673f",
+        "164b7a7bfcf819e2e395fbe73b56e0a387bd64222e831fd610270cd7ea2505549758bf75c05a994a6d034f65f8f0e6fdcaeab1a34d4a6b4b636e070a38bce737",
+        0,
+    ),
+    (
+        TEE_ALG_HMAC_SHA512,
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        "dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd",
+        "fa73b0089d56a284efb0f0756c890be9b1b5dbdd8ee81a3655f83e33b2279d39bf3e848279a722c806b485a47e67c807b946a337bee8942674278859e13292fb",
+        0,
+    ),
+    (
+        TEE_ALG_HMAC_SHA512,
+        "0102030405060708090a0b0c0d0e0f10111213141516171819",
+        "cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd",
+        "b0ba465637458c6990e5a8c5f61d4af7e576d97ff94b872de76f8050361ee3dba91ca5c11aa25eb4d679275cc5788063a5f19741120c4f2de2adebeb10a298dd",
+        0,
+    ),
+    (
+        TEE_ALG_HMAC_SHA512,
+        "0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c",
+        "546573742057697468205472756e636174696f6e",
+        "415fad6271580a531d4179bc891d87a650188707922a4fbb36663a1eb16da008711c5b50ddd0fc235084eb9d3364a1454fb2ef67cd1d29fe6773068ea266e96b",
+        16,
+    ),
+    (
+        TEE_ALG_HMAC_SHA512,
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        "54657374205573696e67204c6172676572205468616e20426c6f636b2d53697a65204b6579202d2048617368204b6579204669727374",
+        "80b24263c7c1a3ebb71493c1dd7be8b49b46d1f41b4aeec1121b013783f8f3526b56d037e05f2598bd0fd2215d6a1e5295e64f73f63f0aec8b915a985d786598",
+        0,
+    ),
+    (
+        TEE_ALG_HMAC_SHA512,
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        "5468697320697320612074657374207573696e672061206c6172676572207468616e20626c6f636b2d73697a65206b657920616e642061206c6172676572207468616e20626c6f636b2d73697a6520646174612e20546865206b6579206e6565647320746f20626520686173686564206265666f7265206265696e6720757365642062792074686520484d414320616c676f726974686d2e",
+        "e37b6a775dc87dbaa4dfa9f96e5e3ffddebd71f8867289865df5a32d20cdc944b6022cac3c4982b10d5eeb55c3e4de15134676fb6de0446065c97440fa8c6a58",
+        0,
+    ),
+];
+
+fn unhex(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn words(b: &[u8]) -> Vec<u32> {
+    b.chunks(4)
+        .map(|w| u32::from_le_bytes(w.try_into().unwrap()))
+        .collect()
+}
+
+/// The key blob of include/symcrypt_ta.h.
+fn blob(object_type: u32, key: &[u8], iv: &[u8], splits: &[u32]) -> Vec<u8> {
+    let mut v = Vec::new();
+    for w in [
+        object_type,
+        key.len() as u32,
+        iv.len() as u32,
+        splits.len() as u32,
+    ] {
+        v.extend(w.to_le_bytes());
+    }
+    v.extend_from_slice(key);
+    v.extend_from_slice(iv);
+    for s in splits {
+        v.extend(s.to_le_bytes());
+    }
+    v
+}
+
+/// The HMAC key type of an algorithm if the key's size is one it allows,
+/// else TEE_TYPE_GENERIC_SECRET.
+fn hmac_key_type(alg: u32, key_len: usize) -> u32 {
+    let bits = 8 * key_len as u32;
+    let (min, max) = match alg {
+        TEE_ALG_HMAC_SHA1 => (80, 512),
+        TEE_ALG_HMAC_SHA224 => (112, 512),
+        TEE_ALG_HMAC_SHA256 => (192, 1024),
+        _ => (256, 1024),
+    };
+    if (min..=max).contains(&bits) {
+        0xA000_0000 | (alg & 0xFF)
+    } else {
+        TEE_TYPE_GENERIC_SECRET
+    }
+}
+
+fn open(ctx: &oxtee_client::Context, ta: &str) -> Session {
+    ctx.open_session(uuid(ta), Login::Public, &mut [])
+        .unwrap()
+        .0
+}
+
+/// Command 0/1/3: (result, output, reported size).
+fn run(s: &Session, cmd: u32, a: u32, b: u32, key: &[u8], data: &[u8], cap: usize) -> Out {
+    let mut buf = vec![0u8; cap];
+    let mut p = [
+        Param::ValueIn { a, b },
+        Param::TempIn { buf: key },
+        Param::TempIn { buf: data },
+        Param::TempOut {
+            buf: &mut buf,
+            size: cap,
+        },
+    ];
+    let res = s.invoke(cmd, &mut p).map(|_| ());
+    let Param::TempOut { size, .. } = p[3] else {
+        unreachable!()
+    };
+    let data = buf[..size.min(cap)].to_vec();
+    Out { res, data, size }
+}
+
+struct Out {
+    res: Result<(), Error>,
+    data: Vec<u8>,
+    size: usize,
+}
+
+fn cipher(
+    s: &Session,
+    alg: u32,
+    mode: u32,
+    key: &[u8],
+    iv: &[u8],
+    splits: &[u32],
+    data: &[u8],
+) -> Vec<u8> {
+    let o = run(
+        s,
+        0,
+        alg,
+        mode,
+        &blob(TEE_TYPE_AES, key, iv, splits),
+        data,
+        data.len() + 16,
+    );
+    o.res
+        .unwrap_or_else(|e| panic!("{alg:#x} {mode} {splits:?}: {e}"));
+    o.data
+}
+
+fn mac(s: &Session, alg: u32, key: &[u8], splits: &[u32], data: &[u8]) -> Vec<u8> {
+    let b = blob(hmac_key_type(alg, key.len()), key, &[], splits);
+    let o = run(s, 1, alg, 0, &b, data, 64);
+    o.res.unwrap_or_else(|e| panic!("{alg:#x} {splits:?}: {e}"));
+    o.data
+}
+
+fn mac_compare(
+    s: &Session,
+    alg: u32,
+    key: &[u8],
+    splits: &[u32],
+    data: &[u8],
+    m: &[u8],
+) -> Result<(), Error> {
+    let b = blob(hmac_key_type(alg, key.len()), key, &[], splits);
+    let mut p = [
+        Param::ValueIn { a: alg, b: 1 },
+        Param::TempIn { buf: &b },
+        Param::TempIn { buf: data },
+        Param::TempIn { buf: m },
+    ];
+    s.invoke(1, &mut p).map(|_| ())
+}
+
+fn split_sets(n: u32) -> Vec<Vec<u32>> {
+    vec![
+        vec![],
+        vec![0, n],
+        vec![1, n / 2],
+        vec![n / 3, n / 3, 2 * n / 3],
+        vec![15, 16, 17, 33],
+    ]
+    .into_iter()
+    .map(|v| v.into_iter().map(|x| x.min(n)).collect())
+    .collect()
+}
+
+#[test]
+fn aes_known_answers_in_c_and_rust() {
+    let w = World::start();
+    let ctx = w.ctx();
+    let mut counts = std::collections::BTreeMap::new();
+    for ta in BOTH {
+        let s = open(&ctx, ta);
+        for &(alg, key, iv, pt, ct) in AES_VECTORS {
+            let (key, iv, pt) = (unhex(key), unhex(iv), unhex(pt));
+            for splits in split_sets(pt.len() as u32) {
+                assert_eq!(
+                    hex(&cipher(&s, alg, 0, &key, &iv, &splits, &pt)),
+                    ct,
+                    "{ta} {alg:#x} encrypt {splits:?}"
+                );
+                assert_eq!(
+                    cipher(&s, alg, 1, &key, &iv, &splits, &unhex(ct)),
+                    pt,
+                    "{ta} {alg:#x} decrypt {splits:?}"
+                );
+            }
+            *counts.entry(alg).or_insert(0) += 1;
+        }
+    }
+    assert_eq!(counts[&TEE_ALG_AES_ECB_NOPAD], 2 * 6);
+    assert_eq!(counts[&TEE_ALG_AES_CBC_NOPAD], 2 * 3);
+    assert_eq!(counts[&TEE_ALG_AES_CTR], 2 * 3);
+}
+
+#[test]
+fn hmac_known_answers_in_c_and_rust() {
+    let w = World::start();
+    let ctx = w.ctx();
+    for ta in BOTH {
+        let s = open(&ctx, ta);
+        for &(alg, key, msg, want, trunc) in HMAC_VECTORS {
+            let (key, msg) = (unhex(key), unhex(msg));
+            for splits in split_sets(msg.len() as u32) {
+                let m = mac(&s, alg, &key, &splits, &msg);
+                assert_eq!(hex(&m), want, "{ta} {alg:#x} {splits:?}");
+                if trunc != 0 {
+                    // The RFCs' truncated outputs are the MAC's prefix.
+                    assert_eq!(hex(&m[..trunc]), want[..2 * trunc]);
+                }
+            }
+            mac_compare(&s, alg, &key, &[1], &msg, &unhex(want)).unwrap();
+            let mut bad = unhex(want);
+            bad[3] ^= 0x40;
+            assert_eq!(
+                mac_compare(&s, alg, &key, &[], &msg, &bad).unwrap_err(),
+                Error::new(MAC_INVALID, ORIGIN_TA)
+            );
+            let short = if trunc != 0 { trunc } else { 16 };
+            assert_eq!(
+                mac_compare(&s, alg, &key, &[], &msg, &unhex(want)[..short]).unwrap_err(),
+                Error::new(MAC_INVALID, ORIGIN_TA),
+                "a truncated MAC does not compare"
+            );
+        }
+    }
+}
+
+#[test]
+fn every_split_matches_single_shot() {
+    let w = World::start();
+    let ctx = w.ctx();
+    let key = unhex("603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4");
+    let iv = [7u8; 16];
+    let m = b"oxtee splits this input into all the pieces!!!!!"; // 48 bytes
+    for ta in BOTH {
+        let s = open(&ctx, ta);
+        let n = m.len() as u32;
+        for alg in [
+            TEE_ALG_AES_ECB_NOPAD,
+            TEE_ALG_AES_CBC_NOPAD,
+            TEE_ALG_AES_CTR,
+        ] {
+            let iv: &[u8] = if alg == TEE_ALG_AES_ECB_NOPAD {
+                &[]
+            } else {
+                &iv
+            };
+            let want = cipher(&s, alg, 0, &key, iv, &[], m);
+            assert_eq!(want.len(), m.len());
+            for i in (0..=n).step_by(3) {
+                for j in i..=n {
+                    assert_eq!(
+                        cipher(&s, alg, 0, &key, iv, &[i, j], m),
+                        want,
+                        "{ta} {alg:#x} {i} {j}"
+                    );
+                }
+            }
+        }
+        // CTR is a stream: any length, any split.
+        let want = cipher(&s, TEE_ALG_AES_CTR, 0, &key, &iv, &[], &m[..23]);
+        for i in 0..=23 {
+            assert_eq!(
+                cipher(&s, TEE_ALG_AES_CTR, 0, &key, &iv, &[i], &m[..23]),
+                want
+            );
+        }
+        for alg in [TEE_ALG_HMAC_SHA1, TEE_ALG_HMAC_SHA256, TEE_ALG_HMAC_SHA512] {
+            let want = mac(&s, alg, &key, &[], m);
+            for i in 0..=n {
+                for j in (i..=n).step_by(5) {
+                    assert_eq!(
+                        mac(&s, alg, &key, &[i, j], m),
+                        want,
+                        "{ta} {alg:#x} {i} {j}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn ctr_counter_carries_across_the_whole_block() {
+    let w = World::start();
+    let ctx = w.ctx();
+    let key = [9u8; 16];
+    let iv = [0xFF; 16];
+    for ta in BOTH {
+        let s = open(&ctx, ta);
+        let ct = cipher(&s, TEE_ALG_AES_CTR, 0, &key, &iv, &[], &[0u8; 32]);
+        // Block 0 is E(ff..ff), block 1 E(00..00): ECB gives both.
+        let mut blocks = vec![0xFF; 16];
+        blocks.extend([0u8; 16]);
+        assert_eq!(
+            ct,
+            cipher(&s, TEE_ALG_AES_ECB_NOPAD, 0, &key, &[], &[], &blocks)
+        );
+    }
+}
+
+#[test]
+fn copy_and_reset() {
+    let w = World::start();
+    let ctx = w.ctx();
+    let key = [0x5a; 32];
+    let iv = [3u8; 16];
+    let m = b"copies go on independently of the original!!!!!!"; // 48 bytes
+    for ta in BOTH {
+        let s = open(&ctx, ta);
+        for alg in [TEE_ALG_HMAC_SHA256, TEE_ALG_HMAC_SHA384] {
+            let whole = mac(&s, alg, &key, &[], m);
+            let l = whole.len();
+            for split in [0, 1, 20, 48] {
+                let b = blob(hmac_key_type(alg, 32), &key, &[], &[]);
+                let o = run(&s, 3, alg, split, &b, m, 3 * l);
+                o.res
+                    .unwrap_or_else(|e| panic!("{ta} {alg:#x} {split}: {e}"));
+                assert_eq!(o.data[..l], whole, "{ta} {alg:#x}: the copy continues");
+                let mut other = m[..split as usize].to_vec();
+                other.extend_from_slice(b"XYZ");
+                assert_eq!(
+                    o.data[l..2 * l],
+                    mac(&s, alg, &key, &[], &other),
+                    "{ta}: the original goes on"
+                );
+                assert_eq!(o.data[2 * l..], whole, "{ta}: reset keeps the key");
+            }
+        }
+        for alg in [TEE_ALG_AES_CBC_NOPAD, TEE_ALG_AES_CTR] {
+            let whole = cipher(&s, alg, 0, &key, &iv, &[], m);
+            for split in [0, 5, 16, 30, 48] {
+                let o = run(
+                    &s,
+                    3,
+                    alg,
+                    split,
+                    &blob(TEE_TYPE_AES, &key, &iv, &[]),
+                    m,
+                    200,
+                );
+                o.res.unwrap();
+                let v = o.data;
+                let head = if alg == TEE_ALG_AES_CTR {
+                    split as usize
+                } else {
+                    split as usize / 16 * 16
+                };
+                let tail = m.len() - head;
+                assert_eq!(v.len(), head + 2 * tail + m.len(), "{ta} {alg:#x} {split}");
+                assert_eq!(v[..head + tail], whole, "{ta} {alg:#x} {split}: the copy");
+                assert_eq!(
+                    v[head + tail..head + 2 * tail],
+                    whole[head..],
+                    "{ta}: the original"
+                );
+                assert_eq!(v[head + 2 * tail..], whole, "{ta}: reset keeps the key");
+            }
+        }
+    }
+}
+
+/// Command 2: (result, info words, attribute, (attr result, size)).
+type ObjOut = (Result<(), Error>, Vec<u32>, Vec<u8>, (u32, u32));
+
+fn object(s: &Session, t: u32, max: u32, secret: &[u8], usage: u32, cap: u32) -> ObjOut {
+    let mut buf = vec![0u8; 40 + cap as usize];
+    let mut p = [
+        Param::ValueIn { a: t, b: max },
+        Param::TempIn { buf: secret },
+        Param::TempOut {
+            buf: &mut buf,
+            size: 40 + cap as usize,
+        },
+        Param::ValueInOut { a: usage, b: cap },
+    ];
+    let res = s.invoke(2, &mut p).map(|_| ());
+    let (Param::TempOut { size, .. }, Param::ValueInOut { a, b }) = (&p[2], &p[3]) else {
+        unreachable!()
+    };
+    let (size, v) = (*size, (*a, *b));
+    let n = if res.is_ok() { size } else { 0 };
+    (res, words(&buf[..n.min(40)]), buf[40.min(n)..n].to_vec(), v)
+}
+
+#[test]
+fn transient_objects() {
+    let w = World::start();
+    let ctx = w.ctx();
+    let key = unhex("000102030405060708090a0b0c0d0e0f1011121314151617");
+    for ta in BOTH {
+        let s = open(&ctx, ta);
+        // Populate, info before and after, the secret read back.
+        let (r, info, attr, v) = object(&s, TEE_TYPE_AES, 256, &key, USAGE_ALL, 32);
+        r.unwrap();
+        assert_eq!(info[..5], [TEE_TYPE_AES, 0, 256, USAGE_ALL, 0], "{ta}");
+        assert_eq!(
+            info[5..],
+            [TEE_TYPE_AES, 192, 256, USAGE_ALL, FLAG_INITIALIZED]
+        );
+        assert_eq!((attr, v), (key.clone(), (0, 24)));
+        // A short buffer reports the size.
+        let (r, _, attr, v) = object(&s, TEE_TYPE_AES, 256, &key, USAGE_ALL, 23);
+        r.unwrap();
+        assert_eq!((attr.len(), v), (0, (SHORT_BUFFER, 24)), "{ta}");
+        // Restricted usage, still extractable.
+        let (r, info, attr, _) = object(
+            &s,
+            TEE_TYPE_HMAC_SHA256,
+            512,
+            &[1; 40],
+            USAGE_DECRYPT | USAGE_EXTRACTABLE,
+            64,
+        );
+        r.unwrap();
+        assert_eq!(info[8], USAGE_DECRYPT | USAGE_EXTRACTABLE);
+        assert_eq!(attr, [1; 40]);
+        // Sizes the type does not allow.
+        for (t, max, secret) in [
+            (TEE_TYPE_AES, 256, &[0u8; 20][..]),
+            (TEE_TYPE_AES, 128, &[0u8; 32][..]),
+            (TEE_TYPE_HMAC_SHA256, 1024, &[0u8; 16][..]),
+        ] {
+            let (r, ..) = object(&s, t, max, secret, USAGE_ALL, 64);
+            assert_eq!(
+                r.unwrap_err(),
+                Error::new(BAD_PARAMETERS, ORIGIN_TA),
+                "{ta} {t:#x} {}",
+                secret.len()
+            );
+        }
+        for (t, max) in [
+            (TEE_TYPE_AES, 64),
+            (TEE_TYPE_AES, 512),
+            (TEE_TYPE_HMAC_SHA256, 1032),
+            (TEE_TYPE_GENERIC_SECRET, 12),
+            (0xA000_00EE, 128),
+        ] {
+            let (r, ..) = object(&s, t, max, &[1; 16], USAGE_ALL, 64);
+            assert_eq!(
+                r.unwrap_err(),
+                Error::new(NOT_SUPPORTED, ORIGIN_TA),
+                "{ta} {t:#x} {max}"
+            );
+        }
+        // Generated keys: the size asked, different each time.
+        let mut seen = std::collections::HashSet::new();
+        for _ in 0..4 {
+            let (r, info, attr, _) = object(&s, TEE_TYPE_AES, 256, &[], USAGE_ALL, 32);
+            r.unwrap();
+            assert_eq!(info[6], 256);
+            assert_eq!(attr.len(), 32);
+            assert!(seen.insert(attr), "{ta}: TEE_GenerateKey repeated itself");
+        }
+        let (r, info, attr, _) = object(&s, TEE_TYPE_GENERIC_SECRET, 4096, &[], USAGE_ALL, 512);
+        r.unwrap();
+        assert_eq!((info[6], attr.len()), (4096, 512));
+    }
+}
+
+#[test]
+fn return_codes_sizes_and_info() {
+    let w = World::start();
+    let ctx = w.ctx();
+    for ta in BOTH {
+        let s = open(&ctx, ta);
+        let mut buf = [0u8; 80];
+        let mut p = [
+            Param::None,
+            Param::None,
+            Param::TempOut {
+                buf: &mut buf,
+                size: 80,
+            },
+        ];
+        s.invoke(5, &mut p).unwrap();
+        let v = words(&buf);
+        assert_eq!(
+            v,
+            [
+                BAD_PARAMETERS,
+                SHORT_BUFFER,
+                16,
+                SHORT_BUFFER,
+                32,
+                MAC_INVALID,
+                0,
+                0,
+                BAD_PARAMETERS,
+                BAD_PARAMETERS,
+                NOT_SUPPORTED,
+                NOT_SUPPORTED,
+                NOT_SUPPORTED,
+                ITEM_NOT_FOUND,
+                USAGE_ENCRYPT,
+                128,
+                128,
+                USAGE_DECRYPT,
+                FLAG_KEY_SET,
+                FLAG_KEY_SET | FLAG_INITIALIZED,
+            ],
+            "{ta}"
+        );
+        // Through the client: SHORT_BUFFER with the size needed.
+        let key = [1u8; 16];
+        let o = run(
+            &s,
+            0,
+            TEE_ALG_AES_CBC_NOPAD,
+            0,
+            &blob(TEE_TYPE_AES, &key, &[0; 16], &[]),
+            &[0; 32],
+            31,
+        );
+        assert_eq!(
+            (o.res.unwrap_err(), o.size),
+            (Error::new(SHORT_BUFFER, ORIGIN_TA), 32)
+        );
+        let o = run(
+            &s,
+            1,
+            TEE_ALG_HMAC_SHA512,
+            0,
+            &blob(TEE_TYPE_GENERIC_SECRET, &key, &[], &[]),
+            b"abc",
+            63,
+        );
+        assert_eq!(
+            (o.res.unwrap_err(), o.size),
+            (Error::new(SHORT_BUFFER, ORIGIN_TA), 64)
+        );
+        // NOPAD totals must be whole blocks; CTR need not.
+        for alg in [TEE_ALG_AES_ECB_NOPAD, TEE_ALG_AES_CBC_NOPAD] {
+            let o = run(
+                &s,
+                0,
+                alg,
+                1,
+                &blob(
+                    TEE_TYPE_AES,
+                    &key,
+                    if alg == TEE_ALG_AES_ECB_NOPAD {
+                        &[]
+                    } else {
+                        &[0; 16]
+                    },
+                    &[10],
+                ),
+                &[0; 33],
+                64,
+            );
+            assert_eq!(
+                o.res.unwrap_err(),
+                Error::new(BAD_PARAMETERS, ORIGIN_TA),
+                "{ta} {alg:#x}"
+            );
+        }
+        // An HMAC key object of another hash is refused; a generic secret
+        // is accepted.
+        let b = blob(TEE_TYPE_HMAC_SHA256, &[1; 32], &[], &[]);
+        assert_eq!(
+            run(&s, 1, TEE_ALG_HMAC_SHA256, 0, &b, b"x", 32).data.len(),
+            32
+        );
+    }
+}
+
+/// Each panic case: TARGET_DEAD, and the next session works.
+#[test]
+fn panics() {
+    let w = World::start();
+    let ctx = w.ctx();
+    let key = unhex("2b7e151628aed2a6abf7158809cf4f3c");
+    let pt = unhex("6bc1bee22e409f96e93d7e117393172a");
+    for (ta, cases) in [(SYMCRYPT_C, 0..11), (SYMCRYPT_RUST, 0..9)] {
+        for case in cases {
+            let s = open(&ctx, ta);
+            let mut p = [Param::ValueIn { a: case, b: 0 }];
+            assert_eq!(
+                s.invoke(4, &mut p).unwrap_err(),
+                TARGET_DEAD,
+                "{ta} case {case}"
+            );
+            drop(s);
+            let s = open(&ctx, ta);
+            assert_eq!(
+                hex(&cipher(&s, TEE_ALG_AES_ECB_NOPAD, 0, &key, &[], &[], &pt)),
+                "3ad77bb40d7a3660a89ecaf32466ef97"
+            );
+        }
+    }
+    // Misuse of the state is BAD_STATE, a protected secret ACCESS_DENIED,
+    // the rest BAD_PARAMETERS.
+    assert!(w.wait_log("TEE_Panic(0xffff0007)"), "{}", w.log());
+    assert!(w.wait_log("TEE_Panic(0xffff0001)"), "{}", w.log());
+    assert!(w.wait_log("TEE_Panic(0xffff0006)"), "{}", w.log());
+}
