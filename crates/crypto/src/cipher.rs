@@ -35,15 +35,17 @@ impl CipherAlg {
     }
 }
 
+/// AES with a key of any of its sizes (shared with the AE and CMAC
+/// engines).
 #[derive(Clone)]
-enum Aes {
+pub(crate) enum Aes {
     A128(aes::Aes128),
     A192(aes::Aes192),
     A256(aes::Aes256),
 }
 
 impl Aes {
-    fn new(key: &[u8]) -> Result<Aes, Error> {
+    pub(crate) fn new(key: &[u8]) -> Result<Aes, Error> {
         Ok(match key.len() {
             16 => Aes::A128(aes::Aes128::new(GenericArray::from_slice(key))),
             24 => Aes::A192(aes::Aes192::new(GenericArray::from_slice(key))),
@@ -52,7 +54,7 @@ impl Aes {
         })
     }
 
-    fn encrypt(&self, b: &mut [u8; BLOCK]) {
+    pub(crate) fn encrypt(&self, b: &mut [u8; BLOCK]) {
         let b = GenericArray::from_mut_slice(b);
         match self {
             Aes::A128(c) => c.encrypt_block(b),

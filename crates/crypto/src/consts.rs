@@ -86,3 +86,7 @@ pub const TEE_USAGE_SIGN: u32 = 0x0000_0010;
 pub const TEE_USAGE_VERIFY: u32 = 0x0000_0020;
 pub const TEE_USAGE_DERIVE: u32 = 0x0000_0040;
 pub const TEE_USAGE_DEFAULT: u32 = 0xFFFF_FFFF;
+
+pub const TEE_ALG_AES_CMAC: u32 = 0x3000_0610;
+pub const TEE_ALG_AES_CCM: u32 = 0x4000_0710;
+pub const TEE_ALG_AES_GCM: u32 = 0x4000_0810;

@@ -11,19 +11,22 @@
 //!
 //! Classes implemented so far: TEE_OPERATION_DIGEST ([`digest`]),
 //! TEE_OPERATION_CIPHER ([`cipher`], AES ECB/CBC/CTR) and
-//! TEE_OPERATION_MAC ([`mac`], HMAC); keys come from transient objects
-//! ([`object`]). Later classes (AE, asymmetric, key derivation) add an [`Engine`]
+//! TEE_OPERATION_MAC ([`mac`], HMAC and AES-CMAC) and TEE_OPERATION_AE
+//! ([`ae`], AES-GCM and AES-CCM); keys come from transient objects
+//! ([`object`]). Later classes (asymmetric, key derivation) add an [`Engine`]
 //! variant, their algorithms to [`Operation::new`] and
 //! [`is_algorithm_supported`], and their key slots to
 //! [`Operation::info_multiple`].
 #![forbid(unsafe_code)]
 
+pub mod ae;
 pub mod cipher;
 pub mod consts;
 pub mod digest;
 pub mod mac;
 pub mod object;
 
+use ae::{AeAlg, AeEngine};
 use cipher::{CipherAlg, CipherEngine};
 use consts::*;
 use digest::{DigestAlg, DigestEngine};
@@ -126,6 +129,8 @@ pub enum Engine {
     Cipher(CipherAlg, Option<Box<CipherEngine>>),
     /// The computation exists between TEE_MACInit and the final.
     Mac(MacAlg, Option<MacEngine>),
+    /// The computation exists between TEE_AEInit and the final.
+    Ae(AeAlg, Option<Box<AeEngine>>),
 }
 
 /// The key of an operation (a copy of the key object's secret).
@@ -153,7 +158,8 @@ pub struct Operation {
 pub fn is_algorithm_supported(alg: u32, element: u32) -> Result<(), Error> {
     let known = DigestAlg::from_id(alg).is_some()
         || CipherAlg::from_id(alg).is_some()
-        || MacAlg::from_id(alg).is_some();
+        || MacAlg::from_id(alg).is_some()
+        || AeAlg::from_id(alg).is_some();
     if known && element == TEE_CRYPTO_ELEMENT_NONE {
         Ok(())
     } else {
@@ -179,11 +185,30 @@ impl Operation {
                 Engine::Cipher(c, None),
             ));
         }
-        if let Some(m) = MacAlg::from_id(algorithm) {
-            // Any size a generic secret may have: GENERIC_SECRET keys are
-            // accepted besides the algorithm's HMAC type.
-            if mode != TEE_MODE_MAC || !object::size_allowed(TEE_TYPE_GENERIC_SECRET, max_key_size)
+        if let Some(a) = AeAlg::from_id(algorithm) {
+            if !matches!(mode, TEE_MODE_ENCRYPT | TEE_MODE_DECRYPT)
+                || !object::size_allowed(TEE_TYPE_AES, max_key_size)
             {
+                return Err(Error::NotSupported);
+            }
+            return Ok(Operation::keyed(
+                algorithm,
+                Class::Ae,
+                mode,
+                max_key_size,
+                0,
+                Engine::Ae(a, None),
+            ));
+        }
+        if let Some(m) = MacAlg::from_id(algorithm) {
+            // HMAC: any size a generic secret may have (GENERIC_SECRET
+            // keys are accepted besides the algorithm's HMAC type).
+            let key_type = if m.is_hmac() {
+                TEE_TYPE_GENERIC_SECRET
+            } else {
+                m.key_type()
+            };
+            if mode != TEE_MODE_MAC || !object::size_allowed(key_type, max_key_size) {
                 return Err(Error::NotSupported);
             }
             return Ok(Operation::keyed(
@@ -321,6 +346,7 @@ impl Operation {
             Engine::Digest(d) => d.reset(),
             Engine::Cipher(_, e) => *e = None,
             Engine::Mac(_, e) => *e = None,
+            Engine::Ae(_, e) => *e = None,
         }
         if self.class != Class::Digest {
             self.handle_state &= !TEE_HANDLE_FLAG_INITIALIZED;
@@ -399,8 +425,9 @@ impl Operation {
     pub fn set_key(&mut self, key: Option<&Object>) -> Result<(), Error> {
         let want = match &self.engine {
             Engine::Digest(_) => return Err(Error::Panic(TEE_ERROR_BAD_PARAMETERS)),
-            Engine::Cipher(..) => [TEE_TYPE_AES, TEE_TYPE_AES],
-            Engine::Mac(m, _) => [m.key_type(), TEE_TYPE_GENERIC_SECRET],
+            Engine::Cipher(..) | Engine::Ae(..) => [TEE_TYPE_AES, TEE_TYPE_AES],
+            Engine::Mac(m, _) if m.is_hmac() => [m.key_type(), TEE_TYPE_GENERIC_SECRET],
+            Engine::Mac(m, _) => [m.key_type(), m.key_type()],
         };
         if self.state != OpState::Initial {
             return Err(Error::Panic(TEE_ERROR_BAD_STATE));
@@ -497,7 +524,7 @@ impl Operation {
         Ok(out)
     }
 
-    /// TEE_MACInit (the IV is ignored: HMAC has none). No key panics.
+    /// TEE_MACInit (the IV is ignored: HMAC and CMAC have none). No key panics.
     pub fn mac_init(&mut self, _iv: &[u8]) -> Result<(), Error> {
         let Engine::Mac(alg, _) = self.engine else {
             return Err(Error::Panic(TEE_ERROR_BAD_PARAMETERS));
@@ -552,6 +579,129 @@ impl Operation {
         let m = self.mac_final(msg)?;
         if m.len() == mac.len() && bool::from(m.ct_eq(mac)) {
             Ok(())
+        } else {
+            Err(Error::MacInvalid)
+        }
+    }
+
+    /// TEE_AEInit (from the initial or the active state, which is reset
+    /// first): a tag or nonce length GP does not allow for the algorithm
+    /// is NOT_SUPPORTED. No key panics.
+    pub fn ae_init(
+        &mut self,
+        nonce: &[u8],
+        tag_bits: u32,
+        aad_len: u64,
+        payload_len: u64,
+    ) -> Result<(), Error> {
+        let Engine::Ae(alg, _) = self.engine else {
+            return Err(Error::Panic(TEE_ERROR_BAD_PARAMETERS));
+        };
+        let secret = self.secret()?;
+        if !alg.tag_allowed(tag_bits) || !alg.nonce_allowed(nonce.len()) {
+            return Err(Error::NotSupported);
+        }
+        let e = AeEngine::new(
+            alg,
+            self.mode == TEE_MODE_ENCRYPT,
+            secret,
+            nonce,
+            tag_bits,
+            aad_len,
+            payload_len,
+        )?;
+        self.engine = Engine::Ae(alg, Some(Box::new(e)));
+        self.activate();
+        Ok(())
+    }
+
+    fn ae(&mut self) -> Result<&mut AeEngine, Error> {
+        match &mut self.engine {
+            Engine::Ae(_, Some(e)) => Ok(e),
+            Engine::Ae(_, None) => Err(Error::Panic(TEE_ERROR_BAD_STATE)),
+            _ => Err(Error::Panic(TEE_ERROR_BAD_PARAMETERS)),
+        }
+    }
+
+    /// The tag length (bytes) TEE_AEInit set (0 before).
+    pub fn ae_tag_len(&self) -> usize {
+        match &self.engine {
+            Engine::Ae(_, Some(e)) => e.tag_len(),
+            _ => 0,
+        }
+    }
+
+    /// TEE_AEUpdateAAD (before any payload, else a panic).
+    pub fn ae_update_aad(&mut self, aad: &[u8]) -> Result<(), Error> {
+        self.ae()?.update_aad(aad)
+    }
+
+    /// TEE_AEUpdate with room for `out_len` bytes (the output is as long
+    /// as the input).
+    pub fn ae_update(&mut self, src: &[u8], out_len: usize) -> Result<Vec<u8>, Error> {
+        let e = self.ae()?;
+        e.check_payload(src.len())?;
+        if out_len < src.len() {
+            return Err(Error::ShortBuffer(src.len()));
+        }
+        e.update(src)
+    }
+
+    /// The engine of a final in `encrypt` mode (else a panic), taken: the
+    /// operation is back in the initial state.
+    fn ae_take(&mut self) -> Result<AeEngine, Error> {
+        let Engine::Ae(_, e) = &mut self.engine else {
+            return Err(Error::Panic(TEE_ERROR_BAD_PARAMETERS));
+        };
+        let Some(e) = e.take() else {
+            return Err(Error::Panic(TEE_ERROR_BAD_STATE));
+        };
+        self.finished();
+        Ok(*e)
+    }
+
+    /// TEE_AEEncryptFinal with room for `out_len` bytes of output and
+    /// `tag_cap` of tag: (output, tag). Either buffer short:
+    /// SHORT_BUFFER with the output size needed (the tag's is
+    /// [`Operation::ae_tag_len`]), the operation unchanged.
+    pub fn ae_encrypt_final(
+        &mut self,
+        src: &[u8],
+        out_len: usize,
+        tag_cap: usize,
+    ) -> Result<(Vec<u8>, Vec<u8>), Error> {
+        let e = self.ae()?;
+        if !e.encrypting() {
+            return Err(Error::Panic(TEE_ERROR_BAD_PARAMETERS));
+        }
+        e.check_payload(src.len())?;
+        if out_len < src.len() || tag_cap < e.tag_len() {
+            return Err(Error::ShortBuffer(src.len()));
+        }
+        self.ae_take()?.finish(src)
+    }
+
+    /// TEE_AEDecryptFinal with room for `out_len` bytes: the last
+    /// plaintext, or MAC_INVALID (nothing of it released) unless `tag` is
+    /// the tag, of the length TEE_AEInit set (compared in constant time).
+    pub fn ae_decrypt_final(
+        &mut self,
+        src: &[u8],
+        out_len: usize,
+        tag: &[u8],
+    ) -> Result<Vec<u8>, Error> {
+        use subtle::ConstantTimeEq;
+        let e = self.ae()?;
+        if e.encrypting() {
+            return Err(Error::Panic(TEE_ERROR_BAD_PARAMETERS));
+        }
+        e.check_payload(src.len())?;
+        if out_len < src.len() {
+            return Err(Error::ShortBuffer(src.len()));
+        }
+        let (out, t) = self.ae_take()?.finish(src)?;
+        if t.len() == tag.len() && bool::from(t.ct_eq(tag)) {
+            Ok(out)
         } else {
             Err(Error::MacInvalid)
         }

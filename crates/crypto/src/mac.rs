@@ -1,6 +1,8 @@
 //! The MAC engine (TEE_OPERATION_MAC): HMAC over MD5, SHA-1, SHA-2 and
-//! SM3, with RustCrypto `hmac`.
+//! SM3, with RustCrypto `hmac`, and AES-CMAC (NIST SP 800-38B, RFC 4493)
+//! as block-level code over the `aes` block cipher.
 
+use crate::cipher::Aes;
 use crate::{Error, consts::*};
 use hmac::{Hmac, Mac};
 
@@ -14,6 +16,7 @@ pub enum MacAlg {
     HmacSha384,
     HmacSha512,
     HmacSm3,
+    AesCmac,
 }
 
 impl MacAlg {
@@ -26,6 +29,7 @@ impl MacAlg {
             TEE_ALG_HMAC_SHA384 => MacAlg::HmacSha384,
             TEE_ALG_HMAC_SHA512 => MacAlg::HmacSha512,
             TEE_ALG_HMAC_SM3 => MacAlg::HmacSm3,
+            TEE_ALG_AES_CMAC => MacAlg::AesCmac,
             _ => return None,
         })
     }
@@ -33,7 +37,7 @@ impl MacAlg {
     /// The MAC length in bytes.
     pub fn mac_len(self) -> usize {
         match self {
-            MacAlg::HmacMd5 => 16,
+            MacAlg::HmacMd5 | MacAlg::AesCmac => 16,
             MacAlg::HmacSha1 => 20,
             MacAlg::HmacSha224 => 28,
             MacAlg::HmacSha256 | MacAlg::HmacSm3 => 32,
@@ -42,9 +46,17 @@ impl MacAlg {
         }
     }
 
-    /// The key object type of the algorithm (TEE_TYPE_HMAC_*).
+    /// Whether the algorithm is an HMAC (keys of any size, generic
+    /// secrets accepted).
+    pub fn is_hmac(self) -> bool {
+        self != MacAlg::AesCmac
+    }
+
+    /// The key object type of the algorithm (TEE_TYPE_HMAC_*, AES for
+    /// CMAC).
     pub fn key_type(self) -> u32 {
         match self {
+            MacAlg::AesCmac => TEE_TYPE_AES,
             MacAlg::HmacMd5 => TEE_TYPE_HMAC_MD5,
             MacAlg::HmacSha1 => TEE_TYPE_HMAC_SHA1,
             MacAlg::HmacSha224 => TEE_TYPE_HMAC_SHA224,
@@ -65,6 +77,7 @@ enum State {
     Sha384(Hmac<sha2::Sha384>),
     Sha512(Hmac<sha2::Sha512>),
     Sm3(Hmac<sm3::Sm3>),
+    Cmac(Box<Cmac>),
 }
 
 /// One initialised MAC computation (TEE_MACInit to a final).
@@ -88,6 +101,7 @@ impl MacEngine {
             MacAlg::HmacSha384 => State::Sha384(keyed(key)?),
             MacAlg::HmacSha512 => State::Sha512(keyed(key)?),
             MacAlg::HmacSm3 => State::Sm3(keyed(key)?),
+            MacAlg::AesCmac => State::Cmac(Box::new(Cmac::new(key)?)),
         };
         Ok(MacEngine { state })
     }
@@ -101,6 +115,7 @@ impl MacEngine {
             State::Sha384(m) => m.update(data),
             State::Sha512(m) => m.update(data),
             State::Sm3(m) => m.update(data),
+            State::Cmac(m) => m.update(data),
         }
     }
 
@@ -114,6 +129,78 @@ impl MacEngine {
             State::Sha384(m) => m.finalize().into_bytes().to_vec(),
             State::Sha512(m) => m.finalize().into_bytes().to_vec(),
             State::Sm3(m) => m.finalize().into_bytes().to_vec(),
+            State::Cmac(m) => m.finish().to_vec(),
         }
+    }
+}
+
+const BLOCK: usize = 16;
+
+/// AES-CMAC: the last block (possibly whole) is kept until the final.
+#[derive(Clone)]
+pub struct Cmac {
+    aes: Aes,
+    k1: [u8; BLOCK],
+    k2: [u8; BLOCK],
+    x: [u8; BLOCK],
+    buf: Vec<u8>,
+}
+
+/// Doubling in GF(2^128) (SP 800-38B subkeys), branch-free: the subkeys
+/// are secret.
+fn dbl(b: [u8; BLOCK]) -> [u8; BLOCK] {
+    let v = u128::from_be_bytes(b);
+    let r = (v << 1) ^ (0x87 & (v >> 127).wrapping_neg());
+    r.to_be_bytes()
+}
+
+impl Cmac {
+    fn new(key: &[u8]) -> Result<Cmac, Error> {
+        let aes = Aes::new(key)?;
+        let mut l = [0u8; BLOCK];
+        aes.encrypt(&mut l);
+        let k1 = dbl(l);
+        Ok(Cmac {
+            aes,
+            k1,
+            k2: dbl(k1),
+            x: [0; BLOCK],
+            buf: Vec::new(),
+        })
+    }
+
+    fn block(&mut self, b: &[u8]) {
+        for (x, y) in self.x.iter_mut().zip(b) {
+            *x ^= y;
+        }
+        self.aes.encrypt(&mut self.x);
+    }
+
+    fn update(&mut self, mut data: &[u8]) {
+        while !data.is_empty() {
+            if self.buf.len() == BLOCK {
+                let b = std::mem::take(&mut self.buf);
+                self.block(&b);
+            }
+            let n = (BLOCK - self.buf.len()).min(data.len());
+            self.buf.extend_from_slice(&data[..n]);
+            data = &data[n..];
+        }
+    }
+
+    fn finish(mut self) -> [u8; BLOCK] {
+        let mut last = [0u8; BLOCK];
+        last[..self.buf.len()].copy_from_slice(&self.buf);
+        let k = if self.buf.len() == BLOCK {
+            self.k1
+        } else {
+            last[self.buf.len()] = 0x80;
+            self.k2
+        };
+        for (x, y) in last.iter_mut().zip(k) {
+            *x ^= y;
+        }
+        self.block(&last);
+        self.x
     }
 }

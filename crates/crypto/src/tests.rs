@@ -625,3 +625,111 @@ fn key_rules() {
     assert_eq!(op.info().key_size, 0);
     assert_eq!(op.info().handle_state & TEE_HANDLE_FLAG_KEY_SET, 0);
 }
+
+fn ae_op(alg: u32, mode: u32, k: &[u8]) -> Operation {
+    let mut o = Operation::new(alg, mode, 8 * k.len() as u32).unwrap();
+    o.set_key(Some(&key(TEE_TYPE_AES, k))).unwrap();
+    o
+}
+
+/// (algorithm, key, nonce, AAD, plaintext, ciphertext, tag): the GCM
+/// spec's test case 4 (McGrew & Viega) and RFC 3610 packet vector 1.
+const AE_KAT: &[(u32, &str, &str, &str, &str, &str, &str)] = &[
+    (
+        TEE_ALG_AES_GCM,
+        "feffe9928665731c6d6a8f9467308308",
+        "cafebabefacedbaddecaf888",
+        "feedfacedeadbeeffeedfacedeadbeefabaddad2",
+        "d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a721c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39",
+        "42831ec2217774244b7221b784d0d49ce3aa212f2c02a4e035c17e2329aca12e21d514b25466931c7d8f6a5aac84aa051ba30b396a0aac973d58e091",
+        "5bc94fbc3221a5db94fae95ae7121a47",
+    ),
+    (
+        TEE_ALG_AES_CCM,
+        "c0c1c2c3c4c5c6c7c8c9cacbcccdcecf",
+        "00000003020100a0a1a2a3a4a5",
+        "0001020304050607",
+        "08090a0b0c0d0e0f101112131415161718191a1b1c1d1e",
+        "588c979a61c663d2f066d0c2c0f989806d5f6b61dac384",
+        "17e8d12cfdf926e0",
+    ),
+];
+
+#[test]
+fn ae_known_answers_split_and_tamper() {
+    for &(alg, k, n, a, p, c, t) in AE_KAT {
+        let (k, n, a, p) = (unhex(k), unhex(n), unhex(a), unhex(p));
+        let tag_bits = 4 * t.len() as u32;
+        for s in [0, 1, 7, 16, 17, p.len()] {
+            let s = s.min(p.len()).min(a.len());
+            let mut o = ae_op(alg, TEE_MODE_ENCRYPT, &k);
+            o.ae_init(&n, tag_bits, a.len() as u64, p.len() as u64)
+                .unwrap();
+            o.ae_update_aad(&a[..s]).unwrap();
+            o.ae_update_aad(&a[s..]).unwrap();
+            let mut out = o.ae_update(&p[..s], 64).unwrap();
+            let (rest, tag) = o.ae_encrypt_final(&p[s..], 64, 16).unwrap();
+            out.extend(rest);
+            assert_eq!((hex(&out), hex(&tag)), (c.to_string(), t.to_string()));
+            let mut o = ae_op(alg, TEE_MODE_DECRYPT, &k);
+            o.ae_init(&n, tag_bits, a.len() as u64, p.len() as u64)
+                .unwrap();
+            o.ae_update_aad(&a).unwrap();
+            let mut out = o.ae_update(&unhex(c)[..s], 64).unwrap();
+            out.extend(o.ae_decrypt_final(&unhex(c)[s..], 64, &unhex(t)).unwrap());
+            assert_eq!(out, p);
+            let mut bad = unhex(t);
+            bad[0] ^= 1;
+            o.ae_init(&n, tag_bits, a.len() as u64, p.len() as u64)
+                .unwrap();
+            o.ae_update_aad(&a).unwrap();
+            assert_eq!(
+                o.ae_decrypt_final(&unhex(c), 64, &bad),
+                Err(Error::MacInvalid)
+            );
+            assert_eq!(o.state(), OpState::Initial);
+        }
+    }
+}
+
+#[test]
+fn ae_rules() {
+    let k = [7u8; 16];
+    let mut o = ae_op(TEE_ALG_AES_GCM, TEE_MODE_ENCRYPT, &k);
+    assert_eq!(o.ae_init(&[1; 12], 64, 0, 0), Err(Error::NotSupported));
+    assert_eq!(o.ae_init(&[], 128, 0, 0), Err(Error::NotSupported));
+    o.ae_init(&[1; 12], 128, 0, 0).unwrap();
+    assert_eq!(o.ae_update(b"abc", 2), Err(Error::ShortBuffer(3)));
+    o.ae_update(b"abc", 3).unwrap();
+    assert_eq!(
+        o.ae_update_aad(b"x"),
+        Err(Error::Panic(TEE_ERROR_BAD_STATE))
+    );
+    assert_eq!(o.ae_encrypt_final(b"", 0, 8), Err(Error::ShortBuffer(0)));
+    assert_eq!(o.ae_tag_len(), 16);
+    let mut o = ae_op(TEE_ALG_AES_CCM, TEE_MODE_ENCRYPT, &k);
+    assert_eq!(o.ae_init(&[1; 6], 64, 0, 0), Err(Error::NotSupported));
+    assert_eq!(o.ae_init(&[1; 13], 40, 0, 0), Err(Error::NotSupported));
+    o.ae_init(&[1; 13], 48, 2, 3).unwrap();
+    assert!(matches!(o.ae_update_aad(b"abc"), Err(Error::Panic(_))));
+}
+
+#[test]
+fn cmac_rfc4493() {
+    let k = unhex("2b7e151628aed2a6abf7158809cf4f3c");
+    let m = unhex(
+        "6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e5130c81c46a35ce411e5fbc1191a0a52eff69f2445df4f9b17ad2b417be66c3710",
+    );
+    for (n, t) in [
+        (0, "bb1d6929e95937287fa37d129b756746"),
+        (16, "070a16b46b4d4144f79bdd9dd04a287c"),
+        (40, "dfa66747de9ae63030ca32611497c827"),
+        (64, "51f0bebf7e3b9d92fc49741779363cfe"),
+    ] {
+        let mut o = Operation::new(TEE_ALG_AES_CMAC, TEE_MODE_MAC, 128).unwrap();
+        o.set_key(Some(&key(TEE_TYPE_AES, &k))).unwrap();
+        o.mac_init(&[]).unwrap();
+        o.mac_update(&m[..n / 3]).unwrap();
+        assert_eq!(hex(&o.mac_compute_final(&m[n / 3..n], 16).unwrap()), t);
+    }
+}

@@ -755,3 +755,121 @@ pub unsafe extern "C" fn TEE_MACCompareFinal(
         Err(e) => e.code(),
     }
 }
+
+// ---------------------------------------------------------------------
+// Authenticated encryption (the GP 1.1 forms are the devkit's shims).
+
+/// # Safety
+/// `nonce` is valid for `nonce_len` bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn TEE_AEInit(
+    operation: OperationHandle,
+    nonce: *const c_void,
+    nonce_len: usize,
+    tag_len: u32,
+    aad_len: usize,
+    payload_len: usize,
+) -> u32 {
+    let h = handle(operation);
+    // SAFETY: caller's contract.
+    let nonce = unsafe { input(nonce, nonce_len) };
+    match rc::ae_init(h, nonce, tag_len, aad_len as u64, payload_len as u64) {
+        Ok(()) => TEE_SUCCESS,
+        Err(e) => e.code(),
+    }
+}
+
+/// # Safety
+/// `aad` is valid for `aad_len` bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn TEE_AEUpdateAAD(
+    operation: OperationHandle,
+    aad: *const c_void,
+    aad_len: usize,
+) {
+    let h = handle(operation);
+    // SAFETY: caller's contract.
+    rc::ae_update_aad(h, unsafe { input(aad, aad_len) })
+}
+
+/// # Safety
+/// As TEE_CipherUpdate.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn TEE_AEUpdate(
+    operation: OperationHandle,
+    src: *const c_void,
+    src_len: usize,
+    dest: *mut c_void,
+    dest_len: *mut usize,
+) -> u32 {
+    let h = handle(operation);
+    if dest_len.is_null() {
+        panic_ta(TEE_ERROR_BAD_PARAMETERS);
+    }
+    // SAFETY: caller's contract.
+    unsafe {
+        let r = rc::ae_update(h, input(src, src_len), *dest_len);
+        write_out(r, dest, dest_len)
+    }
+}
+
+/// # Safety
+/// `src` valid for `src_len` bytes, `dest` for `*dest_len`, `tag` for
+/// `*tag_len`; `dest_len` and `tag_len` valid.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn TEE_AEEncryptFinal(
+    operation: OperationHandle,
+    src: *const c_void,
+    src_len: usize,
+    dest: *mut c_void,
+    dest_len: *mut usize,
+    tag: *mut c_void,
+    tag_len: *mut usize,
+) -> u32 {
+    let h = handle(operation);
+    if dest_len.is_null() || tag_len.is_null() {
+        panic_ta(TEE_ERROR_BAD_PARAMETERS);
+    }
+    // SAFETY: caller's contract.
+    unsafe {
+        match rc::ae_encrypt_final(h, input(src, src_len), *dest_len, *tag_len) {
+            Ok((out, t)) => {
+                output(dest, &out);
+                *dest_len = out.len();
+                output(tag, &t);
+                *tag_len = t.len();
+                TEE_SUCCESS
+            }
+            Err(Error::ShortBuffer(n)) => {
+                *dest_len = n;
+                *tag_len = rc::ae_tag_len(h);
+                TEE_ERROR_SHORT_BUFFER
+            }
+            Err(e) => e.code(),
+        }
+    }
+}
+
+/// # Safety
+/// `src` valid for `src_len` bytes, `dest` for `*dest_len`, `tag` for
+/// `tag_len`; `dest_len` valid.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn TEE_AEDecryptFinal(
+    operation: OperationHandle,
+    src: *const c_void,
+    src_len: usize,
+    dest: *mut c_void,
+    dest_len: *mut usize,
+    tag: *const c_void,
+    tag_len: usize,
+) -> u32 {
+    let h = handle(operation);
+    if dest_len.is_null() {
+        panic_ta(TEE_ERROR_BAD_PARAMETERS);
+    }
+    // SAFETY: caller's contract.
+    unsafe {
+        let r = rc::ae_decrypt_final(h, input(src, src_len), *dest_len, input(tag, tag_len));
+        write_out(r, dest, dest_len)
+    }
+}

@@ -256,3 +256,51 @@ pub fn copy_object_attributes(dst: ObjHandle, src: ObjHandle) {
     let s = with_obj(src, |o| Ok(o.clone())).unwrap_or_else(|_| unreachable!());
     let _ = with_obj(dst, |o| o.copy_attributes_from(&s));
 }
+
+/// TEE_AEInit: `NOT_SUPPORTED` for a tag or nonce length GP does not
+/// allow.
+pub fn ae_init(
+    h: OpHandle,
+    nonce: &[u8],
+    tag_bits: u32,
+    aad_len: u64,
+    payload_len: u64,
+) -> Result<(), Error> {
+    with(h, |op| op.ae_init(nonce, tag_bits, aad_len, payload_len))
+}
+
+/// TEE_AEUpdateAAD.
+pub fn ae_update_aad(h: OpHandle, aad: &[u8]) {
+    let _ = with(h, |op| op.ae_update_aad(aad));
+}
+
+/// TEE_AEUpdate with room for `out_len` bytes.
+pub fn ae_update(h: OpHandle, src: &[u8], out_len: usize) -> Result<Vec<u8>, Error> {
+    with(h, |op| op.ae_update(src, out_len))
+}
+
+/// The tag length (bytes) of the current AE computation.
+pub fn ae_tag_len(h: OpHandle) -> usize {
+    with(h, |op| Ok(op.ae_tag_len())).unwrap_or_default()
+}
+
+/// TEE_AEEncryptFinal with room for `out_len` bytes and a tag of
+/// `tag_cap`: (output, tag).
+pub fn ae_encrypt_final(
+    h: OpHandle,
+    src: &[u8],
+    out_len: usize,
+    tag_cap: usize,
+) -> Result<(Vec<u8>, Vec<u8>), Error> {
+    with(h, |op| op.ae_encrypt_final(src, out_len, tag_cap))
+}
+
+/// TEE_AEDecryptFinal with room for `out_len` bytes.
+pub fn ae_decrypt_final(
+    h: OpHandle,
+    src: &[u8],
+    out_len: usize,
+    tag: &[u8],
+) -> Result<Vec<u8>, Error> {
+    with(h, |op| op.ae_decrypt_final(src, out_len, tag))
+}

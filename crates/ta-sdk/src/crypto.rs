@@ -1,6 +1,7 @@
 //! GP cryptographic operations (Internal Core API v1.3.1 chapter 6) in
 //! safe Rust: the generic operation functions, message digests, transient
-//! objects holding secret keys, AES ciphers (ECB, CBC, CTR) and HMAC.
+//! objects holding secret keys, AES ciphers (ECB, CBC, CTR), HMAC,
+//! AES-CMAC and authenticated encryption (AES-GCM, AES-CCM).
 //!
 //! An [`Operation`] owns its handle and frees it when dropped. Misuse that
 //! GP answers with a panic (updating a SHAKE operation that is already
@@ -22,11 +23,13 @@ pub use oxtee_ta_runtime::crypto::{Info, InfoMultiple, KeyInfo, ObjectInfo, OpSt
 /// Algorithm identifiers (TEE_ALG_*).
 pub mod alg {
     pub use oxtee_ta_runtime::crypto::engine::consts::{
-        TEE_ALG_AES_CBC_NOPAD as AES_CBC_NOPAD, TEE_ALG_AES_CTR as AES_CTR,
-        TEE_ALG_AES_ECB_NOPAD as AES_ECB_NOPAD, TEE_ALG_HMAC_MD5 as HMAC_MD5,
-        TEE_ALG_HMAC_SHA1 as HMAC_SHA1, TEE_ALG_HMAC_SHA224 as HMAC_SHA224,
-        TEE_ALG_HMAC_SHA256 as HMAC_SHA256, TEE_ALG_HMAC_SHA384 as HMAC_SHA384,
-        TEE_ALG_HMAC_SHA512 as HMAC_SHA512, TEE_ALG_HMAC_SM3 as HMAC_SM3,
+        TEE_ALG_AES_CBC_NOPAD as AES_CBC_NOPAD, TEE_ALG_AES_CCM as AES_CCM,
+        TEE_ALG_AES_CMAC as AES_CMAC, TEE_ALG_AES_CTR as AES_CTR,
+        TEE_ALG_AES_ECB_NOPAD as AES_ECB_NOPAD, TEE_ALG_AES_GCM as AES_GCM,
+        TEE_ALG_HMAC_MD5 as HMAC_MD5, TEE_ALG_HMAC_SHA1 as HMAC_SHA1,
+        TEE_ALG_HMAC_SHA224 as HMAC_SHA224, TEE_ALG_HMAC_SHA256 as HMAC_SHA256,
+        TEE_ALG_HMAC_SHA384 as HMAC_SHA384, TEE_ALG_HMAC_SHA512 as HMAC_SHA512,
+        TEE_ALG_HMAC_SM3 as HMAC_SM3,
     };
     pub use oxtee_ta_runtime::crypto::engine::consts::{
         TEE_ALG_MD5 as MD5, TEE_ALG_SHA1 as SHA1, TEE_ALG_SHA3_224 as SHA3_224,
@@ -296,6 +299,63 @@ impl Operation {
     /// TEE_MACCompareFinal: `MAC_INVALID` unless `mac` is the MAC.
     pub fn mac_compare_final(&mut self, msg: &[u8], mac: &[u8]) -> TeeResult {
         rc::mac_compare_final(self.h, msg, mac).map_err(err)
+    }
+}
+
+impl Operation {
+    /// TEE_AEInit (`tag_bits` in bits; CCM needs the AAD and payload
+    /// lengths, GCM ignores them). A tag or nonce length GP does not allow
+    /// for the algorithm: `NOT_SUPPORTED`.
+    pub fn ae_init(
+        &mut self,
+        nonce: &[u8],
+        tag_bits: u32,
+        aad_len: usize,
+        payload_len: usize,
+    ) -> TeeResult {
+        rc::ae_init(self.h, nonce, tag_bits, aad_len as u64, payload_len as u64).map_err(err)
+    }
+
+    /// TEE_AEUpdateAAD (after the payload has begun, the TA panics).
+    pub fn ae_update_aad(&mut self, aad: &[u8]) {
+        rc::ae_update_aad(self.h, aad)
+    }
+
+    /// TEE_AEUpdate into `out`: the size written (as long as `src`), or
+    /// `SHORT_BUFFER`.
+    pub fn ae_update(&mut self, src: &[u8], out: &mut [u8]) -> TeeResult<usize> {
+        let v = rc::ae_update(self.h, src, out.len()).map_err(err)?;
+        out[..v.len()].copy_from_slice(&v);
+        Ok(v.len())
+    }
+
+    /// The tag length in bytes TEE_AEInit set (the size a short tag
+    /// buffer of [`Operation::ae_encrypt_final`] needs).
+    pub fn ae_tag_len(&self) -> usize {
+        rc::ae_tag_len(self.h)
+    }
+
+    /// TEE_AEEncryptFinal into `out` and `tag`: (output size, tag size),
+    /// or `SHORT_BUFFER` if either is too small (the operation unchanged;
+    /// the output needs `src.len()`, the tag [`Operation::ae_tag_len`]).
+    pub fn ae_encrypt_final(
+        &mut self,
+        src: &[u8],
+        out: &mut [u8],
+        tag: &mut [u8],
+    ) -> TeeResult<(usize, usize)> {
+        let (v, t) = rc::ae_encrypt_final(self.h, src, out.len(), tag.len()).map_err(err)?;
+        out[..v.len()].copy_from_slice(&v);
+        tag[..t.len()].copy_from_slice(&t);
+        Ok((v.len(), t.len()))
+    }
+
+    /// TEE_AEDecryptFinal into `out`: the size written, `SHORT_BUFFER`, or
+    /// `MAC_INVALID` (nothing written) unless `tag` is the tag.
+    pub fn ae_decrypt_final(&mut self, src: &[u8], out: &mut [u8], tag: &[u8]) -> TeeResult<usize> {
+        let v = rc::ae_decrypt_final(self.h, src, out.len(), tag).map_err(err)?;
+        out[..v.len()].copy_from_slice(&v);
+        Ok(v.len())
     }
 }
 

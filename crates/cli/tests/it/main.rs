@@ -3,6 +3,7 @@
 
 mod harness;
 
+mod aead;
 mod basic;
 mod bigint;
 mod c_api;
