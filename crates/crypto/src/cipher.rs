@@ -1,19 +1,37 @@
 //! The symmetric cipher engine (TEE_OPERATION_CIPHER): AES in ECB, CBC
-//! (both without padding) and CTR mode, block-level code over the
-//! RustCrypto `aes` block cipher, streaming as GP's TEE_CipherUpdate
-//! requires.
+//! (both without padding), CTR, CTS (CBC ciphertext stealing, CBC-CS3 as
+//! RFC 3962 uses it) and XTS (IEEE 1619, with ciphertext stealing), and
+//! DES and 3DES (2-key and 3-key) in ECB and CBC without padding. The
+//! modes are block-level code here, over the RustCrypto `aes` and `des`
+//! block ciphers, streaming as GP's TEE_CipherUpdate requires.
 
 use crate::{Error, consts::*};
 use aes::cipher::{BlockDecrypt, BlockEncrypt, KeyInit, generic_array::GenericArray};
 
 const BLOCK: usize = 16;
 
-/// A cipher mode this engine implements.
+/// A cipher algorithm this engine implements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CipherAlg {
     AesEcb,
     AesCbc,
     AesCtr,
+    AesCts,
+    AesXts,
+    DesEcb,
+    DesCbc,
+    Des3Ecb,
+    Des3Cbc,
+}
+
+/// The chaining mode of a [`CipherAlg`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Ecb,
+    Cbc,
+    Ctr,
+    Cts,
+    Xts,
 }
 
 impl CipherAlg {
@@ -22,15 +40,55 @@ impl CipherAlg {
             TEE_ALG_AES_ECB_NOPAD => CipherAlg::AesEcb,
             TEE_ALG_AES_CBC_NOPAD => CipherAlg::AesCbc,
             TEE_ALG_AES_CTR => CipherAlg::AesCtr,
+            TEE_ALG_AES_CTS => CipherAlg::AesCts,
+            TEE_ALG_AES_XTS => CipherAlg::AesXts,
+            TEE_ALG_DES_ECB_NOPAD => CipherAlg::DesEcb,
+            TEE_ALG_DES_CBC_NOPAD => CipherAlg::DesCbc,
+            TEE_ALG_DES3_ECB_NOPAD => CipherAlg::Des3Ecb,
+            TEE_ALG_DES3_CBC_NOPAD => CipherAlg::Des3Cbc,
             _ => return None,
         })
     }
 
-    /// The IV length TEE_CipherInit requires (ECB ignores the IV).
-    pub fn iv_len(self) -> Option<usize> {
+    fn mode(self) -> Mode {
         match self {
-            CipherAlg::AesEcb => None,
-            CipherAlg::AesCbc | CipherAlg::AesCtr => Some(BLOCK),
+            CipherAlg::AesEcb | CipherAlg::DesEcb | CipherAlg::Des3Ecb => Mode::Ecb,
+            CipherAlg::AesCbc | CipherAlg::DesCbc | CipherAlg::Des3Cbc => Mode::Cbc,
+            CipherAlg::AesCtr => Mode::Ctr,
+            CipherAlg::AesCts => Mode::Cts,
+            CipherAlg::AesXts => Mode::Xts,
+        }
+    }
+
+    /// The key object type (TEE_TYPE_AES, TEE_TYPE_DES, TEE_TYPE_DES3).
+    pub fn key_type(self) -> u32 {
+        match self {
+            CipherAlg::DesEcb | CipherAlg::DesCbc => TEE_TYPE_DES,
+            CipherAlg::Des3Ecb | CipherAlg::Des3Cbc => TEE_TYPE_DES3,
+            _ => TEE_TYPE_AES,
+        }
+    }
+
+    /// The block size in bytes.
+    pub fn block_len(self) -> usize {
+        if self.key_type() == TEE_TYPE_AES {
+            BLOCK
+        } else {
+            8
+        }
+    }
+
+    /// Whether the operation takes two keys (TEE_SetOperationKey2).
+    pub fn two_keys(self) -> bool {
+        self == CipherAlg::AesXts
+    }
+
+    /// The IV length TEE_CipherInit requires (ECB ignores the IV; XTS's
+    /// is the tweak, the data unit's number).
+    pub fn iv_len(self) -> Option<usize> {
+        match self.mode() {
+            Mode::Ecb => None,
+            _ => Some(self.block_len()),
         }
     }
 }
@@ -73,73 +131,194 @@ impl Aes {
     }
 }
 
+/// A block cipher of any of the key types (shared with the CBC-MAC
+/// engine).
+#[derive(Clone)]
+pub(crate) enum Bc {
+    Aes(Box<Aes>),
+    Des(des::Des),
+    Tdes2(des::TdesEde2),
+    Tdes3(des::TdesEde3),
+}
+
+impl Bc {
+    /// A cipher of `key_type` with `key` (AES: 16, 24, 32 bytes; DES: 8;
+    /// DES3: 16 or 24; DES parity bits are ignored).
+    pub(crate) fn new(key_type: u32, key: &[u8]) -> Result<Bc, Error> {
+        let bad = |_| Error::Panic(TEE_ERROR_BAD_PARAMETERS);
+        Ok(match (key_type, key.len()) {
+            (TEE_TYPE_AES, _) => Bc::Aes(Box::new(Aes::new(key)?)),
+            (TEE_TYPE_DES, 8) => Bc::Des(des::Des::new_from_slice(key).map_err(bad)?),
+            (TEE_TYPE_DES3, 16) => Bc::Tdes2(des::TdesEde2::new_from_slice(key).map_err(bad)?),
+            (TEE_TYPE_DES3, 24) => Bc::Tdes3(des::TdesEde3::new_from_slice(key).map_err(bad)?),
+            _ => return Err(Error::Panic(TEE_ERROR_BAD_PARAMETERS)),
+        })
+    }
+
+    pub(crate) fn block_len(&self) -> usize {
+        match self {
+            Bc::Aes(_) => BLOCK,
+            _ => 8,
+        }
+    }
+
+    /// Encrypt one block in place (`b` is exactly one block).
+    pub(crate) fn encrypt(&self, b: &mut [u8]) {
+        match self {
+            Bc::Aes(c) => {
+                let mut x = [0u8; BLOCK];
+                x.copy_from_slice(b);
+                c.encrypt(&mut x);
+                b.copy_from_slice(&x);
+            }
+            Bc::Des(c) => c.encrypt_block(GenericArray::from_mut_slice(b)),
+            Bc::Tdes2(c) => c.encrypt_block(GenericArray::from_mut_slice(b)),
+            Bc::Tdes3(c) => c.encrypt_block(GenericArray::from_mut_slice(b)),
+        }
+    }
+
+    /// Decrypt one block in place.
+    pub(crate) fn decrypt(&self, b: &mut [u8]) {
+        match self {
+            Bc::Aes(c) => {
+                let mut x = [0u8; BLOCK];
+                x.copy_from_slice(b);
+                c.decrypt(&mut x);
+                b.copy_from_slice(&x);
+            }
+            Bc::Des(c) => c.decrypt_block(GenericArray::from_mut_slice(b)),
+            Bc::Tdes2(c) => c.decrypt_block(GenericArray::from_mut_slice(b)),
+            Bc::Tdes3(c) => c.decrypt_block(GenericArray::from_mut_slice(b)),
+        }
+    }
+}
+
+pub(crate) fn xor(dst: &mut [u8], src: &[u8]) {
+    for (x, y) in dst.iter_mut().zip(src) {
+        *x ^= y;
+    }
+}
+
+/// Multiplication by alpha in GF(2^128), IEEE 1619's little-endian
+/// convention; branch-free (tweaks are secret).
+fn mul_alpha(t: [u8; BLOCK]) -> [u8; BLOCK] {
+    let v = u128::from_le_bytes(t);
+    ((v << 1) ^ (0x87 & (v >> 127).wrapping_neg())).to_le_bytes()
+}
+
 /// One initialised cipher computation (TEE_CipherInit to DoFinal).
 #[derive(Clone)]
 pub struct CipherEngine {
     alg: CipherAlg,
     encrypt: bool,
-    aes: Aes,
-    /// CBC: the chaining value; CTR: the counter block.
-    iv: [u8; BLOCK],
+    bc: Bc,
+    bs: usize,
+    /// CBC/CTS: the chaining value; CTR: the counter block; XTS: the
+    /// tweak of the next block.
+    iv: Vec<u8>,
     /// ECB/CBC: input not yet a whole block. CTR: unused keystream.
+    /// CTS/XTS: also the last one or two blocks, kept for the final.
     pending: Vec<u8>,
 }
 
 impl CipherEngine {
-    /// Start with `key` (16, 24 or 32 bytes) and `iv` (checked by the
-    /// caller against [`CipherAlg::iv_len`]).
+    /// Start with `key` (XTS: the data key then the tweak key, of equal
+    /// lengths) and `iv` (checked by the caller against
+    /// [`CipherAlg::iv_len`]).
     pub fn new(alg: CipherAlg, encrypt: bool, key: &[u8], iv: &[u8]) -> Result<Self, Error> {
-        let mut v = [0u8; BLOCK];
+        let bs = alg.block_len();
+        let mut v = vec![0u8; bs];
         if alg.iv_len().is_some() {
             v.copy_from_slice(iv);
         }
+        let bc = if alg.two_keys() {
+            let (k1, k2) = key.split_at(key.len() / 2);
+            let tk = Bc::new(TEE_TYPE_AES, k2)?;
+            tk.encrypt(&mut v);
+            Bc::new(TEE_TYPE_AES, k1)?
+        } else {
+            Bc::new(alg.key_type(), key)?
+        };
         Ok(CipherEngine {
             alg,
             encrypt,
-            aes: Aes::new(key)?,
+            bc,
+            bs,
             iv: v,
             pending: Vec::new(),
         })
     }
 
+    /// How many of `total` buffered bytes an update may process: CTS and
+    /// XTS keep up to two blocks for the final.
+    fn processable(&self, total: usize) -> usize {
+        match self.alg.mode() {
+            Mode::Cts | Mode::Xts => total.saturating_sub(2 * self.bs).div_ceil(self.bs) * self.bs,
+            _ => total / self.bs * self.bs,
+        }
+    }
+
     /// The output TEE_CipherUpdate produces for `n` more input bytes.
     pub fn update_len(&self, n: usize) -> usize {
-        match self.alg {
-            CipherAlg::AesCtr => n,
-            _ => (self.pending.len() + n) / BLOCK * BLOCK,
+        match self.alg.mode() {
+            Mode::Ctr => n,
+            _ => self.processable(self.pending.len() + n),
         }
     }
 
     /// The output TEE_CipherDoFinal produces for `n` more input bytes, or
-    /// BAD_PARAMETERS if the total is not a whole number of blocks.
+    /// BAD_PARAMETERS if the total is not a whole number of blocks (ECB,
+    /// CBC), not more than one block (CTS) or less than one (XTS).
     pub fn final_len(&self, n: usize) -> Result<usize, Error> {
-        match self.alg {
-            CipherAlg::AesCtr => Ok(n),
-            _ if (self.pending.len() + n) & (BLOCK - 1) != 0 => Err(Error::Bad),
-            _ => Ok(self.pending.len() + n),
-        }
+        let t = self.pending.len() + n;
+        let ok = match self.alg.mode() {
+            Mode::Ctr => true,
+            Mode::Ecb | Mode::Cbc => t.is_multiple_of(self.bs),
+            Mode::Cts => t > self.bs,
+            Mode::Xts => t >= self.bs,
+        };
+        if ok { Ok(t) } else { Err(Error::Bad) }
     }
 
-    fn block(&mut self, b: &mut [u8; BLOCK]) {
-        match (self.alg, self.encrypt) {
-            (CipherAlg::AesEcb, true) => self.aes.encrypt(b),
-            (CipherAlg::AesEcb, false) => self.aes.decrypt(b),
-            (CipherAlg::AesCbc, true) => {
-                for (x, c) in b.iter_mut().zip(self.iv) {
-                    *x ^= c;
-                }
-                self.aes.encrypt(b);
-                self.iv = *b;
+    /// One XTS block with tweak `t`.
+    fn xex(&self, b: &mut [u8], t: &[u8]) {
+        xor(b, t);
+        if self.encrypt {
+            self.bc.encrypt(b);
+        } else {
+            self.bc.decrypt(b);
+        }
+        xor(b, t);
+    }
+
+    fn next_tweak(&mut self) -> Vec<u8> {
+        let mut t = [0u8; BLOCK];
+        t.copy_from_slice(&self.iv);
+        let cur = self.iv.clone();
+        self.iv = mul_alpha(t).to_vec();
+        cur
+    }
+
+    fn block(&mut self, b: &mut [u8]) {
+        match (self.alg.mode(), self.encrypt) {
+            (Mode::Ecb, true) => self.bc.encrypt(b),
+            (Mode::Ecb, false) => self.bc.decrypt(b),
+            (Mode::Cbc | Mode::Cts, true) => {
+                xor(b, &self.iv);
+                self.bc.encrypt(b);
+                self.iv.copy_from_slice(b);
             }
-            (CipherAlg::AesCbc, false) => {
-                let c = *b;
-                self.aes.decrypt(b);
-                for (x, v) in b.iter_mut().zip(self.iv) {
-                    *x ^= v;
-                }
+            (Mode::Cbc | Mode::Cts, false) => {
+                let c = b.to_vec();
+                self.bc.decrypt(b);
+                xor(b, &self.iv);
                 self.iv = c;
             }
-            (CipherAlg::AesCtr, _) => unreachable!("CTR is a stream"),
+            (Mode::Xts, _) => {
+                let t = self.next_tweak();
+                self.xex(b, &t);
+            }
+            (Mode::Ctr, _) => unreachable!("CTR is a stream"),
         }
     }
 
@@ -147,14 +326,19 @@ impl CipherEngine {
     /// bytes.
     pub fn update(&mut self, input: &[u8]) -> Vec<u8> {
         let mut out = Vec::with_capacity(self.update_len(input.len()));
-        if self.alg == CipherAlg::AesCtr {
+        if self.alg.mode() == Mode::Ctr {
             for &x in input {
                 if self.pending.is_empty() {
-                    let mut ks = self.iv;
-                    self.aes.encrypt(&mut ks);
+                    let mut ks = [0u8; BLOCK];
+                    ks.copy_from_slice(&self.iv);
+                    self.bc.encrypt(&mut ks);
                     // The whole block is the counter (big-endian, wraps).
-                    let c = u128::from_be_bytes(self.iv).wrapping_add(1);
-                    self.iv = c.to_be_bytes();
+                    let mut c = [0u8; BLOCK];
+                    c.copy_from_slice(&self.iv);
+                    self.iv = u128::from_be_bytes(c)
+                        .wrapping_add(1)
+                        .to_be_bytes()
+                        .to_vec();
                     self.pending = ks.iter().rev().copied().collect();
                 }
                 let k = self.pending.pop().unwrap_or_default();
@@ -163,13 +347,70 @@ impl CipherEngine {
             return out;
         }
         self.pending.extend_from_slice(input);
-        let whole = self.pending.len() / BLOCK * BLOCK;
-        let data: Vec<u8> = self.pending.drain(..whole).collect();
-        for chunk in data.chunks_exact(BLOCK) {
-            let mut b = [0u8; BLOCK];
-            b.copy_from_slice(chunk);
-            self.block(&mut b);
-            out.extend_from_slice(&b);
+        let n = self.processable(self.pending.len());
+        let mut data: Vec<u8> = self.pending.drain(..n).collect();
+        for chunk in data.chunks_exact_mut(self.bs) {
+            self.block(chunk);
+        }
+        out.append(&mut data);
+        out
+    }
+
+    /// The final: process `input` and what was kept (the caller checked
+    /// [`CipherEngine::final_len`]).
+    pub fn finish(&mut self, input: &[u8]) -> Vec<u8> {
+        let mut out = self.update(input);
+        let mut rest = std::mem::take(&mut self.pending);
+        let bs = self.bs;
+        match self.alg.mode() {
+            Mode::Cts if rest.len() > bs => {
+                let d = rest.len() - bs;
+                let (a, b) = rest.split_at_mut(bs);
+                if self.encrypt {
+                    // E(n-1) = CBC of the last whole block; C(n-1) = E of
+                    // the zero-padded tail xor E(n-1); output C(n-1) and
+                    // E(n-1) cut to the tail's length.
+                    self.block(a);
+                    let mut last = vec![0u8; bs];
+                    last[..d].copy_from_slice(b);
+                    xor(&mut last, a);
+                    self.bc.encrypt(&mut last);
+                    out.extend_from_slice(&last);
+                    out.extend_from_slice(&a[..d]);
+                } else {
+                    let mut dd = a.to_vec();
+                    self.bc.decrypt(&mut dd);
+                    // E(n-1) is the tail then the rest of D(C(n-1)).
+                    let mut e = b.to_vec();
+                    e.extend_from_slice(&dd[d..]);
+                    let mut pn = dd[..d].to_vec();
+                    xor(&mut pn, b);
+                    self.block(&mut e);
+                    out.extend_from_slice(&e);
+                    out.extend_from_slice(&pn);
+                }
+            }
+            Mode::Xts if !rest.len().is_multiple_of(bs) => {
+                let d = rest.len() - bs;
+                let (a, b) = rest.split_at_mut(bs);
+                let t1 = self.next_tweak();
+                let t2 = self.next_tweak();
+                // Encryption steals with the tweaks in order, decryption
+                // undoes the last whole block's with the later tweak.
+                let (first, second) = if self.encrypt { (t1, t2) } else { (t2, t1) };
+                self.xex(a, &first);
+                let mut pp = b.to_vec();
+                pp.extend_from_slice(&a[d..]);
+                self.xex(&mut pp, &second);
+                out.extend_from_slice(&pp);
+                out.extend_from_slice(&a[..d]);
+            }
+            _ => {
+                for chunk in rest.chunks_exact_mut(bs) {
+                    self.block(chunk);
+                }
+                out.append(&mut rest);
+            }
         }
         out
     }

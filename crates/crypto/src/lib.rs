@@ -10,8 +10,9 @@
 //! calls and never ends the process itself.
 //!
 //! Classes implemented so far: TEE_OPERATION_DIGEST ([`digest`]),
-//! TEE_OPERATION_CIPHER ([`cipher`], AES ECB/CBC/CTR) and
-//! TEE_OPERATION_MAC ([`mac`], HMAC and AES-CMAC) and TEE_OPERATION_AE
+//! TEE_OPERATION_CIPHER ([`cipher`], AES ECB/CBC/CTR/CTS/XTS, DES and
+//! 3DES ECB/CBC) and TEE_OPERATION_MAC ([`mac`], HMAC, AES-CMAC and
+//! CBC-MAC) and TEE_OPERATION_AE
 //! ([`ae`], AES-GCM and AES-CCM); keys come from transient objects
 //! ([`object`]). Later classes (asymmetric, key derivation) add an [`Engine`]
 //! variant, their algorithms to [`Operation::new`] and
@@ -172,18 +173,22 @@ impl Operation {
     pub fn new(algorithm: u32, mode: u32, max_key_size: u32) -> Result<Operation, Error> {
         if let Some(c) = CipherAlg::from_id(algorithm) {
             if !matches!(mode, TEE_MODE_ENCRYPT | TEE_MODE_DECRYPT)
-                || !object::size_allowed(TEE_TYPE_AES, max_key_size)
+                || !object::size_allowed(c.key_type(), max_key_size)
             {
                 return Err(Error::NotSupported);
             }
-            return Ok(Operation::keyed(
+            let mut op = Operation::keyed(
                 algorithm,
                 Class::Cipher,
                 mode,
                 max_key_size,
                 0,
                 Engine::Cipher(c, None),
-            ));
+            );
+            if c.two_keys() {
+                op.handle_state |= TEE_HANDLE_FLAG_EXPECT_TWO_KEYS;
+            }
+            return Ok(op);
         }
         if let Some(a) = AeAlg::from_id(algorithm) {
             if !matches!(mode, TEE_MODE_ENCRYPT | TEE_MODE_DECRYPT)
@@ -322,10 +327,11 @@ impl Operation {
             keys: if self.class == Class::Digest {
                 Vec::new()
             } else {
-                vec![KeyInfo {
+                let k = KeyInfo {
                     key_size: self.key_size(),
                     required_key_usage: self.required_usage(),
-                }]
+                };
+                if self.two_keys() { vec![k, k] } else { vec![k] }
             },
         }
     }
@@ -417,40 +423,96 @@ impl Operation {
         Ok(())
     }
 
-    /// TEE_SetOperationKey (`None`: TEE_HANDLE_NULL, which clears the
-    /// key). The operation must be in the initial state; the key object
-    /// initialised, of the algorithm's type (for HMAC also
-    /// TEE_TYPE_GENERIC_SECRET), no larger than the maximum key size and
-    /// allowing the usage the mode requires. Anything else panics.
-    pub fn set_key(&mut self, key: Option<&Object>) -> Result<(), Error> {
-        let want = match &self.engine {
+    /// Whether the operation takes two keys (AES-XTS).
+    fn two_keys(&self) -> bool {
+        self.handle_state & TEE_HANDLE_FLAG_EXPECT_TWO_KEYS != 0
+    }
+
+    /// The key types the operation accepts (a digest none: a panic).
+    fn key_types(&self) -> Result<[u32; 2], Error> {
+        Ok(match &self.engine {
             Engine::Digest(_) => return Err(Error::Panic(TEE_ERROR_BAD_PARAMETERS)),
-            Engine::Cipher(..) | Engine::Ae(..) => [TEE_TYPE_AES, TEE_TYPE_AES],
+            Engine::Cipher(c, _) => [c.key_type(), c.key_type()],
+            Engine::Ae(..) => [TEE_TYPE_AES, TEE_TYPE_AES],
             Engine::Mac(m, _) if m.is_hmac() => [m.key_type(), TEE_TYPE_GENERIC_SECRET],
             Engine::Mac(m, _) => [m.key_type(), m.key_type()],
+        })
+    }
+
+    /// The secret of `obj` if it may key this operation, else a panic.
+    fn check_key<'a>(&self, want: [u32; 2], obj: &'a Object) -> Result<&'a [u8], Error> {
+        let Some(secret) = obj.secret() else {
+            return Err(Error::Panic(TEE_ERROR_BAD_PARAMETERS));
         };
+        let max = object::stored_bits(obj.object_type(), self.max_key_size);
+        if !want.contains(&obj.object_type())
+            || obj.size() > max
+            || obj.usage() & self.required_usage() != self.required_usage()
+        {
+            return Err(Error::Panic(TEE_ERROR_BAD_PARAMETERS));
+        }
+        Ok(secret)
+    }
+
+    /// Clear the key of an operation in the initial state (which it is
+    /// reset to) before a new one is set.
+    fn clear_key(&mut self) -> Result<(), Error> {
         if self.state != OpState::Initial {
             return Err(Error::Panic(TEE_ERROR_BAD_STATE));
         }
         // Setting a key resets the operation.
         self.reset();
-        let Some(obj) = key else {
-            self.key = None;
-            self.handle_state &= !TEE_HANDLE_FLAG_KEY_SET;
-            return Ok(());
-        };
-        let Some(secret) = obj.secret() else {
-            return Err(Error::Panic(TEE_ERROR_BAD_PARAMETERS));
-        };
-        if !want.contains(&obj.object_type())
-            || obj.size() > self.max_key_size
-            || obj.usage() & self.required_usage() != self.required_usage()
-        {
+        self.key = None;
+        self.handle_state &= !TEE_HANDLE_FLAG_KEY_SET;
+        Ok(())
+    }
+
+    /// TEE_SetOperationKey (`None`: TEE_HANDLE_NULL, which clears the
+    /// key). The operation must be in the initial state and take one key;
+    /// the key object initialised, of the algorithm's type (for HMAC also
+    /// TEE_TYPE_GENERIC_SECRET), no larger than the maximum key size and
+    /// allowing the usage the mode requires. Anything else panics.
+    pub fn set_key(&mut self, key: Option<&Object>) -> Result<(), Error> {
+        let want = self.key_types()?;
+        if self.two_keys() {
             return Err(Error::Panic(TEE_ERROR_BAD_PARAMETERS));
         }
+        self.clear_key()?;
+        let Some(obj) = key else {
+            return Ok(());
+        };
+        let secret = self.check_key(want, obj)?.to_vec();
         self.key = Some(Key {
             bits: obj.size(),
-            secret: secret.to_vec(),
+            secret,
+        });
+        self.handle_state |= TEE_HANDLE_FLAG_KEY_SET;
+        Ok(())
+    }
+
+    /// TEE_SetOperationKey2 (AES-XTS: the data key and the tweak key;
+    /// both `None` clears them). As [`Operation::set_key`], for each key;
+    /// an operation taking one key, only one of the two keys, or keys of
+    /// different sizes panic.
+    pub fn set_key2(&mut self, key1: Option<&Object>, key2: Option<&Object>) -> Result<(), Error> {
+        let want = self.key_types()?;
+        if !self.two_keys() {
+            return Err(Error::Panic(TEE_ERROR_BAD_PARAMETERS));
+        }
+        let (k1, k2) = match (key1, key2) {
+            (None, None) => return self.clear_key(),
+            (Some(a), Some(b)) => (a, b),
+            _ => return Err(Error::Panic(TEE_ERROR_BAD_PARAMETERS)),
+        };
+        let mut secret = self.check_key(want, k1)?.to_vec();
+        secret.extend_from_slice(self.check_key(want, k2)?);
+        if k1.size() != k2.size() {
+            return Err(Error::Panic(TEE_ERROR_BAD_PARAMETERS));
+        }
+        self.clear_key()?;
+        self.key = Some(Key {
+            bits: k1.size(),
+            secret,
         });
         self.handle_state |= TEE_HANDLE_FLAG_KEY_SET;
         Ok(())
@@ -508,15 +570,16 @@ impl Operation {
     }
 
     /// TEE_CipherDoFinal: as an update, then back to the initial state.
-    /// ECB and CBC need a whole number of blocks in all (else
-    /// BAD_PARAMETERS, the operation unchanged).
+    /// ECB and CBC need a whole number of blocks in all, CTS more than one
+    /// block, XTS at least one (else BAD_PARAMETERS, the operation
+    /// unchanged).
     pub fn cipher_do_final(&mut self, src: &[u8], out_len: usize) -> Result<Vec<u8>, Error> {
         let e = self.cipher()?;
         let need = e.final_len(src.len())?;
         if out_len < need {
             return Err(Error::ShortBuffer(need));
         }
-        let out = e.update(src);
+        let out = e.finish(src);
         if let Engine::Cipher(_, e) = &mut self.engine {
             *e = None;
         }
@@ -524,12 +587,13 @@ impl Operation {
         Ok(out)
     }
 
-    /// TEE_MACInit (the IV is ignored: HMAC and CMAC have none). No key panics.
-    pub fn mac_init(&mut self, _iv: &[u8]) -> Result<(), Error> {
+    /// TEE_MACInit (the IV is CBC-MAC's initial chaining value, empty
+    /// for zeros; HMAC and CMAC ignore it). No key panics.
+    pub fn mac_init(&mut self, iv: &[u8]) -> Result<(), Error> {
         let Engine::Mac(alg, _) = self.engine else {
             return Err(Error::Panic(TEE_ERROR_BAD_PARAMETERS));
         };
-        let e = MacEngine::new(alg, self.secret()?)?;
+        let e = MacEngine::new(alg, self.secret()?, iv)?;
         self.engine = Engine::Mac(alg, Some(e));
         self.activate();
         Ok(())
@@ -553,6 +617,12 @@ impl Operation {
         let Engine::Mac(_, e) = &mut self.engine else {
             return Err(Error::Panic(TEE_ERROR_BAD_PARAMETERS));
         };
+        let Some(ee) = e.as_ref() else {
+            return Err(Error::Panic(TEE_ERROR_BAD_STATE));
+        };
+        // CBC-MAC without padding: a partial block is BAD_PARAMETERS, the
+        // operation unchanged.
+        ee.check_final(msg.len())?;
         let Some(mut e) = e.take() else {
             return Err(Error::Panic(TEE_ERROR_BAD_STATE));
         };

@@ -1,8 +1,9 @@
 //! The MAC engine (TEE_OPERATION_MAC): HMAC over MD5, SHA-1, SHA-2 and
-//! SM3, with RustCrypto `hmac`, and AES-CMAC (NIST SP 800-38B, RFC 4493)
-//! as block-level code over the `aes` block cipher.
+//! SM3, with RustCrypto `hmac`, AES-CMAC (NIST SP 800-38B, RFC 4493) and
+//! CBC-MAC over AES, DES and 3DES (without padding or with PKCS #5
+//! padding) as block-level code over the `aes` and `des` block ciphers.
 
-use crate::cipher::Aes;
+use crate::cipher::{Aes, Bc, xor};
 use crate::{Error, consts::*};
 use hmac::{Hmac, Mac};
 
@@ -17,6 +18,12 @@ pub enum MacAlg {
     HmacSha512,
     HmacSm3,
     AesCmac,
+    AesCbcMacNopad,
+    AesCbcMacPkcs5,
+    DesCbcMacNopad,
+    DesCbcMacPkcs5,
+    Des3CbcMacNopad,
+    Des3CbcMacPkcs5,
 }
 
 impl MacAlg {
@@ -30,6 +37,12 @@ impl MacAlg {
             TEE_ALG_HMAC_SHA512 => MacAlg::HmacSha512,
             TEE_ALG_HMAC_SM3 => MacAlg::HmacSm3,
             TEE_ALG_AES_CMAC => MacAlg::AesCmac,
+            TEE_ALG_AES_CBC_MAC_NOPAD => MacAlg::AesCbcMacNopad,
+            TEE_ALG_AES_CBC_MAC_PKCS5 => MacAlg::AesCbcMacPkcs5,
+            TEE_ALG_DES_CBC_MAC_NOPAD => MacAlg::DesCbcMacNopad,
+            TEE_ALG_DES_CBC_MAC_PKCS5 => MacAlg::DesCbcMacPkcs5,
+            TEE_ALG_DES3_CBC_MAC_NOPAD => MacAlg::Des3CbcMacNopad,
+            TEE_ALG_DES3_CBC_MAC_PKCS5 => MacAlg::Des3CbcMacPkcs5,
             _ => return None,
         })
     }
@@ -37,7 +50,13 @@ impl MacAlg {
     /// The MAC length in bytes.
     pub fn mac_len(self) -> usize {
         match self {
-            MacAlg::HmacMd5 | MacAlg::AesCmac => 16,
+            MacAlg::HmacMd5 | MacAlg::AesCmac | MacAlg::AesCbcMacNopad | MacAlg::AesCbcMacPkcs5 => {
+                16
+            }
+            MacAlg::DesCbcMacNopad
+            | MacAlg::DesCbcMacPkcs5
+            | MacAlg::Des3CbcMacNopad
+            | MacAlg::Des3CbcMacPkcs5 => 8,
             MacAlg::HmacSha1 => 20,
             MacAlg::HmacSha224 => 28,
             MacAlg::HmacSha256 | MacAlg::HmacSm3 => 32,
@@ -49,14 +68,27 @@ impl MacAlg {
     /// Whether the algorithm is an HMAC (keys of any size, generic
     /// secrets accepted).
     pub fn is_hmac(self) -> bool {
-        self != MacAlg::AesCmac
+        !matches!(self.key_type(), TEE_TYPE_AES | TEE_TYPE_DES | TEE_TYPE_DES3)
+    }
+
+    /// For CBC-MAC: whether PKCS #5 padding is added (None: not a CBC-MAC).
+    fn cbc_mac_pkcs5(self) -> Option<bool> {
+        match self {
+            MacAlg::AesCbcMacNopad | MacAlg::DesCbcMacNopad | MacAlg::Des3CbcMacNopad => {
+                Some(false)
+            }
+            MacAlg::AesCbcMacPkcs5 | MacAlg::DesCbcMacPkcs5 | MacAlg::Des3CbcMacPkcs5 => Some(true),
+            _ => None,
+        }
     }
 
     /// The key object type of the algorithm (TEE_TYPE_HMAC_*, AES for
     /// CMAC).
     pub fn key_type(self) -> u32 {
         match self {
-            MacAlg::AesCmac => TEE_TYPE_AES,
+            MacAlg::AesCmac | MacAlg::AesCbcMacNopad | MacAlg::AesCbcMacPkcs5 => TEE_TYPE_AES,
+            MacAlg::DesCbcMacNopad | MacAlg::DesCbcMacPkcs5 => TEE_TYPE_DES,
+            MacAlg::Des3CbcMacNopad | MacAlg::Des3CbcMacPkcs5 => TEE_TYPE_DES3,
             MacAlg::HmacMd5 => TEE_TYPE_HMAC_MD5,
             MacAlg::HmacSha1 => TEE_TYPE_HMAC_SHA1,
             MacAlg::HmacSha224 => TEE_TYPE_HMAC_SHA224,
@@ -78,6 +110,7 @@ enum State {
     Sha512(Hmac<sha2::Sha512>),
     Sm3(Hmac<sm3::Sm3>),
     Cmac(Box<Cmac>),
+    CbcMac(Box<CbcMac>),
 }
 
 /// One initialised MAC computation (TEE_MACInit to a final).
@@ -92,7 +125,28 @@ fn keyed<M: Mac + hmac::digest::KeyInit>(key: &[u8]) -> Result<M, Error> {
 }
 
 impl MacEngine {
-    pub fn new(alg: MacAlg, key: &[u8]) -> Result<MacEngine, Error> {
+    /// Start with `key`; `iv` is CBC-MAC's initial chaining value (empty:
+    /// zeros; any other length than a block panics), ignored otherwise.
+    pub fn new(alg: MacAlg, key: &[u8], iv: &[u8]) -> Result<MacEngine, Error> {
+        if let Some(pkcs5) = alg.cbc_mac_pkcs5() {
+            let bc = Bc::new(alg.key_type(), key)?;
+            let bs = bc.block_len();
+            let x = match iv.len() {
+                0 => vec![0u8; bs],
+                n if n == bs => iv.to_vec(),
+                _ => return Err(Error::Panic(TEE_ERROR_BAD_PARAMETERS)),
+            };
+            let m = CbcMac {
+                bc,
+                pkcs5,
+                x,
+                buf: Vec::new(),
+                total: 0,
+            };
+            return Ok(MacEngine {
+                state: State::CbcMac(Box::new(m)),
+            });
+        }
         let state = match alg {
             MacAlg::HmacMd5 => State::Md5(keyed(key)?),
             MacAlg::HmacSha1 => State::Sha1(keyed(key)?),
@@ -102,6 +156,7 @@ impl MacEngine {
             MacAlg::HmacSha512 => State::Sha512(keyed(key)?),
             MacAlg::HmacSm3 => State::Sm3(keyed(key)?),
             MacAlg::AesCmac => State::Cmac(Box::new(Cmac::new(key)?)),
+            _ => unreachable!("CBC-MAC handled above"),
         };
         Ok(MacEngine { state })
     }
@@ -116,6 +171,19 @@ impl MacEngine {
             State::Sha512(m) => m.update(data),
             State::Sm3(m) => m.update(data),
             State::Cmac(m) => m.update(data),
+            State::CbcMac(m) => m.update(data),
+        }
+    }
+
+    /// Whether a final with `n` more bytes is allowed: CBC-MAC without
+    /// padding needs a whole number of blocks in all (else
+    /// BAD_PARAMETERS).
+    pub fn check_final(&self, n: usize) -> Result<(), Error> {
+        match &self.state {
+            State::CbcMac(m) if !m.pkcs5 && !(m.total + n).is_multiple_of(m.bc.block_len()) => {
+                Err(Error::Bad)
+            }
+            _ => Ok(()),
         }
     }
 
@@ -130,6 +198,7 @@ impl MacEngine {
             State::Sha512(m) => m.finalize().into_bytes().to_vec(),
             State::Sm3(m) => m.finalize().into_bytes().to_vec(),
             State::Cmac(m) => m.finish().to_vec(),
+            State::CbcMac(m) => m.finish(),
         }
     }
 }
@@ -201,6 +270,50 @@ impl Cmac {
             *x ^= y;
         }
         self.block(&last);
+        self.x
+    }
+}
+
+/// CBC-MAC: the last chaining value of CBC encryption of the message
+/// (PKCS #5 padded, or a whole number of blocks).
+#[derive(Clone)]
+pub struct CbcMac {
+    bc: Bc,
+    pkcs5: bool,
+    x: Vec<u8>,
+    buf: Vec<u8>,
+    total: usize,
+}
+
+impl CbcMac {
+    fn block(&mut self, b: &[u8]) {
+        xor(&mut self.x, b);
+        self.bc.encrypt(&mut self.x);
+    }
+
+    fn update(&mut self, mut data: &[u8]) {
+        let bs = self.bc.block_len();
+        self.total = self.total.wrapping_add(data.len());
+        while !data.is_empty() {
+            let n = (bs - self.buf.len()).min(data.len());
+            self.buf.extend_from_slice(&data[..n]);
+            data = &data[n..];
+            if self.buf.len() == bs {
+                let b = std::mem::take(&mut self.buf);
+                self.block(&b);
+            }
+        }
+    }
+
+    fn finish(mut self) -> Vec<u8> {
+        if self.pkcs5 {
+            // The pad length depends only on the message length.
+            let bs = self.bc.block_len();
+            let pad = bs - self.buf.len();
+            let mut last = std::mem::take(&mut self.buf);
+            last.resize(bs, pad as u8);
+            self.block(&last);
+        }
         self.x
     }
 }

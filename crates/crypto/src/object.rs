@@ -1,5 +1,5 @@
-//! Transient objects holding secret keys (GP 1.3.1 chapter 5): AES keys,
-//! HMAC keys and generic secrets, each with one attribute,
+//! Transient objects holding secret keys (GP 1.3.1 chapter 5): AES, DES
+//! and 3DES keys, HMAC keys and generic secrets, each with one attribute,
 //! TEE_ATTR_SECRET_VALUE.
 //!
 //! Sizes are in bits, as in GP. Misuse GP answers with a panic comes back
@@ -52,10 +52,25 @@ fn size_rule(object_type: u32) -> Option<(u32, u32, u32)> {
     })
 }
 
-/// Whether `bits` is a key size of `object_type`.
+/// Whether `bits` is a key size of `object_type`. DES keys may be given
+/// by their effective size (GP: 56, 112, 168) or their stored size
+/// (OP-TEE: 64, 128, 192, parity bits included).
 pub fn size_allowed(object_type: u32, bits: u32) -> bool {
-    size_rule(object_type)
-        .is_some_and(|(min, max, step)| (min..=max).contains(&bits) && bits & (step - 1) == 0)
+    match object_type {
+        TEE_TYPE_DES => matches!(bits, 56 | 64),
+        TEE_TYPE_DES3 => matches!(bits, 112 | 128 | 168 | 192),
+        _ => size_rule(object_type)
+            .is_some_and(|(min, max, step)| (min..=max).contains(&bits) && bits & (step - 1) == 0),
+    }
+}
+
+/// The stored size (bits) of a key of `bits`: DES sizes without parity
+/// become the sizes with it (56 -> 64, 112 -> 128, 168 -> 192).
+pub fn stored_bits(object_type: u32, bits: u32) -> u32 {
+    match (object_type, bits) {
+        (TEE_TYPE_DES | TEE_TYPE_DES3, 56 | 112 | 168) => bits / 7 * 8,
+        _ => bits,
+    }
 }
 
 /// A transient object (what a transient TEE_ObjectHandle designates).
@@ -89,7 +104,7 @@ impl Object {
         }
         Ok(Object {
             object_type,
-            max_size,
+            max_size: stored_bits(object_type, max_size),
             usage: TEE_USAGE_DEFAULT,
             secret: None,
         })
@@ -166,7 +181,10 @@ impl Object {
             .ok()
             .and_then(|n| n.checked_mul(8))
             .unwrap_or(u32::MAX);
-        if bits > self.max_size || !size_allowed(self.object_type, bits) {
+        if bits > self.max_size
+            || !size_allowed(self.object_type, bits)
+            || stored_bits(self.object_type, bits) != bits
+        {
             return Err(Error::Bad);
         }
         self.secret = Some(secret.clone());
@@ -182,11 +200,12 @@ impl Object {
         params: &[Attr],
         fill: impl FnOnce(&mut [u8]),
     ) -> Result<(), Error> {
-        if self.is_initialized()
-            || !params.is_empty()
-            || key_size > self.max_size
-            || !size_allowed(self.object_type, key_size)
+        if self.is_initialized() || !params.is_empty() || !size_allowed(self.object_type, key_size)
         {
+            return Err(PANIC_PARAMS);
+        }
+        let key_size = stored_bits(self.object_type, key_size);
+        if key_size > self.max_size {
             return Err(PANIC_PARAMS);
         }
         let mut k = vec![0u8; key_size as usize / 8];
@@ -218,6 +237,21 @@ impl Object {
             return Err(Error::ShortBuffer(secret.len()));
         }
         Ok(secret.clone())
+    }
+
+    /// TEE_GetObjectValueAttribute. The object must be initialised and
+    /// `id` a value attribute (bit 29 set), else a panic; a protected one
+    /// (bit 28 clear) of an object without TEE_USAGE_EXTRACTABLE panics
+    /// with TEE_ERROR_ACCESS_DENIED. Secret-key objects have no value
+    /// attribute: anything else is ITEM_NOT_FOUND.
+    pub fn value_attribute(&self, id: u32) -> Result<(u32, u32), Error> {
+        if !self.is_initialized() || id & TEE_ATTR_FLAG_VALUE == 0 {
+            return Err(PANIC_PARAMS);
+        }
+        if id & TEE_ATTR_FLAG_PUBLIC == 0 && self.usage & TEE_USAGE_EXTRACTABLE == 0 {
+            return Err(Error::Panic(TEE_ERROR_ACCESS_DENIED));
+        }
+        Err(Error::ItemNotFound)
     }
 
     /// TEE_CopyObjectAttributes1 into `self`: uninitialised, of the same

@@ -599,6 +599,44 @@ pub extern "C" fn TEE_SetOperationKey(operation: OperationHandle, key: ObjectHan
     TEE_SUCCESS
 }
 
+#[unsafe(no_mangle)]
+pub extern "C" fn TEE_SetOperationKey2(
+    operation: OperationHandle,
+    key1: ObjectHandle,
+    key2: ObjectHandle,
+) -> u32 {
+    let h = handle(operation);
+    let k = |p: ObjectHandle| if p.is_null() { None } else { Some(object(p)) };
+    rc::set_key2(h, k(key1), k(key2));
+    TEE_SUCCESS
+}
+
+/// # Safety
+/// `a` and `b` are valid for writes (NULL panics).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn TEE_GetObjectValueAttribute(
+    object: ObjectHandle,
+    attribute_id: u32,
+    a: *mut u32,
+    b: *mut u32,
+) -> u32 {
+    let h = self::object(object);
+    match rc::value_attribute(h, attribute_id) {
+        Ok((x, y)) => {
+            if a.is_null() || b.is_null() {
+                panic_ta(TEE_ERROR_BAD_PARAMETERS);
+            }
+            // SAFETY: caller's contract.
+            unsafe {
+                *a = x;
+                *b = y;
+            }
+            TEE_SUCCESS
+        }
+        Err(e) => e.code(),
+    }
+}
+
 /// Copy `v` to `out` (NULL with a non-empty `v` panics).
 ///
 /// # Safety

@@ -141,6 +141,13 @@ pub fn set_key(h: OpHandle, key: Option<ObjHandle>) {
     let _ = with(h, |op| op.set_key(obj.as_ref()));
 }
 
+/// TEE_SetOperationKey2 (both `None` clear the keys).
+pub fn set_key2(h: OpHandle, key1: Option<ObjHandle>, key2: Option<ObjHandle>) {
+    let get = |k: ObjHandle| with_obj(k, |o| Ok(o.clone())).unwrap_or_else(|_| unreachable!());
+    let (o1, o2) = (key1.map(get), key2.map(get));
+    let _ = with(h, |op| op.set_key2(o1.as_ref(), o2.as_ref()));
+}
+
 /// TEE_CipherInit.
 pub fn cipher_init(h: OpHandle, iv: &[u8]) {
     let _ = with(h, |op| op.cipher_init(iv));
@@ -249,6 +256,11 @@ pub fn restrict_usage(h: ObjHandle, usage: u32) {
 /// TEE_GetObjectBufferAttribute with room for `cap` bytes.
 pub fn buffer_attribute(h: ObjHandle, id: u32, cap: usize) -> Result<Vec<u8>, Error> {
     with_obj(h, |o| o.buffer_attribute(id, cap))
+}
+
+/// TEE_GetObjectValueAttribute: (a, b) or ITEM_NOT_FOUND.
+pub fn value_attribute(h: ObjHandle, id: u32) -> Result<(u32, u32), Error> {
+    with_obj(h, |o| o.value_attribute(id))
 }
 
 /// TEE_CopyObjectAttributes1.

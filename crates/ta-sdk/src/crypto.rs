@@ -1,7 +1,8 @@
 //! GP cryptographic operations (Internal Core API v1.3.1 chapter 6) in
 //! safe Rust: the generic operation functions, message digests, transient
-//! objects holding secret keys, AES ciphers (ECB, CBC, CTR), HMAC,
-//! AES-CMAC and authenticated encryption (AES-GCM, AES-CCM).
+//! objects holding secret keys, AES ciphers (ECB, CBC, CTR, CTS, XTS),
+//! DES and 3DES (ECB, CBC), HMAC, AES-CMAC, CBC-MAC and authenticated
+//! encryption (AES-GCM, AES-CCM).
 //!
 //! An [`Operation`] owns its handle and frees it when dropped. Misuse that
 //! GP answers with a panic (updating a SHAKE operation that is already
@@ -22,6 +23,15 @@ pub use oxtee_ta_runtime::crypto::{Info, InfoMultiple, KeyInfo, ObjectInfo, OpSt
 
 /// Algorithm identifiers (TEE_ALG_*).
 pub mod alg {
+    pub use oxtee_ta_runtime::crypto::engine::consts::{
+        TEE_ALG_AES_CBC_MAC_NOPAD as AES_CBC_MAC_NOPAD,
+        TEE_ALG_AES_CBC_MAC_PKCS5 as AES_CBC_MAC_PKCS5, TEE_ALG_AES_CTS as AES_CTS,
+        TEE_ALG_AES_XTS as AES_XTS, TEE_ALG_DES_CBC_MAC_NOPAD as DES_CBC_MAC_NOPAD,
+        TEE_ALG_DES_CBC_MAC_PKCS5 as DES_CBC_MAC_PKCS5, TEE_ALG_DES_CBC_NOPAD as DES_CBC_NOPAD,
+        TEE_ALG_DES_ECB_NOPAD as DES_ECB_NOPAD, TEE_ALG_DES3_CBC_MAC_NOPAD as DES3_CBC_MAC_NOPAD,
+        TEE_ALG_DES3_CBC_MAC_PKCS5 as DES3_CBC_MAC_PKCS5, TEE_ALG_DES3_CBC_NOPAD as DES3_CBC_NOPAD,
+        TEE_ALG_DES3_ECB_NOPAD as DES3_ECB_NOPAD,
+    };
     pub use oxtee_ta_runtime::crypto::engine::consts::{
         TEE_ALG_AES_CBC_NOPAD as AES_CBC_NOPAD, TEE_ALG_AES_CCM as AES_CCM,
         TEE_ALG_AES_CMAC as AES_CMAC, TEE_ALG_AES_CTR as AES_CTR,
@@ -52,6 +62,9 @@ pub mod obj {
         TEE_USAGE_DECRYPT as USAGE_DECRYPT, TEE_USAGE_DEFAULT as USAGE_DEFAULT,
         TEE_USAGE_ENCRYPT as USAGE_ENCRYPT, TEE_USAGE_EXTRACTABLE as USAGE_EXTRACTABLE,
         TEE_USAGE_MAC as USAGE_MAC,
+    };
+    pub use oxtee_ta_runtime::crypto::engine::consts::{
+        TEE_TYPE_DES as DES, TEE_TYPE_DES3 as DES3,
     };
 }
 
@@ -227,6 +240,14 @@ impl TransientObject {
         Ok(v.len())
     }
 
+    /// TEE_GetObjectValueAttribute: `(a, b)` or `ITEM_NOT_FOUND` (secret
+    /// keys have no value attribute). A buffer attribute's identifier, or
+    /// a protected attribute of an object without
+    /// TEE_USAGE_EXTRACTABLE, panics the TA.
+    pub fn value_attribute(&self, id: u32) -> TeeResult<(u32, u32)> {
+        rc::value_attribute(self.h, id).map_err(err)
+    }
+
     /// TEE_CopyObjectAttributes1 from `src` into `self`.
     pub fn copy_attributes_from(&mut self, src: &TransientObject) {
         rc::copy_object_attributes(self.h, src.h)
@@ -245,6 +266,14 @@ impl Operation {
     /// needs panics the TA, as does an operation not in the initial state.
     pub fn set_key(&mut self, key: Option<&TransientObject>) {
         rc::set_key(self.h, key.map(|k| k.h))
+    }
+
+    /// TEE_SetOperationKey2 (AES-XTS: the data key and the tweak key;
+    /// `None` for both clears them). Only one key, keys of different
+    /// sizes, an operation taking one key, or anything
+    /// [`Operation::set_key`] refuses panics the TA.
+    pub fn set_key2(&mut self, key1: Option<&TransientObject>, key2: Option<&TransientObject>) {
+        rc::set_key2(self.h, key1.map(|k| k.h), key2.map(|k| k.h))
     }
 
     /// TEE_CipherInit.

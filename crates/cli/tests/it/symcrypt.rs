@@ -3,7 +3,8 @@
 //! the Rust TA `tests/tas/rust/symcrypt`: known answers of the standards
 //! single-shot and in parts, every split of a short input, copies,
 //! resets, key objects and their access rules, and each case GP answers
-//! with a panic of the TA.
+//! with a panic of the TA. Also AES-XTS (TEE_SetOperationKey2), AES-CTS,
+//! DES and 3DES, CBC-MAC and TEE_GetObjectValueAttribute.
 
 use crate::harness::*;
 use oxtee_client::{Error, Login, Param, Session};
@@ -21,7 +22,22 @@ const TEE_ALG_HMAC_SHA256: u32 = 0x3000_0004;
 const TEE_ALG_HMAC_SHA384: u32 = 0x3000_0005;
 const TEE_ALG_HMAC_SHA512: u32 = 0x3000_0006;
 
+const TEE_ALG_AES_CTS: u32 = 0x1000_0310;
+const TEE_ALG_AES_XTS: u32 = 0x1000_0410;
+const TEE_ALG_DES_ECB_NOPAD: u32 = 0x1000_0011;
+const TEE_ALG_DES_CBC_NOPAD: u32 = 0x1000_0111;
+const TEE_ALG_DES3_ECB_NOPAD: u32 = 0x1000_0013;
+const TEE_ALG_DES3_CBC_NOPAD: u32 = 0x1000_0113;
+const TEE_ALG_AES_CBC_MAC_NOPAD: u32 = 0x3000_0110;
+const TEE_ALG_AES_CBC_MAC_PKCS5: u32 = 0x3000_0510;
+const TEE_ALG_DES_CBC_MAC_NOPAD: u32 = 0x3000_0111;
+const TEE_ALG_DES_CBC_MAC_PKCS5: u32 = 0x3000_0511;
+const TEE_ALG_DES3_CBC_MAC_NOPAD: u32 = 0x3000_0113;
+const TEE_ALG_DES3_CBC_MAC_PKCS5: u32 = 0x3000_0513;
+
 const TEE_TYPE_AES: u32 = 0xA000_0010;
+const TEE_TYPE_DES: u32 = 0xA000_0011;
+const TEE_TYPE_DES3: u32 = 0xA000_0013;
 const TEE_TYPE_GENERIC_SECRET: u32 = 0xA000_0000;
 const TEE_TYPE_HMAC_SHA256: u32 = 0xA000_0004;
 
@@ -379,6 +395,288 @@ const HMAC_VECTORS: &[(u32, &str, &str, &str, usize)] = &[
         "5468697320697320612074657374207573696e672061206c6172676572207468616e20626c6f636b2d73697a65206b657920616e642061206c6172676572207468616e20626c6f636b2d73697a6520646174612e20546865206b6579206e6565647320746f20626520686173686564206265666f7265206265696e6720757365642062792074686520484d414320616c676f726974686d2e",
         "e37b6a775dc87dbaa4dfa9f96e5e3ffddebd71f8867289865df5a32d20cdc944b6022cac3c4982b10d5eeb55c3e4de15134676fb6de0446065c97440fa8c6a58",
         0,
+    ),
+];
+
+/// (algorithm, key type, key (XTS: key1 || key2), IV, plaintext,
+/// ciphertext).
+const SYM_VECTORS: &[(u32, u32, &str, &str, &str, &str)] = &[
+    (
+        TEE_ALG_AES_XTS,
+        TEE_TYPE_AES,
+        "0000000000000000000000000000000000000000000000000000000000000000",
+        "00000000000000000000000000000000",
+        "0000000000000000000000000000000000000000000000000000000000000000",
+        "917cf69ebd68b2ec9b9fe9a3eadda692cd43d2f59598ed858c02c2652fbf922e",
+    ),
+    (
+        TEE_ALG_AES_XTS,
+        TEE_TYPE_AES,
+        "1111111111111111111111111111111122222222222222222222222222222222",
+        "33333333330000000000000000000000",
+        "4444444444444444444444444444444444444444444444444444444444444444",
+        "c454185e6a16936e39334038acef838bfb186fff7480adc4289382ecd6d394f0",
+    ),
+    (
+        TEE_ALG_AES_XTS,
+        TEE_TYPE_AES,
+        "fffefdfcfbfaf9f8f7f6f5f4f3f2f1f022222222222222222222222222222222",
+        "33333333330000000000000000000000",
+        "4444444444444444444444444444444444444444444444444444444444444444",
+        "af85336b597afc1a900b2eb21ec949d292df4c047e0b21532186a5971a227a89",
+    ),
+    (
+        TEE_ALG_AES_XTS,
+        TEE_TYPE_AES,
+        "fffefdfcfbfaf9f8f7f6f5f4f3f2f1f0bfbebdbcbbbab9b8b7b6b5b4b3b2b1b0",
+        "123456789a0000000000000000000000",
+        "000102030405060708090a0b0c0d0e0f10",
+        "641610679dcbf92e505c41333fb06c2a95",
+    ),
+    (
+        TEE_ALG_AES_XTS,
+        TEE_TYPE_AES,
+        "fffefdfcfbfaf9f8f7f6f5f4f3f2f1f0bfbebdbcbbbab9b8b7b6b5b4b3b2b1b0",
+        "123456789a0000000000000000000000",
+        "000102030405060708090a0b0c0d0e0f10111213",
+        "a8ba0048d75084603eb8423a09b7bf7595c871f6",
+    ),
+    (
+        TEE_ALG_AES_CTS,
+        TEE_TYPE_AES,
+        "636869636b656e207465726979616b69",
+        "00000000000000000000000000000000",
+        "4920776f756c64206c696b652074686520",
+        "c6353568f2bf8cb4d8a580362da7ff7f97",
+    ),
+    (
+        TEE_ALG_AES_CTS,
+        TEE_TYPE_AES,
+        "636869636b656e207465726979616b69",
+        "00000000000000000000000000000000",
+        "4920776f756c64206c696b65207468652047656e6572616c20476175277320",
+        "fc00783e0efdb2c1d445d4c8eff7ed2297687268d6ecccc0c07b25e25ecfe5",
+    ),
+    (
+        TEE_ALG_AES_CTS,
+        TEE_TYPE_AES,
+        "636869636b656e207465726979616b69",
+        "00000000000000000000000000000000",
+        "4920776f756c64206c696b65207468652047656e6572616c2047617527732043",
+        "39312523a78662d5be7fcbcc98ebf5a897687268d6ecccc0c07b25e25ecfe584",
+    ),
+    (
+        TEE_ALG_AES_CTS,
+        TEE_TYPE_AES,
+        "636869636b656e207465726979616b69",
+        "00000000000000000000000000000000",
+        "4920776f756c64206c696b65207468652047656e6572616c20476175277320436869636b656e2c20706c656173652c",
+        "97687268d6ecccc0c07b25e25ecfe584b3fffd940c16a18c1b5549d2f838029e39312523a78662d5be7fcbcc98ebf5",
+    ),
+    (
+        TEE_ALG_AES_CTS,
+        TEE_TYPE_AES,
+        "636869636b656e207465726979616b69",
+        "00000000000000000000000000000000",
+        "4920776f756c64206c696b65207468652047656e6572616c20476175277320436869636b656e2c20706c656173652c20",
+        "97687268d6ecccc0c07b25e25ecfe5849dad8bbb96c4cdc03bc103e1a194bbd839312523a78662d5be7fcbcc98ebf5a8",
+    ),
+    (
+        TEE_ALG_AES_CTS,
+        TEE_TYPE_AES,
+        "636869636b656e207465726979616b69",
+        "00000000000000000000000000000000",
+        "4920776f756c64206c696b65207468652047656e6572616c20476175277320436869636b656e2c20706c656173652c20616e6420776f6e746f6e20736f75702e",
+        "97687268d6ecccc0c07b25e25ecfe58439312523a78662d5be7fcbcc98ebf5a84807efe836ee89a526730dbc2f7bc8409dad8bbb96c4cdc03bc103e1a194bbd8",
+    ),
+    (
+        TEE_ALG_DES_ECB_NOPAD,
+        TEE_TYPE_DES,
+        "133457799bbcdff1",
+        "",
+        "0123456789abcdef",
+        "85e813540f0ab405",
+    ),
+    (
+        TEE_ALG_DES_ECB_NOPAD,
+        TEE_TYPE_DES,
+        "0123456789abcdef",
+        "",
+        "4e6f77206973207468652074696d6520666f7220616c6c20",
+        "3fa40e8a984d48156a271787ab8883f9893d51ec4b563b53",
+    ),
+    // The same key with every parity bit flipped.
+    (
+        TEE_ALG_DES_ECB_NOPAD,
+        TEE_TYPE_DES,
+        "0022446688aaccee",
+        "",
+        "4e6f77206973207468652074696d6520666f7220616c6c20",
+        "3fa40e8a984d48156a271787ab8883f9893d51ec4b563b53",
+    ),
+    (
+        TEE_ALG_DES_CBC_NOPAD,
+        TEE_TYPE_DES,
+        "0123456789abcdef",
+        "1234567890abcdef",
+        "4e6f77206973207468652074696d6520666f7220616c6c20",
+        "e5c7cdde872bf27c43e934008c389c0f683788499a7c05f6",
+    ),
+    (
+        TEE_ALG_DES3_ECB_NOPAD,
+        TEE_TYPE_DES3,
+        "0123456789abcdef23456789abcdef01456789abcdef0123",
+        "",
+        "54686520717566636b2062726f776e20666f78206a756d70",
+        "a826fd8ce53b855fcce21c8112256fe668d5c05dd9b6b900",
+    ),
+    (
+        TEE_ALG_DES3_ECB_NOPAD,
+        TEE_TYPE_DES3,
+        "0123456789abcdef23456789abcdef01",
+        "",
+        "54686520717566636b2062726f776e20666f78206a756d70",
+        "c44862f70cf2fbdc9077d0909fa91b884cabd61fc58e0cbb",
+    ),
+    (
+        TEE_ALG_DES3_CBC_NOPAD,
+        TEE_TYPE_DES3,
+        "0123456789abcdef23456789abcdef01456789abcdef0123",
+        "f69f2445df4f9b17",
+        "54686520717566636b2062726f776e20666f78206a756d70",
+        "a5c282bad0de3774becd2e04386b589fb5057d8552fc4336",
+    ),
+    (
+        TEE_ALG_DES3_CBC_NOPAD,
+        TEE_TYPE_DES3,
+        "0123456789abcdef23456789abcdef01",
+        "f69f2445df4f9b17",
+        "54686520717566636b2062726f776e20666f78206a756d70",
+        "acd5699dd6060a430dedd74525b7870297202cf5ed176718",
+    ),
+];
+
+/// (algorithm, key type, key, message, MAC).
+const CBC_MAC_VECTORS: &[(u32, u32, &str, &str, &str)] = &[
+    // ANSI X9.9 (FIPS 113) example, the message zero-padded.
+    (
+        TEE_ALG_DES_CBC_MAC_NOPAD,
+        TEE_TYPE_DES,
+        "0123456789abcdef",
+        "37363534333231204e6f77206973207468652074696d6520666f722000000000",
+        "f1d30f6849312ca4",
+    ),
+    (
+        TEE_ALG_DES_CBC_MAC_NOPAD,
+        TEE_TYPE_DES,
+        "0123456789abcdef",
+        "4e6f77206973207468652074696d6520666f7220616c6c20",
+        "70a30640cc76dd8b",
+    ),
+    (
+        TEE_ALG_DES3_CBC_MAC_NOPAD,
+        TEE_TYPE_DES3,
+        "0123456789abcdef23456789abcdef01456789abcdef0123",
+        "54686520717566636b2062726f776e20666f78206a756d70",
+        "70d563820afe8b35",
+    ),
+    (
+        TEE_ALG_DES3_CBC_MAC_NOPAD,
+        TEE_TYPE_DES3,
+        "0123456789abcdef23456789abcdef01",
+        "54686520717566636b2062726f776e20666f78206a756d70",
+        "ff7318fd670f51d9",
+    ),
+    (
+        TEE_ALG_AES_CBC_MAC_NOPAD,
+        TEE_TYPE_AES,
+        "2b7e151628aed2a6abf7158809cf4f3c",
+        "6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e51",
+        "b148c17f309ee692287ae57cf12add49",
+    ),
+    (
+        TEE_ALG_AES_CBC_MAC_PKCS5,
+        TEE_TYPE_AES,
+        "2b7e151628aed2a6abf7158809cf4f3c",
+        "",
+        "a254be88e037ddd9d79fb6411c3f9df8",
+    ),
+    (
+        TEE_ALG_AES_CBC_MAC_PKCS5,
+        TEE_TYPE_AES,
+        "2b7e151628aed2a6abf7158809cf4f3c",
+        "6bc1bee22e",
+        "790e590db5ea2ef841186c2224f092d7",
+    ),
+    (
+        TEE_ALG_AES_CBC_MAC_PKCS5,
+        TEE_TYPE_AES,
+        "2b7e151628aed2a6abf7158809cf4f3c",
+        "6bc1bee22e409f96e93d7e117393172a",
+        "4b0673d23da20679744afa8e3d589236",
+    ),
+    (
+        TEE_ALG_AES_CBC_MAC_PKCS5,
+        TEE_TYPE_AES,
+        "2b7e151628aed2a6abf7158809cf4f3c",
+        "6bc1bee22e409f96e93d7e117393172aae2d8a57",
+        "f8db671f4c688065ad607a1a5fe39f01",
+    ),
+    (
+        TEE_ALG_DES_CBC_MAC_PKCS5,
+        TEE_TYPE_DES,
+        "0123456789abcdef",
+        "",
+        "086f9a1d74c94d4e",
+    ),
+    (
+        TEE_ALG_DES_CBC_MAC_PKCS5,
+        TEE_TYPE_DES,
+        "0123456789abcdef",
+        "4e6f7720697320",
+        "760d86a352b22982",
+    ),
+    (
+        TEE_ALG_DES_CBC_MAC_PKCS5,
+        TEE_TYPE_DES,
+        "0123456789abcdef",
+        "4e6f772069732074",
+        "1efa4a588149de70",
+    ),
+    (
+        TEE_ALG_DES_CBC_MAC_PKCS5,
+        TEE_TYPE_DES,
+        "0123456789abcdef",
+        "4e6f77206973207468652074696d6520666f7220616c6c20",
+        "11b27d834a55577b",
+    ),
+    (
+        TEE_ALG_DES3_CBC_MAC_PKCS5,
+        TEE_TYPE_DES3,
+        "0123456789abcdef23456789abcdef01456789abcdef0123",
+        "",
+        "832846b52f9e213d",
+    ),
+    (
+        TEE_ALG_DES3_CBC_MAC_PKCS5,
+        TEE_TYPE_DES3,
+        "0123456789abcdef23456789abcdef01456789abcdef0123",
+        "4e6f7720697320",
+        "04e61b26a1dd71dc",
+    ),
+    (
+        TEE_ALG_DES3_CBC_MAC_PKCS5,
+        TEE_TYPE_DES3,
+        "0123456789abcdef23456789abcdef01456789abcdef0123",
+        "4e6f772069732074",
+        "108846cbe4657a05",
+    ),
+    (
+        TEE_ALG_DES3_CBC_MAC_PKCS5,
+        TEE_TYPE_DES3,
+        "0123456789abcdef23456789abcdef01",
+        "4e6f77206973207468652074696d6520666f7220616c6c20",
+        "63f8bc821fb79a69",
     ),
 ];
 
@@ -937,7 +1235,9 @@ fn panics() {
     let ctx = w.ctx();
     let key = unhex("2b7e151628aed2a6abf7158809cf4f3c");
     let pt = unhex("6bc1bee22e409f96e93d7e117393172a");
-    for (ta, cases) in [(SYMCRYPT_C, 0..11), (SYMCRYPT_RUST, 0..9)] {
+    let rust_cases: Vec<u32> = (0..9).chain(11..17).collect();
+    let c_cases: Vec<u32> = (0..17).collect();
+    for (ta, cases) in [(SYMCRYPT_C, c_cases), (SYMCRYPT_RUST, rust_cases)] {
         for case in cases {
             let s = open(&ctx, ta);
             let mut p = [Param::ValueIn { a: case, b: 0 }];
@@ -959,4 +1259,159 @@ fn panics() {
     assert!(w.wait_log("TEE_Panic(0xffff0007)"), "{}", w.log());
     assert!(w.wait_log("TEE_Panic(0xffff0001)"), "{}", w.log());
     assert!(w.wait_log("TEE_Panic(0xffff0006)"), "{}", w.log());
+}
+
+/// Command 0 with a key of `kt` (XTS: key1 || key2): the result and
+/// output.
+fn cipher_kt(
+    s: &Session,
+    (alg, kt, mode): (u32, u32, u32),
+    key: &[u8],
+    iv: &[u8],
+    splits: &[u32],
+    data: &[u8],
+) -> Out {
+    run(
+        s,
+        0,
+        alg,
+        mode,
+        &blob(kt, key, iv, splits),
+        data,
+        data.len() + 16,
+    )
+}
+
+#[test]
+fn xts_cts_des_known_answers_in_c_and_rust() {
+    let w = World::start();
+    let ctx = w.ctx();
+    let mut counts = std::collections::BTreeMap::new();
+    for ta in BOTH {
+        let s = open(&ctx, ta);
+        for &(alg, kt, key, iv, pt, ct) in SYM_VECTORS {
+            let (key, iv, pt) = (unhex(key), unhex(iv), unhex(pt));
+            for splits in split_sets(pt.len() as u32) {
+                let o = cipher_kt(&s, (alg, kt, 0), &key, &iv, &splits, &pt);
+                o.res
+                    .unwrap_or_else(|e| panic!("{ta} {alg:#x} {splits:?}: {e}"));
+                assert_eq!(hex(&o.data), ct, "{ta} {alg:#x} encrypt {splits:?}");
+                let o = cipher_kt(&s, (alg, kt, 1), &key, &iv, &splits, &unhex(ct));
+                o.res
+                    .unwrap_or_else(|e| panic!("{ta} {alg:#x} {splits:?}: {e}"));
+                assert_eq!(o.data, pt, "{ta} {alg:#x} decrypt {splits:?}");
+            }
+            *counts.entry(alg).or_insert(0) += 1;
+        }
+    }
+    assert_eq!(counts[&TEE_ALG_AES_XTS], 2 * 5);
+    assert_eq!(counts[&TEE_ALG_AES_CTS], 2 * 6);
+    assert_eq!(counts[&TEE_ALG_DES_ECB_NOPAD], 2 * 3);
+    assert_eq!(counts[&TEE_ALG_DES_CBC_NOPAD], 2);
+    assert_eq!(counts[&TEE_ALG_DES3_ECB_NOPAD], 2 * 2);
+    assert_eq!(counts[&TEE_ALG_DES3_CBC_NOPAD], 2 * 2);
+}
+
+#[test]
+fn cbc_mac_known_answers_in_c_and_rust() {
+    let w = World::start();
+    let ctx = w.ctx();
+    let mut counts = std::collections::BTreeMap::new();
+    for ta in BOTH {
+        let s = open(&ctx, ta);
+        for &(alg, kt, key, m, mac) in CBC_MAC_VECTORS {
+            let (key, m) = (unhex(key), unhex(m));
+            for splits in split_sets(m.len() as u32) {
+                let b = blob(kt, &key, &[], &splits);
+                let o = run(&s, 1, alg, 0, &b, &m, 16);
+                o.res
+                    .unwrap_or_else(|e| panic!("{ta} {alg:#x} {splits:?}: {e}"));
+                assert_eq!(hex(&o.data), mac, "{ta} {alg:#x} {splits:?}");
+                let mut p = [
+                    Param::ValueIn { a: alg, b: 1 },
+                    Param::TempIn { buf: &b },
+                    Param::TempIn { buf: &m },
+                    Param::TempIn { buf: &unhex(mac) },
+                ];
+                s.invoke(1, &mut p).unwrap();
+                let mut bad = unhex(mac);
+                bad[0] ^= 1;
+                let mut p = [
+                    Param::ValueIn { a: alg, b: 1 },
+                    Param::TempIn { buf: &b },
+                    Param::TempIn { buf: &m },
+                    Param::TempIn { buf: &bad },
+                ];
+                assert_eq!(s.invoke(1, &mut p).unwrap_err().code, MAC_INVALID);
+            }
+            *counts.entry(alg).or_insert(0) += 1;
+        }
+    }
+    assert_eq!(counts[&TEE_ALG_DES_CBC_MAC_NOPAD], 2 * 2);
+    assert_eq!(counts[&TEE_ALG_DES3_CBC_MAC_NOPAD], 2 * 2);
+    assert_eq!(counts[&TEE_ALG_AES_CBC_MAC_NOPAD], 2);
+    assert_eq!(counts[&TEE_ALG_AES_CBC_MAC_PKCS5], 2 * 4);
+    assert_eq!(counts[&TEE_ALG_DES_CBC_MAC_PKCS5], 2 * 4);
+    assert_eq!(counts[&TEE_ALG_DES3_CBC_MAC_PKCS5], 2 * 4);
+}
+
+/// Totals the modes do not allow are BAD_PARAMETERS; a value attribute
+/// of a secret key is ITEM_NOT_FOUND, the outputs untouched.
+#[test]
+fn block_rules_and_value_attributes() {
+    let w = World::start();
+    let ctx = w.ctx();
+    let bad = Error::new(BAD_PARAMETERS, ORIGIN_TA);
+    for ta in BOTH {
+        let s = open(&ctx, ta);
+        for (alg, kt, klen, ivlen, n) in [
+            (TEE_ALG_DES_ECB_NOPAD, TEE_TYPE_DES, 8, 0, 12),
+            (TEE_ALG_DES_CBC_NOPAD, TEE_TYPE_DES, 8, 8, 4),
+            (TEE_ALG_DES3_ECB_NOPAD, TEE_TYPE_DES3, 16, 0, 9),
+            (TEE_ALG_DES3_CBC_NOPAD, TEE_TYPE_DES3, 24, 8, 17),
+            (TEE_ALG_AES_CTS, TEE_TYPE_AES, 16, 16, 16),
+            (TEE_ALG_AES_CTS, TEE_TYPE_AES, 16, 16, 5),
+            (TEE_ALG_AES_XTS, TEE_TYPE_AES, 32, 16, 15),
+        ] {
+            for splits in [vec![], vec![n / 2]] {
+                let o = cipher_kt(
+                    &s,
+                    (alg, kt, 0),
+                    &vec![0x35; klen],
+                    &vec![0; ivlen],
+                    &splits,
+                    &vec![1; n as usize],
+                );
+                assert_eq!(o.res.unwrap_err(), bad, "{ta} {alg:#x} {n}");
+            }
+        }
+        for (alg, kt, klen, n) in [
+            (TEE_ALG_DES_CBC_MAC_NOPAD, TEE_TYPE_DES, 8, 7),
+            (TEE_ALG_DES3_CBC_MAC_NOPAD, TEE_TYPE_DES3, 16, 12),
+            (TEE_ALG_AES_CBC_MAC_NOPAD, TEE_TYPE_AES, 16, 17),
+        ] {
+            let b = blob(kt, &vec![0x35; klen], &[], &[3]);
+            let o = run(&s, 1, alg, 0, &b, &vec![1; n], 16);
+            assert_eq!(o.res.unwrap_err(), bad, "{ta} {alg:#x}");
+        }
+        // Public and protected value attribute IDs, extractable or not
+        // (the protected one of a non-extractable key panics: see
+        // `panics`).
+        for (id, usage) in [
+            (0xF000_0001, USAGE_ALL),
+            (0xF000_0001, USAGE_ENCRYPT),
+            (0xE000_0001, USAGE_ALL),
+            (0xE000_0001, USAGE_EXTRACTABLE),
+        ] {
+            let mut p = [
+                Param::ValueIn { a: id, b: usage },
+                Param::ValueOut { a: 0, b: 0 },
+            ];
+            s.invoke(6, &mut p).unwrap();
+            let Param::ValueOut { a, b } = p[1] else {
+                unreachable!()
+            };
+            assert_eq!((a, b), (ITEM_NOT_FOUND, 0xFFFF_FFFF), "{ta} {id:#x}");
+        }
+    }
 }

@@ -46,6 +46,38 @@ static TEE_Result parse(const TEE_Param *p, struct blob *b)
 	return TEE_SUCCESS;
 }
 
+/* AES-XTS: the blob's key is key1 || key2, set with TEE_SetOperationKey2. */
+static TEE_Result keyed2(const struct blob *b, uint32_t alg, uint32_t mode,
+			 TEE_OperationHandle *op)
+{
+	size_t half = b->key_len / 2;
+	TEE_ObjectHandle k1 = TEE_HANDLE_NULL, k2 = TEE_HANDLE_NULL;
+	TEE_Attribute a;
+	TEE_Result res;
+
+	res = TEE_AllocateOperation(op, alg, mode, 8 * half);
+	if (res)
+		return res;
+	res = TEE_AllocateTransientObject(b->type, 8 * half, &k1);
+	if (!res)
+		res = TEE_AllocateTransientObject(b->type, 8 * half, &k2);
+	if (!res) {
+		TEE_InitRefAttribute(&a, TEE_ATTR_SECRET_VALUE, b->key, half);
+		res = TEE_PopulateTransientObject(k1, &a, 1);
+	}
+	if (!res) {
+		TEE_InitRefAttribute(&a, TEE_ATTR_SECRET_VALUE, b->key + half, half);
+		res = TEE_PopulateTransientObject(k2, &a, 1);
+	}
+	if (!res)
+		res = TEE_SetOperationKey2(*op, k1, k2);
+	TEE_FreeTransientObject(k1);
+	TEE_FreeTransientObject(k2);
+	if (res)
+		TEE_FreeOperation(*op);
+	return res;
+}
+
 /* An operation with the blob's key set. */
 static TEE_Result keyed(const struct blob *b, uint32_t alg, uint32_t mode,
 			TEE_OperationHandle *op)
@@ -54,6 +86,8 @@ static TEE_Result keyed(const struct blob *b, uint32_t alg, uint32_t mode,
 	TEE_Attribute a;
 	TEE_Result res;
 
+	if (alg == TEE_ALG_AES_XTS)
+		return keyed2(b, alg, mode, op);
 	res = TEE_AllocateOperation(op, alg, mode, 8 * b->key_len);
 	if (res)
 		return res;
@@ -352,6 +386,35 @@ static TEE_Result panic_case(uint32_t pt, TEE_Param p[4])
 	case 10:
 		TEE_InitRefAttribute(&a, TEE_ATTR_FLAG_VALUE | 1, buf, 1);
 		break;
+	case 11: /* One key for an operation expecting two. */
+		op = make_op(TEE_ALG_AES_XTS, TEE_MODE_ENCRYPT, 128);
+		TEE_SetOperationKey(op, make_key(TEE_TYPE_AES, key16, 16));
+		break;
+	case 12: /* Two keys for an operation taking one. */
+		op = make_op(TEE_ALG_AES_CBC_NOPAD, TEE_MODE_ENCRYPT, 128);
+		key = make_key(TEE_TYPE_AES, key16, 16);
+		TEE_SetOperationKey2(op, key, key);
+		break;
+	case 13: /* An AES key for DES. */
+		op = make_op(TEE_ALG_DES_ECB_NOPAD, TEE_MODE_ENCRYPT, 64);
+		TEE_SetOperationKey(op, make_key(TEE_TYPE_AES, key16, 16));
+		break;
+	case 14: /* A protected value attribute of a non-extractable key. */
+		key = make_key(TEE_TYPE_AES, key16, 16);
+		TEE_RestrictObjectUsage1(key, ~(uint32_t)TEE_USAGE_EXTRACTABLE);
+		TEE_GetObjectValueAttribute(key, TEE_ATTR_FLAG_VALUE | 1,
+					    (uint32_t *)buf, (uint32_t *)buf + 1);
+		break;
+	case 15: /* A buffer attribute asked as a value. */
+		key = make_key(TEE_TYPE_AES, key16, 16);
+		TEE_GetObjectValueAttribute(key, TEE_ATTR_SECRET_VALUE,
+					    (uint32_t *)buf, (uint32_t *)buf + 1);
+		break;
+	case 16: /* Only one of the two keys. */
+		op = make_op(TEE_ALG_AES_XTS, TEE_MODE_ENCRYPT, 128);
+		TEE_SetOperationKey2(op, make_key(TEE_TYPE_AES, key16, 16),
+				     TEE_HANDLE_NULL);
+		break;
 	default:
 		return TEE_ERROR_BAD_PARAMETERS;
 	}
@@ -452,6 +515,25 @@ static TEE_Result misc(uint32_t pt, TEE_Param p[4])
 	return TEE_SUCCESS;
 }
 
+/*
+ * TEE_GetObjectValueAttribute of attribute value.a of an AES key whose
+ * usage is restricted to value.b: the result in value.a, a and b after.
+ */
+static TEE_Result value(uint32_t pt, TEE_Param p[4])
+{
+	TEE_ObjectHandle o;
+	uint32_t a = 0x5a5a5a5a, b = 0xa5a5a5a5;
+
+	if (pt != PT(VALUE_INPUT, VALUE_OUTPUT, NONE, NONE))
+		return TEE_ERROR_BAD_PARAMETERS;
+	o = make_key(TEE_TYPE_AES, key16, 16);
+	TEE_RestrictObjectUsage1(o, p[0].value.b);
+	p[1].value.a = TEE_GetObjectValueAttribute(o, p[0].value.a, &a, &b);
+	p[1].value.b = a ^ b;
+	TEE_FreeTransientObject(o);
+	return TEE_SUCCESS;
+}
+
 TEE_Result TA_CreateEntryPoint(void)
 {
 	return TEE_SUCCESS;
@@ -490,6 +572,8 @@ TEE_Result TA_InvokeCommandEntryPoint(void *ctx, uint32_t cmd, uint32_t pt, TEE_
 		return panic_case(pt, p);
 	case TA_SYMCRYPT_CMD_MISC:
 		return misc(pt, p);
+	case TA_SYMCRYPT_CMD_VALUE:
+		return value(pt, p);
 	default:
 		return TEE_ERROR_NOT_SUPPORTED;
 	}

@@ -12,7 +12,9 @@
  * number of split offsets n, the key, the IV, n split offsets (u32 LE,
  * ascending, into the data of p2). The key goes into a transient object
  * of that type (maximum size = the key's) and is set on an operation of
- * p0 a = algorithm, p0 b = mode, maximum key size = the key's.
+ * p0 a = algorithm, p0 b = mode, maximum key size = the key's. For
+ * TEE_ALG_AES_XTS the key is key1 || key2, two objects of half its size
+ * set with TEE_SetOperationKey2 (maximum key size = half).
  */
 
 /* Cipher: CipherInit(IV), CipherUpdate of each piece before the last
@@ -44,9 +46,18 @@
  * operation, 5 a 256-bit key on a 128-bit operation, 6 the secret of a
  * key without TEE_USAGE_EXTRACTABLE, 7 AES-CBC with an 8-byte IV, 8
  * SetOperationKey on an active operation, 9 (C only) a forged object
- * handle, 10 (C only) TEE_InitRefAttribute with a value attribute ID. */
+ * handle, 10 (C only) TEE_InitRefAttribute with a value attribute ID,
+ * 11 SetOperationKey on AES-XTS, 12 SetOperationKey2 on AES-CBC, 13 an
+ * AES key on a DES operation, 14 a protected value attribute of a key
+ * without TEE_USAGE_EXTRACTABLE, 15 GetObjectValueAttribute of a buffer
+ * attribute, 16 SetOperationKey2 with one key and TEE_HANDLE_NULL. */
 #define TA_SYMCRYPT_CMD_PANIC		4
 /* Return codes and sizes, p2 MEMREF_OUTPUT u32 words (see the tests). */
 #define TA_SYMCRYPT_CMD_MISC		5
+/* p0 VALUE_INPUT a = attribute ID, b = usage an AES key is restricted
+ * to; p1 VALUE_OUTPUT a = TEE_GetObjectValueAttribute's result, b = the
+ * xor of the a and b it left (0xffffffff if untouched). */
+#define TA_SYMCRYPT_CMD_VALUE		6
+#define TA_SYMCRYPT_CMD_VALUE		6
 
 #endif /* SYMCRYPT_TA_H */

@@ -1,14 +1,16 @@
 //! Transient objects, AES and HMAC test TA in Rust: the commands of
 //! tests/tas/c/symcrypt (see its include/symcrypt_ta.h) through the SDK's
-//! `crypto` module. Panic cases 0-8 only (9 and 10 need a forged handle
-//! or a malformed attribute, which safe Rust cannot express: they answer
-//! NOT_SUPPORTED).
+//! `crypto` module. Panic cases 0-8 and 11-16 (9 and 10 need a forged
+//! handle or a malformed attribute, which safe Rust cannot express: they
+//! answer NOT_SUPPORTED).
 #![forbid(unsafe_code)]
 
-use oxtee_ta_sdk::crypto::{Attribute, Mode, ObjectInfo, Operation, TransientObject, alg, obj};
+use oxtee_ta_sdk::crypto::{
+    Attribute, Mode, ObjectInfo, Operation, TransientObject, alg, consts, obj,
+};
 use oxtee_ta_sdk::{
     Identity, MemrefIn, MemrefOut, NoParam, Params, TeeError, TeeResult, TrustedApp, ValueIn,
-    ValueInOut, ta_main,
+    ValueInOut, ValueOut, ta_main,
 };
 
 struct SymcryptTa;
@@ -58,6 +60,16 @@ fn make_key(object_type: u32, key: &[u8]) -> TeeResult<TransientObject> {
 
 /// An operation with the blob's key set (the key object freed at once).
 fn keyed(b: &Blob, algorithm: u32, mode: Mode) -> TeeResult<Operation> {
+    if algorithm == alg::AES_XTS {
+        // key1 || key2, set with TEE_SetOperationKey2.
+        let (k1, k2) = b.key.split_at(b.key.len() / 2);
+        let mut op = Operation::allocate(algorithm, mode, 8 * k1.len() as u32)?;
+        op.set_key2(
+            Some(&make_key(b.object_type, k1)?),
+            Some(&make_key(b.object_type, k2)?),
+        );
+        return Ok(op);
+    }
     let mut op = Operation::allocate(algorithm, mode, 8 * b.key.len() as u32)?;
     op.set_key(Some(&make_key(b.object_type, &b.key)?));
     Ok(op)
@@ -233,9 +245,39 @@ fn panic_case(case: u32) -> TeeResult {
             op.cipher_init(&KEY16);
             op.set_key(Some(&k));
         }
+        11 => Operation::allocate(alg::AES_XTS, Mode::Encrypt, 128)?
+            .set_key(Some(&make_key(obj::AES, &KEY16)?)),
+        12 => {
+            let k = make_key(obj::AES, &KEY16)?;
+            Operation::allocate(alg::AES_CBC_NOPAD, Mode::Encrypt, 128)?
+                .set_key2(Some(&k), Some(&k));
+        }
+        13 => Operation::allocate(alg::DES_ECB_NOPAD, Mode::Encrypt, 64)?
+            .set_key(Some(&make_key(obj::AES, &KEY16)?)),
+        14 => {
+            let mut k = make_key(obj::AES, &KEY16)?;
+            k.restrict_usage(!obj::USAGE_EXTRACTABLE);
+            k.value_attribute(consts::TEE_ATTR_FLAG_VALUE | 1)?;
+        }
+        15 => {
+            make_key(obj::AES, &KEY16)?.value_attribute(obj::ATTR_SECRET_VALUE)?;
+        }
+        16 => Operation::allocate(alg::AES_XTS, Mode::Encrypt, 128)?
+            .set_key2(Some(&make_key(obj::AES, &KEY16)?), None),
         _ => return Err(TeeError::NOT_SUPPORTED),
     }
     Ok(())
+}
+
+/// Command 6: TEE_GetObjectValueAttribute of attribute `a.a` of an AES
+/// key restricted to usage `a.b`: (result, a ^ b or 0xffffffff).
+fn value(a: &ValueIn) -> TeeResult<(u32, u32)> {
+    let mut k = make_key(obj::AES, &KEY16)?;
+    k.restrict_usage(a.b);
+    Ok(match k.value_attribute(a.a) {
+        Ok((x, y)) => (0, x ^ y),
+        Err(e) => (e.0, 0x5a5a_5a5a ^ 0xa5a5_a5a5),
+    })
 }
 
 fn code(r: TeeResult) -> u32 {
@@ -340,6 +382,10 @@ impl TrustedApp for SymcryptTa {
                     out.write(&v)
                 },
             ),
+            6 => params.call(|(a, r): &mut (ValueIn, ValueOut)| {
+                (r.a, r.b) = value(a)?;
+                Ok(())
+            }),
             _ => Err(TeeError::NOT_SUPPORTED),
         }
     }
