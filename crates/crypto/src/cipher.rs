@@ -1,8 +1,9 @@
 //! The symmetric cipher engine (TEE_OPERATION_CIPHER): AES in ECB, CBC
 //! (both without padding), CTR, CTS (CBC ciphertext stealing, CBC-CS3 as
 //! RFC 3962 uses it) and XTS (IEEE 1619, with ciphertext stealing), and
-//! DES and 3DES (2-key and 3-key) in ECB and CBC without padding. The
-//! modes are block-level code here, over the RustCrypto `aes` and `des`
+//! DES and 3DES (2-key and 3-key) in ECB and CBC without padding, and SM4
+//! (GB/T 32907) in ECB, CBC (without padding) and CTR. The modes are
+//! block-level code here, over the RustCrypto `aes`, `des` and `sm4`
 //! block ciphers, streaming as GP's TEE_CipherUpdate requires.
 
 use crate::{Error, consts::*};
@@ -22,6 +23,9 @@ pub enum CipherAlg {
     DesCbc,
     Des3Ecb,
     Des3Cbc,
+    Sm4Ecb,
+    Sm4Cbc,
+    Sm4Ctr,
 }
 
 /// The chaining mode of a [`CipherAlg`].
@@ -46,32 +50,41 @@ impl CipherAlg {
             TEE_ALG_DES_CBC_NOPAD => CipherAlg::DesCbc,
             TEE_ALG_DES3_ECB_NOPAD => CipherAlg::Des3Ecb,
             TEE_ALG_DES3_CBC_NOPAD => CipherAlg::Des3Cbc,
+            TEE_ALG_SM4_ECB_NOPAD => CipherAlg::Sm4Ecb,
+            TEE_ALG_SM4_CBC_NOPAD => CipherAlg::Sm4Cbc,
+            TEE_ALG_SM4_CTR => CipherAlg::Sm4Ctr,
             _ => return None,
         })
     }
 
     fn mode(self) -> Mode {
         match self {
-            CipherAlg::AesEcb | CipherAlg::DesEcb | CipherAlg::Des3Ecb => Mode::Ecb,
-            CipherAlg::AesCbc | CipherAlg::DesCbc | CipherAlg::Des3Cbc => Mode::Cbc,
-            CipherAlg::AesCtr => Mode::Ctr,
+            CipherAlg::AesEcb | CipherAlg::DesEcb | CipherAlg::Des3Ecb | CipherAlg::Sm4Ecb => {
+                Mode::Ecb
+            }
+            CipherAlg::AesCbc | CipherAlg::DesCbc | CipherAlg::Des3Cbc | CipherAlg::Sm4Cbc => {
+                Mode::Cbc
+            }
+            CipherAlg::AesCtr | CipherAlg::Sm4Ctr => Mode::Ctr,
             CipherAlg::AesCts => Mode::Cts,
             CipherAlg::AesXts => Mode::Xts,
         }
     }
 
-    /// The key object type (TEE_TYPE_AES, TEE_TYPE_DES, TEE_TYPE_DES3).
+    /// The key object type (TEE_TYPE_AES, TEE_TYPE_DES, TEE_TYPE_DES3,
+    /// TEE_TYPE_SM4).
     pub fn key_type(self) -> u32 {
         match self {
             CipherAlg::DesEcb | CipherAlg::DesCbc => TEE_TYPE_DES,
             CipherAlg::Des3Ecb | CipherAlg::Des3Cbc => TEE_TYPE_DES3,
+            CipherAlg::Sm4Ecb | CipherAlg::Sm4Cbc | CipherAlg::Sm4Ctr => TEE_TYPE_SM4,
             _ => TEE_TYPE_AES,
         }
     }
 
     /// The block size in bytes.
     pub fn block_len(self) -> usize {
-        if self.key_type() == TEE_TYPE_AES {
+        if matches!(self.key_type(), TEE_TYPE_AES | TEE_TYPE_SM4) {
             BLOCK
         } else {
             8
@@ -139,11 +152,12 @@ pub(crate) enum Bc {
     Des(des::Des),
     Tdes2(des::TdesEde2),
     Tdes3(des::TdesEde3),
+    Sm4(Box<sm4::Sm4>),
 }
 
 impl Bc {
     /// A cipher of `key_type` with `key` (AES: 16, 24, 32 bytes; DES: 8;
-    /// DES3: 16 or 24; DES parity bits are ignored).
+    /// DES3: 16 or 24, DES parity bits ignored; SM4: 16).
     pub(crate) fn new(key_type: u32, key: &[u8]) -> Result<Bc, Error> {
         let bad = |_| Error::Panic(TEE_ERROR_BAD_PARAMETERS);
         Ok(match (key_type, key.len()) {
@@ -151,13 +165,14 @@ impl Bc {
             (TEE_TYPE_DES, 8) => Bc::Des(des::Des::new_from_slice(key).map_err(bad)?),
             (TEE_TYPE_DES3, 16) => Bc::Tdes2(des::TdesEde2::new_from_slice(key).map_err(bad)?),
             (TEE_TYPE_DES3, 24) => Bc::Tdes3(des::TdesEde3::new_from_slice(key).map_err(bad)?),
+            (TEE_TYPE_SM4, 16) => Bc::Sm4(Box::new(sm4::Sm4::new_from_slice(key).map_err(bad)?)),
             _ => return Err(Error::Panic(TEE_ERROR_BAD_PARAMETERS)),
         })
     }
 
     pub(crate) fn block_len(&self) -> usize {
         match self {
-            Bc::Aes(_) => BLOCK,
+            Bc::Aes(_) | Bc::Sm4(_) => BLOCK,
             _ => 8,
         }
     }
@@ -174,6 +189,7 @@ impl Bc {
             Bc::Des(c) => c.encrypt_block(GenericArray::from_mut_slice(b)),
             Bc::Tdes2(c) => c.encrypt_block(GenericArray::from_mut_slice(b)),
             Bc::Tdes3(c) => c.encrypt_block(GenericArray::from_mut_slice(b)),
+            Bc::Sm4(c) => c.encrypt_block(GenericArray::from_mut_slice(b)),
         }
     }
 
@@ -189,6 +205,7 @@ impl Bc {
             Bc::Des(c) => c.decrypt_block(GenericArray::from_mut_slice(b)),
             Bc::Tdes2(c) => c.decrypt_block(GenericArray::from_mut_slice(b)),
             Bc::Tdes3(c) => c.decrypt_block(GenericArray::from_mut_slice(b)),
+            Bc::Sm4(c) => c.decrypt_block(GenericArray::from_mut_slice(b)),
         }
     }
 }
@@ -270,6 +287,10 @@ impl CipherEngine {
     /// BAD_PARAMETERS if the total is not a whole number of blocks (ECB,
     /// CBC), not more than one block (CTS) or less than one (XTS).
     pub fn final_len(&self, n: usize) -> Result<usize, Error> {
+        if self.alg.mode() == Mode::Ctr {
+            // CTR's pending bytes are unused key stream, not input.
+            return Ok(n);
+        }
         let t = self.pending.len() + n;
         let ok = match self.alg.mode() {
             Mode::Ctr => true,
@@ -361,6 +382,10 @@ impl CipherEngine {
     pub fn finish(&mut self, input: &[u8]) -> Vec<u8> {
         let mut out = self.update(input);
         let mut rest = std::mem::take(&mut self.pending);
+        if self.alg.mode() == Mode::Ctr {
+            // The unused key stream is dropped, never output.
+            return out;
+        }
         let bs = self.bs;
         match self.alg.mode() {
             Mode::Cts if rest.len() > bs => {

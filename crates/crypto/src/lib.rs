@@ -11,7 +11,7 @@
 //!
 //! Classes implemented so far: TEE_OPERATION_DIGEST ([`digest`]),
 //! TEE_OPERATION_CIPHER ([`cipher`], AES ECB/CBC/CTR/CTS/XTS, DES and
-//! 3DES ECB/CBC) and TEE_OPERATION_MAC ([`mac`], HMAC, AES-CMAC and
+//! 3DES ECB/CBC, SM4 ECB/CBC/CTR) and TEE_OPERATION_MAC ([`mac`], HMAC, AES-CMAC and
 //! CBC-MAC) and TEE_OPERATION_AE
 //! ([`ae`], AES-GCM and AES-CCM); keys come from transient objects
 //! ([`object`]). Later classes (asymmetric, key derivation) add an [`Engine`]

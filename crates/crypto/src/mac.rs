@@ -1,5 +1,5 @@
-//! The MAC engine (TEE_OPERATION_MAC): HMAC over MD5, SHA-1, SHA-2 and
-//! SM3, with RustCrypto `hmac`, AES-CMAC (NIST SP 800-38B, RFC 4493) and
+//! The MAC engine (TEE_OPERATION_MAC): HMAC over MD5, SHA-1, SHA-2, SHA-3
+//! and SM3, with RustCrypto `hmac`, AES-CMAC (NIST SP 800-38B, RFC 4493) and
 //! CBC-MAC over AES, DES and 3DES (without padding or with PKCS #5
 //! padding) as block-level code over the `aes` and `des` block ciphers.
 
@@ -17,6 +17,10 @@ pub enum MacAlg {
     HmacSha384,
     HmacSha512,
     HmacSm3,
+    HmacSha3_224,
+    HmacSha3_256,
+    HmacSha3_384,
+    HmacSha3_512,
     AesCmac,
     AesCbcMacNopad,
     AesCbcMacPkcs5,
@@ -36,6 +40,10 @@ impl MacAlg {
             TEE_ALG_HMAC_SHA384 => MacAlg::HmacSha384,
             TEE_ALG_HMAC_SHA512 => MacAlg::HmacSha512,
             TEE_ALG_HMAC_SM3 => MacAlg::HmacSm3,
+            TEE_ALG_HMAC_SHA3_224 => MacAlg::HmacSha3_224,
+            TEE_ALG_HMAC_SHA3_256 => MacAlg::HmacSha3_256,
+            TEE_ALG_HMAC_SHA3_384 => MacAlg::HmacSha3_384,
+            TEE_ALG_HMAC_SHA3_512 => MacAlg::HmacSha3_512,
             TEE_ALG_AES_CMAC => MacAlg::AesCmac,
             TEE_ALG_AES_CBC_MAC_NOPAD => MacAlg::AesCbcMacNopad,
             TEE_ALG_AES_CBC_MAC_PKCS5 => MacAlg::AesCbcMacPkcs5,
@@ -58,10 +66,10 @@ impl MacAlg {
             | MacAlg::Des3CbcMacNopad
             | MacAlg::Des3CbcMacPkcs5 => 8,
             MacAlg::HmacSha1 => 20,
-            MacAlg::HmacSha224 => 28,
-            MacAlg::HmacSha256 | MacAlg::HmacSm3 => 32,
-            MacAlg::HmacSha384 => 48,
-            MacAlg::HmacSha512 => 64,
+            MacAlg::HmacSha224 | MacAlg::HmacSha3_224 => 28,
+            MacAlg::HmacSha256 | MacAlg::HmacSm3 | MacAlg::HmacSha3_256 => 32,
+            MacAlg::HmacSha384 | MacAlg::HmacSha3_384 => 48,
+            MacAlg::HmacSha512 | MacAlg::HmacSha3_512 => 64,
         }
     }
 
@@ -96,6 +104,10 @@ impl MacAlg {
             MacAlg::HmacSha384 => TEE_TYPE_HMAC_SHA384,
             MacAlg::HmacSha512 => TEE_TYPE_HMAC_SHA512,
             MacAlg::HmacSm3 => TEE_TYPE_HMAC_SM3,
+            MacAlg::HmacSha3_224 => TEE_TYPE_HMAC_SHA3_224,
+            MacAlg::HmacSha3_256 => TEE_TYPE_HMAC_SHA3_256,
+            MacAlg::HmacSha3_384 => TEE_TYPE_HMAC_SHA3_384,
+            MacAlg::HmacSha3_512 => TEE_TYPE_HMAC_SHA3_512,
         }
     }
 }
@@ -109,6 +121,10 @@ enum State {
     Sha384(Hmac<sha2::Sha384>),
     Sha512(Hmac<sha2::Sha512>),
     Sm3(Hmac<sm3::Sm3>),
+    Sha3_224(Hmac<sha3::Sha3_224>),
+    Sha3_256(Hmac<sha3::Sha3_256>),
+    Sha3_384(Hmac<sha3::Sha3_384>),
+    Sha3_512(Hmac<sha3::Sha3_512>),
     Cmac(Box<Cmac>),
     CbcMac(Box<CbcMac>),
 }
@@ -155,6 +171,10 @@ impl MacEngine {
             MacAlg::HmacSha384 => State::Sha384(keyed(key)?),
             MacAlg::HmacSha512 => State::Sha512(keyed(key)?),
             MacAlg::HmacSm3 => State::Sm3(keyed(key)?),
+            MacAlg::HmacSha3_224 => State::Sha3_224(keyed(key)?),
+            MacAlg::HmacSha3_256 => State::Sha3_256(keyed(key)?),
+            MacAlg::HmacSha3_384 => State::Sha3_384(keyed(key)?),
+            MacAlg::HmacSha3_512 => State::Sha3_512(keyed(key)?),
             MacAlg::AesCmac => State::Cmac(Box::new(Cmac::new(key)?)),
             _ => unreachable!("CBC-MAC handled above"),
         };
@@ -170,6 +190,10 @@ impl MacEngine {
             State::Sha384(m) => m.update(data),
             State::Sha512(m) => m.update(data),
             State::Sm3(m) => m.update(data),
+            State::Sha3_224(m) => m.update(data),
+            State::Sha3_256(m) => m.update(data),
+            State::Sha3_384(m) => m.update(data),
+            State::Sha3_512(m) => m.update(data),
             State::Cmac(m) => m.update(data),
             State::CbcMac(m) => m.update(data),
         }
@@ -197,6 +221,10 @@ impl MacEngine {
             State::Sha384(m) => m.finalize().into_bytes().to_vec(),
             State::Sha512(m) => m.finalize().into_bytes().to_vec(),
             State::Sm3(m) => m.finalize().into_bytes().to_vec(),
+            State::Sha3_224(m) => m.finalize().into_bytes().to_vec(),
+            State::Sha3_256(m) => m.finalize().into_bytes().to_vec(),
+            State::Sha3_384(m) => m.finalize().into_bytes().to_vec(),
+            State::Sha3_512(m) => m.finalize().into_bytes().to_vec(),
             State::Cmac(m) => m.finish().to_vec(),
             State::CbcMac(m) => m.finish(),
         }

@@ -47,6 +47,9 @@ fn size_rule(object_type: u32) -> Option<(u32, u32, u32)> {
         TEE_TYPE_HMAC_SHA256 => (192, 1024, 8),
         TEE_TYPE_HMAC_SHA384 | TEE_TYPE_HMAC_SHA512 => (256, 1024, 8),
         TEE_TYPE_HMAC_SM3 => (80, 1024, 8),
+        TEE_TYPE_HMAC_SHA3_224 => (192, 1024, 8),
+        TEE_TYPE_HMAC_SHA3_256 | TEE_TYPE_HMAC_SHA3_384 | TEE_TYPE_HMAC_SHA3_512 => (256, 1024, 8),
+        TEE_TYPE_SM4 => (128, 128, 8),
         TEE_TYPE_GENERIC_SECRET => (8, 4096, 8),
         _ => return None,
     })

@@ -421,10 +421,10 @@ fn every_split_matches_single_shot() {
 
 #[test]
 fn allocation_rules_and_info() {
-    // SM4-ECB: not implemented; AES-CBC in a mode it does not have or
-    // with a key size AES does not have.
+    // SM4-ECB/PKCS5: not implemented; AES-CBC in a mode it does not have
+    // or with a key size AES does not have.
     assert_eq!(
-        Operation::new(0x1000_0014, TEE_MODE_ENCRYPT, 128).err(),
+        Operation::new(0x1000_0015, TEE_MODE_ENCRYPT, 128).err(),
         Some(Error::NotSupported)
     );
     assert_eq!(
@@ -1195,4 +1195,131 @@ fn sym_rules() {
         o.value_attribute(0xE000_0001).err(),
         Some(Error::Panic(TEE_ERROR_ACCESS_DENIED))
     );
+}
+
+/// (algorithm, key, message, MAC): RFC 2202 HMAC-MD5 case 2, HMAC-SM3 and
+/// HMAC-SHA3 of RFC 2202's case 2 (computed once with Python's hmac over
+/// OpenSSL, and HMAC-SM3 again with `openssl dgst -sm3 -hmac`).
+const HMAC_MORE: &[(u32, &str, &str, &str)] = &[
+    (
+        TEE_ALG_HMAC_MD5,
+        "4a656665",
+        "what do ya want for nothing?",
+        "750c783e6ab0b503eaa86e310a5db738",
+    ),
+    (
+        TEE_ALG_HMAC_SM3,
+        "4a656665",
+        "what do ya want for nothing?",
+        "2e87f1d16862e6d964b50a5200bf2b10b764faa9680a296a2405f24bec39f882",
+    ),
+    (
+        TEE_ALG_HMAC_SHA3_224,
+        "4a656665",
+        "what do ya want for nothing?",
+        "7fdb8dd88bd2f60d1b798634ad386811c2cfc85bfaf5d52bbace5e66",
+    ),
+    (
+        TEE_ALG_HMAC_SHA3_256,
+        "4a656665",
+        "what do ya want for nothing?",
+        "c7d4072e788877ae3596bbb0da73b887c9171f93095b294ae857fbe2645e1ba5",
+    ),
+    (
+        TEE_ALG_HMAC_SHA3_384,
+        "4a656665",
+        "what do ya want for nothing?",
+        "f1101f8cbf9766fd6764d2ed61903f21ca9b18f57cf3e1a23ca13508a93243ce48c045dc007f26a21b3f5e0e9df4c20a",
+    ),
+    (
+        TEE_ALG_HMAC_SHA3_512,
+        "4a656665",
+        "what do ya want for nothing?",
+        "5a4bfeab6166427c7a3647b747292b8384537cdb89afb3bf5665e4c5e709350b287baec921fd7ca0ee7a0c31d022a95e1fc92ba9d77df883960275beb4e62024",
+    ),
+];
+
+#[test]
+fn hmac_md5_sm3_sha3_known_answers() {
+    for &(alg, k, m, want) in HMAC_MORE {
+        let mut op = Operation::new(alg, TEE_MODE_MAC, 256).unwrap();
+        assert_eq!(op.info().digest_length as usize, want.len() / 2);
+        op.set_key(Some(&key(TEE_TYPE_GENERIC_SECRET, &unhex(k))))
+            .unwrap();
+        op.mac_init(&[]).unwrap();
+        op.mac_update(&m.as_bytes()[..5]).unwrap();
+        let got = op.mac_compute_final(&m.as_bytes()[5..], 64).unwrap();
+        assert_eq!(hex(&got), want, "{alg:#x}");
+        is_algorithm_supported(alg, TEE_CRYPTO_ELEMENT_NONE).unwrap();
+    }
+    // The HMAC-SHA3 key types and their sizes (GP table 5-9).
+    for (t, min) in [
+        (TEE_TYPE_HMAC_SHA3_224, 192),
+        (TEE_TYPE_HMAC_SHA3_256, 256),
+        (TEE_TYPE_HMAC_SHA3_384, 256),
+        (TEE_TYPE_HMAC_SHA3_512, 256),
+    ] {
+        assert!(crate::object::size_allowed(t, min));
+        assert!(crate::object::size_allowed(t, 1024));
+        assert!(!crate::object::size_allowed(t, min - 8));
+        assert!(!crate::object::size_allowed(t, 1032));
+    }
+    // A SHA3 HMAC key type keys its own algorithm only.
+    let mut op = Operation::new(TEE_ALG_HMAC_SHA3_256, TEE_MODE_MAC, 256).unwrap();
+    op.set_key(Some(&key(TEE_TYPE_HMAC_SHA3_256, &[7; 32])))
+        .unwrap();
+    assert_eq!(
+        op.set_key(Some(&key(TEE_TYPE_HMAC_SHA3_224, &[7; 32]))),
+        Err(Error::Panic(TEE_ERROR_BAD_PARAMETERS))
+    );
+}
+
+/// (algorithm, key, IV, plaintext, ciphertext): GB/T 32907-2016 example 1
+/// (ECB), CBC and CTR computed once with OpenSSL's SM4.
+const SM4_VECTORS: &[(u32, &str, &str, &str, &str)] = &[
+    (
+        TEE_ALG_SM4_ECB_NOPAD,
+        "0123456789abcdeffedcba9876543210",
+        "",
+        "0123456789abcdeffedcba9876543210",
+        "681edf34d206965e86b3e94f536e4246",
+    ),
+    (
+        TEE_ALG_SM4_CBC_NOPAD,
+        "0123456789abcdeffedcba9876543210",
+        "000102030405060708090a0b0c0d0e0f",
+        "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f",
+        "2677f46b09c122cc975533105bd4a22ad9ee98830e69745c9827f934a19621f8db45a48645909eefda6bae89a72e659ba6394a4e05bd7cfe514852a2ab9a2d80",
+    ),
+    (
+        TEE_ALG_SM4_CTR,
+        "0123456789abcdeffedcba9876543210",
+        "000102030405060708090a0b0c0d0e0f",
+        "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f0001020304",
+        "06999e6239a36eaa2284fd89eda5f7657f161f5854b6ea16c28809fe9d1db3053cfb70c3ee0ad1492ac453e5df31aa42f4996449643f266e08abb2059a04c090b9ddc32d64",
+    ),
+];
+
+#[test]
+fn sm4_known_answers_every_split() {
+    for &(alg, k, iv, pt, ct) in SM4_VECTORS {
+        let (k, iv, pt, ct) = (unhex(k), unhex(iv), unhex(pt), unhex(ct));
+        for splits in [&[][..], &[1], &[15, 16, 17], &[33, 48]] {
+            let mut e = sym_op(alg, TEE_TYPE_SM4, TEE_MODE_ENCRYPT, &k);
+            assert_eq!(sym_run(&mut e, &iv, splits, &pt), ct, "{alg:#x} {splits:?}");
+            let mut d = sym_op(alg, TEE_TYPE_SM4, TEE_MODE_DECRYPT, &k);
+            assert_eq!(sym_run(&mut d, &iv, splits, &ct), pt, "{alg:#x} {splits:?}");
+        }
+    }
+    // SM4 keys are 128 bits; an AES key does not key SM4.
+    assert!(Operation::new(TEE_ALG_SM4_ECB_NOPAD, TEE_MODE_ENCRYPT, 256).is_err());
+    let mut op = Operation::new(TEE_ALG_SM4_CBC_NOPAD, TEE_MODE_ENCRYPT, 128).unwrap();
+    assert_eq!(
+        op.set_key(Some(&key(TEE_TYPE_AES, &[1; 16]))),
+        Err(Error::Panic(TEE_ERROR_BAD_PARAMETERS))
+    );
+    assert_eq!(op.set_key(Some(&key(TEE_TYPE_SM4, &[1; 16]))), Ok(()));
+    // A partial block at the final of CBC is BAD_PARAMETERS.
+    op.cipher_init(&[0; 16]).unwrap();
+    assert_eq!(op.cipher_do_final(&[0; 15], 64), Err(Error::Bad));
 }

