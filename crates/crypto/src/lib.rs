@@ -13,8 +13,9 @@
 //! TEE_OPERATION_CIPHER ([`cipher`], AES ECB/CBC/CTR/CTS/XTS, DES and
 //! 3DES ECB/CBC, SM4 ECB/CBC/CTR) and TEE_OPERATION_MAC ([`mac`], HMAC, AES-CMAC and
 //! CBC-MAC) and TEE_OPERATION_AE
-//! ([`ae`], AES-GCM and AES-CCM); keys come from transient objects
-//! ([`object`]). Later classes (asymmetric, key derivation) add an [`Engine`]
+//! ([`ae`], AES-GCM and AES-CCM) and TEE_OPERATION_KEY_DERIVATION
+//! ([`kdf`], OP-TEE's HKDF and PBKDF2-HMAC-SHA1); keys come from transient
+//! objects ([`object`]). Later classes (asymmetric) add an [`Engine`]
 //! variant, their algorithms to [`Operation::new`] and
 //! [`is_algorithm_supported`], and their key slots to
 //! [`Operation::info_multiple`].
@@ -24,6 +25,7 @@ pub mod ae;
 pub mod cipher;
 pub mod consts;
 pub mod digest;
+pub mod kdf;
 pub mod mac;
 pub mod object;
 
@@ -31,8 +33,9 @@ use ae::{AeAlg, AeEngine};
 use cipher::{CipherAlg, CipherEngine};
 use consts::*;
 use digest::{DigestAlg, DigestEngine};
+use kdf::KdfAlg;
 use mac::{MacAlg, MacEngine};
-use object::Object;
+use object::{Attr, Object};
 
 /// A failure of an operation function.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -132,6 +135,9 @@ pub enum Engine {
     Mac(MacAlg, Option<MacEngine>),
     /// The computation exists between TEE_AEInit and the final.
     Ae(AeAlg, Option<Box<AeEngine>>),
+    /// Key derivation (OP-TEE's HKDF and PBKDF2): no state besides the
+    /// key.
+    Kdf(KdfAlg),
 }
 
 /// The key of an operation (a copy of the key object's secret).
@@ -160,7 +166,8 @@ pub fn is_algorithm_supported(alg: u32, element: u32) -> Result<(), Error> {
     let known = DigestAlg::from_id(alg).is_some()
         || CipherAlg::from_id(alg).is_some()
         || MacAlg::from_id(alg).is_some()
-        || AeAlg::from_id(alg).is_some();
+        || AeAlg::from_id(alg).is_some()
+        || KdfAlg::from_id(alg).is_some();
     if known && element == TEE_CRYPTO_ELEMENT_NONE {
         Ok(())
     } else {
@@ -203,6 +210,19 @@ impl Operation {
                 max_key_size,
                 0,
                 Engine::Ae(a, None),
+            ));
+        }
+        if let Some(k) = KdfAlg::from_id(algorithm) {
+            if mode != TEE_MODE_DERIVE || !object::size_allowed(k.key_type(), max_key_size) {
+                return Err(Error::NotSupported);
+            }
+            return Ok(Operation::keyed(
+                algorithm,
+                Class::KeyDerivation,
+                mode,
+                max_key_size,
+                0,
+                Engine::Kdf(k),
             ));
         }
         if let Some(m) = MacAlg::from_id(algorithm) {
@@ -353,6 +373,7 @@ impl Operation {
             Engine::Cipher(_, e) => *e = None,
             Engine::Mac(_, e) => *e = None,
             Engine::Ae(_, e) => *e = None,
+            Engine::Kdf(_) => {}
         }
         if self.class != Class::Digest {
             self.handle_state &= !TEE_HANDLE_FLAG_INITIALIZED;
@@ -434,6 +455,7 @@ impl Operation {
             Engine::Digest(_) => return Err(Error::Panic(TEE_ERROR_BAD_PARAMETERS)),
             Engine::Cipher(c, _) => [c.key_type(), c.key_type()],
             Engine::Ae(..) => [TEE_TYPE_AES, TEE_TYPE_AES],
+            Engine::Kdf(k) => [k.key_type(), k.key_type()],
             Engine::Mac(m, _) if m.is_hmac() => [m.key_type(), TEE_TYPE_GENERIC_SECRET],
             Engine::Mac(m, _) => [m.key_type(), m.key_type()],
         })
@@ -533,6 +555,19 @@ impl Operation {
     fn finished(&mut self) {
         self.handle_state &= !TEE_HANDLE_FLAG_INITIALIZED;
         self.set_state(OpState::Initial);
+    }
+
+    /// TEE_DeriveKey (OP-TEE's HKDF and PBKDF2): derive from the key
+    /// with `params` into `derived`, an uninitialised
+    /// TEE_TYPE_GENERIC_SECRET object (its TEE_ATTR_SECRET_VALUE). Not a
+    /// derivation, no key, a missing or foreign parameter, a length of
+    /// zero or beyond what the algorithm or the object allows: a panic.
+    pub fn derive_key(&mut self, params: &[Attr], derived: &mut Object) -> Result<(), Error> {
+        let Engine::Kdf(alg) = self.engine else {
+            return Err(Error::Panic(TEE_ERROR_BAD_PARAMETERS));
+        };
+        let out = alg.derive(self.secret()?, params)?;
+        derived.set_derived(out)
     }
 
     /// TEE_CipherInit (from the initial or the active state, which is

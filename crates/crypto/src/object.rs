@@ -51,6 +51,8 @@ fn size_rule(object_type: u32) -> Option<(u32, u32, u32)> {
         TEE_TYPE_HMAC_SHA3_256 | TEE_TYPE_HMAC_SHA3_384 | TEE_TYPE_HMAC_SHA3_512 => (256, 1024, 8),
         TEE_TYPE_SM4 => (128, 128, 8),
         TEE_TYPE_GENERIC_SECRET => (8, 4096, 8),
+        // OP-TEE's key derivation inputs (HKDF IKM, PBKDF2 password).
+        TEE_TYPE_HKDF_IKM | TEE_TYPE_PBKDF2_PASSWORD => (8, 4096, 8),
         _ => return None,
     })
 }
@@ -97,6 +99,17 @@ impl std::fmt::Debug for Object {
 }
 
 const PANIC_PARAMS: Error = Error::Panic(TEE_ERROR_BAD_PARAMETERS);
+
+/// The attribute holding the secret of an object type: OP-TEE's
+/// TEE_ATTR_HKDF_IKM and TEE_ATTR_PBKDF2_PASSWORD for its key derivation
+/// inputs, TEE_ATTR_SECRET_VALUE otherwise.
+fn secret_attr(object_type: u32) -> u32 {
+    match object_type {
+        TEE_TYPE_HKDF_IKM => TEE_ATTR_HKDF_IKM,
+        TEE_TYPE_PBKDF2_PASSWORD => TEE_ATTR_PBKDF2_PASSWORD,
+        _ => TEE_ATTR_SECRET_VALUE,
+    }
+}
 
 impl Object {
     /// TEE_AllocateTransientObject: an unknown type or a size the type
@@ -171,9 +184,10 @@ impl Object {
             return Err(PANIC_PARAMS);
         }
         let mut secret = None;
+        let want = secret_attr(self.object_type);
         for a in attrs {
             match a {
-                Attr::Ref(TEE_ATTR_SECRET_VALUE, v) if secret.is_none() => secret = Some(v),
+                Attr::Ref(id, v) if *id == want && secret.is_none() => secret = Some(v),
                 _ => return Err(PANIC_PARAMS),
             }
         }
@@ -217,6 +231,25 @@ impl Object {
         Ok(())
     }
 
+    /// The output of TEE_DeriveKey: the object must be an uninitialised
+    /// TEE_TYPE_GENERIC_SECRET large enough for `secret`, else a panic
+    /// (TEE_ERROR_BAD_PARAMETERS, as OP-TEE's TEE_DeriveKey).
+    pub fn set_derived(&mut self, secret: Vec<u8>) -> Result<(), Error> {
+        let bits = u32::try_from(secret.len())
+            .ok()
+            .and_then(|n| n.checked_mul(8))
+            .unwrap_or(u32::MAX);
+        if self.is_initialized()
+            || self.object_type != TEE_TYPE_GENERIC_SECRET
+            || bits > self.max_size
+            || !size_allowed(self.object_type, bits)
+        {
+            return Err(PANIC_PARAMS);
+        }
+        self.secret = Some(secret);
+        Ok(())
+    }
+
     /// TEE_GetObjectBufferAttribute with room for `cap` bytes. The object
     /// must be initialised and `id` a buffer attribute; a protected
     /// attribute (bit 28 clear) of an object without
@@ -233,7 +266,7 @@ impl Object {
         if id & TEE_ATTR_FLAG_PUBLIC == 0 && self.usage & TEE_USAGE_EXTRACTABLE == 0 {
             return Err(Error::Panic(TEE_ERROR_ACCESS_DENIED));
         }
-        if id != TEE_ATTR_SECRET_VALUE {
+        if id != secret_attr(self.object_type) {
             return Err(Error::ItemNotFound);
         }
         if cap < secret.len() {

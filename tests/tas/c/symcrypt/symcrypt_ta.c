@@ -534,6 +534,71 @@ static TEE_Result value(uint32_t pt, TEE_Param p[4])
 	return TEE_SUCCESS;
 }
 
+/*
+ * OP-TEE's HKDF / PBKDF2: p0 a = algorithm, b = input key type; p1 the
+ * IKM / password; p2 the parameters (records of u32 LE id, u32 LE length
+ * then that many bytes, or for a value attribute u32 LE id, u32 LE a);
+ * p3 the derived TEE_ATTR_SECRET_VALUE.
+ */
+static TEE_Result derive(uint32_t pt, TEE_Param p[4])
+{
+	const uint8_t *q = p[2].memref.buffer;
+	size_t sz = p[2].memref.size, at = 0, n = 0, len;
+	uint32_t key_attr, id;
+	TEE_Attribute a[8], ka;
+	TEE_OperationHandle op;
+	TEE_ObjectHandle key, out;
+	TEE_Result res;
+
+	if (pt != PT(VALUE_INPUT, MEMREF_INPUT, MEMREF_INPUT, MEMREF_OUTPUT))
+		return TEE_ERROR_BAD_PARAMETERS;
+	while (at < sz) {
+		if (n == 8 || sz - at < 8)
+			return TEE_ERROR_BAD_PARAMETERS;
+		id = le32(q + at);
+		len = le32(q + at + 4);
+		at += 8;
+		if (id & TEE_ATTR_FLAG_VALUE) {
+			TEE_InitValueAttribute(&a[n++], id, len, 0);
+			continue;
+		}
+		if (len > sz - at)
+			return TEE_ERROR_BAD_PARAMETERS;
+		TEE_InitRefAttribute(&a[n++], id, q + at, len);
+		at += len;
+	}
+	key_attr = p[0].value.b == TEE_TYPE_HKDF_IKM ? TEE_ATTR_HKDF_IKM :
+						       TEE_ATTR_PBKDF2_PASSWORD;
+	res = TEE_AllocateOperation(&op, p[0].value.a, TEE_MODE_DERIVE,
+				    8 * p[1].memref.size);
+	if (res)
+		return res;
+	res = TEE_AllocateTransientObject(p[0].value.b, 8 * p[1].memref.size,
+					  &key);
+	if (res)
+		goto free_op;
+	TEE_InitRefAttribute(&ka, key_attr, p[1].memref.buffer,
+			     p[1].memref.size);
+	res = TEE_PopulateTransientObject(key, &ka, 1);
+	if (res)
+		goto free_key;
+	TEE_SetOperationKey(op, key);
+	res = TEE_AllocateTransientObject(TEE_TYPE_GENERIC_SECRET, 4096, &out);
+	if (res)
+		goto free_key;
+	TEE_DeriveKey(op, a, n, out);
+	len = p[3].memref.size;
+	res = TEE_GetObjectBufferAttribute(out, TEE_ATTR_SECRET_VALUE,
+					   p[3].memref.buffer, &len);
+	p[3].memref.size = len;
+	TEE_FreeTransientObject(out);
+free_key:
+	TEE_FreeTransientObject(key);
+free_op:
+	TEE_FreeOperation(op);
+	return res;
+}
+
 TEE_Result TA_CreateEntryPoint(void)
 {
 	return TEE_SUCCESS;
@@ -574,6 +639,8 @@ TEE_Result TA_InvokeCommandEntryPoint(void *ctx, uint32_t cmd, uint32_t pt, TEE_
 		return misc(pt, p);
 	case TA_SYMCRYPT_CMD_VALUE:
 		return value(pt, p);
+	case TA_SYMCRYPT_CMD_DERIVE:
+		return derive(pt, p);
 	default:
 		return TEE_ERROR_NOT_SUPPORTED;
 	}

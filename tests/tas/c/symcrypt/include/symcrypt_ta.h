@@ -58,6 +58,13 @@
  * to; p1 VALUE_OUTPUT a = TEE_GetObjectValueAttribute's result, b = the
  * xor of the a and b it left (0xffffffff if untouched). */
 #define TA_SYMCRYPT_CMD_VALUE		6
-#define TA_SYMCRYPT_CMD_VALUE		6
+/* OP-TEE's HKDF / PBKDF2 (TEE_DeriveKey into a generic secret): p0
+ * VALUE_INPUT a = algorithm, b = input key type (TEE_TYPE_HKDF_IKM or
+ * TEE_TYPE_PBKDF2_PASSWORD); p1 MEMREF_INPUT the IKM / password (maximum
+ * sizes = its size); p2 MEMREF_INPUT the parameters, records of u32 LE
+ * attribute ID then u32 LE length and that many bytes (a buffer
+ * attribute) or u32 LE a (a value attribute, b = 0); p3 MEMREF_OUTPUT
+ * the derived TEE_ATTR_SECRET_VALUE. */
+#define TA_SYMCRYPT_CMD_DERIVE		7
 
 #endif /* SYMCRYPT_TA_H */

@@ -386,9 +386,50 @@ impl TrustedApp for SymcryptTa {
                 (r.a, r.b) = value(a)?;
                 Ok(())
             }),
+            7 => params.call(
+                |(a, secret, blob, out): &mut (ValueIn, MemrefIn, MemrefIn, MemrefOut)| {
+                    derive(a, secret.data(), blob.data(), out)
+                },
+            ),
             _ => Err(TeeError::NOT_SUPPORTED),
         }
     }
+}
+
+/// Command 7: OP-TEE's HKDF / PBKDF2 through TEE_DeriveKey.
+fn derive(a: &ValueIn, secret: &[u8], mut q: &[u8], out: &mut MemrefOut) -> TeeResult {
+    let mut params = Vec::new();
+    while !q.is_empty() {
+        if q.len() < 8 || params.len() == 8 {
+            return Err(TeeError::BAD_PARAMETERS);
+        }
+        let (id, len) = (le32(q) as u32, le32(&q[4..]));
+        q = &q[8..];
+        if id & consts::TEE_ATTR_FLAG_VALUE != 0 {
+            params.push(Attribute::Value(id, len as u32, 0));
+            continue;
+        }
+        if len > q.len() {
+            return Err(TeeError::BAD_PARAMETERS);
+        }
+        params.push(Attribute::Ref(id, &q[..len]));
+        q = &q[len..];
+    }
+    let key_attr = if a.b == consts::TEE_TYPE_HKDF_IKM {
+        consts::TEE_ATTR_HKDF_IKM
+    } else {
+        consts::TEE_ATTR_PBKDF2_PASSWORD
+    };
+    let bits = 8 * secret.len() as u32;
+    let mut op = Operation::allocate(a.a, Mode::Derive, bits)?;
+    let mut key = TransientObject::allocate(a.b, bits)?;
+    key.populate(&[Attribute::Ref(key_attr, secret)])?;
+    op.set_key(Some(&key));
+    let mut derived = TransientObject::allocate(obj::GENERIC_SECRET, 4096)?;
+    op.derive_key(&params, &mut derived);
+    let mut buf = vec![0u8; out.capacity()];
+    let n = derived.buffer_attribute(obj::ATTR_SECRET_VALUE, &mut buf)?;
+    out.write(&buf[..n])
 }
 
 ta_main!(SymcryptTa);
