@@ -262,17 +262,17 @@ pub unsafe extern "C" fn TEE_BigIntConvertFromOctetString(
     sign: i32,
 ) -> TeeResult {
     const F: &str = "TEE_BigIntConvertFromOctetString";
-    let bytes: &[u8] = if buffer_len == 0 {
-        &[]
-    } else if buffer.is_null() {
-        panic_bad(F, "NULL buffer")
-    } else {
-        // SAFETY: valid for `buffer_len` bytes (caller); the slice is
-        // copied into a number before `dest` is written.
-        unsafe { std::slice::from_raw_parts(buffer, buffer_len) }
-    };
+    let mut bytes = vec![0u8; buffer_len];
+    if buffer_len != 0 {
+        if buffer.is_null() {
+            panic_bad(F, "NULL buffer")
+        }
+        // SAFETY: valid for `buffer_len` bytes (caller); copied, because
+        // it may be memory the client can change underneath.
+        unsafe { std::ptr::copy_nonoverlapping(buffer, bytes.as_mut_ptr(), buffer_len) };
+    }
     let s = if sign < 0 { Sign::Minus } else { Sign::Plus };
-    let v = BigInt::from_biguint(s, BigUint::from_bytes_be(bytes));
+    let v = BigInt::from_biguint(s, BigUint::from_bytes_be(&bytes));
     // SAFETY: forwarded.
     match unsafe { try_write_magic(F, dest, &v, MAGIC_INT) } {
         Ok(()) => TEE_SUCCESS,

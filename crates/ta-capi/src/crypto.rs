@@ -64,17 +64,24 @@ pub struct TeeOperationInfoMultiple {
 /// A caller's input buffer as a slice (empty for a zero length; NULL with
 /// a non-zero length panics).
 ///
+/// A copy of the TA's input buffer. The buffer may be a memref shared
+/// with the client, which can change it at any time: the engine works on
+/// a snapshot, never on a slice over shared memory.
+///
 /// # Safety
-/// `p` is NULL or valid for `len` bytes for the returned lifetime.
-unsafe fn input<'a>(p: *const c_void, len: usize) -> &'a [u8] {
+/// `p` is NULL or valid for reads of `len` bytes.
+unsafe fn input(p: *const c_void, len: usize) -> Vec<u8> {
     if len == 0 {
-        return &[];
+        return Vec::new();
     }
     if p.is_null() {
         panic_ta(TEE_ERROR_BAD_PARAMETERS);
     }
-    // SAFETY: guaranteed by the caller.
-    unsafe { std::slice::from_raw_parts(p as *const u8, len) }
+    let mut v = vec![0u8; len];
+    // SAFETY: `p` is valid for `len` bytes (caller's contract); `v` is a
+    // distinct allocation of the same length.
+    unsafe { std::ptr::copy_nonoverlapping(p as *const u8, v.as_mut_ptr(), len) };
+    v
 }
 
 /// # Safety
@@ -221,7 +228,7 @@ pub unsafe extern "C" fn TEE_DigestUpdate(
 ) {
     let h = handle(operation);
     // SAFETY: caller's contract.
-    rc::digest_update(h, unsafe { input(chunk, chunk_size) })
+    rc::digest_update(h, &unsafe { input(chunk, chunk_size) })
 }
 
 /// DoFinal with room for `cap` bytes at `hash`: (result, size to report).
@@ -237,7 +244,7 @@ unsafe fn do_final(
 ) -> (u32, usize) {
     let h = handle(operation);
     // SAFETY: caller's contract.
-    let chunk = unsafe { input(chunk, chunk_len) };
+    let chunk = &unsafe { input(chunk, chunk_len) };
     match rc::digest_do_final(h, chunk, cap) {
         Ok(d) => {
             if !d.is_empty() {
@@ -297,10 +304,10 @@ pub unsafe extern "C" fn TEE_DigestExtract(
     if hash.is_null() {
         panic_ta(TEE_ERROR_BAD_PARAMETERS);
     }
-    // SAFETY: `hash` holds `len` writable bytes (caller's contract); the
-    // slice lives only for this call.
-    let out = unsafe { std::slice::from_raw_parts_mut(hash as *mut u8, len) };
-    rc::digest_extract(h, out);
+    let mut out = vec![0u8; len];
+    rc::digest_extract(h, &mut out);
+    // SAFETY: `hash` holds `len` writable bytes (caller's contract).
+    unsafe { std::ptr::copy_nonoverlapping(out.as_ptr(), hash as *mut u8, len) };
     TEE_SUCCESS
 }
 
@@ -372,7 +379,7 @@ unsafe fn attrs_in(attrs: *const TeeAttribute, count: u32) -> Vec<Attr> {
                 Attr::Value(a.attribute_id, lo as u32, (lo >> 32) as u32)
             } else {
                 // SAFETY: caller's contract.
-                let b = unsafe { input(a.content[0] as *const c_void, a.content[1]) };
+                let b = &unsafe { input(a.content[0] as *const c_void, a.content[1]) };
                 Attr::Ref(a.attribute_id, b.to_vec())
             }
         })
@@ -685,7 +692,7 @@ pub unsafe extern "C" fn TEE_CipherInit(
 ) {
     let h = handle(operation);
     // SAFETY: caller's contract.
-    rc::cipher_init(h, unsafe { input(iv, iv_len) })
+    rc::cipher_init(h, &unsafe { input(iv, iv_len) })
 }
 
 /// # Safety
@@ -705,7 +712,7 @@ pub unsafe extern "C" fn TEE_CipherUpdate(
     }
     // SAFETY: caller's contract.
     unsafe {
-        let r = rc::cipher_update(h, input(src, src_len), *dest_len);
+        let r = rc::cipher_update(h, &input(src, src_len), *dest_len);
         write_out(r, dest, dest_len)
     }
 }
@@ -726,7 +733,7 @@ pub unsafe extern "C" fn TEE_CipherDoFinal(
     }
     // SAFETY: caller's contract.
     unsafe {
-        let r = rc::cipher_do_final(h, input(src, src_len), *dest_len);
+        let r = rc::cipher_do_final(h, &input(src, src_len), *dest_len);
         write_out(r, dest, dest_len)
     }
 }
@@ -737,7 +744,7 @@ pub unsafe extern "C" fn TEE_CipherDoFinal(
 pub unsafe extern "C" fn TEE_MACInit(operation: OperationHandle, iv: *const c_void, iv_len: usize) {
     let h = handle(operation);
     // SAFETY: caller's contract.
-    rc::mac_init(h, unsafe { input(iv, iv_len) })
+    rc::mac_init(h, &unsafe { input(iv, iv_len) })
 }
 
 /// # Safety
@@ -750,7 +757,7 @@ pub unsafe extern "C" fn TEE_MACUpdate(
 ) {
     let h = handle(operation);
     // SAFETY: caller's contract.
-    rc::mac_update(h, unsafe { input(chunk, chunk_size) })
+    rc::mac_update(h, &unsafe { input(chunk, chunk_size) })
 }
 
 /// # Safety
@@ -770,7 +777,7 @@ pub unsafe extern "C" fn TEE_MACComputeFinal(
     }
     // SAFETY: caller's contract.
     unsafe {
-        let r = rc::mac_compute_final(h, input(message, message_len), *mac_len);
+        let r = rc::mac_compute_final(h, &input(message, message_len), *mac_len);
         write_out(r, mac, mac_len)
     }
 }
@@ -787,7 +794,7 @@ pub unsafe extern "C" fn TEE_MACCompareFinal(
 ) -> u32 {
     let h = handle(operation);
     // SAFETY: caller's contract.
-    let r = unsafe { rc::mac_compare_final(h, input(message, message_len), input(mac, mac_len)) };
+    let r = unsafe { rc::mac_compare_final(h, &input(message, message_len), &input(mac, mac_len)) };
     match r {
         Ok(()) => TEE_SUCCESS,
         Err(e) => e.code(),
@@ -810,7 +817,7 @@ pub unsafe extern "C" fn TEE_AEInit(
 ) -> u32 {
     let h = handle(operation);
     // SAFETY: caller's contract.
-    let nonce = unsafe { input(nonce, nonce_len) };
+    let nonce = &unsafe { input(nonce, nonce_len) };
     match rc::ae_init(h, nonce, tag_len, aad_len as u64, payload_len as u64) {
         Ok(()) => TEE_SUCCESS,
         Err(e) => e.code(),
@@ -827,7 +834,7 @@ pub unsafe extern "C" fn TEE_AEUpdateAAD(
 ) {
     let h = handle(operation);
     // SAFETY: caller's contract.
-    rc::ae_update_aad(h, unsafe { input(aad, aad_len) })
+    rc::ae_update_aad(h, &unsafe { input(aad, aad_len) })
 }
 
 /// # Safety
@@ -846,7 +853,7 @@ pub unsafe extern "C" fn TEE_AEUpdate(
     }
     // SAFETY: caller's contract.
     unsafe {
-        let r = rc::ae_update(h, input(src, src_len), *dest_len);
+        let r = rc::ae_update(h, &input(src, src_len), *dest_len);
         write_out(r, dest, dest_len)
     }
 }
@@ -870,7 +877,7 @@ pub unsafe extern "C" fn TEE_AEEncryptFinal(
     }
     // SAFETY: caller's contract.
     unsafe {
-        match rc::ae_encrypt_final(h, input(src, src_len), *dest_len, *tag_len) {
+        match rc::ae_encrypt_final(h, &input(src, src_len), *dest_len, *tag_len) {
             Ok((out, t)) => {
                 output(dest, &out);
                 *dest_len = out.len();
@@ -907,7 +914,7 @@ pub unsafe extern "C" fn TEE_AEDecryptFinal(
     }
     // SAFETY: caller's contract.
     unsafe {
-        let r = rc::ae_decrypt_final(h, input(src, src_len), *dest_len, input(tag, tag_len));
+        let r = rc::ae_decrypt_final(h, &input(src, src_len), *dest_len, &input(tag, tag_len));
         write_out(r, dest, dest_len)
     }
 }

@@ -150,7 +150,10 @@ pub unsafe extern "C" fn TEE_GenerateRandom(buf: *mut c_void, len: usize) {
     if buf.is_null() {
         oxtee_ta_runtime::panic_ta(TEE_ERROR_BAD_PARAMETERS);
     }
-    // SAFETY: guaranteed by the caller; the slice lives only for this call.
-    let s = unsafe { std::slice::from_raw_parts_mut(buf as *mut u8, len) };
-    oxtee_ta_runtime::random(s)
+    // The buffer may be shared with the client: fill a private copy, then
+    // copy it out (no Rust reference over memory a peer can write).
+    let mut v = vec![0u8; len];
+    oxtee_ta_runtime::random(&mut v);
+    // SAFETY: `buf` is valid for `len` bytes (caller's contract).
+    unsafe { std::ptr::copy_nonoverlapping(v.as_ptr(), buf as *mut u8, len) }
 }

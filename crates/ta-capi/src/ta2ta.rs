@@ -35,14 +35,21 @@ fn handle_to_id(h: *mut c_void) -> u32 {
     }
 }
 
-/// Build call arguments over the TA's TEE_Params.
+/// Build call arguments from the TA's TEE_Params. Memory references are
+/// copied into `bufs` (they may be memrefs shared with the TA's own
+/// client, which can change them at any time); [`copy_out`] puts output
+/// back.
 ///
 /// # Safety
 /// `params` points to four TEE_Params whose memrefs of the given types are
 /// valid for their sizes (the GP contract of the caller).
-unsafe fn args<'a>(types: u32, params: *mut TeeParam) -> Vec<CallArg<'a>> {
+unsafe fn args<'a>(
+    types: u32,
+    params: *mut TeeParam,
+    bufs: &'a mut [Vec<u8>; 4],
+) -> Vec<CallArg<'a>> {
     let mut v = Vec::with_capacity(4);
-    for i in 0..4 {
+    for (i, buf) in bufs.iter_mut().enumerate() {
         let t = (types >> (4 * i)) & 0xF;
         if t == 0 {
             v.push(CallArg::None);
@@ -55,7 +62,16 @@ unsafe fn args<'a>(types: u32, params: *mut TeeParam) -> Vec<CallArg<'a>> {
         let p = unsafe { &*params.add(i) };
         // SAFETY: the union is read as the member its type names.
         let (value, memref) = unsafe { (p.value, p.memref) };
-        let (ptr, size) = (memref.buffer as *mut u8, memref.size);
+        let (ptr, size) = (memref.buffer as *const u8, memref.size);
+        if matches!(t, 5..=7) && !ptr.is_null() {
+            *buf = vec![0u8; size];
+            if t != 6 {
+                // SAFETY: valid for `size` bytes (caller's contract); `buf`
+                // is a distinct allocation of that size.
+                unsafe { std::ptr::copy_nonoverlapping(ptr, buf.as_mut_ptr(), size) };
+            }
+        }
+        let present = !ptr.is_null();
         v.push(match t {
             1 => CallArg::ValueIn {
                 a: value.a,
@@ -67,24 +83,42 @@ unsafe fn args<'a>(types: u32, params: *mut TeeParam) -> Vec<CallArg<'a>> {
                 b: value.b,
             },
             5 => CallArg::MemIn {
-                // SAFETY: valid for `size` bytes for the call (caller's contract).
-                buf: (!ptr.is_null()).then(|| unsafe { std::slice::from_raw_parts(ptr, size) }),
+                buf: present.then_some(&buf[..]),
                 size,
             },
             6 => CallArg::MemOut {
-                // SAFETY: as above; the TA does not touch it during the call.
-                buf: (!ptr.is_null()).then(|| unsafe { std::slice::from_raw_parts_mut(ptr, size) }),
+                buf: present.then_some(&mut buf[..]),
                 size,
             },
             7 => CallArg::MemInOut {
-                // SAFETY: as above.
-                buf: (!ptr.is_null()).then(|| unsafe { std::slice::from_raw_parts_mut(ptr, size) }),
+                buf: present.then_some(&mut buf[..]),
                 size,
             },
             _ => panic_ta(TEE_ERROR_BAD_PARAMETERS),
         });
     }
     v
+}
+
+/// Copy the output memrefs of a successful call back into the TA's
+/// buffers (at most what each buffer holds).
+///
+/// # Safety
+/// As for `args`; call after `write_back` updated the sizes.
+unsafe fn copy_out(types: u32, params: *mut TeeParam, bufs: &[Vec<u8>; 4]) {
+    for (i, buf) in bufs.iter().enumerate() {
+        let t = (types >> (4 * i)) & 0xF;
+        if !matches!(t, 6 | 7) || buf.is_empty() {
+            continue;
+        }
+        // SAFETY: four elements (caller's contract); read as a memref.
+        let m = unsafe { (*params.add(i)).memref };
+        let n = m.size.min(buf.len());
+        if !m.buffer.is_null() {
+            // SAFETY: the TA's buffer holds `buf.len() >= n` bytes.
+            unsafe { std::ptr::copy_nonoverlapping(buf.as_ptr(), m.buffer as *mut u8, n) };
+        }
+    }
 }
 
 /// Write outputs back into the TA's TEE_Params.
@@ -131,14 +165,20 @@ pub unsafe extern "C" fn TEE_OpenTASession(
     }
     // SAFETY: non-NULL and readable (GP contract).
     let uuid: Uuid = unsafe { *destination }.into();
+    let mut bufs: [Vec<u8>; 4] = Default::default();
     // SAFETY: forwarded GP contract.
-    let mut a = unsafe { args(param_types, params) };
+    let mut a = unsafe { args(param_types, params, &mut bufs) };
     let r = ta2ta::open_session(uuid, timeout, &mut a);
     if r.result == TEE_ERROR_BAD_PARAMETERS && r.origin == ORIGIN_API {
         panic_ta(TEE_ERROR_BAD_PARAMETERS);
     }
     // SAFETY: forwarded GP contract.
     unsafe { write_back(params, &a) };
+    drop(a);
+    if r.result == 0 {
+        // SAFETY: forwarded GP contract.
+        unsafe { copy_out(param_types, params, &bufs) };
+    }
     origin_out(return_origin, r.origin);
     if r.result == 0 {
         OPEN.lock()
@@ -166,14 +206,20 @@ pub unsafe extern "C" fn TEE_InvokeTACommand(
     return_origin: *mut u32,
 ) -> u32 {
     let id = handle_to_id(session);
+    let mut bufs: [Vec<u8>; 4] = Default::default();
     // SAFETY: forwarded GP contract.
-    let mut a = unsafe { args(param_types, params) };
+    let mut a = unsafe { args(param_types, params, &mut bufs) };
     let r = ta2ta::invoke(id, timeout, command, &mut a);
     if r.result == TEE_ERROR_BAD_PARAMETERS && r.origin == ORIGIN_API {
         panic_ta(TEE_ERROR_BAD_PARAMETERS);
     }
     // SAFETY: forwarded GP contract.
     unsafe { write_back(params, &a) };
+    drop(a);
+    if r.result == 0 {
+        // SAFETY: forwarded GP contract.
+        unsafe { copy_out(param_types, params, &bufs) };
+    }
     origin_out(return_origin, r.origin);
     r.result
 }
