@@ -1,7 +1,8 @@
 //! The key derivation engine (TEE_OPERATION_KEY_DERIVATION) for OP-TEE's
 //! vendor algorithms: HKDF (RFC 5869) over MD5, SHA-1 and SHA-2 with
 //! RustCrypto `hkdf`, and PBKDF2-HMAC-SHA1 (RFC 2898 5.2) with RustCrypto
-//! `pbkdf2`. The parameters are OP-TEE's attributes; as in OP-TEE, whose
+//! `pbkdf2`, and the Concat KDF of NIST SP 800-56A 5.8.1 (a digest in
+//! counter mode, over SHA-1 and SHA-2). The parameters are OP-TEE's attributes; as in OP-TEE, whose
 //! TEE_DeriveKey panics on any error of the derivation, a missing or
 //! foreign attribute, or an output length of zero or beyond what the
 //! algorithm or the derived object allows, is a panic
@@ -20,7 +21,16 @@ pub enum KdfAlg {
     HkdfSha384,
     HkdfSha512,
     Pbkdf2HmacSha1,
+    ConcatSha1,
+    ConcatSha224,
+    ConcatSha256,
+    ConcatSha384,
+    ConcatSha512,
 }
+
+/// The most a derivation may produce: the largest generic secret (4096
+/// bits), which the derived object must hold anyway.
+const MAX_DERIVED: usize = 512;
 
 const PANIC_PARAMS: Error = Error::Panic(TEE_ERROR_BAD_PARAMETERS);
 
@@ -34,6 +44,11 @@ impl KdfAlg {
             TEE_ALG_HKDF_SHA384_DERIVE_KEY => KdfAlg::HkdfSha384,
             TEE_ALG_HKDF_SHA512_DERIVE_KEY => KdfAlg::HkdfSha512,
             TEE_ALG_PBKDF2_HMAC_SHA1_DERIVE_KEY => KdfAlg::Pbkdf2HmacSha1,
+            TEE_ALG_CONCAT_KDF_SHA1_DERIVE_KEY => KdfAlg::ConcatSha1,
+            TEE_ALG_CONCAT_KDF_SHA224_DERIVE_KEY => KdfAlg::ConcatSha224,
+            TEE_ALG_CONCAT_KDF_SHA256_DERIVE_KEY => KdfAlg::ConcatSha256,
+            TEE_ALG_CONCAT_KDF_SHA384_DERIVE_KEY => KdfAlg::ConcatSha384,
+            TEE_ALG_CONCAT_KDF_SHA512_DERIVE_KEY => KdfAlg::ConcatSha512,
             _ => return None,
         })
     }
@@ -42,6 +57,11 @@ impl KdfAlg {
     pub fn key_type(self) -> u32 {
         match self {
             KdfAlg::Pbkdf2HmacSha1 => TEE_TYPE_PBKDF2_PASSWORD,
+            KdfAlg::ConcatSha1
+            | KdfAlg::ConcatSha224
+            | KdfAlg::ConcatSha256
+            | KdfAlg::ConcatSha384
+            | KdfAlg::ConcatSha512 => TEE_TYPE_CONCAT_KDF_Z,
             _ => TEE_TYPE_HKDF_IKM,
         }
     }
@@ -50,6 +70,11 @@ impl KdfAlg {
     pub fn derive(self, secret: &[u8], params: &[Attr]) -> Result<Vec<u8>, Error> {
         match self {
             KdfAlg::Pbkdf2HmacSha1 => pbkdf2(secret, params),
+            KdfAlg::ConcatSha1 => concat::<sha1::Sha1>(secret, params),
+            KdfAlg::ConcatSha224 => concat::<sha2::Sha224>(secret, params),
+            KdfAlg::ConcatSha256 => concat::<sha2::Sha256>(secret, params),
+            KdfAlg::ConcatSha384 => concat::<sha2::Sha384>(secret, params),
+            KdfAlg::ConcatSha512 => concat::<sha2::Sha512>(secret, params),
             _ => self.hkdf(secret, params),
         }
     }
@@ -65,7 +90,7 @@ impl KdfAlg {
             }
         }
         let len = len.ok_or(PANIC_PARAMS)? as usize;
-        if len == 0 {
+        if len == 0 || len > MAX_DERIVED {
             return Err(PANIC_PARAMS);
         }
         let mut okm = vec![0u8; len];
@@ -84,7 +109,7 @@ impl KdfAlg {
             KdfAlg::HkdfSha256 => run!(sha2::Sha256),
             KdfAlg::HkdfSha384 => run!(sha2::Sha384),
             KdfAlg::HkdfSha512 => run!(sha2::Sha512),
-            KdfAlg::Pbkdf2HmacSha1 => return Err(PANIC_PARAMS),
+            _ => return Err(PANIC_PARAMS),
         }
         Ok(okm)
     }
@@ -104,10 +129,42 @@ fn pbkdf2(password: &[u8], params: &[Attr]) -> Result<Vec<u8>, Error> {
     }
     let count = count.ok_or(PANIC_PARAMS)?;
     let len = len.ok_or(PANIC_PARAMS)? as usize;
-    if count == 0 || len == 0 {
+    if count == 0 || len == 0 || len > MAX_DERIVED {
         return Err(PANIC_PARAMS);
     }
     let mut dk = vec![0u8; len];
     pbkdf2::pbkdf2_hmac::<sha1::Sha1>(password, salt.unwrap_or_default(), count, &mut dk);
     Ok(dk)
+}
+
+/// Concat KDF (SP 800-56A 5.8.1): H(counter || Z || OtherInfo) for
+/// counter = 1, 2, ..., truncated to TEE_ATTR_CONCAT_KDF_DKM_LENGTH
+/// bytes.
+fn concat<H: sha2::Digest>(z: &[u8], params: &[Attr]) -> Result<Vec<u8>, Error> {
+    let (mut info, mut len) = (None, None);
+    for a in params {
+        match a {
+            Attr::Ref(TEE_ATTR_CONCAT_KDF_OTHER_INFO, v) if info.is_none() => {
+                info = Some(v.as_slice())
+            }
+            Attr::Value(TEE_ATTR_CONCAT_KDF_DKM_LENGTH, n, _) if len.is_none() => len = Some(*n),
+            _ => return Err(PANIC_PARAMS),
+        }
+    }
+    let len = len.ok_or(PANIC_PARAMS)? as usize;
+    if len == 0 || len > MAX_DERIVED {
+        return Err(PANIC_PARAMS);
+    }
+    let mut out = Vec::with_capacity(len + 64);
+    let mut counter = 1u32;
+    while out.len() < len {
+        let mut h = H::new();
+        h.update(counter.to_be_bytes());
+        h.update(z);
+        h.update(info.unwrap_or_default());
+        out.extend_from_slice(&h.finalize());
+        counter += 1;
+    }
+    out.truncate(len);
+    Ok(out)
 }

@@ -22,6 +22,7 @@
 #![forbid(unsafe_code)]
 
 pub mod ae;
+pub mod asym;
 pub mod cipher;
 pub mod consts;
 pub mod digest;
@@ -30,6 +31,7 @@ pub mod mac;
 pub mod object;
 
 use ae::{AeAlg, AeEngine};
+use asym::AsymAlg;
 use cipher::{CipherAlg, CipherEngine};
 use consts::*;
 use digest::{DigestAlg, DigestEngine};
@@ -51,6 +53,10 @@ pub enum Error {
     ItemNotFound,
     /// TEE_ERROR_MAC_INVALID.
     MacInvalid,
+    /// TEE_ERROR_SIGNATURE_INVALID.
+    SignatureInvalid,
+    /// TEE_ERROR_CIPHERTEXT_INVALID.
+    CiphertextInvalid,
     /// GP says the TA panics; the code is the panic code to use.
     Panic(u32),
 }
@@ -64,6 +70,8 @@ impl Error {
             Error::Bad => TEE_ERROR_BAD_PARAMETERS,
             Error::ItemNotFound => TEE_ERROR_ITEM_NOT_FOUND,
             Error::MacInvalid => TEE_ERROR_MAC_INVALID,
+            Error::SignatureInvalid => TEE_ERROR_SIGNATURE_INVALID,
+            Error::CiphertextInvalid => TEE_ERROR_CIPHERTEXT_INVALID,
             Error::Panic(c) => c,
         }
     }
@@ -128,23 +136,28 @@ pub struct InfoMultiple {
 /// The per-class computation.
 #[derive(Clone)]
 pub enum Engine {
-    Digest(DigestEngine),
+    Digest(Box<DigestEngine>),
     /// The computation exists between TEE_CipherInit and the final.
     Cipher(CipherAlg, Option<Box<CipherEngine>>),
     /// The computation exists between TEE_MACInit and the final.
-    Mac(MacAlg, Option<MacEngine>),
+    Mac(MacAlg, Option<Box<MacEngine>>),
     /// The computation exists between TEE_AEInit and the final.
     Ae(AeAlg, Option<Box<AeEngine>>),
-    /// Key derivation (OP-TEE's HKDF and PBKDF2): no state besides the
-    /// key.
+    /// Key derivation (OP-TEE's HKDF, PBKDF2 and Concat KDF): no state
+    /// besides the key.
     Kdf(KdfAlg),
+    /// Asymmetric ciphers and signatures, DH/ECDH/X25519 derivations: no
+    /// state besides the key.
+    Asym(AsymAlg),
 }
 
-/// The key of an operation (a copy of the key object's secret).
+/// The key of an operation (a copy of the key object's secret, or the
+/// parsed asymmetric key).
 #[derive(Clone)]
 struct Key {
     bits: u32,
     secret: Vec<u8>,
+    asym: Option<Box<asym::Key>>,
 }
 
 /// One GP operation (what a TEE_OperationHandle designates).
@@ -168,11 +181,18 @@ pub fn is_algorithm_supported(alg: u32, element: u32) -> Result<(), Error> {
         || MacAlg::from_id(alg).is_some()
         || AeAlg::from_id(alg).is_some()
         || KdfAlg::from_id(alg).is_some();
-    if known && element == TEE_CRYPTO_ELEMENT_NONE {
-        Ok(())
-    } else {
-        Err(Error::NotSupported)
-    }
+    let ok = match AsymAlg::from_id(alg) {
+        // Elliptic-curve algorithms name a curve.
+        Some(AsymAlg::Ecdsa(fixed) | AsymAlg::Ecdh(fixed)) => {
+            asym::Curve::from_id(element).is_some_and(|c| fixed.is_none_or(|f| f == c))
+        }
+        Some(AsymAlg::Ed25519 | AsymAlg::X25519) => {
+            matches!(element, TEE_CRYPTO_ELEMENT_NONE | TEE_ECC_CURVE_25519)
+        }
+        Some(_) => element == TEE_CRYPTO_ELEMENT_NONE,
+        None => known && element == TEE_CRYPTO_ELEMENT_NONE,
+    };
+    if ok { Ok(()) } else { Err(Error::NotSupported) }
 }
 
 impl Operation {
@@ -210,6 +230,24 @@ impl Operation {
                 max_key_size,
                 0,
                 Engine::Ae(a, None),
+            ));
+        }
+        if let Some(a) = AsymAlg::from_id(algorithm) {
+            if !a.mode_allowed(mode) || !a.size_allowed(max_key_size) {
+                return Err(Error::NotSupported);
+            }
+            let class = match a.class() {
+                TEE_OPERATION_ASYMMETRIC_CIPHER => Class::AsymmetricCipher,
+                TEE_OPERATION_KEY_DERIVATION => Class::KeyDerivation,
+                _ => Class::AsymmetricSignature,
+            };
+            return Ok(Operation::keyed(
+                algorithm,
+                class,
+                mode,
+                max_key_size,
+                0,
+                Engine::Asym(a),
             ));
         }
         if let Some(k) = KdfAlg::from_id(algorithm) {
@@ -260,7 +298,7 @@ impl Operation {
             // No key and no init function: a digest is ready at once.
             handle_state: TEE_HANDLE_FLAG_KEY_SET | TEE_HANDLE_FLAG_INITIALIZED,
             state: OpState::Initial,
-            engine: Engine::Digest(DigestEngine::new(alg)),
+            engine: Engine::Digest(Box::new(DigestEngine::new(alg))),
             key: None,
         })
     }
@@ -373,9 +411,9 @@ impl Operation {
             Engine::Cipher(_, e) => *e = None,
             Engine::Mac(_, e) => *e = None,
             Engine::Ae(_, e) => *e = None,
-            Engine::Kdf(_) => {}
+            Engine::Kdf(_) | Engine::Asym(_) => {}
         }
-        if self.class != Class::Digest {
+        if self.class != Class::Digest && !self.stateless() {
             self.handle_state &= !TEE_HANDLE_FLAG_INITIALIZED;
         }
         self.set_state(OpState::Initial);
@@ -456,16 +494,18 @@ impl Operation {
             Engine::Cipher(c, _) => [c.key_type(), c.key_type()],
             Engine::Ae(..) => [TEE_TYPE_AES, TEE_TYPE_AES],
             Engine::Kdf(k) => [k.key_type(), k.key_type()],
+            Engine::Asym(a) => a.key_types(self.mode),
             Engine::Mac(m, _) if m.is_hmac() => [m.key_type(), TEE_TYPE_GENERIC_SECRET],
             Engine::Mac(m, _) => [m.key_type(), m.key_type()],
         })
     }
 
-    /// The secret of `obj` if it may key this operation, else a panic.
-    fn check_key<'a>(&self, want: [u32; 2], obj: &'a Object) -> Result<&'a [u8], Error> {
-        let Some(secret) = obj.secret() else {
+    /// The key material of `obj` if it may key this operation, else a
+    /// panic.
+    fn check_key(&self, want: [u32; 2], obj: &Object) -> Result<Key, Error> {
+        if !obj.is_initialized() {
             return Err(Error::Panic(TEE_ERROR_BAD_PARAMETERS));
-        };
+        }
         let max = object::stored_bits(obj.object_type(), self.max_key_size);
         if !want.contains(&obj.object_type())
             || obj.size() > max
@@ -473,7 +513,39 @@ impl Operation {
         {
             return Err(Error::Panic(TEE_ERROR_BAD_PARAMETERS));
         }
-        Ok(secret)
+        let key = if let Engine::Asym(a) = self.engine {
+            let k = asym::Key::parse(obj.object_type(), obj.attributes())
+                .map_err(|_| Error::Panic(TEE_ERROR_BAD_PARAMETERS))?;
+            // OP-TEE's per-curve identifiers take keys on their curve.
+            if let (AsymAlg::Ecdsa(Some(c)) | AsymAlg::Ecdh(Some(c)), asym::Key::Ec { curve, .. }) =
+                (a, &k)
+            {
+                if c != *curve {
+                    return Err(Error::Panic(TEE_ERROR_BAD_PARAMETERS));
+                }
+            }
+            Key {
+                bits: obj.size(),
+                secret: Vec::new(),
+                asym: Some(Box::new(k)),
+            }
+        } else {
+            let Some(secret) = obj.secret() else {
+                return Err(Error::Panic(TEE_ERROR_BAD_PARAMETERS));
+            };
+            Key {
+                bits: obj.size(),
+                secret: secret.to_vec(),
+                asym: None,
+            }
+        };
+        Ok(key)
+    }
+
+    /// Asymmetric operations and derivations have no init function: they
+    /// are initialised as soon as they have a key.
+    fn stateless(&self) -> bool {
+        matches!(self.engine, Engine::Asym(_))
     }
 
     /// Clear the key of an operation in the initial state (which it is
@@ -485,7 +557,7 @@ impl Operation {
         // Setting a key resets the operation.
         self.reset();
         self.key = None;
-        self.handle_state &= !TEE_HANDLE_FLAG_KEY_SET;
+        self.handle_state &= !(TEE_HANDLE_FLAG_KEY_SET | TEE_HANDLE_FLAG_INITIALIZED);
         Ok(())
     }
 
@@ -503,12 +575,12 @@ impl Operation {
         let Some(obj) = key else {
             return Ok(());
         };
-        let secret = self.check_key(want, obj)?.to_vec();
-        self.key = Some(Key {
-            bits: obj.size(),
-            secret,
-        });
+        let key = self.check_key(want, obj)?;
+        self.key = Some(key);
         self.handle_state |= TEE_HANDLE_FLAG_KEY_SET;
+        if self.stateless() {
+            self.handle_state |= TEE_HANDLE_FLAG_INITIALIZED;
+        }
         Ok(())
     }
 
@@ -526,8 +598,8 @@ impl Operation {
             (Some(a), Some(b)) => (a, b),
             _ => return Err(Error::Panic(TEE_ERROR_BAD_PARAMETERS)),
         };
-        let mut secret = self.check_key(want, k1)?.to_vec();
-        secret.extend_from_slice(self.check_key(want, k2)?);
+        let mut secret = self.check_key(want, k1)?.secret;
+        secret.extend_from_slice(&self.check_key(want, k2)?.secret);
         if k1.size() != k2.size() {
             return Err(Error::Panic(TEE_ERROR_BAD_PARAMETERS));
         }
@@ -535,6 +607,7 @@ impl Operation {
         self.key = Some(Key {
             bits: k1.size(),
             secret,
+            asym: None,
         });
         self.handle_state |= TEE_HANDLE_FLAG_KEY_SET;
         Ok(())
@@ -563,11 +636,102 @@ impl Operation {
     /// derivation, no key, a missing or foreign parameter, a length of
     /// zero or beyond what the algorithm or the object allows: a panic.
     pub fn derive_key(&mut self, params: &[Attr], derived: &mut Object) -> Result<(), Error> {
-        let Engine::Kdf(alg) = self.engine else {
-            return Err(Error::Panic(TEE_ERROR_BAD_PARAMETERS));
+        let out = match self.engine {
+            Engine::Kdf(alg) => alg.derive(self.secret()?, params)?,
+            Engine::Asym(alg) if self.class == Class::KeyDerivation => {
+                // A peer value GP lets the TA get wrong is still a panic
+                // here: TEE_DeriveKey has no error return.
+                asym::derive(alg, self.asym_key()?, params).map_err(|e| Error::Panic(e.code()))?
+            }
+            _ => return Err(Error::Panic(TEE_ERROR_BAD_PARAMETERS)),
         };
-        let out = alg.derive(self.secret()?, params)?;
         derived.set_derived(out)
+    }
+
+    /// The asymmetric algorithm, if the operation is of `class` in
+    /// `mode`, else a panic.
+    fn asym_alg(&self, class: Class, mode: u32) -> Result<AsymAlg, Error> {
+        match self.engine {
+            Engine::Asym(a) if self.class == class && self.mode == mode => Ok(a),
+            _ => Err(Error::Panic(TEE_ERROR_BAD_PARAMETERS)),
+        }
+    }
+
+    fn asym_key(&self) -> Result<&asym::Key, Error> {
+        match self.key.as_ref().and_then(|k| k.asym.as_deref()) {
+            Some(k) => Ok(k),
+            None => Err(Error::Panic(TEE_ERROR_BAD_STATE)),
+        }
+    }
+
+    /// TEE_AsymmetricEncrypt with room for `out_len` bytes.
+    pub fn asymmetric_encrypt(
+        &mut self,
+        params: &[Attr],
+        src: &[u8],
+        out_len: usize,
+        rng: &mut dyn rand_core::CryptoRngCore,
+    ) -> Result<Vec<u8>, Error> {
+        let alg = self.asym_alg(Class::AsymmetricCipher, TEE_MODE_ENCRYPT)?;
+        let out = asym::encrypt(alg, self.asym_key()?, params, src, rng)?;
+        if out_len < out.len() {
+            return Err(Error::ShortBuffer(out.len()));
+        }
+        Ok(out)
+    }
+
+    /// TEE_AsymmetricDecrypt with room for `out_len` bytes.
+    pub fn asymmetric_decrypt(
+        &mut self,
+        params: &[Attr],
+        src: &[u8],
+        out_len: usize,
+        rng: &mut dyn rand_core::CryptoRngCore,
+    ) -> Result<Vec<u8>, Error> {
+        let alg = self.asym_alg(Class::AsymmetricCipher, TEE_MODE_DECRYPT)?;
+        let out = asym::decrypt(alg, self.asym_key()?, params, src, rng).map_err(|e| match e {
+            Error::Bad => Error::CiphertextInvalid,
+            e => e,
+        })?;
+        if out_len < out.len() {
+            return Err(Error::ShortBuffer(out.len()));
+        }
+        Ok(out)
+    }
+
+    /// TEE_AsymmetricSignDigest with room for `out_len` bytes (too few:
+    /// SHORT_BUFFER with the signature's length, nothing computed). Any
+    /// other failure (a digest of the wrong length) panics, as in
+    /// OP-TEE.
+    pub fn asymmetric_sign_digest(
+        &mut self,
+        params: &[Attr],
+        digest: &[u8],
+        out_len: usize,
+        rng: &mut dyn rand_core::CryptoRngCore,
+    ) -> Result<Vec<u8>, Error> {
+        let alg = self.asym_alg(Class::AsymmetricSignature, TEE_MODE_SIGN)?;
+        let key = self.asym_key()?;
+        let need = asym::signature_len(alg, key);
+        if out_len < need {
+            return Err(Error::ShortBuffer(need));
+        }
+        asym::sign(alg, key, params, digest, rng).map_err(|e| Error::Panic(e.code()))
+    }
+
+    /// TEE_AsymmetricVerifyDigest: `Ok` or SIGNATURE_INVALID; any other
+    /// failure (a digest of the wrong length) panics, as in OP-TEE.
+    pub fn asymmetric_verify_digest(
+        &mut self,
+        params: &[Attr],
+        digest: &[u8],
+        signature: &[u8],
+    ) -> Result<(), Error> {
+        let alg = self.asym_alg(Class::AsymmetricSignature, TEE_MODE_VERIFY)?;
+        asym::verify(alg, self.asym_key()?, params, digest, signature).map_err(|e| match e {
+            Error::SignatureInvalid => e,
+            e => Error::Panic(e.code()),
+        })
     }
 
     /// TEE_CipherInit (from the initial or the active state, which is
@@ -629,7 +793,7 @@ impl Operation {
             return Err(Error::Panic(TEE_ERROR_BAD_PARAMETERS));
         };
         let e = MacEngine::new(alg, self.secret()?, iv)?;
-        self.engine = Engine::Mac(alg, Some(e));
+        self.engine = Engine::Mac(alg, Some(Box::new(e)));
         self.activate();
         Ok(())
     }

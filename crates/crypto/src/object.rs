@@ -51,8 +51,18 @@ fn size_rule(object_type: u32) -> Option<(u32, u32, u32)> {
         TEE_TYPE_HMAC_SHA3_256 | TEE_TYPE_HMAC_SHA3_384 | TEE_TYPE_HMAC_SHA3_512 => (256, 1024, 8),
         TEE_TYPE_SM4 => (128, 128, 8),
         TEE_TYPE_GENERIC_SECRET => (8, 4096, 8),
-        // OP-TEE's key derivation inputs (HKDF IKM, PBKDF2 password).
-        TEE_TYPE_HKDF_IKM | TEE_TYPE_PBKDF2_PASSWORD => (8, 4096, 8),
+        // OP-TEE's key derivation inputs (HKDF IKM, PBKDF2 password,
+        // Concat KDF shared secret).
+        TEE_TYPE_HKDF_IKM | TEE_TYPE_PBKDF2_PASSWORD | TEE_TYPE_CONCAT_KDF_Z => (8, 4096, 8),
+        // GP 1.3.1 table 5-9: every modulus size from 256 bits up to 4096
+        // (the largest this implementation supports).
+        TEE_TYPE_RSA_PUBLIC_KEY | TEE_TYPE_RSA_KEYPAIR => (256, 4096, 1),
+        // Multiples of 8 bits from 256 to 4096.
+        TEE_TYPE_DH_KEYPAIR => (256, 4096, 8),
+        TEE_TYPE_ED25519_PUBLIC_KEY
+        | TEE_TYPE_ED25519_KEYPAIR
+        | TEE_TYPE_X25519_PUBLIC_KEY
+        | TEE_TYPE_X25519_KEYPAIR => (256, 256, 1),
         _ => return None,
     })
 }
@@ -64,6 +74,15 @@ pub fn size_allowed(object_type: u32, bits: u32) -> bool {
     match object_type {
         TEE_TYPE_DES => matches!(bits, 56 | 64),
         TEE_TYPE_DES3 => matches!(bits, 112 | 128 | 168 | 192),
+        // GP: 512 to 1024 bits in steps of 64, 2048 and 3072.
+        TEE_TYPE_DSA_PUBLIC_KEY | TEE_TYPE_DSA_KEYPAIR => {
+            (512..=1024).contains(&bits) && bits.is_multiple_of(64) || matches!(bits, 2048 | 3072)
+        }
+        // The NIST curves P-192 to P-521.
+        TEE_TYPE_ECDSA_PUBLIC_KEY
+        | TEE_TYPE_ECDSA_KEYPAIR
+        | TEE_TYPE_ECDH_PUBLIC_KEY
+        | TEE_TYPE_ECDH_KEYPAIR => matches!(bits, 192 | 224 | 256 | 384 | 521),
         _ => size_rule(object_type)
             .is_some_and(|(min, max, step)| (min..=max).contains(&bits) && bits & (step - 1) == 0),
     }
@@ -78,19 +97,55 @@ pub fn stored_bits(object_type: u32, bits: u32) -> u32 {
     }
 }
 
+/// Whether `object_type` holds one secret value (a symmetric key, an
+/// HMAC key, a generic secret or a key derivation input) rather than an
+/// asymmetric key.
+pub fn is_secret_type(object_type: u32) -> bool {
+    matches!(
+        object_type,
+        TEE_TYPE_AES
+            | TEE_TYPE_DES
+            | TEE_TYPE_DES3
+            | TEE_TYPE_SM4
+            | TEE_TYPE_HMAC_MD5
+            | TEE_TYPE_HMAC_SHA1
+            | TEE_TYPE_HMAC_SHA224
+            | TEE_TYPE_HMAC_SHA256
+            | TEE_TYPE_HMAC_SHA384
+            | TEE_TYPE_HMAC_SHA512
+            | TEE_TYPE_HMAC_SM3
+            | TEE_TYPE_HMAC_SHA3_224
+            | TEE_TYPE_HMAC_SHA3_256
+            | TEE_TYPE_HMAC_SHA3_384
+            | TEE_TYPE_HMAC_SHA3_512
+            | TEE_TYPE_GENERIC_SECRET
+            | TEE_TYPE_HKDF_IKM
+            | TEE_TYPE_PBKDF2_PASSWORD
+            | TEE_TYPE_CONCAT_KDF_Z
+    )
+}
+
 /// A transient object (what a transient TEE_ObjectHandle designates).
 #[derive(Clone)]
 pub struct Object {
     object_type: u32,
     max_size: u32,
     usage: u32,
-    /// The secret once populated or generated.
-    secret: Option<Vec<u8>>,
+    /// The key once populated or generated.
+    content: Option<Content>,
+}
+
+/// An initialised object's key: its size in bits and its attributes
+/// (bignums without leading zero bytes).
+#[derive(Clone)]
+struct Content {
+    bits: u32,
+    attrs: Vec<Attr>,
 }
 
 impl std::fmt::Debug for Object {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Never the secret.
+        // Never the key.
         f.debug_struct("Object")
             .field("object_type", &self.object_type)
             .field("info", &self.info())
@@ -100,15 +155,23 @@ impl std::fmt::Debug for Object {
 
 const PANIC_PARAMS: Error = Error::Panic(TEE_ERROR_BAD_PARAMETERS);
 
-/// The attribute holding the secret of an object type: OP-TEE's
-/// TEE_ATTR_HKDF_IKM and TEE_ATTR_PBKDF2_PASSWORD for its key derivation
-/// inputs, TEE_ATTR_SECRET_VALUE otherwise.
+/// The attribute holding the secret of a secret object type: OP-TEE's
+/// own attributes for its key derivation inputs, TEE_ATTR_SECRET_VALUE
+/// otherwise.
 fn secret_attr(object_type: u32) -> u32 {
     match object_type {
         TEE_TYPE_HKDF_IKM => TEE_ATTR_HKDF_IKM,
         TEE_TYPE_PBKDF2_PASSWORD => TEE_ATTR_PBKDF2_PASSWORD,
+        TEE_TYPE_CONCAT_KDF_Z => TEE_ATTR_CONCAT_KDF_Z,
         _ => TEE_ATTR_SECRET_VALUE,
     }
+}
+
+fn bits_of(len: usize) -> u32 {
+    u32::try_from(len)
+        .ok()
+        .and_then(|n| n.checked_mul(8))
+        .unwrap_or(u32::MAX)
 }
 
 impl Object {
@@ -122,8 +185,23 @@ impl Object {
             object_type,
             max_size: stored_bits(object_type, max_size),
             usage: TEE_USAGE_DEFAULT,
-            secret: None,
+            content: None,
         })
+    }
+
+    /// An initialised object of `object_type` with these attributes (as
+    /// a persistent object's stored key is reloaded): the attributes are
+    /// checked as TEE_PopulateTransientObject checks them.
+    pub fn with_attributes(
+        object_type: u32,
+        max_size: u32,
+        usage: u32,
+        attrs: &[Attr],
+    ) -> Result<Object, Error> {
+        let mut o = Object::new(object_type, max_size)?;
+        o.populate(attrs).map_err(|_| Error::Bad)?;
+        o.usage = usage;
+        Ok(o)
     }
 
     pub fn object_type(&self) -> u32 {
@@ -131,21 +209,33 @@ impl Object {
     }
 
     pub fn is_initialized(&self) -> bool {
-        self.secret.is_some()
+        self.content.is_some()
     }
 
     /// The key size in bits (0 before the object is populated).
     pub fn size(&self) -> u32 {
-        self.secret.as_ref().map_or(0, |s| 8 * s.len() as u32)
+        self.content.as_ref().map_or(0, |c| c.bits)
     }
 
     pub fn usage(&self) -> u32 {
         self.usage
     }
 
-    /// The secret value (None before the object is populated).
+    /// The attributes (empty before the object is populated).
+    pub fn attributes(&self) -> &[Attr] {
+        self.content.as_ref().map_or(&[], |c| &c.attrs)
+    }
+
+    /// The secret value of a secret object type (None before the object
+    /// is populated, or for an asymmetric key).
     pub fn secret(&self) -> Option<&[u8]> {
-        self.secret.as_deref()
+        if !is_secret_type(self.object_type) {
+            return None;
+        }
+        self.content.as_ref().and_then(|c| match c.attrs.first() {
+            Some(Attr::Ref(_, v)) => Some(v.as_slice()),
+            _ => None,
+        })
     }
 
     /// TEE_GetObjectInfo1.
@@ -165,7 +255,7 @@ impl Object {
 
     /// TEE_ResetTransientObject: uninitialised, every usage allowed again.
     pub fn reset(&mut self) {
-        self.secret = None;
+        self.content = None;
         self.usage = TEE_USAGE_DEFAULT;
     }
 
@@ -174,60 +264,80 @@ impl Object {
         self.usage &= usage;
     }
 
-    /// TEE_PopulateTransientObject. The object must be uninitialised, and
-    /// the attributes exactly TEE_ATTR_SECRET_VALUE (a missing or foreign
-    /// attribute panics, as GP says); a value size the type or the
-    /// object's maximum size does not allow is BAD_PARAMETERS and leaves
-    /// the object uninitialised.
+    /// TEE_PopulateTransientObject. The object must be uninitialised and
+    /// the attributes exactly the ones GP lists for the type (a missing
+    /// mandatory attribute, one the type does not have, a repeated one,
+    /// or a buffer given for a value attribute panics, as GP says). A
+    /// value the type or the object's maximum size does not allow, or
+    /// inconsistent key components, are BAD_PARAMETERS and leave the
+    /// object uninitialised.
     pub fn populate(&mut self, attrs: &[Attr]) -> Result<(), Error> {
         if self.is_initialized() {
             return Err(PANIC_PARAMS);
         }
-        let mut secret = None;
-        let want = secret_attr(self.object_type);
-        for a in attrs {
-            match a {
-                Attr::Ref(id, v) if *id == want && secret.is_none() => secret = Some(v),
-                _ => return Err(PANIC_PARAMS),
+        for (i, a) in attrs.iter().enumerate() {
+            let is_value = matches!(a, Attr::Value(..));
+            if is_value != (a.id() & TEE_ATTR_FLAG_VALUE != 0)
+                || attrs[..i].iter().any(|b| b.id() == a.id())
+            {
+                return Err(PANIC_PARAMS);
             }
         }
-        let Some(secret) = secret else {
-            return Err(PANIC_PARAMS);
+        let (bits, attrs) = if is_secret_type(self.object_type) {
+            let want = secret_attr(self.object_type);
+            let [Attr::Ref(id, secret)] = attrs else {
+                return Err(PANIC_PARAMS);
+            };
+            if *id != want {
+                return Err(PANIC_PARAMS);
+            }
+            let bits = bits_of(secret.len());
+            if stored_bits(self.object_type, bits) != bits {
+                return Err(Error::Bad);
+            }
+            (bits, attrs.to_vec())
+        } else {
+            crate::asym::check_attributes(self.object_type, attrs)?
         };
-        let bits = u32::try_from(secret.len())
-            .ok()
-            .and_then(|n| n.checked_mul(8))
-            .unwrap_or(u32::MAX);
-        if bits > self.max_size
-            || !size_allowed(self.object_type, bits)
-            || stored_bits(self.object_type, bits) != bits
-        {
+        if bits > self.max_size || !size_allowed(self.object_type, bits) {
             return Err(Error::Bad);
         }
-        self.secret = Some(secret.clone());
+        self.content = Some(Content { bits, attrs });
         Ok(())
     }
 
-    /// TEE_GenerateKey: `fill` provides `key_size / 8` random bytes. A
-    /// size the type does not allow or above the maximum panics, as does
-    /// an initialised object or any parameter (secret keys take none).
+    /// TEE_GenerateKey with random bytes from `rng`. A size the type does
+    /// not allow or above the maximum panics, as does an initialised
+    /// object, a public-key type, or a parameter the type does not take
+    /// (secret keys take none; see [`crate::asym::generate`] for the
+    /// asymmetric ones).
     pub fn generate(
         &mut self,
         key_size: u32,
         params: &[Attr],
-        fill: impl FnOnce(&mut [u8]),
+        rng: &mut dyn rand_core::CryptoRngCore,
     ) -> Result<(), Error> {
-        if self.is_initialized() || !params.is_empty() || !size_allowed(self.object_type, key_size)
-        {
+        if self.is_initialized() || !size_allowed(self.object_type, key_size) {
             return Err(PANIC_PARAMS);
         }
         let key_size = stored_bits(self.object_type, key_size);
         if key_size > self.max_size {
             return Err(PANIC_PARAMS);
         }
-        let mut k = vec![0u8; key_size as usize / 8];
-        fill(&mut k);
-        self.secret = Some(k);
+        let attrs = if is_secret_type(self.object_type) {
+            if !params.is_empty() {
+                return Err(PANIC_PARAMS);
+            }
+            let mut k = vec![0u8; key_size as usize / 8];
+            rng.fill_bytes(&mut k);
+            vec![Attr::Ref(secret_attr(self.object_type), k)]
+        } else {
+            crate::asym::generate(self.object_type, key_size, params, rng)?
+        };
+        self.content = Some(Content {
+            bits: key_size,
+            attrs,
+        });
         Ok(())
     }
 
@@ -235,10 +345,7 @@ impl Object {
     /// TEE_TYPE_GENERIC_SECRET large enough for `secret`, else a panic
     /// (TEE_ERROR_BAD_PARAMETERS, as OP-TEE's TEE_DeriveKey).
     pub fn set_derived(&mut self, secret: Vec<u8>) -> Result<(), Error> {
-        let bits = u32::try_from(secret.len())
-            .ok()
-            .and_then(|n| n.checked_mul(8))
-            .unwrap_or(u32::MAX);
+        let bits = bits_of(secret.len());
         if self.is_initialized()
             || self.object_type != TEE_TYPE_GENERIC_SECRET
             || bits > self.max_size
@@ -246,62 +353,89 @@ impl Object {
         {
             return Err(PANIC_PARAMS);
         }
-        self.secret = Some(secret);
+        self.content = Some(Content {
+            bits,
+            attrs: vec![Attr::Ref(TEE_ATTR_SECRET_VALUE, secret)],
+        });
         Ok(())
     }
 
-    /// TEE_GetObjectBufferAttribute with room for `cap` bytes. The object
-    /// must be initialised and `id` a buffer attribute; a protected
+    /// The protection rule of both attribute getters: a protected
     /// attribute (bit 28 clear) of an object without
     /// TEE_USAGE_EXTRACTABLE panics (GP 1.3.1; the panic code is
-    /// TEE_ERROR_ACCESS_DENIED, as OP-TEE's). An attribute the object does
-    /// not have is ITEM_NOT_FOUND; too small a buffer SHORT_BUFFER.
-    pub fn buffer_attribute(&self, id: u32, cap: usize) -> Result<Vec<u8>, Error> {
-        let Some(secret) = &self.secret else {
+    /// TEE_ERROR_ACCESS_DENIED, as OP-TEE's).
+    fn check_extractable(&self, id: u32) -> Result<&Content, Error> {
+        let Some(c) = &self.content else {
             return Err(PANIC_PARAMS);
         };
+        if id & TEE_ATTR_FLAG_PUBLIC == 0 && self.usage & TEE_USAGE_EXTRACTABLE == 0 {
+            return Err(Error::Panic(TEE_ERROR_ACCESS_DENIED));
+        }
+        Ok(c)
+    }
+
+    /// TEE_GetObjectBufferAttribute with room for `cap` bytes. The object
+    /// must be initialised and `id` a buffer attribute, else a panic;
+    /// protected attributes as [`Object::check_extractable`]. An
+    /// attribute the object does not have is ITEM_NOT_FOUND; too small a
+    /// buffer SHORT_BUFFER.
+    pub fn buffer_attribute(&self, id: u32, cap: usize) -> Result<Vec<u8>, Error> {
         if id & TEE_ATTR_FLAG_VALUE != 0 {
             return Err(PANIC_PARAMS);
         }
-        if id & TEE_ATTR_FLAG_PUBLIC == 0 && self.usage & TEE_USAGE_EXTRACTABLE == 0 {
-            return Err(Error::Panic(TEE_ERROR_ACCESS_DENIED));
-        }
-        if id != secret_attr(self.object_type) {
+        let c = self.check_extractable(id)?;
+        let Some(v) = c.attrs.iter().find_map(|a| match a {
+            Attr::Ref(i, v) if *i == id => Some(v),
+            _ => None,
+        }) else {
             return Err(Error::ItemNotFound);
+        };
+        if cap < v.len() {
+            return Err(Error::ShortBuffer(v.len()));
         }
-        if cap < secret.len() {
-            return Err(Error::ShortBuffer(secret.len()));
-        }
-        Ok(secret.clone())
+        Ok(v.clone())
     }
 
     /// TEE_GetObjectValueAttribute. The object must be initialised and
-    /// `id` a value attribute (bit 29 set), else a panic; a protected one
-    /// (bit 28 clear) of an object without TEE_USAGE_EXTRACTABLE panics
-    /// with TEE_ERROR_ACCESS_DENIED. Secret-key objects have no value
-    /// attribute: anything else is ITEM_NOT_FOUND.
+    /// `id` a value attribute (bit 29 set), else a panic; protected
+    /// attributes as [`Object::check_extractable`]; an attribute the
+    /// object does not have is ITEM_NOT_FOUND.
     pub fn value_attribute(&self, id: u32) -> Result<(u32, u32), Error> {
-        if !self.is_initialized() || id & TEE_ATTR_FLAG_VALUE == 0 {
+        if id & TEE_ATTR_FLAG_VALUE == 0 {
             return Err(PANIC_PARAMS);
         }
-        if id & TEE_ATTR_FLAG_PUBLIC == 0 && self.usage & TEE_USAGE_EXTRACTABLE == 0 {
-            return Err(Error::Panic(TEE_ERROR_ACCESS_DENIED));
-        }
-        Err(Error::ItemNotFound)
+        let c = self.check_extractable(id)?;
+        c.attrs
+            .iter()
+            .find_map(|a| match a {
+                Attr::Value(i, x, y) if *i == id => Some((*x, *y)),
+                _ => None,
+            })
+            .ok_or(Error::ItemNotFound)
     }
 
     /// TEE_CopyObjectAttributes1 into `self`: uninitialised, of the same
-    /// type, large enough, else a panic. The usage becomes the
+    /// type (or the public-key type of `src`'s key pair, which takes the
+    /// public part), large enough, else a panic. The usage becomes the
     /// intersection of both.
     pub fn copy_attributes_from(&mut self, src: &Object) -> Result<(), Error> {
-        if self.is_initialized()
-            || !src.is_initialized()
-            || self.object_type != src.object_type
-            || src.size() > self.max_size
-        {
+        let Some(c) = &src.content else {
+            return Err(PANIC_PARAMS);
+        };
+        if self.is_initialized() || src.size() > self.max_size {
             return Err(PANIC_PARAMS);
         }
-        self.secret = src.secret.clone();
+        let content = if self.object_type == src.object_type {
+            c.clone()
+        } else if crate::asym::public_type_of(src.object_type) == Some(self.object_type) {
+            Content {
+                bits: c.bits,
+                attrs: crate::asym::public_part(self.object_type, &c.attrs),
+            }
+        } else {
+            return Err(PANIC_PARAMS);
+        };
+        self.content = Some(content);
         self.usage &= src.usage;
         Ok(())
     }

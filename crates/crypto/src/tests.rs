@@ -807,7 +807,7 @@ fn sym_rules() {
         Some(Error::NotSupported)
     );
     let mut o = Object::new(TEE_TYPE_DES3, 168).unwrap();
-    o.generate(112, &[], |b| b.fill(3)).unwrap();
+    o.generate(112, &[], &mut rand_core::OsRng).unwrap();
     assert_eq!(o.size(), 128);
     assert!(Operation::new(TEE_ALG_DES_ECB_NOPAD, TEE_MODE_ENCRYPT, 56).is_ok());
     assert_eq!(

@@ -496,8 +496,10 @@ pub unsafe extern "C" fn TEE_GenerateKey(
     let h = self::object(object);
     // SAFETY: caller's contract.
     let p = unsafe { attrs_in(params, param_count) };
-    rc::generate_key(h, key_size, &p);
-    TEE_SUCCESS
+    match rc::generate_key(h, key_size, &p) {
+        Ok(()) => TEE_SUCCESS,
+        Err(e) => e.code(),
+    }
 }
 
 /// # Safety
@@ -933,4 +935,112 @@ pub unsafe extern "C" fn TEE_DeriveKey(
     // SAFETY: caller's contract.
     let a = unsafe { attrs_in(params, param_count) };
     rc::derive_key(h, &a, k);
+}
+
+// ---------------------------------------------------------------------
+// Asymmetric operations (the GP 1.1 forms are the devkit's shims).
+
+/// # Safety
+/// `params` valid for `param_count` attributes, `src` for `src_len`
+/// bytes, `dest` for `*dest_len`, `dest_len` valid.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn TEE_AsymmetricEncrypt(
+    operation: OperationHandle,
+    params: *const TeeAttribute,
+    param_count: u32,
+    src: *const c_void,
+    src_len: usize,
+    dest: *mut c_void,
+    dest_len: *mut usize,
+) -> u32 {
+    let h = handle(operation);
+    if dest_len.is_null() {
+        panic_ta(TEE_ERROR_BAD_PARAMETERS);
+    }
+    // SAFETY: caller's contract.
+    unsafe {
+        let p = attrs_in(params, param_count);
+        let r = rc::asymmetric_encrypt(h, &p, &input(src, src_len), *dest_len);
+        write_out(r, dest, dest_len)
+    }
+}
+
+/// # Safety
+/// As [`TEE_AsymmetricEncrypt`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn TEE_AsymmetricDecrypt(
+    operation: OperationHandle,
+    params: *const TeeAttribute,
+    param_count: u32,
+    src: *const c_void,
+    src_len: usize,
+    dest: *mut c_void,
+    dest_len: *mut usize,
+) -> u32 {
+    let h = handle(operation);
+    if dest_len.is_null() {
+        panic_ta(TEE_ERROR_BAD_PARAMETERS);
+    }
+    // SAFETY: caller's contract.
+    unsafe {
+        let p = attrs_in(params, param_count);
+        let r = rc::asymmetric_decrypt(h, &p, &input(src, src_len), *dest_len);
+        write_out(r, dest, dest_len)
+    }
+}
+
+/// # Safety
+/// `params` valid for `param_count` attributes, `digest` for
+/// `digest_len` bytes, `signature` for `*signature_len`,
+/// `signature_len` valid.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn TEE_AsymmetricSignDigest(
+    operation: OperationHandle,
+    params: *const TeeAttribute,
+    param_count: u32,
+    digest: *const c_void,
+    digest_len: usize,
+    signature: *mut c_void,
+    signature_len: *mut usize,
+) -> u32 {
+    let h = handle(operation);
+    if signature_len.is_null() {
+        panic_ta(TEE_ERROR_BAD_PARAMETERS);
+    }
+    // SAFETY: caller's contract.
+    unsafe {
+        let p = attrs_in(params, param_count);
+        let r = rc::asymmetric_sign_digest(h, &p, &input(digest, digest_len), *signature_len);
+        write_out(r, signature, signature_len)
+    }
+}
+
+/// # Safety
+/// `params` valid for `param_count` attributes, `digest` for
+/// `digest_len` bytes, `signature` for `signature_len`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn TEE_AsymmetricVerifyDigest(
+    operation: OperationHandle,
+    params: *const TeeAttribute,
+    param_count: u32,
+    digest: *const c_void,
+    digest_len: usize,
+    signature: *const c_void,
+    signature_len: usize,
+) -> u32 {
+    let h = handle(operation);
+    // SAFETY: caller's contract.
+    let r = unsafe {
+        let p = attrs_in(params, param_count);
+        rc::asymmetric_verify_digest(
+            h,
+            &p,
+            &input(digest, digest_len),
+            &input(signature, signature_len),
+        )
+    };
+    match r {
+        Ok(()) => TEE_SUCCESS,
+        Err(e) => e.code(),
+    }
 }

@@ -235,9 +235,40 @@ pub fn populate(h: ObjHandle, attrs: &[Attr]) -> Result<(), Error> {
     with_obj(h, |o| o.populate(attrs))
 }
 
-/// TEE_GenerateKey: random key material from the OS.
-pub fn generate_key(h: ObjHandle, key_size: u32, params: &[Attr]) {
-    let _ = with_obj(h, |o| o.generate(key_size, params, crate::random));
+/// The kernel's random numbers (getrandom(2), allowed by the sandbox) as
+/// a `rand_core` generator for the engine.
+pub struct OsRng;
+
+impl rand_core::RngCore for OsRng {
+    fn next_u32(&mut self) -> u32 {
+        let mut b = [0u8; 4];
+        crate::random(&mut b);
+        u32::from_le_bytes(b)
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        let mut b = [0u8; 8];
+        crate::random(&mut b);
+        u64::from_le_bytes(b)
+    }
+
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        crate::random(dest);
+    }
+
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
+        crate::random(dest);
+        Ok(())
+    }
+}
+
+impl rand_core::CryptoRng for OsRng {}
+
+/// TEE_GenerateKey: random key material from the OS. BAD_PARAMETERS for
+/// generation parameters that do not fit the key size (the object stays
+/// uninitialised); the misuse GP names panics.
+pub fn generate_key(h: ObjHandle, key_size: u32, params: &[Attr]) -> Result<(), Error> {
+    with_obj(h, |o| o.generate(key_size, params, &mut OsRng))
 }
 
 /// TEE_GetObjectInfo1.
@@ -315,6 +346,54 @@ pub fn ae_decrypt_final(
     tag: &[u8],
 ) -> Result<Vec<u8>, Error> {
     with(h, |op| op.ae_decrypt_final(src, out_len, tag))
+}
+
+/// TEE_AsymmetricEncrypt with room for `out_len` bytes.
+pub fn asymmetric_encrypt(
+    h: OpHandle,
+    params: &[Attr],
+    src: &[u8],
+    out_len: usize,
+) -> Result<Vec<u8>, Error> {
+    with(h, |op| {
+        op.asymmetric_encrypt(params, src, out_len, &mut OsRng)
+    })
+}
+
+/// TEE_AsymmetricDecrypt with room for `out_len` bytes.
+pub fn asymmetric_decrypt(
+    h: OpHandle,
+    params: &[Attr],
+    src: &[u8],
+    out_len: usize,
+) -> Result<Vec<u8>, Error> {
+    with(h, |op| {
+        op.asymmetric_decrypt(params, src, out_len, &mut OsRng)
+    })
+}
+
+/// TEE_AsymmetricSignDigest with room for `out_len` bytes.
+pub fn asymmetric_sign_digest(
+    h: OpHandle,
+    params: &[Attr],
+    digest: &[u8],
+    out_len: usize,
+) -> Result<Vec<u8>, Error> {
+    with(h, |op| {
+        op.asymmetric_sign_digest(params, digest, out_len, &mut OsRng)
+    })
+}
+
+/// TEE_AsymmetricVerifyDigest: `Ok` or SIGNATURE_INVALID.
+pub fn asymmetric_verify_digest(
+    h: OpHandle,
+    params: &[Attr],
+    digest: &[u8],
+    signature: &[u8],
+) -> Result<(), Error> {
+    with(h, |op| {
+        op.asymmetric_verify_digest(params, digest, signature)
+    })
 }
 
 /// TEE_DeriveKey: derive into the transient object `derived` (any error

@@ -3,7 +3,10 @@
 //! objects holding secret keys, AES ciphers (ECB, CBC, CTR, CTS, XTS),
 //! DES and 3DES (ECB, CBC), SM4 (ECB, CBC, CTR), HMAC (MD5, SHA-1, SHA-2,
 //! SHA-3, SM3), AES-CMAC, CBC-MAC and authenticated encryption (AES-GCM,
-//! AES-CCM).
+//! AES-CCM), asymmetric ciphers and signatures (RSA, DSA, ECDSA, Ed25519)
+//! and key agreement (DH, ECDH, X25519) with their key-pair objects.
+//! Identifiers not aliased in [`alg`] and [`obj`] are in [`consts`] with
+//! their GP names.
 //!
 //! An [`Operation`] owns its handle and frees it when dropped. Misuse that
 //! GP answers with a panic (updating a SHAKE operation that is already
@@ -43,6 +46,20 @@ pub mod alg {
         TEE_ALG_HMAC_SM3 as HMAC_SM3,
     };
     pub use oxtee_ta_runtime::crypto::engine::consts::{
+        TEE_ALG_DH_DERIVE_SHARED_SECRET as DH_DERIVE_SHARED_SECRET, TEE_ALG_DSA_SHA1 as DSA_SHA1,
+        TEE_ALG_DSA_SHA224 as DSA_SHA224, TEE_ALG_DSA_SHA256 as DSA_SHA256,
+        TEE_ALG_ECDH_DERIVE_SHARED_SECRET as ECDH_DERIVE_SHARED_SECRET,
+        TEE_ALG_ECDSA_SHA1 as ECDSA_SHA1, TEE_ALG_ECDSA_SHA224 as ECDSA_SHA224,
+        TEE_ALG_ECDSA_SHA256 as ECDSA_SHA256, TEE_ALG_ECDSA_SHA384 as ECDSA_SHA384,
+        TEE_ALG_ECDSA_SHA512 as ECDSA_SHA512, TEE_ALG_ED25519 as ED25519,
+        TEE_ALG_RSA_NOPAD as RSA_NOPAD,
+        TEE_ALG_RSAES_PKCS1_OAEP_MGF1_SHA1 as RSAES_PKCS1_OAEP_MGF1_SHA1,
+        TEE_ALG_RSAES_PKCS1_OAEP_MGF1_SHA256 as RSAES_PKCS1_OAEP_MGF1_SHA256,
+        TEE_ALG_RSAES_PKCS1_V1_5 as RSAES_PKCS1_V1_5,
+        TEE_ALG_RSASSA_PKCS1_PSS_MGF1_SHA256 as RSASSA_PKCS1_PSS_MGF1_SHA256,
+        TEE_ALG_RSASSA_PKCS1_V1_5_SHA256 as RSASSA_PKCS1_V1_5_SHA256, TEE_ALG_X25519 as X25519,
+    };
+    pub use oxtee_ta_runtime::crypto::engine::consts::{
         TEE_ALG_HMAC_SHA3_224 as HMAC_SHA3_224, TEE_ALG_HMAC_SHA3_256 as HMAC_SHA3_256,
         TEE_ALG_HMAC_SHA3_384 as HMAC_SHA3_384, TEE_ALG_HMAC_SHA3_512 as HMAC_SHA3_512,
         TEE_ALG_SM4_CBC_NOPAD as SM4_CBC_NOPAD, TEE_ALG_SM4_CTR as SM4_CTR,
@@ -72,6 +89,16 @@ pub mod obj {
     };
     pub use oxtee_ta_runtime::crypto::engine::consts::{
         TEE_TYPE_DES as DES, TEE_TYPE_DES3 as DES3,
+    };
+    pub use oxtee_ta_runtime::crypto::engine::consts::{
+        TEE_TYPE_DH_KEYPAIR as DH_KEYPAIR, TEE_TYPE_DSA_KEYPAIR as DSA_KEYPAIR,
+        TEE_TYPE_DSA_PUBLIC_KEY as DSA_PUBLIC_KEY, TEE_TYPE_ECDH_KEYPAIR as ECDH_KEYPAIR,
+        TEE_TYPE_ECDH_PUBLIC_KEY as ECDH_PUBLIC_KEY, TEE_TYPE_ECDSA_KEYPAIR as ECDSA_KEYPAIR,
+        TEE_TYPE_ECDSA_PUBLIC_KEY as ECDSA_PUBLIC_KEY, TEE_TYPE_ED25519_KEYPAIR as ED25519_KEYPAIR,
+        TEE_TYPE_ED25519_PUBLIC_KEY as ED25519_PUBLIC_KEY, TEE_TYPE_RSA_KEYPAIR as RSA_KEYPAIR,
+        TEE_TYPE_RSA_PUBLIC_KEY as RSA_PUBLIC_KEY, TEE_TYPE_X25519_KEYPAIR as X25519_KEYPAIR,
+        TEE_TYPE_X25519_PUBLIC_KEY as X25519_PUBLIC_KEY, TEE_USAGE_DERIVE as USAGE_DERIVE,
+        TEE_USAGE_SIGN as USAGE_SIGN, TEE_USAGE_VERIFY as USAGE_VERIFY,
     };
     pub use oxtee_ta_runtime::crypto::engine::consts::{
         TEE_TYPE_HMAC_SHA3_224 as HMAC_SHA3_224, TEE_TYPE_HMAC_SHA3_256 as HMAC_SHA3_256,
@@ -223,9 +250,20 @@ impl TransientObject {
         rc::populate(self.h, &attrs(a)).map_err(err)
     }
 
-    /// TEE_GenerateKey (`key_size` in bits; no parameters for secrets).
+    /// TEE_GenerateKey (`key_size` in bits) without parameters: secret
+    /// keys, RSA (exponent 65537), Ed25519 and X25519 key pairs.
     pub fn generate_key(&mut self, key_size: u32) {
-        rc::generate_key(self.h, key_size, &[])
+        // Without parameters nothing can be inconsistent: any misuse
+        // panics the TA inside the runtime.
+        let _ = rc::generate_key(self.h, key_size, &[]);
+    }
+
+    /// TEE_GenerateKey with GP's generation parameters (RSA public
+    /// exponent; DSA domain; DH prime, base, subprime, private bits; the
+    /// ECC curve): `BAD_PARAMETERS` for parameters that do not fit
+    /// `key_size`.
+    pub fn generate_key_with(&mut self, key_size: u32, params: &[Attribute<'_>]) -> TeeResult {
+        rc::generate_key(self.h, key_size, &attrs(params)).map_err(err)
     }
 
     /// TEE_ResetTransientObject.
@@ -413,5 +451,63 @@ impl Operation {
     /// the algorithm or the object, panics the TA.
     pub fn derive_key(&mut self, params: &[Attribute<'_>], derived: &mut TransientObject) {
         rc::derive_key(self.h, &attrs(params), derived.h)
+    }
+}
+
+/// Copy `v` into `out`: the size written.
+fn put(v: Vec<u8>, out: &mut [u8]) -> usize {
+    out[..v.len()].copy_from_slice(&v);
+    v.len()
+}
+
+impl Operation {
+    /// TEE_AsymmetricEncrypt into `out` (operation parameters such as the
+    /// OAEP label in `params`): the size written, `SHORT_BUFFER`, or
+    /// `BAD_PARAMETERS` for a message too long for the key.
+    pub fn asymmetric_encrypt(
+        &mut self,
+        params: &[Attribute<'_>],
+        src: &[u8],
+        out: &mut [u8],
+    ) -> TeeResult<usize> {
+        rc::asymmetric_encrypt(self.h, &attrs(params), src, out.len())
+            .map(|v| put(v, out))
+            .map_err(err)
+    }
+
+    /// TEE_AsymmetricDecrypt into `out`: the size written,
+    /// `SHORT_BUFFER`, or `CIPHERTEXT_INVALID`.
+    pub fn asymmetric_decrypt(
+        &mut self,
+        params: &[Attribute<'_>],
+        src: &[u8],
+        out: &mut [u8],
+    ) -> TeeResult<usize> {
+        rc::asymmetric_decrypt(self.h, &attrs(params), src, out.len())
+            .map(|v| put(v, out))
+            .map_err(err)
+    }
+
+    /// TEE_AsymmetricSignDigest into `out` (for Ed25519 `digest` is the
+    /// message): the size written or `SHORT_BUFFER`.
+    pub fn asymmetric_sign_digest(
+        &mut self,
+        params: &[Attribute<'_>],
+        digest: &[u8],
+        out: &mut [u8],
+    ) -> TeeResult<usize> {
+        rc::asymmetric_sign_digest(self.h, &attrs(params), digest, out.len())
+            .map(|v| put(v, out))
+            .map_err(err)
+    }
+
+    /// TEE_AsymmetricVerifyDigest: `Ok` or `SIGNATURE_INVALID`.
+    pub fn asymmetric_verify_digest(
+        &mut self,
+        params: &[Attribute<'_>],
+        digest: &[u8],
+        signature: &[u8],
+    ) -> TeeResult {
+        rc::asymmetric_verify_digest(self.h, &attrs(params), digest, signature).map_err(err)
     }
 }

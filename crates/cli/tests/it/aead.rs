@@ -84,32 +84,12 @@ fn open(ctx: &oxtee_client::Context, ta: &str) -> Session {
 
 /// Run `vs` through the TA, 200 per invocation: (code, output) each.
 fn run(s: &Session, vs: &[V]) -> Vec<(u32, Vec<u8>)> {
-    let mut r = Vec::new();
-    for chunk in vs.chunks(200) {
-        let input = pack(chunk);
-        let cap: usize = chunk.iter().map(|v| 72 + v.input.len() + v.tag.len()).sum();
-        let mut out = vec![0u8; cap];
-        let mut p = [
-            Param::TempIn { buf: &input },
-            Param::TempOut {
-                buf: &mut out,
-                size: cap,
-            },
-        ];
-        s.invoke(0, &mut p).expect("batch");
-        let Param::TempOut { size, .. } = p[1] else {
-            unreachable!()
-        };
-        let mut d = &out[..size];
-        for _ in chunk {
-            let code = u32::from_le_bytes(d[..4].try_into().unwrap());
-            let n = u32::from_le_bytes(d[4..8].try_into().unwrap()) as usize;
-            r.push((code, d[8..8 + n].to_vec()));
-            d = &d[8 + n..];
-        }
-        assert!(d.is_empty());
-    }
-    r
+    vs.chunks(200)
+        .flat_map(|c| {
+            let cap: usize = c.iter().map(|v| 72 + v.input.len() + v.tag.len()).sum();
+            batch(s, &pack(c), cap, c.len())
+        })
+        .collect()
 }
 
 /// Vectors run, passed, and skipped as parameters GP does not allow.

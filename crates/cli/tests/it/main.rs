@@ -4,6 +4,7 @@
 mod harness;
 
 mod aead;
+mod asym;
 mod basic;
 mod bigint;
 mod c_api;
