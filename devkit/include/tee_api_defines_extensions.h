@@ -56,6 +56,70 @@
 /* SM4 in XTS mode */
 #define TEE_ALG_SM4_XTS				0xF0000414
 
+/*
+ * Post-quantum algorithms (oxtee vendor extensions, in OP-TEE's vendor
+ * style: 0xF0 algorithm ids, main algorithm 0xD0 for ML-KEM and 0xD1 for
+ * ML-DSA, key types 0xA0/0xA1000000 | main algorithm).
+ *
+ * One algorithm and one key family per scheme; the key size in bits is
+ * 256 * k (k the module rank) and names the parameter set: ML-KEM-768 is
+ * 768 (ML-KEM-512/1024 would be 512/1024), ML-DSA-65 is 1536 (ML-DSA-44/87
+ * would be 1024/2048). Implemented: ML-KEM-768 (FIPS 203) and ML-DSA-65
+ * (FIPS 204).
+ *
+ * Keys are the standards' byte strings. A key pair is populated with its
+ * private key, its seed or both, and optionally its public key (it is
+ * checked, or derived and stored when left out); TEE_GenerateKey stores
+ * all three. Inconsistent or malformed parts: TEE_ERROR_BAD_PARAMETERS.
+ *
+ * ML-KEM (class TEE_OPERATION_ASYMMETRIC_CIPHER):
+ *  - encapsulation: TEE_AsymmetricEncrypt on a TEE_MODE_ENCRYPT operation
+ *    with the public key (or the key pair), an empty input; the output
+ *    is ciphertext || shared secret (1088 + 32 bytes for ML-KEM-768). The
+ *    optional parameter TEE_ATTR_MLKEM_ENCAPS_M gives the 32-byte m of
+ *    ML-KEM.Encaps_internal: for known-answer tests only, never for keys
+ *    in use.
+ *  - decapsulation: TEE_AsymmetricDecrypt on a TEE_MODE_DECRYPT operation
+ *    with the key pair, the ciphertext as input; the output is the 32-byte
+ *    shared secret (a wrong ciphertext of the right length gives FIPS
+ *    203's implicit-rejection secret; a wrong length is
+ *    TEE_ERROR_CIPHERTEXT_INVALID).
+ *  A public key fails the FIPS 203 modulus check, or a decapsulation key
+ *  its hash check: TEE_PopulateTransientObject returns
+ *  TEE_ERROR_BAD_PARAMETERS.
+ *
+ * ML-DSA (class TEE_OPERATION_ASYMMETRIC_SIGNATURE): pure ML-DSA over
+ * the message itself, given as the "digest" of TEE_AsymmetricSignDigest
+ * and TEE_AsymmetricVerifyDigest (as Ed25519 does); the signature is 3309
+ * bytes for ML-DSA-65. Optional parameters: TEE_ATTR_MLDSA_CONTEXT (at
+ * most 255 bytes; empty by default) and TEE_ATTR_MLDSA_DETERMINISTIC
+ * (value a = 1: the deterministic variant; default a = 0, hedged).
+ */
+#define TEE_ALG_MLKEM				0xF00000D0
+#define TEE_ALG_MLDSA				0xF00000D1
+#define TEE_TYPE_MLKEM_PUBLIC_KEY		0xA00000D0
+#define TEE_TYPE_MLKEM_KEYPAIR			0xA10000D0
+#define TEE_TYPE_MLDSA_PUBLIC_KEY		0xA00000D1
+#define TEE_TYPE_MLDSA_KEYPAIR			0xA10000D1
+/* ML-KEM encapsulation key ek */
+#define TEE_ATTR_MLKEM_PUBLIC_KEY		0xD00001D0
+/* ML-KEM decapsulation key dk (FIPS 203 encoding, ek inside) */
+#define TEE_ATTR_MLKEM_PRIVATE_KEY		0xC00002D0
+/* ML-KEM key generation seed d || z (64 bytes) */
+#define TEE_ATTR_MLKEM_SEED			0xC00003D0
+/* ML-KEM encapsulation randomness m (32 bytes; known-answer tests only) */
+#define TEE_ATTR_MLKEM_ENCAPS_M			0xC00004D0
+/* ML-DSA public key pk */
+#define TEE_ATTR_MLDSA_PUBLIC_KEY		0xD00001D1
+/* ML-DSA private key sk (FIPS 204 skEncode) */
+#define TEE_ATTR_MLDSA_PRIVATE_KEY		0xC00002D1
+/* ML-DSA key generation seed xi (32 bytes) */
+#define TEE_ATTR_MLDSA_SEED			0xC00003D1
+/* ML-DSA context string (signature parameter, at most 255 bytes) */
+#define TEE_ATTR_MLDSA_CONTEXT			0xD00004D1
+/* ML-DSA deterministic signing (signature parameter, value a = 0 or 1) */
+#define TEE_ATTR_MLDSA_DETERMINISTIC		0xF00005D1
+
 /* Storage ids besides TEE_STORAGE_PRIVATE (OP-TEE's REE FS and RPMB stores) */
 #define TEE_STORAGE_PRIVATE_REE			0x80000000
 #define TEE_STORAGE_PRIVATE_RPMB		0x80000100

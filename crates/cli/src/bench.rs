@@ -3,6 +3,10 @@
 //! raw SEQPACKET round trip between two processes), because these
 //! machines are shared and noisy.
 
+mod crypto;
+
+pub use crypto::run as run_crypto;
+
 use oxtee_client::{Context, Login, Param, Uuid};
 use oxtee_proto::Dir;
 use std::os::fd::OwnedFd;
@@ -88,10 +92,10 @@ fn floor(iters: usize) -> Result<Stats, String> {
     Ok(s)
 }
 
-struct Daemon {
+pub(crate) struct Daemon {
     child: Child,
     _dir: tempfile_lite::Dir,
-    socket: PathBuf,
+    pub(crate) socket: PathBuf,
 }
 
 mod tempfile_lite {
@@ -114,7 +118,19 @@ impl Drop for Daemon {
     }
 }
 
-fn start_daemon(dist: &Path, spares: bool) -> Result<Daemon, String> {
+impl Daemon {
+    /// The core's pid.
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Its temporary directory (socket, configuration, storage).
+    pub(crate) fn dir(&self) -> &Path {
+        &self._dir.0
+    }
+}
+
+pub(crate) fn start_daemon(dist: &Path, spares: bool) -> Result<Daemon, String> {
     let dir = std::env::temp_dir().join(format!("oxtee-bench-{}-{spares}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     let socket = dir.join("oxtee.sock");

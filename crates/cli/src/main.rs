@@ -1,6 +1,7 @@
 //! The `oxtee` command.
 
 mod bench;
+mod bench_storage;
 mod invoke;
 mod ta_tools;
 
@@ -71,6 +72,15 @@ enum Cmd {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         params: Vec<String>,
     },
+    /// The normal-world supplicant (started by `oxtee up`): keeps the
+    /// trusted storage's blobs in DIR; its standard input is the socket to
+    /// the core.
+    #[command(hide = true)]
+    Supplicant { dir: PathBuf },
+    /// Run the crash-injection workload on a test store in DIR, printing
+    /// "B n" before and "D n" after operation n (for tests/it/storage.rs).
+    #[command(hide = true)]
+    StorageTorture { dir: PathBuf, seed: u64 },
     /// Measure round trips through the stack (needs the TAs of dist/).
     Bench {
         /// The build output of scripts/build.sh.
@@ -82,6 +92,20 @@ enum Cmd {
         /// Pin every process of the run to one CPU (no cross-CPU wake-ups).
         #[arg(long)]
         pin: bool,
+        /// Instead: GP crypto through a TA against the same primitives
+        /// called directly (AWS-LC and RustCrypto), as ratios.
+        #[arg(long)]
+        crypto: bool,
+        /// Rounds per primitive of --crypto (the median is reported).
+        #[arg(long, default_value_t = 7)]
+        rounds: usize,
+        /// Instead: Trusted Storage through a TA (durable writes) against
+        /// the same workloads on plain files with fsync.
+        #[arg(long)]
+        storage: bool,
+        /// MiB of the sequential workload of --storage.
+        #[arg(long, default_value_t = 256)]
+        storage_mib: u32,
         #[arg(long, hide = true)]
         echo_child: bool,
     },
@@ -171,9 +195,24 @@ fn main() -> ExitCode {
             socket,
             params,
         } => invoke::run(&uuid, &command, &login, socket.as_deref(), &params),
+        Cmd::StorageTorture { dir, seed } => storage_torture(&dir, seed),
+        Cmd::Supplicant { dir } => supplicant(dir),
         Cmd::Bench {
             echo_child: true, ..
         } => bench::echo_child(),
+        Cmd::Bench {
+            storage: true,
+            dist,
+            storage_mib,
+            ..
+        } => bench_storage::run(&dist, 500, 2048, storage_mib),
+        Cmd::Bench {
+            crypto: true,
+            dist,
+            rounds,
+            pin,
+            ..
+        } => bench::run_crypto(&dist, rounds, pin),
         Cmd::Bench {
             dist, scale, pin, ..
         } => bench::run(&dist, scale, pin),
@@ -254,4 +293,31 @@ fn up(
         s2.store(true, Ordering::Relaxed);
     });
     server.run(&stop).map_err(|e| e.to_string())
+}
+
+/// The crash-injection workload (see `oxtee_daemon::trusted_storage::torture`).
+fn storage_torture(dir: &std::path::Path, seed: u64) -> Result<(), String> {
+    use oxtee_daemon::trusted_storage::torture;
+    use std::io::Write;
+    let mut s = torture::open_store(dir).map_err(|e| format!("open: {e:?}"))?;
+    let mut out = std::io::stdout().lock();
+    for (i, op) in torture::ops(seed, 2_000).iter().enumerate() {
+        let _ = writeln!(out, "B {i}");
+        let _ = out.flush();
+        torture::apply(&mut s, op).map_err(|e| format!("op {i} {op:?}: {e:?}"))?;
+        let _ = writeln!(out, "D {i}");
+        let _ = out.flush();
+    }
+    Ok(())
+}
+
+/// The supplicant process: serve the core on standard input.
+fn supplicant(dir: PathBuf) -> Result<(), String> {
+    use std::os::fd::AsFd;
+    let fd = std::io::stdin()
+        .as_fd()
+        .try_clone_to_owned()
+        .map_err(|e| e.to_string())?;
+    let ch = oxtee_sys::Channel::from_fd(fd);
+    oxtee_daemon::supplicant::serve(&ch, dir).map_err(|e| format!("supplicant: {e}"))
 }

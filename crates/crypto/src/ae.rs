@@ -1,7 +1,10 @@
 //! The authenticated encryption engine (TEE_OPERATION_AE): AES-GCM (NIST
-//! SP 800-38D) and AES-CCM (SP 800-38C, RFC 3610), block-level code over
-//! the RustCrypto `aes` block cipher, streaming as GP's TEE_AEUpdate
-//! requires (every input byte gives one output byte at once).
+//! SP 800-38D) and AES-CCM (SP 800-38C, RFC 3610), streaming as GP's
+//! TEE_AEUpdate requires (every input byte gives one output byte at once).
+//! GCM streams over RustCrypto's `ctr` and `ghash`; a GCM message given
+//! whole to the final (96-bit nonce) goes to the fast backend in one
+//! piece when there is one (see [`crate::backend`]). CCM is block-level
+//! code over the `aes` block cipher.
 //!
 //! GP 1.3.1 (TEE_AEInit) allows tag lengths of 96 to 128 bits in steps of
 //! 8 for GCM and 32 to 128 bits in steps of 16 for CCM; nonces of at least
@@ -9,6 +12,7 @@
 //! payload lengths at init: more data than declared, or less at the final,
 //! panics the TA (GP leaves the code to the implementation: BAD_PARAMETERS).
 
+use crate::backend;
 use crate::cipher::Aes;
 use crate::{Error, consts::*};
 
@@ -49,20 +53,86 @@ impl AeAlg {
 
 const PANIC_PARAMS: Error = Error::Panic(TEE_ERROR_BAD_PARAMETERS);
 
-/// Multiplication in GCM's GF(2^128) (bit 0 is the most significant).
-/// Branch-free (masks instead of conditionals) so that its timing does
-/// not depend on the hash key or the data; a bit at a time, so slow: a
-/// carry-less-multiply backend is the next step for throughput.
-fn gmul(x: u128, y: u128) -> u128 {
-    let mut z = 0u128;
-    let mut v = y;
-    for i in 0..128 {
-        let bit = (x >> (127 - i)) & 1;
-        z ^= v & bit.wrapping_neg();
-        let lsb = v & 1;
-        v = (v >> 1) ^ ((0xE1u128 << 120) & lsb.wrapping_neg());
+/// GCM's keystream: AES in CTR mode with a 32-bit big-endian counter
+/// (RustCrypto `ctr`, several blocks at a time).
+#[derive(Clone)]
+enum Ctr32 {
+    A128(ctr::Ctr32BE<aes::Aes128>),
+    A192(ctr::Ctr32BE<aes::Aes192>),
+    A256(ctr::Ctr32BE<aes::Aes256>),
+}
+
+impl Ctr32 {
+    fn new(key: &[u8], iv: &[u8; BLOCK]) -> Result<Ctr32, Error> {
+        use ctr::cipher::KeyIvInit;
+        let bad = |_| PANIC_PARAMS;
+        Ok(match key.len() {
+            16 => Ctr32::A128(ctr::Ctr32BE::new_from_slices(key, iv).map_err(bad)?),
+            24 => Ctr32::A192(ctr::Ctr32BE::new_from_slices(key, iv).map_err(bad)?),
+            32 => Ctr32::A256(ctr::Ctr32BE::new_from_slices(key, iv).map_err(bad)?),
+            _ => return Err(PANIC_PARAMS),
+        })
     }
-    z
+
+    fn apply(&mut self, data: &mut [u8]) {
+        use ctr::cipher::StreamCipher;
+        match self {
+            Ctr32::A128(c) => c.apply_keystream(data),
+            Ctr32::A192(c) => c.apply_keystream(data),
+            Ctr32::A256(c) => c.apply_keystream(data),
+        }
+    }
+}
+
+/// GCM's streaming state: the keystream and GHASH (RustCrypto `ghash`,
+/// carry-less multiplication where the CPU has it).
+#[derive(Clone)]
+struct Gcm {
+    ctr: Ctr32,
+    ghash: ghash::GHash,
+    /// Authenticated bytes not yet a whole block.
+    part: [u8; BLOCK],
+    part_len: usize,
+}
+
+impl Gcm {
+    fn absorb(&mut self, mut data: &[u8]) {
+        use ghash::universal_hash::UniversalHash;
+        if self.part_len > 0 {
+            let n = (BLOCK - self.part_len).min(data.len());
+            self.part[self.part_len..self.part_len + n].copy_from_slice(&data[..n]);
+            self.part_len += n;
+            data = &data[n..];
+            if self.part_len < BLOCK {
+                return;
+            }
+            self.ghash.update_padded(&self.part);
+            self.part_len = 0;
+        }
+        let whole = data.len() / BLOCK * BLOCK;
+        self.ghash.update_padded(&data[..whole]);
+        let rest = &data[whole..];
+        self.part[..rest.len()].copy_from_slice(rest);
+        self.part_len = rest.len();
+    }
+
+    /// Complete the pending block with zeros.
+    fn pad(&mut self) {
+        use ghash::universal_hash::UniversalHash;
+        if self.part_len > 0 {
+            self.ghash.update_padded(&self.part[..self.part_len]);
+            self.part_len = 0;
+        }
+    }
+}
+
+/// GCM through the fast backend, in one piece: possible while no payload
+/// has been given to an update (the AAD is kept until the final).
+#[derive(Clone)]
+struct OneShot {
+    key: backend::Gcm,
+    nonce: [u8; 12],
+    aad: Vec<u8>,
 }
 
 /// Increment the big-endian counter in the last `width` bytes (wraps).
@@ -82,17 +152,18 @@ pub struct AeEngine {
     encrypt: bool,
     aes: Aes,
     tag_len: usize,
-    /// The next counter block and the unused keystream of the last one.
+    /// E(J0) (GCM) or S0 (CCM): masks the tag.
+    s0: [u8; BLOCK],
+    /// GCM's streaming state.
+    gcm: Option<Box<Gcm>>,
+    /// GCM in one piece through the fast backend, while that is possible.
+    oneshot: Option<OneShot>,
+    /// CCM: the next counter block and the unused keystream of the last
+    /// one; the CBC-MAC chaining value and the input not yet a whole block.
     ctr: [u8; BLOCK],
     ks: [u8; BLOCK],
     ks_used: usize,
-    /// E(J0) (GCM) or S0 (CCM): masks the tag.
-    s0: [u8; BLOCK],
-    /// GCM: the hash key; the accumulator is GHASH's (GCM) or the CBC-MAC
-    /// chaining value (CCM).
-    h: u128,
     acc: [u8; BLOCK],
-    /// Authenticated input not yet a whole block.
     buf: Vec<u8>,
     aad_len: u64,
     payload_len: u64,
@@ -120,11 +191,12 @@ impl AeEngine {
             encrypt,
             aes: Aes::new(key)?,
             tag_len: tag_bits as usize / 8,
+            s0: [0; BLOCK],
+            gcm: None,
+            oneshot: None,
             ctr: [0; BLOCK],
             ks: [0; BLOCK],
             ks_used: BLOCK,
-            s0: [0; BLOCK],
-            h: 0,
             acc: [0; BLOCK],
             buf: Vec::new(),
             aad_len,
@@ -135,26 +207,38 @@ impl AeEngine {
         };
         match alg {
             AeAlg::AesGcm => {
+                use ghash::universal_hash::{KeyInit, UniversalHash};
                 let mut h = [0u8; BLOCK];
                 e.aes.encrypt(&mut h);
-                e.h = u128::from_be_bytes(h);
+                let ghash = ghash::GHash::new(&h.into());
                 let mut j0 = [0u8; BLOCK];
-                if nonce.len() == 12 {
-                    j0[..12].copy_from_slice(nonce);
+                if let Ok(n) = <[u8; 12]>::try_from(nonce) {
+                    j0[..12].copy_from_slice(&n);
                     j0[15] = 1;
+                    // The backend computes whole messages with a 96-bit
+                    // nonce; the tag is cut to the length asked for.
+                    e.oneshot = backend::gcm(key).map(|key| OneShot {
+                        key,
+                        nonce: n,
+                        aad: Vec::new(),
+                    });
                 } else {
-                    e.absorb(nonce);
-                    e.pad();
+                    let mut g = ghash.clone();
+                    g.update_padded(nonce);
                     let mut l = [0u8; BLOCK];
                     l[8..].copy_from_slice(&(8 * nonce.len() as u64).to_be_bytes());
-                    e.absorb(&l);
-                    j0 = e.acc;
-                    e.acc = [0; BLOCK];
+                    g.update_padded(&l);
+                    j0 = g.finalize().into();
                 }
                 e.s0 = j0;
                 e.aes.encrypt(&mut e.s0);
                 inc(&mut j0, 4);
-                e.ctr = j0;
+                e.gcm = Some(Box::new(Gcm {
+                    ctr: Ctr32::new(key, &j0)?,
+                    ghash,
+                    part: [0; BLOCK],
+                    part_len: 0,
+                }));
             }
             AeAlg::AesCcm => {
                 let q = 15 - nonce.len();
@@ -199,20 +283,20 @@ impl AeEngine {
         self.encrypt
     }
 
+    /// CCM: one CBC-MAC block.
     fn block(&mut self, b: &[u8]) {
         for (a, x) in self.acc.iter_mut().zip(b) {
             *a ^= x;
         }
-        match self.alg {
-            AeAlg::AesGcm => {
-                self.acc = gmul(u128::from_be_bytes(self.acc), self.h).to_be_bytes();
-            }
-            AeAlg::AesCcm => self.aes.encrypt(&mut self.acc),
-        }
+        self.aes.encrypt(&mut self.acc);
     }
 
     /// Authenticate `data` (whole blocks at once, the rest kept).
     fn absorb(&mut self, mut data: &[u8]) {
+        if let Some(g) = &mut self.gcm {
+            g.absorb(data);
+            return;
+        }
         if !self.buf.is_empty() {
             let n = (BLOCK - self.buf.len()).min(data.len());
             self.buf.extend_from_slice(&data[..n]);
@@ -232,10 +316,24 @@ impl AeEngine {
 
     /// Complete the pending block with zeros.
     fn pad(&mut self) {
+        if let Some(g) = &mut self.gcm {
+            g.pad();
+            return;
+        }
         if !self.buf.is_empty() {
             let mut b = std::mem::take(&mut self.buf);
             b.resize(BLOCK, 0);
             self.block(&b);
+        }
+    }
+
+    /// Leave the one-piece path: the AAD kept is authenticated now.
+    fn stream(&mut self) {
+        if let Some(o) = self.oneshot.take() {
+            self.absorb(&o.aad);
+            if self.in_payload {
+                self.pad();
+            }
         }
     }
 
@@ -250,7 +348,10 @@ impl AeEngine {
             return Err(PANIC_PARAMS);
         }
         self.aad_seen = total;
-        self.absorb(aad);
+        match &mut self.oneshot {
+            Some(o) => o.aad.extend_from_slice(aad),
+            None => self.absorb(aad),
+        }
         Ok(())
     }
 
@@ -280,26 +381,43 @@ impl AeEngine {
     /// TEE_AEUpdate: one output byte per input byte.
     pub fn update(&mut self, input: &[u8]) -> Result<Vec<u8>, Error> {
         self.check_payload(input.len())?;
+        if input.is_empty() && self.oneshot.is_some() {
+            // No output yet: the one-piece path stays open (no more AAD).
+            self.in_payload = true;
+            return Ok(Vec::new());
+        }
+        self.stream();
         self.start_payload()?;
         self.payload_seen += input.len() as u64;
-        let mut out = Vec::with_capacity(input.len());
-        for &x in input {
+        let mut out = input.to_vec();
+        if let Some(g) = &mut self.gcm {
+            // GCM authenticates the ciphertext.
+            if self.encrypt {
+                g.ctr.apply(&mut out);
+                g.absorb(&out);
+            } else {
+                g.absorb(input);
+                g.ctr.apply(&mut out);
+            }
+            return Ok(out);
+        }
+        for x in out.iter_mut() {
             if self.ks_used == BLOCK {
                 self.ks = self.ctr;
                 self.aes.encrypt(&mut self.ks);
-                let w = if self.alg == AeAlg::AesGcm { 4 } else { BLOCK };
-                inc(&mut self.ctr, w);
+                inc(&mut self.ctr, BLOCK);
                 self.ks_used = 0;
             }
-            out.push(x ^ self.ks[self.ks_used]);
+            *x ^= self.ks[self.ks_used];
             self.ks_used += 1;
         }
-        // GCM authenticates the ciphertext, CCM the plaintext.
-        let auth_input = (self.alg == AeAlg::AesGcm) != self.encrypt;
-        if auth_input {
+        // CCM authenticates the plaintext.
+        if self.encrypt {
             self.absorb(input);
         } else {
-            self.absorb(&out);
+            let o = std::mem::take(&mut out);
+            self.absorb(&o);
+            out = o;
         }
         Ok(out)
     }
@@ -307,24 +425,134 @@ impl AeEngine {
     /// The last `input` and the full tag (CCM: the declared lengths must
     /// have been met, else a panic).
     pub fn finish(mut self, input: &[u8]) -> Result<(Vec<u8>, Vec<u8>), Error> {
+        if self.encrypt {
+            if let Some(o) = &self.oneshot {
+                if let Some((out, tag)) = o.key.seal(&o.nonce, &o.aad, input) {
+                    return Ok((out, tag[..self.tag_len].to_vec()));
+                }
+            }
+        }
         let out = self.update(input)?;
         if self.alg == AeAlg::AesCcm && self.payload_seen != self.payload_len {
             return Err(PANIC_PARAMS);
         }
         self.pad();
-        if self.alg == AeAlg::AesGcm {
-            let mut l = [0u8; BLOCK];
-            l[..8].copy_from_slice(&(8 * self.aad_seen).to_be_bytes());
-            l[8..].copy_from_slice(&(8 * self.payload_seen).to_be_bytes());
-            self.block(&l);
-        }
-        let tag = self
-            .acc
+        let acc: [u8; BLOCK] = match self.gcm.take() {
+            Some(mut g) => {
+                use ghash::universal_hash::UniversalHash;
+                let mut l = [0u8; BLOCK];
+                l[..8].copy_from_slice(&(8 * self.aad_seen).to_be_bytes());
+                l[8..].copy_from_slice(&(8 * self.payload_seen).to_be_bytes());
+                g.ghash.update_padded(&l);
+                g.ghash.finalize().into()
+            }
+            None => self.acc,
+        };
+        let tag = acc
             .iter()
             .zip(self.s0)
             .map(|(a, s)| a ^ s)
             .take(self.tag_len)
             .collect();
         Ok((out, tag))
+    }
+
+    /// [`AeEngine::finish`] writing the output into `out` (at least as
+    /// long as `input`, checked by the caller) instead of a new vector:
+    /// the tag. A GCM message given whole goes from `input` to `out` in
+    /// one pass.
+    pub fn finish_into(self, input: &[u8], out: &mut [u8]) -> Result<Vec<u8>, Error> {
+        let out = &mut out[..input.len()];
+        if self.encrypt {
+            if let Some(o) = &self.oneshot {
+                if let Some(tag) = o.key.seal_into(&o.nonce, &o.aad, input, out) {
+                    return Ok(tag[..self.tag_len].to_vec());
+                }
+            }
+        }
+        let (v, tag) = self.finish(input)?;
+        out.copy_from_slice(&v);
+        Ok(tag)
+    }
+
+    /// [`AeEngine::finish_decrypt`] writing the plaintext into `out` (at
+    /// least as long as `input`); on MAC_INVALID, no plaintext is left in
+    /// `out`.
+    pub fn finish_decrypt_into(
+        self,
+        input: &[u8],
+        tag: &[u8],
+        out: &mut [u8],
+    ) -> Result<(), Error> {
+        let out = &mut out[..input.len()];
+        if let Some(o) = &self.oneshot {
+            if !self.encrypt && tag.len() == BLOCK && self.tag_len == BLOCK {
+                if let Some(ok) = o.key.open_into(&o.nonce, &o.aad, input, tag, out) {
+                    return if ok { Ok(()) } else { Err(Error::MacInvalid) };
+                }
+            }
+        }
+        out.copy_from_slice(&self.finish_decrypt(input, tag)?);
+        Ok(())
+    }
+
+    /// A decryption's final: the last plaintext, or MAC_INVALID unless
+    /// `tag` is the tag (compared in constant time).
+    pub fn finish_decrypt(self, input: &[u8], tag: &[u8]) -> Result<Vec<u8>, Error> {
+        use subtle::ConstantTimeEq;
+        if let Some(o) = &self.oneshot {
+            if !self.encrypt && tag.len() == BLOCK && self.tag_len == BLOCK {
+                if let Some(r) = o.key.open(&o.nonce, &o.aad, input, tag) {
+                    return r.ok_or(Error::MacInvalid);
+                }
+            }
+        }
+        let (out, t) = self.finish(input)?;
+        if t.len() == tag.len() && bool::from(t.ct_eq(tag)) {
+            Ok(out)
+        } else {
+            Err(Error::MacInvalid)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The `_into` finals give the bytes of the vector ones, with and
+    /// without payload streamed first, and leave no plaintext behind a
+    /// wrong tag.
+    #[test]
+    fn finals_into_caller_buffers() {
+        let key: Vec<u8> = (0..16).map(|i| i * 7 + 1).collect();
+        let data: Vec<u8> = (0..1000u32).map(|i| (i * 31 % 251) as u8).collect();
+        for nonce in [&[3u8; 12][..], &[5u8; 8][..]] {
+            for split in [0, 33] {
+                let new = |enc| AeEngine::new(AeAlg::AesGcm, enc, &key, nonce, 128, 0, 0).unwrap();
+                let mut e = new(true);
+                e.update_aad(b"header").unwrap();
+                let head = e.update(&data[..split]).unwrap();
+                let (c, t) = e.clone().finish(&data[split..]).unwrap();
+                let mut out = vec![0u8; data.len() + 5];
+                let t2 = e.finish_into(&data[split..], &mut out).unwrap();
+                assert_eq!((&out[..data.len() - split], &t2), (&c[..], &t));
+                let mut all = head.clone();
+                all.extend_from_slice(&c);
+                let mut d = new(false);
+                d.update_aad(b"header").unwrap();
+                let mut p = vec![0u8; data.len()];
+                d.clone().finish_decrypt_into(&all, &t, &mut p).unwrap();
+                assert_eq!(p, data);
+                let mut bad = t.clone();
+                bad[0] ^= 1;
+                let mut p = vec![0u8; data.len()];
+                assert_eq!(
+                    d.finish_decrypt_into(&all, &bad, &mut p),
+                    Err(Error::MacInvalid)
+                );
+                assert!(p.iter().all(|&b| b == 0));
+            }
+        }
     }
 }

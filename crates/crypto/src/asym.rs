@@ -1,7 +1,9 @@
 //! Asymmetric keys and algorithms (GP 1.3.1 sections 6.8 and 6.9): RSA
 //! (PKCS#1 v1.5 and OAEP encryption, raw RSA, PKCS#1 v1.5 and PSS
 //! signatures), DSA, DH, ECDSA and ECDH on P-192..P-521, Ed25519 (pure,
-//! ctx, ph) and X25519.
+//! ctx, ph) and X25519; SM2 signatures and encryption ([`crate::sm2`]);
+//! the post-quantum vendor extensions ML-KEM-768 and ML-DSA-65
+//! ([`crate::pqc`]).
 //!
 //! Keys are objects whose attributes are checked once, when they are
 //! populated or generated ([`check_attributes`], [`generate`]); an
@@ -13,6 +15,7 @@
 //! context but no prehash), both written here over the crates'
 //! primitives.
 
+use crate::backend::{self, KeyCache};
 use crate::digest::DigestAlg;
 use crate::object::Attr;
 use crate::{Error, consts::*};
@@ -38,6 +41,11 @@ pub fn public_type_of(keypair: u32) -> Option<u32> {
         TEE_TYPE_ECDH_KEYPAIR => TEE_TYPE_ECDH_PUBLIC_KEY,
         TEE_TYPE_ED25519_KEYPAIR => TEE_TYPE_ED25519_PUBLIC_KEY,
         TEE_TYPE_X25519_KEYPAIR => TEE_TYPE_X25519_PUBLIC_KEY,
+        TEE_TYPE_SM2_DSA_KEYPAIR => TEE_TYPE_SM2_DSA_PUBLIC_KEY,
+        TEE_TYPE_SM2_KEP_KEYPAIR => TEE_TYPE_SM2_KEP_PUBLIC_KEY,
+        TEE_TYPE_SM2_PKE_KEYPAIR => TEE_TYPE_SM2_PKE_PUBLIC_KEY,
+        TEE_TYPE_MLKEM_KEYPAIR => TEE_TYPE_MLKEM_PUBLIC_KEY,
+        TEE_TYPE_MLDSA_KEYPAIR => TEE_TYPE_MLDSA_PUBLIC_KEY,
         _ => return None,
     })
 }
@@ -114,6 +122,21 @@ const ED_PAIR: &[u32] = &[
 ];
 const X_PUB: &[u32] = &[TEE_ATTR_X25519_PUBLIC_VALUE];
 const X_PAIR: &[u32] = &[TEE_ATTR_X25519_PUBLIC_VALUE, TEE_ATTR_X25519_PRIVATE_VALUE];
+/// The post-quantum key pairs: the private key, its seed or both (at
+/// least one: [`Key::parse`]), and the public key; what is left out is
+/// derived and stored ([`check_attributes`]).
+const MLKEM_PUB: &[u32] = &[TEE_ATTR_MLKEM_PUBLIC_KEY];
+const MLKEM_PAIR: &[u32] = &[
+    TEE_ATTR_MLKEM_PUBLIC_KEY,
+    TEE_ATTR_MLKEM_PRIVATE_KEY,
+    TEE_ATTR_MLKEM_SEED,
+];
+const MLDSA_PUB: &[u32] = &[TEE_ATTR_MLDSA_PUBLIC_KEY];
+const MLDSA_PAIR: &[u32] = &[
+    TEE_ATTR_MLDSA_PUBLIC_KEY,
+    TEE_ATTR_MLDSA_PRIVATE_KEY,
+    TEE_ATTR_MLDSA_SEED,
+];
 
 fn spec(t: u32) -> Option<Spec> {
     let (required, optional, all_or_none): (&'static [u32], &'static [u32], bool) = match t {
@@ -128,6 +151,17 @@ fn spec(t: u32) -> Option<Spec> {
         TEE_TYPE_ED25519_KEYPAIR => (ED_PAIR, &[], false),
         TEE_TYPE_X25519_PUBLIC_KEY => (X_PUB, &[], false),
         TEE_TYPE_X25519_KEYPAIR => (X_PAIR, &[], false),
+        // OP-TEE: SM2 keys are ECC keys (the curve TEE_ECC_CURVE_SM2).
+        TEE_TYPE_SM2_DSA_PUBLIC_KEY | TEE_TYPE_SM2_KEP_PUBLIC_KEY | TEE_TYPE_SM2_PKE_PUBLIC_KEY => {
+            (EC_PUB, &[], false)
+        }
+        TEE_TYPE_SM2_DSA_KEYPAIR | TEE_TYPE_SM2_KEP_KEYPAIR | TEE_TYPE_SM2_PKE_KEYPAIR => {
+            (EC_PAIR, &[], false)
+        }
+        TEE_TYPE_MLKEM_PUBLIC_KEY => (MLKEM_PUB, &[], false),
+        TEE_TYPE_MLKEM_KEYPAIR => (&[], MLKEM_PAIR, false),
+        TEE_TYPE_MLDSA_PUBLIC_KEY => (MLDSA_PUB, &[], false),
+        TEE_TYPE_MLDSA_KEYPAIR => (&[], MLDSA_PAIR, false),
         _ => return None,
     };
     Some(Spec {
@@ -146,6 +180,12 @@ fn is_bignum(id: u32) -> bool {
             | TEE_ATTR_ED25519_PRIVATE_VALUE
             | TEE_ATTR_X25519_PUBLIC_VALUE
             | TEE_ATTR_X25519_PRIVATE_VALUE
+            | TEE_ATTR_MLKEM_PUBLIC_KEY
+            | TEE_ATTR_MLKEM_PRIVATE_KEY
+            | TEE_ATTR_MLKEM_SEED
+            | TEE_ATTR_MLDSA_PUBLIC_KEY
+            | TEE_ATTR_MLDSA_PRIVATE_KEY
+            | TEE_ATTR_MLDSA_SEED
     ) && id & TEE_ATTR_FLAG_VALUE == 0
 }
 
@@ -184,6 +224,7 @@ pub fn check_attributes(t: u32, attrs: &[Attr]) -> Result<(u32, Vec<Attr>), Erro
         })
         .collect();
     let key = Key::parse(t, &stored)?;
+    let stored = complete_pq(&key, stored);
     Ok((key.bits(), stored))
 }
 
@@ -449,6 +490,8 @@ pub enum Key {
     Rsa {
         public: RsaPublicKey,
         private: Option<Box<RsaPrivateKey>>,
+        /// The fast backend's form, built on first use.
+        fast: KeyCache,
     },
     Dsa {
         public: dsa::VerifyingKey,
@@ -467,15 +510,33 @@ pub enum Key {
         x: Vec<u8>,
         y: Vec<u8>,
         d: Option<Vec<u8>>,
+        fast: KeyCache,
     },
     Ed25519 {
         public: [u8; 32],
         private: Option<[u8; 32]>,
+        fast: KeyCache,
     },
     X25519 {
         public: [u8; 32],
         private: Option<[u8; 32]>,
+        fast: KeyCache,
     },
+    /// An SM2 key (coordinates and scalar 32 bytes each).
+    Sm2 {
+        /// The key-pair type of its family (DSA, KEP or PKE).
+        family: u32,
+        x: Vec<u8>,
+        y: Vec<u8>,
+        d: Option<Vec<u8>>,
+    },
+    /// The two keys of an SM2 KEP operation (TEE_SetOperationKey2): the
+    /// own static and ephemeral key pairs (both `Key::Sm2`).
+    Sm2Pair { own: Box<Key>, eph: Box<Key> },
+    /// An ML-KEM-768 key: ek, and dk for a key pair.
+    MlKem { ek: Vec<u8>, dk: Option<Vec<u8>> },
+    /// An ML-DSA-65 key: pk, and sk for a key pair.
+    MlDsa { pk: Vec<u8>, sk: Option<Vec<u8>> },
 }
 
 fn arr32(v: &[u8]) -> Result<[u8; 32], Error> {
@@ -520,7 +581,11 @@ impl Key {
                 } else {
                     None
                 };
-                Key::Rsa { public, private }
+                Key::Rsa {
+                    public,
+                    private,
+                    fast: KeyCache::default(),
+                }
             }
             TEE_TYPE_DSA_PUBLIC_KEY | TEE_TYPE_DSA_KEYPAIR => {
                 let p = big(attrs, TEE_ATTR_DSA_PRIME)?;
@@ -599,6 +664,7 @@ impl Key {
                     x,
                     y,
                     d,
+                    fast: KeyCache::default(),
                 }
             }
             TEE_TYPE_ED25519_PUBLIC_KEY | TEE_TYPE_ED25519_KEYPAIR => {
@@ -620,7 +686,11 @@ impl Key {
                         None
                     }
                 };
-                Key::Ed25519 { public, private }
+                Key::Ed25519 {
+                    public,
+                    private,
+                    fast: KeyCache::default(),
+                }
             }
             TEE_TYPE_X25519_PUBLIC_KEY | TEE_TYPE_X25519_KEYPAIR => {
                 let public =
@@ -637,8 +707,20 @@ impl Key {
                     }
                     None => None,
                 };
-                Key::X25519 { public, private }
+                Key::X25519 {
+                    public,
+                    private,
+                    fast: KeyCache::default(),
+                }
             }
+            TEE_TYPE_SM2_DSA_PUBLIC_KEY
+            | TEE_TYPE_SM2_DSA_KEYPAIR
+            | TEE_TYPE_SM2_KEP_PUBLIC_KEY
+            | TEE_TYPE_SM2_KEP_KEYPAIR
+            | TEE_TYPE_SM2_PKE_PUBLIC_KEY
+            | TEE_TYPE_SM2_PKE_KEYPAIR => parse_sm2(t, attrs)?,
+            TEE_TYPE_MLKEM_PUBLIC_KEY | TEE_TYPE_MLKEM_KEYPAIR => parse_mlkem(t, attrs)?,
+            TEE_TYPE_MLDSA_PUBLIC_KEY | TEE_TYPE_MLDSA_KEYPAIR => parse_mldsa(t, attrs)?,
             _ => return Err(PANIC_PARAMS),
         })
     }
@@ -651,7 +733,9 @@ impl Key {
             Key::Dsa { public, .. } => public.components().p().bits() as u32,
             Key::Dh { p, .. } => p.bits() as u32,
             Key::Ec { curve, .. } => curve.bits(),
-            Key::Ed25519 { .. } | Key::X25519 { .. } => 256,
+            Key::Ed25519 { .. } | Key::X25519 { .. } | Key::Sm2 { .. } | Key::Sm2Pair { .. } => 256,
+            Key::MlKem { .. } => crate::pqc::MLKEM768_BITS,
+            Key::MlDsa { .. } => crate::pqc::MLDSA65_BITS,
         }
     }
 }
@@ -689,6 +773,10 @@ pub fn generate(
         ],
         TEE_TYPE_ECDSA_KEYPAIR | TEE_TYPE_ECDH_KEYPAIR => &[TEE_ATTR_ECC_CURVE],
         TEE_TYPE_ED25519_KEYPAIR | TEE_TYPE_X25519_KEYPAIR => &[],
+        TEE_TYPE_SM2_DSA_KEYPAIR | TEE_TYPE_SM2_KEP_KEYPAIR | TEE_TYPE_SM2_PKE_KEYPAIR => {
+            &[TEE_ATTR_ECC_CURVE]
+        }
+        TEE_TYPE_MLKEM_KEYPAIR | TEE_TYPE_MLDSA_KEYPAIR => &[],
         _ => return Err(PANIC_PARAMS),
     };
     for (i, a) in params.iter().enumerate() {
@@ -808,6 +896,25 @@ pub fn generate(
                 Attr::Ref(TEE_ATTR_X25519_PRIVATE_VALUE, s.to_vec()),
             ]
         }
+        TEE_TYPE_SM2_DSA_KEYPAIR | TEE_TYPE_SM2_KEP_KEYPAIR | TEE_TYPE_SM2_PKE_KEYPAIR => {
+            generate_sm2(bits, params, rng)?
+        }
+        TEE_TYPE_MLKEM_KEYPAIR => {
+            let [seed, dk, ek] = crate::pqc::mlkem_generate(rng);
+            vec![
+                Attr::Ref(TEE_ATTR_MLKEM_PUBLIC_KEY, ek),
+                Attr::Ref(TEE_ATTR_MLKEM_PRIVATE_KEY, dk),
+                Attr::Ref(TEE_ATTR_MLKEM_SEED, seed),
+            ]
+        }
+        TEE_TYPE_MLDSA_KEYPAIR => {
+            let [seed, sk, pk] = crate::pqc::mldsa_generate(rng);
+            vec![
+                Attr::Ref(TEE_ATTR_MLDSA_PUBLIC_KEY, pk),
+                Attr::Ref(TEE_ATTR_MLDSA_PRIVATE_KEY, sk),
+                Attr::Ref(TEE_ATTR_MLDSA_SEED, seed),
+            ]
+        }
         _ => return Err(PANIC_PARAMS),
     })
 }
@@ -831,6 +938,16 @@ pub enum AsymAlg {
     Dh,
     Ecdh(Option<Curve>),
     X25519,
+    /// SM2 DSA over an SM3 digest e = SM3(Z_A || M).
+    Sm2Dsa,
+    /// SM2 public-key encryption (C1 || C2 || C3, as OP-TEE).
+    Sm2Pke,
+    /// SM2 key exchange (two keys: the own static and ephemeral pairs).
+    Sm2Kep,
+    /// ML-KEM (vendor): encapsulation and decapsulation.
+    MlKem,
+    /// ML-DSA (vendor), pure, over the message.
+    MlDsa,
 }
 
 impl AsymAlg {
@@ -900,6 +1017,11 @@ impl AsymAlg {
             OPTEE_ALG_ECDH_P384 => AsymAlg::Ecdh(Some(Curve::P384)),
             OPTEE_ALG_ECDH_P521 => AsymAlg::Ecdh(Some(Curve::P521)),
             TEE_ALG_X25519 => AsymAlg::X25519,
+            TEE_ALG_SM2_DSA_SM3 => AsymAlg::Sm2Dsa,
+            TEE_ALG_SM2_PKE => AsymAlg::Sm2Pke,
+            TEE_ALG_SM2_KEP => AsymAlg::Sm2Kep,
+            TEE_ALG_MLKEM => AsymAlg::MlKem,
+            TEE_ALG_MLDSA => AsymAlg::MlDsa,
             _ => return None,
         })
     }
@@ -907,10 +1029,14 @@ impl AsymAlg {
     /// The operation class.
     pub fn class(self) -> u32 {
         match self {
-            AsymAlg::RsaPkcs1Enc | AsymAlg::RsaOaep(_) | AsymAlg::RsaNopad => {
-                TEE_OPERATION_ASYMMETRIC_CIPHER
+            AsymAlg::RsaPkcs1Enc
+            | AsymAlg::RsaOaep(_)
+            | AsymAlg::RsaNopad
+            | AsymAlg::Sm2Pke
+            | AsymAlg::MlKem => TEE_OPERATION_ASYMMETRIC_CIPHER,
+            AsymAlg::Dh | AsymAlg::Ecdh(_) | AsymAlg::X25519 | AsymAlg::Sm2Kep => {
+                TEE_OPERATION_KEY_DERIVATION
             }
-            AsymAlg::Dh | AsymAlg::Ecdh(_) | AsymAlg::X25519 => TEE_OPERATION_KEY_DERIVATION,
             _ => TEE_OPERATION_ASYMMETRIC_SIGNATURE,
         }
     }
@@ -938,6 +1064,11 @@ impl AsymAlg {
             AsymAlg::Dh => TEE_TYPE_DH_KEYPAIR,
             AsymAlg::Ecdh(_) => TEE_TYPE_ECDH_KEYPAIR,
             AsymAlg::X25519 => TEE_TYPE_X25519_KEYPAIR,
+            AsymAlg::Sm2Dsa => TEE_TYPE_SM2_DSA_KEYPAIR,
+            AsymAlg::Sm2Pke => TEE_TYPE_SM2_PKE_KEYPAIR,
+            AsymAlg::Sm2Kep => TEE_TYPE_SM2_KEP_KEYPAIR,
+            AsymAlg::MlKem => TEE_TYPE_MLKEM_KEYPAIR,
+            AsymAlg::MlDsa => TEE_TYPE_MLDSA_KEYPAIR,
         }
     }
 
@@ -955,6 +1086,8 @@ impl AsymAlg {
     pub fn size_allowed(self, bits: u32) -> bool {
         match self {
             AsymAlg::Ecdsa(Some(c)) | AsymAlg::Ecdh(Some(c)) => bits == c.bits(),
+            // Two 256-bit keys: OP-TEE's users allocate with 512 or 256.
+            AsymAlg::Sm2Kep => matches!(bits, 256 | 512),
             _ => crate::object::size_allowed(self.keypair_type(), bits),
         }
     }
@@ -1124,6 +1257,21 @@ fn check_params(alg: AsymAlg, params: &[Attr]) -> Result<(), Error> {
         AsymAlg::Dh => &[TEE_ATTR_DH_PUBLIC_VALUE],
         AsymAlg::Ecdh(_) => &[TEE_ATTR_ECC_PUBLIC_VALUE_X, TEE_ATTR_ECC_PUBLIC_VALUE_Y],
         AsymAlg::X25519 => &[TEE_ATTR_X25519_PUBLIC_VALUE],
+        AsymAlg::MlKem => &[TEE_ATTR_MLKEM_ENCAPS_M],
+        AsymAlg::Sm2Kep => &[
+            TEE_ATTR_ECC_PUBLIC_VALUE_X,
+            TEE_ATTR_ECC_PUBLIC_VALUE_Y,
+            TEE_ATTR_ECC_EPHEMERAL_PUBLIC_VALUE_X,
+            TEE_ATTR_ECC_EPHEMERAL_PUBLIC_VALUE_Y,
+            OPTEE_SM2_KEP_ATTR_EPHEMERAL_X,
+            OPTEE_SM2_KEP_ATTR_EPHEMERAL_Y,
+            TEE_ATTR_SM2_ID_INITIATOR,
+            TEE_ATTR_SM2_ID_RESPONDER,
+            TEE_ATTR_SM2_KEP_USER,
+            TEE_ATTR_SM2_KEP_CONFIRMATION_IN,
+            TEE_ATTR_SM2_KEP_CONFIRMATION_OUT,
+        ],
+        AsymAlg::MlDsa => &[TEE_ATTR_MLDSA_CONTEXT, TEE_ATTR_MLDSA_DETERMINISTIC],
         _ => &[],
     };
     for (i, a) in params.iter().enumerate() {
@@ -1158,7 +1306,9 @@ fn oaep_params(hash: DigestAlg, params: &[Attr]) -> Result<(Vec<u8>, DigestAlg),
 
 fn rsa_keys(key: &Key) -> Result<(&RsaPublicKey, Option<&RsaPrivateKey>), Error> {
     match key {
-        Key::Rsa { public, private } => Ok((public, private.as_deref())),
+        Key::Rsa {
+            public, private, ..
+        } => Ok((public, private.as_deref())),
         _ => Err(PANIC_PARAMS),
     }
 }
@@ -1180,6 +1330,9 @@ pub fn encrypt(
     mut rng: &mut dyn CryptoRngCore,
 ) -> Result<Vec<u8>, Error> {
     check_params(alg, params)?;
+    if let Some(r) = encrypt_ext(alg, key, params, msg, rng) {
+        return r;
+    }
     let (public, _) = rsa_keys(key)?;
     let k = public.size();
     match alg {
@@ -1231,6 +1384,9 @@ pub fn decrypt(
     mut rng: &mut dyn CryptoRngCore,
 ) -> Result<Vec<u8>, Error> {
     check_params(alg, params)?;
+    if let Some(r) = decrypt_ext(alg, key, c) {
+        return r;
+    }
     let (_, Some(private)) = rsa_keys(key)? else {
         return Err(PANIC_PARAMS);
     };
@@ -1268,6 +1424,8 @@ pub fn signature_len(alg: AsymAlg, key: &Key) -> usize {
         Key::Rsa { public, .. } => public.size(),
         Key::Dsa { public, .. } => 2 * public.components().q().bits().div_ceil(8),
         Key::Ec { curve, .. } => 2 * curve.field_len(),
+        Key::Sm2 { .. } => 2 * crate::sm2::LEN,
+        Key::MlDsa { .. } => crate::pqc::MLDSA65_SIG_LEN,
         _ if alg == AsymAlg::Ed25519 => 64,
         _ => 0,
     }
@@ -1366,7 +1524,7 @@ pub fn sign(
 ) -> Result<Vec<u8>, Error> {
     check_params(alg, params)?;
     match (alg, key) {
-        (AsymAlg::RsaPkcs1Sign(h), Key::Rsa { private, .. }) => {
+        (AsymAlg::RsaPkcs1Sign(h), Key::Rsa { private, fast, .. }) => {
             let Some(k) = private else {
                 return Err(PANIC_PARAMS);
             };
@@ -1375,6 +1533,9 @@ pub fn sign(
                     if digest.len() != h.digest_len() {
                         return Err(Error::Bad);
                     }
+                    if let Some(s) = backend::rsa_sign(fast, k, false, h, 0, digest) {
+                        return Ok(s);
+                    }
                     with_hash!(h, D => rsa::Pkcs1v15Sign::new::<D>())
                 }
                 None => rsa::Pkcs1v15Sign::new_unprefixed(),
@@ -1382,7 +1543,7 @@ pub fn sign(
             k.sign_with_rng(&mut rng, scheme, digest)
                 .map_err(|_| Error::Bad)
         }
-        (AsymAlg::RsaPss(h), Key::Rsa { private, .. }) => {
+        (AsymAlg::RsaPss(h), Key::Rsa { private, fast, .. }) => {
             let Some(k) = private else {
                 return Err(PANIC_PARAMS);
             };
@@ -1390,6 +1551,9 @@ pub fn sign(
                 return Err(Error::Bad);
             }
             let salt = pss_salt(h, params);
+            if let Some(s) = backend::rsa_sign(fast, k, true, h, salt, digest) {
+                return Ok(s);
+            }
             let scheme = with_hash!(h, D => rsa::Pss::new_with_salt::<D>(salt));
             k.sign_with_rng(&mut rng, scheme, digest)
                 .map_err(|_| Error::Bad)
@@ -1415,8 +1579,10 @@ pub fn sign(
             Key::Ec {
                 curve,
                 ecdh: false,
+                x,
+                y,
                 d,
-                ..
+                fast,
             },
         ) => {
             let Some(d) = d else {
@@ -1426,14 +1592,29 @@ pub fn sign(
                 return Err(Error::Bad);
             }
             let len = curve.field_len();
+            if let Some(s) = backend::ecdsa_sign(fast, len, x, y, d, digest) {
+                return Ok(s);
+            }
             let pre = ec_prehash(digest, len);
             on_curve!(*curve, sign(d, &pre, len, rng)).ok_or(Error::Bad)
         }
-        (AsymAlg::Ed25519, Key::Ed25519 { public, private }) => {
+        (
+            AsymAlg::Ed25519,
+            Key::Ed25519 {
+                public,
+                private,
+                fast,
+            },
+        ) => {
             let Some(s) = private else {
                 return Err(PANIC_PARAMS);
             };
             let (ctx, ph) = eddsa_params(params)?;
+            if ctx.is_none() && !ph {
+                if let Some(sig) = backend::ed25519_sign(fast, s, public, digest) {
+                    return Ok(sig);
+                }
+            }
             let sk = ed25519_dalek::SigningKey::from_bytes(s);
             Ok(match (ctx, ph) {
                 (None, false) => {
@@ -1447,6 +1628,29 @@ pub fn sign(
                     .to_vec(),
                 (Some(ctx), false) => ed25519ctx_sign(s, public, &ctx, digest),
             })
+        }
+        (
+            AsymAlg::Sm2Dsa,
+            Key::Sm2 {
+                family: TEE_TYPE_SM2_DSA_KEYPAIR,
+                d,
+                ..
+            },
+        ) => {
+            let Some(d) = d else {
+                return Err(PANIC_PARAMS);
+            };
+            if digest.len() != crate::sm2::LEN {
+                return Err(Error::Bad);
+            }
+            crate::sm2::sign(d, digest, rng).ok_or(Error::Bad)
+        }
+        (AsymAlg::MlDsa, Key::MlDsa { sk, .. }) => {
+            let Some(sk) = sk else {
+                return Err(PANIC_PARAMS);
+            };
+            let (ctx, det) = mldsa_params(params)?;
+            crate::pqc::mldsa_sign(sk, digest, ctx, det, rng).ok_or(Error::Bad)
         }
         _ => Err(PANIC_PARAMS),
     }
@@ -1467,11 +1671,18 @@ pub fn verify(
 ) -> Result<(), Error> {
     check_params(alg, params)?;
     let ok = match (alg, key) {
-        (AsymAlg::RsaPkcs1Sign(h), Key::Rsa { public, .. }) => {
+        (AsymAlg::RsaPkcs1Sign(h), Key::Rsa { public, fast, .. }) => {
             let scheme = match h {
                 Some(h) => {
                     if digest.len() != h.digest_len() {
                         return Err(Error::Bad);
+                    }
+                    if let Some(ok) = backend::rsa_verify(fast, public, false, h, 0, digest, sig) {
+                        return if ok {
+                            Ok(())
+                        } else {
+                            Err(Error::SignatureInvalid)
+                        };
                     }
                     with_hash!(h, D => rsa::Pkcs1v15Sign::new::<D>())
                 }
@@ -1479,13 +1690,15 @@ pub fn verify(
             };
             public.verify(scheme, digest, sig).is_ok()
         }
-        (AsymAlg::RsaPss(h), Key::Rsa { public, .. }) => {
+        (AsymAlg::RsaPss(h), Key::Rsa { public, fast, .. }) => {
             if digest.len() != h.digest_len() {
                 return Err(Error::Bad);
             }
             let salt = pss_salt(h, params);
             let scheme = with_hash!(h, D => rsa::Pss::new_with_salt::<D>(salt));
-            sig.len() == public.size() && public.verify(scheme, digest, sig).is_ok()
+            sig.len() == public.size()
+                && backend::rsa_verify(fast, public, true, h, salt, digest, sig)
+                    .unwrap_or_else(|| public.verify(scheme, digest, sig).is_ok())
         }
         (AsymAlg::Dsa(h), Key::Dsa { public, .. }) => {
             use ecdsa::signature::hazmat::PrehashVerifier;
@@ -1509,6 +1722,7 @@ pub fn verify(
                 ecdh: false,
                 x,
                 y,
+                fast,
                 ..
             },
         ) => {
@@ -1517,7 +1731,9 @@ pub fn verify(
             }
             let len = curve.field_len();
             let pre = ec_prehash(digest, len);
-            sig.len() == 2 * len && on_curve!(*curve, verify(x, y, &pre, sig, len))
+            sig.len() == 2 * len
+                && backend::ecdsa_verify(fast, len, x, y, digest, sig)
+                    .unwrap_or_else(|| on_curve!(*curve, verify(x, y, &pre, sig, len)))
         }
         (AsymAlg::Ed25519, Key::Ed25519 { public, .. }) => {
             let (ctx, ph) = eddsa_params(params)?;
@@ -1538,6 +1754,28 @@ pub fn verify(
                     .is_ok(),
                 (Some(ctx), false) => ed25519ctx_verify(public, &ctx, digest, sig),
             }
+        }
+        (
+            AsymAlg::Sm2Dsa,
+            Key::Sm2 {
+                family: TEE_TYPE_SM2_DSA_KEYPAIR,
+                x,
+                y,
+                ..
+            },
+        ) => {
+            if digest.len() != crate::sm2::LEN {
+                return Err(Error::Bad);
+            }
+            crate::sm2::verify(x, y, digest, sig)
+        }
+        (AsymAlg::MlDsa, Key::MlDsa { pk, .. }) => {
+            // FIPS 204: a context over 255 bytes fails verification.
+            let ctx = get_ref(params, TEE_ATTR_MLDSA_CONTEXT).unwrap_or_default();
+            if get_value(params, TEE_ATTR_MLDSA_DETERMINISTIC).is_some_and(|v| v.0 > 1) {
+                return Err(Error::Bad);
+            }
+            ctx.len() <= 255 && crate::pqc::mldsa_verify(pk, digest, ctx, sig)
         }
         _ => return Err(PANIC_PARAMS),
     };
@@ -1583,11 +1821,18 @@ pub fn derive(alg: AsymAlg, key: &Key, params: &[Attr]) -> Result<Vec<u8>, Error
         (
             AsymAlg::X25519,
             Key::X25519 {
-                private: Some(s), ..
+                private: Some(s),
+                fast,
+                ..
             },
         ) => {
             let pk = get_ref(params, TEE_ATTR_X25519_PUBLIC_VALUE).ok_or(PANIC_PARAMS)?;
             let pk = arr32(pk)?;
+            // An all-zero result (small-order peer) falls through to the
+            // code below, which refuses it.
+            if let Some(v) = backend::x25519(fast, s, &pk) {
+                return Ok(v);
+            }
             let shared = curve25519_dalek::MontgomeryPoint(pk)
                 .mul_clamped(*s)
                 .to_bytes();
@@ -1598,4 +1843,338 @@ pub fn derive(alg: AsymAlg, key: &Key, params: &[Attr]) -> Result<Vec<u8>, Error
         }
         _ => Err(PANIC_PARAMS),
     }
+}
+
+// SM2 and the post-quantum vendor algorithms: key parsing, generation
+// and the cipher operations (the arithmetic is in crate::sm2 and
+// crate::pqc).
+
+/// An SM2 key of type `t`: ECC attributes on TEE_ECC_CURVE_SM2 (another
+/// curve is NOT_SUPPORTED, as for an unknown curve).
+fn parse_sm2(t: u32, attrs: &[Attr]) -> Result<Key, Error> {
+    let (cid, _) = get_value(attrs, TEE_ATTR_ECC_CURVE).ok_or(PANIC_PARAMS)?;
+    if cid != TEE_ECC_CURVE_SM2 {
+        return Err(Error::NotSupported);
+    }
+    let len = crate::sm2::LEN;
+    let x = get_ref(attrs, TEE_ATTR_ECC_PUBLIC_VALUE_X).ok_or(PANIC_PARAMS)?;
+    let y = get_ref(attrs, TEE_ATTR_ECC_PUBLIC_VALUE_Y).ok_or(PANIC_PARAMS)?;
+    let (x, y) = (
+        pad(x, len).ok_or(Error::Bad)?,
+        pad(y, len).ok_or(Error::Bad)?,
+    );
+    let d = match get_ref(attrs, TEE_ATTR_ECC_PRIVATE_VALUE) {
+        Some(d) => {
+            let d = pad(d, len).ok_or(Error::Bad)?;
+            if !crate::sm2::check_pair(&x, &y, &d) {
+                return Err(Error::Bad);
+            }
+            Some(d)
+        }
+        None => {
+            crate::sm2::public(&x, &y).ok_or(Error::Bad)?;
+            None
+        }
+    };
+    Ok(Key::Sm2 {
+        family: t | TEE_TYPE_KEYPAIR_FLAG,
+        x,
+        y,
+        d,
+    })
+}
+
+/// The bit that makes a public-key type a key-pair type.
+const TEE_TYPE_KEYPAIR_FLAG: u32 = 0x0100_0000;
+
+/// An ML-KEM-768 key: ek (modulus-checked) and, for a key pair, dk
+/// (hash-checked, with ek inside) and/or the seed it comes from; a key
+/// pair's ek may be left out (it is dk's).
+fn parse_mlkem(t: u32, attrs: &[Attr]) -> Result<Key, Error> {
+    use crate::pqc::*;
+    let ek = get_ref(attrs, TEE_ATTR_MLKEM_PUBLIC_KEY);
+    if ek.is_some_and(|ek| !mlkem_check_ek(ek)) {
+        return Err(Error::Bad);
+    }
+    if t == TEE_TYPE_MLKEM_PUBLIC_KEY {
+        let ek = ek.ok_or(PANIC_PARAMS)?;
+        return Ok(Key::MlKem {
+            ek: ek.to_vec(),
+            dk: None,
+        });
+    }
+    let from_seed = match get_ref(attrs, TEE_ATTR_MLKEM_SEED) {
+        Some(seed) => Some(mlkem_from_seed(seed).ok_or(Error::Bad)?.0),
+        None => None,
+    };
+    let dk = match (get_ref(attrs, TEE_ATTR_MLKEM_PRIVATE_KEY), from_seed) {
+        (None, None) => return Err(PANIC_PARAMS),
+        (Some(dk), seeded) => {
+            if !mlkem_check_dk(dk) || seeded.is_some_and(|d| d != dk) {
+                return Err(Error::Bad);
+            }
+            dk.to_vec()
+        }
+        (None, Some(dk)) => dk,
+    };
+    let inner = mlkem_dk_ek(&dk);
+    if ek.is_some_and(|ek| ek != inner) {
+        return Err(Error::Bad);
+    }
+    Ok(Key::MlKem {
+        ek: inner.to_vec(),
+        dk: Some(dk),
+    })
+}
+
+/// An ML-DSA-65 key: pk and, for a key pair, sk (checked against pk)
+/// and/or the seed it comes from; a key pair's pk may be left out (it is
+/// derived).
+fn parse_mldsa(t: u32, attrs: &[Attr]) -> Result<Key, Error> {
+    use crate::pqc::*;
+    let pk = get_ref(attrs, TEE_ATTR_MLDSA_PUBLIC_KEY);
+    if pk.is_some_and(|pk| !mldsa_check_pk(pk)) {
+        return Err(Error::Bad);
+    }
+    if t == TEE_TYPE_MLDSA_PUBLIC_KEY {
+        let pk = pk.ok_or(PANIC_PARAMS)?;
+        return Ok(Key::MlDsa {
+            pk: pk.to_vec(),
+            sk: None,
+        });
+    }
+    let sk = get_ref(attrs, TEE_ATTR_MLDSA_PRIVATE_KEY);
+    let (sk, pk) = match (sk, get_ref(attrs, TEE_ATTR_MLDSA_SEED)) {
+        (None, None) => return Err(PANIC_PARAMS),
+        (sk, Some(seed)) => {
+            let (s, p) = mldsa_from_seed(seed).ok_or(Error::Bad)?;
+            if pk.is_some_and(|pk| pk != p) || sk.is_some_and(|sk| sk != s) {
+                return Err(Error::Bad);
+            }
+            (s, p)
+        }
+        (Some(sk), None) => {
+            let p = mldsa_pk_of_sk(sk).ok_or(Error::Bad)?;
+            if pk.is_some_and(|pk| pk != p) {
+                return Err(Error::Bad);
+            }
+            (sk.to_vec(), p)
+        }
+    };
+    Ok(Key::MlDsa { pk, sk: Some(sk) })
+}
+
+/// The stored attributes of a post-quantum key pair with what was left
+/// out and derived (the public key, the private key from the seed).
+fn complete_pq(key: &Key, mut stored: Vec<Attr>) -> Vec<Attr> {
+    let (derived, pub_id, priv_id) = match key {
+        Key::MlKem { ek, dk: Some(dk) } => (
+            [ek, dk],
+            TEE_ATTR_MLKEM_PUBLIC_KEY,
+            TEE_ATTR_MLKEM_PRIVATE_KEY,
+        ),
+        Key::MlDsa { pk, sk: Some(sk) } => (
+            [pk, sk],
+            TEE_ATTR_MLDSA_PUBLIC_KEY,
+            TEE_ATTR_MLDSA_PRIVATE_KEY,
+        ),
+        _ => return stored,
+    };
+    for (id, v) in [pub_id, priv_id].into_iter().zip(derived) {
+        if !stored.iter().any(|a| a.id() == id) {
+            stored.push(Attr::Ref(id, v.clone()));
+        }
+    }
+    stored
+}
+
+/// TEE_GenerateKey for SM2: the curve parameter must be
+/// TEE_ECC_CURVE_SM2 (OP-TEE requires it) and the size 256.
+fn generate_sm2(
+    bits: u32,
+    params: &[Attr],
+    rng: &mut dyn CryptoRngCore,
+) -> Result<Vec<Attr>, Error> {
+    let (cid, _) = get_value(params, TEE_ATTR_ECC_CURVE).ok_or(PANIC_PARAMS)?;
+    if cid != TEE_ECC_CURVE_SM2 {
+        return Err(Error::NotSupported);
+    }
+    if bits != 256 {
+        return Err(Error::Bad);
+    }
+    let [d, x, y] = crate::sm2::generate(rng);
+    Ok(vec![
+        Attr::Ref(TEE_ATTR_ECC_PUBLIC_VALUE_X, strip(&x)),
+        Attr::Ref(TEE_ATTR_ECC_PUBLIC_VALUE_Y, strip(&y)),
+        Attr::Ref(TEE_ATTR_ECC_PRIVATE_VALUE, strip(&d)),
+        Attr::Value(TEE_ATTR_ECC_CURVE, cid, 0),
+    ])
+}
+
+/// ML-DSA's context (at most 255 bytes, else BAD_PARAMETERS) and whether
+/// to sign deterministically (a = 0 or 1).
+fn mldsa_params(params: &[Attr]) -> Result<(&[u8], bool), Error> {
+    let ctx = get_ref(params, TEE_ATTR_MLDSA_CONTEXT).unwrap_or_default();
+    if ctx.len() > 255 {
+        return Err(Error::Bad);
+    }
+    let det = match get_value(params, TEE_ATTR_MLDSA_DETERMINISTIC) {
+        None | Some((0, _)) => false,
+        Some((1, _)) => true,
+        Some(_) => return Err(Error::Bad),
+    };
+    Ok((ctx, det))
+}
+
+/// TEE_AsymmetricEncrypt for SM2 PKE (a non-empty message; C1 || C2 ||
+/// C3) and ML-KEM encapsulation (an empty message; ciphertext || shared
+/// secret); None for the other algorithms.
+fn encrypt_ext(
+    alg: AsymAlg,
+    key: &Key,
+    params: &[Attr],
+    msg: &[u8],
+    rng: &mut dyn CryptoRngCore,
+) -> Option<Result<Vec<u8>, Error>> {
+    Some(match (alg, key) {
+        (
+            AsymAlg::Sm2Pke,
+            Key::Sm2 {
+                family: TEE_TYPE_SM2_PKE_KEYPAIR,
+                x,
+                y,
+                ..
+            },
+        ) => crate::sm2::encrypt(x, y, msg, rng).ok_or(Error::Bad),
+        (AsymAlg::MlKem, Key::MlKem { ek, .. }) => {
+            if !msg.is_empty() {
+                return Some(Err(Error::Bad));
+            }
+            let m = get_ref(params, TEE_ATTR_MLKEM_ENCAPS_M);
+            if m.is_some_and(|m| m.len() != 32) {
+                return Some(Err(Error::Bad));
+            }
+            crate::pqc::mlkem_encaps(ek, m, rng).ok_or(Error::Bad)
+        }
+        (AsymAlg::Sm2Pke | AsymAlg::MlKem, _) => Err(PANIC_PARAMS),
+        _ => return None,
+    })
+}
+
+/// TEE_AsymmetricDecrypt for SM2 PKE and ML-KEM decapsulation (the
+/// shared secret); None for the other algorithms.
+fn decrypt_ext(alg: AsymAlg, key: &Key, c: &[u8]) -> Option<Result<Vec<u8>, Error>> {
+    Some(match (alg, key) {
+        (
+            AsymAlg::Sm2Pke,
+            Key::Sm2 {
+                family: TEE_TYPE_SM2_PKE_KEYPAIR,
+                d: Some(d),
+                ..
+            },
+        ) => crate::sm2::decrypt(d, c).ok_or(Error::Bad),
+        (AsymAlg::MlKem, Key::MlKem { dk: Some(dk), .. }) => {
+            crate::pqc::mlkem_decaps(dk, c).ok_or(Error::Bad)
+        }
+        (AsymAlg::Sm2Pke | AsymAlg::MlKem, _) => Err(PANIC_PARAMS),
+        _ => return None,
+    })
+}
+
+/// The ids OP-TEE once gave the SM2 KEP ephemeral public value by
+/// mistake, still accepted (devkit: __OPTEE_SM2_KEP_ATTR_*).
+const OPTEE_SM2_KEP_ATTR_EPHEMERAL_X: u32 = 0xD000_0946;
+const OPTEE_SM2_KEP_ATTR_EPHEMERAL_Y: u32 = 0xD000_0A46;
+
+impl Key {
+    /// The key of a two-key operation (TEE_SetOperationKey2) from its
+    /// two parsed keys; None where the algorithm takes no such pair.
+    pub fn pair(alg: AsymAlg, own: Key, eph: Key) -> Option<Key> {
+        match (alg, &own, &eph) {
+            (AsymAlg::Sm2Kep, Key::Sm2 { d: Some(_), .. }, Key::Sm2 { d: Some(_), .. }) => {
+                Some(Key::Sm2Pair {
+                    own: Box::new(own),
+                    eph: Box::new(eph),
+                })
+            }
+            _ => None,
+        }
+    }
+}
+
+/// TEE_DeriveKey for SM2 KEP (OP-TEE's parameters): the shared key of
+/// `klen` bytes and, when TEE_ATTR_SM2_KEP_CONFIRMATION_OUT is given,
+/// this side's confirmation (S_A or S_B, 32 bytes) for it. The peer's
+/// static key is TEE_ATTR_ECC_PUBLIC_VALUE_X/Y, its ephemeral key
+/// TEE_ATTR_ECC_EPHEMERAL_PUBLIC_VALUE_X/Y, TEE_ATTR_SM2_KEP_USER a = 0
+/// for the initiator, 1 for the responder (default 0); the identities
+/// default to empty. A peer point off the curve, or a
+/// TEE_ATTR_SM2_KEP_CONFIRMATION_IN that is not the peer's confirmation,
+/// is BAD_PARAMETERS; a missing peer value panics.
+pub fn sm2_kep_derive(
+    key: &Key,
+    params: &[Attr],
+    klen: usize,
+) -> Result<(Vec<u8>, Option<Vec<u8>>), Error> {
+    check_params(AsymAlg::Sm2Kep, params)?;
+    let Key::Sm2Pair { own, eph } = key else {
+        return Err(PANIC_PARAMS);
+    };
+    let (
+        Key::Sm2 {
+            x, y, d: Some(d), ..
+        },
+        Key::Sm2 {
+            x: rx,
+            y: ry,
+            d: Some(r),
+            ..
+        },
+    ) = (own.as_ref(), eph.as_ref())
+    else {
+        return Err(PANIC_PARAMS);
+    };
+    let get = |id: u32, alt: u32| get_ref(params, id).or_else(|| get_ref(params, alt));
+    let peer_x = get_ref(params, TEE_ATTR_ECC_PUBLIC_VALUE_X).ok_or(PANIC_PARAMS)?;
+    let peer_y = get_ref(params, TEE_ATTR_ECC_PUBLIC_VALUE_Y).ok_or(PANIC_PARAMS)?;
+    let peer_rx = get(
+        TEE_ATTR_ECC_EPHEMERAL_PUBLIC_VALUE_X,
+        OPTEE_SM2_KEP_ATTR_EPHEMERAL_X,
+    )
+    .ok_or(PANIC_PARAMS)?;
+    let peer_ry = get(
+        TEE_ATTR_ECC_EPHEMERAL_PUBLIC_VALUE_Y,
+        OPTEE_SM2_KEP_ATTR_EPHEMERAL_Y,
+    )
+    .ok_or(PANIC_PARAMS)?;
+    let initiator = match get_value(params, TEE_ATTR_SM2_KEP_USER) {
+        None | Some((0, _)) => true,
+        Some((1, _)) => false,
+        Some(_) => return Err(Error::Bad),
+    };
+    let out = crate::sm2::Kep {
+        initiator,
+        d,
+        x,
+        y,
+        r,
+        rx,
+        ry,
+        peer_x,
+        peer_y,
+        peer_rx,
+        peer_ry,
+        id_initiator: get_ref(params, TEE_ATTR_SM2_ID_INITIATOR).unwrap_or_default(),
+        id_responder: get_ref(params, TEE_ATTR_SM2_ID_RESPONDER).unwrap_or_default(),
+        klen,
+    }
+    .run()
+    .ok_or(Error::Bad)?;
+    if let Some(c) = get_ref(params, TEE_ATTR_SM2_KEP_CONFIRMATION_IN) {
+        if !bool::from(c.ct_eq(&out.expect[..])) {
+            return Err(Error::Bad);
+        }
+    }
+    let confirm = get_ref(params, TEE_ATTR_SM2_KEP_CONFIRMATION_OUT).map(|_| out.confirm.to_vec());
+    Ok((out.key, confirm))
 }

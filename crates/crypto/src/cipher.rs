@@ -6,7 +6,7 @@
 //! block-level code here, over the RustCrypto `aes`, `des` and `sm4`
 //! block ciphers, streaming as GP's TEE_CipherUpdate requires.
 
-use crate::{Error, consts::*};
+use crate::{Error, backend, consts::*};
 use aes::cipher::{BlockDecrypt, BlockEncrypt, KeyInit, generic_array::GenericArray};
 
 const BLOCK: usize = 16;
@@ -236,6 +236,8 @@ pub struct CipherEngine {
     /// ECB/CBC: input not yet a whole block. CTR: unused keystream.
     /// CTS/XTS: also the last one or two blocks, kept for the final.
     pending: Vec<u8>,
+    /// AES ECB/CBC through the fast backend, when there is one.
+    fast: Option<backend::Blocks>,
 }
 
 impl CipherEngine {
@@ -256,6 +258,11 @@ impl CipherEngine {
         } else {
             Bc::new(alg.key_type(), key)?
         };
+        let fast = match alg {
+            CipherAlg::AesEcb => backend::aes_blocks(key, false, encrypt),
+            CipherAlg::AesCbc => backend::aes_blocks(key, true, encrypt),
+            _ => None,
+        };
         Ok(CipherEngine {
             alg,
             encrypt,
@@ -263,6 +270,7 @@ impl CipherEngine {
             bs,
             iv: v,
             pending: Vec::new(),
+            fast,
         })
     }
 
@@ -330,10 +338,12 @@ impl CipherEngine {
                 self.iv.copy_from_slice(b);
             }
             (Mode::Cbc | Mode::Cts, false) => {
-                let c = b.to_vec();
+                let mut c = [0u8; BLOCK];
+                let c = &mut c[..b.len()];
+                c.copy_from_slice(b);
                 self.bc.decrypt(b);
                 xor(b, &self.iv);
-                self.iv = c;
+                self.iv.copy_from_slice(c);
             }
             (Mode::Xts, _) => {
                 let t = self.next_tweak();
@@ -367,14 +377,59 @@ impl CipherEngine {
             }
             return out;
         }
-        self.pending.extend_from_slice(input);
-        let n = self.processable(self.pending.len());
-        let mut data: Vec<u8> = self.pending.drain(..n).collect();
-        for chunk in data.chunks_exact_mut(self.bs) {
-            self.block(chunk);
+        // The whole blocks to process now: kept input first, then new.
+        let n = self.processable(self.pending.len() + input.len());
+        let kept = n.min(self.pending.len());
+        out.extend(self.pending.drain(..kept));
+        out.extend_from_slice(&input[..n - kept]);
+        self.pending.extend_from_slice(&input[n - kept..]);
+        let iv = (self.alg.mode() == Mode::Cbc).then_some(&mut self.iv[..]);
+        if !self.fast.as_ref().is_some_and(|f| f.run(&mut out, iv)) {
+            for chunk in out.chunks_exact_mut(self.bs) {
+                self.block(chunk);
+            }
         }
-        out.append(&mut data);
         out
+    }
+
+    /// [`CipherEngine::update`] writing into `out` (at least
+    /// [`CipherEngine::update_len`] bytes, checked by the caller): the size
+    /// written. AES ECB/CBC through the fast backend go from `input` to
+    /// `out` with no intermediate vector.
+    pub fn update_into(&mut self, input: &[u8], out: &mut [u8]) -> usize {
+        let Some(fast) = &self.fast else {
+            let v = self.update(input);
+            out[..v.len()].copy_from_slice(&v);
+            return v.len();
+        };
+        let n = self.processable(self.pending.len() + input.len());
+        let kept = n.min(self.pending.len());
+        let o = &mut out[..n];
+        o[..kept].copy_from_slice(&self.pending[..kept]);
+        o[kept..].copy_from_slice(&input[..n - kept]);
+        self.pending.drain(..kept);
+        self.pending.extend_from_slice(&input[n - kept..]);
+        let iv = (self.alg.mode() == Mode::Cbc).then_some(&mut self.iv[..]);
+        if !fast.run(o, iv) {
+            for chunk in o.chunks_exact_mut(self.bs) {
+                self.block(chunk);
+            }
+        }
+        n
+    }
+
+    /// [`CipherEngine::finish`] writing into `out` (at least
+    /// [`CipherEngine::final_len`] bytes): the size written.
+    pub fn finish_into(&mut self, input: &[u8], out: &mut [u8]) -> usize {
+        if self.fast.is_some() {
+            // ECB/CBC: the final is an update of whole blocks.
+            let n = self.update_into(input, out);
+            self.pending.clear();
+            return n;
+        }
+        let v = self.finish(input);
+        out[..v.len()].copy_from_slice(&v);
+        v.len()
     }
 
     /// The final: process `input` and what was kept (the caller checked
@@ -438,5 +493,40 @@ impl CipherEngine {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The `_into` update and final give the bytes of the vector ones,
+    /// for every split (ECB/CBC use the fast backend when there is one).
+    #[test]
+    fn into_caller_buffers_matches_vectors() {
+        let data: Vec<u8> = (0..160u32).map(|i| (i * 37 % 253) as u8).collect();
+        let key: Vec<u8> = (0..32).map(|i| i * 3 + 1).collect();
+        for alg in [
+            CipherAlg::AesEcb,
+            CipherAlg::AesCbc,
+            CipherAlg::AesCtr,
+            CipherAlg::AesCts,
+        ] {
+            for klen in [16, 24, 32] {
+                for encrypt in [true, false] {
+                    let new = || CipherEngine::new(alg, encrypt, &key[..klen], &[9; 16]).unwrap();
+                    let mut e = new();
+                    let mut want = e.update(&data[..48]);
+                    want.extend(e.finish(&data[48..]));
+                    for split in [0, 5, 16, 33, 48, 160] {
+                        let mut e = new();
+                        let mut out = vec![0u8; 200];
+                        let n = e.update_into(&data[..split], &mut out);
+                        let m = e.finish_into(&data[split..], &mut out[n..]);
+                        assert_eq!(&out[..n + m], &want[..], "{alg:?} {klen} {encrypt} {split}");
+                    }
+                }
+            }
+        }
     }
 }

@@ -270,3 +270,52 @@ pub const TEE_ATTR_CONCAT_KDF_Z: u32 = 0xC000_01C1;
 pub const TEE_ATTR_CONCAT_KDF_OTHER_INFO: u32 = 0xD000_02C1;
 pub const TEE_ATTR_CONCAT_KDF_DKM_LENGTH: u32 = 0xF000_03C1;
 pub const TEE_ERROR_CIPHERTEXT_INVALID: u32 = 0xF010_0006;
+// SM2 (GM/T 0003, OP-TEE's identifiers; the keys are ECC objects on
+// TEE_ECC_CURVE_SM2).
+pub const TEE_ALG_SM2_DSA_SM3: u32 = 0x7000_6045;
+pub const TEE_ALG_SM2_KEP: u32 = 0x6000_0045;
+pub const TEE_ALG_SM2_PKE: u32 = 0x8000_0046;
+pub const TEE_TYPE_SM2_DSA_PUBLIC_KEY: u32 = 0xA000_0045;
+pub const TEE_TYPE_SM2_DSA_KEYPAIR: u32 = 0xA100_0045;
+pub const TEE_TYPE_SM2_KEP_PUBLIC_KEY: u32 = 0xA000_0046;
+pub const TEE_TYPE_SM2_KEP_KEYPAIR: u32 = 0xA100_0046;
+pub const TEE_TYPE_SM2_PKE_PUBLIC_KEY: u32 = 0xA000_0047;
+pub const TEE_TYPE_SM2_PKE_KEYPAIR: u32 = 0xA100_0047;
+pub const TEE_ECC_CURVE_SM2: u32 = 0x400;
+pub const TEE_ATTR_ECC_EPHEMERAL_PUBLIC_VALUE_X: u32 = 0xD000_0146;
+pub const TEE_ATTR_ECC_EPHEMERAL_PUBLIC_VALUE_Y: u32 = 0xD000_0246;
+pub const TEE_ATTR_SM2_ID_INITIATOR: u32 = 0xD000_0446;
+pub const TEE_ATTR_SM2_ID_RESPONDER: u32 = 0xD000_0546;
+pub const TEE_ATTR_SM2_KEP_USER: u32 = 0xF000_0646;
+pub const TEE_ATTR_SM2_KEP_CONFIRMATION_IN: u32 = 0xD000_0746;
+pub const TEE_ATTR_SM2_KEP_CONFIRMATION_OUT: u32 = 0xD000_0846;
+// Post-quantum vendor extensions (oxtee's, in OP-TEE's vendor style; see
+// devkit/include/tee_api_defines_extensions.h). One algorithm and one
+// key family per scheme; the key size (256 * k, the module rank) names
+// the parameter set: ML-KEM-768 is 768, ML-DSA-65 is 1536.
+pub const TEE_ALG_MLKEM: u32 = 0xF000_00D0;
+pub const TEE_ALG_MLDSA: u32 = 0xF000_00D1;
+pub const TEE_TYPE_MLKEM_PUBLIC_KEY: u32 = 0xA000_00D0;
+pub const TEE_TYPE_MLKEM_KEYPAIR: u32 = 0xA100_00D0;
+pub const TEE_TYPE_MLDSA_PUBLIC_KEY: u32 = 0xA000_00D1;
+pub const TEE_TYPE_MLDSA_KEYPAIR: u32 = 0xA100_00D1;
+/// ML-KEM encapsulation key ek (FIPS 203 ByteEncode form).
+pub const TEE_ATTR_MLKEM_PUBLIC_KEY: u32 = 0xD000_01D0;
+/// ML-KEM decapsulation key dk (the 'semi-expanded' FIPS 203 form).
+pub const TEE_ATTR_MLKEM_PRIVATE_KEY: u32 = 0xC000_02D0;
+/// ML-KEM key generation seed d || z (64 bytes).
+pub const TEE_ATTR_MLKEM_SEED: u32 = 0xC000_03D0;
+/// Encapsulation parameter: the 32-byte message m of
+/// ML-KEM.Encaps_internal, for known-answer tests only.
+pub const TEE_ATTR_MLKEM_ENCAPS_M: u32 = 0xC000_04D0;
+/// ML-DSA public key pk (FIPS 204 pkEncode).
+pub const TEE_ATTR_MLDSA_PUBLIC_KEY: u32 = 0xD000_01D1;
+/// ML-DSA private key sk (FIPS 204 skEncode).
+pub const TEE_ATTR_MLDSA_PRIVATE_KEY: u32 = 0xC000_02D1;
+/// ML-DSA key generation seed xi (32 bytes).
+pub const TEE_ATTR_MLDSA_SEED: u32 = 0xC000_03D1;
+/// Signature parameter: the context string (at most 255 bytes).
+pub const TEE_ATTR_MLDSA_CONTEXT: u32 = 0xD000_04D1;
+/// Signature parameter: a = 1 for the deterministic variant (rnd = 0),
+/// a = 0 (the default) for hedged signing.
+pub const TEE_ATTR_MLDSA_DETERMINISTIC: u32 = 0xF000_05D1;

@@ -23,12 +23,15 @@
 
 pub mod ae;
 pub mod asym;
+pub mod backend;
 pub mod cipher;
 pub mod consts;
 pub mod digest;
 pub mod kdf;
 pub mod mac;
 pub mod object;
+pub mod pqc;
+pub mod sm2;
 
 use ae::{AeAlg, AeEngine};
 use asym::AsymAlg;
@@ -189,6 +192,10 @@ pub fn is_algorithm_supported(alg: u32, element: u32) -> Result<(), Error> {
         Some(AsymAlg::Ed25519 | AsymAlg::X25519) => {
             matches!(element, TEE_CRYPTO_ELEMENT_NONE | TEE_ECC_CURVE_25519)
         }
+        // OP-TEE: the SM2 algorithms name the SM2 curve.
+        Some(AsymAlg::Sm2Dsa | AsymAlg::Sm2Pke | AsymAlg::Sm2Kep) => {
+            matches!(element, TEE_CRYPTO_ELEMENT_NONE | TEE_ECC_CURVE_SM2)
+        }
         Some(_) => element == TEE_CRYPTO_ELEMENT_NONE,
         None => known && element == TEE_CRYPTO_ELEMENT_NONE,
     };
@@ -241,14 +248,12 @@ impl Operation {
                 TEE_OPERATION_KEY_DERIVATION => Class::KeyDerivation,
                 _ => Class::AsymmetricSignature,
             };
-            return Ok(Operation::keyed(
-                algorithm,
-                class,
-                mode,
-                max_key_size,
-                0,
-                Engine::Asym(a),
-            ));
+            let mut op = Operation::keyed(algorithm, class, mode, max_key_size, 0, Engine::Asym(a));
+            // SM2 KEP takes the own static and ephemeral key pairs.
+            if a == AsymAlg::Sm2Kep {
+                op.handle_state |= TEE_HANDLE_FLAG_EXPECT_TWO_KEYS;
+            }
+            return Ok(op);
         }
         if let Some(k) = KdfAlg::from_id(algorithm) {
             if mode != TEE_MODE_DERIVE || !object::size_allowed(k.key_type(), max_key_size) {
@@ -598,17 +603,28 @@ impl Operation {
             (Some(a), Some(b)) => (a, b),
             _ => return Err(Error::Panic(TEE_ERROR_BAD_PARAMETERS)),
         };
-        let mut secret = self.check_key(want, k1)?.secret;
-        secret.extend_from_slice(&self.check_key(want, k2)?.secret);
+        let (a, b) = (self.check_key(want, k1)?, self.check_key(want, k2)?);
+        let mut secret = a.secret;
+        secret.extend_from_slice(&b.secret);
         if k1.size() != k2.size() {
             return Err(Error::Panic(TEE_ERROR_BAD_PARAMETERS));
         }
+        // Asymmetric pairs (SM2 KEP): one key made of both.
+        let asym = match (&self.engine, a.asym, b.asym) {
+            (Engine::Asym(alg), Some(x), Some(y)) => Some(Box::new(
+                asym::Key::pair(*alg, *x, *y).ok_or(Error::Panic(TEE_ERROR_BAD_PARAMETERS))?,
+            )),
+            _ => None,
+        };
         self.clear_key()?;
         self.key = Some(Key {
             bits: k1.size(),
             secret,
-            asym: None,
+            asym,
         });
+        if self.stateless() {
+            self.handle_state |= TEE_HANDLE_FLAG_INITIALIZED;
+        }
         self.handle_state |= TEE_HANDLE_FLAG_KEY_SET;
         Ok(())
     }
@@ -636,6 +652,26 @@ impl Operation {
     /// derivation, no key, a missing or foreign parameter, a length of
     /// zero or beyond what the algorithm or the object allows: a panic.
     pub fn derive_key(&mut self, params: &[Attr], derived: &mut Object) -> Result<(), Error> {
+        self.derive_key_with_confirmation(params, derived)
+            .map(|_| ())
+    }
+
+    /// TEE_DeriveKey, and for SM2 KEP with TEE_ATTR_SM2_KEP_CONFIRMATION_OUT
+    /// among `params` the confirmation (32 bytes) that OP-TEE writes into
+    /// that attribute's buffer (the caller copies it there). SM2 KEP
+    /// derives as many bytes as `derived` may hold (its maximum size).
+    pub fn derive_key_with_confirmation(
+        &mut self,
+        params: &[Attr],
+        derived: &mut Object,
+    ) -> Result<Option<Vec<u8>>, Error> {
+        if let Engine::Asym(AsymAlg::Sm2Kep) = self.engine {
+            let klen = derived.info().max_object_size as usize / 8;
+            let (out, confirm) = asym::sm2_kep_derive(self.asym_key()?, params, klen)
+                .map_err(|e| Error::Panic(e.code()))?;
+            derived.set_derived(out)?;
+            return Ok(confirm);
+        }
         let out = match self.engine {
             Engine::Kdf(alg) => alg.derive(self.secret()?, params)?,
             Engine::Asym(alg) if self.class == Class::KeyDerivation => {
@@ -645,7 +681,8 @@ impl Operation {
             }
             _ => return Err(Error::Panic(TEE_ERROR_BAD_PARAMETERS)),
         };
-        derived.set_derived(out)
+        derived.set_derived(out)?;
+        Ok(None)
     }
 
     /// The asymmetric algorithm, if the operation is of `class` in
@@ -784,6 +821,33 @@ impl Operation {
         }
         self.finished();
         Ok(out)
+    }
+
+    /// [`Operation::cipher_update`] into `out`, a buffer the caller owns:
+    /// the size written (SHORT_BUFFER as there, `out.len()` the room).
+    pub fn cipher_update_into(&mut self, src: &[u8], out: &mut [u8]) -> Result<usize, Error> {
+        let e = self.cipher()?;
+        let need = e.update_len(src.len());
+        if out.len() < need {
+            return Err(Error::ShortBuffer(need));
+        }
+        Ok(e.update_into(src, out))
+    }
+
+    /// [`Operation::cipher_do_final`] into `out`, a buffer the caller
+    /// owns: the size written.
+    pub fn cipher_do_final_into(&mut self, src: &[u8], out: &mut [u8]) -> Result<usize, Error> {
+        let e = self.cipher()?;
+        let need = e.final_len(src.len())?;
+        if out.len() < need {
+            return Err(Error::ShortBuffer(need));
+        }
+        let n = e.finish_into(src, out);
+        if let Engine::Cipher(_, e) = &mut self.engine {
+            *e = None;
+        }
+        self.finished();
+        Ok(n)
     }
 
     /// TEE_MACInit (the IV is CBC-MAC's initial chaining value, empty
@@ -950,6 +1014,49 @@ impl Operation {
         self.ae_take()?.finish(src)
     }
 
+    /// [`Operation::ae_encrypt_final`] into buffers the caller owns (the
+    /// output written once, straight from `src`): (output size, tag
+    /// size). The same checks and errors, with `out.len()` and
+    /// `tag.len()` as the room.
+    pub fn ae_encrypt_final_into(
+        &mut self,
+        src: &[u8],
+        out: &mut [u8],
+        tag: &mut [u8],
+    ) -> Result<(usize, usize), Error> {
+        let e = self.ae()?;
+        if !e.encrypting() {
+            return Err(Error::Panic(TEE_ERROR_BAD_PARAMETERS));
+        }
+        e.check_payload(src.len())?;
+        if out.len() < src.len() || tag.len() < e.tag_len() {
+            return Err(Error::ShortBuffer(src.len()));
+        }
+        let t = self.ae_take()?.finish_into(src, out)?;
+        tag[..t.len()].copy_from_slice(&t);
+        Ok((src.len(), t.len()))
+    }
+
+    /// [`Operation::ae_decrypt_final`] into `out`, a buffer the caller
+    /// owns: the output size. On MAC_INVALID no plaintext is left in it.
+    pub fn ae_decrypt_final_into(
+        &mut self,
+        src: &[u8],
+        out: &mut [u8],
+        tag: &[u8],
+    ) -> Result<usize, Error> {
+        let e = self.ae()?;
+        if e.encrypting() {
+            return Err(Error::Panic(TEE_ERROR_BAD_PARAMETERS));
+        }
+        e.check_payload(src.len())?;
+        if out.len() < src.len() {
+            return Err(Error::ShortBuffer(src.len()));
+        }
+        self.ae_take()?.finish_decrypt_into(src, tag, out)?;
+        Ok(src.len())
+    }
+
     /// TEE_AEDecryptFinal with room for `out_len` bytes: the last
     /// plaintext, or MAC_INVALID (nothing of it released) unless `tag` is
     /// the tag, of the length TEE_AEInit set (compared in constant time).
@@ -959,7 +1066,6 @@ impl Operation {
         out_len: usize,
         tag: &[u8],
     ) -> Result<Vec<u8>, Error> {
-        use subtle::ConstantTimeEq;
         let e = self.ae()?;
         if e.encrypting() {
             return Err(Error::Panic(TEE_ERROR_BAD_PARAMETERS));
@@ -968,12 +1074,7 @@ impl Operation {
         if out_len < src.len() {
             return Err(Error::ShortBuffer(src.len()));
         }
-        let (out, t) = self.ae_take()?.finish(src)?;
-        if t.len() == tag.len() && bool::from(t.ct_eq(tag)) {
-            Ok(out)
-        } else {
-            Err(Error::MacInvalid)
-        }
+        self.ae_take()?.finish_decrypt(src, tag)
     }
 }
 

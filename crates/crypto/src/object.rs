@@ -63,6 +63,17 @@ fn size_rule(object_type: u32) -> Option<(u32, u32, u32)> {
         | TEE_TYPE_ED25519_KEYPAIR
         | TEE_TYPE_X25519_PUBLIC_KEY
         | TEE_TYPE_X25519_KEYPAIR => (256, 256, 1),
+        // SM2 (OP-TEE: 256 bits, the SM2 curve).
+        TEE_TYPE_SM2_DSA_PUBLIC_KEY
+        | TEE_TYPE_SM2_DSA_KEYPAIR
+        | TEE_TYPE_SM2_KEP_PUBLIC_KEY
+        | TEE_TYPE_SM2_KEP_KEYPAIR
+        | TEE_TYPE_SM2_PKE_PUBLIC_KEY
+        | TEE_TYPE_SM2_PKE_KEYPAIR => (256, 256, 1),
+        // The post-quantum vendor types: the size (256 * k) names the
+        // parameter set; ML-KEM-768 and ML-DSA-65 only, so far.
+        TEE_TYPE_MLKEM_PUBLIC_KEY | TEE_TYPE_MLKEM_KEYPAIR => (768, 768, 1),
+        TEE_TYPE_MLDSA_PUBLIC_KEY | TEE_TYPE_MLDSA_KEYPAIR => (1536, 1536, 1),
         _ => return None,
     })
 }

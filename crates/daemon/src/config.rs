@@ -4,7 +4,9 @@
 //! ```toml
 //! socket = "/run/oxtee/oxtee.sock"   # default: $OXTEE_SOCKET or /tmp/oxtee-<uid>/oxtee.sock
 //! ta_dir = "/var/lib/oxtee/ta"       # signed TAs, named <uuid>.ta
-//! storage_dir = "/var/lib/oxtee/storage"
+//! storage_dir = "/var/lib/oxtee/storage" # trusted storage (encrypted) and the RPMB emulation
+//! # huk_file = "/etc/oxtee/huk"      # default: <storage_dir>/huk, created on first start
+//! # huk = "<64 hex digits>"          # or the hardware-unique key itself
 //! ta_keys = ["/etc/oxtee/ta_pub.pem"] # PEM RSA keys trusted to sign TAs
 //!
 //! [limits]
@@ -29,6 +31,11 @@ pub struct Config {
     pub ta_dir: PathBuf,
     pub storage_dir: PathBuf,
     pub ta_keys: Vec<PathBuf>,
+    /// The hardware-unique key file (32 bytes, owner-only); default
+    /// `<storage_dir>/huk`, created with a random key on first start.
+    pub huk_file: Option<PathBuf>,
+    /// The hardware-unique key as 64 hex digits (instead of a file).
+    pub huk: Option<String>,
     pub limits: Limits,
 }
 
@@ -80,6 +87,8 @@ impl Default for Config {
             ta_dir: base.join("ta"),
             storage_dir: base.join("storage"),
             ta_keys: Vec::new(),
+            huk_file: None,
+            huk: None,
             limits: Limits::default(),
         }
     }

@@ -9,7 +9,9 @@ pub mod config;
 pub mod server;
 pub mod spawn;
 pub mod store;
+pub mod supplicant;
 pub mod ta;
+pub mod trusted_storage;
 
 pub use config::Config;
 pub use server::{Server, StartError};

@@ -94,6 +94,8 @@ pub struct Shared {
     ta_sessions: Mutex<HashMap<(u64, u32), Arc<Session>>>,
     /// TEE_PROPSET_TEE_IMPLEMENTATION, sent to every instance.
     tee_props: Vec<oxtee_proto::Property>,
+    /// Trusted Storage (persistent objects).
+    storage: crate::trusted_storage::TrustedStorage,
 }
 
 /// A bound, not yet serving, secure world.
@@ -174,7 +176,9 @@ impl Server {
         let listener = bind(&cfg.socket)?;
         let store = Store::new(cfg.ta_dir.clone(), keys);
         let path = cfg.socket.clone();
+        let storage = crate::trusted_storage::TrustedStorage::open(&cfg);
         let shared = Arc::new(Shared {
+            storage,
             cfg,
             store,
             spawner: Spawner::start()?,
@@ -407,6 +411,8 @@ impl Shared {
     /// Close the TA-to-TA sessions an instance left open (it was destroyed
     /// or died).
     fn drop_ta_sessions_of(self: &Arc<Self>, inst: &Instance) {
+        // Its persistent object handles go with it.
+        self.storage.close_all(inst.id);
         let mine: Vec<_> = {
             let mut all = self.ta_sessions.lock().unwrap();
             let keys: Vec<_> = all
@@ -1011,7 +1017,7 @@ fn ree_now_ms() -> u64 {
 
 /// Replace `path` with `data` so that a crash leaves the old or the new
 /// content: write a temporary file, fsync it, rename, fsync the directory.
-fn write_atomically(path: &Path, data: &[u8]) -> std::io::Result<()> {
+pub(crate) fn write_atomically(path: &Path, data: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     let dir = path
         .parent()
@@ -1116,7 +1122,13 @@ impl crate::ta::Nested for Arc<Shared> {
                 }
             }
         };
+        let call = match call {
+            TaCall::Storage(c) => return self.storage.call(caller.id, &caller.uuid.0, c, buf),
+            call => call,
+        };
         let r = match call {
+            // Answered above.
+            TaCall::Storage(_) => Err(TeeError::api(TEE_ERROR_BAD_PARAMETERS)),
             TaCall::Open {
                 uuid,
                 param_types,

@@ -446,6 +446,110 @@ pub enum CoreToTa {
         session: u32,
         params: OutParams,
     },
+    /// Answer to a [`TaCall::Storage`] request: a GP return code and,
+    /// on success, what the request asked for.
+    StorageDone {
+        result: u32,
+        reply: StorageReply,
+    },
+}
+
+/// The key part of a persistent object as the TA hands it to the store:
+/// GP's object fields and the attributes, serialized by the TA runtime
+/// (opaque to the core, which only stores them encrypted).
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Default)]
+pub struct StoredAttrs {
+    pub object_type: u32,
+    pub object_size: u32,
+    pub max_object_size: u32,
+    pub usage: u32,
+    pub attributes: Vec<u8>,
+}
+
+/// GP's `TEE_ObjectInfo` of a persistent object (handle).
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct StoredInfo {
+    pub object_type: u32,
+    pub object_size: u32,
+    pub max_object_size: u32,
+    pub usage: u32,
+    pub data_size: u32,
+    pub data_position: u32,
+    pub handle_flags: u32,
+}
+
+/// A Trusted Storage request (GP 1.3.1 chapter 5.7-5.9) of a TA, sent in
+/// the middle of an entry point. Handles are the core's, per instance;
+/// bulk data travels in the TA's call buffer (from offset 0).
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub enum StorageCall {
+    /// TEE_OpenPersistentObject.
+    Open {
+        storage_id: u32,
+        id: Vec<u8>,
+        flags: u32,
+    },
+    /// TEE_CreatePersistentObject; `data_len` bytes of initial data are
+    /// in the call buffer.
+    Create {
+        storage_id: u32,
+        id: Vec<u8>,
+        flags: u32,
+        attrs: StoredAttrs,
+        data_len: u64,
+    },
+    /// TEE_CloseObject.
+    Close { handle: u32 },
+    /// TEE_CloseAndDeletePersistentObject1.
+    CloseAndDelete { handle: u32 },
+    /// TEE_RenamePersistentObject.
+    Rename { handle: u32, id: Vec<u8> },
+    /// TEE_ReadObjectData of up to `len` bytes into the call buffer.
+    Read { handle: u32, len: u64 },
+    /// TEE_WriteObjectData of `len` bytes from the call buffer.
+    Write { handle: u32, len: u64 },
+    /// TEE_TruncateObjectData.
+    Truncate { handle: u32, size: u32 },
+    /// TEE_SeekObjectData.
+    Seek {
+        handle: u32,
+        offset: i64,
+        whence: u32,
+    },
+    /// TEE_GetObjectInfo1.
+    Info { handle: u32 },
+    /// TEE_RestrictObjectUsage1 (persisted).
+    RestrictUsage { handle: u32, usage: u32 },
+    /// The stored attributes of the object (to rebuild its key).
+    Attributes { handle: u32 },
+    /// Enumeration: the first object of `storage_id` whose id sorts after
+    /// `after` (from the start when `None`).
+    Next {
+        storage_id: u32,
+        after: Option<Vec<u8>>,
+    },
+}
+
+/// What a successful [`StorageCall`] returns.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub enum StorageReply {
+    None,
+    /// Open and Create: the new handle and its info.
+    Handle {
+        handle: u32,
+        info: StoredInfo,
+    },
+    Info(StoredInfo),
+    /// Read: the bytes now at the start of the call buffer.
+    Read(u64),
+    /// Seek: the new position.
+    Position(u32),
+    Attributes(StoredAttrs),
+    /// Next: the object's id and info.
+    Next {
+        id: Vec<u8>,
+        info: StoredInfo,
+    },
 }
 
 /// A parameter of a TA-to-TA call, as the calling TA sends it. Memory
@@ -486,6 +590,8 @@ pub enum TaCall {
         seconds: u32,
         millis: u32,
     },
+    /// Trusted Storage; the core answers with [`CoreToTa::StorageDone`].
+    Storage(StorageCall),
 }
 
 /// Answers from a TA process to the core.
@@ -502,6 +608,61 @@ pub enum TaReply {
     /// answers with [`CoreToTa::SetCallBuffer`].
     GrowCallBuffer { size: u64 },
 }
+
+/// The core's requests to the normal-world supplicant, which keeps the
+/// trusted storage's blobs as files. Everything in a blob is ciphertext
+/// the core authenticates; names are the store's opaque hex names.
+/// Data travels in pieces of at most [`SUPPLICANT_PIECE`] bytes.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub enum SupplicantRequest {
+    /// Up to `len` bytes at `offset` (fewer only at the end).
+    ReadAt {
+        name: String,
+        offset: u64,
+        len: u32,
+    },
+    /// Write (creating the blob, zero-filling a gap); durable after Sync.
+    WriteAt {
+        name: String,
+        offset: u64,
+        data: Vec<u8>,
+    },
+    SetLen {
+        name: String,
+        len: u64,
+    },
+    Size {
+        name: String,
+    },
+    Remove {
+        name: String,
+    },
+    /// Make the named blobs' contents and existence durable.
+    Sync {
+        names: Vec<String>,
+    },
+    /// Blob names sorting after `after`, at most [`SUPPLICANT_NAMES`].
+    List {
+        after: Option<String>,
+    },
+}
+
+/// The supplicant's answers.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub enum SupplicantReply {
+    Data(Vec<u8>),
+    Done,
+    Size(Option<u64>),
+    Names(Vec<String>),
+    NotFound,
+    NoSpace,
+    Failed,
+}
+
+/// The largest piece of blob data in one supplicant message.
+pub const SUPPLICANT_PIECE: usize = 8 * 1024;
+/// The most names in one `List` answer.
+pub const SUPPLICANT_NAMES: usize = 128;
 
 /// Decoding failures. Every one of them means the peer is misbehaving.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

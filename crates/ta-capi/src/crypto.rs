@@ -70,7 +70,7 @@ pub struct TeeOperationInfoMultiple {
 ///
 /// # Safety
 /// `p` is NULL or valid for reads of `len` bytes.
-unsafe fn input(p: *const c_void, len: usize) -> Vec<u8> {
+pub(crate) unsafe fn input(p: *const c_void, len: usize) -> Vec<u8> {
     if len == 0 {
         return Vec::new();
     }
@@ -322,14 +322,14 @@ const TEE_ATTR_FLAG_VALUE: u32 = 1 << 29;
 /// Object handles are `OBJ_TAG | id`, distinct from operation handles.
 const OBJ_TAG: usize = 0x6f62_0000_0000;
 
-type ObjectHandle = *mut c_void;
+pub(crate) type ObjectHandle = *mut c_void;
 
-fn obj_ptr(h: ObjHandle) -> ObjectHandle {
+pub(crate) fn obj_ptr(h: ObjHandle) -> ObjectHandle {
     (OBJ_TAG | h as usize) as ObjectHandle
 }
 
 /// The live transient object `p` designates; anything else panics.
-fn object(p: ObjectHandle) -> ObjHandle {
+pub(crate) fn object(p: ObjectHandle) -> ObjHandle {
     let v = p as usize;
     let id = (v & ID_MASK) as ObjHandle;
     if v & !ID_MASK != OBJ_TAG || !rc::object_exists(id) {
@@ -341,13 +341,27 @@ fn object(p: ObjectHandle) -> ObjHandle {
 /// `TEE_ObjectInfo`.
 #[repr(C)]
 pub struct TeeObjectInfo {
-    object_type: u32,
-    object_size: u32,
-    max_object_size: u32,
-    object_usage: u32,
-    data_size: usize,
-    data_position: usize,
-    handle_flags: u32,
+    pub(crate) object_type: u32,
+    pub(crate) object_size: u32,
+    pub(crate) max_object_size: u32,
+    pub(crate) object_usage: u32,
+    pub(crate) data_size: usize,
+    pub(crate) data_position: usize,
+    pub(crate) handle_flags: u32,
+}
+
+impl TeeObjectInfo {
+    pub(crate) fn of(i: &oxtee_ta_runtime::storage::Info) -> TeeObjectInfo {
+        TeeObjectInfo {
+            object_type: i.object_type,
+            object_size: i.object_size,
+            max_object_size: i.max_object_size,
+            object_usage: i.usage,
+            data_size: i.data_size as usize,
+            data_position: i.data_position as usize,
+            handle_flags: i.handle_flags,
+        }
+    }
 }
 
 /// `TEE_Attribute`: the union is `ref` (buffer, length) or `value` (a, b).
@@ -413,11 +427,19 @@ pub extern "C" fn TEE_FreeTransientObject(object: ObjectHandle) {
     }
 }
 
-/// TEE_CloseObject: for a transient object, the same as freeing it
-/// (persistent objects do not exist yet).
+/// TEE_CloseObject: a persistent object is closed, a transient one
+/// freed.
 #[unsafe(no_mangle)]
 pub extern "C" fn TEE_CloseObject(object: ObjectHandle) {
-    TEE_FreeTransientObject(object)
+    if object.is_null() {
+        return;
+    }
+    let h = self::object(object);
+    if rc::persistent_handle(h).is_some() {
+        oxtee_ta_runtime::storage::close(h)
+    } else {
+        rc::free_object(h)
+    }
 }
 
 #[unsafe(no_mangle)]
@@ -510,16 +532,7 @@ pub unsafe extern "C" fn TEE_GetObjectInfo1(object: ObjectHandle, info: *mut Tee
     if info.is_null() {
         panic_ta(TEE_ERROR_BAD_PARAMETERS);
     }
-    let i = rc::object_info(h);
-    let out = TeeObjectInfo {
-        object_type: i.object_type,
-        object_size: i.object_size,
-        max_object_size: i.max_object_size,
-        object_usage: i.object_usage,
-        data_size: 0,
-        data_position: 0,
-        handle_flags: i.handle_flags,
-    };
+    let out = TeeObjectInfo::of(&oxtee_ta_runtime::storage::info(h));
     // SAFETY: caller's contract.
     unsafe { info.write_unaligned(out) };
     TEE_SUCCESS
@@ -650,7 +663,7 @@ pub unsafe extern "C" fn TEE_GetObjectValueAttribute(
 ///
 /// # Safety
 /// `out` is valid for `v.len()` bytes.
-unsafe fn output(out: *mut c_void, v: &[u8]) {
+pub(crate) unsafe fn output(out: *mut c_void, v: &[u8]) {
     if v.is_empty() {
         return;
     }

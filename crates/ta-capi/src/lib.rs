@@ -15,6 +15,7 @@ mod bigint;
 mod crypto;
 mod mem;
 mod props;
+mod storage;
 mod ta2ta;
 mod time;
 

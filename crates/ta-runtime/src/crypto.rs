@@ -25,14 +25,22 @@ struct Table {
     ops: HashMap<OpHandle, Operation>,
 }
 
-/// A transient object handle: a non-zero id, unique for the process's
-/// lifetime (a separate table from the operations').
+/// An object handle (transient or persistent): a non-zero id, unique for
+/// the process's lifetime (a separate table from the operations').
 pub type ObjHandle = u32;
+
+/// What an object handle designates: a transient object, or an open
+/// persistent object (the core's handle) with its key, if it has one (a
+/// pure data object has none).
+struct ObjEntry {
+    obj: Option<Object>,
+    persistent: Option<u32>,
+}
 
 #[derive(Default)]
 struct ObjTable {
     last: u32,
-    objs: HashMap<ObjHandle, Object>,
+    objs: HashMap<ObjHandle, ObjEntry>,
 }
 
 thread_local! {
@@ -185,10 +193,13 @@ pub fn mac_compare_final(h: OpHandle, msg: &[u8], mac: &[u8]) -> Result<(), Erro
 
 /// Run `f` on the object of `h`; an unknown handle panics the TA, as
 /// does an [`Error::Panic`].
+/// Run `f` on the key object of `h` (transient, or the key of a
+/// persistent object); an unknown handle or a persistent data object
+/// panics the TA, as does an [`Error::Panic`].
 fn with_obj<R>(h: ObjHandle, f: impl FnOnce(&mut Object) -> Result<R, Error>) -> Result<R, Error> {
     let r = OBJS.with(|t| {
         let mut t = t.borrow_mut();
-        match t.objs.get_mut(&h) {
+        match t.objs.get_mut(&h).and_then(|e| e.obj.as_mut()) {
             Some(o) => f(o),
             None => Err(Error::Panic(TEE_ERROR_BAD_PARAMETERS)),
         }
@@ -196,35 +207,101 @@ fn with_obj<R>(h: ObjHandle, f: impl FnOnce(&mut Object) -> Result<R, Error>) ->
     done(r)
 }
 
-/// TEE_AllocateTransientObject.
-pub fn allocate_object(object_type: u32, max_size: u32) -> Result<ObjHandle, Error> {
-    let o = done(Object::new(object_type, max_size))?;
+/// As [`with_obj`], for functions GP allows on transient objects only
+/// (a persistent handle panics).
+fn with_transient<R>(
+    h: ObjHandle,
+    f: impl FnOnce(&mut Object) -> Result<R, Error>,
+) -> Result<R, Error> {
+    if persistent_handle(h).is_some() {
+        panic_ta(TEE_ERROR_BAD_PARAMETERS);
+    }
+    with_obj(h, f)
+}
+
+fn insert_entry(e: ObjEntry) -> Result<ObjHandle, Error> {
     OBJS.with(|t| {
         let mut t = t.borrow_mut();
         let Some(h) = t.last.checked_add(1) else {
             return Err(Error::NotSupported);
         };
         t.last = h;
-        t.objs.insert(h, o);
+        t.objs.insert(h, e);
         Ok(h)
     })
 }
 
-/// Whether `h` designates a live transient object.
+/// TEE_AllocateTransientObject.
+pub fn allocate_object(object_type: u32, max_size: u32) -> Result<ObjHandle, Error> {
+    let o = done(Object::new(object_type, max_size))?;
+    insert_entry(ObjEntry {
+        obj: Some(o),
+        persistent: None,
+    })
+}
+
+/// A handle for an open persistent object (`core` is the core's handle,
+/// `key` its key if it has one).
+pub(crate) fn insert_persistent(core: u32, key: Option<Object>) -> Result<ObjHandle, Error> {
+    insert_entry(ObjEntry {
+        obj: key,
+        persistent: Some(core),
+    })
+}
+
+/// The core's handle of `h` if it is an open persistent object.
+pub fn persistent_handle(h: ObjHandle) -> Option<u32> {
+    OBJS.with(|t| t.borrow().objs.get(&h).and_then(|e| e.persistent))
+}
+
+/// Forget a persistent object's handle (closed, or closed by the core
+/// because the object is corrupt).
+pub(crate) fn remove_persistent(h: ObjHandle) {
+    OBJS.with(|t| {
+        let mut t = t.borrow_mut();
+        if t.objs.get(&h).is_some_and(|e| e.persistent.is_some()) {
+            t.objs.remove(&h);
+        }
+    });
+}
+
+/// A copy of the key object of `h` (transient or persistent), if any.
+pub(crate) fn key_object(h: ObjHandle) -> Option<Object> {
+    OBJS.with(|t| t.borrow().objs.get(&h).and_then(|e| e.obj.clone()))
+}
+
+/// Update the usage of a persistent object's key (after the core
+/// persisted it).
+pub(crate) fn restrict_key_usage(h: ObjHandle, usage: u32) {
+    OBJS.with(|t| {
+        if let Some(o) = t.borrow_mut().objs.get_mut(&h).and_then(|e| e.obj.as_mut()) {
+            o.restrict_usage(usage);
+        }
+    });
+}
+
+/// Whether `h` designates a live object (transient or persistent).
 pub fn object_exists(h: ObjHandle) -> bool {
     OBJS.with(|t| t.borrow().objs.contains_key(&h))
 }
 
-/// TEE_FreeTransientObject (an unknown handle panics).
+/// TEE_FreeTransientObject (an unknown or persistent handle panics).
 pub fn free_object(h: ObjHandle) {
-    if OBJS.with(|t| t.borrow_mut().objs.remove(&h)).is_none() {
+    let gone = OBJS.with(|t| {
+        let mut t = t.borrow_mut();
+        match t.objs.get(&h) {
+            Some(e) if e.persistent.is_none() => t.objs.remove(&h).is_some(),
+            _ => false,
+        }
+    });
+    if !gone {
         panic_ta(TEE_ERROR_BAD_PARAMETERS);
     }
 }
 
 /// TEE_ResetTransientObject.
 pub fn reset_object(h: ObjHandle) {
-    let _ = with_obj(h, |o| {
+    let _ = with_transient(h, |o| {
         o.reset();
         Ok(())
     });
@@ -232,7 +309,7 @@ pub fn reset_object(h: ObjHandle) {
 
 /// TEE_PopulateTransientObject.
 pub fn populate(h: ObjHandle, attrs: &[Attr]) -> Result<(), Error> {
-    with_obj(h, |o| o.populate(attrs))
+    with_transient(h, |o| o.populate(attrs))
 }
 
 /// The kernel's random numbers (getrandom(2), allowed by the sandbox) as
@@ -268,36 +345,60 @@ impl rand_core::CryptoRng for OsRng {}
 /// generation parameters that do not fit the key size (the object stays
 /// uninitialised); the misuse GP names panics.
 pub fn generate_key(h: ObjHandle, key_size: u32, params: &[Attr]) -> Result<(), Error> {
-    with_obj(h, |o| o.generate(key_size, params, &mut OsRng))
+    with_transient(h, |o| o.generate(key_size, params, &mut OsRng))
 }
 
-/// TEE_GetObjectInfo1.
+/// TEE_GetObjectInfo1 of a transient object (persistent ones:
+/// [`crate::storage::info`]).
 pub fn object_info(h: ObjHandle) -> ObjectInfo {
     with_obj(h, |o| Ok(o.info())).unwrap_or_default()
 }
 
-/// TEE_RestrictObjectUsage1.
+/// TEE_RestrictObjectUsage1 (a persistent object's new usage is
+/// persisted).
 pub fn restrict_usage(h: ObjHandle, usage: u32) {
+    if let Some(core) = persistent_handle(h) {
+        crate::storage::restrict_usage(h, core, usage);
+        return;
+    }
     let _ = with_obj(h, |o| {
         o.restrict_usage(usage);
         Ok(())
     });
 }
 
+/// A persistent data object (no key) has no attributes: ITEM_NOT_FOUND
+/// for an identifier of the right kind (`value`), else a panic.
+fn data_object_attribute(h: ObjHandle, id: u32, value: bool) -> Option<Error> {
+    if persistent_handle(h).is_none() || key_object(h).is_some() {
+        return None;
+    }
+    if (id & engine::consts::TEE_ATTR_FLAG_VALUE != 0) != value {
+        panic_ta(TEE_ERROR_BAD_PARAMETERS);
+    }
+    Some(Error::ItemNotFound)
+}
+
 /// TEE_GetObjectBufferAttribute with room for `cap` bytes.
 pub fn buffer_attribute(h: ObjHandle, id: u32, cap: usize) -> Result<Vec<u8>, Error> {
+    if let Some(e) = data_object_attribute(h, id, false) {
+        return Err(e);
+    }
     with_obj(h, |o| o.buffer_attribute(id, cap))
 }
 
 /// TEE_GetObjectValueAttribute: (a, b) or ITEM_NOT_FOUND.
 pub fn value_attribute(h: ObjHandle, id: u32) -> Result<(u32, u32), Error> {
+    if let Some(e) = data_object_attribute(h, id, true) {
+        return Err(e);
+    }
     with_obj(h, |o| o.value_attribute(id))
 }
 
 /// TEE_CopyObjectAttributes1.
 pub fn copy_object_attributes(dst: ObjHandle, src: ObjHandle) {
     let s = with_obj(src, |o| Ok(o.clone())).unwrap_or_else(|_| unreachable!());
-    let _ = with_obj(dst, |o| o.copy_attributes_from(&s));
+    let _ = with_transient(dst, |o| o.copy_attributes_from(&s));
 }
 
 /// TEE_AEInit: `NOT_SUPPORTED` for a tag or nonce length GP does not
@@ -336,6 +437,36 @@ pub fn ae_encrypt_final(
     tag_cap: usize,
 ) -> Result<(Vec<u8>, Vec<u8>), Error> {
     with(h, |op| op.ae_encrypt_final(src, out_len, tag_cap))
+}
+
+/// TEE_CipherUpdate into `out`: the size written.
+pub fn cipher_update_into(h: OpHandle, src: &[u8], out: &mut [u8]) -> Result<usize, Error> {
+    with(h, |op| op.cipher_update_into(src, out))
+}
+
+/// TEE_CipherDoFinal into `out`: the size written.
+pub fn cipher_do_final_into(h: OpHandle, src: &[u8], out: &mut [u8]) -> Result<usize, Error> {
+    with(h, |op| op.cipher_do_final_into(src, out))
+}
+
+/// TEE_AEEncryptFinal into `out` and `tag`: (output size, tag size).
+pub fn ae_encrypt_final_into(
+    h: OpHandle,
+    src: &[u8],
+    out: &mut [u8],
+    tag: &mut [u8],
+) -> Result<(usize, usize), Error> {
+    with(h, |op| op.ae_encrypt_final_into(src, out, tag))
+}
+
+/// TEE_AEDecryptFinal into `out`: the output size.
+pub fn ae_decrypt_final_into(
+    h: OpHandle,
+    src: &[u8],
+    out: &mut [u8],
+    tag: &[u8],
+) -> Result<usize, Error> {
+    with(h, |op| op.ae_decrypt_final_into(src, out, tag))
 }
 
 /// TEE_AEDecryptFinal with room for `out_len` bytes.
@@ -400,12 +531,12 @@ pub fn asymmetric_verify_digest(
 /// panics the TA, as OP-TEE's).
 pub fn derive_key(h: OpHandle, params: &[Attr], derived: ObjHandle) {
     let r = with(h, |op| {
-        let mut out = with_obj(derived, |o| Ok(o.clone()))?;
+        let mut out = with_transient(derived, |o| Ok(o.clone()))?;
         op.derive_key(params, &mut out)?;
         Ok(out)
     });
     if let Ok(out) = r {
-        let _ = with_obj(derived, |o| {
+        let _ = with_transient(derived, |o| {
             *o = out;
             Ok(())
         });

@@ -14,6 +14,7 @@ pub mod bigint;
 pub mod crypto;
 pub mod heap;
 pub mod props;
+pub mod storage;
 pub mod ta2ta;
 pub mod time;
 
@@ -343,6 +344,12 @@ static LOCKED: AtomicBool = AtomicBool::new(false);
 /// file (or exec) kills the process. Idempotent. C TAs call this from
 /// `.preinit_array`, before their ELF constructors run.
 pub fn lock_sandbox() {
+    if !LOCKED.load(Ordering::SeqCst) {
+        // AWS-LC's random generator looks for a VM generation counter
+        // (stat/open of /dev/sysgenid) on first use: do it while file
+        // look-ups still fail softly.
+        oxtee_crypto::backend::pre_sandbox_init();
+    }
     if !LOCKED.swap(true, Ordering::SeqCst)
         && !oxtee_sys::sandbox::apply(&oxtee_sys::sandbox::runtime_lock())
     {
@@ -500,9 +507,9 @@ pub fn run(ep: &mut dyn EntryPoints) -> ! {
                 );
             }
             // Only ever answers to the TA's own requests (ta2ta.rs).
-            CoreToTa::SetCallBuffer { .. } | CoreToTa::CallDone { .. } => {
-                fatal("unsolicited TA-to-TA answer from the core")
-            }
+            CoreToTa::SetCallBuffer { .. }
+            | CoreToTa::CallDone { .. }
+            | CoreToTa::StorageDone { .. } => fatal("unsolicited TA-to-TA answer from the core"),
         }
     }
 }

@@ -61,13 +61,13 @@ pub struct CallResult {
     pub session: u32,
 }
 
-static CALL_BUFFER: Mutex<Option<Mapping>> = Mutex::new(None);
+pub(crate) static CALL_BUFFER: Mutex<Option<Mapping>> = Mutex::new(None);
 
 fn align8(n: usize) -> usize {
     n.div_ceil(8) * 8
 }
 
-fn send(r: &TaReply) {
+pub(crate) fn send(r: &TaReply) {
     let b = encode(r).unwrap_or_else(|_| crate::fatal("TA-to-TA request too large"));
     crate::with_channel(|ch| {
         if ch.send(&b, &[]).is_err() {
@@ -76,7 +76,7 @@ fn send(r: &TaReply) {
     });
 }
 
-fn recv() -> (CoreToTa, Vec<std::os::fd::OwnedFd>) {
+pub(crate) fn recv() -> (CoreToTa, Vec<std::os::fd::OwnedFd>) {
     let mut buf = vec![0u8; oxtee_proto::MAX_MESSAGE];
     let mut fds = Vec::new();
     let n = crate::with_channel(|ch| match ch.recv(&mut buf, &mut fds) {
@@ -88,7 +88,7 @@ fn recv() -> (CoreToTa, Vec<std::os::fd::OwnedFd>) {
 }
 
 /// Make sure the call buffer holds `need` bytes.
-fn ensure_buffer(need: usize) {
+pub(crate) fn ensure_buffer(need: usize) {
     let have = CALL_BUFFER.lock().unwrap().as_ref().map_or(0, |m| m.len());
     if need == 0 || have >= need {
         return;

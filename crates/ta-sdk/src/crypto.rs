@@ -231,7 +231,7 @@ fn attrs(a: &[Attribute<'_>]) -> Vec<Attr> {
 /// A transient object (TEE_ObjectHandle), freed on drop.
 #[derive(Debug)]
 pub struct TransientObject {
-    h: ObjHandle,
+    pub(crate) h: ObjHandle,
 }
 
 impl TransientObject {
@@ -318,6 +318,12 @@ impl Operation {
         rc::set_key(self.h, key.map(|k| k.h))
     }
 
+    /// TEE_SetOperationKey with a persistent key object (the same rules
+    /// as [`Operation::set_key`]; a pure data object panics the TA).
+    pub fn set_persistent_key(&mut self, key: &crate::storage::PersistentObject) {
+        rc::set_key(self.h, Some(key.h))
+    }
+
     /// TEE_SetOperationKey2 (AES-XTS: the data key and the tweak key;
     /// `None` for both clears them). Only one key, keys of different
     /// sizes, an operation taking one key, or anything
@@ -334,9 +340,7 @@ impl Operation {
     /// TEE_CipherUpdate into `out`: the size written, or `SHORT_BUFFER`
     /// (see [`Operation::cipher_update_len`]).
     pub fn cipher_update(&mut self, src: &[u8], out: &mut [u8]) -> TeeResult<usize> {
-        let v = rc::cipher_update(self.h, src, out.len()).map_err(err)?;
-        out[..v.len()].copy_from_slice(&v);
-        Ok(v.len())
+        rc::cipher_update_into(self.h, src, out).map_err(err)
     }
 
     /// TEE_CipherUpdate into a new vector.
@@ -347,9 +351,7 @@ impl Operation {
     /// TEE_CipherDoFinal into `out`: the size written, `SHORT_BUFFER`, or
     /// `BAD_PARAMETERS` (ECB/CBC input not a whole number of blocks).
     pub fn cipher_do_final(&mut self, src: &[u8], out: &mut [u8]) -> TeeResult<usize> {
-        let v = rc::cipher_do_final(self.h, src, out.len()).map_err(err)?;
-        out[..v.len()].copy_from_slice(&v);
-        Ok(v.len())
+        rc::cipher_do_final_into(self.h, src, out).map_err(err)
     }
 
     /// TEE_CipherDoFinal into a new vector.
@@ -423,18 +425,13 @@ impl Operation {
         out: &mut [u8],
         tag: &mut [u8],
     ) -> TeeResult<(usize, usize)> {
-        let (v, t) = rc::ae_encrypt_final(self.h, src, out.len(), tag.len()).map_err(err)?;
-        out[..v.len()].copy_from_slice(&v);
-        tag[..t.len()].copy_from_slice(&t);
-        Ok((v.len(), t.len()))
+        rc::ae_encrypt_final_into(self.h, src, out, tag).map_err(err)
     }
 
     /// TEE_AEDecryptFinal into `out`: the size written, `SHORT_BUFFER`, or
     /// `MAC_INVALID` (nothing written) unless `tag` is the tag.
     pub fn ae_decrypt_final(&mut self, src: &[u8], out: &mut [u8], tag: &[u8]) -> TeeResult<usize> {
-        let v = rc::ae_decrypt_final(self.h, src, out.len(), tag).map_err(err)?;
-        out[..v.len()].copy_from_slice(&v);
-        Ok(v.len())
+        rc::ae_decrypt_final_into(self.h, src, out, tag).map_err(err)
     }
 }
 

@@ -35,6 +35,7 @@ pub mod bigint;
 pub mod crypto;
 mod mem_time;
 pub mod props;
+pub mod storage;
 pub mod ta_session;
 
 use oxtee_ta_runtime::{CallParams, EntryPoints};

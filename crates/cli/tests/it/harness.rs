@@ -84,6 +84,20 @@ impl World {
         text.push_str(extra);
         std::fs::write(&cfg, text).unwrap();
         let log = dir.path().join("oxtee.log");
+        let mut w = World {
+            dir,
+            socket,
+            child: None,
+            log,
+        };
+        w.spawn();
+        w
+    }
+
+    /// Start `oxtee up` on this world's directory and configuration, and
+    /// wait until it is ready.
+    pub fn spawn(&mut self) {
+        let cfg = self.dir.path().join("oxtee.toml");
         let mut child = Command::new(oxtee_bin())
             .args(["up", "--config"])
             .arg(&cfg)
@@ -95,9 +109,13 @@ impl World {
             .expect("start oxtee up");
         let stderr = child.stderr.take().unwrap();
         let (tx, rx) = mpsc::channel();
-        let logf = log.clone();
+        let logf = self.log.clone();
         std::thread::spawn(move || {
-            let mut out = std::fs::File::create(&logf).unwrap();
+            let mut out = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&logf)
+                .unwrap();
             for line in BufReader::new(stderr).lines() {
                 let Ok(line) = line else { break };
                 let _ = writeln!(out, "{line}");
@@ -106,16 +124,31 @@ impl World {
                 }
             }
         });
-        let w = World {
-            dir,
-            socket,
-            child: Some(child),
-            log,
-        };
+        self.child = Some(child);
         if rx.recv_timeout(Duration::from_secs(20)).is_err() {
-            panic!("secure world did not start:\n{}", w.log());
+            panic!("secure world did not start:\n{}", self.log());
         }
-        w
+    }
+
+    /// A full restart of the secure world (SIGTERM, then `oxtee up` again
+    /// on the same directory: the same storage).
+    pub fn restart(&mut self) {
+        assert!(self.stop(), "clean shutdown");
+        self.spawn();
+    }
+
+    /// SIGKILL the core (no shutdown at all), then start it again.
+    pub fn crash_and_restart(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+        self.spawn();
+    }
+
+    /// The pid of the core process.
+    pub fn core_pid(&self) -> i32 {
+        self.child.as_ref().map_or(0, |c| c.id() as i32)
     }
 
     pub fn ctx(&self) -> Context {

@@ -17,6 +17,8 @@ mod mem_time;
 mod params;
 mod props;
 mod sandbox;
+mod sm2_pqc;
 mod spares;
+mod storage;
 mod symcrypt;
 mod ta2ta;

@@ -227,6 +227,55 @@ out:
 	return res;
 }
 
+/* kind 6: derive with the key of ka and a second key whose attributes
+ * are packed in in2 (see the header); in is the derived size in bits. */
+static TEE_Result derived2(uint32_t alg, uint32_t type, uint32_t bits,
+			   TEE_Attribute *ka, uint32_t kn, const uint8_t *in,
+			   size_t il, const uint8_t *in2, size_t i2l,
+			   TEE_Attribute *pa, uint32_t pn, uint8_t *out,
+			   size_t *n)
+{
+	TEE_Attribute ka2[MAX_ATTRS];
+	struct rd r2 = { in2, i2l, 0 };
+	uint32_t kn2 = attrs(&r2, ka2), sbits;
+	TEE_ObjectHandle k = TEE_HANDLE_NULL, k2 = TEE_HANDLE_NULL;
+	TEE_ObjectHandle s = TEE_HANDLE_NULL;
+	TEE_OperationHandle op = TEE_HANDLE_NULL;
+	TEE_Result res;
+	size_t cap = *n;
+
+	*n = 0;
+	if (r2.bad || r2.n || il != 4)
+		return TEE_ERROR_BAD_PARAMETERS;
+	sbits = in[0] | in[1] << 8 | in[2] << 16 | (uint32_t)in[3] << 24;
+	res = TEE_AllocateTransientObject(type, bits, &k);
+	if (!res)
+		res = TEE_PopulateTransientObject(k, ka, kn);
+	if (!res)
+		res = TEE_AllocateTransientObject(type, bits, &k2);
+	if (!res)
+		res = TEE_PopulateTransientObject(k2, ka2, kn2);
+	if (!res)
+		res = TEE_AllocateOperation(&op, alg, TEE_MODE_DERIVE, bits);
+	if (!res) {
+		TEE_SetOperationKey2(op, k, k2);
+		res = TEE_AllocateTransientObject(TEE_TYPE_GENERIC_SECRET,
+						  sbits, &s);
+	}
+	if (!res) {
+		TEE_DeriveKey(op, pa, pn, s);
+		*n = cap;
+		res = TEE_GetObjectBufferAttribute(s, TEE_ATTR_SECRET_VALUE,
+						   out, n);
+		TEE_FreeTransientObject(s);
+	}
+	if (op)
+		TEE_FreeOperation(op);
+	TEE_FreeTransientObject(k);
+	TEE_FreeTransientObject(k2);
+	return res;
+}
+
 /* One vector; writes up to *n bytes at out and sets *n. */
 static TEE_Result one(struct rd *r, uint8_t *out, size_t *n)
 {
@@ -261,6 +310,9 @@ static TEE_Result one(struct rd *r, uint8_t *out, size_t *n)
 	*n = cap;
 	if (kind == 5)
 		return generated(alg, type, bits, ka, kn, pa, pn, in, il, out, n);
+	if (kind == 6)
+		return derived2(alg, type, bits, ka, kn, in, il, in2, i2l, pa, pn,
+				out, n);
 	*n = 0;
 	res = TEE_AllocateTransientObject(type, bits, &k);
 	if (!res)

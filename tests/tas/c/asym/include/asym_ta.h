@@ -22,7 +22,12 @@
  * populating an ECDH public-key object with it: a refusal is that
  * call's code), 5 generate (TEE_GenerateKey with the attrs as
  * parameters into an object of key_type/key_bits, then sign + verify or
- * encrypt + decrypt of input with alg, whose result is returned).
+ * encrypt + decrypt of input with alg, whose result is returned),
+ * 6 derive with two keys (SM2 KEP: TEE_SetOperationKey2 with the key
+ * of the attrs and a second key of the same type and size whose
+ * attributes are input2, packed as n_attrs attr*; the operation's
+ * maximum key size is key_bits; input is the size in bits, a u32, of
+ * the generic secret object derived into, which is read back).
  * The key object (key_type, key_bits) is populated with the attrs and
  * set on an operation of alg (mode by kind, maximum key size key_bits).
  * hash: a TEE_ALG_* digest the TA applies to input first with

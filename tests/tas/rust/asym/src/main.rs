@@ -93,6 +93,17 @@ fn refs(v: &[(u32, Vec<u8>)]) -> Vec<Attribute<'_>> {
     v.iter().map(|(id, b)| Attribute::Ref(*id, b)).collect()
 }
 
+/// The operation class of `alg` (bits 31..28, except where OP-TEE's SM2
+/// and the vendor identifiers do not follow that pattern).
+fn class_of(alg: u32) -> u32 {
+    match alg {
+        consts::TEE_ALG_SM2_PKE | consts::TEE_ALG_MLKEM => consts::TEE_OPERATION_ASYMMETRIC_CIPHER,
+        consts::TEE_ALG_SM2_KEP => consts::TEE_OPERATION_KEY_DERIVATION,
+        consts::TEE_ALG_MLDSA => consts::TEE_OPERATION_ASYMMETRIC_SIGNATURE,
+        _ => alg >> 28,
+    }
+}
+
 /// kind 5: generate a key with parameters `ka`, then use it.
 fn generated(
     alg: u32,
@@ -104,8 +115,8 @@ fn generated(
 ) -> TeeResult<Vec<u8>> {
     let mut k = TransientObject::allocate(ty, bits)?;
     k.generate_key_with(bits, ka)?;
-    let class = alg >> 28;
-    let mut out = vec![0u8; 1024];
+    let class = class_of(alg);
+    let mut out = vec![0u8; 4096];
     if class == 8 {
         let mut k2 = TransientObject::allocate(ty, bits)?;
         k2.generate_key_with(bits, ka)?;
@@ -137,11 +148,45 @@ fn generated(
     }
     let n = keyed(alg, Mode::Encrypt, bits, &k)?.asymmetric_encrypt(pa, input, &mut out)?;
     out.truncate(n);
-    let mut back = vec![0u8; 1024];
+    let mut back = vec![0u8; 4096];
     let m = keyed(alg, Mode::Decrypt, bits, &k)?.asymmetric_decrypt(pa, &out, &mut back)?;
     if back[..m] != *input {
         return Err(TeeError::GENERIC);
     }
+    Ok(out)
+}
+
+/// kind 6: derive with the key of `ka` and a second key whose attributes
+/// are packed in `input2`; `input` is the derived size in bits.
+fn derived2(
+    alg: u32,
+    ty: u32,
+    bits: u32,
+    ka: &[Attribute<'_>],
+    pa: &[Attribute<'_>],
+    input: &[u8],
+    input2: &[u8],
+) -> TeeResult<Vec<u8>> {
+    let mut r = Rd(input2);
+    let ka2 = r.attrs()?;
+    let sbits = input
+        .try_into()
+        .map(u32::from_le_bytes)
+        .map_err(|_| TeeError::BAD_PARAMETERS)?;
+    if !r.0.is_empty() {
+        return Err(TeeError::BAD_PARAMETERS);
+    }
+    let mut k = TransientObject::allocate(ty, bits)?;
+    k.populate(ka)?;
+    let mut k2 = TransientObject::allocate(ty, bits)?;
+    k2.populate(&ka2)?;
+    let mut op = Operation::allocate(alg, Mode::Derive, bits)?;
+    op.set_key2(Some(&k), Some(&k2));
+    let mut s = TransientObject::allocate(obj::GENERIC_SECRET, sbits)?;
+    op.derive_key(pa, &mut s);
+    let mut out = vec![0u8; 512];
+    let n = s.buffer_attribute(obj::ATTR_SECRET_VALUE, &mut out)?;
+    out.truncate(n);
     Ok(out)
 }
 
@@ -177,10 +222,13 @@ fn run(
     if kind == 5 {
         return generated(alg, ty, bits, ka, pa, input);
     }
+    if kind == 6 {
+        return derived2(alg, ty, bits, ka, pa, input, input2);
+    }
     let mut k = TransientObject::allocate(ty, bits)?;
     k.populate(ka)?;
     let mut op = keyed(alg, mode_of(kind), bits, &k)?;
-    let mut out = vec![0u8; 1024];
+    let mut out = vec![0u8; 4096];
     let n = match kind {
         0 => op.asymmetric_encrypt(pa, input, &mut out)?,
         1 => op.asymmetric_decrypt(pa, input, &mut out)?,

@@ -1,0 +1,429 @@
+//! The normal-world supplicant: it keeps the trusted storage's blobs as
+//! files for the core (OP-TEE's tee-supplicant does the same for its REE
+//! file system). It runs as its own process (`oxtee supplicant DIR`, its
+//! standard input a SEQPACKET socket to the core) and holds no key: what
+//! it stores is ciphertext and what it returns is authenticated by the
+//! core, which trusts none of it.
+//!
+//! [`FileSupplicant`] is the file side (also used in-process by the
+//! crash-injection workload), [`serve`] the process's request loop, and
+//! [`RemoteSupplicant`] the core's side of the socket.
+
+use oxtee_proto::{SUPPLICANT_NAMES, SUPPLICANT_PIECE, SupplicantReply, SupplicantRequest};
+use oxtee_storage::{Supplicant, SupplicantError};
+use oxtee_sys::Channel;
+use std::collections::HashMap;
+use std::fs::{File, OpenOptions};
+use std::io::ErrorKind;
+use std::os::unix::fs::{FileExt, OpenOptionsExt};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+
+/// Open files the supplicant keeps (beyond this, the least recently
+/// opened are closed).
+const MAX_OPEN: usize = 64;
+
+/// The normal world's side of storage: blobs as files in one directory.
+pub struct FileSupplicant {
+    dir: PathBuf,
+    open: HashMap<String, File>,
+    /// A file was created or removed since the directory was last synced.
+    dir_dirty: bool,
+}
+
+fn sup_err(e: std::io::Error) -> SupplicantError {
+    match e.kind() {
+        ErrorKind::NotFound => SupplicantError::NotFound,
+        ErrorKind::StorageFull | ErrorKind::QuotaExceeded => SupplicantError::NoSpace,
+        _ if e.raw_os_error() == Some(libc::ENOSPC) => SupplicantError::NoSpace,
+        _ => SupplicantError::Io,
+    }
+}
+
+/// The store names its blobs itself; anything else (a path, a dot file)
+/// is refused rather than trusted.
+fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 128
+        && !name.starts_with('.')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+}
+
+impl FileSupplicant {
+    pub fn new(dir: PathBuf) -> std::io::Result<FileSupplicant> {
+        std::fs::create_dir_all(&dir)?;
+        Ok(FileSupplicant {
+            dir,
+            open: HashMap::new(),
+            dir_dirty: false,
+        })
+    }
+
+    fn file(&mut self, name: &str, create: bool) -> Result<&File, SupplicantError> {
+        if !valid_name(name) {
+            return Err(SupplicantError::Io);
+        }
+        if !self.open.contains_key(name) {
+            let path = self.dir.join(name);
+            let existed = path.exists();
+            let f = OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(create)
+                .mode(0o600)
+                .custom_flags(libc::O_CLOEXEC)
+                .open(&path)
+                .map_err(sup_err)?;
+            if create && !existed {
+                self.dir_dirty = true;
+            }
+            if self.open.len() >= MAX_OPEN {
+                // Unsynced data stays in the page cache; sync() reopens.
+                self.open.clear();
+            }
+            self.open.insert(name.to_owned(), f);
+        }
+        self.open.get(name).ok_or(SupplicantError::Io)
+    }
+}
+
+impl Supplicant for FileSupplicant {
+    fn read_at(
+        &mut self,
+        name: &str,
+        offset: u64,
+        buf: &mut [u8],
+    ) -> Result<usize, SupplicantError> {
+        let f = self.file(name, false)?;
+        let mut n = 0;
+        while n < buf.len() {
+            match f.read_at(&mut buf[n..], offset + n as u64) {
+                Ok(0) => break,
+                Ok(k) => n += k,
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) => return Err(sup_err(e)),
+            }
+        }
+        Ok(n)
+    }
+
+    fn write_at(&mut self, name: &str, offset: u64, data: &[u8]) -> Result<(), SupplicantError> {
+        self.file(name, true)?
+            .write_all_at(data, offset)
+            .map_err(sup_err)
+    }
+
+    fn set_len(&mut self, name: &str, len: u64) -> Result<(), SupplicantError> {
+        self.file(name, true)?.set_len(len).map_err(sup_err)
+    }
+
+    fn size(&mut self, name: &str) -> Result<Option<u64>, SupplicantError> {
+        if !valid_name(name) {
+            return Err(SupplicantError::Io);
+        }
+        match std::fs::metadata(self.dir.join(name)) {
+            Ok(m) => Ok(Some(m.len())),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(sup_err(e)),
+        }
+    }
+
+    fn remove(&mut self, name: &str) -> Result<(), SupplicantError> {
+        if !valid_name(name) {
+            return Err(SupplicantError::Io);
+        }
+        self.open.remove(name);
+        match std::fs::remove_file(self.dir.join(name)) {
+            Ok(()) => {
+                self.dir_dirty = true;
+                Ok(())
+            }
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(sup_err(e)),
+        }
+    }
+
+    fn sync(&mut self, names: &[&str]) -> Result<(), SupplicantError> {
+        for name in names {
+            // fdatasync through any descriptor flushes the file's data.
+            match self.file(name, false) {
+                Ok(f) => f.sync_data().map_err(sup_err)?,
+                Err(SupplicantError::NotFound) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        if self.dir_dirty {
+            File::open(&self.dir)
+                .and_then(|d| d.sync_all())
+                .map_err(sup_err)?;
+            self.dir_dirty = false;
+        }
+        Ok(())
+    }
+
+    fn list(&mut self) -> Result<Vec<String>, SupplicantError> {
+        let mut names = Vec::new();
+        for e in std::fs::read_dir(&self.dir).map_err(sup_err)? {
+            let e = e.map_err(sup_err)?;
+            if let Some(n) = e.file_name().to_str() {
+                if valid_name(n) {
+                    names.push(n.to_owned());
+                }
+            }
+        }
+        Ok(names)
+    }
+}
+
+/// The supplicant process: answer the core's requests on `ch` from the
+/// files in `dir` until the core goes away.
+pub fn serve(ch: &Channel, dir: PathBuf) -> std::io::Result<()> {
+    let mut fs = FileSupplicant::new(dir)?;
+    let mut buf = vec![0u8; oxtee_proto::MAX_MESSAGE];
+    loop {
+        let n = match ch.recv(&mut buf, &mut Vec::new())? {
+            Some(n) => n,
+            None => return Ok(()),
+        };
+        let Ok(req) = oxtee_proto::decode::<SupplicantRequest>(&buf[..n]) else {
+            return Err(std::io::Error::other("undecodable request from the core"));
+        };
+        let e = |e: SupplicantError| match e {
+            SupplicantError::NotFound => SupplicantReply::NotFound,
+            SupplicantError::NoSpace => SupplicantReply::NoSpace,
+            SupplicantError::Io => SupplicantReply::Failed,
+        };
+        let reply = match req {
+            SupplicantRequest::ReadAt { name, offset, len } => {
+                let mut v = vec![0u8; (len as usize).min(SUPPLICANT_PIECE)];
+                match fs.read_at(&name, offset, &mut v) {
+                    Ok(k) => {
+                        v.truncate(k);
+                        SupplicantReply::Data(v)
+                    }
+                    Err(x) => e(x),
+                }
+            }
+            SupplicantRequest::WriteAt { name, offset, data } => fs
+                .write_at(&name, offset, &data)
+                .map_or_else(e, |()| SupplicantReply::Done),
+            SupplicantRequest::SetLen { name, len } => fs
+                .set_len(&name, len)
+                .map_or_else(e, |()| SupplicantReply::Done),
+            SupplicantRequest::Size { name } => {
+                fs.size(&name).map_or_else(e, SupplicantReply::Size)
+            }
+            SupplicantRequest::Remove { name } => {
+                fs.remove(&name).map_or_else(e, |()| SupplicantReply::Done)
+            }
+            SupplicantRequest::Sync { names } => {
+                let names: Vec<&str> = names.iter().map(String::as_str).collect();
+                fs.sync(&names).map_or_else(e, |()| SupplicantReply::Done)
+            }
+            SupplicantRequest::List { after } => match fs.list() {
+                Ok(mut all) => {
+                    all.sort();
+                    SupplicantReply::Names(
+                        all.into_iter()
+                            .filter(|n| after.as_ref().is_none_or(|a| n > a))
+                            .take(SUPPLICANT_NAMES)
+                            .collect(),
+                    )
+                }
+                Err(x) => e(x),
+            },
+        };
+        let b =
+            oxtee_proto::encode(&reply).map_err(|_| std::io::Error::other("reply too large"))?;
+        ch.send(&b, &[])?;
+    }
+}
+
+/// The core's side: each storage request is a round trip to the
+/// supplicant process, started on first use and again if it died.
+pub struct RemoteSupplicant {
+    dir: PathBuf,
+    link: Option<(Channel, Child)>,
+}
+
+impl RemoteSupplicant {
+    /// A supplicant for the blobs in `dir` (started on first use).
+    pub fn new(dir: PathBuf) -> RemoteSupplicant {
+        RemoteSupplicant { dir, link: None }
+    }
+
+    fn start(&self) -> std::io::Result<(Channel, Child)> {
+        let (mine, theirs) = Channel::pair()?;
+        let exe = std::env::current_exe()?;
+        let child = Command::new(exe)
+            .arg("supplicant")
+            .arg(&self.dir)
+            .stdin(Stdio::from(std::os::fd::OwnedFd::from(theirs)))
+            .stdout(Stdio::null())
+            .spawn()?;
+        Ok((mine, child))
+    }
+
+    /// One round trip. A lost supplicant is started again and the
+    /// request (every one is idempotent) sent once more.
+    fn ask(&mut self, req: &SupplicantRequest) -> Result<SupplicantReply, SupplicantError> {
+        let msg = oxtee_proto::encode(req).map_err(|_| SupplicantError::Io)?;
+        for attempt in 0..2 {
+            if self.link.is_none() {
+                match self.start() {
+                    Ok(l) => self.link = Some(l),
+                    Err(e) => {
+                        tracing::error!("cannot start the supplicant: {e}");
+                        return Err(SupplicantError::Io);
+                    }
+                }
+            }
+            let Some((ch, _)) = &self.link else {
+                return Err(SupplicantError::Io);
+            };
+            let mut buf = vec![0u8; oxtee_proto::MAX_MESSAGE];
+            let r = ch
+                .send(&msg, &[])
+                .and_then(|()| ch.recv(&mut buf, &mut Vec::new()));
+            match r {
+                Ok(Some(n)) => {
+                    return oxtee_proto::decode::<SupplicantReply>(&buf[..n]).map_err(|_| {
+                        tracing::error!("the supplicant sent an undecodable answer");
+                        self.drop_link();
+                        SupplicantError::Io
+                    });
+                }
+                _ => {
+                    tracing::warn!(attempt, "lost the supplicant; starting it again");
+                    self.drop_link();
+                }
+            }
+        }
+        Err(SupplicantError::Io)
+    }
+
+    fn drop_link(&mut self) {
+        if let Some((ch, mut child)) = self.link.take() {
+            drop(ch);
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    fn done(r: SupplicantReply) -> Result<(), SupplicantError> {
+        match r {
+            SupplicantReply::Done => Ok(()),
+            SupplicantReply::NotFound => Err(SupplicantError::NotFound),
+            SupplicantReply::NoSpace => Err(SupplicantError::NoSpace),
+            _ => Err(SupplicantError::Io),
+        }
+    }
+}
+
+impl Drop for RemoteSupplicant {
+    fn drop(&mut self) {
+        self.drop_link();
+    }
+}
+
+impl Supplicant for RemoteSupplicant {
+    fn read_at(
+        &mut self,
+        name: &str,
+        offset: u64,
+        buf: &mut [u8],
+    ) -> Result<usize, SupplicantError> {
+        let mut n = 0;
+        while n < buf.len() {
+            let want = (buf.len() - n).min(SUPPLICANT_PIECE);
+            match self.ask(&SupplicantRequest::ReadAt {
+                name: name.to_owned(),
+                offset: offset + n as u64,
+                len: want as u32,
+            })? {
+                // More than asked for is a lie: refuse it.
+                SupplicantReply::Data(d) if d.len() <= want => {
+                    buf[n..n + d.len()].copy_from_slice(&d);
+                    n += d.len();
+                    if d.len() < want {
+                        break;
+                    }
+                }
+                r => return Self::done(r).map(|()| n).and(Err(SupplicantError::Io)),
+            }
+        }
+        Ok(n)
+    }
+
+    fn write_at(&mut self, name: &str, offset: u64, data: &[u8]) -> Result<(), SupplicantError> {
+        for (i, piece) in data.chunks(SUPPLICANT_PIECE).enumerate() {
+            let r = self.ask(&SupplicantRequest::WriteAt {
+                name: name.to_owned(),
+                offset: offset + (i * SUPPLICANT_PIECE) as u64,
+                data: piece.to_vec(),
+            })?;
+            Self::done(r)?;
+        }
+        Ok(())
+    }
+
+    fn set_len(&mut self, name: &str, len: u64) -> Result<(), SupplicantError> {
+        let r = self.ask(&SupplicantRequest::SetLen {
+            name: name.to_owned(),
+            len,
+        })?;
+        Self::done(r)
+    }
+
+    fn size(&mut self, name: &str) -> Result<Option<u64>, SupplicantError> {
+        match self.ask(&SupplicantRequest::Size {
+            name: name.to_owned(),
+        })? {
+            SupplicantReply::Size(s) => Ok(s),
+            r => Self::done(r).and(Err(SupplicantError::Io)),
+        }
+    }
+
+    fn remove(&mut self, name: &str) -> Result<(), SupplicantError> {
+        let r = self.ask(&SupplicantRequest::Remove {
+            name: name.to_owned(),
+        })?;
+        Self::done(r)
+    }
+
+    fn sync(&mut self, names: &[&str]) -> Result<(), SupplicantError> {
+        let r = self.ask(&SupplicantRequest::Sync {
+            names: names.iter().map(|n| n.to_string()).collect(),
+        })?;
+        Self::done(r)
+    }
+
+    fn list(&mut self) -> Result<Vec<String>, SupplicantError> {
+        let mut all: Vec<String> = Vec::new();
+        loop {
+            let after = all.last().cloned();
+            match self.ask(&SupplicantRequest::List {
+                after: after.clone(),
+            })? {
+                SupplicantReply::Names(n) => {
+                    // Sorted, after the last one, not too many: else a lie.
+                    let sorted = n.windows(2).all(|w| w[0] < w[1])
+                        && after
+                            .as_ref()
+                            .is_none_or(|a| n.first().is_none_or(|f| f > a));
+                    if !sorted || n.len() > SUPPLICANT_NAMES {
+                        return Err(SupplicantError::Io);
+                    }
+                    let last = n.len() < SUPPLICANT_NAMES;
+                    all.extend(n);
+                    if last {
+                        return Ok(all);
+                    }
+                }
+                r => return Self::done(r).and(Err(SupplicantError::Io)),
+            }
+        }
+    }
+}

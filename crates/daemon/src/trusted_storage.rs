@@ -1,0 +1,602 @@
+//! Trusted Storage in the core: the secure world's store
+//! (`oxtee-storage`, which encrypts, authenticates and commits) over the
+//! normal world's files.
+//!
+//! Three things live on disk under `storage_dir`, none of them trusted:
+//! * `objects/`: the store's blobs, kept by the normal-world supplicant
+//!   process (`oxtee supplicant`, [`crate::supplicant`]) which the core
+//!   asks over a socket: names are the store's opaque hex names, contents
+//!   are ciphertext, and the store authenticates everything it reads back;
+//! * `rpmb.bin`: the emulated replay-protected memory block
+//!   ([`FileRpmb`]): the device state (key, write counter, blocks), saved
+//!   atomically before each answer that changed it;
+//! * `huk`: the hardware-unique key (32 random bytes created on first
+//!   start, mode 0600), unless the configuration gives one.
+//!
+//! Handles are per TA instance (the owner is the instance id); all of an
+//! instance's handles are closed when it goes away.
+
+use crate::config::Config;
+pub use crate::supplicant::{FileSupplicant, RemoteSupplicant};
+use oxtee_proto::{CoreToTa, StorageCall, StorageReply, StoredAttrs, StoredInfo};
+use oxtee_storage::{
+    Error as StoreError, ObjectAttrs, ObjectHandle, ObjectInfo, Rpmb, RpmbDevice, RpmbFrame, Store,
+};
+use oxtee_sys::Mapping;
+use std::fs::{File, OpenOptions};
+use std::io::ErrorKind;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+const TEE_ERROR_BAD_PARAMETERS: u32 = 0xFFFF_0006;
+const TEE_ERROR_CORRUPT_OBJECT: u32 = 0xF010_0001;
+
+/// The emulated RPMB: the device logic is the store crate's; this keeps
+/// its state in a file, replaced atomically (write, fsync, rename, fsync
+/// the directory) before a state-changing request is answered.
+pub struct FileRpmb {
+    path: PathBuf,
+    device: RpmbDevice,
+}
+
+impl FileRpmb {
+    /// Load the device state (a blank device if there is none). Errors:
+    /// the GP code (SECURITY for a state that does not parse) and why.
+    pub fn open(path: PathBuf) -> Result<FileRpmb, (u32, String)> {
+        let device = match std::fs::read(&path) {
+            Ok(b) => RpmbDevice::from_bytes(&b).ok_or_else(|| {
+                (
+                    StoreError::Security.code(),
+                    format!(
+                        "{}: not an RPMB emulation state (tampered?)",
+                        path.display()
+                    ),
+                )
+            })?,
+            Err(e) if e.kind() == ErrorKind::NotFound => RpmbDevice::new(1),
+            Err(e) => return Err((0xFFFF_0000, format!("{}: {e}", path.display()))),
+        };
+        Ok(FileRpmb { path, device })
+    }
+}
+
+impl Rpmb for FileRpmb {
+    fn request(&mut self, req: &RpmbFrame) -> Result<RpmbFrame, StoreError> {
+        let mut dev = self.device.clone();
+        let (resp, changed) = dev.handle(req);
+        if changed {
+            if let Err(e) = crate::server::write_atomically(&self.path, &dev.to_bytes()) {
+                tracing::error!("cannot save the RPMB state {}: {e}", self.path.display());
+                return Err(if e.raw_os_error() == Some(libc::ENOSPC) {
+                    StoreError::StorageNoSpace
+                } else {
+                    StoreError::Generic
+                });
+            }
+        }
+        self.device = dev;
+        Ok(resp)
+    }
+}
+
+/// The kernel's random numbers as a `rand_core` generator.
+pub struct OsRng;
+
+impl rand_core::RngCore for OsRng {
+    fn next_u32(&mut self) -> u32 {
+        rand_core::impls::next_u32_via_fill(self)
+    }
+    fn next_u64(&mut self) -> u64 {
+        rand_core::impls::next_u64_via_fill(self)
+    }
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        rand_core::OsRng.fill_bytes(dest)
+    }
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
+        rand_core::OsRng.try_fill_bytes(dest)
+    }
+}
+
+impl rand_core::CryptoRng for OsRng {}
+
+/// The core's store: blobs through the supplicant process.
+type CoreStore = Store<RemoteSupplicant, FileRpmb, OsRng>;
+/// A store over files in this process (the crash-injection workload).
+pub type FileStore = Store<FileSupplicant, FileRpmb, OsRng>;
+
+/// The hardware-unique key: the configured one, or the key file (created
+/// with 32 random bytes, mode 0600, on first start).
+pub fn load_huk(cfg: &Config) -> Result<[u8; 32], String> {
+    if let Some(hex) = &cfg.huk {
+        let b = hex_decode(hex.trim()).ok_or("huk: not 64 hexadecimal digits")?;
+        return b
+            .try_into()
+            .map_err(|_| "huk: not 64 hexadecimal digits".into());
+    }
+    let path = cfg
+        .huk_file
+        .clone()
+        .unwrap_or_else(|| cfg.storage_dir.join("huk"));
+    match std::fs::read(&path) {
+        Ok(b) => {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path)
+                .map(|m| m.permissions().mode())
+                .unwrap_or(0);
+            if mode & 0o077 != 0 {
+                return Err(format!(
+                    "{}: the hardware-unique key must be readable by its owner only (mode {:o})",
+                    path.display(),
+                    mode & 0o777
+                ));
+            }
+            b.try_into()
+                .map_err(|_| format!("{}: not a 32-byte key", path.display()))
+        }
+        Err(e) if e.kind() == ErrorKind::NotFound => {
+            let mut k = [0u8; 32];
+            rand_core::RngCore::fill_bytes(&mut OsRng, &mut k);
+            create_key_file(&path, &k).map_err(|e| format!("{}: {e}", path.display()))?;
+            tracing::info!("created the hardware-unique key {}", path.display());
+            Ok(k)
+        }
+        Err(e) => Err(format!("{}: {e}", path.display())),
+    }
+}
+
+fn create_key_file(path: &Path, key: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut f = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    f.write_all(key)?;
+    f.sync_all()?;
+    if let Some(dir) = path.parent() {
+        File::open(dir)?.sync_all()?;
+    }
+    Ok(())
+}
+
+fn hex_decode(s: &str) -> Option<Vec<u8>> {
+    if !s.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+/// The core's trusted storage: the store, or why it is not available.
+pub struct TrustedStorage {
+    state: Mutex<Result<CoreStore, (u32, String)>>,
+}
+
+fn info(i: ObjectInfo) -> StoredInfo {
+    StoredInfo {
+        object_type: i.object_type,
+        object_size: i.object_size,
+        max_object_size: i.max_object_size,
+        usage: i.object_usage,
+        data_size: i.data_size,
+        data_position: i.data_position,
+        handle_flags: i.handle_flags,
+    }
+}
+
+fn done(r: Result<StorageReply, u32>) -> CoreToTa {
+    match r {
+        Ok(reply) => CoreToTa::StorageDone { result: 0, reply },
+        Err(result) => CoreToTa::StorageDone {
+            result,
+            reply: StorageReply::None,
+        },
+    }
+}
+
+impl TrustedStorage {
+    /// Open the store of `cfg`. A store that cannot be opened (a wrong
+    /// key, tampered or rolled-back files) is logged and every storage
+    /// request is then refused with its code; the rest of the core works.
+    pub fn open(cfg: &Config) -> TrustedStorage {
+        let state = (|| {
+            let huk = load_huk(cfg).map_err(|e| (0xFFFF_0000, e))?;
+            let sup = RemoteSupplicant::new(cfg.storage_dir.join("objects"));
+            let rpmb = FileRpmb::open(cfg.storage_dir.join("rpmb.bin"))?;
+            Store::open(huk, sup, rpmb, OsRng).map_err(|e| {
+                let why = match e {
+                    StoreError::Rollback => "the storage files are older than the RPMB write \
+                                             counter (an old copy was restored): refusing them"
+                        .to_string(),
+                    StoreError::Security => {
+                        "the storage files or the RPMB state fail authentication (tampered, or \
+                         another hardware-unique key)"
+                            .to_string()
+                    }
+                    e => format!("{e:?}"),
+                };
+                (e.code(), why)
+            })
+        })();
+        if let Err((code, why)) = &state {
+            tracing::error!(
+                "trusted storage is not available (code {code:#x}): {why}; storage dir {}",
+                cfg.storage_dir.display()
+            );
+        }
+        TrustedStorage {
+            state: Mutex::new(state),
+        }
+    }
+
+    /// Whether the store opened.
+    pub fn available(&self) -> bool {
+        self.state.lock().unwrap().is_ok()
+    }
+
+    /// Close every handle of a TA instance that went away.
+    pub fn close_all(&self, owner: u64) {
+        if let Ok(s) = self.state.lock().unwrap().as_mut() {
+            s.close_all(owner);
+        }
+    }
+
+    /// Serve one request of instance `owner` of TA `ta`; `buf` is its call
+    /// buffer (bulk data in and out, from offset 0).
+    pub fn call(
+        &self,
+        owner: u64,
+        ta: &[u8; 16],
+        call: StorageCall,
+        buf: Option<&Mapping>,
+    ) -> CoreToTa {
+        let mut guard = self.state.lock().unwrap();
+        let s = match guard.as_mut() {
+            Ok(s) => s,
+            Err((code, _)) => return done(Err(*code)),
+        };
+        let buf_len = buf.map_or(0, |m| m.len() as u64);
+        let code = |e: StoreError| e.code();
+        // A corrupt object's handle is closed (GP), here and in the TA.
+        let on_handle = |s: &mut CoreStore, h: ObjectHandle, e: StoreError| {
+            if e.code() == TEE_ERROR_CORRUPT_OBJECT {
+                let _ = s.close(owner, h);
+            }
+            e.code()
+        };
+        let from_buf = |len: u64| -> Result<Vec<u8>, u32> {
+            let m = buf.filter(|_| len <= buf_len);
+            let Some(m) = m else {
+                return if len == 0 {
+                    Ok(Vec::new())
+                } else {
+                    Err(TEE_ERROR_BAD_PARAMETERS)
+                };
+            };
+            let mut v = vec![0u8; len as usize];
+            if m.read(0, &mut v) {
+                Ok(v)
+            } else {
+                Err(TEE_ERROR_BAD_PARAMETERS)
+            }
+        };
+        let r = match call {
+            StorageCall::Open {
+                storage_id,
+                id,
+                flags,
+            } => s
+                .open_object(owner, ta, storage_id, &id, flags)
+                .map(|(h, i)| StorageReply::Handle {
+                    handle: h.0,
+                    info: info(i),
+                })
+                .map_err(code),
+            StorageCall::Create {
+                storage_id,
+                id,
+                flags,
+                attrs,
+                data_len,
+            } => from_buf(data_len).and_then(|data| {
+                let a = ObjectAttrs {
+                    object_type: attrs.object_type,
+                    object_size: attrs.object_size,
+                    max_object_size: attrs.max_object_size,
+                    object_usage: attrs.usage,
+                    attributes: attrs.attributes,
+                };
+                let h = s
+                    .create(owner, ta, storage_id, &id, flags, &a, &data)
+                    .map_err(code)?;
+                let i = s.info(owner, h).map_err(code)?;
+                Ok(StorageReply::Handle {
+                    handle: h.0,
+                    info: info(i),
+                })
+            }),
+            StorageCall::Close { handle } => s
+                .close(owner, ObjectHandle(handle))
+                .map(|()| StorageReply::None)
+                .map_err(code),
+            StorageCall::CloseAndDelete { handle } => s
+                .close_and_delete(owner, ObjectHandle(handle))
+                .map(|()| StorageReply::None)
+                .map_err(code),
+            StorageCall::Rename { handle, id } => {
+                let h = ObjectHandle(handle);
+                s.rename(owner, h, &id)
+                    .map(|()| StorageReply::None)
+                    .map_err(|e| on_handle(s, h, e))
+            }
+            StorageCall::Read { handle, len } => {
+                let h = ObjectHandle(handle);
+                match buf.filter(|_| len <= buf_len) {
+                    None if len > 0 => Err(TEE_ERROR_BAD_PARAMETERS),
+                    m => {
+                        let mut v = vec![0u8; len as usize];
+                        match s.read(owner, h, &mut v) {
+                            Ok(n) => {
+                                if n > 0 && !m.is_some_and(|m| m.write(0, &v[..n])) {
+                                    Err(TEE_ERROR_BAD_PARAMETERS)
+                                } else {
+                                    Ok(StorageReply::Read(n as u64))
+                                }
+                            }
+                            Err(e) => Err(on_handle(s, h, e)),
+                        }
+                    }
+                }
+            }
+            StorageCall::Write { handle, len } => from_buf(len).and_then(|data| {
+                let h = ObjectHandle(handle);
+                s.write(owner, h, &data)
+                    .map(|()| StorageReply::None)
+                    .map_err(|e| on_handle(s, h, e))
+            }),
+            StorageCall::Truncate { handle, size } => {
+                let h = ObjectHandle(handle);
+                s.truncate(owner, h, size)
+                    .map(|()| StorageReply::None)
+                    .map_err(|e| on_handle(s, h, e))
+            }
+            StorageCall::Seek {
+                handle,
+                offset,
+                whence,
+            } => s
+                .seek(owner, ObjectHandle(handle), offset, whence)
+                .map(StorageReply::Position)
+                .map_err(code),
+            StorageCall::Info { handle } => s
+                .info(owner, ObjectHandle(handle))
+                .map(|i| StorageReply::Info(info(i)))
+                .map_err(code),
+            StorageCall::RestrictUsage { handle, usage } => {
+                let h = ObjectHandle(handle);
+                s.restrict_usage(owner, h, usage)
+                    .map(|()| StorageReply::None)
+                    .map_err(|e| on_handle(s, h, e))
+            }
+            StorageCall::Attributes { handle } => {
+                let h = ObjectHandle(handle);
+                match (s.info(owner, h), s.attributes(owner, h)) {
+                    (Ok(i), Ok(attributes)) => Ok(StorageReply::Attributes(StoredAttrs {
+                        object_type: i.object_type,
+                        object_size: i.object_size,
+                        max_object_size: i.max_object_size,
+                        usage: i.object_usage,
+                        attributes,
+                    })),
+                    (Err(e), _) | (_, Err(e)) => Err(on_handle(s, h, e)),
+                }
+            }
+            StorageCall::Next { storage_id, after } => s
+                .list_info(ta, storage_id)
+                .map_err(code)
+                .and_then(|mut all| {
+                    all.sort_by(|a, b| a.0.cmp(&b.0));
+                    all.into_iter()
+                        .find(|(id, _)| after.as_ref().is_none_or(|a| id > a))
+                        .map(|(id, i)| StorageReply::Next { id, info: info(i) })
+                        .ok_or(0xFFFF_0008)
+                }),
+        };
+        done(r)
+    }
+}
+
+/// The workload of the crash-injection test (`oxtee storage-torture`, a
+/// hidden command): a deterministic sequence of creates, writes,
+/// truncates, renames and deletes on a few objects of one TA, a model of
+/// what the objects hold after each operation, and a way to read the
+/// store back. The test kills a process running the sequence with
+/// SIGKILL at random instants and checks that the store opens and holds
+/// exactly the state before or after the operation that was running.
+pub mod torture {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    /// The TA the objects belong to, and the key of the test store.
+    pub const TA: [u8; 16] = [0x70; 16];
+    pub const HUK: [u8; 32] = [0x42; 32];
+    const IDS: u8 = 6;
+
+    /// One operation; objects are named by a number.
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub enum Op {
+        Create { id: u8, data: Vec<u8> },
+        Write { id: u8, at: u32, data: Vec<u8> },
+        Truncate { id: u8, size: u32 },
+        Rename { from: u8, to: u8 },
+        Delete { id: u8 },
+    }
+
+    /// What the objects hold: id -> data.
+    pub type Model = BTreeMap<u8, Vec<u8>>;
+
+    /// Apply `op` to the model.
+    pub fn apply_model(m: &mut Model, op: &Op) {
+        match op {
+            Op::Create { id, data } => {
+                m.insert(*id, data.clone());
+            }
+            Op::Write { id, at, data } => {
+                let d = m.entry(*id).or_default();
+                let end = *at as usize + data.len();
+                if d.len() < end {
+                    d.resize(end, 0);
+                }
+                d[*at as usize..end].copy_from_slice(data);
+            }
+            Op::Truncate { id, size } => {
+                m.entry(*id).or_default().resize(*size as usize, 0);
+            }
+            Op::Rename { from, to } => {
+                if let Some(d) = m.remove(from) {
+                    m.insert(*to, d);
+                }
+            }
+            Op::Delete { id } => {
+                m.remove(id);
+            }
+        }
+    }
+
+    /// The operations of `seed`, each valid in the state the ones before
+    /// it leave.
+    pub fn ops(seed: u64, n: usize) -> Vec<Op> {
+        let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+        let mut next = move |bound: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % bound.max(1)
+        };
+        let mut m = Model::new();
+        let mut out = Vec::with_capacity(n);
+        for i in 0..n {
+            let existing: Vec<u8> = m.keys().copied().collect();
+            let free: Vec<u8> = (0..IDS).filter(|i| !m.contains_key(i)).collect();
+            let pick = |v: &[u8], r: u64| v[r as usize % v.len()];
+            let fill = |len: usize, salt: usize| -> Vec<u8> {
+                (0..len).map(|j| (j * 31 + salt * 7 + 1) as u8).collect()
+            };
+            let op = match (next(10), existing.is_empty(), free.is_empty()) {
+                (_, true, _) | (0..=1, _, false) => {
+                    let len = next(9000) as usize;
+                    Op::Create {
+                        id: pick(&free, next(64)),
+                        data: fill(len, i),
+                    }
+                }
+                (2..=5, false, _) => {
+                    let id = pick(&existing, next(64));
+                    let size = m[&id].len() as u64;
+                    Op::Write {
+                        id,
+                        at: next(size + 4000) as u32,
+                        data: fill(1 + next(12000) as usize, i),
+                    }
+                }
+                (6..=7, false, _) => {
+                    let id = pick(&existing, next(64));
+                    Op::Truncate {
+                        id,
+                        size: next(m[&id].len() as u64 * 2 + 100) as u32,
+                    }
+                }
+                (8, false, false) => Op::Rename {
+                    from: pick(&existing, next(64)),
+                    to: pick(&free, next(64)),
+                },
+                _ => Op::Delete {
+                    id: pick(&existing, next(64)),
+                },
+            };
+            apply_model(&mut m, &op);
+            out.push(op);
+        }
+        out
+    }
+
+    /// The test store in `dir` (objects/ and rpmb.bin).
+    pub fn open_store(dir: &Path) -> Result<FileStore, StoreError> {
+        let sup = FileSupplicant::new(dir.join("objects")).map_err(|_| StoreError::Generic)?;
+        let rpmb = FileRpmb::open(dir.join("rpmb.bin")).map_err(|_| StoreError::Generic)?;
+        Store::open(HUK, sup, rpmb, OsRng)
+    }
+
+    fn name(id: u8) -> [u8; 5] {
+        [b'o', b'b', b'j', b'-', b'0' + id]
+    }
+
+    const ALL: u32 = 0x1 | 0x2 | 0x4;
+
+    /// Run `op` on the store (each operation opens and closes its
+    /// object; the change is durable when this returns).
+    pub fn apply(s: &mut FileStore, op: &Op) -> Result<(), StoreError> {
+        let open = |s: &mut FileStore, id: u8| -> Result<ObjectHandle, StoreError> {
+            s.open_object(1, &TA, 1, &name(id), ALL).map(|(h, _)| h)
+        };
+        let data_attrs = ObjectAttrs {
+            object_type: 0xA000_00BF,
+            object_size: 0,
+            max_object_size: 0,
+            object_usage: 0xFFFF_FFFF,
+            attributes: Vec::new(),
+        };
+        let h = match op {
+            Op::Create { id, data } => {
+                s.create(1, &TA, 1, &name(*id), ALL | 0x400, &data_attrs, data)?
+            }
+            Op::Write { id, at, data } => {
+                let h = open(s, *id)?;
+                s.seek(1, h, *at as i64, 0)?;
+                s.write(1, h, data)?;
+                h
+            }
+            Op::Truncate { id, size } => {
+                let h = open(s, *id)?;
+                s.truncate(1, h, *size)?;
+                h
+            }
+            Op::Rename { from, to } => {
+                let h = open(s, *from)?;
+                s.rename(1, h, &name(*to))?;
+                h
+            }
+            Op::Delete { id } => {
+                let h = open(s, *id)?;
+                return s.close_and_delete(1, h);
+            }
+        };
+        s.close(1, h)
+    }
+
+    /// What the store holds, as a model.
+    pub fn read_back(s: &mut FileStore) -> Result<Model, StoreError> {
+        let mut m = Model::new();
+        for id in s.list(&TA, 1)? {
+            let n = match id.as_slice() {
+                [b'o', b'b', b'j', b'-', d] if (b'0'..b'0' + IDS).contains(d) => d - b'0',
+                _ => return Err(StoreError::CorruptObject),
+            };
+            let (h, info) = s.open_object(1, &TA, 1, &id, 0x1)?;
+            let mut data = vec![0u8; info.data_size as usize];
+            let got = s.read(1, h, &mut data)?;
+            s.close(1, h)?;
+            if got != data.len() {
+                return Err(StoreError::CorruptObject);
+            }
+            m.insert(n, data);
+        }
+        Ok(m)
+    }
+}
