@@ -9,7 +9,9 @@
 //! crash-injection workload), [`serve`] the process's request loop, and
 //! [`RemoteSupplicant`] the core's side of the socket.
 
-use oxtee_proto::{SUPPLICANT_NAMES, SUPPLICANT_PIECE, SupplicantReply, SupplicantRequest};
+use oxtee_proto::{
+    SUPPLICANT_MAX_MESSAGE, SUPPLICANT_NAMES, SUPPLICANT_PIECE, SupplicantReply, SupplicantRequest,
+};
 use oxtee_storage::{Supplicant, SupplicantError};
 use oxtee_sys::Channel;
 use std::collections::HashMap;
@@ -181,13 +183,15 @@ impl Supplicant for FileSupplicant {
 /// files in `dir` until the core goes away.
 pub fn serve(ch: &Channel, dir: PathBuf) -> std::io::Result<()> {
     let mut fs = FileSupplicant::new(dir)?;
-    let mut buf = vec![0u8; oxtee_proto::MAX_MESSAGE];
+    let mut buf = vec![0u8; SUPPLICANT_MAX_MESSAGE];
     loop {
         let n = match ch.recv(&mut buf, &mut Vec::new())? {
             Some(n) => n,
             None => return Ok(()),
         };
-        let Ok(req) = oxtee_proto::decode::<SupplicantRequest>(&buf[..n]) else {
+        let Ok(req) =
+            oxtee_proto::decode_with_limit::<SupplicantRequest>(&buf[..n], SUPPLICANT_MAX_MESSAGE)
+        else {
             return Err(std::io::Error::other("undecodable request from the core"));
         };
         let e = |e: SupplicantError| match e {
@@ -235,8 +239,8 @@ pub fn serve(ch: &Channel, dir: PathBuf) -> std::io::Result<()> {
                 Err(x) => e(x),
             },
         };
-        let b =
-            oxtee_proto::encode(&reply).map_err(|_| std::io::Error::other("reply too large"))?;
+        let b = oxtee_proto::encode_with_limit(&reply, SUPPLICANT_MAX_MESSAGE)
+            .map_err(|_| std::io::Error::other("reply too large"))?;
         ch.send(&b, &[])?;
     }
 }
@@ -246,12 +250,31 @@ pub fn serve(ch: &Channel, dir: PathBuf) -> std::io::Result<()> {
 pub struct RemoteSupplicant {
     dir: PathBuf,
     link: Option<(Channel, Child)>,
+    /// Read-ahead: a window of one blob as last read (dropped when the
+    /// core writes to that blob).
+    cache: Option<(String, u64, Vec<u8>)>,
+    /// Write-behind: contiguous writes gathered into few messages, sent
+    /// before any other request (the store asks for durability with
+    /// `sync`, which sends them first).
+    pending: Vec<(String, u64, Vec<u8>)>,
+    pending_bytes: usize,
 }
+
+/// The read-ahead window.
+const READ_AHEAD: usize = SUPPLICANT_PIECE;
+/// Write-behind is flushed beyond this many bytes.
+const WRITE_BEHIND: usize = 4 << 20;
 
 impl RemoteSupplicant {
     /// A supplicant for the blobs in `dir` (started on first use).
     pub fn new(dir: PathBuf) -> RemoteSupplicant {
-        RemoteSupplicant { dir, link: None }
+        RemoteSupplicant {
+            dir,
+            link: None,
+            cache: None,
+            pending: Vec::new(),
+            pending_bytes: 0,
+        }
     }
 
     fn start(&self) -> std::io::Result<(Channel, Child)> {
@@ -269,7 +292,8 @@ impl RemoteSupplicant {
     /// One round trip. A lost supplicant is started again and the
     /// request (every one is idempotent) sent once more.
     fn ask(&mut self, req: &SupplicantRequest) -> Result<SupplicantReply, SupplicantError> {
-        let msg = oxtee_proto::encode(req).map_err(|_| SupplicantError::Io)?;
+        let msg = oxtee_proto::encode_with_limit(req, SUPPLICANT_MAX_MESSAGE)
+            .map_err(|_| SupplicantError::Io)?;
         for attempt in 0..2 {
             if self.link.is_none() {
                 match self.start() {
@@ -283,13 +307,17 @@ impl RemoteSupplicant {
             let Some((ch, _)) = &self.link else {
                 return Err(SupplicantError::Io);
             };
-            let mut buf = vec![0u8; oxtee_proto::MAX_MESSAGE];
+            let mut buf = vec![0u8; SUPPLICANT_MAX_MESSAGE];
             let r = ch
                 .send(&msg, &[])
                 .and_then(|()| ch.recv(&mut buf, &mut Vec::new()));
             match r {
                 Ok(Some(n)) => {
-                    return oxtee_proto::decode::<SupplicantReply>(&buf[..n]).map_err(|_| {
+                    return oxtee_proto::decode_with_limit::<SupplicantReply>(
+                        &buf[..n],
+                        SUPPLICANT_MAX_MESSAGE,
+                    )
+                    .map_err(|_| {
                         tracing::error!("the supplicant sent an undecodable answer");
                         self.drop_link();
                         SupplicantError::Io
@@ -310,6 +338,55 @@ impl RemoteSupplicant {
             let _ = child.kill();
             let _ = child.wait();
         }
+    }
+
+    /// Send the gathered writes.
+    fn flush(&mut self) -> Result<(), SupplicantError> {
+        let pending = std::mem::take(&mut self.pending);
+        self.pending_bytes = 0;
+        for (name, offset, data) in pending {
+            for (i, piece) in data.chunks(SUPPLICANT_PIECE).enumerate() {
+                let r = self.ask(&SupplicantRequest::WriteAt {
+                    name: name.clone(),
+                    offset: offset + (i * SUPPLICANT_PIECE) as u64,
+                    data: piece.to_vec(),
+                })?;
+                Self::done(r)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Forget the read-ahead of `name` (about to change).
+    fn invalidate(&mut self, name: &str) {
+        if self.cache.as_ref().is_some_and(|(n, _, _)| n == name) {
+            self.cache = None;
+        }
+    }
+
+    /// Read from the supplicant itself (no cache): up to `buf.len()`
+    /// bytes at `offset`, short only at the end of the blob.
+    fn fetch(&mut self, name: &str, offset: u64, buf: &mut [u8]) -> Result<usize, SupplicantError> {
+        let mut n = 0;
+        while n < buf.len() {
+            let want = (buf.len() - n).min(SUPPLICANT_PIECE);
+            match self.ask(&SupplicantRequest::ReadAt {
+                name: name.to_owned(),
+                offset: offset + n as u64,
+                len: want as u32,
+            })? {
+                // More than asked for is a lie: refuse it.
+                SupplicantReply::Data(d) if d.len() <= want => {
+                    buf[n..n + d.len()].copy_from_slice(&d);
+                    n += d.len();
+                    if d.len() < want {
+                        break;
+                    }
+                }
+                r => return Self::done(r).and(Err(SupplicantError::Io)),
+            }
+        }
+        Ok(n)
     }
 
     fn done(r: SupplicantReply) -> Result<(), SupplicantError> {
@@ -335,41 +412,47 @@ impl Supplicant for RemoteSupplicant {
         offset: u64,
         buf: &mut [u8],
     ) -> Result<usize, SupplicantError> {
-        let mut n = 0;
-        while n < buf.len() {
-            let want = (buf.len() - n).min(SUPPLICANT_PIECE);
-            match self.ask(&SupplicantRequest::ReadAt {
-                name: name.to_owned(),
-                offset: offset + n as u64,
-                len: want as u32,
-            })? {
-                // More than asked for is a lie: refuse it.
-                SupplicantReply::Data(d) if d.len() <= want => {
-                    buf[n..n + d.len()].copy_from_slice(&d);
-                    n += d.len();
-                    if d.len() < want {
-                        break;
-                    }
-                }
-                r => return Self::done(r).map(|()| n).and(Err(SupplicantError::Io)),
+        if self.pending.iter().any(|(n, _, _)| n == name) {
+            self.flush()?;
+        }
+        if let Some((n, at, data)) = &self.cache {
+            let end = at + data.len() as u64;
+            if n == name && offset >= *at && offset + buf.len() as u64 <= end {
+                let from = (offset - at) as usize;
+                buf.copy_from_slice(&data[from..from + buf.len()]);
+                return Ok(buf.len());
             }
         }
+        if buf.len() >= READ_AHEAD {
+            return self.fetch(name, offset, buf);
+        }
+        let mut window = vec![0u8; READ_AHEAD];
+        let got = self.fetch(name, offset, &mut window)?;
+        window.truncate(got);
+        let n = got.min(buf.len());
+        buf[..n].copy_from_slice(&window[..n]);
+        self.cache = Some((name.to_owned(), offset, window));
         Ok(n)
     }
 
     fn write_at(&mut self, name: &str, offset: u64, data: &[u8]) -> Result<(), SupplicantError> {
-        for (i, piece) in data.chunks(SUPPLICANT_PIECE).enumerate() {
-            let r = self.ask(&SupplicantRequest::WriteAt {
-                name: name.to_owned(),
-                offset: offset + (i * SUPPLICANT_PIECE) as u64,
-                data: piece.to_vec(),
-            })?;
-            Self::done(r)?;
+        self.invalidate(name);
+        match self.pending.last_mut() {
+            Some((n, at, d)) if n == name && *at + d.len() as u64 == offset => {
+                d.extend_from_slice(data)
+            }
+            _ => self.pending.push((name.to_owned(), offset, data.to_vec())),
+        }
+        self.pending_bytes += data.len();
+        if self.pending_bytes > WRITE_BEHIND {
+            self.flush()?;
         }
         Ok(())
     }
 
     fn set_len(&mut self, name: &str, len: u64) -> Result<(), SupplicantError> {
+        self.flush()?;
+        self.invalidate(name);
         let r = self.ask(&SupplicantRequest::SetLen {
             name: name.to_owned(),
             len,
@@ -378,6 +461,7 @@ impl Supplicant for RemoteSupplicant {
     }
 
     fn size(&mut self, name: &str) -> Result<Option<u64>, SupplicantError> {
+        self.flush()?;
         match self.ask(&SupplicantRequest::Size {
             name: name.to_owned(),
         })? {
@@ -387,6 +471,8 @@ impl Supplicant for RemoteSupplicant {
     }
 
     fn remove(&mut self, name: &str) -> Result<(), SupplicantError> {
+        self.flush()?;
+        self.invalidate(name);
         let r = self.ask(&SupplicantRequest::Remove {
             name: name.to_owned(),
         })?;
@@ -394,6 +480,7 @@ impl Supplicant for RemoteSupplicant {
     }
 
     fn sync(&mut self, names: &[&str]) -> Result<(), SupplicantError> {
+        self.flush()?;
         let r = self.ask(&SupplicantRequest::Sync {
             names: names.iter().map(|n| n.to_string()).collect(),
         })?;
@@ -401,6 +488,7 @@ impl Supplicant for RemoteSupplicant {
     }
 
     fn list(&mut self) -> Result<Vec<String>, SupplicantError> {
+        self.flush()?;
         let mut all: Vec<String> = Vec::new();
         loop {
             let after = all.last().cloned();

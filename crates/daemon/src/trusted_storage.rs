@@ -33,31 +33,123 @@ const TEE_ERROR_BAD_PARAMETERS: u32 = 0xFFFF_0006;
 const TEE_ERROR_CORRUPT_OBJECT: u32 = 0xF010_0001;
 
 /// The emulated RPMB: the device logic is the store crate's; this keeps
-/// its state in a file, replaced atomically (write, fsync, rename, fsync
-/// the directory) before a state-changing request is answered.
+/// its state in a file of two 512-byte slots (one sector each, written
+/// whole), each `seq ‖ len ‖ SHA-256 ‖ state`. A new state goes to the
+/// slot not holding the current one and is flushed (fdatasync) before
+/// the request is answered, so an acknowledged write survives a crash;
+/// on load the slot with the higher sequence number wins. A slot that is
+/// neither blank nor intact was changed behind the core's back: refused
+/// (SECURITY), never silently replaced by the older slot.
 pub struct FileRpmb {
     path: PathBuf,
     device: RpmbDevice,
+    file: Option<File>,
+    seq: u64,
+}
+
+const RPMB_SLOT: usize = 512;
+const RPMB_HEAD: usize = 8 + 4 + 32;
+
+fn rpmb_digest(seq: u64, state: &[u8]) -> [u8; 32] {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    h.update(b"oxtee-rpmb-slot");
+    h.update(seq.to_le_bytes());
+    h.update(state);
+    h.finalize().into()
+}
+
+/// The state in `slot` and its sequence number, if the slot is intact.
+fn rpmb_slot(slot: &[u8]) -> Option<(u64, RpmbDevice)> {
+    let seq = u64::from_le_bytes(slot.get(..8)?.try_into().ok()?);
+    let len = u32::from_le_bytes(slot.get(8..12)?.try_into().ok()?) as usize;
+    let state = slot.get(RPMB_HEAD..RPMB_HEAD.checked_add(len)?)?;
+    if slot[12..RPMB_HEAD] != rpmb_digest(seq, state) {
+        return None;
+    }
+    Some((seq, RpmbDevice::from_bytes(state)?))
 }
 
 impl FileRpmb {
     /// Load the device state (a blank device if there is none). Errors:
-    /// the GP code (SECURITY for a state that does not parse) and why.
+    /// the GP code (SECURITY for a file whose slots are both damaged)
+    /// and why.
     pub fn open(path: PathBuf) -> Result<FileRpmb, (u32, String)> {
-        let device = match std::fs::read(&path) {
-            Ok(b) => RpmbDevice::from_bytes(&b).ok_or_else(|| {
-                (
-                    StoreError::Security.code(),
-                    format!(
-                        "{}: not an RPMB emulation state (tampered?)",
-                        path.display()
-                    ),
-                )
-            })?,
-            Err(e) if e.kind() == ErrorKind::NotFound => RpmbDevice::new(1),
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == ErrorKind::NotFound => {
+                return Ok(FileRpmb {
+                    path,
+                    device: RpmbDevice::new(1),
+                    file: None,
+                    seq: 0,
+                });
+            }
             Err(e) => return Err((0xFFFF_0000, format!("{}: {e}", path.display()))),
         };
-        Ok(FileRpmb { path, device })
+        let tampered = bytes.len() != 2 * RPMB_SLOT
+            || bytes
+                .chunks(RPMB_SLOT)
+                .any(|c| c.iter().any(|&b| b != 0) && rpmb_slot(c).is_none());
+        let best = bytes
+            .chunks(RPMB_SLOT)
+            .filter_map(rpmb_slot)
+            .max_by_key(|(seq, _)| *seq);
+        let (Some((seq, device)), false) = (best, tampered) else {
+            return Err((
+                StoreError::Security.code(),
+                format!(
+                    "{}: not an RPMB emulation state (tampered?)",
+                    path.display()
+                ),
+            ));
+        };
+        Ok(FileRpmb {
+            path,
+            device,
+            file: None,
+            seq,
+        })
+    }
+
+    /// Write `state` as the next sequence number and flush it.
+    fn save(&mut self, state: &[u8]) -> std::io::Result<()> {
+        if state.len() > RPMB_SLOT - RPMB_HEAD {
+            return Err(std::io::Error::other("RPMB state too large"));
+        }
+        if self.file.is_none() {
+            let existed = self.path.exists();
+            let f = OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .mode(0o600)
+                .open(&self.path)?;
+            if !existed {
+                f.set_len(2 * RPMB_SLOT as u64)?;
+                f.sync_all()?;
+                if let Some(dir) = self.path.parent() {
+                    File::open(dir)?.sync_all()?;
+                }
+            }
+            self.file = Some(f);
+        }
+        let seq = self.seq + 1;
+        let mut slot = vec![0u8; RPMB_SLOT];
+        slot[..8].copy_from_slice(&seq.to_le_bytes());
+        slot[8..12].copy_from_slice(&(state.len() as u32).to_le_bytes());
+        slot[12..RPMB_HEAD].copy_from_slice(&rpmb_digest(seq, state));
+        slot[RPMB_HEAD..RPMB_HEAD + state.len()].copy_from_slice(state);
+        let f = self
+            .file
+            .as_ref()
+            .ok_or_else(|| std::io::Error::other("no file"))?;
+        use std::os::unix::fs::FileExt;
+        f.write_all_at(&slot, (seq % 2) * RPMB_SLOT as u64)?;
+        f.sync_data()?;
+        self.seq = seq;
+        Ok(())
     }
 }
 
@@ -66,7 +158,7 @@ impl Rpmb for FileRpmb {
         let mut dev = self.device.clone();
         let (resp, changed) = dev.handle(req);
         if changed {
-            if let Err(e) = crate::server::write_atomically(&self.path, &dev.to_bytes()) {
+            if let Err(e) = self.save(&dev.to_bytes()) {
                 tracing::error!("cannot save the RPMB state {}: {e}", self.path.display());
                 return Err(if e.raw_os_error() == Some(libc::ENOSPC) {
                     StoreError::StorageNoSpace

@@ -660,7 +660,9 @@ pub enum SupplicantReply {
 }
 
 /// The largest piece of blob data in one supplicant message.
-pub const SUPPLICANT_PIECE: usize = 8 * 1024;
+pub const SUPPLICANT_PIECE: usize = 128 * 1024;
+/// The largest supplicant message (a piece and its framing).
+pub const SUPPLICANT_MAX_MESSAGE: usize = SUPPLICANT_PIECE + 4096;
 /// The most names in one `List` answer.
 pub const SUPPLICANT_NAMES: usize = 128;
 
@@ -695,7 +697,21 @@ pub fn encode<T: Serialize>(msg: &T) -> Result<Vec<u8>, DecodeError> {
 /// Decode exactly one message from `bytes`, rejecting oversized input and
 /// trailing bytes.
 pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeError> {
-    if bytes.len() > MAX_MESSAGE {
+    decode_with_limit(bytes, MAX_MESSAGE)
+}
+
+/// [`encode`] with another size limit (the supplicant link's).
+pub fn encode_with_limit<T: Serialize>(msg: &T, max: usize) -> Result<Vec<u8>, DecodeError> {
+    let v = postcard::to_allocvec(msg).map_err(|_| DecodeError::Malformed)?;
+    if v.len() > max {
+        return Err(DecodeError::TooLong);
+    }
+    Ok(v)
+}
+
+/// [`decode`] with another size limit (the supplicant link's).
+pub fn decode_with_limit<T: DeserializeOwned>(bytes: &[u8], max: usize) -> Result<T, DecodeError> {
+    if bytes.len() > max {
         return Err(DecodeError::TooLong);
     }
     let (msg, rest) = postcard::take_from_bytes(bytes).map_err(|_| DecodeError::Malformed)?;

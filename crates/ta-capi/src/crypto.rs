@@ -947,8 +947,26 @@ pub unsafe extern "C" fn TEE_DeriveKey(
     let k = object(derived_key);
     // SAFETY: caller's contract.
     let a = unsafe { attrs_in(params, param_count) };
-    rc::derive_key(h, &a, k);
+    if let Some(confirm) = rc::derive_key(h, &a, k) {
+        // SM2 key exchange: the confirmation value goes into the buffer of
+        // the TEE_ATTR_SM2_KEP_CONFIRMATION_OUT parameter (as OP-TEE).
+        for i in 0..param_count as usize {
+            // SAFETY: `params` is valid for `param_count` attributes
+            // (checked non-NULL by attrs_in when the count is non-zero).
+            let p = unsafe { params.add(i).read_unaligned() };
+            if p.attribute_id == TEE_ATTR_SM2_KEP_CONFIRMATION_OUT {
+                if p.content[1] < confirm.len() {
+                    panic_ta(TEE_ERROR_SHORT_BUFFER);
+                }
+                // SAFETY: the attribute's buffer is valid for its length
+                // (caller's contract), which holds the value.
+                unsafe { output(p.content[0] as *mut c_void, &confirm) };
+            }
+        }
+    }
 }
+
+const TEE_ATTR_SM2_KEP_CONFIRMATION_OUT: u32 = 0xD000_0846;
 
 // ---------------------------------------------------------------------
 // Asymmetric operations (the GP 1.1 forms are the devkit's shims).

