@@ -463,6 +463,7 @@ pub struct StoredAttrs {
     pub object_size: u32,
     pub max_object_size: u32,
     pub usage: u32,
+    #[serde(with = "serde_bytes")]
     pub attributes: Vec<u8>,
 }
 
@@ -625,6 +626,7 @@ pub enum SupplicantRequest {
     WriteAt {
         name: String,
         offset: u64,
+        #[serde(with = "serde_bytes")]
         data: Vec<u8>,
     },
     SetLen {
@@ -650,7 +652,7 @@ pub enum SupplicantRequest {
 /// The supplicant's answers.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 pub enum SupplicantReply {
-    Data(Vec<u8>),
+    Data(#[serde(with = "serde_bytes")] Vec<u8>),
     Done,
     Size(Option<u64>),
     Names(Vec<String>),
