@@ -94,7 +94,7 @@ fn floor(iters: usize) -> Result<Stats, String> {
 
 pub(crate) struct Daemon {
     child: Child,
-    _dir: tempfile_lite::Dir,
+    dir: tempfile_lite::Dir,
     pub(crate) socket: PathBuf,
 }
 
@@ -126,7 +126,7 @@ impl Daemon {
 
     /// Its temporary directory (socket, configuration, storage).
     pub(crate) fn dir(&self) -> &Path {
-        &self._dir.0
+        &self.dir.0
     }
 }
 
@@ -157,7 +157,7 @@ pub(crate) fn start_daemon(dist: &Path, spares: bool) -> Result<Daemon, String> 
         .map_err(|e| e.to_string())?;
     let d = Daemon {
         child,
-        _dir: tempfile_lite::Dir(dir),
+        dir: tempfile_lite::Dir(dir),
         socket,
     };
     for _ in 0..400 {

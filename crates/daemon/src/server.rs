@@ -1122,13 +1122,9 @@ impl crate::ta::Nested for Arc<Shared> {
                 }
             }
         };
-        let call = match call {
-            TaCall::Storage(c) => return self.storage.call(caller.id, &caller.uuid.0, c, buf),
-            call => call,
-        };
         let r = match call {
-            // Answered above.
-            TaCall::Storage(_) => Err(TeeError::api(TEE_ERROR_BAD_PARAMETERS)),
+            // Trusted Storage answers with its own message.
+            TaCall::Storage(c) => return self.storage.call(caller.id, &caller.uuid.0, c, buf),
             TaCall::Open {
                 uuid,
                 param_types,

@@ -258,6 +258,8 @@ pub struct RemoteSupplicant {
     /// `sync`, which sends them first).
     pending: Vec<(String, u64, Vec<u8>)>,
     pending_bytes: usize,
+    /// The receive buffer, kept across requests.
+    buf: Vec<u8>,
 }
 
 /// The read-ahead window.
@@ -274,6 +276,7 @@ impl RemoteSupplicant {
             cache: None,
             pending: Vec::new(),
             pending_bytes: 0,
+            buf: vec![0u8; SUPPLICANT_MAX_MESSAGE],
         }
     }
 
@@ -307,14 +310,13 @@ impl RemoteSupplicant {
             let Some((ch, _)) = &self.link else {
                 return Err(SupplicantError::Io);
             };
-            let mut buf = vec![0u8; SUPPLICANT_MAX_MESSAGE];
             let r = ch
                 .send(&msg, &[])
-                .and_then(|()| ch.recv(&mut buf, &mut Vec::new()));
+                .and_then(|()| ch.recv(&mut self.buf, &mut Vec::new()));
             match r {
                 Ok(Some(n)) => {
                     return oxtee_proto::decode_with_limit::<SupplicantReply>(
-                        &buf[..n],
+                        &self.buf[..n],
                         SUPPLICANT_MAX_MESSAGE,
                     )
                     .map_err(|_| {

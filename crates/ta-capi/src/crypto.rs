@@ -971,6 +971,40 @@ const TEE_ATTR_SM2_KEP_CONFIRMATION_OUT: u32 = 0xD000_0846;
 // ---------------------------------------------------------------------
 // Asymmetric operations (the GP 1.1 forms are the devkit's shims).
 
+/// An asymmetric operation of the runtime: (operation, parameters, input,
+/// room for output) -> output.
+type AsymFn = fn(OpHandle, &[Attr], &[u8], usize) -> Result<Vec<u8>, Error>;
+
+/// The shape of TEE_AsymmetricEncrypt, Decrypt and SignDigest: copies of
+/// the parameters and the input, `f` with the room `*dest_len` gives,
+/// the output written back (or SHORT_BUFFER with the size needed).
+///
+/// # Safety
+/// `params` valid for `param_count` attributes, `src` for `src_len`
+/// bytes, `dest` for `*dest_len`, `dest_len` valid.
+#[allow(clippy::too_many_arguments)]
+unsafe fn asym_out(
+    operation: OperationHandle,
+    params: *const TeeAttribute,
+    param_count: u32,
+    src: *const c_void,
+    src_len: usize,
+    dest: *mut c_void,
+    dest_len: *mut usize,
+    f: AsymFn,
+) -> u32 {
+    let h = handle(operation);
+    if dest_len.is_null() {
+        panic_ta(TEE_ERROR_BAD_PARAMETERS);
+    }
+    // SAFETY: caller's contract.
+    unsafe {
+        let p = attrs_in(params, param_count);
+        let r = f(h, &p, &input(src, src_len), *dest_len);
+        write_out(r, dest, dest_len)
+    }
+}
+
 /// # Safety
 /// `params` valid for `param_count` attributes, `src` for `src_len`
 /// bytes, `dest` for `*dest_len`, `dest_len` valid.
@@ -984,15 +1018,18 @@ pub unsafe extern "C" fn TEE_AsymmetricEncrypt(
     dest: *mut c_void,
     dest_len: *mut usize,
 ) -> u32 {
-    let h = handle(operation);
-    if dest_len.is_null() {
-        panic_ta(TEE_ERROR_BAD_PARAMETERS);
-    }
     // SAFETY: caller's contract.
     unsafe {
-        let p = attrs_in(params, param_count);
-        let r = rc::asymmetric_encrypt(h, &p, &input(src, src_len), *dest_len);
-        write_out(r, dest, dest_len)
+        asym_out(
+            operation,
+            params,
+            param_count,
+            src,
+            src_len,
+            dest,
+            dest_len,
+            rc::asymmetric_encrypt,
+        )
     }
 }
 
@@ -1008,15 +1045,18 @@ pub unsafe extern "C" fn TEE_AsymmetricDecrypt(
     dest: *mut c_void,
     dest_len: *mut usize,
 ) -> u32 {
-    let h = handle(operation);
-    if dest_len.is_null() {
-        panic_ta(TEE_ERROR_BAD_PARAMETERS);
-    }
     // SAFETY: caller's contract.
     unsafe {
-        let p = attrs_in(params, param_count);
-        let r = rc::asymmetric_decrypt(h, &p, &input(src, src_len), *dest_len);
-        write_out(r, dest, dest_len)
+        asym_out(
+            operation,
+            params,
+            param_count,
+            src,
+            src_len,
+            dest,
+            dest_len,
+            rc::asymmetric_decrypt,
+        )
     }
 }
 
@@ -1034,15 +1074,18 @@ pub unsafe extern "C" fn TEE_AsymmetricSignDigest(
     signature: *mut c_void,
     signature_len: *mut usize,
 ) -> u32 {
-    let h = handle(operation);
-    if signature_len.is_null() {
-        panic_ta(TEE_ERROR_BAD_PARAMETERS);
-    }
     // SAFETY: caller's contract.
     unsafe {
-        let p = attrs_in(params, param_count);
-        let r = rc::asymmetric_sign_digest(h, &p, &input(digest, digest_len), *signature_len);
-        write_out(r, signature, signature_len)
+        asym_out(
+            operation,
+            params,
+            param_count,
+            digest,
+            digest_len,
+            signature,
+            signature_len,
+            rc::asymmetric_sign_digest,
+        )
     }
 }
 
