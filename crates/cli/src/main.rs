@@ -247,7 +247,13 @@ fn up(
         None => Config::default(),
     };
     if dev {
-        let base = std::env::temp_dir().join(format!("oxtee-dev-{}", std::process::id()));
+        // A fresh private folder (mkdtemp, 0700): a predictable name in
+        // /tmp could have been made first by another user.
+        let base = tempfile::Builder::new()
+            .prefix("oxtee-dev-")
+            .tempdir()
+            .map_err(|e| e.to_string())?
+            .keep();
         let ta = base.join("ta");
         let st = base.join("storage");
         std::fs::create_dir_all(&ta).map_err(|e| e.to_string())?;

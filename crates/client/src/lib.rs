@@ -204,7 +204,7 @@ fn exchange(
 
 fn resolve(name: Option<&str>) -> Result<PathBuf, Error> {
     match name {
-        None | Some("") | Some("oxtee") => Ok(oxtee_sys::default_socket_path()),
+        None | Some("") | Some("oxtee") => Ok(oxtee_sys::client_socket_path()),
         Some(p) if p.starts_with('/') => Ok(PathBuf::from(p)),
         Some(_) => Err(Error::api(TEEC_ERROR_ITEM_NOT_FOUND)),
     }
@@ -246,8 +246,15 @@ impl Context {
     /// starting with '/' is a socket path.
     pub fn new(name: Option<&str>) -> Result<Context, Error> {
         let path = resolve(name)?;
-        let ch = Channel::connect(&path)
-            .map_err(|_| Error::new(TEEC_ERROR_ITEM_NOT_FOUND, TEEC_ORIGIN_COMMS))?;
+        let ch = Channel::connect_trusted(&path).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::PermissionDenied {
+                // A socket served by someone this user cannot trust (a
+                // folder another user created first): never talk to it.
+                Error::new(TEEC_ERROR_ACCESS_DENIED, TEEC_ORIGIN_COMMS)
+            } else {
+                Error::new(TEEC_ERROR_ITEM_NOT_FOUND, TEEC_ORIGIN_COMMS)
+            }
+        })?;
         let hello = ClientRequest::Hello {
             version: oxtee_proto::PROTO_VERSION,
             tee_name: name.map(str::to_owned),
@@ -279,7 +286,7 @@ impl Context {
         if let Some(c) = self.inner.first.lock().unwrap().take() {
             return Ok(c);
         }
-        let ch = Channel::connect(&self.inner.path).map_err(|_| Error::comms())?;
+        let ch = Channel::connect_trusted(&self.inner.path).map_err(|_| Error::comms())?;
         match exchange(
             &ch,
             &ClientRequest::Attach {

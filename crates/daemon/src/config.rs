@@ -2,19 +2,41 @@
 //! empty file is a valid configuration.
 //!
 //! ```toml
-//! socket = "/run/oxtee/oxtee.sock"   # default: $OXTEE_SOCKET or /tmp/oxtee-<uid>/oxtee.sock
+//! socket = "/run/oxtee/oxtee.sock"   # default: $OXTEE_SOCKET, as root /run/oxtee/oxtee.sock,
+//!                                    # else $XDG_RUNTIME_DIR/oxtee/oxtee.sock or /tmp/oxtee-<uid>/oxtee.sock
 //! ta_dir = "/var/lib/oxtee/ta"       # signed TAs, named <uuid>.ta
 //! storage_dir = "/var/lib/oxtee/storage" # trusted storage (encrypted) and the RPMB emulation
 //! # huk_file = "/etc/oxtee/huk"      # default: <storage_dir>/huk, created on first start
 //! # huk = "<64 hex digits>"          # or the hardware-unique key itself
 //! ta_keys = ["/etc/oxtee/ta_pub.pem"] # PEM RSA keys trusted to sign TAs
+//! # socket_group = "teeclnt"        # clients' group: socket 0660 root:teeclnt (default 0600)
+//! # When the core runs as root, each TA instance runs under a uid of its
+//! # own from ta_uid_first..ta_uid_first+ta_uid_count, the supplicant
+//! # under supplicant_uid. Choose uids no account uses.
+//! ta_uid_first = 1879048192
+//! ta_uid_count = 65536
+//! supplicant_uid = 1879048191
+//! application_logins = false         # APPLICATION logins (see SECURITY.md)
+//! rollback_protection = true         # refuse TA images older than the newest seen
 //!
 //! [limits]
 //! max_contexts = 1024
 //! max_connections = 4096             # client connections (each has a thread)
 //! max_sessions_per_context = 256
 //! max_shm_per_context = 268435456     # bytes of registered shared memory
-//! max_staging = 268435456             # bytes of temporary memrefs per call
+//! max_staging = 268435456             # bytes of temporary memrefs per call (all four)
+//! # One user cannot deny service to another: quotas per client uid.
+//! max_connections_per_uid = 256
+//! max_contexts_per_uid = 64
+//! max_sessions_per_uid = 512
+//! max_shm_objects_per_uid = 1024
+//! max_shm_bytes_per_uid = 1073741824
+//! max_temp_bytes_per_uid = 536870912  # temporary memrefs in flight
+//! max_instances = 1024               # TA instances (processes), all TAs
+//! max_instances_per_ta = 256
+//! first_message_ms = 5000            # a new connection must say something by then
+//! supplicant_timeout_ms = 30000      # a supplicant silent this long is restarted
+//! ta_address_space_overhead = 1073741824 # RLIMIT_AS beyond heap, stack and shared memory
 //! ta_heap_overhead = 67108864         # bytes of RLIMIT_DATA beyond gpd.ta.dataSize
 //! ta_stack_overhead = 262144          # bytes of RLIMIT_STACK beyond gpd.ta.stackSize
 //! cancel_grace_ms = 2000              # a TA busy for a vanished client is killed after this
@@ -36,6 +58,20 @@ pub struct Config {
     pub huk_file: Option<PathBuf>,
     /// The hardware-unique key as 64 hex digits (instead of a file).
     pub huk: Option<String>,
+    /// The group whose members may connect (socket mode 0660); without
+    /// it only the core's own user may (0600).
+    pub socket_group: Option<String>,
+    /// First uid of the TA instances' range (core running as root).
+    pub ta_uid_first: u32,
+    pub ta_uid_count: u32,
+    /// The supplicant's uid (core running as root).
+    pub supplicant_uid: u32,
+    /// Accept the APPLICATION logins (identity from the client's
+    /// executable as it was when it connected). Off: refused.
+    pub application_logins: bool,
+    /// Refuse a signed TA image whose version is older than the newest
+    /// one this secure world has loaded for that UUID.
+    pub rollback_protection: bool,
     pub limits: Limits,
 }
 
@@ -51,6 +87,17 @@ pub struct Limits {
     pub ta_stack_overhead: u64,
     pub cancel_grace_ms: u64,
     pub spare_instances: bool,
+    pub max_connections_per_uid: usize,
+    pub max_contexts_per_uid: usize,
+    pub max_sessions_per_uid: usize,
+    pub max_shm_objects_per_uid: usize,
+    pub max_shm_bytes_per_uid: u64,
+    pub max_temp_bytes_per_uid: u64,
+    pub max_instances: usize,
+    pub max_instances_per_ta: usize,
+    pub first_message_ms: u64,
+    pub supplicant_timeout_ms: u64,
+    pub ta_address_space_overhead: u64,
 }
 
 impl Default for Limits {
@@ -65,6 +112,17 @@ impl Default for Limits {
             ta_stack_overhead: 256 << 10,
             cancel_grace_ms: 2000,
             spare_instances: true,
+            max_connections_per_uid: 256,
+            max_contexts_per_uid: 64,
+            max_sessions_per_uid: 512,
+            max_shm_objects_per_uid: 1024,
+            max_shm_bytes_per_uid: 1 << 30,
+            max_temp_bytes_per_uid: 512 << 20,
+            max_instances: 1024,
+            max_instances_per_ta: 256,
+            first_message_ms: 5000,
+            supplicant_timeout_ms: 30_000,
+            ta_address_space_overhead: 1 << 30,
         }
     }
 }
@@ -89,6 +147,12 @@ impl Default for Config {
             ta_keys: Vec::new(),
             huk_file: None,
             huk: None,
+            socket_group: None,
+            ta_uid_first: 0x7000_0000,
+            ta_uid_count: 65536,
+            supplicant_uid: 0x7000_0000 - 1,
+            application_logins: false,
+            rollback_protection: true,
             limits: Limits::default(),
         }
     }

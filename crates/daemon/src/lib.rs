@@ -6,6 +6,7 @@
 //! their seccomp sandbox.
 
 pub mod config;
+pub mod fsperm;
 pub mod server;
 pub mod spawn;
 pub mod store;
@@ -14,4 +15,20 @@ pub mod ta;
 pub mod trusted_storage;
 
 pub use config::Config;
+
+/// `Mutex::lock` that shrugs off poisoning: a panic in one core thread
+/// (a bug, caught at that thread's boundary) must not cascade into every
+/// other thread that touches the same state. Every critical section in
+/// the core leaves its data consistent at each step, so the data behind
+/// a poisoned lock is still good.
+pub(crate) trait LockExt<T> {
+    fn locked(&self) -> std::sync::MutexGuard<'_, T>;
+}
+
+impl<T> LockExt<T> for std::sync::Mutex<T> {
+    fn locked(&self) -> std::sync::MutexGuard<'_, T> {
+        self.lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
 pub use server::{Server, StartError};

@@ -8,6 +8,7 @@
 //! connection closes; either way its sessions are closed (the TA's close
 //! entry points run) and its shared memory released.
 
+use crate::LockExt;
 use crate::config::Config;
 use crate::spawn::Spawner;
 use crate::store::{LoadedTa, Store};
@@ -37,14 +38,73 @@ pub enum StartError {
     Key { path: PathBuf, err: String },
     #[error("no TA signing key is configured (ta_keys): no TA could be loaded")]
     NoKeys,
+    #[error("socket_group {0:?}: no such group")]
+    Group(String),
+    #[error("invalid uids: {0}")]
+    Uids(String),
     #[error("cannot start: {0}")]
     Io(#[from] std::io::Error),
+}
+
+/// As root, TA instances and the supplicant run under the configured
+/// uids: they must be unprivileged and distinct.
+fn check_uids(cfg: &Config) -> Result<(), StartError> {
+    let first = cfg.ta_uid_first as u64;
+    let end = first + cfg.ta_uid_count as u64;
+    let sup = cfg.supplicant_uid as u64;
+    if cfg.ta_uid_first == 0 || cfg.ta_uid_count == 0 || end > u32::MAX as u64 {
+        return Err(StartError::Uids(format!(
+            "ta_uid_first {first} / ta_uid_count {}: a non-empty range of non-root uids below 2^32 - 1",
+            cfg.ta_uid_count
+        )));
+    }
+    if sup == 0 || (first..end).contains(&sup) {
+        return Err(StartError::Uids(format!(
+            "supplicant_uid {sup} must be non-root and outside the TA range"
+        )));
+    }
+    Ok(())
+}
+
+/// Every connection costs descriptors: use all the kernel allows.
+fn raise_nofile() {
+    if let Ok((_, hard)) =
+        nix::sys::resource::getrlimit(nix::sys::resource::Resource::RLIMIT_NOFILE)
+    {
+        let _ =
+            nix::sys::resource::setrlimit(nix::sys::resource::Resource::RLIMIT_NOFILE, hard, hard);
+    }
 }
 
 struct Session {
     instance: Arc<Instance>,
     /// The id the TA process knows this session by (unique in the core).
     ta_id: u32,
+    /// The client uid charged for it (None: a TA's session).
+    charged: Option<u32>,
+}
+
+/// What one client uid holds (quotas, see [`Quota`]).
+#[derive(Debug, Default)]
+struct Usage {
+    connections: u64,
+    contexts: u64,
+    sessions: u64,
+    shm_objects: u64,
+    shm_bytes: u64,
+    temp_bytes: u64,
+}
+
+/// The per-uid quotas: one user cannot deny service to another.
+#[derive(Debug, Clone, Copy)]
+enum Quota {
+    Connections,
+    Contexts,
+    Sessions,
+    ShmObjects,
+    ShmBytes,
+    /// Temporary memrefs of calls in flight (bounce memory in the core).
+    TempBytes,
 }
 
 static TA_SESSION_IDS: AtomicU32 = AtomicU32::new(1);
@@ -96,6 +156,10 @@ pub struct Shared {
     tee_props: Vec<oxtee_proto::Property>,
     /// Trusted Storage (persistent objects).
     storage: crate::trusted_storage::TrustedStorage,
+    /// TA uids, when the core runs as root.
+    uids: Option<Arc<crate::spawn::UidPool>>,
+    /// Per client uid usage, against the `*_per_uid` limits.
+    usage: Mutex<HashMap<u32, Usage>>,
 }
 
 /// A bound, not yet serving, secure world.
@@ -165,18 +229,50 @@ impl Server {
         if keys.is_empty() {
             return Err(StartError::NoKeys);
         }
-        if let Some(dir) = cfg.socket.parent() {
-            if !dir.as_os_str().is_empty() && !dir.is_dir() {
-                std::fs::create_dir_all(dir).map_err(|e| StartError::Socket {
-                    path: cfg.socket.clone(),
-                    err: e,
-                })?;
+        // The core holds the HUK and every TA's keys: no other process of
+        // its uid may ptrace it or read its memory.
+        nix::sys::prctl::set_dumpable(false).map_err(|e| StartError::Io(e.into()))?;
+        let root = nix::unistd::geteuid().is_root();
+        if root {
+            check_uids(&cfg)?;
+        }
+        raise_nofile();
+        let group = match &cfg.socket_group {
+            Some(name) => match nix::unistd::Group::from_name(name) {
+                Ok(Some(g)) => Some(g.gid.as_raw()),
+                _ => return Err(StartError::Group(name.clone())),
+            },
+            None => None,
+        };
+        let sock_err = |e| StartError::Socket {
+            path: cfg.socket.clone(),
+            err: e,
+        };
+        let dir = cfg
+            .socket
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        oxtee_sys::prepare_socket_dir(dir, group).map_err(sock_err)?;
+        let listener = bind(&cfg.socket)?;
+        {
+            use std::os::unix::fs::PermissionsExt;
+            // Only the core's user, or the clients' group, may connect.
+            let mode = if group.is_some() { 0o660 } else { 0o600 };
+            std::fs::set_permissions(&cfg.socket, std::fs::Permissions::from_mode(mode))
+                .map_err(sock_err)?;
+            if let Some(g) = group {
+                nix::unistd::chown(&cfg.socket, None, Some(nix::unistd::Gid::from_raw(g)))
+                    .map_err(|e| sock_err(std::io::Error::from_raw_os_error(e as i32)))?;
             }
         }
-        let listener = bind(&cfg.socket)?;
         let store = Store::new(cfg.ta_dir.clone(), keys);
         let path = cfg.socket.clone();
-        let storage = crate::trusted_storage::TrustedStorage::open(&cfg);
+        let uids = nix::unistd::geteuid()
+            .is_root()
+            .then(|| crate::spawn::UidPool::new(cfg.ta_uid_first, cfg.ta_uid_count));
+        let storage =
+            crate::trusted_storage::TrustedStorage::open(&cfg, root.then_some(cfg.supplicant_uid));
         let shared = Arc::new(Shared {
             storage,
             cfg,
@@ -190,6 +286,8 @@ impl Server {
             spares: Mutex::new(HashMap::new()),
             ta_sessions: Mutex::new(HashMap::new()),
             tee_props: oxtee_core::props::implementation(device_id(), env!("CARGO_PKG_VERSION")),
+            uids,
+            usage: Mutex::new(HashMap::new()),
         });
         Ok(Server {
             shared,
@@ -235,25 +333,39 @@ impl Server {
             let ch =
                 Channel::from_fd(unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd) });
             let shared = self.shared.clone();
-            // Each connection costs a thread: refuse beyond the limit.
+            let Ok((pid, uid, gid)) = ch.peer_cred() else {
+                continue;
+            };
+            let refuse = |ch: &Channel| {
+                if let Ok(b) = encode(&err(TEE_ERROR_BUSY, ORIGIN_TEE)) {
+                    let _ = ch.send(&b, &[]);
+                }
+            };
+            // Each connection costs a thread: refuse beyond the limits,
+            // the user's own first.
+            if !shared.charge(uid, Quota::Connections, 1) {
+                refuse(&ch);
+                continue;
+            }
             if shared.connections.fetch_add(1, Ordering::AcqRel)
                 >= shared.cfg.limits.max_connections
             {
                 shared.connections.fetch_sub(1, Ordering::AcqRel);
+                shared.refund(uid, Quota::Connections, 1);
                 tracing::warn!("connection limit reached; refusing a client");
-                if let Ok(b) = encode(&err(TEE_ERROR_BUSY, ORIGIN_TEE)) {
-                    let _ = ch.send(&b, &[]);
-                }
+                refuse(&ch);
                 continue;
             }
             let r = std::thread::Builder::new()
                 .name("oxtee-conn".into())
                 .spawn(move || {
-                    serve(&shared, ch);
+                    serve(&shared, ch, pid, uid, gid);
                     shared.connections.fetch_sub(1, Ordering::AcqRel);
+                    shared.refund(uid, Quota::Connections, 1);
                 });
             if let Err(e) = r {
                 self.shared.connections.fetch_sub(1, Ordering::AcqRel);
+                self.shared.refund(uid, Quota::Connections, 1);
                 tracing::error!("cannot start a connection thread: {e}");
             }
         }
@@ -265,6 +377,56 @@ impl Server {
 }
 
 impl Shared {
+    /// Charge `n` of quota `q` to `uid`; false (nothing charged) when that
+    /// would exceed the user's limit.
+    fn charge(&self, uid: u32, q: Quota, n: u64) -> bool {
+        let l = &self.cfg.limits;
+        let mut all = self.usage.locked();
+        let u = all.entry(uid).or_default();
+        let (used, max) = match q {
+            Quota::Connections => (&mut u.connections, l.max_connections_per_uid as u64),
+            Quota::Contexts => (&mut u.contexts, l.max_contexts_per_uid as u64),
+            Quota::Sessions => (&mut u.sessions, l.max_sessions_per_uid as u64),
+            Quota::ShmObjects => (&mut u.shm_objects, l.max_shm_objects_per_uid as u64),
+            Quota::ShmBytes => (&mut u.shm_bytes, l.max_shm_bytes_per_uid),
+            Quota::TempBytes => (&mut u.temp_bytes, l.max_temp_bytes_per_uid),
+        };
+        if used.saturating_add(n) > max {
+            drop(all);
+            tracing::warn!(uid, quota = ?q, "per-user quota reached; refusing");
+            return false;
+        }
+        *used += n;
+        true
+    }
+
+    /// Give back what [`Shared::charge`] took.
+    fn refund(&self, uid: u32, q: Quota, n: u64) {
+        let mut all = self.usage.locked();
+        let Some(u) = all.get_mut(&uid) else { return };
+        let used = match q {
+            Quota::Connections => &mut u.connections,
+            Quota::Contexts => &mut u.contexts,
+            Quota::Sessions => &mut u.sessions,
+            Quota::ShmObjects => &mut u.shm_objects,
+            Quota::ShmBytes => &mut u.shm_bytes,
+            Quota::TempBytes => &mut u.temp_bytes,
+        };
+        *used = used.saturating_sub(n);
+        if u.connections == 0 && u.contexts == 0 && u.sessions == 0 && u.shm_objects == 0 {
+            all.remove(&uid);
+        }
+    }
+
+    /// A verified TA image, with rollback protection when configured.
+    fn load_ta(&self, uuid: Uuid) -> Result<Arc<LoadedTa>, TeeError> {
+        if !self.cfg.rollback_protection {
+            return self.store.load(uuid, &|_, _| Ok(()));
+        }
+        self.store
+            .load(uuid, &|u, v| self.storage.ta_version_gate(&u.0, v))
+    }
+
     fn kill_all(&self) {
         let list: Vec<_> = self
             .instances
@@ -278,10 +440,36 @@ impl Shared {
         }
     }
 
-    fn register_instance(&self, i: &Arc<Instance>) {
-        let mut l = self.instances.lock().unwrap();
-        l.retain(|w| w.strong_count() > 0);
-        l.push(Arc::downgrade(i));
+    /// Start a sandboxed process for `ta` (not yet created), within the
+    /// global and per-TA instance caps, under a uid of its own when the
+    /// core runs as root. Refused with TEE_ERROR_OUT_OF_MEMORY (OP-TEE's
+    /// answer when it has no room for another instance).
+    fn start_process(&self, ta: &LoadedTa) -> Result<Arc<Instance>, TeeError> {
+        let limits = &self.cfg.limits;
+        let mut l = self.instances.locked();
+        l.retain(|w| w.upgrade().is_some_and(|i| !i.is_dead()));
+        let of_ta = l
+            .iter()
+            .filter_map(Weak::upgrade)
+            .filter(|i| i.uuid == ta.props.uuid)
+            .count();
+        if l.len() >= limits.max_instances || of_ta >= limits.max_instances_per_ta {
+            tracing::warn!(uuid = %ta.props.uuid, total = l.len(), of_ta, "TA instance cap reached; refusing a new instance");
+            return Err(TeeError::tee(TEE_ERROR_OUT_OF_MEMORY));
+        }
+        let uid = match &self.uids {
+            Some(pool) => match pool.take() {
+                Some(u) => Some(u),
+                None => {
+                    tracing::warn!("no free TA uid left (ta_uid_count); refusing a new instance");
+                    return Err(TeeError::tee(TEE_ERROR_OUT_OF_MEMORY));
+                }
+            },
+            None => None,
+        };
+        let i = Instance::spawn(&self.spawner, ta, limits, uid)?;
+        l.push(Arc::downgrade(&i));
+        Ok(i)
     }
 
     /// A new, created instance of `ta`: the spare process if there is one
@@ -297,7 +485,7 @@ impl Shared {
         let mut mem = ClientMem::none(Some(self), None);
         mem.watch = watch;
         mem.grace = Duration::from_millis(limits.cancel_grace_ms);
-        let spare = self.spares.lock().unwrap().remove(&ta.props.uuid);
+        let spare = self.spares.locked().remove(&ta.props.uuid);
         let spare = match spare {
             Some((img, i)) if Arc::ptr_eq(&img, ta) && !i.is_dead() => Some(i),
             Some((_, stale)) => {
@@ -313,13 +501,7 @@ impl Shared {
                 r => return r.map(|()| i),
             }
         }
-        let i = Instance::spawn(
-            &self.spawner,
-            ta,
-            limits.ta_heap_overhead,
-            limits.ta_stack_overhead,
-        )?;
-        self.register_instance(&i);
+        let i = self.start_process(ta)?;
         i.create(&self.tee_props, &mem)?;
         Ok(i)
     }
@@ -330,18 +512,11 @@ impl Shared {
             .name("oxtee-spare".into())
             .spawn(move || {
                 let uuid = ta.props.uuid;
-                if shared.spares.lock().unwrap().contains_key(&uuid) {
+                if shared.spares.locked().contains_key(&uuid) {
                     return;
                 }
-                let limits = &shared.cfg.limits;
-                if let Ok(i) = Instance::spawn(
-                    &shared.spawner,
-                    &ta,
-                    limits.ta_heap_overhead,
-                    limits.ta_stack_overhead,
-                ) {
-                    shared.register_instance(&i);
-                    if let Some((_, old)) = shared.spares.lock().unwrap().insert(uuid, (ta, i)) {
+                if let Ok(i) = shared.start_process(&ta) {
+                    if let Some((_, old)) = shared.spares.locked().insert(uuid, (ta, i)) {
                         old.kill();
                     }
                 }
@@ -357,7 +532,7 @@ impl Shared {
     }
 
     fn forget_single(&self, inst: &Arc<Instance>) {
-        let mut s = self.singles.lock().unwrap();
+        let mut s = self.singles.locked();
         if s.get(&inst.uuid).is_some_and(|i| Arc::ptr_eq(i, inst)) {
             s.remove(&inst.uuid);
         }
@@ -366,9 +541,9 @@ impl Shared {
     /// A session ended (closed or failed to open): destroy the instance
     /// when that was its last session and it is not kept alive.
     fn release_instance(self: &Arc<Self>, inst: &Arc<Instance>) {
-        let mut singles = self.singles.lock().unwrap();
+        let mut singles = self.singles.locked();
         let remaining = {
-            let mut n = inst.sessions.lock().unwrap();
+            let mut n = inst.sessions.locked();
             *n = n.saturating_sub(1);
             *n
         };
@@ -414,7 +589,7 @@ impl Shared {
         // Its persistent object handles go with it.
         self.storage.close_all(inst.id);
         let mine: Vec<_> = {
-            let mut all = self.ta_sessions.lock().unwrap();
+            let mut all = self.ta_sessions.locked();
             let keys: Vec<_> = all
                 .keys()
                 .filter(|(owner, _)| *owner == inst.id)
@@ -443,6 +618,9 @@ impl Shared {
                 &|_| {},
             );
         }
+        if let Some(uid) = s.charged {
+            self.refund(uid, Quota::Sessions, 1);
+        }
         self.release_instance(inst);
     }
 
@@ -460,11 +638,14 @@ impl Shared {
         for s in sessions {
             self.close_session(&s);
         }
-        let shms: Vec<_> = ctx.shm.lock().unwrap().drain().map(|(id, _)| id).collect();
-        for id in shms {
+        let shms: Vec<_> = ctx.shm.locked().drain().collect();
+        for (id, shm) in shms {
+            self.refund(ctx.uid, Quota::ShmObjects, 1);
+            self.refund(ctx.uid, Quota::ShmBytes, shm.size);
             self.unmap_everywhere(id);
         }
-        self.contexts.lock().unwrap().remove(&ctx.id);
+        self.refund(ctx.uid, Quota::Contexts, 1);
+        self.contexts.locked().remove(&ctx.id);
         tracing::debug!(context = ctx.id, "context finished");
     }
 
@@ -490,7 +671,9 @@ struct Conn {
     ch: Channel,
     pid: i32,
     uid: u32,
-    gid: u32,
+    /// Who the peer was when it connected (groups; executable only when
+    /// APPLICATION logins are enabled).
+    peer: PeerInfo,
     ctx: Option<Arc<Context>>,
     staging: Option<(OwnedFd, Mapping)>,
     /// A TA whose spare process was used by this request: start the next
@@ -520,31 +703,47 @@ fn op_err(e: TeeError) -> ClientReply {
     }
 }
 
-fn serve(shared: &Arc<Shared>, ch: Channel) {
-    let (pid, uid, gid) = match ch.peer_cred() {
-        Ok(c) => c,
-        Err(_) => return,
-    };
+fn serve(shared: &Arc<Shared>, ch: Channel, pid: i32, uid: u32, gid: u32) {
+    // Who the peer is, taken now: a client cannot become someone else
+    // between connecting and opening a session.
+    let peer = peer_info(pid, uid, gid, shared.cfg.application_logins);
     let mut conn = Conn {
         ch,
         pid,
         uid,
-        gid,
+        peer,
         ctx: None,
         staging: None,
         refill: std::cell::RefCell::new(None),
     };
+    // A connection that never says anything would hold a thread and a
+    // descriptor: its first message has a deadline.
+    let first = Duration::from_millis(shared.cfg.limits.first_message_ms);
+    if conn.ch.set_recv_timeout(Some(first)).is_err() {
+        return;
+    }
+    let mut said_hello = false;
     let mut buf = vec![0u8; oxtee_proto::MAX_MESSAGE];
     loop {
         let mut fds = Vec::new();
         let n = match conn.ch.recv(&mut buf, &mut fds) {
             Ok(Some(n)) => n,
             Ok(None) => break,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                tracing::warn!(pid, uid, "dropping client: no request within {first:?}");
+                break;
+            }
             Err(e) => {
                 tracing::warn!(pid, "dropping client: {e}");
                 break;
             }
         };
+        if !said_hello {
+            said_hello = true;
+            if conn.ch.set_recv_timeout(None).is_err() {
+                break;
+            }
+        }
         let out = match decode::<ClientRequest>(&buf[..n]) {
             Ok(req) => handle(shared, &mut conn, req, fds),
             Err(e) => {
@@ -568,7 +767,7 @@ fn serve(shared: &Arc<Shared>, ch: Channel) {
     }
     if let Some(ctx) = conn.ctx.take() {
         let last = {
-            let mut n = ctx.conns.lock().unwrap();
+            let mut n = ctx.conns.locked();
             *n -= 1;
             *n == 0
         };
@@ -578,7 +777,7 @@ fn serve(shared: &Arc<Shared>, ch: Channel) {
     }
 }
 
-fn peer_info(pid: i32, uid: u32, gid: u32) -> PeerInfo {
+fn peer_info(pid: i32, uid: u32, gid: u32, with_exe: bool) -> PeerInfo {
     let mut groups = vec![gid];
     if let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) {
         if let Some(line) = status.lines().find(|l| l.starts_with("Groups:")) {
@@ -589,8 +788,9 @@ fn peer_info(pid: i32, uid: u32, gid: u32) -> PeerInfo {
             );
         }
     }
-    let exe = std::fs::read_link(format!("/proc/{pid}/exe"))
-        .ok()
+    let exe = with_exe
+        .then(|| std::fs::read_link(format!("/proc/{pid}/exe")).ok())
+        .flatten()
         .map(|p| p.to_string_lossy().into_owned());
     PeerInfo {
         uid,
@@ -626,8 +826,12 @@ fn handle(shared: &Arc<Shared>, conn: &mut Conn, req: ClientRequest, mut fds: Ve
             if version != oxtee_proto::PROTO_VERSION {
                 return Out::Close(err(TEE_ERROR_NOT_SUPPORTED, ORIGIN_COMMS));
             }
-            let mut contexts = shared.contexts.lock().unwrap();
+            let mut contexts = shared.contexts.locked();
             if contexts.len() >= limits.max_contexts {
+                tracing::warn!("context limit reached; refusing a client");
+                return Out::Close(err(TEE_ERROR_BUSY, ORIGIN_TEE));
+            }
+            if !shared.charge(conn.uid, Quota::Contexts, 1) {
                 return Out::Close(err(TEE_ERROR_BUSY, ORIGIN_TEE));
             }
             let mut token = [0u8; 16];
@@ -650,7 +854,7 @@ fn handle(shared: &Arc<Shared>, conn: &mut Conn, req: ClientRequest, mut fds: Ve
             Out::Reply(ClientReply::Hello { context: id, token })
         }
         ClientRequest::Attach { context, token } => {
-            let found = shared.contexts.lock().unwrap().get(&context).cloned();
+            let found = shared.contexts.locked().get(&context).cloned();
             let ok = found.filter(|c| {
                 let diff = c
                     .token
@@ -661,7 +865,7 @@ fn handle(shared: &Arc<Shared>, conn: &mut Conn, req: ClientRequest, mut fds: Ve
             });
             match ok {
                 Some(c) => {
-                    *c.conns.lock().unwrap() += 1;
+                    *c.conns.locked() += 1;
                     conn.ctx = Some(c);
                     Out::Reply(ClientReply::Ok)
                 }
@@ -694,7 +898,7 @@ fn handle(shared: &Arc<Shared>, conn: &mut Conn, req: ClientRequest, mut fds: Ve
             cancel_id,
         } => {
             let ctx = ctx.expect("checked above");
-            let Some(s) = ctx.sessions.lock().unwrap().get(&session).cloned() else {
+            let Some(s) = ctx.sessions.locked().get(&session).cloned() else {
                 return Out::Reply(op_err(TeeError::api(TEE_ERROR_BAD_PARAMETERS)));
             };
             let checked = match check_params(conn, &ctx, &params) {
@@ -725,7 +929,7 @@ fn handle(shared: &Arc<Shared>, conn: &mut Conn, req: ClientRequest, mut fds: Ve
         }
         ClientRequest::CloseSession { session } => {
             let ctx = ctx.expect("checked above");
-            let s = ctx.sessions.lock().unwrap().remove(&session);
+            let s = ctx.sessions.locked().remove(&session);
             match s {
                 Some(s) => {
                     shared.close_session(&s);
@@ -736,7 +940,7 @@ fn handle(shared: &Arc<Shared>, conn: &mut Conn, req: ClientRequest, mut fds: Ve
         }
         ClientRequest::Cancel { cancel_id } => {
             let ctx = ctx.expect("checked above");
-            let mut running = ctx.running.lock().unwrap();
+            let mut running = ctx.running.locked();
             match running.get(&cancel_id) {
                 Some(Running::Call(inst, seq)) => {
                     if let Some(i) = inst.upgrade() {
@@ -764,14 +968,21 @@ fn handle(shared: &Arc<Shared>, conn: &mut Conn, req: ClientRequest, mut fds: Ve
                 _ => return Out::Reply(err(TEE_ERROR_BAD_PARAMETERS, ORIGIN_TEE)),
             }
             {
-                let mut used = ctx.shm_bytes.lock().unwrap();
+                let mut used = ctx.shm_bytes.locked();
                 if used.saturating_add(size) > limits.max_shm_per_context {
+                    return Out::Reply(err(TEE_ERROR_OUT_OF_MEMORY, ORIGIN_TEE));
+                }
+                if !shared.charge(ctx.uid, Quota::ShmObjects, 1) {
+                    return Out::Reply(err(TEE_ERROR_OUT_OF_MEMORY, ORIGIN_TEE));
+                }
+                if !shared.charge(ctx.uid, Quota::ShmBytes, size) {
+                    shared.refund(ctx.uid, Quota::ShmObjects, 1);
                     return Out::Reply(err(TEE_ERROR_OUT_OF_MEMORY, ORIGIN_TEE));
                 }
                 *used += size;
             }
             let id = shared.next.fetch_add(1, Ordering::Relaxed);
-            ctx.shm.lock().unwrap().insert(
+            ctx.shm.locked().insert(
                 id,
                 Arc::new(Shm {
                     id,
@@ -784,11 +995,13 @@ fn handle(shared: &Arc<Shared>, conn: &mut Conn, req: ClientRequest, mut fds: Ve
         }
         ClientRequest::ReleaseShm { id } => {
             let ctx = ctx.expect("checked above");
-            let removed = ctx.shm.lock().unwrap().remove(&id);
+            let removed = ctx.shm.locked().remove(&id);
             match removed {
                 Some(s) => {
-                    let mut used = ctx.shm_bytes.lock().unwrap();
+                    let mut used = ctx.shm_bytes.locked();
                     *used = used.saturating_sub(s.size);
+                    shared.refund(ctx.uid, Quota::ShmObjects, 1);
+                    shared.refund(ctx.uid, Quota::ShmBytes, s.size);
                     shared.unmap_everywhere(id);
                     Out::Reply(ClientReply::Ok)
                 }
@@ -826,7 +1039,7 @@ fn check_params(
     p: &oxtee_proto::ClientOp,
 ) -> Result<[params::Checked; 4], TeeError> {
     let staging = conn.staging.as_ref().map_or(0, |(_, m)| m.len() as u64);
-    let shm = ctx.shm.lock().unwrap();
+    let shm = ctx.shm.locked();
     params::check(p, staging, |id| {
         shm.get(&id).map(|s| ShmInfo {
             size: s.size,
@@ -844,7 +1057,30 @@ fn run_call(
     checked: &[params::Checked; 4],
     cancel_id: u64,
 ) -> Result<(u32, oxtee_proto::OutParams), TeeError> {
-    let shm_lookup = |id: u32| ctx.shm.lock().unwrap().get(&id).cloned();
+    // Temporary memrefs are copied into the instance's bounce buffer:
+    // bounded per call and per user.
+    let temp = crate::ta::staged_bytes(checked);
+    if temp > shared.cfg.limits.max_staging {
+        return Err(TeeError::tee(TEE_ERROR_OUT_OF_MEMORY));
+    }
+    if !shared.charge(conn.uid, Quota::TempBytes, temp) {
+        return Err(TeeError::tee(TEE_ERROR_OUT_OF_MEMORY));
+    }
+    let r = run_charged(shared, conn, ctx, inst, call, checked, cancel_id);
+    shared.refund(conn.uid, Quota::TempBytes, temp);
+    r
+}
+
+fn run_charged(
+    shared: &Arc<Shared>,
+    conn: &Conn,
+    ctx: &Context,
+    inst: &Arc<Instance>,
+    call: Call,
+    checked: &[params::Checked; 4],
+    cancel_id: u64,
+) -> Result<(u32, oxtee_proto::OutParams), TeeError> {
+    let shm_lookup = |id: u32| ctx.shm.locked().get(&id).cloned();
     let mem = ClientMem {
         staging: conn.staging.as_ref().map(|(_, m)| m),
         shm: &shm_lookup,
@@ -866,7 +1102,7 @@ fn run_call(
         }
     };
     let r = inst.call(call, checked, &mem, &on_start);
-    ctx.running.lock().unwrap().remove(&cancel_id);
+    ctx.running.locked().remove(&cancel_id);
     if inst.is_dead() {
         shared.forget_single(inst);
     }
@@ -890,28 +1126,28 @@ fn place_instance(
     let existing_slot =
         |singles: &HashMap<Uuid, Arc<Instance>>| -> Result<Option<Arc<Instance>>, TeeError> {
             let existing = singles.get(&uuid).filter(|i| !i.is_dead()).cloned();
-            let n = existing.as_ref().map(|i| *i.sessions.lock().unwrap());
+            let n = existing.as_ref().map(|i| *i.sessions.locked());
             match policy::place(ta.props.flags, n)? {
                 Placement::Existing => {
                     let i = existing.expect("placement on an existing instance");
-                    *i.sessions.lock().unwrap() += 1;
+                    *i.sessions.locked() += 1;
                     Ok(Some(i))
                 }
                 Placement::NewInstance => Ok(None),
             }
         };
-    if let Some(i) = existing_slot(&shared.singles.lock().unwrap())? {
+    if let Some(i) = existing_slot(&shared.singles.locked())? {
         return Ok((i, false));
     }
     let fresh = shared.new_instance(ta, watch)?;
     if !single {
-        *fresh.sessions.lock().unwrap() += 1;
+        *fresh.sessions.locked() += 1;
         return Ok((fresh, true));
     }
-    let mut singles = shared.singles.lock().unwrap();
+    let mut singles = shared.singles.locked();
     match existing_slot(&singles) {
         Ok(None) => {
-            *fresh.sessions.lock().unwrap() += 1;
+            *fresh.sessions.locked() += 1;
             singles.insert(uuid, fresh.clone());
             Ok((fresh, true))
         }
@@ -937,22 +1173,58 @@ fn open_session(
     p: &oxtee_proto::ClientOp,
     cancel_id: u64,
 ) -> ClientReply {
-    if ctx.sessions.lock().unwrap().len() >= shared.cfg.limits.max_sessions_per_context {
+    if ctx.sessions.locked().len() >= shared.cfg.limits.max_sessions_per_context {
         return op_err(TeeError::tee(TEE_ERROR_BUSY));
     }
-    let client = match client_identity(
+    if matches!(
         login,
-        connection_data,
-        &peer_info(conn.pid, conn.uid, conn.gid),
-    ) {
+        LOGIN_APPLICATION | LOGIN_USER_APPLICATION | LOGIN_GROUP_APPLICATION
+    ) && !shared.cfg.application_logins
+    {
+        // As on Linux's TEE driver: nothing proves which program a peer
+        // runs (it may have exec'd another since it connected).
+        tracing::warn!(
+            pid = conn.pid,
+            login,
+            "APPLICATION logins are disabled (application_logins = false); refused"
+        );
+        return op_err(TeeError::comms(TEE_ERROR_NOT_SUPPORTED));
+    }
+    let client = match client_identity(login, connection_data, &conn.peer) {
         Ok(c) => c,
         Err(e) => return op_err(e),
     };
+    if !shared.charge(conn.uid, Quota::Sessions, 1) {
+        return op_err(TeeError::tee(TEE_ERROR_BUSY));
+    }
+    let r = open_charged(shared, conn, ctx, uuid, client, p, cancel_id);
+    if !matches!(
+        r,
+        ClientReply::Op {
+            result: TEE_SUCCESS,
+            ..
+        }
+    ) {
+        shared.refund(conn.uid, Quota::Sessions, 1);
+    }
+    r
+}
+
+/// The rest of `open_session`, with the session already charged.
+fn open_charged(
+    shared: &Arc<Shared>,
+    conn: &Conn,
+    ctx: &Arc<Context>,
+    uuid: Uuid,
+    client: Identity,
+    p: &oxtee_proto::ClientOp,
+    cancel_id: u64,
+) -> ClientReply {
     let checked = match check_params(conn, ctx, p) {
         Ok(c) => c,
         Err(e) => return op_err(e),
     };
-    let ta = match shared.store.load(uuid) {
+    let ta = match shared.load_ta(uuid) {
         Ok(t) => t,
         Err(e) => return op_err(e),
     };
@@ -967,6 +1239,7 @@ fn open_session(
     let session = Arc::new(Session {
         instance: inst.clone(),
         ta_id: TA_SESSION_IDS.fetch_add(1, Ordering::Relaxed),
+        charged: Some(conn.uid),
     });
     let r = run_call(
         shared,
@@ -983,7 +1256,7 @@ fn open_session(
     match r {
         Ok((TEE_SUCCESS, params)) => {
             let id = shared.next.fetch_add(1, Ordering::Relaxed);
-            ctx.sessions.lock().unwrap().insert(id, session);
+            ctx.sessions.locked().insert(id, session);
             tracing::debug!(%uuid, session = id, "session opened");
             ClientReply::Op {
                 result: TEE_SUCCESS,
@@ -1022,9 +1295,17 @@ pub(crate) fn write_atomically(path: &Path, data: &[u8]) -> std::io::Result<()> 
     let dir = path
         .parent()
         .ok_or_else(|| std::io::Error::other("no parent directory"))?;
-    std::fs::create_dir_all(dir)?;
+    crate::fsperm::private_dir(dir, 0o700, None)?;
     let tmp = path.with_extension("tmp");
-    let mut f = std::fs::File::create(&tmp)?;
+    let mut f = {
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&tmp)?
+    };
     f.write_all(data)?;
     f.sync_all()?;
     std::fs::rename(&tmp, path)?;
@@ -1066,7 +1347,13 @@ fn check_call_params(
             _ => return Err(bad()),
         };
     }
-    params::check(&cp, buf_len, |_| None)
+    let checked = params::check(&cp, buf_len, |_| None)?;
+    // Four memrefs may each cover the whole call buffer: bound their sum
+    // (the callee's bounce buffer holds all of them).
+    if crate::ta::staged_bytes(&checked) > crate::ta::MAX_CALL_BUFFER {
+        return Err(TeeError::tee(TEE_ERROR_OUT_OF_MEMORY));
+    }
+    Ok(checked)
 }
 
 fn call_done(
@@ -1114,7 +1401,7 @@ impl crate::ta::Nested for Arc<Shared> {
         let on_start = |callee: &Arc<Instance>| {
             let weak = Arc::downgrade(callee);
             move |seq: u64| {
-                *caller.callee.lock().unwrap() = Some((weak.clone(), seq));
+                *caller.callee.locked() = Some((weak.clone(), seq));
                 if caller.cancel_requested() {
                     if let Some(c) = weak.upgrade() {
                         c.cancel(seq);
@@ -1132,7 +1419,7 @@ impl crate::ta::Nested for Arc<Shared> {
                 timeout_ms,
             } => (|| {
                 let checked = check_call_params(param_types, &params, buf_len)?;
-                let ta = self.store.load(uuid)?;
+                let ta = self.load_ta(uuid)?;
                 let (inst, started) = place_instance(self, &ta, None)?;
                 if started && self.cfg.limits.spare_instances {
                     self.refill_spare(ta.clone());
@@ -1140,6 +1427,7 @@ impl crate::ta::Nested for Arc<Shared> {
                 let session = Arc::new(Session {
                     instance: inst.clone(),
                     ta_id: TA_SESSION_IDS.fetch_add(1, Ordering::Relaxed),
+                    charged: None,
                 });
                 let client = Identity {
                     login: LOGIN_TRUSTED_APP,
@@ -1154,7 +1442,7 @@ impl crate::ta::Nested for Arc<Shared> {
                     &mem(timeout(timeout_ms)),
                     &on_start(&inst),
                 );
-                *caller.callee.lock().unwrap() = None;
+                *caller.callee.locked() = None;
                 if inst.is_dead() {
                     self.forget_single(&inst);
                 }
@@ -1202,7 +1490,7 @@ impl crate::ta::Nested for Arc<Shared> {
                     &mem(timeout(timeout_ms)),
                     &on_start(inst),
                 );
-                *caller.callee.lock().unwrap() = None;
+                *caller.callee.locked() = None;
                 if inst.is_dead() {
                     self.forget_single(inst);
                 }

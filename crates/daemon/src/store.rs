@@ -6,6 +6,7 @@
 //! (Reading the file is the normal-world supplicant's job in the design;
 //! here the daemon does it itself, and trusts nothing it reads.)
 
+use crate::LockExt;
 use oxtee_core::codes::*;
 use oxtee_core::{head, image};
 use oxtee_proto::{TaProps, Uuid};
@@ -41,22 +42,36 @@ impl Store {
         }
     }
 
-    /// Load (or reuse) the TA with `uuid`.
-    pub fn load(&self, uuid: Uuid) -> Result<Arc<LoadedTa>, TeeError> {
+    /// Load (or reuse) the TA with `uuid`. A newly verified image must
+    /// also pass `gate` (its UUID and signed `ta_version`: rollback
+    /// protection) before it is used.
+    pub fn load(
+        &self,
+        uuid: Uuid,
+        gate: &dyn Fn(&Uuid, u32) -> Result<(), String>,
+    ) -> Result<Arc<LoadedTa>, TeeError> {
+        if uuid.0 == crate::trusted_storage::CORE_UUID {
+            // The core's own namespace in the store: never a TA.
+            return Err(TeeError::tee(TEE_ERROR_ITEM_NOT_FOUND));
+        }
         let path = self.dir.join(format!("{uuid}.ta"));
         let md = match std::fs::metadata(&path) {
             Ok(m) => m,
             Err(_) => return Err(TeeError::tee(TEE_ERROR_ITEM_NOT_FOUND)),
         };
         let stamp = (md.dev(), md.ino(), md.size(), md.mtime(), md.mtime_nsec());
-        if let Some(t) = self.cache.lock().unwrap().get(&uuid) {
+        if let Some(t) = self.cache.locked().get(&uuid) {
             if t.stamp == stamp {
                 return Ok(t.clone());
             }
         }
         let bytes = std::fs::read(&path).map_err(|_| TeeError::tee(TEE_ERROR_ITEM_NOT_FOUND))?;
         let loaded = Arc::new(self.verify(uuid, &bytes, stamp)?);
-        self.cache.lock().unwrap().insert(uuid, loaded.clone());
+        if let Err(why) = gate(&uuid, loaded.ta_version) {
+            tracing::warn!(%uuid, version = loaded.ta_version, "rejected TA image: {why}");
+            return Err(TeeError::tee(TEE_ERROR_SECURITY));
+        }
+        self.cache.locked().insert(uuid, loaded.clone());
         Ok(loaded)
     }
 
@@ -88,6 +103,7 @@ impl Store {
         oxtee_sys::write_all_at(exec.as_fd(), img.elf)
             .map_err(|_| TeeError::tee(TEE_ERROR_OUT_OF_MEMORY))?;
         oxtee_sys::seal_all(exec.as_fd()).map_err(|_| TeeError::tee(TEE_ERROR_GENERIC))?;
+        oxtee_sys::make_exec_only(exec.as_fd()).map_err(|_| TeeError::tee(TEE_ERROR_GENERIC))?;
         tracing::info!(%uuid, version = img.ta_version, flags = props.flags, "verified TA image");
         Ok(LoadedTa {
             props,

@@ -55,7 +55,9 @@ fn valid_name(name: &str) -> bool {
 
 impl FileSupplicant {
     pub fn new(dir: PathBuf) -> std::io::Result<FileSupplicant> {
-        std::fs::create_dir_all(&dir)?;
+        if !dir.is_dir() {
+            crate::fsperm::private_dir(&dir, 0o700, None)?;
+        }
         Ok(FileSupplicant {
             dir,
             open: HashMap::new(),
@@ -249,6 +251,10 @@ pub fn serve(ch: &Channel, dir: PathBuf) -> std::io::Result<()> {
 /// supplicant process, started on first use and again if it died.
 pub struct RemoteSupplicant {
     dir: PathBuf,
+    /// The supplicant's uid (core running as root).
+    uid: Option<u32>,
+    /// A supplicant silent this long is killed and started again.
+    timeout: std::time::Duration,
     link: Option<(Channel, Child)>,
     /// Read-ahead: a window of one blob as last read (dropped when the
     /// core writes to that blob).
@@ -269,9 +275,11 @@ const WRITE_BEHIND: usize = 4 << 20;
 
 impl RemoteSupplicant {
     /// A supplicant for the blobs in `dir` (started on first use).
-    pub fn new(dir: PathBuf) -> RemoteSupplicant {
+    pub fn new(dir: PathBuf, uid: Option<u32>, timeout: std::time::Duration) -> RemoteSupplicant {
         RemoteSupplicant {
             dir,
+            uid,
+            timeout,
             link: None,
             cache: None,
             pending: Vec::new(),
@@ -282,13 +290,22 @@ impl RemoteSupplicant {
 
     fn start(&self) -> std::io::Result<(Channel, Child)> {
         let (mine, theirs) = Channel::pair()?;
+        mine.set_recv_timeout(Some(self.timeout))?;
         let exe = std::env::current_exe()?;
-        let child = Command::new(exe)
-            .arg("supplicant")
+        let mut cmd = Command::new(exe);
+        cmd.arg("supplicant")
             .arg(&self.dir)
+            .env_clear()
+            .envs(std::env::var_os("OXTEE_LOG").map(|v| ("OXTEE_LOG", v)))
             .stdin(Stdio::from(std::os::fd::OwnedFd::from(theirs)))
-            .stdout(Stdio::null())
-            .spawn()?;
+            .stdout(Stdio::null());
+        if let Some(uid) = self.uid {
+            use std::os::unix::process::CommandExt;
+            // The normal world's own user: it cannot read the HUK or the
+            // RPMB state (std drops the supplementary groups too).
+            cmd.uid(uid).gid(uid);
+        }
+        let child = cmd.spawn()?;
         Ok((mine, child))
     }
 

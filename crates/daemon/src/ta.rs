@@ -6,7 +6,9 @@
 //! of the wrong kind, or silence after the client vanished gets the process
 //! killed and its sessions answered with TEE_ERROR_TARGET_DEAD.
 
-use crate::spawn::{SpawnRequest, Spawner};
+use crate::LockExt;
+use crate::config::Limits;
+use crate::spawn::{SpawnRequest, Spawner, UidLease};
 use crate::store::LoadedTa;
 use oxtee_core::codes::*;
 use oxtee_core::params::Checked;
@@ -23,7 +25,25 @@ use std::thread::ThreadId;
 use std::time::{Duration, Instant};
 
 /// Largest call buffer a TA may ask for (TA-to-TA memrefs).
-const MAX_CALL_BUFFER: u64 = 256 << 20;
+pub const MAX_CALL_BUFFER: u64 = 256 << 20;
+
+/// Bounce memory kept resident between calls; beyond it the pages a call
+/// used are given back when it ends (a sparse staging buffer must not
+/// leave the core holding its size in real memory).
+const BOUNCE_KEEP: u64 = 1 << 20;
+
+/// The bytes a call's temporary memrefs take in the bounce buffer.
+pub fn staged_bytes(params: &[Checked; 4]) -> u64 {
+    params
+        .iter()
+        .map(|p| match p {
+            Checked::Staged {
+                size, null: false, ..
+            } => align8(*size),
+            _ => 0,
+        })
+        .sum()
+}
 
 /// Carries out TA-to-TA requests a TA makes in the middle of an entry
 /// point (implemented by the server, which owns sessions and instances).
@@ -64,7 +84,7 @@ impl std::ops::DerefMut for LinkGuard<'_> {
 
 impl Drop for LinkGuard<'_> {
     fn drop(&mut self) {
-        if let Some(g) = LOCKS.lock().unwrap().as_mut() {
+        if let Some(g) = LOCKS.locked().as_mut() {
             g.holder.remove(&self.id);
         }
     }
@@ -151,6 +171,9 @@ pub struct Instance {
     /// The instance this one is calling (TA-to-TA) and that call's
     /// sequence number, so that cancellation propagates.
     pub callee: Mutex<Option<(Weak<Instance>, u64)>>,
+    /// The process's own uid (core running as root); given back to the
+    /// pool when the instance is dropped, after the process was reaped.
+    pub uid: Option<UidLease>,
 }
 
 impl std::fmt::Debug for Instance {
@@ -169,8 +192,29 @@ fn align8(n: u64) -> u64 {
 
 static SEQ: AtomicU64 = AtomicU64::new(1);
 
+/// Log lines a TA may write in a burst, and per second after it.
+const LOG_BURST: f64 = 200.0;
+const LOG_PER_SEC: f64 = 50.0;
+
+/// A TA's text as it may appear in the core's log: control characters
+/// (terminal escapes, carriage returns) escaped, so a TA line cannot
+/// rewrite or imitate the lines around it.
+fn sanitize(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Turn a TA's stdout/stderr (trace lines "E/TA <uuid>: ...") into log
-/// events of the core, at the TA's level, until the TA exits.
+/// events of the core, until the TA exits. A TA is not the core: its lines
+/// carry target `ta` and its UUID, never rise above WARN (its own errors
+/// are not the secure world's), are sanitised, and are rate-limited.
 fn forward_log(uuid: Uuid, r: OwnedFd) {
     use std::io::{BufRead, Read};
     let spawned = std::thread::Builder::new()
@@ -178,6 +222,9 @@ fn forward_log(uuid: Uuid, r: OwnedFd) {
         .spawn(move || {
             let mut reader = std::io::BufReader::new(std::fs::File::from(r));
             let mut line = Vec::new();
+            let mut tokens = LOG_BURST;
+            let mut last = Instant::now();
+            let mut dropped = 0u64;
             loop {
                 line.clear();
                 // Bounded lines: a TA cannot make the core buffer without limit.
@@ -188,20 +235,37 @@ fn forward_log(uuid: Uuid, r: OwnedFd) {
                     Ok(0) | Err(_) => break,
                     Ok(_) => {}
                 }
+                let now = Instant::now();
+                tokens = (tokens + now.duration_since(last).as_secs_f64() * LOG_PER_SEC)
+                    .min(LOG_BURST);
+                last = now;
+                if tokens < 1.0 {
+                    dropped += 1;
+                    continue;
+                }
+                tokens -= 1.0;
+                if dropped > 0 {
+                    tracing::warn!(target: "ta", %uuid, "{dropped} log lines of this TA suppressed (rate limit)");
+                    dropped = 0;
+                }
                 let text = String::from_utf8_lossy(&line);
-                let text = text.trim_end();
+                let text = text.trim_end_matches(['\n', '\r']);
                 let (level, msg) = match text.split_once(": ") {
                     Some((head, msg)) if head.len() > 2 && head.as_bytes()[1] == b'/' => {
                         (head.as_bytes()[0], msg)
                     }
                     _ => (b'I', text),
                 };
+                let msg = sanitize(msg);
                 match level {
-                    b'E' => tracing::error!(target: "ta", %uuid, "{msg}"),
+                    b'E' => tracing::warn!(target: "ta", %uuid, ta_level = "E", "{msg}"),
                     b'D' => tracing::debug!(target: "ta", %uuid, "{msg}"),
                     b'F' => tracing::trace!(target: "ta", %uuid, "{msg}"),
                     _ => tracing::info!(target: "ta", %uuid, "{msg}"),
                 }
+            }
+            if dropped > 0 {
+                tracing::warn!(target: "ta", %uuid, "{dropped} log lines of this TA suppressed (rate limit)");
             }
         });
     if let Err(e) = spawned {
@@ -215,8 +279,8 @@ impl Instance {
     pub fn spawn(
         spawner: &Spawner,
         ta: &LoadedTa,
-        heap_overhead: u64,
-        stack_overhead: u64,
+        limits: &Limits,
+        uid: Option<UidLease>,
     ) -> Result<Arc<Instance>, TeeError> {
         let oom = |_| TeeError::tee(TEE_ERROR_OUT_OF_MEMORY);
         let (core_end, ta_end) = Channel::pair().map_err(oom)?;
@@ -229,14 +293,26 @@ impl Instance {
         let (log_r, log_w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
             .map_err(|_| TeeError::tee(TEE_ERROR_OUT_OF_MEMORY))?;
         forward_log(ta.props.uuid, log_r);
+        let data_limit = ta.props.data_size as u64 + limits.ta_heap_overhead;
+        let stack_limit = ta.props.stack_size as u64 + limits.ta_stack_overhead;
+        // Everything the TA can map: its heap and stack, the client's
+        // shared memory and temporary memrefs, its call buffer, its image.
+        let as_limit = data_limit
+            .saturating_add(stack_limit)
+            .saturating_add(limits.max_shm_per_context)
+            .saturating_add(limits.max_staging.next_power_of_two())
+            .saturating_add(MAX_CALL_BUFFER)
+            .saturating_add(limits.ta_address_space_overhead);
         let req = SpawnRequest {
             name: format!("oxtee-ta:{}", ta.props.uuid),
             channel: OwnedFd::from(ta_end),
             control: ctl_fd,
             exec,
             log: log_w,
-            data_limit: ta.props.data_size as u64 + heap_overhead,
-            stack_limit: ta.props.stack_size as u64 + stack_overhead,
+            data_limit,
+            stack_limit,
+            as_limit,
+            uid: uid.as_ref().map(|l| l.uid),
         };
         let pid = spawner.spawn(req).map_err(|e| {
             tracing::error!("cannot start TA process: {e}");
@@ -261,6 +337,7 @@ impl Instance {
             sessions: Mutex::new(0),
             reaped: Mutex::new(false),
             callee: Mutex::new(None),
+            uid,
         });
         Ok(inst)
     }
@@ -299,7 +376,7 @@ impl Instance {
     fn lock_link(&self) -> Result<LinkGuard<'_>, TeeError> {
         let me = std::thread::current().id();
         {
-            let mut g = LOCKS.lock().unwrap();
+            let mut g = LOCKS.locked();
             let g = g.get_or_insert_with(LockGraph::default);
             let mut cur = self.id;
             for _ in 0..10_000 {
@@ -314,8 +391,8 @@ impl Instance {
             }
             g.waiting.insert(me, self.id);
         }
-        let guard = self.link.lock().unwrap();
-        let mut g = LOCKS.lock().unwrap();
+        let guard = self.link.locked();
+        let mut g = LOCKS.locked();
         let g = g.get_or_insert_with(LockGraph::default);
         g.waiting.remove(&me);
         g.holder.insert(self.id, me);
@@ -331,7 +408,7 @@ impl Instance {
     pub fn cancel(&self, seq: u64) {
         if self.current.load(Ordering::Acquire) == seq {
             self.control.store_u32(control::CANCEL_FLAG, 1);
-            let callee = self.callee.lock().unwrap().clone();
+            let callee = self.callee.locked().clone();
             if let Some((c, cseq)) = callee {
                 if let Some(c) = c.upgrade() {
                     c.cancel(cseq);
@@ -347,13 +424,13 @@ impl Instance {
 
     /// Forget shared memory object `id` (sent before the next call).
     pub fn queue_unmap(&self, id: u32) {
-        self.unmaps.lock().unwrap().push(id);
+        self.unmaps.locked().push(id);
     }
 
     /// Kill the process (if alive) and reap it.
     pub fn kill(&self) {
         self.dead.store(true, Ordering::Release);
-        let mut reaped = self.reaped.lock().unwrap();
+        let mut reaped = self.reaped.locked();
         if !*reaped {
             let pid = nix::unistd::Pid::from_raw(self.pid);
             let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
@@ -515,22 +592,14 @@ impl Instance {
             return Err(dead());
         }
         // Pending unmaps first, so a released object is gone before anything else.
-        let unmaps: Vec<u32> = std::mem::take(&mut *self.unmaps.lock().unwrap());
+        let unmaps: Vec<u32> = std::mem::take(&mut *self.unmaps.locked());
         for id in unmaps {
             if link.mapped.remove(&id) {
                 self.send_oneway(&link, &CoreToTa::UnmapShm { id }, None)?;
             }
         }
         // Temporary memrefs go through the instance's bounce buffer.
-        let need: u64 = params
-            .iter()
-            .map(|p| match p {
-                Checked::Staged {
-                    size, null: false, ..
-                } => align8(*size),
-                _ => 0,
-            })
-            .sum();
+        let need = staged_bytes(params);
         if need > 0
             && link
                 .bounce
@@ -626,6 +695,14 @@ impl Instance {
         let r = self.exchange(&mut link, &req, mem);
         self.current.store(0, Ordering::Release);
         let (result, tap) = r?;
+        let release_bounce = |link: &Link| {
+            if need > BOUNCE_KEEP {
+                if let Some((fd, m)) = &link.bounce {
+                    let _ =
+                        oxtee_sys::discard(fd.as_fd(), BOUNCE_KEEP, m.len() as u64 - BOUNCE_KEEP);
+                }
+            }
+        };
         // Copy outputs back, trusting nothing the TA reports beyond the
         // sizes the client provided.
         let mut out = oxtee_proto::NO_OUT_PARAMS;
@@ -661,6 +738,7 @@ impl Instance {
                 _ => OutParam::None,
             };
         }
+        release_bounce(&link);
         Ok((result, out))
     }
 
@@ -677,6 +755,16 @@ impl Instance {
             return Err(dead());
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn ta_text_cannot_carry_control_characters() {
+        let t = super::sanitize("ok\r\x1b[2Kfake core line\u{7}");
+        assert!(!t.chars().any(char::is_control), "{t}");
+        assert!(t.starts_with("ok\\r\\u{1b}[2Kfake"), "{t}");
     }
 }
 

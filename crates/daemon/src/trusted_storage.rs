@@ -16,6 +16,7 @@
 //! Handles are per TA instance (the owner is the instance id); all of an
 //! instance's handles are closed when it goes away.
 
+use crate::LockExt;
 use crate::config::Config;
 pub use crate::supplicant::{FileSupplicant, RemoteSupplicant};
 use oxtee_proto::{CoreToTa, StorageCall, StorageReply, StoredAttrs, StoredInfo};
@@ -237,10 +238,33 @@ pub fn load_huk(cfg: &Config) -> Result<[u8; 32], String> {
     }
 }
 
+/// Blobs written before the supplicant had a uid of its own become its.
+fn adopt_blobs(objects: &Path, uid: Option<u32>) -> std::io::Result<()> {
+    let Some(uid) = uid else { return Ok(()) };
+    for e in std::fs::read_dir(objects)? {
+        let e = e?;
+        let md = e.metadata()?;
+        if std::os::unix::fs::MetadataExt::uid(&md) != uid && md.is_file() {
+            nix::unistd::chown(
+                &e.path(),
+                Some(nix::unistd::Uid::from_raw(uid)),
+                Some(nix::unistd::Gid::from_raw(uid)),
+            )
+            .map_err(|e| std::io::Error::from_raw_os_error(e as i32))?;
+        }
+    }
+    Ok(())
+}
+
+/// The core's own namespace in the store: the nil UUID (refused as a TA's).
+pub const CORE_UUID: [u8; 16] = [0; 16];
+
 fn create_key_file(path: &Path, key: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
+        if !dir.is_dir() {
+            crate::fsperm::private_dir(dir, 0o700, None)?;
+        }
     }
     let mut f = OpenOptions::new()
         .write(true)
@@ -296,10 +320,26 @@ impl TrustedStorage {
     /// Open the store of `cfg`. A store that cannot be opened (a wrong
     /// key, tampered or rolled-back files) is logged and every storage
     /// request is then refused with its code; the rest of the core works.
-    pub fn open(cfg: &Config) -> TrustedStorage {
+    ///
+    /// With `supplicant_uid` (the core runs as root) the supplicant runs
+    /// under that uid and owns only `objects/`; the HUK and the RPMB state
+    /// stay readable by the core alone (storage_dir is 0711 then, so the
+    /// supplicant can reach `objects/` without listing anything).
+    pub fn open(cfg: &Config, supplicant_uid: Option<u32>) -> TrustedStorage {
         let state = (|| {
+            let dir_mode = if supplicant_uid.is_some() {
+                0o711
+            } else {
+                0o700
+            };
+            let objects = cfg.storage_dir.join("objects");
+            crate::fsperm::private_dir(&cfg.storage_dir, dir_mode, None)
+                .and_then(|()| crate::fsperm::private_dir(&objects, 0o700, supplicant_uid))
+                .and_then(|()| adopt_blobs(&objects, supplicant_uid))
+                .map_err(|e| (0xFFFF_0000, format!("{}: {e}", cfg.storage_dir.display())))?;
             let huk = load_huk(cfg).map_err(|e| (0xFFFF_0000, e))?;
-            let sup = RemoteSupplicant::new(cfg.storage_dir.join("objects"));
+            let timeout = std::time::Duration::from_millis(cfg.limits.supplicant_timeout_ms);
+            let sup = RemoteSupplicant::new(objects, supplicant_uid, timeout);
             let rpmb = FileRpmb::open(cfg.storage_dir.join("rpmb.bin"))?;
             Store::open(huk, sup, rpmb, OsRng).map_err(|e| {
                 let why = match e {
@@ -327,14 +367,80 @@ impl TrustedStorage {
         }
     }
 
+    /// Rollback protection of TA images: the highest `ta_version` this
+    /// secure world has accepted for `uuid` is kept in the store (so it is
+    /// as rollback-protected as TA objects: RPMB-anchored), under the nil
+    /// UUID, which no TA may have (the TA store refuses it). An older
+    /// version is refused; a newer one raises the record. Without a store
+    /// nothing can be remembered, and the image is refused: a normal world
+    /// that breaks the store must not win downgrades by it.
+    pub fn ta_version_gate(&self, uuid: &[u8; 16], version: u32) -> Result<(), String> {
+        use oxtee_storage::{
+            TEE_DATA_FLAG_ACCESS_READ, TEE_DATA_FLAG_ACCESS_WRITE, TEE_STORAGE_PRIVATE,
+        };
+        const OWNER: u64 = 0; // instance ids start at 1
+        const TEE_DATA_FLAG_OVERWRITE: u32 = 0x400;
+        const TEE_TYPE_DATA: u32 = 0xA000_00BF;
+        let mut guard = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let s = guard
+            .as_mut()
+            .map_err(|(_, why)| format!("trusted storage is unavailable ({why})"))?;
+        let mut id = b"ta-version/".to_vec();
+        id.extend_from_slice(uuid);
+        let highest = match s.open_object(
+            OWNER,
+            &CORE_UUID,
+            TEE_STORAGE_PRIVATE,
+            &id,
+            TEE_DATA_FLAG_ACCESS_READ,
+        ) {
+            Ok((h, _)) => {
+                let mut b = [0u8; 4];
+                let r = s.read(OWNER, h, &mut b);
+                let _ = s.close(OWNER, h);
+                match r {
+                    Ok(4) => Some(u32::from_le_bytes(b)),
+                    r => return Err(format!("version record unreadable ({r:?})")),
+                }
+            }
+            Err(StoreError::ItemNotFound) => None,
+            Err(e) => return Err(format!("version record unreadable ({e:?})")),
+        };
+        match highest {
+            Some(h) if version < h => Err(format!(
+                "version {version} is older than version {h}, already loaded (rollback)"
+            )),
+            Some(h) if version == h => Ok(()),
+            _ => {
+                let attrs = oxtee_storage::ObjectAttrs {
+                    object_type: TEE_TYPE_DATA,
+                    ..Default::default()
+                };
+                let h = s
+                    .create(
+                        OWNER,
+                        &CORE_UUID,
+                        TEE_STORAGE_PRIVATE,
+                        &id,
+                        TEE_DATA_FLAG_ACCESS_WRITE | TEE_DATA_FLAG_OVERWRITE,
+                        &attrs,
+                        &version.to_le_bytes(),
+                    )
+                    .map_err(|e| format!("cannot record the version ({e:?})"))?;
+                let _ = s.close(OWNER, h);
+                Ok(())
+            }
+        }
+    }
+
     /// Whether the store opened.
     pub fn available(&self) -> bool {
-        self.state.lock().unwrap().is_ok()
+        self.state.locked().is_ok()
     }
 
     /// Close every handle of a TA instance that went away.
     pub fn close_all(&self, owner: u64) {
-        if let Ok(s) = self.state.lock().unwrap().as_mut() {
+        if let Ok(s) = self.state.locked().as_mut() {
             s.close_all(owner);
         }
     }
@@ -348,7 +454,7 @@ impl TrustedStorage {
         call: StorageCall,
         buf: Option<&Mapping>,
     ) -> CoreToTa {
-        let mut guard = self.state.lock().unwrap();
+        let mut guard = self.state.locked();
         let s = match guard.as_mut() {
             Ok(s) => s,
             Err((code, _)) => return done(Err(*code)),

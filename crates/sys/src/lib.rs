@@ -13,11 +13,9 @@ use nix::errno::Errno;
 use nix::fcntl::{FcntlArg, SealFlag, fcntl};
 use nix::sys::memfd::{MemFdCreateFlag, memfd_create};
 use nix::sys::mman::{MapFlags, ProtFlags, mmap, munmap};
-use nix::sys::socket::{
-    ControlMessage, ControlMessageOwned, MsgFlags, SockFlag, SockType, recvmsg, sendmsg,
-};
+use nix::sys::socket::{ControlMessage, MsgFlags, SockFlag, SockType, sendmsg};
 use std::ffi::CString;
-use std::io::{self, IoSlice, IoSliceMut};
+use std::io::{self, IoSlice};
 use std::num::NonZeroUsize;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 use std::ptr::NonNull;
@@ -26,16 +24,127 @@ pub use oxtee_proto::{MAX_FDS, MAX_MESSAGE};
 
 pub mod sandbox;
 
-/// The socket path clients and the daemon use when nothing else is said:
-/// `$OXTEE_SOCKET`, else `/tmp/oxtee-<uid>/oxtee.sock`.
+/// Where a secure world listens when nothing else is said, in order:
+/// `$OXTEE_SOCKET`; as root `/run/oxtee/oxtee.sock` (the system service);
+/// `$XDG_RUNTIME_DIR/oxtee/oxtee.sock`; `/tmp/oxtee-<uid>/oxtee.sock`.
 pub fn default_socket_path() -> std::path::PathBuf {
+    default_candidates()[0].clone()
+}
+
+fn default_candidates() -> Vec<std::path::PathBuf> {
+    use std::path::PathBuf;
     if let Some(p) = std::env::var_os("OXTEE_SOCKET") {
-        return std::path::PathBuf::from(p);
+        return vec![PathBuf::from(p)];
     }
-    std::path::PathBuf::from(format!(
+    let uid = nix::unistd::geteuid();
+    let mut v = Vec::new();
+    let system = PathBuf::from("/run/oxtee/oxtee.sock");
+    if uid.is_root() {
+        v.push(system.clone());
+    }
+    if let Some(x) = std::env::var_os("XDG_RUNTIME_DIR").filter(|x| !x.is_empty()) {
+        v.push(PathBuf::from(x).join("oxtee/oxtee.sock"));
+    }
+    if !uid.is_root() {
+        v.push(system);
+    }
+    v.push(PathBuf::from(format!(
         "/tmp/oxtee-{}/oxtee.sock",
-        nix::unistd::getuid().as_raw()
-    ))
+        uid.as_raw()
+    )));
+    v
+}
+
+/// The socket a client connects to when nothing else is said: the first
+/// of the default places (see [`default_socket_path`]) where a socket
+/// exists, else the first of them.
+pub fn client_socket_path() -> std::path::PathBuf {
+    let c = default_candidates();
+    c.iter()
+        .find(|p| {
+            use std::os::unix::fs::FileTypeExt;
+            std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_socket())
+        })
+        .unwrap_or(&c[0])
+        .clone()
+}
+
+/// Whether a folder can only have been written by `owner_ok` users: it is
+/// a real folder (not a symbolic link) owned by one of them, and no one
+/// else may write to it.
+fn private_dir(md: &std::fs::Metadata, owner_ok: impl Fn(u32) -> bool) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    md.file_type().is_dir() && owner_ok(md.uid()) && md.mode() & 0o022 == 0
+}
+
+/// Prepare the folder of the listening socket: create it (mode 0700, or
+/// 0710 with `group` so that its members can reach the socket) or, when
+/// it exists, refuse it unless it is a folder of ours (or root's) that
+/// nobody else may write to. Another user who created it first must not
+/// receive our clients' requests.
+pub fn prepare_socket_dir(dir: &std::path::Path, group: Option<u32>) -> io::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    let me = nix::unistd::geteuid().as_raw();
+    let mode = if group.is_some() { 0o710 } else { 0o700 };
+    match std::fs::symlink_metadata(dir) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(mode)
+                .create(dir)?;
+            // The umask may have narrowed the mode; set it exactly.
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(mode))?;
+            if let Some(g) = group {
+                nix::unistd::chown(dir, None, Some(nix::unistd::Gid::from_raw(g)))
+                    .map_err(errno)?;
+            }
+            Ok(())
+        }
+        Err(e) => Err(e),
+        Ok(md) if private_dir(&md, |o| o == me || o == 0) => {
+            if let Some(g) = group {
+                nix::unistd::chown(dir, None, Some(nix::unistd::Gid::from_raw(g)))
+                    .map_err(errno)?;
+            }
+            Ok(())
+        }
+        Ok(md) => {
+            use std::os::unix::fs::MetadataExt;
+            Err(io::Error::new(
+                io::ErrorKind::PermissionDenied,
+                format!(
+                    "{} is not a private folder of this user (owner uid {}, mode {:o}): \
+                     refusing to put the socket there",
+                    dir.display(),
+                    md.uid(),
+                    md.mode() & 0o7777
+                ),
+            ))
+        }
+    }
+}
+
+/// Whether the process serving socket `path` (peer uid `server`) is one
+/// a client of uid `me` may trust with its requests and shared memory:
+/// itself, root, or the owner of the socket's folder when only root
+/// could have made that folder (a folder in a root-owned, not
+/// world-writable parent, as `/run/oxtee`). A folder anyone could have
+/// created first (in `/tmp`) proves nothing about its owner.
+pub fn trusted_server(path: &std::path::Path, server: u32, me: u32) -> bool {
+    if server == me || server == 0 {
+        return true;
+    }
+    use std::os::unix::fs::MetadataExt;
+    let Some(dir) = path.parent() else {
+        return false;
+    };
+    let Some(parent) = dir.parent() else {
+        return false;
+    };
+    let (Ok(d), Ok(p)) = (std::fs::symlink_metadata(dir), std::fs::metadata(parent)) else {
+        return false;
+    };
+    private_dir(&d, |o| o == server) && p.uid() == 0 && p.mode() & 0o022 == 0
 }
 
 fn errno(e: Errno) -> io::Error {
@@ -92,8 +201,43 @@ pub fn sealed_size(fd: BorrowedFd<'_>) -> io::Result<u64> {
             "shared memory is not sealed against shrinking",
         ));
     }
+    // A write seal makes every writable shared mapping fail (the TA, or
+    // the core, could not map it): shared memory must stay writable.
+    if seals.intersects(SealFlag::F_SEAL_WRITE | SealFlag::F_SEAL_FUTURE_WRITE) {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "shared memory is sealed against writes",
+        ));
+    }
     let st = nix::sys::stat::fstat(fd.as_raw_fd()).map_err(errno)?;
     Ok(st.st_size as u64)
+}
+
+/// Give back the memory of `len` bytes at `off` of a memfd (they read as
+/// zeros afterwards), in every process that maps it.
+pub fn discard(fd: BorrowedFd<'_>, off: u64, len: u64) -> io::Result<()> {
+    if len == 0 {
+        return Ok(());
+    }
+    nix::fcntl::fallocate(
+        fd.as_raw_fd(),
+        nix::fcntl::FallocateFlags::FALLOC_FL_PUNCH_HOLE
+            | nix::fcntl::FallocateFlags::FALLOC_FL_KEEP_SIZE,
+        off as i64,
+        len as i64,
+    )
+    .map_err(errno)
+}
+
+/// Make a TA executable's memfd execute-only (mode 0111): a process
+/// exec'd from a file its user cannot read stays non-dumpable, so other
+/// processes of that uid cannot ptrace it or read its memory.
+pub fn make_exec_only(fd: BorrowedFd<'_>) -> io::Result<()> {
+    nix::sys::stat::fchmod(
+        fd.as_raw_fd(),
+        nix::sys::stat::Mode::from_bits_truncate(0o111),
+    )
+    .map_err(errno)
 }
 
 /// Write all of `data` into a file descriptor at offset 0 (TA executables).
@@ -108,6 +252,103 @@ pub fn write_all_at(fd: BorrowedFd<'_>, mut data: &[u8]) -> io::Result<()> {
         off += n as i64;
     }
     Ok(())
+}
+
+/// Own every descriptor of every SCM_RIGHTS message in the control data
+/// the kernel filled in `msg` (also when it is marked truncated: the
+/// descriptors that fitted are installed all the same).
+fn take_rights(msg: &libc::msghdr) -> Vec<OwnedFd> {
+    let mut got = Vec::new();
+    let base = msg.msg_control as *const u8;
+    let total = msg.msg_controllen as usize;
+    // SAFETY: CMSG_FIRSTHDR/NXTHDR walk the control buffer the kernel
+    // filled (`msg_controllen` bytes from `msg_control`) and return null
+    // past its end; each header's length is checked against the buffer
+    // before the descriptors in it are read (unaligned reads: the data
+    // follows the header at CMSG_DATA).
+    unsafe {
+        let mut c = libc::CMSG_FIRSTHDR(msg);
+        while !c.is_null() {
+            let hdr = std::ptr::read_unaligned(c);
+            let data = libc::CMSG_DATA(c);
+            let start = data.offset_from(base) as usize;
+            let end = (c as *const u8).offset_from(base) as usize + hdr.cmsg_len as usize;
+            if hdr.cmsg_len as usize <= std::mem::size_of::<libc::cmsghdr>() || end > total {
+                break;
+            }
+            if hdr.cmsg_level == libc::SOL_SOCKET && hdr.cmsg_type == libc::SCM_RIGHTS {
+                let n = (end - start) / std::mem::size_of::<RawFd>();
+                for i in 0..n {
+                    let raw = std::ptr::read_unaligned(data.cast::<RawFd>().add(i));
+                    if raw >= 0 {
+                        // The kernel just installed this descriptor in our
+                        // table, for us alone.
+                        got.push(OwnedFd::from_raw_fd(raw));
+                    }
+                }
+            }
+            c = libc::CMSG_NXTHDR(msg, c);
+        }
+    }
+    got
+}
+
+/// Copy `len` bytes where either side is memory another process may
+/// write at any moment (shared memory): every access is volatile, so the
+/// compiler can neither read a byte twice nor assume it stable (vm-memory's
+/// rule). Word-sized where both sides are equally aligned.
+///
+/// # Safety
+/// `src..src+len` must be readable and `dst..dst+len` writable for the
+/// whole call; the ranges must not overlap.
+pub unsafe fn volatile_copy(src: *const u8, dst: *mut u8, len: usize) {
+    const W: usize = std::mem::size_of::<u64>();
+    let mut i = 0;
+    // SAFETY: every access is inside `0..len` of its range (caller's
+    // contract); word accesses happen only at offsets where both
+    // pointers are 8-aligned (same misalignment, head done bytewise).
+    unsafe {
+        if (src as usize ^ dst as usize) % W == 0 {
+            while i < len && (src as usize + i) % W != 0 {
+                dst.add(i).write_volatile(src.add(i).read_volatile());
+                i += 1;
+            }
+            while i + W <= len {
+                let w = src.add(i).cast::<u64>().read_volatile();
+                dst.add(i).cast::<u64>().write_volatile(w);
+                i += W;
+            }
+        }
+        while i < len {
+            dst.add(i).write_volatile(src.add(i).read_volatile());
+            i += 1;
+        }
+    }
+}
+
+/// Fill `len` bytes of shared memory with `byte`, with volatile writes.
+///
+/// # Safety
+/// `dst..dst+len` must be writable for the whole call.
+pub unsafe fn volatile_fill(dst: *mut u8, byte: u8, len: usize) {
+    const W: usize = std::mem::size_of::<u64>();
+    let word = u64::from_ne_bytes([byte; W]);
+    let mut i = 0;
+    // SAFETY: as in `volatile_copy`, with one (destination) range.
+    unsafe {
+        while i < len && (dst as usize + i) % W != 0 {
+            dst.add(i).write_volatile(byte);
+            i += 1;
+        }
+        while i + W <= len {
+            dst.add(i).cast::<u64>().write_volatile(word);
+            i += W;
+        }
+        while i < len {
+            dst.add(i).write_volatile(byte);
+            i += 1;
+        }
+    }
 }
 
 /// A shared mapping of a memfd.
@@ -178,13 +419,7 @@ impl Mapping {
         if !dst.is_empty() {
             // SAFETY: `off..off+len` is inside the mapping (checked above);
             // `dst` is a distinct Rust buffer, so the ranges don't overlap.
-            unsafe {
-                std::ptr::copy_nonoverlapping(
-                    self.ptr.as_ptr().add(off),
-                    dst.as_mut_ptr(),
-                    dst.len(),
-                )
-            };
+            unsafe { volatile_copy(self.ptr.as_ptr().add(off), dst.as_mut_ptr(), dst.len()) };
         }
         true
     }
@@ -196,9 +431,7 @@ impl Mapping {
         }
         if !src.is_empty() {
             // SAFETY: as in `read`, with the direction reversed.
-            unsafe {
-                std::ptr::copy_nonoverlapping(src.as_ptr(), self.ptr.as_ptr().add(off), src.len())
-            };
+            unsafe { volatile_copy(src.as_ptr(), self.ptr.as_ptr().add(off), src.len()) };
         }
         true
     }
@@ -208,11 +441,14 @@ impl Mapping {
         if !self.range_ok(from, len) || !other.range_ok(to, len) {
             return false;
         }
+        if std::ptr::eq(self, other) && from.max(to) < from.min(to) + len {
+            return false;
+        }
         if len != 0 {
-            // SAFETY: both ranges are inside their mappings (checked above).
-            // Two mappings of different files never overlap; if they are
-            // the same file `copy` (memmove) is still correct.
-            unsafe { std::ptr::copy(self.ptr.as_ptr().add(from), other.ptr.as_ptr().add(to), len) };
+            // SAFETY: both ranges are inside their mappings (checked
+            // above), and two mappings (distinct `Mapping`s, distinct
+            // addresses) never overlap.
+            unsafe { volatile_copy(self.ptr.as_ptr().add(from), other.ptr.as_ptr().add(to), len) };
         }
         true
     }
@@ -223,7 +459,7 @@ impl Mapping {
             return false;
         }
         // SAFETY: the range is inside the mapping (checked above).
-        unsafe { std::ptr::write_bytes(self.ptr.as_ptr().add(off), 0, len) };
+        unsafe { volatile_fill(self.ptr.as_ptr().add(off), 0, len) };
         true
     }
 
@@ -310,6 +546,23 @@ impl Channel {
         Ok(Channel { fd })
     }
 
+    /// Connect to a secure world's socket and check that the process
+    /// listening there is one this user may trust ([`trusted_server`]).
+    pub fn connect_trusted(path: &std::path::Path) -> io::Result<Channel> {
+        let ch = Channel::connect(path)?;
+        let (_, server, _) = ch.peer_cred()?;
+        if !trusted_server(path, server, nix::unistd::geteuid().as_raw()) {
+            return Err(io::Error::new(
+                io::ErrorKind::PermissionDenied,
+                format!(
+                    "{} is served by uid {server}, which this user has no reason to trust",
+                    path.display()
+                ),
+            ));
+        }
+        Ok(ch)
+    }
+
     /// Send one message with optional descriptors.
     pub fn send(&self, bytes: &[u8], fds: &[BorrowedFd<'_>]) -> io::Result<()> {
         let raw: Vec<RawFd> = fds.iter().map(|f| f.as_raw_fd()).collect();
@@ -333,40 +586,43 @@ impl Channel {
 
     /// Receive one message into `buf`, collecting attached descriptors.
     /// Returns `Ok(None)` on orderly end of stream. A message or descriptor
-    /// list that does not fit is an error (the peer is misbehaving); the
-    /// descriptors that did arrive are closed.
+    /// list that does not fit is an error (the peer is misbehaving).
+    ///
+    /// Every descriptor the kernel installed for us is owned (and so
+    /// closed) on every path, truncated control data included: the
+    /// control buffer is parsed by hand because a truncated one is exactly
+    /// the case a peer controls.
     pub fn recv(&self, buf: &mut [u8], fds: &mut Vec<OwnedFd>) -> io::Result<Option<usize>> {
-        let mut cmsg_space = nix::cmsg_space!([RawFd; MAX_FDS]);
+        // CMSG_SPACE(MAX_FDS descriptors): one SCM_RIGHTS message.
+        const SPACE: usize = std::mem::size_of::<libc::cmsghdr>()
+            + (MAX_FDS * std::mem::size_of::<RawFd>()).next_multiple_of(8);
+        #[repr(C, align(8))]
+        struct Ctl([u8; SPACE]);
+        let mut ctl = Ctl([0; SPACE]);
         loop {
-            let mut iov = [IoSliceMut::new(buf)];
-            let r = recvmsg::<()>(
-                self.fd.as_raw_fd(),
-                &mut iov,
-                Some(&mut cmsg_space),
-                MsgFlags::MSG_CMSG_CLOEXEC,
-            );
-            let msg = match r {
-                Ok(m) => m,
-                Err(Errno::EINTR) => continue,
-                Err(e) => return Err(errno(e)),
+            let mut iov = libc::iovec {
+                iov_base: buf.as_mut_ptr().cast(),
+                iov_len: buf.len(),
             };
-            let mut got = Vec::new();
-            if let Ok(cmsgs) = msg.cmsgs() {
-                for c in cmsgs {
-                    if let ControlMessageOwned::ScmRights(list) = c {
-                        for raw in list {
-                            // SAFETY: the kernel just installed these
-                            // descriptors in our table for us alone.
-                            got.push(unsafe { OwnedFd::from_raw_fd(raw) });
-                        }
-                    }
+            // SAFETY: an all-zero msghdr is valid (no name, no iovecs).
+            let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+            msg.msg_iov = &mut iov;
+            msg.msg_iovlen = 1;
+            msg.msg_control = ctl.0.as_mut_ptr().cast();
+            msg.msg_controllen = SPACE as _;
+            // SAFETY: `msg` points at `iov` (over `buf`) and `ctl`, both
+            // live and writable for the lengths given.
+            let n = unsafe { libc::recvmsg(self.fd.as_raw_fd(), &mut msg, libc::MSG_CMSG_CLOEXEC) };
+            if n < 0 {
+                let e = io::Error::last_os_error();
+                if e.kind() == io::ErrorKind::Interrupted {
+                    continue;
                 }
+                return Err(e);
             }
-            let truncated = msg
-                .flags
-                .intersects(MsgFlags::MSG_TRUNC | MsgFlags::MSG_CTRUNC);
-            let n = msg.bytes;
-            if truncated {
+            let got = take_rights(&msg);
+            if msg.msg_flags & (libc::MSG_TRUNC | libc::MSG_CTRUNC) != 0 || got.len() > MAX_FDS {
+                drop(got);
                 return Err(io::Error::new(
                     io::ErrorKind::InvalidData,
                     "oversized message or too many descriptors",
@@ -376,7 +632,7 @@ impl Channel {
                 return Ok(None);
             }
             fds.extend(got);
-            return Ok(Some(n));
+            return Ok(Some(n as usize));
         }
     }
 
@@ -477,6 +733,63 @@ mod tests {
         a.send(&[0u8; 100], &[]).unwrap();
         let mut small = [0u8; 10];
         assert!(b.recv(&mut small, &mut Vec::new()).is_err());
+    }
+
+    fn open_fds() -> usize {
+        std::fs::read_dir("/proc/self/fd").unwrap().count()
+    }
+
+    /// A peer sending more descriptors than fit (truncated control data)
+    /// gets an error, and not one of its descriptors stays open here.
+    #[test]
+    fn truncated_descriptors_are_all_closed() {
+        let (a, b) = Channel::pair().unwrap();
+        let m = memfd("t", 4096, true).unwrap();
+        let many: Vec<BorrowedFd<'_>> = (0..12).map(|_| m.as_fd()).collect();
+        let before = open_fds();
+        for _ in 0..50 {
+            a.send(b"x", &many).unwrap();
+            let mut buf = [0u8; 16];
+            let mut fds = Vec::new();
+            assert!(b.recv(&mut buf, &mut fds).is_err());
+            assert!(fds.is_empty());
+            // Exactly MAX_FDS + 1 also fits no more than the limit.
+            a.send(b"y", &many[..MAX_FDS + 1]).unwrap();
+            assert!(b.recv(&mut buf, &mut fds).is_err());
+        }
+        assert_eq!(open_fds(), before, "descriptors leaked");
+    }
+
+    #[test]
+    fn write_sealed_memfd_is_refused() {
+        let m = memfd("w", 4096, true).unwrap();
+        let m2 = memfd("w2", 4096, false).unwrap();
+        fcntl(
+            m2.as_raw_fd(),
+            FcntlArg::F_ADD_SEALS(SealFlag::F_SEAL_SHRINK | SealFlag::F_SEAL_WRITE),
+        )
+        .unwrap();
+        assert!(sealed_size(m.as_fd()).is_ok());
+        assert!(sealed_size(m2.as_fd()).is_err());
+    }
+
+    #[test]
+    fn volatile_copies_match_memcpy() {
+        let src: Vec<u8> = (0..1000u32).map(|i| (i * 7) as u8).collect();
+        for off in 0..9 {
+            for dst_off in 0..9 {
+                let mut dst = vec![0u8; 1000];
+                let n = 1000 - off.max(dst_off);
+                // SAFETY: both ranges are inside their vectors.
+                unsafe { volatile_copy(src.as_ptr().add(off), dst.as_mut_ptr().add(dst_off), n) };
+                assert_eq!(&dst[dst_off..dst_off + n], &src[off..off + n]);
+                assert!(dst[..dst_off].iter().all(|&b| b == 0));
+            }
+        }
+        let mut z = vec![1u8; 77];
+        // SAFETY: in range.
+        unsafe { volatile_fill(z.as_mut_ptr().add(3), 9, 70) };
+        assert!(z[3..73].iter().all(|&b| b == 9) && z[..3] == [1; 3] && z[73..] == [1; 4]);
     }
 
     #[test]

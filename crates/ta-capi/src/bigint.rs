@@ -269,7 +269,7 @@ pub unsafe extern "C" fn TEE_BigIntConvertFromOctetString(
         }
         // SAFETY: valid for `buffer_len` bytes (caller); copied, because
         // it may be memory the client can change underneath.
-        unsafe { std::ptr::copy_nonoverlapping(buffer, bytes.as_mut_ptr(), buffer_len) };
+        unsafe { oxtee_ta_runtime::volatile_copy(buffer, bytes.as_mut_ptr(), buffer_len) };
     }
     let s = if sign < 0 { Sign::Minus } else { Sign::Plus };
     let v = BigInt::from_biguint(s, BigUint::from_bytes_be(&bytes));
@@ -304,7 +304,7 @@ unsafe fn to_octets(
             panic_bad(f, "NULL buffer");
         }
         // SAFETY: `buffer` is valid for `buffer_len >= bytes.len()` bytes.
-        unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), buffer, bytes.len()) };
+        unsafe { oxtee_ta_runtime::volatile_copy(bytes.as_ptr(), buffer, bytes.len()) };
     }
     (TEE_SUCCESS, bytes.len())
 }

@@ -80,7 +80,7 @@ pub(crate) unsafe fn input(p: *const c_void, len: usize) -> Vec<u8> {
     let mut v = vec![0u8; len];
     // SAFETY: `p` is valid for `len` bytes (caller's contract); `v` is a
     // distinct allocation of the same length.
-    unsafe { std::ptr::copy_nonoverlapping(p as *const u8, v.as_mut_ptr(), len) };
+    unsafe { oxtee_ta_runtime::volatile_copy(p as *const u8, v.as_mut_ptr(), len) };
     v
 }
 
@@ -252,7 +252,7 @@ unsafe fn do_final(
                     panic_ta(TEE_ERROR_BAD_PARAMETERS);
                 }
                 // SAFETY: `hash` holds `cap >= d.len()` bytes.
-                unsafe { std::ptr::copy_nonoverlapping(d.as_ptr(), hash as *mut u8, d.len()) };
+                unsafe { oxtee_ta_runtime::volatile_copy(d.as_ptr(), hash as *mut u8, d.len()) };
             }
             (TEE_SUCCESS, d.len())
         }
@@ -307,7 +307,7 @@ pub unsafe extern "C" fn TEE_DigestExtract(
     let mut out = vec![0u8; len];
     rc::digest_extract(h, &mut out);
     // SAFETY: `hash` holds `len` writable bytes (caller's contract).
-    unsafe { std::ptr::copy_nonoverlapping(out.as_ptr(), hash as *mut u8, len) };
+    unsafe { oxtee_ta_runtime::volatile_copy(out.as_ptr(), hash as *mut u8, len) };
     TEE_SUCCESS
 }
 
@@ -671,7 +671,7 @@ pub(crate) unsafe fn output(out: *mut c_void, v: &[u8]) {
         panic_ta(TEE_ERROR_BAD_PARAMETERS);
     }
     // SAFETY: caller's contract.
-    unsafe { std::ptr::copy_nonoverlapping(v.as_ptr(), out as *mut u8, v.len()) };
+    unsafe { oxtee_ta_runtime::volatile_copy(v.as_ptr(), out as *mut u8, v.len()) };
 }
 
 /// An engine result written to `dest`/`*dest_len`: the GP return code.

@@ -156,5 +156,5 @@ pub unsafe extern "C" fn TEE_GenerateRandom(buf: *mut c_void, len: usize) {
     let mut v = vec![0u8; len];
     oxtee_ta_runtime::random(&mut v);
     // SAFETY: `buf` is valid for `len` bytes (caller's contract).
-    unsafe { std::ptr::copy_nonoverlapping(v.as_ptr(), buf as *mut u8, len) }
+    unsafe { oxtee_ta_runtime::volatile_copy(v.as_ptr(), buf as *mut u8, len) }
 }

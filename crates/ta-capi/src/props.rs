@@ -192,7 +192,7 @@ unsafe fn copy_out(bytes: &[u8], buf: *mut c_void, len: *mut usize) -> u32 {
             panic_ta(TEE_ERROR_BAD_PARAMETERS);
         }
         // SAFETY: `buf` holds at least `cap >= bytes.len()` bytes.
-        unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), buf as *mut u8, bytes.len()) };
+        unsafe { oxtee_ta_runtime::volatile_copy(bytes.as_ptr(), buf as *mut u8, bytes.len()) };
     }
     TEE_SUCCESS
 }

@@ -68,7 +68,7 @@ unsafe fn args<'a>(
             if t != 6 {
                 // SAFETY: valid for `size` bytes (caller's contract); `buf`
                 // is a distinct allocation of that size.
-                unsafe { std::ptr::copy_nonoverlapping(ptr, buf.as_mut_ptr(), size) };
+                unsafe { oxtee_ta_runtime::volatile_copy(ptr, buf.as_mut_ptr(), size) };
             }
         }
         let present = !ptr.is_null();
@@ -116,7 +116,7 @@ unsafe fn copy_out(types: u32, params: *mut TeeParam, bufs: &[Vec<u8>; 4]) {
         let n = m.size.min(buf.len());
         if !m.buffer.is_null() {
             // SAFETY: the TA's buffer holds `buf.len() >= n` bytes.
-            unsafe { std::ptr::copy_nonoverlapping(buf.as_ptr(), m.buffer as *mut u8, n) };
+            unsafe { oxtee_ta_runtime::volatile_copy(buf.as_ptr(), m.buffer as *mut u8, n) };
         }
     }
 }

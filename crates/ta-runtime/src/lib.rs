@@ -22,6 +22,8 @@ use oxtee_proto::{
     CoreToTa, Identity, OutParam, OutParams, Region, TaOp, TaParam, TaProps, TaReply, control,
     decode, encode, ta_fd,
 };
+/// Copies from and to memory a client may write (memrefs): volatile.
+pub use oxtee_sys::volatile_copy;
 use oxtee_sys::{Channel, Mapping};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -127,7 +129,7 @@ impl<'a> CallParams<'a> {
             // SAFETY: the runtime set `ptr..ptr+cap` inside a live mapping
             // when it built these params (checked in `build_params`), and
             // the mapping outlives `'a`.
-            unsafe { std::ptr::copy_nonoverlapping(ptr, v.as_mut_ptr(), cap) };
+            unsafe { oxtee_sys::volatile_copy(ptr, v.as_mut_ptr(), cap) };
         }
         v
     }
@@ -142,7 +144,7 @@ impl<'a> CallParams<'a> {
         }
         if !data.is_empty() {
             // SAFETY: as in `read`; `data.len() <= cap`.
-            unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), ptr, data.len()) };
+            unsafe { oxtee_sys::volatile_copy(data.as_ptr(), ptr, data.len()) };
         }
         true
     }
@@ -257,6 +259,9 @@ struct SessionState {
 struct State {
     bounce: Option<Mapping>,
     shm: HashMap<u32, Mapping>,
+    /// Shared memory the core sent that could not be mapped: a call that
+    /// uses it is answered TEE_ERROR_BAD_PARAMETERS (the TA lives on).
+    unmappable: std::collections::HashSet<u32>,
     /// Per session: the TA's context, the client, and the session's
     /// cancellation mask (masked when the session opens, as in OP-TEE; it
     /// persists across the session's entry points).
@@ -314,6 +319,12 @@ fn build_params<'a>(st: &'a State, op: &TaOp) -> CallParams<'a> {
     }
     heap::record_call_memrefs(&p);
     p
+}
+
+fn uses_unmappable(st: &State, op: &TaOp) -> bool {
+    op.params.iter().any(
+        |p| matches!(p, TaParam::Mem { region: Region::Shm(id), .. } if st.unmappable.contains(id)),
+    )
 }
 
 fn outputs(p: &CallParams<'_>) -> OutParams {
@@ -378,6 +389,7 @@ pub fn run(ep: &mut dyn EntryPoints) -> ! {
     let mut st = State {
         bounce: None,
         shm: HashMap::new(),
+        unmappable: std::collections::HashSet::new(),
         sessions: HashMap::new(),
     };
     let mut buf = vec![0u8; oxtee_proto::MAX_MESSAGE];
@@ -400,6 +412,17 @@ pub fn run(ep: &mut dyn EntryPoints) -> ! {
                     &ch,
                     &TaReply::Done {
                         result: r,
+                        params: oxtee_proto::NO_OUT_PARAMS,
+                    },
+                );
+            }
+            CoreToTa::OpenSession { op, .. } | CoreToTa::Invoke { op, .. }
+                if uses_unmappable(&st, &op) =>
+            {
+                reply(
+                    &ch,
+                    &TaReply::Done {
+                        result: TEE_ERROR_BAD_PARAMETERS,
                         params: oxtee_proto::NO_OUT_PARAMS,
                     },
                 );
@@ -488,13 +511,23 @@ pub fn run(ep: &mut dyn EntryPoints) -> ! {
                 let fd = fds
                     .pop()
                     .unwrap_or_else(|| fatal("MapShm without descriptor"));
-                let len = usize::try_from(size).unwrap_or_else(|_| fatal("shm too large"));
-                let m = Mapping::map(fd.as_fd(), len)
-                    .unwrap_or_else(|_| fatal("cannot map shared memory"));
-                st.shm.insert(id, m);
+                let m = usize::try_from(size)
+                    .ok()
+                    .and_then(|len| Mapping::map(fd.as_fd(), len).ok());
+                match m {
+                    Some(m) => {
+                        st.unmappable.remove(&id);
+                        st.shm.insert(id, m);
+                    }
+                    None => {
+                        eprintln!("TA runtime: cannot map shared memory {id}");
+                        st.unmappable.insert(id);
+                    }
+                }
             }
             CoreToTa::UnmapShm { id } => {
                 st.shm.remove(&id);
+                st.unmappable.remove(&id);
             }
             CoreToTa::SetBounce { size } => {
                 let fd = fds

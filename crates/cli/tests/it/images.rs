@@ -184,3 +184,50 @@ fn cli_sign_and_inspect() {
     ]);
     assert!(!out.status.success());
 }
+
+/// Finding 10: an older signed version of a TA does not replace a newer
+/// one, across restarts (the record is in the rollback-protected store);
+/// `rollback_protection = false` turns that off.
+#[test]
+fn older_versions_are_refused() {
+    let tas = tempfile::tempdir().unwrap();
+    let mut w = World::start_with(tas.path(), "");
+    let elf = hello_elf();
+    let u = uuid(HELLO_C);
+    let mut rng = rand_core::OsRng;
+    let mut sign = |v: u32| {
+        image::sign(
+            &elf,
+            u,
+            v,
+            &dev_key(),
+            image::ALG_RSASSA_PKCS1_PSS_MGF1_SHA256,
+            &mut rng,
+        )
+        .unwrap()
+    };
+    let (v1, v2, v3) = (sign(1), sign(2), sign(3));
+    put(tas.path(), HELLO_C, &v2);
+    open(&w, HELLO_C).expect("version 2");
+    put(tas.path(), HELLO_C, &v1);
+    assert_eq!(open(&w, HELLO_C).unwrap_err(), SECURITY, "downgrade to 1");
+    assert!(w.wait_log("older than version 2"), "{}", w.log());
+    put(tas.path(), HELLO_C, &v3);
+    open(&w, HELLO_C).expect("upgrade to 3");
+    w.restart();
+    put(tas.path(), HELLO_C, &v2);
+    assert_eq!(
+        open(&w, HELLO_C).unwrap_err(),
+        SECURITY,
+        "downgrade after a restart"
+    );
+    put(tas.path(), HELLO_C, &v3);
+    open(&w, HELLO_C).expect("the newest still runs");
+    drop(w);
+    let w = World::start_with(
+        tas.path(),
+        "rollback_protection = false\n[limits]\nspare_instances = false\n",
+    );
+    put(tas.path(), HELLO_C, &v1);
+    open(&w, HELLO_C).expect("rollback protection off");
+}

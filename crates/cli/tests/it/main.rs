@@ -7,6 +7,7 @@ mod aead;
 mod asym;
 mod basic;
 mod bigint;
+mod boundary;
 mod c_api;
 mod concurrency;
 mod digest;

@@ -271,14 +271,35 @@ fn client_identity_from_peer_credentials() {
         identity(&w, Login::Group(gid)).unwrap(),
         (2, v5(&format!("gid={gid:x}")))
     );
+    // A group the caller is not in.
+    let e = identity(&w, Login::Group(0x7fff_fff0)).unwrap_err();
+    assert_eq!(e, Error::new(0xFFFF_0001, 3));
+    // The APPLICATION logins are refused by default (nothing proves which
+    // program a peer runs), with TEEC_ERROR_NOT_SUPPORTED, origin COMMS.
+    for login in [
+        Login::Application,
+        Login::UserApplication,
+        Login::GroupApplication(gid),
+    ] {
+        assert_eq!(identity(&w, login).unwrap_err(), Error::new(0xFFFF_000A, 2));
+    }
+    assert!(w.wait_log("APPLICATION logins are disabled"));
+}
+
+/// With `application_logins = true` the identity is the executable the
+/// client ran when it connected.
+#[test]
+fn application_logins_when_enabled() {
+    let w = World::start_with(
+        &ta_dir(),
+        "application_logins = true\n[limits]\nspare_instances = false\n",
+    );
+    let uid = nix::unistd::getuid().as_raw();
     let exe = std::fs::read_link("/proc/self/exe").unwrap();
     let app = identity(&w, Login::Application).unwrap();
     assert_eq!(app, (4, v5(&format!("app={}", exe.display()))));
     let ua = identity(&w, Login::UserApplication).unwrap();
     assert_eq!(ua, (5, v5(&format!("uid={uid:x}:app={}", exe.display()))));
-    // A group the caller is not in.
-    let e = identity(&w, Login::Group(0x7fff_fff0)).unwrap_err();
-    assert_eq!(e, Error::new(0xFFFF_0001, 3));
     let e = identity(&w, Login::GroupApplication(0x7fff_fff0)).unwrap_err();
     assert_eq!(e.code, 0xFFFF_0001);
 }

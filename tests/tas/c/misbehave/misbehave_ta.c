@@ -11,7 +11,9 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <misbehave_ta.h>
@@ -171,6 +173,111 @@ static TEE_Result cmd_garbage(void)
 		;
 }
 
+static long raw_syscall(uint32_t abi, long nr, const uint64_t a[6])
+{
+	long ret;
+
+	switch (abi) {
+	case 0:
+		return syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+	case 1:
+		return syscall(nr | 0x40000000L, a[0], a[1], a[2], a[3], a[4],
+			       a[5]);
+	default:
+#if defined(__x86_64__)
+		/* The i386 entry point, from a 64-bit process. */
+		__asm__ volatile("int $0x80"
+				 : "=a"(ret)
+				 : "a"(nr), "b"(a[0]), "c"(a[1]), "d"(a[2]),
+				   "S"(a[3]), "D"(a[4])
+				 : "memory");
+		if (ret < 0 && ret > -4096) {
+			errno = (int)-ret;
+			ret = -1;
+		}
+		return ret;
+#else
+		errno = ENOSYS;
+		return -1;
+#endif
+	}
+}
+
+static TEE_Result cmd_syscall(uint32_t pt, TEE_Param params[4])
+{
+	uint64_t args[6] = { 0 };
+	long ret;
+
+	if (pt != TEE_PARAM_TYPES(TEE_PARAM_TYPE_VALUE_INPUT,
+				  TEE_PARAM_TYPE_MEMREF_INPUT,
+				  TEE_PARAM_TYPE_VALUE_OUTPUT,
+				  TEE_PARAM_TYPE_NONE))
+		return TEE_ERROR_BAD_PARAMETERS;
+	if (params[1].memref.size > sizeof(args))
+		return TEE_ERROR_BAD_PARAMETERS;
+	TEE_MemMove(args, params[1].memref.buffer, params[1].memref.size);
+	errno = 0;
+	ret = raw_syscall(params[0].value.b, (long)params[0].value.a, args);
+	params[2].value.a = (uint32_t)ret;
+	params[2].value.b = (uint32_t)(ret < 0 ? errno : 0);
+	return TEE_SUCCESS;
+}
+
+/* A TA hostile to the core: descriptors it was never asked for. */
+static TEE_Result cmd_send_fds(uint32_t pt, TEE_Param params[4])
+{
+	static const unsigned char payload[] = { 0x00 };
+	int fds[48];
+	uint32_t n = params[0].value.a;
+	char cbuf[CMSG_SPACE(sizeof(fds))];
+	struct iovec iov = { .iov_base = (void *)payload, .iov_len = 1 };
+	struct msghdr msg = { 0 };
+	struct cmsghdr *c;
+	uint32_t i;
+
+	if (TEE_PARAM_TYPE_GET(pt, 0) != TEE_PARAM_TYPE_VALUE_INPUT ||
+	    n == 0 || n > 48)
+		return TEE_ERROR_BAD_PARAMETERS;
+	for (i = 0; i < n; i++) {
+		fds[i] = fcntl(1, F_DUPFD_CLOEXEC, 5);
+		if (fds[i] < 0)
+			return TEE_ERROR_GENERIC;
+	}
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = cbuf;
+	msg.msg_controllen = CMSG_SPACE(n * sizeof(int));
+	c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(n * sizeof(int));
+	memcpy(CMSG_DATA(c), fds, n * sizeof(int));
+	if (sendmsg(3, &msg, 0) < 0)
+		return TEE_ERROR_GENERIC;
+	/* Our copies go away with us; the core must close its own. */
+	for (;;)
+		;
+}
+
+/* A TA that tries to pass its lines off as the core's, and floods the log. */
+static TEE_Result cmd_log(uint32_t pt, TEE_Param params[4])
+{
+	char text[256];
+	size_t n = params[0].memref.size;
+	uint32_t i;
+
+	if (pt != TEE_PARAM_TYPES(TEE_PARAM_TYPE_MEMREF_INPUT,
+				  TEE_PARAM_TYPE_VALUE_INPUT,
+				  TEE_PARAM_TYPE_NONE, TEE_PARAM_TYPE_NONE) ||
+	    n >= sizeof(text))
+		return TEE_ERROR_BAD_PARAMETERS;
+	TEE_MemMove(text, params[0].memref.buffer, n);
+	text[n] = '\0';
+	for (i = 0; i < params[1].value.a; i++)
+		EMSG("%s", text);
+	return TEE_SUCCESS;
+}
+
 /* Report far more output than the client provided, claiming success. */
 static TEE_Result cmd_size_lie(uint32_t pt, TEE_Param params[4])
 {
@@ -212,6 +319,12 @@ TEE_Result TA_InvokeCommandEntryPoint(void *sess_ctx, uint32_t cmd_id,
 		return cmd_garbage();
 	case TA_MISBEHAVE_CMD_SIZE_LIE:
 		return cmd_size_lie(param_types, params);
+	case TA_MISBEHAVE_CMD_SYSCALL:
+		return cmd_syscall(param_types, params);
+	case TA_MISBEHAVE_CMD_SEND_FDS:
+		return cmd_send_fds(param_types, params);
+	case TA_MISBEHAVE_CMD_LOG:
+		return cmd_log(param_types, params);
 	default:
 		return TEE_ERROR_NOT_SUPPORTED;
 	}

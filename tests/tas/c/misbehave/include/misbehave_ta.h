@@ -27,5 +27,16 @@
 
 #define TA_MISBEHAVE_CMD_GARBAGE	10 /* write garbage on the channel to the core */
 #define TA_MISBEHAVE_CMD_SIZE_LIE	11 /* MEMREF_OUTPUT: claim a huge size, return TEE_SUCCESS */
+/*
+ * Raw system call. params[0] VALUE_INPUT: a = number, b = entry point
+ * (0 x86_64 `syscall`, 1 x32 (number | 0x40000000), 2 i386 `int 0x80`);
+ * params[1] MEMREF_INPUT: up to six uint64_t arguments; params[2]
+ * VALUE_OUTPUT: a = return value (low 32 bits), b = errno.
+ */
+#define TA_MISBEHAVE_CMD_SYSCALL	12
+/* Send value.a duplicates of its log descriptor to the core on its channel. */
+#define TA_MISBEHAVE_CMD_SEND_FDS	13
+/* params[0] MEMREF_INPUT text, params[1] VALUE_INPUT a: EMSG the text a times. */
+#define TA_MISBEHAVE_CMD_LOG		14
 #define TA_MISBEHAVE_PANIC_CODE		0xdead
 #endif /* MISBEHAVE_TA_H */
