@@ -9,6 +9,7 @@
 # Usage: scripts/build.sh [--no-tas]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/toolchain.sh
 root=$PWD
 dist=$root/dist
 profile=release

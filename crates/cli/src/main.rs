@@ -1,5 +1,8 @@
 //! The `oxtee` command.
 
+// Doc comments of the CLI are its --help text, where <uuid> means a placeholder.
+#![allow(rustdoc::invalid_html_tags)]
+
 mod bench;
 mod bench_storage;
 mod invoke;
@@ -73,10 +76,10 @@ enum Cmd {
         params: Vec<String>,
     },
     /// The normal-world supplicant (started by `oxtee up`): keeps the
-    /// trusted storage's blobs in DIR; its standard input is the socket to
-    /// the core.
+    /// trusted storage's blobs in DIR (default: the folder the core sends
+    /// first); its standard input is the socket to the core.
     #[command(hide = true)]
-    Supplicant { dir: PathBuf },
+    Supplicant { dir: Option<PathBuf> },
     /// Run the crash-injection workload on a test store in DIR, printing
     /// "B n" before and "D n" after operation n (for tests/it/storage.rs).
     #[command(hide = true)]
@@ -318,7 +321,7 @@ fn storage_torture(dir: &std::path::Path, seed: u64) -> Result<(), String> {
 }
 
 /// The supplicant process: serve the core on standard input.
-fn supplicant(dir: PathBuf) -> Result<(), String> {
+fn supplicant(dir: Option<PathBuf>) -> Result<(), String> {
     use std::os::fd::AsFd;
     let fd = std::io::stdin()
         .as_fd()

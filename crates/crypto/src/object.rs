@@ -387,7 +387,7 @@ impl Object {
 
     /// TEE_GetObjectBufferAttribute with room for `cap` bytes. The object
     /// must be initialised and `id` a buffer attribute, else a panic;
-    /// protected attributes as [`Object::check_extractable`]. An
+    /// protected attributes as `Object::check_extractable`. An
     /// attribute the object does not have is ITEM_NOT_FOUND; too small a
     /// buffer SHORT_BUFFER.
     pub fn buffer_attribute(&self, id: u32, cap: usize) -> Result<Vec<u8>, Error> {
@@ -409,7 +409,7 @@ impl Object {
 
     /// TEE_GetObjectValueAttribute. The object must be initialised and
     /// `id` a value attribute (bit 29 set), else a panic; protected
-    /// attributes as [`Object::check_extractable`]; an attribute the
+    /// attributes as `Object::check_extractable`; an attribute the
     /// object does not have is ITEM_NOT_FOUND.
     pub fn value_attribute(&self, id: u32) -> Result<(u32, u32), Error> {
         if id & TEE_ATTR_FLAG_VALUE == 0 {

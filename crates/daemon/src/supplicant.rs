@@ -17,6 +17,7 @@ use oxtee_sys::Channel;
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::io::ErrorKind;
+use std::os::fd::{AsFd, AsRawFd};
 use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -182,10 +183,25 @@ impl Supplicant for FileSupplicant {
 }
 
 /// The supplicant process: answer the core's requests on `ch` from the
-/// files in `dir` until the core goes away.
-pub fn serve(ch: &Channel, dir: PathBuf) -> std::io::Result<()> {
-    let mut fs = FileSupplicant::new(dir)?;
+/// files in `dir` until the core goes away. Without `dir`, the core's
+/// first message carries the folder as an open descriptor (the supplicant
+/// runs under a uid of its own, which need not be able to walk the path
+/// to it).
+pub fn serve(ch: &Channel, dir: Option<PathBuf>) -> std::io::Result<()> {
     let mut buf = vec![0u8; SUPPLICANT_MAX_MESSAGE];
+    let mut held = Vec::new();
+    let dir = match dir {
+        Some(d) => d,
+        None => {
+            ch.recv(&mut buf, &mut held)?;
+            let [fd] = held.as_slice() else {
+                return Err(std::io::Error::other("the core sent no storage folder"));
+            };
+            // The folder through our own descriptor: no path permissions.
+            PathBuf::from(format!("/proc/self/fd/{}", fd.as_raw_fd()))
+        }
+    };
+    let mut fs = FileSupplicant::new(dir)?;
     loop {
         let n = match ch.recv(&mut buf, &mut Vec::new())? {
             Some(n) => n,
@@ -291,10 +307,15 @@ impl RemoteSupplicant {
     fn start(&self) -> std::io::Result<(Channel, Child)> {
         let (mine, theirs) = Channel::pair()?;
         mine.set_recv_timeout(Some(self.timeout))?;
-        let exe = std::env::current_exe()?;
-        let mut cmd = Command::new(exe);
+        // Opened here, with the core's rights, and handed over: the
+        // supplicant's uid need not be able to walk to either.
+        let exe = File::open(std::env::current_exe()?)?;
+        let folder = OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_DIRECTORY | libc::O_CLOEXEC)
+            .open(&self.dir)?;
+        let mut cmd = Command::new(format!("/proc/self/fd/{}", exe.as_raw_fd()));
         cmd.arg("supplicant")
-            .arg(&self.dir)
             .env_clear()
             .envs(std::env::var_os("OXTEE_LOG").map(|v| ("OXTEE_LOG", v)))
             .stdin(Stdio::from(std::os::fd::OwnedFd::from(theirs)))
@@ -305,7 +326,13 @@ impl RemoteSupplicant {
             // RPMB state (std drops the supplementary groups too).
             cmd.uid(uid).gid(uid);
         }
-        let child = cmd.spawn()?;
+        let mut child = cmd.spawn()?;
+        drop(exe);
+        if let Err(e) = mine.send(b"objects", &[folder.as_fd()]) {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(e);
+        }
         Ok((mine, child))
     }
 

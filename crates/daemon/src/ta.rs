@@ -758,6 +758,12 @@ impl Instance {
     }
 }
 
+impl Drop for Instance {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -765,11 +771,5 @@ mod tests {
         let t = super::sanitize("ok\r\x1b[2Kfake core line\u{7}");
         assert!(!t.chars().any(char::is_control), "{t}");
         assert!(t.starts_with("ok\\r\\u{1b}[2Kfake"), "{t}");
-    }
-}
-
-impl Drop for Instance {
-    fn drop(&mut self) {
-        self.kill();
     }
 }

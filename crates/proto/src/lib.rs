@@ -329,7 +329,7 @@ pub enum PropValue {
 impl PropValue {
     /// The textual form (TEE_GetPropertyAsString): booleans as
     /// "true"/"false", integers in decimal, UUIDs in canonical form,
-    /// identities as "<login in hex>:<uuid>", binary blocks in Base64.
+    /// identities as `"<login in hex>:<uuid>"`, binary blocks in Base64.
     pub fn to_text(&self) -> String {
         match self {
             PropValue::Bool(b) => String::from(if *b { "true" } else { "false" }),
@@ -583,7 +583,7 @@ pub enum TaCall {
     Close {
         session: u32,
     },
-    /// TEE_GetTAPersistentTime; the answer's params[0] is the time as a
+    /// TEE_GetTAPersistentTime; the answer's `params[0]` is the time as a
     /// value (a = seconds, b = milliseconds).
     GetPersistentTime,
     /// TEE_SetTAPersistentTime.

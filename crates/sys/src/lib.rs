@@ -260,6 +260,7 @@ pub fn write_all_at(fd: BorrowedFd<'_>, mut data: &[u8]) -> io::Result<()> {
 fn take_rights(msg: &libc::msghdr) -> Vec<OwnedFd> {
     let mut got = Vec::new();
     let base = msg.msg_control as *const u8;
+    #[allow(clippy::unnecessary_cast)] // socklen_t on some libcs
     let total = msg.msg_controllen as usize;
     // SAFETY: CMSG_FIRSTHDR/NXTHDR walk the control buffer the kernel
     // filled (`msg_controllen` bytes from `msg_control`) and return null
@@ -308,8 +309,8 @@ pub unsafe fn volatile_copy(src: *const u8, dst: *mut u8, len: usize) {
     // contract); word accesses happen only at offsets where both
     // pointers are 8-aligned (same misalignment, head done bytewise).
     unsafe {
-        if (src as usize ^ dst as usize) % W == 0 {
-            while i < len && (src as usize + i) % W != 0 {
+        if (src as usize ^ dst as usize).is_multiple_of(W) {
+            while i < len && !(src as usize + i).is_multiple_of(W) {
                 dst.add(i).write_volatile(src.add(i).read_volatile());
                 i += 1;
             }
@@ -336,7 +337,7 @@ pub unsafe fn volatile_fill(dst: *mut u8, byte: u8, len: usize) {
     let mut i = 0;
     // SAFETY: as in `volatile_copy`, with one (destination) range.
     unsafe {
-        while i < len && (dst as usize + i) % W != 0 {
+        while i < len && !(dst as usize + i).is_multiple_of(W) {
             dst.add(i).write_volatile(byte);
             i += 1;
         }

@@ -338,7 +338,7 @@ impl Operation {
     }
 
     /// TEE_CipherUpdate into `out`: the size written, or `SHORT_BUFFER`
-    /// (see [`Operation::cipher_update_len`]).
+    /// (with `SHORT_BUFFER`, `out` must grow; or use [`Operation::cipher_update_vec`]).
     pub fn cipher_update(&mut self, src: &[u8], out: &mut [u8]) -> TeeResult<usize> {
         rc::cipher_update_into(self.h, src, out).map_err(err)
     }

@@ -404,7 +404,10 @@ fn socket_folders_of_other_users_are_refused() {
     );
     // The attacker's own secure world in that folder: a client of another
     // user refuses to talk to it.
-    let mut fake = Command::new(oxtee_bin())
+    let key = planted.join("key.pem");
+    std::fs::copy(dev_pubkey(), &key).unwrap();
+    nix::unistd::chown(&key, Some(nix::unistd::Uid::from_raw(attacker)), None).unwrap();
+    let mut fake = Command::new(oxtee_bin_for_others())
         .args(["up", "--socket"])
         .arg(&sock)
         .arg("--ta-dir")
@@ -412,7 +415,7 @@ fn socket_folders_of_other_users_are_refused() {
         .arg("--storage-dir")
         .arg(planted.join("storage"))
         .arg("--key")
-        .arg(dev_pubkey())
+        .arg(&key)
         .uid(attacker)
         .gid(attacker)
         .stderr(std::process::Stdio::null())
@@ -484,7 +487,7 @@ fn one_user_cannot_starve_another() {
         std::os::unix::fs::PermissionsExt::from_mode(0o710),
     )
     .unwrap();
-    let out = Command::new(oxtee_bin())
+    let out = Command::new(oxtee_bin_for_others())
         .args(["invoke", HELLO_C, "0", "--socket"])
         .arg(&w.socket)
         .args(["--value-inout", "41,0"])
@@ -633,4 +636,171 @@ fn ta_log_lines_are_tamed() {
     assert!(w.wait_log("suppressed (rate limit)"), "{}", w.log());
     let n = w.log().lines().filter(|l| l.contains("flood line")).count();
     assert!(n < 1000, "{n} flood lines reached the log");
+}
+
+/// The children of `parent` whose command line contains `needle`.
+fn children(parent: i32, needle: &str) -> Vec<i32> {
+    let mut v = Vec::new();
+    for e in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else {
+            continue;
+        };
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        let mut f = stat.rsplit(')').next().unwrap_or("").split_whitespace();
+        let state = f.next();
+        let ppid: i32 = f.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+        let cmd = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+        if ppid == parent && state != Some("Z") && String::from_utf8_lossy(&cmd).contains(needle) {
+            v.push(pid);
+        }
+    }
+    v
+}
+
+/// Finding 11: a supplicant that stops answering (a hostile or hung
+/// normal world) costs a timeout, not the core: it is replaced.
+#[test]
+fn a_silent_supplicant_is_replaced() {
+    let w = World::start_with(
+        &ta_dir(),
+        "[limits]\nspare_instances = false\nsupplicant_timeout_ms = 500\n",
+    );
+    hello_works(&w); // loading an image records its version: the supplicant runs
+    let core = w.core_pid();
+    let sup = children(core, "supplicant");
+    assert_eq!(sup.len(), 1, "one supplicant");
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(sup[0]),
+        nix::sys::signal::Signal::SIGSTOP,
+    )
+    .unwrap();
+    // A TA not loaded yet needs the store (its version record).
+    let t = std::time::Instant::now();
+    let ctx = w.ctx();
+    let (s, _) = ctx
+        .open_session(uuid(PARAMS), Login::Public, &mut [])
+        .expect("served by a new supplicant");
+    drop(s);
+    assert!(t.elapsed() < Duration::from_secs(10));
+    assert!(w.wait_log("lost the supplicant"), "{}", w.log());
+    assert!(
+        eventually(|| !children(core, "supplicant").contains(&sup[0])),
+        "the silent supplicant is gone"
+    );
+}
+
+/// Finding 3, development mode: the core runs as a normal user, TAs run
+/// under that uid, and another process of the same uid still cannot read
+/// a TA's (or the core's) memory.
+#[test]
+fn dev_mode_tas_are_private_from_their_own_uid() {
+    let user = 4343;
+    let t = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(
+        t.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let base = t.path().join("w");
+    std::fs::create_dir_all(base.join("ta")).unwrap();
+    let ta = format!("{MISBEHAVE}.ta");
+    std::fs::copy(ta_dir().join(&ta), base.join("ta").join(&ta)).unwrap();
+    std::fs::copy(dev_pubkey(), base.join("key.pem")).unwrap();
+    for p in [
+        base.clone(),
+        base.join("ta"),
+        base.join("ta").join(&ta),
+        base.join("key.pem"),
+    ] {
+        nix::unistd::chown(
+            &p,
+            Some(nix::unistd::Uid::from_raw(user)),
+            Some(nix::unistd::Gid::from_raw(user)),
+        )
+        .unwrap();
+    }
+    let sock = base.join("oxtee.sock");
+    let as_user = |cmd: &mut Command| {
+        cmd.uid(user).gid(user);
+    };
+    let mut core = Command::new(oxtee_bin_for_others());
+    core.args(["up", "--socket"])
+        .arg(&sock)
+        .arg("--ta-dir")
+        .arg(base.join("ta"))
+        .arg("--storage-dir")
+        .arg(base.join("storage"))
+        .arg("--key")
+        .arg(base.join("key.pem"))
+        .stderr(std::process::Stdio::null());
+    as_user(&mut core);
+    let mut core = core.spawn().unwrap();
+    let core_pid = core.id() as i32;
+    let mut client = Command::new(oxtee_bin_for_others());
+    client
+        .args(["invoke", MISBEHAVE, "9", "--socket"])
+        .arg(&sock)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    as_user(&mut client);
+    let up = eventually(|| sock.exists());
+    let mut client = client.spawn().unwrap();
+    let found = eventually(|| !children(core_pid, &format!("oxtee-ta:{MISBEHAVE}")).is_empty());
+    let tas = children(core_pid, &format!("oxtee-ta:{MISBEHAVE}"));
+    assert!(!tas.is_empty() || !found, "the TA vanished");
+    let read_as_user = |pid: i32| {
+        Command::new("head")
+            .args(["-c", "1", &format!("/proc/{pid}/mem")])
+            .uid(user)
+            .gid(user)
+            .output()
+            .unwrap()
+            .status
+            .success()
+    };
+    let results: Vec<(i32, String, bool)> = tas
+        .iter()
+        .map(|&p| (p, status_field(p, "Uid:"), read_as_user(p)))
+        .collect();
+    let core_readable = read_as_user(core_pid);
+    let _ = client.kill();
+    let _ = client.wait();
+    let _ = core.kill();
+    let _ = core.wait();
+    assert!(up && found, "the development-mode world did not serve");
+    for (pid, uid, readable) in results {
+        assert!(uid.starts_with(&user.to_string()), "TA {pid} runs as {uid}");
+        assert!(!readable, "TA {pid}'s memory is readable by its own uid");
+    }
+    assert!(
+        !core_readable,
+        "the core's memory is readable by its own uid"
+    );
+}
+
+/// Finding 8: a TA opening sessions to new instances of itself, each of
+/// which does the same, stops at the per-TA instance cap.
+#[test]
+fn ta_to_ta_open_loops_stop_at_the_instance_cap() {
+    let w = World::start_with(
+        &ta_dir(),
+        "[limits]\nspare_instances = false\nmax_instances_per_ta = 8\n",
+    );
+    let s = fresh(&w);
+    let mut p = [Param::ValueInOut { a: 1000, b: 0 }];
+    s.invoke(15, &mut p).unwrap();
+    assert!(
+        matches!(
+            p[0],
+            Param::ValueInOut {
+                a: 0xFFFF_000C,
+                b: 7
+            }
+        ),
+        "{:?}",
+        p[0]
+    );
+    assert!(w.wait_log("TA instance cap reached"));
+    assert!(eventually(|| w.ta_pids(MISBEHAVE).len() == 1));
+    hello_works(&w);
 }

@@ -49,6 +49,34 @@ pub fn oxtee_bin() -> &'static str {
     env!("CARGO_BIN_EXE_oxtee")
 }
 
+/// The `oxtee` command where other users can run it (tests that play
+/// another user): the build output itself when every folder on its way
+/// lets others through, else a copy in a fresh world-readable folder.
+pub fn oxtee_bin_for_others() -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    static COPY: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    let bin = Path::new(oxtee_bin());
+    let open = bin
+        .ancestors()
+        .skip(1)
+        .all(|d| std::fs::metadata(d).is_ok_and(|m| m.permissions().mode() & 0o001 != 0));
+    if open {
+        return bin.to_path_buf();
+    }
+    COPY.get_or_init(|| {
+        let dir = tempfile::Builder::new()
+            .prefix("oxtee-bin-")
+            .tempdir()
+            .unwrap()
+            .keep();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let to = dir.join("oxtee");
+        std::fs::copy(bin, &to).unwrap();
+        to
+    })
+    .clone()
+}
+
 /// A running secure world, stopped (SIGTERM) on drop.
 pub struct World {
     pub dir: tempfile::TempDir,

@@ -223,6 +223,21 @@ fn older_versions_are_refused() {
     );
     put(tas.path(), HELLO_C, &v3);
     open(&w, HELLO_C).expect("the newest still runs");
+    // A normal world that breaks the store (here: a rolled-back RPMB
+    // state) does not win downgrades by it: nothing can be checked, so a
+    // newly read image is refused.
+    let rpmb = w.dir.path().join("storage/rpmb.bin");
+    let old_rpmb = std::fs::read(&rpmb).unwrap();
+    put(tas.path(), HELLO_C, &v1);
+    assert_eq!(open(&w, HELLO_C).unwrap_err(), SECURITY);
+    w.restart();
+    std::fs::write(&rpmb, vec![0x5a; old_rpmb.len()]).unwrap();
+    w.restart();
+    assert_eq!(
+        open(&w, HELLO_C).unwrap_err(),
+        SECURITY,
+        "no store, no version check, no image"
+    );
     drop(w);
     let w = World::start_with(
         tas.path(),

@@ -22,4 +22,5 @@ mod sm2_pqc;
 mod spares;
 mod storage;
 mod symcrypt;
+mod syscalls;
 mod ta2ta;

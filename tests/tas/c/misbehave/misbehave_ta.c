@@ -147,13 +147,49 @@ void TA_DestroyEntryPoint(void)
 {
 }
 
+/* One more instance of this TA, opened with `depth` still to go. */
+static TEE_Result open_self(uint32_t depth, uint32_t *reached)
+{
+	static const TEE_UUID self = TA_MISBEHAVE_UUID;
+	TEE_TASessionHandle s;
+	TEE_Param p[4];
+	uint32_t origin = 0;
+	TEE_Result res;
+
+	memset(p, 0, sizeof(p));
+	p[0].value.a = depth;
+	res = TEE_OpenTASession(&self, TEE_TIMEOUT_INFINITE,
+				TEE_PARAM_TYPES(TEE_PARAM_TYPE_VALUE_INOUT,
+						TEE_PARAM_TYPE_NONE,
+						TEE_PARAM_TYPE_NONE,
+						TEE_PARAM_TYPE_NONE),
+				p, &s, &origin);
+	if (res == TEE_SUCCESS) {
+		*reached = p[0].value.b + 1;
+		res = p[0].value.a;
+		TEE_CloseTASession(s);
+	} else {
+		*reached = 0;
+	}
+	return res;
+}
+
 TEE_Result TA_OpenSessionEntryPoint(uint32_t param_types,
 				    TEE_Param params[TEE_NUM_PARAMS],
 				    void **sess_ctx)
 {
-	(void)param_types;
-	(void)params;
+	uint32_t reached = 0;
+
 	(void)sess_ctx;
+	/* Opened by open_self: keep going, and report how it ended. */
+	if (param_types == TEE_PARAM_TYPES(TEE_PARAM_TYPE_VALUE_INOUT,
+					   TEE_PARAM_TYPE_NONE,
+					   TEE_PARAM_TYPE_NONE,
+					   TEE_PARAM_TYPE_NONE) &&
+	    params[0].value.a > 0) {
+		params[0].value.a = open_self(params[0].value.a - 1, &reached);
+		params[0].value.b = reached;
+	}
 	return TEE_SUCCESS;
 }
 
@@ -325,6 +361,15 @@ TEE_Result TA_InvokeCommandEntryPoint(void *sess_ctx, uint32_t cmd_id,
 		return cmd_send_fds(param_types, params);
 	case TA_MISBEHAVE_CMD_LOG:
 		return cmd_log(param_types, params);
+	case TA_MISBEHAVE_CMD_OPEN_SELF: {
+		uint32_t reached = 0;
+
+		if (TEE_PARAM_TYPE_GET(param_types, 0) != TEE_PARAM_TYPE_VALUE_INOUT)
+			return TEE_ERROR_BAD_PARAMETERS;
+		params[0].value.a = open_self(params[0].value.a, &reached);
+		params[0].value.b = reached;
+		return TEE_SUCCESS;
+	}
 	default:
 		return TEE_ERROR_NOT_SUPPORTED;
 	}

@@ -38,5 +38,11 @@
 #define TA_MISBEHAVE_CMD_SEND_FDS	13
 /* params[0] MEMREF_INPUT text, params[1] VALUE_INPUT a: EMSG the text a times. */
 #define TA_MISBEHAVE_CMD_LOG		14
+/*
+ * Open a session to this TA (a new instance: it is multi-instance) whose
+ * open entry point does the same, value.a deep; params[0] VALUE_INOUT
+ * becomes (result, how many instances the chain reached).
+ */
+#define TA_MISBEHAVE_CMD_OPEN_SELF	15
 #define TA_MISBEHAVE_PANIC_CODE		0xdead
 #endif /* MISBEHAVE_TA_H */

@@ -39,7 +39,7 @@ fn typed(set: PropSet, kind: u32, name: &str) -> TeeResult<Vec<u8>> {
     })
 }
 
-/// Operands a, b, n: records { u32 sign, u32 len, u8 magnitude[len] }.
+/// Operands a, b, n: records { u32 sign, u32 len, u8 magnitude\[len\] }.
 fn operands(mut d: &[u8]) -> TeeResult<[BigInt; 3]> {
     let mut v: [BigInt; 3] = Default::default();
     for slot in &mut v {
