@@ -95,6 +95,27 @@ struct Usage {
     temp_bytes: u64,
 }
 
+/// A charge against a quota, refunded on drop (see [`Shared::charged`]).
+struct Charge<'a> {
+    shared: &'a Shared,
+    uid: u32,
+    q: Quota,
+    n: u64,
+}
+
+impl Charge<'_> {
+    /// Keep what was charged (it is refunded elsewhere, later).
+    fn keep(self) {
+        std::mem::forget(self);
+    }
+}
+
+impl Drop for Charge<'_> {
+    fn drop(&mut self) {
+        self.shared.refund(self.uid, self.q, self.n);
+    }
+}
+
 /// The per-uid quotas: one user cannot deny service to another.
 #[derive(Debug, Clone, Copy)]
 enum Quota {
@@ -398,6 +419,17 @@ impl Shared {
         }
         *used += n;
         true
+    }
+
+    /// [`Shared::charge`], given back when the guard is dropped unless it
+    /// is kept (RAII: every early return refunds).
+    fn charged(&self, uid: u32, q: Quota, n: u64) -> Option<Charge<'_>> {
+        self.charge(uid, q, n).then_some(Charge {
+            shared: self,
+            uid,
+            q,
+            n,
+        })
     }
 
     /// Give back what [`Shared::charge`] took.
@@ -1063,23 +1095,9 @@ fn run_call(
     if temp > shared.cfg.limits.max_staging {
         return Err(TeeError::tee(TEE_ERROR_OUT_OF_MEMORY));
     }
-    if !shared.charge(conn.uid, Quota::TempBytes, temp) {
-        return Err(TeeError::tee(TEE_ERROR_OUT_OF_MEMORY));
-    }
-    let r = run_charged(shared, conn, ctx, inst, call, checked, cancel_id);
-    shared.refund(conn.uid, Quota::TempBytes, temp);
-    r
-}
-
-fn run_charged(
-    shared: &Arc<Shared>,
-    conn: &Conn,
-    ctx: &Context,
-    inst: &Arc<Instance>,
-    call: Call,
-    checked: &[params::Checked; 4],
-    cancel_id: u64,
-) -> Result<(u32, oxtee_proto::OutParams), TeeError> {
+    let _charge = shared
+        .charged(conn.uid, Quota::TempBytes, temp)
+        .ok_or(TeeError::tee(TEE_ERROR_OUT_OF_MEMORY))?;
     let shm_lookup = |id: u32| ctx.shm.locked().get(&id).cloned();
     let mem = ClientMem {
         staging: conn.staging.as_ref().map(|(_, m)| m),
@@ -1194,32 +1212,11 @@ fn open_session(
         Ok(c) => c,
         Err(e) => return op_err(e),
     };
-    if !shared.charge(conn.uid, Quota::Sessions, 1) {
+    // Refunded on every failure; a session that opens keeps it until
+    // `close_session`.
+    let Some(charge) = shared.charged(conn.uid, Quota::Sessions, 1) else {
         return op_err(TeeError::tee(TEE_ERROR_BUSY));
-    }
-    let r = open_charged(shared, conn, ctx, uuid, client, p, cancel_id);
-    if !matches!(
-        r,
-        ClientReply::Op {
-            result: TEE_SUCCESS,
-            ..
-        }
-    ) {
-        shared.refund(conn.uid, Quota::Sessions, 1);
-    }
-    r
-}
-
-/// The rest of `open_session`, with the session already charged.
-fn open_charged(
-    shared: &Arc<Shared>,
-    conn: &Conn,
-    ctx: &Arc<Context>,
-    uuid: Uuid,
-    client: Identity,
-    p: &oxtee_proto::ClientOp,
-    cancel_id: u64,
-) -> ClientReply {
+    };
     let checked = match check_params(conn, ctx, p) {
         Ok(c) => c,
         Err(e) => return op_err(e),
@@ -1255,6 +1252,7 @@ fn open_charged(
     );
     match r {
         Ok((TEE_SUCCESS, params)) => {
+            charge.keep();
             let id = shared.next.fetch_add(1, Ordering::Relaxed);
             ctx.sessions.locked().insert(id, session);
             tracing::debug!(%uuid, session = id, "session opened");

@@ -80,6 +80,16 @@ fn status_field(pid: i32, key: &str) -> String {
         .to_string()
 }
 
+/// Hand `path` to `uid` (and the group of the same number).
+fn give(path: &std::path::Path, uid: u32) {
+    nix::unistd::chown(
+        path,
+        Some(nix::unistd::Uid::from_raw(uid)),
+        Some(nix::unistd::Gid::from_raw(uid)),
+    )
+    .unwrap();
+}
+
 fn count_fds(pid: i32) -> usize {
     std::fs::read_dir(format!("/proc/{pid}/fd"))
         .unwrap()
@@ -378,12 +388,7 @@ fn socket_folders_of_other_users_are_refused() {
     let attacker = 4242;
     let planted = public.join("oxtee-0");
     std::fs::create_dir(&planted).unwrap();
-    nix::unistd::chown(
-        &planted,
-        Some(nix::unistd::Uid::from_raw(attacker)),
-        Some(nix::unistd::Gid::from_raw(attacker)),
-    )
-    .unwrap();
+    give(&planted, attacker);
     // The core refuses the planted folder.
     let sock = planted.join("oxtee.sock");
     let out = Command::new(oxtee_bin())
@@ -406,7 +411,7 @@ fn socket_folders_of_other_users_are_refused() {
     // user refuses to talk to it.
     let key = planted.join("key.pem");
     std::fs::copy(dev_pubkey(), &key).unwrap();
-    nix::unistd::chown(&key, Some(nix::unistd::Uid::from_raw(attacker)), None).unwrap();
+    give(&key, attacker);
     let mut fake = Command::new(oxtee_bin_for_others())
         .args(["up", "--socket"])
         .arg(&sock)
@@ -712,12 +717,7 @@ fn dev_mode_tas_are_private_from_their_own_uid() {
         base.join("ta").join(&ta),
         base.join("key.pem"),
     ] {
-        nix::unistd::chown(
-            &p,
-            Some(nix::unistd::Uid::from_raw(user)),
-            Some(nix::unistd::Gid::from_raw(user)),
-        )
-        .unwrap();
+        give(&p, user);
     }
     let sock = base.join("oxtee.sock");
     let as_user = |cmd: &mut Command| {
