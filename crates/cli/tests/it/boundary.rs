@@ -804,3 +804,95 @@ fn ta_to_ta_open_loops_stop_at_the_instance_cap() {
     assert!(eventually(|| w.ta_pids(MISBEHAVE).len() == 1));
     hello_works(&w);
 }
+
+/// Every argument rule of the policy is enforced from a TA: for each call
+/// the policy allows only with conditions, a use outside them kills and a
+/// use inside them works. A new rule in the policy fails this test until
+/// it is played here too.
+#[test]
+fn every_argument_rule_is_enforced() {
+    let ruled: std::collections::BTreeSet<&str> = oxtee_sys::sandbox::allowed()
+        .filter(|a| !a.when.is_empty())
+        .map(|a| a.name)
+        .collect();
+    let played: std::collections::BTreeSet<&str> = [
+        "fcntl",
+        "mmap",
+        "mprotect",
+        "prctl",
+        "seccomp",
+        "execveat",
+        "prlimit64",
+    ]
+    .into();
+    assert_eq!(ruled, played, "calls with argument rules");
+    // fcntl, mmap, mprotect and prlimit64: the tests above. Here the rest.
+    let w = World::start();
+    let prctl = libc::SYS_prctl;
+    assert!(kills(&w, X86_64, prctl, &[libc::PR_SET_DUMPABLE as u64, 1]));
+    assert!(kills(
+        &w,
+        X86_64,
+        prctl,
+        &[libc::PR_SET_PDEATHSIG as u64, 0]
+    ));
+    assert_eq!(
+        syscall(
+            &fresh(&w),
+            X86_64,
+            prctl,
+            &[libc::PR_SET_NO_NEW_PRIVS as u64, 1, 0, 0, 0]
+        )
+        .unwrap(),
+        (0, 0),
+        "PR_SET_NO_NEW_PRIVS"
+    );
+    let seccomp = libc::SYS_seccomp;
+    assert!(kills(
+        &w,
+        X86_64,
+        seccomp,
+        &[libc::SECCOMP_SET_MODE_STRICT as u64, 0, 0]
+    ));
+    assert!(kills(
+        &w,
+        X86_64,
+        seccomp,
+        &[libc::SECCOMP_GET_ACTION_AVAIL as u64, 0, 0]
+    ));
+    let execveat = libc::SYS_execveat;
+    let empty_path = libc::AT_EMPTY_PATH as u64;
+    assert!(
+        kills(&w, X86_64, execveat, &[3, 0, 0, 0, empty_path]),
+        "another descriptor"
+    );
+    assert!(
+        kills(&w, X86_64, execveat, &[1000, 0, 0, 0, empty_path]),
+        "a second exec, after start-up"
+    );
+    hello_works(&w);
+}
+
+/// Without `socket_group` the socket is the core user's alone (0600):
+/// another user cannot even connect, whatever the folder allows.
+#[test]
+fn other_users_cannot_connect_by_default() {
+    let w = World::start();
+    let mode = std::fs::metadata(&w.socket).unwrap().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    std::fs::set_permissions(
+        w.dir.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o711),
+    )
+    .unwrap();
+    let out = Command::new(oxtee_bin_for_others())
+        .args(["invoke", HELLO_C, "0", "--socket"])
+        .arg(&w.socket)
+        .args(["--value-inout", "41,0"])
+        .uid(4242)
+        .gid(4242)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    hello_works(&w);
+}
