@@ -289,9 +289,7 @@ impl Server {
         }
         let store = Store::new(cfg.ta_dir.clone(), keys);
         let path = cfg.socket.clone();
-        let uids = nix::unistd::geteuid()
-            .is_root()
-            .then(|| crate::spawn::UidPool::new(cfg.ta_uid_first, cfg.ta_uid_count));
+        let uids = root.then(|| crate::spawn::UidPool::new(cfg.ta_uid_first, cfg.ta_uid_count));
         let storage =
             crate::trusted_storage::TrustedStorage::open(&cfg, root.then_some(cfg.supplicant_uid));
         let shared = Arc::new(Shared {
@@ -445,7 +443,13 @@ impl Shared {
             Quota::TempBytes => &mut u.temp_bytes,
         };
         *used = used.saturating_sub(n);
-        if u.connections == 0 && u.contexts == 0 && u.sessions == 0 && u.shm_objects == 0 {
+        if u.connections == 0
+            && u.contexts == 0
+            && u.sessions == 0
+            && u.shm_objects == 0
+            && u.shm_bytes == 0
+            && u.temp_bytes == 0
+        {
             all.remove(&uid);
         }
     }

@@ -150,8 +150,7 @@ fn spawn(req: &SpawnRequest, filters: &[BpfProgram; 2], devnull: RawFd) -> std::
         req.log.as_raw_fd(),
     ];
 
-    // SAFETY: getpid has no preconditions.
-    let parent = unsafe { libc::getpid() };
+    let parent = std::process::id() as libc::pid_t;
     // SAFETY: fork in a multi-threaded process is sound as long as the
     // child only calls async-signal-safe functions before exec; `child`
     // below only makes raw system calls on data prepared above.
