@@ -7,8 +7,10 @@
 # into "__/" and a leading "/" into "_abs/" so that nothing lands outside $(O).
 oxtee-obj = $(call oxtee-out,$(patsubst /%,_abs/%,$(subst ../,__/,$(basename $(1)))).o)
 
-# Flags every source gets (TA include dirs first, then the devkit's).
-oxtee-common-cppflags := $(addprefix -I,$(oxtee-global-incdirs)) \
+# Flags every source gets (TA include dirs first, then the TA's own
+# folder, as OP-TEE's devkit has it: user_ta_header_defines.h lives beside
+# the sources in OP-TEE's examples; then the devkit's).
+oxtee-common-cppflags := $(addprefix -I,$(oxtee-global-incdirs)) -I$(CURDIR) \
 	-I$(oxtee-devkit)/include $(oxtee-defines)
 
 # $(call oxtee-compile-rule,src,obj,driver-flags)

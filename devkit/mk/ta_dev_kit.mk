@@ -9,9 +9,11 @@
 #
 # and lists its sources in sub.mk (see subdir.mk). Targets:
 #
-#     all    $(O)/$(BINARY).ta: the ELF $(O)/$(BINARY).elf signed with
-#            $(TA_SIGN_KEY) (or, with LIBNAME instead of BINARY, the
-#            static library $(O)/lib$(LIBNAME).a)
+#     all    $(O)/$(BINARY).ta: the stripped ELF $(O)/$(BINARY).stripped.elf
+#            signed with $(TA_SIGN_KEY), as OP-TEE signs; the full
+#            $(O)/$(BINARY).elf (debug information, for gdb) and the link
+#            map $(O)/$(BINARY).map stay beside it (or, with LIBNAME
+#            instead of BINARY, the static library $(O)/lib$(LIBNAME).a)
 #     clean  remove what all built
 #
 # Variables: BINARY or LIBNAME, O (default .), CROSS_COMPILE (prefix of
@@ -53,6 +55,7 @@ endif
 ifeq ($(filter environment command line,$(origin AR)),)
 AR := $(CROSS_COMPILE)ar
 endif
+OBJCOPY ?= $(CROSS_COMPILE)objcopy
 
 OXTEE ?= $(firstword $(wildcard $(oxtee-devkit)/bin/oxtee) oxtee)
 TA_SIGN_KEY ?= $(TA_DEV_KIT_DIR)/keys/default_ta.pem
@@ -110,6 +113,7 @@ ifneq ($(BINARY),)
 oxtee-elf := $(call oxtee-out,$(BINARY).elf)
 oxtee-ta := $(call oxtee-out,$(BINARY).ta)
 oxtee-map := $(call oxtee-out,$(BINARY).map)
+oxtee-stripped := $(call oxtee-out,$(BINARY).stripped.elf)
 
 all: $(oxtee-ta)
 
@@ -128,7 +132,13 @@ $(oxtee-elf): $(oxtee-objs) $(oxtee-head-obj) $(oxtee-trace-obj) $(oxtee-compat-
 		st=$$?; grep -v -e 'statically linked applications requires' -e ': in function' $@.ldlog >&2; \
 		rm -f $@.ldlog; exit $$st
 
-$(oxtee-ta): $(oxtee-elf) $(wildcard $(TA_SIGN_KEY))
+# What is signed and run carries no symbols or debug information (a tenth
+# of the size; every instance maps it).
+$(oxtee-stripped): $(oxtee-elf)
+	$(oxtee-echo) '  STRIP   $@'
+	$(q)$(OBJCOPY) --strip-unneeded $< $@
+
+$(oxtee-ta): $(oxtee-stripped) $(wildcard $(TA_SIGN_KEY))
 	$(oxtee-echo) '  SIGN    $@'
 	$(q)$(OXTEE) ta sign --key $(TA_SIGN_KEY) --elf $< --out $@
 
@@ -137,7 +147,7 @@ $(OXTEE_TA_CAPI_LIB):
 		"(liboxtee_ta_capi.a) there or set OXTEE_TA_CAPI_LIB" >&2
 	@false
 
-oxtee-outputs := $(oxtee-elf) $(oxtee-ta) $(oxtee-map)
+oxtee-outputs := $(oxtee-elf) $(oxtee-stripped) $(oxtee-ta) $(oxtee-map)
 else
 oxtee-lib := $(call oxtee-out,lib$(LIBNAME).a)
 

@@ -297,5 +297,17 @@ pub fn build_rust(dir: &Path, key: &Path, out_dir: &Path, target_dir: Option<&Pa
     if !st.success() {
         return Err("objcopy failed".into());
     }
-    sign(key, &elf, out_dir, false, 0)
+    // Signed and run: the image without symbols and debug information,
+    // as OP-TEE signs; the full ELF stays beside it for gdb.
+    let stripped = out_dir.join(format!("{}.stripped.elf", props.uuid));
+    let st = Command::new("objcopy")
+        .arg("--strip-unneeded")
+        .arg(&elf)
+        .arg(&stripped)
+        .status()
+        .map_err(|e| format!("cannot run objcopy (binutils): {e}"))?;
+    if !st.success() {
+        return Err("objcopy --strip-unneeded failed".into());
+    }
+    sign(key, &stripped, out_dir, false, 0)
 }

@@ -246,3 +246,97 @@ fn older_versions_are_refused() {
     put(tas.path(), HELLO_C, &v1);
     open(&w, HELLO_C).expect("rollback protection off");
 }
+
+/// What is signed and run is the stripped ELF (a tenth of the full one),
+/// as OP-TEE signs; the full ELF with its debug information and the link
+/// map stay in the build folder for gdb.
+#[test]
+fn signed_images_are_stripped_and_the_full_elf_is_kept() {
+    use object::{Object, ObjectSection};
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    for (ta, build) in [
+        (HELLO_C, root.join("target/tas/hello-c")),
+        (HELLO_RUST, root.join("target/tas/rust")),
+    ] {
+        let signed = std::fs::read(ta_dir().join(format!("{ta}.ta"))).unwrap();
+        let run = image::parse(&signed).unwrap().elf.to_vec();
+        let full = std::fs::read(build.join(format!("{ta}.elf"))).unwrap();
+        let sections = |elf: &[u8]| -> Vec<String> {
+            let f = object::read::elf::ElfFile64::<object::Endianness>::parse(elf).unwrap();
+            f.sections()
+                .filter_map(|s| s.name().ok().map(str::to_owned))
+                .collect()
+        };
+        let (run_s, full_s) = (sections(&run), sections(&full));
+        assert!(
+            !run_s
+                .iter()
+                .any(|s| [".debug_info", ".debug_line", ".symtab", ".strtab"].contains(&s.as_str())),
+            "{ta}: signed image carries {run_s:?}"
+        );
+        assert!(run_s.iter().any(|s| s == ".oxtee_ta_head"));
+        assert!(full_s.iter().any(|s| s == ".debug_info") && full_s.iter().any(|s| s == ".symtab"));
+        assert!(
+            signed.len() * 8 < full.len(),
+            "{ta}: signed {} bytes, full ELF {}",
+            signed.len(),
+            full.len()
+        );
+    }
+    assert!(
+        root.join(format!("target/tas/hello-c/{HELLO_C}.map"))
+            .is_file()
+    );
+}
+
+/// A TA laid out exactly as OP-TEE's examples (user_ta_header_defines.h
+/// beside the sources, headers in include/, the examples' Makefile) builds
+/// with the devkit and no extra flag, and runs.
+#[test]
+fn optee_example_layout_builds_and_runs() {
+    let w = World::start();
+    let ctx = w.ctx();
+    let (s, _) = ctx
+        .open_session(
+            uuid("b1a3f3c2-6d0e-4c1e-9a55-0c1d2e3f4a5b"),
+            Login::Public,
+            &mut [],
+        )
+        .unwrap();
+    let mut p = [Param::ValueInOut { a: 41, b: 0 }];
+    s.invoke(0, &mut p).unwrap();
+    assert!(matches!(p[0], Param::ValueInOut { a: 42, .. }));
+    // And from a clean copy of its folder, with nothing but the devkit.
+    let t = tempfile::tempdir().unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/tas/c/optee-layout");
+    let dst = t.path().join("ta");
+    std::fs::create_dir_all(dst.join("include")).unwrap();
+    for f in [
+        "Makefile",
+        "sub.mk",
+        "user_ta_header_defines.h",
+        "layout_ta.c",
+        "include/layout_ta.h",
+    ] {
+        std::fs::copy(src.join(f), dst.join(f)).unwrap();
+    }
+    let out = std::process::Command::new("make")
+        .arg("-C")
+        .arg(&dst)
+        .arg(format!(
+            "TA_DEV_KIT_DIR={}",
+            dist().join("devkit").display()
+        ))
+        .arg("CROSS_COMPILE=")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        dst.join("b1a3f3c2-6d0e-4c1e-9a55-0c1d2e3f4a5b.ta")
+            .is_file()
+    );
+}
