@@ -92,7 +92,7 @@ pub fn run(
     let ctx = Context::new(socket).map_err(|e| format!("cannot reach the secure world: {e}"))?;
     let (session, _) = ctx
         .open_session(uuid, login, &mut [])
-        .map_err(|e| format!("open session: {e}"))?;
+        .map_err(|e| format!("open session: {}", describe(&e)))?;
     let mut params: Vec<Param<'_>> = specs
         .iter_mut()
         .map(|s| match s {
@@ -118,7 +118,7 @@ pub fn run(
     let r = session.invoke(command, &mut params);
     match r {
         Ok(origin) => println!("result: SUCCESS (origin {origin})"),
-        Err(e) => println!("result: 0x{:08x} (origin {})", e.code, e.origin),
+        Err(e) => println!("result: {}", describe(&e)),
     }
     for (i, p) in params.iter().enumerate() {
         match p {
@@ -137,4 +137,16 @@ pub fn run(
     drop(session);
     ctx.finalize();
     r.map(|_| ()).map_err(|e| format!("command failed: {e}"))
+}
+
+/// A result as a person reads it: its GP name, code and origin.
+fn describe(e: &oxtee_client::Error) -> String {
+    use oxtee_core::codes::{origin_name, result_name};
+    format!(
+        "TEEC_ERROR_{} (0x{:08x}, origin {} {})",
+        result_name(e.code),
+        e.code,
+        e.origin,
+        origin_name(e.origin)
+    )
 }

@@ -38,6 +38,10 @@ pub enum StartError {
     Key { path: PathBuf, err: String },
     #[error("no TA signing key is configured (ta_keys): no TA could be loaded")]
     NoKeys,
+    #[error(
+        "storage directory {0} is in use by another running oxtee (two cores on one store would corrupt it)"
+    )]
+    StorageInUse(PathBuf),
     #[error("socket_group {0:?}: no such group")]
     Group(String),
     #[error("invalid uids: {0}")]
@@ -64,6 +68,27 @@ fn check_uids(cfg: &Config) -> Result<(), StartError> {
         )));
     }
     Ok(())
+}
+
+/// Take the storage directory for this core alone: an exclusive lock on
+/// `<storage_dir>/lock`, held as long as the returned value lives.
+fn lock_storage(dir: &Path, dir_mode: u32) -> Result<nix::fcntl::Flock<std::fs::File>, StartError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    crate::fsperm::private_dir(dir, dir_mode, None)?;
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(dir.join("lock"))?;
+    nix::fcntl::Flock::lock(f, nix::fcntl::FlockArg::LockExclusiveNonblock).map_err(|(_, e)| {
+        if e == nix::errno::Errno::EWOULDBLOCK {
+            StartError::StorageInUse(dir.to_owned())
+        } else {
+            StartError::Io(e.into())
+        }
+    })
 }
 
 /// Every connection costs descriptors: use all the kernel allows.
@@ -181,6 +206,8 @@ pub struct Shared {
     uids: Option<Arc<crate::spawn::UidPool>>,
     /// Per client uid usage, against the `*_per_uid` limits.
     usage: Mutex<HashMap<u32, Usage>>,
+    /// This core's hold on the storage directory.
+    _storage_lock: nix::fcntl::Flock<std::fs::File>,
 }
 
 /// A bound, not yet serving, secure world.
@@ -257,6 +284,8 @@ impl Server {
         if root {
             check_uids(&cfg)?;
         }
+        // Before the socket: a core refused here leaves nothing behind.
+        let storage_lock = lock_storage(&cfg.storage_dir, if root { 0o711 } else { 0o700 })?;
         raise_nofile();
         let group = match &cfg.socket_group {
             Some(name) => match nix::unistd::Group::from_name(name) {
@@ -307,6 +336,7 @@ impl Server {
             tee_props: oxtee_core::props::implementation(device_id(), env!("CARGO_PKG_VERSION")),
             uids,
             usage: Mutex::new(HashMap::new()),
+            _storage_lock: storage_lock,
         });
         Ok(Server {
             shared,

@@ -57,7 +57,10 @@ impl Store {
         let path = self.dir.join(format!("{uuid}.ta"));
         let md = match std::fs::metadata(&path) {
             Ok(m) => m,
-            Err(_) => return Err(TeeError::tee(TEE_ERROR_ITEM_NOT_FOUND)),
+            Err(e) => {
+                tracing::info!(%uuid, "no such TA: cannot read {} ({e})", path.display());
+                return Err(TeeError::tee(TEE_ERROR_ITEM_NOT_FOUND));
+            }
         };
         let stamp = (md.dev(), md.ino(), md.size(), md.mtime(), md.mtime_nsec());
         if let Some(t) = self.cache.locked().get(&uuid) {

@@ -190,7 +190,11 @@ fn generic_client_invokes_and_reports() {
         .output()
         .unwrap();
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stdout).contains("0xffff0006 (origin 4)"));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("TEEC_ERROR_BAD_PARAMETERS (0xffff0006, origin 4 TRUSTED_APP)"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -238,4 +242,54 @@ fn refuses_to_start_on_a_busy_socket_or_bad_paths() {
     ]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("signing key"));
+}
+
+/// Two cores on one storage directory would corrupt it: the second is
+/// refused with a clear message, and leaves no socket behind.
+#[test]
+fn a_second_core_on_the_same_storage_is_refused() {
+    let w = World::start();
+    let other = w.dir.path().join("second.sock");
+    let out = std::process::Command::new(oxtee_bin())
+        .args(["up", "--socket"])
+        .arg(&other)
+        .arg("--ta-dir")
+        .arg(ta_dir())
+        .arg("--storage-dir")
+        .arg(w.dir.path().join("storage"))
+        .arg("--key")
+        .arg(dev_pubkey())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("is in use by another running oxtee"),
+        "{err}"
+    );
+    assert!(!other.exists());
+}
+
+/// `oxtee invoke` names results, and the core says where it looked for a
+/// TA it cannot find.
+#[test]
+fn results_are_named_and_missing_tas_explained() {
+    let w = World::start();
+    let out = std::process::Command::new(oxtee_bin())
+        .args([
+            "invoke",
+            "11111111-2222-3333-4444-555555555555",
+            "0",
+            "--socket",
+        ])
+        .arg(&w.socket)
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(text.contains("TEEC_ERROR_ITEM_NOT_FOUND"), "{text}");
+    assert!(
+        w.wait_log("no such TA: cannot read") && w.log().contains(&ta_dir().display().to_string()),
+        "{}",
+        w.log()
+    );
 }
