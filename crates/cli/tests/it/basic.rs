@@ -250,7 +250,7 @@ fn refuses_to_start_on_a_busy_socket_or_bad_paths() {
 fn a_second_core_on_the_same_storage_is_refused() {
     let w = World::start();
     let other = w.dir.path().join("second.sock");
-    let out = std::process::Command::new(oxtee_bin())
+    let mut second = std::process::Command::new(oxtee_bin())
         .args(["up", "--socket"])
         .arg(&other)
         .arg("--ta-dir")
@@ -259,9 +259,20 @@ fn a_second_core_on_the_same_storage_is_refused() {
         .arg(w.dir.path().join("storage"))
         .arg("--key")
         .arg(dev_pubkey())
-        .output()
+        .stderr(std::process::Stdio::piped())
+        .spawn()
         .unwrap();
+    // (Without the lock it would start and serve: do not wait forever.)
+    let ended = (0..400).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(25));
+        second.try_wait().unwrap().is_some()
+    });
+    if !ended {
+        let _ = second.kill();
+    }
+    let out = second.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
+    assert!(ended, "a second core started on the same storage");
     assert!(
         !out.status.success() && err.contains("is in use by another running oxtee"),
         "{err}"
