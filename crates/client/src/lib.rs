@@ -202,6 +202,12 @@ fn exchange(
     }
 }
 
+/// The socket a context named `name` connects to (`None`: the default
+/// secure world), or `None` for a name that is not a secure world's.
+pub fn socket_path(name: Option<&str>) -> Option<PathBuf> {
+    resolve(name).ok()
+}
+
 fn resolve(name: Option<&str>) -> Result<PathBuf, Error> {
     match name {
         None | Some("") | Some("oxtee") => Ok(oxtee_sys::client_socket_path()),

@@ -528,7 +528,23 @@ pub unsafe extern "C" fn TEEC_InitializeContext(
             let s = unsafe { CStr::from_ptr(name) };
             Some(s.to_str().map_err(|_| api(TEEC_ERROR_ITEM_NOT_FOUND))?)
         };
-        let ctx = Context::new(name)?;
+        let ctx = Context::new(name).inspect_err(|e| {
+            // As optee_client's libteec does, say why on standard error:
+            // where it looked, and how to point it elsewhere.
+            if e.code == TEEC_ERROR_ITEM_NOT_FOUND || e.code == TEEC_ERROR_ACCESS_DENIED {
+                let at = oxtee_client::socket_path(name)
+                    .map_or_else(|| format!("{name:?}"), |p| p.display().to_string());
+                let why = if e.code == TEEC_ERROR_ACCESS_DENIED {
+                    "it is served by a user this one has no reason to trust"
+                } else {
+                    "no secure world answers there"
+                };
+                eprintln!(
+                    "libteec: cannot reach the secure world at {at}: {why}; \
+                     start one with `oxtee up` or set OXTEE_SOCKET to its socket"
+                );
+            }
+        })?;
         let fd = {
             let mut reg = lock(&REGISTRY);
             let fd = reg.handle();

@@ -75,3 +75,21 @@ fn teec_suite_in_c() {
         "{out}"
     );
 }
+
+/// A client that cannot reach the secure world is told where libteec
+/// looked and how to point it elsewhere.
+#[test]
+fn unreachable_secure_world_is_explained() {
+    let out = Command::new(dist().join("ca/hello-ca"))
+        .arg(HELLO_C)
+        .env("OXTEE_SOCKET", "/nonexistent/oxtee.sock")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("cannot reach the secure world at /nonexistent/oxtee.sock")
+            && err.contains("OXTEE_SOCKET"),
+        "{err}"
+    );
+}
