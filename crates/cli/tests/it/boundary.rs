@@ -71,6 +71,21 @@ fn hello_works(w: &World) {
     assert!(matches!(p[0], Param::ValueInOut { a: 42, .. }));
 }
 
+/// `oxtee invoke` of the hello TA as another user: success and output.
+fn hello_as(w: &World, uid: u32, gid: u32) -> (bool, String) {
+    let out = Command::new(oxtee_bin_for_others())
+        .args(["invoke", HELLO_C, "0", "--socket"])
+        .arg(&w.socket)
+        .args(["--value-inout", "41,0"])
+        .uid(uid)
+        .gid(gid)
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.success(), text)
+}
+
 fn status_field(pid: i32, key: &str) -> String {
     let st = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
     st.lines()
@@ -492,17 +507,8 @@ fn one_user_cannot_starve_another() {
         std::os::unix::fs::PermissionsExt::from_mode(0o710),
     )
     .unwrap();
-    let out = Command::new(oxtee_bin_for_others())
-        .args(["invoke", HELLO_C, "0", "--socket"])
-        .arg(&w.socket)
-        .args(["--value-inout", "41,0"])
-        .uid(4242)
-        .gid(65534)
-        .output()
-        .unwrap();
-    let text =
-        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success() && text.contains("42"), "{text}");
+    let (ok, text) = hello_as(&w, 4242, 65534);
+    assert!(ok && text.contains("42"), "{text}");
     assert!(w.wait_log("per-user quota reached"), "{}", w.log());
     drop((flood, sessions, shms));
     drop(ctxs);
@@ -885,14 +891,7 @@ fn other_users_cannot_connect_by_default() {
         std::os::unix::fs::PermissionsExt::from_mode(0o711),
     )
     .unwrap();
-    let out = Command::new(oxtee_bin_for_others())
-        .args(["invoke", HELLO_C, "0", "--socket"])
-        .arg(&w.socket)
-        .args(["--value-inout", "41,0"])
-        .uid(4242)
-        .gid(4242)
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
+    let (ok, text) = hello_as(&w, 4242, 4242);
+    assert!(!ok, "{text}");
     hello_works(&w);
 }
