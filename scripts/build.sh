@@ -24,8 +24,8 @@ install -m 755 "$out/libteec.so" "$dist/teec/lib/libteec.so.2"
 ln -sf libteec.so.2 "$dist/teec/lib/libteec.so"
 
 # The devkit: headers, make fragments, sources, runtime archive, signer, key.
-rm -rf "$dist/devkit/include" "$dist/devkit/mk" "$dist/devkit/src"
-cp -r devkit/include devkit/mk devkit/src "$dist/devkit/"
+rm -rf "$dist/devkit/include" "$dist/devkit/host_include" "$dist/devkit/mk" "$dist/devkit/src"
+cp -r devkit/include devkit/host_include devkit/mk devkit/src "$dist/devkit/"
 rm -f "$dist/devkit/include/tee_client_api.h"
 install -m 644 "$out/liboxtee_ta_capi.a" "$dist/devkit/lib/"
 ln -sf ../../bin/oxtee "$dist/devkit/bin/oxtee"

@@ -7,6 +7,23 @@
 # Compile-time log level of EMSG/IMSG/DMSG/FMSG (0 = none ... 4 = flow).
 CFG_TEE_TA_LOG_LEVEL ?= 2
 
+# What this TEE offers a TA, as OP-TEE's devkit says it (every TA source
+# sees CFG_* = y as a macro defined to 1, a number as that number, n as
+# undefined; host programs read the same from host_include/conf.h).
+# Floating point in TAs: the host's.
+CFG_TA_FLOAT_SUPPORT ?= y
+# mbedTLS for TAs, the system pseudo-TA, TA shared libraries, unwinding,
+# profiling: not offered (yet).
+CFG_TA_MBEDTLS ?= n
+CFG_TA_MBEDTLS_MPI ?= n
+CFG_SYSTEM_PTA ?= n
+CFG_TA_DYNLINK ?= n
+CFG_UNWIND ?= n
+CFG_TA_GPROF_SUPPORT ?= n
+CFG_FTRACE_SUPPORT ?= n
+# Largest TEE_BigInt the TA API handles, in bits.
+CFG_TA_BIGNUM_MAX_BITS ?= 4096
+
 # y: build the TA against the GP Internal Core API 1.1 (OP-TEE's
 # __OPTEE_CORE_API_COMPAT_1_1), for TAs not yet ported to 1.3.
 CFG_TA_OPTEE_CORE_API_COMPAT_1_1 ?= n

@@ -74,7 +74,11 @@ oxtee-out = $(if $(filter .,$(O)),$(1),$(O)/$(1))
 
 oxtee-cflags := -fPIE -std=gnu11 -Wall -O2 -g $(EXTRA_CFLAGS)
 oxtee-aflags := -fPIE -g
-oxtee-defines := -DCFG_TEE_TA_LOG_LEVEL=$(CFG_TEE_TA_LOG_LEVEL) -DOXTEE=1
+# Every CFG_ variable of conf.mk (or set by the TA) as OP-TEE defines it:
+# y -> 1, n or empty -> not defined, anything else -> its value.
+oxtee-cfg-vars := $(sort $(filter CFG_%,$(.VARIABLES)))
+oxtee-cfg-define = $(if $(filter y,$($(1))),-D$(1)=1,$(if $(filter-out n,$($(1))),-D$(1)=$($(1))))
+oxtee-defines := $(foreach v,$(oxtee-cfg-vars),$(call oxtee-cfg-define,$(v))) -DOXTEE=1
 ifeq ($(CFG_TA_OPTEE_CORE_API_COMPAT_1_1),y)
 oxtee-defines += -D__OPTEE_CORE_API_COMPAT_1_1=1
 endif

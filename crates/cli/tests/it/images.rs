@@ -306,6 +306,21 @@ fn optee_example_layout_builds_and_runs() {
     let mut p = [Param::ValueInOut { a: 41, b: 0 }];
     s.invoke(0, &mut p).unwrap();
     assert!(matches!(p[0], Param::ValueInOut { a: 42, .. }));
+    // The devkit's CFG_ values as macros (its Makefile sets the log level
+    // to 4; floating point yes, mbedTLS and the system PTA not yet).
+    let mut p = [Param::ValueOut { a: 0, b: 0 }];
+    s.invoke(1, &mut p).unwrap();
+    assert!(matches!(p[0], Param::ValueOut { a: 4, b: 1 }), "{:?}", p[0]);
+    // <atomic.h>.
+    for n in 1..=2 {
+        let mut p = [Param::ValueOut { a: 0, b: 0 }];
+        s.invoke(2, &mut p).unwrap();
+        assert!(
+            matches!(p[0], Param::ValueOut { a, b: 1 } if a == n),
+            "{:?}",
+            p[0]
+        );
+    }
     // And from a clean copy of its folder, with nothing but the devkit.
     let t = tempfile::tempdir().unwrap();
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/tas/c/optee-layout");
@@ -339,4 +354,50 @@ fn optee_example_layout_builds_and_runs() {
         dst.join("b1a3f3c2-6d0e-4c1e-9a55-0c1d2e3f4a5b.ta")
             .is_file()
     );
+}
+
+/// host_include/conf.h says what mk/conf.mk says, as OP-TEE's devkit
+/// gives host programs its configuration, and a host program reads it.
+#[test]
+fn host_conf_h_matches_conf_mk() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mk = std::fs::read_to_string(root.join("devkit/mk/conf.mk")).unwrap();
+    let h = std::fs::read_to_string(root.join("devkit/host_include/conf.h")).unwrap();
+    let mut n = 0;
+    for line in mk.lines() {
+        let Some((name, value)) = line.split_once(" ?= ") else {
+            continue;
+        };
+        if !name.starts_with("CFG_") {
+            continue;
+        }
+        let want = match value.trim() {
+            "y" => format!("#define {name} 1"),
+            "n" | "" => format!("/* {name} is not set */"),
+            v => format!("#define {name} {v}"),
+        };
+        assert!(h.lines().any(|l| l == want), "conf.h lacks `{want}`");
+        n += 1;
+    }
+    assert!(n >= 10, "{n} CFG_ values");
+    let t = tempfile::tempdir().unwrap();
+    let c = t.path().join("conf.c");
+    std::fs::write(
+        &c,
+        "#include <conf.h>\nint main(void) { return CFG_TA_BIGNUM_MAX_BITS == 4096 ? 0 : 1; }\n",
+    )
+    .unwrap();
+    let exe = t.path().join("conf");
+    let st = std::process::Command::new("gcc")
+        .arg(format!(
+            "-I{}",
+            dist().join("devkit/host_include").display()
+        ))
+        .arg("-o")
+        .arg(&exe)
+        .arg(&c)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    assert!(std::process::Command::new(&exe).status().unwrap().success());
 }

@@ -7,5 +7,13 @@
 
 /* VALUE_INOUT: value.a + 1 into value.a */
 #define TA_LAYOUT_CMD_INC_VALUE		0
+/*
+ * VALUE_OUTPUT: a = CFG_TEE_TA_LOG_LEVEL, b = bit 0 CFG_TA_FLOAT_SUPPORT,
+ * bit 1 CFG_TA_MBEDTLS, bit 2 CFG_SYSTEM_PTA (each: defined)
+ */
+#define TA_LAYOUT_CMD_CONF		1
+/* VALUE_OUTPUT: a = atomic_inc32 of an instance counter, b = 1 when
+ * atomic_cas_u32 behaved (refused a stale value, took the fresh one) */
+#define TA_LAYOUT_CMD_ATOMIC		2
 
 #endif /* TA_LAYOUT_H */
