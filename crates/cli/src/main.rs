@@ -268,14 +268,22 @@ fn up(
             cfg.storage_dir = st;
         }
         if keys.is_empty() && cfg.ta_keys.is_empty() {
-            let key = base.join("dev_ta_key.pem");
-            ta_tools::keygen(&key, None, 2048)?;
+            // The key the devkit signs with (dist/devkit/keys beside
+            // dist/bin/oxtee), as the demo and `make` use it; else a new one.
+            let devkit_key = std::env::current_exe()
+                .ok()
+                .and_then(|e| Some(e.parent()?.parent()?.join("devkit/keys/default_ta.pub.pem")))
+                .filter(|k| k.is_file());
+            let key = match devkit_key {
+                Some(k) => k,
+                None => {
+                    let k = base.join("dev_ta_key.pem");
+                    ta_tools::keygen(&k, None, 2048)?;
+                    k
+                }
+            };
             cfg.ta_keys.push(key);
         }
-        println!(
-            "development secure world: TA directory {}",
-            cfg.ta_dir.display()
-        );
     }
     if let Some(s) = socket {
         cfg.socket = s;
@@ -287,6 +295,15 @@ fn up(
         cfg.storage_dir = s;
     }
     cfg.ta_keys.extend(keys);
+    if dev {
+        println!("development secure world (see SECURITY.md: not for secrets)");
+        println!("  TA directory:      {}", cfg.ta_dir.display());
+        println!("  storage directory: {}", cfg.storage_dir.display());
+        println!("  socket:            {}", cfg.socket.display());
+        for k in &cfg.ta_keys {
+            println!("  trusted TA key:    {}", k.display());
+        }
+    }
     // Block SIGINT/SIGTERM in every thread; one thread waits for them.
     let mut set = nix::sys::signal::SigSet::empty();
     set.add(nix::sys::signal::Signal::SIGINT);

@@ -304,3 +304,53 @@ fn results_are_named_and_missing_tas_explained() {
         w.log()
     );
 }
+
+/// `oxtee up --dev` trusts the devkit's development key (the key `make`
+/// and the demo sign with) and says what it really uses.
+#[test]
+fn dev_mode_trusts_the_devkit_key_and_says_what_it_uses() {
+    use std::io::Read;
+    let t = tempfile::tempdir().unwrap();
+    let sock = t.path().join("dev.sock");
+    let mut up = std::process::Command::new(dist().join("bin/oxtee"))
+        .args(["up", "--dev", "--socket"])
+        .arg(&sock)
+        .arg("--ta-dir")
+        .arg(ta_dir())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let up_ok = (0..400).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(25));
+        sock.exists()
+    });
+    let served = up_ok
+        && Context::new(sock.to_str())
+            .and_then(|ctx| {
+                let (s, _) = ctx.open_session(uuid(HELLO_C), Login::Public, &mut [])?;
+                let mut p = [Param::ValueInOut { a: 1, b: 0 }];
+                s.invoke(0, &mut p)
+            })
+            .is_ok();
+    let _ = up.kill();
+    let _ = up.wait();
+    let mut out = String::new();
+    up.stdout.take().unwrap().read_to_string(&mut out).unwrap();
+    // The development storage is a fresh folder of its own: remove it.
+    if let Some(st) = out
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("storage directory:"))
+    {
+        if let Some(base) = std::path::Path::new(st.trim()).parent() {
+            let _ = std::fs::remove_dir_all(base);
+        }
+    }
+    assert!(served, "a TA signed with the devkit key runs:\n{out}");
+    assert!(
+        out.contains("devkit/keys/default_ta.pub.pem")
+            && out.contains(&format!("TA directory:      {}", ta_dir().display()))
+            && out.contains(&format!("socket:            {}", sock.display())),
+        "{out}"
+    );
+}
