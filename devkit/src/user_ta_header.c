@@ -59,6 +59,13 @@ _Static_assert((TA_DATA_SIZE) >= 0 && (TA_DATA_SIZE) <= UINT32_MAX,
 _Static_assert(sizeof(struct oxtee_ta_head) == 360,
 	       "struct oxtee_ta_head must be 360 bytes");
 
+/*
+ * A smaller stack than oxtee's minimum is raised to it, and the build says
+ * so (OP-TEE's examples ask for 2 KiB; a host TA's libc needs more).
+ */
+#if (TA_STACK_SIZE) < OXTEE_TA_MIN_STACK_SIZE
+#warning "TA_STACK_SIZE is below oxtee's minimum TA stack (OXTEE_TA_MIN_STACK_SIZE, 16 KiB): the TA gets the minimum"
+#endif
 #define OXTEE_STACK_SIZE \
 	((TA_STACK_SIZE) < OXTEE_TA_MIN_STACK_SIZE ? \
 	 OXTEE_TA_MIN_STACK_SIZE : (TA_STACK_SIZE))

@@ -45,8 +45,9 @@ enum Cmd {
         /// Trust this TA signing key (PEM; repeatable; adds to the config's).
         #[arg(long = "key")]
         keys: Vec<PathBuf>,
-        /// Development mode: a fresh temporary TA and storage directory and
-        /// a generated signing key (printed), unless given otherwise.
+        /// Development mode: a fresh temporary TA and storage directory,
+        /// trusting the devkit's development key (or a generated one), all
+        /// printed, unless given otherwise.
         #[arg(long)]
         dev: bool,
     },
@@ -162,7 +163,13 @@ enum TaCmd {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // `up --help` shows the defaults as they are on this machine.
+    let cmd = <Cli as clap::CommandFactory>::command()
+        .mut_subcommand("up", |c| c.after_help(up_defaults()));
+    let cli = match <Cli as clap::FromArgMatches>::from_arg_matches(&cmd.get_matches()) {
+        Ok(c) => c,
+        Err(e) => e.exit(),
+    };
     let r = match cli.cmd {
         Cmd::Up {
             config,
@@ -227,6 +234,31 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The defaults `oxtee up` uses without a configuration, for its help.
+fn up_defaults() -> String {
+    let c = Config::default();
+    let l = &c.limits;
+    format!(
+        "Defaults (a configuration file or the options above change them; every key: \
+         crates/daemon/src/config.rs, SECURITY.md):\n  \
+         socket:      {}\n  \
+         TA dir:      {}\n  \
+         storage dir: {}\n  \
+         TA keys:     none (give --key, ta_keys, or --dev)\n  \
+         limits:      {} contexts, {} per user; {} connections, {} per user; \
+         {} sessions per user; {} MiB of temporary memrefs per call",
+        c.socket.display(),
+        c.ta_dir.display(),
+        c.storage_dir.display(),
+        l.max_contexts,
+        l.max_contexts_per_uid,
+        l.max_connections,
+        l.max_connections_per_uid,
+        l.max_sessions_per_uid,
+        l.max_staging >> 20,
+    )
 }
 
 fn up(

@@ -354,3 +354,24 @@ fn dev_mode_trusts_the_devkit_key_and_says_what_it_uses() {
         "{out}"
     );
 }
+
+/// `oxtee up --help` shows the defaults in force on this machine.
+#[test]
+fn up_help_shows_the_defaults() {
+    let out = std::process::Command::new(oxtee_bin())
+        .args(["up", "--help"])
+        .env_remove("OXTEE_SOCKET")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    let want = oxtee_sys::default_socket_path();
+    for needle in [
+        "Defaults (".to_string(),
+        format!("socket:      {}", want.display()),
+        "storage dir:".to_string(),
+        "per user".to_string(),
+    ] {
+        assert!(text.contains(&needle), "{needle} in:\n{text}");
+    }
+}
