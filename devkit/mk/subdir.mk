@@ -29,6 +29,12 @@ oxtee-srcs :=
 oxtee-global-incdirs :=
 oxtee-submk-files :=
 
+# What a sub.mk may set: the variables above and their per-file forms.
+# Anything else ending in -y (OP-TEE's gensrcs-y, cxxflags-y, ...) is
+# refused with a clear error rather than silently ignored.
+oxtee-known-submk = $(oxtee-submk-vars) $(filter cflags-%-y cppflags-%-y \
+	aflags-%-y incdirs-%-y cflags-remove-%-y,$(.VARIABLES))
+
 # $(call oxtee-join,dir,path): path relative to dir, as seen from the TA dir.
 oxtee-join = $(if $(filter /%,$(2)),$(2),$(if $(filter .,$(1)),$(2),$(1)/$(2)))
 
@@ -62,8 +68,14 @@ sub-dir := $(1)
 ifeq ($$(wildcard $(1)/sub.mk),)
 $$(error oxtee devkit: $(1)/sub.mk not found)
 endif
+oxtee-vars-before := $$(.VARIABLES)
 include $(1)/sub.mk
 oxtee-submk-files += $(1)/sub.mk
+oxtee-unknown := $$(filter-out $$(oxtee-known-submk),\
+	$$(filter %-y,$$(filter-out $$(oxtee-vars-before),$$(.VARIABLES))))
+ifneq ($$(strip $$(foreach oxtee_u,$$(oxtee-unknown),$$($$(oxtee_u)))),)
+$$(error oxtee devkit: $(1)/sub.mk sets $$(oxtee-unknown), which this devkit does not support (yet); supported: $$(oxtee-submk-vars) and their per-file forms)
+endif
 oxtee-global-incdirs += $$(foreach oxtee_g,$$(global-incdirs-y),\
 	$$(call oxtee-join,$(1),$$(oxtee_g)))
 $$(foreach oxtee_s,$$(srcs-y),$$(eval $$(call oxtee-add-src,$(1),$$(oxtee_s))))

@@ -400,3 +400,45 @@ fn host_conf_h_matches_conf_mk() {
     assert!(st.success());
     assert!(std::process::Command::new(&exe).status().unwrap().success());
 }
+
+/// A sub.mk variable the devkit does not support is a clear error, not
+/// silently ignored (OP-TEE's gensrcs-y and cxxflags-y, for now).
+#[test]
+fn unsupported_sub_mk_variables_are_refused() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/tas/c/optee-layout");
+    for var in ["gensrcs-y += gen.c", "cxxflags-y += -O3"] {
+        let t = tempfile::tempdir().unwrap();
+        let dst = t.path().join("ta");
+        std::fs::create_dir_all(dst.join("include")).unwrap();
+        for f in [
+            "Makefile",
+            "sub.mk",
+            "user_ta_header_defines.h",
+            "layout_ta.c",
+            "include/layout_ta.h",
+        ] {
+            std::fs::copy(src.join(f), dst.join(f)).unwrap();
+        }
+        let mut submk = std::fs::read_to_string(dst.join("sub.mk")).unwrap();
+        submk.push_str(var);
+        submk.push('\n');
+        std::fs::write(dst.join("sub.mk"), submk).unwrap();
+        let out = std::process::Command::new("make")
+            .arg("-C")
+            .arg(&dst)
+            .arg(format!(
+                "TA_DEV_KIT_DIR={}",
+                dist().join("devkit").display()
+            ))
+            .arg("CROSS_COMPILE=")
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        let name = var.split_whitespace().next().unwrap();
+        assert!(!out.status.success(), "{var}: built");
+        assert!(
+            err.contains(&format!("sets {name}, which this devkit does not support")),
+            "{err}"
+        );
+    }
+}
