@@ -772,7 +772,8 @@ pub unsafe extern "C" fn TEEC_RegisterSharedMemory(
         // SAFETY: non-NULL and readable (caller's contract).
         let (buffer, size, flags) = unsafe { ((*shm).buffer, (*shm).size, (*shm).flags) };
         check_flags(flags)?;
-        if buffer.is_null() && size != 0 {
+        // As optee_client: a NULL buffer is refused, whatever the size.
+        if buffer.is_null() {
             return Err(bad());
         }
         if size > SHAREDMEM_MAX_SIZE {

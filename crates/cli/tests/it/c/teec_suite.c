@@ -284,6 +284,7 @@ static void test_shm_errors(void)
 	shm.buffer = NULL;
 	CHECK(TEEC_RegisterSharedMemory(&ctx, &shm) == TEEC_ERROR_BAD_PARAMETERS, "RegisterSharedMemory(NULL buffer)");
 	shm.size = 0;
+	CHECK(TEEC_RegisterSharedMemory(&ctx, &shm) == TEEC_ERROR_BAD_PARAMETERS, "RegisterSharedMemory(NULL buffer, 0 bytes)");
 	CHECK(TEEC_AllocateSharedMemory(&ctx, &shm) == TEEC_SUCCESS && shm.buffer != NULL, "AllocateSharedMemory(0 bytes)");
 	TEEC_ReleaseSharedMemory(&shm);
 	TEEC_ReleaseSharedMemory(&shm); /* idempotent */
