@@ -523,8 +523,10 @@ impl Instance {
         mut deadline: Option<Instant>,
         mut cancel_at: Option<Instant>,
     ) -> Result<TaReply, TeeError> {
-        // Messages from a TA are small; anything longer is a protocol violation.
-        let mut buf = [0u8; 1024];
+        // As large as any message a TA can encode (`oxtee_proto::encode`
+        // refuses more): a persistent object made from an RSA-4096 key
+        // carries its attributes inline. Longer is a protocol violation.
+        let mut buf = vec![0u8; oxtee_proto::MAX_MESSAGE];
         loop {
             let mut fds = Vec::new();
             let n = match link.ch.recv(&mut buf, &mut fds) {

@@ -66,7 +66,7 @@ impl Ta {
         Ok(a)
     }
 
-    /// Create with `data`; `key`: 0 data object, 1 AES-256, 2 RSA-1024,
+    /// Create with `data`; `key`: 0 data object, 1 AES-256, 2 RSA-1024, 4 RSA-4096,
     /// 3 the key of open handle `arg`. A handle is returned when `keep`.
     fn create_with(
         &self,
@@ -825,4 +825,24 @@ fn the_supplicant_is_a_separate_process_and_may_die() {
         again.len() == 1 && again != pids,
         "a new supplicant: {again:?}"
     );
+}
+
+/// A persistent object made from an RSA-4096 key pair: its attributes
+/// make the TA's request far larger than 1 KiB, which used to get the TA
+/// killed for a "malformed" message; the key works after reopening.
+#[test]
+fn persistent_rsa_4096_keys() {
+    let w = World::start();
+    for ta in BOTH {
+        let t = Ta::new(&w, ta);
+        let h = t
+            .create_with(PRIVATE, b"rsa4096", RW, b"", 4, 1)
+            .unwrap_or_else(|e| panic!("{ta}: create from an RSA-4096 key: {e:#x}"));
+        assert_eq!(t.info(h)[1], 4096, "{ta}");
+        assert_eq!(t.key_use(h).unwrap(), [0; 4], "{ta}");
+        t.close(h);
+        let h = t.open(PRIVATE, b"rsa4096", READ).unwrap();
+        assert_eq!(t.key_use(h).unwrap(), [0; 4], "{ta}: after reopening");
+        t.close(h);
+    }
 }

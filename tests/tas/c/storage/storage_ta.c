@@ -56,7 +56,7 @@ static TEE_ObjectHandle make_key(uint32_t kind)
 {
 	TEE_ObjectHandle k;
 	uint32_t type = kind == 1 ? TEE_TYPE_AES : TEE_TYPE_RSA_KEYPAIR;
-	uint32_t bits = kind == 1 ? 256 : 1024;
+	uint32_t bits = kind == 1 ? 256 : kind == 4 ? 4096 : 1024;
 
 	if (TEE_AllocateTransientObject(type, bits, &k) ||
 	    TEE_GenerateKey(k, bits, NULL, 0))
@@ -73,7 +73,7 @@ static TEE_Result cmd_create(uint32_t pt, TEE_Param p[4])
 	if (pt != PT(VALUE_INPUT, MEMREF_INPUT, MEMREF_INPUT, VALUE_INOUT))
 		return TEE_ERROR_BAD_PARAMETERS;
 	kind = p[3].value.a;
-	if (kind == 1 || kind == 2)
+	if (kind == 1 || kind == 2 || kind == 4)
 		attrs = make_key(kind);
 	else if (kind == 3)
 		attrs = get(p[3].value.b);
@@ -81,7 +81,7 @@ static TEE_Result cmd_create(uint32_t pt, TEE_Param p[4])
 					 p[1].memref.size, p[0].value.b, attrs,
 					 p[2].memref.buffer, p[2].memref.size,
 					 kind == 3 || p[3].value.b ? &o : NULL);
-	if (kind == 1 || kind == 2)
+	if (kind == 1 || kind == 2 || kind == 4)
 		TEE_FreeTransientObject(attrs);
 	p[3].value.a = res || !o ? 0 : put(o);
 	return res;
@@ -142,7 +142,7 @@ static TEE_Result cmd_key_use(uint32_t pt, TEE_Param p[4])
 	TEE_ObjectHandle k = get(p[0].value.a);
 	TEE_OperationHandle op;
 	TEE_ObjectInfo info;
-	uint8_t zero[16] = { 0 }, dig[32] = { 1 }, sig[128];
+	uint8_t zero[16] = { 0 }, dig[32] = { 1 }, sig[512];
 	size_t n = sizeof(sig);
 	TEE_Result res;
 

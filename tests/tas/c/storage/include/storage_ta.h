@@ -17,7 +17,8 @@
  *  1 CREATE   p0 VALUE_INPUT a storage, b flags; p1 MEMREF_INPUT id;
  *             p2 MEMREF_INPUT initial data (size 0: none);
  *             p3 VALUE_INOUT in a = key kind (0 data object, 1 AES-256,
- *             2 RSA-1024 key pair, 3 an open handle b), out a = handle
+ *             2 RSA-1024 key pair, 3 an open handle b, 4 RSA-4096 key
+ *             pair), out a = handle
  *             (b = 0 in: created with a NULL object pointer, no handle)
  *  2 CLOSE    h
  *  3 CLOSE_AND_DELETE h

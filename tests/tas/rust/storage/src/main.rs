@@ -62,10 +62,10 @@ impl StorageTa {
 }
 
 fn make_key(kind: u32) -> TeeResult<TransientObject> {
-    let (ty, bits) = if kind == 1 {
-        (obj::AES, 256)
-    } else {
-        (obj::RSA_KEYPAIR, 1024)
+    let (ty, bits) = match kind {
+        1 => (obj::AES, 256),
+        4 => (obj::RSA_KEYPAIR, 4096),
+        _ => (obj::RSA_KEYPAIR, 1024),
     };
     let mut k = TransientObject::allocate(ty, bits)?;
     k.generate_key(bits);
@@ -120,7 +120,7 @@ fn key_use(o: &PersistentObject, out: &mut MemrefOut) -> TeeResult {
         d[0] = 1;
         d
     };
-    let mut sig = [0u8; 128];
+    let mut sig = [0u8; 512];
     let mut s = Operation::allocate(alg::RSASSA_PKCS1_V1_5_SHA256, Mode::Sign, info.object_size)?;
     s.set_persistent_key(o);
     let n = s.asymmetric_sign_digest(&[], &dig, &mut sig)?;
@@ -221,7 +221,7 @@ impl TrustedApp for StorageTa {
             1 => params.call(
                 |(a, id, data, k): &mut (ValueIn, MemrefIn, MemrefIn, ValueInOut)| {
                     let r = match k.a {
-                        1 | 2 => {
+                        1 | 2 | 4 => {
                             let key = make_key(k.a)?;
                             PersistentObject::create(a.a, id.data(), a.b, Some(&key), data.data())
                         }
