@@ -1038,13 +1038,15 @@ fn handle(shared: &Arc<Shared>, conn: &mut Conn, req: ClientRequest, mut fds: Ve
                 if used.saturating_add(size) > limits.max_shm_per_context {
                     return Out::Reply(err(TEE_ERROR_OUT_OF_MEMORY, ORIGIN_TEE));
                 }
-                if !shared.charge(ctx.uid, Quota::ShmObjects, 1) {
+                // Both kept until ReleaseShm / the context's end.
+                let charges = shared
+                    .charged(ctx.uid, Quota::ShmObjects, 1)
+                    .zip(shared.charged(ctx.uid, Quota::ShmBytes, size));
+                let Some((objects, bytes)) = charges else {
                     return Out::Reply(err(TEE_ERROR_OUT_OF_MEMORY, ORIGIN_TEE));
-                }
-                if !shared.charge(ctx.uid, Quota::ShmBytes, size) {
-                    shared.refund(ctx.uid, Quota::ShmObjects, 1);
-                    return Out::Reply(err(TEE_ERROR_OUT_OF_MEMORY, ORIGIN_TEE));
-                }
+                };
+                objects.keep();
+                bytes.keep();
                 *used += size;
             }
             let id = shared.next.fetch_add(1, Ordering::Relaxed);

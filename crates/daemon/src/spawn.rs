@@ -19,6 +19,7 @@
 //! through `execveat` too: another process of the same uid can neither
 //! ptrace it nor read `/proc/<pid>/mem`.
 
+use crate::LockExt;
 use oxtee_proto::ta_fd;
 use oxtee_sys::sandbox::BpfProgram;
 use oxtee_sys::sandbox::{self, EXEC_FD, TA_NOFILE};
@@ -54,7 +55,7 @@ impl UidPool {
 
     /// A free uid, or None when every one is in use.
     pub fn take(self: &Arc<Self>) -> Option<UidLease> {
-        let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let mut st = self.state.locked();
         let off = match st.1.pop() {
             Some(o) => o,
             None if st.0 < self.count => {
@@ -72,7 +73,7 @@ impl UidPool {
 
 impl Drop for UidLease {
     fn drop(&mut self) {
-        let mut st = self.pool.state.lock().unwrap_or_else(|p| p.into_inner());
+        let mut st = self.pool.state.locked();
         st.1.push(self.uid - self.pool.first);
     }
 }

@@ -151,6 +151,11 @@ struct Link {
     /// The TA's buffer for the memrefs of its own TA-to-TA calls.
     callbuf: Option<(OwnedFd, Mapping)>,
     mapped: HashSet<u32>,
+    /// The receive buffer for the TA's messages, kept across calls: as
+    /// large as any message a TA can encode (`oxtee_proto::encode` refuses
+    /// more; a persistent object made from an RSA-4096 key carries its
+    /// attributes inline). Longer is a protocol violation.
+    buf: Vec<u8>,
 }
 
 pub struct Instance {
@@ -329,6 +334,7 @@ impl Instance {
                 bounce: None,
                 callbuf: None,
                 mapped: HashSet::new(),
+                buf: vec![0u8; oxtee_proto::MAX_MESSAGE],
             }),
             control,
             dead: AtomicBool::new(false),
@@ -517,19 +523,15 @@ impl Instance {
     /// flag is raised.
     fn wait_reply(
         &self,
-        link: &Link,
+        link: &mut Link,
         watch: &mut Option<&Channel>,
         grace: Duration,
         mut deadline: Option<Instant>,
         mut cancel_at: Option<Instant>,
     ) -> Result<TaReply, TeeError> {
-        // As large as any message a TA can encode (`oxtee_proto::encode`
-        // refuses more): a persistent object made from an RSA-4096 key
-        // carries its attributes inline. Longer is a protocol violation.
-        let mut buf = vec![0u8; oxtee_proto::MAX_MESSAGE];
         loop {
             let mut fds = Vec::new();
-            let n = match link.ch.recv(&mut buf, &mut fds) {
+            let n = match link.ch.recv(&mut link.buf, &mut fds) {
                 Ok(Some(n)) if fds.is_empty() => n,
                 Ok(None) => {
                     self.kill();
@@ -563,7 +565,7 @@ impl Instance {
                     return Err(dead());
                 }
             };
-            return match decode::<TaReply>(&buf[..n]) {
+            return match decode::<TaReply>(&link.buf[..n]) {
                 Ok(TaReply::Panic { code }) => {
                     tracing::warn!(uuid = %self.uuid, "TA panicked: TEE_Panic(0x{code:08x})");
                     self.kill();

@@ -105,6 +105,20 @@ fn give(path: &std::path::Path, uid: u32) {
     .unwrap();
 }
 
+/// One request on a raw connection (with at most one descriptor), and
+/// its answer.
+fn ask_raw(
+    ch: &Channel,
+    req: &ClientRequest,
+    fd: Option<std::os::fd::BorrowedFd<'_>>,
+) -> ClientReply {
+    let fds: Vec<_> = fd.into_iter().collect();
+    ch.send(&encode(req).unwrap(), &fds).unwrap();
+    let mut buf = vec![0u8; 4096];
+    let n = ch.recv(&mut buf, &mut Vec::new()).unwrap().unwrap();
+    decode::<ClientReply>(&buf[..n]).unwrap()
+}
+
 fn count_fds(pid: i32) -> usize {
     std::fs::read_dir(format!("/proc/{pid}/fd"))
         .unwrap()
@@ -333,15 +347,9 @@ fn descriptors_from_peers_never_leak() {
 fn write_sealed_shared_memory_is_refused() {
     let w = World::start();
     let ch = Channel::connect(&w.socket).unwrap();
-    let ask = |req: &ClientRequest, fd: Option<std::os::fd::BorrowedFd<'_>>| {
-        let fds: Vec<_> = fd.into_iter().collect();
-        ch.send(&encode(req).unwrap(), &fds).unwrap();
-        let mut buf = vec![0u8; 4096];
-        let n = ch.recv(&mut buf, &mut Vec::new()).unwrap().unwrap();
-        decode::<ClientReply>(&buf[..n]).unwrap()
-    };
     assert!(matches!(
-        ask(
+        ask_raw(
+            &ch,
             &ClientRequest::Hello {
                 version: oxtee_proto::PROTO_VERSION,
                 tee_name: None
@@ -361,7 +369,8 @@ fn write_sealed_shared_memory_is_refused() {
             )
         };
         assert_eq!(r, 0);
-        let reply = ask(
+        let reply = ask_raw(
+            &ch,
             &ClientRequest::RegisterShm {
                 size: 4096,
                 flags: 3,
@@ -528,14 +537,8 @@ fn staged_memrefs_are_bounded_by_their_sum() {
         "[limits]\nspare_instances = false\nmax_staging = 1048576\n",
     );
     let ch = Channel::connect(&w.socket).unwrap();
-    let ask = |req: &ClientRequest, fd: Option<std::os::fd::BorrowedFd<'_>>| {
-        let fds: Vec<_> = fd.into_iter().collect();
-        ch.send(&encode(req).unwrap(), &fds).unwrap();
-        let mut buf = vec![0u8; 4096];
-        let n = ch.recv(&mut buf, &mut Vec::new()).unwrap().unwrap();
-        decode::<ClientReply>(&buf[..n]).unwrap()
-    };
-    ask(
+    ask_raw(
+        &ch,
         &ClientRequest::Hello {
             version: oxtee_proto::PROTO_VERSION,
             tee_name: None,
@@ -544,7 +547,8 @@ fn staged_memrefs_are_bounded_by_their_sum() {
     );
     let staging = oxtee_sys::memfd("s", 1 << 20, true).unwrap();
     assert!(matches!(
-        ask(
+        ask_raw(
+            &ch,
             &ClientRequest::SetStaging { size: 1 << 20 },
             Some(staging.as_fd())
         ),
@@ -556,7 +560,8 @@ fn staged_memrefs_are_bounded_by_their_sum() {
         size: 1 << 20,
         null: false,
     };
-    let reply = ask(
+    let reply = ask_raw(
+        &ch,
         &ClientRequest::OpenSession {
             uuid: uuid(PARAMS),
             login: 0,

@@ -322,33 +322,11 @@ fn optee_example_layout_builds_and_runs() {
         );
     }
     // And from a clean copy of its folder, with nothing but the devkit.
-    let t = tempfile::tempdir().unwrap();
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/tas/c/optee-layout");
-    let dst = t.path().join("ta");
-    std::fs::create_dir_all(dst.join("include")).unwrap();
-    for f in [
-        "Makefile",
-        "sub.mk",
-        "user_ta_header_defines.h",
-        "layout_ta.c",
-        "include/layout_ta.h",
-    ] {
-        std::fs::copy(src.join(f), dst.join(f)).unwrap();
-    }
-    let out = std::process::Command::new("make")
-        .arg("-C")
-        .arg(&dst)
-        .arg(format!(
-            "TA_DEV_KIT_DIR={}",
-            dist().join("devkit").display()
-        ))
-        .arg("CROSS_COMPILE=")
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{err}");
+    let (t, ok, err) = build_layout_copy("");
+    assert!(ok, "{err}");
     assert!(
-        dst.join("b1a3f3c2-6d0e-4c1e-9a55-0c1d2e3f4a5b.ta")
+        t.path()
+            .join("ta/b1a3f3c2-6d0e-4c1e-9a55-0c1d2e3f4a5b.ta")
             .is_file()
     );
     // Its 2 KiB stack is raised to oxtee's minimum, and the build says so.
@@ -405,40 +383,50 @@ fn host_conf_h_matches_conf_mk() {
 /// silently ignored (OP-TEE's gensrcs-y and cxxflags-y, for now).
 #[test]
 fn unsupported_sub_mk_variables_are_refused() {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/tas/c/optee-layout");
     for var in ["gensrcs-y += gen.c", "cxxflags-y += -O3"] {
-        let t = tempfile::tempdir().unwrap();
-        let dst = t.path().join("ta");
-        std::fs::create_dir_all(dst.join("include")).unwrap();
-        for f in [
-            "Makefile",
-            "sub.mk",
-            "user_ta_header_defines.h",
-            "layout_ta.c",
-            "include/layout_ta.h",
-        ] {
-            std::fs::copy(src.join(f), dst.join(f)).unwrap();
-        }
-        let mut submk = std::fs::read_to_string(dst.join("sub.mk")).unwrap();
-        submk.push_str(var);
-        submk.push('\n');
-        std::fs::write(dst.join("sub.mk"), submk).unwrap();
-        let out = std::process::Command::new("make")
-            .arg("-C")
-            .arg(&dst)
-            .arg(format!(
-                "TA_DEV_KIT_DIR={}",
-                dist().join("devkit").display()
-            ))
-            .arg("CROSS_COMPILE=")
-            .output()
-            .unwrap();
-        let err = String::from_utf8_lossy(&out.stderr);
+        let (_t, ok, err) = build_layout_copy(var);
         let name = var.split_whitespace().next().unwrap();
-        assert!(!out.status.success(), "{var}: built");
+        assert!(!ok, "{var}: built");
         assert!(
             err.contains(&format!("sets {name}, which this devkit does not support")),
             "{err}"
         );
     }
+}
+
+/// Build a copy of the OP-TEE-layout TA (tests/tas/c/optee-layout) with
+/// `extra` appended to its sub.mk, with nothing but the devkit: the copy's
+/// folder, whether make succeeded, and what it wrote on standard error.
+fn build_layout_copy(extra: &str) -> (tempfile::TempDir, bool, String) {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/tas/c/optee-layout");
+    let t = tempfile::tempdir().unwrap();
+    let dst = t.path().join("ta");
+    std::fs::create_dir_all(dst.join("include")).unwrap();
+    for f in [
+        "Makefile",
+        "sub.mk",
+        "user_ta_header_defines.h",
+        "layout_ta.c",
+        "include/layout_ta.h",
+    ] {
+        std::fs::copy(src.join(f), dst.join(f)).unwrap();
+    }
+    if !extra.is_empty() {
+        let mut submk = std::fs::read_to_string(dst.join("sub.mk")).unwrap();
+        submk.push_str(extra);
+        submk.push('\n');
+        std::fs::write(dst.join("sub.mk"), submk).unwrap();
+    }
+    let out = std::process::Command::new("make")
+        .arg("-C")
+        .arg(&dst)
+        .arg(format!(
+            "TA_DEV_KIT_DIR={}",
+            dist().join("devkit").display()
+        ))
+        .arg("CROSS_COMPILE=")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    (t, out.status.success(), err)
 }
