@@ -50,16 +50,21 @@ struct oxtee_ta_head {
 	char description[OXTEE_TA_DESCRIPTION_LEN];
 };
 
-_Static_assert(sizeof(struct oxtee_ta_head) == OXTEE_TA_HEAD_SIZE,
+#ifdef __cplusplus
+#define OXTEE_TA_HEAD_ASSERT static_assert
+#else
+#define OXTEE_TA_HEAD_ASSERT _Static_assert
+#endif
+OXTEE_TA_HEAD_ASSERT(sizeof(struct oxtee_ta_head) == OXTEE_TA_HEAD_SIZE,
 	       "struct oxtee_ta_head must be 360 bytes");
-_Static_assert(offsetof(struct oxtee_ta_head, uuid) == 8, "uuid at 8");
-_Static_assert(offsetof(struct oxtee_ta_head, flags) == 24, "flags at 24");
-_Static_assert(offsetof(struct oxtee_ta_head, stack_size) == 28,
+OXTEE_TA_HEAD_ASSERT(offsetof(struct oxtee_ta_head, uuid) == 8, "uuid at 8");
+OXTEE_TA_HEAD_ASSERT(offsetof(struct oxtee_ta_head, flags) == 24, "flags at 24");
+OXTEE_TA_HEAD_ASSERT(offsetof(struct oxtee_ta_head, stack_size) == 28,
 	       "stack_size at 28");
-_Static_assert(offsetof(struct oxtee_ta_head, data_size) == 32,
+OXTEE_TA_HEAD_ASSERT(offsetof(struct oxtee_ta_head, data_size) == 32,
 	       "data_size at 32");
-_Static_assert(offsetof(struct oxtee_ta_head, version) == 40, "version at 40");
-_Static_assert(offsetof(struct oxtee_ta_head, description) == 104,
+OXTEE_TA_HEAD_ASSERT(offsetof(struct oxtee_ta_head, version) == 40, "version at 40");
+OXTEE_TA_HEAD_ASSERT(offsetof(struct oxtee_ta_head, description) == 104,
 	       "description at 104");
 
 extern const struct oxtee_ta_head oxtee_ta_head;

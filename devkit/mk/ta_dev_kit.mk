@@ -17,10 +17,11 @@
 #     clean  remove what all built
 #
 # Variables: BINARY or LIBNAME, O (default .), CROSS_COMPILE (prefix of
-# gcc; empty = host gcc), CFG_TEE_TA_LOG_LEVEL (default 2),
+# gcc and g++; empty = the host's), CC, CXX, CFG_TEE_TA_LOG_LEVEL (default 2),
 # CFG_TA_OPTEE_CORE_API_COMPAT_1_1 (y = GP 1.1 API), LDADD (extra link
 # arguments, e.g. -L dir -lfoo or path/libfoo.a), libnames / libdirs /
 # libdeps (OP-TEE style: -l, -L and library files), EXTRA_CFLAGS,
+# EXTRA_CXXFLAGS,
 # TA_SIGN_KEY (default $(TA_DEV_KIT_DIR)/keys/default_ta.pem), OXTEE (the
 # oxtee tool used to sign), OXTEE_TA_CAPI_LIB (the TA runtime archive),
 # V=1 for full command lines.
@@ -52,6 +53,9 @@ endif
 ifeq ($(filter environment command line,$(origin CC)),)
 CC := $(CROSS_COMPILE)gcc
 endif
+ifeq ($(filter environment command line,$(origin CXX)),)
+CXX := $(CROSS_COMPILE)g++
+endif
 ifeq ($(filter environment command line,$(origin AR)),)
 AR := $(CROSS_COMPILE)ar
 endif
@@ -73,6 +77,7 @@ endif
 oxtee-out = $(if $(filter .,$(O)),$(1),$(O)/$(1))
 
 oxtee-cflags := -fPIE -std=gnu11 -Wall -O2 -g $(EXTRA_CFLAGS)
+oxtee-cxxflags := -fPIE -Wall -O2 -g $(EXTRA_CXXFLAGS)
 oxtee-aflags := -fPIE -g
 # Every CFG_ variable of conf.mk (or set by the TA) as OP-TEE defines it:
 # y -> 1, n or empty -> not defined, anything else -> its value.
@@ -93,10 +98,10 @@ include $(oxtee-devkit)/mk/compile.mk
 # The devkit's own sources, compiled with the TA's global include dirs
 # (user_ta_header.c includes the TA's user_ta_header_defines.h).
 oxtee-head-obj := $(call oxtee-out,user_ta_header.o)
-$(eval $(call oxtee-compile-rule,$(oxtee-devkit)/src/user_ta_header.c,$(oxtee-head-obj),$(strip $(oxtee-cflags) $(oxtee-common-cppflags))))
+$(eval $(call oxtee-compile-rule,$(oxtee-devkit)/src/user_ta_header.c,$(oxtee-head-obj),CC,$(strip $(oxtee-cflags) $(oxtee-common-cppflags))))
 oxtee-objs := $(filter-out $(oxtee-head-obj),$(oxtee-objs))
 oxtee-trace-obj := $(call oxtee-out,oxtee_trace.o)
-$(eval $(call oxtee-compile-rule,$(oxtee-devkit)/src/oxtee_trace.c,$(oxtee-trace-obj),$(strip $(oxtee-cflags) -I$(oxtee-devkit)/include)))
+$(eval $(call oxtee-compile-rule,$(oxtee-devkit)/src/oxtee_trace.c,$(oxtee-trace-obj),CC,$(strip $(oxtee-cflags) -I$(oxtee-devkit)/include)))
 oxtee-objs := $(filter-out $(oxtee-trace-obj),$(oxtee-objs))
 
 ifeq ($(CFG_TA_OPTEE_CORE_API_COMPAT_1_1),y)
@@ -105,7 +110,7 @@ oxtee-compat-obj := $(call oxtee-out,tee_api_compat.o)
 # Each shim in its own section: with --gc-sections only the shims the TA
 # uses are linked, so a GP 1.1 TA links as long as the GP 1.3 functions
 # behind the shims it calls exist.
-$(eval $(call oxtee-compile-rule,$(oxtee-devkit)/src/tee_api_compat.c,$(oxtee-compat-obj),$(strip $(oxtee-cflags) -ffunction-sections -fdata-sections -I$(oxtee-devkit)/include)))
+$(eval $(call oxtee-compile-rule,$(oxtee-devkit)/src/tee_api_compat.c,$(oxtee-compat-obj),CC,$(strip $(oxtee-cflags) -ffunction-sections -fdata-sections -I$(oxtee-devkit)/include)))
 oxtee-objs := $(filter-out $(oxtee-compat-obj),$(oxtee-objs))
 else
 oxtee-compat-obj :=
@@ -129,10 +134,14 @@ oxtee-link-libs := $(strip $(OXTEE_TA_CAPI_LIB) $(LDADD) $(libdeps) \
 	$(addprefix -L,$(libdirs)) $(addprefix -l,$(libnames)))
 oxtee-link-objs := $(strip $(oxtee-objs) $(oxtee-head-obj) $(oxtee-trace-obj) $(oxtee-compat-obj))
 
+# A TA with C++ sources links with the C++ driver (libstdc++ and the C++
+# runtime, statically, like the C library).
+oxtee-link-driver = $(if $(oxtee-cxx-objs),$(CXX),$(CC))
+
 $(oxtee-elf): $(oxtee-objs) $(oxtee-head-obj) $(oxtee-trace-obj) $(oxtee-compat-obj) \
 		$(OXTEE_TA_CAPI_LIB) $(libdeps) $(oxtee-makefiles)
 	$(oxtee-echo) '  LD      $@'
-	$(q)$(CC) -static-pie -o $@ $(oxtee-link-objs) -Wl,--start-group $(oxtee-link-libs) -Wl,--end-group -lpthread -ldl -lm -lrt -lgcc_eh -Wl,--gc-sections -Wl,-Map=$(oxtee-map) 2>$@.ldlog; \
+	$(q)$(oxtee-link-driver) -static-pie -o $@ $(oxtee-link-objs) -Wl,--start-group $(oxtee-link-libs) -Wl,--end-group -lpthread -ldl -lm -lrt -lgcc_eh -Wl,--gc-sections -Wl,-Map=$(oxtee-map) 2>$@.ldlog; \
 		st=$$?; grep -v -e 'statically linked applications requires' -e ': in function' $@.ldlog >&2; \
 		rm -f $@.ldlog; exit $$st
 
@@ -168,6 +177,6 @@ endif
 clean:
 	$(oxtee-echo) '  CLEAN   $(O)'
 	$(q)rm -f $(oxtee-objs) $(oxtee-head-obj) $(oxtee-trace-obj) $(oxtee-compat-obj) \
-		$(oxtee-deps) $(oxtee-outputs)
+		$(oxtee-deps) $(oxtee-outputs) $(oxtee-gen-files)
 
 .PHONY: all clean

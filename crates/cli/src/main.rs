@@ -301,11 +301,16 @@ fn up(
         }
         if keys.is_empty() && cfg.ta_keys.is_empty() {
             // The key the devkit signs with (dist/devkit/keys beside
-            // dist/bin/oxtee), as the demo and `make` use it; else a new one.
-            let devkit_key = std::env::current_exe()
-                .ok()
-                .and_then(|e| Some(e.parent()?.parent()?.join("devkit/keys/default_ta.pub.pem")))
-                .filter(|k| k.is_file());
+            // dist/bin/oxtee, or <prefix>/share/oxtee/devkit/keys beside
+            // <prefix>/bin/oxtee as scripts/install.sh puts it), as the
+            // demo and `make` use it; else a new one.
+            let devkit_key = std::env::current_exe().ok().and_then(|e| {
+                let top = e.parent()?.parent()?;
+                ["devkit", "share/oxtee/devkit"]
+                    .iter()
+                    .map(|d| top.join(d).join("keys/default_ta.pub.pem"))
+                    .find(|k| k.is_file())
+            });
             let key = match devkit_key {
                 Some(k) => k,
                 None => {

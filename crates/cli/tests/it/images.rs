@@ -380,17 +380,36 @@ fn host_conf_h_matches_conf_mk() {
 }
 
 /// A sub.mk variable the devkit does not support is a clear error, not
-/// silently ignored (OP-TEE's gensrcs-y and cxxflags-y, for now).
+/// silently ignored: OP-TEE's library-only and core-only variables, and
+/// any other `*-y` one; and a generated source without its recipe.
 #[test]
 fn unsupported_sub_mk_variables_are_refused() {
-    for var in ["gensrcs-y += gen.c", "cxxflags-y += -O3"] {
+    for (var, msg) in [
+        (
+            "cflags-lib-y += -O3",
+            "sets cflags-lib-y, which this devkit does not support",
+        ),
+        (
+            "asm-defines-y += x.c",
+            "sets asm-defines-y, which this devkit does not support",
+        ),
+        (
+            "frobnicate-y += x",
+            "sets frobnicate-y, which this devkit does not support",
+        ),
+        (
+            "gensrcs-y += g\nproduce-g = g.c",
+            "gensrcs-y names g but recipe-g is not set",
+        ),
+        (
+            "gensrcs-y += g\nrecipe-g = true",
+            "gensrcs-y names g but produce-g is not set",
+        ),
+        ("srcs-y += odd.f90", "do not know how to build odd.f90"),
+    ] {
         let (_t, ok, err) = build_layout_copy(var);
-        let name = var.split_whitespace().next().unwrap();
         assert!(!ok, "{var}: built");
-        assert!(
-            err.contains(&format!("sets {name}, which this devkit does not support")),
-            "{err}"
-        );
+        assert!(err.contains(msg), "{var}: {err}");
     }
 }
 
@@ -429,4 +448,77 @@ fn build_layout_copy(extra: &str) -> (tempfile::TempDir, bool, String) {
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr).into_owned();
     (t, out.status.success(), err)
+}
+
+/// Every header of the devkit compiles on its own after
+/// tee_internal_api.h, as C (with OP-TEE's strict TA warnings) and as
+/// C++, so that OP-TEE TAs including any of them (pta_system.h, the GP
+/// Sockets headers, atomic.h, ...) build; and the values OP-TEE TAs pass
+/// around keep OP-TEE's numbers.
+#[test]
+fn every_devkit_header_compiles_as_c_and_cxx() {
+    let inc = dist().join("devkit/include");
+    let t = tempfile::tempdir().unwrap();
+    let mut names: Vec<String> = std::fs::read_dir(&inc)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.ends_with(".h"))
+        .collect();
+    names.sort();
+    for h in [
+        "pta_system.h",
+        "tee_isocket.h",
+        "tee_tcpsocket.h",
+        "tee_udpsocket.h",
+        "atomic.h",
+    ] {
+        assert!(names.iter().any(|n| n == h), "{h} missing from the devkit");
+    }
+    for name in &names {
+        let src = format!(
+            "#include <tee_internal_api.h>\n#include <{name}>\n#include <{name}>\n\
+             #include <pta_system.h>\n#include <tee_tcpsocket.h>\n#include <tee_udpsocket.h>\n\
+             _Static_assert(PTA_SYSTEM_DERIVE_TA_UNIQUE_KEY == 1, \"pta\");\n\
+             _Static_assert(TEE_ISOCKET_PROTOCOLID_TCP == 0x65, \"tcp\");\n\
+             _Static_assert(TEE_ISOCKET_ERROR_TIMEOUT == 0xF1007003, \"timeout\");\n\
+             int f(void);\nint f(void) {{ return 0; }}\n"
+        );
+        for (compiler, file, flags) in [
+            (
+                "gcc",
+                "t.c",
+                &[
+                    "-std=gnu11",
+                    "-Wall",
+                    "-Wextra",
+                    "-Wstrict-prototypes",
+                    "-Wmissing-prototypes",
+                    "-Wundef",
+                    "-Wredundant-decls",
+                    "-Werror",
+                ][..],
+            ),
+            ("g++", "t.cpp", &["-std=gnu++17", "-Wall", "-Werror"][..]),
+        ] {
+            let path = t.path().join(file);
+            let body = if compiler == "g++" {
+                src.replace("_Static_assert", "static_assert")
+            } else {
+                src.clone()
+            };
+            std::fs::write(&path, body).unwrap();
+            let out = std::process::Command::new(compiler)
+                .args(["-fsyntax-only", "-DOXTEE=1"])
+                .args(flags)
+                .arg(format!("-I{}", inc.display()))
+                .arg(&path)
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{name} with {compiler}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
 }

@@ -13,6 +13,7 @@ mod concurrency;
 mod digest;
 mod hostile;
 mod images;
+mod install;
 mod lifecycle;
 mod mem_time;
 mod params;

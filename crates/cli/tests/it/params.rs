@@ -377,8 +377,11 @@ fn gp11_and_gp13_tas_side_by_side() {
 }
 
 /// The devkit honours OP-TEE's sub.mk conventions (cflags-y, cppflags-y,
-/// cflags-<file>-y, subdirs-y, incdirs-y, global-incdirs-y): the TA built
-/// with all of them reports 1321.
+/// cflags-<file>-y, cflags-remove-y, subdirs-y, incdirs-y,
+/// global-incdirs-y): the TA built with all of them reports 1321; and a
+/// generated source (gensrcs-y with produce-, produce-additional-,
+/// depends-, recipe-, force-gensrc- and cppflags-<name>-y) made by a
+/// script from its input reports 3 * 7 * 11 * 2.
 #[test]
 fn devkit_sub_mk_conventions() {
     let w = World::start();
@@ -393,8 +396,52 @@ fn devkit_sub_mk_conventions() {
     let mut p = [Param::ValueOut { a: 0, b: 0 }];
     s.invoke(0, &mut p).unwrap();
     assert!(
-        matches!(p[0], Param::ValueOut { a: 1321, .. }),
+        matches!(p[0], Param::ValueOut { a: 1321, b: 462 }),
         "{:?}",
         p[0]
     );
 }
+
+/// A TA written in C++ (tests/tas/c/cxx) builds with the devkit from
+/// `.cpp` sources with cxxflags-y, cxxflags-<file>-y and cxxflags-remove-y
+/// beside a C source, and runs: static constructors once, exceptions
+/// thrown and caught, the standard library, virtual calls; an exception
+/// nobody catches ends the TA, not the core.
+#[test]
+fn cxx_ta_runs() {
+    let w = World::start();
+    let ctx = w.ctx();
+    // A session whose C++ checks all held, with one static construction.
+    let checked_session = || {
+        let (s, _) = ctx
+            .open_session(uuid(CXX_TA), Login::Public, &mut [])
+            .unwrap();
+        let mut p = [Param::ValueOut { a: 99, b: 99 }];
+        s.invoke(0, &mut p).unwrap();
+        assert!(matches!(p[0], Param::ValueOut { a: 0, b: 1 }), "{:?}", p[0]);
+        s
+    };
+    let s = checked_session();
+
+    let mut out = [0u8; 64];
+    let mut p = [
+        Param::TempIn {
+            buf: b"pear  apple\tfig banana",
+        },
+        Param::TempOut {
+            buf: &mut out,
+            size: 64,
+        },
+    ];
+    s.invoke(1, &mut p).unwrap();
+    let Param::TempOut { size, .. } = p[1] else {
+        unreachable!()
+    };
+    assert_eq!(&out[..size], b"apple banana fig pear");
+
+    assert_eq!(s.invoke(2, &mut []).unwrap_err(), TARGET_DEAD);
+    // The TA's death is its own: a new instance starts afresh.
+    checked_session();
+}
+
+const CXX_TA: &str = "90e08258-1e51-4cb7-b9de-037367c7692c";
