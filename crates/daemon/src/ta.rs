@@ -602,9 +602,15 @@ impl Instance {
                 self.send_oneway(&link, &CoreToTa::UnmapShm { id }, None)?;
             }
         }
-        // Temporary memrefs go through the instance's bounce buffer.
+        // Temporary memrefs go through the instance's bounce buffer; one
+        // that is empty but not NULL still needs an address in it (GP lets
+        // a client pass a zero-length buffer, and the TA sees a non-NULL
+        // pointer, as on OP-TEE).
         let need = staged_bytes(params);
-        if need > 0
+        let staged = params
+            .iter()
+            .any(|p| matches!(p, Checked::Staged { null: false, .. }));
+        if staged
             && link
                 .bounce
                 .as_ref()

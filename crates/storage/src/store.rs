@@ -766,7 +766,9 @@ impl<S: Supplicant, R: Rpmb, G: RngCore + CryptoRng> Store<S, R, G> {
     }
 
     fn check_id(storage_id: u32, object_id: &[u8]) -> Result<(), Error> {
-        if object_id.is_empty() || object_id.len() > TEE_OBJECT_ID_MAX_LEN {
+        // An empty ID is a valid one (GP sets only the maximum; OP-TEE
+        // TAs use it).
+        if object_id.len() > TEE_OBJECT_ID_MAX_LEN {
             return Err(Error::BadParameters);
         }
         if !valid_storage(storage_id) {

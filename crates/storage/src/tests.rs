@@ -384,10 +384,10 @@ fn create_open_overwrite_and_not_found() {
         s.open_object(1, &TA2, P, b"key", RW).unwrap_err(),
         Error::ItemNotFound
     );
-    // Bad ids and storages.
+    // Bad ids and storages (the empty ID is a valid one, here absent).
     assert_eq!(
         s.open_object(1, &TA1, P, b"", RW).unwrap_err(),
-        Error::BadParameters
+        Error::ItemNotFound
     );
     assert_eq!(
         s.open_object(1, &TA1, P, &[0; 65], RW).unwrap_err(),
@@ -600,7 +600,9 @@ fn rename_and_delete() {
     let hb = create(&mut s, &TA1, b"b", b"B");
     assert_eq!(s.rename(1, h, b"b").unwrap_err(), Error::AccessConflict);
     assert_eq!(s.rename(1, h, b"a").unwrap_err(), Error::AccessConflict);
-    assert_eq!(s.rename(1, h, b"").unwrap_err(), Error::BadParameters);
+    // The empty ID is an ID like any other.
+    s.rename(1, h, b"").unwrap();
+    assert_eq!(s.list(&TA1, P).unwrap(), vec![b"".to_vec(), b"b".to_vec()]);
     s.rename(1, h, b"c").unwrap();
     assert_eq!(s.list(&TA1, P).unwrap(), vec![b"b".to_vec(), b"c".to_vec()]);
     // The handle still works after the rename.

@@ -27,6 +27,14 @@ fn enumerator(p: EnumHandle) -> u32 {
     id
 }
 
+/// GP 1.3.1: an object ID in memory shared with the client (a memref of
+/// the current call) is a panic; a zero-length ID (any pointer) is valid.
+fn private_id(id: *const c_void, len: usize) {
+    if oxtee_ta_runtime::heap::touches_client_memory(id as usize, len) {
+        panic_ta(TEE_ERROR_BAD_PARAMETERS);
+    }
+}
+
 fn code(r: Result<(), u32>) -> u32 {
     r.err().unwrap_or(TEE_SUCCESS)
 }
@@ -45,6 +53,7 @@ pub unsafe extern "C" fn TEE_OpenPersistentObject(
     if object.is_null() || object_id_len > st::TEE_OBJECT_ID_MAX_LEN {
         panic_ta(TEE_ERROR_BAD_PARAMETERS);
     }
+    private_id(object_id, object_id_len);
     // SAFETY: caller's contract.
     let id = unsafe { input(object_id, object_id_len) };
     let (h, r) = match st::open(storage_id, &id, flags) {
@@ -74,6 +83,7 @@ pub unsafe extern "C" fn TEE_CreatePersistentObject(
     if object_id_len > st::TEE_OBJECT_ID_MAX_LEN {
         panic_ta(TEE_ERROR_BAD_PARAMETERS);
     }
+    private_id(object_id, object_id_len);
     let attrs = (!attributes.is_null()).then(|| self::object(attributes));
     // SAFETY: caller's contract.
     let (id, data) = unsafe {
@@ -124,6 +134,7 @@ pub unsafe extern "C" fn TEE_RenamePersistentObject(
     if new_object_id_len > st::TEE_OBJECT_ID_MAX_LEN {
         panic_ta(TEE_ERROR_BAD_PARAMETERS);
     }
+    private_id(new_object_id, new_object_id_len);
     // SAFETY: caller's contract.
     let id = unsafe { input(new_object_id, new_object_id_len) };
     code(st::rename(h, &id))

@@ -560,6 +560,20 @@ pub(crate) fn record_call_memrefs(p: &CallParams<'_>) {
     CALL_MEMREFS.with(|c| c.set(m));
 }
 
+/// Whether any of the `len` bytes at `addr` lie in memory the client
+/// shares with the TA in the current call (its memrefs). GP 1.3.1 makes a
+/// persistent object ID there a panic: the client could change it while
+/// the TEE reads it.
+pub fn touches_client_memory(addr: usize, len: usize) -> bool {
+    let end = addr.saturating_add(len);
+    len != 0
+        && CALL_MEMREFS
+            .with(Cell::get)
+            .into_iter()
+            .flatten()
+            .any(|a| a.shared && a.start < end && addr < a.end)
+}
+
 /// Hook of the request loop: a new request from the core; the previous
 /// call's memrefs are no longer the TA's to use.
 pub(crate) fn forget_call_memrefs() {

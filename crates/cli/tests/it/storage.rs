@@ -491,6 +491,52 @@ fn misuse_panics() {
     }
 }
 
+/// GP 1.3.1: an object ID in memory shared with the client is a panic, for
+/// open, create and rename (the C API; OP-TEE enforces the same), and
+/// nothing is created or renamed on the way.
+#[test]
+fn object_id_in_shared_memory_panics() {
+    let w = World::start();
+    for case in 5..8u32 {
+        let t = Ta::new(&w, ST_C);
+        let mut p = [
+            Param::ValueIn { a: case, b: 0 },
+            Param::TempIn { buf: b"shm-id" },
+        ];
+        let e = t.0.invoke(12, &mut p).unwrap_err();
+        assert_eq!(e.code, TARGET_DEAD, "case {case}");
+        let t = Ta::new(&w, ST_C);
+        assert_eq!(
+            t.open(PRIVATE, b"shm-id", READ),
+            Err(ITEM_NOT_FOUND),
+            "case {case}"
+        );
+    }
+}
+
+/// A zero-length object ID is a valid one (GP sets only the maximum
+/// length; OP-TEE accepts it): create, open, enumerate, rename to and from.
+#[test]
+fn zero_length_object_ids() {
+    let w = World::start();
+    for ta in BOTH {
+        let t = Ta::new(&w, ta);
+        let h = t.create(PRIVATE_REE, b"", RW, b"nameless").unwrap();
+        t.close(h);
+        let h = t.open(PRIVATE_REE, b"", RW).unwrap();
+        assert_eq!(t.read(h, 100).unwrap(), b"nameless", "{ta}");
+        assert!(
+            t.enumerate(PRIVATE_REE, 0).unwrap().contains(&Vec::new()),
+            "{ta}: the empty ID is enumerated"
+        );
+        assert_eq!(t.rename(h, b"named"), 0, "{ta}");
+        assert_eq!(t.open(PRIVATE_REE, b"", READ), Err(ITEM_NOT_FOUND), "{ta}");
+        assert_eq!(t.rename(h, b""), 0, "{ta}");
+        assert_eq!(t.delete(h), 0, "{ta}");
+        assert_eq!(t.open(PRIVATE_REE, b"", READ), Err(ITEM_NOT_FOUND), "{ta}");
+    }
+}
+
 /// Changes survive a clean restart and a SIGKILL of the core right after
 /// the call returned.
 #[test]

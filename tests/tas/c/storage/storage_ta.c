@@ -20,6 +20,21 @@ static TEE_ObjectHandle get(uint32_t h)
 	return handles[h];
 }
 
+/*
+ * The object ID of a command, copied from the client's memref into the
+ * TA's own memory: GP 1.3.1 makes an ID in shared memory a panic (cases 5
+ * to 7 of PANIC check that). Freed by the caller.
+ */
+static void *private_id(const TEE_Param *p)
+{
+	void *id = TEE_Malloc(p->memref.size ? p->memref.size : 1, TEE_MALLOC_NO_FILL);
+
+	if (!id)
+		TEE_Panic(TEE_ERROR_OUT_OF_MEMORY);
+	TEE_MemMove(id, p->memref.buffer, p->memref.size);
+	return id;
+}
+
 static uint32_t put(TEE_ObjectHandle o)
 {
 	uint32_t i;
@@ -38,11 +53,14 @@ static TEE_Result cmd_open(uint32_t pt, TEE_Param p[4])
 {
 	TEE_ObjectHandle o;
 	TEE_Result res;
+	void *id;
 
 	if (pt != PT(VALUE_INPUT, MEMREF_INPUT, VALUE_OUTPUT, NONE))
 		return TEE_ERROR_BAD_PARAMETERS;
-	res = TEE_OpenPersistentObject(p[0].value.a, p[1].memref.buffer,
-				       p[1].memref.size, p[0].value.b, &o);
+	id = private_id(&p[1]);
+	res = TEE_OpenPersistentObject(p[0].value.a, id, p[1].memref.size,
+				       p[0].value.b, &o);
+	TEE_Free(id);
 	if (res) {
 		if (o != TEE_HANDLE_NULL)
 			TEE_Panic(0);
@@ -69,6 +87,7 @@ static TEE_Result cmd_create(uint32_t pt, TEE_Param p[4])
 	TEE_ObjectHandle o = TEE_HANDLE_NULL, attrs = TEE_HANDLE_NULL;
 	TEE_Result res;
 	uint32_t kind;
+	void *id;
 
 	if (pt != PT(VALUE_INPUT, MEMREF_INPUT, MEMREF_INPUT, VALUE_INOUT))
 		return TEE_ERROR_BAD_PARAMETERS;
@@ -77,10 +96,12 @@ static TEE_Result cmd_create(uint32_t pt, TEE_Param p[4])
 		attrs = make_key(kind);
 	else if (kind == 3)
 		attrs = get(p[3].value.b);
-	res = TEE_CreatePersistentObject(p[0].value.a, p[1].memref.buffer,
-					 p[1].memref.size, p[0].value.b, attrs,
+	id = private_id(&p[1]);
+	res = TEE_CreatePersistentObject(p[0].value.a, id, p[1].memref.size,
+					 p[0].value.b, attrs,
 					 p[2].memref.buffer, p[2].memref.size,
 					 kind == 3 || p[3].value.b ? &o : NULL);
+	TEE_Free(id);
 	if (kind == 1 || kind == 2 || kind == 4)
 		TEE_FreeTransientObject(attrs);
 	p[3].value.a = res || !o ? 0 : put(o);
@@ -183,7 +204,10 @@ static TEE_Result cmd_panic(uint32_t pt, TEE_Param p[4])
 	TEE_ObjectHandle o;
 	uint8_t id[65] = { 0 };
 
-	if (pt != PT(VALUE_INPUT, NONE, NONE, NONE))
+	if (pt != PT(VALUE_INPUT, NONE, NONE, NONE) &&
+	    pt != PT(VALUE_INPUT, MEMREF_INPUT, NONE, NONE))
+		return TEE_ERROR_BAD_PARAMETERS;
+	if (p[0].value.a >= 5 && pt != PT(VALUE_INPUT, MEMREF_INPUT, NONE, NONE))
 		return TEE_ERROR_BAD_PARAMETERS;
 	switch (p[0].value.a) {
 	case 0:
@@ -213,6 +237,25 @@ static TEE_Result cmd_panic(uint32_t pt, TEE_Param p[4])
 					   TEE_DATA_FLAG_OVERWRITE,
 					   TEE_HANDLE_NULL, NULL, 0, &o);
 		TEE_FreeTransientObject(o);
+		break;
+	case 5:
+		TEE_OpenPersistentObject(TEE_STORAGE_PRIVATE, p[1].memref.buffer,
+					 p[1].memref.size,
+					 TEE_DATA_FLAG_ACCESS_READ, &o);
+		break;
+	case 6:
+		TEE_CreatePersistentObject(TEE_STORAGE_PRIVATE, p[1].memref.buffer,
+					   p[1].memref.size,
+					   TEE_DATA_FLAG_OVERWRITE,
+					   TEE_HANDLE_NULL, NULL, 0, NULL);
+		break;
+	case 7:
+		TEE_CreatePersistentObject(TEE_STORAGE_PRIVATE, "p7", 2,
+					   TEE_DATA_FLAG_OVERWRITE |
+					   TEE_DATA_FLAG_ACCESS_WRITE_META,
+					   TEE_HANDLE_NULL, NULL, 0, &o);
+		TEE_RenamePersistentObject(o, p[1].memref.buffer,
+					   p[1].memref.size);
 		break;
 	default:
 		return TEE_ERROR_BAD_PARAMETERS;
@@ -271,7 +314,10 @@ static TEE_Result cmd_bench(uint32_t pt, TEE_Param p[4])
 	char id[12] = "bench-";
 	size_t got;
 
-	if (pt != PT(VALUE_INPUT, NONE, NONE, NONE))
+	if (pt != PT(VALUE_INPUT, NONE, NONE, NONE) &&
+	    pt != PT(VALUE_INPUT, MEMREF_INPUT, NONE, NONE))
+		return TEE_ERROR_BAD_PARAMETERS;
+	if (p[0].value.a >= 5 && pt != PT(VALUE_INPUT, MEMREF_INPUT, NONE, NONE))
 		return TEE_ERROR_BAD_PARAMETERS;
 	switch (p[0].value.a) {
 	case 0: /* n objects: create, write 1 KiB, close */
@@ -342,10 +388,14 @@ static TEE_Result dispatch(uint32_t cmd, uint32_t pt, TEE_Param p[4])
 		res = TEE_CloseAndDeletePersistentObject1(get(p[0].value.a));
 		handles[p[0].value.a] = TEE_HANDLE_NULL;
 		return res;
-	case TA_STORAGE_CMD_RENAME:
-		return TEE_RenamePersistentObject(get(p[0].value.a),
-						  p[1].memref.buffer,
-						  p[1].memref.size);
+	case TA_STORAGE_CMD_RENAME: {
+		void *id = private_id(&p[1]);
+
+		res = TEE_RenamePersistentObject(get(p[0].value.a), id,
+						 p[1].memref.size);
+		TEE_Free(id);
+		return res;
+	}
 	case TA_STORAGE_CMD_READ:
 		n = 0;
 		res = TEE_ReadObjectData(get(p[0].value.a), p[1].memref.buffer,

@@ -333,6 +333,87 @@ static void test_cancellation_and_death(void)
 	TEEC_RequestCancellation(NULL); /* harmless */
 }
 
+/*
+ * Zero-length memory references pass through as GP allows, each as the
+ * first call of a fresh TA instance (nothing set up by earlier calls):
+ * temporary ones with and without a buffer in every direction, and
+ * allocated and registered shared memory of size 0.
+ */
+static void test_zero_length(void)
+{
+	static const uint32_t temp_types[] = { TEEC_MEMREF_TEMP_INPUT, TEEC_MEMREF_TEMP_OUTPUT,
+					       TEEC_MEMREF_TEMP_INOUT };
+	char buf[4] = { 0 };
+	TEEC_Operation op;
+	TEEC_SharedMemory shm;
+	TEEC_Session s;
+	TEEC_Result r;
+	uint32_t origin;
+	unsigned int t;
+	int with_buffer;
+
+	for (t = 0; t < 3; t++) {
+		for (with_buffer = 0; with_buffer < 2; with_buffer++) {
+			char what[96];
+
+			CHECK(open_params(&s) == TEEC_SUCCESS, "OpenSession for a zero-length memref");
+			memset(&op, 0, sizeof(op));
+			op.paramTypes = TEEC_PARAM_TYPES(temp_types[t], TEEC_NONE, TEEC_NONE, TEEC_NONE);
+			op.params[0].tmpref.buffer = with_buffer ? buf : NULL;
+			op.params[0].tmpref.size = 0;
+			r = TEEC_InvokeCommand(&s, CMD_ECHO, &op, &origin);
+			snprintf(what, sizeof(what), "zero-length temporary memref type %u %s buffer",
+				 temp_types[t], with_buffer ? "with a" : "without a");
+			CHECK(r == TEEC_SUCCESS && op.params[0].tmpref.size == 0, what);
+			TEEC_CloseSession(&s);
+		}
+	}
+
+	CHECK(open_params(&s) == TEEC_SUCCESS, "OpenSession for a zero-length sum");
+	memset(&op, 0, sizeof(op));
+	op.paramTypes = TEEC_PARAM_TYPES(TEEC_MEMREF_TEMP_INPUT, TEEC_VALUE_OUTPUT, TEEC_NONE, TEEC_NONE);
+	op.params[0].tmpref.buffer = buf;
+	op.params[0].tmpref.size = 0;
+	op.params[1].value.a = 7;
+	op.params[1].value.b = 7;
+	r = TEEC_InvokeCommand(&s, CMD_SUM, &op, &origin);
+	CHECK(r == TEEC_SUCCESS && op.params[1].value.a == 0 && op.params[1].value.b == 0,
+	      "the TA reads a zero-length input as empty");
+	TEEC_CloseSession(&s);
+
+	memset(&shm, 0, sizeof(shm));
+	shm.size = 0;
+	shm.flags = TEEC_MEM_INPUT | TEEC_MEM_OUTPUT;
+	CHECK(TEEC_AllocateSharedMemory(&ctx, &shm) == TEEC_SUCCESS && shm.buffer,
+	      "AllocateSharedMemory of size 0");
+	CHECK(open_params(&s) == TEEC_SUCCESS, "OpenSession for zero-size shared memory");
+	memset(&op, 0, sizeof(op));
+	op.paramTypes = TEEC_PARAM_TYPES(TEEC_MEMREF_WHOLE, TEEC_MEMREF_PARTIAL_INOUT, TEEC_NONE, TEEC_NONE);
+	op.params[0].memref.parent = &shm;
+	op.params[1].memref.parent = &shm;
+	op.params[1].memref.offset = 0;
+	op.params[1].memref.size = 0;
+	r = TEEC_InvokeCommand(&s, CMD_ECHO, &op, &origin);
+	CHECK(r == TEEC_SUCCESS && op.params[0].memref.size == 0 && op.params[1].memref.size == 0,
+	      "zero-size allocated shared memory, whole and partial");
+	TEEC_CloseSession(&s);
+	TEEC_ReleaseSharedMemory(&shm);
+
+	memset(&shm, 0, sizeof(shm));
+	shm.buffer = buf;
+	shm.size = 0;
+	shm.flags = TEEC_MEM_INPUT | TEEC_MEM_OUTPUT;
+	CHECK(TEEC_RegisterSharedMemory(&ctx, &shm) == TEEC_SUCCESS, "RegisterSharedMemory of size 0");
+	CHECK(open_params(&s) == TEEC_SUCCESS, "OpenSession for zero-size registered memory");
+	memset(&op, 0, sizeof(op));
+	op.paramTypes = TEEC_PARAM_TYPES(TEEC_MEMREF_WHOLE, TEEC_NONE, TEEC_NONE, TEEC_NONE);
+	op.params[0].memref.parent = &shm;
+	r = TEEC_InvokeCommand(&s, CMD_ECHO, &op, &origin);
+	CHECK(r == TEEC_SUCCESS && op.params[0].memref.size == 0, "zero-size registered shared memory");
+	TEEC_CloseSession(&s);
+	TEEC_ReleaseSharedMemory(&shm);
+}
+
 int main(void)
 {
 	TEEC_Session s;
@@ -346,6 +427,7 @@ int main(void)
 	test_shared_memory(&s, 0);
 	test_shm_errors();
 	TEEC_CloseSession(&s);
+	test_zero_length();
 	test_cancellation_and_death();
 	TEEC_FinalizeContext(&ctx);
 	printf("%d failed\n", failures);

@@ -36,7 +36,11 @@
  *             block, or an RSA-1024 PKCS#1 v1.5 signature check (u32 0)
  * 12 PANIC    p0 a = case: 0 write on a read-only handle, 1 delete
  *             without WRITE_META, 2 an id of 65 bytes, 3 an unknown handle,
- *             4 TEE_FreeTransientObject of a persistent handle
+ *             4 TEE_FreeTransientObject of a persistent handle; with
+ *             p1 MEMREF_INPUT: 5 open, 6 create, 7 rename with p1 itself
+ *             (shared memory) as the object ID
+ *    (OPEN, CREATE and RENAME copy the ID into the TA's memory first, as
+ *    OP-TEE's storage test TA does)
  * 13 RESTRICT h, b usage
  * 14 BIG      p0 a = storage, b = MiB: write an object of that many MiB
  *             in 1 MiB chunks, read it back and compare (result code)
