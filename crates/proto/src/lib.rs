@@ -386,6 +386,20 @@ pub fn unbase64(s: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// Base64 as OP-TEE's TA library decodes a binary-block property of a TA
+/// header: characters outside the alphabet are skipped, the first `=`
+/// ends the text, and a final lone sextet is dropped; never fails. TAs
+/// written for OP-TEE rely on it (line breaks, missing padding).
+pub fn unbase64_lenient(s: &str) -> Vec<u8> {
+    let text = s.split('=').next().unwrap_or("");
+    let clean: String = text
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '+' || *c == '/')
+        .collect();
+    // Only alphabet characters are left.
+    unbase64(&clean).unwrap_or_default()
+}
+
 /// A named property.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 pub struct Property {
@@ -739,6 +753,23 @@ mod tests {
         assert_eq!(Uuid::from_fields(a, b, c, d), u);
         assert!(Uuid::parse("8aaaf200-2450-11e4-abe2-0002a5d5c51").is_none());
         assert!(Uuid::parse("8aaaf200x2450-11e4-abe2-0002a5d5c51b").is_none());
+    }
+
+    #[test]
+    fn lenient_base64_decodes_as_optee() {
+        for (text, bytes) in [
+            ("AAECAwT/", &[0u8, 1, 2, 3, 4, 0xff][..]),
+            ("AAEC\n  AwT/", &[0, 1, 2, 3, 4, 0xff]),
+            ("Zm8", b"fo"),
+            ("Zm8=", b"fo"),
+            ("Zg==Zm9v", b"f"),
+            ("Zm9v-YmFy!", b"foobar"),
+            ("Zm9vY", b"foo"),
+            ("", b""),
+            ("$$$", b""),
+        ] {
+            assert_eq!(unbase64_lenient(text), bytes, "{text:?}");
+        }
     }
 
     #[test]

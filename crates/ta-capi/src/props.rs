@@ -110,10 +110,10 @@ pub(crate) fn load_ext_props() {
                         .to_string_lossy()
                         .into_owned(),
                 )),
-                5 => oxtee_proto::unbase64(
+                // Base64 text, decoded as OP-TEE decodes it.
+                5 => Some(PropValue::Binary(oxtee_proto::unbase64_lenient(
                     &CStr::from_ptr(p.value as *const c_char).to_string_lossy(),
-                )
-                .map(PropValue::Binary),
+                ))),
                 6 => Some(PropValue::U64(*(p.value as *const u64))),
                 _ => None,
             };

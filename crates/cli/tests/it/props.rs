@@ -122,6 +122,20 @@ fn property_sets_in_c_and_rust() {
             [0, 1, 2, 3, 4, 0xff]
         );
         assert_eq!(string(&s, TA, "com.oxtee.test.binary").unwrap(), "AAECAwT/");
+        if ta == PROPS_C {
+            // Binary blocks of a C TA's header decode as on OP-TEE; their
+            // text form is the canonical encoding.
+            for (name, bytes, text) in [
+                ("spaced", &[0u8, 1, 2, 3, 4, 0xff][..], "AAECAwT/"),
+                ("unpadded", b"fo", "Zm8="),
+                ("stray", b"foobar", "Zm9vYmFy"),
+                ("padded", b"f", "Zg=="),
+            ] {
+                let name = format!("com.oxtee.test.binary.{name}");
+                assert_eq!(typed(&s, TA, 5, &name).unwrap(), bytes, "{name}");
+                assert_eq!(string(&s, TA, &name).unwrap(), text, "{name}");
+            }
+        }
         assert_eq!(
             string(&s, TA, "com.oxtee.test.u64").unwrap(),
             "81985529216486895"

@@ -25,6 +25,12 @@ static const TEE_Identity props_identity = { 0xF0000000, { 0xaabbccdd, 0xeeff, 0
 	{ "com.oxtee.test.uuid", USER_TA_PROP_TYPE_UUID, &props_uuid }, \
 	{ "com.oxtee.test.identity", USER_TA_PROP_TYPE_IDENTITY, &props_identity }, \
 	{ "com.oxtee.test.string", USER_TA_PROP_TYPE_STRING, "hello properties" }, \
-	{ "com.oxtee.test.binary", USER_TA_PROP_TYPE_BINARY_BLOCK, "AAECAwT/" }
+	{ "com.oxtee.test.binary", USER_TA_PROP_TYPE_BINARY_BLOCK, "AAECAwT/" }, \
+	/* Encodings OP-TEE's library accepts: line breaks and stray \
+	 * characters skipped, no padding, text after the first '=' ignored. */ \
+	{ "com.oxtee.test.binary.spaced", USER_TA_PROP_TYPE_BINARY_BLOCK, "AAEC\n  AwT/" }, \
+	{ "com.oxtee.test.binary.unpadded", USER_TA_PROP_TYPE_BINARY_BLOCK, "Zm8" }, \
+	{ "com.oxtee.test.binary.stray", USER_TA_PROP_TYPE_BINARY_BLOCK, "Zm9v-YmFy!" }, \
+	{ "com.oxtee.test.binary.padded", USER_TA_PROP_TYPE_BINARY_BLOCK, "Zg==Zm9v" }
 
 #endif /* USER_TA_HEADER_DEFINES_H */
