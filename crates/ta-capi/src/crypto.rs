@@ -14,9 +14,11 @@ const TEE_SUCCESS: u32 = 0;
 const TEE_ERROR_BAD_PARAMETERS: u32 = 0xFFFF_0006;
 const TEE_ERROR_SHORT_BUFFER: u32 = 0xFFFF_0010;
 
-/// Handles are `OP_TAG | id`: far from any mapping a TA could hold.
-const OP_TAG: usize = 0x6f70_0000_0000;
-const ID_MASK: usize = 0xFFFF_FFFF;
+/// Handles are `OP_TAG | id`: 32 bits, as OP-TEE TAs expect (they pass
+/// handles through `value.a`), and below every mapping of a TA process
+/// (the kernel places them top-down from high addresses).
+const OP_TAG: usize = 0x6f00_0000;
+const ID_MASK: usize = oxtee_ta_runtime::MAX_HANDLE_ID as usize;
 
 type OperationHandle = *mut c_void;
 
@@ -320,7 +322,7 @@ const TEE_ERROR_ITEM_NOT_FOUND: u32 = 0xFFFF_0008;
 const TEE_ATTR_FLAG_VALUE: u32 = 1 << 29;
 
 /// Object handles are `OBJ_TAG | id`, distinct from operation handles.
-const OBJ_TAG: usize = 0x6f62_0000_0000;
+const OBJ_TAG: usize = 0x6e00_0000;
 
 pub(crate) type ObjectHandle = *mut c_void;
 

@@ -12,9 +12,9 @@ const TEE_SUCCESS: u32 = 0;
 const TEE_ERROR_BAD_PARAMETERS: u32 = 0xFFFF_0006;
 const TEE_ERROR_SHORT_BUFFER: u32 = 0xFFFF_0010;
 
-/// Enumerator handles are `ENUM_TAG | id`.
-const ENUM_TAG: usize = 0x6f65_0000_0000;
-const ID_MASK: usize = 0xFFFF_FFFF;
+/// Enumerator handles are `ENUM_TAG | id` (32 bits, like every handle).
+const ENUM_TAG: usize = 0x6d00_0000;
+const ID_MASK: usize = oxtee_ta_runtime::MAX_HANDLE_ID as usize;
 
 type EnumHandle = *mut c_void;
 

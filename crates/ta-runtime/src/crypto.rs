@@ -73,12 +73,11 @@ pub fn allocate(algorithm: u32, mode: u32, max_key_size: u32) -> Result<OpHandle
     let op = done(Operation::new(algorithm, mode, max_key_size))?;
     OPS.with(|t| {
         let mut t = t.borrow_mut();
-        let Some(h) = t.last.checked_add(1) else {
-            // 2^32 allocations in one process: refuse rather than reuse.
+        let Table { last, ops } = &mut *t;
+        let Some(h) = crate::next_handle_id(last, |id| ops.contains_key(&id)) else {
             return Err(Error::NotSupported);
         };
-        t.last = h;
-        t.ops.insert(h, op);
+        ops.insert(h, op);
         Ok(h)
     })
 }
@@ -222,11 +221,11 @@ fn with_transient<R>(
 fn insert_entry(e: ObjEntry) -> Result<ObjHandle, Error> {
     OBJS.with(|t| {
         let mut t = t.borrow_mut();
-        let Some(h) = t.last.checked_add(1) else {
+        let ObjTable { last, objs } = &mut *t;
+        let Some(h) = crate::next_handle_id(last, |id| objs.contains_key(&id)) else {
             return Err(Error::NotSupported);
         };
-        t.last = h;
-        t.objs.insert(h, e);
+        objs.insert(h, e);
         Ok(h)
     })
 }

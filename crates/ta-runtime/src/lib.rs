@@ -169,6 +169,28 @@ thread_local! {
     static CHANNEL: RefCell<Option<Channel>> = const { RefCell::new(None) };
 }
 
+/// The largest id of a handle table (operations, objects, storage
+/// enumerators): the C API adds an 8-bit tag above it, so that every
+/// handle a TA sees fits in 32 bits, as OP-TEE TAs expect (they pass
+/// handles through `value.a`).
+pub const MAX_HANDLE_ID: u32 = 0x00FF_FFFF;
+
+/// The next id of a handle table after `last`: ids count up to
+/// [`MAX_HANDLE_ID`] and then start again at 1, skipping ids still in use
+/// (`taken`), so a freed handle is not reused before the whole space went
+/// round. `None` when every id is in use.
+pub fn next_handle_id(last: &mut u32, taken: impl Fn(u32) -> bool) -> Option<u32> {
+    let mut id = *last;
+    for _ in 0..MAX_HANDLE_ID {
+        id = if id >= MAX_HANDLE_ID { 1 } else { id + 1 };
+        if !taken(id) {
+            *last = id;
+            return Some(id);
+        }
+    }
+    None
+}
+
 /// TEE_GetCancellationFlag: true when the current request was cancelled
 /// and cancellation is not masked.
 pub fn cancellation_flag() -> bool {
@@ -544,5 +566,27 @@ pub fn run(ep: &mut dyn EntryPoints) -> ! {
             | CoreToTa::CallDone { .. }
             | CoreToTa::StorageDone { .. } => fatal("unsolicited TA-to-TA answer from the core"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn handle_ids_fit_under_the_tag_and_go_round_without_reusing_live_ones() {
+        let mut last = 0;
+        assert_eq!(next_handle_id(&mut last, |_| false), Some(1));
+        assert_eq!(next_handle_id(&mut last, |_| false), Some(2));
+        // At the top of the space the ids start again at 1, skipping the
+        // ones still in use.
+        let mut last = MAX_HANDLE_ID - 1;
+        assert_eq!(next_handle_id(&mut last, |_| false), Some(MAX_HANDLE_ID));
+        assert_eq!(next_handle_id(&mut last, |id| id <= 3), Some(4));
+        assert_eq!(last, 4);
+        // Every id in use: none.
+        let mut last = 7;
+        assert_eq!(next_handle_id(&mut last, |_| true), None);
+        assert_eq!(last, 7);
     }
 }

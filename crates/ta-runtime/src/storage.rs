@@ -409,12 +409,11 @@ thread_local! {
 pub fn enum_allocate() -> u32 {
     ENUMS.with(|t| {
         let mut t = t.borrow_mut();
-        t.next = t
-            .next
-            .checked_add(1)
+        let EnumTable { next, all } = &mut *t;
+        // Every id in use: TEE_ERROR_OUT_OF_MEMORY.
+        let h = crate::next_handle_id(next, |id| all.contains_key(&id))
             .unwrap_or_else(|| panic_ta(0xFFFF_000C));
-        let h = t.next;
-        t.all.insert(h, Enumerator::default());
+        all.insert(h, Enumerator::default());
         h
     })
 }

@@ -15,5 +15,14 @@
 /* VALUE_OUTPUT: a = atomic_inc32 of an instance counter, b = 1 when
  * atomic_cas_u32 behaved (refused a stale value, took the fresh one) */
 #define TA_LAYOUT_CMD_ATOMIC		2
+/*
+ * VALUE_OUTPUT, VALUE_OUTPUT: as OP-TEE TAs do, keep every kind of handle
+ * in a uint32_t and use it again from there (operation, transient object,
+ * storage enumerator, property enumerator, TA session to the hello TA).
+ * p0.a = bit n set when handle kind n did not fit in 32 bits or failed
+ * through its 32-bit copy (0: all held); p0.b = the result of the first
+ * failed call; p1.a / p1.b = the operation / object handle as 32 bits.
+ */
+#define TA_LAYOUT_CMD_HANDLES		3
 
 #endif /* TA_LAYOUT_H */
