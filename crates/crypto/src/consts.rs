@@ -104,6 +104,8 @@ pub const TEE_ALG_DES_CBC_MAC_NOPAD: u32 = 0x3000_0111;
 pub const TEE_ALG_DES_CBC_MAC_PKCS5: u32 = 0x3000_0511;
 pub const TEE_ALG_DES3_CBC_MAC_NOPAD: u32 = 0x3000_0113;
 pub const TEE_ALG_DES3_CBC_MAC_PKCS5: u32 = 0x3000_0513;
+/// OP-TEE's TDEA CMAC (tee_api_defines_extensions.h).
+pub const TEE_ALG_DES3_CMAC: u32 = 0xF000_0613;
 
 pub const TEE_TYPE_DES: u32 = 0xA000_0011;
 pub const TEE_TYPE_DES3: u32 = 0xA000_0013;

@@ -459,32 +459,38 @@ impl Operation {
     /// TEE_DigestDoFinal with an output buffer of `out_len` bytes: the
     /// digest (for SHAKE, `out_len` bytes of output), after which the
     /// operation is back in the initial state. A short buffer leaves the
-    /// operation unchanged, `chunk` included.
+    /// operation unchanged, `chunk` included. In the extracting state a
+    /// fixed-length hash gives the bytes of its digest not yet extracted
+    /// (as many as fit, no SHORT_BUFFER; input there panics), as in
+    /// OP-TEE; an XOF that is being squeezed panics.
     pub fn digest_do_final(&mut self, chunk: &[u8], out_len: usize) -> Result<Vec<u8>, Error> {
-        if self.state == OpState::Extracting {
-            return Err(Error::Panic(TEE_ERROR_BAD_STATE));
-        }
         let need = self.digest_length as usize;
+        let extracting = self.state == OpState::Extracting;
         let d = self.digest()?;
-        if out_len < need {
+        if extracting {
+            if d.alg().is_xof() || !chunk.is_empty() {
+                return Err(Error::Panic(TEE_ERROR_BAD_STATE));
+            }
+        } else if out_len < need {
             return Err(Error::ShortBuffer(need));
+        } else {
+            d.update(chunk)?;
         }
-        d.update(chunk)?;
         let out = d.finish(out_len)?;
         self.set_state(OpState::Initial);
         Ok(out)
     }
 
-    /// TEE_DigestExtract (XOFs only): squeeze `out.len()` more bytes; the
-    /// operation is then in the extracting state until reset.
-    pub fn digest_extract(&mut self, out: &mut [u8]) -> Result<(), Error> {
-        let d = self.digest()?;
-        if !d.alg().is_xof() {
-            return Err(Error::Panic(TEE_ERROR_BAD_PARAMETERS));
-        }
-        d.extract(out)?;
+    /// TEE_DigestExtract: the next bytes of the output into `out`, and
+    /// how many were written; the operation is then in the extracting
+    /// state until a final or a reset. An XOF fills `out`; a fixed-length
+    /// hash is finished by the first call and each call hands out the
+    /// following bytes of the digest, as many as are left (OP-TEE's
+    /// behaviour: fewer than asked, or none, once the end is reached).
+    pub fn digest_extract(&mut self, out: &mut [u8]) -> Result<usize, Error> {
+        let n = self.digest()?.extract(out)?;
         self.set_state(OpState::Extracting);
-        Ok(())
+        Ok(n)
     }
 
     /// Whether the operation takes two keys (AES-XTS).
