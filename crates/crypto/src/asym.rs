@@ -678,10 +678,12 @@ impl Key {
                     pad(y, len).ok_or(Error::Bad)?,
                 );
                 let ecdh = matches!(t, TEE_TYPE_ECDH_PUBLIC_KEY | TEE_TYPE_ECDH_KEYPAIR);
-                // ECDH keys: as in OP-TEE, the public value is not checked
-                // (not against the private one, not on the curve): a
-                // derivation uses only the private scalar and the peer's
-                // point, which is checked then. ECDSA keys are checked.
+                // ECDH key pairs: as in OP-TEE, the public value is not
+                // checked (not against the private one, not on the curve):
+                // a derivation uses only the private scalar and the peer's
+                // point, which is checked then. ECDSA key pairs and all
+                // public keys (a TA may check a peer's point by populating
+                // one) are checked.
                 let d = match get_ref(attrs, TEE_ATTR_ECC_PRIVATE_VALUE) {
                     Some(d) => {
                         let d = pad(d, len).ok_or(Error::Bad)?;
@@ -696,7 +698,7 @@ impl Key {
                         Some(d)
                     }
                     None => {
-                        if !ecdh && !on_curve!(curve, valid_public(&x, &y, len)) {
+                        if !on_curve!(curve, valid_public(&x, &y, len)) {
                             return Err(Error::Bad);
                         }
                         None

@@ -453,6 +453,16 @@ fn ecdh_keypair_public_value_not_checked() {
                 Some(Error::Bad)
             );
         }
+        // Public keys are checked (a TA checks a peer's point this way).
+        let off = [
+            Attr::Ref(TEE_ATTR_ECC_PUBLIC_VALUE_X, vec![1]),
+            Attr::Ref(TEE_ATTR_ECC_PUBLIC_VALUE_Y, vec![1]),
+            Attr::Value(TEE_ATTR_ECC_CURVE, curve, 0),
+        ];
+        assert_eq!(
+            populated(TEE_TYPE_ECDH_PUBLIC_KEY, bits, &off).err(),
+            Some(Error::Bad)
+        );
         // A private value of zero is no key.
         let attrs = [
             Attr::Ref(TEE_ATTR_ECC_PRIVATE_VALUE, vec![0]),
