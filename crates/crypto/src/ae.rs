@@ -1,6 +1,9 @@
 //! The authenticated encryption engine (TEE_OPERATION_AE): AES-GCM (NIST
-//! SP 800-38D) and AES-CCM (SP 800-38C, RFC 3610), streaming as GP's
-//! TEE_AEUpdate requires (every input byte gives one output byte at once).
+//! SP 800-38D) and AES-CCM (SP 800-38C, RFC 3610), streaming with
+//! OP-TEE's output sizes: a GCM TEE_AEUpdate gives one output byte per
+//! input byte at once; a CCM one gives whole 16-byte blocks and keeps the
+//! rest (less than a block) for the next update or the final, as OP-TEE's
+//! libutee buffers CCM data.
 //! GCM streams over RustCrypto's `ctr` and `ghash`; a GCM message given
 //! whole to the final (96-bit nonce) goes to the fast backend in one
 //! piece when there is one (see [`crate::backend`]). CCM is block-level
@@ -170,6 +173,8 @@ pub struct AeEngine {
     aad_seen: u64,
     payload_seen: u64,
     in_payload: bool,
+    /// CCM: payload received but not yet processed (less than a block).
+    hold: Vec<u8>,
 }
 
 impl AeEngine {
@@ -204,6 +209,7 @@ impl AeEngine {
             aad_seen: 0,
             payload_seen: 0,
             in_payload: false,
+            hold: Vec::new(),
         };
         match alg {
             AeAlg::AesGcm => {
@@ -369,7 +375,10 @@ impl AeEngine {
     /// Check that `n` more payload bytes are allowed (CCM: no more than
     /// declared) before anything changes.
     pub fn check_payload(&self, n: usize) -> Result<(), Error> {
-        let total = self.payload_seen.saturating_add(n as u64);
+        let total = self
+            .payload_seen
+            .saturating_add(self.hold.len() as u64)
+            .saturating_add(n as u64);
         if self.alg == AeAlg::AesCcm
             && (total > self.payload_len || (!self.in_payload && self.aad_seen != self.aad_len))
         {
@@ -378,8 +387,45 @@ impl AeEngine {
         Ok(())
     }
 
-    /// TEE_AEUpdate: one output byte per input byte.
+    /// The output size of a TEE_AEUpdate of `n` bytes (as in OP-TEE: GCM
+    /// `n`; CCM the whole blocks of what is kept and `n`).
+    pub fn update_len(&self, n: usize) -> usize {
+        match self.alg {
+            AeAlg::AesGcm => n,
+            AeAlg::AesCcm => (self.hold.len() + n) / BLOCK * BLOCK,
+        }
+    }
+
+    /// The output size of a final with `n` more bytes (what is kept, and
+    /// `n`).
+    pub fn final_len(&self, n: usize) -> usize {
+        self.hold.len() + n
+    }
+
+    /// TEE_AEUpdate: the output ([`AeEngine::update_len`] bytes).
     pub fn update(&mut self, input: &[u8]) -> Result<Vec<u8>, Error> {
+        self.check_payload(input.len())?;
+        if self.alg == AeAlg::AesCcm {
+            let mut data = std::mem::take(&mut self.hold);
+            data.extend_from_slice(input);
+            self.hold = data.split_off(data.len() / BLOCK * BLOCK);
+            return self.process(&data);
+        }
+        self.process(input)
+    }
+
+    /// What is kept, then `input`, all processed.
+    fn process_all(&mut self, input: &[u8]) -> Result<Vec<u8>, Error> {
+        if self.hold.is_empty() {
+            return self.process(input);
+        }
+        let mut data = std::mem::take(&mut self.hold);
+        data.extend_from_slice(input);
+        self.process(&data)
+    }
+
+    /// One output byte per input byte, at once.
+    fn process(&mut self, input: &[u8]) -> Result<Vec<u8>, Error> {
         self.check_payload(input.len())?;
         if input.is_empty() && self.oneshot.is_some() {
             // No output yet: the one-piece path stays open (no more AAD).
@@ -432,7 +478,7 @@ impl AeEngine {
                 }
             }
         }
-        let out = self.update(input)?;
+        let out = self.process_all(input)?;
         if self.alg == AeAlg::AesCcm && self.payload_seen != self.payload_len {
             return Err(PANIC_PARAMS);
         }
@@ -457,12 +503,12 @@ impl AeEngine {
         Ok((out, tag))
     }
 
-    /// [`AeEngine::finish`] writing the output into `out` (at least as
-    /// long as `input`, checked by the caller) instead of a new vector:
-    /// the tag. A GCM message given whole goes from `input` to `out` in
-    /// one pass.
+    /// [`AeEngine::finish`] writing the output into `out` (at least
+    /// [`AeEngine::final_len`] bytes, checked by the caller) instead of a
+    /// new vector: the tag. A GCM message given whole goes from `input`
+    /// to `out` in one pass.
     pub fn finish_into(self, input: &[u8], out: &mut [u8]) -> Result<Vec<u8>, Error> {
-        let out = &mut out[..input.len()];
+        let out = &mut out[..self.final_len(input.len())];
         if self.encrypt {
             if let Some(o) = &self.oneshot {
                 if let Some(tag) = o.key.seal_into(&o.nonce, &o.aad, input, out) {
@@ -476,15 +522,15 @@ impl AeEngine {
     }
 
     /// [`AeEngine::finish_decrypt`] writing the plaintext into `out` (at
-    /// least as long as `input`); on MAC_INVALID, no plaintext is left in
-    /// `out`.
+    /// least [`AeEngine::final_len`] bytes); on MAC_INVALID, no plaintext
+    /// is left in `out`.
     pub fn finish_decrypt_into(
         self,
         input: &[u8],
         tag: &[u8],
         out: &mut [u8],
     ) -> Result<(), Error> {
-        let out = &mut out[..input.len()];
+        let out = &mut out[..self.final_len(input.len())];
         if let Some(o) = &self.oneshot {
             if !self.encrypt && tag.len() == BLOCK && self.tag_len == BLOCK {
                 if let Some(ok) = o.key.open_into(&o.nonce, &o.aad, input, tag, out) {

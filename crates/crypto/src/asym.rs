@@ -115,6 +115,13 @@ const EC_PAIR: &[u32] = &[
     TEE_ATTR_ECC_PRIVATE_VALUE,
     TEE_ATTR_ECC_CURVE,
 ];
+const SM2_PUB: &[u32] = &[TEE_ATTR_ECC_PUBLIC_VALUE_X, TEE_ATTR_ECC_PUBLIC_VALUE_Y];
+const SM2_PAIR: &[u32] = &[
+    TEE_ATTR_ECC_PUBLIC_VALUE_X,
+    TEE_ATTR_ECC_PUBLIC_VALUE_Y,
+    TEE_ATTR_ECC_PRIVATE_VALUE,
+];
+const SM2_OPT: &[u32] = &[TEE_ATTR_ECC_CURVE];
 const ED_PUB: &[u32] = &[TEE_ATTR_ED25519_PUBLIC_VALUE];
 const ED_PAIR: &[u32] = &[
     TEE_ATTR_ED25519_PUBLIC_VALUE,
@@ -151,12 +158,14 @@ fn spec(t: u32) -> Option<Spec> {
         TEE_TYPE_ED25519_KEYPAIR => (ED_PAIR, &[], false),
         TEE_TYPE_X25519_PUBLIC_KEY => (X_PUB, &[], false),
         TEE_TYPE_X25519_KEYPAIR => (X_PAIR, &[], false),
-        // OP-TEE: SM2 keys are ECC keys (the curve TEE_ECC_CURVE_SM2).
+        // OP-TEE: SM2 keys are ECC keys on the curve TEE_ECC_CURVE_SM2,
+        // which their type implies: TEE_ATTR_ECC_CURVE may be left out
+        // (recent OP-TEE takes none) or given (older OP-TEE requires it).
         TEE_TYPE_SM2_DSA_PUBLIC_KEY | TEE_TYPE_SM2_KEP_PUBLIC_KEY | TEE_TYPE_SM2_PKE_PUBLIC_KEY => {
-            (EC_PUB, &[], false)
+            (SM2_PUB, SM2_OPT, false)
         }
         TEE_TYPE_SM2_DSA_KEYPAIR | TEE_TYPE_SM2_KEP_KEYPAIR | TEE_TYPE_SM2_PKE_KEYPAIR => {
-            (EC_PAIR, &[], false)
+            (SM2_PAIR, SM2_OPT, false)
         }
         TEE_TYPE_MLKEM_PUBLIC_KEY => (MLKEM_PUB, &[], false),
         TEE_TYPE_MLKEM_KEYPAIR => (&[], MLKEM_PAIR, false),
@@ -216,13 +225,17 @@ pub fn check_attributes(t: u32, attrs: &[Attr]) -> Result<(u32, Vec<Attr>), Erro
     if s.all_or_none && n_opt != 0 && n_opt != s.optional.len() {
         return Err(Error::Bad);
     }
-    let stored: Vec<Attr> = attrs
+    let mut stored: Vec<Attr> = attrs
         .iter()
         .map(|a| match a {
             Attr::Ref(id, v) if is_bignum(*id) => Attr::Ref(*id, strip(v)),
             a => a.clone(),
         })
         .collect();
+    // An SM2 key's implied curve is stored as if it had been given.
+    if s.optional == SM2_OPT && !has(&TEE_ATTR_ECC_CURVE) {
+        stored.push(Attr::Value(TEE_ATTR_ECC_CURVE, TEE_ECC_CURVE_SM2, 0));
+    }
     let key = Key::parse(t, &stored)?;
     let stored = complete_pq(&key, stored);
     Ok((key.bits(), stored))
@@ -305,6 +318,24 @@ impl Curve {
     }
 }
 
+/// The digest a DSA signature is computed over: FIPS 186-4 section 4.6
+/// uses the leftmost N bits of the hash (N the bit length of q). The
+/// digest may be given whole (the algorithm's hash length: it is cut
+/// here) or already cut to N bits, as OP-TEE's DSA requires when the
+/// hash is longer than N; any other length is BAD_PARAMETERS.
+fn dsa_digest<'a>(
+    h: DigestAlg,
+    key: &dsa::VerifyingKey,
+    digest: &'a [u8],
+) -> Result<&'a [u8], Error> {
+    let n = key.components().q().bits().div_ceil(8);
+    let cut = h.digest_len().min(n);
+    if digest.len() != h.digest_len() && digest.len() != cut {
+        return Err(Error::Bad);
+    }
+    Ok(&digest[..cut])
+}
+
 /// ECDSA signing through the curve crate's `SigningKey` type.
 macro_rules! crate_sign {
     ($Sk:ty) => {
@@ -350,6 +381,10 @@ macro_rules! nist_curve {
 
             pub fn valid_public(x: &[u8], y: &[u8], len: usize) -> bool {
                 public(x, y, len).is_some()
+            }
+
+            pub fn valid_secret(d: &[u8], len: usize) -> bool {
+                secret(d, len).is_some()
             }
 
             pub fn check_pair(x: &[u8], y: &[u8], d: &[u8], len: usize) -> bool {
@@ -642,10 +677,22 @@ impl Key {
                     pad(x, len).ok_or(Error::Bad)?,
                     pad(y, len).ok_or(Error::Bad)?,
                 );
+                let ecdh = matches!(t, TEE_TYPE_ECDH_PUBLIC_KEY | TEE_TYPE_ECDH_KEYPAIR);
+                // ECDH key pairs: as in OP-TEE, the public value is not
+                // checked (not against the private one, not on the curve):
+                // a derivation uses only the private scalar and the peer's
+                // point, which is checked then. ECDSA key pairs and all
+                // public keys (a TA may check a peer's point by populating
+                // one) are checked.
                 let d = match get_ref(attrs, TEE_ATTR_ECC_PRIVATE_VALUE) {
                     Some(d) => {
                         let d = pad(d, len).ok_or(Error::Bad)?;
-                        if !on_curve!(curve, check_pair(&x, &y, &d, len)) {
+                        let ok = if ecdh {
+                            on_curve!(curve, valid_secret(&d, len))
+                        } else {
+                            on_curve!(curve, check_pair(&x, &y, &d, len))
+                        };
+                        if !ok {
                             return Err(Error::Bad);
                         }
                         Some(d)
@@ -657,7 +704,6 @@ impl Key {
                         None
                     }
                 };
-                let ecdh = matches!(t, TEE_TYPE_ECDH_PUBLIC_KEY | TEE_TYPE_ECDH_KEYPAIR);
                 Key::Ec {
                     curve,
                     ecdh,
@@ -830,7 +876,10 @@ pub fn generate(
         TEE_TYPE_DH_KEYPAIR => {
             let p = big(params, TEE_ATTR_DH_PRIME)?;
             let g = big(params, TEE_ATTR_DH_BASE)?;
-            if p.bits() != bits as usize || g <= BigUint::from(1u8) || g >= p {
+            // The key size is the prime's: its bit length, or its byte
+            // length in bits (what OP-TEE compares it with).
+            let size_ok = p.bits() == bits as usize || p.bits().div_ceil(8) * 8 == bits as usize;
+            if !size_ok || g <= BigUint::from(1u8) || g >= p {
                 return Err(Error::Bad);
             }
             let q = get_ref(params, TEE_ATTR_DH_SUBPRIME).map(BigUint::from_bytes_be);
@@ -1563,9 +1612,7 @@ pub fn sign(
             let Some(k) = private else {
                 return Err(PANIC_PARAMS);
             };
-            if digest.len() != h.digest_len() {
-                return Err(Error::Bad);
-            }
+            let digest = dsa_digest(h, public, digest)?;
             let sig = k
                 .sign_prehash_with_rng(&mut rng, digest)
                 .map_err(|_| Error::Bad)?;
@@ -1702,9 +1749,7 @@ pub fn verify(
         }
         (AsymAlg::Dsa(h), Key::Dsa { public, .. }) => {
             use ecdsa::signature::hazmat::PrehashVerifier;
-            if digest.len() != h.digest_len() {
-                return Err(Error::Bad);
-            }
+            let digest = dsa_digest(h, public, digest)?;
             let n = public.components().q().bits().div_ceil(8);
             sig.len() == 2 * n && {
                 let r = BigUint::from_bytes_be(&sig[..n]);
@@ -1852,8 +1897,8 @@ pub fn derive(alg: AsymAlg, key: &Key, params: &[Attr]) -> Result<Vec<u8>, Error
 /// An SM2 key of type `t`: ECC attributes on TEE_ECC_CURVE_SM2 (another
 /// curve is NOT_SUPPORTED, as for an unknown curve).
 fn parse_sm2(t: u32, attrs: &[Attr]) -> Result<Key, Error> {
-    let (cid, _) = get_value(attrs, TEE_ATTR_ECC_CURVE).ok_or(PANIC_PARAMS)?;
-    if cid != TEE_ECC_CURVE_SM2 {
+    // The type implies the curve; one given must be it.
+    if get_value(attrs, TEE_ATTR_ECC_CURVE).is_some_and(|(c, _)| c != TEE_ECC_CURVE_SM2) {
         return Err(Error::NotSupported);
     }
     let len = crate::sm2::LEN;
@@ -1995,7 +2040,9 @@ fn generate_sm2(
     params: &[Attr],
     rng: &mut dyn CryptoRngCore,
 ) -> Result<Vec<Attr>, Error> {
-    let (cid, _) = get_value(params, TEE_ATTR_ECC_CURVE).ok_or(PANIC_PARAMS)?;
+    // The curve is implied (recent OP-TEE takes no parameter); one given
+    // must be TEE_ECC_CURVE_SM2.
+    let cid = get_value(params, TEE_ATTR_ECC_CURVE).map_or(TEE_ECC_CURVE_SM2, |(c, _)| c);
     if cid != TEE_ECC_CURVE_SM2 {
         return Err(Error::NotSupported);
     }

@@ -104,6 +104,8 @@ pub const TEE_ALG_DES_CBC_MAC_NOPAD: u32 = 0x3000_0111;
 pub const TEE_ALG_DES_CBC_MAC_PKCS5: u32 = 0x3000_0511;
 pub const TEE_ALG_DES3_CBC_MAC_NOPAD: u32 = 0x3000_0113;
 pub const TEE_ALG_DES3_CBC_MAC_PKCS5: u32 = 0x3000_0513;
+/// OP-TEE's TDEA CMAC (tee_api_defines_extensions.h).
+pub const TEE_ALG_DES3_CMAC: u32 = 0xF000_0613;
 
 pub const TEE_TYPE_DES: u32 = 0xA000_0011;
 pub const TEE_TYPE_DES3: u32 = 0xA000_0013;
@@ -134,6 +136,11 @@ pub const TEE_ATTR_HKDF_IKM: u32 = 0xC000_01C0;
 pub const TEE_ATTR_HKDF_SALT: u32 = 0xD000_02C0;
 pub const TEE_ATTR_HKDF_INFO: u32 = 0xD000_03C0;
 pub const TEE_ATTR_HKDF_OKM_LENGTH: u32 = 0xF000_04C0;
+/// GP 1.3.1's HKDF salt and info attributes (TEE_ATTR_HKDF_SALT/INFO in
+/// GP's and recent OP-TEE's headers, where OP-TEE's own two are renamed
+/// __OPTEE_TEE_ATTR_HKDF_SALT/INFO); OP-TEE's HKDF takes either.
+pub const GP_TEE_ATTR_HKDF_SALT: u32 = 0xD000_0946;
+pub const GP_TEE_ATTR_HKDF_INFO: u32 = 0xD000_0A46;
 pub const TEE_ALG_PBKDF2_HMAC_SHA1_DERIVE_KEY: u32 = 0x8000_20C2;
 pub const TEE_TYPE_PBKDF2_PASSWORD: u32 = 0xA100_00C2;
 pub const TEE_ATTR_PBKDF2_PASSWORD: u32 = 0xC000_01C2;

@@ -63,7 +63,9 @@ impl DigestAlg {
     }
 }
 
-/// The hash state: absorbing input, or (XOFs only) squeezing output.
+/// The hash state: absorbing input, squeezing output (XOFs), or handing
+/// out a finished fixed-length digest piece by piece (TEE_DigestExtract
+/// on a fixed-length hash, as OP-TEE allows).
 #[derive(Clone)]
 enum State {
     Md5(md5::Md5),
@@ -81,6 +83,8 @@ enum State {
     Sm3(sm3::Sm3),
     Squeeze128(sha3::Shake128Reader),
     Squeeze256(sha3::Shake256Reader),
+    /// A finished fixed-length digest and how much of it was extracted.
+    Extracted(Vec<u8>, usize),
 }
 
 impl State {
@@ -103,9 +107,9 @@ impl State {
     }
 }
 
-/// One digest computation. Misuse (update while squeezing, a fixed-length
-/// finish while squeezing, squeezing a fixed-length hash) is reported as
-/// [`Error::Panic`]; the operation layer keeps the GP state machine.
+/// One digest computation. Misuse (update while extracting, a finish
+/// while squeezing an XOF) is reported as [`Error::Panic`]; the operation
+/// layer keeps the GP state machine.
 #[derive(Clone)]
 pub struct DigestEngine {
     alg: DigestAlg,
@@ -145,7 +149,7 @@ impl DigestEngine {
             State::Shake128(h) => Update::update(h, data),
             State::Shake256(h) => Update::update(h, data),
             State::Sm3(h) => Digest::update(h, data),
-            State::Squeeze128(_) | State::Squeeze256(_) => {
+            State::Squeeze128(_) | State::Squeeze256(_) | State::Extracted(..) => {
                 return Err(Error::Panic(TEE_ERROR_BAD_STATE));
             }
         }
@@ -153,7 +157,9 @@ impl DigestEngine {
     }
 
     /// Finish a fixed-length hash into a new vector and start over. For an
-    /// XOF, `xof_len` bytes are squeezed. Not allowed while squeezing.
+    /// XOF, `xof_len` bytes are squeezed. Not allowed while squeezing an
+    /// XOF; after a fixed-length hash was extracted from, the bytes not
+    /// yet extracted (at most `xof_len`).
     pub fn finish(&mut self, xof_len: usize) -> Result<Vec<u8>, Error> {
         let fresh = State::new(self.alg);
         let out = match std::mem::replace(&mut self.state, fresh) {
@@ -178,6 +184,12 @@ impl DigestEngine {
                 h.finalize_xof().read(&mut v);
                 v
             }
+            // OP-TEE: the bytes of the digest not yet extracted, as many
+            // as `xof_len` allows.
+            State::Extracted(d, pos) => {
+                let n = (d.len() - pos).min(xof_len);
+                d[pos..pos + n].to_vec()
+            }
             s @ (State::Squeeze128(_) | State::Squeeze256(_)) => {
                 self.state = s;
                 return Err(Error::Panic(TEE_ERROR_BAD_STATE));
@@ -186,29 +198,49 @@ impl DigestEngine {
         Ok(out)
     }
 
-    /// Squeeze `out.len()` more bytes of an XOF (the first call ends the
-    /// absorbing phase). A fixed-length hash cannot be squeezed.
-    pub fn extract(&mut self, out: &mut [u8]) -> Result<(), Error> {
-        let placeholder = State::Sha1(Default::default());
-        self.state = match std::mem::replace(&mut self.state, placeholder) {
-            State::Shake128(h) => State::Squeeze128(h.finalize_xof()),
-            State::Shake256(h) => State::Squeeze256(h.finalize_xof()),
-            s @ (State::Squeeze128(_) | State::Squeeze256(_)) => s,
-            s => {
-                self.state = s;
-                return Err(Error::Panic(TEE_ERROR_BAD_PARAMETERS));
-            }
-        };
-        match &mut self.state {
-            State::Squeeze128(r) => r.read(out),
-            State::Squeeze256(r) => r.read(out),
-            _ => unreachable!("squeezing state set above"),
+    /// TEE_DigestExtract: the next bytes of the output into `out`; the
+    /// first call ends the absorbing phase. An XOF fills `out`; a
+    /// fixed-length hash is finished on the first call and hands out the
+    /// following bytes of its digest, as many as are left (OP-TEE's
+    /// behaviour; none once all were extracted). Returns the count.
+    pub fn extract(&mut self, out: &mut [u8]) -> Result<usize, Error> {
+        if !self.is_squeezing() {
+            let placeholder = State::Extracted(Vec::new(), 0);
+            self.state = match std::mem::replace(&mut self.state, placeholder) {
+                State::Shake128(h) => State::Squeeze128(h.finalize_xof()),
+                State::Shake256(h) => State::Squeeze256(h.finalize_xof()),
+                absorbing => {
+                    self.state = absorbing;
+                    let d = self.finish(0)?;
+                    State::Extracted(d, 0)
+                }
+            };
         }
-        Ok(())
+        Ok(match &mut self.state {
+            State::Squeeze128(r) => {
+                r.read(out);
+                out.len()
+            }
+            State::Squeeze256(r) => {
+                r.read(out);
+                out.len()
+            }
+            State::Extracted(d, pos) => {
+                let n = (d.len() - *pos).min(out.len());
+                out[..n].copy_from_slice(&d[*pos..*pos + n]);
+                *pos += n;
+                n
+            }
+            _ => unreachable!("extracting state set above"),
+        })
     }
 
-    /// Whether output is being squeezed.
+    /// Whether the output is being extracted (squeezed from an XOF, or
+    /// handed out from a finished fixed-length digest).
     pub fn is_squeezing(&self) -> bool {
-        matches!(self.state, State::Squeeze128(_) | State::Squeeze256(_))
+        matches!(
+            self.state,
+            State::Squeeze128(_) | State::Squeeze256(_) | State::Extracted(..)
+        )
     }
 }

@@ -81,10 +81,16 @@ impl KdfAlg {
 
     fn hkdf(self, ikm: &[u8], params: &[Attr]) -> Result<Vec<u8>, Error> {
         let (mut salt, mut info, mut len) = (None, None, None);
+        // The salt and the info by OP-TEE's identifiers or GP 1.3.1's
+        // (each at most once).
         for a in params {
             match a {
-                Attr::Ref(TEE_ATTR_HKDF_SALT, v) if salt.is_none() => salt = Some(v.as_slice()),
-                Attr::Ref(TEE_ATTR_HKDF_INFO, v) if info.is_none() => info = Some(v.as_slice()),
+                Attr::Ref(TEE_ATTR_HKDF_SALT | GP_TEE_ATTR_HKDF_SALT, v) if salt.is_none() => {
+                    salt = Some(v.as_slice())
+                }
+                Attr::Ref(TEE_ATTR_HKDF_INFO | GP_TEE_ATTR_HKDF_INFO, v) if info.is_none() => {
+                    info = Some(v.as_slice())
+                }
                 Attr::Value(TEE_ATTR_HKDF_OKM_LENGTH, n, _) if len.is_none() => len = Some(*n),
                 _ => return Err(PANIC_PARAMS),
             }

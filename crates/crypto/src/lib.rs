@@ -206,9 +206,12 @@ impl Operation {
     /// TEE_AllocateOperation.
     pub fn new(algorithm: u32, mode: u32, max_key_size: u32) -> Result<Operation, Error> {
         if let Some(c) = CipherAlg::from_id(algorithm) {
-            if !matches!(mode, TEE_MODE_ENCRYPT | TEE_MODE_DECRYPT)
-                || !object::size_allowed(c.key_type(), max_key_size)
-            {
+            // AES-XTS: a size of one key, or (OP-TEE) of both together.
+            let sized = object::size_allowed(c.key_type(), max_key_size)
+                || c.two_keys()
+                    && max_key_size.is_multiple_of(2)
+                    && object::size_allowed(c.key_type(), max_key_size / 2);
+            if !matches!(mode, TEE_MODE_ENCRYPT | TEE_MODE_DECRYPT) || !sized {
                 return Err(Error::NotSupported);
             }
             let mut op = Operation::keyed(
@@ -459,37 +462,58 @@ impl Operation {
     /// TEE_DigestDoFinal with an output buffer of `out_len` bytes: the
     /// digest (for SHAKE, `out_len` bytes of output), after which the
     /// operation is back in the initial state. A short buffer leaves the
-    /// operation unchanged, `chunk` included.
+    /// operation unchanged, `chunk` included. In the extracting state a
+    /// fixed-length hash gives the bytes of its digest not yet extracted
+    /// (as many as fit, no SHORT_BUFFER; input there panics), as in
+    /// OP-TEE; an XOF that is being squeezed panics.
     pub fn digest_do_final(&mut self, chunk: &[u8], out_len: usize) -> Result<Vec<u8>, Error> {
-        if self.state == OpState::Extracting {
-            return Err(Error::Panic(TEE_ERROR_BAD_STATE));
-        }
         let need = self.digest_length as usize;
+        let extracting = self.state == OpState::Extracting;
         let d = self.digest()?;
-        if out_len < need {
+        if extracting {
+            if d.alg().is_xof() || !chunk.is_empty() {
+                return Err(Error::Panic(TEE_ERROR_BAD_STATE));
+            }
+        } else if out_len < need {
             return Err(Error::ShortBuffer(need));
+        } else {
+            d.update(chunk)?;
         }
-        d.update(chunk)?;
         let out = d.finish(out_len)?;
         self.set_state(OpState::Initial);
         Ok(out)
     }
 
-    /// TEE_DigestExtract (XOFs only): squeeze `out.len()` more bytes; the
-    /// operation is then in the extracting state until reset.
-    pub fn digest_extract(&mut self, out: &mut [u8]) -> Result<(), Error> {
-        let d = self.digest()?;
-        if !d.alg().is_xof() {
-            return Err(Error::Panic(TEE_ERROR_BAD_PARAMETERS));
-        }
-        d.extract(out)?;
+    /// TEE_DigestExtract: the next bytes of the output into `out`, and
+    /// how many were written; the operation is then in the extracting
+    /// state until a final or a reset. An XOF fills `out`; a fixed-length
+    /// hash is finished by the first call and each call hands out the
+    /// following bytes of the digest, as many as are left (OP-TEE's
+    /// behaviour: fewer than asked, or none, once the end is reached).
+    pub fn digest_extract(&mut self, out: &mut [u8]) -> Result<usize, Error> {
+        let n = self.digest()?.extract(out)?;
         self.set_state(OpState::Extracting);
-        Ok(())
+        Ok(n)
     }
 
     /// Whether the operation takes two keys (AES-XTS).
     fn two_keys(&self) -> bool {
         self.handle_state & TEE_HANDLE_FLAG_EXPECT_TWO_KEYS != 0
+    }
+
+    /// The largest key the operation takes (in each slot): its maximum
+    /// key size, except for an AES-XTS operation allocated, as OP-TEE
+    /// allows, with the size of both keys together (384 or 512 bits:
+    /// half of it each).
+    fn max_key_per_key(&self) -> u32 {
+        match self.engine {
+            Engine::Cipher(c, _)
+                if c.two_keys() && !object::size_allowed(c.key_type(), self.max_key_size) =>
+            {
+                self.max_key_size / 2
+            }
+            _ => self.max_key_size,
+        }
     }
 
     /// The key types the operation accepts (a digest none: a panic).
@@ -511,7 +535,7 @@ impl Operation {
         if !obj.is_initialized() {
             return Err(Error::Panic(TEE_ERROR_BAD_PARAMETERS));
         }
-        let max = object::stored_bits(obj.object_type(), self.max_key_size);
+        let max = object::stored_bits(obj.object_type(), self.max_key_per_key());
         if !want.contains(&obj.object_type())
             || obj.size() > max
             || obj.usage() & self.required_usage() != self.required_usage()
@@ -969,13 +993,15 @@ impl Operation {
         self.ae()?.update_aad(aad)
     }
 
-    /// TEE_AEUpdate with room for `out_len` bytes (the output is as long
-    /// as the input).
+    /// TEE_AEUpdate with room for `out_len` bytes. The output sizes are
+    /// OP-TEE's: GCM as long as the input; CCM whole blocks, the rest
+    /// kept for the next update or the final.
     pub fn ae_update(&mut self, src: &[u8], out_len: usize) -> Result<Vec<u8>, Error> {
         let e = self.ae()?;
         e.check_payload(src.len())?;
-        if out_len < src.len() {
-            return Err(Error::ShortBuffer(src.len()));
+        let need = e.update_len(src.len());
+        if out_len < need {
+            return Err(Error::ShortBuffer(need));
         }
         e.update(src)
     }
@@ -1008,8 +1034,9 @@ impl Operation {
             return Err(Error::Panic(TEE_ERROR_BAD_PARAMETERS));
         }
         e.check_payload(src.len())?;
-        if out_len < src.len() || tag_cap < e.tag_len() {
-            return Err(Error::ShortBuffer(src.len()));
+        let need = e.final_len(src.len());
+        if out_len < need || tag_cap < e.tag_len() {
+            return Err(Error::ShortBuffer(need));
         }
         self.ae_take()?.finish(src)
     }
@@ -1029,12 +1056,13 @@ impl Operation {
             return Err(Error::Panic(TEE_ERROR_BAD_PARAMETERS));
         }
         e.check_payload(src.len())?;
-        if out.len() < src.len() || tag.len() < e.tag_len() {
-            return Err(Error::ShortBuffer(src.len()));
+        let need = e.final_len(src.len());
+        if out.len() < need || tag.len() < e.tag_len() {
+            return Err(Error::ShortBuffer(need));
         }
         let t = self.ae_take()?.finish_into(src, out)?;
         tag[..t.len()].copy_from_slice(&t);
-        Ok((src.len(), t.len()))
+        Ok((need, t.len()))
     }
 
     /// [`Operation::ae_decrypt_final`] into `out`, a buffer the caller
@@ -1050,11 +1078,12 @@ impl Operation {
             return Err(Error::Panic(TEE_ERROR_BAD_PARAMETERS));
         }
         e.check_payload(src.len())?;
-        if out.len() < src.len() {
-            return Err(Error::ShortBuffer(src.len()));
+        let need = e.final_len(src.len());
+        if out.len() < need {
+            return Err(Error::ShortBuffer(need));
         }
         self.ae_take()?.finish_decrypt_into(src, tag, out)?;
-        Ok(src.len())
+        Ok(need)
     }
 
     /// TEE_AEDecryptFinal with room for `out_len` bytes: the last
@@ -1071,8 +1100,9 @@ impl Operation {
             return Err(Error::Panic(TEE_ERROR_BAD_PARAMETERS));
         }
         e.check_payload(src.len())?;
-        if out_len < src.len() {
-            return Err(Error::ShortBuffer(src.len()));
+        let need = e.final_len(src.len());
+        if out_len < need {
+            return Err(Error::ShortBuffer(need));
         }
         self.ae_take()?.finish_decrypt(src, tag)
     }

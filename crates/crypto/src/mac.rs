@@ -1,9 +1,10 @@
 //! The MAC engine (TEE_OPERATION_MAC): HMAC over MD5, SHA-1, SHA-2, SHA-3
-//! and SM3, with RustCrypto `hmac`, AES-CMAC (NIST SP 800-38B, RFC 4493) and
+//! and SM3, with RustCrypto `hmac`, CMAC (NIST SP 800-38B) over AES (RFC
+//! 4493) and over 3DES (OP-TEE's TEE_ALG_DES3_CMAC), and
 //! CBC-MAC over AES, DES and 3DES (without padding or with PKCS #5
 //! padding) as block-level code over the `aes` and `des` block ciphers.
 
-use crate::cipher::{Aes, Bc, xor};
+use crate::cipher::{Bc, xor};
 use crate::{Error, consts::*};
 use hmac::{Hmac, Mac};
 
@@ -22,6 +23,8 @@ pub enum MacAlg {
     HmacSha3_384,
     HmacSha3_512,
     AesCmac,
+    /// OP-TEE's TDEA CMAC (NIST SP 800-38B over 3DES).
+    Des3Cmac,
     AesCbcMacNopad,
     AesCbcMacPkcs5,
     DesCbcMacNopad,
@@ -45,6 +48,7 @@ impl MacAlg {
             TEE_ALG_HMAC_SHA3_384 => MacAlg::HmacSha3_384,
             TEE_ALG_HMAC_SHA3_512 => MacAlg::HmacSha3_512,
             TEE_ALG_AES_CMAC => MacAlg::AesCmac,
+            TEE_ALG_DES3_CMAC => MacAlg::Des3Cmac,
             TEE_ALG_AES_CBC_MAC_NOPAD => MacAlg::AesCbcMacNopad,
             TEE_ALG_AES_CBC_MAC_PKCS5 => MacAlg::AesCbcMacPkcs5,
             TEE_ALG_DES_CBC_MAC_NOPAD => MacAlg::DesCbcMacNopad,
@@ -64,7 +68,8 @@ impl MacAlg {
             MacAlg::DesCbcMacNopad
             | MacAlg::DesCbcMacPkcs5
             | MacAlg::Des3CbcMacNopad
-            | MacAlg::Des3CbcMacPkcs5 => 8,
+            | MacAlg::Des3CbcMacPkcs5
+            | MacAlg::Des3Cmac => 8,
             MacAlg::HmacSha1 => 20,
             MacAlg::HmacSha224 | MacAlg::HmacSha3_224 => 28,
             MacAlg::HmacSha256 | MacAlg::HmacSm3 | MacAlg::HmacSha3_256 => 32,
@@ -96,7 +101,7 @@ impl MacAlg {
         match self {
             MacAlg::AesCmac | MacAlg::AesCbcMacNopad | MacAlg::AesCbcMacPkcs5 => TEE_TYPE_AES,
             MacAlg::DesCbcMacNopad | MacAlg::DesCbcMacPkcs5 => TEE_TYPE_DES,
-            MacAlg::Des3CbcMacNopad | MacAlg::Des3CbcMacPkcs5 => TEE_TYPE_DES3,
+            MacAlg::Des3CbcMacNopad | MacAlg::Des3CbcMacPkcs5 | MacAlg::Des3Cmac => TEE_TYPE_DES3,
             MacAlg::HmacMd5 => TEE_TYPE_HMAC_MD5,
             MacAlg::HmacSha1 => TEE_TYPE_HMAC_SHA1,
             MacAlg::HmacSha224 => TEE_TYPE_HMAC_SHA224,
@@ -175,7 +180,9 @@ impl MacEngine {
             MacAlg::HmacSha3_256 => State::Sha3_256(keyed(key)?),
             MacAlg::HmacSha3_384 => State::Sha3_384(keyed(key)?),
             MacAlg::HmacSha3_512 => State::Sha3_512(keyed(key)?),
-            MacAlg::AesCmac => State::Cmac(Box::new(Cmac::new(key)?)),
+            MacAlg::AesCmac | MacAlg::Des3Cmac => {
+                State::Cmac(Box::new(Cmac::new(Bc::new(alg.key_type(), key)?)))
+            }
             _ => unreachable!("CBC-MAC handled above"),
         };
         Ok(MacEngine { state })
@@ -225,78 +232,86 @@ impl MacEngine {
             State::Sha3_256(m) => m.finalize().into_bytes().to_vec(),
             State::Sha3_384(m) => m.finalize().into_bytes().to_vec(),
             State::Sha3_512(m) => m.finalize().into_bytes().to_vec(),
-            State::Cmac(m) => m.finish().to_vec(),
+            State::Cmac(m) => m.finish(),
             State::CbcMac(m) => m.finish(),
         }
     }
 }
 
-const BLOCK: usize = 16;
-
-/// AES-CMAC: the last block (possibly whole) is kept until the final.
+/// CMAC (SP 800-38B) over a 128-bit (AES) or 64-bit (3DES) block
+/// cipher: the last block (possibly whole) is kept until the final.
 #[derive(Clone)]
 pub struct Cmac {
-    aes: Aes,
-    k1: [u8; BLOCK],
-    k2: [u8; BLOCK],
-    x: [u8; BLOCK],
+    bc: Bc,
+    k1: Vec<u8>,
+    k2: Vec<u8>,
+    x: Vec<u8>,
     buf: Vec<u8>,
 }
 
-/// Doubling in GF(2^128) (SP 800-38B subkeys), branch-free: the subkeys
-/// are secret.
-fn dbl(b: [u8; BLOCK]) -> [u8; BLOCK] {
-    let v = u128::from_be_bytes(b);
-    let r = (v << 1) ^ (0x87 & (v >> 127).wrapping_neg());
-    r.to_be_bytes()
+/// Doubling in GF(2^b) for the SP 800-38B subkeys (b = 128: Rb = 0x87;
+/// b = 64: Rb = 0x1B), branch-free: the subkeys are secret.
+fn dbl(b: &[u8]) -> Vec<u8> {
+    if let Ok(b) = <[u8; 8]>::try_from(b) {
+        let v = u64::from_be_bytes(b);
+        ((v << 1) ^ (0x1B & (v >> 63).wrapping_neg()))
+            .to_be_bytes()
+            .to_vec()
+    } else {
+        let mut a = [0u8; 16];
+        a.copy_from_slice(b);
+        let v = u128::from_be_bytes(a);
+        ((v << 1) ^ (0x87 & (v >> 127).wrapping_neg()))
+            .to_be_bytes()
+            .to_vec()
+    }
 }
 
 impl Cmac {
-    fn new(key: &[u8]) -> Result<Cmac, Error> {
-        let aes = Aes::new(key)?;
-        let mut l = [0u8; BLOCK];
-        aes.encrypt(&mut l);
-        let k1 = dbl(l);
-        Ok(Cmac {
-            aes,
+    fn new(bc: Bc) -> Cmac {
+        let mut l = vec![0u8; bc.block_len()];
+        bc.encrypt(&mut l);
+        let k1 = dbl(&l);
+        let k2 = dbl(&k1);
+        let x = vec![0u8; bc.block_len()];
+        Cmac {
+            bc,
             k1,
-            k2: dbl(k1),
-            x: [0; BLOCK],
+            k2,
+            x,
             buf: Vec::new(),
-        })
+        }
     }
 
     fn block(&mut self, b: &[u8]) {
-        for (x, y) in self.x.iter_mut().zip(b) {
-            *x ^= y;
-        }
-        self.aes.encrypt(&mut self.x);
+        xor(&mut self.x, b);
+        self.bc.encrypt(&mut self.x);
     }
 
     fn update(&mut self, mut data: &[u8]) {
+        let bs = self.bc.block_len();
         while !data.is_empty() {
-            if self.buf.len() == BLOCK {
+            if self.buf.len() == bs {
                 let b = std::mem::take(&mut self.buf);
                 self.block(&b);
             }
-            let n = (BLOCK - self.buf.len()).min(data.len());
+            let n = (bs - self.buf.len()).min(data.len());
             self.buf.extend_from_slice(&data[..n]);
             data = &data[n..];
         }
     }
 
-    fn finish(mut self) -> [u8; BLOCK] {
-        let mut last = [0u8; BLOCK];
-        last[..self.buf.len()].copy_from_slice(&self.buf);
-        let k = if self.buf.len() == BLOCK {
-            self.k1
+    fn finish(mut self) -> Vec<u8> {
+        let bs = self.bc.block_len();
+        let mut last = std::mem::take(&mut self.buf);
+        let k = if last.len() == bs {
+            std::mem::take(&mut self.k1)
         } else {
-            last[self.buf.len()] = 0x80;
-            self.k2
+            last.push(0x80);
+            last.resize(bs, 0);
+            std::mem::take(&mut self.k2)
         };
-        for (x, y) in last.iter_mut().zip(k) {
-            *x ^= y;
-        }
+        xor(&mut last, &k);
         self.block(&last);
         self.x
     }

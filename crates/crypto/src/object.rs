@@ -57,8 +57,9 @@ fn size_rule(object_type: u32) -> Option<(u32, u32, u32)> {
         // GP 1.3.1 table 5-9: every modulus size from 256 bits up to 4096
         // (the largest this implementation supports).
         TEE_TYPE_RSA_PUBLIC_KEY | TEE_TYPE_RSA_KEYPAIR => (256, 4096, 1),
-        // Multiples of 8 bits from 256 to 4096.
-        TEE_TYPE_DH_KEYPAIR => (256, 4096, 8),
+        // Any size from 256 bits (OP-TEE's object-type table: 256 to 2048
+        // in steps of 1; up to 4096 here).
+        TEE_TYPE_DH_KEYPAIR => (256, 4096, 1),
         TEE_TYPE_ED25519_PUBLIC_KEY
         | TEE_TYPE_ED25519_KEYPAIR
         | TEE_TYPE_X25519_PUBLIC_KEY
@@ -278,10 +279,10 @@ impl Object {
     /// TEE_PopulateTransientObject. The object must be uninitialised and
     /// the attributes exactly the ones GP lists for the type (a missing
     /// mandatory attribute, one the type does not have, a repeated one,
-    /// or a buffer given for a value attribute panics, as GP says). A
-    /// value the type or the object's maximum size does not allow, or
-    /// inconsistent key components, are BAD_PARAMETERS and leave the
-    /// object uninitialised.
+    /// a buffer given for a value attribute, or a key larger than the
+    /// object's maximum size panics, as GP says). A value the type does
+    /// not allow, or inconsistent key components, are BAD_PARAMETERS and
+    /// leave the object uninitialised.
     pub fn populate(&mut self, attrs: &[Attr]) -> Result<(), Error> {
         if self.is_initialized() {
             return Err(PANIC_PARAMS);
@@ -310,7 +311,13 @@ impl Object {
         } else {
             crate::asym::check_attributes(self.object_type, attrs)?
         };
-        if bits > self.max_size || !size_allowed(self.object_type, bits) {
+        // A key larger than the object may hold panics (GP 1.3.1
+        // TEE_PopulateTransientObject; OP-TEE's TA panics too); a size the
+        // type does not allow is BAD_PARAMETERS.
+        if bits > self.max_size {
+            return Err(PANIC_PARAMS);
+        }
+        if !size_allowed(self.object_type, bits) {
             return Err(Error::Bad);
         }
         self.content = Some(Content { bits, attrs });

@@ -171,8 +171,59 @@ fn extracting_state_rules() {
     let mut again = [0u8; 10];
     o.digest_extract(&mut again).unwrap();
     assert_eq!(first, again);
-    let mut h = op(TEE_ALG_SHA256);
-    assert!(matches!(h.digest_extract(&mut x), Err(Error::Panic(_))));
+}
+
+/// OP-TEE lets a TA extract a fixed-length digest in pieces: the first
+/// extract finishes the hash, each one hands out the following bytes,
+/// fewer (then none) at the end; a final then gives what is left, and
+/// input while extracting panics.
+#[test]
+fn fixed_length_digest_extract_in_pieces() {
+    for &(alg, msg, xof_len, want) in VECTORS {
+        if xof_len != 0 {
+            continue;
+        }
+        let m = msg.bytes();
+        let want = unhex(want);
+        for piece in [1usize, 3, 7, 16, 100] {
+            let mut o = op(alg);
+            o.digest_update(&m).unwrap();
+            let mut got = Vec::new();
+            loop {
+                let mut buf = vec![0xAAu8; piece];
+                let n = o.digest_extract(&mut buf).unwrap();
+                assert!(n <= piece);
+                assert!(buf[n..].iter().all(|&b| b == 0xAA), "{alg:#x}");
+                got.extend_from_slice(&buf[..n]);
+                assert_eq!(o.state(), OpState::Extracting);
+                assert_ne!(o.info().handle_state & TEE_HANDLE_FLAG_EXTRACTING, 0);
+                if n < piece {
+                    break;
+                }
+            }
+            assert_eq!(got, want, "{alg:#x} pieces of {piece}");
+            // Past the end: nothing more.
+            assert_eq!(o.digest_extract(&mut [0u8; 4]).unwrap(), 0);
+            assert!(matches!(o.digest_update(b"x"), Err(Error::Panic(_))));
+            // The final after a partial extract: the rest, then a fresh
+            // operation.
+            let mut o = op(alg);
+            o.digest_update(&m).unwrap();
+            let mut head = [0u8; 5];
+            assert_eq!(o.digest_extract(&mut head).unwrap(), 5);
+            assert!(matches!(o.digest_do_final(b"x", 64), Err(Error::Panic(_))));
+            let rest = o.digest_do_final(&[], 64).unwrap();
+            assert_eq!([&head[..], &rest].concat(), want);
+            assert_eq!(o.state(), OpState::Initial);
+            let mut o2 = op(alg);
+            o2.digest_update(&m).unwrap();
+            let mut a = [0u8; 2];
+            o2.digest_extract(&mut a).unwrap();
+            // A final with less room than is left: as much as fits.
+            assert_eq!(o2.digest_do_final(&[], 3).unwrap(), want[2..5]);
+            assert_eq!(hex(&o2.digest_do_final(&m, 64).unwrap()), hex(&want));
+        }
+    }
 }
 
 fn key(object_type: u32, secret: &[u8]) -> crate::object::Object {
@@ -808,4 +859,66 @@ fn sm4_known_answers_every_split() {
     // A partial block at the final of CBC is BAD_PARAMETERS.
     op.cipher_init(&[0; 16]).unwrap();
     assert_eq!(op.cipher_do_final(&[0; 15], 64), Err(Error::Bad));
+}
+
+/// OP-TEE's TEE_ALG_DES3_CMAC (0xF0000613): CMAC over TDEA, the
+/// examples of NIST SP 800-38B appendix D (three-key and two-key TDEA,
+/// messages of 0, 64, 160 and 256 bits), whole and in every split.
+#[test]
+fn des3_cmac_sp800_38b() {
+    let m = "6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e51";
+    let cases: &[(&str, usize, &str)] = &[
+        (
+            "8aa83bf8cbda10620bc1bf19fbb6cd58bc313d4a371ca8b5",
+            0,
+            "b7a688e122ffaf95",
+        ),
+        (
+            "8aa83bf8cbda10620bc1bf19fbb6cd58bc313d4a371ca8b5",
+            8,
+            "8e8f293136283797",
+        ),
+        (
+            "8aa83bf8cbda10620bc1bf19fbb6cd58bc313d4a371ca8b5",
+            20,
+            "743ddbe0ce2dc2ed",
+        ),
+        (
+            "8aa83bf8cbda10620bc1bf19fbb6cd58bc313d4a371ca8b5",
+            32,
+            "33e6b1092400eae5",
+        ),
+        ("4cf15134a2850dd58a3d10ba80570d38", 0, "bd2ebf9a3ba00361"),
+        ("4cf15134a2850dd58a3d10ba80570d38", 8, "4ff2ab813c53ce83"),
+        ("4cf15134a2850dd58a3d10ba80570d38", 20, "62dd1b471902bd4e"),
+        ("4cf15134a2850dd58a3d10ba80570d38", 32, "31b1e431dabc4eb8"),
+    ];
+    assert_eq!(TEE_ALG_DES3_CMAC, 0xF000_0613);
+    assert!(is_algorithm_supported(TEE_ALG_DES3_CMAC, TEE_CRYPTO_ELEMENT_NONE).is_ok());
+    for &(k, len, want) in cases {
+        let k = unhex(k);
+        let msg = &unhex(m)[..len];
+        let bits = 8 * k.len() as u32;
+        // Keys of 128 and 192 bits, as for the other 3DES algorithms;
+        // both sizes also by their effective length (112, 168).
+        for max in [bits, bits / 8 * 7, 192] {
+            let mut o = Operation::new(TEE_ALG_DES3_CMAC, TEE_MODE_MAC, max).unwrap();
+            assert_eq!(o.info().digest_length, 8);
+            o.set_key(Some(&key(TEE_TYPE_DES3, &k))).unwrap();
+            for i in 0..=msg.len() {
+                o.mac_init(&[]).unwrap();
+                o.mac_update(&msg[..i]).unwrap();
+                assert_eq!(hex(&o.mac_compute_final(&msg[i..], 8).unwrap()), want);
+            }
+            o.mac_init(&[]).unwrap();
+            assert!(o.mac_compare_final(msg, &unhex(want)).is_ok());
+        }
+    }
+    // AES keys are not 3DES keys.
+    let mut o = Operation::new(TEE_ALG_DES3_CMAC, TEE_MODE_MAC, 128).unwrap();
+    assert!(matches!(
+        o.set_key(Some(&key(TEE_TYPE_AES, &[0; 16]))),
+        Err(Error::Panic(_))
+    ));
+    assert!(Operation::new(TEE_ALG_DES3_CMAC, TEE_MODE_MAC, 256).is_err());
 }

@@ -281,12 +281,15 @@ fn sm2_keys_and_generation() {
             b"hello"
         );
     }
-    // The curve parameter is required, and must be SM2's.
+    // The curve parameter may be left out (the type implies it, as in
+    // OP-TEE); one given must be SM2's.
     let mut k = Object::new(TEE_TYPE_SM2_DSA_KEYPAIR, 256).unwrap();
-    assert!(matches!(
-        k.generate(256, &[], &mut OsRng),
-        Err(Error::Panic(_))
-    ));
+    k.generate(256, &[], &mut OsRng).unwrap();
+    assert_eq!(
+        k.value_attribute(TEE_ATTR_ECC_CURVE),
+        Ok((TEE_ECC_CURVE_SM2, 0))
+    );
+    let mut k = Object::new(TEE_TYPE_SM2_DSA_KEYPAIR, 256).unwrap();
     let p256 = [Attr::Value(TEE_ATTR_ECC_CURVE, TEE_ECC_CURVE_NIST_P256, 0)];
     assert_eq!(k.generate(256, &p256, &mut OsRng), Err(Error::NotSupported));
 }

@@ -306,10 +306,14 @@ pub unsafe extern "C" fn TEE_DigestExtract(
     if hash.is_null() {
         panic_ta(TEE_ERROR_BAD_PARAMETERS);
     }
+    // A fixed-length digest is handed out in pieces: what is left of it,
+    // at most `len` bytes (OP-TEE); the count goes back in `*hash_len`.
     let mut out = vec![0u8; len];
-    rc::digest_extract(h, &mut out);
-    // SAFETY: `hash` holds `len` writable bytes (caller's contract).
-    unsafe { oxtee_ta_runtime::volatile_copy(out.as_ptr(), hash as *mut u8, len) };
+    let n = rc::digest_extract(h, &mut out);
+    // SAFETY: `hash` holds `len >= n` writable bytes (caller's contract).
+    unsafe { oxtee_ta_runtime::volatile_copy(out.as_ptr(), hash as *mut u8, n) };
+    // SAFETY: as above.
+    unsafe { *hash_len = n };
     TEE_SUCCESS
 }
 

@@ -137,9 +137,11 @@ pub fn digest_do_final(h: OpHandle, chunk: &[u8], out_len: usize) -> Result<Vec<
     with(h, |op| op.digest_do_final(chunk, out_len))
 }
 
-/// TEE_DigestExtract: fill `out` with the next bytes of the XOF output.
-pub fn digest_extract(h: OpHandle, out: &mut [u8]) {
-    let _ = with(h, |op| op.digest_extract(out));
+/// TEE_DigestExtract: the next bytes of the output into `out`; the count
+/// written (all of `out` for an XOF; for a fixed-length digest what is
+/// left of it, at most `out.len()`).
+pub fn digest_extract(h: OpHandle, out: &mut [u8]) -> usize {
+    with(h, |op| op.digest_extract(out)).unwrap_or(0)
 }
 
 /// TEE_SetOperationKey (`None`: TEE_HANDLE_NULL clears the key).

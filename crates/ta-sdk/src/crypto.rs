@@ -34,7 +34,7 @@ pub mod alg {
         TEE_ALG_DES_CBC_MAC_PKCS5 as DES_CBC_MAC_PKCS5, TEE_ALG_DES_CBC_NOPAD as DES_CBC_NOPAD,
         TEE_ALG_DES_ECB_NOPAD as DES_ECB_NOPAD, TEE_ALG_DES3_CBC_MAC_NOPAD as DES3_CBC_MAC_NOPAD,
         TEE_ALG_DES3_CBC_MAC_PKCS5 as DES3_CBC_MAC_PKCS5, TEE_ALG_DES3_CBC_NOPAD as DES3_CBC_NOPAD,
-        TEE_ALG_DES3_ECB_NOPAD as DES3_ECB_NOPAD,
+        TEE_ALG_DES3_CMAC as DES3_CMAC, TEE_ALG_DES3_ECB_NOPAD as DES3_ECB_NOPAD,
     };
     pub use oxtee_ta_runtime::crypto::engine::consts::{
         TEE_ALG_AES_CBC_NOPAD as AES_CBC_NOPAD, TEE_ALG_AES_CCM as AES_CCM,
@@ -198,9 +198,11 @@ impl Operation {
         out
     }
 
-    /// TEE_DigestExtract: fill `out` with the next bytes of a SHAKE
-    /// output; the operation is then extracting until reset.
-    pub fn digest_extract(&mut self, out: &mut [u8]) {
+    /// TEE_DigestExtract: the next bytes of the output into `out`, and
+    /// how many were written; the operation is then extracting until a
+    /// final or a reset. SHAKE fills `out`; a fixed-length digest is
+    /// handed out in pieces (what is left of it, at most `out.len()`).
+    pub fn digest_extract(&mut self, out: &mut [u8]) -> usize {
         rc::digest_extract(self.h, out)
     }
 

@@ -98,9 +98,11 @@ static TEE_Result one(const uint32_t *w, const uint8_t *d, uint8_t *out,
 	if (op_kind == 0) {
 		size_t t = tl;
 
-		b = il - is;
+		/* The rest of the output (AES-CCM updates give whole blocks
+		 * and keep the rest for the final, as OP-TEE), then the tag. */
+		b = il - a;
 		res = TEE_AEEncryptFinal(op, in + is, il - is, out + a, &b,
-					 out + a + b, &t);
+					 out + il, &t);
 		if (!res)
 			*n = a + b + t;
 	} else {

@@ -279,6 +279,7 @@ static TEE_Result panic_case(uint32_t pt, TEE_Param p[4])
 	case 5:
 		alloc(&op, TEE_ALG_SHA256);
 		TEE_DigestExtract(op, buf, &n);
+		TEE_DigestUpdate(op, "a", 1);
 		break;
 	case 6:
 		alloc(&op, TEE_ALG_SHA256);

@@ -415,6 +415,12 @@ static TEE_Result panic_case(uint32_t pt, TEE_Param p[4])
 		TEE_SetOperationKey2(op, make_key(TEE_TYPE_AES, key16, 16),
 				     TEE_HANDLE_NULL);
 		break;
+	case 17: /* A key above the object's maximum size (GP 1.3.1). */
+		if (TEE_AllocateTransientObject(TEE_TYPE_AES, 128, &key))
+			return TEE_ERROR_GENERIC;
+		TEE_InitRefAttribute(&a, TEE_ATTR_SECRET_VALUE, buf, 32);
+		TEE_PopulateTransientObject(key, &a, 1);
+		break;
 	default:
 		return TEE_ERROR_BAD_PARAMETERS;
 	}
@@ -464,10 +470,11 @@ static TEE_Result misc(uint32_t pt, TEE_Param p[4])
 	w[6] = info.keySize;
 	w[7] = info.handleState;
 	TEE_FreeOperation(op);
-	/* Populate with sizes the object or the type does not allow. */
-	if (TEE_AllocateTransientObject(TEE_TYPE_AES, 128, &o))
+	/* Populate with sizes the type does not allow (a key above the
+	 * object's maximum size panics: panic case 17). */
+	if (TEE_AllocateTransientObject(TEE_TYPE_AES, 256, &o))
 		TEE_Panic(5);
-	TEE_InitRefAttribute(&a, TEE_ATTR_SECRET_VALUE, key32, 32);
+	TEE_InitRefAttribute(&a, TEE_ATTR_SECRET_VALUE, key32, 17);
 	w[8] = TEE_PopulateTransientObject(o, &a, 1);
 	TEE_FreeTransientObject(o);
 	if (TEE_AllocateTransientObject(TEE_TYPE_AES, 256, &o))

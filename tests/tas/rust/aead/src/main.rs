@@ -69,7 +69,9 @@ fn one(w: &[usize; 10], d: &[u8]) -> TeeResult<Vec<u8>> {
     let mut out = vec![0u8; il + tl];
     let a = op.ae_update(first, &mut out)?;
     if kind == 0 {
-        let (o, t) = out[a..].split_at_mut(rest.len());
+        // The rest of the output (AES-CCM updates give whole blocks and
+        // keep the rest for the final, as OP-TEE), then the tag.
+        let (o, t) = out[a..].split_at_mut(il - a);
         let (b, n) = op.ae_encrypt_final(rest, o, t)?;
         out.truncate(a + b + n);
     } else {

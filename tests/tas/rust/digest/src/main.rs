@@ -93,7 +93,11 @@ fn panic_case(case: u32) -> TeeResult {
             let other = alloc(alg::SHA1)?;
             op.copy_from(&other);
         }
-        5 => alloc(alg::SHA256)?.digest_extract(&mut buf),
+        5 => {
+            let mut op = alloc(alg::SHA256)?;
+            op.digest_extract(&mut buf);
+            op.digest_update(b"a");
+        }
         _ => return Err(TeeError::NOT_SUPPORTED),
     }
     Ok(())
@@ -168,8 +172,8 @@ impl TrustedApp for DigestTa {
                             return Err(TeeError::BAD_PARAMETERS);
                         }
                         let mut piece = vec![0u8; n];
-                        op.digest_extract(&mut piece);
-                        v.extend(piece);
+                        let got = op.digest_extract(&mut piece);
+                        v.extend(&piece[..got]);
                     }
                     out.write(&v)
                 },

@@ -264,6 +264,10 @@ fn panic_case(case: u32) -> TeeResult {
         }
         16 => Operation::allocate(alg::AES_XTS, Mode::Encrypt, 128)?
             .set_key2(Some(&make_key(obj::AES, &KEY16)?), None),
+        17 => {
+            let mut o = TransientObject::allocate(obj::AES, 128)?;
+            o.populate(&[Attribute::Ref(obj::ATTR_SECRET_VALUE, &KEY32)])?;
+        }
         _ => return Err(TeeError::NOT_SUPPORTED),
     }
     Ok(())
@@ -304,8 +308,10 @@ fn misc() -> TeeResult<Vec<u32>> {
     op.set_key(None);
     w[6] = op.info().key_size;
     w[7] = op.info().handle_state;
-    let mut o = TransientObject::allocate(obj::AES, 128)?;
-    w[8] = code(o.populate(&[Attribute::Ref(obj::ATTR_SECRET_VALUE, &KEY32)]));
+    // A size the type does not allow (one above the object's maximum
+    // size panics: panic case 17).
+    let mut o = TransientObject::allocate(obj::AES, 256)?;
+    w[8] = code(o.populate(&[Attribute::Ref(obj::ATTR_SECRET_VALUE, &KEY32[..17])]));
     let mut o = TransientObject::allocate(obj::AES, 256)?;
     w[9] = code(o.populate(&[Attribute::Ref(obj::ATTR_SECRET_VALUE, &KEY32[..20])]));
     w[10] = code(TransientObject::allocate(obj::AES, 100).map(|_| ()));
