@@ -28,6 +28,20 @@ rm -rf "$dist/devkit/include" "$dist/devkit/host_include" "$dist/devkit/mk" "$di
 cp -r devkit/include devkit/host_include devkit/mk devkit/src "$dist/devkit/"
 rm -f "$dist/devkit/include/tee_client_api.h"
 install -m 644 "$out/liboxtee_ta_capi.a" "$dist/devkit/lib/"
+# mbedTLS for TAs (CFG_TA_MBEDTLS=y): Debian's static libraries (built as
+# position-independent code, as static-PIE TAs need) and their headers.
+mbed=${MBEDTLS_LIB_DIR:-/usr/lib/$(gcc -print-multiarch)}
+mbed_inc=${MBEDTLS_INCLUDE_DIR:-/usr/include}
+for l in mbedtls mbedx509 mbedcrypto; do
+  if [ ! -f "$mbed/lib$l.a" ]; then
+    echo "build.sh: $mbed/lib$l.a not found: install libmbedtls-dev (apt-get install libmbedtls-dev)" \
+      "or set MBEDTLS_LIB_DIR/MBEDTLS_INCLUDE_DIR" >&2
+    exit 1
+  fi
+  install -m 644 "$mbed/lib$l.a" "$dist/devkit/lib/"
+done
+cp -r "$mbed_inc/mbedtls" "$dist/devkit/include/"
+[ -d "$mbed_inc/psa" ] && cp -r "$mbed_inc/psa" "$dist/devkit/include/"
 ln -sf ../../bin/oxtee "$dist/devkit/bin/oxtee"
 if [ ! -f "$dist/devkit/keys/default_ta.pem" ]; then
   "$dist/bin/oxtee" ta keygen --out "$dist/devkit/keys/default_ta.pem" \

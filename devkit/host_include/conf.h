@@ -9,7 +9,7 @@
 
 #define CFG_TEE_TA_LOG_LEVEL 2
 #define CFG_TA_FLOAT_SUPPORT 1
-/* CFG_TA_MBEDTLS is not set */
+#define CFG_TA_MBEDTLS 1
 /* CFG_TA_MBEDTLS_MPI is not set */
 /* CFG_SYSTEM_PTA is not set */
 /* CFG_TA_DYNLINK is not set */

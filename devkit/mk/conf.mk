@@ -12,10 +12,15 @@ CFG_TEE_TA_LOG_LEVEL ?= 2
 # undefined; host programs read the same from host_include/conf.h).
 # Floating point in TAs: the host's.
 CFG_TA_FLOAT_SUPPORT ?= y
-# mbedTLS for TAs, the system pseudo-TA, TA shared libraries, unwinding,
-# profiling: not offered (yet).
-CFG_TA_MBEDTLS ?= n
+# mbedTLS for TAs, as OP-TEE's devkit offers it: lib/libmbedtls.a,
+# libmbedx509.a, libmbedcrypto.a and include/mbedtls (Debian's build of
+# the mbedTLS 2.28 LTS branch, copied in by scripts/build.sh), linked into
+# every TA when y (the linker keeps only what the TA calls).
+CFG_TA_MBEDTLS ?= y
+# The TEE_BigInt API on mbedTLS's MPI (oxtee's is its own): no.
 CFG_TA_MBEDTLS_MPI ?= n
+# The system pseudo-TA, TA shared libraries, unwinding, profiling: not
+# offered (yet).
 CFG_SYSTEM_PTA ?= n
 CFG_TA_DYNLINK ?= n
 CFG_UNWIND ?= n

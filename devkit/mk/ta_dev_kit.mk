@@ -130,8 +130,13 @@ all: $(oxtee-ta)
 # so that they may refer to each other), then the host C library. The
 # archive calls the TA's entry points and refers to oxtee_ta_head, both
 # defined by the objects before it.
+ifeq ($(CFG_TA_MBEDTLS),y)
+oxtee-mbedtls-libs := $(foreach l,mbedtls mbedx509 mbedcrypto,$(oxtee-devkit)/lib/lib$(l).a)
+else
+oxtee-mbedtls-libs :=
+endif
 oxtee-link-libs := $(strip $(OXTEE_TA_CAPI_LIB) $(LDADD) $(libdeps) \
-	$(addprefix -L,$(libdirs)) $(addprefix -l,$(libnames)))
+	$(addprefix -L,$(libdirs)) $(addprefix -l,$(libnames)) $(oxtee-mbedtls-libs))
 oxtee-link-objs := $(strip $(oxtee-objs) $(oxtee-head-obj) $(oxtee-trace-obj) $(oxtee-compat-obj))
 
 # A TA with C++ sources links with the C++ driver (libstdc++ and the C++
@@ -139,7 +144,7 @@ oxtee-link-objs := $(strip $(oxtee-objs) $(oxtee-head-obj) $(oxtee-trace-obj) $(
 oxtee-link-driver = $(if $(oxtee-cxx-objs),$(CXX),$(CC))
 
 $(oxtee-elf): $(oxtee-objs) $(oxtee-head-obj) $(oxtee-trace-obj) $(oxtee-compat-obj) \
-		$(OXTEE_TA_CAPI_LIB) $(libdeps) $(oxtee-makefiles)
+		$(OXTEE_TA_CAPI_LIB) $(oxtee-mbedtls-libs) $(libdeps) $(oxtee-makefiles)
 	$(oxtee-echo) '  LD      $@'
 	$(q)$(oxtee-link-driver) -static-pie -o $@ $(oxtee-link-objs) -Wl,--start-group $(oxtee-link-libs) -Wl,--end-group -lpthread -ldl -lm -lrt -lgcc_eh -Wl,--gc-sections -Wl,-Map=$(oxtee-map) 2>$@.ldlog; \
 		st=$$?; grep -v -e 'statically linked applications requires' -e ': in function' $@.ldlog >&2; \
@@ -154,6 +159,12 @@ $(oxtee-stripped): $(oxtee-elf)
 $(oxtee-ta): $(oxtee-stripped) $(wildcard $(TA_SIGN_KEY))
 	$(oxtee-echo) '  SIGN    $@'
 	$(q)$(OXTEE) ta sign --key $(TA_SIGN_KEY) --elf $< --out $@
+
+$(oxtee-mbedtls-libs):
+	@echo "oxtee devkit: $@ not found: this devkit was built without mbedTLS" \
+		"(install libmbedtls-dev and run scripts/build.sh again), or build" \
+		"with CFG_TA_MBEDTLS=n" >&2
+	@false
 
 $(OXTEE_TA_CAPI_LIB):
 	@echo "oxtee devkit: $@ not found: install the oxtee TA runtime" \

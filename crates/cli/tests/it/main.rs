@@ -15,6 +15,7 @@ mod hostile;
 mod images;
 mod install;
 mod lifecycle;
+mod mbedtls;
 mod mem_time;
 mod params;
 mod props;
