@@ -212,6 +212,33 @@ pub fn rust_ta_props(manifest: &Path) -> R<(String, TaProps)> {
             .to_string(),
         ext: ext_props(meta.get("properties"))?,
     };
+    // What the TA header can carry (the core refuses more when it loads
+    // the image, and TA processes are handed at most that).
+    let limits = [
+        (
+            "version",
+            props.version.len(),
+            oxtee_proto::limits::TA_VERSION,
+        ),
+        (
+            "description",
+            props.description.len(),
+            oxtee_proto::limits::TA_DESCRIPTION,
+        ),
+        (
+            "extra properties (encoded)",
+            oxtee_proto::encode_with_limit(&props.ext, usize::MAX).map_or(usize::MAX, |e| e.len()),
+            oxtee_proto::limits::EXT_PROPS,
+        ),
+    ];
+    for (what, len, max) in limits {
+        if len > max {
+            return Err(format!(
+                "{}: the TA's {what} take {len} bytes, at most {max} fit in a TA header",
+                manifest.display()
+            ));
+        }
+    }
     Ok((name, props))
 }
 
@@ -310,4 +337,41 @@ pub fn build_rust(dir: &Path, key: &Path, out_dir: &Path, target_dir: Option<&Pa
         return Err("objcopy --strip-unneeded failed".into());
     }
     sign(key, &stripped, out_dir, false, 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn manifest(extra: &str) -> (tempfile::TempDir, PathBuf) {
+        let d = tempfile::tempdir().unwrap();
+        let m = d.path().join("Cargo.toml");
+        std::fs::write(
+            &m,
+            format!(
+                "[package]\nname = \"t\"\nversion = \"1.0.0\"\n\
+                 [package.metadata.oxtee]\nuuid = \"8aaaf200-2450-11e4-abe2-0002a5d5c51b\"\n{extra}"
+            ),
+        )
+        .unwrap();
+        (d, m)
+    }
+
+    /// A TA whose header would not fit (and whose Create message would
+    /// exceed its bound) is refused when it is built, naming the field.
+    #[test]
+    fn oversized_ta_header_fields_are_refused_at_build() {
+        let (_d, m) = manifest("description = \"ok\"\n");
+        assert!(rust_ta_props(&m).is_ok());
+        let (_d, m) = manifest(&format!("description = \"{}\"\n", "d".repeat(256)));
+        let e = rust_ta_props(&m).unwrap_err();
+        assert!(e.contains("description take 256 bytes, at most 255"), "{e}");
+        let mut props = String::from("[package.metadata.oxtee.properties]\n");
+        for i in 0..40 {
+            props.push_str(&format!("\"com.example.p{i}\" = \"{}\"\n", "v".repeat(250)));
+        }
+        let (_d, m) = manifest(&props);
+        let e = rust_ta_props(&m).unwrap_err();
+        assert!(e.contains("extra properties (encoded) take"), "{e}");
+    }
 }

@@ -194,7 +194,7 @@ fn exchange(
     let bytes = encode(req).map_err(|_| Error::api(TEEC_ERROR_BAD_PARAMETERS))?;
     ch.send(&bytes, fds).map_err(|_| Error::comms())?;
     // Replies are small (no bulk data travels in messages).
-    let mut buf = [0u8; 512];
+    let mut buf = [0u8; oxtee_proto::limits::CLIENT_REPLY];
     let mut rfds = Vec::new();
     match ch.recv(&mut buf, &mut rfds) {
         Ok(Some(n)) => decode(&buf[..n]).map_err(|_| Error::comms()),
@@ -211,7 +211,9 @@ pub fn socket_path(name: Option<&str>) -> Option<PathBuf> {
 fn resolve(name: Option<&str>) -> Result<PathBuf, Error> {
     match name {
         None | Some("") | Some("oxtee") => Ok(oxtee_sys::client_socket_path()),
-        Some(p) if p.starts_with('/') => Ok(PathBuf::from(p)),
+        Some(p) if p.starts_with('/') && p.len() <= oxtee_proto::limits::TEE_NAME => {
+            Ok(PathBuf::from(p))
+        }
         Some(_) => Err(Error::api(TEEC_ERROR_ITEM_NOT_FOUND)),
     }
 }

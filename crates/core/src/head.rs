@@ -35,7 +35,7 @@ pub const HEAD_VERSION: u32 = 1;
 /// Header version with extra properties appended.
 pub const HEAD_VERSION_EXT: u32 = 2;
 /// Largest encoded extra-property list.
-pub const MAX_EXT: usize = 8 * 1024;
+pub const MAX_EXT: usize = oxtee_proto::limits::EXT_PROPS;
 pub const HEAD_LEN: usize = 360;
 /// Smallest and largest stack a TA may ask for.
 pub const MIN_STACK: u32 = 16 * 1024;

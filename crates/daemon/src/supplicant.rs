@@ -527,10 +527,14 @@ impl Supplicant for RemoteSupplicant {
 
     fn sync(&mut self, names: &[&str]) -> Result<(), SupplicantError> {
         self.flush()?;
-        let r = self.ask(&SupplicantRequest::Sync {
-            names: names.iter().map(|n| n.to_string()).collect(),
-        })?;
-        Self::done(r)
+        // In pieces, so that each message keeps to the link's bound.
+        for part in names.chunks(oxtee_proto::limits::SUPPLICANT_SYNC_NAMES) {
+            let r = self.ask(&SupplicantRequest::Sync {
+                names: part.iter().map(|n| n.to_string()).collect(),
+            })?;
+            Self::done(r)?;
+        }
+        Ok(())
     }
 
     fn list(&mut self) -> Result<Vec<String>, SupplicantError> {

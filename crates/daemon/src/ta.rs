@@ -355,8 +355,13 @@ impl Instance {
     pub fn create(&self, tee: &[Property], mem: &ClientMem<'_>) -> Result<(), TeeError> {
         let r = {
             let mut link = self.lock_link()?;
+            // The extra properties travel once, in `ta` (the message's
+            // worst case is bounded by proto::limits).
             let req = CoreToTa::Create {
-                props: self.props.clone(),
+                props: TaProps {
+                    ext: Vec::new(),
+                    ..self.props.clone()
+                },
                 ta: oxtee_core::props::current_ta(&self.props),
                 tee: tee.to_vec(),
             };

@@ -22,6 +22,38 @@ pub const MAX_MESSAGE: usize = 16 * 1024;
 /// Largest number of file descriptors attached to one message.
 pub const MAX_FDS: usize = 2;
 
+/// Bounds on the variable parts of messages. Every message type's worst
+/// case (each variant with every field at its bound) fits the buffer its
+/// receiver reads it into: [`MAX_MESSAGE`] for the core and TAs,
+/// [`limits::CLIENT_REPLY`] for clients, [`SUPPLICANT_MAX_MESSAGE`] for the
+/// supplicant link; `oxtee-core`'s `worst_case_messages_fit` test encodes
+/// each. Senders keep to them (and refuse what would not).
+pub mod limits {
+    /// `ClientRequest::Hello::tee_name` (a socket path at most).
+    pub const TEE_NAME: usize = 4096;
+    /// The TA's version string (its header field holds 63 bytes and a NUL).
+    pub const TA_VERSION: usize = 63;
+    /// The TA's description (255 bytes and a NUL).
+    pub const TA_DESCRIPTION: usize = 255;
+    /// The encoded extra properties of a TA image.
+    pub const EXT_PROPS: usize = 8 * 1024;
+    /// The encoded implementation property set the core hands each TA.
+    pub const TEE_PROPS: usize = 2 * 1024;
+    /// A persistent object ID (GP's TEE_OBJECT_ID_MAX_LEN).
+    pub const OBJECT_ID: usize = 64;
+    /// The serialized attributes of a persistent key object (the largest
+    /// key oxtee makes, an ML-DSA-65 key pair, takes about 6 KiB).
+    pub const STORED_ATTRIBUTES: usize = 12 * 1024;
+    /// The buffer a client reads the core's replies into.
+    pub const CLIENT_REPLY: usize = 512;
+    /// A blob name on the supplicant link (the store's names are 32 hex
+    /// digits).
+    pub const SUPPLICANT_NAME: usize = 64;
+    /// Blob names in one `SupplicantRequest::Sync` (longer lists go in
+    /// several).
+    pub const SUPPLICANT_SYNC_NAMES: usize = 1024;
+}
+
 /// Fixed file descriptor numbers inside a TA process.
 pub mod ta_fd {
     /// The SEQPACKET channel to the core.

@@ -18,8 +18,9 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 pub const TEE_TYPE_DATA: u32 = 0xA000_00BF;
-pub const TEE_OBJECT_ID_MAX_LEN: usize = 64;
+pub const TEE_OBJECT_ID_MAX_LEN: usize = oxtee_proto::limits::OBJECT_ID;
 const TEE_ERROR_ACCESS_DENIED: u32 = 0xFFFF_0001;
+const TEE_ERROR_OUT_OF_MEMORY: u32 = 0xFFFF_000C;
 const TEE_ERROR_BAD_PARAMETERS: u32 = 0xFFFF_0006;
 const TEE_ERROR_BAD_STATE: u32 = 0xFFFF_0007;
 const TEE_ERROR_ITEM_NOT_FOUND: u32 = 0xFFFF_0008;
@@ -232,6 +233,11 @@ pub fn create(
             }
         }
     };
+    // Every key oxtee makes fits (the largest, ML-DSA-65, by half); a key
+    // beyond the message bound is refused rather than sent.
+    if attrs.attributes.len() > oxtee_proto::limits::STORED_ATTRIBUTES {
+        return Err(TEE_ERROR_OUT_OF_MEMORY);
+    }
     stage(data);
     match call(StorageCall::Create {
         storage_id,
@@ -472,5 +478,28 @@ pub fn enum_next(h: u32) -> Result<(StoredInfo, Vec<u8>), u32> {
             Ok((info, id))
         }
         _ => crate::fatal("unexpected answer to TEE_GetNextPersistentObject"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use oxtee_crypto::consts::{TEE_TYPE_MLDSA_KEYPAIR, TEE_TYPE_RSA_KEYPAIR};
+    use oxtee_crypto::object::Object;
+
+    /// The largest key objects oxtee makes serialize well under the bound
+    /// a storage request's attributes keep to (so persistent key objects
+    /// of every type can be created).
+    #[test]
+    fn largest_keys_fit_the_stored_attribute_bound() {
+        for (ty, bits) in [(TEE_TYPE_MLDSA_KEYPAIR, 1536), (TEE_TYPE_RSA_KEYPAIR, 4096)] {
+            let mut o = Object::new(ty, bits).unwrap();
+            o.generate(bits, &[], &mut crate::crypto::OsRng).unwrap();
+            let n = encode_attrs(o.attributes()).len();
+            assert!(
+                n * 3 / 2 <= oxtee_proto::limits::STORED_ATTRIBUTES,
+                "type {ty:#x}: {n} bytes"
+            );
+        }
     }
 }
