@@ -169,6 +169,30 @@ pub(crate) fn start_daemon(dist: &Path, spares: bool) -> Result<Daemon, String> 
     Err("the secure world did not start".into())
 }
 
+/// The first call of a TA after the core started: the image read from
+/// the TA folder and verified, the process started, open and one invoke
+/// (what a signed image's size costs). A fresh core each round.
+fn cold_first_call(dist: &Path, rounds: usize) -> Result<Stats, String> {
+    let mut v = Vec::new();
+    for _ in 0..rounds {
+        let d = start_daemon(dist, false)?;
+        let t = Instant::now();
+        let ctx = Context::new(Some(d.socket.to_str().unwrap())).map_err(|e| e.to_string())?;
+        let (s, _) = ctx
+            .open_session(Uuid::parse(HELLO_C_TA).unwrap(), Login::Public, &mut [])
+            .map_err(|e| e.to_string())?;
+        let mut p = [Param::ValueInOut { a: 1, b: 0 }];
+        s.invoke(0, &mut p).map_err(|e| e.to_string())?;
+        v.push(t.elapsed());
+    }
+    v.sort();
+    Ok(Stats {
+        name: "first call after start (load, verify, run)",
+        median: v[v.len() / 2],
+        p99: v[(v.len() * 99 / 100).min(v.len() - 1)],
+    })
+}
+
 pub fn run(dist: &Path, scale: usize, pin: bool) -> Result<(), String> {
     if pin {
         // Every process of the run (echo child, daemon, TAs) inherits this.
@@ -267,6 +291,9 @@ pub fn run(dist: &Path, scale: usize, pin: bool) -> Result<(), String> {
         &ctx,
         "open session, new instance (fork + exec)",
     ));
+    ctx.finalize();
+    drop(d);
+    results.push(cold_first_call(&dist, n(100).min(30))?);
     let us = |d: Duration| d.as_secs_f64() * 1e6;
     println!(
         "{:<45} {:>12} {:>12} {:>10}",
