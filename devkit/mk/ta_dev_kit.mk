@@ -22,7 +22,11 @@
 # arguments, e.g. -L dir -lfoo or path/libfoo.a), libnames / libdirs /
 # libdeps (OP-TEE style: -l, -L and library files), EXTRA_CFLAGS,
 # EXTRA_CXXFLAGS,
-# TA_SIGN_KEY (default $(TA_DEV_KIT_DIR)/keys/default_ta.pem), OXTEE (the
+# TA_SIGN_KEY (default $(TA_DEV_KIT_DIR)/keys/default_ta.pem),
+# TA_SUBKEY_ARGS and TA_SUBKEY_DEPS (as on OP-TEE, to sign through a
+# subkey: TA_SIGN_KEY = subkey.pem, TA_SUBKEY_ARGS = --subkey subkey.bin
+# --name <name>, TA_SUBKEY_DEPS = subkey.bin; BINARY must then be the UUID
+# `oxtee ta subkey-uuid --in subkey.bin --name <name>` prints), OXTEE (the
 # oxtee tool used to sign), OXTEE_TA_CAPI_LIB (the TA runtime archive),
 # V=1 for full command lines.
 #
@@ -156,9 +160,11 @@ $(oxtee-stripped): $(oxtee-elf)
 	$(oxtee-echo) '  STRIP   $@'
 	$(q)$(OBJCOPY) --strip-unneeded $< $@
 
-$(oxtee-ta): $(oxtee-stripped) $(wildcard $(TA_SIGN_KEY))
+# With a subkey (OP-TEE's TA_SUBKEY_ARGS = --subkey <file> --name <name>),
+# TA_SIGN_KEY is the subkey's private key and the image carries the chain.
+$(oxtee-ta): $(oxtee-stripped) $(wildcard $(TA_SIGN_KEY)) $(TA_SUBKEY_DEPS)
 	$(oxtee-echo) '  SIGN    $@'
-	$(q)$(OXTEE) ta sign --key $(TA_SIGN_KEY) --elf $< --out $@
+	$(q)$(OXTEE) ta sign --key $(TA_SIGN_KEY) $(TA_SUBKEY_ARGS) --elf $< --out $@
 
 $(oxtee-mbedtls-libs):
 	@echo "oxtee devkit: $@ not found: this devkit was built without mbedTLS" \

@@ -141,6 +141,63 @@ enum TaCmd {
         /// Version number in the bootstrap header.
         #[arg(long, default_value_t = 0)]
         ta_version: u32,
+        /// Sign through this subkey file (from `oxtee ta sign-subkey`);
+        /// --key is then the subkey's private key, and the TA's UUID must
+        /// be the one its namespace gives --name (see `oxtee ta subkey-uuid`).
+        #[arg(long)]
+        subkey: Option<PathBuf>,
+        /// The TA's name in the subkey's namespace.
+        #[arg(long, requires = "subkey")]
+        name: Option<String>,
+    },
+    /// Sign a subkey (OP-TEE's subkeys): a key a root key, or a subkey
+    /// above it, allows to sign TAs (or further subkeys) in a UUID
+    /// namespace. The file is the chain from the root down to it.
+    #[command(alias = "subkey")]
+    SignSubkey {
+        /// The signing key: a root key, or with --subkey, the private key
+        /// of that subkey.
+        #[arg(long)]
+        key: PathBuf,
+        /// The new subkey's key (PEM, public or private).
+        #[arg(long = "in")]
+        input: PathBuf,
+        /// The subkey file to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// The new subkey's UUID: the namespace of what it signs. Derived
+        /// from the parent's namespace and --name with --subkey.
+        #[arg(long)]
+        uuid: Option<String>,
+        /// Size of the name field that follows it in a signed image
+        /// (longest name below it); 0 makes an identity subkey, which
+        /// signs only what has its own UUID.
+        #[arg(long, default_value_t = 64)]
+        name_size: u32,
+        /// Subkey levels allowed below it (0: only TAs). Default: one
+        /// less than the parent's, or 0.
+        #[arg(long)]
+        max_depth: Option<u32>,
+        /// Rollback counter of the subkey.
+        #[arg(long, default_value_t = 0)]
+        subkey_version: u32,
+        /// The parent subkey file, when --key is a subkey's key.
+        #[arg(long)]
+        subkey: Option<PathBuf>,
+        /// The new subkey's name in the parent's namespace.
+        #[arg(long, requires = "subkey")]
+        name: Option<String>,
+        /// Use RSASSA-PKCS1-v1_5 instead of RSASSA-PSS.
+        #[arg(long)]
+        pkcs1: bool,
+    },
+    /// The UUIDs of a subkey file's chain, and the UUID --name gets in
+    /// its namespace (what a TA signed through it must have).
+    SubkeyUuid {
+        #[arg(long = "in")]
+        input: PathBuf,
+        #[arg(long)]
+        name: Option<String>,
     },
     /// Show a signed image's headers and properties (and check it with --key).
     Inspect {
@@ -159,6 +216,12 @@ enum TaCmd {
         /// Cargo target directory (default <dir>/target/oxtee-ta).
         #[arg(long)]
         target_dir: Option<PathBuf>,
+        /// Sign through this subkey file (as `ta sign --subkey`).
+        #[arg(long)]
+        subkey: Option<PathBuf>,
+        /// The TA's name in the subkey's namespace.
+        #[arg(long, requires = "subkey")]
+        name: Option<String>,
     },
 }
 
@@ -187,15 +250,49 @@ fn main() -> ExitCode {
                 out,
                 pkcs1,
                 ta_version,
-            } => ta_tools::sign(&key, &elf, &out, pkcs1, ta_version)
+                subkey,
+                name,
+            } => ta_tools::through(subkey.as_deref(), name.as_deref())
+                .and_then(|t| ta_tools::sign(&key, &elf, &out, pkcs1, ta_version, t))
                 .map(|p| println!("signed {}", p.display())),
+            TaCmd::SignSubkey {
+                key,
+                input,
+                out,
+                uuid,
+                name_size,
+                max_depth,
+                subkey_version,
+                subkey,
+                name,
+                pkcs1,
+            } => (|| {
+                let uuid = uuid
+                    .map(|u| oxtee_proto::Uuid::parse(&u).ok_or(format!("bad --uuid {u}")))
+                    .transpose()?;
+                ta_tools::sign_subkey(&ta_tools::SubkeyArgs {
+                    key: &key,
+                    public: &input,
+                    out: &out,
+                    uuid,
+                    name_size,
+                    max_depth,
+                    subkey_version,
+                    parent: ta_tools::through(subkey.as_deref(), name.as_deref())?,
+                    pkcs1,
+                })
+            })(),
+            TaCmd::SubkeyUuid { input, name } => ta_tools::subkey_uuid(&input, name.as_deref()),
             TaCmd::Inspect { file, key } => ta_tools::inspect(&file, key.as_deref()),
             TaCmd::Build {
                 dir,
                 key,
                 out_dir,
                 target_dir,
-            } => ta_tools::build_rust(&dir, &key, &out_dir, target_dir.as_deref())
+                subkey,
+                name,
+            } => ta_tools::through(subkey.as_deref(), name.as_deref())
+                .and_then(|t| ta_tools::build_rust(&dir, &key, &out_dir, target_dir.as_deref(), t))
                 .map(|p| println!("signed {}", p.display())),
         },
         Cmd::Invoke {

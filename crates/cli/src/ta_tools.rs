@@ -1,8 +1,9 @@
-//! `oxtee ta keygen | sign | inspect | build`.
+//! `oxtee ta keygen | sign | sign-subkey | subkey-uuid | inspect | build`.
 
 use oxtee_core::{head, image};
 use oxtee_proto::{TaProps, Uuid};
 use rsa::pkcs8::{EncodePrivateKey, EncodePublicKey, LineEnding};
+use rsa::traits::PublicKeyParts;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -49,25 +50,94 @@ pub fn load_private(path: &Path) -> R<rsa::RsaPrivateKey> {
     image::private_key_from_pem(&pem).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-/// Sign `elf` into `out` (a file, or a directory receiving `<uuid>.ta`).
-pub fn sign(key: &Path, elf: &Path, out: &Path, pkcs1: bool, ta_version: u32) -> R<PathBuf> {
-    let bytes = std::fs::read(elf).map_err(|e| format!("{}: {e}", elf.display()))?;
-    let props = head::read(&bytes).map_err(|e| format!("{}: {e}", elf.display()))?;
-    let key = load_private(key)?;
-    let algo = if pkcs1 {
+/// A subkey to sign through: OP-TEE's `--subkey FILE --name NAME`.
+#[derive(Debug, Clone, Copy)]
+pub struct Through<'a> {
+    /// The subkey file (`oxtee ta sign-subkey`).
+    pub subkey: &'a Path,
+    /// The name, in the last subkey's namespace, of what is signed.
+    pub name: &'a str,
+}
+
+/// `--subkey` and `--name` as given: a name needs a subkey.
+pub fn through<'a>(subkey: Option<&'a Path>, name: Option<&'a str>) -> R<Option<Through<'a>>> {
+    match (subkey, name) {
+        (Some(subkey), name) => Ok(Some(Through {
+            subkey,
+            name: name.unwrap_or(""),
+        })),
+        (None, Some(_)) => {
+            Err("--name names a TA or subkey in a subkey's namespace: it needs --subkey".into())
+        }
+        (None, None) => Ok(None),
+    }
+}
+
+fn read(path: &Path) -> R<Vec<u8>> {
+    std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn algo(pkcs1: bool) -> u32 {
+    if pkcs1 {
         image::ALG_RSASSA_PKCS1_V1_5_SHA256
     } else {
         image::ALG_RSASSA_PKCS1_PSS_MGF1_SHA256
+    }
+}
+
+fn algo_name(algo: u32) -> &'static str {
+    match algo {
+        image::ALG_RSASSA_PKCS1_PSS_MGF1_SHA256 => "RSASSA-PSS-SHA256",
+        _ => "RSASSA-PKCS1-v1_5-SHA256",
+    }
+}
+
+/// Sign `elf` into `out` (a file, or a directory receiving `<uuid>.ta`),
+/// with a root key, or with a subkey's key `through` its subkey file.
+pub fn sign(
+    key: &Path,
+    elf: &Path,
+    out: &Path,
+    pkcs1: bool,
+    ta_version: u32,
+    through: Option<Through<'_>>,
+) -> R<PathBuf> {
+    let bytes = read(elf)?;
+    let props = head::read(&bytes).map_err(|e| format!("{}: {e}", elf.display()))?;
+    let keyp = key;
+    let key = load_private(key)?;
+    let mut rng = rand_core::OsRng;
+    let signed = match through {
+        None => image::sign(&bytes, props.uuid, ta_version, &key, algo(pkcs1), &mut rng)
+            .map_err(|e| e.to_string())?,
+        Some(t) => {
+            let chain = read(t.subkey)?;
+            image::sign_with_subkey(
+                &bytes,
+                props.uuid,
+                ta_version,
+                (&chain, t.name.as_bytes()),
+                &key,
+                algo(pkcs1),
+                &mut rng,
+            )
+            .map_err(|e| match e {
+                image::ImageError::UuidOutsideNamespace { expected, got } => format!(
+                    "{}: the TA's UUID {got} is not in the namespace of {}: signed with \
+                     --name {:?}, the TA must have UUID {expected} (its BINARY and TA_UUID)",
+                    elf.display(),
+                    t.subkey.display(),
+                    t.name
+                ),
+                image::ImageError::Sign(why) if why.contains("not the subkey's key") => format!(
+                    "{} is not the private key of the last subkey in {}",
+                    keyp.display(),
+                    t.subkey.display()
+                ),
+                e => format!("{}: {e}", t.subkey.display()),
+            })?
+        }
     };
-    let signed = image::sign(
-        &bytes,
-        props.uuid,
-        ta_version,
-        &key,
-        algo,
-        &mut rand_core::OsRng,
-    )
-    .map_err(|e| e.to_string())?;
     let dest = if out.is_dir() {
         out.join(format!("{}.ta", props.uuid))
     } else {
@@ -77,19 +147,196 @@ pub fn sign(key: &Path, elf: &Path, out: &Path, pkcs1: bool, ta_version: u32) ->
     Ok(dest)
 }
 
+/// What `oxtee ta sign-subkey` is asked for.
+pub struct SubkeyArgs<'a> {
+    /// The signer: a root key, or the parent subkey's key.
+    pub key: &'a Path,
+    /// The new subkey's key (public, or private: only its public half is used).
+    pub public: &'a Path,
+    pub out: &'a Path,
+    pub uuid: Option<Uuid>,
+    pub name_size: u32,
+    pub max_depth: Option<u32>,
+    pub subkey_version: u32,
+    /// The parent subkey file, and the new subkey's name in its namespace.
+    pub parent: Option<Through<'a>>,
+    pub pkcs1: bool,
+}
+
+/// Make a subkey file, as OP-TEE's `sign_encrypt.py sign-subkey` does.
+pub fn sign_subkey(a: &SubkeyArgs<'_>) -> R {
+    let pem =
+        std::fs::read_to_string(a.public).map_err(|e| format!("{}: {e}", a.public.display()))?;
+    let public =
+        image::public_key_from_pem(&pem).map_err(|e| format!("{}: {e}", a.public.display()))?;
+    let signer = load_private(a.key)?;
+    let chain = a.parent.map(|p| read(p.subkey)).transpose()?;
+    let (uuid, max_depth) = match (&chain, a.parent) {
+        (Some(chain), Some(p)) => {
+            let subkeys = image::parse_subkey_file(chain)
+                .map_err(|e| format!("{}: {e}", p.subkey.display()))?;
+            let last = subkeys.last().expect("a subkey file has a subkey");
+            let derived = image::next_uuid(chain, p.name.as_bytes())
+                .map_err(|e| format!("--name {:?}: {e}", p.name))?;
+            if let Some(u) = a.uuid {
+                if u != derived {
+                    return Err(format!(
+                        "--uuid {u} is not in the namespace of {}: with --name {:?} the subkey's UUID is {derived}",
+                        p.subkey.display(),
+                        p.name
+                    ));
+                }
+            }
+            let max_depth = match a.max_depth {
+                Some(d) => d,
+                None if last.max_depth == 0 => {
+                    return Err(format!(
+                        "{} has max_depth 0: it may sign TAs, not subkeys",
+                        p.subkey.display()
+                    ));
+                }
+                None => last.max_depth - 1,
+            };
+            (derived, max_depth)
+        }
+        _ => (
+            a.uuid
+                .ok_or("--uuid (the new subkey's namespace) is required without --subkey")?,
+            a.max_depth.unwrap_or(0),
+        ),
+    };
+    let params = image::SubkeyParams {
+        uuid,
+        name_size: a.name_size,
+        subkey_version: a.subkey_version,
+        max_depth,
+        algo: algo(a.pkcs1),
+    };
+    let parent = match (&chain, a.parent) {
+        (Some(c), Some(p)) => Some((c.as_slice(), p.name.as_bytes())),
+        _ => None,
+    };
+    let file = image::sign_subkey(
+        &params,
+        &public,
+        parent,
+        &signer,
+        algo(a.pkcs1),
+        &mut rand_core::OsRng,
+    )
+    .map_err(|e| match e {
+        image::ImageError::Sign(why) if why.contains("not the parent subkey's key") => format!(
+            "{} is not the private key of the last subkey in {}",
+            a.key.display(),
+            a.parent
+                .map(|p| p.subkey.display().to_string())
+                .unwrap_or_default()
+        ),
+        e => e.to_string(),
+    })?;
+    std::fs::write(a.out, file).map_err(|e| format!("{}: {e}", a.out.display()))?;
+    println!(
+        "subkey {uuid} (max_depth {max_depth}, name_size {}, version {}) written to {}",
+        a.name_size,
+        a.subkey_version,
+        a.out.display()
+    );
+    Ok(())
+}
+
+/// The UUIDs of a subkey file's chain, and the UUID `name` gives below it
+/// (OP-TEE's `sign_encrypt.py subkey-uuid`).
+pub fn subkey_uuid(file: &Path, name: Option<&str>) -> R {
+    let chain = read(file)?;
+    let subkeys =
+        image::parse_subkey_file(&chain).map_err(|e| format!("{}: {e}", file.display()))?;
+    for sk in &subkeys {
+        println!("subkey uuid: {}", sk.uuid);
+    }
+    let next = image::next_uuid(&chain, name.unwrap_or("").as_bytes())
+        .map_err(|e| format!("--name {:?}: {e}", name.unwrap_or("")))?;
+    println!("next uuid:   {next}");
+    Ok(())
+}
+
+fn print_subkeys(subkeys: &[image::Subkey<'_>]) {
+    for (i, sk) in subkeys.iter().enumerate() {
+        let by = if i == 0 {
+            "a root key".to_string()
+        } else {
+            format!("subkey {}", subkeys[i - 1].uuid)
+        };
+        println!("subkey {}:    {}", i + 1, sk.uuid);
+        println!(
+            "  signed by: {by}, {} (0x{:08x})",
+            algo_name(sk.algo),
+            sk.algo
+        );
+        println!(
+            "  key:       RSA-{} ({} 0x{:08x}), subkey version {}, max_depth {}",
+            sk.key.n().bits(),
+            algo_name(sk.key_algo),
+            sk.key_algo,
+            sk.subkey_version,
+            sk.max_depth
+        );
+        match (sk.name_size, sk.next_name, sk.next_uuid) {
+            (0, _, _) => println!("  next:      identity subkey: the next UUID is {}", sk.uuid),
+            (n, Some(name), Some(u)) => println!(
+                "  next:      name {:?} (name_size {n}) -> {u}",
+                String::from_utf8_lossy(name)
+            ),
+            (n, _, _) => println!("  next:      a name of up to {n} bytes in its namespace"),
+        }
+    }
+}
+
 pub fn inspect(file: &Path, key: Option<&Path>) -> R {
-    let bytes = std::fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
-    let img = image::parse(&bytes).map_err(|e| format!("{}: {e}", file.display()))?;
-    let algo = match img.algo {
-        image::ALG_RSASSA_PKCS1_PSS_MGF1_SHA256 => "RSASSA-PSS-SHA256",
-        _ => "RSASSA-PKCS1-v1_5-SHA256",
+    let bytes = read(file)?;
+    let keys = match key {
+        Some(k) => {
+            let pem = std::fs::read_to_string(k).map_err(|e| format!("{}: {e}", k.display()))?;
+            Some((k, image::public_key_from_pem(&pem)?))
+        }
+        None => None,
+    };
+    let img = match image::parse(&bytes) {
+        Ok(img) => img,
+        Err(e) => {
+            // A subkey file?
+            let Ok(subkeys) = image::parse_subkey_file(&bytes) else {
+                return Err(format!("{}: {e}", file.display()));
+            };
+            println!("file:        {} (a subkey file)", file.display());
+            print_subkeys(&subkeys);
+            if let Some((k, pk)) = keys {
+                match image::verify_subkey_file(&bytes, &[pk]) {
+                    Ok(_) => println!("signature:   valid chain from root key {}", k.display()),
+                    Err(e) => return Err(format!("signature:   INVALID: {e}")),
+                }
+            }
+            return Ok(());
+        }
     };
     println!("file:        {}", file.display());
+    print_subkeys(&img.subkeys);
     println!("image type:  {} (bootstrap TA)", img.img_type);
     println!("uuid:        {}", img.uuid);
+    if let Some(last) = img.subkeys.last() {
+        if last.next_uuid == Some(img.uuid) {
+            println!("             (in the namespace of subkey {})", last.uuid);
+        } else {
+            println!(
+                "WARNING: the UUID is outside the namespace of subkey {} (which allows {})",
+                last.uuid,
+                last.next_uuid.map(|u| u.to_string()).unwrap_or_default()
+            );
+        }
+    }
     println!("ta version:  {}", img.ta_version);
     println!(
-        "algorithm:   {algo} (0x{:08x}), signature {} bytes",
+        "algorithm:   {} (0x{:08x}), signature {} bytes",
+        algo_name(img.algo),
         img.algo,
         img.sig.len()
     );
@@ -110,11 +357,14 @@ pub fn inspect(file: &Path, key: Option<&Path>) -> R {
         }
         Err(e) => println!("TA header:   invalid: {e}"),
     }
-    if let Some(k) = key {
-        let pem = std::fs::read_to_string(k).map_err(|e| format!("{}: {e}", k.display()))?;
-        let pk = image::public_key_from_pem(&pem)?;
+    if let Some((k, pk)) = keys {
         match image::verify(&bytes, &[pk]) {
-            Ok(_) => println!("signature:   valid for {}", k.display()),
+            Ok(_) if img.subkeys.is_empty() => println!("signature:   valid for {}", k.display()),
+            Ok(_) => println!(
+                "signature:   valid, through {} subkey(s) from root key {}",
+                img.subkeys.len(),
+                k.display()
+            ),
             Err(e) => return Err(format!("signature:   INVALID: {e}")),
         }
     }
@@ -286,7 +536,13 @@ fn ext_props(t: Option<&toml::Value>) -> R<Vec<oxtee_proto::Property>> {
 }
 
 /// Build a Rust TA crate as a static executable, embed its header and sign it.
-pub fn build_rust(dir: &Path, key: &Path, out_dir: &Path, target_dir: Option<&Path>) -> R<PathBuf> {
+pub fn build_rust(
+    dir: &Path,
+    key: &Path,
+    out_dir: &Path,
+    target_dir: Option<&Path>,
+    through: Option<Through<'_>>,
+) -> R<PathBuf> {
     let manifest = dir.join("Cargo.toml");
     let (name, props) = rust_ta_props(&manifest)?;
     let target_dir = target_dir
@@ -336,7 +592,7 @@ pub fn build_rust(dir: &Path, key: &Path, out_dir: &Path, target_dir: Option<&Pa
     if !st.success() {
         return Err("objcopy --strip-unneeded failed".into());
     }
-    sign(key, &stripped, out_dir, false, 0)
+    sign(key, &stripped, out_dir, false, 0, through)
 }
 
 #[cfg(test)]

@@ -154,6 +154,20 @@ pub fn encode(p: &TaProps) -> Vec<u8> {
 
 /// Check that `elf` is a static PIE for this host and read its TA header.
 pub fn read(elf_bytes: &[u8]) -> Result<TaProps, HeadError> {
+    // The ELF structures are read in place, 8-byte aligned; an ELF behind
+    // a subkey chain (its name is padded to any size) can start anywhere
+    // in its image, so such a one is read from an aligned copy.
+    let off = elf_bytes.as_ptr().align_offset(8);
+    if off != 0 {
+        let mut copy = vec![0u8; elf_bytes.len() + 8];
+        let at = copy.as_ptr().align_offset(8);
+        copy[at..at + elf_bytes.len()].copy_from_slice(elf_bytes);
+        return read_aligned(&copy[at..at + elf_bytes.len()]);
+    }
+    read_aligned(elf_bytes)
+}
+
+fn read_aligned(elf_bytes: &[u8]) -> Result<TaProps, HeadError> {
     let hdr =
         elf::FileHeader64::<LE>::parse(elf_bytes).map_err(|e| HeadError::NotElf(e.to_string()))?;
     let endian = hdr.endian().map_err(|e| HeadError::NotElf(e.to_string()))?;
@@ -194,6 +208,20 @@ pub fn read(elf_bytes: &[u8]) -> Result<TaProps, HeadError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_elf_reads_the_same_at_any_alignment() {
+        // This test program: an ELF for the host (dynamic, so refused as
+        // a TA, but only after its headers were read).
+        let exe = std::fs::read(std::env::current_exe().unwrap()).unwrap();
+        let want = format!("{:?}", read(&exe));
+        assert!(want.contains("Dynamic"), "{want}");
+        let mut buf = vec![0u8; exe.len() + 8];
+        for shift in 1..8 {
+            buf[shift..shift + exe.len()].copy_from_slice(&exe);
+            assert_eq!(format!("{:?}", read(&buf[shift..shift + exe.len()])), want);
+        }
+    }
 
     #[test]
     fn head_roundtrip_and_checks() {

@@ -11,7 +11,7 @@
 use crate::LockExt;
 use crate::config::Config;
 use crate::spawn::Spawner;
-use crate::store::{LoadedTa, Store};
+use crate::store::{LoadedTa, Store, Versioned};
 use crate::ta::{Call, ClientMem, Instance, Shm};
 use oxtee_core::codes::*;
 use oxtee_core::identity::{PeerInfo, client_identity};
@@ -487,10 +487,12 @@ impl Shared {
     /// A verified TA image, with rollback protection when configured.
     fn load_ta(&self, uuid: Uuid) -> Result<Arc<LoadedTa>, TeeError> {
         if !self.cfg.rollback_protection {
-            return self.store.load(uuid, &|_, _| Ok(()));
+            return self.store.load(uuid, &|_, _, _| Ok(()));
         }
-        self.store
-            .load(uuid, &|u, v| self.storage.ta_version_gate(&u.0, v))
+        self.store.load(uuid, &|kind, u, v| match kind {
+            Versioned::Ta => self.storage.ta_version_gate(&u.0, v),
+            Versioned::Subkey => self.storage.subkey_version_gate(&u.0, v),
+        })
     }
 
     fn kill_all(&self) {

@@ -1,5 +1,6 @@
 //! The TA store: finds `<uuid>.ta` in the TA directory, verifies it in
-//! memory and keeps the verified ELF in a fully sealed memfd. The memfd is
+//! memory (signed by a trusted key, or through OP-TEE subkeys that start
+//! at one: `oxtee_core::image`) and keeps the verified ELF in a fully sealed memfd. The memfd is
 //! what gets executed, so the bytes run are the bytes verified; the file
 //! is never read again for that instance.
 //!
@@ -22,9 +23,21 @@ use std::sync::{Arc, Mutex};
 pub struct LoadedTa {
     pub props: TaProps,
     pub ta_version: u32,
+    /// The subkeys it was verified through (UUID, subkey_version), root
+    /// end first; empty for a TA signed by a root key.
+    pub subkeys: Vec<(Uuid, u32)>,
     /// Sealed memfd holding exactly the verified ELF.
     pub exec: OwnedFd,
     stamp: (u64, u64, u64, i64, i64),
+}
+
+/// What a rollback record is kept for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Versioned {
+    /// A TA's signed `ta_version`.
+    Ta,
+    /// The `subkey_version` of a subkey a TA was verified through.
+    Subkey,
 }
 
 pub struct Store {
@@ -43,12 +56,13 @@ impl Store {
     }
 
     /// Load (or reuse) the TA with `uuid`. A newly verified image must
-    /// also pass `gate` (its UUID and signed `ta_version`: rollback
-    /// protection) before it is used.
+    /// also pass `gate` (rollback protection) before it is used: for each
+    /// subkey it was verified through, its UUID and `subkey_version`, then
+    /// its own UUID and signed `ta_version`.
     pub fn load(
         &self,
         uuid: Uuid,
-        gate: &dyn Fn(&Uuid, u32) -> Result<(), String>,
+        gate: &dyn Fn(Versioned, &Uuid, u32) -> Result<(), String>,
     ) -> Result<Arc<LoadedTa>, TeeError> {
         if uuid.0 == crate::trusted_storage::CORE_UUID {
             // The core's own namespace in the store: never a TA.
@@ -70,7 +84,13 @@ impl Store {
         }
         let bytes = std::fs::read(&path).map_err(|_| TeeError::tee(TEE_ERROR_ITEM_NOT_FOUND))?;
         let loaded = Arc::new(self.verify(uuid, &bytes, stamp)?);
-        if let Err(why) = gate(&uuid, loaded.ta_version) {
+        for (sk, v) in &loaded.subkeys {
+            if let Err(why) = gate(Versioned::Subkey, sk, *v) {
+                tracing::warn!(%uuid, subkey = %sk, subkey_version = v, "rejected TA image: its subkey: {why}");
+                return Err(TeeError::tee(TEE_ERROR_SECURITY));
+            }
+        }
+        if let Err(why) = gate(Versioned::Ta, &uuid, loaded.ta_version) {
             tracing::warn!(%uuid, version = loaded.ta_version, "rejected TA image: {why}");
             return Err(TeeError::tee(TEE_ERROR_SECURITY));
         }
@@ -107,10 +127,22 @@ impl Store {
             .map_err(|_| TeeError::tee(TEE_ERROR_OUT_OF_MEMORY))?;
         oxtee_sys::seal_all(exec.as_fd()).map_err(|_| TeeError::tee(TEE_ERROR_GENERIC))?;
         oxtee_sys::make_exec_only(exec.as_fd()).map_err(|_| TeeError::tee(TEE_ERROR_GENERIC))?;
-        tracing::info!(%uuid, version = img.ta_version, flags = props.flags, "verified TA image");
+        let subkeys: Vec<(Uuid, u32)> = img
+            .subkeys
+            .iter()
+            .map(|sk| (sk.uuid, sk.subkey_version))
+            .collect();
+        if subkeys.is_empty() {
+            tracing::info!(%uuid, version = img.ta_version, flags = props.flags, "verified TA image");
+        } else {
+            let chain: Vec<String> = subkeys.iter().map(|(u, _)| u.to_string()).collect();
+            tracing::info!(%uuid, version = img.ta_version, flags = props.flags,
+                subkeys = %chain.join(" > "), "verified TA image through subkeys");
+        }
         Ok(LoadedTa {
             props,
             ta_version: img.ta_version,
+            subkeys,
             exec,
             stamp,
         })

@@ -375,6 +375,17 @@ impl TrustedStorage {
     /// nothing can be remembered, and the image is refused: a normal world
     /// that breaks the store must not win downgrades by it.
     pub fn ta_version_gate(&self, uuid: &[u8; 16], version: u32) -> Result<(), String> {
+        self.version_gate(b"ta-version/", uuid, version)
+    }
+
+    /// The same for the `subkey_version` of a subkey that signed a TA
+    /// image (OP-TEE keeps these apart from TA versions too: an identity
+    /// subkey has its TA's UUID).
+    pub fn subkey_version_gate(&self, uuid: &[u8; 16], version: u32) -> Result<(), String> {
+        self.version_gate(b"subkey-version/", uuid, version)
+    }
+
+    fn version_gate(&self, kind: &[u8], uuid: &[u8; 16], version: u32) -> Result<(), String> {
         use oxtee_storage::{
             TEE_DATA_FLAG_ACCESS_READ, TEE_DATA_FLAG_ACCESS_WRITE, TEE_STORAGE_PRIVATE,
         };
@@ -385,7 +396,7 @@ impl TrustedStorage {
         let s = guard
             .as_mut()
             .map_err(|(_, why)| format!("trusted storage is unavailable ({why})"))?;
-        let mut id = b"ta-version/".to_vec();
+        let mut id = kind.to_vec();
         id.extend_from_slice(uuid);
         let highest = match s.open_object(
             OWNER,

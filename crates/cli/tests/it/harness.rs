@@ -92,17 +92,24 @@ impl World {
 
     /// Start with a TA directory and extra TOML (e.g. "[limits]\n...").
     pub fn start_with(ta_dir: &Path, extra: &str) -> World {
+        World::start_with_keys(ta_dir, &[dev_pubkey()], extra)
+    }
+
+    /// Start with a TA directory, these trusted TA signing (root) keys
+    /// only, and extra TOML.
+    pub fn start_with_keys(ta_dir: &Path, keys: &[PathBuf], extra: &str) -> World {
         let dir = tempfile::tempdir().unwrap();
         let socket = dir.path().join("oxtee.sock");
         let cfg = dir.path().join("oxtee.toml");
         let storage = dir.path().join("storage");
         std::fs::create_dir_all(&storage).unwrap();
+        let keys: Vec<String> = keys.iter().map(|k| format!("{k:?}")).collect();
         let mut text = format!(
-            "socket = {:?}\nta_dir = {:?}\nstorage_dir = {:?}\nta_keys = [{:?}]\n",
+            "socket = {:?}\nta_dir = {:?}\nstorage_dir = {:?}\nta_keys = [{}]\n",
             socket,
             ta_dir,
             storage,
-            dev_pubkey()
+            keys.join(", ")
         );
         // Spare processes are off by default here so that tests can count
         // TA processes; tests/it/spares.rs covers them.

@@ -3,7 +3,7 @@
 //! keeps serving.
 
 use crate::harness::*;
-use oxtee_client::{Error, Login, Param};
+use oxtee_client::{Error, Login, Param, Uuid};
 use oxtee_core::image;
 use std::path::Path;
 
@@ -348,6 +348,312 @@ fn optee_example_layout_builds_and_runs() {
     assert!(err.contains("below oxtee's minimum TA stack"), "{err}");
 }
 
+/// OP-TEE's subkeys (TA_SUBKEY_ARGS): a root key signs a subkey for a
+/// namespace, the subkey's holder builds a TA with the devkit as on
+/// OP-TEE (its UUID derived from the namespace and its name), and the
+/// core runs it with only the root key trusted. A TA outside the
+/// namespace, or a subkey the root did not sign, is TEEC_ERROR_SECURITY,
+/// as any bad signature.
+#[test]
+fn ta_signed_through_a_subkey_runs_with_only_the_root_key_trusted() {
+    let d = tempfile::tempdir().unwrap();
+    let p = |f: &str| d.path().join(f);
+    let oxtee = |args: &[&str]| {
+        let out = std::process::Command::new(oxtee_bin())
+            .current_dir(d.path())
+            .args(args)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        (out.status.success(), text)
+    };
+    for k in ["root.pem", "subkey.pem", "rogue.pem"] {
+        assert!(oxtee(&["ta", "keygen", "--out", k]).0);
+    }
+    const NS: &str = "f04fa996-148a-453c-b037-1dcfbad120a6";
+    for (signer, out) in [
+        ("root.pem", "subkey.bin"),
+        ("rogue.pem", "rogue-subkey.bin"),
+    ] {
+        let (ok, text) = oxtee(&[
+            "ta",
+            "sign-subkey",
+            "--key",
+            signer,
+            "--in",
+            "subkey.pub.pem",
+            "--uuid",
+            NS,
+            "--out",
+            out,
+        ]);
+        assert!(ok, "{text}");
+    }
+    let (ok, text) = oxtee(&[
+        "ta",
+        "subkey-uuid",
+        "--in",
+        "subkey.bin",
+        "--name",
+        "layout_ta",
+    ]);
+    assert!(ok, "{text}");
+    let ta_uuid = text
+        .lines()
+        .find_map(|l| l.strip_prefix("next uuid:"))
+        .map(|u| uuid(u.trim()))
+        .unwrap();
+    assert_eq!(
+        ta_uuid,
+        image::derive_uuid(uuid(NS), b"layout_ta"),
+        "OP-TEE's UUIDv5 (SHA-512) of the namespace and the name"
+    );
+
+    // Build the OP-TEE-layout TA under that UUID, signed as OP-TEE's
+    // devkit signs through a subkey.
+    let build = |subkey: &str| {
+        let (f0, f1, f2, f3) = ta_uuid.fields();
+        let init = format!(
+            "{{ 0x{f0:08x}, 0x{f1:04x}, 0x{f2:04x}, {{ {} }} }}",
+            f3.iter()
+                .map(|b| format!("0x{b:02x}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let (t, ok, err) = build_layout_copy_with(
+            "",
+            |dir| {
+                let h = dir.join("include/layout_ta.h");
+                let text = std::fs::read_to_string(&h).unwrap();
+                let start = text.find("#define TA_LAYOUT_UUID").unwrap();
+                let end = start + text[start..].find("} }").unwrap() + 3;
+                let text = format!(
+                    "{}#define TA_LAYOUT_UUID {init}{}",
+                    &text[..start],
+                    &text[end..]
+                );
+                std::fs::write(&h, text).unwrap();
+            },
+            &[
+                format!("BINARY={ta_uuid}"),
+                format!("OXTEE={}", oxtee_bin()),
+                format!("TA_SIGN_KEY={}", p("subkey.pem").display()),
+                format!(
+                    "TA_SUBKEY_ARGS=--subkey {} --name layout_ta",
+                    p(subkey).display()
+                ),
+                format!("TA_SUBKEY_DEPS={}", p(subkey).display()),
+            ],
+        );
+        assert!(ok, "{err}");
+        let ta = t.path().join(format!("ta/{ta_uuid}.ta"));
+        (std::fs::read(ta).unwrap(), t)
+    };
+    let (good, built) = build("subkey.bin");
+    let (text_ok, text) = oxtee(&[
+        "ta",
+        "inspect",
+        built
+            .path()
+            .join(format!("ta/{ta_uuid}.ta"))
+            .to_str()
+            .unwrap(),
+        "--key",
+        "root.pub.pem",
+    ]);
+    assert!(text_ok, "{text}");
+    assert!(
+        text.contains(&format!("subkey 1:    {NS}"))
+            && text.contains("\"layout_ta\"")
+            && text.contains(&format!("uuid:        {ta_uuid}"))
+            && text.contains("valid, through 1 subkey(s)"),
+        "{text}"
+    );
+
+    let tas = tempfile::tempdir().unwrap();
+    let w = World::start_with_keys(tas.path(), &[p("root.pub.pem")], "");
+    let run = |u: Uuid| -> Result<(), Error> {
+        let ctx = w.ctx();
+        let (s, _) = ctx.open_session(u, Login::Public, &mut [])?;
+        let mut prm = [Param::ValueInOut { a: 41, b: 0 }];
+        s.invoke(0, &mut prm)?;
+        assert!(matches!(prm[0], Param::ValueInOut { a: 42, .. }));
+        Ok(())
+    };
+    let put_ta =
+        |u: Uuid, bytes: &[u8]| std::fs::write(tas.path().join(format!("{u}.ta")), bytes).unwrap();
+    put_ta(ta_uuid, &good);
+    if let Err(e) = run(ta_uuid) {
+        panic!(
+            "a TA signed through a root-signed subkey: {e:?}\n{}",
+            w.log()
+        );
+    }
+    assert!(
+        w.wait_log("verified TA image through subkeys"),
+        "{}",
+        w.log()
+    );
+
+    // The same TA through a subkey that a key the core does not trust
+    // signed (the TA itself signed by the same subkey key).
+    let (rogue, _t) = build("rogue-subkey.bin");
+    put_ta(ta_uuid, &rogue);
+    assert_eq!(
+        run(ta_uuid).unwrap_err(),
+        SECURITY,
+        "subkey signed by an untrusted key"
+    );
+    assert!(w.wait_log("signature does not verify with any trusted key"));
+
+    // A TA outside the namespace: the OP-TEE-layout TA under its own
+    // UUID, signed by the subkey's key behind the good subkey file and a
+    // name. `oxtee ta sign` refuses to make it; built by hand it is
+    // refused by the core.
+    let outside = uuid("b1a3f3c2-6d0e-4c1e-9a55-0c1d2e3f4a5b");
+    let elf = image::parse(&std::fs::read(ta_dir().join(format!("{outside}.ta"))).unwrap())
+        .unwrap()
+        .elf
+        .to_vec();
+    let elf_path = p("outside.elf");
+    std::fs::write(&elf_path, &elf).unwrap();
+    let (ok, text) = oxtee(&[
+        "ta",
+        "sign",
+        "--key",
+        "subkey.pem",
+        "--subkey",
+        "subkey.bin",
+        "--name",
+        "layout_ta",
+        "--elf",
+        "outside.elf",
+        "--out",
+        "outside.ta",
+    ]);
+    assert!(
+        !ok && text.contains(&format!("must have UUID {ta_uuid}")),
+        "{text}"
+    );
+    let sub_key =
+        image::private_key_from_pem(&std::fs::read_to_string(p("subkey.pem")).unwrap()).unwrap();
+    let mut forged = std::fs::read(p("subkey.bin")).unwrap();
+    let mut name = b"layout_ta".to_vec();
+    name.resize(64, 0); // the default name_size
+    forged.extend_from_slice(&name);
+    forged.extend_from_slice(
+        &image::sign(
+            &elf,
+            outside,
+            0,
+            &sub_key,
+            image::ALG_RSASSA_PKCS1_PSS_MGF1_SHA256,
+            &mut rand_core::OsRng,
+        )
+        .unwrap(),
+    );
+    put_ta(outside, &forged);
+    assert_eq!(
+        run(outside).unwrap_err(),
+        SECURITY,
+        "TA outside the subkey's namespace"
+    );
+    assert!(w.wait_log("outside the UUID namespace"), "{}", w.log());
+    // Signed by the root key directly it would run: the refusal is the
+    // namespace's, not the ELF's. And the subkey's key is no root key.
+    let root =
+        image::private_key_from_pem(&std::fs::read_to_string(p("root.pem")).unwrap()).unwrap();
+    put_ta(
+        outside,
+        &image::sign(
+            &elf,
+            outside,
+            0,
+            &root,
+            image::ALG_RSASSA_PKCS1_PSS_MGF1_SHA256,
+            &mut rand_core::OsRng,
+        )
+        .unwrap(),
+    );
+    run(outside).expect("the same ELF signed by the root key");
+    put_ta(
+        outside,
+        &image::sign(
+            &elf,
+            outside,
+            0,
+            &sub_key,
+            image::ALG_RSASSA_PKCS1_PSS_MGF1_SHA256,
+            &mut rand_core::OsRng,
+        )
+        .unwrap(),
+    );
+    assert_eq!(
+        run(outside).unwrap_err(),
+        SECURITY,
+        "the subkey's key alone"
+    );
+
+    // And the good image still runs.
+    put_ta(ta_uuid, &good);
+    run(ta_uuid).expect("the good image again");
+
+    // A subkey's version is rollback-protected as on OP-TEE: once a TA
+    // ran through version 2 of the subkey, version 1 is refused.
+    let stripped = built.path().join(format!("ta/{ta_uuid}.stripped.elf"));
+    let mut signed = Vec::new();
+    for v in ["2", "1"] {
+        let (sk, ta) = (format!("v{v}.bin"), format!("v{v}.ta"));
+        let (ok, text) = oxtee(&[
+            "ta",
+            "sign-subkey",
+            "--key",
+            "root.pem",
+            "--in",
+            "subkey.pub.pem",
+            "--uuid",
+            NS,
+            "--subkey-version",
+            v,
+            "--out",
+            &sk,
+        ]);
+        assert!(ok, "{text}");
+        let (ok, text) = oxtee(&[
+            "ta",
+            "sign",
+            "--key",
+            "subkey.pem",
+            "--subkey",
+            &sk,
+            "--name",
+            "layout_ta",
+            "--elf",
+            stripped.to_str().unwrap(),
+            "--out",
+            &ta,
+        ]);
+        assert!(ok, "{text}");
+        signed.push(std::fs::read(p(&ta)).unwrap());
+    }
+    put_ta(ta_uuid, &signed[0]);
+    run(ta_uuid).expect("subkey version 2");
+    put_ta(ta_uuid, &signed[1]);
+    assert_eq!(
+        run(ta_uuid).unwrap_err(),
+        SECURITY,
+        "subkey version 1 after 2"
+    );
+    assert!(
+        w.wait_log("its subkey: version 1 is older than version 2"),
+        "{}",
+        w.log()
+    );
+    put_ta(ta_uuid, &signed[0]);
+    run(ta_uuid).expect("subkey version 2 again");
+}
+
 /// host_include/conf.h says what mk/conf.mk says, as OP-TEE's devkit
 /// gives host programs its configuration, and a host program reads it.
 #[test]
@@ -432,6 +738,16 @@ fn unsupported_sub_mk_variables_are_refused() {
 /// `extra` appended to its sub.mk, with nothing but the devkit: the copy's
 /// folder, whether make succeeded, and what it wrote on standard error.
 fn build_layout_copy(extra: &str) -> (tempfile::TempDir, bool, String) {
+    build_layout_copy_with(extra, |_| {}, &[])
+}
+
+/// `build_layout_copy`, with `edit` applied to the copy's folder before
+/// the build and `args` added to make's command line.
+fn build_layout_copy_with(
+    extra: &str,
+    edit: impl FnOnce(&Path),
+    args: &[String],
+) -> (tempfile::TempDir, bool, String) {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/tas/c/optee-layout");
     let t = tempfile::tempdir().unwrap();
     let dst = t.path().join("ta");
@@ -451,6 +767,7 @@ fn build_layout_copy(extra: &str) -> (tempfile::TempDir, bool, String) {
         submk.push('\n');
         std::fs::write(dst.join("sub.mk"), submk).unwrap();
     }
+    edit(&dst);
     let out = std::process::Command::new("make")
         .arg("-C")
         .arg(&dst)
@@ -459,6 +776,7 @@ fn build_layout_copy(extra: &str) -> (tempfile::TempDir, bool, String) {
             dist().join("devkit").display()
         ))
         .arg("CROSS_COMPILE=")
+        .args(args)
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr).into_owned();
