@@ -43,12 +43,15 @@ TA_DEV_KIT_DIR ?= $(oxtee-devkit)
 
 include $(oxtee-devkit)/mk/conf.mk
 
-ifeq ($(BINARY)$(LIBNAME),)
-$(error oxtee devkit: set BINARY (the TA's UUID) or LIBNAME before including ta_dev_kit.mk)
+ifeq ($(BINARY)$(LIBNAME)$(SHLIBNAME),)
+$(error oxtee devkit: set BINARY (the TA's UUID), LIBNAME or SHLIBNAME before including ta_dev_kit.mk)
 endif
-ifneq ($(BINARY),)
-ifneq ($(LIBNAME),)
-$(error oxtee devkit: set only one of BINARY and LIBNAME)
+ifneq ($(words $(if $(BINARY),x) $(if $(LIBNAME),x) $(if $(SHLIBNAME),x)),1)
+$(error oxtee devkit: set only one of BINARY, LIBNAME and SHLIBNAME)
+endif
+ifneq ($(SHLIBNAME),)
+ifeq ($(SHLIBUUID),)
+$(error oxtee devkit: a library TA (SHLIBNAME = $(SHLIBNAME)) needs SHLIBUUID, its UUID)
 endif
 endif
 
@@ -80,9 +83,12 @@ endif
 # $(call oxtee-out,file): file under $(O) (without a "./" for O=.)
 oxtee-out = $(if $(filter .,$(O)),$(1),$(O)/$(1))
 
-oxtee-cflags := -fPIE -std=gnu11 -Wall -O2 -g $(EXTRA_CFLAGS)
-oxtee-cxxflags := -fPIE -Wall -O2 -g $(EXTRA_CXXFLAGS)
-oxtee-aflags := -fPIE -g
+# A TA is a static PIE; a library TA a shared object (position-independent
+# code either way).
+oxtee-pic := $(if $(SHLIBNAME),-fPIC,-fPIE)
+oxtee-cflags := $(oxtee-pic) -std=gnu11 -Wall -O2 -g $(EXTRA_CFLAGS)
+oxtee-cxxflags := $(oxtee-pic) -Wall -O2 -g $(EXTRA_CXXFLAGS)
+oxtee-aflags := $(oxtee-pic) -g
 # Every CFG_ variable of conf.mk (or set by the TA) as OP-TEE defines it:
 # y -> 1, n or empty -> not defined, anything else -> its value.
 oxtee-cfg-vars := $(sort $(filter CFG_%,$(.VARIABLES)))
@@ -147,10 +153,19 @@ oxtee-link-objs := $(strip $(oxtee-objs) $(oxtee-head-obj) $(oxtee-trace-obj) $(
 # runtime, statically, like the C library).
 oxtee-link-driver = $(if $(oxtee-cxx-objs),$(CXX),$(CC))
 
+# Library TAs on the link line (-lfoo found as libfoo.so, a library TA
+# built with SHLIBNAME) are not linked in: `oxtee ta imports` writes an
+# import stub per function they define and the list of them the core
+# loads (and verifies) for the TA, and the arguments of the link.
+oxtee-imports := $(call oxtee-out,oxtee_imports)
+
 $(oxtee-elf): $(oxtee-objs) $(oxtee-head-obj) $(oxtee-trace-obj) $(oxtee-compat-obj) \
 		$(OXTEE_TA_CAPI_LIB) $(oxtee-mbedtls-libs) $(libdeps) $(oxtee-makefiles)
 	$(oxtee-echo) '  LD      $@'
-	$(q)$(oxtee-link-driver) -static-pie -o $@ $(oxtee-link-objs) -Wl,--start-group $(oxtee-link-libs) -Wl,--end-group -lpthread -ldl -lm -lrt -lgcc_eh -Wl,--gc-sections -Wl,-Map=$(oxtee-map) 2>$@.ldlog; \
+	$(q)$(OXTEE) ta imports --dir $(O) --dl-exports $(oxtee-devkit)/mk/ta_dl_exports.txt \
+		-- $(oxtee-link-objs) --libs $(oxtee-link-libs)
+	$(q)$(CC) -c -o $(oxtee-imports).o $(oxtee-imports).S
+	$(q)$(oxtee-link-driver) -static-pie -o $@ @$(oxtee-imports).rsp -lpthread -ldl -lm -lrt -lgcc_eh -Wl,--gc-sections -Wl,-Map=$(oxtee-map) 2>$@.ldlog; \
 		st=$$?; grep -v -e 'statically linked applications requires' -e ': in function' $@.ldlog >&2; \
 		rm -f $@.ldlog; exit $$st
 
@@ -177,7 +192,41 @@ $(OXTEE_TA_CAPI_LIB):
 		"(liboxtee_ta_capi.a) there or set OXTEE_TA_CAPI_LIB" >&2
 	@false
 
-oxtee-outputs := $(oxtee-elf) $(oxtee-stripped) $(oxtee-ta) $(oxtee-map)
+oxtee-outputs := $(oxtee-elf) $(oxtee-stripped) $(oxtee-ta) $(oxtee-map) \
+	$(addprefix $(oxtee-imports).,S o rsp dynlist)
+else ifneq ($(SHLIBNAME),)
+# A library TA (OP-TEE's shared-library TA): $(SHLIBNAME).so to link TAs
+# against (-L$(O) -l$(SHLIBNAME:lib%=%)), whose DT_SONAME is its UUID, and
+# the signed $(SHLIBUUID).ta the core loads for the TAs that use it. Its
+# undefined symbols (the C library, the GP API) are the TA's, exported
+# to it when it is mapped.
+oxtee-so := $(call oxtee-out,$(SHLIBNAME).so)
+oxtee-elf := $(call oxtee-out,$(SHLIBUUID).elf)
+oxtee-ta := $(call oxtee-out,$(SHLIBUUID).ta)
+oxtee-map := $(call oxtee-out,$(SHLIBUUID).map)
+oxtee-stripped := $(call oxtee-out,$(SHLIBUUID).stripped.elf)
+oxtee-shlib-objs := $(strip $(oxtee-objs) $(oxtee-compat-obj))
+
+all: $(oxtee-ta) $(oxtee-so)
+
+$(oxtee-so): $(oxtee-shlib-objs) $(libdeps) $(oxtee-makefiles)
+	$(oxtee-echo) '  LD      $@'
+	$(q)$(CC) -shared -nostdlib -o $@ $(oxtee-shlib-objs) -Wl,-soname=$(SHLIBUUID) \
+		-Wl,-z,now -Wl,-z,relro -Wl,-z,noexecstack -Wl,-z,text -Wl,-Map=$(oxtee-map) \
+		$(LDADD) $(libdeps) $(addprefix -L,$(libdirs)) $(addprefix -l,$(libnames)) -lgcc
+
+$(oxtee-elf): $(oxtee-so)
+	$(q)cp $< $@
+
+$(oxtee-stripped): $(oxtee-elf)
+	$(oxtee-echo) '  STRIP   $@'
+	$(q)$(OBJCOPY) --strip-unneeded $< $@
+
+$(oxtee-ta): $(oxtee-stripped) $(wildcard $(TA_SIGN_KEY)) $(TA_SUBKEY_DEPS)
+	$(oxtee-echo) '  SIGN    $@'
+	$(q)$(OXTEE) ta sign --key $(TA_SIGN_KEY) $(TA_SUBKEY_ARGS) --elf $< --out $@
+
+oxtee-outputs := $(oxtee-so) $(oxtee-elf) $(oxtee-stripped) $(oxtee-ta) $(oxtee-map)
 else
 oxtee-lib := $(call oxtee-out,lib$(LIBNAME).a)
 

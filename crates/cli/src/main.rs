@@ -6,6 +6,7 @@
 mod bench;
 mod bench_storage;
 mod invoke;
+mod ta_imports;
 mod ta_tools;
 
 use clap::{Parser, Subcommand};
@@ -117,6 +118,21 @@ enum Cmd {
 
 #[derive(Subcommand)]
 enum TaCmd {
+    /// The devkit's link step for a TA using library TAs: import stubs,
+    /// the list of libraries and the export list (see the devkit README).
+    #[command(hide = true)]
+    Imports {
+        /// Where the generated files go.
+        #[arg(long)]
+        dir: PathBuf,
+        /// Functions a library TA the TA dlopens may call (exported when
+        /// an object calls dlopen).
+        #[arg(long)]
+        dl_exports: Option<PathBuf>,
+        /// Objects, then `--libs` and the link libraries.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
     /// Generate an RSA signing key (PKCS#8 PEM, mode 0600) and its public key.
     Keygen {
         #[arg(long)]
@@ -282,6 +298,11 @@ fn main() -> ExitCode {
                     pkcs1,
                 })
             })(),
+            TaCmd::Imports {
+                dir,
+                dl_exports,
+                args,
+            } => ta_imports::run(&dir, dl_exports.as_deref(), &args),
             TaCmd::SubkeyUuid { input, name } => ta_tools::subkey_uuid(&input, name.as_deref()),
             TaCmd::Inspect { file, key } => ta_tools::inspect(&file, key.as_deref()),
             TaCmd::Build {

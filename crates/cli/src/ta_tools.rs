@@ -103,7 +103,22 @@ pub fn sign(
     through: Option<Through<'_>>,
 ) -> R<PathBuf> {
     let bytes = read(elf)?;
-    let props = head::read(&bytes).map_err(|e| format!("{}: {e}", elf.display()))?;
+    // A TA names its UUID in its header; a library TA in its DT_SONAME.
+    let props = match head::read(&bytes) {
+        Ok(p) => p,
+        Err(e) => match oxtee_core::shlib::library(&bytes) {
+            Ok(lib) => oxtee_proto::TaProps {
+                uuid: lib.uuid,
+                flags: 0,
+                stack_size: 0,
+                data_size: 0,
+                version: String::new(),
+                description: String::new(),
+                ext: Vec::new(),
+            },
+            Err(_) => return Err(format!("{}: {e}", elf.display())),
+        },
+    };
     let keyp = key;
     let key = load_private(key)?;
     let mut rng = rand_core::OsRng;

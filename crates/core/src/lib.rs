@@ -15,5 +15,6 @@ pub mod params;
 pub mod policy;
 pub mod props;
 pub mod ptime;
+pub mod shlib;
 
 pub use oxtee_proto::Uuid;

@@ -231,6 +231,8 @@ fn core_to_ta_index(m: &CoreToTa) -> usize {
         CoreToTa::SetCallBuffer { .. } => 8,
         CoreToTa::CallDone { .. } => 9,
         CoreToTa::StorageDone { .. } => 10,
+        CoreToTa::Library { .. } => 11,
+        CoreToTa::LibrariesDone => 12,
     }
 }
 
@@ -275,6 +277,12 @@ fn core_to_ta() -> Vec<CoreToTa> {
             session: U32,
             params: out_params(),
         },
+        CoreToTa::Library {
+            uuid: UUID,
+            size: U64,
+            linked: true,
+        },
+        CoreToTa::LibrariesDone,
     ];
     for reply in storage_replies() {
         v.push(CoreToTa::StorageDone { result: U32, reply });
@@ -535,7 +543,7 @@ fn covers_every_variant() {
         "ClientRequest",
     );
     all(&client_replies(), client_reply_index, 5, "ClientReply");
-    all(&core_to_ta(), core_to_ta_index, 11, "CoreToTa");
+    all(&core_to_ta(), core_to_ta_index, 13, "CoreToTa");
     all(&storage_replies(), storage_reply_index, 7, "StorageReply");
     all(&ta_replies(), ta_reply_index, 4, "TaReply");
     all(&ta_calls(), ta_call_index, 6, "TaCall");

@@ -9,7 +9,7 @@
 
 use crate::LockExt;
 use oxtee_core::codes::*;
-use oxtee_core::{head, image};
+use oxtee_core::{head, image, shlib};
 use oxtee_proto::{TaProps, Uuid};
 use rsa::RsaPublicKey;
 use std::collections::HashMap;
@@ -28,7 +28,31 @@ pub struct LoadedTa {
     pub subkeys: Vec<(Uuid, u32)>,
     /// Sealed memfd holding exactly the verified ELF.
     pub exec: OwnedFd,
-    stamp: (u64, u64, u64, i64, i64),
+    /// The library TAs it may use, dependencies first, each with whether
+    /// it is linked (else only `dlopen`able); see `oxtee_core::shlib`.
+    pub libs: Vec<(Arc<LoadedLib>, bool)>,
+    stamp: Stamp,
+}
+
+/// A verified library TA (OP-TEE's shared-library TA).
+#[derive(Debug)]
+pub struct LoadedLib {
+    pub uuid: Uuid,
+    /// The library TAs it needs (its DT_NEEDED).
+    pub needed: Vec<Uuid>,
+    /// Sealed memfd holding exactly the verified ELF, `size` bytes.
+    pub exec: OwnedFd,
+    pub size: u64,
+    stamp: Stamp,
+}
+
+type Stamp = (u64, u64, u64, i64, i64);
+
+/// What `verify_image` checked: the ELF and its signature's facts.
+struct Verified {
+    elf: Vec<u8>,
+    ta_version: u32,
+    subkeys: Vec<(Uuid, u32)>,
 }
 
 /// What a rollback record is kept for.
@@ -44,7 +68,10 @@ pub struct Store {
     dir: PathBuf,
     keys: Vec<RsaPublicKey>,
     cache: Mutex<HashMap<Uuid, Arc<LoadedTa>>>,
+    libs: Mutex<HashMap<Uuid, Arc<LoadedLib>>>,
 }
+
+type Gate<'a> = &'a dyn Fn(Versioned, &Uuid, u32) -> Result<(), String>;
 
 impl Store {
     pub fn new(dir: PathBuf, keys: Vec<RsaPublicKey>) -> Store {
@@ -52,6 +79,7 @@ impl Store {
             dir,
             keys,
             cache: Mutex::new(HashMap::new()),
+            libs: Mutex::new(HashMap::new()),
         }
     }
 
@@ -76,34 +104,185 @@ impl Store {
                 return Err(TeeError::tee(TEE_ERROR_ITEM_NOT_FOUND));
             }
         };
-        let stamp = (md.dev(), md.ino(), md.size(), md.mtime(), md.mtime_nsec());
+        let stamp = stamp_of(&md);
         if let Some(t) = self.cache.locked().get(&uuid) {
-            if t.stamp == stamp {
+            // Reused while neither it nor a library it uses changed.
+            if t.stamp == stamp && t.libs.iter().all(|(l, _)| self.unchanged(l)) {
                 return Ok(t.clone());
             }
         }
         let bytes = std::fs::read(&path).map_err(|_| TeeError::tee(TEE_ERROR_ITEM_NOT_FOUND))?;
-        let loaded = Arc::new(self.verify(uuid, &bytes, stamp)?);
-        for (sk, v) in &loaded.subkeys {
-            if let Err(why) = gate(Versioned::Subkey, sk, *v) {
-                tracing::warn!(%uuid, subkey = %sk, subkey_version = v, "rejected TA image: its subkey: {why}");
+        let v = self.verify_image(uuid, &bytes, gate)?;
+        let props = match head::read(&v.elf) {
+            Ok(p) => p,
+            Err(e) => {
+                if shlib::library(&v.elf).is_ok() {
+                    tracing::info!(%uuid, "{} is a library TA, not a TA: no sessions to it", path.display());
+                    return Err(TeeError::tee(TEE_ERROR_ITEM_NOT_FOUND));
+                }
+                tracing::warn!(%uuid, "rejected TA image: {e}");
                 return Err(TeeError::tee(TEE_ERROR_SECURITY));
             }
-        }
-        if let Err(why) = gate(Versioned::Ta, &uuid, loaded.ta_version) {
-            tracing::warn!(%uuid, version = loaded.ta_version, "rejected TA image: {why}");
+        };
+        if props.uuid != uuid {
+            tracing::warn!(%uuid, head = %props.uuid, "rejected TA image: its header names another UUID");
             return Err(TeeError::tee(TEE_ERROR_SECURITY));
         }
+        let (needed, named) = shlib::wants(&v.elf);
+        let libs = self.libraries(uuid, &needed, &named, gate)?;
+        let exec = sealed(&format!("ta-{uuid}"), &v.elf, true)?;
+        if v.subkeys.is_empty() {
+            tracing::info!(%uuid, version = v.ta_version, flags = props.flags, "verified TA image");
+        } else {
+            let chain: Vec<String> = v.subkeys.iter().map(|(u, _)| u.to_string()).collect();
+            tracing::info!(%uuid, version = v.ta_version, flags = props.flags,
+                subkeys = %chain.join(" > "), "verified TA image through subkeys");
+        }
+        let loaded = Arc::new(LoadedTa {
+            props,
+            ta_version: v.ta_version,
+            subkeys: v.subkeys,
+            exec,
+            libs,
+            stamp,
+        });
         self.cache.locked().insert(uuid, loaded.clone());
         Ok(loaded)
     }
 
-    fn verify(
+    fn unchanged(&self, l: &LoadedLib) -> bool {
+        let path = self.dir.join(format!("{}.ta", l.uuid));
+        std::fs::metadata(path).is_ok_and(|md| stamp_of(&md) == l.stamp)
+    }
+
+    /// The library TAs `ta` may use, dependencies first: the `needed` ones
+    /// (and what they need) must all be there and verify; of the `named`
+    /// ones (UUID strings in the TA: what it may dlopen), those that are
+    /// library TAs that verify, and what they need.
+    fn libraries(
+        &self,
+        ta: Uuid,
+        needed: &[Uuid],
+        named: &[Uuid],
+        gate: Gate<'_>,
+    ) -> Result<Vec<(Arc<LoadedLib>, bool)>, TeeError> {
+        let mut out: Vec<(Arc<LoadedLib>, bool)> = Vec::new();
+        let mut stack = Vec::new();
+        for &u in needed {
+            self.visit(ta, u, true, &mut stack, &mut out, gate)?;
+        }
+        for &u in named {
+            if u == ta || out.iter().any(|(l, _)| l.uuid == u) {
+                continue;
+            }
+            let mut part = out.clone();
+            // A string that only looks like a library TA's UUID is no
+            // error; one that names a library that fails is skipped (and
+            // logged), the TA's dlopen of it fails.
+            if self
+                .visit(ta, u, false, &mut stack, &mut part, gate)
+                .is_ok()
+            {
+                out = part;
+            }
+            stack.clear();
+        }
+        Ok(out)
+    }
+
+    fn visit(
+        &self,
+        ta: Uuid,
+        u: Uuid,
+        linked: bool,
+        stack: &mut Vec<Uuid>,
+        out: &mut Vec<(Arc<LoadedLib>, bool)>,
+        gate: Gate<'_>,
+    ) -> Result<(), TeeError> {
+        if let Some(e) = out.iter_mut().find(|(l, _)| l.uuid == u) {
+            e.1 |= linked;
+            return Ok(());
+        }
+        if stack.contains(&u) {
+            // A cycle of libraries: each is loaded once.
+            return Ok(());
+        }
+        if out.len() + stack.len() >= shlib::MAX_LIBRARIES {
+            tracing::warn!(%ta, "more than {} library TAs", shlib::MAX_LIBRARIES);
+            return Err(TeeError::tee(TEE_ERROR_OUT_OF_MEMORY));
+        }
+        let lib = match self.load_library(u, gate, linked)? {
+            Some(l) => l,
+            None if linked => {
+                tracing::warn!(%ta, library = %u, "the TA needs library TA {u}, which is not in the TA folder");
+                return Err(TeeError::tee(TEE_ERROR_ITEM_NOT_FOUND));
+            }
+            None => return Err(TeeError::tee(TEE_ERROR_ITEM_NOT_FOUND)),
+        };
+        stack.push(u);
+        for &n in &lib.needed {
+            self.visit(ta, n, linked, stack, out, gate)?;
+        }
+        stack.pop();
+        out.push((lib, linked));
+        Ok(())
+    }
+
+    /// Load (or reuse) library TA `uuid`: `None` when there is no such
+    /// file or it is not a library TA (quietly unless `must`).
+    fn load_library(
         &self,
         uuid: Uuid,
-        bytes: &[u8],
-        stamp: (u64, u64, u64, i64, i64),
-    ) -> Result<LoadedTa, TeeError> {
+        gate: Gate<'_>,
+        must: bool,
+    ) -> Result<Option<Arc<LoadedLib>>, TeeError> {
+        let path = self.dir.join(format!("{uuid}.ta"));
+        let Ok(md) = std::fs::metadata(&path) else {
+            return Ok(None);
+        };
+        let stamp = stamp_of(&md);
+        if let Some(l) = self.libs.locked().get(&uuid) {
+            if l.stamp == stamp {
+                return Ok(Some(l.clone()));
+            }
+        }
+        let bytes = std::fs::read(&path).map_err(|_| TeeError::tee(TEE_ERROR_ITEM_NOT_FOUND))?;
+        let v = match self.verify_image(uuid, &bytes, gate) {
+            Ok(v) => v,
+            Err(e) if must => return Err(e),
+            Err(_) => return Ok(None),
+        };
+        let info = match shlib::library(&v.elf) {
+            Ok(i) => i,
+            Err(why) => {
+                if must {
+                    tracing::warn!(%uuid, "not a library TA: {why}");
+                    return Err(TeeError::tee(TEE_ERROR_SECURITY));
+                }
+                return Ok(None);
+            }
+        };
+        if info.uuid != uuid {
+            tracing::warn!(%uuid, soname = %info.uuid, "rejected library TA: its DT_SONAME names another UUID");
+            return Err(TeeError::tee(TEE_ERROR_SECURITY));
+        }
+        let exec = sealed(&format!("lib-{uuid}"), &v.elf, false)?;
+        tracing::info!(%uuid, version = v.ta_version, "verified library TA");
+        let lib = Arc::new(LoadedLib {
+            uuid,
+            needed: info.needed,
+            exec,
+            size: v.elf.len() as u64,
+            stamp,
+        });
+        self.libs.locked().insert(uuid, lib.clone());
+        Ok(Some(lib))
+    }
+
+    /// Verify a signed image (TA or library TA) for `uuid`, and pass its
+    /// versions through `gate` (rollback protection): each subkey it was
+    /// verified through, then the image's own signed version.
+    fn verify_image(&self, uuid: Uuid, bytes: &[u8], gate: Gate<'_>) -> Result<Verified, TeeError> {
         let security = TeeError::tee(TEE_ERROR_SECURITY);
         let img = image::verify(bytes, &self.keys).map_err(|e| {
             tracing::warn!(%uuid, "rejected TA image: {e}");
@@ -113,38 +292,43 @@ impl Store {
             tracing::warn!(%uuid, signed = %img.uuid, "rejected TA image: signed for another UUID");
             return Err(security);
         }
-        let props = head::read(img.elf).map_err(|e| {
-            tracing::warn!(%uuid, "rejected TA image: {e}");
-            security
-        })?;
-        if props.uuid != uuid {
-            tracing::warn!(%uuid, head = %props.uuid, "rejected TA image: its header names another UUID");
-            return Err(security);
-        }
-        let exec = oxtee_sys::memfd(&format!("ta-{uuid}"), 0, false)
-            .map_err(|_| TeeError::tee(TEE_ERROR_OUT_OF_MEMORY))?;
-        oxtee_sys::write_all_at(exec.as_fd(), img.elf)
-            .map_err(|_| TeeError::tee(TEE_ERROR_OUT_OF_MEMORY))?;
-        oxtee_sys::seal_all(exec.as_fd()).map_err(|_| TeeError::tee(TEE_ERROR_GENERIC))?;
-        oxtee_sys::make_exec_only(exec.as_fd()).map_err(|_| TeeError::tee(TEE_ERROR_GENERIC))?;
         let subkeys: Vec<(Uuid, u32)> = img
             .subkeys
             .iter()
             .map(|sk| (sk.uuid, sk.subkey_version))
             .collect();
-        if subkeys.is_empty() {
-            tracing::info!(%uuid, version = img.ta_version, flags = props.flags, "verified TA image");
-        } else {
-            let chain: Vec<String> = subkeys.iter().map(|(u, _)| u.to_string()).collect();
-            tracing::info!(%uuid, version = img.ta_version, flags = props.flags,
-                subkeys = %chain.join(" > "), "verified TA image through subkeys");
+        for (sk, v) in &subkeys {
+            if let Err(why) = gate(Versioned::Subkey, sk, *v) {
+                tracing::warn!(%uuid, subkey = %sk, subkey_version = v, "rejected TA image: its subkey: {why}");
+                return Err(security);
+            }
         }
-        Ok(LoadedTa {
-            props,
+        if let Err(why) = gate(Versioned::Ta, &uuid, img.ta_version) {
+            tracing::warn!(%uuid, version = img.ta_version, "rejected TA image: {why}");
+            return Err(security);
+        }
+        Ok(Verified {
+            elf: img.elf.to_vec(),
             ta_version: img.ta_version,
             subkeys,
-            exec,
-            stamp,
         })
     }
+}
+
+fn stamp_of(md: &std::fs::Metadata) -> Stamp {
+    (md.dev(), md.ino(), md.size(), md.mtime(), md.mtime_nsec())
+}
+
+/// A fully sealed memfd holding `bytes` (execute-only for a TA's image,
+/// which is exec'ed; a library's is mapped by the TA process).
+fn sealed(name: &str, bytes: &[u8], exec_only: bool) -> Result<OwnedFd, TeeError> {
+    let fd =
+        oxtee_sys::memfd(name, 0, false).map_err(|_| TeeError::tee(TEE_ERROR_OUT_OF_MEMORY))?;
+    oxtee_sys::write_all_at(fd.as_fd(), bytes)
+        .map_err(|_| TeeError::tee(TEE_ERROR_OUT_OF_MEMORY))?;
+    oxtee_sys::seal_all(fd.as_fd()).map_err(|_| TeeError::tee(TEE_ERROR_GENERIC))?;
+    if exec_only {
+        oxtee_sys::make_exec_only(fd.as_fd()).map_err(|_| TeeError::tee(TEE_ERROR_GENERIC))?;
+    }
+    Ok(fd)
 }

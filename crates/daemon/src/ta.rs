@@ -345,6 +345,30 @@ impl Instance {
             callee: Mutex::new(None),
             uid,
         });
+        // First thing the process reads: the library TAs it may use (it
+        // maps them before its sandbox forbids new executable mappings).
+        let sent = {
+            let link = inst.lock_link()?;
+            let mut ok = true;
+            for (lib, linked) in &ta.libs {
+                let msg = CoreToTa::Library {
+                    uuid: lib.uuid,
+                    size: lib.size,
+                    linked: *linked,
+                };
+                ok &= encode(&msg)
+                    .ok()
+                    .is_some_and(|b| link.ch.send(&b, &[lib.exec.as_fd()]).is_ok());
+            }
+            ok && encode(&CoreToTa::LibrariesDone)
+                .ok()
+                .is_some_and(|b| link.ch.send(&b, &[]).is_ok())
+        };
+        if !sent {
+            tracing::error!(uuid = %ta.props.uuid, "cannot hand the TA process its libraries");
+            inst.kill();
+            return Err(TeeError::tee(TEE_ERROR_OUT_OF_MEMORY));
+        }
         Ok(inst)
     }
 

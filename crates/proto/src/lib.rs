@@ -498,6 +498,17 @@ pub enum CoreToTa {
         result: u32,
         reply: StorageReply,
     },
+    /// Sent right after the process starts, before anything else: a
+    /// verified library TA (sealed memfd of `size` bytes attached) the TA
+    /// may use; `linked` when the TA (or a library) was linked against it,
+    /// else it may `dlopen` it. Dependencies come first.
+    Library {
+        uuid: Uuid,
+        size: u64,
+        linked: bool,
+    },
+    /// The end of the libraries (sent to every TA process, even with none).
+    LibrariesDone,
 }
 
 /// The key part of a persistent object as the TA hands it to the store:

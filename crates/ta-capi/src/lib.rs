@@ -13,6 +13,7 @@
 
 mod bigint;
 mod crypto;
+mod dl;
 mod mem;
 mod props;
 mod storage;

@@ -14,6 +14,7 @@ pub mod bigint;
 pub mod crypto;
 pub mod heap;
 pub mod props;
+pub mod shlib;
 pub mod storage;
 pub mod ta2ta;
 pub mod time;
@@ -382,11 +383,49 @@ pub fn lock_sandbox() {
         // (stat/open of /dev/sysgenid) on first use: do it while file
         // look-ups still fail softly.
         oxtee_crypto::backend::pre_sandbox_init();
+        // Library TAs are mapped now, while executable mappings are
+        // still allowed.
+        receive_libraries();
     }
     if !LOCKED.swap(true, Ordering::SeqCst)
         && !oxtee_sys::sandbox::apply(&oxtee_sys::sandbox::runtime_lock())
     {
         fatal("cannot lock the sandbox");
+    }
+}
+
+/// The core's first messages: the library TAs this TA may use (each a
+/// sealed memfd), then `LibrariesDone`. Maps them and runs the linked
+/// ones' constructors; a library that cannot be used ends the process
+/// (the core reports the TA dead and the log says why).
+fn receive_libraries() {
+    // SAFETY: descriptor 3 is the channel the core set up before exec;
+    // it is only borrowed here (ManuallyDrop: not closed).
+    let ch = std::mem::ManuallyDrop::new(unsafe { Channel::from_raw(ta_fd::CHANNEL) });
+    let mut buf = vec![0u8; oxtee_proto::MAX_MESSAGE];
+    let mut libs = Vec::new();
+    loop {
+        let mut fds = Vec::new();
+        let n = match ch.recv(&mut buf, &mut fds) {
+            Ok(Some(n)) => n,
+            Ok(None) => exit_now(0),
+            Err(_) => fatal("bad message from core"),
+        };
+        match decode::<CoreToTa>(&buf[..n]) {
+            Ok(CoreToTa::Library { uuid, size, linked })
+                if fds.len() == 1 && libs.len() < 64 && size <= 256 << 20 =>
+            {
+                let fd = fds
+                    .pop()
+                    .unwrap_or_else(|| fatal("library without its image"));
+                libs.push((uuid, linked, fd, size as usize));
+            }
+            Ok(CoreToTa::LibrariesDone) if fds.is_empty() => break,
+            _ => fatal("unexpected message from the core before start"),
+        }
+    }
+    if let Err(e) = shlib::load(libs) {
+        fatal(&e.0);
     }
 }
 
@@ -565,6 +604,9 @@ pub fn run(ep: &mut dyn EntryPoints) -> ! {
             CoreToTa::SetCallBuffer { .. }
             | CoreToTa::CallDone { .. }
             | CoreToTa::StorageDone { .. } => fatal("unsolicited TA-to-TA answer from the core"),
+            CoreToTa::Library { .. } | CoreToTa::LibrariesDone => {
+                fatal("library TAs after start-up")
+            }
         }
     }
 }

@@ -20,6 +20,7 @@ mod mem_time;
 mod params;
 mod props;
 mod sandbox;
+mod shlib;
 mod sm2_pqc;
 mod spares;
 mod storage;

@@ -1,0 +1,2 @@
+global-incdirs-y += ../shlib-a/include
+srcs-y += shlib_b.c

@@ -1,0 +1,3 @@
+global-incdirs-y += include
+global-incdirs-y += ../shlib-a/include
+srcs-y += shlib_c.c
