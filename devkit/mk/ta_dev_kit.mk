@@ -169,17 +169,6 @@ $(oxtee-elf): $(oxtee-objs) $(oxtee-head-obj) $(oxtee-trace-obj) $(oxtee-compat-
 		st=$$?; grep -v -e 'statically linked applications requires' -e ': in function' $@.ldlog >&2; \
 		rm -f $@.ldlog; exit $$st
 
-# What is signed and run carries no symbols or debug information (a tenth
-# of the size; every instance maps it).
-$(oxtee-stripped): $(oxtee-elf)
-	$(oxtee-echo) '  STRIP   $@'
-	$(q)$(OBJCOPY) --strip-unneeded $< $@
-
-# With a subkey (OP-TEE's TA_SUBKEY_ARGS = --subkey <file> --name <name>),
-# TA_SIGN_KEY is the subkey's private key and the image carries the chain.
-$(oxtee-ta): $(oxtee-stripped) $(wildcard $(TA_SIGN_KEY)) $(TA_SUBKEY_DEPS)
-	$(oxtee-echo) '  SIGN    $@'
-	$(q)$(OXTEE) ta sign --key $(TA_SIGN_KEY) $(TA_SUBKEY_ARGS) --elf $< --out $@
 
 $(oxtee-mbedtls-libs):
 	@echo "oxtee devkit: $@ not found: this devkit was built without mbedTLS" \
@@ -218,14 +207,7 @@ $(oxtee-so): $(oxtee-shlib-objs) $(libdeps) $(oxtee-makefiles)
 $(oxtee-elf): $(oxtee-so)
 	$(q)cp $< $@
 
-$(oxtee-stripped): $(oxtee-elf)
-	$(oxtee-echo) '  STRIP   $@'
-	$(q)$(OBJCOPY) --strip-unneeded $< $@
-
-$(oxtee-ta): $(oxtee-stripped) $(wildcard $(TA_SIGN_KEY)) $(TA_SUBKEY_DEPS)
-	$(oxtee-echo) '  SIGN    $@'
-	$(q)$(OXTEE) ta sign --key $(TA_SIGN_KEY) $(TA_SUBKEY_ARGS) --elf $< --out $@
-
+# Stripped and signed as a TA is (below).
 oxtee-outputs := $(oxtee-so) $(oxtee-elf) $(oxtee-stripped) $(oxtee-ta) $(oxtee-map)
 else
 oxtee-lib := $(call oxtee-out,lib$(LIBNAME).a)
@@ -238,6 +220,20 @@ $(oxtee-lib): $(oxtee-objs)
 	$(q)$(AR) rcs $@ $^
 
 oxtee-outputs := $(oxtee-lib)
+endif
+
+ifneq ($(oxtee-stripped),)
+# What is signed and run carries no symbols or debug information (a tenth
+# of the size; every instance maps it).
+$(oxtee-stripped): $(oxtee-elf)
+	$(oxtee-echo) '  STRIP   $@'
+	$(q)$(OBJCOPY) --strip-unneeded $< $@
+
+# With a subkey (OP-TEE's TA_SUBKEY_ARGS = --subkey <file> --name <name>),
+# TA_SIGN_KEY is the subkey's private key and the image carries the chain.
+$(oxtee-ta): $(oxtee-stripped) $(wildcard $(TA_SIGN_KEY)) $(TA_SUBKEY_DEPS)
+	$(oxtee-echo) '  SIGN    $@'
+	$(q)$(OXTEE) ta sign --key $(TA_SIGN_KEY) $(TA_SUBKEY_ARGS) --elf $< --out $@
 endif
 
 clean:

@@ -24,6 +24,20 @@ fn ta_copy() -> tempfile::TempDir {
     t
 }
 
+/// `oxtee ta sign --key key --elf elf --out out`, which must succeed.
+fn sign(key: &Path, elf: &Path, out: &Path) {
+    let r = std::process::Command::new(oxtee_bin())
+        .args(["ta", "sign", "--key"])
+        .arg(key)
+        .arg("--elf")
+        .arg(elf)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .unwrap();
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+}
+
 fn lib_path(dir: &Path, uuid: &str) -> std::path::PathBuf {
     dir.join(format!("{uuid}.ta"))
 }
@@ -160,20 +174,7 @@ fn tampered_or_untrusted_library_tas_are_refused() {
     assert!(ok);
     let elf = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join(format!("../../target/tas/shlib-a/{LIB_A}.stripped.elf"));
-    let out = std::process::Command::new(oxtee_bin())
-        .args(["ta", "sign", "--key"])
-        .arg(&key)
-        .arg("--elf")
-        .arg(&elf)
-        .arg("--out")
-        .arg(lib_path(t.path(), LIB_A))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    sign(&key, &elf, &lib_path(t.path(), LIB_A));
     let w = World::start_with(t.path(), "");
     let e = w
         .ctx()
@@ -203,19 +204,10 @@ fn library_ta_with_a_writable_and_executable_segment_is_not_mapped() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let out = std::process::Command::new(oxtee_bin())
-        .args(["ta", "sign", "--key"])
-        .arg(dist().join("devkit/keys/default_ta.pem"))
-        .arg("--elf")
-        .arg(&so)
-        .arg("--out")
-        .arg(lib_path(t.path(), LIB_A))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    sign(
+        &dist().join("devkit/keys/default_ta.pem"),
+        &so,
+        &lib_path(t.path(), LIB_A),
     );
     let w = World::start_with(t.path(), "");
     let e = w
