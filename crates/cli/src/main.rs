@@ -135,17 +135,22 @@ enum TaCmd {
     },
     /// Generate an RSA signing key (PKCS#8 PEM, mode 0600) and its public key.
     Keygen {
+        /// The private key file to write.
         #[arg(long)]
         out: PathBuf,
+        /// Also write the public key here (what `oxtee up --key` trusts).
         #[arg(long)]
         public: Option<PathBuf>,
+        /// Modulus size (2048 to 4096).
         #[arg(long, default_value_t = 2048)]
         bits: usize,
     },
     /// Sign a TA ELF into OP-TEE's signed image format.
     Sign {
+        /// The signing key (private, PEM).
         #[arg(long)]
         key: PathBuf,
+        /// The TA's (or library TA's) ELF, stripped as the devkit strips it.
         #[arg(long)]
         elf: PathBuf,
         /// Output file, or a directory to receive <uuid>.ta.
@@ -210,14 +215,18 @@ enum TaCmd {
     /// The UUIDs of a subkey file's chain, and the UUID --name gets in
     /// its namespace (what a TA signed through it must have).
     SubkeyUuid {
+        /// The subkey file.
         #[arg(long = "in")]
         input: PathBuf,
+        /// The TA's (or next subkey's) name in its namespace.
         #[arg(long)]
         name: Option<String>,
     },
     /// Show a signed image's headers and properties (and check it with --key).
     Inspect {
+        /// The signed image (`.ta`) or subkey file.
         file: PathBuf,
+        /// A trusted public key to check the signature (chain) with.
         #[arg(long)]
         key: Option<PathBuf>,
     },
@@ -225,8 +234,10 @@ enum TaCmd {
     Build {
         /// The TA crate's directory.
         dir: PathBuf,
+        /// The signing key (private, PEM).
         #[arg(long)]
         key: PathBuf,
+        /// Where the signed `<uuid>.ta` goes.
         #[arg(long)]
         out_dir: PathBuf,
         /// Cargo target directory (default <dir>/target/oxtee-ta).
