@@ -22,6 +22,11 @@ install -m 755 "$out/oxtee" "$dist/bin/oxtee"
 install -m 644 devkit/include/tee_client_api.h "$dist/teec/include/"
 install -m 755 "$out/libteec.so" "$dist/teec/lib/libteec.so.2"
 ln -sf libteec.so.2 "$dist/teec/lib/libteec.so"
+# optee_client's export layout too (usr/lib, usr/include), which Teaclave's
+# optee-teec-sys looks for under OPTEE_CLIENT_EXPORT.
+mkdir -p "$dist/teec/usr"
+ln -sfn ../lib "$dist/teec/usr/lib"
+ln -sfn ../include "$dist/teec/usr/include"
 
 # The devkit: headers, make fragments, sources, runtime archive, signer, key.
 rm -rf "$dist/devkit/include" "$dist/devkit/host_include" "$dist/devkit/mk" "$dist/devkit/src"
@@ -85,4 +90,9 @@ for ca in examples/hello/ca-c examples/seed/ca-c; do
     -L"$dist/teec/lib" -lteec -Wl,-rpath,"$dist/teec/lib"
 done
 install -m 755 "$out/hello-ca-rust" "$out/seed-ca-rust" "$dist/ca/"
+# A client written as Teaclave's are (optee-teec from crates.io,
+# unchanged), built with nothing but OPTEE_CLIENT_EXPORT.
+OPTEE_CLIENT_EXPORT="$dist/teec" cargo build -q --release --locked \
+  --manifest-path tests/teaclave/ca/Cargo.toml --target-dir "$root/target/teaclave"
+install -m 755 "$root/target/teaclave/release/teaclave-style-ca" "$dist/ca/"
 echo "built into $dist"

@@ -93,3 +93,27 @@ fn unreachable_secure_world_is_explained() {
         "{err}"
     );
 }
+
+/// A client written as Teaclave's examples are, on the optee-teec crate
+/// from crates.io (tests/teaclave/ca, built by scripts/build.sh with only
+/// OPTEE_CLIENT_EXPORT=dist/teec), runs against oxtee: values, a
+/// temporary memref and a short-buffer answer.
+#[test]
+fn teaclave_style_client() {
+    let w = World::start();
+    let out = Command::new(dist().join("ca/teaclave-style-ca"))
+        .env("OXTEE_SOCKET", &w.socket)
+        .env("LD_LIBRARY_PATH", dist().join("teec/lib"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        text,
+        "inc value is 30\nsum is 15\nshort buffer, needs 100\n"
+    );
+}
