@@ -710,6 +710,10 @@ struct Import {
 /// `libs` are the (uuid, linked, memfd, size) the core sent, in the order
 /// it sent them (dependencies first).
 pub(crate) fn load(libs: Vec<(Uuid, bool, OwnedFd, usize)>) -> Result<(), LoadError> {
+    if libs.is_empty() {
+        // Nothing to map (most TAs): dlopen then reports that.
+        return Ok(());
+    }
     let mut guard = registry();
     let reg = guard.get_or_insert_with(Registry::default);
     let exe = exe_symbols();
