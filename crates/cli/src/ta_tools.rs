@@ -572,6 +572,9 @@ pub fn build_rust(
         .arg("--target-dir")
         .arg(&target_dir)
         .env("RUSTFLAGS", flags.trim())
+        // As in this workspace's .cargo/config.toml: a TA process seeds
+        // AWS-LC from the kernel, not from 30-40 ms of CPU jitter.
+        .env("AWS_LC_SYS_NO_JITTER_ENTROPY", "1")
         .status()
         .map_err(|e| format!("cannot run cargo: {e}"))?;
     if !st.success() {
