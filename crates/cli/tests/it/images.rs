@@ -855,3 +855,104 @@ fn every_devkit_header_compiles_as_c_and_cxx() {
         }
     }
 }
+
+/// The runtime under OP-TEE's library names (what Teaclave's optee-utee-sys
+/// links: -lutee -lutils): one object whose global symbols are only the
+/// GP API and what C TAs need (no Rust runtime symbol to clash with a Rust
+/// TA's own), no member named like a Rust codegen unit, and a C TA linked
+/// against it instead of liboxtee_ta_capi.a runs.
+#[test]
+fn libutee_exports_only_the_api_and_runs_a_ta() {
+    let lib = dist().join("devkit/lib");
+    let members = std::process::Command::new("ar")
+        .arg("t")
+        .arg(lib.join("libutee.a"))
+        .output()
+        .unwrap();
+    let members = String::from_utf8_lossy(&members.stdout).into_owned();
+    assert!(
+        !members.is_empty() && !members.contains(".rcgu.o"),
+        "{members}"
+    );
+    let syms = std::process::Command::new("readelf")
+        .arg("-sW")
+        .arg(lib.join("libutee.a"))
+        .output()
+        .unwrap();
+    let syms = String::from_utf8_lossy(&syms.stdout).into_owned();
+    let globals: Vec<&str> = syms
+        .lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            (f.len() >= 8 && (f[4] == "GLOBAL" || f[4] == "WEAK") && f[6] != "UND").then(|| f[7])
+        })
+        .collect();
+    assert!(globals.contains(&"TEE_Malloc") && globals.contains(&"main"));
+    for g in &globals {
+        assert!(
+            g.starts_with("TEE_")
+                || g.starts_with("oxtee_")
+                || ["main", "dlopen", "dlsym", "dlclose", "dlerror"].contains(g),
+            "libutee.a exports {g}"
+        );
+    }
+    let empty = std::process::Command::new("ar")
+        .arg("t")
+        .arg(lib.join("libutils.a"))
+        .output()
+        .unwrap();
+    assert!(empty.status.success() && empty.stdout.is_empty());
+
+    // A TA linked against it.
+    let t = tempfile::tempdir().unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/hello/ta-c");
+    let ta = t.path().join("ta");
+    std::fs::create_dir_all(ta.join("include")).unwrap();
+    for f in [
+        "Makefile",
+        "sub.mk",
+        "hello_world_ta.c",
+        "include/hello_world_ta.h",
+        "include/user_ta_header_defines.h",
+    ] {
+        std::fs::copy(src.join(f), ta.join(f)).unwrap();
+    }
+    let out = t.path().join("out");
+    let st = std::process::Command::new("make")
+        .arg("-s")
+        .arg("-C")
+        .arg(&ta)
+        .arg(format!(
+            "TA_DEV_KIT_DIR={}",
+            dist().join("devkit").display()
+        ))
+        .arg("CROSS_COMPILE=")
+        .arg(format!("O={}", out.display()))
+        .arg(format!(
+            "OXTEE_TA_CAPI_LIB={}",
+            lib.join("libutee.a").display()
+        ))
+        .output()
+        .unwrap();
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    let w = World::start_with(&out, "");
+    let (s, _) = w
+        .ctx()
+        .open_session(
+            uuid("8aaaf200-2450-11e4-abe2-0002a5d5c51b"),
+            Login::Public,
+            &mut [],
+        )
+        .unwrap();
+    let mut p = [Param::ValueInOut { a: 41, b: 0 }];
+    s.invoke(0, &mut p).unwrap();
+    assert!(
+        matches!(p[0], Param::ValueInOut { a: 42, .. }),
+        "{:?}",
+        p[0]
+    );
+}
