@@ -102,10 +102,16 @@ pub fn sign(
     ta_version: u32,
     through: Option<Through<'_>>,
 ) -> R<PathBuf> {
-    let bytes = read(elf)?;
+    let mut bytes = read(elf)?;
     // A TA names its UUID in its header; a library TA in its DT_SONAME.
     let props = match head::read(&bytes) {
-        Ok(p) => p,
+        Ok(p) => {
+            // Runs with no dynamic loader: optional references nothing
+            // defines are settled as absent (a static PIE has none).
+            head::settle_optional_references(&mut bytes)
+                .map_err(|e| format!("{}: {e}", elf.display()))?;
+            p
+        }
         Err(e) => match oxtee_core::shlib::library(&bytes) {
             Ok(lib) => oxtee_proto::TaProps {
                 uuid: lib.uuid,

@@ -30,6 +30,13 @@ use object::read::elf::{FileHeader, ProgramHeader, SectionHeader};
 use oxtee_proto::{Property, TaProps, Uuid};
 
 pub const SECTION: &str = ".oxtee_ta_head";
+/// OP-TEE's TA header section (what Teaclave's optee-utee-build emits):
+/// `struct ta_head { TEE_UUID uuid; u32 stack_size; u32 flags; u64
+/// depr_entry; }`, 32 bytes. Read when a TA has no oxtee header.
+pub const OPTEE_SECTION: &str = ".ta_head";
+/// The heap (gpd.ta.dataSize) of a TA with OP-TEE's header, which has no
+/// field for it (an OP-TEE TA's heap is an array in its own .bss).
+pub const OPTEE_DATA_SIZE: u32 = 32 << 20;
 pub const MAGIC: u32 = 0x4154_584f;
 pub const HEAD_VERSION: u32 = 1;
 /// Header version with extra properties appended.
@@ -120,6 +127,104 @@ pub fn decode(b: &[u8]) -> Result<TaProps, HeadError> {
     })
 }
 
+/// Decode OP-TEE's `ta_head` (see [`OPTEE_SECTION`]): the UUID, flags and
+/// stack size (raised to [`MIN_STACK`], as the devkit raises a C TA's);
+/// the heap is [`OPTEE_DATA_SIZE`]; version and description are empty
+/// (an OP-TEE TA serves its gpd.ta.* properties itself).
+pub fn decode_optee(b: &[u8]) -> Result<TaProps, HeadError> {
+    if b.len() != 32 {
+        return Err(HeadError::Malformed("OP-TEE ta_head is not 32 bytes"));
+    }
+    let u32at = |at: usize| u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]]);
+    let u16at = |at: usize| u16::from_le_bytes([b[at], b[at + 1]]);
+    let mut seq = [0u8; 8];
+    seq.copy_from_slice(&b[8..16]);
+    let stack_size = u32at(16).max(MIN_STACK);
+    if stack_size > MAX_STACK {
+        return Err(HeadError::Malformed("stack size out of range"));
+    }
+    Ok(TaProps {
+        uuid: Uuid::from_fields(u32at(0), u16at(4), u16at(6), seq),
+        flags: u32at(20),
+        stack_size,
+        data_size: OPTEE_DATA_SIZE,
+        version: String::new(),
+        description: String::new(),
+        ext: Vec::new(),
+    })
+}
+
+/// A TA must run with no dynamic loader. A TA linked `-pie` rather than
+/// `-static-pie` (as OP-TEE-style Rust builds link: `-pie`, the C library
+/// from the devkit's linker script) keeps dynamic relocations against its
+/// *optional* (weak) references that nothing defines, which glibc's
+/// self-relocation would turn into the load address; they are absent, so
+/// each becomes `R_*_NONE` and its slot stays 0. A relocation against an
+/// undefined non-weak symbol is an error (it cannot be satisfied). Returns
+/// how many were settled; a static PIE has none.
+pub fn settle_optional_references(elf_bytes: &mut [u8]) -> Result<usize, String> {
+    use object::read::elf::Sym;
+    let mut patches = Vec::new();
+    {
+        let hdr = elf::FileHeader64::<LE>::parse(&*elf_bytes).map_err(|e| e.to_string())?;
+        let endian = hdr.endian().map_err(|e| e.to_string())?;
+        let sections = hdr
+            .sections(endian, &*elf_bytes)
+            .map_err(|e| e.to_string())?;
+        for sh in sections.iter() {
+            if sh.sh_type(endian) != elf::SHT_RELA {
+                continue;
+            }
+            let link = object::SectionIndex(sh.sh_link(endian) as usize);
+            let Ok(dynsym) = sections.section(link) else {
+                continue;
+            };
+            if dynsym.sh_type(endian) != elf::SHT_DYNSYM {
+                continue;
+            }
+            let syms = sections
+                .symbol_table_by_index(endian, &*elf_bytes, link)
+                .map_err(|e| e.to_string())?;
+            let off = sh.sh_offset(endian) as usize;
+            let size = sh.sh_size(endian) as usize;
+            let end = off.checked_add(size).filter(|&e| e <= elf_bytes.len());
+            let Some(end) = end else {
+                return Err("relocation table out of the file".into());
+            };
+            for at in (off..end).step_by(24) {
+                if at + 24 > end {
+                    break;
+                }
+                let info =
+                    u64::from_le_bytes(elf_bytes[at + 8..at + 16].try_into().unwrap_or([0; 8]));
+                let (index, ty) = ((info >> 32) as usize, info as u32);
+                if index == 0 || ty == 0 {
+                    continue;
+                }
+                let sym = syms
+                    .symbol(object::SymbolIndex(index))
+                    .map_err(|e| e.to_string())?;
+                if sym.st_shndx(endian) != elf::SHN_UNDEF {
+                    continue;
+                }
+                if sym.st_bind() != elf::STB_WEAK {
+                    let name = syms.symbol_name(endian, sym).unwrap_or(b"?");
+                    return Err(format!(
+                        "undefined symbol {} needs a dynamic loader (link it into the TA)",
+                        String::from_utf8_lossy(name)
+                    ));
+                }
+                patches.push(at + 8);
+            }
+        }
+    }
+    for &at in &patches {
+        // Keep the symbol index, make the type NONE (0 on every machine).
+        elf_bytes[at..at + 4].copy_from_slice(&0u32.to_le_bytes());
+    }
+    Ok(patches.len())
+}
+
 /// Encode a header record (used by tests and tools; TAs embed it at build time).
 pub fn encode(p: &TaProps) -> Vec<u8> {
     let mut b = vec![0u8; HEAD_LEN];
@@ -196,13 +301,19 @@ fn read_aligned(elf_bytes: &[u8]) -> Result<TaProps, HeadError> {
     let sections = hdr
         .sections(endian, elf_bytes)
         .map_err(|e| HeadError::NotElf(e.to_string()))?;
+    if let Some((_, sh)) = sections.section_by_name(endian, SECTION.as_bytes()) {
+        let data = sh
+            .data(endian, elf_bytes)
+            .map_err(|_| HeadError::Malformed("section out of file"))?;
+        return decode(data);
+    }
     let (_, sh) = sections
-        .section_by_name(endian, SECTION.as_bytes())
+        .section_by_name(endian, OPTEE_SECTION.as_bytes())
         .ok_or(HeadError::Missing)?;
     let data = sh
         .data(endian, elf_bytes)
         .map_err(|_| HeadError::Malformed("section out of file"))?;
-    decode(data)
+    decode_optee(data)
 }
 
 #[cfg(test)]
@@ -221,6 +332,27 @@ mod tests {
             buf[shift..shift + exe.len()].copy_from_slice(&exe);
             assert_eq!(format!("{:?}", read(&buf[shift..shift + exe.len()])), want);
         }
+    }
+
+    #[test]
+    fn optee_ta_head_is_read() {
+        let mut b = vec![0u8; 32];
+        b[0..4].copy_from_slice(&0x8aaa_f200u32.to_le_bytes());
+        b[4..6].copy_from_slice(&0x2450u16.to_le_bytes());
+        b[6..8].copy_from_slice(&0x11e4u16.to_le_bytes());
+        b[8..16].copy_from_slice(&[0xab, 0xe2, 0, 2, 0xa5, 0xd5, 0xc5, 0x1b]);
+        b[16..20].copy_from_slice(&(2048u32).to_le_bytes());
+        b[20..24].copy_from_slice(&(4u32 | 8).to_le_bytes());
+        b[24..32].copy_from_slice(&u64::MAX.to_le_bytes());
+        let p = decode_optee(&b).unwrap();
+        assert_eq!(p.uuid.to_string(), "8aaaf200-2450-11e4-abe2-0002a5d5c51b");
+        assert_eq!(
+            (p.flags, p.stack_size, p.data_size),
+            (12, MIN_STACK, OPTEE_DATA_SIZE)
+        );
+        assert!(decode_optee(&b[..31]).is_err());
+        b[16..20].copy_from_slice(&(MAX_STACK + 1).to_le_bytes());
+        assert!(decode_optee(&b).is_err());
     }
 
     #[test]

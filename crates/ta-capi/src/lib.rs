@@ -120,6 +120,42 @@ pub unsafe extern "C" fn oxtee_trace_write(
     oxtee_ta_runtime::trace(level, &f, line, &m)
 }
 
+thread_local! {
+    /// What `_utee_log` received since the last line end.
+    static LOG_LINE: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The longest line `_utee_log` keeps before it logs what it has.
+const LOG_LINE_MAX: usize = 4096;
+
+/// OP-TEE's log system call (what Teaclave's `trace_println!` calls): the
+/// bytes join the TA's log, a line at a time (INFO), however the TA splits
+/// its writes.
+///
+/// # Safety
+/// `buf` is valid for reading `len` bytes (NULL only with `len` 0).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn _utee_log(buf: *const c_void, len: usize) {
+    if buf.is_null() || len == 0 {
+        return;
+    }
+    // SAFETY: caller's contract.
+    let bytes = unsafe { std::slice::from_raw_parts(buf as *const u8, len) };
+    LOG_LINE.with(|l| {
+        let mut l = l.borrow_mut();
+        for &b in bytes {
+            if b == b'\n' || l.len() >= LOG_LINE_MAX {
+                oxtee_ta_runtime::trace(2, "", 0, &String::from_utf8_lossy(&l));
+                l.clear();
+                if b == b'\n' {
+                    continue;
+                }
+            }
+            l.push(b);
+        }
+    });
+}
+
 #[unsafe(no_mangle)]
 pub extern "C" fn TEE_Panic(code: u32) -> ! {
     oxtee_ta_runtime::panic_ta(code)

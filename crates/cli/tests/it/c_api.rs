@@ -117,3 +117,41 @@ fn teaclave_style_client() {
         "inc value is 30\nsum is 15\nshort buffer, needs 100\n"
     );
 }
+
+/// A TA written as Teaclave's examples are, on optee-utee and
+/// optee-utee-build from crates.io (tests/teaclave/ta, built by
+/// scripts/build.sh against dist/devkit and signed with its key), runs:
+/// its entry-point macros, typed parameters, the GP API through
+/// optee-utee (SHA-256), and trace_println! in the TEE's log.
+#[test]
+fn teaclave_style_ta() {
+    let w = World::start();
+    let (s, _) = w
+        .ctx()
+        .open_session(
+            uuid("c0ffee00-7eac-4a1e-b0b5-000000000001"),
+            oxtee_client::Login::Public,
+            &mut [],
+        )
+        .unwrap();
+    let mut p = [oxtee_client::Param::ValueInOut { a: 5, b: 0 }];
+    s.invoke(0, &mut p).unwrap();
+    assert!(
+        matches!(p[0], oxtee_client::Param::ValueInOut { a: 105, .. }),
+        "{:?}",
+        p[0]
+    );
+    let mut out = [0u8; 32];
+    let mut p = [
+        oxtee_client::Param::TempIn { buf: b"abc" },
+        oxtee_client::Param::TempOut {
+            buf: &mut out,
+            size: 32,
+        },
+    ];
+    s.invoke(1, &mut p).unwrap();
+    let _ = p;
+    use sha2::Digest;
+    assert_eq!(out.as_slice(), sha2::Sha256::digest(b"abc").as_slice());
+    assert!(w.wait_log("[+] Teaclave-style TA create"), "{}", w.log());
+}

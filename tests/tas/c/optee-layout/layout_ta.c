@@ -3,6 +3,7 @@
 #include <atomic.h>
 #include <tee_internal_api.h>
 #include <tee_internal_api_extensions.h>
+#include <utee_syscalls.h>
 
 #include <layout_ta.h>
 
@@ -209,6 +210,11 @@ TEE_Result TA_InvokeCommandEntryPoint(void __maybe_unused *sess_ctx,
 		return atomics(param_types, params);
 	case TA_LAYOUT_CMD_HANDLES:
 		return handles(param_types, params);
+	case TA_LAYOUT_CMD_UTEE_LOG:
+		_utee_log("first ", 6);
+		_utee_log("line\nsecond", 11);
+		_utee_log(" line\n", 6);
+		return TEE_SUCCESS;
 	default:
 		return TEE_ERROR_BAD_PARAMETERS;
 	}

@@ -24,5 +24,8 @@
  * failed call; p1.a / p1.b = the operation / object handle as 32 bits.
  */
 #define TA_LAYOUT_CMD_HANDLES		3
+/* No parameters: _utee_log of "first line\nsecond line\n" in three
+ * pieces that do not follow the line ends. */
+#define TA_LAYOUT_CMD_UTEE_LOG		4
 
 #endif /* TA_LAYOUT_H */

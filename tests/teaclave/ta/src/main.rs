@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: Apache-2.0
+//! A Teaclave-style TA: the optee-utee entry-point macros, trace_println!,
+//! typed parameters, and the GP API through optee-utee (a SHA-256 digest).
+#![no_std]
+#![no_main]
+
+use optee_utee::{
+    ta_close_session, ta_create, ta_destroy, ta_invoke_command, ta_open_session, trace_println,
+};
+use optee_utee::{
+    AlgorithmId, Digest, Error, ErrorKind, ParameterMemrefRead, ParameterMemrefWrite,
+    ParameterValueRead, ParameterValueWrite, ParametersAny, Result,
+};
+
+#[ta_create]
+fn create() -> Result<()> {
+    trace_println!("[+] Teaclave-style TA create");
+    Ok(())
+}
+
+#[ta_open_session]
+fn open_session(_params: &mut ParametersAny) -> Result<()> {
+    Ok(())
+}
+
+#[ta_close_session]
+fn close_session() {}
+
+#[ta_destroy]
+fn destroy() {}
+
+#[ta_invoke_command]
+fn invoke_command(cmd_id: u32, params: &mut ParametersAny) -> Result<()> {
+    match cmd_id {
+        // VALUE_INOUT: a + 100
+        0 => {
+            let v = params.0.as_value_inout()?;
+            let a = v.get_a();
+            v.set_a(a + 100);
+            Ok(())
+        }
+        // MEMREF_INPUT, MEMREF_OUTPUT (32): SHA-256
+        1 => {
+            let input = params.0.as_memref_input()?.read_to_vec();
+            let op = Digest::allocate(AlgorithmId::Sha256)?;
+            let mut hash = [0u8; 32];
+            op.do_final(&input, &mut hash)?;
+            params.1.as_memref_output()?.set_output(hash)
+        }
+        _ => Err(Error::new(ErrorKind::BadParameters)),
+    }
+}
+
+include!(concat!(env!("OUT_DIR"), "/user_ta_header.rs"));
