@@ -114,7 +114,7 @@ fn teaclave_style_client() {
     );
     assert_eq!(
         text,
-        "inc value is 30\nsum is 15\nshort buffer, needs 100\n"
+        "inc value is 30\nsum is 15\nshort buffer, needs 100\nTeaclave TA: 129\n"
     );
 }
 
@@ -153,5 +153,21 @@ fn teaclave_style_ta() {
     let _ = p;
     use sha2::Digest;
     assert_eq!(out.as_slice(), sha2::Sha256::digest(b"abc").as_slice());
+    // Trusted storage through optee-utee's PersistentObject.
+    let mut back = [0u8; 64];
+    let mut p = [
+        oxtee_client::Param::TempIn {
+            buf: b"kept by a Teaclave TA",
+        },
+        oxtee_client::Param::TempOut {
+            buf: &mut back,
+            size: 64,
+        },
+    ];
+    s.invoke(2, &mut p).unwrap();
+    let oxtee_client::Param::TempOut { size, .. } = p[1] else {
+        unreachable!()
+    };
+    assert_eq!(&back[..size], b"kept by a Teaclave TA");
     assert!(w.wait_log("[+] Teaclave-style TA create"), "{}", w.log());
 }

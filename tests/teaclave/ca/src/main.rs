@@ -7,6 +7,8 @@ use optee_teec::{Context, ErrorKind, Operation, ParamNone, ParamTmpRef, ParamTyp
 
 const HELLO: &str = "8aaaf200-2450-11e4-abe2-0002a5d5c51b";
 const PARAMS: &str = "69de423a-d673-49d1-a5ac-22b9dae89776";
+/// tests/teaclave/ta, a Teaclave-style TA (command 0: value + 100).
+const TEACLAVE_TA: &str = "c0ffee00-7eac-4a1e-b0b5-000000000001";
 
 fn main() -> optee_teec::Result<()> {
     let mut ctx = Context::new()?;
@@ -34,5 +36,11 @@ fn main() -> optee_teec::Result<()> {
         }
         other => panic!("expected a short buffer, got {other:?}"),
     }
+
+    let mut session = ctx.open_session(Uuid::parse_str(TEACLAVE_TA)?)?;
+    let p0 = ParamValue::new(29, 0, ParamType::ValueInout);
+    let mut op = Operation::new(0, p0, ParamNone, ParamNone, ParamNone);
+    session.invoke_command(0, &mut op)?;
+    println!("Teaclave TA: {}", op.parameters().0.a());
     Ok(())
 }

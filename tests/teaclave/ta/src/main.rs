@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 //! A Teaclave-style TA: the optee-utee entry-point macros, trace_println!,
-//! typed parameters, and the GP API through optee-utee (a SHA-256 digest).
+//! typed parameters, and the GP API through optee-utee (a SHA-256 digest,
+//! a persistent object).
 #![no_std]
 #![no_main]
 
@@ -8,8 +9,9 @@ use optee_utee::{
     ta_close_session, ta_create, ta_destroy, ta_invoke_command, ta_open_session, trace_println,
 };
 use optee_utee::{
-    AlgorithmId, Digest, Error, ErrorKind, ParameterMemrefRead, ParameterMemrefWrite,
-    ParameterValueRead, ParameterValueWrite, ParametersAny, Result,
+    AlgorithmId, DataFlag, Digest, Error, ErrorKind, ObjectStorageConstants, ParameterMemrefRead,
+    ParameterMemrefWrite, ParameterValueRead, ParameterValueWrite, ParametersAny,
+    PersistentObject, Result,
 };
 
 #[ta_create]
@@ -46,6 +48,18 @@ fn invoke_command(cmd_id: u32, params: &mut ParametersAny) -> Result<()> {
             let mut hash = [0u8; 32];
             op.do_final(&input, &mut hash)?;
             params.1.as_memref_output()?.set_output(hash)
+        }
+        // MEMREF_INPUT data, MEMREF_OUTPUT: store the data as persistent
+        // object "teaclave", reopen it and read it back.
+        2 => {
+            let data = params.0.as_memref_input()?.read_to_vec();
+            let flags = DataFlag::ACCESS_READ | DataFlag::ACCESS_WRITE | DataFlag::OVERWRITE;
+            let id = b"teaclave";
+            PersistentObject::create(ObjectStorageConstants::Private, id, flags, None, &data)?;
+            let mut obj =
+                PersistentObject::open(ObjectStorageConstants::Private, id, DataFlag::ACCESS_READ)?;
+            let back = obj.read_remaining_to_vec()?;
+            params.1.as_memref_output()?.set_output(back)
         }
         _ => Err(Error::new(ErrorKind::BadParameters)),
     }
