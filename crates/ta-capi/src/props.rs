@@ -89,16 +89,6 @@ pub(crate) fn load_ext_props() {
         if p.name.is_null() || p.value.is_null() {
             continue;
         }
-        // SAFETY: the table's names are NUL-terminated strings of this
-        // image (C initialisers written by the TA author).
-        if unsafe { CStr::from_ptr(p.name) }
-            .to_bytes()
-            .starts_with(b"gpd.")
-        {
-            // The gpd.ta.* properties are the core's (from the signed
-            // image); an OP-TEE-style table (Teaclave's) repeats them.
-            continue;
-        }
         // SAFETY: the devkit's property table holds NUL-terminated names
         // and values of the declared type (C initialisers written by the TA
         // author, compiled into this image).

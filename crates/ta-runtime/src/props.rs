@@ -28,9 +28,18 @@ pub(crate) fn install(ta: Vec<Property>, tee: Vec<Property>) {
     let extra = std::mem::take(&mut *EXTRA.lock().unwrap());
     let mut ta = ta;
     for p in extra {
-        // The core's (gpd.* and image) properties win over in-process ones.
-        if !ta.iter().any(|q| q.name == p.name) {
-            ta.push(p);
+        // The core's (gpd.* and image) properties win over in-process ones;
+        // but a version or description the core's header had no room for
+        // (OP-TEE's ta_head) comes from the TA's own table, as on OP-TEE.
+        match ta.iter_mut().find(|q| q.name == p.name) {
+            Some(q)
+                if matches!(p.name.as_str(), "gpd.ta.version" | "gpd.ta.description")
+                    && q.value == PropValue::String(String::new()) =>
+            {
+                q.value = p.value;
+            }
+            Some(_) => {}
+            None => ta.push(p),
         }
     }
     let _ = TA.set(ta);

@@ -169,5 +169,16 @@ fn teaclave_style_ta() {
         unreachable!()
     };
     assert_eq!(&back[..size], b"kept by a Teaclave TA");
+    // gpd.ta.version: the TA's own table's (its crate version).
+    let mut v = [0u8; 32];
+    let mut p = [oxtee_client::Param::TempOut {
+        buf: &mut v,
+        size: 32,
+    }];
+    s.invoke(3, &mut p).unwrap();
+    let oxtee_client::Param::TempOut { size, .. } = p[0] else {
+        unreachable!()
+    };
+    assert_eq!(&v[..size], b"0.1.0");
     assert!(w.wait_log("[+] Teaclave-style TA create"), "{}", w.log());
 }

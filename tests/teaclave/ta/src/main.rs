@@ -61,6 +61,13 @@ fn invoke_command(cmd_id: u32, params: &mut ParametersAny) -> Result<()> {
             let back = obj.read_remaining_to_vec()?;
             params.1.as_memref_output()?.set_output(back)
         }
+        // MEMREF_OUTPUT: gpd.ta.version (from the TA's own property table,
+        // as on OP-TEE: its header has no version field).
+        3 => {
+            use optee_utee::property::{PropertyKey, TaVersion};
+            let v = TaVersion.get()?;
+            params.0.as_memref_output()?.set_output(v.as_bytes())
+        }
         _ => Err(Error::new(ErrorKind::BadParameters)),
     }
 }
