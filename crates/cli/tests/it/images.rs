@@ -987,3 +987,56 @@ fn libutee_exports_only_the_api_and_runs_a_ta() {
         p[0]
     );
 }
+
+/// A TA linked `-pie` rather than `-static-pie` (OP-TEE-style Rust builds)
+/// keeps dynamic relocations against optional (weak) references nothing
+/// defines; signing settles them as absent, and refuses a required
+/// (strong) one, which no loader will ever satisfy.
+#[test]
+fn signing_settles_optional_references_and_refuses_missing_ones() {
+    let t = tempfile::tempdir().unwrap();
+    let build = |name: &str, body: &str| -> Vec<u8> {
+        let src = t.path().join(format!("{name}.c"));
+        std::fs::write(
+            &src,
+            format!(
+                "__attribute__((section(\".ta_head\"), used)) const unsigned char ta_head[32] = {{ 1 }};\n{body}\n"
+            ),
+        )
+        .unwrap();
+        let out = t.path().join(name);
+        let st = std::process::Command::new("gcc")
+            .args(["-fPIE", "-pie", "-nostdlib", "-Wl,-e,entry", "-o"])
+            .arg(&out)
+            .arg(&src)
+            .arg("-lc")
+            .output()
+            .unwrap();
+        assert!(
+            st.status.success(),
+            "{}",
+            String::from_utf8_lossy(&st.stderr)
+        );
+        std::fs::read(&out).unwrap()
+    };
+    let mut weak = build(
+        "weak",
+        "extern void optional_hook(void) __attribute__((weak));\n\
+         void entry(void) { if (optional_hook) optional_hook(); for (;;); }",
+    );
+    let n = oxtee_core::head::settle_optional_references(&mut weak).unwrap();
+    assert!(n >= 1, "nothing settled");
+    assert_eq!(
+        oxtee_core::head::settle_optional_references(&mut weak).unwrap(),
+        0
+    );
+    let mut strong = build(
+        "strong",
+        // Linked against the shared C library: the required `puts` is left
+        // to a dynamic loader.
+        "extern int puts(const char *);\nint (*volatile p)(const char *) = puts;\n\
+         void entry(void) { for (;;); }",
+    );
+    let e = oxtee_core::head::settle_optional_references(&mut strong).unwrap_err();
+    assert!(e.contains("puts"), "{e}");
+}
