@@ -180,5 +180,29 @@ fn teaclave_style_ta() {
         unreachable!()
     };
     assert_eq!(&v[..size], b"0.1.0");
+    // AES through optee-utee's Cipher (FIPS-197-style known answer: the
+    // zero block under the zero key), Random and Time.
+    let mut block = [0u8; 16];
+    let mut p = [
+        oxtee_client::Param::TempOut {
+            buf: &mut block,
+            size: 16,
+        },
+        oxtee_client::Param::ValueOut { a: 0, b: 0 },
+    ];
+    s.invoke(4, &mut p).unwrap();
+    assert!(
+        matches!(p[1], oxtee_client::Param::ValueOut { a: 1, .. }),
+        "{:?}",
+        p[1]
+    );
+    let _ = p;
+    assert_eq!(
+        block,
+        [
+            0x66, 0xe9, 0x4b, 0xd4, 0xef, 0x8a, 0x2c, 0x3b, 0x88, 0x4c, 0xfa, 0x59, 0xca, 0x34,
+            0x2b, 0x2e
+        ]
+    );
     assert!(w.wait_log("[+] Teaclave-style TA create"), "{}", w.log());
 }

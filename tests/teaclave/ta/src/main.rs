@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 //! A Teaclave-style TA: the optee-utee entry-point macros, trace_println!,
 //! typed parameters, and the GP API through optee-utee (a SHA-256 digest,
-//! a persistent object).
+//! a persistent object, AES, random numbers, time).
 #![no_std]
 #![no_main]
 
@@ -67,6 +67,32 @@ fn invoke_command(cmd_id: u32, params: &mut ParametersAny) -> Result<()> {
             use optee_utee::property::{PropertyKey, TaVersion};
             let v = TaVersion.get()?;
             params.0.as_memref_output()?.set_output(v.as_bytes())
+        }
+        // MEMREF_OUTPUT (16), VALUE_OUTPUT: AES-128-ECB of the zero block
+        // under the zero key (a known answer); value a = 1 when 32 random
+        // bytes are not all zero, b = the system time's seconds.
+        4 => {
+            use optee_utee::{
+                AttributeId, AttributeMemref, Cipher, OperationMode, Random, Time,
+                TransientObject, TransientObjectType,
+            };
+            let key = [0u8; 16];
+            let mut obj = TransientObject::allocate(TransientObjectType::Aes, 128)?;
+            obj.populate(&[AttributeMemref::from_ref(AttributeId::SecretValue, &key).into()])?;
+            let op = Cipher::allocate(AlgorithmId::AesEcbNopad, OperationMode::Encrypt, 128)?;
+            op.set_key(&obj)?;
+            op.init(&[]);
+            let mut block = [0u8; 16];
+            op.do_final(&[0u8; 16], &mut block)?;
+            params.0.as_memref_output()?.set_output(block)?;
+            let mut r = [0u8; 32];
+            Random::generate(&mut r);
+            let mut t = Time::new();
+            t.system_time();
+            let v = params.1.as_value_output()?;
+            v.set_a(r.iter().any(|&b| b != 0) as u32);
+            v.set_b(t.seconds);
+            Ok(())
         }
         _ => Err(Error::new(ErrorKind::BadParameters)),
     }
