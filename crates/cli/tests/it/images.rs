@@ -543,21 +543,23 @@ fn ta_signed_through_a_subkey_runs_with_only_the_root_key_trusted() {
     );
     let sub_key =
         image::private_key_from_pem(&std::fs::read_to_string(p("subkey.pem")).unwrap()).unwrap();
+    // The layout TA's ELF under the UUID outside the namespace, signed by `key`.
+    let signed_by = |key: &rsa::RsaPrivateKey| {
+        image::sign(
+            &elf,
+            outside,
+            0,
+            key,
+            image::ALG_RSASSA_PKCS1_PSS_MGF1_SHA256,
+            &mut rand_core::OsRng,
+        )
+        .unwrap()
+    };
     let mut forged = std::fs::read(p("subkey.bin")).unwrap();
     let mut name = b"layout_ta".to_vec();
     name.resize(64, 0); // the default name_size
     forged.extend_from_slice(&name);
-    forged.extend_from_slice(
-        &image::sign(
-            &elf,
-            outside,
-            0,
-            &sub_key,
-            image::ALG_RSASSA_PKCS1_PSS_MGF1_SHA256,
-            &mut rand_core::OsRng,
-        )
-        .unwrap(),
-    );
+    forged.extend_from_slice(&signed_by(&sub_key));
     put_ta(outside, &forged);
     assert_eq!(
         run(outside).unwrap_err(),
@@ -569,31 +571,9 @@ fn ta_signed_through_a_subkey_runs_with_only_the_root_key_trusted() {
     // namespace's, not the ELF's. And the subkey's key is no root key.
     let root =
         image::private_key_from_pem(&std::fs::read_to_string(p("root.pem")).unwrap()).unwrap();
-    put_ta(
-        outside,
-        &image::sign(
-            &elf,
-            outside,
-            0,
-            &root,
-            image::ALG_RSASSA_PKCS1_PSS_MGF1_SHA256,
-            &mut rand_core::OsRng,
-        )
-        .unwrap(),
-    );
+    put_ta(outside, &signed_by(&root));
     run(outside).expect("the same ELF signed by the root key");
-    put_ta(
-        outside,
-        &image::sign(
-            &elf,
-            outside,
-            0,
-            &sub_key,
-            image::ALG_RSASSA_PKCS1_PSS_MGF1_SHA256,
-            &mut rand_core::OsRng,
-        )
-        .unwrap(),
-    );
+    put_ta(outside, &signed_by(&sub_key));
     assert_eq!(
         run(outside).unwrap_err(),
         SECURITY,
