@@ -104,38 +104,29 @@ pub fn sign(
 ) -> R<PathBuf> {
     let mut bytes = read(elf)?;
     // A TA names its UUID in its header; a library TA in its DT_SONAME.
-    let props = match head::read(&bytes) {
+    let uuid = match head::read(&bytes) {
         Ok(p) => {
             // Runs with no dynamic loader: optional references nothing
             // defines are settled as absent (a static PIE has none).
             head::settle_optional_references(&mut bytes)
                 .map_err(|e| format!("{}: {e}", elf.display()))?;
-            p
+            p.uuid
         }
-        Err(e) => match oxtee_core::shlib::library(&bytes) {
-            Ok(lib) => oxtee_proto::TaProps {
-                uuid: lib.uuid,
-                flags: 0,
-                stack_size: 0,
-                data_size: 0,
-                version: String::new(),
-                description: String::new(),
-                ext: Vec::new(),
-            },
-            Err(_) => return Err(format!("{}: {e}", elf.display())),
-        },
+        Err(e) => oxtee_core::shlib::library(&bytes)
+            .map(|lib| lib.uuid)
+            .map_err(|_| format!("{}: {e}", elf.display()))?,
     };
     let keyp = key;
     let key = load_private(key)?;
     let mut rng = rand_core::OsRng;
     let signed = match through {
-        None => image::sign(&bytes, props.uuid, ta_version, &key, algo(pkcs1), &mut rng)
+        None => image::sign(&bytes, uuid, ta_version, &key, algo(pkcs1), &mut rng)
             .map_err(|e| e.to_string())?,
         Some(t) => {
             let chain = read(t.subkey)?;
             image::sign_with_subkey(
                 &bytes,
-                props.uuid,
+                uuid,
                 ta_version,
                 (&chain, t.name.as_bytes()),
                 &key,
@@ -160,7 +151,7 @@ pub fn sign(
         }
     };
     let dest = if out.is_dir() {
-        out.join(format!("{}.ta", props.uuid))
+        out.join(format!("{}.ta", uuid))
     } else {
         out.to_path_buf()
     };

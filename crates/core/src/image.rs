@@ -802,14 +802,18 @@ mod tests {
     use super::*;
     use std::sync::OnceLock;
 
+    /// Test key `i`, generated once per test process (RSA-2048 is slow).
+    fn cached_key(i: usize) -> &'static RsaPrivateKey {
+        static K: [OnceLock<RsaPrivateKey>; 4] = [const { OnceLock::new() }; 4];
+        K[i].get_or_init(|| RsaPrivateKey::new(&mut rand_core::OsRng, 2048).unwrap())
+    }
+
     fn key() -> &'static RsaPrivateKey {
-        static K: OnceLock<RsaPrivateKey> = OnceLock::new();
-        K.get_or_init(|| RsaPrivateKey::new(&mut rand_core::OsRng, 2048).unwrap())
+        cached_key(0)
     }
 
     fn other_key() -> &'static RsaPrivateKey {
-        static K: OnceLock<RsaPrivateKey> = OnceLock::new();
-        K.get_or_init(|| RsaPrivateKey::new(&mut rand_core::OsRng, 2048).unwrap())
+        cached_key(1)
     }
 
     const U: Uuid = Uuid([7; 16]);
@@ -882,13 +886,11 @@ mod tests {
     // ---- subkeys ----
 
     fn sub_key() -> &'static RsaPrivateKey {
-        static K: OnceLock<RsaPrivateKey> = OnceLock::new();
-        K.get_or_init(|| RsaPrivateKey::new(&mut rand_core::OsRng, 2048).unwrap())
+        cached_key(2)
     }
 
     fn sub_key2() -> &'static RsaPrivateKey {
-        static K: OnceLock<RsaPrivateKey> = OnceLock::new();
-        K.get_or_init(|| RsaPrivateKey::new(&mut rand_core::OsRng, 2048).unwrap())
+        cached_key(3)
     }
 
     const PSS: u32 = ALG_RSASSA_PKCS1_PSS_MGF1_SHA256;

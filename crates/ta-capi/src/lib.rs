@@ -139,11 +139,12 @@ pub unsafe extern "C" fn _utee_log(buf: *const c_void, len: usize) {
     if buf.is_null() || len == 0 {
         return;
     }
+    // A copy, not a borrow: the buffer may be a client's shared memory.
     // SAFETY: caller's contract.
-    let bytes = unsafe { std::slice::from_raw_parts(buf as *const u8, len) };
+    let bytes = unsafe { crypto::input(buf, len) };
     LOG_LINE.with(|l| {
         let mut l = l.borrow_mut();
-        for &b in bytes {
+        for b in bytes {
             if b == b'\n' || l.len() >= LOG_LINE_MAX {
                 oxtee_ta_runtime::trace(2, "", 0, &String::from_utf8_lossy(&l));
                 l.clear();

@@ -85,8 +85,9 @@ fn linked_and_dlopened_library_tas_run() {
         p[0]
     );
     assert!(matches!(p[1], Param::ValueOut { a: 1, .. }), "{:?}", p[1]);
-    // dlopen of an unknown UUID and dlsym of an unknown name fail, with
-    // dlerror saying so.
+    // dlopen of an unknown UUID, of a TA's UUID named in the TA (a hostile
+    // TA fishing for another image) and dlsym of an unknown name fail,
+    // with dlerror saying so.
     let mut p = [Param::ValueOut { a: 0, b: 0 }];
     s.invoke(3, &mut p).unwrap();
     assert!(matches!(p[0], Param::ValueOut { a: 1, b: 1 }), "{:?}", p[0]);

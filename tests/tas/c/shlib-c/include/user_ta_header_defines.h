@@ -18,8 +18,9 @@
  *   shlib_b_mul_add(6, 7), p0.b = shlib_b_ctor_value(); p1.a = 1 when a
  *   second dlopen gave the same handle; TEE_ERROR_ITEM_NOT_FOUND when
  *   dlopen failed (its dlerror logged)
- * 3 VALUE_OUTPUT: a = 1 when dlopen of an unknown UUID failed with a
- *   dlerror, b = 1 when dlsym of an unknown name failed
+ * 3 VALUE_OUTPUT: a = 1 when dlopen of an unknown UUID and of a TA's
+ *   (not a library's) UUID failed with a dlerror, b = 1 when dlsym of an
+ *   unknown name failed
  * 4 MEMREF_INPUT: shlib_a_dup copies it (TEE_Malloc in the library); the
  *   copy compared: TEE_SUCCESS or TEE_ERROR_GENERIC
  */
