@@ -29,8 +29,9 @@ ln -sfn ../lib "$dist/teec/usr/lib"
 ln -sfn ../include "$dist/teec/usr/include"
 
 # The devkit: headers, make fragments, sources, runtime archive, signer, key.
-rm -rf "$dist/devkit/include" "$dist/devkit/host_include" "$dist/devkit/mk" "$dist/devkit/src"
-cp -r devkit/include devkit/host_include devkit/mk devkit/src "$dist/devkit/"
+rm -rf "$dist/devkit/include" "$dist/devkit/host_include" "$dist/devkit/mk" "$dist/devkit/src" \
+  "$dist/devkit/scripts"
+cp -r devkit/include devkit/host_include devkit/mk devkit/src devkit/scripts "$dist/devkit/"
 rm -f "$dist/devkit/include/tee_client_api.h"
 install -m 644 "$out/liboxtee_ta_capi.a" "$dist/devkit/lib/"
 # The same runtime under OP-TEE's library names, for TAs whose build
@@ -141,13 +142,10 @@ OPTEE_CLIENT_EXPORT="$dist/teec" cargo build -q --release --locked \
   --manifest-path tests/teaclave/ca/Cargo.toml --target-dir "$root/target/teaclave"
 install -m 755 "$root/target/teaclave/release/teaclave-style-ca" "$dist/ca/"
 # A TA written as Teaclave's are (optee-utee and optee-utee-build from
-# crates.io, unchanged), built with TA_DEV_KIT_DIR (its folder's
-# .cargo/config.toml selects GNU ld, see there), stripped and signed as
-# OP-TEE's tooling does.
-(cd tests/teaclave/ta && TA_DEV_KIT_DIR="$dist/devkit" cargo build -q --release --locked \
-  --target-dir "$root/target/teaclave")
-objcopy --strip-unneeded "$root/target/teaclave/release/teaclave-style-ta" \
-  "$root/target/teaclave/teaclave-style-ta.stripped.elf"
-"$dist/bin/oxtee" ta sign --key "$key" --elf "$root/target/teaclave/teaclave-style-ta.stripped.elf" \
-  --out "$dist/ta/" >/dev/null
+# crates.io, unchanged), built by a Makefile of the form Teaclave's
+# examples have (cargo naming gcc as the linker, objcopy, the devkit's
+# scripts/sign_encrypt.py) with only TA_DEV_KIT_DIR.
+make -s -C tests/teaclave/ta TA_DEV_KIT_DIR="$dist/devkit" TARGET=x86_64-unknown-linux-gnu CROSS_COMPILE=
+install -m 644 "tests/teaclave/ta/target/x86_64-unknown-linux-gnu/release/$(cat tests/teaclave/uuid.txt).ta" \
+  "$dist/ta/"
 echo "built into $dist"

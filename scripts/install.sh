@@ -68,7 +68,7 @@ kit=$root/share/oxtee/devkit
 rm -rf "$kit.new"
 install -d "$kit.new"
 cp -r "$dist/devkit/include" "$dist/devkit/host_include" "$dist/devkit/mk" \
-      "$dist/devkit/src" "$dist/devkit/lib" "$kit.new/"
+      "$dist/devkit/src" "$dist/devkit/lib" "$dist/devkit/scripts" "$kit.new/"
 if [ -d "$dist/devkit/keys" ]; then
   cp -r "$dist/devkit/keys" "$kit.new/"
 fi

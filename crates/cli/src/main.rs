@@ -170,6 +170,10 @@ enum TaCmd {
         /// The TA's name in the subkey's namespace.
         #[arg(long, requires = "subkey")]
         name: Option<String>,
+        /// The UUID the image must carry (as OP-TEE's sign script takes
+        /// it); refused if the ELF's header names another.
+        #[arg(long)]
+        uuid: Option<String>,
     },
     /// Sign a subkey (OP-TEE's subkeys): a key a root key, or a subkey
     /// above it, allows to sign TAs (or further subkeys) in a UUID
@@ -279,9 +283,15 @@ fn main() -> ExitCode {
                 ta_version,
                 subkey,
                 name,
-            } => ta_tools::through(subkey.as_deref(), name.as_deref())
-                .and_then(|t| ta_tools::sign(&key, &elf, &out, pkcs1, ta_version, t))
-                .map(|p| println!("signed {}", p.display())),
+                uuid,
+            } => (|| {
+                let uuid = uuid
+                    .map(|u| oxtee_proto::Uuid::parse(&u).ok_or(format!("bad --uuid {u}")))
+                    .transpose()?;
+                let t = ta_tools::through(subkey.as_deref(), name.as_deref())?;
+                ta_tools::sign(&key, &elf, &out, pkcs1, ta_version, t, uuid)
+            })()
+            .map(|p| println!("signed {}", p.display())),
             TaCmd::SignSubkey {
                 key,
                 input,

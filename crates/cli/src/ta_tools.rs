@@ -94,6 +94,7 @@ fn algo_name(algo: u32) -> &'static str {
 
 /// Sign `elf` into `out` (a file, or a directory receiving `<uuid>.ta`),
 /// with a root key, or with a subkey's key `through` its subkey file.
+/// With `expect`, the ELF must name that UUID.
 pub fn sign(
     key: &Path,
     elf: &Path,
@@ -101,6 +102,7 @@ pub fn sign(
     pkcs1: bool,
     ta_version: u32,
     through: Option<Through<'_>>,
+    expect: Option<Uuid>,
 ) -> R<PathBuf> {
     let mut bytes = read(elf)?;
     // A TA names its UUID in its header; a library TA in its DT_SONAME.
@@ -116,6 +118,14 @@ pub fn sign(
             .map(|lib| lib.uuid)
             .map_err(|_| format!("{}: {e}", elf.display()))?,
     };
+    if let Some(want) = expect
+        && want != uuid
+    {
+        return Err(format!(
+            "{}: the TA's header names UUID {uuid}, not {want} (the UUID given to sign it)",
+            elf.display()
+        ));
+    }
     let keyp = key;
     let key = load_private(key)?;
     let mut rng = rand_core::OsRng;
@@ -607,7 +617,7 @@ pub fn build_rust(
     if !st.success() {
         return Err("objcopy --strip-unneeded failed".into());
     }
-    sign(key, &stripped, out_dir, false, 0, through)
+    sign(key, &stripped, out_dir, false, 0, through, None)
 }
 
 #[cfg(test)]

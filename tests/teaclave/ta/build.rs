@@ -2,6 +2,9 @@
 use optee_utee_build::{Error, TaConfig};
 
 fn main() -> Result<(), Error> {
-    let config = TaConfig::new_default_with_cargo_env("c0ffee00-7eac-4a1e-b0b5-000000000001")?;
+    // The UUID the Makefile signs with, from one file.
+    println!("cargo:rerun-if-changed=../uuid.txt");
+    let uuid = include_str!("../uuid.txt").trim();
+    let config = TaConfig::new_default_with_cargo_env(uuid)?;
     optee_utee_build::build(config)
 }

@@ -1020,3 +1020,111 @@ fn signing_settles_optional_references_and_refuses_missing_ones() {
     let e = oxtee_core::head::settle_optional_references(&mut strong).unwrap_err();
     assert!(e.contains("puts"), "{e}");
 }
+
+/// Build files written for OP-TEE call `$(TA_DEV_KIT_DIR)/scripts/
+/// sign_encrypt.py`: its command line signs with oxtee, refuses an image
+/// whose header names another UUID (leaving no output), refuses what
+/// oxtee does not do with a clear error, and `verify` checks key and UUID.
+#[test]
+fn optee_sign_script_command_line() {
+    let d = tempfile::tempdir().unwrap();
+    let elf = d.path().join("stripped_ta");
+    std::fs::write(&elf, hello_elf()).unwrap();
+    let script = dist().join("devkit/scripts/sign_encrypt.py");
+    let key = dist().join("devkit/keys/default_ta.pem");
+    let run = |args: &[&str]| {
+        let o = std::process::Command::new(&script)
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            o.status.success(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let k = key.to_str().unwrap();
+    let e = elf.to_str().unwrap();
+    let out = d.path().join("out.ta");
+    let o = out.to_str().unwrap();
+
+    // Signed under the UUID the header names (PKCS#1 v1.5 chosen by --algo,
+    // version carried), the image verifies with the devkit's public key.
+    let (ok, err) = run(&[
+        "--uuid",
+        HELLO_C,
+        "--key",
+        k,
+        "--in",
+        e,
+        "--out",
+        o,
+        "--ta-version",
+        "0x7",
+        "--algo",
+        "TEE_ALG_RSASSA_PKCS1_V1_5_SHA256",
+    ]);
+    assert!(ok, "{err}");
+    let bytes = std::fs::read(&out).unwrap();
+    let img = image::verify(&bytes, &[rsa::RsaPublicKey::from(&dev_key())])
+        .expect("verifies with the devkit key");
+    assert_eq!(img.uuid.to_string(), HELLO_C);
+    assert_eq!(img.ta_version, 7);
+    assert_eq!(img.algo, image::ALG_RSASSA_PKCS1_V1_5_SHA256);
+    let (ok, err) = run(&["verify", "--uuid", HELLO_C, "--key", k, "--in", o]);
+    assert!(ok, "{err}");
+
+    // verify: another UUID, another key.
+    let other = "0badc0de-0000-4000-8000-000000000001";
+    let (ok, err) = run(&["verify", "--uuid", other, "--key", k, "--in", o]);
+    assert!(!ok && err.contains("not 0badc0de"), "{err}");
+    let other_key = d.path().join("other.pem");
+    let st = std::process::Command::new(oxtee_bin())
+        .args(["ta", "keygen", "--out"])
+        .arg(&other_key)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let (ok, _) = run(&[
+        "verify",
+        "--uuid",
+        HELLO_C,
+        "--key",
+        other_key.to_str().unwrap(),
+        "--in",
+        o,
+    ]);
+    assert!(!ok, "verified with a key that did not sign it");
+
+    // A UUID the TA's header does not name: refused, nothing written.
+    let wrong = d.path().join("wrong.ta");
+    let (ok, err) = run(&[
+        "--uuid",
+        other,
+        "--key",
+        k,
+        "--in",
+        e,
+        "--out",
+        wrong.to_str().unwrap(),
+    ]);
+    assert!(!ok && err.contains(HELLO_C) && err.contains(other), "{err}");
+    assert!(!wrong.exists());
+
+    // What oxtee does not do is refused by name, with nothing written.
+    for (extra, why) in [
+        (
+            &["--enc-key", "00112233445566778899aabbccddeeff"][..],
+            "encrypted",
+        ),
+        (&["digest"][..], "offline signing"),
+        (&["stitch"][..], "offline signing"),
+        (&["--uuid", "not-a-uuid"][..], "not a UUID"),
+    ] {
+        let mut args = vec!["--uuid", HELLO_C, "--key", k, "--in", e, "--out"];
+        args.push(wrong.to_str().unwrap());
+        args.extend_from_slice(extra);
+        let (ok, err) = run(&args);
+        assert!(!ok && err.contains(why), "{extra:?}: {err}");
+        assert!(!wrong.exists());
+    }
+}

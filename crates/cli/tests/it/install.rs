@@ -124,6 +124,16 @@ fn installed_prefix_builds_and_runs_a_client_and_a_ta() {
             .env_remove("OXTEE"),
     );
     assert!(tas.join(format!("{HELLO_C}.ta")).is_file());
+    // OP-TEE's sign script, installed with the devkit, finds the installed
+    // command.
+    check(
+        Command::new(kit.join("scripts/sign_encrypt.py"))
+            .args(["verify", "--uuid", HELLO_C, "--key"])
+            .arg(kit.join("keys/default_ta.pem"))
+            .arg("--in")
+            .arg(tas.join(format!("{HELLO_C}.ta")))
+            .env_remove("OXTEE"),
+    );
 
     // The installed command in development mode trusts the installed
     // devkit's key.
