@@ -34,8 +34,9 @@ pub const SECTION: &str = ".oxtee_ta_head";
 /// `struct ta_head { TEE_UUID uuid; u32 stack_size; u32 flags; u64
 /// depr_entry; }`, 32 bytes. Read when a TA has no oxtee header.
 pub const OPTEE_SECTION: &str = ".ta_head";
-/// The heap (gpd.ta.dataSize) of a TA with OP-TEE's header, which has no
-/// field for it (an OP-TEE TA's heap is an array in its own .bss).
+/// The heap limit (gpd.ta.dataSize) of a TA with OP-TEE's header, which
+/// has no field for it (an OP-TEE TA's heap is an array in its own .bss);
+/// the runtime lowers it to the gpd.ta.dataSize of the TA's own table.
 pub const OPTEE_DATA_SIZE: u32 = 32 << 20;
 pub const MAGIC: u32 = 0x4154_584f;
 pub const HEAD_VERSION: u32 = 1;

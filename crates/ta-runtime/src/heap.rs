@@ -358,7 +358,7 @@ fn lock() -> MutexGuard<'static, Option<Heap>> {
 fn with_heap<R>(f: impl FnOnce(&mut Heap) -> R) -> Option<R> {
     let mut g = lock();
     if g.is_none() {
-        let size = crate::ta_props()?.data_size;
+        let size = crate::props::data_size()?;
         *g = Heap::map(usize::try_from(size).ok()?);
     }
     g.as_mut().map(f)

@@ -5,6 +5,6 @@ fn main() -> Result<(), Error> {
     // The UUID the Makefile signs with, from one file.
     println!("cargo:rerun-if-changed=../uuid.txt");
     let uuid = include_str!("../uuid.txt").trim();
-    let config = TaConfig::new_default_with_cargo_env(uuid)?;
+    let config = TaConfig::new_default_with_cargo_env(uuid)?.ta_data_size(256 * 1024);
     optee_utee_build::build(config)
 }

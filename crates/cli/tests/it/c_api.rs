@@ -204,5 +204,14 @@ fn teaclave_style_ta() {
             0x2b, 0x2e
         ]
     );
+    // gpd.ta.dataSize is the table's (TaConfig's 256 KiB: OP-TEE's ta_head
+    // has no field for it), and TEE_Malloc holds to it.
+    let mut p = [oxtee_client::Param::ValueOut { a: 0, b: 0 }];
+    s.invoke(5, &mut p).unwrap();
+    assert!(
+        matches!(p[0], oxtee_client::Param::ValueOut { a: 0x40000, b: 1 }),
+        "{:?}",
+        p[0]
+    );
     assert!(w.wait_log("[+] Teaclave-style TA create"), "{}", w.log());
 }

@@ -94,6 +94,26 @@ fn invoke_command(cmd_id: u32, params: &mut ParametersAny) -> Result<()> {
             v.set_b(t.seconds);
             Ok(())
         }
+        // VALUE_OUTPUT: a = gpd.ta.dataSize (the table's, as TaConfig set
+        // it), b = 1 when TEE_Malloc gives half of it and refuses more.
+        5 => {
+            use optee_utee::property::{PropertyKey, TaDataSize};
+            let size = TaDataSize.get()?;
+            // SAFETY: TEE_Malloc/TEE_Free of the GP API; each block is
+            // freed once and never dereferenced.
+            let bounded = unsafe {
+                let half = optee_utee_sys::TEE_Malloc(size as usize / 2, 0);
+                let over = optee_utee_sys::TEE_Malloc(size as usize + 1, 0);
+                let ok = !half.is_null() && over.is_null();
+                optee_utee_sys::TEE_Free(half);
+                optee_utee_sys::TEE_Free(over);
+                ok
+            };
+            let v = params.0.as_value_output()?;
+            v.set_a(size);
+            v.set_b(bounded as u32);
+            Ok(())
+        }
         _ => Err(Error::new(ErrorKind::BadParameters)),
     }
 }
