@@ -213,5 +213,41 @@ fn teaclave_style_ta() {
         "{:?}",
         p[0]
     );
+    // BigInt through optee-utee: (2^127 - 1)^2 = 2^254 - 2^128 + 1, a
+    // Mersenne prime; 2^127 + 1 is divisible by 3.
+    for (x, square, prime, rest) in [
+        (
+            "7fffffffffffffffffffffffffffffff",
+            "3fffffffffffffffffffffffffffffff00000000000000000000000000000001",
+            1,
+            727,
+        ),
+        (
+            "80000000000000000000000000000001",
+            "4000000000000000000000000000000100000000000000000000000000000001",
+            0,
+            729,
+        ),
+    ] {
+        let x = crate::symcrypt::unhex(x);
+        let mut out = [0u8; 64];
+        let mut p = [
+            oxtee_client::Param::TempIn { buf: &x },
+            oxtee_client::Param::TempOut {
+                buf: &mut out,
+                size: 64,
+            },
+            oxtee_client::Param::ValueOut { a: 9, b: 9 },
+        ];
+        s.invoke(6, &mut p).unwrap();
+        let oxtee_client::Param::TempOut { size, .. } = p[1] else {
+            unreachable!()
+        };
+        let oxtee_client::Param::ValueOut { a, b } = p[2] else {
+            unreachable!()
+        };
+        assert_eq!(crate::symcrypt::hex(&out[..size]), square);
+        assert_eq!((a, b), (prime, rest));
+    }
     assert!(w.wait_log("[+] Teaclave-style TA create"), "{}", w.log());
 }

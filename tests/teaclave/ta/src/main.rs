@@ -114,6 +114,24 @@ fn invoke_command(cmd_id: u32, params: &mut ParametersAny) -> Result<()> {
             v.set_b(bounded as u32);
             Ok(())
         }
+        // MEMREF_INPUT x (big-endian), MEMREF_OUTPUT x*x, VALUE_OUTPUT:
+        // a = 1 when x is a probable prime, b = x mod 1000 (optee-utee's
+        // BigInt over TEE_BigInt*).
+        6 => {
+            use optee_utee::BigInt;
+            let bytes = params.0.as_memref_input()?.read_to_vec();
+            let mut x = BigInt::new(bytes.len() as u32 * 8);
+            x.convert_from_octet_string(&bytes, 0)?;
+            let square = BigInt::multiply(&x, &x).convert_to_octet_string()?;
+            params.1.as_memref_output()?.set_output(&square)?;
+            let mut thousand = BigInt::new(32);
+            thousand.convert_from_s32(1000);
+            let rest = BigInt::module(&x, &thousand).convert_to_s32()?;
+            let v = params.2.as_value_output()?;
+            v.set_a((x.is_probable_prime(80) != 0) as u32);
+            v.set_b(rest as u32);
+            Ok(())
+        }
         _ => Err(Error::new(ErrorKind::BadParameters)),
     }
 }
