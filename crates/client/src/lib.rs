@@ -162,7 +162,27 @@ pub enum Param<'a> {
 struct Conn {
     ch: Channel,
     staging: Option<(OwnedFd, Mapping)>,
+    /// Staging buffers of single sessions (the core maps each into that
+    /// session's TA: no copy in the core). A session gets one on its
+    /// second call with temporary memrefs on this connection.
+    sessions: Vec<(u32, OwnedFd, Mapping)>,
+    /// Sessions that made a call with temporary memrefs here (the last few).
+    seen: Vec<u32>,
 }
+
+impl Conn {
+    fn new(ch: Channel) -> Conn {
+        Conn {
+            ch,
+            staging: None,
+            sessions: Vec::new(),
+            seen: Vec::new(),
+        }
+    }
+}
+
+/// Session staging buffers per connection (the core's limit).
+const MAX_SESSION_STAGINGS: usize = 4;
 
 struct Inner {
     path: PathBuf,
@@ -172,6 +192,8 @@ struct Inner {
     first: Mutex<Option<Conn>>,
     finalized: AtomicBool,
     next_cancel: AtomicU64,
+    /// Sessions open in this context (a closed one's staging is dropped).
+    open: Mutex<std::collections::HashSet<u32>>,
 }
 
 /// TEEC_Context: a connection to the secure world.
@@ -183,6 +205,28 @@ pub struct Context {
 impl std::fmt::Debug for Context {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Context({})", self.inner.id)
+    }
+}
+
+/// Create a sealed staging buffer of at least `need` bytes and install it
+/// in the core, for the connection or for one session's calls on it.
+fn install_staging(
+    ch: &Channel,
+    need: usize,
+    session: Option<u32>,
+) -> Result<(OwnedFd, Mapping), Error> {
+    let size = need.next_power_of_two().max(64 << 10);
+    let oom = |_| Error::api(TEEC_ERROR_OUT_OF_MEMORY);
+    let fd = oxtee_sys::memfd("oxtee-staging", size as u64, true).map_err(oom)?;
+    let m = Mapping::map(fd.as_fd(), size).map_err(oom)?;
+    let req = ClientRequest::SetStaging {
+        size: size as u64,
+        session,
+    };
+    match exchange(ch, &req, &[fd.as_fd()])? {
+        ClientReply::Ok => Ok((fd, m)),
+        ClientReply::Error { result, origin } => Err(Error::new(result, origin)),
+        _ => Err(Error::comms()),
     }
 }
 
@@ -274,9 +318,10 @@ impl Context {
                     id: context,
                     token,
                     pool: Mutex::new(Vec::new()),
-                    first: Mutex::new(Some(Conn { ch, staging: None })),
+                    first: Mutex::new(Some(Conn::new(ch))),
                     finalized: AtomicBool::new(false),
                     next_cancel: AtomicU64::new(1),
+                    open: Mutex::new(std::collections::HashSet::new()),
                 }),
             }),
             ClientReply::Error { result, origin } => Err(Error::new(result, origin)),
@@ -303,7 +348,7 @@ impl Context {
             },
             &[],
         )? {
-            ClientReply::Ok => Ok(Conn { ch, staging: None }),
+            ClientReply::Ok => Ok(Conn::new(ch)),
             _ => Err(Error::comms()),
         }
     }
@@ -339,14 +384,16 @@ impl Context {
         cancel: Option<&Arc<CancelToken>>,
     ) -> Result<(Session, u32), Error> {
         let (method, data) = login.raw();
-        let (session, origin) =
-            self.call(params, cancel, |p, cancel_id| ClientRequest::OpenSession {
+        let (session, origin) = self.call(params, cancel, None, |p, cancel_id| {
+            ClientRequest::OpenSession {
                 uuid,
                 login: method,
                 connection_data: data,
                 params: p,
                 cancel_id,
-            })?;
+            }
+        })?;
+        self.inner.open.lock().unwrap().insert(session);
         Ok((
             Session {
                 ctx: self.clone(),
@@ -362,13 +409,14 @@ impl Context {
         &self,
         params: &mut [Param<'_>],
         cancel: Option<&Arc<CancelToken>>,
+        session: Option<u32>,
         make: impl FnOnce([ClientParam; 4], u64) -> ClientRequest,
     ) -> Result<(u32, u32), Error> {
         if params.len() > 4 {
             return Err(Error::api(TEEC_ERROR_BAD_PARAMETERS));
         }
         let mut conn = self.take_conn()?;
-        let r = self.call_on(&mut conn, params, cancel, make);
+        let r = self.call_on(&mut conn, params, cancel, session, make);
         match r {
             Err(e) if e.origin == TEEC_ORIGIN_COMMS && e.code == TEEC_ERROR_COMMUNICATION => {}
             _ => self.put_conn(conn),
@@ -376,11 +424,56 @@ impl Context {
         r
     }
 
+    /// The index of `session`'s own staging buffer on `conn`, installed
+    /// or grown as needed: once a session has one on a connection, the
+    /// core takes every temporary memref of its calls there from it, so
+    /// failing to grow it is an error. None: use the connection's.
+    fn session_staging(
+        &self,
+        conn: &mut Conn,
+        session: u32,
+        need: usize,
+    ) -> Result<Option<usize>, Error> {
+        if let Some(i) = conn.sessions.iter().position(|x| x.0 == session) {
+            if conn.sessions[i].2.len() < need {
+                let (fd, m) = install_staging(&conn.ch, need, Some(session))?;
+                conn.sessions[i] = (session, fd, m);
+            }
+            return Ok(Some(i));
+        }
+        if !conn.seen.contains(&session) {
+            if conn.seen.len() >= 2 * MAX_SESSION_STAGINGS {
+                conn.seen.remove(0);
+            }
+            conn.seen.push(session);
+            return Ok(None);
+        }
+        // The core drops the buffers of closed sessions when asked for a
+        // new one; so does this side.
+        {
+            let open = self.inner.open.lock().unwrap();
+            conn.sessions.retain(|x| open.contains(&x.0));
+        }
+        if conn.sessions.len() >= MAX_SESSION_STAGINGS {
+            return Ok(None);
+        }
+        match install_staging(&conn.ch, need, Some(session)) {
+            Ok((fd, m)) => {
+                conn.sessions.push((session, fd, m));
+                Ok(Some(conn.sessions.len() - 1))
+            }
+            // Not installed: the connection's buffer serves.
+            Err(e) if e.origin != TEEC_ORIGIN_COMMS => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     fn call_on(
         &self,
         conn: &mut Conn,
         params: &mut [Param<'_>],
         cancel: Option<&Arc<CancelToken>>,
+        session: Option<u32>,
         make: impl FnOnce([ClientParam; 4], u64) -> ClientRequest,
     ) -> Result<(u32, u32), Error> {
         // Lay out temporary buffers in the staging area.
@@ -401,22 +494,18 @@ impl Context {
         if need > SHAREDMEM_MAX_SIZE {
             return Err(Error::api(TEEC_ERROR_OUT_OF_MEMORY));
         }
-        if need > 0 && conn.staging.as_ref().is_none_or(|(_, m)| m.len() < need) {
-            let size = need.next_power_of_two().max(64 << 10);
-            let oom = |_| Error::api(TEEC_ERROR_OUT_OF_MEMORY);
-            let fd = oxtee_sys::memfd("oxtee-staging", size as u64, true).map_err(oom)?;
-            let m = Mapping::map(fd.as_fd(), size).map_err(oom)?;
-            match exchange(
-                &conn.ch,
-                &ClientRequest::SetStaging { size: size as u64 },
-                &[fd.as_fd()],
-            )? {
-                ClientReply::Ok => conn.staging = Some((fd, m)),
-                ClientReply::Error { result, origin } => return Err(Error::new(result, origin)),
-                _ => return Err(Error::comms()),
-            }
+        let own = match session {
+            Some(s) if need > 0 => self.session_staging(conn, s, need)?,
+            _ => None,
+        };
+        if own.is_none() && need > 0 && conn.staging.as_ref().is_none_or(|(_, m)| m.len() < need) {
+            let (fd, m) = install_staging(&conn.ch, need, None)?;
+            conn.staging = Some((fd, m));
         }
-        let staging = conn.staging.as_ref().map(|(_, m)| m);
+        let staging = match own {
+            Some(i) => Some(&conn.sessions[i].2),
+            None => conn.staging.as_ref().map(|(_, m)| m),
+        };
         for (i, p) in params.iter().enumerate() {
             wire[i] = match p {
                 Param::None => ClientParam::None,
@@ -506,7 +595,10 @@ impl Context {
             ClientReply::Error { result, origin } => return Err(Error::new(result, origin)),
             _ => return Err(Error::comms()),
         };
-        let staging = conn.staging.as_ref().map(|(_, m)| m);
+        let staging = match own {
+            Some(i) => Some(&conn.sessions[i].2),
+            None => conn.staging.as_ref().map(|(_, m)| m),
+        };
         for (i, p) in params.iter_mut().enumerate() {
             match (p, out[i]) {
                 (
@@ -627,23 +719,26 @@ impl Session {
         }
         let id = self.id;
         self.ctx
-            .call(params, cancel, |p, cancel_id| ClientRequest::Invoke {
-                session: id,
-                command,
-                params: p,
-                cancel_id,
+            .call(params, cancel, Some(id), |p, cancel_id| {
+                ClientRequest::Invoke {
+                    session: id,
+                    command,
+                    params: p,
+                    cancel_id,
+                }
             })
             .map(|(_, origin)| origin)
     }
 
     /// TEEC_CloseSession (also done on drop).
     pub fn close(&self) {
-        if self.open.swap(false, Ordering::AcqRel)
-            && !self.ctx.inner.finalized.load(Ordering::Acquire)
-        {
-            let _ = self
-                .ctx
-                .simple(&ClientRequest::CloseSession { session: self.id });
+        if self.open.swap(false, Ordering::AcqRel) {
+            self.ctx.inner.open.lock().unwrap().remove(&self.id);
+            if !self.ctx.inner.finalized.load(Ordering::Acquire) {
+                let _ = self
+                    .ctx
+                    .simple(&ClientRequest::CloseSession { session: self.id });
+            }
         }
     }
 }

@@ -152,7 +152,10 @@ fn client_requests() -> Vec<ClientRequest> {
             flags: U32,
         },
         ClientRequest::ReleaseShm { id: U32 },
-        ClientRequest::SetStaging { size: U64 },
+        ClientRequest::SetStaging {
+            size: U64,
+            session: Some(U32),
+        },
         ClientRequest::Finalize,
     ]
 }

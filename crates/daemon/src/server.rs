@@ -20,7 +20,7 @@ use oxtee_core::policy::{self, Placement};
 use oxtee_proto::{ClientReply, ClientRequest, Identity, Uuid, decode, encode};
 use oxtee_sys::{Channel, Mapping};
 use std::collections::HashMap;
-use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, Weak};
@@ -735,6 +735,30 @@ fn session_key(s: &Session) -> u32 {
     s.ta_id
 }
 
+/// A client's staging buffer for one of its sessions, on one connection:
+/// mapped into that session's TA instance (and no other), so temporary
+/// memrefs reach the TA with no copy in the core. Unmapped from the
+/// instance when dropped.
+struct SessionStaging {
+    session: u32,
+    id: u32,
+    fd: OwnedFd,
+    map: Mapping,
+    inst: Weak<Instance>,
+}
+
+impl Drop for SessionStaging {
+    fn drop(&mut self) {
+        if let Some(i) = self.inst.upgrade() {
+            i.queue_unmap(self.id);
+        }
+    }
+}
+
+/// Session staging buffers one connection may hold (a client with more
+/// sessions stages the others in its connection buffer).
+const MAX_SESSION_STAGINGS: usize = 4;
+
 struct Conn {
     ch: Channel,
     pid: i32,
@@ -744,6 +768,7 @@ struct Conn {
     peer: PeerInfo,
     ctx: Option<Arc<Context>>,
     staging: Option<(OwnedFd, Mapping)>,
+    session_staging: Vec<SessionStaging>,
     /// A TA whose spare process was used by this request: start the next
     /// one after the reply is sent.
     refill: std::cell::RefCell<Option<Arc<LoadedTa>>>,
@@ -782,6 +807,7 @@ fn serve(shared: &Arc<Shared>, ch: Channel, pid: i32, uid: u32, gid: u32) {
         peer,
         ctx: None,
         staging: None,
+        session_staging: Vec::new(),
         refill: std::cell::RefCell::new(None),
     };
     // A connection that never says anything would hold a thread and a
@@ -969,7 +995,7 @@ fn handle(shared: &Arc<Shared>, conn: &mut Conn, req: ClientRequest, mut fds: Ve
             let Some(s) = ctx.sessions.locked().get(&session).cloned() else {
                 return Out::Reply(op_err(TeeError::api(TEE_ERROR_BAD_PARAMETERS)));
             };
-            let checked = match check_params(conn, &ctx, &params) {
+            let checked = match check_params(conn, Some(session), &ctx, &params) {
                 Ok(c) => c,
                 Err(e) => return Out::Reply(op_err(e)),
             };
@@ -982,8 +1008,11 @@ fn handle(shared: &Arc<Shared>, conn: &mut Conn, req: ClientRequest, mut fds: Ve
                     session: session_key(&s),
                     command,
                 },
-                &checked,
-                cancel_id,
+                ClientCall {
+                    checked: &checked,
+                    cancel_id,
+                    session: Some(session),
+                },
             );
             Out::Reply(match r {
                 Ok((result, params)) => ClientReply::Op {
@@ -1078,7 +1107,7 @@ fn handle(shared: &Arc<Shared>, conn: &mut Conn, req: ClientRequest, mut fds: Ve
                 None => Out::Reply(err(TEE_ERROR_BAD_PARAMETERS, ORIGIN_API)),
             }
         }
-        ClientRequest::SetStaging { size } => {
+        ClientRequest::SetStaging { size, session } => {
             let fd = fds.pop().expect("checked above");
             if size > limits.max_staging {
                 return Out::Reply(err(TEE_ERROR_OUT_OF_MEMORY, ORIGIN_TEE));
@@ -1087,13 +1116,42 @@ fn handle(shared: &Arc<Shared>, conn: &mut Conn, req: ClientRequest, mut fds: Ve
             if !ok {
                 return Out::Reply(err(TEE_ERROR_BAD_PARAMETERS, ORIGIN_TEE));
             }
-            match Mapping::map(fd.as_fd(), size as usize) {
-                Ok(m) => {
-                    conn.staging = Some((fd, m));
-                    Out::Reply(ClientReply::Ok)
+            let ctx = ctx.expect("checked above");
+            // A session's buffer: only for a session of this context; the
+            // buffers of sessions since closed go first.
+            let inst = match session {
+                None => None,
+                Some(id) => {
+                    let sessions = ctx.sessions.locked();
+                    conn.session_staging
+                        .retain(|st| sessions.contains_key(&st.session));
+                    let Some(s) = sessions.get(&id) else {
+                        return Out::Reply(err(TEE_ERROR_BAD_PARAMETERS, ORIGIN_API));
+                    };
+                    let replaces = conn.session_staging.iter().any(|st| st.session == id);
+                    if !replaces && conn.session_staging.len() >= MAX_SESSION_STAGINGS {
+                        return Out::Reply(err(TEE_ERROR_BUSY, ORIGIN_TEE));
+                    }
+                    Some(Arc::downgrade(&s.instance))
                 }
-                Err(_) => Out::Reply(err(TEE_ERROR_OUT_OF_MEMORY, ORIGIN_TEE)),
+            };
+            let Ok(m) = Mapping::map(fd.as_fd(), size as usize) else {
+                return Out::Reply(err(TEE_ERROR_OUT_OF_MEMORY, ORIGIN_TEE));
+            };
+            match (session, inst) {
+                (Some(id), Some(inst)) => {
+                    conn.session_staging.retain(|st| st.session != id);
+                    conn.session_staging.push(SessionStaging {
+                        session: id,
+                        id: shared.next.fetch_add(1, Ordering::Relaxed),
+                        fd,
+                        map: m,
+                        inst,
+                    });
+                }
+                _ => conn.staging = Some((fd, m)),
             }
+            Out::Reply(ClientReply::Ok)
         }
         ClientRequest::Finalize => {
             let ctx = ctx.expect("checked above");
@@ -1103,12 +1161,28 @@ fn handle(shared: &Arc<Shared>, conn: &mut Conn, req: ClientRequest, mut fds: Ve
     }
 }
 
+/// The staging buffer a call's temporary memrefs are in: the session's
+/// own on this connection, if the client installed one, otherwise the
+/// connection's; with the id it is mapped into the TA under (session
+/// buffers only).
+fn staging_of(
+    conn: &Conn,
+    session: Option<u32>,
+) -> (Option<&Mapping>, Option<(u32, BorrowedFd<'_>)>) {
+    let own = session.and_then(|id| conn.session_staging.iter().find(|st| st.session == id));
+    match own {
+        Some(st) => (Some(&st.map), Some((st.id, st.fd.as_fd()))),
+        None => (conn.staging.as_ref().map(|(_, m)| m), None),
+    }
+}
+
 fn check_params(
     conn: &Conn,
+    session: Option<u32>,
     ctx: &Context,
     p: &oxtee_proto::ClientOp,
 ) -> Result<[params::Checked; 4], TeeError> {
-    let staging = conn.staging.as_ref().map_or(0, |(_, m)| m.len() as u64);
+    let staging = staging_of(conn, session).0.map_or(0, |m| m.len() as u64);
     let shm = ctx.shm.locked();
     params::check(p, staging, |id| {
         shm.get(&id).map(|s| ShmInfo {
@@ -1118,18 +1192,36 @@ fn check_params(
     })
 }
 
+/// A client's operation as checked: its parameters, the id it may be
+/// cancelled by, and the session it is for (None: an open).
+struct ClientCall<'a> {
+    checked: &'a [params::Checked; 4],
+    cancel_id: u64,
+    session: Option<u32>,
+}
+
 fn run_call(
     shared: &Arc<Shared>,
     conn: &Conn,
     ctx: &Context,
     inst: &Arc<Instance>,
     call: Call,
-    checked: &[params::Checked; 4],
-    cancel_id: u64,
+    op: ClientCall<'_>,
 ) -> Result<(u32, oxtee_proto::OutParams), TeeError> {
+    let ClientCall {
+        checked,
+        cancel_id,
+        session,
+    } = op;
     // Temporary memrefs are copied into the instance's bounce buffer:
     // bounded per call and per user.
-    let temp = crate::ta::staged_bytes(checked);
+    // (A session's own staging buffer is not copied: nothing to charge.)
+    let (staging, direct) = staging_of(conn, session);
+    let temp = if direct.is_some() {
+        0
+    } else {
+        crate::ta::staged_bytes(checked)
+    };
     if temp > shared.cfg.limits.max_staging {
         return Err(TeeError::tee(TEE_ERROR_OUT_OF_MEMORY));
     }
@@ -1138,7 +1230,8 @@ fn run_call(
         .ok_or(TeeError::tee(TEE_ERROR_OUT_OF_MEMORY))?;
     let shm_lookup = |id: u32| ctx.shm.locked().get(&id).cloned();
     let mem = ClientMem {
-        staging: conn.staging.as_ref().map(|(_, m)| m),
+        staging,
+        direct,
         shm: &shm_lookup,
         watch: Some(&conn.ch),
         grace: Duration::from_millis(shared.cfg.limits.cancel_grace_ms),
@@ -1255,7 +1348,7 @@ fn open_session(
     let Some(charge) = shared.charged(conn.uid, Quota::Sessions, 1) else {
         return op_err(TeeError::tee(TEE_ERROR_BUSY));
     };
-    let checked = match check_params(conn, ctx, p) {
+    let checked = match check_params(conn, None, ctx, p) {
         Ok(c) => c,
         Err(e) => return op_err(e),
     };
@@ -1285,8 +1378,11 @@ fn open_session(
             session: session_key(&session),
             client,
         },
-        &checked,
-        cancel_id,
+        ClientCall {
+            checked: &checked,
+            cancel_id,
+            session: None,
+        },
     );
     match r {
         Ok((TEE_SUCCESS, params)) => {
@@ -1426,6 +1522,7 @@ impl crate::ta::Nested for Arc<Shared> {
         let timeout = |ms: u32| (ms != u32::MAX).then(|| Duration::from_millis(ms as u64));
         let mem = |cancel_after| ClientMem {
             staging: buf,
+            direct: None,
             shm: &|_| None,
             watch: None,
             grace: Duration::from_millis(self.cfg.limits.cancel_grace_ms),

@@ -112,6 +112,10 @@ pub enum Call {
 /// and its registered shared memory.
 pub struct ClientMem<'a> {
     pub staging: Option<&'a Mapping>,
+    /// The staging buffer may be mapped into the TA under this id (a
+    /// session's own buffer): temporary memrefs then point into it, with
+    /// no bounce copy.
+    pub direct: Option<(u32, std::os::fd::BorrowedFd<'a>)>,
     pub shm: &'a dyn Fn(u32) -> Option<Arc<Shm>>,
     /// The client's connection: if it hangs up mid-call the TA is asked to
     /// cancel, and killed after the grace period.
@@ -132,6 +136,7 @@ impl ClientMem<'_> {
     pub fn none<'a>(nested: Option<&'a dyn Nested>, limit: Option<Duration>) -> ClientMem<'a> {
         ClientMem {
             staging: None,
+            direct: None,
             shm: &|_| None,
             watch: None,
             grace: Duration::ZERO,
@@ -635,10 +640,15 @@ impl Instance {
         // that is empty but not NULL still needs an address in it (GP lets
         // a client pass a zero-length buffer, and the TA sees a non-NULL
         // pointer, as on OP-TEE).
-        let need = staged_bytes(params);
-        let staged = params
-            .iter()
-            .any(|p| matches!(p, Checked::Staged { null: false, .. }));
+        let need = if mem.direct.is_some() {
+            0
+        } else {
+            staged_bytes(params)
+        };
+        let staged = mem.direct.is_none()
+            && params
+                .iter()
+                .any(|p| matches!(p, Checked::Staged { null: false, .. }));
         if staged
             && link
                 .bounce
@@ -669,6 +679,26 @@ impl Instance {
                     offset: 0,
                     size,
                 },
+                Checked::Staged {
+                    offset,
+                    size,
+                    null: false,
+                    ..
+                } if mem.direct.is_some() => {
+                    // The session's own staging buffer, mapped into this
+                    // instance only: the TA works in it directly.
+                    let (id, fd) = mem.direct.ok_or_else(dead)?;
+                    let len = mem.staging.map_or(0, |m| m.len() as u64);
+                    if !link.mapped.contains(&id) {
+                        self.send_oneway(&link, &CoreToTa::MapShm { id, size: len }, Some(fd))?;
+                        link.mapped.insert(id);
+                    }
+                    TaParam::Mem {
+                        region: Region::Shm(id),
+                        offset,
+                        size,
+                    }
+                }
                 Checked::Staged {
                     dir,
                     offset,
@@ -762,7 +792,7 @@ impl Instance {
                     },
                     OutParam::Size(n),
                 ) if dir.is_output() => {
-                    if result == TEE_SUCCESS && !null {
+                    if result == TEE_SUCCESS && !null && mem.direct.is_none() {
                         let len = n.min(size) as usize;
                         let (_, bounce) = link.bounce.as_ref().ok_or_else(dead)?;
                         if let Some(st) = mem.staging {

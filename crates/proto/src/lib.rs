@@ -15,7 +15,7 @@ use alloc::vec::Vec;
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
 /// Protocol version spoken by this build (client <-> core and core <-> TA).
-pub const PROTO_VERSION: u32 = 1;
+pub const PROTO_VERSION: u32 = 2;
 /// Largest encoded message accepted from any peer. Bulk data never travels
 /// inside messages: it lives in shared memory (memfd) regions.
 pub const MAX_MESSAGE: usize = 16 * 1024;
@@ -260,9 +260,12 @@ pub enum ClientRequest {
     ReleaseShm {
         id: u32,
     },
-    /// Install a sealed memfd (attached) as this connection's staging buffer.
+    /// Install a sealed memfd (attached) as this connection's staging
+    /// buffer; with `session`, as the buffer of that session's calls on
+    /// this connection (mapped into the session's TA: no copy in the core).
     SetStaging {
         size: u64,
+        session: Option<u32>,
     },
     /// TEEC_FinalizeContext.
     Finalize,

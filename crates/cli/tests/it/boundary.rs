@@ -549,7 +549,10 @@ fn staged_memrefs_are_bounded_by_their_sum() {
     assert!(matches!(
         ask_raw(
             &ch,
-            &ClientRequest::SetStaging { size: 1 << 20 },
+            &ClientRequest::SetStaging {
+                size: 1 << 20,
+                session: None
+            },
             Some(staging.as_fd())
         ),
         ClientReply::Ok

@@ -170,22 +170,7 @@ fn out_of_order_and_lying_requests() {
     vs.invoke(0, &mut p).unwrap();
     // Lies about lengths and offsets: staging region past the buffer, shm
     // ids that do not exist, absurd sizes.
-    let r = ask(
-        &a,
-        &ClientRequest::OpenSession {
-            uuid: uuid(PARAMS),
-            login: 0,
-            connection_data: 0,
-            params: NO_CLIENT_PARAMS,
-            cancel_id: 1,
-        },
-    );
-    let Some(ClientReply::Op {
-        result: 0, session, ..
-    }) = r
-    else {
-        panic!("{r:?}")
-    };
+    let session = open_params(&a);
     let lies = [
         ClientParam::Staged {
             dir: Dir::In,
@@ -274,7 +259,11 @@ fn out_of_order_and_lying_requests() {
     .unwrap();
     assert!(is_error(recv(&d)));
     d.send(
-        &encode(&ClientRequest::SetStaging { size: 1 << 20 }).unwrap(),
+        &encode(&ClientRequest::SetStaging {
+            size: 1 << 20,
+            session: None,
+        })
+        .unwrap(),
         &[small.as_fd()],
     )
     .unwrap();
@@ -365,4 +354,140 @@ fn connection_limit() {
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
     assert!(ok, "slots are freed when connections close");
+}
+
+fn set_staging(
+    ch: &Channel,
+    size: u64,
+    session: Option<u32>,
+    fd: &std::os::fd::OwnedFd,
+) -> Option<ClientReply> {
+    ch.send(
+        &encode(&ClientRequest::SetStaging { size, session }).unwrap(),
+        &[fd.as_fd()],
+    )
+    .ok()?;
+    recv(ch)
+}
+
+fn open_params(ch: &Channel) -> u32 {
+    let r = ask(
+        ch,
+        &ClientRequest::OpenSession {
+            uuid: uuid(PARAMS),
+            login: 0,
+            connection_data: 0,
+            params: NO_CLIENT_PARAMS,
+            cancel_id: 1,
+        },
+    );
+    let Some(ClientReply::Op {
+        result: 0, session, ..
+    }) = r
+    else {
+        panic!("{r:?}")
+    };
+    session
+}
+
+/// A session's own staging buffer (mapped into its TA): only for a session
+/// of the asking context, sealed and as large as claimed, a few per
+/// connection (the buffers of closed sessions go first), and offsets are
+/// checked against it once it is in use.
+#[test]
+fn session_staging_buffers_resist_lies() {
+    let w = World::start();
+    let a = raw(&w);
+    hello(&a);
+    let mine = open_params(&a);
+    let sealed = || oxtee_sys::memfd("s", 64 << 10, true).unwrap();
+    // Another context cannot give my session a buffer, nor can anyone give
+    // one to a session that does not exist.
+    let other = raw(&w);
+    hello(&other);
+    assert!(matches!(
+        set_staging(&other, 64 << 10, Some(mine), &sealed()),
+        Some(ClientReply::Error {
+            result: 0xFFFF_0006,
+            ..
+        })
+    ));
+    assert!(matches!(
+        set_staging(&a, 64 << 10, Some(mine ^ 0x5555), &sealed()),
+        Some(ClientReply::Error {
+            result: 0xFFFF_0006,
+            ..
+        })
+    ));
+    // Unsealed, or smaller than claimed: refused.
+    let unsealed = oxtee_sys::memfd("u", 64 << 10, false).unwrap();
+    assert!(is_error(set_staging(&a, 64 << 10, Some(mine), &unsealed)));
+    let small = oxtee_sys::memfd("t", 4096, true).unwrap();
+    assert!(is_error(set_staging(&a, 64 << 10, Some(mine), &small)));
+    // A real one: offsets beyond it are refused, inside it a call works.
+    assert!(matches!(
+        set_staging(&a, 64 << 10, Some(mine), &sealed()),
+        Some(ClientReply::Ok)
+    ));
+    let call = |offset: u64, size: u64| {
+        ask(
+            &a,
+            &ClientRequest::Invoke {
+                session: mine,
+                command: 2,
+                params: [
+                    ClientParam::Staged {
+                        dir: Dir::In,
+                        offset,
+                        size,
+                        null: false,
+                    },
+                    ClientParam::Value {
+                        dir: Dir::Out,
+                        a: 0,
+                        b: 0,
+                    },
+                    ClientParam::None,
+                    ClientParam::None,
+                ],
+                cancel_id: 3,
+            },
+        )
+    };
+    assert!(matches!(
+        call((64 << 10) - 8, 16),
+        Some(ClientReply::Op {
+            result: 0xFFFF_0006,
+            origin: 1,
+            ..
+        })
+    ));
+    assert!(matches!(
+        call(1024, 4096),
+        Some(ClientReply::Op { result: 0, .. })
+    ));
+    // At most four per connection; a closed session's buffer makes room.
+    let more: Vec<u32> = (0..4).map(|_| open_params(&a)).collect();
+    for s in &more[..3] {
+        assert!(matches!(
+            set_staging(&a, 64 << 10, Some(*s), &sealed()),
+            Some(ClientReply::Ok)
+        ));
+    }
+    assert!(matches!(
+        set_staging(&a, 64 << 10, Some(more[3]), &sealed()),
+        Some(ClientReply::Error {
+            result: 0xFFFF_000D,
+            ..
+        })
+    ));
+    assert!(matches!(
+        ask(&a, &ClientRequest::CloseSession { session: more[0] }),
+        Some(ClientReply::Ok)
+    ));
+    assert!(matches!(
+        set_staging(&a, 64 << 10, Some(more[3]), &sealed()),
+        Some(ClientReply::Ok)
+    ));
+    still_serving(&w);
 }

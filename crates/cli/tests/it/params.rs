@@ -445,3 +445,75 @@ fn cxx_ta_runs() {
 }
 
 const CXX_TA: &str = "90e08258-1e51-4cb7-b9de-037367c7692c";
+
+/// The staging-buffer inodes of a TA process's mappings.
+fn staging_inodes(pid: i32) -> Vec<u64> {
+    std::fs::read_to_string(format!("/proc/{pid}/maps"))
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| l.contains("memfd:oxtee-staging"))
+        .filter_map(|l| l.split_whitespace().nth(4)?.parse().ok())
+        .collect::<std::collections::BTreeSet<u64>>()
+        .into_iter()
+        .collect()
+}
+
+/// From its second call with temporary memrefs, a session stages them in
+/// a buffer of its own that the core maps into that session's TA alone
+/// (no copy in the core): results stay right as sizes grow and shrink,
+/// short-buffer answers leave the client's buffer alone, and no TA maps a
+/// buffer that carries another session's data.
+#[test]
+fn session_staging_buffers_reach_only_their_ta() {
+    let w = World::start();
+    let ctx = w.ctx();
+    // PARAMS is multi-instance: one process per session.
+    let (a, _) = ctx
+        .open_session(uuid(PARAMS), Login::Public, &mut [])
+        .unwrap();
+    let (b, _) = ctx
+        .open_session(uuid(PARAMS), Login::Public, &mut [])
+        .unwrap();
+    for round in 0..3 {
+        for (s, tag) in [(&a, 1u8), (&b, 2u8)] {
+            for len in [4096usize, 1 << 20, 8192, 3] {
+                let data: Vec<u8> = (0..len).map(|i| (i as u8) ^ tag ^ round).collect();
+                let mut io = data.clone();
+                let mut out = vec![0u8; 3000];
+                let mut p = [
+                    Param::TempInOut {
+                        size: len,
+                        buf: &mut io,
+                    },
+                    Param::TempOut {
+                        size: 3000,
+                        buf: &mut out,
+                    },
+                ];
+                s.invoke(0, &mut p).unwrap();
+                assert!(matches!(p[0], Param::TempInOut { size, .. } if size == len));
+                assert!(
+                    io.iter().zip(&data).all(|(x, d)| *x == d.wrapping_add(1)),
+                    "round {round}, session {tag}, {len} bytes"
+                );
+                assert!(out.iter().all(|&x| x == 0xA1), "output filled by the TA");
+            }
+            // A short buffer: the size needed comes back, the bytes do not.
+            let mut small = [0x77u8; 10];
+            let mut p = [Param::TempOut {
+                size: 10,
+                buf: &mut small,
+            }];
+            let e = s.invoke(1, &mut p).unwrap_err();
+            assert_eq!(e.code, 0xFFFF_0010);
+            assert!(matches!(p[0], Param::TempOut { size: 100, .. }));
+            assert_eq!(small, [0x77u8; 10]);
+        }
+    }
+    let pids = w.ta_pids(PARAMS);
+    assert_eq!(pids.len(), 2, "{pids:?}");
+    let (ia, ib) = (staging_inodes(pids[0]), staging_inodes(pids[1]));
+    assert_eq!(ia.len(), 1, "one staging buffer mapped: {ia:?}");
+    assert_eq!(ib.len(), 1, "one staging buffer mapped: {ib:?}");
+    assert_ne!(ia, ib, "each TA maps its own session's buffer only");
+}
