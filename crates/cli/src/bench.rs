@@ -235,6 +235,19 @@ pub fn run(dist: &Path, scale: usize, pin: bool) -> Result<(), String> {
         },
     ));
     let mut buf = vec![1u8; 1 << 20];
+    let mut copy = vec![0u8; 1 << 20];
+    results.push(measure("memcpy 1 MiB (in the client)", n(2_000), || {
+        copy.copy_from_slice(&buf);
+        std::hint::black_box(&mut copy);
+    }));
+    let mut small = vec![1u8; 4096];
+    results.push(measure("4 KiB INOUT, temporary memref", n(20_000), || {
+        let mut p = [Param::TempInOut {
+            buf: &mut small,
+            size: 4096,
+        }];
+        s.invoke(CMD_NOP, &mut p).unwrap();
+    }));
     results.push(measure("1 MiB INOUT, temporary memref", n(2_000), || {
         let mut p = [Param::TempInOut {
             buf: &mut buf,
@@ -284,6 +297,9 @@ pub fn run(dist: &Path, scale: usize, pin: bool) -> Result<(), String> {
     drop(s);
     drop(_keep);
     ctx.finalize();
+    // (64 contexts: the per-user limit; the one above is finished.)
+    let scaling = [1, 64]
+        .map(|clients| concurrent_calls(&d, clients, Duration::from_millis(n(4_000) as u64 / 4)));
     drop(d);
     let d = start_daemon(&dist, false)?;
     let ctx = Context::new(Some(d.socket.to_str().unwrap())).map_err(|e| e.to_string())?;
@@ -308,5 +324,105 @@ pub fn run(dist: &Path, scale: usize, pin: bool) -> Result<(), String> {
             us(r.median) / us(floor.median)
         );
     }
+    let [one, many] = scaling;
+    let (one, many) = (one?, many?);
+    println!("{:<45} {:>12.0} calls/s", "1 client, empty invokes", one);
+    println!(
+        "{:<45} {:>12.0} calls/s {:>6.2} x 1 client",
+        "64 clients (own sessions), empty invokes",
+        many,
+        many / one
+    );
+    let m = |name: &str| {
+        results
+            .iter()
+            .find(|r| r.name == name)
+            .map_or(f64::NAN, |r| us(r.median))
+    };
+    println!("ratios the performance goals name (issue 11):");
+    let goal =
+        |what: &str, ratio: f64, bound: &str| println!("  {what:<62} {ratio:>6.2}  (goal {bound})");
+    goal(
+        "empty invoke / raw round trip",
+        m("empty invoke, one VALUE_INOUT") / us(floor.median),
+        "<= 1.5",
+    );
+    goal(
+        "1 MiB temporary memref / (1 MiB shared memory + memcpy)",
+        m("1 MiB INOUT, temporary memref")
+            / (m("1 MiB INOUT, allocated shared memory") + m("memcpy 1 MiB (in the client)")),
+        "<= 2",
+    );
+    goal(
+        "4 KiB temporary memref / empty invoke",
+        m("4 KiB INOUT, temporary memref") / m("empty invoke, one VALUE_INOUT"),
+        "<= 1.2",
+    );
+    goal(
+        "open+close of a warm TA / raw round trip",
+        m("open+close session, warm TA") / us(floor.median),
+        "<= 3",
+    );
+    goal(
+        "64 clients / 1 client, calls per second",
+        many / one,
+        ">= 1.8",
+    );
     Ok(())
+}
+
+/// `clients` threads, each with its own context and session of the
+/// (multi-instance) params TA, make empty invokes for `run`; returns
+/// calls per second over all of them. Every reply is checked against the
+/// call it answers (a lost or crossed reply fails the run).
+fn concurrent_calls(d: &Daemon, clients: usize, run: Duration) -> Result<f64, String> {
+    let socket = d.socket.to_str().unwrap().to_owned();
+    let ready = std::sync::Barrier::new(clients + 1);
+    let go = std::sync::Barrier::new(clients + 1);
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|sc| {
+        let threads: Vec<_> = (0..clients as u32)
+            .map(|t| {
+                let (socket, ready, go, stop) = (&socket, &ready, &go, &stop);
+                sc.spawn(move || -> Result<u64, String> {
+                    let opened = Context::new(Some(socket)).and_then(|ctx| {
+                        let (s, _) = ctx.open_session(
+                            Uuid::parse(PARAMS_TA).unwrap(),
+                            Login::Public,
+                            &mut [],
+                        )?;
+                        Ok((ctx, s))
+                    });
+                    ready.wait();
+                    go.wait();
+                    let (_ctx, s) = opened.map_err(|e| e.to_string())?;
+                    let mut calls = 0u64;
+                    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                        let (a, b) = (t << 20 | (calls as u32 & 0xFFFFF), !t);
+                        let mut p = [Param::ValueInOut { a, b }];
+                        s.invoke(0, &mut p).map_err(|e| e.to_string())?;
+                        match p[0] {
+                            Param::ValueInOut { a: ra, b: rb }
+                                if ra == a.wrapping_add(1) && rb == b.wrapping_add(2) => {}
+                            _ => return Err(format!("client {t}: a reply that is not its own")),
+                        }
+                        calls += 1;
+                    }
+                    Ok(calls)
+                })
+            })
+            .collect();
+        ready.wait();
+        let t = Instant::now();
+        go.wait();
+        std::thread::sleep(run);
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let mut total = 0;
+        for th in threads {
+            total += th
+                .join()
+                .map_err(|_| "a client thread panicked".to_string())??;
+        }
+        Ok(total as f64 / t.elapsed().as_secs_f64())
+    })
 }
