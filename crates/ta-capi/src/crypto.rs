@@ -26,6 +26,17 @@ fn to_ptr(h: OpHandle) -> OperationHandle {
     (OP_TAG | h as usize) as OperationHandle
 }
 
+/// The operation id a handle value carries (whether or not it is live);
+/// `None` for a value without the operation tag.
+pub(crate) fn op_id(v: usize) -> Option<OpHandle> {
+    (v & !ID_MASK == OP_TAG).then_some((v & ID_MASK) as OpHandle)
+}
+
+/// The handle value of operation `h` (32 bits).
+pub(crate) fn op_value(h: OpHandle) -> u32 {
+    (OP_TAG | h as usize) as u32
+}
+
 /// The live operation `p` designates; anything else panics.
 fn handle(p: OperationHandle) -> OpHandle {
     let v = p as usize;
@@ -332,6 +343,12 @@ pub(crate) type ObjectHandle = *mut c_void;
 
 pub(crate) fn obj_ptr(h: ObjHandle) -> ObjectHandle {
     (OBJ_TAG | h as usize) as ObjectHandle
+}
+
+/// The object id a handle value carries (whether or not it is live);
+/// `None` for a value without the object tag.
+pub(crate) fn obj_id(v: usize) -> Option<ObjHandle> {
+    (v & !ID_MASK == OBJ_TAG).then_some((v & ID_MASK) as ObjHandle)
 }
 
 /// The live transient object `p` designates; anything else panics.

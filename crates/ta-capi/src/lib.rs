@@ -19,15 +19,22 @@ mod props;
 mod storage;
 mod ta2ta;
 mod time;
+mod utee;
 
 use oxtee_ta_runtime::{CallParams, EntryPoints, TeeParam};
 use std::ffi::{CStr, c_char, c_int, c_void};
+// Runs an entry point: its result, or the code it gave `_utee_return`.
+use utee::entry;
 
 type TeeResult = u32;
 
 const TEE_ERROR_BAD_PARAMETERS: u32 = 0xFFFF_0006;
 
-unsafe extern "C" {
+// The entry points are declared "C-unwind": OP-TEE's `_utee_return`
+// (utee.rs) ends the entry point in progress by unwinding out of the TA's
+// frames back to `utee::entry` (C frames carry unwind tables on this
+// target; the devkit links libgcc_eh).
+unsafe extern "C-unwind" {
     fn TA_CreateEntryPoint() -> TeeResult;
     fn TA_DestroyEntryPoint();
     fn TA_OpenSessionEntryPoint(
@@ -42,6 +49,9 @@ unsafe extern "C" {
         param_types: u32,
         params: *mut TeeParam,
     ) -> TeeResult;
+}
+
+unsafe extern "C" {
     /// Emitted by the devkit's user_ta_header.c; referenced so it is linked.
     static oxtee_ta_head: [u8; 360];
 }
@@ -51,26 +61,35 @@ struct CEntryPoints;
 impl EntryPoints for CEntryPoints {
     fn create(&mut self) -> u32 {
         // SAFETY: calling the TA's entry point, as the GP lifecycle says.
-        unsafe { TA_CreateEntryPoint() }
+        entry(|| unsafe { TA_CreateEntryPoint() })
     }
     fn destroy(&mut self) {
         // SAFETY: as above.
-        unsafe { TA_DestroyEntryPoint() }
+        entry(|| unsafe {
+            TA_DestroyEntryPoint();
+            0
+        });
     }
     fn open_session(&mut self, p: &mut CallParams<'_>) -> (u32, usize) {
         let mut ctx: *mut c_void = std::ptr::null_mut();
+        let ctx_out = &mut ctx;
         // SAFETY: `p.raw` is a valid array of four TEE_Param whose memrefs
         // point into live mappings for the duration of the call.
-        let r = unsafe { TA_OpenSessionEntryPoint(p.types, p.raw.as_mut_ptr(), &mut ctx) };
+        let r = entry(|| unsafe { TA_OpenSessionEntryPoint(p.types, p.raw.as_mut_ptr(), ctx_out) });
         (r, ctx as usize)
     }
     fn close_session(&mut self, s: usize) {
         // SAFETY: `s` is the context the TA returned from open-session.
-        unsafe { TA_CloseSessionEntryPoint(s as *mut c_void) }
+        entry(|| unsafe {
+            TA_CloseSessionEntryPoint(s as *mut c_void);
+            0
+        });
     }
     fn invoke(&mut self, s: usize, cmd: u32, p: &mut CallParams<'_>) -> u32 {
         // SAFETY: as in `open_session`.
-        unsafe { TA_InvokeCommandEntryPoint(s as *mut c_void, cmd, p.types, p.raw.as_mut_ptr()) }
+        entry(|| unsafe {
+            TA_InvokeCommandEntryPoint(s as *mut c_void, cmd, p.types, p.raw.as_mut_ptr())
+        })
     }
 }
 
@@ -118,43 +137,6 @@ pub unsafe extern "C" fn oxtee_trace_write(
         unsafe { CStr::from_ptr(func) }.to_string_lossy()
     };
     oxtee_ta_runtime::trace(level, &f, line, &m)
-}
-
-thread_local! {
-    /// What `_utee_log` received since the last line end.
-    static LOG_LINE: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
-/// The longest line `_utee_log` keeps before it logs what it has.
-const LOG_LINE_MAX: usize = 4096;
-
-/// OP-TEE's log system call (what Teaclave's `trace_println!` calls): the
-/// bytes join the TA's log, a line at a time (INFO), however the TA splits
-/// its writes.
-///
-/// # Safety
-/// `buf` is valid for reading `len` bytes (NULL only with `len` 0).
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn _utee_log(buf: *const c_void, len: usize) {
-    if buf.is_null() || len == 0 {
-        return;
-    }
-    // A copy, not a borrow: the buffer may be a client's shared memory.
-    // SAFETY: caller's contract.
-    let bytes = unsafe { crypto::input(buf, len) };
-    LOG_LINE.with(|l| {
-        let mut l = l.borrow_mut();
-        for b in bytes {
-            if b == b'\n' || l.len() >= LOG_LINE_MAX {
-                oxtee_ta_runtime::trace(2, "", 0, &String::from_utf8_lossy(&l));
-                l.clear();
-                if b == b'\n' {
-                    continue;
-                }
-            }
-            l.push(b);
-        }
-    });
 }
 
 #[unsafe(no_mangle)]

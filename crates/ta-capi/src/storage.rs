@@ -18,6 +18,17 @@ const ID_MASK: usize = oxtee_ta_runtime::MAX_HANDLE_ID as usize;
 
 type EnumHandle = *mut c_void;
 
+/// The live enumerator a handle value designates, if any.
+pub(crate) fn enum_id(v: usize) -> Option<u32> {
+    let id = (v & ID_MASK) as u32;
+    (v & !ID_MASK == ENUM_TAG && st::enum_exists(id)).then_some(id)
+}
+
+/// The handle value of enumerator `id` (32 bits).
+pub(crate) fn enum_value(id: u32) -> u32 {
+    (ENUM_TAG | id as usize) as u32
+}
+
 fn enumerator(p: EnumHandle) -> u32 {
     let v = p as usize;
     let id = (v & ID_MASK) as u32;

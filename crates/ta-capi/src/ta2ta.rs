@@ -16,6 +16,38 @@ const HANDLE_BASE: usize = 0x7d00_0000;
 
 static OPEN: Mutex<Option<HashSet<u32>>> = Mutex::new(None);
 
+/// The open session a handle value designates, if any.
+pub(crate) fn session_id(v: usize) -> Option<u32> {
+    let id = v
+        .checked_sub(HANDLE_BASE)
+        .and_then(|d| u32::try_from(d).ok())?;
+    OPEN.lock()
+        .unwrap()
+        .get_or_insert_with(HashSet::new)
+        .contains(&id)
+        .then_some(id)
+}
+
+/// Record a newly opened session: its handle value, or `None` (the
+/// session is left to the caller to close) when the value would not fit
+/// in 32 bits.
+pub(crate) fn register_session(id: u32) -> Option<u32> {
+    let v = u32::try_from(HANDLE_BASE + id as usize).ok()?;
+    OPEN.lock()
+        .unwrap()
+        .get_or_insert_with(HashSet::new)
+        .insert(id);
+    Some(v)
+}
+
+/// Forget a session that is being closed.
+pub(crate) fn forget_session(id: u32) {
+    OPEN.lock()
+        .unwrap()
+        .get_or_insert_with(HashSet::new)
+        .remove(&id);
+}
+
 fn handle_to_id(h: *mut c_void) -> u32 {
     let n = h as usize;
     let id = n

@@ -549,3 +549,64 @@ pub fn derive_key(h: OpHandle, params: &[Attr], derived: ObjHandle) -> Option<Ve
         Err(_) => None,
     }
 }
+
+// ---------------------------------------------------------------------
+// OP-TEE's system-call layer (`_utee_*` in the C API) reports misuse as a
+// return code where the GP functions panic (OP-TEE's libutee turns those
+// codes into panics). These accessors never panic the TA: the caller
+// drives the engine itself and hands every failure, `Error::Panic`
+// included, back as a code.
+
+/// Run `f` on the operation of `h`; `None` for an unknown handle.
+pub fn try_with_op<R>(h: OpHandle, f: impl FnOnce(&mut Operation) -> R) -> Option<R> {
+    OPS.with(|t| t.borrow_mut().ops.get_mut(&h).map(f))
+}
+
+/// Add an operation the caller made: its new handle.
+pub fn insert_op(op: Operation) -> Result<OpHandle, Error> {
+    OPS.with(|t| {
+        let mut t = t.borrow_mut();
+        let Table { last, ops } = &mut *t;
+        let h =
+            crate::next_handle_id(last, |id| ops.contains_key(&id)).ok_or(Error::NotSupported)?;
+        ops.insert(h, op);
+        Ok(h)
+    })
+}
+
+/// Remove the operation of `h`; false when there is none.
+pub fn remove_op(h: OpHandle) -> bool {
+    OPS.with(|t| t.borrow_mut().ops.remove(&h).is_some())
+}
+
+/// Run `f` on the key object of `h` (a transient object, or a
+/// persistent object's key); `None` for an unknown handle or a
+/// persistent data object.
+pub fn try_with_object<R>(h: ObjHandle, f: impl FnOnce(&mut Object) -> R) -> Option<R> {
+    OBJS.with(|t| {
+        t.borrow_mut()
+            .objs
+            .get_mut(&h)
+            .and_then(|e| e.obj.as_mut())
+            .map(f)
+    })
+}
+
+/// Add a transient object the caller made: its new handle.
+pub fn insert_object(o: Object) -> Result<ObjHandle, Error> {
+    insert_entry(ObjEntry {
+        obj: Some(o),
+        persistent: None,
+    })
+}
+
+/// Remove the transient object of `h`; false when `h` is not one.
+pub fn remove_transient(h: ObjHandle) -> bool {
+    OBJS.with(|t| {
+        let mut t = t.borrow_mut();
+        match t.objs.get(&h) {
+            Some(e) if e.persistent.is_none() => t.objs.remove(&h).is_some(),
+            _ => false,
+        }
+    })
+}

@@ -14,7 +14,7 @@ use crate::crypto::{self as rc, Attr, ObjHandle, Object};
 use crate::panic_ta;
 use crate::ta2ta::{CALL_BUFFER, ensure_buffer, recv, send};
 use oxtee_proto::{CoreToTa, StorageCall, StorageReply, StoredAttrs, StoredInfo, TaCall, TaReply};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 
 pub const TEE_TYPE_DATA: u32 = 0xA000_00BF;
@@ -33,14 +33,33 @@ const MAX_CHUNK: usize = 64 << 20;
 
 pub use oxtee_proto::StoredInfo as Info;
 
+thread_local! {
+    /// Set while [`returning_codes`] runs its closure.
+    static RETURN_CODES: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Run `f` with the core's answers that GP makes panics (ACCESS_DENIED,
+/// BAD_STATE, BAD_PARAMETERS) returned as errors instead: OP-TEE's
+/// system-call layer (`_utee_storage_*`) reports them as codes, and its
+/// library is what panics. The caller checks handles and object id
+/// lengths itself first (those still panic here).
+pub fn returning_codes<R>(f: impl FnOnce() -> R) -> R {
+    let before = RETURN_CODES.replace(true);
+    let r = f();
+    RETURN_CODES.set(before);
+    r
+}
+
 /// One request and its answer: `Ok(reply)` or the GP code. Codes GP
-/// answers with a panic panic the TA here.
+/// answers with a panic panic the TA here (outside [`returning_codes`]).
 fn call(c: StorageCall) -> Result<StorageReply, u32> {
     send(&TaReply::Call(TaCall::Storage(c)));
     match recv() {
         (CoreToTa::StorageDone { result, reply }, fds) if fds.is_empty() => match result {
             0 => Ok(reply),
-            TEE_ERROR_ACCESS_DENIED | TEE_ERROR_BAD_STATE | TEE_ERROR_BAD_PARAMETERS => {
+            TEE_ERROR_ACCESS_DENIED | TEE_ERROR_BAD_STATE | TEE_ERROR_BAD_PARAMETERS
+                if !RETURN_CODES.get() =>
+            {
                 panic_ta(result)
             }
             code => Err(code),
@@ -352,12 +371,17 @@ pub fn seek(h: ObjHandle, offset: i64, whence: u32) -> Result<u32, u32> {
 
 /// TEE_GetObjectInfo1 of any object handle (transient: no data stream).
 pub fn info(h: ObjHandle) -> StoredInfo {
-    match rc::persistent_handle(h) {
-        Some(c) => match on_handle(h, StorageCall::Info { handle: c }) {
-            Ok(StorageReply::Info(i)) => i,
-            // The object went corrupt: its handle is closed.
-            Err(code) => panic_ta(code),
-            Ok(_) => crate::fatal("unexpected answer to TEE_GetObjectInfo1"),
+    // The object went corrupt: its handle is closed.
+    try_info(h).unwrap_or_else(|code| panic_ta(code))
+}
+
+/// [`info`], with a failure of the core's (a corrupt object, whose handle
+/// is then closed) as an error.
+pub fn try_info(h: ObjHandle) -> Result<StoredInfo, u32> {
+    Ok(match rc::persistent_handle(h) {
+        Some(c) => match on_handle(h, StorageCall::Info { handle: c })? {
+            StorageReply::Info(i) => i,
+            _ => crate::fatal("unexpected answer to TEE_GetObjectInfo1"),
         },
         None => {
             let i = rc::object_info(h);
@@ -371,7 +395,7 @@ pub fn info(h: ObjHandle) -> StoredInfo {
                 handle_flags: i.handle_flags,
             }
         }
-    }
+    })
 }
 
 /// TEE_RestrictObjectUsage1 of a persistent object (persisted).

@@ -27,3 +27,4 @@ mod storage;
 mod symcrypt;
 mod syscalls;
 mod ta2ta;
+mod utee_sys;

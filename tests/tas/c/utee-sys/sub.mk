@@ -1,0 +1,2 @@
+global-incdirs-y += include
+srcs-y += utee_sys_ta.c
