@@ -18,7 +18,10 @@
 //! staging buffer; [`SharedMemory`] is mapped into the TA (zero copy).
 #![forbid(unsafe_code)]
 
-use oxtee_proto::{ClientParam, ClientReply, ClientRequest, Dir, OutParam, decode, encode};
+use oxtee_proto::{
+    ClientParam, ClientReply, ClientRequest, Dir, DirectCall, DirectReply, OutParam, OutParams,
+    decode, encode,
+};
 use oxtee_sys::{Channel, Mapping};
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::PathBuf;
@@ -230,19 +233,121 @@ fn install_staging(
     }
 }
 
+/// Where each temporary buffer goes in a staging area, and the bytes
+/// needed.
+fn layout(params: &[Param<'_>]) -> Result<([usize; 4], usize), Error> {
+    let mut offs = [0usize; 4];
+    let mut need = 0usize;
+    for (i, p) in params.iter().enumerate() {
+        let len = match p {
+            Param::TempIn { buf } => buf.len(),
+            Param::TempOut { buf, .. } | Param::TempInOut { buf, .. } => buf.len(),
+            _ => 0,
+        };
+        offs[i] = need;
+        need = need
+            .checked_add(len.div_ceil(8) * 8)
+            .ok_or(Error::api(TEEC_ERROR_BAD_PARAMETERS))?;
+    }
+    if need > SHAREDMEM_MAX_SIZE {
+        return Err(Error::api(TEEC_ERROR_OUT_OF_MEMORY));
+    }
+    Ok((offs, need))
+}
+
+fn end_call(cancel: Option<&Arc<CancelToken>>) {
+    if let Some(t) = cancel {
+        t.running.store(0, Ordering::SeqCst);
+    }
+}
+
+/// Copy a call's results into `params`: values, sizes, and (on success)
+/// temporary outputs from `staging`, never more than each buffer holds.
+fn copy_out(
+    params: &mut [Param<'_>],
+    staging: Option<&Mapping>,
+    offs: &[usize; 4],
+    result: u32,
+    out: &OutParams,
+) {
+    for (i, p) in params.iter_mut().enumerate() {
+        match (p, out[i]) {
+            (
+                Param::ValueOut { a, b } | Param::ValueInOut { a, b },
+                OutParam::Value { a: na, b: nb },
+            ) => {
+                *a = na;
+                *b = nb;
+            }
+            (Param::TempOut { buf, size } | Param::TempInOut { buf, size }, OutParam::Size(n)) => {
+                let n = usize::try_from(n).unwrap_or(usize::MAX);
+                if result == TEEC_SUCCESS {
+                    let len = n.min(buf.len());
+                    if let Some(s) = staging {
+                        s.read(offs[i], &mut buf[..len]);
+                    }
+                }
+                *size = n;
+            }
+            (Param::TempNull { size, .. } | Param::Shm { size, .. }, OutParam::Size(n)) => {
+                *size = usize::try_from(n).unwrap_or(usize::MAX);
+            }
+            _ => {}
+        }
+    }
+}
+
 fn exchange(
     ch: &Channel,
     req: &ClientRequest,
     fds: &[BorrowedFd<'_>],
 ) -> Result<ClientReply, Error> {
+    exchange_fds(ch, req, fds, &mut Vec::new())
+}
+
+/// As [`exchange`], keeping the descriptors the answer carries.
+fn exchange_fds(
+    ch: &Channel,
+    req: &ClientRequest,
+    fds: &[BorrowedFd<'_>],
+    got: &mut Vec<OwnedFd>,
+) -> Result<ClientReply, Error> {
     let bytes = encode(req).map_err(|_| Error::api(TEEC_ERROR_BAD_PARAMETERS))?;
     ch.send(&bytes, fds).map_err(|_| Error::comms())?;
     // Replies are small (no bulk data travels in messages).
     let mut buf = [0u8; oxtee_proto::limits::CLIENT_REPLY];
-    let mut rfds = Vec::new();
-    match ch.recv(&mut buf, &mut rfds) {
+    match ch.recv(&mut buf, got) {
         Ok(Some(n)) => decode(&buf[..n]).map_err(|_| Error::comms()),
         _ => Err(Error::comms()),
+    }
+}
+
+/// One call on a direct channel and the TA's answer.
+fn direct_exchange(ch: &Channel, call: &DirectCall) -> Result<DirectReply, Error> {
+    let bytes = encode(call).map_err(|_| Error::api(TEEC_ERROR_BAD_PARAMETERS))?;
+    ch.send(&bytes, &[]).map_err(|_| Error::comms())?;
+    let mut buf = [0u8; oxtee_proto::limits::CLIENT_REPLY];
+    match ch.recv(&mut buf, &mut Vec::new()) {
+        Ok(Some(n)) => decode(&buf[..n]).map_err(|_| Error::comms()),
+        _ => Err(Error::comms()),
+    }
+}
+
+/// A session's direct channel to its TA (see [`Session::invoke`]).
+#[derive(Default)]
+struct Direct {
+    /// Invokes so far: the channel is asked for on the second.
+    calls: u32,
+    ch: Option<Channel>,
+    /// Refused or broken: the session's calls go through the core.
+    off: bool,
+    /// The staging buffer of direct calls: its id in the TA, and itself.
+    staging: Option<(u32, OwnedFd, Mapping)>,
+}
+
+impl std::fmt::Debug for Direct {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Direct(open: {})", self.ch.is_some())
     }
 }
 
@@ -396,6 +501,7 @@ impl Context {
         self.inner.open.lock().unwrap().insert(session);
         Ok((
             Session {
+                direct: Mutex::new(Direct::default()),
                 ctx: self.clone(),
                 id: session,
                 open: AtomicBool::new(true),
@@ -468,6 +574,44 @@ impl Context {
         }
     }
 
+    /// Ask the core for `session`'s direct channel.
+    fn direct_channel(&self, session: u32) -> Result<Channel, Error> {
+        let c = self.take_conn()?;
+        let mut got = Vec::new();
+        let r = exchange_fds(&c.ch, &ClientRequest::Direct { session }, &[], &mut got);
+        if r.is_ok() {
+            self.put_conn(c);
+        }
+        match (r?, got.pop()) {
+            (ClientReply::Ok, Some(fd)) if got.is_empty() => Ok(Channel::from_fd(fd)),
+            (ClientReply::Error { result, origin }, _) => Err(Error::new(result, origin)),
+            _ => Err(Error::comms()),
+        }
+    }
+
+    /// A staging buffer of at least `need` bytes for `session`'s direct
+    /// calls, installed (mapped into the TA by the core); with its id.
+    fn direct_staging(&self, session: u32, need: usize) -> Result<(u32, OwnedFd, Mapping), Error> {
+        let size = need.next_power_of_two().max(64 << 10);
+        let oom = |_| Error::api(TEEC_ERROR_OUT_OF_MEMORY);
+        let fd = oxtee_sys::memfd("oxtee-staging", size as u64, true).map_err(oom)?;
+        let m = Mapping::map(fd.as_fd(), size).map_err(oom)?;
+        let c = self.take_conn()?;
+        let req = ClientRequest::DirectStaging {
+            session,
+            size: size as u64,
+        };
+        let r = exchange(&c.ch, &req, &[fd.as_fd()]);
+        if r.is_ok() {
+            self.put_conn(c);
+        }
+        match r? {
+            ClientReply::Shm { id } => Ok((id, fd, m)),
+            ClientReply::Error { result, origin } => Err(Error::new(result, origin)),
+            _ => Err(Error::comms()),
+        }
+    }
+
     fn call_on(
         &self,
         conn: &mut Conn,
@@ -476,24 +620,7 @@ impl Context {
         session: Option<u32>,
         make: impl FnOnce([ClientParam; 4], u64) -> ClientRequest,
     ) -> Result<(u32, u32), Error> {
-        // Lay out temporary buffers in the staging area.
-        let mut wire = [ClientParam::None; 4];
-        let mut offs = [0usize; 4];
-        let mut need = 0usize;
-        for (i, p) in params.iter().enumerate() {
-            let len = match p {
-                Param::TempIn { buf } => buf.len(),
-                Param::TempOut { buf, .. } | Param::TempInOut { buf, .. } => buf.len(),
-                _ => 0,
-            };
-            offs[i] = need;
-            need = need
-                .checked_add(len.div_ceil(8) * 8)
-                .ok_or(Error::api(TEEC_ERROR_BAD_PARAMETERS))?;
-        }
-        if need > SHAREDMEM_MAX_SIZE {
-            return Err(Error::api(TEEC_ERROR_OUT_OF_MEMORY));
-        }
+        let (offs, need) = layout(params)?;
         let own = match session {
             Some(s) if need > 0 => self.session_staging(conn, s, need)?,
             _ => None,
@@ -506,6 +633,40 @@ impl Context {
             Some(i) => Some(&conn.sessions[i].2),
             None => conn.staging.as_ref().map(|(_, m)| m),
         };
+        let wire = self.wire(params, staging, &offs)?;
+        let cancel_id = self.begin_call(cancel)?;
+        let reply = exchange(&conn.ch, &make(wire, cancel_id), &[]);
+        end_call(cancel);
+        let (result, origin, session, out) = match reply? {
+            ClientReply::Op {
+                result,
+                origin,
+                session,
+                params,
+            } => (result, origin, session, params),
+            ClientReply::Error { result, origin } => return Err(Error::new(result, origin)),
+            _ => return Err(Error::comms()),
+        };
+        let staging = match own {
+            Some(i) => Some(&conn.sessions[i].2),
+            None => conn.staging.as_ref().map(|(_, m)| m),
+        };
+        copy_out(params, staging, &offs, result, &out);
+        if result != TEEC_SUCCESS {
+            return Err(Error::new(result, origin));
+        }
+        Ok((session, origin))
+    }
+
+    /// The wire form of `params`, temporary inputs copied into `staging`
+    /// at `offs`.
+    fn wire(
+        &self,
+        params: &[Param<'_>],
+        staging: Option<&Mapping>,
+        offs: &[usize; 4],
+    ) -> Result<[ClientParam; 4], Error> {
+        let mut wire = [ClientParam::None; 4];
         for (i, p) in params.iter().enumerate() {
             wire[i] = match p {
                 Param::None => ClientParam::None,
@@ -572,6 +733,12 @@ impl Context {
                 }
             };
         }
+        Ok(wire)
+    }
+
+    /// A new cancellation id, registered with `cancel`; TEEC_ERROR_CANCEL
+    /// if cancellation was requested already.
+    fn begin_call(&self, cancel: Option<&Arc<CancelToken>>) -> Result<u64, Error> {
         let cancel_id = self.inner.next_cancel.fetch_add(1, Ordering::Relaxed);
         if let Some(t) = cancel {
             *t.ctx.lock().unwrap() = Some(self.clone());
@@ -581,56 +748,7 @@ impl Context {
                 return Err(Error::new(TEEC_ERROR_CANCEL, TEEC_ORIGIN_API));
             }
         }
-        let reply = exchange(&conn.ch, &make(wire, cancel_id), &[]);
-        if let Some(t) = cancel {
-            t.running.store(0, Ordering::SeqCst);
-        }
-        let (result, origin, session, out) = match reply? {
-            ClientReply::Op {
-                result,
-                origin,
-                session,
-                params,
-            } => (result, origin, session, params),
-            ClientReply::Error { result, origin } => return Err(Error::new(result, origin)),
-            _ => return Err(Error::comms()),
-        };
-        let staging = match own {
-            Some(i) => Some(&conn.sessions[i].2),
-            None => conn.staging.as_ref().map(|(_, m)| m),
-        };
-        for (i, p) in params.iter_mut().enumerate() {
-            match (p, out[i]) {
-                (
-                    Param::ValueOut { a, b } | Param::ValueInOut { a, b },
-                    OutParam::Value { a: na, b: nb },
-                ) => {
-                    *a = na;
-                    *b = nb;
-                }
-                (
-                    Param::TempOut { buf, size } | Param::TempInOut { buf, size },
-                    OutParam::Size(n),
-                ) => {
-                    let n = usize::try_from(n).unwrap_or(usize::MAX);
-                    if result == TEEC_SUCCESS {
-                        let len = n.min(buf.len());
-                        if let Some(s) = staging {
-                            s.read(offs[i], &mut buf[..len]);
-                        }
-                    }
-                    *size = n;
-                }
-                (Param::TempNull { size, .. } | Param::Shm { size, .. }, OutParam::Size(n)) => {
-                    *size = usize::try_from(n).unwrap_or(usize::MAX);
-                }
-                _ => {}
-            }
-        }
-        if result != TEEC_SUCCESS {
-            return Err(Error::new(result, origin));
-        }
-        Ok((session, origin))
+        Ok(cancel_id)
     }
 
     /// TEEC_AllocateSharedMemory: memory mapped by both this process and
@@ -696,6 +814,7 @@ pub struct Session {
     ctx: Context,
     id: u32,
     open: AtomicBool,
+    direct: Mutex<Direct>,
 }
 
 impl Session {
@@ -717,6 +836,16 @@ impl Session {
         if !self.open.load(Ordering::Acquire) {
             return Err(Error::api(TEEC_ERROR_BAD_STATE));
         }
+        if params.len() > 4 {
+            return Err(Error::api(TEEC_ERROR_BAD_PARAMETERS));
+        }
+        // Straight to the TA when the session's channel is free (another
+        // thread's call on the same session goes through the core).
+        if let Ok(mut d) = self.direct.try_lock() {
+            if let Some(r) = self.invoke_direct(&mut d, command, params, cancel) {
+                return r;
+            }
+        }
         let id = self.id;
         self.ctx
             .call(params, cancel, Some(id), |p, cancel_id| {
@@ -728,6 +857,79 @@ impl Session {
                 }
             })
             .map(|(_, origin)| origin)
+    }
+
+    /// An invoke on the direct channel; None when it must go through the
+    /// core (no channel, or the TA does not have what it refers to yet).
+    fn invoke_direct(
+        &self,
+        d: &mut Direct,
+        command: u32,
+        params: &mut [Param<'_>],
+        cancel: Option<&Arc<CancelToken>>,
+    ) -> Option<Result<u32, Error>> {
+        if d.off {
+            return None;
+        }
+        d.calls = d.calls.saturating_add(1);
+        if d.ch.is_none() {
+            if d.calls < 2 {
+                return None;
+            }
+            match self.ctx.direct_channel(self.id) {
+                Ok(ch) => d.ch = Some(ch),
+                Err(_) => {
+                    d.off = true;
+                    return None;
+                }
+            }
+        }
+        let (offs, need) = match layout(params) {
+            Ok(x) => x,
+            Err(e) => return Some(Err(e)),
+        };
+        if need > 0 && d.staging.as_ref().is_none_or(|s| s.2.len() < need) {
+            d.staging = None;
+            d.staging = Some(self.ctx.direct_staging(self.id, need).ok()?);
+        }
+        let staging = d.staging.as_ref().map(|s| &s.2);
+        let wire = match self.ctx.wire(params, staging, &offs) {
+            Ok(w) => w,
+            Err(e) => return Some(Err(e)),
+        };
+        let cancel_id = match self.ctx.begin_call(cancel) {
+            Ok(c) => c,
+            Err(e) => return Some(Err(e)),
+        };
+        let call = DirectCall {
+            command,
+            params: wire,
+            staging: d.staging.as_ref().map_or(0, |s| s.0),
+            cancel_id,
+        };
+        let reply = direct_exchange(d.ch.as_ref()?, &call);
+        end_call(cancel);
+        match reply {
+            Ok(DirectReply::Done {
+                result,
+                origin,
+                params: out,
+            }) => {
+                copy_out(params, staging, &offs, result, &out);
+                Some(if result == TEEC_SUCCESS {
+                    Ok(origin)
+                } else {
+                    Err(Error::new(result, origin))
+                })
+            }
+            Ok(DirectReply::Redirect) => None,
+            // The TA dropped the channel (or died): the core knows which.
+            Err(_) => {
+                d.ch = None;
+                d.off = true;
+                None
+            }
+        }
     }
 
     /// TEEC_CloseSession (also done on drop).

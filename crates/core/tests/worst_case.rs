@@ -119,6 +119,8 @@ fn client_request_index(m: &ClientRequest) -> usize {
         ClientRequest::ReleaseShm { .. } => 7,
         ClientRequest::SetStaging { .. } => 8,
         ClientRequest::Finalize => 9,
+        ClientRequest::Direct { .. } => 10,
+        ClientRequest::DirectStaging { .. } => 11,
     }
 }
 
@@ -157,6 +159,11 @@ fn client_requests() -> Vec<ClientRequest> {
             session: Some(U32),
         },
         ClientRequest::Finalize,
+        ClientRequest::Direct { session: U32 },
+        ClientRequest::DirectStaging {
+            session: U32,
+            size: U64,
+        },
     ]
 }
 
@@ -236,6 +243,8 @@ fn core_to_ta_index(m: &CoreToTa) -> usize {
         CoreToTa::StorageDone { .. } => 10,
         CoreToTa::Library { .. } => 11,
         CoreToTa::LibrariesDone => 12,
+        CoreToTa::Service => 13,
+        CoreToTa::Attach { .. } => 14,
     }
 }
 
@@ -270,7 +279,19 @@ fn core_to_ta() -> Vec<CoreToTa> {
         },
         CoreToTa::CloseSession { session: U32 },
         CoreToTa::Destroy,
-        CoreToTa::MapShm { id: U32, size: U64 },
+        CoreToTa::MapShm {
+            id: U32,
+            size: U64,
+            owner: Owner::Context {
+                id: U32,
+                flags: U32,
+            },
+        },
+        CoreToTa::Service,
+        CoreToTa::Attach {
+            session: U32,
+            context: U32,
+        },
         CoreToTa::UnmapShm { id: U32 },
         CoreToTa::SetBounce { size: U64 },
         CoreToTa::SetCallBuffer { size: U64 },
@@ -505,6 +526,31 @@ fn fits<T: serde::Serialize + std::fmt::Debug>(what: &str, msgs: &[T], limit: us
     largest
 }
 
+fn direct_call() -> DirectCall {
+    DirectCall {
+        command: U32,
+        params: [ClientParam::Shm {
+            dir: Dir::InOut,
+            id: U32,
+            offset: U64,
+            size: U64,
+        }; 4],
+        staging: U32,
+        cancel_id: U64,
+    }
+}
+
+fn direct_replies() -> Vec<DirectReply> {
+    vec![
+        DirectReply::Done {
+            result: U32,
+            origin: U32,
+            params: [OutParam::Size(U64); 4],
+        },
+        DirectReply::Redirect,
+    ]
+}
+
 #[test]
 fn worst_case_messages_fit() {
     let sizes = [
@@ -522,6 +568,9 @@ fn worst_case_messages_fit() {
             &supplicant_replies(),
             SUPPLICANT_MAX_MESSAGE,
         ),
+        // A direct call's answer is read into a client reply buffer.
+        fits("DirectCall", &[direct_call()], MAX_MESSAGE),
+        fits("DirectReply", &direct_replies(), CLIENT_REPLY),
     ];
     // The bounds are not vacuous: the worst cases come close to them.
     assert!(sizes[2] > MAX_MESSAGE / 2, "{sizes:?}");
@@ -542,11 +591,11 @@ fn covers_every_variant() {
     all(
         &client_requests(),
         client_request_index,
-        10,
+        12,
         "ClientRequest",
     );
     all(&client_replies(), client_reply_index, 5, "ClientReply");
-    all(&core_to_ta(), core_to_ta_index, 13, "CoreToTa");
+    all(&core_to_ta(), core_to_ta_index, 15, "CoreToTa");
     all(&storage_replies(), storage_reply_index, 7, "StorageReply");
     all(&ta_replies(), ta_reply_index, 4, "TaReply");
     all(&ta_calls(), ta_call_index, 6, "TaCall");

@@ -107,6 +107,10 @@ struct Session {
     ta_id: u32,
     /// The client uid charged for it (None: a TA's session).
     charged: Option<u32>,
+    /// The client has its direct channel (at most one per session).
+    direct: AtomicBool,
+    /// The id of the staging buffer of its direct calls, mapped in the TA.
+    direct_staging: Mutex<Option<u32>>,
 }
 
 /// What one client uid holds (quotas, see [`Quota`]).
@@ -676,7 +680,14 @@ impl Shared {
             // Nobody may be waiting for this close (a vanished client):
             // bound it so a TA stuck in its close entry point cannot hold
             // its instance forever.
-            let mem = ClientMem::none(Some(self), Some(CLOSE_LIMIT));
+            // A direct call of this session still running (its client is
+            // gone) is cancelled and has the grace period to end.
+            let limit = if inst.running_direct() == session_key(s) {
+                Duration::from_millis(self.cfg.limits.cancel_grace_ms)
+            } else {
+                CLOSE_LIMIT
+            };
+            let mem = ClientMem::none(Some(self), Some(limit));
             let _ = inst.call(
                 Call::Close {
                     session: session_key(s),
@@ -685,6 +696,9 @@ impl Shared {
                 &mem,
                 &|_| {},
             );
+        }
+        if let Some(id) = s.direct_staging.locked().take() {
+            inst.queue_unmap(id);
         }
         if let Some(uid) = s.charged {
             self.refund(uid, Quota::Sessions, 1);
@@ -776,6 +790,8 @@ struct Conn {
 
 enum Out {
     Reply(ClientReply),
+    /// Reply with a descriptor attached.
+    ReplyFd(ClientReply, OwnedFd),
     /// Reply, then hang up on a misbehaving client.
     Close(ClientReply),
 }
@@ -845,11 +861,13 @@ fn serve(shared: &Arc<Shared>, ch: Channel, pid: i32, uid: u32, gid: u32) {
                 Out::Close(err(TEE_ERROR_BAD_FORMAT, ORIGIN_COMMS))
             }
         };
-        let (reply, close) = match out {
-            Out::Reply(r) => (r, false),
-            Out::Close(r) => (r, true),
+        let (reply, close, fd) = match out {
+            Out::Reply(r) => (r, false, None),
+            Out::ReplyFd(r, fd) => (r, false, Some(fd)),
+            Out::Close(r) => (r, true, None),
         };
-        let sent = encode(&reply).map(|b| conn.ch.send(&b, &[]));
+        let fds: Vec<_> = fd.iter().map(AsFd::as_fd).collect();
+        let sent = encode(&reply).map(|b| conn.ch.send(&b, &fds));
         if let Some(ta) = conn.refill.borrow_mut().take() {
             if shared.cfg.limits.spare_instances {
                 shared.refill_spare(ta);
@@ -897,7 +915,9 @@ fn peer_info(pid: i32, uid: u32, gid: u32, with_exe: bool) -> PeerInfo {
 fn handle(shared: &Arc<Shared>, conn: &mut Conn, req: ClientRequest, mut fds: Vec<OwnedFd>) -> Out {
     let takes_fd = matches!(
         req,
-        ClientRequest::RegisterShm { .. } | ClientRequest::SetStaging { .. }
+        ClientRequest::RegisterShm { .. }
+            | ClientRequest::SetStaging { .. }
+            | ClientRequest::DirectStaging { .. }
     );
     if (takes_fd && fds.len() != 1) || (!takes_fd && !fds.is_empty()) {
         return Out::Close(err(TEE_ERROR_BAD_PARAMETERS, ORIGIN_COMMS));
@@ -1037,22 +1057,100 @@ fn handle(shared: &Arc<Shared>, conn: &mut Conn, req: ClientRequest, mut fds: Ve
         }
         ClientRequest::Cancel { cancel_id } => {
             let ctx = ctx.expect("checked above");
-            let mut running = ctx.running.locked();
-            match running.get(&cancel_id) {
-                Some(Running::Call(inst, seq)) => {
-                    if let Some(i) = inst.upgrade() {
-                        i.cancel(*seq);
+            let unknown = {
+                let mut running = ctx.running.locked();
+                match running.get(&cancel_id) {
+                    Some(Running::Call(inst, seq)) => {
+                        if let Some(i) = inst.upgrade() {
+                            i.cancel(*seq);
+                        }
+                        false
+                    }
+                    Some(Running::Requested) => false,
+                    None => {
+                        if running.len() >= MAX_PENDING_CANCELS {
+                            running.retain(|_, r| matches!(r, Running::Call(..)));
+                        }
+                        running.insert(cancel_id, Running::Requested);
+                        true
                     }
                 }
-                Some(Running::Requested) => {}
-                None => {
-                    if running.len() >= MAX_PENDING_CANCELS {
-                        running.retain(|_, r| matches!(r, Running::Call(..)));
-                    }
-                    running.insert(cancel_id, Running::Requested);
+            };
+            // Not through the core: perhaps a direct call.
+            if unknown {
+                let direct: Vec<_> = ctx
+                    .sessions
+                    .locked()
+                    .values()
+                    .filter(|s| s.direct.load(Ordering::Acquire))
+                    .cloned()
+                    .collect();
+                for s in direct {
+                    s.instance.cancel_direct(session_key(&s), cancel_id as u32);
                 }
             }
             Out::Reply(ClientReply::Ok)
+        }
+        ClientRequest::DirectStaging { session, size } => {
+            let ctx = ctx.expect("checked above");
+            let fd = fds.pop().expect("checked above");
+            let Some(s) = ctx.sessions.locked().get(&session).cloned() else {
+                return Out::Reply(err(TEE_ERROR_BAD_PARAMETERS, ORIGIN_API));
+            };
+            if !s.direct.load(Ordering::Acquire) {
+                return Out::Reply(err(TEE_ERROR_BAD_STATE, ORIGIN_API));
+            }
+            if size > limits.max_staging {
+                return Out::Reply(err(TEE_ERROR_OUT_OF_MEMORY, ORIGIN_TEE));
+            }
+            if !matches!(oxtee_sys::sealed_size(fd.as_fd()), Ok(real) if real >= size) {
+                return Out::Reply(err(TEE_ERROR_BAD_PARAMETERS, ORIGIN_TEE));
+            }
+            let id = shared.next.fetch_add(1, Ordering::Relaxed);
+            let mut slot = s.direct_staging.locked();
+            match s.instance.map_now(id, size, session_key(&s), fd, *slot) {
+                Ok(()) => {
+                    *slot = Some(id);
+                    Out::Reply(ClientReply::Shm { id })
+                }
+                Err(e) => Out::Reply(err(e.code, e.origin)),
+            }
+        }
+        ClientRequest::Direct { session } => {
+            let ctx = ctx.expect("checked above");
+            let Some(s) = ctx.sessions.locked().get(&session).cloned() else {
+                return Out::Reply(err(TEE_ERROR_BAD_PARAMETERS, ORIGIN_API));
+            };
+            if s.direct.swap(true, Ordering::AcqRel) {
+                return Out::Reply(err(TEE_ERROR_BUSY, ORIGIN_TEE));
+            }
+            let Ok((client_end, ta_end)) = Channel::pair() else {
+                s.direct.store(false, Ordering::Release);
+                return Out::Reply(err(TEE_ERROR_OUT_OF_MEMORY, ORIGIN_TEE));
+            };
+            match s
+                .instance
+                .attach_direct(session_key(&s), ctx.id, ta_end.into_fd())
+            {
+                Ok(service) => {
+                    if let Some(svc) = service {
+                        let inst = s.instance.clone();
+                        let shared = shared.clone();
+                        let started = std::thread::Builder::new()
+                            .name("oxtee-direct".into())
+                            .spawn(move || inst.serve_direct(svc, &shared));
+                        if started.is_err() {
+                            s.instance.kill();
+                            return Out::Reply(err(TEE_ERROR_OUT_OF_MEMORY, ORIGIN_TEE));
+                        }
+                    }
+                    Out::ReplyFd(ClientReply::Ok, client_end.into_fd())
+                }
+                Err(e) => {
+                    s.direct.store(false, Ordering::Release);
+                    Out::Reply(err(e.code, e.origin))
+                }
+            }
         }
         ClientRequest::RegisterShm { size, flags } => {
             let ctx = ctx.expect("checked above");
@@ -1231,6 +1329,7 @@ fn run_call(
     let shm_lookup = |id: u32| ctx.shm.locked().get(&id).cloned();
     let mem = ClientMem {
         staging,
+        context: ctx.id,
         direct,
         shm: &shm_lookup,
         watch: Some(&conn.ch),
@@ -1368,6 +1467,8 @@ fn open_session(
         instance: inst.clone(),
         ta_id: TA_SESSION_IDS.fetch_add(1, Ordering::Relaxed),
         charged: Some(conn.uid),
+        direct: AtomicBool::new(false),
+        direct_staging: Mutex::new(None),
     });
     let r = run_call(
         shared,
@@ -1522,6 +1623,7 @@ impl crate::ta::Nested for Arc<Shared> {
         let timeout = |ms: u32| (ms != u32::MAX).then(|| Duration::from_millis(ms as u64));
         let mem = |cancel_after| ClientMem {
             staging: buf,
+            context: 0,
             direct: None,
             shm: &|_| None,
             watch: None,
@@ -1561,6 +1663,8 @@ impl crate::ta::Nested for Arc<Shared> {
                     instance: inst.clone(),
                     ta_id: TA_SESSION_IDS.fetch_add(1, Ordering::Relaxed),
                     charged: None,
+                    direct: AtomicBool::new(false),
+                    direct_staging: Mutex::new(None),
                 });
                 let client = Identity {
                     login: LOGIN_TRUSTED_APP,

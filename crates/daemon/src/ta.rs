@@ -13,8 +13,8 @@ use crate::store::LoadedTa;
 use oxtee_core::codes::*;
 use oxtee_core::params::Checked;
 use oxtee_proto::{
-    CoreToTa, Identity, OutParam, OutParams, Property, Region, TaCall, TaOp, TaParam, TaProps,
-    TaReply, Uuid, control, decode, encode,
+    CoreToTa, Identity, OutParam, OutParams, Owner, Property, Region, TaCall, TaOp, TaParam,
+    TaProps, TaReply, Uuid, control, decode, encode,
 };
 use oxtee_sys::{Channel, Mapping};
 use std::collections::{HashMap, HashSet};
@@ -59,6 +59,61 @@ pub trait Nested {
 struct LockGraph {
     holder: HashMap<u64, ThreadId>,
     waiting: HashMap<ThreadId, u64>,
+    /// A thread serving an instance's own request in the middle of a
+    /// direct call (the instance makes no progress until it is done).
+    serving: HashMap<u64, ThreadId>,
+    /// The instances a thread holds, innermost last: it waits for the
+    /// last one's answer (or is about to).
+    exchanging: HashMap<ThreadId, Vec<u64>>,
+}
+
+impl LockGraph {
+    /// Whether `me` waiting for instance `start` would close a cycle:
+    /// follow who keeps each instance busy (the thread serving its direct
+    /// call's request, else the lock holder) and what that thread waits
+    /// for (a lock, or an answer).
+    fn would_deadlock(&self, start: u64, me: ThreadId) -> bool {
+        let mut cur = start;
+        for _ in 0..10_000 {
+            let Some(t) = self.serving.get(&cur).or_else(|| self.holder.get(&cur)) else {
+                return false;
+            };
+            if *t == me {
+                return true;
+            }
+            let held = self.exchanging.get(t).and_then(|v| v.last());
+            match self.waiting.get(t).or(held) {
+                Some(next) if *next != cur => cur = *next,
+                _ => return false,
+            }
+        }
+        false
+    }
+}
+
+/// Registers, while alive, that this thread serves an instance's own
+/// request in the middle of a direct call (see [`LockGraph`]).
+struct ServingMark {
+    inst: u64,
+}
+
+impl ServingMark {
+    fn new(inst: u64) -> ServingMark {
+        let me = std::thread::current().id();
+        let mut g = LOCKS.locked();
+        g.get_or_insert_with(LockGraph::default)
+            .serving
+            .insert(inst, me);
+        ServingMark { inst }
+    }
+}
+
+impl Drop for ServingMark {
+    fn drop(&mut self) {
+        if let Some(g) = LOCKS.locked().as_mut() {
+            g.serving.remove(&self.inst);
+        }
+    }
 }
 
 static LOCKS: Mutex<Option<LockGraph>> = Mutex::new(None);
@@ -86,6 +141,15 @@ impl Drop for LinkGuard<'_> {
     fn drop(&mut self) {
         if let Some(g) = LOCKS.locked().as_mut() {
             g.holder.remove(&self.id);
+            let me = std::thread::current().id();
+            if let Some(v) = g.exchanging.get_mut(&me) {
+                if let Some(at) = v.iter().rposition(|i| *i == self.id) {
+                    v.remove(at);
+                }
+                if v.is_empty() {
+                    g.exchanging.remove(&me);
+                }
+            }
         }
     }
 }
@@ -102,6 +166,7 @@ pub struct Shm {
 }
 
 /// What a call asks the TA to do.
+#[derive(Clone, Copy)]
 pub enum Call {
     Open { session: u32, client: Identity },
     Invoke { session: u32, command: u32 },
@@ -112,6 +177,8 @@ pub enum Call {
 /// and its registered shared memory.
 pub struct ClientMem<'a> {
     pub staging: Option<&'a Mapping>,
+    /// The client context (its shared memory is mapped as its own).
+    pub context: u32,
     /// The staging buffer may be mapped into the TA under this id (a
     /// session's own buffer): temporary memrefs then point into it, with
     /// no bounce copy.
@@ -136,6 +203,7 @@ impl ClientMem<'_> {
     pub fn none<'a>(nested: Option<&'a dyn Nested>, limit: Option<Duration>) -> ClientMem<'a> {
         ClientMem {
             staging: None,
+            context: 0,
             direct: None,
             shm: &|_| None,
             watch: None,
@@ -153,8 +221,6 @@ pub const WATCH_INTERVAL: Duration = Duration::from_millis(100);
 struct Link {
     ch: Channel,
     bounce: Option<(OwnedFd, Mapping)>,
-    /// The TA's buffer for the memrefs of its own TA-to-TA calls.
-    callbuf: Option<(OwnedFd, Mapping)>,
     mapped: HashSet<u32>,
     /// The receive buffer for the TA's messages, kept across calls: as
     /// large as any message a TA can encode (`oxtee_proto::encode` refuses
@@ -170,6 +236,11 @@ pub struct Instance {
     pub props: TaProps,
     pub pid: i32,
     link: Mutex<Link>,
+    /// The TA's buffer for the memrefs of its own TA-to-TA calls.
+    callbuf: Mutex<Option<(OwnedFd, Mapping)>>,
+    /// Direct channels: the service socket's core end once set up, and
+    /// (session, TA end) of each channel whose client may vanish.
+    pub direct: Mutex<DirectState>,
     control: Mapping,
     dead: AtomicBool,
     /// Sequence number of the call in flight (for cancellation).
@@ -337,10 +408,11 @@ impl Instance {
             link: Mutex::new(Link {
                 ch: core_end,
                 bounce: None,
-                callbuf: None,
                 mapped: HashSet::new(),
                 buf: vec![0u8; oxtee_proto::MAX_MESSAGE],
             }),
+            callbuf: Mutex::new(None),
+            direct: Mutex::new(DirectState::default()),
             control,
             dead: AtomicBool::new(false),
             current: AtomicU64::new(0),
@@ -418,16 +490,8 @@ impl Instance {
         {
             let mut g = LOCKS.locked();
             let g = g.get_or_insert_with(LockGraph::default);
-            let mut cur = self.id;
-            for _ in 0..10_000 {
-                match g.holder.get(&cur) {
-                    Some(t) if *t == me => return Err(TeeError::tee(TEE_ERROR_BUSY)),
-                    Some(t) => match g.waiting.get(t) {
-                        Some(next) => cur = *next,
-                        None => break,
-                    },
-                    None => break,
-                }
+            if g.would_deadlock(self.id, me) {
+                return Err(TeeError::tee(TEE_ERROR_BUSY));
             }
             g.waiting.insert(me, self.id);
         }
@@ -436,6 +500,7 @@ impl Instance {
         let g = g.get_or_insert_with(LockGraph::default);
         g.waiting.remove(&me);
         g.holder.insert(self.id, me);
+        g.exchanging.entry(me).or_default().push(self.id);
         Ok(LinkGuard { guard, id: self.id })
     }
 
@@ -516,35 +581,63 @@ impl Instance {
         let cancel_at = mem.cancel_after.map(|d| Instant::now() + d);
         let mut watch = mem.watch;
         let deadline = mem.limit.map(|l| Instant::now() + l);
+        let own = match req {
+            CoreToTa::OpenSession { session, .. }
+            | CoreToTa::Invoke { session, .. }
+            | CoreToTa::CloseSession { session } => *session,
+            _ => 0,
+        };
         loop {
-            match self.wait_reply(link, &mut watch, mem.grace, deadline, cancel_at)? {
+            match self.wait_reply(link, &mut watch, mem.grace, deadline, cancel_at, own)? {
                 TaReply::Done { result, params } => return Ok((result, params)),
                 TaReply::Panic { .. } => return Err(dead()),
-                TaReply::GrowCallBuffer { size } => {
-                    if size > MAX_CALL_BUFFER {
-                        tracing::warn!(uuid = %self.uuid, size, "TA asked for an oversized call buffer: killing it");
-                        self.kill();
-                        return Err(dead());
+                req => self.serve_request(&link.ch, req, mem.nested)?,
+            }
+        }
+    }
+
+    /// Answer one of the TA's own requests (a call buffer, a TA-to-TA
+    /// call, storage) on `ch`.
+    fn serve_request(
+        &self,
+        ch: &Channel,
+        req: TaReply,
+        nested: Option<&dyn Nested>,
+    ) -> Result<(), TeeError> {
+        match req {
+            TaReply::GrowCallBuffer { size } => {
+                if size > MAX_CALL_BUFFER {
+                    tracing::warn!(uuid = %self.uuid, size, "TA asked for an oversized call buffer: killing it");
+                    self.kill();
+                    return Err(dead());
+                }
+                let size = size.next_power_of_two().max(64 << 10);
+                let oom = |_| TeeError::tee(TEE_ERROR_OUT_OF_MEMORY);
+                let fd = oxtee_sys::memfd("oxtee-callbuf", size, true).map_err(oom)?;
+                let m = Mapping::map(fd.as_fd(), size as usize).map_err(oom)?;
+                self.send_on(ch, &CoreToTa::SetCallBuffer { size }, Some(fd.as_fd()))?;
+                *self.callbuf.locked() = Some((fd, m));
+                Ok(())
+            }
+            TaReply::Call(call) => {
+                let done = match nested {
+                    Some(n) => {
+                        let buf = self.callbuf.locked();
+                        n.nested(self, call, buf.as_ref().map(|(_, m)| m))
                     }
-                    let size = size.next_power_of_two().max(64 << 10);
-                    let oom = |_| TeeError::tee(TEE_ERROR_OUT_OF_MEMORY);
-                    let fd = oxtee_sys::memfd("oxtee-callbuf", size, true).map_err(oom)?;
-                    let m = Mapping::map(fd.as_fd(), size as usize).map_err(oom)?;
-                    self.send_oneway(link, &CoreToTa::SetCallBuffer { size }, Some(fd.as_fd()))?;
-                    link.callbuf = Some((fd, m));
-                }
-                TaReply::Call(call) => {
-                    let done = match mem.nested {
-                        Some(n) => n.nested(self, call, link.callbuf.as_ref().map(|(_, m)| m)),
-                        None => CoreToTa::CallDone {
-                            result: TEE_ERROR_NOT_SUPPORTED,
-                            origin: ORIGIN_TEE,
-                            session: 0,
-                            params: oxtee_proto::NO_OUT_PARAMS,
-                        },
-                    };
-                    self.send_oneway(link, &done, None)?;
-                }
+                    None => CoreToTa::CallDone {
+                        result: TEE_ERROR_NOT_SUPPORTED,
+                        origin: ORIGIN_TEE,
+                        session: 0,
+                        params: oxtee_proto::NO_OUT_PARAMS,
+                    },
+                };
+                self.send_on(ch, &done, None)
+            }
+            TaReply::Done { .. } | TaReply::Panic { .. } => {
+                tracing::warn!(uuid = %self.uuid, "TA answered nothing it was asked: killing it");
+                self.kill();
+                Err(dead())
             }
         }
     }
@@ -562,6 +655,7 @@ impl Instance {
         grace: Duration,
         mut deadline: Option<Instant>,
         mut cancel_at: Option<Instant>,
+        own: u32,
     ) -> Result<TaReply, TeeError> {
         loop {
             let mut fds = Vec::new();
@@ -585,6 +679,16 @@ impl Instance {
                     if cancel_at.is_some_and(|t| Instant::now() >= t) {
                         self.control.store_u32(control::CANCEL_FLAG, 1);
                         cancel_at = None;
+                    }
+                    // The time another session's direct call takes is not
+                    // this call's (the TA says which it runs: a TA that
+                    // lies only keeps its own calls waiting).
+                    let running = self.control.load_u32(control::DIRECT_SESSION);
+                    if deadline.is_some_and(|d| Instant::now() >= d)
+                        && running != 0
+                        && running != own
+                    {
+                        deadline = Some(Instant::now() + WATCH_INTERVAL);
                     }
                     if deadline.is_some_and(|d| Instant::now() >= d) {
                         tracing::warn!(uuid = %self.uuid, pid = self.pid, "TA did not finish after its client vanished: killing it");
@@ -690,7 +794,16 @@ impl Instance {
                     let (id, fd) = mem.direct.ok_or_else(dead)?;
                     let len = mem.staging.map_or(0, |m| m.len() as u64);
                     if !link.mapped.contains(&id) {
-                        self.send_oneway(&link, &CoreToTa::MapShm { id, size: len }, Some(fd))?;
+                        let owner = match call {
+                            Call::Invoke { session, .. } => Owner::Session(session),
+                            _ => Owner::Core,
+                        };
+                        let map = CoreToTa::MapShm {
+                            id,
+                            size: len,
+                            owner,
+                        };
+                        self.send_oneway(&link, &map, Some(fd))?;
                         link.mapped.insert(id);
                     }
                     TaParam::Mem {
@@ -706,8 +819,12 @@ impl Instance {
                     null: false,
                 } => {
                     let (_, bounce) = link.bounce.as_ref().ok_or_else(dead)?;
-                    let staging = mem.staging.ok_or(TeeError::api(TEE_ERROR_BAD_PARAMETERS))?;
-                    let ok = if dir.is_input() {
+                    // (An empty buffer needs no staging buffer: a client
+                    // may have none.)
+                    let ok = if size == 0 {
+                        true
+                    } else if dir.is_input() {
+                        let staging = mem.staging.ok_or(TeeError::api(TEE_ERROR_BAD_PARAMETERS))?;
                         staging.copy_to(offset as usize, bounce, next as usize, size as usize)
                     } else {
                         bounce.zero(next as usize, size as usize)
@@ -729,11 +846,15 @@ impl Instance {
                 } => {
                     if !link.mapped.contains(&id) {
                         let shm = (mem.shm)(id).ok_or(TeeError::api(TEE_ERROR_BAD_PARAMETERS))?;
-                        self.send_oneway(
-                            &link,
-                            &CoreToTa::MapShm { id, size: shm.size },
-                            Some(shm.fd.as_fd()),
-                        )?;
+                        let map = CoreToTa::MapShm {
+                            id,
+                            size: shm.size,
+                            owner: Owner::Context {
+                                id: mem.context,
+                                flags: shm.flags,
+                            },
+                        };
+                        self.send_oneway(&link, &map, Some(shm.fd.as_fd()))?;
                         link.mapped.insert(id);
                     }
                     TaParam::Mem {
@@ -758,7 +879,15 @@ impl Instance {
             Call::Close { session } => CoreToTa::CloseSession { session },
         };
         let seq = SEQ.fetch_add(1, Ordering::Relaxed);
-        self.control.store_u32(control::CANCEL_FLAG, 0);
+        // The flag belongs to a direct call while one runs (the runtime
+        // clears it around each); closing that call's session cancels it.
+        match (call, self.control.load_u32(control::DIRECT_SESSION)) {
+            (_, 0) => self.control.store_u32(control::CANCEL_FLAG, 0),
+            (Call::Close { session }, running) if running == session => {
+                self.control.store_u32(control::CANCEL_FLAG, 1)
+            }
+            _ => {}
+        }
         self.current.store(seq, Ordering::Release);
         on_start(seq);
         let r = self.exchange(&mut link, &req, mem);
@@ -817,13 +946,148 @@ impl Instance {
         msg: &CoreToTa,
         fd: Option<std::os::fd::BorrowedFd<'_>>,
     ) -> Result<(), TeeError> {
+        self.send_on(&link.ch, msg, fd)
+    }
+
+    fn send_on(
+        &self,
+        ch: &Channel,
+        msg: &CoreToTa,
+        fd: Option<std::os::fd::BorrowedFd<'_>>,
+    ) -> Result<(), TeeError> {
         let bytes = encode(msg).map_err(|_| TeeError::tee(TEE_ERROR_BAD_PARAMETERS))?;
         let fds: Vec<_> = fd.into_iter().collect();
-        if link.ch.send(&bytes, &fds).is_err() {
+        if ch.send(&bytes, &fds).is_err() {
             self.kill();
             return Err(dead());
         }
         Ok(())
+    }
+}
+
+/// The direct channels of an instance, as the core keeps them.
+#[derive(Default)]
+pub struct DirectState {
+    /// The service socket is set up and its thread runs.
+    pub serving: bool,
+}
+
+impl Instance {
+    /// Give the TA a direct channel of `session` (TA-side id) of client
+    /// context `context`; the client gets `client_end`'s peer. The first
+    /// one also sets up the service socket; its core end is returned, to
+    /// be served by [`Instance::serve_direct`] on a thread of its own.
+    pub fn attach_direct(
+        &self,
+        session: u32,
+        context: u32,
+        ta_end: OwnedFd,
+    ) -> Result<Option<Channel>, TeeError> {
+        let link = self.lock_link()?;
+        if self.is_dead() {
+            return Err(dead());
+        }
+        let oom = |_| TeeError::tee(TEE_ERROR_OUT_OF_MEMORY);
+        let mut d = self.direct.locked();
+        let service = if d.serving {
+            None
+        } else {
+            let (core, ta) = Channel::pair().map_err(oom)?;
+            self.send_oneway(&link, &CoreToTa::Service, Some(ta.as_fd()))?;
+            d.serving = true;
+            Some(core)
+        };
+        self.send_oneway(
+            &link,
+            &CoreToTa::Attach { session, context },
+            Some(ta_end.as_fd()),
+        )?;
+        Ok(service)
+    }
+
+    /// Map `fd` into the TA now as staging buffer `id` of `session`'s
+    /// direct calls, unmapping the one it replaces.
+    pub fn map_now(
+        &self,
+        id: u32,
+        size: u64,
+        session: u32,
+        fd: OwnedFd,
+        replaces: Option<u32>,
+    ) -> Result<(), TeeError> {
+        let mut link = self.lock_link()?;
+        if self.is_dead() {
+            return Err(dead());
+        }
+        if let Some(old) = replaces {
+            if link.mapped.remove(&old) {
+                self.send_oneway(&link, &CoreToTa::UnmapShm { id: old }, None)?;
+            }
+        }
+        let map = CoreToTa::MapShm {
+            id,
+            size,
+            owner: Owner::Session(session),
+        };
+        self.send_oneway(&link, &map, Some(fd.as_fd()))?;
+        link.mapped.insert(id);
+        Ok(())
+    }
+
+    /// The TA-side session whose direct call runs (0: none), as the TA
+    /// says.
+    pub fn running_direct(&self) -> u32 {
+        self.control.load_u32(control::DIRECT_SESSION)
+    }
+
+    /// Cancel the direct call of `session` with cancellation id `cancel`
+    /// (low half), if it is the one running.
+    pub fn cancel_direct(&self, session: u32, cancel: u32) {
+        if self.control.load_u32(control::DIRECT_SESSION) == session
+            && self.control.load_u32(control::DIRECT_CANCEL) == cancel
+        {
+            self.control.store_u32(control::CANCEL_FLAG, 1);
+            let callee = self.callee.locked().clone();
+            if let Some((c, cseq)) = callee {
+                if let Some(c) = c.upgrade() {
+                    c.cancel(cseq);
+                }
+            }
+        }
+    }
+
+    /// Serve the service socket until the TA process ends: the TA's own
+    /// requests during direct calls (TA-to-TA calls, storage, call
+    /// buffer). (A client that vanishes during its direct call has its
+    /// session closed by the core; that close is bounded, see
+    /// [`Instance::call`].)
+    pub fn serve_direct(&self, svc: Channel, nested: &dyn Nested) {
+        let mut buf = vec![0u8; oxtee_proto::MAX_MESSAGE];
+        loop {
+            if self.is_dead() {
+                return;
+            }
+            let mut got = Vec::new();
+            let msg = match svc.recv(&mut buf, &mut got) {
+                Ok(Some(n)) if got.is_empty() => decode::<TaReply>(&buf[..n]).ok(),
+                _ => None,
+            };
+            let served = match msg {
+                Some(TaReply::Panic { code }) => {
+                    tracing::info!(uuid = %self.uuid, "TA panicked (0x{code:08x}) in a direct call");
+                    Err(dead())
+                }
+                Some(req) => {
+                    let _mark = ServingMark::new(self.id);
+                    self.serve_request(&svc, req, Some(nested))
+                }
+                None => Err(dead()),
+            };
+            if served.is_err() {
+                self.kill();
+                return;
+            }
+        }
     }
 }
 

@@ -67,6 +67,13 @@ pub mod control {
     /// Byte offset of a little-endian `u32`: non-zero while the request in
     /// flight has been cancelled.
     pub const CANCEL_FLAG: usize = 0;
+    /// `u32` written by the TA runtime: the TA-side session id of the
+    /// direct call it is running, 0 when none (a hint for the core's
+    /// timers only: the TA could lie, and only to its own cost).
+    pub const DIRECT_SESSION: usize = 4;
+    /// `u32` written by the TA runtime: the low half of that call's
+    /// cancellation id.
+    pub const DIRECT_CANCEL: usize = 8;
     /// Size of the page.
     pub const SIZE: usize = 4096;
 }
@@ -269,6 +276,58 @@ pub enum ClientRequest {
     },
     /// TEEC_FinalizeContext.
     Finalize,
+    /// A direct channel to `session`'s TA (one per session): the answer
+    /// `Ok` carries a SEQPACKET socket on which [`DirectCall`]s go
+    /// straight to the TA process.
+    Direct {
+        session: u32,
+    },
+    /// Install a sealed memfd (attached) as the staging buffer of
+    /// `session`'s direct calls; the core maps it into the TA at once and
+    /// answers [`ClientReply::Shm`] with the id calls name it by.
+    DirectStaging {
+        session: u32,
+        size: u64,
+    },
+}
+
+/// An invoke sent on a session's direct channel (see
+/// [`ClientRequest::Direct`]). Temporary memrefs are in the session's
+/// staging buffer `staging` (the id the core mapped it under, 0: none);
+/// shared memory by the ids the core gave.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct DirectCall {
+    pub command: u32,
+    pub params: ClientOp,
+    pub staging: u32,
+    pub cancel_id: u64,
+}
+
+/// The TA runtime's answer on a direct channel.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub enum DirectReply {
+    /// The entry point ran.
+    Done {
+        result: u32,
+        origin: u32,
+        params: OutParams,
+    },
+    /// Not run: the TA does not (yet) have what the call refers to (a
+    /// buffer the core has not mapped into it): send it through the core.
+    Redirect,
+}
+
+/// Who may refer to a memory object mapped into a TA (see
+/// [`CoreToTa::MapShm`]).
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owner {
+    /// Only the core's own requests.
+    Core,
+    /// Shared memory of the client context with this id, with its
+    /// TEEC_MEM_INPUT/OUTPUT flags.
+    Context { id: u32, flags: u32 },
+    /// A staging buffer of the session with this TA-side id.
+    Session(u32),
 }
 
 /// Replies from the core to a client.
@@ -475,6 +534,18 @@ pub enum CoreToTa {
     MapShm {
         id: u32,
         size: u64,
+        owner: Owner,
+    },
+    /// The attached socket is where the TA sends its own requests (and
+    /// a panic) while it runs a direct call (sent once, before the first
+    /// `Attach`); the core answers them there.
+    Service,
+    /// The attached socket is a direct channel of `session` (which belongs
+    /// to client context `context`): serve [`DirectCall`]s on it until
+    /// the client closes it or the session closes.
+    Attach {
+        session: u32,
+        context: u32,
     },
     UnmapShm {
         id: u32,

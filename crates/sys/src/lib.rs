@@ -564,6 +564,11 @@ impl Channel {
         Channel { fd }
     }
 
+    /// The socket descriptor, to hand to another process.
+    pub fn into_fd(self) -> OwnedFd {
+        self.fd
+    }
+
     /// A connected pair (core <-> TA).
     pub fn pair() -> io::Result<(Channel, Channel)> {
         let (a, b) = nix::sys::socket::socketpair(
@@ -683,25 +688,23 @@ impl Channel {
     /// Wait until the socket is readable or hung up, up to `timeout_ms`
     /// (negative: forever). Returns (readable, hung_up).
     pub fn poll(&self, timeout_ms: i32) -> io::Result<(bool, bool)> {
-        use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
-        let mut pfd = [PollFd::new(self.fd.as_fd(), PollFlags::POLLIN)];
-        let t = if timeout_ms < 0 {
-            PollTimeout::NONE
-        } else {
-            PollTimeout::try_from(timeout_ms).unwrap_or(PollTimeout::MAX)
-        };
-        loop {
-            match poll(&mut pfd, t) {
-                Ok(_) => break,
-                Err(Errno::EINTR) => continue,
-                Err(e) => return Err(errno(e)),
-            }
+        Ok(poll_many(&[self.fd.as_fd()], timeout_ms)?[0])
+    }
+
+    /// Send without blocking: an error (`WouldBlock` included) when the
+    /// peer's queue is full, so a peer that stops reading cannot stall
+    /// the sender.
+    pub fn send_nowait(&self, data: &[u8]) -> io::Result<()> {
+        let n = nix::sys::socket::send(
+            self.fd.as_raw_fd(),
+            data,
+            nix::sys::socket::MsgFlags::MSG_DONTWAIT | nix::sys::socket::MsgFlags::MSG_NOSIGNAL,
+        )
+        .map_err(errno)?;
+        if n != data.len() {
+            return Err(io::Error::other("short send"));
         }
-        let r = pfd[0].revents().unwrap_or(PollFlags::empty());
-        Ok((
-            r.contains(PollFlags::POLLIN),
-            r.intersects(PollFlags::POLLHUP | PollFlags::POLLERR | PollFlags::POLLNVAL),
-        ))
+        Ok(())
     }
 
     /// Make `recv` fail with `WouldBlock` after `t` without a message.
@@ -730,6 +733,38 @@ impl From<Channel> for OwnedFd {
     fn from(c: Channel) -> OwnedFd {
         c.fd
     }
+}
+
+/// Wait until one of `fds` is readable or hung up, up to `timeout_ms`
+/// (negative: forever). For each: (readable, hung up).
+pub fn poll_many(fds: &[BorrowedFd<'_>], timeout_ms: i32) -> io::Result<Vec<(bool, bool)>> {
+    use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+    let mut pfd: Vec<PollFd<'_>> = fds
+        .iter()
+        .map(|f| PollFd::new(*f, PollFlags::POLLIN))
+        .collect();
+    let t = if timeout_ms < 0 {
+        PollTimeout::NONE
+    } else {
+        PollTimeout::try_from(timeout_ms).unwrap_or(PollTimeout::MAX)
+    };
+    loop {
+        match poll(&mut pfd, t) {
+            Ok(_) => break,
+            Err(Errno::EINTR) => continue,
+            Err(e) => return Err(errno(e)),
+        }
+    }
+    Ok(pfd
+        .iter()
+        .map(|p| {
+            let r = p.revents().unwrap_or(PollFlags::empty());
+            (
+                r.contains(PollFlags::POLLIN),
+                r.intersects(PollFlags::POLLHUP | PollFlags::POLLERR | PollFlags::POLLNVAL),
+            )
+        })
+        .collect())
 }
 
 impl AsFd for Channel {

@@ -20,8 +20,8 @@ pub mod ta2ta;
 pub mod time;
 
 use oxtee_proto::{
-    CoreToTa, Identity, OutParam, OutParams, Region, TaOp, TaParam, TaProps, TaReply, control,
-    decode, encode, ta_fd,
+    ClientParam, CoreToTa, Dir, DirectCall, DirectReply, Identity, OutParam, OutParams, Owner,
+    Region, TaOp, TaParam, TaProps, TaReply, control, decode, encode, ta_fd,
 };
 /// Copies from and to memory a client may write (memrefs): volatile.
 pub use oxtee_sys::volatile_copy;
@@ -36,6 +36,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 pub const TEE_SUCCESS: u32 = 0;
 pub const TEE_ERROR_BAD_PARAMETERS: u32 = 0xFFFF_0006;
+const ORIGIN_TRUSTED_APP: u32 = 4;
+const TEEC_MEM_INPUT: u32 = 1;
+const TEEC_MEM_OUTPUT: u32 = 2;
 
 /// `TEE_Param.memref` (GP 1.3 layout).
 #[repr(C)]
@@ -168,7 +171,13 @@ static PROPS: OnceLock<TaProps> = OnceLock::new();
 thread_local! {
     static CLIENT: RefCell<Option<Identity>> = const { RefCell::new(None) };
     static CHANNEL: RefCell<Option<Channel>> = const { RefCell::new(None) };
+    /// Where the TA's own requests go while it runs a direct call.
+    static SERVICE: RefCell<Option<Channel>> = const { RefCell::new(None) };
+    static IN_DIRECT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
+
+/// Most direct channels one instance serves (one per session).
+const MAX_DIRECT: usize = 4096;
 
 /// The largest id of a handle table (operations, objects, storage
 /// enumerators): the C API adds an 8-bit tag above it, so that every
@@ -228,7 +237,12 @@ pub fn random(buf: &mut [u8]) {
 /// Run `f` with the channel to the core (TA-to-TA calls from inside an
 /// entry point use it while the request loop waits for the entry point).
 pub(crate) fn with_channel<R>(f: impl FnOnce(&Channel) -> R) -> R {
-    CHANNEL.with(|c| match c.borrow().as_ref() {
+    let which = if IN_DIRECT.with(|d| d.get()) {
+        &SERVICE
+    } else {
+        &CHANNEL
+    };
+    which.with(|c| match c.borrow().as_ref() {
         Some(ch) => f(ch),
         None => fatal("no channel to the core"),
     })
@@ -237,7 +251,12 @@ pub(crate) fn with_channel<R>(f: impl FnOnce(&Channel) -> R) -> R {
 /// TEE_Panic: tell the core, then end the process.
 pub fn panic_ta(code: u32) -> ! {
     eprintln!("TA panic: TEE_Panic(0x{code:08x})");
-    CHANNEL.with(|c| {
+    let which = if IN_DIRECT.with(|d| d.get()) {
+        &SERVICE
+    } else {
+        &CHANNEL
+    };
+    which.with(|c| {
         if let Ok(c) = c.try_borrow()
             && let Some(ch) = c.as_ref()
             && let Ok(b) = encode(&TaReply::Panic { code })
@@ -279,9 +298,21 @@ struct SessionState {
     masked: bool,
 }
 
+/// A session's direct channel: invokes straight from its client.
+struct Direct {
+    ch: Channel,
+    session: u32,
+    context: u32,
+}
+
 struct State {
     bounce: Option<Mapping>,
     shm: HashMap<u32, Mapping>,
+    /// Who may refer to each mapping (direct calls are checked against it).
+    owners: HashMap<u32, Owner>,
+    direct: Vec<Direct>,
+    /// Where the next poll round starts (fairness between channels).
+    next_direct: usize,
     /// Shared memory the core sent that could not be mapped: a call that
     /// uses it is answered TEE_ERROR_BAD_PARAMETERS (the TA lives on).
     unmappable: std::collections::HashSet<u32>,
@@ -429,6 +460,180 @@ fn receive_libraries() {
     }
 }
 
+/// Wait for the core's channel or a direct channel. True when the core's
+/// channel has a message (the caller receives it); otherwise serve one
+/// call of each ready direct channel and return false.
+fn serve_directs(ch: &Channel, st: &mut State, ep: &mut dyn EntryPoints, buf: &mut [u8]) -> bool {
+    let mut fds = vec![ch.as_fd()];
+    fds.extend(st.direct.iter().map(|d| d.ch.as_fd()));
+    let ready = oxtee_sys::poll_many(&fds, -1).unwrap_or_else(|_| fatal("poll"));
+    drop(fds);
+    let (core_ready, core_gone) = ready[0];
+    if core_ready || core_gone {
+        return true;
+    }
+    let n = st.direct.len();
+    let start = st.next_direct % n.max(1);
+    let mut gone = Vec::new();
+    for k in 0..n {
+        let i = (start + k) % n;
+        let (readable, hup) = ready[i + 1];
+        if readable {
+            if !serve_direct(st, i, ep, buf) {
+                gone.push(i);
+            }
+        } else if hup {
+            gone.push(i);
+        }
+    }
+    st.next_direct = start + 1;
+    gone.sort_unstable();
+    for i in gone.into_iter().rev() {
+        st.direct.swap_remove(i);
+    }
+    false
+}
+
+/// Serve one call from direct channel `i`. False when the channel is to
+/// be dropped (the client closed it, or sent something malformed).
+fn serve_direct(st: &mut State, i: usize, ep: &mut dyn EntryPoints, buf: &mut [u8]) -> bool {
+    let mut fds = Vec::new();
+    let n = match st.direct[i].ch.recv(buf, &mut fds) {
+        Ok(Some(n)) if fds.is_empty() => n,
+        _ => return false,
+    };
+    let Ok(call) = decode::<DirectCall>(&buf[..n]) else {
+        return false;
+    };
+    let (session, context) = (st.direct[i].session, st.direct[i].context);
+    let answer = match direct_op(st, session, context, &call) {
+        None => DirectReply::Redirect,
+        Some(op) => {
+            let Some(ss) = st.sessions.get(&session) else {
+                return false;
+            };
+            let sess_ctx = ss.ctx;
+            CLIENT.with(|c| *c.borrow_mut() = Some(ss.client));
+            CANCEL_MASKED.store(ss.masked, Ordering::Relaxed);
+            heap::forget_call_memrefs();
+            if let Some(c) = CONTROL.get() {
+                c.store_u32(control::CANCEL_FLAG, 0);
+                c.store_u32(control::DIRECT_CANCEL, call.cancel_id as u32);
+                c.store_u32(control::DIRECT_SESSION, session);
+            }
+            IN_DIRECT.with(|d| d.set(true));
+            let mut p = build_params(st, &op);
+            let r = ep.invoke(sess_ctx, call.command, &mut p);
+            let out = outputs(&p);
+            IN_DIRECT.with(|d| d.set(false));
+            if let Some(c) = CONTROL.get() {
+                c.store_u32(control::DIRECT_SESSION, 0);
+                c.store_u32(control::CANCEL_FLAG, 0);
+            }
+            if let Some(ss) = st.sessions.get_mut(&session) {
+                ss.masked = CANCEL_MASKED.load(Ordering::Relaxed);
+            }
+            DirectReply::Done {
+                result: r,
+                origin: ORIGIN_TRUSTED_APP,
+                params: out,
+            }
+        }
+    };
+    let Ok(b) = encode(&answer) else {
+        return false;
+    };
+    // A client that does not read its answers loses its channel, not the
+    // TA's time.
+    st.direct[i].ch.send_nowait(&b).is_ok()
+}
+
+/// The TA-side form of a direct call's parameters, checked against what
+/// this session may refer to: its own staging buffer and its context's
+/// shared memory (with the direction the client registered). None when
+/// anything is missing or out of bounds: the client then goes through
+/// the core, which checks again and answers.
+fn direct_op(st: &State, session: u32, context: u32, call: &DirectCall) -> Option<TaOp> {
+    let mut op = TaOp {
+        param_types: 0,
+        params: [TaParam::None; 4],
+    };
+    // A memref into mapping `id`, if it lies inside it.
+    let mem = |id: u32, offset: u64, size: u64| {
+        let len = st.shm.get(&id)?.len() as u64;
+        (offset.checked_add(size)? <= len).then_some(TaParam::Mem {
+            region: Region::Shm(id),
+            offset,
+            size,
+        })
+    };
+    for (i, p) in call.params.iter().enumerate() {
+        let (ty, tp) = match *p {
+            ClientParam::None => (0, TaParam::None),
+            ClientParam::Value { dir, a, b } => (value_type(dir), TaParam::Value { a, b }),
+            ClientParam::Staged {
+                dir,
+                size,
+                null: true,
+                ..
+            } => {
+                if dir == Dir::In && size != 0 {
+                    return None;
+                }
+                let tp = TaParam::Mem {
+                    region: Region::Null,
+                    offset: 0,
+                    size,
+                };
+                (memref_type(dir), tp)
+            }
+            ClientParam::Staged {
+                dir,
+                offset,
+                size,
+                null: false,
+            } => {
+                let id = call.staging;
+                if st.owners.get(&id) != Some(&Owner::Session(session)) {
+                    return None;
+                }
+                (memref_type(dir), mem(id, offset, size)?)
+            }
+            ClientParam::Shm {
+                dir,
+                id,
+                offset,
+                size,
+            } => {
+                let Some(Owner::Context { id: owner, flags }) = st.owners.get(&id) else {
+                    return None;
+                };
+                let dir_ok = (!dir.is_input() || flags & TEEC_MEM_INPUT != 0)
+                    && (!dir.is_output() || flags & TEEC_MEM_OUTPUT != 0);
+                if *owner != context || !dir_ok {
+                    return None;
+                }
+                (memref_type(dir), mem(id, offset, size)?)
+            }
+        };
+        op.param_types |= ty << (4 * i);
+        op.params[i] = tp;
+    }
+    Some(op)
+}
+
+fn value_type(dir: Dir) -> u32 {
+    match dir {
+        Dir::In => 1,
+        Dir::Out => 2,
+        Dir::InOut => 3,
+    }
+}
+
+fn memref_type(dir: Dir) -> u32 {
+    value_type(dir) + 4
+}
+
 /// Serve the core until it asks the TA to go away. Never returns.
 pub fn run(ep: &mut dyn EntryPoints) -> ! {
     lock_sandbox();
@@ -450,11 +655,19 @@ pub fn run(ep: &mut dyn EntryPoints) -> ! {
     let mut st = State {
         bounce: None,
         shm: HashMap::new(),
+        owners: HashMap::new(),
+        direct: Vec::new(),
+        next_direct: 0,
         unmappable: std::collections::HashSet::new(),
         sessions: HashMap::new(),
     };
     let mut buf = vec![0u8; oxtee_proto::MAX_MESSAGE];
     loop {
+        // With direct channels, wait on all: the core's requests first,
+        // then one call per ready channel, in turn.
+        if !st.direct.is_empty() && !serve_directs(&ch, &mut st, ep, &mut buf) {
+            continue;
+        }
         let mut fds = Vec::new();
         let n = match ch.recv(&mut buf, &mut fds) {
             Ok(Some(n)) => n,
@@ -546,6 +759,7 @@ pub fn run(ep: &mut dyn EntryPoints) -> ! {
                 let Some(ss) = st.sessions.remove(&session) else {
                     fatal("close of unknown session")
                 };
+                st.direct.retain(|d| d.session != session);
                 CLIENT.with(|c| *c.borrow_mut() = Some(ss.client));
                 CANCEL_MASKED.store(true, Ordering::Relaxed);
                 ep.close_session(ss.ctx);
@@ -568,7 +782,26 @@ pub fn run(ep: &mut dyn EntryPoints) -> ! {
                 );
                 exit_now(0);
             }
-            CoreToTa::MapShm { id, size } => {
+            CoreToTa::Service => {
+                let fd = fds
+                    .pop()
+                    .unwrap_or_else(|| fatal("Service without descriptor"));
+                SERVICE.with(|c| *c.borrow_mut() = Some(Channel::from_fd(fd)));
+            }
+            CoreToTa::Attach { session, context } => {
+                let fd = fds
+                    .pop()
+                    .unwrap_or_else(|| fatal("Attach without descriptor"));
+                if st.sessions.contains_key(&session) && st.direct.len() < MAX_DIRECT {
+                    st.direct.push(Direct {
+                        ch: Channel::from_fd(fd),
+                        session,
+                        context,
+                    });
+                }
+            }
+            CoreToTa::MapShm { id, size, owner } => {
+                st.owners.insert(id, owner);
                 let fd = fds
                     .pop()
                     .unwrap_or_else(|| fatal("MapShm without descriptor"));
@@ -588,6 +821,7 @@ pub fn run(ep: &mut dyn EntryPoints) -> ! {
             }
             CoreToTa::UnmapShm { id } => {
                 st.shm.remove(&id);
+                st.owners.remove(&id);
                 st.unmappable.remove(&id);
             }
             CoreToTa::SetBounce { size } => {

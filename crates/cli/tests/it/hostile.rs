@@ -371,10 +371,14 @@ fn set_staging(
 }
 
 fn open_params(ch: &Channel) -> u32 {
+    open_ta(ch, PARAMS)
+}
+
+fn open_ta(ch: &Channel, ta: &str) -> u32 {
     let r = ask(
         ch,
         &ClientRequest::OpenSession {
-            uuid: uuid(PARAMS),
+            uuid: uuid(ta),
             login: 0,
             connection_data: 0,
             params: NO_CLIENT_PARAMS,
@@ -489,5 +493,256 @@ fn session_staging_buffers_resist_lies() {
         set_staging(&a, 64 << 10, Some(more[3]), &sealed()),
         Some(ClientReply::Ok)
     ));
+    still_serving(&w);
+}
+
+/// Ask for `session`'s direct channel: the answer and the channel.
+fn direct(ch: &Channel, session: u32) -> (Option<ClientReply>, Option<Channel>) {
+    ch.send(&encode(&ClientRequest::Direct { session }).unwrap(), &[])
+        .unwrap();
+    let mut buf = vec![0u8; oxtee_proto::MAX_MESSAGE];
+    let mut fds = Vec::new();
+    match ch.recv(&mut buf, &mut fds) {
+        Ok(Some(n)) => (decode(&buf[..n]).ok(), fds.pop().map(Channel::from_fd)),
+        _ => (None, None),
+    }
+}
+
+fn direct_call(ch: &Channel, call: &oxtee_proto::DirectCall) -> Option<oxtee_proto::DirectReply> {
+    ch.send(&encode(call).unwrap(), &[]).ok()?;
+    let mut buf = vec![0u8; 4096];
+    match ch.recv(&mut buf, &mut Vec::new()) {
+        Ok(Some(n)) => decode(&buf[..n]).ok(),
+        _ => None,
+    }
+}
+
+/// A session's direct channel (calls straight to its TA): only for a
+/// session of the asking context, one per session; what a call names
+/// must be the session's own (its staging buffer, its context's shared
+/// memory, within bounds), otherwise the TA sends it back to the core,
+/// which refuses it; garbage or descriptors on the channel lose the
+/// channel, not the TA.
+#[test]
+fn direct_channels_resist_lies() {
+    use oxtee_proto::{DirectCall, DirectReply, OutParam};
+    const DIGEST: &str = "d1a6e5f0-3c2b-4e8a-9f17-5b4c3a2d1e01";
+    let w = World::start();
+    // Two clients of one (single-instance) TA.
+    let a = raw(&w);
+    hello(&a);
+    let b = raw(&w);
+    hello(&b);
+    let sa = open_ta(&a, DIGEST);
+    let sb = open_ta(&b, DIGEST);
+    // Not for another context's session, nor one that does not exist.
+    assert!(matches!(
+        direct(&b, sa).0,
+        Some(ClientReply::Error {
+            result: 0xFFFF_0006,
+            ..
+        })
+    ));
+    assert!(matches!(
+        direct(&a, sa ^ 0x7777).0,
+        Some(ClientReply::Error {
+            result: 0xFFFF_0006,
+            ..
+        })
+    ));
+    // A staging buffer needs the channel first.
+    let st = oxtee_sys::memfd("s", 64 << 10, true).unwrap();
+    a.send(
+        &encode(&ClientRequest::DirectStaging {
+            session: sa,
+            size: 64 << 10,
+        })
+        .unwrap(),
+        &[st.as_fd()],
+    )
+    .unwrap();
+    assert!(matches!(
+        recv(&a),
+        Some(ClientReply::Error {
+            result: 0xFFFF_0007,
+            ..
+        })
+    ));
+    let (r, da) = direct(&a, sa);
+    assert!(matches!(r, Some(ClientReply::Ok)), "{r:?}");
+    let da = da.expect("a channel");
+    // One per session.
+    assert!(matches!(
+        direct(&a, sa).0,
+        Some(ClientReply::Error {
+            result: 0xFFFF_000D,
+            ..
+        })
+    ));
+    // B registers shared memory and uses it through the core, so the TA
+    // has it mapped; A names it on its direct channel: sent back to the
+    // core, which refuses it (it is not A's).
+    let shm = oxtee_sys::memfd("m", 4096, true).unwrap();
+    b.send(
+        &encode(&ClientRequest::RegisterShm {
+            size: 4096,
+            flags: 3,
+        })
+        .unwrap(),
+        &[shm.as_fd()],
+    )
+    .unwrap();
+    let Some(ClientReply::Shm { id: bshm }) = recv(&b) else {
+        panic!("register")
+    };
+    let sha256 = |p1: ClientParam, p2: ClientParam| {
+        [
+            ClientParam::Value {
+                dir: Dir::In,
+                a: 0x5000_0004,
+                b: 0,
+            },
+            p1,
+            p2,
+            ClientParam::None,
+        ]
+    };
+    let b_out = ClientParam::Shm {
+        dir: Dir::Out,
+        id: bshm,
+        offset: 2048,
+        size: 32,
+    };
+    let on_b_shm = sha256(
+        ClientParam::Shm {
+            dir: Dir::In,
+            id: bshm,
+            offset: 0,
+            size: 16,
+        },
+        b_out,
+    );
+    let r = ask(
+        &b,
+        &ClientRequest::Invoke {
+            session: sb,
+            command: 0,
+            params: on_b_shm,
+            cancel_id: 2,
+        },
+    );
+    assert!(
+        matches!(r, Some(ClientReply::Op { result: 0, .. })),
+        "B's own call: {r:?}"
+    );
+    let call = |params, staging| DirectCall {
+        command: 0,
+        params,
+        staging,
+        cancel_id: 3,
+    };
+    assert_eq!(
+        direct_call(&da, &call(on_b_shm, 0)),
+        Some(DirectReply::Redirect)
+    );
+    let r = ask(
+        &a,
+        &ClientRequest::Invoke {
+            session: sa,
+            command: 0,
+            params: on_b_shm,
+            cancel_id: 4,
+        },
+    );
+    assert!(
+        matches!(
+            r,
+            Some(ClientReply::Op {
+                result: 0xFFFF_0006,
+                ..
+            })
+        ),
+        "{r:?}"
+    );
+    // A staging buffer: its own works, out of bounds or another id does not.
+    a.send(
+        &encode(&ClientRequest::DirectStaging {
+            session: sa,
+            size: 64 << 10,
+        })
+        .unwrap(),
+        &[st.as_fd()],
+    )
+    .unwrap();
+    let Some(ClientReply::Shm { id: staging }) = recv(&a) else {
+        panic!("direct staging")
+    };
+    let staged = |offset, size| {
+        sha256(
+            ClientParam::Staged {
+                dir: Dir::In,
+                offset,
+                size,
+                null: false,
+            },
+            ClientParam::Staged {
+                dir: Dir::Out,
+                offset: 1024,
+                size: 32,
+                null: false,
+            },
+        )
+    };
+    let r = direct_call(&da, &call(staged(0, 16), staging));
+    assert!(
+        matches!(
+            r,
+            Some(DirectReply::Done {
+                result: 0,
+                params: [_, _, OutParam::Size(32), _],
+                ..
+            })
+        ),
+        "{r:?}"
+    );
+    // (It hashed the 16 zero bytes at the start of the buffer.)
+    let m = oxtee_sys::Mapping::map(st.as_fd(), 64 << 10).unwrap();
+    let mut digest = [0u8; 32];
+    assert!(m.read(1024, &mut digest));
+    assert_eq!(
+        crate::symcrypt::hex(&digest),
+        "374708fff7719dd5979ec875d56cd2286f6d3cf7ec317a3b25632aab28ec37bb"
+    );
+    for (params, id) in [
+        (staged((64 << 10) - 8, 16), staging),
+        (staged(0, u64::MAX), staging),
+        (staged(0, 16), bshm),
+        (staged(0, 16), staging ^ 0x4444),
+    ] {
+        assert_eq!(
+            direct_call(&da, &call(params, id)),
+            Some(DirectReply::Redirect)
+        );
+    }
+    // Garbage, then descriptors: the channel goes, the TA and the
+    // session stay.
+    da.send(&[0xff; 7], &[]).unwrap();
+    let mut buf = [0u8; 64];
+    assert!(matches!(da.recv(&mut buf, &mut Vec::new()), Ok(None)));
+    let r = ask(
+        &a,
+        &ClientRequest::Invoke {
+            session: sa,
+            command: 0,
+            params: sha256(ClientParam::None, ClientParam::None),
+            cancel_id: 5,
+        },
+    );
+    assert!(matches!(r, Some(ClientReply::Op { .. })), "{r:?}");
+    let (_, db) = direct(&b, sb);
+    let db = db.expect("B's channel");
+    db.send(&encode(&call(staged(0, 1), 0)).unwrap(), &[shm.as_fd()])
+        .unwrap();
+    assert!(matches!(db.recv(&mut buf, &mut Vec::new()), Ok(None)));
     still_serving(&w);
 }

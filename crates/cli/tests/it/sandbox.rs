@@ -83,12 +83,54 @@ fn constructor_runs_inside_the_sandbox() {
 #[test]
 fn spinning_ta_is_killed_when_its_client_dies() {
     let w = World::start();
-    let mut client = std::process::Command::new(oxtee_bin())
+    let client = std::process::Command::new(oxtee_bin())
         .args(["invoke", MISBEHAVE, "6", "--socket"])
         .arg(&w.socket)
         .stdout(std::process::Stdio::null())
         .spawn()
         .unwrap();
+    killed_with_its_client(&w, client, false);
+}
+
+/// The same when the spinning call came on the session's direct channel
+/// (the client's second call goes straight to the TA).
+#[test]
+fn spinning_ta_is_killed_when_its_direct_client_dies() {
+    let w = World::start();
+    let exe = crate::c_api::compile_ca(
+        &w,
+        "spin",
+        r#"#include <tee_client_api.h>
+int main(void)
+{
+	TEEC_Context ctx;
+	TEEC_Session s;
+	TEEC_Operation op = { 0 };
+	TEEC_UUID u = { 0x40dc6fa0, 0xb27f, 0x4171,
+			{ 0x8f, 0xca, 0x84, 0xf5, 0x66, 0x76, 0x7c, 0xb5 } };
+	uint32_t origin;
+
+	if (TEEC_InitializeContext(NULL, &ctx) ||
+	    TEEC_OpenSession(&ctx, &s, &u, TEEC_LOGIN_PUBLIC, NULL, NULL, &origin))
+		return 1;
+	(void)TEEC_InvokeCommand(&s, 0xffff, &op, &origin);
+	(void)TEEC_InvokeCommand(&s, 6, &op, &origin);
+	return 2;
+}
+"#,
+    );
+    let client = std::process::Command::new(exe)
+        .env("OXTEE_SOCKET", &w.socket)
+        .spawn()
+        .unwrap();
+    killed_with_its_client(&w, client, true);
+}
+
+/// Wait until `client`'s call spins in the MISBEHAVE TA, kill the client:
+/// the TA is killed soon after, and a new session gets a new instance.
+/// With `direct`, the call must have come on a direct channel (the TA
+/// holds a socket besides its channel to the core and the service one).
+fn killed_with_its_client(w: &World, mut client: std::process::Child, direct: bool) {
     let mut pid = None;
     for _ in 0..400 {
         if let Some(p) = w.ta_pids(MISBEHAVE).first() {
@@ -116,6 +158,14 @@ fn spinning_ta_is_killed_when_its_client_dies() {
         cpu_ticks() >= 10
     });
     assert!(spinning, "the TA never started spinning");
+    let sockets = std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .unwrap()
+        .flatten()
+        .filter(|e| {
+            std::fs::read_link(e.path()).is_ok_and(|l| l.to_string_lossy().starts_with("socket:"))
+        })
+        .count();
+    assert_eq!(sockets >= 3, direct, "{sockets} sockets in the TA");
     client.kill().unwrap();
     client.wait().unwrap();
     let gone = (0..400).any(|_| {
