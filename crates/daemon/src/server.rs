@@ -700,6 +700,7 @@ impl Shared {
         if let Some(id) = s.direct_staging.locked().take() {
             inst.queue_unmap(id);
         }
+        inst.detach_direct(session_key(s));
         if let Some(uid) = s.charged {
             self.refund(uid, Quota::Sessions, 1);
         }

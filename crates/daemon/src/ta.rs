@@ -970,6 +970,8 @@ impl Instance {
 pub struct DirectState {
     /// The service socket is set up and its thread runs.
     pub serving: bool,
+    /// The TA-side sessions that have a direct channel.
+    sessions: HashSet<u32>,
 }
 
 impl Instance {
@@ -989,6 +991,9 @@ impl Instance {
         }
         let oom = |_| TeeError::tee(TEE_ERROR_OUT_OF_MEMORY);
         let mut d = self.direct.locked();
+        if d.sessions.len() >= oxtee_proto::limits::DIRECT_CHANNELS {
+            return Err(TeeError::tee(TEE_ERROR_BUSY));
+        }
         let service = if d.serving {
             None
         } else {
@@ -1002,7 +1007,13 @@ impl Instance {
             &CoreToTa::Attach { session, context },
             Some(ta_end.as_fd()),
         )?;
+        d.sessions.insert(session);
         Ok(service)
+    }
+
+    /// A session with a direct channel closed (the TA drops the channel).
+    pub fn detach_direct(&self, session: u32) {
+        self.direct.locked().sessions.remove(&session);
     }
 
     /// Map `fd` into the TA now as staging buffer `id` of `session`'s

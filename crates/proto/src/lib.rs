@@ -46,6 +46,9 @@ pub mod limits {
     pub const STORED_ATTRIBUTES: usize = 12 * 1024;
     /// The buffer a client reads the core's replies into.
     pub const CLIENT_REPLY: usize = 512;
+    /// Direct channels one TA instance holds (each is a descriptor in a
+    /// process limited to 64).
+    pub const DIRECT_CHANNELS: usize = 32;
     /// A blob name on the supplicant link (the store's names are 32 hex
     /// digits).
     pub const SUPPLICANT_NAME: usize = 64;

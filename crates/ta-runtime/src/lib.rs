@@ -176,8 +176,9 @@ thread_local! {
     static IN_DIRECT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-/// Most direct channels one instance serves (one per session).
-const MAX_DIRECT: usize = 4096;
+/// Most direct channels one instance serves (one per session; the core
+/// gives no more).
+const MAX_DIRECT: usize = oxtee_proto::limits::DIRECT_CHANNELS;
 
 /// The largest id of a handle table (operations, objects, storage
 /// enumerators): the C API adds an 8-bit tag above it, so that every

@@ -744,5 +744,34 @@ fn direct_channels_resist_lies() {
     db.send(&encode(&call(staged(0, 1), 0)).unwrap(), &[shm.as_fd()])
         .unwrap();
     assert!(matches!(db.recv(&mut buf, &mut Vec::new()), Ok(None)));
+    // Direct channels are descriptors in a process with few of them: an
+    // instance holds a bounded number (sa's and sb's count until their
+    // sessions close), then the core says BUSY and calls go through it.
+    let mut held = Vec::new();
+    let last = loop {
+        let s = open_ta(&a, DIGEST);
+        match direct(&a, s) {
+            (Some(ClientReply::Ok), Some(ch)) => held.push((s, ch)),
+            (r, _) => break (s, r),
+        }
+        assert!(held.len() < 64, "no limit");
+    };
+    assert_eq!(held.len() + 2, oxtee_proto::limits::DIRECT_CHANNELS);
+    assert!(matches!(
+        last.1,
+        Some(ClientReply::Error {
+            result: 0xFFFF_000D,
+            ..
+        })
+    ));
+    // The TA is fine, and a closed session makes room.
+    let (s0, ch0) = held.pop().unwrap();
+    let r = direct_call(&ch0, &call(sha256(ClientParam::None, ClientParam::None), 0));
+    assert!(matches!(r, Some(DirectReply::Done { .. })), "{r:?}");
+    assert!(matches!(
+        ask(&a, &ClientRequest::CloseSession { session: s0 }),
+        Some(ClientReply::Ok)
+    ));
+    assert!(matches!(direct(&a, last.0).0, Some(ClientReply::Ok)));
     still_serving(&w);
 }
