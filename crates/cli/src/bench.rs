@@ -385,14 +385,28 @@ fn concurrent_calls(d: &Daemon, clients: usize, run: Duration) -> Result<f64, St
             .map(|t| {
                 let (socket, ready, go, stop) = (&socket, &ready, &go, &stop);
                 sc.spawn(move || -> Result<u64, String> {
-                    let opened = Context::new(Some(socket)).and_then(|ctx| {
-                        let (s, _) = ctx.open_session(
-                            Uuid::parse(PARAMS_TA).unwrap(),
-                            Login::Public,
-                            &mut [],
-                        )?;
-                        Ok((ctx, s))
-                    });
+                    let open = || {
+                        Context::new(Some(socket)).and_then(|ctx| {
+                            let (s, _) = ctx.open_session(
+                                Uuid::parse(PARAMS_TA).unwrap(),
+                                Login::Public,
+                                &mut [],
+                            )?;
+                            Ok((ctx, s))
+                        })
+                    };
+                    // The contexts of the previous round may still be
+                    // closing in the core (64 per user): BUSY for a moment.
+                    let mut opened = open();
+                    for _ in 0..200 {
+                        match &opened {
+                            Err(e) if e.code == 0xFFFF_000D => {
+                                std::thread::sleep(Duration::from_millis(10));
+                                opened = open();
+                            }
+                            _ => break,
+                        }
+                    }
                     ready.wait();
                     go.wait();
                     let (_ctx, s) = opened.map_err(|e| e.to_string())?;
