@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build everything a user needs into dist/:
-#   dist/bin/oxtee                 the oxtee command
-#   dist/teec/{include,lib}        tee_client_api.h, libteec.so.2 (+ libteec.so)
+#   dist/bin/oxtee                 the oxtee command (debug info in dist/bin/.debug)
+#   dist/teec/{include,lib}        tee_client_api.h, libteec.so.2 (+ libteec.so;
+#                                  debug info in lib/.debug)
 #   dist/devkit/                   the C TA dev kit (TA_DEV_KIT_DIR)
 #   dist/ta/<uuid>.ta              the example and test TAs, signed with the
 #                                  devkit's development key
@@ -22,6 +23,18 @@ install -m 755 "$out/oxtee" "$dist/bin/oxtee"
 install -m 644 devkit/include/tee_client_api.h "$dist/teec/include/"
 install -m 755 "$out/libteec.so" "$dist/teec/lib/libteec.so.2"
 ln -sf libteec.so.2 "$dist/teec/lib/libteec.so"
+# Debug info goes beside, in .debug/ (where gdb looks, through each
+# file's .gnu_debuglink): what ships is a tenth of the size.
+split_debug() {
+  local dir file
+  dir=$(dirname "$1")/.debug
+  file=$(basename "$1")
+  mkdir -p "$dir"
+  objcopy --only-keep-debug "$1" "$dir/$file.debug"
+  objcopy --strip-debug --add-gnu-debuglink="$dir/$file.debug" "$1"
+}
+split_debug "$dist/bin/oxtee"
+split_debug "$dist/teec/lib/libteec.so.2"
 # optee_client's export layout too (usr/lib, usr/include), which Teaclave's
 # optee-teec-sys looks for under OPTEE_CLIENT_EXPORT.
 mkdir -p "$dist/teec/usr"

@@ -49,6 +49,12 @@ install -m 755 "$dist/bin/oxtee" "$root/bin/oxtee"
 install -m 755 "$dist/teec/lib/libteec.so.2" "$root/lib/libteec.so.2.0.0"
 ln -sfn libteec.so.2.0.0 "$root/lib/libteec.so.2"
 ln -sfn libteec.so.2 "$root/lib/libteec.so"
+# Their debug info, where gdb finds it (the files' .gnu_debuglink names).
+for d in bin/.debug/oxtee.debug:bin teec/lib/.debug/libteec.so.2.debug:lib; do
+  if [ -f "$dist/${d%%:*}" ]; then
+    install -D -m 644 "$dist/${d%%:*}" "$root/${d##*:}/.debug/$(basename "${d%%:*}")"
+  fi
+done
 install -m 644 "$dist/teec/include/tee_client_api.h" "$root/include/tee_client_api.h"
 cat > "$root/lib/pkgconfig/teec.pc" <<EOF
 prefix=$prefix

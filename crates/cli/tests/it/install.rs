@@ -230,3 +230,47 @@ fn install_refuses_bad_arguments() {
     assert!(!ok && out.contains("run scripts/build.sh first"), "{out}");
     assert!(!prefix.exists(), "installed something from an empty build");
 }
+
+/// What ships carries no debug info: it is beside, in `.debug/`, named by
+/// each file's `.gnu_debuglink` (where gdb looks), and installed with it.
+#[test]
+fn shipped_binaries_keep_their_debug_info_beside() {
+    use object::{Object, ObjectSection};
+    for (shipped, name) in [
+        (dist().join("bin/oxtee"), "oxtee.debug"),
+        (dist().join("teec/lib/libteec.so.2"), "libteec.so.2.debug"),
+    ] {
+        let bytes = std::fs::read(&shipped).unwrap();
+        let f = object::File::parse(&*bytes).unwrap();
+        assert!(
+            f.section_by_name(".debug_info").is_none(),
+            "{} still carries debug info",
+            shipped.display()
+        );
+        let link = f.section_by_name(".gnu_debuglink").unwrap();
+        let data = link.data().unwrap();
+        assert!(data.starts_with(name.as_bytes()), "{}", shipped.display());
+        let debug = shipped.parent().unwrap().join(".debug").join(name);
+        let bytes = std::fs::read(&debug).unwrap();
+        let f = object::File::parse(&*bytes).unwrap();
+        assert!(
+            f.section_by_name(".debug_info").is_some(),
+            "{}",
+            debug.display()
+        );
+    }
+    // Installed with them.
+    let t = tempfile::tempdir().unwrap();
+    let (ok, text) = install(&[
+        "--prefix",
+        "/usr/local",
+        "--destdir",
+        t.path().to_str().unwrap(),
+        "--dist",
+        dist().to_str().unwrap(),
+    ]);
+    assert!(ok, "{text}");
+    let usr = t.path().join("usr/local");
+    assert!(usr.join("bin/.debug/oxtee.debug").is_file());
+    assert!(usr.join("lib/.debug/libteec.so.2.debug").is_file());
+}
