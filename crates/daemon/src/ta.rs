@@ -1092,7 +1092,12 @@ impl Instance {
                     let _mark = ServingMark::new(self.id);
                     self.serve_request(&svc, req, Some(nested))
                 }
-                None => Err(dead()),
+                None => {
+                    if !self.is_dead() {
+                        tracing::warn!(uuid = %self.uuid, "TA sent an undecodable message (or descriptors) during a direct call, or ended: killing it");
+                    }
+                    Err(dead())
+                }
             };
             if served.is_err() {
                 self.kill();

@@ -281,6 +281,28 @@ fn hostile_ta_process() {
     assert_eq!(&guard[16..32], &[0; 16]);
     healthy(&s);
     hello_works(&w);
+    // The size claim in a direct call (a session's second call) is passed
+    // on, not acted on, too.
+    let (s, _) = ctx
+        .open_session(uuid(MISBEHAVE), Login::Public, &mut [])
+        .unwrap();
+    healthy(&s);
+    let mut buf = [0u8; 16];
+    let mut p = [Param::TempOut {
+        buf: &mut buf,
+        size: 16,
+    }];
+    s.invoke(11, &mut p).unwrap();
+    assert!(matches!(
+        p[0],
+        Param::TempOut {
+            size: 0x7fff_ffff,
+            ..
+        }
+    ));
+    assert_eq!(buf, [0x77; 16]);
+    healthy(&s);
+    hello_works(&w);
 }
 
 /// Different instances (and different TAs) run in parallel: while one
