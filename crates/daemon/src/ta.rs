@@ -238,8 +238,7 @@ pub struct Instance {
     link: Mutex<Link>,
     /// The TA's buffer for the memrefs of its own TA-to-TA calls.
     callbuf: Mutex<Option<(OwnedFd, Mapping)>>,
-    /// Direct channels: the service socket's core end once set up, and
-    /// (session, TA end) of each channel whose client may vanish.
+    /// Its direct channels (see [`DirectState`]).
     pub direct: Mutex<DirectState>,
     control: Mapping,
     dead: AtomicBool,
@@ -512,12 +511,18 @@ impl Instance {
     /// and pass it on to the TA it is calling, if any.
     pub fn cancel(&self, seq: u64) {
         if self.current.load(Ordering::Acquire) == seq {
-            self.control.store_u32(control::CANCEL_FLAG, 1);
-            let callee = self.callee.locked().clone();
-            if let Some((c, cseq)) = callee {
-                if let Some(c) = c.upgrade() {
-                    c.cancel(cseq);
-                }
+            self.raise_cancel();
+        }
+    }
+
+    /// Raise the cancellation flag of the call running, and pass it on to
+    /// the TA-to-TA call it makes.
+    fn raise_cancel(&self) {
+        self.control.store_u32(control::CANCEL_FLAG, 1);
+        let callee = self.callee.locked().clone();
+        if let Some((c, cseq)) = callee {
+            if let Some(c) = c.upgrade() {
+                c.cancel(cseq);
             }
         }
     }
@@ -975,8 +980,8 @@ pub struct DirectState {
 }
 
 impl Instance {
-    /// Give the TA a direct channel of `session` (TA-side id) of client
-    /// context `context`; the client gets `client_end`'s peer. The first
+    /// Give the TA `ta_end`, one end of a direct channel of `session`
+    /// (TA-side id) of client context `context`. The first
     /// one also sets up the service socket; its core end is returned, to
     /// be served by [`Instance::serve_direct`] on a thread of its own.
     pub fn attach_direct(
@@ -1057,13 +1062,7 @@ impl Instance {
         if self.control.load_u32(control::DIRECT_SESSION) == session
             && self.control.load_u32(control::DIRECT_CANCEL) == cancel
         {
-            self.control.store_u32(control::CANCEL_FLAG, 1);
-            let callee = self.callee.locked().clone();
-            if let Some((c, cseq)) = callee {
-                if let Some(c) = c.upgrade() {
-                    c.cancel(cseq);
-                }
-            }
+            self.raise_cancel();
         }
     }
 
@@ -1081,6 +1080,11 @@ impl Instance {
             let mut got = Vec::new();
             let msg = match svc.recv(&mut buf, &mut got) {
                 Ok(Some(n)) if got.is_empty() => decode::<TaReply>(&buf[..n]).ok(),
+                // The process ended (reaped and reported by `kill`).
+                Ok(None) => {
+                    self.kill();
+                    return;
+                }
                 _ => None,
             };
             let served = match msg {
@@ -1093,9 +1097,7 @@ impl Instance {
                     self.serve_request(&svc, req, Some(nested))
                 }
                 None => {
-                    if !self.is_dead() {
-                        tracing::warn!(uuid = %self.uuid, "TA sent an undecodable message (or descriptors) during a direct call, or ended: killing it");
-                    }
+                    tracing::warn!(uuid = %self.uuid, "TA sent an undecodable message (or descriptors) during a direct call: killing it");
                     Err(dead())
                 }
             };
