@@ -444,7 +444,7 @@ fn ta_replies() -> Vec<TaReply> {
 fn supplicant_request_index(m: &SupplicantRequest) -> usize {
     match m {
         SupplicantRequest::ReadAt { .. } => 0,
-        SupplicantRequest::WriteAt { .. } => 1,
+        SupplicantRequest::Write { .. } => 1,
         SupplicantRequest::SetLen { .. } => 2,
         SupplicantRequest::Size { .. } => 3,
         SupplicantRequest::Remove { .. } => 4,
@@ -461,10 +461,16 @@ fn supplicant_requests() -> Vec<SupplicantRequest> {
             offset: U64,
             len: U32,
         },
-        SupplicantRequest::WriteAt {
-            name: name(),
-            offset: U64,
-            data: bytes(SUPPLICANT_PIECE),
+        // All the data in one write, the other writes empty: every name
+        // and offset at its largest.
+        SupplicantRequest::Write {
+            writes: (0..SUPPLICANT_WRITES)
+                .map(|i| BlobWrite {
+                    name: name(),
+                    offset: U64,
+                    data: bytes(if i == 0 { SUPPLICANT_PIECE } else { 0 }),
+                })
+                .collect(),
         },
         SupplicantRequest::SetLen {
             name: name(),

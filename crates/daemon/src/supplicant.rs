@@ -9,8 +9,10 @@
 //! crash-injection workload), [`serve`] the process's request loop, and
 //! [`RemoteSupplicant`] the core's side of the socket.
 
+use oxtee_proto::limits::SUPPLICANT_WRITES;
 use oxtee_proto::{
-    SUPPLICANT_MAX_MESSAGE, SUPPLICANT_NAMES, SUPPLICANT_PIECE, SupplicantReply, SupplicantRequest,
+    BlobWrite, SUPPLICANT_MAX_MESSAGE, SUPPLICANT_NAMES, SUPPLICANT_PIECE, SupplicantReply,
+    SupplicantRequest,
 };
 use oxtee_storage::{Supplicant, SupplicantError};
 use oxtee_sys::Channel;
@@ -228,8 +230,12 @@ pub fn serve(ch: &Channel, dir: Option<PathBuf>) -> std::io::Result<()> {
                     Err(x) => e(x),
                 }
             }
-            SupplicantRequest::WriteAt { name, offset, data } => fs
-                .write_at(&name, offset, &data)
+            SupplicantRequest::Write { writes } if writes.len() > SUPPLICANT_WRITES => {
+                SupplicantReply::Failed
+            }
+            SupplicantRequest::Write { writes } => writes
+                .iter()
+                .try_for_each(|w| fs.write_at(&w.name, w.offset, &w.data))
                 .map_or_else(e, |()| SupplicantReply::Done),
             SupplicantRequest::SetLen { name, len } => fs
                 .set_len(&name, len)
@@ -282,6 +288,33 @@ pub struct RemoteSupplicant {
     pending_bytes: usize,
     /// The receive buffer, kept across requests.
     buf: Vec<u8>,
+}
+
+/// Gathered writes as `Write` requests, in order, as few as the bounds
+/// allow (the A/B slots of a commit's blocks are rarely contiguous, so a
+/// commit is many small writes).
+fn batches(pending: Vec<(String, u64, Vec<u8>)>) -> Vec<Vec<BlobWrite>> {
+    let mut out = Vec::new();
+    let mut batch: Vec<BlobWrite> = Vec::new();
+    let mut bytes = 0;
+    for (name, offset, data) in pending {
+        for (i, piece) in data.chunks(SUPPLICANT_PIECE).enumerate() {
+            if batch.len() == SUPPLICANT_WRITES || bytes + piece.len() > SUPPLICANT_PIECE {
+                out.push(std::mem::take(&mut batch));
+                bytes = 0;
+            }
+            bytes += piece.len();
+            batch.push(BlobWrite {
+                name: name.clone(),
+                offset: offset + (i * SUPPLICANT_PIECE) as u64,
+                data: piece.to_vec(),
+            });
+        }
+    }
+    if !batch.is_empty() {
+        out.push(batch);
+    }
+    out
 }
 
 /// The read-ahead window.
@@ -388,17 +421,10 @@ impl RemoteSupplicant {
 
     /// Send the gathered writes.
     fn flush(&mut self) -> Result<(), SupplicantError> {
-        let pending = std::mem::take(&mut self.pending);
         self.pending_bytes = 0;
-        for (name, offset, data) in pending {
-            for (i, piece) in data.chunks(SUPPLICANT_PIECE).enumerate() {
-                let r = self.ask(&SupplicantRequest::WriteAt {
-                    name: name.clone(),
-                    offset: offset + (i * SUPPLICANT_PIECE) as u64,
-                    data: piece.to_vec(),
-                })?;
-                Self::done(r)?;
-            }
+        for writes in batches(std::mem::take(&mut self.pending)) {
+            let r = self.ask(&SupplicantRequest::Write { writes })?;
+            Self::done(r)?;
         }
         Ok(())
     }
@@ -563,5 +589,114 @@ impl Supplicant for RemoteSupplicant {
                 r => return Self::done(r).and(Err(SupplicantError::Io)),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn flat(b: &[Vec<BlobWrite>]) -> Vec<(String, u64, Vec<u8>)> {
+        b.iter()
+            .flatten()
+            .map(|w| (w.name.clone(), w.offset, w.data.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn scattered_slots_travel_together_within_the_bounds() {
+        // A commit of 1 MiB into slot A of fresh positions: 256 blocks of
+        // 4 KiB, every other 4 KiB of the blob, then a node and the
+        // directory block in other blobs.
+        let mut pending: Vec<_> = (0..256u64)
+            .map(|i| ("obj".to_string(), i * 8192, vec![i as u8; 4096]))
+            .collect();
+        pending.push(("obj".into(), 256 * 8192, vec![1; 4096]));
+        pending.push(("dir".into(), 4096, vec![2; 4096]));
+        // A contiguous run longer than a piece is cut into pieces.
+        pending.push(("big".into(), 7, vec![3; SUPPLICANT_PIECE * 2 + 5]));
+        let b = batches(pending.clone());
+        // 1 MiB + 8 KiB of small writes: 9 messages, not 258; the big run
+        // adds its three pieces.
+        assert_eq!(
+            b.len(),
+            9 + 3,
+            "{:?}",
+            b.iter().map(Vec::len).collect::<Vec<_>>()
+        );
+        for m in &b {
+            assert!(!m.is_empty() && m.len() <= SUPPLICANT_WRITES);
+            assert!(m.iter().map(|w| w.data.len()).sum::<usize>() <= SUPPLICANT_PIECE);
+            let req = SupplicantRequest::Write { writes: m.clone() };
+            assert!(oxtee_proto::encode_with_limit(&req, SUPPLICANT_MAX_MESSAGE).is_ok());
+        }
+        // Same writes, same order; the big run's pieces at their offsets.
+        let got = flat(&b);
+        assert_eq!(got[..258], pending[..258]);
+        let big: Vec<_> = got[258..]
+            .iter()
+            .map(|(n, o, d)| (n.as_str(), *o, d.len()))
+            .collect();
+        assert_eq!(
+            big,
+            [
+                ("big", 7, SUPPLICANT_PIECE),
+                ("big", 7 + SUPPLICANT_PIECE as u64, SUPPLICANT_PIECE),
+                ("big", 7 + 2 * SUPPLICANT_PIECE as u64, 5)
+            ]
+        );
+        // Tiny blocks: the count bound cuts before the byte bound.
+        let tiny: Vec<_> = (0..200u64)
+            .map(|i| ("t".to_string(), i * 512, vec![0; 256]))
+            .collect();
+        let b = batches(tiny);
+        assert_eq!(b.iter().map(Vec::len).collect::<Vec<_>>(), [64, 64, 64, 8]);
+        assert!(batches(Vec::new()).is_empty());
+    }
+
+    #[test]
+    fn a_write_request_beyond_the_bound_is_refused_by_the_supplicant() {
+        let dir = std::env::temp_dir().join(format!("oxtee-sup-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let (core, sup) = Channel::pair().unwrap();
+        let d = dir.clone();
+        let t = std::thread::spawn(move || serve(&sup, Some(d)));
+        let ask = |req: &SupplicantRequest| {
+            core.send(&oxtee_proto::encode(req).unwrap(), &[]).unwrap();
+            let mut buf = vec![0u8; SUPPLICANT_MAX_MESSAGE];
+            let n = core.recv(&mut buf, &mut Vec::new()).unwrap().unwrap();
+            oxtee_proto::decode_with_limit::<SupplicantReply>(&buf[..n], SUPPLICANT_MAX_MESSAGE)
+                .unwrap()
+        };
+        let w = |i: u64| BlobWrite {
+            name: "b".into(),
+            offset: i * 2,
+            data: vec![i as u8 + 1; 1],
+        };
+        let too_many = (0..SUPPLICANT_WRITES as u64 + 1).map(w).collect();
+        assert_eq!(
+            ask(&SupplicantRequest::Write { writes: too_many }),
+            SupplicantReply::Failed
+        );
+        assert_eq!(
+            ask(&SupplicantRequest::Size { name: "b".into() }),
+            SupplicantReply::Size(None)
+        );
+        let ok = (0..3).map(w).collect();
+        assert_eq!(
+            ask(&SupplicantRequest::Write { writes: ok }),
+            SupplicantReply::Done
+        );
+        assert_eq!(
+            ask(&SupplicantRequest::ReadAt {
+                name: "b".into(),
+                offset: 0,
+                len: 16
+            }),
+            SupplicantReply::Data(vec![1, 0, 2, 0, 3])
+        );
+        drop(core);
+        t.join().unwrap().unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

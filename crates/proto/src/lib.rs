@@ -55,6 +55,9 @@ pub mod limits {
     /// Blob names in one `SupplicantRequest::Sync` (longer lists go in
     /// several).
     pub const SUPPLICANT_SYNC_NAMES: usize = 1024;
+    /// Writes in one `SupplicantRequest::Write` (their data together at
+    /// most [`SUPPLICANT_PIECE`](super::SUPPLICANT_PIECE) bytes).
+    pub const SUPPLICANT_WRITES: usize = 64;
 }
 
 /// Fixed file descriptor numbers inside a TA process.
@@ -756,12 +759,12 @@ pub enum SupplicantRequest {
         offset: u64,
         len: u32,
     },
-    /// Write (creating the blob, zero-filling a gap); durable after Sync.
-    WriteAt {
-        name: String,
-        offset: u64,
-        #[serde(with = "serde_bytes")]
-        data: Vec<u8>,
+    /// Writes, in order (each creating its blob, zero-filling a gap);
+    /// durable after Sync. At most [`limits::SUPPLICANT_WRITES`] of them,
+    /// their data at most [`SUPPLICANT_PIECE`] bytes in all: a commit's
+    /// scattered blocks travel together, not one round trip each.
+    Write {
+        writes: Vec<BlobWrite>,
     },
     SetLen {
         name: String,
@@ -783,6 +786,15 @@ pub enum SupplicantRequest {
     },
 }
 
+/// One write of a [`SupplicantRequest::Write`].
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct BlobWrite {
+    pub name: String,
+    pub offset: u64,
+    #[serde(with = "serde_bytes")]
+    pub data: Vec<u8>,
+}
+
 /// The supplicant's answers.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 pub enum SupplicantReply {
@@ -797,8 +809,9 @@ pub enum SupplicantReply {
 
 /// The largest piece of blob data in one supplicant message.
 pub const SUPPLICANT_PIECE: usize = 128 * 1024;
-/// The largest supplicant message (a piece and its framing).
-pub const SUPPLICANT_MAX_MESSAGE: usize = SUPPLICANT_PIECE + 4096;
+/// The largest supplicant message (a piece and its framing: the names and
+/// offsets of up to [`limits::SUPPLICANT_WRITES`] writes).
+pub const SUPPLICANT_MAX_MESSAGE: usize = SUPPLICANT_PIECE + 8192;
 /// The most names in one `List` answer.
 pub const SUPPLICANT_NAMES: usize = 128;
 
