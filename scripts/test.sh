@@ -11,3 +11,10 @@ cargo clippy --workspace --all-targets -- -D warnings
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps
 scripts/build.sh
 cargo nextest run --workspace --no-fail-fast
+# The TrustZone tier: its firmware workspace checked the same way, then a
+# boot under QEMU with the guest's checks (installs QEMU and the arm64
+# packages on first use).
+rustup target list --installed | grep -qx aarch64-unknown-none-softfloat ||
+  rustup target add aarch64-unknown-none-softfloat
+(cd tz && cargo fmt --all -- --check && OXTEE_TZ_KERNEL=/dev/null cargo clippy --release -- -D warnings)
+scripts/tz.sh

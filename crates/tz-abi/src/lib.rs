@@ -1,0 +1,17 @@
+//! The TrustZone tier's ABIs, as data and pure functions (no OS, no
+//! hardware): what the EL3 monitor and the S-EL1 kernel decode from
+//! registers and normal-world memory. Everything here is unit-tested on
+//! the host; the firmware in `tz/` only moves registers.
+//!
+//! * [`smccc`]: the Arm SMC Calling Convention (function identifiers,
+//!   owners, the standard error) and the PSCI calls the monitor answers.
+//! * [`optee`]: OP-TEE's SMC interface, which Linux's `optee` driver
+//!   speaks, and its `optee_msg` argument structure in shared memory.
+//! * [`monitor`]: oxtee's own protocol between the monitor and the secure
+//!   kernel (entry vector, "call done" returns).
+#![no_std]
+#![forbid(unsafe_code)]
+
+pub mod monitor;
+pub mod optee;
+pub mod smccc;

@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# The TrustZone tier under QEMU: build oxtee's EL3 monitor and S-EL1
+# kernel, prepare a normal world from Debian's arm64 packages (the stock
+# kernel with its tee.ko/optee.ko, busybox in an initramfs), boot
+# `qemu-system-aarch64 -machine virt,secure=on` (TCG) and run the guest's
+# checks, printing their results; the exit status says whether they
+# passed. The first run installs what the machine lacks (root).
+#
+# Usage: scripts/tz.sh [--shell] [--timeout SECONDS]
+#   --shell   leave the user at the guest's shell (poweroff to stop)
+#
+# Memory map (QEMU virt, secure=on):
+#   0x00000000  secure flash: the monitor (-bios)
+#   0x0e000000  secure RAM, 16 MiB: monitor data (1 MiB), then the kernel
+#   0x40000000  normal-world RAM (1 GiB): Linux at 0x40200000, its device
+#               tree at 0x48000000, the initramfs at 0x49000000
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+out=$root/target/tz
+shell=0
+timeout=300
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --shell) shell=1 ;;
+    --timeout) timeout=$2; shift ;;
+    *) echo "usage: scripts/tz.sh [--shell] [--timeout SECONDS]" >&2; exit 2 ;;
+  esac
+  shift
+done
+mkdir -p "$out"
+
+# --- what the machine needs ------------------------------------------
+need=()
+command -v qemu-system-aarch64 >/dev/null || need+=(qemu-system-arm)
+command -v dtc >/dev/null || need+=(device-tree-compiler)
+command -v aarch64-linux-gnu-objcopy >/dev/null || need+=(binutils-aarch64-linux-gnu)
+command -v cpio >/dev/null || need+=(cpio)
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+  dpkg --add-architecture arm64
+  need_update=1
+fi
+if [ ${#need[@]} -gt 0 ] || [ -n "${need_update:-}" ]; then
+  apt-get update -q
+  [ ${#need[@]} -gt 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}"
+fi
+rustup target list --installed | grep -qx aarch64-unknown-none-softfloat ||
+  rustup target add aarch64-unknown-none-softfloat
+
+# --- firmware ----------------------------------------------------------
+fw=$root/tz/target/aarch64-unknown-none-softfloat/release
+(cd tz && cargo build --release -q -p oxtee-kernel)
+aarch64-linux-gnu-objcopy -O binary "$fw/oxtee-kernel" "$out/kernel.bin"
+(cd tz && OXTEE_TZ_KERNEL="$out/kernel.bin" cargo build --release -q -p oxtee-monitor)
+aarch64-linux-gnu-objcopy -O binary "$fw/oxtee-monitor" "$out/monitor.bin"
+
+# --- the normal world --------------------------------------------------
+debs=$out/debs
+mkdir -p "$debs"
+fetch() { # package pattern: download once into $debs
+  if ! ls "$debs"/$2 >/dev/null 2>&1; then
+    (cd "$debs" && apt-get download -q "$1" 2>&1 | grep -v "^W: Download is performed unsandboxed" || true)
+  fi
+  ls "$debs"/$2 >/dev/null
+}
+if ! ls "$debs"/linux-image-[0-9]*_arm64.deb >/dev/null 2>&1; then
+  kpkg=$(apt-cache depends linux-image-arm64:arm64 | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
+  [ -n "$kpkg" ] || { echo "tz.sh: no arm64 kernel package found (apt-get update?)" >&2; exit 1; }
+  fetch "$kpkg" "linux-image-[0-9]*_arm64.deb"
+fi
+fetch busybox-static:arm64 "busybox-static_*_arm64.deb"
+nw=$out/nw
+if [ ! -f "$nw/Image" ]; then
+  rm -rf "$nw.tmp" && mkdir -p "$nw.tmp/k" "$nw.tmp/bb"
+  dpkg-deb -x "$debs"/linux-image-[0-9]*_arm64.deb "$nw.tmp/k"
+  dpkg-deb -x "$debs"/busybox-static_*_arm64.deb "$nw.tmp/bb"
+  cp "$nw.tmp"/k/boot/vmlinuz-* "$nw.tmp/Image"
+  mkdir -p "$nw.tmp/modules"
+  for m in tee optee; do
+    f=$(find "$nw.tmp/k/lib/modules" -name "$m.ko*" | head -1)
+    case "$f" in
+      *.xz) xz -dc "$f" > "$nw.tmp/modules/$m.ko" ;;
+      *.zst) zstd -dc "$f" > "$nw.tmp/modules/$m.ko" ;;
+      *) cp "$f" "$nw.tmp/modules/$m.ko" ;;
+    esac
+  done
+  cp "$nw.tmp/bb/bin/busybox" "$nw.tmp/busybox"
+  rm -rf "$nw.tmp/k" "$nw.tmp/bb" "$nw"
+  mv "$nw.tmp" "$nw"
+fi
+
+# The initramfs: busybox, the TEE modules, the init script, the tests.
+ird=$out/initramfs
+rm -rf "$ird" && mkdir -p "$ird"/{bin,sbin,proc,sys,dev,tmp,lib/modules,tests}
+cp "$nw/busybox" "$ird/bin/busybox"
+for a in sh mount insmod dmesg grep sed uname cat echo test poweroff setsid cttyhack ls; do
+  ln -s busybox "$ird/bin/$a"
+done
+cp "$nw"/modules/*.ko "$ird/lib/modules/"
+install -m 755 tz/guest/init "$ird/init"
+(cd "$ird" && find . | cpio -o -H newc --quiet | gzip -1) > "$out/initramfs.cpio.gz"
+
+# The device tree: QEMU's own for this machine, plus what firmware adds
+# (the OP-TEE node Linux's driver probes, PSCI through SMC, the initrd).
+# (Dumped with the same options as the boot: with firmware, QEMU builds
+# a different machine, e.g. without the normal-world GPIO.)
+qemu_base=(qemu-system-aarch64 -machine virt,secure=on,acpi=off -cpu cortex-a57 -smp 1 -m 1024
+  -bios "$out/monitor.bin")
+"${qemu_base[@]}" -machine dumpdtb="$out/virt.dtb" -display none >/dev/null 2>&1
+initrd_start=0x49000000
+initrd_size=$(stat -c %s "$out/initramfs.cpio.gz")
+initrd_end=$(printf '0x%x' $((initrd_start + initrd_size)))
+cmdline="console=ttyAMA0 rdinit=/init loglevel=6"
+[ $shell = 1 ] && cmdline="$cmdline oxtee.shell"
+{
+  dtc -q -I dtb -O dts "$out/virt.dtb"
+  cat <<DTS
+/ {
+	firmware {
+		optee {
+			compatible = "linaro,optee-tz";
+			method = "smc";
+		};
+	};
+	psci {
+		compatible = "arm,psci-1.0", "arm,psci-0.2";
+		method = "smc";
+	};
+	chosen {
+		bootargs = "$cmdline";
+		linux,initrd-start = <0x0 $initrd_start>;
+		linux,initrd-end = <0x0 $initrd_end>;
+	};
+};
+DTS
+} | dtc -q -I dts -O dtb -o "$out/guest.dtb" -
+
+# --- boot --------------------------------------------------------------
+qemu=("${qemu_base[@]}" -display none -monitor none -no-reboot
+  -device loader,file="$nw/Image",addr=0x40200000,force-raw=on
+  -device loader,file="$out/guest.dtb",addr=0x48000000,force-raw=on
+  -device loader,file="$out/initramfs.cpio.gz",addr=$initrd_start,force-raw=on
+  # Both UARTs on this terminal: the normal world's console and the
+  # secure world's log (lines starting "oxtee monitor:"/"oxtee kernel:").
+  -chardev stdio,id=con,mux=on,signal=off -serial chardev:con -serial chardev:con)
+if [ $shell = 1 ]; then
+  exec "${qemu[@]}"
+fi
+log=$out/boot.log
+start=$(date +%s%N)
+set +e
+timeout "$timeout" "${qemu[@]}" </dev/null | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+echo "tz.sh: QEMU ran ${ms} ms, from reset to power-off (status $status)"
+if [ "$status" != 0 ] || ! grep -q "oxtee-guest: ALL PASSED" "$log"; then
+  echo "tz.sh: the TrustZone tier's checks did not pass (log: $log)" >&2
+  exit 1
+fi

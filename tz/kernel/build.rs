@@ -1,0 +1,5 @@
+fn main() {
+    let dir = std::env::var("CARGO_MANIFEST_DIR").unwrap();
+    println!("cargo:rustc-link-arg=-T{dir}/link.ld");
+    println!("cargo:rerun-if-changed={dir}/link.ld");
+}

@@ -1,0 +1,154 @@
+//! oxtee's secure kernel at S-EL1 (QEMU virt, secure=on).
+//!
+//! The monitor runs its cold boot once (`_start`): the kernel builds its
+//! own translation tables (W^X, the monitor's memory unmapped, normal-world
+//! RAM mapped non-secure and never executable), reports the secure memory
+//! layout and hands the monitor its entry vector. Every later entry is one
+//! SMC from the normal world, forwarded by the monitor to the fast or the
+//! yielding entry with the caller's x0..x7; the kernel answers with an SMC
+//! `RETURN_CALL_DONE` carrying the caller's x0..x3.
+//!
+//! What it serves (OP-TEE's SMC ABI, as Linux's `optee` driver speaks it):
+//! the calls UID and revision, the OS UUID and revision, capabilities
+//! (dynamic shared memory), the shared-memory cache calls, the thread
+//! count, and `CALL_WITH_ARG` with its `optee_msg` argument copied once
+//! from normal-world memory and checked (see [`calls`]).
+#![no_std]
+#![no_main]
+
+mod calls;
+mod mmu;
+mod ns;
+
+use core::panic::PanicInfo;
+
+use oxtee_pl011::{Pl011, log};
+use oxtee_tz_abi::monitor::{RETURN_CALL_DONE, RETURN_ENTRY_DONE};
+
+/// The secure UART: the secure world's log.
+// SAFETY: QEMU virt's secure PL011, identity mapped as Device memory by
+// `mmu` (and reachable with the MMU off before that).
+pub const UART: Pl011 = unsafe { Pl011::new(0x0904_0000) };
+
+core::arch::global_asm!(
+    r#"
+    .section .text.boot, "ax"
+    .global _start
+_start:
+    ldr     x2, =__stack_top
+    mov     sp, x2
+    ldr     x2, =__bss_start
+    ldr     x3, =__bss_end
+1:  cmp     x2, x3
+    b.hs    2f
+    str     xzr, [x2], #8
+    b       1b
+2:  adr     x2, el1_vectors
+    msr     vbar_el1, x2
+    isb
+    bl      kernel_main
+    b       .
+
+    .text
+    .balign 8
+    .global entry_vector
+entry_vector:
+    b       yielding_entry
+    b       fast_entry
+
+yielding_entry:
+    adr     x9, kernel_yielding
+    b       call_entry
+fast_entry:
+    adr     x9, kernel_fast
+call_entry:
+    ldr     x10, =__stack_top
+    mov     sp, x10
+    sub     sp, sp, #64
+    stp     x0, x1, [sp, #0]
+    stp     x2, x3, [sp, #16]
+    stp     x4, x5, [sp, #32]
+    stp     x6, x7, [sp, #48]
+    mov     x0, sp
+    blr     x9
+    ldp     x1, x2, [sp, #0]
+    ldp     x3, x4, [sp, #16]
+    ldr     x0, ={done}
+    smc     #0
+    b       .
+
+    .balign 0x800
+el1_vectors:
+    .irp n, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15
+    .balign 0x80
+    mov     x0, #\n
+    b       kernel_exception
+    .endr
+    "#,
+    done = const RETURN_CALL_DONE,
+);
+
+unsafe extern "C" {
+    static entry_vector: u8;
+}
+
+#[unsafe(no_mangle)]
+extern "C" fn kernel_main(base: u64, end: u64) -> ! {
+    log!(
+        UART,
+        "oxtee kernel: S-EL1 up, secure RAM for the kernel {base:#x}..{end:#x}\n"
+    );
+    let layout = mmu::init();
+    log!(
+        UART,
+        "oxtee kernel: MMU on; text {:#x}..{:#x} (RX), rodata ..{:#x} (R), data+bss+stack ..{:#x} (RW), free secure RAM {} KiB; normal-world RAM {:#x}..{:#x} (non-secure, never executable)\n",
+        layout.text.0,
+        layout.text.1,
+        layout.rodata_end,
+        layout.kernel_end,
+        (end - layout.kernel_end) / 1024,
+        ns::RAM_START,
+        ns::RAM_END
+    );
+    let vector = &raw const entry_vector as u64;
+    // SAFETY: the SMC hands control to the monitor, which never returns
+    // here: later entries start at the entry vector with a fresh stack.
+    unsafe {
+        core::arch::asm!("smc #0", in("x0") RETURN_ENTRY_DONE as u64, in("x1") vector, options(noreturn));
+    }
+}
+
+/// A yielding call: `regs` holds the caller's x0..x7 and receives its
+/// x0..x3.
+#[unsafe(no_mangle)]
+extern "C" fn kernel_yielding(regs: &mut [u64; 8]) {
+    let out = calls::yielding(regs);
+    regs[..4].copy_from_slice(&out);
+}
+
+/// A fast call, as [`kernel_yielding`].
+#[unsafe(no_mangle)]
+extern "C" fn kernel_fast(regs: &mut [u64; 8]) {
+    let out = calls::fast(regs);
+    regs[..4].copy_from_slice(&out);
+}
+
+#[unsafe(no_mangle)]
+extern "C" fn kernel_exception(vector: u64) -> ! {
+    let (esr, elr, far): (u64, u64, u64);
+    // SAFETY: reading the EL1 syndrome registers.
+    unsafe {
+        core::arch::asm!("mrs {}, esr_el1", "mrs {}, elr_el1", "mrs {}, far_el1",
+            out(reg) esr, out(reg) elr, out(reg) far);
+    }
+    panic!("exception at S-EL1: vector {vector} esr {esr:#x} elr {elr:#x} far {far:#x}")
+}
+
+#[panic_handler]
+fn panic(info: &PanicInfo) -> ! {
+    log!(UART, "oxtee kernel: panic: {}\n", info.message());
+    loop {
+        // SAFETY: halting this CPU.
+        unsafe { core::arch::asm!("wfi") };
+    }
+}

@@ -1,0 +1,158 @@
+//! The secure kernel's own translation tables (EL1&0 regime, TTBR0, 4 KiB
+//! granule, 32-bit virtual addresses, identity mapped):
+//!
+//! | range | mapping |
+//! |---|---|
+//! | 0x09000000..0x09200000 | Device (the UARTs, RTC and GPIOs of QEMU virt) |
+//! | 0x0e000000..0x0e100000 | unmapped: the monitor's memory |
+//! | kernel text | read-only, executable |
+//! | kernel rodata | read-only, never executable |
+//! | kernel data, bss, stack, rest of secure RAM | read-write, never executable |
+//! | 0x40000000..0x80000000 | normal-world RAM: Normal, **non-secure**, never executable |
+//!
+//! SCTLR_EL1.WXN is set as well: no writable page is ever executable.
+
+use core::cell::UnsafeCell;
+
+use crate::ns;
+
+const PAGE: u64 = 4096;
+const BLOCK_2M: u64 = 2 << 20;
+
+const VALID: u64 = 1 << 0;
+const TABLE: u64 = 1 << 1; // table (L1/L2) or page (L3)
+const ATTR_NORMAL: u64 = 0 << 2; // MAIR index 0
+const ATTR_DEVICE: u64 = 1 << 2; // MAIR index 1
+const NS: u64 = 1 << 5;
+const AP_RO: u64 = 1 << 7;
+const SH_INNER: u64 = 3 << 8;
+const AF: u64 = 1 << 10;
+const PXN: u64 = 1 << 53;
+const UXN: u64 = 1 << 54;
+
+const MEM_RW: u64 = VALID | ATTR_NORMAL | SH_INNER | AF | PXN | UXN;
+const MEM_RO: u64 = VALID | ATTR_NORMAL | SH_INNER | AF | AP_RO | PXN | UXN;
+const MEM_RX: u64 = VALID | ATTR_NORMAL | SH_INNER | AF | AP_RO | UXN;
+const DEVICE: u64 = VALID | ATTR_DEVICE | AF | PXN | UXN;
+
+const SECURE_RAM: u64 = 0x0e00_0000;
+const SECURE_RAM_END: u64 = 0x0f00_0000;
+const MONITOR_END: u64 = 0x0e10_0000;
+const DEVICES: u64 = 0x0900_0000;
+
+#[repr(C, align(4096))]
+struct Table([u64; 512]);
+
+struct Tables {
+    l1: Table,
+    l2: Table,
+    l3: Table,
+}
+
+struct Cell(UnsafeCell<Tables>);
+
+// SAFETY: written once by the boot CPU before the MMU is on, then only
+// read by the hardware walker.
+unsafe impl Sync for Cell {}
+
+static TABLES: Cell = Cell(UnsafeCell::new(Tables {
+    l1: Table([0; 512]),
+    l2: Table([0; 512]),
+    l3: Table([0; 512]),
+}));
+
+unsafe extern "C" {
+    static __kernel_start: u8;
+    static __text_end: u8;
+    static __rodata_end: u8;
+    static __kernel_end: u8;
+}
+
+/// The kernel image's layout, as mapped.
+pub struct Layout {
+    pub text: (u64, u64),
+    pub rodata_end: u64,
+    pub kernel_end: u64,
+}
+
+/// Build the tables and turn the MMU on. Called once, at cold boot.
+pub fn init() -> Layout {
+    let text = (
+        &raw const __kernel_start as u64,
+        &raw const __text_end as u64,
+    );
+    let rodata_end = &raw const __rodata_end as u64;
+    let kernel_end = &raw const __kernel_end as u64;
+    // SAFETY: cold boot, one CPU, MMU off: nothing else refers to the
+    // tables yet.
+    let t = unsafe { &mut *TABLES.0.get() };
+    // The 2 MiB block holding the kernel, page by page.
+    let l3_base = text.0 & !(BLOCK_2M - 1);
+    for (i, e) in t.l3.0.iter_mut().enumerate() {
+        let pa = l3_base + i as u64 * PAGE;
+        let attrs = if pa < MONITOR_END {
+            0
+        } else if pa < text.1 {
+            MEM_RX
+        } else if pa < rodata_end {
+            MEM_RO
+        } else {
+            MEM_RW
+        };
+        *e = if attrs == 0 { 0 } else { pa | attrs | TABLE };
+    }
+    // First GiB: devices and secure RAM in 2 MiB blocks.
+    for (i, e) in t.l2.0.iter_mut().enumerate() {
+        let pa = i as u64 * BLOCK_2M;
+        *e = if pa == l3_base {
+            &raw const t.l3 as u64 | VALID | TABLE
+        } else if pa == DEVICES {
+            pa | DEVICE
+        } else if (SECURE_RAM..SECURE_RAM_END).contains(&pa) && pa >= MONITOR_END {
+            pa | MEM_RW
+        } else {
+            0
+        };
+    }
+    t.l1.0[0] = &raw const t.l2 as u64 | VALID | TABLE;
+    // Normal-world RAM: one 1 GiB block, non-secure.
+    const _: () = assert!(ns::RAM_END - ns::RAM_START == 1 << 30);
+    t.l1.0[(ns::RAM_START >> 30) as usize] = ns::RAM_START | MEM_RW | NS;
+
+    let mair: u64 = 0xFF; // index 0: Normal WB RA WA; index 1: Device-nGnRnE
+    let tcr: u64 = 32 // T0SZ: 4 GiB
+        | (1 << 8) | (1 << 10) | (3 << 12) // WB WA walks, inner shareable
+        | (1 << 23) // EPD1: no TTBR1 walks
+        | (1 << 32); // IPS: 36 bits
+    let sctlr: u64 = 0x30D0_0800 // RES1
+        | (1 << 0) // M
+        | (1 << 2) // C
+        | (1 << 3) // SA
+        | (1 << 12) // I
+        | (1 << 19); // WXN
+    // SAFETY: the tables identity-map everything the kernel touches from
+    // here on (its image, stack, the UART), so execution continues at the
+    // same addresses once the MMU is on.
+    unsafe {
+        core::arch::asm!(
+            "msr mair_el1, {mair}",
+            "msr tcr_el1, {tcr}",
+            "msr ttbr0_el1, {ttbr}",
+            "dsb ish",
+            "tlbi vmalle1",
+            "dsb ish",
+            "isb",
+            "msr sctlr_el1, {sctlr}",
+            "isb",
+            mair = in(reg) mair,
+            tcr = in(reg) tcr,
+            ttbr = in(reg) &raw const t.l1 as u64,
+            sctlr = in(reg) sctlr,
+        );
+    }
+    Layout {
+        text,
+        rodata_end,
+        kernel_end,
+    }
+}

@@ -1,0 +1,88 @@
+//! The EL1 system registers, which both worlds share: the monitor keeps
+//! one copy per world and swaps them at every world switch.
+
+/// One world's EL1 (and EL0) system register context.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct Regs {
+    r: [u64; N],
+}
+
+macro_rules! regs {
+    ($($name:ident),* $(,)?) => {
+        const N: usize = [$(stringify!($name)),*].len();
+
+        impl Regs {
+            /// Read the current EL1 context.
+            pub fn save() -> Regs {
+                let mut r = [0u64; N];
+                let mut i = 0;
+                $(
+                    // SAFETY: reading an EL1 system register from EL3 has
+                    // no side effect.
+                    unsafe {
+                        core::arch::asm!(concat!("mrs {}, ", stringify!($name)), out(reg) r[i]);
+                    }
+                    i += 1;
+                )*
+                let _ = i;
+                Regs { r }
+            }
+
+            /// Load this context into the EL1 registers.
+            pub fn restore(&self) {
+                let mut i = 0;
+                $(
+                    // SAFETY: EL3 writes the lower level's registers while
+                    // that level is not running; they take effect at eret.
+                    unsafe {
+                        core::arch::asm!(concat!("msr ", stringify!($name), ", {}"), in(reg) self.r[i]);
+                    }
+                    i += 1;
+                )*
+                let _ = i;
+                // SAFETY: synchronise the writes above.
+                unsafe { core::arch::asm!("isb") };
+            }
+        }
+    };
+}
+
+regs!(
+    sctlr_el1,
+    cpacr_el1,
+    csselr_el1,
+    sp_el1,
+    sp_el0,
+    elr_el1,
+    spsr_el1,
+    esr_el1,
+    far_el1,
+    afsr0_el1,
+    afsr1_el1,
+    ttbr0_el1,
+    ttbr1_el1,
+    tcr_el1,
+    mair_el1,
+    amair_el1,
+    tpidr_el1,
+    tpidr_el0,
+    tpidrro_el0,
+    par_el1,
+    contextidr_el1,
+    vbar_el1,
+    cntkctl_el1,
+    mdscr_el1,
+);
+
+impl Regs {
+    /// All zero.
+    pub const ZERO: Regs = Regs { r: [0; N] };
+    /// The normal world's first entry: everything zero but SCTLR_EL1's
+    /// RES1 bits (MMU and caches off, as Linux's boot protocol wants).
+    pub const NS_RESET: Regs = {
+        let mut r = [0; N];
+        r[0] = 0x30D0_0800;
+        Regs { r }
+    };
+}

@@ -1,0 +1,380 @@
+//! oxtee's EL3 secure monitor for QEMU's `virt` machine with `secure=on`.
+//!
+//! It boots first (the `-bios` image in the secure flash), sets up EL3 and
+//! the GIC's security configuration, copies the secure kernel (embedded at
+//! build time) into secure RAM and runs its cold boot at S-EL1. When the
+//! kernel reports its entry vector (`RETURN_ENTRY_DONE`), the monitor
+//! enters the normal world: Linux's `Image` at [`NS_ENTRY`] with the
+//! device tree at [`NS_DTB`] (both placed by QEMU's loader).
+//!
+//! From then on every SMC lands here. SMCCC architecture calls and PSCI
+//! are answered by the monitor; trusted-OS calls (OP-TEE's identifiers)
+//! switch worlds: the normal world's registers and EL1 system registers
+//! are saved, the kernel's restored, and the kernel entered at its fast or
+//! yielding entry with the caller's x0..x7; its `RETURN_CALL_DONE` SMC
+//! switches back with x1..x4 as the caller's x0..x3. Anything else is
+//! answered with SMCCC's "not supported". Single CPU (`-smp 1`).
+#![no_std]
+#![no_main]
+
+mod el1;
+mod platform;
+
+use core::cell::UnsafeCell;
+use core::panic::PanicInfo;
+
+use oxtee_tz_abi::monitor::{
+    ENTRY_FAST, ENTRY_YIELDING, RETURN_CALL_DONE, RETURN_ENTRY_DONE, valid_entry_vector,
+};
+use oxtee_tz_abi::smccc::{self, FunctionId, Route};
+
+use oxtee_pl011::log;
+use platform::*;
+
+/// The registers of a lower exception level, as the vector stubs save
+/// them on the EL3 stack (layout shared with the assembly below).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct Frame {
+    pub x: [u64; 31],
+    pub elr: u64,
+    pub spsr: u64,
+    _pad: u64,
+}
+
+const FRAME_SIZE: usize = 272;
+const _: () = assert!(core::mem::size_of::<Frame>() == FRAME_SIZE);
+
+impl Frame {
+    const ZERO: Frame = Frame {
+        x: [0; 31],
+        elr: 0,
+        spsr: 0,
+        _pad: 0,
+    };
+}
+
+/// EL1h with D, A, I and F masked: how both worlds are entered.
+const SPSR_EL1H_MASKED: u64 = 0x3C5;
+
+/// SCR_EL3: lower levels are AArch64 (RW), HVC disabled (no EL2), SMC
+/// enabled; NS selects the world.
+const SCR_RW: u64 = 1 << 10;
+const SCR_NS: u64 = 1 << 0;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// The kernel's cold boot runs.
+    KernelBoot,
+    /// The normal world runs.
+    Normal,
+    /// A call runs in the secure kernel.
+    InKernel,
+}
+
+struct State {
+    phase: Phase,
+    /// The kernel's entry vector.
+    vector: u64,
+    /// The normal world's registers while the kernel runs.
+    ns_frame: Frame,
+    ns_el1: el1::Regs,
+    s_el1: el1::Regs,
+}
+
+struct Global(UnsafeCell<State>);
+
+// SAFETY: one CPU, and EL3 runs with every interrupt masked: the state is
+// only ever touched by one exception handler at a time.
+unsafe impl Sync for Global {}
+
+static STATE: Global = Global(UnsafeCell::new(State {
+    phase: Phase::KernelBoot,
+    vector: 0,
+    ns_frame: Frame::ZERO,
+    ns_el1: el1::Regs::ZERO,
+    s_el1: el1::Regs::ZERO,
+}));
+
+fn state() -> &'static mut State {
+    // SAFETY: see `Global`: handlers never nest, so this is the only
+    // reference alive while a handler runs.
+    unsafe { &mut *STATE.0.get() }
+}
+
+/// The secure kernel's flat image (see `scripts/tz.sh`).
+#[repr(C, align(4096))]
+struct Aligned<T: ?Sized>(T);
+static KERNEL_IMAGE: &Aligned<[u8]> = &Aligned(*include_bytes!(env!("OXTEE_TZ_KERNEL")));
+
+core::arch::global_asm!(
+    r#"
+    .section .text.boot, "ax"
+    .global _start
+_start:
+    mrs     x0, mpidr_el1
+    and     x0, x0, #0xff
+    cbnz    x0, 9f
+    // The boot code runs below the top frame's slot (see `enter`).
+    ldr     x0, =__stack_top
+    sub     x0, x0, #512
+    mov     sp, x0
+    ldr     x0, =__data_start
+    ldr     x1, =__data_end
+    ldr     x2, =__data_lma
+1:  cmp     x0, x1
+    b.hs    2f
+    ldr     x3, [x2], #8
+    str     x3, [x0], #8
+    b       1b
+2:  ldr     x0, =__bss_start
+    ldr     x1, =__bss_end
+3:  cmp     x0, x1
+    b.hs    4f
+    str     xzr, [x0], #8
+    b       3b
+4:  adr     x0, el3_vectors
+    msr     vbar_el3, x0
+    isb
+    bl      monitor_main
+9:  wfe
+    b       9b
+
+    .text
+    .balign 0x800
+el3_vectors:
+    .irp n, 0, 1, 2, 3, 4, 5, 6, 7
+    .balign 0x80
+    mov     x0, #\n
+    b       el3_unexpected
+    .endr
+    .balign 0x80
+    b       el3_lower_sync
+    .irp n, 9, 10, 11, 12, 13, 14, 15
+    .balign 0x80
+    mov     x0, #\n
+    b       el3_unexpected
+    .endr
+
+el3_lower_sync:
+    sub     sp, sp, #{frame}
+    stp     x0, x1, [sp, #0]
+    stp     x2, x3, [sp, #16]
+    stp     x4, x5, [sp, #32]
+    stp     x6, x7, [sp, #48]
+    stp     x8, x9, [sp, #64]
+    stp     x10, x11, [sp, #80]
+    stp     x12, x13, [sp, #96]
+    stp     x14, x15, [sp, #112]
+    stp     x16, x17, [sp, #128]
+    stp     x18, x19, [sp, #144]
+    stp     x20, x21, [sp, #160]
+    stp     x22, x23, [sp, #176]
+    stp     x24, x25, [sp, #192]
+    stp     x26, x27, [sp, #208]
+    stp     x28, x29, [sp, #224]
+    str     x30, [sp, #240]
+    mrs     x0, elr_el3
+    mrs     x1, spsr_el3
+    stp     x0, x1, [sp, #248]
+    mov     x0, sp
+    bl      el3_sync
+    b       el3_exit
+
+    .global el3_enter
+el3_enter:
+    mov     sp, x0
+el3_exit:
+    ldp     x0, x1, [sp, #248]
+    msr     elr_el3, x0
+    msr     spsr_el3, x1
+    ldr     x30, [sp, #240]
+    ldp     x0, x1, [sp, #0]
+    ldp     x2, x3, [sp, #16]
+    ldp     x4, x5, [sp, #32]
+    ldp     x6, x7, [sp, #48]
+    ldp     x8, x9, [sp, #64]
+    ldp     x10, x11, [sp, #80]
+    ldp     x12, x13, [sp, #96]
+    ldp     x14, x15, [sp, #112]
+    ldp     x16, x17, [sp, #128]
+    ldp     x18, x19, [sp, #144]
+    ldp     x20, x21, [sp, #160]
+    ldp     x22, x23, [sp, #176]
+    ldp     x24, x25, [sp, #192]
+    ldp     x26, x27, [sp, #208]
+    ldp     x28, x29, [sp, #224]
+    add     sp, sp, #{frame}
+    eret
+    "#,
+    frame = const FRAME_SIZE,
+);
+
+unsafe extern "C" {
+    /// Load `frame` (placed at the top of the EL3 stack) and `eret`.
+    fn el3_enter(frame: *const Frame) -> !;
+    static __stack_top: u8;
+}
+
+fn read_scr() -> u64 {
+    let v: u64;
+    // SAFETY: reading SCR_EL3 at EL3 has no side effect.
+    unsafe { core::arch::asm!("mrs {}, scr_el3", out(reg) v) };
+    v
+}
+
+fn write_scr(v: u64) {
+    // SAFETY: the monitor owns SCR_EL3; callers pass one of the two
+    // configurations above, and the change takes effect at the next eret.
+    unsafe { core::arch::asm!("msr scr_el3, {}", "isb", in(reg) v) };
+}
+
+#[unsafe(no_mangle)]
+extern "C" fn monitor_main() -> ! {
+    log!(UART, "oxtee monitor: EL3 up\n");
+    // SAFETY: EL3 configuration before any lower level runs: no trapping
+    // of FP/SIMD or of debug and trace registers to EL3.
+    unsafe {
+        core::arch::asm!("msr cptr_el3, xzr", "msr mdcr_el3, xzr", "isb");
+    }
+    platform::gic_init();
+    let image = &KERNEL_IMAGE.0;
+    let room = (KERNEL_END - KERNEL_BASE) as usize;
+    if image.len() > room {
+        panic!("the secure kernel ({} bytes) does not fit", image.len());
+    }
+    // SAFETY: [KERNEL_BASE, KERNEL_END) is secure RAM that nothing else
+    // uses (the monitor's own data is below KERNEL_BASE) and the source
+    // is the monitor's read-only flash.
+    unsafe {
+        core::ptr::copy_nonoverlapping(image.as_ptr(), KERNEL_BASE as *mut u8, image.len());
+    }
+    log!(
+        UART,
+        "oxtee monitor: secure kernel loaded at {KERNEL_BASE:#x}, {} bytes\n",
+        image.len()
+    );
+    write_scr(SCR_RW);
+    let mut f = Frame::ZERO;
+    f.x[0] = KERNEL_BASE;
+    f.x[1] = KERNEL_END;
+    f.elr = KERNEL_BASE;
+    f.spsr = SPSR_EL1H_MASKED;
+    enter(&f)
+}
+
+/// Enter a lower level with `f` from a fresh EL3 stack (called from the
+/// boot code, whose stack starts below the slot).
+fn enter(f: &Frame) -> ! {
+    // SAFETY: the frame goes to the top of the EL3 stack, which holds
+    // nothing the monitor still needs (the caller does not return).
+    unsafe {
+        let top = &raw const __stack_top as usize;
+        let slot = (top - FRAME_SIZE) as *mut Frame;
+        slot.write(*f);
+        el3_enter(slot)
+    }
+}
+
+#[unsafe(no_mangle)]
+extern "C" fn el3_unexpected(vector: u64) -> ! {
+    let (esr, elr): (u64, u64);
+    // SAFETY: reading EL3 syndrome registers.
+    unsafe { core::arch::asm!("mrs {}, esr_el3", "mrs {}, elr_el3", out(reg) esr, out(reg) elr) };
+    log!(
+        UART,
+        "oxtee monitor: unexpected exception, vector {vector} esr {esr:#x} elr {elr:#x}\n"
+    );
+    platform::power_off()
+}
+
+/// A synchronous exception from a lower level (SMC, or a trap).
+#[unsafe(no_mangle)]
+extern "C" fn el3_sync(frame: &mut Frame) {
+    let esr: u64;
+    // SAFETY: reading ESR_EL3.
+    unsafe { core::arch::asm!("mrs {}, esr_el3", out(reg) esr) };
+    let ec = (esr >> 26) & 0x3F;
+    if ec != 0x17 {
+        // Not an SMC from AArch64: nothing else is routed here.
+        log!(
+            UART,
+            "oxtee monitor: unexpected trap from a lower level, esr {esr:#x} elr {:#x}\n",
+            frame.elr
+        );
+        platform::power_off();
+    }
+    if read_scr() & SCR_NS != 0 {
+        from_normal_world(frame);
+    } else {
+        from_secure_world(frame);
+    }
+}
+
+fn from_normal_world(frame: &mut Frame) {
+    let st = state();
+    let id = FunctionId::from_x0(frame.x[0]);
+    match smccc::route(id) {
+        Route::Monitor => platform::monitor_call(id, frame),
+        Route::TrustedOsFast | Route::TrustedOsYielding => {
+            st.ns_frame = *frame;
+            st.ns_el1 = el1::Regs::save();
+            st.s_el1.restore();
+            write_scr(SCR_RW);
+            let offset = if id.is_fast() {
+                ENTRY_FAST
+            } else {
+                ENTRY_YIELDING
+            };
+            let args = frame.x;
+            *frame = Frame::ZERO;
+            frame.x[..8].copy_from_slice(&args[..8]);
+            frame.elr = st.vector + offset;
+            frame.spsr = SPSR_EL1H_MASKED;
+            st.phase = Phase::InKernel;
+        }
+        Route::Unknown => frame.x[0] = id.unknown(),
+    }
+}
+
+fn from_secure_world(frame: &mut Frame) {
+    let st = state();
+    let id = frame.x[0] as u32;
+    match (st.phase, id) {
+        (Phase::KernelBoot, RETURN_ENTRY_DONE) => {
+            let vector = frame.x[1];
+            if !valid_entry_vector(vector, KERNEL_BASE, KERNEL_END) {
+                panic!("the secure kernel gave a bad entry vector {vector:#x}");
+            }
+            st.vector = vector;
+            st.s_el1 = el1::Regs::save();
+            el1::Regs::NS_RESET.restore();
+            write_scr(SCR_RW | SCR_NS);
+            log!(
+                UART,
+                "oxtee monitor: entering the normal world at {NS_ENTRY:#x}\n"
+            );
+            *frame = Frame::ZERO;
+            frame.x[0] = NS_DTB;
+            frame.elr = NS_ENTRY;
+            frame.spsr = SPSR_EL1H_MASKED;
+            st.phase = Phase::Normal;
+        }
+        (Phase::InKernel, RETURN_CALL_DONE) => {
+            let results = [frame.x[1], frame.x[2], frame.x[3], frame.x[4]];
+            st.s_el1 = el1::Regs::save();
+            st.ns_el1.restore();
+            write_scr(SCR_RW | SCR_NS);
+            *frame = st.ns_frame;
+            frame.x[..4].copy_from_slice(&results);
+            st.phase = Phase::Normal;
+        }
+        _ => panic!("the secure kernel made an unexpected SMC {id:#x}"),
+    }
+}
+
+#[panic_handler]
+fn panic(info: &PanicInfo) -> ! {
+    log!(UART, "oxtee monitor: panic: {}\n", info.message());
+    platform::power_off()
+}
