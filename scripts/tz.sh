@@ -34,7 +34,8 @@ mkdir -p "$out"
 need=()
 command -v qemu-system-aarch64 >/dev/null || need+=(qemu-system-arm)
 command -v dtc >/dev/null || need+=(device-tree-compiler)
-command -v aarch64-linux-gnu-objcopy >/dev/null || need+=(binutils-aarch64-linux-gnu)
+command -v aarch64-linux-gnu-gcc >/dev/null || need+=(gcc-aarch64-linux-gnu)
+[ -f /usr/aarch64-linux-gnu/lib/libc.a ] || need+=(libc6-dev-arm64-cross)
 command -v cpio >/dev/null || need+=(cpio)
 if ! dpkg --print-foreign-architectures | grep -qx arm64; then
   dpkg --add-architecture arm64
@@ -93,10 +94,11 @@ fi
 ird=$out/initramfs
 rm -rf "$ird" && mkdir -p "$ird"/{bin,sbin,proc,sys,dev,tmp,lib/modules,tests}
 cp "$nw/busybox" "$ird/bin/busybox"
-for a in sh mount insmod dmesg grep sed uname cat echo test poweroff setsid cttyhack ls; do
+for a in sh mount insmod dmesg grep sed uname cat echo test poweroff setsid cttyhack ls devmem cut; do
   ln -s busybox "$ird/bin/$a"
 done
 cp "$nw"/modules/*.ko "$ird/lib/modules/"
+aarch64-linux-gnu-gcc -O2 -static -Wall -Wextra -Werror -o "$ird/bin/teeprobe" tz/guest/teeprobe.c
 install -m 755 tz/guest/init "$ird/init"
 (cd "$ird" && find . | cpio -o -H newc --quiet | gzip -1) > "$out/initramfs.cpio.gz"
 

@@ -12,6 +12,7 @@
 #![no_std]
 #![forbid(unsafe_code)]
 
+pub mod kernel;
 pub mod monitor;
 pub mod optee;
 pub mod smccc;
