@@ -98,7 +98,9 @@ for a in sh mount insmod dmesg grep sed uname cat echo test poweroff setsid ctty
   ln -s busybox "$ird/bin/$a"
 done
 cp "$nw"/modules/*.ko "$ird/lib/modules/"
-aarch64-linux-gnu-gcc -O2 -static -Wall -Wextra -Werror -o "$ird/bin/teeprobe" tz/guest/teeprobe.c
+for t in teeprobe ptatest; do
+  aarch64-linux-gnu-gcc -O2 -static -Wall -Wextra -Werror -o "$ird/bin/$t" "tz/guest/$t.c"
+done
 install -m 755 tz/guest/init "$ird/init"
 (cd "$ird" && find . | cpio -o -H newc --quiet | gzip -1) > "$out/initramfs.cpio.gz"
 

@@ -1,14 +1,28 @@
 //! The secure kernel's answers to OP-TEE's SMC ABI, as a pure function of
-//! the caller's registers and of normal-world memory reached through
+//! the caller's registers, normal-world memory reached through
 //! [`NormalWorld`] (the kernel maps it non-secure; the tests below play a
-//! lying normal world).
+//! lying normal world) and the kernel's own state ([`Service`]: sessions
+//! of pseudo-TAs, registered shared memory).
 //!
 //! A yielding `CALL_WITH_ARG` copies the argument's header, then the
 //! header and the parameters it announces, once; decodes that private
-//! copy; serves it; and writes the answer back. What the normal world
-//! does to its copy meanwhile changes nothing the kernel decided.
+//! copy; serves it; and writes the answer back. Memory references are
+//! copied into secure memory before a pseudo-TA runs and out after it.
+//! What the normal world does to its copies meanwhile changes nothing
+//! the kernel decided.
 
-use crate::optee::{self, MsgArg, OpenSession, result};
+use alloc::boxed::Box;
+use alloc::collections::BTreeMap;
+use alloc::vec;
+use alloc::vec::Vec;
+
+use oxtee_gp::{
+    ORIGIN_TEE, ORIGIN_TRUSTED_APP, TEE_ERROR_BAD_PARAMETERS, TEE_ERROR_GENERIC,
+    TEE_ERROR_ITEM_NOT_FOUND, TEE_ERROR_OUT_OF_MEMORY, TEE_ERROR_SHORT_BUFFER, TEE_SUCCESS,
+};
+
+use crate::optee::{self, MsgArg, MsgParam, OpenSession, ParamType};
+use crate::pta::{Dir, Param, Pta, TestPta};
 
 /// Normal-world physical memory, as the kernel may touch it.
 pub trait NormalWorld {
@@ -16,6 +30,9 @@ pub trait NormalWorld {
     fn read(&mut self, pa: u64, out: &mut [u8]) -> Result<(), BadAddress>;
     /// Copy `data` to physical address `pa`.
     fn write(&mut self, pa: u64, data: &[u8]) -> Result<(), BadAddress>;
+    /// Whether `[pa, pa + len)` is normal-world memory the kernel may copy
+    /// from and to.
+    fn check(&self, pa: u64, len: u64) -> Result<(), BadAddress>;
 }
 
 /// A physical range outside what the normal world may name.
@@ -33,6 +50,21 @@ pub const OS_UUID: [u32; 4] = [0x6f78_7465, 0x652d_4f53, 0x8000_747a, 0x2d6b_6e6
 /// The OS revision `GET_OS_REVISION` answers (major, minor); Linux's
 /// driver prints it ("optee: revision 0.1").
 pub const OS_REVISION: (u64, u64) = (0, 1);
+
+/// Sessions open at once, over all pseudo-TAs.
+pub const MAX_SESSIONS: usize = 64;
+/// Shared-memory registrations at once.
+pub const MAX_SHM: usize = 256;
+/// Pages of all registrations together (64 MiB of normal-world memory;
+/// the kernel keeps 8 bytes per page).
+pub const MAX_SHM_PAGES: usize = 16384;
+/// The largest memory reference copied into secure memory for a call.
+pub const MAX_MEMREF: usize = 1 << 20;
+
+const PAGE: u64 = 4096;
+/// Page addresses in one page of an `OPTEE_MSG_ATTR_NONCONTIG` list; the
+/// last 8 bytes hold the next list page's address.
+const PAGE_LIST_ENTRIES: usize = 511;
 
 /// What the kernel tells its log about a call (it has no other output).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,65 +103,409 @@ pub fn fast(regs: &[u64; 8]) -> ([u64; 4], Event) {
     (out, Event::None)
 }
 
-/// A yielding call: the caller's x0..x7 in, its x0..x3 out.
-pub fn yielding(nw: &mut impl NormalWorld, regs: &[u64; 8]) -> ([u64; 4], Event) {
-    let (status, ev) = match regs[0] as u32 {
-        optee::CALL_WITH_ARG => call_with_arg(nw, optee::reg_pair(regs[1], regs[2])),
-        // No call is ever suspended in an RPC yet: nothing to resume.
-        optee::RETURN_FROM_RPC => (optee::RETURN_ERESUME, Event::None),
-        _ => (optee::RETURN_UNKNOWN_FUNCTION, Event::None),
-    };
-    ([status, 0, 0, 0], ev)
+/// Normal-world memory registered by `REGISTER_SHM` (Linux's dynamic
+/// shared memory): its pages, the buffer's offset in the first, its size.
+struct Shm {
+    pages: Vec<u64>,
+    offset: u64,
+    size: u64,
 }
 
-fn call_with_arg(nw: &mut impl NormalWorld, pa: u64) -> (u64, Event) {
-    let mut buf = [0u8; optee::arg_size(optee::MAX_PARAMS)];
-    if !pa.is_multiple_of(8) || nw.read(pa, &mut buf[..optee::ARG_HEADER_SIZE]).is_err() {
-        return (optee::RETURN_EBADADDR, Event::None);
+/// Where a memory reference's bytes are in normal-world memory.
+enum Span<'a> {
+    /// A contiguous physical range (temporary memory).
+    Contiguous(u64),
+    /// An offset into registered shared memory.
+    Registered(&'a Shm, u64),
+}
+
+/// The secure kernel's state behind the SMC ABI.
+pub struct Service {
+    ptas: Vec<Box<dyn Pta>>,
+    /// Session id -> index of its PTA.
+    sessions: BTreeMap<u32, usize>,
+    next_session: u32,
+    /// Registrations by the normal world's cookie.
+    shms: BTreeMap<u64, Shm>,
+    shm_pages: usize,
+}
+
+impl Default for Service {
+    fn default() -> Self {
+        Self::new()
     }
-    let Ok(n) = MsgArg::announced_params(&buf[..optee::ARG_HEADER_SIZE]) else {
-        return (optee::RETURN_EBADCMD, Event::None);
-    };
-    let size = optee::arg_size(n);
-    if nw.read(pa, &mut buf[..size]).is_err() {
-        return (optee::RETURN_EBADADDR, Event::None);
+}
+
+impl Service {
+    /// The kernel's services: the test pseudo-TA.
+    pub fn new() -> Service {
+        Service {
+            ptas: vec![Box::new(TestPta::default())],
+            sessions: BTreeMap::new(),
+            next_session: 1,
+            shms: BTreeMap::new(),
+            shm_pages: 0,
+        }
     }
-    // The copy is decoded as it is: if the normal world changed the
-    // header in between, the copy's own count must fit what was copied.
-    let Ok(mut arg) = MsgArg::decode(&buf[..size]) else {
-        return (bad_parameters(nw, pa, &mut buf[..size]), Event::None);
-    };
-    let mut ev = Event::None;
-    match arg.cmd {
-        optee::CMD_OPEN_SESSION => match OpenSession::from_arg(&arg) {
-            Some(ids) => {
-                ev = Event::NoSuchTa {
-                    uuid: ids.uuid,
-                    login: ids.login,
-                };
-                arg.ret = result::ITEM_NOT_FOUND;
+
+    /// Open sessions.
+    pub fn sessions(&self) -> usize {
+        self.sessions.len()
+    }
+
+    /// Registered shared-memory objects and their pages.
+    pub fn shared_memory(&self) -> (usize, usize) {
+        (self.shms.len(), self.shm_pages)
+    }
+
+    /// A yielding call: the caller's x0..x7 in, its x0..x3 out.
+    pub fn yielding(&mut self, nw: &mut impl NormalWorld, regs: &[u64; 8]) -> ([u64; 4], Event) {
+        let (status, ev) = match regs[0] as u32 {
+            optee::CALL_WITH_ARG => self.call_with_arg(nw, optee::reg_pair(regs[1], regs[2])),
+            // No call is ever suspended in an RPC yet: nothing to resume.
+            optee::RETURN_FROM_RPC => (optee::RETURN_ERESUME, Event::None),
+            _ => (optee::RETURN_UNKNOWN_FUNCTION, Event::None),
+        };
+        ([status, 0, 0, 0], ev)
+    }
+
+    fn call_with_arg(&mut self, nw: &mut impl NormalWorld, pa: u64) -> (u64, Event) {
+        let mut buf = [0u8; optee::arg_size(optee::MAX_PARAMS)];
+        if !pa.is_multiple_of(8) || nw.read(pa, &mut buf[..optee::ARG_HEADER_SIZE]).is_err() {
+            return (optee::RETURN_EBADADDR, Event::None);
+        }
+        let Ok(n) = MsgArg::announced_params(&buf[..optee::ARG_HEADER_SIZE]) else {
+            return (optee::RETURN_EBADCMD, Event::None);
+        };
+        let size = optee::arg_size(n);
+        if nw.read(pa, &mut buf[..size]).is_err() {
+            return (optee::RETURN_EBADADDR, Event::None);
+        }
+        // The copy is decoded as it is: if the normal world changed the
+        // header in between, the copy's own count must fit what was copied.
+        let Ok(mut arg) = MsgArg::decode(&buf[..size]) else {
+            return (bad_parameters(nw, pa, &mut buf[..size]), Event::None);
+        };
+        let mut ev = Event::None;
+        let (ret, origin) = match arg.cmd {
+            optee::CMD_OPEN_SESSION => self.open_session(nw, &mut arg, &mut ev),
+            optee::CMD_INVOKE_COMMAND => self.invoke(nw, &mut arg),
+            optee::CMD_CLOSE_SESSION => self.close_session(&arg),
+            // Nothing runs that could be cancelled: calls complete first.
+            optee::CMD_CANCEL => (TEE_SUCCESS, ORIGIN_TEE),
+            optee::CMD_REGISTER_SHM => self.register_shm(nw, &arg),
+            optee::CMD_UNREGISTER_SHM => self.unregister_shm(&arg),
+            _ => return (optee::RETURN_EBADCMD, Event::None),
+        };
+        arg.ret = ret;
+        arg.ret_origin = origin;
+        if arg.encode(&mut buf[..size]).is_err() || nw.write(pa, &buf[..size]).is_err() {
+            return (optee::RETURN_EBADADDR, Event::None);
+        }
+        (optee::RETURN_OK, ev)
+    }
+
+    fn open_session(
+        &mut self,
+        nw: &mut impl NormalWorld,
+        arg: &mut MsgArg,
+        ev: &mut Event,
+    ) -> (u32, u32) {
+        let Some(ids) = OpenSession::from_arg(arg) else {
+            return (TEE_ERROR_BAD_PARAMETERS, ORIGIN_TEE);
+        };
+        let Some(pta) = self.ptas.iter().position(|p| p.uuid() == ids.uuid) else {
+            *ev = Event::NoSuchTa {
+                uuid: ids.uuid,
+                login: ids.login,
+            };
+            return (TEE_ERROR_ITEM_NOT_FOUND, ORIGIN_TEE);
+        };
+        if self.sessions.len() >= MAX_SESSIONS {
+            return (TEE_ERROR_OUT_OF_MEMORY, ORIGIN_TEE);
+        }
+        let n = arg.num_params;
+        let mut params = match self.params_in(nw, &arg.params[2..n]) {
+            Ok(p) => p,
+            Err(code) => return (code, ORIGIN_TEE),
+        };
+        let id = self.new_session_id();
+        let mut ret = self.ptas[pta].open_session(id, &mut params);
+        ret = self.params_out(nw, &mut arg.params[2..n], &params, ret);
+        if ret == TEE_SUCCESS {
+            self.sessions.insert(id, pta);
+            arg.session = id;
+        } else {
+            self.ptas[pta].close_session(id);
+        }
+        (ret, ORIGIN_TRUSTED_APP)
+    }
+
+    fn new_session_id(&mut self) -> u32 {
+        loop {
+            let id = self.next_session;
+            self.next_session = self.next_session.wrapping_add(1).max(1);
+            if !self.sessions.contains_key(&id) {
+                return id;
             }
-            None => arg.ret = result::BAD_PARAMETERS,
-        },
-        // No session exists yet (pseudo-TAs come next).
-        optee::CMD_INVOKE_COMMAND | optee::CMD_CLOSE_SESSION => arg.ret = result::BAD_PARAMETERS,
-        // Nothing runs that could be cancelled.
-        optee::CMD_CANCEL => arg.ret = result::SUCCESS,
-        optee::CMD_REGISTER_SHM | optee::CMD_UNREGISTER_SHM => arg.ret = result::NOT_SUPPORTED,
-        _ => return (optee::RETURN_EBADCMD, Event::None),
+        }
     }
-    arg.ret_origin = result::ORIGIN_TEE;
-    if arg.encode(&mut buf[..size]).is_err() || nw.write(pa, &buf[..size]).is_err() {
-        return (optee::RETURN_EBADADDR, Event::None);
+
+    fn invoke(&mut self, nw: &mut impl NormalWorld, arg: &mut MsgArg) -> (u32, u32) {
+        let Some(&pta) = self.sessions.get(&arg.session) else {
+            return (TEE_ERROR_BAD_PARAMETERS, ORIGIN_TEE);
+        };
+        let n = arg.num_params;
+        let mut params = match self.params_in(nw, &arg.params[..n]) {
+            Ok(p) => p,
+            Err(code) => return (code, ORIGIN_TEE),
+        };
+        let ret = self.ptas[pta].invoke(arg.session, arg.func, &mut params);
+        let ret = self.params_out(nw, &mut arg.params[..n], &params, ret);
+        (ret, ORIGIN_TRUSTED_APP)
     }
-    (optee::RETURN_OK, ev)
+
+    fn close_session(&mut self, arg: &MsgArg) -> (u32, u32) {
+        match self.sessions.remove(&arg.session) {
+            Some(pta) => {
+                self.ptas[pta].close_session(arg.session);
+                (TEE_SUCCESS, ORIGIN_TEE)
+            }
+            None => (TEE_ERROR_BAD_PARAMETERS, ORIGIN_TEE),
+        }
+    }
+
+    /// `REGISTER_SHM`: one temporary memref with `NONCONTIG`: `a` = the
+    /// physical address of the first page-list page plus the buffer's
+    /// offset in its first page, `b` = size, `c` = the normal world's
+    /// cookie for it.
+    fn register_shm(&mut self, nw: &mut impl NormalWorld, arg: &MsgArg) -> (u32, u32) {
+        let bad = (TEE_ERROR_BAD_PARAMETERS, ORIGIN_TEE);
+        let [p] = arg.params() else { return bad };
+        if !matches!(p.param_type(), Some(ParamType::Tmem { .. }))
+            || p.attr & optee::ATTR_NONCONTIG == 0
+        {
+            return bad;
+        }
+        let (cookie, offset, size) = (p.c, p.a % PAGE, p.b);
+        if self.shms.contains_key(&cookie) || size == 0 {
+            return bad;
+        }
+        let Some(npages) = offset.checked_add(size).map(|end| end.div_ceil(PAGE)) else {
+            return bad;
+        };
+        if self.shms.len() >= MAX_SHM || npages > (MAX_SHM_PAGES - self.shm_pages) as u64 {
+            return (TEE_ERROR_OUT_OF_MEMORY, ORIGIN_TEE);
+        }
+        let npages = npages as usize;
+        let mut pages = Vec::with_capacity(npages);
+        let mut list = p.a - offset;
+        let mut page = [0u8; PAGE as usize];
+        while pages.len() < npages {
+            if nw.read(list, &mut page).is_err() {
+                return bad;
+            }
+            let entry = |i: usize| {
+                let mut w = [0u8; 8];
+                w.copy_from_slice(&page[8 * i..8 * i + 8]);
+                u64::from_le_bytes(w)
+            };
+            for i in 0..PAGE_LIST_ENTRIES.min(npages - pages.len()) {
+                let pa = entry(i);
+                if !pa.is_multiple_of(PAGE) || nw.check(pa, PAGE).is_err() {
+                    return bad;
+                }
+                pages.push(pa);
+            }
+            list = entry(PAGE_LIST_ENTRIES);
+            if pages.len() < npages && !list.is_multiple_of(PAGE) {
+                return bad;
+            }
+        }
+        self.shm_pages += npages;
+        self.shms.insert(
+            cookie,
+            Shm {
+                pages,
+                offset,
+                size,
+            },
+        );
+        (TEE_SUCCESS, ORIGIN_TEE)
+    }
+
+    /// `UNREGISTER_SHM`: one registered memref naming the cookie in `c`.
+    fn unregister_shm(&mut self, arg: &MsgArg) -> (u32, u32) {
+        let [p] = arg.params() else {
+            return (TEE_ERROR_BAD_PARAMETERS, ORIGIN_TEE);
+        };
+        if !matches!(p.param_type(), Some(ParamType::Rmem { .. })) {
+            return (TEE_ERROR_BAD_PARAMETERS, ORIGIN_TEE);
+        }
+        match self.shms.remove(&p.c) {
+            Some(shm) => {
+                self.shm_pages -= shm.pages.len();
+                (TEE_SUCCESS, ORIGIN_TEE)
+            }
+            None => (TEE_ERROR_BAD_PARAMETERS, ORIGIN_TEE),
+        }
+    }
+
+    /// Where a memref parameter's bytes are, checked: temporary memory
+    /// must be normal-world RAM, registered memory must be inside its
+    /// registration.
+    fn span(&self, nw: &impl NormalWorld, p: &MsgParam) -> Result<Span<'_>, u32> {
+        let size = p.b;
+        match p.param_type() {
+            Some(ParamType::Tmem { .. }) => {
+                if size > 0 && nw.check(p.a, size).is_err() {
+                    return Err(TEE_ERROR_BAD_PARAMETERS);
+                }
+                Ok(Span::Contiguous(p.a))
+            }
+            Some(ParamType::Rmem { .. }) => {
+                let shm = self.shms.get(&p.c).ok_or(TEE_ERROR_BAD_PARAMETERS)?;
+                match p.a.checked_add(size) {
+                    Some(end) if end <= shm.size => Ok(Span::Registered(shm, p.a)),
+                    _ => Err(TEE_ERROR_BAD_PARAMETERS),
+                }
+            }
+            _ => Err(TEE_ERROR_BAD_PARAMETERS),
+        }
+    }
+
+    fn copy(
+        &self,
+        nw: &mut impl NormalWorld,
+        span: &Span<'_>,
+        data: &mut [u8],
+        to_normal_world: bool,
+    ) -> Result<(), BadAddress> {
+        match *span {
+            Span::Contiguous(pa) => {
+                if to_normal_world {
+                    nw.write(pa, data)
+                } else {
+                    nw.read(pa, data)
+                }
+            }
+            Span::Registered(shm, offs) => {
+                let mut done = 0;
+                while done < data.len() {
+                    let at = shm.offset + offs + done as u64;
+                    let page = shm.pages[(at / PAGE) as usize];
+                    let within = at % PAGE;
+                    let n = ((PAGE - within) as usize).min(data.len() - done);
+                    let chunk = &mut data[done..done + n];
+                    if to_normal_world {
+                        nw.write(page + within, chunk)?;
+                    } else {
+                        nw.read(page + within, chunk)?;
+                    }
+                    done += n;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// The GP parameters of a call, memory references copied into secure
+    /// memory (inputs) or zeroed (outputs).
+    fn params_in(&self, nw: &mut impl NormalWorld, msg: &[MsgParam]) -> Result<[Param; 4], u32> {
+        let mut out = [Param::None, Param::None, Param::None, Param::None];
+        if msg.len() > 4 {
+            return Err(TEE_ERROR_BAD_PARAMETERS);
+        }
+        for (p, o) in msg.iter().zip(out.iter_mut()) {
+            if p.is_meta() || p.attr & optee::ATTR_NONCONTIG != 0 {
+                return Err(TEE_ERROR_BAD_PARAMETERS);
+            }
+            let dir = |input: bool, output: bool| match (input, output) {
+                (true, false) => Dir::In,
+                (false, true) => Dir::Out,
+                _ => Dir::InOut,
+            };
+            *o = match p.param_type() {
+                Some(ParamType::None) => Param::None,
+                Some(ParamType::Value { input, output }) => {
+                    let d = dir(input, output);
+                    let (a, b) = if input {
+                        (p.a as u32, p.b as u32)
+                    } else {
+                        (0, 0)
+                    };
+                    Param::Value { a, b, dir: d }
+                }
+                Some(ParamType::Tmem { input, output } | ParamType::Rmem { input, output }) => {
+                    let d = dir(input, output);
+                    let size = usize::try_from(p.b).map_err(|_| TEE_ERROR_OUT_OF_MEMORY)?;
+                    if size > MAX_MEMREF {
+                        return Err(TEE_ERROR_OUT_OF_MEMORY);
+                    }
+                    let span = self.span(nw, p)?;
+                    let mut data = vec![0u8; size];
+                    if d.input() {
+                        self.copy(nw, &span, &mut data, false)
+                            .map_err(|_| TEE_ERROR_BAD_PARAMETERS)?;
+                    }
+                    Param::Memref { data, size, dir: d }
+                }
+                None => return Err(TEE_ERROR_BAD_PARAMETERS),
+            };
+        }
+        Ok(out)
+    }
+
+    /// Copy a call's outputs back: values, and memory references on
+    /// success (their data, at most the caller's size) or with
+    /// SHORT_BUFFER (the size needed only). Returns the call's result (a
+    /// PTA that claims more output than its buffer gets GENERIC).
+    fn params_out(
+        &self,
+        nw: &mut impl NormalWorld,
+        msg: &mut [MsgParam],
+        params: &[Param; 4],
+        ret: u32,
+    ) -> u32 {
+        let mut ret = ret;
+        for (m, p) in msg.iter_mut().zip(params.iter()) {
+            match p {
+                Param::Value { a, b, dir } if dir.output() => {
+                    m.a = u64::from(*a);
+                    m.b = u64::from(*b);
+                    m.c = 0;
+                }
+                Param::Memref { data, size, dir } if dir.output() => {
+                    if ret == TEE_SUCCESS {
+                        if *size > data.len() {
+                            ret = TEE_ERROR_GENERIC;
+                            continue;
+                        }
+                        let Ok(span) = self.span(nw, m) else {
+                            ret = TEE_ERROR_GENERIC;
+                            continue;
+                        };
+                        let mut out = data[..*size].to_vec();
+                        if self.copy(nw, &span, &mut out, true).is_err() {
+                            ret = TEE_ERROR_GENERIC;
+                        }
+                        m.b = *size as u64;
+                    } else if ret == TEE_ERROR_SHORT_BUFFER {
+                        m.b = *size as u64;
+                    }
+                }
+                _ => {}
+            }
+        }
+        ret
+    }
 }
 
 /// Answer an argument that cannot be decoded: its own copy, with
 /// BAD_PARAMETERS from the TEE.
 fn bad_parameters(nw: &mut impl NormalWorld, pa: u64, copy: &mut [u8]) -> u64 {
-    copy[20..24].copy_from_slice(&result::BAD_PARAMETERS.to_le_bytes());
-    copy[24..28].copy_from_slice(&result::ORIGIN_TEE.to_le_bytes());
+    copy[20..24].copy_from_slice(&TEE_ERROR_BAD_PARAMETERS.to_le_bytes());
+    copy[24..28].copy_from_slice(&ORIGIN_TEE.to_le_bytes());
     match nw.write(pa, copy) {
         Ok(()) => optee::RETURN_OK,
         Err(_) => optee::RETURN_EBADADDR,
@@ -144,22 +520,34 @@ mod tests {
 
     use super::*;
     use crate::optee::*;
+    use oxtee_gp::ORIGIN_TRUSTED_APP;
 
     const BASE: u64 = 0x4000_0000;
+
+    /// What a racing normal-world CPU does to the memory.
+    type Race = fn(&mut Vec<u8>);
 
     /// A normal world of one page at BASE; `after_reads` changes its
     /// memory after a number of reads (a racing CPU).
     struct Page {
         mem: Vec<u8>,
         reads: usize,
-        after_reads: Option<(usize, fn(&mut Vec<u8>))>,
+        after_reads: Option<(usize, Race)>,
         writes: usize,
+    }
+
+    /// A call on a fresh kernel (the tests that need no state).
+    fn yielding(nw: &mut Page, regs: &[u64; 8]) -> ([u64; 4], Event) {
+        Service::new().yielding(nw, regs)
     }
 
     impl Page {
         fn new() -> Page {
+            Page::with_pages(1)
+        }
+        fn with_pages(n: usize) -> Page {
             Page {
-                mem: vec![0; 4096],
+                mem: vec![0; 4096 * n],
                 reads: 0,
                 after_reads: None,
                 writes: 0,
@@ -209,6 +597,10 @@ mod tests {
             self.mem[r].copy_from_slice(data);
             self.writes += 1;
             Ok(())
+        }
+        fn check(&self, pa: u64, len: u64) -> Result<(), BadAddress> {
+            self.at(pa, usize::try_from(len).map_err(|_| BadAddress)?)
+                .map(|_| ())
         }
     }
 
@@ -295,13 +687,7 @@ mod tests {
     fn a_lying_normal_world_gets_errors_not_secrets() {
         let mut nw = Page::new();
         // Outside its RAM, across its end, unaligned, wrapping.
-        for pa in [
-            0x0e10_0000,
-            BASE + 4096 - 16,
-            BASE + 4,
-            u64::MAX & !7,
-            BASE - 8,
-        ] {
+        for pa in [0x0e10_0000, BASE + 4096 - 16, BASE + 4, !7, BASE - 8] {
             assert_eq!(call(&mut nw, pa), RETURN_EBADADDR, "{pa:#x}");
         }
         assert_eq!(nw.writes, 0);
@@ -383,5 +769,355 @@ mod tests {
         nw.after_reads = Some((1, |m| m[28..32].copy_from_slice(&0u32.to_le_bytes())));
         assert_eq!(call(&mut nw, BASE), RETURN_OK);
         assert_eq!(nw.answer(0), (result::SUCCESS, result::ORIGIN_TEE));
+    }
+
+    // --- the test pseudo-TA and registered shared memory -------------
+
+    use crate::pta::{TEST_PTA_UUID, test_cmd};
+
+    struct World {
+        nw: Page,
+        k: Service,
+    }
+
+    /// Four pages of arguments (at 0), page lists (at 0x1000) and data
+    /// pages (0x2000..): 16 pages in all.
+    impl World {
+        fn new() -> World {
+            World {
+                nw: Page::with_pages(16),
+                k: Service::new(),
+            }
+        }
+        fn call(&mut self, cmd: u32, session: u32, func: u32, params: &[MsgParam]) -> (u32, u32) {
+            let mut a = MsgArg {
+                cmd,
+                func,
+                session,
+                num_params: params.len(),
+                ..Default::default()
+            };
+            a.params[..params.len()].copy_from_slice(params);
+            a.encode(&mut self.nw.mem[..arg_size(params.len())])
+                .unwrap();
+            let r = self
+                .k
+                .yielding(
+                    &mut self.nw,
+                    &[CALL_WITH_ARG as u64, 0, BASE, 0, 0, 0, 0, 0],
+                )
+                .0[0];
+            assert_eq!(r, RETURN_OK);
+            self.nw.answer(0)
+        }
+        fn decoded(&self) -> MsgArg {
+            MsgArg::decode(&self.nw.mem[..arg_size(MAX_PARAMS)]).unwrap()
+        }
+        fn open(&mut self) -> u32 {
+            let r = self.call(
+                CMD_OPEN_SESSION,
+                0,
+                0,
+                &[meta(TEST_PTA_UUID, 0), meta([0; 16], 0)],
+            );
+            assert_eq!(r, (result::SUCCESS, ORIGIN_TRUSTED_APP));
+            let s = self.decoded().session;
+            assert_ne!(s, 0);
+            s
+        }
+        /// Register `pages` data pages (from 0x2000, in reverse order so
+        /// that the buffer is not contiguous) at `offset` in the first.
+        fn register(&mut self, cookie: u64, offset: u64, size: u64, pages: &[u64]) -> (u32, u32) {
+            for (i, pa) in pages.iter().enumerate() {
+                self.nw.mem[0x1000 + 8 * i..0x1008 + 8 * i].copy_from_slice(&pa.to_le_bytes());
+            }
+            let p = MsgParam {
+                attr: 0xb | ATTR_NONCONTIG,
+                a: BASE + 0x1000 + offset,
+                b: size,
+                c: cookie,
+            };
+            self.call(CMD_REGISTER_SHM, 0, 0, &[p])
+        }
+    }
+
+    fn rmem(attr: u64, cookie: u64, offs: u64, size: u64) -> MsgParam {
+        MsgParam {
+            attr,
+            a: offs,
+            b: size,
+            c: cookie,
+        }
+    }
+
+    #[test]
+    fn test_pta_values_sessions_and_errors() {
+        let mut w = World::new();
+        let (s1, s2) = (w.open(), w.open());
+        assert_ne!(s1, s2);
+        assert_eq!(w.k.sessions(), 2);
+        let v = |a, b| MsgParam {
+            attr: 1,
+            a,
+            b,
+            c: 0,
+        };
+        let out = MsgParam {
+            attr: 2,
+            ..Default::default()
+        };
+        let r = w.call(CMD_INVOKE_COMMAND, s1, test_cmd::VALUES, &[v(40, 2), out]);
+        assert_eq!(r, (result::SUCCESS, ORIGIN_TRUSTED_APP));
+        let a = w.decoded();
+        assert_eq!((a.params[1].a, a.params[1].b), (42, 80));
+        // The value's upper half is not GP's: only 32 bits reach the PTA.
+        w.call(
+            CMD_INVOKE_COMMAND,
+            s1,
+            test_cmd::VALUES,
+            &[v(1 << 32 | 5, 0), out],
+        );
+        assert_eq!(w.decoded().params[1].a, 5);
+        // Wrong types, an unknown command: the PTA's answers.
+        let r = w.call(CMD_INVOKE_COMMAND, s1, test_cmd::VALUES, &[out]);
+        assert_eq!(r, (result::BAD_PARAMETERS, ORIGIN_TRUSTED_APP));
+        let r = w.call(CMD_INVOKE_COMMAND, s1, 77, &[]);
+        assert_eq!(r, (result::NOT_SUPPORTED, ORIGIN_TRUSTED_APP));
+        // More than four parameters, a meta one, a page list: refused by
+        // the kernel.
+        let r = w.call(CMD_INVOKE_COMMAND, s1, test_cmd::VALUES, &[v(0, 0); 5]);
+        assert_eq!(r, (result::BAD_PARAMETERS, ORIGIN_TEE));
+        let r = w.call(
+            CMD_INVOKE_COMMAND,
+            s1,
+            test_cmd::VALUES,
+            &[meta([0; 16], 0), out],
+        );
+        assert_eq!(r, (result::BAD_PARAMETERS, ORIGIN_TEE));
+        let pages = MsgParam {
+            attr: 9 | ATTR_NONCONTIG,
+            a: BASE + 0x1000,
+            b: 8,
+            c: 0,
+        };
+        let r = w.call(CMD_INVOKE_COMMAND, s1, test_cmd::INC, &[pages]);
+        assert_eq!(r, (result::BAD_PARAMETERS, ORIGIN_TEE));
+        // Calls count per session; closing one leaves the other.
+        let r = w.call(CMD_INVOKE_COMMAND, s2, test_cmd::SESSIONS, &[out]);
+        assert_eq!(r.0, result::SUCCESS);
+        assert_eq!((w.decoded().params[0].a, w.decoded().params[0].b), (2, 1));
+        assert_eq!(w.call(CMD_CLOSE_SESSION, s1, 0, &[]).0, result::SUCCESS);
+        assert_eq!(
+            w.call(CMD_CLOSE_SESSION, s1, 0, &[]).0,
+            result::BAD_PARAMETERS
+        );
+        let r = w.call(CMD_INVOKE_COMMAND, s1, test_cmd::SESSIONS, &[out]);
+        assert_eq!(r, (result::BAD_PARAMETERS, ORIGIN_TEE));
+        w.call(CMD_INVOKE_COMMAND, s2, test_cmd::SESSIONS, &[out]);
+        assert_eq!((w.decoded().params[0].a, w.decoded().params[0].b), (1, 2));
+    }
+
+    #[test]
+    fn sessions_are_bounded() {
+        let mut w = World::new();
+        for _ in 0..MAX_SESSIONS {
+            w.open();
+        }
+        let r = w.call(
+            CMD_OPEN_SESSION,
+            0,
+            0,
+            &[meta(TEST_PTA_UUID, 0), meta([0; 16], 0)],
+        );
+        assert_eq!(r, (TEE_ERROR_OUT_OF_MEMORY, ORIGIN_TEE));
+        assert_eq!(w.k.sessions(), MAX_SESSIONS);
+    }
+
+    #[test]
+    fn registered_memory_across_pages_with_size_feedback() {
+        let mut w = World::new();
+        let s = w.open();
+        // 3 data pages, not contiguous, the buffer 0x10 into the first.
+        let pages = [BASE + 0x6000, BASE + 0x3000, BASE + 0x5000];
+        let (offset, size) = (0x10, 3 * 4096 - 0x10);
+        assert_eq!(w.register(7, offset, size, &pages).0, result::SUCCESS);
+        assert_eq!(w.k.shared_memory(), (1, 3));
+        // Input at buffer offset 4000..7000 (across a page border).
+        let n = 3000u64;
+        let logical = |o: u64| {
+            let at = offset + o;
+            (pages[(at / 4096) as usize] - BASE + at % 4096) as usize
+        };
+        for i in 0..n {
+            let at = logical(4000 + i);
+            w.nw.mem[at] = (i * 7) as u8;
+        }
+        let inp = rmem(5, 7, 4000, n);
+        // Too small: SHORT_BUFFER, the size needed, nothing written.
+        let r = w.call(
+            CMD_INVOKE_COMMAND,
+            s,
+            test_cmd::REVERSE,
+            &[inp, rmem(6, 7, 7100, 100)],
+        );
+        assert_eq!(r, (TEE_ERROR_SHORT_BUFFER, ORIGIN_TRUSTED_APP));
+        assert_eq!(w.decoded().params[1].b, n);
+        assert!((7100..7200).all(|o| w.nw.mem[logical(o)] == 0));
+        // Bigger than needed: the data and the real size.
+        let r = w.call(
+            CMD_INVOKE_COMMAND,
+            s,
+            test_cmd::REVERSE,
+            &[inp, rmem(6, 7, 0, 4000)],
+        );
+        assert_eq!(r, (result::SUCCESS, ORIGIN_TRUSTED_APP));
+        assert_eq!(w.decoded().params[1].b, n);
+        assert!((0..n).all(|o| w.nw.mem[logical(o)] == ((n - 1 - o) * 7) as u8));
+        assert!((n..4000).all(|o| w.nw.mem[logical(o)] == 0));
+        // In-out across a page border.
+        let inout = rmem(7, 7, 4096 - 0x10 - 5, 10);
+        let before: Vec<u8> = (0..12)
+            .map(|o| w.nw.mem[logical(4096 - 0x10 - 6 + o)])
+            .collect();
+        assert_eq!(
+            w.call(CMD_INVOKE_COMMAND, s, test_cmd::INC, &[inout]).0,
+            result::SUCCESS
+        );
+        for o in 0..12u64 {
+            let now = w.nw.mem[logical(4096 - 0x10 - 6 + o)];
+            let want = if (1..11).contains(&o) {
+                before[o as usize].wrapping_add(1)
+            } else {
+                before[o as usize]
+            };
+            assert_eq!(now, want, "byte {o}");
+        }
+        // Past the registration's end, or of another cookie: refused by
+        // the kernel before the PTA runs.
+        for p in [
+            rmem(7, 7, size - 4, 8),
+            rmem(7, 7, u64::MAX, 2),
+            rmem(7, 8, 0, 1),
+        ] {
+            let r = w.call(CMD_INVOKE_COMMAND, s, test_cmd::INC, &[p]);
+            assert_eq!(r, (result::BAD_PARAMETERS, ORIGIN_TEE), "{p:?}");
+        }
+        // Unregistered: gone.
+        let r = w.call(CMD_UNREGISTER_SHM, 0, 0, &[rmem(5, 7, 0, 0)]);
+        assert_eq!(r.0, result::SUCCESS);
+        assert_eq!(w.k.shared_memory(), (0, 0));
+        let r = w.call(CMD_INVOKE_COMMAND, s, test_cmd::INC, &[rmem(7, 7, 0, 1)]);
+        assert_eq!(r, (result::BAD_PARAMETERS, ORIGIN_TEE));
+        assert_eq!(
+            w.call(CMD_UNREGISTER_SHM, 0, 0, &[rmem(5, 7, 0, 0)]).0,
+            result::BAD_PARAMETERS
+        );
+    }
+
+    #[test]
+    fn registrations_that_lie_are_refused() {
+        let mut w = World::new();
+        let ok = [BASE + 0x2000];
+        // A page outside normal-world RAM (secure RAM), unaligned, zero.
+        for bad in [0x0e10_0000, BASE + 0x2008, 0] {
+            assert_eq!(
+                w.register(1, 0, 16, &[bad]).0,
+                result::BAD_PARAMETERS,
+                "{bad:#x}"
+            );
+        }
+        // More pages than the list holds entries for: the next-list
+        // pointer is not page aligned (here: zero bytes after the list,
+        // so the next list is at 0, outside RAM).
+        let r = w.register(1, 0, 512 * 4096, &[BASE + 0x2000; 511]);
+        assert_eq!(r.0, result::BAD_PARAMETERS);
+        // Zero size, not a page list, a value, two params.
+        assert_eq!(w.register(1, 0, 0, &ok).0, result::BAD_PARAMETERS);
+        let plain = MsgParam {
+            attr: 0xb,
+            a: BASE + 0x1000,
+            b: 16,
+            c: 2,
+        };
+        assert_eq!(
+            w.call(CMD_REGISTER_SHM, 0, 0, &[plain]).0,
+            result::BAD_PARAMETERS
+        );
+        let value = MsgParam {
+            attr: 1 | ATTR_NONCONTIG,
+            ..plain
+        };
+        assert_eq!(
+            w.call(CMD_REGISTER_SHM, 0, 0, &[value]).0,
+            result::BAD_PARAMETERS
+        );
+        assert_eq!(
+            w.call(CMD_REGISTER_SHM, 0, 0, &[plain, plain]).0,
+            result::BAD_PARAMETERS
+        );
+        // Beyond the page budget.
+        let r = w.register(1, 0, (MAX_SHM_PAGES as u64 + 1) * 4096, &ok);
+        assert_eq!(r, (TEE_ERROR_OUT_OF_MEMORY, ORIGIN_TEE));
+        let r = w.register(1, 0xfff, u64::MAX - 8, &ok);
+        assert_eq!(r.0, result::BAD_PARAMETERS);
+        assert_eq!(w.k.shared_memory(), (0, 0));
+        // A cookie registered twice.
+        assert_eq!(w.register(1, 0, 16, &ok).0, result::SUCCESS);
+        assert_eq!(w.register(1, 0, 16, &ok).0, result::BAD_PARAMETERS);
+        assert_eq!(w.k.shared_memory(), (1, 1));
+        // Registrations are bounded.
+        for c in 2..=MAX_SHM as u64 {
+            assert_eq!(w.register(c, 0, 16, &ok).0, result::SUCCESS);
+        }
+        let r = w.register(10_000, 0, 16, &ok);
+        assert_eq!(r, (TEE_ERROR_OUT_OF_MEMORY, ORIGIN_TEE));
+    }
+
+    #[test]
+    fn temporary_memory_is_checked_and_copied_once() {
+        let mut w = World::new();
+        let s = w.open();
+        // Temporary memory inside RAM works; outside it is refused.
+        w.nw.mem[0x2000..0x2004].copy_from_slice(&[1, 2, 3, 4]);
+        let t = |attr, a, b| MsgParam { attr, a, b, c: 0 };
+        let r = w.call(
+            CMD_INVOKE_COMMAND,
+            s,
+            test_cmd::INC,
+            &[t(0xb, BASE + 0x2000, 4)],
+        );
+        assert_eq!(r.0, result::SUCCESS);
+        assert_eq!(w.nw.mem[0x2000..0x2004], [2, 3, 4, 5]);
+        for (a, b) in [
+            (0x0e10_0000, 4),
+            (BASE + 16 * 4096 - 2, 4),
+            (u64::MAX - 1, 4),
+        ] {
+            let r = w.call(CMD_INVOKE_COMMAND, s, test_cmd::INC, &[t(0xb, a, b)]);
+            assert_eq!(r, (result::BAD_PARAMETERS, ORIGIN_TEE), "{a:#x}");
+        }
+        // Too big to copy in.
+        let r = w.call(
+            CMD_INVOKE_COMMAND,
+            s,
+            test_cmd::INC,
+            &[t(0xb, BASE, MAX_MEMREF as u64 + 1)],
+        );
+        assert_eq!(r, (TEE_ERROR_OUT_OF_MEMORY, ORIGIN_TEE));
+        // The input is copied before the PTA runs: the normal world
+        // changing it afterwards (here: right after the parameters were
+        // read) does not change what the PTA reversed.
+        w.nw.mem[0x3000..0x3004].copy_from_slice(&[1, 2, 3, 4]);
+        w.nw.reads = 0;
+        w.nw.after_reads = Some((3, |m| m[0x3000..0x3004].copy_from_slice(&[9, 9, 9, 9])));
+        let r = w.call(
+            CMD_INVOKE_COMMAND,
+            s,
+            test_cmd::REVERSE,
+            &[t(9, BASE + 0x3000, 4), t(0xa, BASE + 0x3100, 4)],
+        );
+        assert_eq!(r.0, result::SUCCESS);
+        assert_eq!(w.nw.mem[0x3000..0x3004], [9, 9, 9, 9]);
+        assert_eq!(w.nw.mem[0x3100..0x3104], [4, 3, 2, 1]);
     }
 }

@@ -12,7 +12,16 @@
 #![no_std]
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "kernel")]
+extern crate alloc;
+
+#[cfg(feature = "kernel")]
+#[doc(hidden)]
+pub mod fuzzing;
+#[cfg(feature = "kernel")]
 pub mod kernel;
 pub mod monitor;
 pub mod optee;
+#[cfg(feature = "kernel")]
+pub mod pta;
 pub mod smccc;

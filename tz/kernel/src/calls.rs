@@ -3,8 +3,10 @@
 
 use core::sync::atomic::{AtomicU32, Ordering};
 
+use core::cell::UnsafeCell;
 use oxtee_pl011::log;
-use oxtee_tz_abi::kernel::{self, Event};
+
+use oxtee_tz_abi::kernel::{self, Event, Service};
 
 use crate::{UART, ns};
 
@@ -65,9 +67,19 @@ pub fn fast(regs: &[u64; 8]) -> [u64; 4] {
     out
 }
 
+struct State(UnsafeCell<Option<Service>>);
+
+// SAFETY: one CPU, and the kernel runs every call to completion with
+// interrupts masked: calls never overlap.
+unsafe impl Sync for State {}
+
+static SERVICE: State = State(UnsafeCell::new(None));
+
 /// A yielding call: x0..x7 in, x0..x3 out.
 pub fn yielding(regs: &[u64; 8]) -> [u64; 4] {
-    let (out, ev) = kernel::yielding(&mut ns::NsMemory, regs);
+    // SAFETY: see `State`: this is the only reference while a call runs.
+    let service = unsafe { &mut *SERVICE.0.get() }.get_or_insert_with(Service::new);
+    let (out, ev) = service.yielding(&mut ns::NsMemory, regs);
     note(ev);
     out
 }

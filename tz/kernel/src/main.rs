@@ -16,11 +16,15 @@
 #![no_std]
 #![no_main]
 
+extern crate alloc;
+
 mod calls;
 mod mmu;
 mod ns;
 
 use core::panic::PanicInfo;
+
+use linked_list_allocator::LockedHeap;
 
 use oxtee_pl011::{Pl011, log};
 use oxtee_tz_abi::monitor::{RETURN_CALL_DONE, RETURN_ENTRY_DONE};
@@ -92,6 +96,9 @@ unsafe extern "C" {
     static entry_vector: u8;
 }
 
+#[global_allocator]
+static HEAP: LockedHeap = LockedHeap::empty();
+
 #[unsafe(no_mangle)]
 extern "C" fn kernel_main(base: u64, end: u64) -> ! {
     log!(
@@ -110,6 +117,15 @@ extern "C" fn kernel_main(base: u64, end: u64) -> ! {
         ns::RAM_START,
         ns::RAM_END
     );
+    // The heap: the secure RAM after the kernel's image and stack.
+    // SAFETY: [kernel_end, end) is secure RAM mapped read-write by `mmu`
+    // and used by nothing else; this runs once.
+    unsafe {
+        HEAP.lock().init(
+            layout.kernel_end as *mut u8,
+            (end - layout.kernel_end) as usize,
+        );
+    }
     let vector = &raw const entry_vector as u64;
     // SAFETY: the SMC hands control to the monitor, which never returns
     // here: later entries start at the entry vector with a fresh stack.

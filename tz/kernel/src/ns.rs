@@ -29,6 +29,14 @@ impl NormalWorld for NsMemory {
         Ok(())
     }
 
+    fn check(&self, pa: u64, len: u64) -> Result<(), BadAddress> {
+        if ns_range_ok(pa, len, RAM_START, RAM_END) {
+            Ok(())
+        } else {
+            Err(BadAddress)
+        }
+    }
+
     fn write(&mut self, pa: u64, data: &[u8]) -> Result<(), BadAddress> {
         if !ns_range_ok(pa, data.len() as u64, RAM_START, RAM_END) {
             return Err(BadAddress);

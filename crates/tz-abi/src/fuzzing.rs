@@ -1,0 +1,129 @@
+//! Entry points for the fuzz targets and their corpus replay (not an API).
+//!
+//! [`msg_arg`] decodes arbitrary bytes as an `optee_msg` argument;
+//! [`smc`] runs the secure kernel's SMC service on registers and a page
+//! of normal-world memory made from arbitrary bytes. Both check the
+//! invariants the kernel relies on, panicking (the fuzzer's finding) when
+//! one breaks.
+
+use crate::kernel::{self, BadAddress, NormalWorld, Service};
+use crate::optee::{self, MsgArg, OpenSession};
+
+/// Decode, and re-encode what decodes: the same structure comes back.
+pub fn msg_arg(data: &[u8]) {
+    if let Ok(arg) = MsgArg::decode(data) {
+        assert!(arg.num_params <= optee::MAX_PARAMS);
+        let size = optee::arg_size(arg.num_params);
+        assert!(data.len() >= size);
+        let mut out = [0u8; optee::arg_size(optee::MAX_PARAMS)];
+        arg.encode(&mut out[..size]).unwrap();
+        let again = MsgArg::decode(&out[..size]).unwrap();
+        assert_eq!(again, arg);
+        let _ = OpenSession::from_arg(&arg);
+    }
+}
+
+/// The normal world's memory: 16 KiB at 1 GiB.
+const BASE: u64 = 0x4000_0000;
+const PAGE: usize = 4 * 4096;
+
+struct Page<'a> {
+    mem: &'a mut [u8; PAGE],
+    written: bool,
+}
+
+impl Page<'_> {
+    fn range(pa: u64, len: usize) -> Result<core::ops::Range<usize>, BadAddress> {
+        let off =
+            usize::try_from(pa.checked_sub(BASE).ok_or(BadAddress)?).map_err(|_| BadAddress)?;
+        let end = off.checked_add(len).ok_or(BadAddress)?;
+        if end > PAGE {
+            return Err(BadAddress);
+        }
+        Ok(off..end)
+    }
+}
+
+impl NormalWorld for Page<'_> {
+    fn read(&mut self, pa: u64, out: &mut [u8]) -> Result<(), BadAddress> {
+        let r = Self::range(pa, out.len())?;
+        out.copy_from_slice(&self.mem[r]);
+        Ok(())
+    }
+    fn write(&mut self, pa: u64, data: &[u8]) -> Result<(), BadAddress> {
+        let r = Self::range(pa, data.len())?;
+        // Only ever an argument's own bytes: never more than the largest.
+        assert!(data.len() <= optee::arg_size(optee::MAX_PARAMS));
+        self.mem[r].copy_from_slice(data);
+        self.written = true;
+        Ok(())
+    }
+    fn check(&self, pa: u64, len: u64) -> Result<(), BadAddress> {
+        Self::range(pa, usize::try_from(len).map_err(|_| BadAddress)?).map(|_| ())
+    }
+}
+
+/// Input: byte 0 is the number of calls (1 to 4); then per call one byte
+/// picks the function and two the argument's offset in the normal world's
+/// memory; the rest fills that memory. The calls run on one kernel, so
+/// registrations and sessions carry over.
+pub fn smc(data: &[u8]) {
+    const IDS: [u32; 6] = [
+        optee::CALL_WITH_ARG,
+        optee::RETURN_FROM_RPC,
+        optee::CALL_WITH_RPC_ARG,
+        optee::CALLS_UID,
+        optee::EXCHANGE_CAPABILITIES,
+        optee::GET_THREAD_COUNT,
+    ];
+    let Some((&n, mut rest)) = data.split_first() else {
+        return;
+    };
+    let mut calls = [(0u8, 0u64); 4];
+    let n = (n as usize % 4) + 1;
+    for c in calls.iter_mut().take(n) {
+        let Some((h, r)) = rest.split_first_chunk::<3>() else {
+            return;
+        };
+        *c = (h[0], u16::from_le_bytes([h[1], h[2]]) as u64);
+        rest = r;
+    }
+    let mut mem = [0u8; PAGE];
+    let len = rest.len().min(PAGE);
+    mem[..len].copy_from_slice(&rest[..len]);
+    let mut service = Service::new();
+    for &(pick, off) in &calls[..n] {
+        let pa = BASE + off;
+        let id = IDS[pick as usize % IDS.len()];
+        let regs = [id as u64, pa >> 32, pa & 0xFFFF_FFFF, 0, 0, 0, 0, 0];
+        let (out, _) = if id & 0x8000_0000 != 0 {
+            kernel::fast(&regs)
+        } else {
+            let mut page = Page {
+                mem: &mut mem,
+                written: false,
+            };
+            let r = service.yielding(&mut page, &regs);
+            // A refused address is never written to.
+            if r.0[0] == optee::RETURN_EBADADDR && Page::range(pa, 32).is_err() {
+                assert!(!page.written);
+            }
+            r
+        };
+        let known = [
+            optee::RETURN_OK,
+            optee::RETURN_ERESUME,
+            optee::RETURN_EBADADDR,
+            optee::RETURN_EBADCMD,
+            optee::RETURN_UNKNOWN_FUNCTION,
+            optee::RETURN_ENOTAVAIL,
+        ];
+        assert!(
+            id == optee::CALLS_UID || known.contains(&out[0]),
+            "{out:x?}"
+        );
+        let (shms, pages) = service.shared_memory();
+        assert!(shms <= kernel::MAX_SHM && pages <= kernel::MAX_SHM_PAGES);
+        assert!(service.sessions() <= kernel::MAX_SESSIONS);
+    }
+}
