@@ -45,8 +45,9 @@ if [ ${#need[@]} -gt 0 ] || [ -n "${need_update:-}" ]; then
   apt-get update -q
   [ ${#need[@]} -gt 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}"
 fi
-rustup target list --installed | grep -qx aarch64-unknown-none-softfloat ||
-  rustup target add aarch64-unknown-none-softfloat
+for t in aarch64-unknown-none-softfloat aarch64-unknown-linux-gnu; do
+  rustup target list --installed | grep -qx $t || rustup target add $t
+done
 
 # --- firmware ----------------------------------------------------------
 fw=$root/tz/target/aarch64-unknown-none-softfloat/release
@@ -101,6 +102,16 @@ cp "$nw"/modules/*.ko "$ird/lib/modules/"
 for t in teeprobe ptatest; do
   aarch64-linux-gnu-gcc -O2 -static -Wall -Wextra -Werror -o "$ird/bin/$t" "tz/guest/$t.c"
 done
+# oxtee's libteec for the normal world (its /dev/tee0 backend), linked
+# statically into the Client API test (the initramfs has no libc.so).
+cargo rustc -q --release -p oxtee-teec --target aarch64-unknown-linux-gnu --crate-type staticlib
+if ! aarch64-linux-gnu-gcc -O2 -static -Wall -Wextra -Werror -Idevkit/include \
+    -o "$ird/bin/teectest" tz/guest/teectest.c \
+    target/aarch64-unknown-linux-gnu/release/libteec.a -lpthread -ldl -lm 2>"$out/link.log"; then
+  cat "$out/link.log" >&2
+  exit 1
+fi
+aarch64-linux-gnu-strip "$ird/bin/teectest"
 install -m 755 tz/guest/init "$ird/init"
 (cd "$ird" && find . | cpio -o -H newc --quiet | gzip -1) > "$out/initramfs.cpio.gz"
 

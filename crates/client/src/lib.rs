@@ -18,6 +18,8 @@
 //! staging buffer; [`SharedMemory`] is mapped into the TA (zero copy).
 #![forbid(unsafe_code)]
 
+mod linux;
+
 use oxtee_proto::{
     ClientParam, ClientReply, ClientRequest, Dir, DirectCall, DirectReply, OutParam, OutParams,
     decode, encode,
@@ -197,6 +199,8 @@ struct Inner {
     next_cancel: AtomicU64,
     /// Sessions open in this context (a closed one's staging is dropped).
     open: Mutex<std::collections::HashSet<u32>>,
+    /// The Linux TEE subsystem backend (`/dev/tee0`) instead of the socket.
+    tee: Option<linux::Device>,
 }
 
 /// TEEC_Context: a connection to the secure world.
@@ -372,6 +376,9 @@ fn resolve(name: Option<&str>) -> Result<PathBuf, Error> {
 pub struct CancelToken {
     requested: AtomicBool,
     running: AtomicU64,
+    /// The session of the running call (0 while opening one): the Linux
+    /// driver's cancel names it.
+    session: std::sync::atomic::AtomicU32,
     ctx: Mutex<Option<Context>>,
 }
 
@@ -392,7 +399,15 @@ impl CancelToken {
         let id = self.running.load(Ordering::SeqCst);
         let ctx = self.ctx.lock().unwrap().clone();
         if let (Some(ctx), true) = (ctx, id != 0) {
-            let _ = ctx.simple(&ClientRequest::Cancel { cancel_id: id });
+            match &ctx.inner.tee {
+                Some(d) => {
+                    let session = self.session.load(Ordering::SeqCst);
+                    let _ = d.dev.cancel(session, id as u32);
+                }
+                None => {
+                    let _ = ctx.simple(&ClientRequest::Cancel { cancel_id: id });
+                }
+            }
         }
     }
 }
@@ -402,6 +417,22 @@ impl Context {
     /// secure world (`$OXTEE_SOCKET` or the default socket path); a name
     /// starting with '/' is a socket path.
     pub fn new(name: Option<&str>) -> Result<Context, Error> {
+        if let Some(dev) = linux::device_for(name) {
+            let d = linux::Device::open(dev)?;
+            return Ok(Context {
+                inner: Arc::new(Inner {
+                    path: dev.to_path_buf(),
+                    id: 0,
+                    token: [0; 16],
+                    pool: Mutex::new(Vec::new()),
+                    first: Mutex::new(None),
+                    finalized: AtomicBool::new(false),
+                    next_cancel: AtomicU64::new(1),
+                    open: Mutex::new(std::collections::HashSet::new()),
+                    tee: Some(d),
+                }),
+            });
+        }
         let path = resolve(name)?;
         let ch = Channel::connect_trusted(&path).map_err(|e| {
             if e.kind() == std::io::ErrorKind::PermissionDenied {
@@ -427,6 +458,7 @@ impl Context {
                     finalized: AtomicBool::new(false),
                     next_cancel: AtomicU64::new(1),
                     open: Mutex::new(std::collections::HashSet::new()),
+                    tee: None,
                 }),
             }),
             ClientReply::Error { result, origin } => Err(Error::new(result, origin)),
@@ -488,6 +520,15 @@ impl Context {
         params: &mut [Param<'_>],
         cancel: Option<&Arc<CancelToken>>,
     ) -> Result<(Session, u32), Error> {
+        if let Some(d) = &self.inner.tee {
+            if params.len() > 4 {
+                return Err(Error::api(TEEC_ERROR_BAD_PARAMETERS));
+            }
+            if self.inner.finalized.load(Ordering::Acquire) {
+                return Err(Error::api(TEEC_ERROR_BAD_STATE));
+            }
+            return self.tee_open_session(d, uuid, login, params, cancel);
+        }
         let (method, data) = login.raw();
         let (session, origin) = self.call(params, cancel, None, |p, cancel_id| {
             ClientRequest::OpenSession {
@@ -498,16 +539,18 @@ impl Context {
                 cancel_id,
             }
         })?;
+        Ok((self.opened(session), origin))
+    }
+
+    /// A session the secure world opened, recorded as open here.
+    fn opened(&self, session: u32) -> Session {
         self.inner.open.lock().unwrap().insert(session);
-        Ok((
-            Session {
-                direct: Mutex::new(Direct::default()),
-                ctx: self.clone(),
-                id: session,
-                open: AtomicBool::new(true),
-            },
-            origin,
-        ))
+        Session {
+            direct: Mutex::new(Direct::default()),
+            ctx: self.clone(),
+            id: session,
+            open: AtomicBool::new(true),
+        }
     }
 
     /// Run one operation: stage temporary memrefs, send, copy outputs back.
@@ -760,6 +803,12 @@ impl Context {
         if size > SHAREDMEM_MAX_SIZE {
             return Err(Error::api(TEEC_ERROR_OUT_OF_MEMORY));
         }
+        if let Some(d) = &self.inner.tee {
+            if self.inner.finalized.load(Ordering::Acquire) {
+                return Err(Error::api(TEEC_ERROR_BAD_STATE));
+            }
+            return self.tee_allocate(d, size, flags);
+        }
         let oom = |_| Error::api(TEEC_ERROR_OUT_OF_MEMORY);
         let fd = oxtee_sys::memfd("oxtee-shm", size as u64, true).map_err(oom)?;
         let map = Mapping::map(fd.as_fd(), size).map_err(oom)?;
@@ -779,6 +828,7 @@ impl Context {
             ClientReply::Shm { id } => Ok(SharedMemory {
                 ctx: self.clone(),
                 id,
+                tee_id: None,
                 map,
                 size,
                 flags,
@@ -791,6 +841,15 @@ impl Context {
     /// TEEC_FinalizeContext. Closes the sessions still open.
     pub fn finalize(&self) {
         if self.inner.finalized.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        if let Some(d) = &self.inner.tee {
+            // The driver ends what is left when the device is closed; the
+            // sessions still open are closed now, as on the socket.
+            let open: Vec<u32> = self.inner.open.lock().unwrap().drain().collect();
+            for s in open {
+                let _ = d.dev.close_session(s);
+            }
             return;
         }
         let conn = self
@@ -838,6 +897,9 @@ impl Session {
         }
         if params.len() > 4 {
             return Err(Error::api(TEEC_ERROR_BAD_PARAMETERS));
+        }
+        if let Some(d) = &self.ctx.inner.tee {
+            return self.tee_invoke(d, command, params, cancel);
         }
         // Straight to the TA when the session's channel is free (another
         // thread's call on the same session goes through the core).
@@ -935,11 +997,19 @@ impl Session {
     /// TEEC_CloseSession (also done on drop).
     pub fn close(&self) {
         if self.open.swap(false, Ordering::AcqRel) {
-            self.ctx.inner.open.lock().unwrap().remove(&self.id);
+            let was_open = self.ctx.inner.open.lock().unwrap().remove(&self.id);
             if !self.ctx.inner.finalized.load(Ordering::Acquire) {
-                let _ = self
-                    .ctx
-                    .simple(&ClientRequest::CloseSession { session: self.id });
+                match &self.ctx.inner.tee {
+                    Some(d) if was_open => {
+                        let _ = d.dev.close_session(self.id);
+                    }
+                    Some(_) => {}
+                    None => {
+                        let _ = self
+                            .ctx
+                            .simple(&ClientRequest::CloseSession { session: self.id });
+                    }
+                }
             }
         }
     }
@@ -955,6 +1025,8 @@ impl Drop for Session {
 pub struct SharedMemory {
     ctx: Context,
     id: u32,
+    /// The Linux driver's id of this memory (the `/dev/tee0` backend).
+    tee_id: Option<i32>,
     map: Mapping,
     size: usize,
     flags: u32,
@@ -989,7 +1061,8 @@ impl SharedMemory {
 
 impl Drop for SharedMemory {
     fn drop(&mut self) {
-        if !self.ctx.inner.finalized.load(Ordering::Acquire) {
+        // The driver's memory is released with its last mapping.
+        if self.tee_id.is_none() && !self.ctx.inner.finalized.load(Ordering::Acquire) {
             let _ = self.ctx.simple(&ClientRequest::ReleaseShm { id: self.id });
         }
     }

@@ -23,6 +23,7 @@ use std::ptr::NonNull;
 pub use oxtee_proto::{MAX_FDS, MAX_MESSAGE};
 
 pub mod sandbox;
+pub mod tee;
 
 /// Where a secure world listens when nothing else is said, in order:
 /// `$OXTEE_SOCKET`; as root `/run/oxtee/oxtee.sock` (the system service);
