@@ -54,6 +54,32 @@ impl Frame {
     };
 }
 
+/// Round trips timed at boot.
+const BENCH_CALLS: u32 = 1000;
+
+fn counter() -> u64 {
+    let v: u64;
+    // SAFETY: reading the physical count has no side effect.
+    unsafe { core::arch::asm!("isb", "mrs {}, cntpct_el0", out(reg) v) };
+    v
+}
+
+fn counter_hz() -> u64 {
+    let v: u64;
+    // SAFETY: reading the counter frequency has no side effect.
+    unsafe { core::arch::asm!("mrs {}, cntfrq_el0", out(reg) v) };
+    v
+}
+
+/// Rewrite `frame` to enter the kernel's entry for a call with `args`
+/// (secure world selected, the kernel's EL1 context loaded).
+fn enter_kernel(frame: &mut Frame, st: &State, fast: bool, args: &[u64]) {
+    *frame = Frame::ZERO;
+    frame.x[..args.len()].copy_from_slice(args);
+    frame.elr = st.vector + if fast { ENTRY_FAST } else { ENTRY_YIELDING };
+    frame.spsr = SPSR_EL1H_MASKED;
+}
+
 /// EL1h with D, A, I and F masked: how both worlds are entered.
 const SPSR_EL1H_MASKED: u64 = 0x3C5;
 
@@ -66,6 +92,10 @@ const SCR_NS: u64 = 1 << 0;
 enum Phase {
     /// The kernel's cold boot runs.
     KernelBoot,
+    /// Timing world switches at boot: fast calls into the kernel made by
+    /// the monitor itself, with the full EL1 context swap a normal-world
+    /// SMC costs (`left` to go, started at counter `start`).
+    Bench { left: u32, start: u64 },
     /// The normal world runs.
     Normal,
     /// A call runs in the secure kernel.
@@ -349,6 +379,37 @@ fn from_secure_world(frame: &mut Frame) {
             st.vector = vector;
             st.s_el1 = el1::Regs::save();
             el1::Regs::NS_RESET.restore();
+            st.phase = Phase::Bench {
+                left: BENCH_CALLS,
+                start: counter(),
+            };
+            bench_call(frame, st);
+        }
+        (Phase::Bench { left, start }, RETURN_CALL_DONE) => {
+            if frame.x[1] != oxtee_tz_abi::optee::RETURN_OK {
+                panic!(
+                    "the secure kernel failed the timing call: {:#x}",
+                    frame.x[1]
+                );
+            }
+            st.s_el1 = el1::Regs::save();
+            st.ns_el1.restore();
+            if left > 1 {
+                st.phase = Phase::Bench {
+                    left: left - 1,
+                    start,
+                };
+                bench_call(frame, st);
+                return;
+            }
+            let ns = (counter() - start) * 1_000_000_000 / counter_hz() / BENCH_CALLS as u64;
+            log!(
+                UART,
+                "oxtee monitor: world switch round trip (EL3 -> S-EL1 fast call -> EL3, EL1 contexts swapped both ways): {}.{} us, mean of {BENCH_CALLS}\n",
+                ns / 1000,
+                (ns % 1000) / 100
+            );
+            el1::Regs::NS_RESET.restore();
             write_scr(SCR_RW | SCR_NS);
             log!(
                 UART,
@@ -371,6 +432,15 @@ fn from_secure_world(frame: &mut Frame) {
         }
         _ => panic!("the secure kernel made an unexpected SMC {id:#x}"),
     }
+}
+
+/// One timed round trip: what the normal world's SMC does on the way in.
+fn bench_call(frame: &mut Frame, st: &mut State) {
+    st.ns_el1 = el1::Regs::save();
+    st.s_el1.restore();
+    write_scr(SCR_RW);
+    let id = oxtee_tz_abi::optee::GET_THREAD_COUNT as u64;
+    enter_kernel(frame, st, true, &[id]);
 }
 
 #[panic_handler]
