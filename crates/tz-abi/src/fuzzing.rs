@@ -68,8 +68,9 @@ impl NormalWorld for Page<'_> {
 /// memory; the rest fills that memory. The calls run on one kernel, so
 /// registrations and sessions carry over.
 pub fn smc(data: &[u8]) {
-    const IDS: [u32; 6] = [
+    const IDS: [u32; 7] = [
         optee::CALL_WITH_ARG,
+        optee::CALL_WITH_REGD_ARG,
         optee::RETURN_FROM_RPC,
         optee::CALL_WITH_RPC_ARG,
         optee::CALLS_UID,
@@ -95,7 +96,12 @@ pub fn smc(data: &[u8]) {
     for &(pick, off) in &calls[..n] {
         let pa = BASE + off;
         let id = IDS[pick as usize % IDS.len()];
-        let regs = [id as u64, pa >> 32, pa & 0xFFFF_FFFF, 0, 0, 0, 0, 0];
+        // (For CALL_WITH_REGD_ARG: a cookie of `off` and the offset `off`.)
+        let regs = if id == optee::CALL_WITH_REGD_ARG {
+            [id as u64, 0, off, off, 0, 0, 0, 0]
+        } else {
+            [id as u64, pa >> 32, pa & 0xFFFF_FFFF, 0, 0, 0, 0, 0]
+        };
         let (out, _) = if id & 0x8000_0000 != 0 {
             kernel::fast(&regs)
         } else {

@@ -51,6 +51,19 @@ pub const OS_UUID: [u32; 4] = [0x6f78_7465, 0x652d_4f53, 0x8000_747a, 0x2d6b_6e6
 /// driver prints it ("optee: revision 0.1").
 pub const OS_REVISION: (u64, u64) = (0, 1);
 
+/// Parameters of the RPC argument the normal world reserves after a
+/// call's argument (`CALL_WITH_RPC_ARG`), as OP-TEE asks for.
+pub const RPC_PARAMS: u64 = 4;
+
+/// Where a yielding call's argument is.
+#[derive(Clone, Copy, Debug)]
+enum ArgAt {
+    /// At a physical address (`CALL_WITH_ARG`, `CALL_WITH_RPC_ARG`).
+    Phys(u64),
+    /// At an offset in registered shared memory (`CALL_WITH_REGD_ARG`).
+    Registered { cookie: u64, offset: u64 },
+}
+
 /// Sessions open at once, over all pseudo-TAs.
 pub const MAX_SESSIONS: usize = 64;
 /// Shared-memory registrations at once.
@@ -75,6 +88,8 @@ pub enum Event {
     Capabilities { normal_world: u64 },
     /// A session was asked for a TA the kernel does not have.
     NoSuchTa { uuid: [u8; 16], login: u32 },
+    /// The first yielding call of this form (its SMC function id).
+    FirstCallForm(u32),
 }
 
 /// A fast call: the caller's x0..x7 in, its x0..x3 out.
@@ -90,7 +105,8 @@ pub fn fast(regs: &[u64; 8]) -> ([u64; 4], Event) {
             let ev = Event::Capabilities {
                 normal_world: regs[1] & 0xFFFF_FFFF,
             };
-            return ([optee::RETURN_OK, optee::SEC_CAP_DYNAMIC_SHM, 0, 0], ev);
+            let caps = optee::SEC_CAP_DYNAMIC_SHM | optee::SEC_CAP_RPC_ARG;
+            return ([optee::RETURN_OK, caps, 0, RPC_PARAMS], ev);
         }
         // Nothing is ever cached: the cache is always empty.
         optee::DISABLE_SHM_CACHE => [optee::RETURN_ENOTAVAIL, 0, 0, 0],
@@ -128,6 +144,8 @@ pub struct Service {
     /// Registrations by the normal world's cookie.
     shms: BTreeMap<u64, Shm>,
     shm_pages: usize,
+    /// Call forms seen (bit 0: WITH_ARG, 1: WITH_RPC_ARG, 2: WITH_REGD_ARG).
+    forms_seen: u8,
 }
 
 impl Default for Service {
@@ -145,6 +163,7 @@ impl Service {
             next_session: 1,
             shms: BTreeMap::new(),
             shm_pages: 0,
+            forms_seen: 0,
         }
     }
 
@@ -160,31 +179,88 @@ impl Service {
 
     /// A yielding call: the caller's x0..x7 in, its x0..x3 out.
     pub fn yielding(&mut self, nw: &mut impl NormalWorld, regs: &[u64; 8]) -> ([u64; 4], Event) {
-        let (status, ev) = match regs[0] as u32 {
-            optee::CALL_WITH_ARG => self.call_with_arg(nw, optee::reg_pair(regs[1], regs[2])),
+        let id = regs[0] as u32;
+        let form = match id {
+            optee::CALL_WITH_ARG => 1,
+            optee::CALL_WITH_RPC_ARG => 2,
+            optee::CALL_WITH_REGD_ARG => 4,
+            _ => 0,
+        };
+        let first = form != 0 && self.forms_seen & form == 0;
+        self.forms_seen |= form;
+        let (status, ev) = match id {
+            optee::CALL_WITH_ARG | optee::CALL_WITH_RPC_ARG => {
+                self.call_with_arg(nw, ArgAt::Phys(optee::reg_pair(regs[1], regs[2])))
+            }
+            optee::CALL_WITH_REGD_ARG => {
+                let at = ArgAt::Registered {
+                    cookie: optee::reg_pair(regs[1], regs[2]),
+                    offset: regs[3],
+                };
+                self.call_with_arg(nw, at)
+            }
             // No call is ever suspended in an RPC yet: nothing to resume.
             optee::RETURN_FROM_RPC => (optee::RETURN_ERESUME, Event::None),
             _ => (optee::RETURN_UNKNOWN_FUNCTION, Event::None),
         };
+        let ev = match ev {
+            Event::None if first => Event::FirstCallForm(id),
+            ev => ev,
+        };
         ([status, 0, 0, 0], ev)
     }
 
-    fn call_with_arg(&mut self, nw: &mut impl NormalWorld, pa: u64) -> (u64, Event) {
+    /// Copy the argument's bytes at `at` (read, or write back).
+    fn arg_io(
+        &self,
+        nw: &mut impl NormalWorld,
+        at: ArgAt,
+        data: &mut [u8],
+        to_normal_world: bool,
+    ) -> Result<(), BadAddress> {
+        match at {
+            ArgAt::Phys(pa) => {
+                if !pa.is_multiple_of(8) {
+                    return Err(BadAddress);
+                }
+                self.copy(nw, &Span::Contiguous(pa), data, to_normal_world)
+            }
+            ArgAt::Registered { cookie, offset } => {
+                let shm = self.shms.get(&cookie).ok_or(BadAddress)?;
+                let fits = offset
+                    .checked_add(data.len() as u64)
+                    .is_some_and(|end| end <= shm.size);
+                if !offset.is_multiple_of(8) || !fits {
+                    return Err(BadAddress);
+                }
+                self.copy(nw, &Span::Registered(shm, offset), data, to_normal_world)
+            }
+        }
+    }
+
+    fn call_with_arg(&mut self, nw: &mut impl NormalWorld, at: ArgAt) -> (u64, Event) {
         let mut buf = [0u8; optee::arg_size(optee::MAX_PARAMS)];
-        if !pa.is_multiple_of(8) || nw.read(pa, &mut buf[..optee::ARG_HEADER_SIZE]).is_err() {
+        let header = &mut buf[..optee::ARG_HEADER_SIZE];
+        if self.arg_io(nw, at, header, false).is_err() {
             return (optee::RETURN_EBADADDR, Event::None);
         }
         let Ok(n) = MsgArg::announced_params(&buf[..optee::ARG_HEADER_SIZE]) else {
             return (optee::RETURN_EBADCMD, Event::None);
         };
         let size = optee::arg_size(n);
-        if nw.read(pa, &mut buf[..size]).is_err() {
+        if self.arg_io(nw, at, &mut buf[..size], false).is_err() {
             return (optee::RETURN_EBADADDR, Event::None);
         }
         // The copy is decoded as it is: if the normal world changed the
         // header in between, the copy's own count must fit what was copied.
         let Ok(mut arg) = MsgArg::decode(&buf[..size]) else {
-            return (bad_parameters(nw, pa, &mut buf[..size]), Event::None);
+            let copy = &mut buf[..size];
+            copy[20..24].copy_from_slice(&TEE_ERROR_BAD_PARAMETERS.to_le_bytes());
+            copy[24..28].copy_from_slice(&ORIGIN_TEE.to_le_bytes());
+            return match self.arg_io(nw, at, copy, true) {
+                Ok(()) => (optee::RETURN_OK, Event::None),
+                Err(_) => (optee::RETURN_EBADADDR, Event::None),
+            };
         };
         let mut ev = Event::None;
         let (ret, origin) = match arg.cmd {
@@ -199,7 +275,9 @@ impl Service {
         };
         arg.ret = ret;
         arg.ret_origin = origin;
-        if arg.encode(&mut buf[..size]).is_err() || nw.write(pa, &buf[..size]).is_err() {
+        if arg.encode(&mut buf[..size]).is_err()
+            || self.arg_io(nw, at, &mut buf[..size], true).is_err()
+        {
             return (optee::RETURN_EBADADDR, Event::None);
         }
         (optee::RETURN_OK, ev)
@@ -501,17 +579,6 @@ impl Service {
     }
 }
 
-/// Answer an argument that cannot be decoded: its own copy, with
-/// BAD_PARAMETERS from the TEE.
-fn bad_parameters(nw: &mut impl NormalWorld, pa: u64, copy: &mut [u8]) -> u64 {
-    copy[20..24].copy_from_slice(&TEE_ERROR_BAD_PARAMETERS.to_le_bytes());
-    copy[24..28].copy_from_slice(&ORIGIN_TEE.to_le_bytes());
-    match nw.write(pa, copy) {
-        Ok(()) => optee::RETURN_OK,
-        Err(_) => optee::RETURN_EBADADDR,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     extern crate std;
@@ -634,6 +701,8 @@ mod tests {
         let (caps, ev) = fast(&[EXCHANGE_CAPABILITIES as u64, 1, 0, 0, 0, 0, 0, 0]);
         assert_eq!(caps[0], RETURN_OK);
         assert_ne!(caps[1] & SEC_CAP_DYNAMIC_SHM, 0);
+        assert_ne!(caps[1] & SEC_CAP_RPC_ARG, 0);
+        assert_eq!(caps[3], RPC_PARAMS);
         assert_eq!(caps[1] & SEC_CAP_HAVE_RESERVED_SHM, 0);
         assert_eq!(ev, Event::Capabilities { normal_world: 1 });
         assert_eq!(f(DISABLE_SHM_CACHE)[0], RETURN_ENOTAVAIL);
@@ -645,7 +714,8 @@ mod tests {
         let mut nw = Page::new();
         let y = |nw: &mut Page, id: u32| yielding(nw, &[id as u64, 0, 0, 0, 0, 0, 0, 0]).0[0];
         assert_eq!(y(&mut nw, RETURN_FROM_RPC), RETURN_ERESUME);
-        assert_eq!(y(&mut nw, CALL_WITH_RPC_ARG), RETURN_UNKNOWN_FUNCTION);
+        // The RPC-arg form of a call at address 0: not normal-world RAM.
+        assert_eq!(y(&mut nw, CALL_WITH_RPC_ARG), RETURN_EBADADDR);
         assert_eq!(y(&mut nw, GET_OS_UUID), RETURN_UNKNOWN_FUNCTION);
     }
 
@@ -1119,5 +1189,58 @@ mod tests {
         assert_eq!(r.0, result::SUCCESS);
         assert_eq!(w.nw.mem[0x3000..0x3004], [9, 9, 9, 9]);
         assert_eq!(w.nw.mem[0x3100..0x3104], [4, 3, 2, 1]);
+    }
+
+    #[test]
+    fn arguments_in_registered_memory() {
+        let mut w = World::new();
+        // Two data pages; the argument straddles their border.
+        let pages = [BASE + 0x5000, BASE + 0x3000];
+        assert_eq!(w.register(9, 0, 8192, &pages).0, result::SUCCESS);
+        let off = 4096 - 40;
+        let mut a = MsgArg {
+            cmd: CMD_OPEN_SESSION,
+            num_params: 2,
+            ..Default::default()
+        };
+        a.params[0] = meta(TEST_PTA_UUID, 0);
+        a.params[1] = meta([0; 16], 0);
+        let mut bytes = [0u8; arg_size(2)];
+        a.encode(&mut bytes).unwrap();
+        let logical = |o: usize| (pages[o / 4096] - BASE) as usize + o % 4096;
+        for (i, b) in bytes.iter().enumerate() {
+            w.nw.mem[logical(off + i)] = *b;
+        }
+        let regd = |cookie: u64, offset: u64| {
+            [
+                CALL_WITH_REGD_ARG as u64,
+                cookie >> 32,
+                cookie & 0xFFFF_FFFF,
+                offset,
+                0,
+                0,
+                0,
+                0,
+            ]
+        };
+        let r = w.k.yielding(&mut w.nw, &regd(9, off as u64)).0[0];
+        assert_eq!(r, RETURN_OK);
+        let mut back = [0u8; arg_size(2)];
+        for (i, b) in back.iter_mut().enumerate() {
+            *b = w.nw.mem[logical(off + i)];
+        }
+        let answer = MsgArg::decode(&back).unwrap();
+        assert_eq!(
+            (answer.ret, answer.ret_origin),
+            (result::SUCCESS, ORIGIN_TRUSTED_APP)
+        );
+        assert_ne!(answer.session, 0);
+        assert_eq!(w.k.sessions(), 1);
+        // Another cookie, past the end, unaligned: refused, nothing served.
+        for (cookie, offset) in [(8, 0), (9, 8192 - 16), (9, 4), (9, u64::MAX - 7)] {
+            let r = w.k.yielding(&mut w.nw, &regd(cookie, offset)).0[0];
+            assert_eq!(r, RETURN_EBADADDR, "{cookie} {offset:#x}");
+        }
+        assert_eq!(w.k.sessions(), 1);
     }
 }

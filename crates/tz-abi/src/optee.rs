@@ -76,6 +76,11 @@ pub const SEC_CAP_UNREGISTERED_SHM: u64 = 1 << 1;
 pub const SEC_CAP_DYNAMIC_SHM: u64 = 1 << 2;
 /// `OPTEE_SMC_SEC_CAP_MEMREF_NULL`.
 pub const SEC_CAP_MEMREF_NULL: u64 = 1 << 4;
+/// `OPTEE_SMC_SEC_CAP_RPC_ARG`: the RPC argument follows the call's
+/// (`CALL_WITH_RPC_ARG`), and arguments may live in registered shared
+/// memory (`CALL_WITH_REGD_ARG`); a3 of the answer is the RPC argument's
+/// parameter count.
+pub const SEC_CAP_RPC_ARG: u64 = 1 << 6;
 
 /// The API UID `CALLS_UID` answers: 384fb3e0-e7f8-11e3-af63-0002a5d5c51b
 /// (`OPTEE_MSG_UID_0..3`), which Linux's driver checks.

@@ -7,6 +7,7 @@ use core::cell::UnsafeCell;
 use oxtee_pl011::log;
 
 use oxtee_tz_abi::kernel::{self, Event, Service};
+use oxtee_tz_abi::optee;
 
 use crate::{UART, ns};
 
@@ -31,6 +32,17 @@ fn note(ev: Event) {
     }
     match ev {
         Event::None => {}
+        Event::FirstCallForm(id) => {
+            let form = match id {
+                optee::CALL_WITH_ARG => "CALL_WITH_ARG (argument at a physical address)",
+                optee::CALL_WITH_RPC_ARG => "CALL_WITH_RPC_ARG (RPC argument after the call's)",
+                _ => "CALL_WITH_REGD_ARG (argument in registered shared memory)",
+            };
+            log!(
+                UART,
+                "oxtee kernel: first yielding call of the form {form}\n"
+            )
+        }
         Event::Capabilities { normal_world } => {
             log!(
                 UART,
