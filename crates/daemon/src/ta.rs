@@ -1057,8 +1057,18 @@ impl Instance {
     }
 
     /// Cancel the direct call of `session` with cancellation id `cancel`
-    /// (low half), if it is the one running.
+    /// (low half): now if it is the one running, else when it starts (the
+    /// TA finds it pending: the client's cancel may overtake its call, or
+    /// the call may wait behind another session's). The pending record
+    /// is written before the running call is read, and the TA publishes
+    /// its call before reading the record, so one of the two sees the
+    /// other.
     pub fn cancel_direct(&self, session: u32, cancel: u32) {
+        self.control.store_u64(
+            control::pending_slot(session),
+            control::pending_value(session, cancel),
+        );
+        std::sync::atomic::fence(Ordering::SeqCst);
         if self.control.load_u32(control::DIRECT_SESSION) == session
             && self.control.load_u32(control::DIRECT_CANCEL) == cancel
         {

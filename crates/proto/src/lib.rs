@@ -80,6 +80,23 @@ pub mod control {
     /// `u32` written by the TA runtime: the low half of that call's
     /// cancellation id.
     pub const DIRECT_CANCEL: usize = 8;
+    /// Cancellations of direct calls the core could not see running (the
+    /// client's cancel can overtake its call to the TA): [`PENDING_SLOTS`]
+    /// little-endian `u64`s written by the core, `session << 32 | cancel`
+    /// (as in `DIRECT_SESSION`/`DIRECT_CANCEL`) in slot `session %
+    /// PENDING_SLOTS`. The TA runtime raises `CANCEL_FLAG` when a direct
+    /// call whose session and cancellation id match starts.
+    pub const PENDING_CANCELS: usize = 16;
+    /// Slots at [`PENDING_CANCELS`].
+    pub const PENDING_SLOTS: usize = 8;
+    /// The slot of a session's pending cancellation.
+    pub const fn pending_slot(session: u32) -> usize {
+        PENDING_CANCELS + 8 * (session as usize % PENDING_SLOTS)
+    }
+    /// The value a pending cancellation is written as.
+    pub const fn pending_value(session: u32, cancel: u32) -> u64 {
+        (session as u64) << 32 | cancel as u64
+    }
     /// Size of the page.
     pub const SIZE: usize = 4096;
 }

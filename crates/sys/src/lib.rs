@@ -521,6 +521,30 @@ impl Mapping {
         a.load(std::sync::atomic::Ordering::Acquire)
     }
 
+    /// Atomically load the little-endian u64 at `off` (8-aligned).
+    pub fn load_u64(&self, off: usize) -> u64 {
+        assert!(
+            self.range_ok(off, 8) && off.is_multiple_of(8),
+            "control word out of range"
+        );
+        // SAFETY: as in `load_u32`, for an aligned 8-byte word.
+        let a =
+            unsafe { std::sync::atomic::AtomicU64::from_ptr(self.ptr.as_ptr().add(off).cast()) };
+        a.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Atomically store the u64 at `off` (8-aligned).
+    pub fn store_u64(&self, off: usize, v: u64) {
+        assert!(
+            self.range_ok(off, 8) && off.is_multiple_of(8),
+            "control word out of range"
+        );
+        // SAFETY: as in `load_u64`.
+        let a =
+            unsafe { std::sync::atomic::AtomicU64::from_ptr(self.ptr.as_ptr().add(off).cast()) };
+        a.store(v, std::sync::atomic::Ordering::Release)
+    }
+
     /// Atomically store the u32 at `off` (4-aligned).
     pub fn store_u32(&self, off: usize, v: u32) {
         assert!(

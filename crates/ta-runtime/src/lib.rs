@@ -521,6 +521,13 @@ fn serve_direct(st: &mut State, i: usize, ep: &mut dyn EntryPoints, buf: &mut [u
                 c.store_u32(control::CANCEL_FLAG, 0);
                 c.store_u32(control::DIRECT_CANCEL, call.cancel_id as u32);
                 c.store_u32(control::DIRECT_SESSION, session);
+                // A cancellation that reached the core before this call
+                // reached us (see the core's `cancel_direct`).
+                std::sync::atomic::fence(Ordering::SeqCst);
+                let pending = control::pending_value(session, call.cancel_id as u32);
+                if c.load_u64(control::pending_slot(session)) == pending {
+                    c.store_u32(control::CANCEL_FLAG, 1);
+                }
             }
             IN_DIRECT.with(|d| d.set(true));
             let mut p = build_params(st, &op);

@@ -132,6 +132,60 @@ fn dead_callee_cycle_timeout_and_cancellation() {
     s.invoke(0, &mut p).unwrap();
 }
 
+/// A cancellation that reaches the core before its direct call reaches
+/// the TA (here: the call waits behind another session's call in the same
+/// single-instance TA) is not lost: the call starts cancelled, and so does
+/// the TA-to-TA call it makes. (It once was: the core looked only at the
+/// call the TA was running, and the cancelled call then waited forever for
+/// a cancellation, as this test did under load.)
+#[test]
+fn a_cancellation_overtaking_its_direct_call_is_kept() {
+    let w = World::start();
+    let ctx = w.ctx();
+    let open = || {
+        let (s, _) = ctx
+            .open_session(uuid(TA2TA), Login::Public, &mut [])
+            .unwrap();
+        // From a session's second invoke, calls go straight to the TA.
+        for _ in 0..2 {
+            let mut p = [Param::ValueInOut { a: 1, b: 0 }];
+            s.invoke(0, &mut p).unwrap();
+        }
+        std::sync::Arc::new(s)
+    };
+    let (a, b) = (open(), open());
+    // Session a keeps the TA busy for 1.5 s (TEE_Wait, then a call).
+    let busy = {
+        let a = a.clone();
+        std::thread::spawn(move || {
+            let mut p = [Param::ValueInOut { a: 1500, b: 0 }];
+            a.invoke(8, &mut p).map(|_| p[0].clone_value())
+        })
+    };
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    // Session b's call (to a callee that waits for cancellation) queues
+    // behind it; its cancellation goes to the core at once.
+    let token = CancelToken::new();
+    let (tx, rx) = std::sync::mpsc::channel();
+    {
+        let (b, t) = (b.clone(), token.clone());
+        std::thread::spawn(move || {
+            let mut p = [Param::ValueInOut { a: 0, b: 9 }];
+            let r = b.invoke_cancellable(3, &mut p, Some(&t));
+            let _ = tx.send(r.map(|_| p[0].clone_value()));
+        });
+    }
+    while !token.is_running() {
+        std::thread::yield_now();
+    }
+    token.cancel();
+    let r = rx
+        .recv_timeout(std::time::Duration::from_secs(30))
+        .expect("the cancelled call still runs after 30 s: the cancellation was lost");
+    assert_eq!(r.unwrap(), (CANCEL, 4));
+    assert!(busy.join().unwrap().is_ok());
+}
+
 trait CloneValue {
     fn clone_value(&self) -> (u32, u32);
 }
