@@ -1,6 +1,7 @@
 //! The secure kernel's SMC service on arbitrary registers and normal-world
-//! memory: an answer from the SMC ABI, never a panic, and nothing written
-//! outside the caller's argument.
+//! memory, several calls on one kernel: an answer from the SMC ABI, never
+//! a panic, nothing written outside normal-world memory or beyond the
+//! bounds, and the kernel's own bounds kept.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 

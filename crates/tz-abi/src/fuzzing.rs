@@ -1,7 +1,7 @@
 //! Entry points for the fuzz targets and their corpus replay (not an API).
 //!
 //! [`msg_arg`] decodes arbitrary bytes as an `optee_msg` argument;
-//! [`smc`] runs the secure kernel's SMC service on registers and a page
+//! [`smc`] runs the secure kernel's SMC service on registers and 16 KiB
 //! of normal-world memory made from arbitrary bytes. Both check the
 //! invariants the kernel relies on, panicking (the fuzzer's finding) when
 //! one breaks.
@@ -52,8 +52,8 @@ impl NormalWorld for Page<'_> {
     }
     fn write(&mut self, pa: u64, data: &[u8]) -> Result<(), BadAddress> {
         let r = Self::range(pa, data.len())?;
-        // Only ever an argument's own bytes: never more than the largest.
-        assert!(data.len() <= optee::arg_size(optee::MAX_PARAMS));
+        // An argument, or a memref's output: never more than the bound.
+        assert!(data.len() <= kernel::MAX_MEMREF);
         self.mem[r].copy_from_slice(data);
         self.written = true;
         Ok(())
