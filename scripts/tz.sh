@@ -151,16 +151,20 @@ DTS
 } | dtc -q -I dts -O dtb -o "$out/guest.dtb" -
 
 # --- boot --------------------------------------------------------------
-qemu=("${qemu_base[@]}" -display none -monitor none -no-reboot
+qemu=("${qemu_base[@]}" -display none -no-reboot
   -device loader,file="$nw/Image",addr=0x40200000,force-raw=on
   -device loader,file="$out/guest.dtb",addr=0x48000000,force-raw=on
-  -device loader,file="$out/initramfs.cpio.gz",addr=$initrd_start,force-raw=on
-  # Both UARTs on this terminal: the normal world's console and the
-  # secure world's log (lines starting "oxtee monitor:"/"oxtee kernel:").
-  -chardev stdio,id=con,mux=on,signal=off -serial chardev:con -serial chardev:con)
+  -device loader,file="$out/initramfs.cpio.gz",addr=$initrd_start,force-raw=on)
 if [ $shell = 1 ]; then
-  exec "${qemu[@]}"
+  # The terminal is the normal world's console (Ctrl-A X quits QEMU); the
+  # secure world's log goes to a file (input must reach Linux's UART).
+  echo "tz.sh: the secure world's log is in $out/secure.log"
+  exec "${qemu[@]}" -serial mon:stdio -serial file:"$out/secure.log"
 fi
+# Both UARTs on this terminal: the normal world's console and the secure
+# world's log (lines starting "oxtee monitor:"/"oxtee kernel:").
+qemu+=(-monitor none -chardev stdio,id=con,mux=on,signal=off
+  -serial chardev:con -serial chardev:con)
 log=$out/boot.log
 start=$(date +%s%N)
 set +e
