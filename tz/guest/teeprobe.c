@@ -43,6 +43,13 @@ int main(int argc, char **argv)
 	printf("teeprobe: driver impl_id %u (1 = OP-TEE), gen_caps %#x\n", v.impl_id, v.gen_caps);
 	if (v.impl_id != TEE_IMPL_ID_OPTEE)
 		return 1;
+	/* The same number of ioctls that stay in Linux: the normal world's
+	   own share of a call. */
+	double t0 = now_us();
+	for (int i = 0; i < calls; i++)
+		if (ioctl(fd, TEE_IOC_VERSION, &v) != 0)
+			return 1;
+	double local = (now_us() - t0) / calls;
 
 	struct {
 		struct tee_ioctl_open_session_arg a;
@@ -65,8 +72,8 @@ int main(int argc, char **argv)
 		}
 	}
 	double us = (now_us() - start) / calls;
-	printf("teeprobe: %d open-session calls answered ITEM_NOT_FOUND by the secure world, %.1f us each\n",
-	       calls, us);
+	printf("teeprobe: %d open-session calls answered ITEM_NOT_FOUND by the secure world, %.1f us each (an ioctl that stays in Linux: %.1f us)\n",
+	       calls, us, local);
 	close(fd);
 	return 0;
 }
