@@ -112,6 +112,12 @@ if ! aarch64-linux-gnu-gcc -O2 -static -Wall -Wextra -Werror -Idevkit/include \
   exit 1
 fi
 aarch64-linux-gnu-strip "$ird/bin/teectest"
+# The oxtee command itself (`oxtee invoke`), static, for the guest.
+CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc \
+CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUSTFLAGS="-C target-feature=+crt-static" \
+  cargo build -q --release -p oxtee-cli --target aarch64-unknown-linux-gnu 2>"$out/build-oxtee.log" ||
+  { cat "$out/build-oxtee.log" >&2; exit 1; }
+aarch64-linux-gnu-strip -o "$ird/bin/oxtee" target/aarch64-unknown-linux-gnu/release/oxtee
 install -m 755 tz/guest/init "$ird/init"
 (cd "$ird" && find . | cpio -o -H newc --quiet | gzip -1) > "$out/initramfs.cpio.gz"
 

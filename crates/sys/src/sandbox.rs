@@ -547,6 +547,7 @@ pub struct SoftDenied {
 /// File-system look-ups glibc and std make at start-up: EACCES until the
 /// runtime locks the sandbox, then they kill.
 pub fn soft_denied() -> Vec<SoftDenied> {
+    #[cfg_attr(not(target_arch = "x86_64"), allow(unused_mut))]
     let mut v = vec![
         SoftDenied {
             nr: libc::SYS_openat,
