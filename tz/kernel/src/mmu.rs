@@ -3,7 +3,7 @@
 //!
 //! | range | mapping |
 //! |---|---|
-//! | 0x09000000..0x09200000 | Device (the UARTs, RTC and GPIOs of QEMU virt) |
+//! | 0x09040000 (one page) | Device: the secure UART, nothing else of the devices |
 //! | 0x0e000000..0x0e100000 | unmapped: the monitor's memory |
 //! | kernel text | read-only, executable |
 //! | kernel rodata | read-only, never executable |
@@ -38,7 +38,8 @@ const DEVICE: u64 = VALID | ATTR_DEVICE | AF | PXN | UXN;
 const SECURE_RAM: u64 = 0x0e00_0000;
 const SECURE_RAM_END: u64 = 0x0f00_0000;
 const MONITOR_END: u64 = 0x0e10_0000;
-const DEVICES: u64 = 0x0900_0000;
+/// The secure UART's page (the only device the kernel touches).
+const SECURE_UART: u64 = 0x0904_0000;
 
 #[repr(C, align(4096))]
 struct Table([u64; 512]);
@@ -47,6 +48,8 @@ struct Tables {
     l1: Table,
     l2: Table,
     l3: Table,
+    /// The 2 MiB of devices holding the secure UART, page by page.
+    l3_dev: Table,
 }
 
 struct Cell(UnsafeCell<Tables>);
@@ -59,6 +62,7 @@ static TABLES: Cell = Cell(UnsafeCell::new(Tables {
     l1: Table([0; 512]),
     l2: Table([0; 512]),
     l3: Table([0; 512]),
+    l3_dev: Table([0; 512]),
 }));
 
 unsafe extern "C" {
@@ -106,14 +110,16 @@ pub fn init() -> Layout {
         let pa = i as u64 * BLOCK_2M;
         *e = if pa == l3_base {
             &raw const t.l3 as u64 | VALID | TABLE
-        } else if pa == DEVICES {
-            pa | DEVICE
+        } else if pa == SECURE_UART & !(BLOCK_2M - 1) {
+            &raw const t.l3_dev as u64 | VALID | TABLE
         } else if (SECURE_RAM..SECURE_RAM_END).contains(&pa) && pa >= MONITOR_END {
             pa | MEM_RW
         } else {
             0
         };
     }
+    let uart_index = ((SECURE_UART % BLOCK_2M) / PAGE) as usize;
+    t.l3_dev.0[uart_index] = SECURE_UART | DEVICE | TABLE;
     t.l1.0[0] = &raw const t.l2 as u64 | VALID | TABLE;
     // Normal-world RAM: one 1 GiB block, non-secure.
     const _: () = assert!(ns::RAM_END - ns::RAM_START == 1 << 30);
