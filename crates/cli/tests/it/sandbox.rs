@@ -336,3 +336,61 @@ fn instances_run_in_parallel() {
         assert_eq!(h.join().unwrap().unwrap_err().code, 0xFFFF_0002);
     });
 }
+
+/// Stopping the core (SIGTERM) while a TA spins in a direct call that
+/// never checks cancellation: the core still exits at once and cleanly,
+/// and takes its TA processes with it (a stray spinning TA once outlived
+/// its core).
+#[test]
+fn core_stops_while_a_ta_spins_in_a_direct_call() {
+    let mut w = World::start();
+    let ctx = w.ctx();
+    let (s, _) = ctx
+        .open_session(uuid(MISBEHAVE), Login::Public, &mut [])
+        .unwrap();
+    for _ in 0..2 {
+        let mut p = [Param::ValueInOut { a: 1, b: 0 }];
+        s.invoke(8, &mut p).unwrap();
+    }
+    let s = std::sync::Arc::new(s);
+    let spinner = {
+        let s = s.clone();
+        std::thread::spawn(move || s.invoke(6, &mut []))
+    };
+    // The call spins in the TA (its CPU time grows).
+    let pid = w.ta_pids(MISBEHAVE)[0];
+    let cpu = |pid: i32| -> u64 {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        let f: Vec<&str> = stat
+            .rsplit(')')
+            .next()
+            .unwrap_or("")
+            .split_whitespace()
+            .collect();
+        f.get(11).and_then(|v| v.parse().ok()).unwrap_or(0)
+    };
+    let t0 = std::time::Instant::now();
+    while cpu(pid) < 20 && t0.elapsed() < std::time::Duration::from_secs(20) {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(cpu(pid) >= 20, "the TA does not spin");
+    let started = std::time::Instant::now();
+    assert!(w.stop(), "the core did not exit cleanly on SIGTERM");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(4),
+        "the core took {:?} to stop",
+        started.elapsed()
+    );
+    let gone = (0..100).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        !std::path::Path::new(&format!("/proc/{pid}")).exists()
+            || std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
+                s.rsplit(')')
+                    .next()
+                    .is_some_and(|r| r.trim_start().starts_with('Z'))
+            })
+    });
+    assert!(gone, "TA process {pid} outlived its core");
+    // The client's call ends (with an error) once the TA is gone.
+    assert!(spinner.join().unwrap().is_err());
+}

@@ -286,3 +286,55 @@ fn from_open_and_close_entry_points() {
     assert!(matches!(p[0], Param::ValueInOut { a: 2, .. }));
     assert!(!w.log().contains("TEE_Panic(0x000c105e)"));
 }
+
+/// Stopping the core while a direct call waits in a TA-to-TA call whose
+/// callee spins until cancelled: the core exits at once and cleanly, and
+/// both TA processes end with it.
+#[test]
+fn core_stops_while_a_direct_call_waits_for_its_callee() {
+    let mut w = World::start();
+    let ctx = w.ctx();
+    let (s, _) = ctx
+        .open_session(uuid(TA2TA), Login::Public, &mut [])
+        .unwrap();
+    for _ in 0..2 {
+        let mut p = [Param::ValueInOut { a: 1, b: 0 }];
+        s.invoke(0, &mut p).unwrap();
+    }
+    let s = std::sync::Arc::new(s);
+    let waiter = {
+        let s = s.clone();
+        std::thread::spawn(move || {
+            let mut p = [Param::ValueInOut { a: 0, b: 9 }];
+            s.invoke(3, &mut p)
+        })
+    };
+    const MISBEHAVE: &str = "40dc6fa0-b27f-4171-8fca-84f566767cb5";
+    let t0 = std::time::Instant::now();
+    while w.ta_pids(MISBEHAVE).is_empty() && t0.elapsed() < std::time::Duration::from_secs(20) {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let pids: Vec<i32> = [w.ta_pids(MISBEHAVE), w.ta_pids(TA2TA)].concat();
+    assert_eq!(pids.len(), 2, "{pids:?}");
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let started = std::time::Instant::now();
+    assert!(w.stop(), "the core did not exit cleanly on SIGTERM");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(4),
+        "the core took {:?} to stop",
+        started.elapsed()
+    );
+    let alive = |pid: i32| {
+        std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
+            !s.rsplit(')')
+                .next()
+                .is_some_and(|r| r.trim_start().starts_with('Z'))
+        })
+    };
+    let gone = (0..100).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        pids.iter().all(|&p| !alive(p))
+    });
+    assert!(gone, "TA processes outlived their core: {pids:?}");
+    assert!(waiter.join().unwrap().is_err());
+}
