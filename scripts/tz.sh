@@ -66,8 +66,17 @@ fetch() { # package pattern: download once into $debs
   ls "$debs"/$2 >/dev/null
 }
 if ! ls "$debs"/linux-image-[0-9]*_arm64.deb >/dev/null 2>&1; then
-  kpkg=$(apt-cache depends linux-image-arm64:arm64 | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
-  [ -n "$kpkg" ] || { echo "tz.sh: no arm64 kernel package found (apt-get update?)" >&2; exit 1; }
+  kernel_pkg() {
+    apt-cache depends linux-image-arm64:arm64 2>/dev/null |
+      awk '/Depends: linux-image-[0-9]/ {print $2; exit}'
+  }
+  kpkg=$(kernel_pkg)
+  if [ -z "$kpkg" ]; then
+    # The arm64 package lists may be missing or stale.
+    apt-get update -q >/dev/null
+    kpkg=$(kernel_pkg)
+  fi
+  [ -n "$kpkg" ] || { echo "tz.sh: no arm64 kernel package found in Debian's lists" >&2; exit 1; }
   fetch "$kpkg" "linux-image-[0-9]*_arm64.deb"
 fi
 fetch busybox-static:arm64 "busybox-static_*_arm64.deb"
