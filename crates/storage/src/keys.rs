@@ -1,6 +1,9 @@
 //! Key derivation from the hardware-unique key.
 
 use aes_gcm::{Aes256Gcm, KeyInit};
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
 use hkdf::Hkdf;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;

@@ -1,7 +1,8 @@
 //! Secure-world trusted storage engine (GP TEE Internal Core API v1.3.1,
 //! persistent objects) over an untrusted normal-world blob store.
 //!
-//! Pure logic: no OS calls. The caller supplies the hardware-unique key
+//! Pure logic: no OS calls, `no_std` + `alloc` (it builds for
+//! `aarch64-unknown-none`, for the TrustZone tier's secure kernel). The caller supplies the hardware-unique key
 //! (HUK), a [`Supplicant`] (file-like access to opaque-named blobs, all
 //! untrusted), an [`Rpmb`] transport (the replay-protected memory block;
 //! [`RpmbDevice`] is the complete emulation) and a cryptographic RNG for
@@ -156,7 +157,12 @@
 //! object size and of the caller's buffer (see [`Stats::peak_buffer_bytes`]).
 //! Each handle keeps those nodes and that block between operations while
 //! the object's root is unchanged.
+#![no_std]
 #![forbid(unsafe_code)]
+
+extern crate alloc;
+#[cfg(test)]
+extern crate std;
 
 mod error;
 mod keys;

@@ -12,6 +12,8 @@
 //! persists [`RpmbDevice::to_bytes`] atomically after every request that
 //! changed it (see [`RpmbDevice::handle`]). [`MemRpmb`] keeps it in memory.
 
+use alloc::vec;
+use alloc::vec::Vec;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use subtle::ConstantTimeEq;

@@ -1,6 +1,10 @@
 //! The store: directory, commit protocol and GP persistent-object semantics.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use alloc::boxed::Box;
+use alloc::collections::{BTreeMap, BTreeSet};
+use alloc::string::String;
+use alloc::vec;
+use alloc::vec::Vec;
 
 use rand_core::{CryptoRng, RngCore};
 
@@ -287,7 +291,7 @@ pub struct Store<S, R, G> {
     dir_cache: Option<TreeCache>,
     entries: Vec<Option<Entry>>,
     index: BTreeMap<Key, usize>,
-    by_fid: HashMap<[u8; 16], usize>,
+    by_fid: BTreeMap<[u8; 16], usize>,
     handles: BTreeMap<u32, Handle>,
     next_handle: u32,
     stats: Stats,
@@ -347,7 +351,7 @@ impl<S: Supplicant, R: Rpmb, G: RngCore + CryptoRng> Store<S, R, G> {
             dir_cache: None,
             entries: Vec::new(),
             index: BTreeMap::new(),
-            by_fid: HashMap::new(),
+            by_fid: BTreeMap::new(),
             handles: BTreeMap::new(),
             next_handle: 1,
             stats: Stats::default(),

@@ -1,6 +1,9 @@
 //! The normal-world side of the store: opaque-named blobs.
 
-use std::collections::BTreeMap;
+use alloc::borrow::ToOwned;
+use alloc::collections::BTreeMap;
+use alloc::string::String;
+use alloc::vec::Vec;
 
 /// Errors a [`Supplicant`] reports. Everything else it returns is
 /// untrusted data; errors only steer the GP code.

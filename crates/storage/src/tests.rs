@@ -1,4 +1,9 @@
 //! Unit tests of the storage engine.
+// The crate is no_std; its tests use std.
+use std::borrow::ToOwned;
+use std::string::{String, ToString};
+use std::vec::Vec;
+use std::{eprintln, thread_local, vec};
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};

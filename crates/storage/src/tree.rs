@@ -3,6 +3,9 @@
 
 use aes_gcm::aead::AeadInPlace;
 use aes_gcm::{Aes256Gcm, Nonce, Tag};
+use alloc::string::String;
+use alloc::vec;
+use alloc::vec::Vec;
 use rand_core::{CryptoRng, RngCore};
 
 use crate::{Error, Stats, Supplicant, SupplicantError};
