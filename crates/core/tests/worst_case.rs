@@ -291,6 +291,7 @@ fn core_to_ta() -> Vec<CoreToTa> {
         CoreToTa::Attach {
             session: U32,
             context: U32,
+            slot: U32,
         },
         CoreToTa::UnmapShm { id: U32 },
         CoreToTa::SetBounce { size: U64 },

@@ -975,8 +975,9 @@ impl Instance {
 pub struct DirectState {
     /// The service socket is set up and its thread runs.
     pub serving: bool,
-    /// The TA-side sessions that have a direct channel.
-    sessions: HashSet<u32>,
+    /// The TA-side sessions that have a direct channel, and each one's
+    /// pending-cancellation slot (distinct, below DIRECT_CHANNELS).
+    sessions: HashMap<u32, u32>,
 }
 
 impl Instance {
@@ -1007,12 +1008,19 @@ impl Instance {
             d.serving = true;
             Some(core)
         };
+        let slot = (0..oxtee_proto::limits::DIRECT_CHANNELS as u32)
+            .find(|s| !d.sessions.values().any(|v| v == s))
+            .ok_or(TeeError::tee(TEE_ERROR_BUSY))?;
         self.send_oneway(
             &link,
-            &CoreToTa::Attach { session, context },
+            &CoreToTa::Attach {
+                session,
+                context,
+                slot,
+            },
             Some(ta_end.as_fd()),
         )?;
-        d.sessions.insert(session);
+        d.sessions.insert(session, slot);
         Ok(service)
     }
 
@@ -1064,8 +1072,11 @@ impl Instance {
     /// its call before reading the record, so one of the two sees the
     /// other.
     pub fn cancel_direct(&self, session: u32, cancel: u32) {
+        let Some(&slot) = self.direct.locked().sessions.get(&session) else {
+            return;
+        };
         self.control.store_u64(
-            control::pending_slot(session),
+            control::pending_slot(slot),
             control::pending_value(session, cancel),
         );
         std::sync::atomic::fence(Ordering::SeqCst);

@@ -81,17 +81,19 @@ pub mod control {
     /// cancellation id.
     pub const DIRECT_CANCEL: usize = 8;
     /// Cancellations of direct calls the core could not see running (the
-    /// client's cancel can overtake its call to the TA): [`PENDING_SLOTS`]
-    /// little-endian `u64`s written by the core, `session << 32 | cancel`
-    /// (as in `DIRECT_SESSION`/`DIRECT_CANCEL`) in slot `session %
-    /// PENDING_SLOTS`. The TA runtime raises `CANCEL_FLAG` when a direct
-    /// call whose session and cancellation id match starts.
+    /// client's cancel can overtake its call to the TA): one
+    /// little-endian `u64` per direct channel, `session << 32 | cancel`
+    /// (as in `DIRECT_SESSION`/`DIRECT_CANCEL`), written by the core in
+    /// the slot it gave that channel (`CoreToTa::Attach`; no two live
+    /// channels of an instance share one). The TA runtime raises
+    /// `CANCEL_FLAG` when a direct call whose session and cancellation id
+    /// match starts.
     pub const PENDING_CANCELS: usize = 16;
-    /// Slots at [`PENDING_CANCELS`].
-    pub const PENDING_SLOTS: usize = 8;
-    /// The slot of a session's pending cancellation.
-    pub const fn pending_slot(session: u32) -> usize {
-        PENDING_CANCELS + 8 * (session as usize % PENDING_SLOTS)
+    /// Slots at [`PENDING_CANCELS`]: one per direct channel.
+    pub const PENDING_SLOTS: usize = super::limits::DIRECT_CHANNELS;
+    /// The byte offset of pending-cancellation slot `slot`.
+    pub const fn pending_slot(slot: u32) -> usize {
+        PENDING_CANCELS + 8 * (slot as usize % PENDING_SLOTS)
     }
     /// The value a pending cancellation is written as.
     pub const fn pending_value(session: u32, cancel: u32) -> u64 {
@@ -99,6 +101,7 @@ pub mod control {
     }
     /// Size of the page.
     pub const SIZE: usize = 4096;
+    const _: () = assert!(PENDING_CANCELS + 8 * PENDING_SLOTS <= SIZE);
 }
 
 /// A UUID in RFC 4122 octet order (the order of OP-TEE's `tee_uuid_to_octets`).
@@ -569,6 +572,8 @@ pub enum CoreToTa {
     Attach {
         session: u32,
         context: u32,
+        /// The channel's pending-cancellation slot in the control page.
+        slot: u32,
     },
     UnmapShm {
         id: u32,

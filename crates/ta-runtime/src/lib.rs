@@ -304,6 +304,8 @@ struct Direct {
     ch: Channel,
     session: u32,
     context: u32,
+    /// Its pending-cancellation slot in the control page.
+    slot: u32,
 }
 
 struct State {
@@ -506,7 +508,11 @@ fn serve_direct(st: &mut State, i: usize, ep: &mut dyn EntryPoints, buf: &mut [u
     let Ok(call) = decode::<DirectCall>(&buf[..n]) else {
         return false;
     };
-    let (session, context) = (st.direct[i].session, st.direct[i].context);
+    let (session, context, slot) = (
+        st.direct[i].session,
+        st.direct[i].context,
+        st.direct[i].slot,
+    );
     let answer = match direct_op(st, session, context, &call) {
         None => DirectReply::Redirect,
         Some(op) => {
@@ -525,7 +531,7 @@ fn serve_direct(st: &mut State, i: usize, ep: &mut dyn EntryPoints, buf: &mut [u
                 // reached us (see the core's `cancel_direct`).
                 std::sync::atomic::fence(Ordering::SeqCst);
                 let pending = control::pending_value(session, call.cancel_id as u32);
-                if c.load_u64(control::pending_slot(session)) == pending {
+                if c.load_u64(control::pending_slot(slot)) == pending {
                     c.store_u32(control::CANCEL_FLAG, 1);
                 }
             }
@@ -796,7 +802,11 @@ pub fn run(ep: &mut dyn EntryPoints) -> ! {
                     .unwrap_or_else(|| fatal("Service without descriptor"));
                 SERVICE.with(|c| *c.borrow_mut() = Some(Channel::from_fd(fd)));
             }
-            CoreToTa::Attach { session, context } => {
+            CoreToTa::Attach {
+                session,
+                context,
+                slot,
+            } => {
                 let fd = fds
                     .pop()
                     .unwrap_or_else(|| fatal("Attach without descriptor"));
@@ -805,6 +815,7 @@ pub fn run(ep: &mut dyn EntryPoints) -> ! {
                         ch: Channel::from_fd(fd),
                         session,
                         context,
+                        slot,
                     });
                 }
             }

@@ -137,12 +137,14 @@ fn dead_callee_cycle_timeout_and_cancellation() {
 /// single-instance TA) is not lost: the call starts cancelled, and so does
 /// the TA-to-TA call it makes. (It once was: the core looked only at the
 /// call the TA was running, and the cancelled call then waited forever for
-/// a cancellation, as this test did under load.)
+/// a cancellation, as this test did under load.) Another context's
+/// cancellations of its own calls to the same instance, made after it,
+/// do not erase it.
 #[test]
 fn a_cancellation_overtaking_its_direct_call_is_kept() {
     let w = World::start();
     let ctx = w.ctx();
-    let open = || {
+    let open_in = |ctx: &oxtee_client::Context| {
         let (s, _) = ctx
             .open_session(uuid(TA2TA), Login::Public, &mut [])
             .unwrap();
@@ -153,7 +155,12 @@ fn a_cancellation_overtaking_its_direct_call_is_kept() {
         }
         std::sync::Arc::new(s)
     };
+    let open = || open_in(&ctx);
     let (a, b) = (open(), open());
+    // Another client's sessions on the same instance: eight, so that one
+    // shares any slot a scheme keyed by session id modulo 8 would give b.
+    let other = w.ctx();
+    let theirs: Vec<_> = (0..8).map(|_| open_in(&other)).collect();
     // Session a keeps the TA busy for 1.5 s (TEE_Wait, then a call).
     let busy = {
         let a = a.clone();
@@ -179,11 +186,26 @@ fn a_cancellation_overtaking_its_direct_call_is_kept() {
         std::thread::yield_now();
     }
     token.cancel();
+    // The other client queues a call too and cancels it (the core records
+    // that for every direct session of the other client).
+    let their_token = CancelToken::new();
+    let theirs_done = {
+        let (s, t) = (theirs[0].clone(), their_token.clone());
+        std::thread::spawn(move || {
+            let mut p = [Param::ValueInOut { a: 0, b: 0 }];
+            s.invoke_cancellable(0, &mut p, Some(&t))
+        })
+    };
+    while !their_token.is_running() {
+        std::thread::yield_now();
+    }
+    their_token.cancel();
     let r = rx
         .recv_timeout(std::time::Duration::from_secs(30))
         .expect("the cancelled call still runs after 30 s: the cancellation was lost");
     assert_eq!(r.unwrap(), (CANCEL, 4));
     assert!(busy.join().unwrap().is_ok());
+    let _ = theirs_done.join().unwrap();
 }
 
 trait CloneValue {
