@@ -135,6 +135,37 @@ enum Span<'a> {
     Registered(&'a Shm, u64),
 }
 
+/// The physical pieces of the first `len` bytes at `span`: one for
+/// contiguous memory, one per page touched for registered memory (whose
+/// bounds the caller checked).
+fn pieces<'a>(
+    span: &'a Span<'a>,
+    len: usize,
+) -> impl Iterator<Item = (u64, core::ops::Range<usize>)> + 'a {
+    let mut done = 0;
+    let mut first = true;
+    core::iter::from_fn(move || match *span {
+        Span::Contiguous(pa) => {
+            // One piece, even of no bytes (its address is still checked).
+            let once = first.then_some((pa, 0..len));
+            first = false;
+            once
+        }
+        Span::Registered(shm, offs) => {
+            if done >= len {
+                return None;
+            }
+            let at = shm.offset + offs + done as u64;
+            let page = shm.pages[(at / PAGE) as usize];
+            let within = at % PAGE;
+            let n = ((PAGE - within) as usize).min(len - done);
+            let piece = (page + within, done..done + n);
+            done += n;
+            Some(piece)
+        }
+    })
+}
+
 /// The secure kernel's state behind the SMC ABI.
 pub struct Service {
     ptas: Vec<Box<dyn Pta>>,
@@ -223,7 +254,12 @@ impl Service {
                 if !pa.is_multiple_of(8) {
                     return Err(BadAddress);
                 }
-                self.copy(nw, &Span::Contiguous(pa), data, to_normal_world)
+                let span = Span::Contiguous(pa);
+                if to_normal_world {
+                    self.write_span(nw, &span, data)
+                } else {
+                    self.read_span(nw, &span, data)
+                }
             }
             ArgAt::Registered { cookie, offset } => {
                 let shm = self.shms.get(&cookie).ok_or(BadAddress)?;
@@ -233,7 +269,12 @@ impl Service {
                 if !offset.is_multiple_of(8) || !fits {
                     return Err(BadAddress);
                 }
-                self.copy(nw, &Span::Registered(shm, offset), data, to_normal_world)
+                let span = Span::Registered(shm, offset);
+                if to_normal_world {
+                    self.write_span(nw, &span, data)
+                } else {
+                    self.read_span(nw, &span, data)
+                }
             }
         }
     }
@@ -452,39 +493,24 @@ impl Service {
         }
     }
 
-    fn copy(
+    /// Copy from normal-world memory at `span` into `data`.
+    fn read_span(
         &self,
         nw: &mut impl NormalWorld,
         span: &Span<'_>,
         data: &mut [u8],
-        to_normal_world: bool,
     ) -> Result<(), BadAddress> {
-        match *span {
-            Span::Contiguous(pa) => {
-                if to_normal_world {
-                    nw.write(pa, data)
-                } else {
-                    nw.read(pa, data)
-                }
-            }
-            Span::Registered(shm, offs) => {
-                let mut done = 0;
-                while done < data.len() {
-                    let at = shm.offset + offs + done as u64;
-                    let page = shm.pages[(at / PAGE) as usize];
-                    let within = at % PAGE;
-                    let n = ((PAGE - within) as usize).min(data.len() - done);
-                    let chunk = &mut data[done..done + n];
-                    if to_normal_world {
-                        nw.write(page + within, chunk)?;
-                    } else {
-                        nw.read(page + within, chunk)?;
-                    }
-                    done += n;
-                }
-                Ok(())
-            }
-        }
+        pieces(span, data.len()).try_for_each(|(pa, r)| nw.read(pa, &mut data[r]))
+    }
+
+    /// Copy `data` to normal-world memory at `span`.
+    fn write_span(
+        &self,
+        nw: &mut impl NormalWorld,
+        span: &Span<'_>,
+        data: &[u8],
+    ) -> Result<(), BadAddress> {
+        pieces(span, data.len()).try_for_each(|(pa, r)| nw.write(pa, &data[r]))
     }
 
     /// The GP parameters of a call, memory references copied into secure
@@ -523,7 +549,7 @@ impl Service {
                     let span = self.span(nw, p)?;
                     let mut data = vec![0u8; size];
                     if d.input() {
-                        self.copy(nw, &span, &mut data, false)
+                        self.read_span(nw, &span, &mut data)
                             .map_err(|_| TEE_ERROR_BAD_PARAMETERS)?;
                     }
                     Param::Memref { data, size, dir: d }
@@ -563,8 +589,7 @@ impl Service {
                             ret = TEE_ERROR_GENERIC;
                             continue;
                         };
-                        let mut out = data[..*size].to_vec();
-                        if self.copy(nw, &span, &mut out, true).is_err() {
+                        if self.write_span(nw, &span, &data[..*size]).is_err() {
                             ret = TEE_ERROR_GENERIC;
                         }
                         m.b = *size as u64;
