@@ -259,6 +259,23 @@ impl World {
     }
 }
 
+/// Whether process `pid` has ended (gone, or a zombie).
+pub fn ended(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).map_or(true, |s| {
+        s.rsplit(')')
+            .next()
+            .is_some_and(|r| r.trim_start().starts_with('Z'))
+    })
+}
+
+/// Wait up to 2 s for every process of `pids` to end.
+pub fn wait_ended(pids: &[i32]) -> bool {
+    (0..100).any(|_| {
+        std::thread::sleep(Duration::from_millis(20));
+        pids.iter().all(|&p| ended(p))
+    })
+}
+
 impl Drop for World {
     fn drop(&mut self) {
         self.stop();

@@ -381,16 +381,7 @@ fn core_stops_while_a_ta_spins_in_a_direct_call() {
         "the core took {:?} to stop",
         started.elapsed()
     );
-    let gone = (0..100).any(|_| {
-        std::thread::sleep(std::time::Duration::from_millis(20));
-        !std::path::Path::new(&format!("/proc/{pid}")).exists()
-            || std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
-                s.rsplit(')')
-                    .next()
-                    .is_some_and(|r| r.trim_start().starts_with('Z'))
-            })
-    });
-    assert!(gone, "TA process {pid} outlived its core");
+    assert!(wait_ended(&[pid]), "TA process {pid} outlived its core");
     // The client's call ends (with an error) once the TA is gone.
     assert!(spinner.join().unwrap().is_err());
 }

@@ -346,17 +346,9 @@ fn core_stops_while_a_direct_call_waits_for_its_callee() {
         "the core took {:?} to stop",
         started.elapsed()
     );
-    let alive = |pid: i32| {
-        std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
-            !s.rsplit(')')
-                .next()
-                .is_some_and(|r| r.trim_start().starts_with('Z'))
-        })
-    };
-    let gone = (0..100).any(|_| {
-        std::thread::sleep(std::time::Duration::from_millis(20));
-        pids.iter().all(|&p| !alive(p))
-    });
-    assert!(gone, "TA processes outlived their core: {pids:?}");
+    assert!(
+        wait_ended(&pids),
+        "TA processes outlived their core: {pids:?}"
+    );
     assert!(waiter.join().unwrap().is_err());
 }
