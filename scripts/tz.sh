@@ -114,13 +114,15 @@ done
 # oxtee's libteec for the normal world (its /dev/tee0 backend), linked
 # statically into the Client API test (the initramfs has no libc.so).
 cargo rustc -q --release -p oxtee-teec --target aarch64-unknown-linux-gnu --crate-type staticlib
-if ! aarch64-linux-gnu-gcc -O2 -static -Wall -Wextra -Werror -Idevkit/include \
-    -o "$ird/bin/teectest" tz/guest/teectest.c \
-    target/aarch64-unknown-linux-gnu/release/libteec.a -lpthread -ldl -lm 2>"$out/link.log"; then
-  cat "$out/link.log" >&2
-  exit 1
-fi
-aarch64-linux-gnu-strip "$ird/bin/teectest"
+for t in teectest rpctest; do
+  if ! aarch64-linux-gnu-gcc -O2 -static -Wall -Wextra -Werror -Idevkit/include \
+      -o "$ird/bin/$t" "tz/guest/$t.c" \
+      target/aarch64-unknown-linux-gnu/release/libteec.a -lpthread -ldl -lm 2>"$out/link.log"; then
+    cat "$out/link.log" >&2
+    exit 1
+  fi
+  aarch64-linux-gnu-strip "$ird/bin/$t"
+done
 # The oxtee command itself (`oxtee invoke`), static, for the guest.
 CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc \
 CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUSTFLAGS="-C target-feature=+crt-static" \

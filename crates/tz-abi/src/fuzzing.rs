@@ -63,10 +63,11 @@ impl NormalWorld for Page<'_> {
     }
 }
 
-/// Input: byte 0 is the number of calls (1 to 4); then per call one byte
+/// Input: byte 0 is the number of calls (1 to 8); then per call one byte
 /// picks the function and two the argument's offset in the normal world's
-/// memory; the rest fills that memory. The calls run on one kernel, so
-/// registrations and sessions carry over.
+/// memory (for `RETURN_FROM_RPC`, the thread it names is that offset
+/// modulo 5); the rest fills that memory. The calls run on one kernel, so
+/// registrations, sessions and waiting calls carry over.
 pub fn smc(data: &[u8]) {
     const IDS: [u32; 7] = [
         optee::CALL_WITH_ARG,
@@ -80,8 +81,8 @@ pub fn smc(data: &[u8]) {
     let Some((&n, mut rest)) = data.split_first() else {
         return;
     };
-    let mut calls = [(0u8, 0u64); 4];
-    let n = (n as usize % 4) + 1;
+    let mut calls = [(0u8, 0u64); 8];
+    let n = (n as usize % 8) + 1;
     for c in calls.iter_mut().take(n) {
         let Some((h, r)) = rest.split_first_chunk::<3>() else {
             return;
@@ -99,6 +100,8 @@ pub fn smc(data: &[u8]) {
         // (For CALL_WITH_REGD_ARG: a cookie of `off` and the offset `off`.)
         let regs = if id == optee::CALL_WITH_REGD_ARG {
             [id as u64, 0, off, off, 0, 0, 0, 0]
+        } else if id == optee::RETURN_FROM_RPC {
+            [id as u64, 0, 0, off % 5, 0, 0, 0, 0]
         } else {
             [id as u64, pa >> 32, pa & 0xFFFF_FFFF, 0, 0, 0, 0, 0]
         };
@@ -123,6 +126,8 @@ pub fn smc(data: &[u8]) {
             optee::RETURN_EBADCMD,
             optee::RETURN_UNKNOWN_FUNCTION,
             optee::RETURN_ENOTAVAIL,
+            optee::RETURN_ETHREAD_LIMIT,
+            optee::RETURN_RPC_CMD,
         ];
         assert!(
             id == optee::CALLS_UID || known.contains(&out[0]),
@@ -131,5 +136,10 @@ pub fn smc(data: &[u8]) {
         let (shms, pages) = service.shared_memory();
         assert!(shms <= kernel::MAX_SHM && pages <= kernel::MAX_SHM_PAGES);
         assert!(service.sessions() <= kernel::MAX_SESSIONS);
+        let t = service.threads();
+        assert!(u64::from(t.in_use) <= kernel::THREADS);
+        if out[0] == optee::RETURN_RPC_CMD {
+            assert!(out[3] < kernel::THREADS);
+        }
     }
 }

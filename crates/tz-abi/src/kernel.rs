@@ -10,19 +10,30 @@
 //! copied into secure memory before a pseudo-TA runs and out after it.
 //! What the normal world does to its copies meanwhile changes nothing
 //! the kernel decided.
+//!
+//! A command that waits for the normal world (see [`crate::rpc`]) runs as
+//! a task in one of [`THREADS`] thread slots: the kernel writes the RPC's
+//! argument after the call's own (the `CALL_WITH_RPC_ARG` and
+//! `CALL_WITH_REGD_ARG` forms reserve room for it), returns
+//! `RETURN_RPC_CMD` with the slot in x3, and on `RETURN_FROM_RPC` reads
+//! the answer once, checks it against what it asked and polls the task
+//! again. The call's argument is written back when the task completes.
 
 use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
 use alloc::vec;
 use alloc::vec::Vec;
+use core::task::Poll;
 
 use oxtee_gp::{
-    ORIGIN_TEE, ORIGIN_TRUSTED_APP, TEE_ERROR_BAD_PARAMETERS, TEE_ERROR_GENERIC,
-    TEE_ERROR_ITEM_NOT_FOUND, TEE_ERROR_OUT_OF_MEMORY, TEE_ERROR_SHORT_BUFFER, TEE_SUCCESS,
+    ORIGIN_TEE, ORIGIN_TRUSTED_APP, TEE_ERROR_BAD_PARAMETERS, TEE_ERROR_BUSY, TEE_ERROR_GENERIC,
+    TEE_ERROR_ITEM_NOT_FOUND, TEE_ERROR_NOT_SUPPORTED, TEE_ERROR_OUT_OF_MEMORY,
+    TEE_ERROR_SHORT_BUFFER, TEE_SUCCESS,
 };
 
 use crate::optee::{self, MsgArg, MsgParam, OpenSession, ParamType};
-use crate::pta::{Dir, Param, Pta, TestPta};
+use crate::pta::{Dir, Invoked, Param, Pta, TestPta, no_params};
+use crate::rpc::{self, Reply, Request, Rpc, ShmId, ShmKind, Task, ThreadStats};
 
 /// Normal-world physical memory, as the kernel may touch it.
 pub trait NormalWorld {
@@ -39,9 +50,9 @@ pub trait NormalWorld {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BadAddress;
 
-/// Secure threads: yielding calls that may be in progress at once
-/// (OP-TEE's CFG_NUM_THREADS). Calls complete before the kernel returns
-/// to the normal world for now (no RPC yet), so one is in use at a time.
+/// Secure threads: yielding calls that may wait in RPCs at once
+/// (OP-TEE's CFG_NUM_THREADS). An `INVOKE_COMMAND` beyond them is
+/// answered `ETHREAD_LIMIT` before anything of it is done.
 pub const THREADS: u64 = 4;
 
 /// The OS UUID `GET_OS_UUID` answers (oxtee's own, not OP-TEE's):
@@ -56,12 +67,26 @@ pub const OS_REVISION: (u64, u64) = (0, 1);
 pub const RPC_PARAMS: u64 = 4;
 
 /// Where a yielding call's argument is.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum ArgAt {
     /// At a physical address (`CALL_WITH_ARG`, `CALL_WITH_RPC_ARG`).
     Phys(u64),
     /// At an offset in registered shared memory (`CALL_WITH_REGD_ARG`).
     Registered { cookie: u64, offset: u64 },
+}
+
+impl ArgAt {
+    /// `bytes` further on.
+    fn after(self, bytes: usize) -> ArgAt {
+        let n = bytes as u64;
+        match self {
+            ArgAt::Phys(pa) => ArgAt::Phys(pa.wrapping_add(n)),
+            ArgAt::Registered { cookie, offset } => ArgAt::Registered {
+                cookie,
+                offset: offset.wrapping_add(n),
+            },
+        }
+    }
 }
 
 /// Sessions open at once, over all pseudo-TAs.
@@ -73,6 +98,13 @@ pub const MAX_SHM: usize = 256;
 pub const MAX_SHM_PAGES: usize = 16384;
 /// The largest memory reference copied into secure memory for a call.
 pub const MAX_MEMREF: usize = 1 << 20;
+/// Bytes of memory-reference copies all calls in progress may hold
+/// together (the heap is the secure RAM after the kernel, some 14 MiB).
+pub const MEMREF_BUDGET: usize = 8 << 20;
+/// The largest RPC shared memory a call asks for.
+pub const MAX_RPC_SHM: u64 = 4 << 20;
+/// RPC shared-memory objects one call holds at once.
+pub const MAX_RPC_SHMS: usize = 4;
 
 const PAGE: u64 = 4096;
 /// Page addresses in one page of an `OPTEE_MSG_ATTR_NONCONTIG` list; the
@@ -120,7 +152,8 @@ pub fn fast(regs: &[u64; 8]) -> ([u64; 4], Event) {
 }
 
 /// Normal-world memory registered by `REGISTER_SHM` (Linux's dynamic
-/// shared memory): its pages, the buffer's offset in the first, its size.
+/// shared memory) or given by an RPC's `SHM_ALLOC`: its pages, the
+/// buffer's offset in the first, its size.
 struct Shm {
     pages: Vec<u64>,
     offset: u64,
@@ -177,6 +210,48 @@ pub struct Service {
     shm_pages: usize,
     /// Call forms seen (bit 0: WITH_ARG, 1: WITH_RPC_ARG, 2: WITH_REGD_ARG).
     forms_seen: u8,
+    /// Calls waiting in RPCs, by thread slot.
+    threads: Vec<Option<Thread>>,
+    stats: ThreadStats,
+    /// Bytes of memory-reference copies the waiting calls hold, and the
+    /// most they and a new call may hold together.
+    held: usize,
+    memref_budget: usize,
+}
+
+/// A call waiting for the normal world.
+struct Thread {
+    task: Task,
+    rpc: Rpc,
+    /// Its argument: where, the decoded copy, and where RPC arguments go
+    /// (none for `CALL_WITH_ARG`, which reserves no room for them).
+    at: ArgAt,
+    arg: MsgArg,
+    rpc_at: Option<ArgAt>,
+    /// The request sent and not yet answered.
+    waiting: Option<Request>,
+    /// Registrations its parameters name (not unregistered under it).
+    cookies: Vec<u64>,
+    /// Bytes of memory-reference copies it holds.
+    held: usize,
+    /// RPC shared memory it holds, by its own id.
+    shms: BTreeMap<ShmId, RpcShm>,
+    next_shm: u32,
+}
+
+/// RPC shared memory: where, the normal world's cookie for it, its owner.
+struct RpcShm {
+    mem: Shm,
+    cookie: u64,
+    kind: ShmKind,
+}
+
+/// How an `INVOKE_COMMAND` went.
+enum Outcome {
+    /// Done: (result, origin).
+    Now(u32, u32),
+    /// Waiting for the normal world.
+    Started(Box<Thread>),
 }
 
 impl Default for Service {
@@ -195,7 +270,24 @@ impl Service {
             shms: BTreeMap::new(),
             shm_pages: 0,
             forms_seen: 0,
+            threads: (0..THREADS).map(|_| None).collect(),
+            stats: ThreadStats::default(),
+            held: 0,
+            memref_budget: MEMREF_BUDGET,
         }
+    }
+
+    /// The same with another budget for memory-reference copies.
+    pub fn with_memref_budget(bytes: usize) -> Service {
+        Service {
+            memref_budget: bytes,
+            ..Service::new()
+        }
+    }
+
+    /// The thread counters.
+    pub fn threads(&self) -> ThreadStats {
+        self.stats
     }
 
     /// Open sessions.
@@ -219,26 +311,25 @@ impl Service {
         };
         let first = form != 0 && self.forms_seen & form == 0;
         self.forms_seen |= form;
-        let (status, ev) = match id {
-            optee::CALL_WITH_ARG | optee::CALL_WITH_RPC_ARG => {
-                self.call_with_arg(nw, ArgAt::Phys(optee::reg_pair(regs[1], regs[2])))
-            }
+        let phys = ArgAt::Phys(optee::reg_pair(regs[1], regs[2]));
+        let (out, ev) = match id {
+            optee::CALL_WITH_ARG => self.call_with_arg(nw, phys, false),
+            optee::CALL_WITH_RPC_ARG => self.call_with_arg(nw, phys, true),
             optee::CALL_WITH_REGD_ARG => {
                 let at = ArgAt::Registered {
                     cookie: optee::reg_pair(regs[1], regs[2]),
                     offset: regs[3],
                 };
-                self.call_with_arg(nw, at)
+                self.call_with_arg(nw, at, true)
             }
-            // No call is ever suspended in an RPC yet: nothing to resume.
-            optee::RETURN_FROM_RPC => (optee::RETURN_ERESUME, Event::None),
-            _ => (optee::RETURN_UNKNOWN_FUNCTION, Event::None),
+            optee::RETURN_FROM_RPC => (self.resume(nw, regs[3]), Event::None),
+            _ => (status(optee::RETURN_UNKNOWN_FUNCTION), Event::None),
         };
         let ev = match ev {
             Event::None if first => Event::FirstCallForm(id),
             ev => ev,
         };
-        ([status, 0, 0, 0], ev)
+        (out, ev)
     }
 
     /// Copy the argument's bytes at `at` (read, or write back).
@@ -279,18 +370,25 @@ impl Service {
         }
     }
 
-    fn call_with_arg(&mut self, nw: &mut impl NormalWorld, at: ArgAt) -> (u64, Event) {
+    /// A call's argument at `at`; `rpc_arg`: its form reserved room for
+    /// an RPC argument after it.
+    fn call_with_arg(
+        &mut self,
+        nw: &mut impl NormalWorld,
+        at: ArgAt,
+        rpc_arg: bool,
+    ) -> ([u64; 4], Event) {
         let mut buf = [0u8; optee::arg_size(optee::MAX_PARAMS)];
         let header = &mut buf[..optee::ARG_HEADER_SIZE];
         if self.arg_io(nw, at, header, false).is_err() {
-            return (optee::RETURN_EBADADDR, Event::None);
+            return (status(optee::RETURN_EBADADDR), Event::None);
         }
         let Ok(n) = MsgArg::announced_params(&buf[..optee::ARG_HEADER_SIZE]) else {
-            return (optee::RETURN_EBADCMD, Event::None);
+            return (status(optee::RETURN_EBADCMD), Event::None);
         };
         let size = optee::arg_size(n);
         if self.arg_io(nw, at, &mut buf[..size], false).is_err() {
-            return (optee::RETURN_EBADADDR, Event::None);
+            return (status(optee::RETURN_EBADADDR), Event::None);
         }
         // The copy is decoded as it is: if the normal world changed the
         // header in between, the copy's own count must fit what was copied.
@@ -299,29 +397,311 @@ impl Service {
             copy[20..24].copy_from_slice(&TEE_ERROR_BAD_PARAMETERS.to_le_bytes());
             copy[24..28].copy_from_slice(&ORIGIN_TEE.to_le_bytes());
             return match self.arg_io(nw, at, copy, true) {
-                Ok(()) => (optee::RETURN_OK, Event::None),
-                Err(_) => (optee::RETURN_EBADADDR, Event::None),
+                Ok(()) => (status(optee::RETURN_OK), Event::None),
+                Err(_) => (status(optee::RETURN_EBADADDR), Event::None),
             };
         };
         let mut ev = Event::None;
         let (ret, origin) = match arg.cmd {
             optee::CMD_OPEN_SESSION => self.open_session(nw, &mut arg, &mut ev),
-            optee::CMD_INVOKE_COMMAND => self.invoke(nw, &mut arg),
+            optee::CMD_INVOKE_COMMAND => {
+                // A command may wait: without a free thread nothing of it
+                // is done and the driver retries it later.
+                let Some(slot) = self.threads.iter().position(Option::is_none) else {
+                    self.stats.limit_answers = self.stats.limit_answers.saturating_add(1);
+                    return (status(optee::RETURN_ETHREAD_LIMIT), Event::None);
+                };
+                let rpc_at = rpc_arg.then(|| at.after(size));
+                match self.invoke(nw, &mut arg, at, rpc_at) {
+                    Outcome::Now(ret, origin) => (ret, origin),
+                    Outcome::Started(t) => {
+                        self.held += t.held;
+                        self.threads[slot] = Some(*t);
+                        self.stats.in_use += 1;
+                        self.stats.max_in_use = self.stats.max_in_use.max(self.stats.in_use);
+                        return (self.run(nw, slot), ev);
+                    }
+                }
+            }
             optee::CMD_CLOSE_SESSION => self.close_session(&arg),
-            // Nothing runs that could be cancelled: calls complete first.
-            optee::CMD_CANCEL => (TEE_SUCCESS, ORIGIN_TEE),
+            optee::CMD_CANCEL => self.cancel(&arg),
             optee::CMD_REGISTER_SHM => self.register_shm(nw, &arg),
             optee::CMD_UNREGISTER_SHM => self.unregister_shm(&arg),
-            _ => return (optee::RETURN_EBADCMD, Event::None),
+            _ => return (status(optee::RETURN_EBADCMD), Event::None),
         };
         arg.ret = ret;
         arg.ret_origin = origin;
+        (self.answer_call(nw, at, &arg), ev)
+    }
+
+    /// Write a call's answer back over its argument.
+    fn answer_call(&self, nw: &mut impl NormalWorld, at: ArgAt, arg: &MsgArg) -> [u64; 4] {
+        let mut buf = [0u8; optee::arg_size(optee::MAX_PARAMS)];
+        let size = optee::arg_size(arg.num_params);
         if arg.encode(&mut buf[..size]).is_err()
             || self.arg_io(nw, at, &mut buf[..size], true).is_err()
         {
-            return (optee::RETURN_EBADADDR, Event::None);
+            return status(optee::RETURN_EBADADDR);
         }
-        (optee::RETURN_OK, ev)
+        status(optee::RETURN_OK)
+    }
+
+    /// Poll the task in `slot` until it completes (its answer written
+    /// back) or waits for the normal world (an RPC returned).
+    fn run(&mut self, nw: &mut impl NormalWorld, slot: usize) -> [u64; 4] {
+        let Some(mut t) = self.threads[slot].take() else {
+            return status(optee::RETURN_ERESUME);
+        };
+        loop {
+            let (ret, params) = match rpc::poll(&mut t.task) {
+                Poll::Ready(done) => done,
+                Poll::Pending => match t.rpc.take_request() {
+                    Some(req) if req.is_local() => {
+                        let reply = self.local(nw, &mut t, req);
+                        t.rpc.answer(reply);
+                        continue;
+                    }
+                    Some(req) => match self.send_rpc(nw, &mut t, &req) {
+                        Ok(()) => {
+                            t.waiting = Some(req);
+                            self.threads[slot] = Some(t);
+                            return [optee::RETURN_RPC_CMD, 0, 0, slot as u64];
+                        }
+                        Err(code) => {
+                            t.rpc.answer(Reply::Failed(code));
+                            continue;
+                        }
+                    },
+                    // A task that waits for nothing would never wake.
+                    None => (TEE_ERROR_GENERIC, no_params()),
+                },
+            };
+            return self.finish(nw, t, ret, &params);
+        }
+    }
+
+    /// A task completed: copy its outputs back and answer its call.
+    fn finish(
+        &mut self,
+        nw: &mut impl NormalWorld,
+        t: Thread,
+        ret: u32,
+        params: &[Param; 4],
+    ) -> [u64; 4] {
+        self.stats.in_use = self.stats.in_use.saturating_sub(1);
+        self.held = self.held.saturating_sub(t.held);
+        let mut arg = t.arg;
+        let n = arg.num_params;
+        // RPC shared memory the task kept stays the normal world's to
+        // free when the call ends; the kernel forgets it here.
+        arg.ret = self.params_out(nw, &mut arg.params[..n], params, ret);
+        arg.ret_origin = ORIGIN_TRUSTED_APP;
+        self.answer_call(nw, t.at, &arg)
+    }
+
+    /// `RETURN_FROM_RPC`: the normal world answered the RPC of the thread
+    /// in `slot` (x3).
+    fn resume(&mut self, nw: &mut impl NormalWorld, slot: u64) -> [u64; 4] {
+        let Some(slot) = usize::try_from(slot)
+            .ok()
+            .filter(|&s| s < self.threads.len())
+        else {
+            return status(optee::RETURN_ERESUME);
+        };
+        let Some(mut t) = self.threads[slot].take() else {
+            return status(optee::RETURN_ERESUME);
+        };
+        let Some(req) = t.waiting.take() else {
+            self.threads[slot] = Some(t);
+            return status(optee::RETURN_ERESUME);
+        };
+        let reply = self.read_reply(nw, &mut t, &req);
+        t.rpc.answer(reply);
+        self.threads[slot] = Some(t);
+        self.run(nw, slot)
+    }
+
+    /// Write the RPC argument for `req` where the call reserved room.
+    fn send_rpc(
+        &mut self,
+        nw: &mut impl NormalWorld,
+        t: &mut Thread,
+        req: &Request,
+    ) -> Result<(), u32> {
+        let rpc_at = t.rpc_at.ok_or(TEE_ERROR_NOT_SUPPORTED)?;
+        let value_in = |a: u64, b: u64, c: u64| MsgParam { attr: 1, a, b, c };
+        let (cmd, param) = match *req {
+            Request::GetTime => (
+                rpc::cmd::GET_TIME,
+                MsgParam {
+                    attr: 2,
+                    ..Default::default()
+                },
+            ),
+            Request::Suspend { ms } => (rpc::cmd::SUSPEND, value_in(u64::from(ms), 0, 0)),
+            Request::Wait { key } => (
+                rpc::cmd::NOTIFICATION,
+                value_in(rpc::NOTIFICATION_WAIT, u64::from(key), 0),
+            ),
+            Request::Send { key } => (
+                rpc::cmd::NOTIFICATION,
+                value_in(rpc::NOTIFICATION_SEND, u64::from(key), 0),
+            ),
+            Request::ShmAlloc { kind, size } => {
+                if size == 0 || size > MAX_RPC_SHM {
+                    return Err(TEE_ERROR_BAD_PARAMETERS);
+                }
+                if t.shms.len() >= MAX_RPC_SHMS {
+                    return Err(TEE_ERROR_OUT_OF_MEMORY);
+                }
+                (rpc::cmd::SHM_ALLOC, value_in(kind.wire(), size, PAGE))
+            }
+            Request::ShmFree { shm } => {
+                // Forgotten now: whatever the normal world answers, the
+                // kernel does not touch that memory again.
+                let s = t.shms.remove(&shm).ok_or(TEE_ERROR_BAD_PARAMETERS)?;
+                (rpc::cmd::SHM_FREE, value_in(s.kind.wire(), s.cookie, 0))
+            }
+            Request::ShmWrite { .. } | Request::ShmRead { .. } => {
+                return Err(TEE_ERROR_GENERIC);
+            }
+        };
+        let mut msg = MsgArg {
+            cmd,
+            num_params: 1,
+            ..Default::default()
+        };
+        msg.params[0] = param;
+        let mut buf = [0u8; optee::arg_size(1)];
+        msg.encode(&mut buf).map_err(|_| TEE_ERROR_GENERIC)?;
+        self.arg_io(nw, rpc_at, &mut buf, true)
+            .map_err(|_| TEE_ERROR_GENERIC)
+    }
+
+    /// Read and check the normal world's answer to `req` (one copy).
+    fn read_reply(&mut self, nw: &mut impl NormalWorld, t: &mut Thread, req: &Request) -> Reply {
+        let bad = Reply::Failed(TEE_ERROR_GENERIC);
+        let Some(rpc_at) = t.rpc_at else { return bad };
+        let mut buf = [0u8; optee::arg_size(1)];
+        if self.arg_io(nw, rpc_at, &mut buf, false).is_err() {
+            return bad;
+        }
+        let Ok(msg) = MsgArg::decode(&buf) else {
+            return bad;
+        };
+        if msg.num_params != 1 {
+            return bad;
+        }
+        if msg.ret != TEE_SUCCESS {
+            return Reply::Failed(msg.ret);
+        }
+        let p = msg.params[0];
+        match *req {
+            Request::GetTime => match p.param_type() {
+                Some(ParamType::Value { output: true, .. }) if p.b < 1_000_000_000 => Reply::Time {
+                    secs: p.a,
+                    nanos: p.b as u32,
+                },
+                _ => bad,
+            },
+            Request::Suspend { .. } | Request::Wait { .. } | Request::Send { .. } => Reply::Done,
+            Request::ShmFree { .. } => Reply::Done,
+            Request::ShmAlloc { kind, size } => {
+                let Some(ParamType::Tmem { output: true, .. }) = p.param_type() else {
+                    return bad;
+                };
+                // At least what was asked; the kernel uses only that.
+                if p.b < size {
+                    return bad;
+                }
+                let mem = if p.attr & optee::ATTR_NONCONTIG != 0 {
+                    let max = (MAX_RPC_SHM / PAGE + 1) as usize;
+                    match read_page_list(nw, p.a, size, max) {
+                        Ok(mem) => mem,
+                        Err(_) => return bad,
+                    }
+                } else {
+                    if nw.check(p.a, size).is_err() {
+                        return bad;
+                    }
+                    let first = p.a - p.a % PAGE;
+                    let offset = p.a % PAGE;
+                    let npages = (offset + size).div_ceil(PAGE);
+                    Shm {
+                        pages: (0..npages).map(|i| first + i * PAGE).collect(),
+                        offset,
+                        size,
+                    }
+                };
+                let shm = ShmId(t.next_shm);
+                t.next_shm = t.next_shm.wrapping_add(1);
+                t.shms.insert(
+                    shm,
+                    RpcShm {
+                        mem,
+                        cookie: p.c,
+                        kind,
+                    },
+                );
+                Reply::Shm { shm, size }
+            }
+            Request::ShmWrite { .. } | Request::ShmRead { .. } => bad,
+        }
+    }
+
+    /// Serve a task's copy into or out of its RPC shared memory.
+    fn local(&self, nw: &mut impl NormalWorld, t: &mut Thread, req: Request) -> Reply {
+        let bad = Reply::Failed(TEE_ERROR_BAD_PARAMETERS);
+        let (shm, offset, len) = match &req {
+            Request::ShmWrite { shm, offset, data } => (*shm, *offset, data.len()),
+            Request::ShmRead { shm, offset, len } => (*shm, *offset, *len),
+            _ => return bad,
+        };
+        let Some(s) = t.shms.get(&shm) else {
+            return bad;
+        };
+        if offset
+            .checked_add(len as u64)
+            .is_none_or(|end| end > s.mem.size)
+        {
+            return bad;
+        }
+        let span = Span::Registered(&s.mem, offset);
+        match req {
+            Request::ShmWrite { data, .. } => match self.write_span(nw, &span, &data) {
+                Ok(()) => Reply::Done,
+                Err(_) => Reply::Failed(TEE_ERROR_GENERIC),
+            },
+            _ => {
+                let mut data = Vec::new();
+                if data.try_reserve_exact(len).is_err() {
+                    return Reply::Failed(TEE_ERROR_OUT_OF_MEMORY);
+                }
+                data.resize(len, 0);
+                match self.read_span(nw, &span, &mut data) {
+                    Ok(()) => Reply::Data(data),
+                    Err(_) => Reply::Failed(TEE_ERROR_GENERIC),
+                }
+            }
+        }
+    }
+
+    /// `CANCEL`: mark the waiting calls of (session, cancel id).
+    fn cancel(&mut self, arg: &MsgArg) -> (u32, u32) {
+        for t in self.threads.iter().flatten() {
+            if t.arg.session == arg.session && t.arg.cancel_id == arg.cancel_id {
+                t.rpc.cancel();
+            }
+        }
+        (TEE_SUCCESS, ORIGIN_TEE)
+    }
+
+    /// Whether a waiting call belongs to `session`.
+    fn session_busy(&self, session: u32) -> bool {
+        self.threads
+            .iter()
+            .flatten()
+            .any(|t| t.arg.session == session)
     }
 
     fn open_session(
@@ -370,21 +750,58 @@ impl Service {
         }
     }
 
-    fn invoke(&mut self, nw: &mut impl NormalWorld, arg: &mut MsgArg) -> (u32, u32) {
+    fn invoke(
+        &mut self,
+        nw: &mut impl NormalWorld,
+        arg: &mut MsgArg,
+        at: ArgAt,
+        rpc_at: Option<ArgAt>,
+    ) -> Outcome {
         let Some(&pta) = self.sessions.get(&arg.session) else {
-            return (TEE_ERROR_BAD_PARAMETERS, ORIGIN_TEE);
+            return Outcome::Now(TEE_ERROR_BAD_PARAMETERS, ORIGIN_TEE);
         };
         let n = arg.num_params;
         let mut params = match self.params_in(nw, &arg.params[..n]) {
             Ok(p) => p,
-            Err(code) => return (code, ORIGIN_TEE),
+            Err(code) => return Outcome::Now(code, ORIGIN_TEE),
         };
-        let ret = self.ptas[pta].invoke(arg.session, arg.func, &mut params);
-        let ret = self.params_out(nw, &mut arg.params[..n], &params, ret);
-        (ret, ORIGIN_TRUSTED_APP)
+        let rpc = Rpc::new(self.stats);
+        match self.ptas[pta].invoke(arg.session, arg.func, &mut params, &rpc) {
+            Invoked::Done(ret) => {
+                let ret = self.params_out(nw, &mut arg.params[..n], &params, ret);
+                Outcome::Now(ret, ORIGIN_TRUSTED_APP)
+            }
+            Invoked::Later(task) => {
+                let cookies = arg.params[..n]
+                    .iter()
+                    .filter(|p| matches!(p.param_type(), Some(ParamType::Rmem { .. })))
+                    .map(|p| p.c)
+                    .collect();
+                let held = arg.params[..n]
+                    .iter()
+                    .filter(|p| p.param_type().is_some_and(|t| t.is_memref()))
+                    .map(|p| p.b as usize)
+                    .sum();
+                Outcome::Started(Box::new(Thread {
+                    task,
+                    rpc,
+                    at,
+                    arg: *arg,
+                    rpc_at,
+                    waiting: None,
+                    cookies,
+                    held,
+                    shms: BTreeMap::new(),
+                    next_shm: 0,
+                }))
+            }
+        }
     }
 
     fn close_session(&mut self, arg: &MsgArg) -> (u32, u32) {
+        if self.session_busy(arg.session) {
+            return (TEE_ERROR_BUSY, ORIGIN_TEE);
+        }
         match self.sessions.remove(&arg.session) {
             Some(pta) => {
                 self.ptas[pta].close_session(arg.session);
@@ -416,40 +833,12 @@ impl Service {
         if self.shms.len() >= MAX_SHM || npages > (MAX_SHM_PAGES - self.shm_pages) as u64 {
             return (TEE_ERROR_OUT_OF_MEMORY, ORIGIN_TEE);
         }
-        let npages = npages as usize;
-        let mut pages = Vec::with_capacity(npages);
-        let mut list = p.a - offset;
-        let mut page = [0u8; PAGE as usize];
-        while pages.len() < npages {
-            if nw.read(list, &mut page).is_err() {
-                return bad;
-            }
-            let entry = |i: usize| {
-                let mut w = [0u8; 8];
-                w.copy_from_slice(&page[8 * i..8 * i + 8]);
-                u64::from_le_bytes(w)
-            };
-            for i in 0..PAGE_LIST_ENTRIES.min(npages - pages.len()) {
-                let pa = entry(i);
-                if !pa.is_multiple_of(PAGE) || nw.check(pa, PAGE).is_err() {
-                    return bad;
-                }
-                pages.push(pa);
-            }
-            list = entry(PAGE_LIST_ENTRIES);
-            if pages.len() < npages && !list.is_multiple_of(PAGE) {
-                return bad;
-            }
-        }
+        let Ok(mem) = read_page_list(nw, p.a, size, MAX_SHM_PAGES - self.shm_pages) else {
+            return bad;
+        };
+        let npages = mem.pages.len();
         self.shm_pages += npages;
-        self.shms.insert(
-            cookie,
-            Shm {
-                pages,
-                offset,
-                size,
-            },
-        );
+        self.shms.insert(cookie, mem);
         (TEE_SUCCESS, ORIGIN_TEE)
     }
 
@@ -460,6 +849,14 @@ impl Service {
         };
         if !matches!(p.param_type(), Some(ParamType::Rmem { .. })) {
             return (TEE_ERROR_BAD_PARAMETERS, ORIGIN_TEE);
+        }
+        if self
+            .threads
+            .iter()
+            .flatten()
+            .any(|t| t.cookies.contains(&p.c))
+        {
+            return (TEE_ERROR_BUSY, ORIGIN_TEE);
         }
         match self.shms.remove(&p.c) {
             Some(shm) => {
@@ -516,9 +913,17 @@ impl Service {
     /// The GP parameters of a call, memory references copied into secure
     /// memory (inputs) or zeroed (outputs).
     fn params_in(&self, nw: &mut impl NormalWorld, msg: &[MsgParam]) -> Result<[Param; 4], u32> {
-        let mut out = [Param::None, Param::None, Param::None, Param::None];
+        let mut out = no_params();
         if msg.len() > 4 {
             return Err(TEE_ERROR_BAD_PARAMETERS);
+        }
+        // The copies of all calls in progress stay within the budget.
+        let total = msg
+            .iter()
+            .filter(|p| p.param_type().is_some_and(|t| t.is_memref()))
+            .try_fold(0usize, |acc, p| acc.checked_add(usize::try_from(p.b).ok()?));
+        if total.is_none_or(|t| t > self.memref_budget.saturating_sub(self.held)) {
+            return Err(TEE_ERROR_OUT_OF_MEMORY);
         }
         for (p, o) in msg.iter().zip(out.iter_mut()) {
             if p.is_meta() || p.attr & optee::ATTR_NONCONTIG != 0 {
@@ -547,7 +952,10 @@ impl Service {
                         return Err(TEE_ERROR_OUT_OF_MEMORY);
                     }
                     let span = self.span(nw, p)?;
-                    let mut data = vec![0u8; size];
+                    let mut data = Vec::new();
+                    data.try_reserve_exact(size)
+                        .map_err(|_| TEE_ERROR_OUT_OF_MEMORY)?;
+                    data.resize(size, 0);
                     if d.input() {
                         self.read_span(nw, &span, &mut data)
                             .map_err(|_| TEE_ERROR_BAD_PARAMETERS)?;
@@ -573,13 +981,19 @@ impl Service {
     ) -> u32 {
         let mut ret = ret;
         for (m, p) in msg.iter_mut().zip(params.iter()) {
+            let ty = m.param_type();
             match p {
-                Param::Value { a, b, dir } if dir.output() => {
+                Param::Value { a, b, dir }
+                    if dir.output()
+                        && matches!(ty, Some(ParamType::Value { output: true, .. })) =>
+                {
                     m.a = u64::from(*a);
                     m.b = u64::from(*b);
                     m.c = 0;
                 }
-                Param::Memref { data, size, dir } if dir.output() => {
+                Param::Memref { data, size, dir }
+                    if dir.output() && ty.is_some_and(|t| t.is_memref() && t.output()) =>
+                {
                     if ret == TEE_SUCCESS {
                         if *size > data.len() {
                             ret = TEE_ERROR_GENERIC;
@@ -604,6 +1018,59 @@ impl Service {
     }
 }
 
+/// A call's status registers (x0..x3) with nothing but the status.
+fn status(code: u64) -> [u64; 4] {
+    [code, 0, 0, 0]
+}
+
+/// Read an `OPTEE_MSG_ATTR_NONCONTIG` page list: `list` is the physical
+/// address of its first page plus the buffer's offset in its first page;
+/// `size` bytes; at most `max_pages` pages. Every page must be
+/// normal-world RAM.
+fn read_page_list(
+    nw: &mut impl NormalWorld,
+    list: u64,
+    size: u64,
+    max_pages: usize,
+) -> Result<Shm, BadAddress> {
+    let offset = list % PAGE;
+    let npages = offset
+        .checked_add(size)
+        .map(|end| end.div_ceil(PAGE))
+        .ok_or(BadAddress)?;
+    if size == 0 || npages > max_pages as u64 {
+        return Err(BadAddress);
+    }
+    let npages = npages as usize;
+    let mut pages = Vec::new();
+    pages.try_reserve_exact(npages).map_err(|_| BadAddress)?;
+    let mut list = list - offset;
+    let mut page = [0u8; PAGE as usize];
+    while pages.len() < npages {
+        nw.read(list, &mut page)?;
+        let entry = |i: usize| {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(&page[8 * i..8 * i + 8]);
+            u64::from_le_bytes(w)
+        };
+        for i in 0..PAGE_LIST_ENTRIES.min(npages - pages.len()) {
+            let pa = entry(i);
+            if !pa.is_multiple_of(PAGE) || nw.check(pa, PAGE).is_err() {
+                return Err(BadAddress);
+            }
+            pages.push(pa);
+        }
+        list = entry(PAGE_LIST_ENTRIES);
+        if pages.len() < npages && !list.is_multiple_of(PAGE) {
+            return Err(BadAddress);
+        }
+    }
+    Ok(Shm {
+        pages,
+        offset,
+        size,
+    })
+}
 #[cfg(test)]
 mod tests {
     extern crate std;
@@ -1267,5 +1734,374 @@ mod tests {
             assert_eq!(r, RETURN_EBADADDR, "{cookie} {offset:#x}");
         }
         assert_eq!(w.k.sessions(), 1);
+    }
+
+    // Threads and RPCs: the tests play Linux's driver, serving the RPCs
+    // the kernel returns (or lying in its answers).
+
+    /// Where the call at `off` puts its RPC argument (`n` call params).
+    fn rpc_off(off: usize, n: usize) -> usize {
+        off + arg_size(n)
+    }
+
+    impl World {
+        /// Start a call in the RPC-arg form with its argument at `off`.
+        fn start(&mut self, off: usize, a: MsgArg) -> [u64; 4] {
+            a.encode(&mut self.nw.mem[off..off + arg_size(a.num_params)])
+                .unwrap();
+            let pa = BASE + off as u64;
+            self.k
+                .yielding(
+                    &mut self.nw,
+                    &[CALL_WITH_RPC_ARG as u64, 0, pa, 0, 0, 0, 0, 0],
+                )
+                .0
+        }
+        fn invoke_at(
+            &mut self,
+            off: usize,
+            session: u32,
+            func: u32,
+            cancel_id: u32,
+            params: &[MsgParam],
+        ) -> [u64; 4] {
+            let mut a = MsgArg {
+                cmd: CMD_INVOKE_COMMAND,
+                func,
+                session,
+                cancel_id,
+                num_params: params.len(),
+                ..Default::default()
+            };
+            a.params[..params.len()].copy_from_slice(params);
+            self.start(off, a)
+        }
+        fn resume(&mut self, slot: u64) -> [u64; 4] {
+            self.k
+                .yielding(
+                    &mut self.nw,
+                    &[RETURN_FROM_RPC as u64, 0, 0, slot, 0, 0, 0, 0],
+                )
+                .0
+        }
+        fn rpc_msg(&self, off: usize, n: usize) -> MsgArg {
+            let at = rpc_off(off, n);
+            MsgArg::decode(&self.nw.mem[at..at + arg_size(1)]).unwrap()
+        }
+        fn put_rpc(&mut self, off: usize, n: usize, m: &MsgArg) {
+            let at = rpc_off(off, n);
+            m.encode(&mut self.nw.mem[at..at + arg_size(1)]).unwrap();
+        }
+        /// Serve RPCs as Linux does until the call at `off` completes;
+        /// returns its answer and the RPC commands seen.
+        fn serve(&mut self, off: usize, n: usize, mut out: [u64; 4]) -> ((u32, u32), Vec<u32>) {
+            let mut seen = Vec::new();
+            while out[0] == RETURN_RPC_CMD {
+                let mut m = self.rpc_msg(off, n);
+                seen.push(m.cmd);
+                match m.cmd {
+                    crate::rpc::cmd::GET_TIME => {
+                        m.params[0].a = 1_700_000_000;
+                        m.params[0].b = 5;
+                    }
+                    crate::rpc::cmd::SHM_ALLOC => {
+                        // Two data pages, in reverse order, 16 bytes in.
+                        let (p1, p2) = (BASE + 0x9000, BASE + 0x8000);
+                        self.nw.mem[0x1000..0x1008].copy_from_slice(&p1.to_le_bytes());
+                        self.nw.mem[0x1008..0x1010].copy_from_slice(&p2.to_le_bytes());
+                        let size = m.params[0].b;
+                        m.params[0] = MsgParam {
+                            attr: 0xa | ATTR_NONCONTIG,
+                            a: BASE + 0x1000 + 16,
+                            b: size,
+                            c: 0xC00C1E,
+                        };
+                    }
+                    _ => {}
+                }
+                m.ret = 0;
+                self.put_rpc(off, n, &m);
+                out = self.resume(out[3]);
+            }
+            assert_eq!(out[0], RETURN_OK);
+            (self.nw.answer(off), seen)
+        }
+    }
+
+    fn value(attr: u64, a: u64, b: u64) -> MsgParam {
+        MsgParam { attr, a, b, c: 0 }
+    }
+
+    fn answer_at(w: &World, off: usize) -> MsgArg {
+        MsgArg::decode(&w.nw.mem[off..off + arg_size(MAX_PARAMS)]).unwrap()
+    }
+
+    #[test]
+    fn a_call_waits_for_the_normal_worlds_clock() {
+        let mut w = World::new();
+        let s = w.open();
+        let out = w.invoke_at(0x200, s, test_cmd::REE_TIME, 0, &[value(2, 9, 9)]);
+        assert_eq!(out[0], RETURN_RPC_CMD);
+        assert!(out[3] < THREADS);
+        // The RPC argument follows the call's, as Linux reserved it.
+        let m = w.rpc_msg(0x200, 1);
+        assert_eq!((m.cmd, m.num_params), (crate::rpc::cmd::GET_TIME, 1));
+        assert_eq!(m.params[0].attr, 2);
+        // The call's own argument is not answered yet.
+        assert_eq!(w.nw.answer(0x200), (0, 0));
+        assert_eq!(w.k.threads().in_use, 1);
+        let (ans, seen) = w.serve(0x200, 1, out);
+        assert_eq!(ans, (result::SUCCESS, ORIGIN_TRUSTED_APP));
+        assert_eq!(seen, [crate::rpc::cmd::GET_TIME]);
+        let a = answer_at(&w, 0x200);
+        assert_eq!((a.params[0].a, a.params[0].b), (1_700_000_000, 5));
+        assert_eq!(w.k.threads().in_use, 0);
+        // The same call without room for an RPC argument cannot wait.
+        let r = w.call(CMD_INVOKE_COMMAND, s, test_cmd::REE_TIME, &[value(2, 0, 0)]);
+        assert_eq!(r, (result::NOT_SUPPORTED, ORIGIN_TRUSTED_APP));
+        assert_eq!(w.k.threads().in_use, 0);
+    }
+
+    #[test]
+    fn calls_beyond_the_threads_are_answered_thread_limit() {
+        let mut w = World::new();
+        let s = w.open();
+        let mut slots = Vec::new();
+        for i in 0..THREADS as usize {
+            let out = w.invoke_at(0x200 * (i + 1), s, test_cmd::SLEEP, 0, &[value(1, 30, 0)]);
+            assert_eq!(out[0], RETURN_RPC_CMD, "call {i}");
+            slots.push(out[3]);
+        }
+        slots.sort();
+        assert_eq!(slots, (0..THREADS).collect::<Vec<_>>());
+        // One more: nothing of it is done, its argument is untouched.
+        let off = 0x200 * (THREADS as usize + 1);
+        let out = w.invoke_at(off, s, test_cmd::SLEEP, 0, &[value(1, 10, 0)]);
+        assert_eq!(out[0], RETURN_ETHREAD_LIMIT);
+        assert_eq!(w.nw.answer(off), (0, 0));
+        // Calls that never wait still go through.
+        // Every invoke needs a thread (it might wait), in any call form.
+        let mut a = MsgArg {
+            cmd: CMD_INVOKE_COMMAND,
+            func: test_cmd::SESSIONS,
+            session: s,
+            num_params: 1,
+            ..Default::default()
+        };
+        a.params[0] = value(2, 0, 0);
+        a.encode(&mut w.nw.mem[..arg_size(1)]).unwrap();
+        let out =
+            w.k.yielding(&mut w.nw, &[CALL_WITH_ARG as u64, 0, BASE, 0, 0, 0, 0, 0]);
+        assert_eq!(out.0[0], RETURN_ETHREAD_LIMIT);
+        let s2 = w.open();
+        assert_eq!(w.call(CMD_CLOSE_SESSION, s2, 0, &[]).0, result::SUCCESS);
+        // The first sleeper finishes (3 steps of 10 ms); the retry runs.
+        // (The sleeper at 0x200 took slot 0; its SUSPEND is pending.)
+        let first = w.serve(0x200, 1, [RETURN_RPC_CMD, 0, 0, 0]);
+        assert_eq!(first.0, (result::SUCCESS, ORIGIN_TRUSTED_APP));
+        assert_eq!(first.1, [crate::rpc::cmd::SUSPEND; 3]);
+        let out = w.invoke_at(off, s, test_cmd::SLEEP, 0, &[value(1, 10, 0)]);
+        assert_eq!(out[0], RETURN_RPC_CMD);
+        let t = w.k.threads();
+        assert_eq!((t.in_use, t.max_in_use, t.limit_answers), (4, 4, 2));
+    }
+
+    #[test]
+    fn a_cancellation_reaches_a_waiting_call() {
+        let mut w = World::new();
+        let s = w.open();
+        let out = w.invoke_at(0x200, s, test_cmd::SLEEP, 7, &[value(1, 1000, 0)]);
+        assert_eq!(out[0], RETURN_RPC_CMD);
+        // Another cancel id, or another session: not this call.
+        for (session, id) in [(s, 8), (s + 1, 7)] {
+            let mut c = MsgArg {
+                cmd: CMD_CANCEL,
+                session,
+                cancel_id: id,
+                ..Default::default()
+            };
+            c.num_params = 0;
+            assert_eq!(w.start(0xC00, c)[0], RETURN_OK);
+        }
+        let out = w.resume(out[3]);
+        assert_eq!(out[0], RETURN_RPC_CMD, "still sleeping");
+        let c = MsgArg {
+            cmd: CMD_CANCEL,
+            session: s,
+            cancel_id: 7,
+            ..Default::default()
+        };
+        assert_eq!(w.start(0xC00, c)[0], RETURN_OK);
+        assert_eq!(w.nw.answer(0xC00), (result::SUCCESS, ORIGIN_TEE));
+        let out = w.resume(out[3]);
+        let (ans, seen) = w.serve(0x200, 1, out);
+        assert_eq!(ans, (oxtee_gp::TEE_ERROR_CANCEL, ORIGIN_TRUSTED_APP));
+        assert!(seen.is_empty(), "no more sleeping after the cancel");
+    }
+
+    #[test]
+    fn what_a_waiting_call_uses_is_kept_until_it_ends() {
+        let mut w = World::new();
+        assert_eq!(w.register(5, 0, 4096, &[BASE + 0x3000]).0, result::SUCCESS);
+        w.nw.mem[0x3000..0x3004].copy_from_slice(&[1, 2, 3, 4]);
+        let s = w.open();
+        let out = w.invoke_at(
+            0x200,
+            s,
+            test_cmd::SLEEP,
+            0,
+            &[value(1, 10, 0), rmem(7, 5, 0, 4)],
+        );
+        assert_eq!(out[0], RETURN_RPC_CMD);
+        // Its registration and its session are busy meanwhile.
+        let unreg = w.call(CMD_UNREGISTER_SHM, 0, 0, &[rmem(5, 5, 0, 0)]);
+        assert_eq!(unreg, (TEE_ERROR_BUSY, ORIGIN_TEE));
+        assert_eq!(
+            w.call(CMD_CLOSE_SESSION, s, 0, &[]),
+            (TEE_ERROR_BUSY, ORIGIN_TEE)
+        );
+        // The normal world changing the buffer meanwhile changes nothing:
+        // the input was copied when the call began.
+        w.nw.mem[0x3000..0x3004].copy_from_slice(&[9, 9, 9, 9]);
+        let (ans, _) = w.serve(0x200, 2, out);
+        assert_eq!(ans, (result::SUCCESS, ORIGIN_TRUSTED_APP));
+        assert_eq!(w.nw.mem[0x3000..0x3004], [2, 3, 4, 5]);
+        assert_eq!(
+            w.call(CMD_UNREGISTER_SHM, 0, 0, &[rmem(5, 5, 0, 0)]).0,
+            result::SUCCESS
+        );
+        assert_eq!(w.call(CMD_CLOSE_SESSION, s, 0, &[]).0, result::SUCCESS);
+    }
+
+    #[test]
+    fn copies_of_waiting_calls_stay_within_the_budget() {
+        let mut w = World::new();
+        w.k = Service::with_memref_budget(6000);
+        let s = w.open();
+        let tmem = |attr, off: u64, size| MsgParam {
+            attr,
+            a: BASE + off,
+            b: size,
+            c: 0,
+        };
+        let out = w.invoke_at(
+            0x200,
+            s,
+            test_cmd::SLEEP,
+            0,
+            &[value(1, 10, 0), tmem(0xb, 0x3000, 4000)],
+        );
+        assert_eq!(out[0], RETURN_RPC_CMD);
+        let rev = [tmem(9, 0x4000, 1500), tmem(0xa, 0x5000, 1500)];
+        let r = w.call(CMD_INVOKE_COMMAND, s, test_cmd::REVERSE, &rev);
+        assert_eq!(r, (TEE_ERROR_OUT_OF_MEMORY, ORIGIN_TEE));
+        w.serve(0x200, 2, out);
+        let r = w.call(CMD_INVOKE_COMMAND, s, test_cmd::REVERSE, &rev);
+        assert_eq!(r, (result::SUCCESS, ORIGIN_TRUSTED_APP));
+    }
+
+    #[test]
+    fn rpc_shared_memory_round_trip() {
+        let mut w = World::new();
+        let s = w.open();
+        let out = w.invoke_at(
+            0x200,
+            s,
+            test_cmd::RPC_SHM,
+            0,
+            &[value(1, 6000, 0), value(2, 0, 0)],
+        );
+        assert_eq!(out[0], RETURN_RPC_CMD);
+        let m = w.rpc_msg(0x200, 2);
+        assert_eq!(m.cmd, crate::rpc::cmd::SHM_ALLOC);
+        assert_eq!(
+            (
+                m.params[0].attr,
+                m.params[0].a,
+                m.params[0].b,
+                m.params[0].c
+            ),
+            (1, 1, 6000, 4096)
+        );
+        let (ans, seen) = w.serve(0x200, 2, out);
+        assert_eq!(ans, (result::SUCCESS, ORIGIN_TRUSTED_APP));
+        assert_eq!(
+            seen,
+            [crate::rpc::cmd::SHM_ALLOC, crate::rpc::cmd::SHM_FREE]
+        );
+        let a = answer_at(&w, 0x200);
+        assert_eq!((a.params[1].a, a.params[1].b), (6000, 1));
+        // The pattern is in the normal world's pages, in list order:
+        // 16 bytes into the first listed page, then the second.
+        let pat = |i: u32| (i.wrapping_mul(7) ^ (i >> 8)) as u8;
+        assert_eq!(w.nw.mem[0x9010], pat(0));
+        assert_eq!(w.nw.mem[0x9fff], pat(4095 - 16));
+        assert_eq!(w.nw.mem[0x8000], pat(4096 - 16));
+        assert_eq!(w.nw.mem[0x8000 + 6000 - 4080 - 1], pat(5999));
+        // The free named the normal world's cookie and owner.
+        let m = w.rpc_msg(0x200, 2);
+        assert_eq!((m.params[0].a, m.params[0].b), (1, 0xC00C1E));
+    }
+
+    #[test]
+    fn a_normal_world_that_lies_in_rpc_answers() {
+        let mut w = World::new();
+        let s = w.open();
+        // Resuming what is not waiting.
+        for slot in [0, 3, THREADS, u64::MAX] {
+            assert_eq!(w.resume(slot)[0], RETURN_ERESUME, "slot {slot}");
+        }
+        type Lie = fn(&mut MsgArg);
+        let lies: [(u32, Lie); 6] = [
+            // Time: nanoseconds out of range; the parameter turned into a
+            // memory reference; the count of parameters changed; an error.
+            (test_cmd::REE_TIME, |m| m.params[0].b = 1_000_000_000),
+            (test_cmd::REE_TIME, |m| m.params[0].attr = 0xa),
+            (test_cmd::REE_TIME, |m| m.num_params = 0),
+            (test_cmd::REE_TIME, |m| m.ret = result::BAD_PARAMETERS),
+            // Shared memory smaller than asked; pages outside its RAM.
+            (test_cmd::RPC_SHM, |m| {
+                m.params[0] = MsgParam {
+                    attr: 0xa,
+                    a: BASE + 0x8000,
+                    b: 100,
+                    c: 1,
+                }
+            }),
+            (test_cmd::RPC_SHM, |m| {
+                m.params[0] = MsgParam {
+                    attr: 0xa,
+                    a: 0x1000,
+                    b: 6000,
+                    c: 1,
+                }
+            }),
+        ];
+        for (i, (cmd, lie)) in lies.into_iter().enumerate() {
+            let params: &[MsgParam] = if cmd == test_cmd::REE_TIME {
+                &[value(2, 0, 0)]
+            } else {
+                &[value(1, 6000, 0), value(2, 0, 0)]
+            };
+            let n = params.len();
+            let out = w.invoke_at(0x200, s, cmd, 0, params);
+            assert_eq!(out[0], RETURN_RPC_CMD, "lie {i}");
+            let mut m = w.rpc_msg(0x200, n);
+            m.ret = 0;
+            lie(&mut m);
+            w.put_rpc(0x200, n, &m);
+            let out = w.resume(out[3]);
+            let (ans, _) = w.serve(0x200, n, out);
+            assert_ne!(ans.0, result::SUCCESS, "lie {i}");
+            assert_eq!(w.k.threads().in_use, 0, "lie {i}: the thread is free again");
+        }
+        // An answer that changes the RPC argument's header so that it
+        // cannot be decoded (too many parameters).
+        let out = w.invoke_at(0x200, s, test_cmd::REE_TIME, 0, &[value(2, 0, 0)]);
+        let at = rpc_off(0x200, 1);
+        w.nw.mem[at + 28..at + 32].copy_from_slice(&99u32.to_le_bytes());
+        let out = w.resume(out[3]);
+        let (ans, _) = w.serve(0x200, 1, out);
+        assert_eq!(ans.0, result::GENERIC);
     }
 }

@@ -7,6 +7,9 @@
 //!   owners, the standard error) and the PSCI calls the monitor answers.
 //! * [`optee`]: OP-TEE's SMC interface, which Linux's `optee` driver
 //!   speaks, and its `optee_msg` argument structure in shared memory.
+//! * `kernel`, `pta`, `rpc` (feature `kernel`): the secure kernel's
+//!   service behind that interface, its pseudo-TAs, and the threads of
+//!   calls that wait for the normal world.
 //! * [`monitor`]: oxtee's own protocol between the monitor and the secure
 //!   kernel (entry vector, "call done" returns).
 #![no_std]
@@ -24,4 +27,6 @@ pub mod monitor;
 pub mod optee;
 #[cfg(feature = "kernel")]
 pub mod pta;
+#[cfg(feature = "kernel")]
+pub mod rpc;
 pub mod smccc;

@@ -62,6 +62,11 @@ pub const RETURN_ENOMEM: u64 = 6;
 pub const RETURN_ENOTAVAIL: u64 = 7;
 /// `OPTEE_SMC_RETURN_UNKNOWN_FUNCTION`.
 pub const RETURN_UNKNOWN_FUNCTION: u64 = 0xFFFF_FFFF;
+/// `OPTEE_SMC_RETURN_RPC_CMD`: the secure world asks the normal world to
+/// serve the RPC argument it wrote (after the call's own argument, with
+/// `SEC_CAP_RPC_ARG`); x3 names the waiting thread, which
+/// `RETURN_FROM_RPC` hands back in x3.
+pub const RETURN_RPC_CMD: u64 = 0xFFFF_0005;
 
 // --- capabilities -------------------------------------------------------
 
@@ -145,6 +150,23 @@ pub enum ParamType {
     Rmem { input: bool, output: bool },
     /// 9, 10, 11: temporary memory (a physical address, or a page list).
     Tmem { input: bool, output: bool },
+}
+
+impl ParamType {
+    /// A memory reference (registered or temporary).
+    pub fn is_memref(self) -> bool {
+        matches!(self, ParamType::Rmem { .. } | ParamType::Tmem { .. })
+    }
+
+    /// Written by the secure world.
+    pub fn output(self) -> bool {
+        match self {
+            ParamType::None => false,
+            ParamType::Value { output, .. }
+            | ParamType::Rmem { output, .. }
+            | ParamType::Tmem { output, .. } => output,
+        }
+    }
 }
 
 /// What is wrong with an argument structure.
@@ -516,5 +538,62 @@ mod tests {
             reg_pair(0xFFFF_FFFF_0000_0001, 0xFFFF_FFFF_4000_1000),
             0x1_4000_1000
         );
+    }
+}
+
+/// OP-TEE's RPCs: what the secure world asks the normal world for, in an
+/// `optee_msg` argument of its own (`optee_rpc_cmd.h`). Linux's driver
+/// serves some itself and forwards the rest to the supplicant.
+pub mod rpc {
+    /// `OPTEE_RPC_CMD_*`.
+    pub mod cmd {
+        /// Load a TA image: value 0 the UUID, memref 1 the buffer (or
+        /// none, to learn the size). The supplicant.
+        pub const LOAD_TA: u32 = 0;
+        /// Replay-protected memory block frames. The supplicant.
+        pub const RPMB: u32 = 1;
+        /// The REE file system (operations in [`super::fs`]). The
+        /// supplicant.
+        pub const FS: u32 = 2;
+        /// The normal world's wall-clock time. The driver.
+        pub const GET_TIME: u32 = 3;
+        /// Wait for or send a notification. The driver.
+        pub const NOTIFICATION: u32 = 4;
+        /// Sleep a number of milliseconds. The driver.
+        pub const SUSPEND: u32 = 5;
+        /// Allocate shared memory: value 0 (type, size, alignment).
+        pub const SHM_ALLOC: u32 = 6;
+        /// Free shared memory: value 0 (type, the allocation's reference).
+        pub const SHM_FREE: u32 = 7;
+        /// Profiling data. The supplicant.
+        pub const GPROF: u32 = 9;
+        /// Sockets. The supplicant.
+        pub const SOCKET: u32 = 10;
+    }
+
+    /// `OPTEE_RPC_NOTIFICATION_WAIT`.
+    pub const NOTIFICATION_WAIT: u64 = 0;
+    /// `OPTEE_RPC_NOTIFICATION_SEND`.
+    pub const NOTIFICATION_SEND: u64 = 1;
+
+    /// `OPTEE_RPC_SHM_TYPE_APPL`: memory of the supplicant (user space).
+    pub const SHM_TYPE_APPL: u64 = 0;
+    /// `OPTEE_RPC_SHM_TYPE_KERNEL`: memory of the driver.
+    pub const SHM_TYPE_KERNEL: u64 = 1;
+
+    /// The REE file system's operations (`OPTEE_RPC_FS_*`, value 0's `a`
+    /// of a [`cmd::FS`] request).
+    pub mod fs {
+        pub const OPEN: u64 = 0;
+        pub const CREATE: u64 = 1;
+        pub const CLOSE: u64 = 2;
+        pub const READ: u64 = 3;
+        pub const WRITE: u64 = 4;
+        pub const TRUNCATE: u64 = 5;
+        pub const REMOVE: u64 = 6;
+        pub const RENAME: u64 = 7;
+        pub const OPENDIR: u64 = 8;
+        pub const CLOSEDIR: u64 = 9;
+        pub const READDIR: u64 = 10;
     }
 }

@@ -4,11 +4,15 @@
 //! call and out after it, so a PTA never touches normal-world memory and
 //! never reads a byte twice.
 
+use alloc::boxed::Box;
 use alloc::vec::Vec;
 
 use oxtee_gp::{
-    TEE_ERROR_BAD_PARAMETERS, TEE_ERROR_NOT_SUPPORTED, TEE_ERROR_SHORT_BUFFER, TEE_SUCCESS,
+    TEE_ERROR_BAD_PARAMETERS, TEE_ERROR_CANCEL, TEE_ERROR_GENERIC, TEE_ERROR_NOT_SUPPORTED,
+    TEE_ERROR_SHORT_BUFFER, TEE_SUCCESS,
 };
+
+use crate::rpc::{Rpc, ShmKind, Task};
 
 /// The direction of a parameter.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,6 +75,20 @@ pub fn param_types(p: &[Param; 4]) -> u32 {
         .fold(0, |acc, (i, p)| acc | p.gp_type() << (4 * i))
 }
 
+/// No parameters (what a task leaves behind when it moves them).
+pub fn no_params() -> [Param; 4] {
+    [Param::None, Param::None, Param::None, Param::None]
+}
+
+/// How a command went.
+pub enum Invoked {
+    /// Done: a GP result, the parameters updated in place.
+    Done(u32),
+    /// It continues across RPCs: the task owns the parameters it took
+    /// and gives them back with its result.
+    Later(Task),
+}
+
 /// A service in the secure kernel.
 pub trait Pta {
     /// The UUID clients open it by.
@@ -79,8 +97,9 @@ pub trait Pta {
     fn open_session(&mut self, session: u32, params: &mut [Param; 4]) -> u32;
     /// A session closes.
     fn close_session(&mut self, session: u32);
-    /// A command: a GP result (origin: the trusted application).
-    fn invoke(&mut self, session: u32, cmd: u32, params: &mut [Param; 4]) -> u32;
+    /// A command: a GP result (origin: the trusted application), now or
+    /// after RPCs through `rpc`.
+    fn invoke(&mut self, session: u32, cmd: u32, params: &mut [Param; 4], rpc: &Rpc) -> Invoked;
 }
 
 /// oxtee's test pseudo-TA, 0e7ee7a0-7e57-4a7a-8e57-7e57a0000001: every
@@ -92,6 +111,11 @@ pub trait Pta {
 /// | 1 `REVERSE` | memref in, memref out | out = in reversed; SHORT_BUFFER and the size needed when out is smaller |
 /// | 2 `INC` | memref inout | adds 1 to every byte |
 /// | 3 `SESSIONS` | value out | (sessions open on this PTA, calls made in this session) |
+/// | 4 `REE_TIME` | value out | (seconds, nanoseconds) of the normal world's clock, by RPC |
+/// | 5 `SLEEP` | value in (ms), optional memref inout | sleeps in the normal world in steps of at most 10 ms, then adds 1 to every byte of the memref; CANCEL when the client cancels |
+/// | 6 `NOTIFY` | value in (0 wait / 1 send, key) | a notification through the driver |
+/// | 7 `RPC_SHM` | value in (size), value out | allocates kernel shared memory by RPC, writes a pattern, reads it back, frees it: out = (size granted, 1 if it read back) |
+/// | 8 `THREADS` | value out | (the most calls that waited in RPCs at once, ETHREAD_LIMIT answers) |
 #[derive(Default)]
 pub struct TestPta {
     /// (session, calls so far).
@@ -109,6 +133,55 @@ pub mod test_cmd {
     pub const REVERSE: u32 = 1;
     pub const INC: u32 = 2;
     pub const SESSIONS: u32 = 3;
+    pub const REE_TIME: u32 = 4;
+    pub const SLEEP: u32 = 5;
+    pub const NOTIFY: u32 = 6;
+    pub const RPC_SHM: u32 = 7;
+    pub const THREADS: u32 = 8;
+}
+
+/// The largest `RPC_SHM` size the test PTA accepts.
+pub const TEST_RPC_SHM_MAX: u32 = 1 << 20;
+
+/// The test PTA's sleep: steps of at most 10 ms until `ms` have passed or
+/// the client cancels.
+async fn sleep(rpc: Rpc, ms: u32) -> u32 {
+    let mut left = ms;
+    while left > 0 {
+        if rpc.cancelled() {
+            return TEE_ERROR_CANCEL;
+        }
+        let step = left.min(10);
+        if let Err(code) = rpc.suspend(step).await {
+            return code;
+        }
+        left -= step;
+    }
+    if rpc.cancelled() {
+        TEE_ERROR_CANCEL
+    } else {
+        TEE_SUCCESS
+    }
+}
+
+/// The test PTA's shared-memory round trip: (size granted, whether the
+/// pattern read back).
+async fn shm_round_trip(rpc: Rpc, size: u32) -> Result<(u32, bool), u32> {
+    let (shm, granted) = rpc.shm_alloc(ShmKind::Kernel, u64::from(size)).await?;
+    let pattern: Vec<u8> = (0..size)
+        .map(|i| (i.wrapping_mul(7) ^ (i >> 8)) as u8)
+        .collect();
+    let checked = async {
+        rpc.shm_write(shm, 0, pattern.clone()).await?;
+        let back = rpc.shm_read(shm, 0, pattern.len()).await?;
+        Ok::<bool, u32>(back == pattern)
+    }
+    .await;
+    // Freed whatever the copies did.
+    let freed = rpc.shm_free(shm).await;
+    let same = checked?;
+    freed?;
+    Ok((u32::try_from(granted).unwrap_or(u32::MAX), same))
 }
 
 const fn types(t0: u32, t1: u32, t2: u32, t3: u32) -> u32 {
@@ -129,7 +202,7 @@ impl Pta for TestPta {
         self.sessions.retain(|&(s, _)| s != session);
     }
 
-    fn invoke(&mut self, session: u32, cmd: u32, p: &mut [Param; 4]) -> u32 {
+    fn invoke(&mut self, session: u32, cmd: u32, p: &mut [Param; 4], rpc: &Rpc) -> Invoked {
         let open = self.sessions.len() as u32;
         let Some(calls) = self
             .sessions
@@ -137,10 +210,106 @@ impl Pta for TestPta {
             .find(|(s, _)| *s == session)
             .map(|(_, c)| c)
         else {
-            return TEE_ERROR_BAD_PARAMETERS;
+            return Invoked::Done(TEE_ERROR_BAD_PARAMETERS);
         };
         *calls += 1;
         let calls = *calls;
+        let t = param_types(p);
+        let later = |f: Task| Invoked::Later(f);
+        match cmd {
+            test_cmd::REE_TIME if t == types(2, 0, 0, 0) => {
+                let rpc = rpc.clone();
+                later(Box::pin(async move {
+                    match rpc.time().await {
+                        Ok((secs, nanos)) => {
+                            let mut p = no_params();
+                            p[0] = Param::Value {
+                                a: secs as u32,
+                                b: nanos,
+                                dir: Dir::Out,
+                            };
+                            (TEE_SUCCESS, p)
+                        }
+                        Err(code) => (code, no_params()),
+                    }
+                }))
+            }
+            test_cmd::SLEEP if t == types(1, 0, 0, 0) || t == types(1, 7, 0, 0) => {
+                let Param::Value { a: ms, .. } = p[0] else {
+                    return Invoked::Done(TEE_ERROR_BAD_PARAMETERS);
+                };
+                let mut p = core::mem::replace(p, no_params());
+                let rpc = rpc.clone();
+                later(Box::pin(async move {
+                    let ret = sleep(rpc, ms).await;
+                    if let (TEE_SUCCESS, Param::Memref { data, .. }) = (ret, &mut p[1]) {
+                        data.iter_mut().for_each(|b| *b = b.wrapping_add(1));
+                    }
+                    (ret, p)
+                }))
+            }
+            test_cmd::NOTIFY if t == types(1, 0, 0, 0) => {
+                let Param::Value { a: op, b: key, .. } = p[0] else {
+                    return Invoked::Done(TEE_ERROR_BAD_PARAMETERS);
+                };
+                if op > 1 {
+                    return Invoked::Done(TEE_ERROR_BAD_PARAMETERS);
+                }
+                let rpc = rpc.clone();
+                later(Box::pin(async move {
+                    let ret = match rpc.notify(op == 1, key).await {
+                        Ok(()) => TEE_SUCCESS,
+                        Err(code) => code,
+                    };
+                    (ret, no_params())
+                }))
+            }
+            test_cmd::RPC_SHM if t == types(1, 2, 0, 0) => {
+                let Param::Value { a: size, .. } = p[0] else {
+                    return Invoked::Done(TEE_ERROR_BAD_PARAMETERS);
+                };
+                if size == 0 || size > TEST_RPC_SHM_MAX {
+                    return Invoked::Done(TEE_ERROR_BAD_PARAMETERS);
+                }
+                let rpc = rpc.clone();
+                later(Box::pin(async move {
+                    let mut p = no_params();
+                    let ret = match shm_round_trip(rpc, size).await {
+                        Ok((granted, same)) => {
+                            p[1] = Param::Value {
+                                a: granted,
+                                b: u32::from(same),
+                                dir: Dir::Out,
+                            };
+                            if same { TEE_SUCCESS } else { TEE_ERROR_GENERIC }
+                        }
+                        Err(code) => code,
+                    };
+                    (ret, p)
+                }))
+            }
+            test_cmd::THREADS if t == types(2, 0, 0, 0) => {
+                let s = rpc.threads();
+                p[0] = Param::Value {
+                    a: s.max_in_use,
+                    b: s.limit_answers,
+                    dir: Dir::Out,
+                };
+                Invoked::Done(TEE_SUCCESS)
+            }
+            test_cmd::REE_TIME
+            | test_cmd::SLEEP
+            | test_cmd::NOTIFY
+            | test_cmd::RPC_SHM
+            | test_cmd::THREADS => Invoked::Done(TEE_ERROR_BAD_PARAMETERS),
+            _ => Invoked::Done(Self::invoke_now(cmd, p, open, calls)),
+        }
+    }
+}
+
+impl TestPta {
+    /// The commands that complete at once.
+    fn invoke_now(cmd: u32, p: &mut [Param; 4], open: u32, calls: u32) -> u32 {
         let t = param_types(p);
         match cmd {
             test_cmd::VALUES if t == types(1, 2, 0, 0) => {

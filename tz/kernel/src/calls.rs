@@ -81,8 +81,10 @@ pub fn fast(regs: &[u64; 8]) -> [u64; 4] {
 
 struct State(UnsafeCell<Option<Service>>);
 
-// SAFETY: one CPU, and the kernel runs every call to completion with
-// interrupts masked: calls never overlap.
+// SAFETY: one CPU, and every entry (a new call or a RETURN_FROM_RPC) runs
+// with interrupts masked until it returns to the monitor: entries never
+// overlap. A call waiting in an RPC is data inside the service (its task),
+// not a stack or a borrow that outlives its entry.
 unsafe impl Sync for State {}
 
 static SERVICE: State = State(UnsafeCell::new(None));

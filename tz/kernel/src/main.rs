@@ -12,7 +12,10 @@
 //! the calls UID and revision, the OS UUID and revision, capabilities
 //! (dynamic shared memory), the shared-memory cache calls, the thread
 //! count, and `CALL_WITH_ARG` with its `optee_msg` argument copied once
-//! from normal-world memory and checked (see [`calls`]).
+//! from normal-world memory and checked (see [`calls`]); calls that wait
+//! for the normal world return RPCs and continue on `RETURN_FROM_RPC`
+//! (their state is a task in the service, never this stack: every entry
+//! starts on a fresh one).
 #![no_std]
 #![no_main]
 

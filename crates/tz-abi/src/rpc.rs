@@ -1,0 +1,274 @@
+//! Calls that wait for the normal world: secure threads and their RPCs.
+//!
+//! A yielding call that needs the normal world's help (its clock, a
+//! sleep, a notification, shared memory; in part 2 a TA image or a file)
+//! cannot keep the kernel's stack: the kernel returns to the normal world
+//! with an RPC and is entered again, on a fresh stack, when the answer is
+//! ready. So a call that may wait is a [`Task`], a future that owns
+//! everything it needs (its parameters' copies, an [`Rpc`] handle) and
+//! borrows nothing of the kernel: the kernel keeps it in a thread slot
+//! while the normal world works, and polls it again on
+//! `RETURN_FROM_RPC`. Up to [`crate::kernel::THREADS`] calls may be in
+//! that state at once (OP-TEE's `CFG_NUM_THREADS`); beyond them a new
+//! call is answered `ETHREAD_LIMIT` and Linux's driver retries it when
+//! another call completes.
+//!
+//! The answers the normal world gives are read once from its memory,
+//! decoded and checked by the kernel ([`crate::kernel`]); a task sees
+//! only [`Reply`] values, never normal-world memory.
+
+use alloc::boxed::Box;
+use alloc::rc::Rc;
+use alloc::vec::Vec;
+use core::cell::RefCell;
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context, Poll};
+
+use oxtee_gp::TEE_ERROR_GENERIC;
+
+use crate::pta::Param;
+
+pub use crate::optee::rpc::{NOTIFICATION_SEND, NOTIFICATION_WAIT, cmd};
+
+/// Who owns RPC shared memory in the normal world (`OPTEE_RPC_SHM_TYPE_*`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ShmKind {
+    /// The supplicant's (`APPL`, 0): for requests it serves.
+    Application,
+    /// The driver's (`KERNEL`, 1).
+    Kernel,
+}
+
+impl ShmKind {
+    /// The wire value.
+    pub fn wire(self) -> u64 {
+        match self {
+            ShmKind::Application => crate::optee::rpc::SHM_TYPE_APPL,
+            ShmKind::Kernel => crate::optee::rpc::SHM_TYPE_KERNEL,
+        }
+    }
+}
+
+/// RPC shared memory a call holds, by the kernel's own number (never the
+/// normal world's cookie).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ShmId(pub u32);
+
+/// What a task asks for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Request {
+    /// `GET_TIME`.
+    GetTime,
+    /// `SUSPEND` for `ms` milliseconds.
+    Suspend { ms: u32 },
+    /// `NOTIFICATION` wait on `key`.
+    Wait { key: u32 },
+    /// `NOTIFICATION` send to `key`.
+    Send { key: u32 },
+    /// `SHM_ALLOC` of at least `size` bytes.
+    ShmAlloc { kind: ShmKind, size: u64 },
+    /// `SHM_FREE`.
+    ShmFree { shm: ShmId },
+    /// Copy `data` into RPC shared memory at `offset` (the kernel does it
+    /// without leaving the secure world).
+    ShmWrite {
+        shm: ShmId,
+        offset: u64,
+        data: Vec<u8>,
+    },
+    /// Copy `len` bytes out of RPC shared memory at `offset` (as above).
+    ShmRead { shm: ShmId, offset: u64, len: usize },
+}
+
+impl Request {
+    /// Served by the kernel itself, without an RPC.
+    pub fn is_local(&self) -> bool {
+        matches!(self, Request::ShmWrite { .. } | Request::ShmRead { .. })
+    }
+}
+
+/// What a task gets back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Reply {
+    /// Done, nothing to report.
+    Done,
+    /// The normal world's time.
+    Time { secs: u64, nanos: u32 },
+    /// Shared memory of `size` bytes (at least what was asked).
+    Shm { shm: ShmId, size: u64 },
+    /// Bytes read.
+    Data(Vec<u8>),
+    /// Refused or failed: a GP error code (the normal world's own answer,
+    /// or the kernel's when the answer was malformed or the call cannot
+    /// make RPCs).
+    Failed(u32),
+}
+
+#[derive(Default)]
+struct Slot {
+    request: Option<Request>,
+    reply: Option<Reply>,
+    cancelled: bool,
+    threads: ThreadStats,
+}
+
+/// What the kernel's threads have done so far (for tests and the log).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ThreadStats {
+    /// Calls waiting in an RPC now.
+    pub in_use: u32,
+    /// The most that ever waited at once.
+    pub max_in_use: u32,
+    /// Calls answered `ETHREAD_LIMIT`.
+    pub limit_answers: u32,
+}
+
+/// A task's link to the kernel: one request outstanding at a time.
+#[derive(Clone, Default)]
+pub struct Rpc(Rc<RefCell<Slot>>);
+
+/// A call in progress: its result and its parameters (for the kernel to
+/// copy back).
+pub type Task = Pin<Box<dyn Future<Output = (u32, [Param; 4])>>>;
+
+/// Check a reply's shape, turning anything else into GENERIC.
+fn expect<T>(r: Reply, f: impl FnOnce(Reply) -> Option<T>) -> Result<T, u32> {
+    match r {
+        Reply::Failed(code) => Err(code),
+        r => f(r).ok_or(TEE_ERROR_GENERIC),
+    }
+}
+
+impl Rpc {
+    /// A fresh link (for one call).
+    pub fn new(threads: ThreadStats) -> Rpc {
+        let rpc = Rpc::default();
+        rpc.0.borrow_mut().threads = threads;
+        rpc
+    }
+
+    /// Whether the client asked to cancel this call.
+    pub fn cancelled(&self) -> bool {
+        self.0.borrow().cancelled
+    }
+
+    /// The kernel's thread counters when the call began.
+    pub fn threads(&self) -> ThreadStats {
+        self.0.borrow().threads
+    }
+
+    /// Ask, and wait for the answer.
+    pub fn ask(&self, request: Request) -> Ask {
+        Ask {
+            rpc: self.clone(),
+            request: Some(request),
+        }
+    }
+
+    /// The normal world's wall-clock time: (seconds, nanoseconds).
+    pub async fn time(&self) -> Result<(u64, u32), u32> {
+        expect(self.ask(Request::GetTime).await, |r| match r {
+            Reply::Time { secs, nanos } => Some((secs, nanos)),
+            _ => None,
+        })
+    }
+
+    /// Sleep in the normal world.
+    pub async fn suspend(&self, ms: u32) -> Result<(), u32> {
+        expect(self.ask(Request::Suspend { ms }).await, |r| {
+            (r == Reply::Done).then_some(())
+        })
+    }
+
+    /// Wait for, or send, notification `key`.
+    pub async fn notify(&self, send: bool, key: u32) -> Result<(), u32> {
+        let req = if send {
+            Request::Send { key }
+        } else {
+            Request::Wait { key }
+        };
+        expect(self.ask(req).await, |r| (r == Reply::Done).then_some(()))
+    }
+
+    /// Normal-world shared memory of at least `size` bytes: its id and
+    /// its actual size.
+    pub async fn shm_alloc(&self, kind: ShmKind, size: u64) -> Result<(ShmId, u64), u32> {
+        expect(
+            self.ask(Request::ShmAlloc { kind, size }).await,
+            |r| match r {
+                Reply::Shm { shm, size } => Some((shm, size)),
+                _ => None,
+            },
+        )
+    }
+
+    /// Give shared memory back.
+    pub async fn shm_free(&self, shm: ShmId) -> Result<(), u32> {
+        expect(self.ask(Request::ShmFree { shm }).await, |r| {
+            (r == Reply::Done).then_some(())
+        })
+    }
+
+    /// Copy into shared memory.
+    pub async fn shm_write(&self, shm: ShmId, offset: u64, data: Vec<u8>) -> Result<(), u32> {
+        let req = Request::ShmWrite { shm, offset, data };
+        expect(self.ask(req).await, |r| (r == Reply::Done).then_some(()))
+    }
+
+    /// Copy out of shared memory.
+    pub async fn shm_read(&self, shm: ShmId, offset: u64, len: usize) -> Result<Vec<u8>, u32> {
+        let req = Request::ShmRead { shm, offset, len };
+        expect(self.ask(req).await, |r| match r {
+            Reply::Data(d) => Some(d),
+            _ => None,
+        })
+    }
+
+    // The kernel's side.
+
+    /// The request the task left when it stopped (taken).
+    pub fn take_request(&self) -> Option<Request> {
+        self.0.borrow_mut().request.take()
+    }
+
+    /// Hand the task its answer.
+    pub fn answer(&self, reply: Reply) {
+        self.0.borrow_mut().reply = Some(reply);
+    }
+
+    /// Mark the call cancelled.
+    pub fn cancel(&self) {
+        self.0.borrow_mut().cancelled = true;
+    }
+}
+
+/// The future of one request.
+pub struct Ask {
+    rpc: Rpc,
+    request: Option<Request>,
+}
+
+impl Future for Ask {
+    type Output = Reply;
+
+    fn poll(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Reply> {
+        if let Some(req) = self.request.take() {
+            let mut slot = self.rpc.0.borrow_mut();
+            slot.reply = None;
+            slot.request = Some(req);
+            return Poll::Pending;
+        }
+        match self.rpc.0.borrow_mut().reply.take() {
+            Some(r) => Poll::Ready(r),
+            None => Poll::Pending,
+        }
+    }
+}
+
+/// Poll a task once (the kernel has no other waker: a task only waits for
+/// the answers the kernel hands it).
+pub fn poll(task: &mut Task) -> Poll<(u32, [Param; 4])> {
+    let mut cx = Context::from_waker(core::task::Waker::noop());
+    task.as_mut().poll(&mut cx)
+}
