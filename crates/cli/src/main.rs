@@ -79,9 +79,24 @@ enum Cmd {
     },
     /// The normal-world supplicant (started by `oxtee up`): keeps the
     /// trusted storage's blobs in DIR (default: the folder the core sends
-    /// first); its standard input is the socket to the core.
+    /// first); its standard input is the socket to the core. With `--tee`,
+    /// instead OP-TEE's tee-supplicant on a Linux TEE device
+    /// (`/dev/teepriv0`): TA files, the REE file system, shared memory.
     #[command(hide = true)]
-    Supplicant { dir: Option<PathBuf> },
+    Supplicant {
+        #[arg(conflicts_with = "tee")]
+        dir: Option<PathBuf>,
+        /// Serve this supplicant device (`/dev/teepriv0`).
+        #[arg(long, value_name = "PATH")]
+        tee: Option<PathBuf>,
+        /// A folder of `<uuid>.ta` files, searched in order (repeat it;
+        /// default /lib/optee_armtz).
+        #[arg(long = "ta-dir", value_name = "DIR", requires = "tee")]
+        ta_dirs: Vec<PathBuf>,
+        /// The root of the REE file system (default /data/tee).
+        #[arg(long = "fs-dir", value_name = "DIR", requires = "tee")]
+        fs_dir: Option<PathBuf>,
+    },
     /// Run the crash-injection workload on a test store in DIR, printing
     /// "B n" before and "D n" after operation n (for tests/it/storage.rs).
     #[command(hide = true)]
@@ -345,7 +360,13 @@ fn main() -> ExitCode {
             params,
         } => invoke::run(&uuid, &command, &login, socket.as_deref(), &params),
         Cmd::StorageTorture { dir, seed } => storage_torture(&dir, seed),
-        Cmd::Supplicant { dir } => supplicant(dir),
+        Cmd::Supplicant {
+            tee: Some(dev),
+            ta_dirs,
+            fs_dir,
+            ..
+        } => tee_supplicant(&dev, ta_dirs, fs_dir),
+        Cmd::Supplicant { dir, .. } => supplicant(dir),
         Cmd::Bench {
             echo_child: true, ..
         } => bench::echo_child(),
@@ -522,4 +543,21 @@ fn supplicant(dir: Option<PathBuf>) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     let ch = oxtee_sys::Channel::from_fd(fd);
     oxtee_daemon::supplicant::serve(&ch, dir).map_err(|e| format!("supplicant: {e}"))
+}
+
+/// `oxtee supplicant --tee PATH`: OP-TEE's tee-supplicant on a Linux TEE
+/// device, until the device fails.
+fn tee_supplicant(
+    dev: &std::path::Path,
+    ta_dirs: Vec<PathBuf>,
+    fs_dir: Option<PathBuf>,
+) -> Result<(), String> {
+    let mut cfg = oxtee_tee_supplicant::Config::default();
+    if !ta_dirs.is_empty() {
+        cfg.ta_dirs = ta_dirs;
+    }
+    if let Some(d) = fs_dir {
+        cfg.fs_dir = d;
+    }
+    oxtee_tee_supplicant::run(dev, cfg).map_err(|e| format!("supplicant: {}: {e}", dev.display()))
 }

@@ -24,6 +24,7 @@
 //! keep their extra properties in their own `ta_props` array (OP-TEE's
 //! `TA_CURRENT_TA_EXT_PROPERTIES`), which their runtime reads in-process.
 
+use alloc::{format, string::String, string::ToString, vec, vec::Vec};
 use object::LittleEndian as LE;
 use object::elf;
 use object::read::elf::{FileHeader, ProgramHeader, SectionHeader};

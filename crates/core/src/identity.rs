@@ -10,6 +10,7 @@
 //! `gid=<hex>:app=<path>` for GROUP_APPLICATION.
 
 use crate::codes::*;
+use alloc::{format, string::String, vec::Vec};
 use oxtee_proto::{Identity, Uuid};
 
 /// The namespace OP-TEE/Linux use for login UUIDs.
@@ -73,6 +74,7 @@ pub fn client_identity(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::vec;
 
     fn peer() -> PeerInfo {
         PeerInfo {

@@ -67,6 +67,7 @@
 //! Verification works on bytes already in memory; the caller executes
 //! exactly the `elf` slice of the buffer it verified.
 
+use alloc::{format, string::String, string::ToString, vec, vec::Vec};
 use oxtee_proto::Uuid;
 use rsa::traits::PublicKeyParts;
 use rsa::{BigUint, Pkcs1v15Sign, Pss, RsaPrivateKey, RsaPublicKey};

@@ -5,7 +5,15 @@
 //! format, the TA header embedded in a TA's ELF, client identities, the
 //! translation of client parameters into TA parameters, and the instance
 //! policy (singleInstance / multiSession / instanceKeepAlive).
+//!
+//! It has no OS: `no_std` with a heap, so that the secure kernel of the
+//! TrustZone tier links the same code.
+#![no_std]
 #![forbid(unsafe_code)]
+
+extern crate alloc;
+#[cfg(test)]
+extern crate std;
 
 pub mod codes;
 pub mod head;

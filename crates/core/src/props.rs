@@ -2,6 +2,7 @@
 //! the standard TA and client properties, with truthful values.
 
 use crate::codes::*;
+use alloc::{format, string::ToString, vec, vec::Vec};
 use oxtee_proto::{Identity, PropValue, Property, TaProps, Uuid};
 
 /// GP TEE Internal Core API version implemented: 1.3.1, encoded as

@@ -6,6 +6,7 @@
 //! behind the anchor makes the time need a reset.
 
 use crate::codes::*;
+use alloc::{format, string::String};
 
 pub const TEE_ERROR_TIME_NOT_SET: u32 = 0xFFFF_5000;
 pub const TEE_ERROR_TIME_NEEDS_RESET: u32 = 0xFFFF_5001;

@@ -10,6 +10,7 @@
 //! verifies each before the TA process starts and hands them over as
 //! sealed memfds; the TA process cannot open files.
 
+use alloc::{format, string::String, string::ToString, vec::Vec};
 use object::LittleEndian as LE;
 use object::elf;
 use object::read::elf::{Dyn, FileHeader, SectionHeader};
@@ -73,7 +74,7 @@ pub fn library(elf_bytes: &[u8]) -> Result<Library, String> {
                 continue;
             }
             let name = d.string(endian, strings).map_err(|e| e.to_string())?;
-            let name = std::str::from_utf8(name).map_err(|e| e.to_string())?;
+            let name = core::str::from_utf8(name).map_err(|e| e.to_string())?;
             let uuid = Uuid::parse(name.trim_end_matches(".so"))
                 .ok_or_else(|| format!("{name:?} is not a library TA's UUID"))?;
             if tag == elf::DT_SONAME as u64 {
@@ -113,7 +114,7 @@ pub fn interface(elf_bytes: &[u8]) -> Result<Interface, String> {
     use object::read::elf::Sym;
     for s in syms.iter().skip(1) {
         let name = syms.symbol_name(endian, s).map_err(|e| e.to_string())?;
-        let Ok(name) = std::str::from_utf8(name) else {
+        let Ok(name) = core::str::from_utf8(name) else {
             continue;
         };
         let bind = s.st_bind();
@@ -185,7 +186,7 @@ pub fn wants(elf_bytes: &[u8]) -> (Vec<Uuid>, Vec<Uuid>) {
         let mut i = 0;
         while i + 37 <= data.len() {
             if data[i + 36] == 0 && is_uuid_text(&data[i..i + 36]) {
-                let text = std::str::from_utf8(&data[i..i + 36]).unwrap_or("");
+                let text = core::str::from_utf8(&data[i..i + 36]).unwrap_or("");
                 if let Some(u) = Uuid::parse(text) {
                     if !needed.contains(&u) && !named.contains(&u) && named.len() < MAX_LIBRARIES {
                         named.push(u);
@@ -203,6 +204,7 @@ pub fn wants(elf_bytes: &[u8]) -> (Vec<Uuid>, Vec<Uuid>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::vec;
 
     #[test]
     fn uuid_text_is_recognised_exactly() {

@@ -1,8 +1,9 @@
 //! Linux's TEE subsystem (`/dev/tee0`, `include/uapi/linux/tee.h`): the
-//! client side of the ioctl interface that OP-TEE's driver (and oxtee's
-//! TrustZone tier behind it) serves. Safe wrappers: every argument block
-//! is a `repr(C)` value owned by the caller for the duration of the
-//! ioctl.
+//! ioctl interface that OP-TEE's driver (and oxtee's TrustZone tier behind
+//! it) serves, for clients (`/dev/tee0`) and for the supplicant
+//! (`/dev/teepriv0`: [`TeeDevice::supp_recv`], [`TeeDevice::supp_send`]).
+//! Safe wrappers: every argument block is a `repr(C)` value owned by the
+//! caller for the duration of the ioctl.
 
 use std::fs::{File, OpenOptions};
 use std::io;
@@ -13,6 +14,8 @@ use std::path::Path;
 pub const IMPL_ID_OPTEE: u32 = 1;
 /// `TEE_GEN_CAP_GP`: the GlobalPlatform client API is supported.
 pub const GEN_CAP_GP: u32 = 1 << 0;
+/// `TEE_GEN_CAP_PRIVILEGED`: a supplicant device (`/dev/teepriv*`).
+pub const GEN_CAP_PRIVILEGED: u32 = 1 << 1;
 /// `TEE_GEN_CAP_REG_MEM`: user memory can be registered.
 pub const GEN_CAP_REG_MEM: u32 = 1 << 2;
 /// `TEE_GEN_CAP_MEMREF_NULL`: NULL memory references can be passed.
@@ -29,7 +32,19 @@ pub mod attr {
     pub const MEMREF_INPUT: u64 = 5;
     pub const MEMREF_OUTPUT: u64 = 6;
     pub const MEMREF_INOUT: u64 = 7;
+    /// `TEE_IOCTL_PARAM_ATTR_TYPE_MASK`: the type bits of an attribute.
+    pub const TYPE_MASK: u64 = 0xff;
+    /// `TEE_IOCTL_PARAM_ATTR_META`: a parameter about the request itself
+    /// (asynchronous supplicant requests; not asked for here).
+    pub const META: u64 = 0x100;
 }
+
+/// Parameters a supplicant request may carry here: the room offered to
+/// the driver by [`TeeDevice::supp_recv`] (as many as OP-TEE's
+/// tee-supplicant offers; no OP-TEE RPC uses more).
+pub const SUPP_MAX_PARAMS: usize = 5;
+/// The shared-memory id the driver gives a memref without a buffer.
+pub const SHM_ID_NONE: u64 = u64::MAX;
 
 /// `struct tee_ioctl_version_data`.
 #[repr(C)]
@@ -115,6 +130,26 @@ struct InvokeArg {
     params: [Param; 4],
 }
 
+/// `struct tee_iocl_supp_recv_arg` followed by room for the parameters.
+#[repr(C)]
+#[derive(Default)]
+struct SuppRecvArg {
+    func: u32,
+    num_params: u32,
+    params: [Param; SUPP_MAX_PARAMS],
+}
+
+/// `struct tee_iocl_supp_send_arg` followed by the parameters.
+#[repr(C)]
+#[derive(Default)]
+struct SuppSendArg {
+    ret: u32,
+    num_params: u32,
+    params: [Param; SUPP_MAX_PARAMS],
+}
+
+const SUPP_HEADER: usize = 2 * size_of::<u32>();
+
 const MAGIC: u8 = 0xa4;
 nix::ioctl_read!(ioc_version, MAGIC, 0, Version);
 nix::ioctl_readwrite!(ioc_shm_alloc, MAGIC, 1, ShmAllocData);
@@ -122,6 +157,8 @@ nix::ioctl_read!(ioc_open_session, MAGIC, 2, BufData);
 nix::ioctl_read!(ioc_invoke, MAGIC, 3, BufData);
 nix::ioctl_read!(ioc_cancel, MAGIC, 4, CancelArg);
 nix::ioctl_read!(ioc_close_session, MAGIC, 5, CloseSessionArg);
+nix::ioctl_read!(ioc_supp_recv, MAGIC, 6, BufData);
+nix::ioctl_read!(ioc_supp_send, MAGIC, 7, BufData);
 
 /// What the secure world answered: GP result and origin.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -248,6 +285,88 @@ impl TeeDevice {
     }
 }
 
+impl TeeDevice {
+    /// TEE_IOC_SHM_ALLOC and a shared read-write mapping of the result:
+    /// the memory stays allocated (and its id valid) while the [`Shm`]
+    /// lives.
+    pub fn shm_alloc_mapped(&self, size: usize) -> io::Result<Shm> {
+        let (fd, id, real) = self.shm_alloc(size)?;
+        let map = crate::Mapping::map(fd.as_fd(), real)?;
+        Ok(Shm { id, map, _fd: fd })
+    }
+
+    /// TEE_IOC_SUPPL_RECV (supplicant devices only): wait for the next
+    /// request of the secure world. `params` is the room offered (all
+    /// `NONE` going in, so the driver sends synchronous requests without
+    /// a meta parameter); returns the function and how many parameters
+    /// it filled. A count larger than the room is refused as invalid
+    /// data, not trusted.
+    pub fn supp_recv(&self, params: &mut [Param; SUPP_MAX_PARAMS]) -> io::Result<(u32, usize)> {
+        let mut arg = SuppRecvArg {
+            num_params: SUPP_MAX_PARAMS as u32,
+            ..Default::default()
+        };
+        let mut buf = BufData::of(&mut arg);
+        // SAFETY: `buf` points at `arg` (header and SUPP_MAX_PARAMS
+        // parameters, exactly the length given), which lives and is not
+        // otherwise borrowed until the ioctl returns.
+        unsafe { ioc_supp_recv(self.fd(), &mut buf) }.map_err(io::Error::from)?;
+        let n = usize::try_from(arg.num_params).unwrap_or(usize::MAX);
+        if n > SUPP_MAX_PARAMS {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "supplicant request with more parameters than offered",
+            ));
+        }
+        *params = arg.params;
+        Ok((arg.func, n))
+    }
+
+    /// TEE_IOC_SUPPL_SEND: answer the request last received with result
+    /// `ret` and its parameters (the same number, outputs updated).
+    pub fn supp_send(&self, ret: u32, params: &[Param]) -> io::Result<()> {
+        if params.len() > SUPP_MAX_PARAMS {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "too many supplicant parameters",
+            ));
+        }
+        let mut arg = SuppSendArg {
+            ret,
+            num_params: params.len() as u32,
+            ..Default::default()
+        };
+        arg.params[..params.len()].copy_from_slice(params);
+        let mut buf = BufData::of(&mut arg);
+        buf.buf_len = (SUPP_HEADER + size_of_val(params)) as u64;
+        // SAFETY: `buf` points at `arg`, which lives and is not otherwise
+        // borrowed until the ioctl returns; the length given (header and
+        // `params.len()` parameters) is at most its size.
+        unsafe { ioc_supp_send(self.fd(), &mut buf) }.map_err(io::Error::from)?;
+        Ok(())
+    }
+}
+
+/// Driver shared memory mapped into this process ([`TeeDevice::shm_alloc_mapped`]).
+#[derive(Debug)]
+pub struct Shm {
+    id: i32,
+    map: crate::Mapping,
+    _fd: OwnedFd,
+}
+
+impl Shm {
+    /// The id memref parameters name it by.
+    pub fn id(&self) -> i32 {
+        self.id
+    }
+
+    /// The mapping (bounds-checked copies in and out).
+    pub fn mapping(&self) -> &crate::Mapping {
+        &self.map
+    }
+}
+
 impl AsFd for TeeDevice {
     fn as_fd(&self) -> BorrowedFd<'_> {
         self.file.as_fd()
@@ -272,6 +391,15 @@ mod tests {
             (size_of::<OpenSessionArg>() - 4 * size_of::<Param>()) as u64,
             (size_of::<InvokeArg>() - 4 * size_of::<Param>()) as u64,
             size_of::<Param>() as u64,
+            nix::request_code_read!(MAGIC, 6, size_of::<BufData>()) as u64,
+            nix::request_code_read!(MAGIC, 7, size_of::<BufData>()) as u64,
+            (size_of::<SuppRecvArg>() - SUPP_MAX_PARAMS * size_of::<Param>()) as u64,
+            (size_of::<SuppSendArg>() - SUPP_MAX_PARAMS * size_of::<Param>()) as u64,
+            SUPP_HEADER as u64,
+            std::mem::offset_of!(SuppRecvArg, params) as u64,
+            GEN_CAP_PRIVILEGED as u64,
+            attr::TYPE_MASK,
+            attr::META,
         ];
         if !Path::new("/usr/include/linux/tee.h").exists() {
             eprintln!("no linux/tee.h here: skipped");
@@ -282,10 +410,14 @@ mod tests {
         let c = dir.join("t.c");
         std::fs::write(
             &c,
-            "#include <linux/tee.h>\n#include <stdio.h>\nint main(void){printf(\"%lu %lu %lu %lu %lu %lu %zu %zu %zu\\n\",\
+            "#include <linux/tee.h>\n#include <stdio.h>\n#include <stddef.h>\nint main(void){printf(\"%lu %lu %lu %lu %lu %lu %zu %zu %zu\\n\",\
              (unsigned long)TEE_IOC_VERSION,(unsigned long)TEE_IOC_SHM_ALLOC,(unsigned long)TEE_IOC_OPEN_SESSION,\
              (unsigned long)TEE_IOC_INVOKE,(unsigned long)TEE_IOC_CANCEL,(unsigned long)TEE_IOC_CLOSE_SESSION,\
-             sizeof(struct tee_ioctl_open_session_arg),sizeof(struct tee_ioctl_invoke_arg),sizeof(struct tee_ioctl_param));return 0;}\n",
+             sizeof(struct tee_ioctl_open_session_arg),sizeof(struct tee_ioctl_invoke_arg),sizeof(struct tee_ioctl_param));\
+             printf(\"%lu %lu %zu %zu %zu %zu %lu %lu %lu\\n\",(unsigned long)TEE_IOC_SUPPL_RECV,(unsigned long)TEE_IOC_SUPPL_SEND,\
+             sizeof(struct tee_iocl_supp_recv_arg),sizeof(struct tee_iocl_supp_send_arg),sizeof(struct tee_iocl_supp_send_arg),\
+             offsetof(struct tee_iocl_supp_recv_arg,params),(unsigned long)TEE_GEN_CAP_PRIVILEGED,\
+             (unsigned long)TEE_IOCTL_PARAM_ATTR_TYPE_MASK,(unsigned long)TEE_IOCTL_PARAM_ATTR_META);return 0;}\n",
         )
         .unwrap();
         let exe = dir.join("t");
