@@ -104,10 +104,15 @@ fi
 ird=$out/initramfs
 rm -rf "$ird" && mkdir -p "$ird"/{bin,sbin,proc,sys,dev,tmp,lib/modules,tests}
 cp "$nw/busybox" "$ird/bin/busybox"
-for a in sh mount insmod dmesg grep sed uname cat echo test poweroff setsid cttyhack ls devmem cut; do
+for a in sh mount insmod dmesg grep sed uname cat echo test poweroff setsid cttyhack ls devmem cut mkdir; do
   ln -s busybox "$ird/bin/$a"
 done
 cp "$nw"/modules/*.ko "$ird/lib/modules/"
+# A stand-in TA image for the supplicant's LOAD_TA (rpctest checks its
+# size and first bytes): "OTSH" and 69996 more bytes.
+mkdir -p "$ird/lib/optee_armtz"
+{ printf OTSH; head -c 69996 /dev/zero | tr '\0' x; } \
+  > "$ird/lib/optee_armtz/11111111-2222-3333-4444-555555555555.ta"
 for t in teeprobe ptatest; do
   aarch64-linux-gnu-gcc -O2 -static -Wall -Wextra -Werror -o "$ird/bin/$t" "tz/guest/$t.c"
 done

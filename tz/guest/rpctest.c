@@ -5,8 +5,10 @@
  * across them, more concurrent calls than the secure world has threads
  * (the extra ones wait their turn: ETHREAD_LIMIT), a cancellation that
  * reaches a sleeping call, notifications between two calls, and shared
- * memory the secure world allocates by RPC. Exit status 0 when every
- * answer is the expected one.
+ * memory the secure world allocates by RPC; then requests the secure world
+ * makes of the supplicant (oxtee supplicant --tee /dev/teepriv0): a TA
+ * image (LOAD_TA) and a file's round trip (the REE FS). Exit status 0
+ * when every answer is the expected one.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -20,6 +22,8 @@
 #define CMD_NOTIFY 6
 #define CMD_RPC_SHM 7
 #define CMD_THREADS 8
+#define CMD_LOAD_TA 9
+#define CMD_FS 10
 
 /* The secure kernel's thread count (GET_THREAD_COUNT). */
 #define THREADS 4
@@ -233,6 +237,45 @@ int main(void)
 		      "RPC shm %u: %#x granted %u read back %u", sizes[i], r, op.params[1].value.a,
 		      op.params[1].value.b);
 	}
+
+	/* A TA image from the supplicant: the stand-in the script put in
+	 * /lib/optee_armtz ("OTSH", 70000 bytes); an unknown one. */
+	uint8_t uuid[16] = { 0x11, 0x11, 0x11, 0x11, 0x22, 0x22, 0x33, 0x33,
+			     0x44, 0x44, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55 };
+	memset(&op, 0, sizeof(op));
+	op.paramTypes =
+		TEEC_PARAM_TYPES(TEEC_MEMREF_TEMP_INPUT, TEEC_VALUE_OUTPUT, TEEC_NONE, TEEC_NONE);
+	op.params[0].tmpref.buffer = uuid;
+	op.params[0].tmpref.size = sizeof(uuid);
+	r = TEEC_InvokeCommand(&sess, CMD_LOAD_TA, &op, &origin);
+	CHECK(r == TEEC_SUCCESS && op.params[1].value.a == 70000 &&
+		      op.params[1].value.b == 0x4853544fu,
+	      "LOAD_TA: %#x size %u head %#x", r, op.params[1].value.a, op.params[1].value.b);
+	uuid[15] = 0x56;
+	r = TEEC_InvokeCommand(&sess, CMD_LOAD_TA, &op, &origin);
+	CHECK(r == TEEC_ERROR_ITEM_NOT_FOUND, "LOAD_TA of a missing TA: %#x", r);
+
+	/* A file through the REE file system (in a folder of its own). */
+	static char data[10000];
+	for (unsigned i = 0; i < sizeof(data); i++)
+		data[i] = (char)(i * 13 + 1);
+	const char *name = "rpctest/file-1";
+	memset(&op, 0, sizeof(op));
+	op.paramTypes = TEEC_PARAM_TYPES(TEEC_MEMREF_TEMP_INPUT, TEEC_MEMREF_TEMP_INPUT,
+					 TEEC_VALUE_OUTPUT, TEEC_NONE);
+	op.params[0].tmpref.buffer = (void *)name;
+	op.params[0].tmpref.size = strlen(name);
+	op.params[1].tmpref.buffer = data;
+	op.params[1].tmpref.size = sizeof(data);
+	r = TEEC_InvokeCommand(&sess, CMD_FS, &op, &origin);
+	CHECK(r == TEEC_SUCCESS && op.params[2].value.a == sizeof(data) && op.params[2].value.b == 1,
+	      "REE FS round trip: %#x read %u ok %u", r, op.params[2].value.a,
+	      op.params[2].value.b);
+	/* A name that leaves the folder is refused by the supplicant. */
+	op.params[0].tmpref.buffer = (void *)"../escape";
+	op.params[0].tmpref.size = 9;
+	r = TEEC_InvokeCommand(&sess, CMD_FS, &op, &origin);
+	CHECK(r != TEEC_SUCCESS, "REE FS with ../: %#x", r);
 
 	TEEC_CloseSession(&sess);
 	TEEC_FinalizeContext(&ctx);

@@ -91,6 +91,16 @@ struct ShmAllocData {
     id: i32,
 }
 
+/// `struct tee_ioctl_shm_register_data`.
+#[repr(C)]
+#[derive(Default)]
+struct ShmRegisterData {
+    addr: u64,
+    length: u64,
+    flags: u32,
+    id: i32,
+}
+
 #[repr(C)]
 struct CancelArg {
     cancel_id: u32,
@@ -159,6 +169,7 @@ nix::ioctl_read!(ioc_cancel, MAGIC, 4, CancelArg);
 nix::ioctl_read!(ioc_close_session, MAGIC, 5, CloseSessionArg);
 nix::ioctl_read!(ioc_supp_recv, MAGIC, 6, BufData);
 nix::ioctl_read!(ioc_supp_send, MAGIC, 7, BufData);
+nix::ioctl_readwrite!(ioc_shm_register, MAGIC, 9, ShmRegisterData);
 
 /// What the secure world answered: GP result and origin.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -292,7 +303,37 @@ impl TeeDevice {
     pub fn shm_alloc_mapped(&self, size: usize) -> io::Result<Shm> {
         let (fd, id, real) = self.shm_alloc(size)?;
         let map = crate::Mapping::map(fd.as_fd(), real)?;
-        Ok(Shm { id, map, _fd: fd })
+        Ok(Shm { id, _fd: fd, map })
+    }
+
+    /// Memory of this process registered with the driver
+    /// (TEE_IOC_SHM_REGISTER, what tee-supplicant does when the driver
+    /// offers `GEN_CAP_REG_MEM`): `size` bytes (rounded up to pages) of a
+    /// fresh memfd mapping, their id valid while the [`Shm`] lives.
+    pub fn shm_register_mapped(&self, size: usize) -> io::Result<Shm> {
+        let len = size
+            .checked_next_multiple_of(4096)
+            .filter(|&l| l > 0)
+            .ok_or_else(|| io::Error::other("shm size"))?;
+        let mem = crate::memfd("oxtee-supp-shm", len as u64, true)?;
+        let map = crate::Mapping::map(mem.as_fd(), len)?;
+        let mut d = ShmRegisterData {
+            addr: map.as_ptr() as u64,
+            length: len as u64,
+            ..Default::default()
+        };
+        // SAFETY: `d` lives until the ioctl returns; the range it names is
+        // the mapping `map`, which stays mapped for as long as the
+        // registration (`Shm` keeps both; the descriptor is dropped last).
+        let fd = unsafe { ioc_shm_register(self.fd(), &mut d) }.map_err(io::Error::from)?;
+        // SAFETY: on success the ioctl returns a new descriptor that
+        // nothing else owns.
+        let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+        Ok(Shm {
+            id: d.id,
+            _fd: fd,
+            map,
+        })
     }
 
     /// TEE_IOC_SUPPL_RECV (supplicant devices only): wait for the next
@@ -347,12 +388,15 @@ impl TeeDevice {
     }
 }
 
-/// Driver shared memory mapped into this process ([`TeeDevice::shm_alloc_mapped`]).
+/// Driver shared memory mapped into this process
+/// ([`TeeDevice::shm_alloc_mapped`], [`TeeDevice::shm_register_mapped`]).
+/// The descriptor is dropped before the mapping: a registration never
+/// outlives the memory it names.
 #[derive(Debug)]
 pub struct Shm {
     id: i32,
-    map: crate::Mapping,
     _fd: OwnedFd,
+    map: crate::Mapping,
 }
 
 impl Shm {
@@ -400,6 +444,7 @@ mod tests {
             GEN_CAP_PRIVILEGED as u64,
             attr::TYPE_MASK,
             attr::META,
+            nix::request_code_readwrite!(MAGIC, 9, size_of::<ShmRegisterData>()) as u64,
         ];
         if !Path::new("/usr/include/linux/tee.h").exists() {
             eprintln!("no linux/tee.h here: skipped");
@@ -417,7 +462,8 @@ mod tests {
              printf(\"%lu %lu %zu %zu %zu %zu %lu %lu %lu\\n\",(unsigned long)TEE_IOC_SUPPL_RECV,(unsigned long)TEE_IOC_SUPPL_SEND,\
              sizeof(struct tee_iocl_supp_recv_arg),sizeof(struct tee_iocl_supp_send_arg),sizeof(struct tee_iocl_supp_send_arg),\
              offsetof(struct tee_iocl_supp_recv_arg,params),(unsigned long)TEE_GEN_CAP_PRIVILEGED,\
-             (unsigned long)TEE_IOCTL_PARAM_ATTR_TYPE_MASK,(unsigned long)TEE_IOCTL_PARAM_ATTR_META);return 0;}\n",
+             (unsigned long)TEE_IOCTL_PARAM_ATTR_TYPE_MASK,(unsigned long)TEE_IOCTL_PARAM_ATTR_META);\
+             printf(\"%lu\\n\",(unsigned long)TEE_IOC_SHM_REGISTER);return 0;}\n",
         )
         .unwrap();
         let exe = dir.join("t");

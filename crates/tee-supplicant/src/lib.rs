@@ -204,15 +204,23 @@ impl<S: SharedMem> Supplicant<S> {
     /// Serve requests until the device fails (interrupted waits are
     /// retried by the device).
     pub fn serve<D: Device<Shm = S>>(&mut self, dev: &mut D) -> io::Result<()> {
+        let trace = std::env::var_os("OXTEE_SUPPLICANT_TRACE").is_some();
         loop {
-            self.serve_one(dev)?;
+            self.serve_one(dev, trace)?;
         }
     }
 
-    /// Receive one request, serve it, send the answer.
-    pub fn serve_one<D: Device<Shm = S>>(&mut self, dev: &mut D) -> io::Result<()> {
+    /// Receive one request, serve it, send the answer (`trace`: a line on
+    /// standard error for each).
+    pub fn serve_one<D: Device<Shm = S>>(&mut self, dev: &mut D, trace: bool) -> io::Result<()> {
         let mut req = dev.recv()?;
+        if trace {
+            eprintln!("oxtee supplicant: request {}: {:x?}", req.func, req.params);
+        }
         let ret = self.handle(dev, req.func, &mut req.params);
+        if trace {
+            eprintln!("oxtee supplicant: answer {ret:#x}: {:x?}", req.params);
+        }
         dev.send(ret, &req.params)
     }
 
@@ -270,7 +278,12 @@ impl<S: SharedMem> Supplicant<S> {
             return Err(res::OUT_OF_MEMORY);
         }
         let len = usize::try_from(v.b).map_err(|_| res::OUT_OF_MEMORY)?;
-        let (id, mem) = dev.shm_alloc(len).map_err(|_| res::OUT_OF_MEMORY)?;
+        let (id, mem) = dev.shm_alloc(len).map_err(|e| {
+            // The driver refused: worth a line (the secure world only
+            // sees OUT_OF_MEMORY).
+            eprintln!("oxtee supplicant: shared memory of {len} bytes: {e}");
+            res::OUT_OF_MEMORY
+        })?;
         // A device that hands out less than asked, or an id in use (or
         // negative), is not believed; dropping `mem` gives it back.
         if mem.size() < len || id < 0 || self.shm.contains_key(&id) {

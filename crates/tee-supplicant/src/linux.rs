@@ -12,6 +12,8 @@ use crate::{Config, Device, Request, SharedMem, Supplicant};
 #[derive(Debug)]
 pub struct TeePriv {
     dev: TeeDevice,
+    /// The driver registers this process's memory (`GEN_CAP_REG_MEM`).
+    reg_mem: bool,
 }
 
 impl TeePriv {
@@ -33,7 +35,10 @@ impl TeePriv {
                 path.display()
             )));
         }
-        Ok(TeePriv { dev })
+        Ok(TeePriv {
+            dev,
+            reg_mem: v.gen_caps & tee::GEN_CAP_REG_MEM != 0,
+        })
     }
 }
 
@@ -75,8 +80,15 @@ impl Device for TeePriv {
         self.dev.supp_send(ret, params)
     }
 
+    /// As tee-supplicant: the supplicant's own memory registered when the
+    /// driver can (the driver's own allocations then stay out of it),
+    /// otherwise memory allocated by the driver.
     fn shm_alloc(&mut self, size: usize) -> io::Result<(i32, Shm)> {
-        let shm = self.dev.shm_alloc_mapped(size)?;
+        let shm = if self.reg_mem {
+            self.dev.shm_register_mapped(size)?
+        } else {
+            self.dev.shm_alloc_mapped(size)?
+        };
         Ok((shm.id(), shm))
     }
 }

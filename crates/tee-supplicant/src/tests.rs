@@ -122,7 +122,7 @@ fn none_ref(attr: u64) -> Param {
 fn call(sup: &mut Sup, dev: &mut Fake, func: u32, params: Vec<Param>) -> (u32, Vec<Param>) {
     let n = params.len();
     dev.queue.push_back(Request { func, params });
-    sup.serve_one(dev).unwrap();
+    sup.serve_one(dev, false).unwrap();
     let (ret, out) = dev.answers.pop().unwrap();
     assert_eq!(out.len(), n, "the answer carries as many parameters");
     (ret, out)

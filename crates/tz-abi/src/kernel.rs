@@ -33,7 +33,7 @@ use oxtee_gp::{
 
 use crate::optee::{self, MsgArg, MsgParam, OpenSession, ParamType};
 use crate::pta::{Dir, Invoked, Param, Pta, TestPta, no_params};
-use crate::rpc::{self, Reply, Request, Rpc, ShmId, ShmKind, Task, ThreadStats};
+use crate::rpc::{self, Reply, Request, Rpc, RpcParam, ShmId, ShmKind, Task, ThreadStats};
 
 /// Normal-world physical memory, as the kernel may touch it.
 pub trait NormalWorld {
@@ -122,6 +122,9 @@ pub enum Event {
     NoSuchTa { uuid: [u8; 16], login: u32 },
     /// The first yielding call of this form (its SMC function id).
     FirstCallForm(u32),
+    /// The normal world answered an RPC with an error, or with an answer
+    /// that did not check out (`ret` GENERIC).
+    RpcFailed { cmd: u32, ret: u32 },
 }
 
 /// A fast call: the caller's x0..x7 in, its x0..x3 out.
@@ -217,6 +220,8 @@ pub struct Service {
     /// most they and a new call may hold together.
     held: usize,
     memref_budget: usize,
+    /// What the last resumed RPC has to tell the log.
+    event: Event,
 }
 
 /// A call waiting for the normal world.
@@ -274,6 +279,7 @@ impl Service {
             stats: ThreadStats::default(),
             held: 0,
             memref_budget: MEMREF_BUDGET,
+            event: Event::None,
         }
     }
 
@@ -322,7 +328,10 @@ impl Service {
                 };
                 self.call_with_arg(nw, at, true)
             }
-            optee::RETURN_FROM_RPC => (self.resume(nw, regs[3]), Event::None),
+            optee::RETURN_FROM_RPC => {
+                let out = self.resume(nw, regs[3]);
+                (out, core::mem::replace(&mut self.event, Event::None))
+            }
             _ => (status(optee::RETURN_UNKNOWN_FUNCTION), Event::None),
         };
         let ev = match ev {
@@ -516,6 +525,12 @@ impl Service {
             return status(optee::RETURN_ERESUME);
         };
         let reply = self.read_reply(nw, &mut t, &req);
+        if let Reply::Failed(ret) = reply {
+            self.event = Event::RpcFailed {
+                cmd: rpc_cmd(&req),
+                ret,
+            };
+        }
         t.rpc.answer(reply);
         self.threads[slot] = Some(t);
         self.run(nw, slot)
@@ -530,51 +545,70 @@ impl Service {
     ) -> Result<(), u32> {
         let rpc_at = t.rpc_at.ok_or(TEE_ERROR_NOT_SUPPORTED)?;
         let value_in = |a: u64, b: u64, c: u64| MsgParam { attr: 1, a, b, c };
-        let (cmd, param) = match *req {
-            Request::GetTime => (
-                rpc::cmd::GET_TIME,
-                MsgParam {
-                    attr: 2,
-                    ..Default::default()
-                },
-            ),
-            Request::Suspend { ms } => (rpc::cmd::SUSPEND, value_in(u64::from(ms), 0, 0)),
-            Request::Wait { key } => (
-                rpc::cmd::NOTIFICATION,
-                value_in(rpc::NOTIFICATION_WAIT, u64::from(key), 0),
-            ),
-            Request::Send { key } => (
-                rpc::cmd::NOTIFICATION,
-                value_in(rpc::NOTIFICATION_SEND, u64::from(key), 0),
-            ),
-            Request::ShmAlloc { kind, size } => {
-                if size == 0 || size > MAX_RPC_SHM {
+        let mut msg = MsgArg::default();
+        let one = |cmd, p| (cmd, [p]);
+        match req {
+            Request::Supplicant { cmd, params } => {
+                if params.len() > RPC_PARAMS as usize {
                     return Err(TEE_ERROR_BAD_PARAMETERS);
                 }
-                if t.shms.len() >= MAX_RPC_SHMS {
-                    return Err(TEE_ERROR_OUT_OF_MEMORY);
+                msg.cmd = *cmd;
+                msg.num_params = params.len();
+                for (m, p) in msg.params.iter_mut().zip(params) {
+                    *m = rpc_param(t, p)?;
                 }
-                (rpc::cmd::SHM_ALLOC, value_in(kind.wire(), size, PAGE))
             }
-            Request::ShmFree { shm } => {
-                // Forgotten now: whatever the normal world answers, the
-                // kernel does not touch that memory again.
-                let s = t.shms.remove(&shm).ok_or(TEE_ERROR_BAD_PARAMETERS)?;
-                (rpc::cmd::SHM_FREE, value_in(s.kind.wire(), s.cookie, 0))
+            req => {
+                let (cmd, [param]) = match *req {
+                    Request::GetTime => one(
+                        rpc::cmd::GET_TIME,
+                        MsgParam {
+                            attr: 2,
+                            ..Default::default()
+                        },
+                    ),
+                    Request::Suspend { ms } => {
+                        one(rpc::cmd::SUSPEND, value_in(u64::from(ms), 0, 0))
+                    }
+                    Request::Wait { key } => one(
+                        rpc::cmd::NOTIFICATION,
+                        value_in(rpc::NOTIFICATION_WAIT, u64::from(key), 0),
+                    ),
+                    Request::Send { key } => one(
+                        rpc::cmd::NOTIFICATION,
+                        value_in(rpc::NOTIFICATION_SEND, u64::from(key), 0),
+                    ),
+                    Request::ShmAlloc { kind, size } => {
+                        if size == 0 || size > MAX_RPC_SHM {
+                            return Err(TEE_ERROR_BAD_PARAMETERS);
+                        }
+                        if t.shms.len() >= MAX_RPC_SHMS {
+                            return Err(TEE_ERROR_OUT_OF_MEMORY);
+                        }
+                        one(rpc::cmd::SHM_ALLOC, value_in(kind.wire(), size, PAGE))
+                    }
+                    Request::ShmFree { shm } => {
+                        // Forgotten now: whatever the normal world answers,
+                        // the kernel does not touch that memory again.
+                        let s = t.shms.remove(&shm).ok_or(TEE_ERROR_BAD_PARAMETERS)?;
+                        one(rpc::cmd::SHM_FREE, value_in(s.kind.wire(), s.cookie, 0))
+                    }
+                    Request::ShmWrite { .. }
+                    | Request::ShmRead { .. }
+                    | Request::Supplicant { .. } => {
+                        return Err(TEE_ERROR_GENERIC);
+                    }
+                };
+                msg.cmd = cmd;
+                msg.num_params = 1;
+                msg.params[0] = param;
             }
-            Request::ShmWrite { .. } | Request::ShmRead { .. } => {
-                return Err(TEE_ERROR_GENERIC);
-            }
-        };
-        let mut msg = MsgArg {
-            cmd,
-            num_params: 1,
-            ..Default::default()
-        };
-        msg.params[0] = param;
-        let mut buf = [0u8; optee::arg_size(1)];
-        msg.encode(&mut buf).map_err(|_| TEE_ERROR_GENERIC)?;
-        self.arg_io(nw, rpc_at, &mut buf, true)
+        }
+        let mut buf = [0u8; optee::arg_size(RPC_PARAMS as usize)];
+        let size = optee::arg_size(msg.num_params);
+        msg.encode(&mut buf[..size])
+            .map_err(|_| TEE_ERROR_GENERIC)?;
+        self.arg_io(nw, rpc_at, &mut buf[..size], true)
             .map_err(|_| TEE_ERROR_GENERIC)
     }
 
@@ -582,14 +616,19 @@ impl Service {
     fn read_reply(&mut self, nw: &mut impl NormalWorld, t: &mut Thread, req: &Request) -> Reply {
         let bad = Reply::Failed(TEE_ERROR_GENERIC);
         let Some(rpc_at) = t.rpc_at else { return bad };
-        let mut buf = [0u8; optee::arg_size(1)];
-        if self.arg_io(nw, rpc_at, &mut buf, false).is_err() {
+        let sent = match req {
+            Request::Supplicant { params, .. } => params.len(),
+            _ => 1,
+        };
+        let mut buf = [0u8; optee::arg_size(RPC_PARAMS as usize)];
+        let size = optee::arg_size(sent);
+        if self.arg_io(nw, rpc_at, &mut buf[..size], false).is_err() {
             return bad;
         }
-        let Ok(msg) = MsgArg::decode(&buf) else {
+        let Ok(msg) = MsgArg::decode(&buf[..size]) else {
             return bad;
         };
-        if msg.num_params != 1 {
+        if msg.num_params != sent {
             return bad;
         }
         if msg.ret != TEE_SUCCESS {
@@ -597,6 +636,33 @@ impl Service {
         }
         let p = msg.params[0];
         match *req {
+            Request::Supplicant { ref params, .. } => {
+                let mut out = params.clone();
+                for (o, m) in out.iter_mut().zip(msg.params()) {
+                    // The answer keeps the types asked for (a memory
+                    // reference may come back registered or temporary:
+                    // Linux's driver answers a reference without a
+                    // buffer as temporary memory).
+                    let (Ok(asked), Some(got)) = (rpc_param(t, o), m.param_type()) else {
+                        return bad;
+                    };
+                    let same = match (asked.param_type(), got) {
+                        (Some(a), g) if a.is_memref() => g.is_memref() && a.output() == g.output(),
+                        (a, g) => a == Some(g),
+                    };
+                    if !same {
+                        return bad;
+                    }
+                    match o {
+                        RpcParam::Value { a, b, c, dir } if dir.output() => {
+                            (*a, *b, *c) = (m.a, m.b, m.c);
+                        }
+                        RpcParam::Memref { size, dir, .. } if dir.output() => *size = m.b,
+                        _ => {}
+                    }
+                }
+                Reply::Params(out)
+            }
             Request::GetTime => match p.param_type() {
                 Some(ParamType::Value { output: true, .. }) if p.b < 1_000_000_000 => Reply::Time {
                     secs: p.a,
@@ -1071,6 +1137,69 @@ fn read_page_list(
         size,
     })
 }
+/// The RPC command of a request (for the log).
+fn rpc_cmd(req: &Request) -> u32 {
+    match req {
+        Request::GetTime => rpc::cmd::GET_TIME,
+        Request::Suspend { .. } => rpc::cmd::SUSPEND,
+        Request::Wait { .. } | Request::Send { .. } => rpc::cmd::NOTIFICATION,
+        Request::ShmAlloc { .. } => rpc::cmd::SHM_ALLOC,
+        Request::ShmFree { .. } => rpc::cmd::SHM_FREE,
+        Request::Supplicant { cmd, .. } => *cmd,
+        Request::ShmWrite { .. } | Request::ShmRead { .. } => u32::MAX,
+    }
+}
+
+/// A supplicant request's parameter in `optee_msg` form: values as they
+/// are, memory references as registered memory (offset, size, the normal
+/// world's reference to the allocation), checked against the allocation.
+fn rpc_param(t: &Thread, p: &RpcParam) -> Result<MsgParam, u32> {
+    let io = |dir: Dir| match dir {
+        Dir::In => 0,
+        Dir::Out => 1,
+        Dir::InOut => 2,
+    };
+    Ok(match *p {
+        RpcParam::Value { a, b, c, dir } => MsgParam {
+            attr: 1 + io(dir),
+            a,
+            b,
+            c,
+        },
+        // No buffer: temporary memory at no address (what OP-TEE sends).
+        RpcParam::Memref {
+            shm: None,
+            size,
+            dir,
+            ..
+        } => MsgParam {
+            attr: 9 + io(dir),
+            a: 0,
+            b: size,
+            c: 0,
+        },
+        RpcParam::Memref {
+            shm: Some(id),
+            offset,
+            size,
+            dir,
+        } => {
+            let s = t.shms.get(&id).ok_or(TEE_ERROR_BAD_PARAMETERS)?;
+            if s.kind != ShmKind::Application
+                || offset.checked_add(size).is_none_or(|end| end > s.mem.size)
+            {
+                return Err(TEE_ERROR_BAD_PARAMETERS);
+            }
+            MsgParam {
+                attr: 5 + io(dir),
+                a: offset,
+                b: size,
+                c: s.cookie,
+            }
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     extern crate std;
@@ -1786,11 +1915,12 @@ mod tests {
         }
         fn rpc_msg(&self, off: usize, n: usize) -> MsgArg {
             let at = rpc_off(off, n);
-            MsgArg::decode(&self.nw.mem[at..at + arg_size(1)]).unwrap()
+            MsgArg::decode(&self.nw.mem[at..at + arg_size(RPC_PARAMS as usize)]).unwrap()
         }
         fn put_rpc(&mut self, off: usize, n: usize, m: &MsgArg) {
             let at = rpc_off(off, n);
-            m.encode(&mut self.nw.mem[at..at + arg_size(1)]).unwrap();
+            m.encode(&mut self.nw.mem[at..at + arg_size(RPC_PARAMS as usize)])
+                .unwrap();
         }
         /// Serve RPCs as Linux does until the call at `off` completes;
         /// returns its answer and the RPC commands seen.
@@ -1816,6 +1946,28 @@ mod tests {
                             b: size,
                             c: 0xC00C1E,
                         };
+                    }
+                    crate::rpc::cmd::LOAD_TA => {
+                        // The image: 5000 bytes, "OTSH" first.
+                        let image: Vec<u8> = b"OTSH"
+                            .iter()
+                            .copied()
+                            .chain((4..5000u32).map(|i| i as u8))
+                            .collect();
+                        let buf = m.params[1];
+                        if buf.c != 0 {
+                            assert_eq!(buf.attr, 6, "registered memory, output");
+                            assert_eq!(buf.c, 0xC00C1E, "the allocation's reference");
+                            assert!(buf.a + buf.b <= 8192 - 16);
+                            for (i, b) in image.iter().enumerate() {
+                                let at = 16 + buf.a as usize + i;
+                                let page = [0x9000, 0x8000][at / 4096];
+                                self.nw.mem[page + at % 4096] = *b;
+                            }
+                        } else {
+                            assert_eq!(buf.attr, 0xa, "no buffer: temporary memory");
+                        }
+                        m.params[1].b = image.len() as u64;
                     }
                     _ => {}
                 }
@@ -2103,5 +2255,79 @@ mod tests {
         let out = w.resume(out[3]);
         let (ans, _) = w.serve(0x200, 1, out);
         assert_eq!(ans.0, result::GENERIC);
+    }
+
+    #[test]
+    fn a_ta_image_through_the_supplicant() {
+        let mut w = World::new();
+        let s = w.open();
+        let uuid = [0x11u8; 16];
+        w.nw.mem[0x3000..0x3010].copy_from_slice(&uuid);
+        let id = MsgParam {
+            attr: 9,
+            a: BASE + 0x3000,
+            b: 16,
+            c: 0,
+        };
+        let out = w.invoke_at(0x200, s, test_cmd::LOAD_TA, 0, &[id, value(2, 0, 0)]);
+        assert_eq!(out[0], RETURN_RPC_CMD);
+        // The size query: the UUID's octets in a and b, no buffer.
+        let m = w.rpc_msg(0x200, 2);
+        assert_eq!((m.cmd, m.num_params), (crate::rpc::cmd::LOAD_TA, 2));
+        assert_eq!(
+            (m.params[0].attr, m.params[0].a, m.params[0].b),
+            (1, 0x1111_1111_1111_1111, 0x1111_1111_1111_1111)
+        );
+        assert_eq!(
+            (
+                m.params[1].attr,
+                m.params[1].a,
+                m.params[1].b,
+                m.params[1].c
+            ),
+            (0xa, 0, 0, 0)
+        );
+        let (ans, seen) = w.serve(0x200, 2, out);
+        assert_eq!(ans, (result::SUCCESS, ORIGIN_TRUSTED_APP));
+        use crate::rpc::cmd::{LOAD_TA, SHM_ALLOC, SHM_FREE};
+        assert_eq!(seen, [LOAD_TA, SHM_ALLOC, LOAD_TA, SHM_FREE]);
+        let a = answer_at(&w, 0x200);
+        assert_eq!(
+            (a.params[1].a, a.params[1].b),
+            (5000, u64::from(u32::from_le_bytes(*b"OTSH")))
+        );
+    }
+
+    #[test]
+    fn a_supplicant_answer_that_lies() {
+        let mut w = World::new();
+        let s = w.open();
+        w.nw.mem[0x3000..0x3010].copy_from_slice(&[0x22; 16]);
+        let id = MsgParam {
+            attr: 9,
+            a: BASE + 0x3000,
+            b: 16,
+            c: 0,
+        };
+        type Lie = fn(&mut MsgArg);
+        let lies: [Lie; 3] = [
+            // The buffer turned into a value; a value into temporary
+            // memory at an address of the kernel's choosing; an error.
+            |m| m.params[1].attr = 2,
+            |m| m.params[0].attr = 9,
+            |m| m.ret = oxtee_gp::TEE_ERROR_ITEM_NOT_FOUND,
+        ];
+        for (i, lie) in lies.into_iter().enumerate() {
+            let out = w.invoke_at(0x200, s, test_cmd::LOAD_TA, 0, &[id, value(2, 0, 0)]);
+            assert_eq!(out[0], RETURN_RPC_CMD);
+            let mut m = w.rpc_msg(0x200, 2);
+            lie(&mut m);
+            w.put_rpc(0x200, 2, &m);
+            let out = w.resume(out[3]);
+            let (ans, seen) = w.serve(0x200, 2, out);
+            assert_ne!(ans.0, result::SUCCESS, "lie {i}");
+            assert!(seen.is_empty(), "lie {i}: nothing more asked: {seen:?}");
+            assert_eq!(w.k.threads().in_use, 0);
+        }
     }
 }

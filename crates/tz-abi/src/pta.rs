@@ -5,6 +5,7 @@
 //! never reads a byte twice.
 
 use alloc::boxed::Box;
+use alloc::vec;
 use alloc::vec::Vec;
 
 use oxtee_gp::{
@@ -12,7 +13,8 @@ use oxtee_gp::{
     TEE_ERROR_SHORT_BUFFER, TEE_SUCCESS,
 };
 
-use crate::rpc::{Rpc, ShmKind, Task};
+use crate::optee::rpc::{cmd as rpc_cmd, fs};
+use crate::rpc::{Rpc, RpcParam, ShmId, ShmKind, Task};
 
 /// The direction of a parameter.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -116,6 +118,8 @@ pub trait Pta {
 /// | 6 `NOTIFY` | value in (0 wait / 1 send, key) | a notification through the driver |
 /// | 7 `RPC_SHM` | value in (size), value out | allocates kernel shared memory by RPC, writes a pattern, reads it back, frees it: out = (size granted, 1 if it read back) |
 /// | 8 `THREADS` | value out | (the most calls that waited in RPCs at once, ETHREAD_LIMIT answers) |
+/// | 9 `LOAD_TA` | memref in (a UUID's 16 octets), value out | asks the supplicant for the TA's size, then its image into application shared memory: out = (size, its first 4 bytes little-endian) |
+/// | 10 `FS` | memref in (a file name), memref in (data), value out | through the supplicant's REE file system: create, write, close, open, read back, remove, open again (must be missing): out = (bytes read back, 1 if they match and the file is gone) |
 #[derive(Default)]
 pub struct TestPta {
     /// (session, calls so far).
@@ -138,7 +142,13 @@ pub mod test_cmd {
     pub const NOTIFY: u32 = 6;
     pub const RPC_SHM: u32 = 7;
     pub const THREADS: u32 = 8;
+    pub const LOAD_TA: u32 = 9;
+    pub const FS: u32 = 10;
 }
+
+/// The largest TA image or file the test PTA moves through the
+/// supplicant.
+pub const TEST_SUPPLICANT_MAX: u64 = 1 << 20;
 
 /// The largest `RPC_SHM` size the test PTA accepts.
 pub const TEST_RPC_SHM_MAX: u32 = 1 << 20;
@@ -162,6 +172,135 @@ async fn sleep(rpc: Rpc, ms: u32) -> u32 {
     } else {
         TEE_SUCCESS
     }
+}
+
+/// A value input.
+fn value_in(a: u64, b: u64, c: u64) -> RpcParam {
+    RpcParam::Value {
+        a,
+        b,
+        c,
+        dir: Dir::In,
+    }
+}
+
+/// `size` bytes at `offset` of `shm` (or no buffer).
+fn memref(shm: Option<ShmId>, offset: u64, size: u64, dir: Dir) -> RpcParam {
+    RpcParam::Memref {
+        shm,
+        offset,
+        size,
+        dir,
+    }
+}
+
+/// Run `f` with application shared memory of `size` bytes, freed after
+/// whatever `f` did.
+async fn with_shm<T, F>(rpc: &Rpc, size: u64, f: impl FnOnce(ShmId) -> F) -> Result<T, u32>
+where
+    F: core::future::Future<Output = Result<T, u32>>,
+{
+    let (shm, _) = rpc.shm_alloc(ShmKind::Application, size).await?;
+    let r = f(shm).await;
+    let freed = rpc.shm_free(shm).await;
+    let v = r?;
+    freed?;
+    Ok(v)
+}
+
+/// The test PTA's TA load: (size, first 4 bytes).
+async fn load_ta(rpc: Rpc, uuid: [u8; 16]) -> Result<(u32, u32), u32> {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&uuid[..8]);
+    let a = u64::from_le_bytes(w);
+    w.copy_from_slice(&uuid[8..]);
+    let id = value_in(a, u64::from_le_bytes(w), 0);
+    let q = rpc
+        .supplicant(rpc_cmd::LOAD_TA, vec![id, memref(None, 0, 0, Dir::Out)])
+        .await?;
+    let Some(&RpcParam::Memref { size, .. }) = q.get(1) else {
+        return Err(TEE_ERROR_GENERIC);
+    };
+    if size == 0 || size > TEST_SUPPLICANT_MAX {
+        return Err(TEE_ERROR_GENERIC);
+    }
+    let inner = rpc.clone();
+    with_shm(&rpc, size, |shm| async move {
+        let rpc = inner;
+        let got = rpc
+            .supplicant(
+                rpc_cmd::LOAD_TA,
+                vec![id, memref(Some(shm), 0, size, Dir::Out)],
+            )
+            .await?;
+        if !matches!(got.get(1), Some(&RpcParam::Memref { size: s, .. }) if s == size) {
+            return Err(TEE_ERROR_GENERIC);
+        }
+        let head = rpc.shm_read(shm, 0, size.min(4) as usize).await?;
+        let mut w = [0u8; 4];
+        w[..head.len()].copy_from_slice(&head);
+        Ok((size as u32, u32::from_le_bytes(w)))
+    })
+    .await
+}
+
+/// An REE FS handle from an OPEN/CREATE answer.
+fn handle(answer: &[RpcParam]) -> Result<u64, u32> {
+    match answer.get(2) {
+        Some(&RpcParam::Value { a, .. }) => Ok(a),
+        _ => Err(TEE_ERROR_GENERIC),
+    }
+}
+
+/// The test PTA's file round trip: (bytes read back, whether they match
+/// and the file is gone afterwards).
+async fn fs_round_trip(rpc: Rpc, name: Vec<u8>, data: Vec<u8>) -> Result<(u32, bool), u32> {
+    let n = name.len() as u64 + 1;
+    let len = data.len() as u64;
+    if n + len > TEST_SUPPLICANT_MAX {
+        return Err(TEE_ERROR_BAD_PARAMETERS);
+    }
+    let inner = rpc.clone();
+    with_shm(&rpc, n + len, |shm| async move {
+        let rpc = inner;
+        let mut c_name = name;
+        c_name.push(0);
+        rpc.shm_write(shm, 0, c_name).await?;
+        rpc.shm_write(shm, n, data.clone()).await?;
+        let op = |op| value_in(op, 0, 0);
+        let out = RpcParam::Value {
+            a: 0,
+            b: 0,
+            c: 0,
+            dir: Dir::Out,
+        };
+        let name_in = memref(Some(shm), 0, n, Dir::In);
+        let fs_call = |params| rpc.supplicant(rpc_cmd::FS, params);
+        let fd = handle(&fs_call(vec![op(fs::CREATE), name_in, out]).await?)?;
+        fs_call(vec![
+            value_in(fs::WRITE, fd, 0),
+            memref(Some(shm), n, len, Dir::In),
+        ])
+        .await?;
+        fs_call(vec![value_in(fs::CLOSE, fd, 0)]).await?;
+        let fd = handle(&fs_call(vec![op(fs::OPEN), name_in, out]).await?)?;
+        rpc.shm_write(shm, n, vec![0; data.len()]).await?;
+        let read = fs_call(vec![
+            value_in(fs::READ, fd, 0),
+            memref(Some(shm), n, len, Dir::Out),
+        ])
+        .await?;
+        let Some(&RpcParam::Memref { size: got, .. }) = read.get(1) else {
+            return Err(TEE_ERROR_GENERIC);
+        };
+        let back = rpc.shm_read(shm, n, got.min(len) as usize).await?;
+        fs_call(vec![value_in(fs::CLOSE, fd, 0)]).await?;
+        fs_call(vec![op(fs::REMOVE), name_in]).await?;
+        let gone = fs_call(vec![op(fs::OPEN), name_in, out]).await
+            == Err(oxtee_gp::TEE_ERROR_ITEM_NOT_FOUND);
+        Ok((got as u32, back == data && gone))
+    })
+    .await
 }
 
 /// The test PTA's shared-memory round trip: (size granted, whether the
@@ -288,6 +427,60 @@ impl Pta for TestPta {
                     (ret, p)
                 }))
             }
+            test_cmd::LOAD_TA if t == types(5, 2, 0, 0) => {
+                let Param::Memref { data, .. } = &p[0] else {
+                    return Invoked::Done(TEE_ERROR_BAD_PARAMETERS);
+                };
+                let Ok(uuid) = <[u8; 16]>::try_from(data.as_slice()) else {
+                    return Invoked::Done(TEE_ERROR_BAD_PARAMETERS);
+                };
+                let rpc = rpc.clone();
+                later(Box::pin(async move {
+                    let mut p = no_params();
+                    let ret = match load_ta(rpc, uuid).await {
+                        Ok((size, head)) => {
+                            p[1] = Param::Value {
+                                a: size,
+                                b: head,
+                                dir: Dir::Out,
+                            };
+                            TEE_SUCCESS
+                        }
+                        Err(code) => code,
+                    };
+                    (ret, p)
+                }))
+            }
+            test_cmd::FS if t == types(5, 5, 2, 0) => {
+                let [
+                    Param::Memref { data: name, .. },
+                    Param::Memref { data, .. },
+                    ..,
+                ] = p
+                else {
+                    return Invoked::Done(TEE_ERROR_BAD_PARAMETERS);
+                };
+                if name.is_empty() || name.contains(&0) {
+                    return Invoked::Done(TEE_ERROR_BAD_PARAMETERS);
+                }
+                let (name, data) = (core::mem::take(name), core::mem::take(data));
+                let rpc = rpc.clone();
+                later(Box::pin(async move {
+                    let mut p = no_params();
+                    let ret = match fs_round_trip(rpc, name, data).await {
+                        Ok((got, ok)) => {
+                            p[2] = Param::Value {
+                                a: got,
+                                b: u32::from(ok),
+                                dir: Dir::Out,
+                            };
+                            TEE_SUCCESS
+                        }
+                        Err(code) => code,
+                    };
+                    (ret, p)
+                }))
+            }
             test_cmd::THREADS if t == types(2, 0, 0, 0) => {
                 let s = rpc.threads();
                 p[0] = Param::Value {
@@ -301,7 +494,9 @@ impl Pta for TestPta {
             | test_cmd::SLEEP
             | test_cmd::NOTIFY
             | test_cmd::RPC_SHM
-            | test_cmd::THREADS => Invoked::Done(TEE_ERROR_BAD_PARAMETERS),
+            | test_cmd::THREADS
+            | test_cmd::LOAD_TA
+            | test_cmd::FS => Invoked::Done(TEE_ERROR_BAD_PARAMETERS),
             _ => Invoked::Done(Self::invoke_now(cmd, p, open, calls)),
         }
     }

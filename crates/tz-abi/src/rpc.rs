@@ -27,7 +27,7 @@ use core::task::{Context, Poll};
 
 use oxtee_gp::TEE_ERROR_GENERIC;
 
-use crate::pta::Param;
+use crate::pta::{Dir, Param};
 
 pub use crate::optee::rpc::{NOTIFICATION_SEND, NOTIFICATION_WAIT, cmd};
 
@@ -79,6 +79,26 @@ pub enum Request {
     },
     /// Copy `len` bytes out of RPC shared memory at `offset` (as above).
     ShmRead { shm: ShmId, offset: u64, len: usize },
+    /// A request for the supplicant (`LOAD_TA`, `FS`, ...): its command
+    /// and at most [`crate::kernel::RPC_PARAMS`] parameters, memory
+    /// references in RPC shared memory of application type.
+    Supplicant { cmd: u32, params: Vec<RpcParam> },
+}
+
+/// A parameter of a supplicant request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RpcParam {
+    /// A value: inputs sent, outputs answered.
+    Value { a: u64, b: u64, c: u64, dir: Dir },
+    /// `size` bytes at `offset` of RPC shared memory (`None`: no buffer,
+    /// as a size query sends); the answer's size may be larger (the size
+    /// needed), never read beyond the memory.
+    Memref {
+        shm: Option<ShmId>,
+        offset: u64,
+        size: u64,
+        dir: Dir,
+    },
 }
 
 impl Request {
@@ -99,6 +119,8 @@ pub enum Reply {
     Shm { shm: ShmId, size: u64 },
     /// Bytes read.
     Data(Vec<u8>),
+    /// A supplicant's answer: the parameters with their outputs.
+    Params(Vec<RpcParam>),
     /// Refused or failed: a GP error code (the normal world's own answer,
     /// or the kernel's when the answer was malformed or the call cannot
     /// make RPCs).
@@ -221,6 +243,15 @@ impl Rpc {
         let req = Request::ShmRead { shm, offset, len };
         expect(self.ask(req).await, |r| match r {
             Reply::Data(d) => Some(d),
+            _ => None,
+        })
+    }
+
+    /// A request for the supplicant: the parameters as answered.
+    pub async fn supplicant(&self, cmd: u32, params: Vec<RpcParam>) -> Result<Vec<RpcParam>, u32> {
+        let req = Request::Supplicant { cmd, params };
+        expect(self.ask(req).await, |r| match r {
+            Reply::Params(p) => Some(p),
             _ => None,
         })
     }

@@ -43,6 +43,12 @@ fn note(ev: Event) {
                 "oxtee kernel: first yielding call of the form {form}\n"
             )
         }
+        Event::RpcFailed { cmd, ret } => {
+            log!(
+                UART,
+                "oxtee kernel: RPC {cmd} answered {ret:#x} by the normal world\n"
+            )
+        }
         Event::Capabilities { normal_world } => {
             log!(
                 UART,
