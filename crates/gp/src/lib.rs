@@ -38,6 +38,8 @@ pub const LOGIN_APPLICATION: u32 = 4;
 pub const LOGIN_USER_APPLICATION: u32 = 5;
 pub const LOGIN_GROUP_APPLICATION: u32 = 6;
 pub const LOGIN_TRUSTED_APP: u32 = 0xF000_0000;
+/// `TEE_LOGIN_REE_KERNEL` (OP-TEE): a client in the normal world's kernel.
+pub const LOGIN_REE_KERNEL: u32 = 0x8000_0000;
 
 /// TA-side parameter types (TEE_PARAM_TYPE_*).
 pub const PARAM_NONE: u32 = 0;

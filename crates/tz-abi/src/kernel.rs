@@ -26,9 +26,10 @@ use alloc::vec::Vec;
 use core::task::Poll;
 
 use oxtee_gp::{
-    ORIGIN_TEE, ORIGIN_TRUSTED_APP, TEE_ERROR_BAD_PARAMETERS, TEE_ERROR_BUSY, TEE_ERROR_GENERIC,
-    TEE_ERROR_ITEM_NOT_FOUND, TEE_ERROR_NOT_SUPPORTED, TEE_ERROR_OUT_OF_MEMORY,
-    TEE_ERROR_SHORT_BUFFER, TEE_SUCCESS,
+    LOGIN_APPLICATION, LOGIN_GROUP, LOGIN_GROUP_APPLICATION, LOGIN_PUBLIC, LOGIN_REE_KERNEL,
+    LOGIN_USER, LOGIN_USER_APPLICATION, ORIGIN_TEE, ORIGIN_TRUSTED_APP, TEE_ERROR_BAD_PARAMETERS,
+    TEE_ERROR_BUSY, TEE_ERROR_GENERIC, TEE_ERROR_ITEM_NOT_FOUND, TEE_ERROR_NOT_SUPPORTED,
+    TEE_ERROR_OUT_OF_MEMORY, TEE_ERROR_SHORT_BUFFER, TEE_SUCCESS,
 };
 
 use crate::optee::{self, MsgArg, MsgParam, OpenSession, ParamType};
@@ -779,6 +780,20 @@ impl Service {
         let Some(ids) = OpenSession::from_arg(arg) else {
             return (TEE_ERROR_BAD_PARAMETERS, ORIGIN_TEE);
         };
+        // The logins a normal-world client may claim (as OP-TEE accepts
+        // them): never TRUSTED_APP, which only the kernel gives a TA.
+        if !matches!(
+            ids.login,
+            LOGIN_PUBLIC
+                | LOGIN_USER
+                | LOGIN_GROUP
+                | LOGIN_APPLICATION
+                | LOGIN_USER_APPLICATION
+                | LOGIN_GROUP_APPLICATION
+                | LOGIN_REE_KERNEL
+        ) {
+            return (TEE_ERROR_BAD_PARAMETERS, ORIGIN_TEE);
+        }
         let Some(pta) = self.ptas.iter().position(|p| p.uuid() == ids.uuid) else {
             *ev = Event::NoSuchTa {
                 uuid: ids.uuid,
@@ -2328,6 +2343,37 @@ mod tests {
             assert_ne!(ans.0, result::SUCCESS, "lie {i}");
             assert!(seen.is_empty(), "lie {i}: nothing more asked: {seen:?}");
             assert_eq!(w.k.threads().in_use, 0);
+        }
+    }
+
+    #[test]
+    fn a_normal_world_cannot_claim_a_trusted_app_login() {
+        let mut w = World::new();
+        for login in [
+            oxtee_gp::LOGIN_TRUSTED_APP,
+            3,
+            7,
+            0x7fff_ffff,
+            0x8000_0001,
+            u32::MAX,
+        ] {
+            let r = w.call(
+                CMD_OPEN_SESSION,
+                0,
+                0,
+                &[meta(TEST_PTA_UUID, 0), meta([0; 16], u64::from(login))],
+            );
+            assert_eq!(r, (result::BAD_PARAMETERS, ORIGIN_TEE), "login {login:#x}");
+        }
+        assert_eq!(w.k.sessions(), 0);
+        for login in [0, 1, 2, 4, 5, 6, LOGIN_REE_KERNEL] {
+            let r = w.call(
+                CMD_OPEN_SESSION,
+                0,
+                0,
+                &[meta(TEST_PTA_UUID, 0), meta([0; 16], u64::from(login))],
+            );
+            assert_eq!(r.0, result::SUCCESS, "login {login:#x}");
         }
     }
 }
