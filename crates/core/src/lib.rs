@@ -19,6 +19,7 @@ pub mod codes;
 pub mod head;
 pub mod identity;
 pub mod image;
+pub mod instances;
 pub mod params;
 pub mod policy;
 pub mod props;

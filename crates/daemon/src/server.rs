@@ -15,8 +15,8 @@ use crate::store::{LoadedTa, Store, Versioned};
 use crate::ta::{Call, ClientMem, Instance, Shm};
 use oxtee_core::codes::*;
 use oxtee_core::identity::{PeerInfo, client_identity};
+use oxtee_core::instances::{Installed, Instances, Released, Slot};
 use oxtee_core::params::{self, ShmInfo};
-use oxtee_core::policy::{self, Placement};
 use oxtee_proto::{ClientReply, ClientRequest, Identity, Uuid, decode, encode};
 use oxtee_sys::{Channel, Mapping};
 use std::collections::HashMap;
@@ -192,7 +192,10 @@ pub struct Shared {
     store: Store,
     spawner: Spawner,
     contexts: Mutex<HashMap<u32, Arc<Context>>>,
-    singles: Mutex<HashMap<Uuid, Arc<Instance>>>,
+    /// The instance table (GP's single-instance, multi-session and
+    /// keep-alive rules; the same table as the secure kernel's, from
+    /// `oxtee-core`), instances by their `id`.
+    table: Mutex<Instances<Arc<Instance>>>,
     instances: Mutex<Vec<Weak<Instance>>>,
     next: AtomicU32,
     connections: std::sync::atomic::AtomicUsize,
@@ -331,7 +334,7 @@ impl Server {
             store,
             spawner: Spawner::start()?,
             contexts: Mutex::new(HashMap::new()),
-            singles: Mutex::new(HashMap::new()),
+            table: Mutex::new(Instances::new()),
             instances: Mutex::new(Vec::new()),
             next: AtomicU32::new(1),
             connections: std::sync::atomic::AtomicUsize::new(0),
@@ -604,43 +607,21 @@ impl Shared {
     }
 
     fn forget_single(&self, inst: &Arc<Instance>) {
-        let mut s = self.singles.locked();
-        if s.get(&inst.uuid).is_some_and(|i| Arc::ptr_eq(i, inst)) {
-            s.remove(&inst.uuid);
-        }
+        self.table.locked().died(inst.id);
     }
 
     /// A session ended (closed or failed to open): destroy the instance
     /// when that was its last session and it is not kept alive.
     fn release_instance(self: &Arc<Self>, inst: &Arc<Instance>) {
-        let mut singles = self.singles.locked();
-        let remaining = {
-            let mut n = inst.sessions.locked();
-            *n = n.saturating_sub(1);
-            *n
-        };
-        if inst.is_dead() {
-            if singles
-                .get(&inst.uuid)
-                .is_some_and(|i| Arc::ptr_eq(i, inst))
-            {
-                singles.remove(&inst.uuid);
-            }
-            drop(singles);
+        let dead = inst.is_dead();
+        let released = self.table.locked().release(inst.id, dead);
+        if dead {
             self.drop_ta_sessions_of(inst);
             return;
         }
-        if remaining == 0 && policy::destroy_when_idle(inst.props.flags) {
-            if singles
-                .get(&inst.uuid)
-                .is_some_and(|i| Arc::ptr_eq(i, inst))
-            {
-                singles.remove(&inst.uuid);
-            }
-            drop(singles);
+        if let Released::Destroy(inst) = released {
             // TA_DestroyEntryPoint and reaping the process happen off the
             // client's path: nothing can reach this instance any more.
-            let inst = inst.clone();
             let shared = self.clone();
             let r = std::thread::Builder::new()
                 .name("oxtee-destroy".into())
@@ -1370,45 +1351,27 @@ fn place_instance(
     ta: &Arc<LoadedTa>,
     watch: Option<&Channel>,
 ) -> Result<(Arc<Instance>, bool), TeeError> {
-    let uuid = ta.props.uuid;
-    let single = ta.props.flags & TA_FLAG_SINGLE_INSTANCE != 0;
-    let existing_slot =
-        |singles: &HashMap<Uuid, Arc<Instance>>| -> Result<Option<Arc<Instance>>, TeeError> {
-            let existing = singles.get(&uuid).filter(|i| !i.is_dead()).cloned();
-            let n = existing.as_ref().map(|i| *i.sessions.locked());
-            match policy::place(ta.props.flags, n)? {
-                Placement::Existing => {
-                    let i = existing.expect("placement on an existing instance");
-                    *i.sessions.locked() += 1;
-                    Ok(Some(i))
-                }
-                Placement::NewInstance => Ok(None),
-            }
-        };
-    if let Some(i) = existing_slot(&shared.singles.locked())? {
+    let (uuid, flags) = (ta.props.uuid, ta.props.flags);
+    let alive = |i: &Arc<Instance>| !i.is_dead();
+    if let Slot::Existing(_, i) = shared.table.locked().reserve(uuid, flags, alive)? {
         return Ok((i, false));
     }
     let fresh = shared.new_instance(ta, watch)?;
-    if !single {
-        *fresh.sessions.locked() += 1;
-        return Ok((fresh, true));
-    }
-    let mut singles = shared.singles.locked();
-    match existing_slot(&singles) {
-        Ok(None) => {
-            *fresh.sessions.locked() += 1;
-            singles.insert(uuid, fresh.clone());
-            Ok((fresh, true))
-        }
-        other => {
-            drop(singles);
-            let shared2 = shared.clone();
-            let _ = std::thread::Builder::new()
-                .name("oxtee-destroy".into())
-                .spawn(move || fresh.destroy(Some(&shared2)));
-            other.map(|i| (i.expect("checked above"), false))
-        }
-    }
+    let installed = shared
+        .table
+        .locked()
+        .install(fresh.id, uuid, flags, fresh.clone(), alive);
+    let other = match installed {
+        Installed::Fresh => return Ok((fresh, true)),
+        Installed::Joined(_, i) => Ok((i, false)),
+        Installed::Refused(e) => Err(e),
+    };
+    // Another open of this single-instance TA won the race.
+    let shared2 = shared.clone();
+    let _ = std::thread::Builder::new()
+        .name("oxtee-destroy".into())
+        .spawn(move || fresh.destroy(Some(&shared2)));
+    other
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -245,8 +245,6 @@ pub struct Instance {
     /// Sequence number of the call in flight (for cancellation).
     current: AtomicU64,
     unmaps: Mutex<Vec<u32>>,
-    /// Sessions open on this instance (placement decisions).
-    pub sessions: Mutex<usize>,
     reaped: Mutex<bool>,
     /// The instance this one is calling (TA-to-TA) and that call's
     /// sequence number, so that cancellation propagates.
@@ -416,7 +414,6 @@ impl Instance {
             dead: AtomicBool::new(false),
             current: AtomicU64::new(0),
             unmaps: Mutex::new(Vec::new()),
-            sessions: Mutex::new(0),
             reaped: Mutex::new(false),
             callee: Mutex::new(None),
             uid,

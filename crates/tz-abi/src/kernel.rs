@@ -34,6 +34,9 @@ use oxtee_gp::{
 
 use crate::optee::{self, MsgArg, MsgParam, OpenSession, ParamType};
 use crate::pta::{Dir, Invoked, Param, Pta, TestPta, no_params};
+use oxtee_core::Uuid;
+use oxtee_core::instances::{Installed, Instances, Released, Slot};
+
 use crate::rpc::{self, Reply, Request, Rpc, RpcParam, ShmId, ShmKind, Task, ThreadStats};
 
 /// Normal-world physical memory, as the kernel may touch it.
@@ -208,6 +211,10 @@ pub struct Service {
     ptas: Vec<Box<dyn Pta>>,
     /// Session id -> index of its PTA.
     sessions: BTreeMap<u32, usize>,
+    /// The instance table the host daemon keeps too (`oxtee_core`): a
+    /// PTA is an instance numbered by its index, placed and released by
+    /// the same single-instance / multi-session / keep-alive rules.
+    instances: Instances<usize>,
     next_session: u32,
     /// Registrations by the normal world's cookie.
     shms: BTreeMap<u64, Shm>,
@@ -269,9 +276,15 @@ impl Default for Service {
 impl Service {
     /// The kernel's services: the test pseudo-TA.
     pub fn new() -> Service {
+        Service::with_ptas(vec![Box::new(TestPta::default())])
+    }
+
+    /// A kernel serving these pseudo-TAs.
+    pub fn with_ptas(ptas: Vec<Box<dyn Pta>>) -> Service {
         Service {
-            ptas: vec![Box::new(TestPta::default())],
+            ptas,
             sessions: BTreeMap::new(),
+            instances: Instances::new(),
             next_session: 1,
             shms: BTreeMap::new(),
             shm_pages: 0,
@@ -809,6 +822,22 @@ impl Service {
             Ok(p) => p,
             Err(code) => return (code, ORIGIN_TEE),
         };
+        // A slot on the PTA's instance, by the rules a TA's follow.
+        let (uuid, flags) = (Uuid(ids.uuid), self.ptas[pta].flags());
+        let placed = match self.instances.reserve(uuid, flags, |_| true) {
+            Ok(Slot::Existing(..)) => Ok(()),
+            Ok(Slot::Start) => match self
+                .instances
+                .install(pta as u64, uuid, flags, pta, |_| true)
+            {
+                Installed::Fresh | Installed::Joined(..) => Ok(()),
+                Installed::Refused(e) => Err(e),
+            },
+            Err(e) => Err(e),
+        };
+        if let Err(e) = placed {
+            return (e.code, ORIGIN_TEE);
+        }
         let id = self.new_session_id();
         let mut ret = self.ptas[pta].open_session(id, &mut params);
         ret = self.params_out(nw, &mut arg.params[2..n], &params, ret);
@@ -817,8 +846,17 @@ impl Service {
             arg.session = id;
         } else {
             self.ptas[pta].close_session(id);
+            self.release(pta);
         }
         (ret, ORIGIN_TRUSTED_APP)
+    }
+
+    /// A session of PTA `pta` ended. A PTA's state outlives its
+    /// "instance": one that is not kept alive is simply started afresh
+    /// (placed again) by its next session.
+    fn release(&mut self, pta: usize) {
+        // Kept, or out of the table (Destroy: nothing to tear down).
+        let _: Released<usize> = self.instances.release(pta as u64, false);
     }
 
     fn new_session_id(&mut self) -> u32 {
@@ -886,6 +924,7 @@ impl Service {
         match self.sessions.remove(&arg.session) {
             Some(pta) => {
                 self.ptas[pta].close_session(arg.session);
+                self.release(pta);
                 (TEE_SUCCESS, ORIGIN_TEE)
             }
             None => (TEE_ERROR_BAD_PARAMETERS, ORIGIN_TEE),
@@ -2375,5 +2414,42 @@ mod tests {
             );
             assert_eq!(r.0, result::SUCCESS, "login {login:#x}");
         }
+    }
+
+    /// A pseudo-TA that takes one session at a time.
+    struct OneSession;
+
+    impl Pta for OneSession {
+        fn uuid(&self) -> [u8; 16] {
+            [0x51; 16]
+        }
+        fn flags(&self) -> u32 {
+            oxtee_gp::TA_FLAG_SINGLE_INSTANCE
+        }
+        fn open_session(&mut self, _: u32, _: &mut [Param; 4]) -> u32 {
+            TEE_SUCCESS
+        }
+        fn close_session(&mut self, _: u32) {}
+        fn invoke(&mut self, _: u32, _: u32, _: &mut [Param; 4], _: &Rpc) -> Invoked {
+            Invoked::Done(TEE_SUCCESS)
+        }
+    }
+
+    #[test]
+    fn pseudo_tas_follow_the_instance_rules_of_tas() {
+        let mut w = World::new();
+        w.k = Service::with_ptas(vec![Box::new(OneSession), Box::new(TestPta::default())]);
+        let open = |w: &mut World, uuid| {
+            w.call(CMD_OPEN_SESSION, 0, 0, &[meta(uuid, 0), meta([0; 16], 0)])
+        };
+        assert_eq!(open(&mut w, [0x51; 16]).0, result::SUCCESS);
+        let first = w.decoded().session;
+        // Single instance, single session: BUSY while the first is open.
+        assert_eq!(open(&mut w, [0x51; 16]), (TEE_ERROR_BUSY, ORIGIN_TEE));
+        // Other PTAs are not affected.
+        assert_eq!(open(&mut w, TEST_PTA_UUID).0, result::SUCCESS);
+        assert_eq!(open(&mut w, TEST_PTA_UUID).0, result::SUCCESS);
+        assert_eq!(w.call(CMD_CLOSE_SESSION, first, 0, &[]).0, result::SUCCESS);
+        assert_eq!(open(&mut w, [0x51; 16]).0, result::SUCCESS);
     }
 }

@@ -9,6 +9,7 @@ use alloc::vec;
 use alloc::vec::Vec;
 
 use oxtee_gp::{
+    TA_FLAG_INSTANCE_KEEP_ALIVE, TA_FLAG_MULTI_SESSION, TA_FLAG_SINGLE_INSTANCE,
     TEE_ERROR_BAD_PARAMETERS, TEE_ERROR_CANCEL, TEE_ERROR_GENERIC, TEE_ERROR_NOT_SUPPORTED,
     TEE_ERROR_SHORT_BUFFER, TEE_SUCCESS,
 };
@@ -95,6 +96,12 @@ pub enum Invoked {
 pub trait Pta {
     /// The UUID clients open it by.
     fn uuid(&self) -> [u8; 16];
+    /// Its instance flags (`TA_FLAG_*`), under the same rules as a TA's
+    /// (`oxtee_core::instances`): by default one instance, kept alive,
+    /// many sessions.
+    fn flags(&self) -> u32 {
+        TA_FLAG_SINGLE_INSTANCE | TA_FLAG_MULTI_SESSION | TA_FLAG_INSTANCE_KEEP_ALIVE
+    }
     /// A session opens (`session` is its kernel-wide id).
     fn open_session(&mut self, session: u32, params: &mut [Param; 4]) -> u32;
     /// A session closes.
