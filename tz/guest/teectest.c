@@ -18,6 +18,9 @@
 
 static const TEEC_UUID test_pta = { 0x0e7ee7a0, 0x7e57, 0x4a7a,
 				    { 0x8e, 0x57, 0x7e, 0x57, 0xa0, 0x00, 0x00, 0x01 } };
+/* OP-TEE's device enumeration PTA: for Linux's driver only. */
+static const TEEC_UUID devices = { 0x7011a688, 0xddde, 0x4053,
+				   { 0xa5, 0xa9, 0x7b, 0x3c, 0x4d, 0xdf, 0x13, 0xb8 } };
 static const TEEC_UUID nobody = { 0x0e7ee000, 0xdead, 0x4bee,
 				  { 0x80, 0x00, 0x6e, 0x6f, 0x74, 0x61, 0x74, 0x61 } };
 
@@ -48,6 +51,12 @@ int main(void)
 	r = TEEC_OpenSession(&ctx, &sess, &nobody, TEEC_LOGIN_PUBLIC, NULL, NULL, &origin);
 	CHECK(r == TEEC_ERROR_ITEM_NOT_FOUND && origin == TEEC_ORIGIN_TEE,
 	      "unknown UUID: %#x origin %u", r, origin);
+
+	/* The device enumeration PTA takes only the REE kernel (the driver
+	 * enumerated at probe); a user-space client is refused by it. */
+	r = TEEC_OpenSession(&ctx, &sess, &devices, TEEC_LOGIN_PUBLIC, NULL, NULL, &origin);
+	CHECK(r == TEEC_ERROR_ACCESS_DENIED && origin == TEEC_ORIGIN_TRUSTED_APP,
+	      "device PTA from user space: %#x origin %u", r, origin);
 
 	r = TEEC_OpenSession(&ctx, &sess, &test_pta, TEEC_LOGIN_PUBLIC, NULL, NULL, &origin);
 	if (r != TEEC_SUCCESS) {

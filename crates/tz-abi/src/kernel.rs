@@ -33,7 +33,7 @@ use oxtee_gp::{
 };
 
 use crate::optee::{self, MsgArg, MsgParam, OpenSession, ParamType};
-use crate::pta::{Dir, Invoked, Param, Pta, TestPta, no_params};
+use crate::pta::{Client, DevicePta, Dir, Invoked, Param, Pta, TestPta, no_params};
 use oxtee_core::Uuid;
 use oxtee_core::instances::{Installed, Instances, Released, Slot};
 
@@ -274,9 +274,12 @@ impl Default for Service {
 }
 
 impl Service {
-    /// The kernel's services: the test pseudo-TA.
+    /// The kernel's services: the device enumeration and test pseudo-TAs.
     pub fn new() -> Service {
-        Service::with_ptas(vec![Box::new(TestPta::default())])
+        Service::with_ptas(vec![
+            Box::new(DevicePta::default()),
+            Box::new(TestPta::default()),
+        ])
     }
 
     /// A kernel serving these pseudo-TAs.
@@ -839,7 +842,11 @@ impl Service {
             return (e.code, ORIGIN_TEE);
         }
         let id = self.new_session_id();
-        let mut ret = self.ptas[pta].open_session(id, &mut params);
+        let client = Client {
+            login: ids.login,
+            uuid: ids.client,
+        };
+        let mut ret = self.ptas[pta].open_session(id, &client, &mut params);
         ret = self.params_out(nw, &mut arg.params[2..n], &params, ret);
         if ret == TEE_SUCCESS {
             self.sessions.insert(id, pta);
@@ -1398,8 +1405,8 @@ mod tests {
     fn open_session_of_an_unknown_ta() {
         let mut nw = Page::new();
         let uuid = [
-            0x70, 0x11, 0xa6, 0x88, 0xdd, 0xde, 0x40, 0x53, 0xa5, 0xa9, 0x7b, 0x3c, 0x4d, 0xdf,
-            0x13, 0xb8,
+            0x0e, 0x7e, 0xe0, 0x00, 0xde, 0xad, 0x4b, 0xee, 0x80, 0x00, 0x6e, 0x6f, 0x74, 0x61,
+            0x74, 0x61,
         ];
         nw.arg(256, CMD_OPEN_SESSION, &[meta(uuid, 0), meta([0; 16], 4)]);
         let (out, ev) = yielding(
@@ -2426,7 +2433,7 @@ mod tests {
         fn flags(&self) -> u32 {
             oxtee_gp::TA_FLAG_SINGLE_INSTANCE
         }
-        fn open_session(&mut self, _: u32, _: &mut [Param; 4]) -> u32 {
+        fn open_session(&mut self, _: u32, _: &Client, _: &mut [Param; 4]) -> u32 {
             TEE_SUCCESS
         }
         fn close_session(&mut self, _: u32) {}
@@ -2451,5 +2458,54 @@ mod tests {
         assert_eq!(open(&mut w, TEST_PTA_UUID).0, result::SUCCESS);
         assert_eq!(w.call(CMD_CLOSE_SESSION, first, 0, &[]).0, result::SUCCESS);
         assert_eq!(open(&mut w, [0x51; 16]).0, result::SUCCESS);
+    }
+
+    #[test]
+    fn the_device_enumeration_pta_answers_only_the_ree_kernel() {
+        let mut w = World::new();
+        let open = |w: &mut World, login: u64| {
+            w.call(
+                CMD_OPEN_SESSION,
+                0,
+                0,
+                &[meta(crate::pta::DEVICE_PTA_UUID, 0), meta([0; 16], login)],
+            )
+        };
+        // A user-space login is refused by the PTA.
+        assert_eq!(
+            open(&mut w, 0),
+            (oxtee_gp::TEE_ERROR_ACCESS_DENIED, ORIGIN_TRUSTED_APP)
+        );
+        assert_eq!(open(&mut w, u64::from(LOGIN_REE_KERNEL)).0, result::SUCCESS);
+        let s = w.decoded().session;
+        // The size query, as Linux's driver makes it: no devices.
+        let out = |size| MsgParam {
+            attr: 0xa,
+            a: BASE + 0x3000,
+            b: size,
+            c: 0,
+        };
+        for cmd in 0..3 {
+            let r = w.call(CMD_INVOKE_COMMAND, s, cmd, &[out(0)]);
+            assert_eq!(r, (result::SUCCESS, ORIGIN_TRUSTED_APP), "cmd {cmd}");
+            assert_eq!(w.decoded().params[0].b, 0);
+        }
+        let r = w.call(CMD_INVOKE_COMMAND, s, 3, &[out(0)]);
+        assert_eq!(r.0, result::NOT_SUPPORTED);
+        let r = w.call(CMD_INVOKE_COMMAND, s, 0, &[value(1, 0, 0)]);
+        assert_eq!(r.0, result::BAD_PARAMETERS);
+        // With devices listed: size feedback, then the UUIDs.
+        let mut d = DevicePta::default();
+        d.devices[1] = vec![[7; 16], [9; 16]];
+        w.k = Service::with_ptas(vec![Box::new(d)]);
+        assert_eq!(open(&mut w, u64::from(LOGIN_REE_KERNEL)).0, result::SUCCESS);
+        let s = w.decoded().session;
+        let r = w.call(CMD_INVOKE_COMMAND, s, 1, &[out(20)]);
+        assert_eq!(r.0, oxtee_gp::TEE_ERROR_SHORT_BUFFER);
+        assert_eq!(w.decoded().params[0].b, 32);
+        let r = w.call(CMD_INVOKE_COMMAND, s, 1, &[out(32)]);
+        assert_eq!(r.0, result::SUCCESS);
+        assert_eq!(w.nw.mem[0x3000..0x3010], [7; 16]);
+        assert_eq!(w.nw.mem[0x3010..0x3020], [9; 16]);
     }
 }

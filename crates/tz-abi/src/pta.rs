@@ -78,6 +78,14 @@ pub fn param_types(p: &[Param; 4]) -> u32 {
         .fold(0, |acc, (i, p)| acc | p.gp_type() << (4 * i))
 }
 
+/// Who opens a session: the login method (`TEE_LOGIN_*`, checked by the
+/// kernel) and the client's identity UUID.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Client {
+    pub login: u32,
+    pub uuid: [u8; 16],
+}
+
 /// No parameters (what a task leaves behind when it moves them).
 pub fn no_params() -> [Param; 4] {
     [Param::None, Param::None, Param::None, Param::None]
@@ -102,8 +110,8 @@ pub trait Pta {
     fn flags(&self) -> u32 {
         TA_FLAG_SINGLE_INSTANCE | TA_FLAG_MULTI_SESSION | TA_FLAG_INSTANCE_KEEP_ALIVE
     }
-    /// A session opens (`session` is its kernel-wide id).
-    fn open_session(&mut self, session: u32, params: &mut [Param; 4]) -> u32;
+    /// A session opens (`session` is its kernel-wide id) for `client`.
+    fn open_session(&mut self, session: u32, client: &Client, params: &mut [Param; 4]) -> u32;
     /// A session closes.
     fn close_session(&mut self, session: u32);
     /// A command: a GP result (origin: the trusted application), now or
@@ -339,7 +347,7 @@ impl Pta for TestPta {
         TEST_PTA_UUID
     }
 
-    fn open_session(&mut self, session: u32, _params: &mut [Param; 4]) -> u32 {
+    fn open_session(&mut self, session: u32, _: &Client, _params: &mut [Param; 4]) -> u32 {
         self.sessions.push((session, 0));
         TEE_SUCCESS
     }
@@ -565,5 +573,67 @@ impl TestPta {
             }
             _ => TEE_ERROR_NOT_SUPPORTED,
         }
+    }
+}
+
+/// OP-TEE's device enumeration PTA, 7011a688-ddde-4053-a5a9-7b3c4ddf13b8.
+/// Linux's driver opens it (login REE_KERNEL) when it probes and again
+/// when the supplicant starts, and registers a TEE-bus device for every
+/// UUID listed, for the kernel drivers that bind to them (OP-TEE's RNG
+/// and RTC PTAs are found this way). Only the REE kernel may open it.
+///
+/// | cmd | parameters | lists |
+/// |---|---|---|
+/// | 0 `GET_DEVICES` | memref out | services usable at once |
+/// | 1 `GET_DEVICES_SUPP` | memref out | services that need the supplicant |
+/// | 2 `GET_DEVICES_RPMB` | memref out | services that need the RPMB |
+///
+/// The answer is the UUIDs' octets, 16 bytes each; a buffer too small
+/// gets SHORT_BUFFER and the size needed. oxtee lists none yet.
+#[derive(Default)]
+pub struct DevicePta {
+    /// Per command, the UUIDs listed.
+    pub devices: [Vec<[u8; 16]>; 3],
+}
+
+/// The device enumeration PTA's UUID.
+pub const DEVICE_PTA_UUID: [u8; 16] = [
+    0x70, 0x11, 0xa6, 0x88, 0xdd, 0xde, 0x40, 0x53, 0xa5, 0xa9, 0x7b, 0x3c, 0x4d, 0xdf, 0x13, 0xb8,
+];
+
+impl Pta for DevicePta {
+    fn uuid(&self) -> [u8; 16] {
+        DEVICE_PTA_UUID
+    }
+
+    fn open_session(&mut self, _: u32, client: &Client, _: &mut [Param; 4]) -> u32 {
+        if client.login == oxtee_gp::LOGIN_REE_KERNEL {
+            TEE_SUCCESS
+        } else {
+            oxtee_gp::TEE_ERROR_ACCESS_DENIED
+        }
+    }
+
+    fn close_session(&mut self, _: u32) {}
+
+    fn invoke(&mut self, _: u32, cmd: u32, p: &mut [Param; 4], _: &Rpc) -> Invoked {
+        let Some(list) = self.devices.get(cmd as usize) else {
+            return Invoked::Done(TEE_ERROR_NOT_SUPPORTED);
+        };
+        if param_types(p) != types(6, 0, 0, 0) {
+            return Invoked::Done(TEE_ERROR_BAD_PARAMETERS);
+        }
+        let Param::Memref { data, size, .. } = &mut p[0] else {
+            return Invoked::Done(TEE_ERROR_BAD_PARAMETERS);
+        };
+        let need = list.len() * 16;
+        *size = need;
+        if data.len() < need {
+            return Invoked::Done(TEE_ERROR_SHORT_BUFFER);
+        }
+        for (out, uuid) in data.chunks_exact_mut(16).zip(list) {
+            out.copy_from_slice(uuid);
+        }
+        Invoked::Done(TEE_SUCCESS)
     }
 }
