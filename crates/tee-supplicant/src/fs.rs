@@ -31,9 +31,11 @@
 //! Confinement: a name ends at its first NUL (OP-TEE sends C strings in
 //! larger buffers); it must be relative, at most [`MAX_NAME`] bytes and
 //! [`MAX_DEPTH`] components, none empty, `.` or `..` (one trailing `/`
-//! is allowed). It is resolved one component at a time from a descriptor
-//! of the root, each folder opened `O_NOFOLLOW | O_DIRECTORY` and the
-//! file `O_NOFOLLOW`, so no symbolic link (planted by anyone) leads out.
+//! is allowed), and must not start with the emulated RPMB's image
+//! (`rpmb.img`, `rpmb.img.tmp`). It is resolved one component at a time
+//! from a descriptor of the root, each folder opened
+//! `O_NOFOLLOW | O_DIRECTORY` and the file `O_NOFOLLOW`, so no symbolic
+//! link (planted by anyone) leads out.
 //! Handles are indexes into bounded tables ([`MAX_FILES`], [`MAX_DIRS`]),
 //! never descriptors of this process. Files are opened `O_SYNC`, as
 //! tee-supplicant does: OP-TEE never asks for a flush.
@@ -124,6 +126,12 @@ fn split(name: &[u8], allow_root: bool) -> Result<Vec<&[u8]>> {
     }
     let comps: Vec<&[u8]> = name.split(|&c| c == b'/').collect();
     if comps.len() > MAX_DEPTH {
+        return Err(BAD);
+    }
+    // The emulated RPMB's image is the supplicant's, not the secure
+    // world's REE FS: out of reach, whatever it is named as.
+    let first = comps.first().copied().unwrap_or_default();
+    if first == crate::rpmb::IMAGE.as_bytes() || first == crate::rpmb::IMAGE_TMP.as_bytes() {
         return Err(BAD);
     }
     for c in &comps {

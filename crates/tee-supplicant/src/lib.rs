@@ -14,8 +14,28 @@
 //! * `LOAD_TA`: the file `<uuid>.ta` from the TA folders (`ta.rs`), with
 //!   tee-supplicant's size query and copy.
 //! * `FS`: OP-TEE's REE file system protocol (`fs.rs`) under one folder.
-//! * Anything else: `TEEC_ERROR_NOT_SUPPORTED`. RPMB (emulated or real),
-//!   sockets, gprof, ftrace and plugins are not served yet.
+//! * `RPMB`: an emulated eMMC RPMB partition (`rpmb.rs`), as tee-supplicant
+//!   built with `RPMB_EMU` offers, for OP-TEE's secure storage on RPMB
+//!   (below).
+//! * Anything else: `TEEC_ERROR_NOT_SUPPORTED`. A real RPMB part
+//!   (`/dev/mmcblk*rpmb`), sockets, gprof, ftrace and plugins are not
+//!   served yet.
+//!
+//! The emulated RPMB behaves as a real part: `GET_DEV_INFO` answers
+//! tee-supplicant's emulated CID, a size of [`Config::rpmb_size_mult`] x
+//! 128 KiB (default 2, as tee-supplicant) and a reliable write of one
+//! sector; the authentication key can be programmed once; authenticated
+//! writes need the key's HMAC-SHA256 and the current write counter, which
+//! they advance; reads come back with the caller's nonce and a MAC; every
+//! address and block count is checked. Unlike tee-supplicant's emulation,
+//! which forgets everything when it exits, the part is kept in the file
+//! `rpmb.img` of the storage folder (made on first use, replaced
+//! atomically after every write and key programming), so the key, the
+//! counter and the data survive a restart: oxtee's secure storage anchors
+//! its rollback protection in that counter. The key lies in that file in
+//! the clear, as on any emulated RPMB: this is a development device, and
+//! whoever can rewrite the file can roll the storage back; real protection
+//! needs a real part. The REE file system refuses the image's names.
 //!
 //! What it trusts: nothing the secure world or the driver sends. Every
 //! request is checked before it is acted on: parameter counts and types
@@ -36,6 +56,7 @@
 
 mod fs;
 mod linux;
+mod rpmb;
 mod ta;
 
 #[cfg(test)]
@@ -111,20 +132,31 @@ pub trait Device {
 pub struct Config {
     /// TA folders, searched in order for `<uuid>.ta`.
     pub ta_dirs: Vec<PathBuf>,
-    /// The root of the REE file system (made, mode 0700, on first use).
+    /// The root of the REE file system (made, mode 0700, on first use),
+    /// which also holds the emulated RPMB's image.
     pub fs_dir: PathBuf,
+    /// The emulated RPMB's size in units of 128 KiB (the eMMC's
+    /// `RPMB_SIZE_MULT`); 0: no RPMB (`NOT_SUPPORTED`, as tee-supplicant
+    /// without one). An image made for another size is refused, never
+    /// resized.
+    pub rpmb_size_mult: u8,
 }
 
 /// tee-supplicant's TA folder.
 pub const DEFAULT_TA_DIR: &str = "/lib/optee_armtz";
 /// tee-supplicant's REE FS folder.
 pub const DEFAULT_FS_DIR: &str = "/data/tee";
+/// tee-supplicant's emulated RPMB size: 2 x 128 KiB.
+pub const DEFAULT_RPMB_SIZE_MULT: u8 = rpmb::DEFAULT_SIZE_MULT;
+/// The emulated RPMB's image, in the storage folder.
+pub const RPMB_IMAGE: &str = rpmb::IMAGE;
 
 impl Default for Config {
     fn default() -> Config {
         Config {
             ta_dirs: vec![PathBuf::from(DEFAULT_TA_DIR)],
             fs_dir: PathBuf::from(DEFAULT_FS_DIR),
+            rpmb_size_mult: DEFAULT_RPMB_SIZE_MULT,
         }
     }
 }
@@ -145,11 +177,12 @@ enum Buf {
 }
 
 /// The supplicant's state: live shared memory, the TA folders, the REE
-/// FS's handles.
+/// FS's handles, the emulated RPMB.
 pub struct Supplicant<S> {
     cfg: Config,
     shm: BTreeMap<i32, Region<S>>,
     fs: fs::FsState,
+    rpmb: rpmb::RpmbState,
 }
 
 impl<S> std::fmt::Debug for Supplicant<S> {
@@ -189,10 +222,12 @@ fn expect(params: &[Param], types: &[&[u64]]) -> Result<()> {
 impl<S: SharedMem> Supplicant<S> {
     pub fn new(cfg: Config) -> Supplicant<S> {
         let fs = fs::FsState::new(cfg.fs_dir.clone());
+        let rpmb = rpmb::RpmbState::new(cfg.fs_dir.clone(), cfg.rpmb_size_mult);
         Supplicant {
             cfg,
             shm: BTreeMap::new(),
             fs,
+            rpmb,
         }
     }
 
@@ -253,8 +288,9 @@ impl<S: SharedMem> Supplicant<S> {
                 cmd::SHM_FREE => self.shm_free(params),
                 cmd::LOAD_TA => self.load_ta(params),
                 cmd::FS => self.fs(params),
-                // RPMB, sockets, gprof, ftrace, plugins and the commands the
-                // driver keeps for itself: not served (yet).
+                cmd::RPMB if self.rpmb.enabled() => self.rpmb(params),
+                // Sockets, gprof, ftrace, plugins and the commands the driver
+                // keeps for itself: not served (yet).
                 _ => Err(res::NOT_SUPPORTED),
             }
         };

@@ -12,6 +12,8 @@ use oxtee_sys::tee::{Param, SHM_ID_NONE, attr};
 use crate::fs::{MAX_DIRS, MAX_FILES};
 use crate::*;
 
+mod rpmb;
+
 /// Shared memory both sides see: the test reads and writes it as the
 /// secure world would.
 #[derive(Clone, Debug)]
@@ -151,7 +153,11 @@ fn free(sup: &mut Sup, dev: &mut Fake, id: u64) -> u32 {
 }
 
 fn sup_with(ta_dirs: Vec<PathBuf>, fs_dir: PathBuf) -> Sup {
-    Supplicant::new(Config { ta_dirs, fs_dir })
+    Supplicant::new(Config {
+        ta_dirs,
+        fs_dir,
+        ..Config::default()
+    })
 }
 
 fn plain() -> (Sup, Fake) {
@@ -490,7 +496,6 @@ fn load_ta_refuses_lying_references() {
 fn other_commands_are_not_supported() {
     let (mut sup, mut dev) = plain();
     for func in [
-        cmd::RPMB,
         cmd::GET_TIME,
         cmd::NOTIFICATION,
         cmd::SUSPEND,
