@@ -133,7 +133,8 @@ extern "C" fn kernel_main(base: u64, end: u64) -> ! {
     // SAFETY: the SMC hands control to the monitor, which never returns
     // here: later entries start at the entry vector with a fresh stack.
     unsafe {
-        core::arch::asm!("smc #0", in("x0") RETURN_ENTRY_DONE as u64, in("x1") vector, options(noreturn));
+        core::arch::asm!("smc #0", in("x0") RETURN_ENTRY_DONE as u64, in("x1") vector,
+            in("x2") layout.l0, in("x3") layout.empty, options(noreturn));
     }
 }
 

@@ -11,6 +11,9 @@
 //! | 0x40000000..0x80000000 | normal-world RAM: Normal, **non-secure**, never executable |
 //!
 //! SCTLR_EL1.WXN is set as well: no writable page is ever executable.
+//! (When the monitor lets the kernel run under the normal world's SCTLR
+//! and TCR, WXN may be off: the tables alone keep W^X. The map is then
+//! reached from a level-0 table, and TTBR1 points at an empty one.)
 
 use core::cell::UnsafeCell;
 
@@ -45,6 +48,11 @@ const SECURE_UART: u64 = 0x0904_0000;
 struct Table([u64; 512]);
 
 struct Tables {
+    /// Level 0, entry 0 -> `l1`: the same map for regimes that start at
+    /// level 0 (the normal world's TCR, when the monitor shares it).
+    l0: Table,
+    /// No entry valid: TTBR1 while the normal world's TCR is shared.
+    empty: Table,
     l1: Table,
     l2: Table,
     l3: Table,
@@ -59,6 +67,8 @@ struct Cell(UnsafeCell<Tables>);
 unsafe impl Sync for Cell {}
 
 static TABLES: Cell = Cell(UnsafeCell::new(Tables {
+    l0: Table([0; 512]),
+    empty: Table([0; 512]),
     l1: Table([0; 512]),
     l2: Table([0; 512]),
     l3: Table([0; 512]),
@@ -77,6 +87,10 @@ pub struct Layout {
     pub text: (u64, u64),
     pub rodata_end: u64,
     pub kernel_end: u64,
+    /// The level-0 root of the same map, and an empty table (for the
+    /// monitor: see `oxtee_tz_abi::monitor::shares_translation`).
+    pub l0: u64,
+    pub empty: u64,
 }
 
 /// Build the tables and turn the MMU on. Called once, at cold boot.
@@ -124,6 +138,7 @@ pub fn init() -> Layout {
     // Normal-world RAM: one 1 GiB block, non-secure.
     const _: () = assert!(ns::RAM_END - ns::RAM_START == 1 << 30);
     t.l1.0[(ns::RAM_START >> 30) as usize] = ns::RAM_START | MEM_RW | NS;
+    t.l0.0[0] = &raw const t.l1 as u64 | VALID | TABLE;
 
     let mair: u64 = 0xFF; // index 0: Normal WB RA WA; index 1: Device-nGnRnE
     let tcr: u64 = 32 // T0SZ: 4 GiB
@@ -160,5 +175,7 @@ pub fn init() -> Layout {
         text,
         rodata_end,
         kernel_end,
+        l0: &raw const t.l0 as u64,
+        empty: &raw const t.empty as u64,
     }
 }

@@ -2,7 +2,9 @@
 //! one copy per world of those the secure kernel writes, and swaps them at
 //! every world switch.
 //!
-//! Only those: the kernel never writes the others (TTBR1, CONTEXTIDR, the
+//! Only those (and TTBR1 when the normal world's translation controls are
+//! shared, see [`Regs::restore_shared`]): the kernel never writes the
+//! others (CONTEXTIDR, the
 //! thread ID registers, SP_EL0, CPACR, PAR, AFSR*, AMAIR, CSSELR, CNTKCTL,
 //! MDSCR), so they keep the normal world's values throughout and nothing
 //! of the secure world can be left in them. Every write of a translation
@@ -60,6 +62,62 @@ macro_rules! regs {
 regs!(
     sctlr_el1, tcr_el1, ttbr0_el1, mair_el1, vbar_el1, sp_el1, elr_el1, spsr_el1, esr_el1, far_el1,
 );
+
+/// Index of TTBR0_EL1 in [`Regs`]; the two before it (SCTLR, TCR) are the
+/// translation controls a shared switch leaves alone.
+const TTBR0: usize = 2;
+
+/// Write one EL1 system register.
+macro_rules! write_reg {
+    ($name:literal, $v:expr) => {
+        // SAFETY: EL3 writes the lower level's registers while that level
+        // is not running; they take effect at eret.
+        unsafe { core::arch::asm!(concat!("msr ", $name, ", {}"), in(reg) $v) }
+    };
+}
+
+impl Regs {
+    /// Load this context but SCTLR_EL1 and TCR_EL1, which keep their
+    /// values (the normal world's, shared: see
+    /// `oxtee_tz_abi::monitor::shares_translation`), with `ttbr0` for
+    /// TTBR0_EL1 and `ttbr1` for TTBR1_EL1.
+    pub fn restore_shared(&self, ttbr0: u64, ttbr1: u64) {
+        write_reg!("ttbr0_el1", ttbr0);
+        write_reg!("ttbr1_el1", ttbr1);
+        write_reg!("mair_el1", self.r[TTBR0 + 1]);
+        write_reg!("vbar_el1", self.r[TTBR0 + 2]);
+        write_reg!("sp_el1", self.r[TTBR0 + 3]);
+        write_reg!("elr_el1", self.r[TTBR0 + 4]);
+        write_reg!("spsr_el1", self.r[TTBR0 + 5]);
+        write_reg!("esr_el1", self.r[TTBR0 + 6]);
+        write_reg!("far_el1", self.r[TTBR0 + 7]);
+        // SAFETY: synchronise the writes above.
+        unsafe { core::arch::asm!("isb") };
+    }
+
+    pub fn sctlr(&self) -> u64 {
+        self.r[0]
+    }
+
+    pub fn tcr(&self) -> u64 {
+        self.r[1]
+    }
+
+    pub fn ttbr0(&self) -> u64 {
+        self.r[TTBR0]
+    }
+}
+
+const _: () = assert!(N == TTBR0 + 8);
+
+/// TTBR1_EL1 (the normal world's kernel tables; the secure kernel's own
+/// TCR never walks it, and a shared switch points it at an empty table).
+pub fn ttbr1() -> u64 {
+    let v: u64;
+    // SAFETY: reading an EL1 system register from EL3 has no side effect.
+    unsafe { core::arch::asm!("mrs {}, ttbr1_el1", out(reg) v) };
+    v
+}
 
 impl Regs {
     /// All zero.

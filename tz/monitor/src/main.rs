@@ -24,7 +24,8 @@ use core::cell::UnsafeCell;
 use core::panic::PanicInfo;
 
 use oxtee_tz_abi::monitor::{
-    ENTRY_FAST, ENTRY_YIELDING, RETURN_CALL_DONE, RETURN_ENTRY_DONE, valid_entry_vector,
+    ENTRY_FAST, ENTRY_YIELDING, RETURN_CALL_DONE, RETURN_ENTRY_DONE, TTBR_ASID, shares_translation,
+    valid_entry_vector, valid_table,
 };
 use oxtee_tz_abi::smccc::{self, FunctionId, Route};
 
@@ -109,7 +110,18 @@ struct State {
     /// The normal world's registers while the kernel runs.
     ns_frame: Frame,
     ns_el1: el1::Regs,
+    /// The kernel's EL1 context, as its cold boot left it (it never
+    /// changes them later: every entry starts afresh).
     s_el1: el1::Regs,
+    /// The kernel's level-0 table and empty table (for shared switches).
+    l0: u64,
+    empty: u64,
+    /// The call in progress entered with the normal world's SCTLR and TCR
+    /// left in place; the normal world's TTBR1 meanwhile.
+    shared: bool,
+    ns_ttbr1: u64,
+    /// What the log last said about sharing (None: nothing yet).
+    logged_shared: Option<bool>,
 }
 
 struct Global(UnsafeCell<State>);
@@ -124,6 +136,11 @@ static STATE: Global = Global(UnsafeCell::new(State {
     ns_frame: Frame::ZERO,
     ns_el1: el1::Regs::ZERO,
     s_el1: el1::Regs::ZERO,
+    l0: 0,
+    empty: 0,
+    shared: false,
+    ns_ttbr1: 0,
+    logged_shared: None,
 }));
 
 fn state() -> &'static mut State {
@@ -349,7 +366,28 @@ fn from_normal_world(frame: &mut Frame) {
         Route::TrustedOsFast | Route::TrustedOsYielding => {
             st.ns_frame = *frame;
             st.ns_el1 = el1::Regs::save();
-            st.s_el1.restore();
+            let (sctlr, tcr) = (st.ns_el1.sctlr(), st.ns_el1.tcr());
+            st.shared = shares_translation(sctlr, tcr);
+            if st.logged_shared != Some(st.shared) {
+                st.logged_shared = Some(st.shared);
+                let how = if st.shared {
+                    "shared with the secure kernel (a world switch writes neither)"
+                } else {
+                    "not shareable: the kernel's own are loaded at each switch"
+                };
+                log!(
+                    UART,
+                    "oxtee monitor: the normal world's SCTLR_EL1 {sctlr:#x} and TCR_EL1 {tcr:#x}: {how}\n"
+                );
+            }
+            if st.shared {
+                st.ns_ttbr1 = el1::ttbr1();
+                let ttbr0 = st.l0 | (st.ns_el1.ttbr0() & TTBR_ASID);
+                let ttbr1 = st.empty | (st.ns_ttbr1 & TTBR_ASID);
+                st.s_el1.restore_shared(ttbr0, ttbr1);
+            } else {
+                st.s_el1.restore();
+            }
             write_scr(SCR_RW);
             let offset = if id.is_fast() {
                 ENTRY_FAST
@@ -376,7 +414,15 @@ fn from_secure_world(frame: &mut Frame) {
             if !valid_entry_vector(vector, KERNEL_BASE, KERNEL_END) {
                 panic!("the secure kernel gave a bad entry vector {vector:#x}");
             }
+            let (l0, empty) = (frame.x[2], frame.x[3]);
+            if !valid_table(l0, KERNEL_BASE, KERNEL_END)
+                || !valid_table(empty, KERNEL_BASE, KERNEL_END)
+            {
+                panic!("the secure kernel gave bad translation tables {l0:#x} {empty:#x}");
+            }
             st.vector = vector;
+            st.l0 = l0;
+            st.empty = empty;
             st.s_el1 = el1::Regs::save();
             el1::Regs::NS_RESET.restore();
             st.phase = Phase::Bench {
@@ -392,7 +438,6 @@ fn from_secure_world(frame: &mut Frame) {
                     frame.x[1]
                 );
             }
-            st.s_el1 = el1::Regs::save();
             st.ns_el1.restore();
             if left > 1 {
                 st.phase = Phase::Bench {
@@ -423,8 +468,13 @@ fn from_secure_world(frame: &mut Frame) {
         }
         (Phase::InKernel, RETURN_CALL_DONE) => {
             let results = [frame.x[1], frame.x[2], frame.x[3], frame.x[4]];
-            st.s_el1 = el1::Regs::save();
-            st.ns_el1.restore();
+            // The kernel's own context is not saved: it is the same at
+            // every entry (see `State::s_el1`).
+            if st.shared {
+                st.ns_el1.restore_shared(st.ns_el1.ttbr0(), st.ns_ttbr1);
+            } else {
+                st.ns_el1.restore();
+            }
             write_scr(SCR_RW | SCR_NS);
             *frame = st.ns_frame;
             frame.x[..4].copy_from_slice(&results);
