@@ -456,9 +456,12 @@ fn from_secure_world(frame: &mut Frame) {
             );
             el1::Regs::NS_RESET.restore();
             write_scr(SCR_RW | SCR_NS);
+            let us = counter() * 1_000_000 / counter_hz();
             log!(
                 UART,
-                "oxtee monitor: entering the normal world at {NS_ENTRY:#x}\n"
+                "oxtee monitor: entering the normal world at {NS_ENTRY:#x}, {}.{:03} ms after reset\n",
+                us / 1000,
+                us % 1000
             );
             *frame = Frame::ZERO;
             frame.x[0] = NS_DTB;
