@@ -51,6 +51,9 @@ done
 
 # --- firmware ----------------------------------------------------------
 fw=$root/tz/target/aarch64-unknown-none-softfloat/release
+# The key the kernel trusts for TA images: for now the signer of the
+# guest's test image (tz/guest/fixtures), a test key.
+export OXTEE_TA_KEY=$PWD/tz/guest/fixtures/signer.pub.pem
 (cd tz && cargo build --release -q -p oxtee-kernel)
 aarch64-linux-gnu-objcopy -O binary "$fw/oxtee-kernel" "$out/kernel.bin"
 (cd tz && OXTEE_TZ_KERNEL="$out/kernel.bin" cargo build --release -q -p oxtee-monitor)
@@ -111,6 +114,17 @@ cp "$nw"/modules/*.ko "$ird/lib/modules/"
 # A stand-in TA image for the supplicant's LOAD_TA (rpctest checks its
 # size and first bytes): "OTSH" and 69996 more bytes.
 mkdir -p "$ird/lib/optee_armtz"
+# A signed image the kernel verifies (VERIFY_TA), and two it must refuse:
+# the same image under another UUID's name, and one with a byte changed.
+good=05a87e89-29c1-451d-b5a1-cf6e5d72dc70
+cp "tz/guest/fixtures/$good.ta" "$ird/lib/optee_armtz/"
+cp "tz/guest/fixtures/$good.ta" "$ird/lib/optee_armtz/05a87e89-29c1-451d-b5a1-cf6e5d72dc71.ta"
+python3 - "tz/guest/fixtures/$good.ta" "$ird/lib/optee_armtz/05a87e89-29c1-451d-b5a1-cf6e5d72dc72.ta" <<'PY'
+import sys
+b = bytearray(open(sys.argv[1], 'rb').read())
+b[-100] ^= 0x40
+open(sys.argv[2], 'wb').write(b)
+PY
 { printf OTSH; head -c 69996 /dev/zero | tr '\0' x; } \
   > "$ird/lib/optee_armtz/11111111-2222-3333-4444-555555555555.ta"
 for t in teeprobe ptatest; do

@@ -24,6 +24,7 @@
 #define CMD_THREADS 8
 #define CMD_LOAD_TA 9
 #define CMD_FS 10
+#define CMD_VERIFY_TA 11
 
 /* The secure kernel's thread count (GET_THREAD_COUNT). */
 #define THREADS 4
@@ -254,6 +255,25 @@ int main(void)
 	uuid[15] = 0x56;
 	r = TEEC_InvokeCommand(&sess, CMD_LOAD_TA, &op, &origin);
 	CHECK(r == TEEC_ERROR_ITEM_NOT_FOUND, "LOAD_TA of a missing TA: %#x", r);
+
+	/* A signed TA image verified by the kernel in secure memory; the
+	 * same image under another UUID's name, and one with a byte
+	 * changed, refused. */
+	uint8_t signed_ta[16] = { 0x05, 0xa8, 0x7e, 0x89, 0x29, 0xc1, 0x45, 0x1d,
+				  0xb5, 0xa1, 0xcf, 0x6e, 0x5d, 0x72, 0xdc, 0x70 };
+	memset(&op, 0, sizeof(op));
+	op.paramTypes =
+		TEEC_PARAM_TYPES(TEEC_MEMREF_TEMP_INPUT, TEEC_VALUE_OUTPUT, TEEC_NONE, TEEC_NONE);
+	op.params[0].tmpref.buffer = signed_ta;
+	op.params[0].tmpref.size = sizeof(signed_ta);
+	r = TEEC_InvokeCommand(&sess, CMD_VERIFY_TA, &op, &origin);
+	CHECK(r == TEEC_SUCCESS && op.params[1].value.a == 13968, "VERIFY_TA: %#x size %u", r,
+	      op.params[1].value.a);
+	for (uint8_t last = 0x71; last <= 0x72; last++) {
+		signed_ta[15] = last;
+		r = TEEC_InvokeCommand(&sess, CMD_VERIFY_TA, &op, &origin);
+		CHECK(r == TEEC_ERROR_SECURITY, "VERIFY_TA of a bad image (%#x): %#x", last, r);
+	}
 
 	/* A file through the REE file system (in a folder of its own). */
 	static char data[10000];

@@ -69,8 +69,10 @@
 
 use alloc::{format, string::String, string::ToString, vec, vec::Vec};
 use oxtee_proto::Uuid;
+/// The key type of the trusted (root) keys [`verify`] takes.
+pub use rsa::RsaPublicKey;
 use rsa::traits::PublicKeyParts;
-use rsa::{BigUint, Pkcs1v15Sign, Pss, RsaPrivateKey, RsaPublicKey};
+use rsa::{BigUint, Pkcs1v15Sign, Pss, RsaPrivateKey};
 use sha2::{Digest, Sha256, Sha512};
 
 pub const SHDR_MAGIC: u32 = 0x4f54_5348;

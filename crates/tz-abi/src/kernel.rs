@@ -282,6 +282,14 @@ impl Service {
         ])
     }
 
+    /// The kernel's services, trusting `keys` for TA images.
+    pub fn with_ta_keys(keys: Vec<oxtee_core::image::RsaPublicKey>) -> Service {
+        Service::with_ptas(vec![
+            Box::new(DevicePta::default()),
+            Box::new(TestPta::with_keys(keys)),
+        ])
+    }
+
     /// A kernel serving these pseudo-TAs.
     pub fn with_ptas(ptas: Vec<Box<dyn Pta>>) -> Service {
         Service {
@@ -1269,6 +1277,7 @@ mod tests {
 
     use super::*;
     use crate::optee::*;
+    use oxtee_core::image::RsaPublicKey;
     use oxtee_gp::ORIGIN_TRUSTED_APP;
 
     const BASE: u64 = 0x4000_0000;
@@ -1530,6 +1539,10 @@ mod tests {
     struct World {
         nw: Page,
         k: Service,
+        /// What the test driver's supplicant answers LOAD_TA with.
+        image: Vec<u8>,
+        /// The pages its SHM_ALLOC gives (16 bytes into the first).
+        shm_pages: Vec<usize>,
     }
 
     /// Four pages of arguments (at 0), page lists (at 0x1000) and data
@@ -1539,6 +1552,13 @@ mod tests {
             World {
                 nw: Page::with_pages(16),
                 k: Service::new(),
+                // 5000 bytes, "OTSH" first.
+                image: b"OTSH"
+                    .iter()
+                    .copied()
+                    .chain((4..5000u32).map(|i| i as u8))
+                    .collect(),
+                shm_pages: vec![0x9000, 0x8000],
             }
         }
         fn call(&mut self, cmd: u32, session: u32, func: u32, params: &[MsgParam]) -> (u32, u32) {
@@ -1996,10 +2016,13 @@ mod tests {
                         m.params[0].b = 5;
                     }
                     crate::rpc::cmd::SHM_ALLOC => {
-                        // Two data pages, in reverse order, 16 bytes in.
-                        let (p1, p2) = (BASE + 0x9000, BASE + 0x8000);
-                        self.nw.mem[0x1000..0x1008].copy_from_slice(&p1.to_le_bytes());
-                        self.nw.mem[0x1008..0x1010].copy_from_slice(&p2.to_le_bytes());
+                        // Data pages (by default two, in reverse order),
+                        // 16 bytes in.
+                        for (i, pa) in self.shm_pages.iter().enumerate() {
+                            let pa = BASE + *pa as u64;
+                            self.nw.mem[0x1000 + 8 * i..0x1008 + 8 * i]
+                                .copy_from_slice(&pa.to_le_bytes());
+                        }
                         let size = m.params[0].b;
                         m.params[0] = MsgParam {
                             attr: 0xa | ATTR_NONCONTIG,
@@ -2009,26 +2032,20 @@ mod tests {
                         };
                     }
                     crate::rpc::cmd::LOAD_TA => {
-                        // The image: 5000 bytes, "OTSH" first.
-                        let image: Vec<u8> = b"OTSH"
-                            .iter()
-                            .copied()
-                            .chain((4..5000u32).map(|i| i as u8))
-                            .collect();
                         let buf = m.params[1];
                         if buf.c != 0 {
                             assert_eq!(buf.attr, 6, "registered memory, output");
                             assert_eq!(buf.c, 0xC00C1E, "the allocation's reference");
-                            assert!(buf.a + buf.b <= 8192 - 16);
-                            for (i, b) in image.iter().enumerate() {
+                            assert!(buf.a + buf.b <= 4096 * self.shm_pages.len() as u64 - 16);
+                            for (i, b) in self.image.iter().enumerate() {
                                 let at = 16 + buf.a as usize + i;
-                                let page = [0x9000, 0x8000][at / 4096];
+                                let page = self.shm_pages[at / 4096];
                                 self.nw.mem[page + at % 4096] = *b;
                             }
                         } else {
                             assert_eq!(buf.attr, 0xa, "no buffer: temporary memory");
                         }
-                        m.params[1].b = image.len() as u64;
+                        m.params[1].b = self.image.len() as u64;
                     }
                     _ => {}
                 }
@@ -2507,5 +2524,56 @@ mod tests {
         assert_eq!(r.0, result::SUCCESS);
         assert_eq!(w.nw.mem[0x3000..0x3010], [7; 16]);
         assert_eq!(w.nw.mem[0x3010..0x3020], [9; 16]);
+    }
+
+    #[test]
+    fn ta_images_are_verified_in_secure_memory() {
+        const FIXTURE: &[u8] =
+            include_bytes!("../../../tz/guest/fixtures/05a87e89-29c1-451d-b5a1-cf6e5d72dc70.ta");
+        const UUID: [u8; 16] = [
+            0x05, 0xa8, 0x7e, 0x89, 0x29, 0xc1, 0x45, 0x1d, 0xb5, 0xa1, 0xcf, 0x6e, 0x5d, 0x72,
+            0xdc, 0x70,
+        ];
+        let key = oxtee_core::image::public_key_from_pem(include_str!(
+            "../../../tz/guest/fixtures/signer.pub.pem"
+        ))
+        .unwrap();
+        let verify = |w: &mut World, uuid: [u8; 16]| {
+            let s = w.open();
+            w.nw.mem[0x3000..0x3010].copy_from_slice(&uuid);
+            let id = MsgParam {
+                attr: 9,
+                a: BASE + 0x3000,
+                b: 16,
+                c: 0,
+            };
+            let out = w.invoke_at(0x200, s, test_cmd::VERIFY_TA, 0, &[id, value(2, 0, 0)]);
+            let (ans, _) = w.serve(0x200, 2, out);
+            (ans.0, answer_at(w, 0x200).params[1].a)
+        };
+        let world = |keys: Vec<RsaPublicKey>, image: &[u8]| {
+            let mut w = World::new();
+            w.k = Service::with_ptas(vec![Box::new(TestPta::with_keys(keys))]);
+            w.image = image.to_vec();
+            w.shm_pages = vec![0xF000, 0xE000, 0xD000, 0xC000];
+            w
+        };
+        let mut w = world(vec![key.clone()], FIXTURE);
+        assert_eq!(
+            verify(&mut w, UUID),
+            (result::SUCCESS, FIXTURE.len() as u64)
+        );
+        // The same image asked for by another UUID; a byte changed; a
+        // kernel that trusts no key.
+        let mut other = UUID;
+        other[15] ^= 1;
+        assert_eq!(verify(&mut w, other).0, oxtee_gp::TEE_ERROR_SECURITY);
+        let mut bad = FIXTURE.to_vec();
+        let last = bad.len() - 100;
+        bad[last] ^= 0x40;
+        let mut w = world(vec![key], &bad);
+        assert_eq!(verify(&mut w, UUID).0, oxtee_gp::TEE_ERROR_SECURITY);
+        let mut w = world(vec![], FIXTURE);
+        assert_eq!(verify(&mut w, UUID).0, oxtee_gp::TEE_ERROR_SECURITY);
     }
 }

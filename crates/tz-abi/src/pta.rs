@@ -14,6 +14,8 @@ use oxtee_gp::{
     TEE_ERROR_SHORT_BUFFER, TEE_SUCCESS,
 };
 
+use oxtee_core::image::{self, RsaPublicKey};
+
 use crate::optee::rpc::{cmd as rpc_cmd, fs};
 use crate::rpc::{Rpc, RpcParam, ShmId, ShmKind, Task};
 
@@ -134,11 +136,24 @@ pub trait Pta {
 /// | 7 `RPC_SHM` | value in (size), value out | allocates kernel shared memory by RPC, writes a pattern, reads it back, frees it: out = (size granted, 1 if it read back) |
 /// | 8 `THREADS` | value out | (the most calls that waited in RPCs at once, ETHREAD_LIMIT answers) |
 /// | 9 `LOAD_TA` | memref in (a UUID's 16 octets), value out | asks the supplicant for the TA's size, then its image into application shared memory: out = (size, its first 4 bytes little-endian) |
+/// | 11 `VERIFY_TA` | memref in (a UUID's 16 octets), value out | loads the TA's image through the supplicant into secure memory and verifies it (OP-TEE's signed format, the kernel's trusted keys, the UUID asked for): out = (size, ta_version); SECURITY when it does not verify |
 /// | 10 `FS` | memref in (a file name), memref in (data), value out | through the supplicant's REE file system: create, write, close, open, read back, remove, open again (must be missing): out = (bytes read back, 1 if they match and the file is gone) |
 #[derive(Default)]
 pub struct TestPta {
     /// (session, calls so far).
     sessions: Vec<(u32, u32)>,
+    /// The keys TA images must be signed by (`VERIFY_TA`).
+    ta_keys: alloc::rc::Rc<[RsaPublicKey]>,
+}
+
+impl TestPta {
+    /// The test PTA, trusting `keys` for TA images.
+    pub fn with_keys(keys: Vec<RsaPublicKey>) -> TestPta {
+        TestPta {
+            sessions: Vec::new(),
+            ta_keys: keys.into(),
+        }
+    }
 }
 
 /// The test PTA's UUID.
@@ -159,6 +174,7 @@ pub mod test_cmd {
     pub const THREADS: u32 = 8;
     pub const LOAD_TA: u32 = 9;
     pub const FS: u32 = 10;
+    pub const VERIFY_TA: u32 = 11;
 }
 
 /// The largest TA image or file the test PTA moves through the
@@ -223,8 +239,9 @@ where
     Ok(v)
 }
 
-/// The test PTA's TA load: (size, first 4 bytes).
-async fn load_ta(rpc: Rpc, uuid: [u8; 16]) -> Result<(u32, u32), u32> {
+/// A TA's image from the supplicant (`LOAD_TA`: the size, then the
+/// image into application shared memory), copied into secure memory.
+pub async fn fetch_ta(rpc: &Rpc, uuid: [u8; 16], max: u64) -> Result<Vec<u8>, u32> {
     let mut w = [0u8; 8];
     w.copy_from_slice(&uuid[..8]);
     let a = u64::from_le_bytes(w);
@@ -236,11 +253,11 @@ async fn load_ta(rpc: Rpc, uuid: [u8; 16]) -> Result<(u32, u32), u32> {
     let Some(&RpcParam::Memref { size, .. }) = q.get(1) else {
         return Err(TEE_ERROR_GENERIC);
     };
-    if size == 0 || size > TEST_SUPPLICANT_MAX {
-        return Err(TEE_ERROR_GENERIC);
+    if size == 0 || size > max {
+        return Err(oxtee_gp::TEE_ERROR_OUT_OF_MEMORY);
     }
     let inner = rpc.clone();
-    with_shm(&rpc, size, |shm| async move {
+    with_shm(rpc, size, |shm| async move {
         let rpc = inner;
         let got = rpc
             .supplicant(
@@ -248,15 +265,37 @@ async fn load_ta(rpc: Rpc, uuid: [u8; 16]) -> Result<(u32, u32), u32> {
                 vec![id, memref(Some(shm), 0, size, Dir::Out)],
             )
             .await?;
+        // The supplicant may not change the size between the two steps.
         if !matches!(got.get(1), Some(&RpcParam::Memref { size: s, .. }) if s == size) {
             return Err(TEE_ERROR_GENERIC);
         }
-        let head = rpc.shm_read(shm, 0, size.min(4) as usize).await?;
-        let mut w = [0u8; 4];
-        w[..head.len()].copy_from_slice(&head);
-        Ok((size as u32, u32::from_le_bytes(w)))
+        rpc.shm_read(shm, 0, size as usize).await
     })
     .await
+}
+
+/// The test PTA's TA load: (size, first 4 bytes).
+async fn load_ta(rpc: Rpc, uuid: [u8; 16]) -> Result<(u32, u32), u32> {
+    let image = fetch_ta(&rpc, uuid, TEST_SUPPLICANT_MAX).await?;
+    let mut w = [0u8; 4];
+    let n = image.len().min(4);
+    w[..n].copy_from_slice(&image[..n]);
+    Ok((image.len() as u32, u32::from_le_bytes(w)))
+}
+
+/// The test PTA's TA verification: (size, ta_version). Nothing the normal
+/// world holds is trusted: the image is verified in the kernel's copy.
+async fn verify_ta(
+    rpc: Rpc,
+    uuid: [u8; 16],
+    keys: alloc::rc::Rc<[RsaPublicKey]>,
+) -> Result<(u32, u32), u32> {
+    let image = fetch_ta(&rpc, uuid, TEST_SUPPLICANT_MAX).await?;
+    let img = image::verify(&image, &keys).map_err(|_| oxtee_gp::TEE_ERROR_SECURITY)?;
+    if img.uuid.0 != uuid {
+        return Err(oxtee_gp::TEE_ERROR_SECURITY);
+    }
+    Ok((image.len() as u32, img.ta_version))
 }
 
 /// An REE FS handle from an OPEN/CREATE answer.
@@ -466,6 +505,30 @@ impl Pta for TestPta {
                     (ret, p)
                 }))
             }
+            test_cmd::VERIFY_TA if t == types(5, 2, 0, 0) => {
+                let Param::Memref { data, .. } = &p[0] else {
+                    return Invoked::Done(TEE_ERROR_BAD_PARAMETERS);
+                };
+                let Ok(uuid) = <[u8; 16]>::try_from(data.as_slice()) else {
+                    return Invoked::Done(TEE_ERROR_BAD_PARAMETERS);
+                };
+                let (rpc, keys) = (rpc.clone(), self.ta_keys.clone());
+                later(Box::pin(async move {
+                    let mut p = no_params();
+                    let ret = match verify_ta(rpc, uuid, keys).await {
+                        Ok((size, version)) => {
+                            p[1] = Param::Value {
+                                a: size,
+                                b: version,
+                                dir: Dir::Out,
+                            };
+                            TEE_SUCCESS
+                        }
+                        Err(code) => code,
+                    };
+                    (ret, p)
+                }))
+            }
             test_cmd::FS if t == types(5, 5, 2, 0) => {
                 let [
                     Param::Memref { data: name, .. },
@@ -511,6 +574,7 @@ impl Pta for TestPta {
             | test_cmd::RPC_SHM
             | test_cmd::THREADS
             | test_cmd::LOAD_TA
+            | test_cmd::VERIFY_TA
             | test_cmd::FS => Invoked::Done(TEE_ERROR_BAD_PARAMETERS),
             _ => Invoked::Done(Self::invoke_now(cmd, p, open, calls)),
         }

@@ -95,10 +95,30 @@ unsafe impl Sync for State {}
 
 static SERVICE: State = State(UnsafeCell::new(None));
 
+/// The key TA images must be signed by, fixed at build time (as OP-TEE
+/// compiles in its TA key): `OXTEE_TA_KEY`, a public key in PEM.
+const TA_KEY: &str = include_str!(env!("OXTEE_TA_KEY"));
+
+/// The service, trusting [`TA_KEY`] (none if it does not parse: then no
+/// image verifies).
+fn new_service() -> Service {
+    let keys = match oxtee_core::image::public_key_from_pem(TA_KEY) {
+        Ok(k) => alloc::vec![k],
+        Err(e) => {
+            log!(
+                UART,
+                "oxtee kernel: the TA key does not parse ({e}): no TA image will verify\n"
+            );
+            alloc::vec::Vec::new()
+        }
+    };
+    Service::with_ta_keys(keys)
+}
+
 /// A yielding call: x0..x7 in, x0..x3 out.
 pub fn yielding(regs: &[u64; 8]) -> [u64; 4] {
     // SAFETY: see `State`: this is the only reference while a call runs.
-    let service = unsafe { &mut *SERVICE.0.get() }.get_or_insert_with(Service::new);
+    let service = unsafe { &mut *SERVICE.0.get() }.get_or_insert_with(new_service);
     let (out, ev) = service.yielding(&mut ns::NsMemory, regs);
     note(ev);
     out
