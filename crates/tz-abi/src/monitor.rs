@@ -50,7 +50,9 @@ pub const TTBR_ASID: u64 = 0xFFFF << 48;
 /// empty table: no high address translates), both tagged with the
 /// normal world's ASIDs so that writing them flushes nothing either; its
 /// mappings are global and never change, so a stale entry under any
-/// ASID is still right. Otherwise the monitor loads the kernel's own
+/// ASID is still right. (When S-EL0 TAs get address spaces of their own,
+/// with non-global mappings, the kernel needs ASIDs of its own and this
+/// borrowing must change.) Otherwise the monitor loads the kernel's own
 /// SCTLR and TCR (and leaves TTBR1 alone: the kernel's TCR disables
 /// TTBR1 walks).
 ///
