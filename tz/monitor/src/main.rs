@@ -122,6 +122,16 @@ struct State {
     ns_ttbr1: u64,
     /// What the log last said about sharing (None: nothing yet).
     logged_shared: Option<bool>,
+    /// The counter when the normal world's call trapped here.
+    call_start: u64,
+    /// Trusted-OS calls answered, and the counter ticks they spent from
+    /// the normal world's SMC to its return (both world switches and the
+    /// kernel's work).
+    calls: u64,
+    call_ticks: u64,
+    /// The counter when the kernel was entered; ticks spent in it.
+    kernel_start: u64,
+    kernel_ticks: u64,
 }
 
 struct Global(UnsafeCell<State>);
@@ -141,6 +151,11 @@ static STATE: Global = Global(UnsafeCell::new(State {
     shared: false,
     ns_ttbr1: 0,
     logged_shared: None,
+    call_start: 0,
+    calls: 0,
+    call_ticks: 0,
+    kernel_start: 0,
+    kernel_ticks: 0,
 }));
 
 fn state() -> &'static mut State {
@@ -364,6 +379,7 @@ fn from_normal_world(frame: &mut Frame) {
     match smccc::route(id) {
         Route::Monitor => platform::monitor_call(id, frame),
         Route::TrustedOsFast | Route::TrustedOsYielding => {
+            st.call_start = counter();
             st.ns_frame = *frame;
             st.ns_el1 = el1::Regs::save();
             let (sctlr, tcr) = (st.ns_el1.sctlr(), st.ns_el1.tcr());
@@ -400,6 +416,7 @@ fn from_normal_world(frame: &mut Frame) {
             frame.elr = st.vector + offset;
             frame.spsr = SPSR_EL1H_MASKED;
             st.phase = Phase::InKernel;
+            st.kernel_start = counter();
         }
         Route::Unknown => frame.x[0] = id.unknown(),
     }
@@ -470,6 +487,7 @@ fn from_secure_world(frame: &mut Frame) {
             st.phase = Phase::Normal;
         }
         (Phase::InKernel, RETURN_CALL_DONE) => {
+            st.kernel_ticks += counter().wrapping_sub(st.kernel_start);
             let results = [frame.x[1], frame.x[2], frame.x[3], frame.x[4]];
             // The kernel's own context is not saved: it is the same at
             // every entry (see `State::s_el1`).
@@ -482,9 +500,31 @@ fn from_secure_world(frame: &mut Frame) {
             *frame = st.ns_frame;
             frame.x[..4].copy_from_slice(&results);
             st.phase = Phase::Normal;
+            st.calls += 1;
+            st.call_ticks += counter().wrapping_sub(st.call_start);
         }
         _ => panic!("the secure kernel made an unexpected SMC {id:#x}"),
     }
+}
+
+/// At power-off: how long the normal world's calls spent in EL3 and the
+/// secure world (SMC to return, RPC returns counted as calls).
+pub fn log_call_stats() {
+    let st = state();
+    if st.calls == 0 {
+        return;
+    }
+    let per_call = |ticks: u64| ticks * 1_000_000_000 / counter_hz() / st.calls;
+    let (all, kernel) = (per_call(st.call_ticks), per_call(st.kernel_ticks));
+    log!(
+        UART,
+        "oxtee monitor: {} trusted-OS calls from the normal world, {}.{} us each from its SMC to its return, {}.{} us of it in the kernel (means)\n",
+        st.calls,
+        all / 1000,
+        (all % 1000) / 100,
+        kernel / 1000,
+        (kernel % 1000) / 100
+    );
 }
 
 /// One timed round trip: what the normal world's SMC does on the way in.

@@ -111,6 +111,7 @@ pub fn monitor_call(id: FunctionId, f: &mut Frame) {
             }
         }
         PSCI_SYSTEM_OFF => {
+            crate::log_call_stats();
             log!(UART, "oxtee monitor: system off\n");
             power_off()
         }
