@@ -133,9 +133,14 @@ done
 # oxtee's libteec for the normal world (its /dev/tee0 backend), linked
 # statically into the Client API test (the initramfs has no libc.so).
 cargo rustc -q --release -p oxtee-teec --target aarch64-unknown-linux-gnu --crate-type staticlib
-for t in teectest rpctest; do
+# (teec_suite: the host tier's C suite of the Client API, run with
+# OXTEE_SUITE=api: the cases that need no TA of its own.)
+cp crates/cli/tests/it/c/teec_suite.c "$out/teec_suite.c"
+for t in teectest rpctest teec_suite; do
+  src=tz/guest/$t.c
+  [ "$t" = teec_suite ] && src=$out/teec_suite.c
   if ! aarch64-linux-gnu-gcc -O2 -static -Wall -Wextra -Werror -Idevkit/include \
-      -o "$ird/bin/$t" "tz/guest/$t.c" \
+      -o "$ird/bin/$t" "$src" \
       target/aarch64-unknown-linux-gnu/release/libteec.a -lpthread -ldl -lm 2>"$out/link.log"; then
     cat "$out/link.log" >&2
     exit 1
