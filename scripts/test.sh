@@ -18,7 +18,7 @@ rustup target list --installed | grep -qx aarch64-unknown-none-softfloat ||
   rustup target add aarch64-unknown-none-softfloat
 # The pure crates the secure kernel will host stay buildable without an OS.
 cargo build -q --release --target aarch64-unknown-none-softfloat \
-  -p oxtee-proto -p oxtee-gp -p oxtee-tz-abi -p oxtee-storage -p oxtee-core
+  -p oxtee-proto -p oxtee-gp -p oxtee-tz-abi -p oxtee-storage -p oxtee-core -p oxtee-crypto
 # (One package at a time: the monitor links no heap, the kernel does, and
 # cargo unifies features over the packages of one build.)
 (cd tz && cargo fmt --all -- --check &&

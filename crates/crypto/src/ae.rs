@@ -18,6 +18,7 @@
 use crate::backend;
 use crate::cipher::Aes;
 use crate::{Error, consts::*};
+use alloc::{boxed::Box, vec::Vec};
 
 const BLOCK: usize = 16;
 
@@ -310,7 +311,7 @@ impl AeEngine {
             if self.buf.len() < BLOCK {
                 return;
             }
-            let b = std::mem::take(&mut self.buf);
+            let b = core::mem::take(&mut self.buf);
             self.block(&b);
         }
         let mut it = data.chunks_exact(BLOCK);
@@ -327,7 +328,7 @@ impl AeEngine {
             return;
         }
         if !self.buf.is_empty() {
-            let mut b = std::mem::take(&mut self.buf);
+            let mut b = core::mem::take(&mut self.buf);
             b.resize(BLOCK, 0);
             self.block(&b);
         }
@@ -406,7 +407,7 @@ impl AeEngine {
     pub fn update(&mut self, input: &[u8]) -> Result<Vec<u8>, Error> {
         self.check_payload(input.len())?;
         if self.alg == AeAlg::AesCcm {
-            let mut data = std::mem::take(&mut self.hold);
+            let mut data = core::mem::take(&mut self.hold);
             data.extend_from_slice(input);
             self.hold = data.split_off(data.len() / BLOCK * BLOCK);
             return self.process(&data);
@@ -419,7 +420,7 @@ impl AeEngine {
         if self.hold.is_empty() {
             return self.process(input);
         }
-        let mut data = std::mem::take(&mut self.hold);
+        let mut data = core::mem::take(&mut self.hold);
         data.extend_from_slice(input);
         self.process(&data)
     }
@@ -461,7 +462,7 @@ impl AeEngine {
         if self.encrypt {
             self.absorb(input);
         } else {
-            let o = std::mem::take(&mut out);
+            let o = core::mem::take(&mut out);
             self.absorb(&o);
             out = o;
         }

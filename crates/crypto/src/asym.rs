@@ -19,6 +19,7 @@ use crate::backend::{self, KeyCache};
 use crate::digest::DigestAlg;
 use crate::object::Attr;
 use crate::{Error, consts::*};
+use alloc::{boxed::Box, vec, vec::Vec};
 use digest::{Digest, DynDigest};
 use rand_core::CryptoRngCore;
 use rsa::traits::{PrivateKeyParts, PublicKeyParts};
@@ -359,6 +360,7 @@ macro_rules! nist_curve {
     ($name:ident, $C:ty, $Vk:ty, $($sign:tt)*) => {
         mod $name {
             use super::pad;
+            use alloc::vec::Vec;
             #[allow(unused_imports)]
             use ecdsa::signature::hazmat::{PrehashVerifier, RandomizedPrehashSigner};
             use elliptic_curve::sec1::{EncodedPoint, FromEncodedPoint, ToEncodedPoint};

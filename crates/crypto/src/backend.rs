@@ -17,7 +17,7 @@
 //! [`pre_sandbox_init`] has run, which the TA runtime calls before it
 //! locks the sandbox; nothing else here uses AWS-LC's generator.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use core::sync::atomic::{AtomicBool, Ordering};
 
 static RAND_READY: AtomicBool = AtomicBool::new(false);
 
@@ -57,6 +57,8 @@ mod imp {
     use rsa::traits::{PrivateKeyParts, PublicKeyParts};
     use rsa::{RsaPrivateKey, RsaPublicKey};
     use std::sync::{Arc, OnceLock};
+    use std::vec;
+    use std::vec::Vec;
 
     // ---- AES-GCM ----
 
@@ -489,6 +491,8 @@ mod imp {
     //! Without the feature: nothing is handled here.
     #![allow(clippy::too_many_arguments)]
     use crate::digest::DigestAlg;
+    #[allow(unused_imports)]
+    use alloc::vec::Vec;
     use rsa::{RsaPrivateKey, RsaPublicKey};
 
     #[derive(Clone)]

@@ -8,6 +8,7 @@
 
 use crate::{Error, backend, consts::*};
 use aes::cipher::{BlockDecrypt, BlockEncrypt, KeyInit, generic_array::GenericArray};
+use alloc::{boxed::Box, vec, vec::Vec};
 
 const BLOCK: usize = 16;
 
@@ -436,7 +437,7 @@ impl CipherEngine {
     /// [`CipherEngine::final_len`]).
     pub fn finish(&mut self, input: &[u8]) -> Vec<u8> {
         let mut out = self.update(input);
-        let mut rest = std::mem::take(&mut self.pending);
+        let mut rest = core::mem::take(&mut self.pending);
         if self.alg.mode() == Mode::Ctr {
             // The unused key stream is dropped, never output.
             return out;

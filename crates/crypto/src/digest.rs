@@ -2,6 +2,7 @@
 //! SHAKE extendable-output functions, over the RustCrypto hashes.
 
 use crate::{Error, consts::*};
+use alloc::{vec, vec::Vec};
 use sha3::digest::{Digest, ExtendableOutput, Update, XofReader};
 
 /// A digest algorithm this engine implements.
@@ -162,7 +163,7 @@ impl DigestEngine {
     /// yet extracted (at most `xof_len`).
     pub fn finish(&mut self, xof_len: usize) -> Result<Vec<u8>, Error> {
         let fresh = State::new(self.alg);
-        let out = match std::mem::replace(&mut self.state, fresh) {
+        let out = match core::mem::replace(&mut self.state, fresh) {
             State::Md5(h) => h.finalize().to_vec(),
             State::Sha1(h) => h.finalize().to_vec(),
             State::Sha224(h) => h.finalize().to_vec(),
@@ -206,7 +207,7 @@ impl DigestEngine {
     pub fn extract(&mut self, out: &mut [u8]) -> Result<usize, Error> {
         if !self.is_squeezing() {
             let placeholder = State::Extracted(Vec::new(), 0);
-            self.state = match std::mem::replace(&mut self.state, placeholder) {
+            self.state = match core::mem::replace(&mut self.state, placeholder) {
                 State::Shake128(h) => State::Squeeze128(h.finalize_xof()),
                 State::Shake256(h) => State::Squeeze256(h.finalize_xof()),
                 absorbing => {

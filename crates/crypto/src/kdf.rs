@@ -10,6 +10,7 @@
 
 use crate::object::Attr;
 use crate::{Error, consts::*};
+use alloc::{vec, vec::Vec};
 
 /// A key derivation algorithm this engine implements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

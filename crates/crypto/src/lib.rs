@@ -19,7 +19,16 @@
 //! variant, their algorithms to [`Operation::new`] and
 //! [`is_algorithm_supported`], and their key slots to
 //! [`Operation::info_multiple`].
+//!
+//! No OS: `no_std` with a heap (the secure kernel of the TrustZone tier
+//! links it too); the `aws-lc` backend needs the standard library.
+#![cfg_attr(not(test), no_std)]
 #![forbid(unsafe_code)]
+
+extern crate alloc;
+#[cfg(all(not(test), feature = "aws-lc"))]
+extern crate std;
+use alloc::{boxed::Box, vec, vec::Vec};
 
 pub mod ae;
 pub mod asym;

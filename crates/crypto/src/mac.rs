@@ -6,6 +6,7 @@
 
 use crate::cipher::{Bc, xor};
 use crate::{Error, consts::*};
+use alloc::{boxed::Box, vec, vec::Vec};
 use hmac::{Hmac, Mac};
 
 /// A MAC algorithm this engine implements.
@@ -292,7 +293,7 @@ impl Cmac {
         let bs = self.bc.block_len();
         while !data.is_empty() {
             if self.buf.len() == bs {
-                let b = std::mem::take(&mut self.buf);
+                let b = core::mem::take(&mut self.buf);
                 self.block(&b);
             }
             let n = (bs - self.buf.len()).min(data.len());
@@ -303,13 +304,13 @@ impl Cmac {
 
     fn finish(mut self) -> Vec<u8> {
         let bs = self.bc.block_len();
-        let mut last = std::mem::take(&mut self.buf);
+        let mut last = core::mem::take(&mut self.buf);
         let k = if last.len() == bs {
-            std::mem::take(&mut self.k1)
+            core::mem::take(&mut self.k1)
         } else {
             last.push(0x80);
             last.resize(bs, 0);
-            std::mem::take(&mut self.k2)
+            core::mem::take(&mut self.k2)
         };
         xor(&mut last, &k);
         self.block(&last);
@@ -342,7 +343,7 @@ impl CbcMac {
             self.buf.extend_from_slice(&data[..n]);
             data = &data[n..];
             if self.buf.len() == bs {
-                let b = std::mem::take(&mut self.buf);
+                let b = core::mem::take(&mut self.buf);
                 self.block(&b);
             }
         }
@@ -353,7 +354,7 @@ impl CbcMac {
             // The pad length depends only on the message length.
             let bs = self.bc.block_len();
             let pad = bs - self.buf.len();
-            let mut last = std::mem::take(&mut self.buf);
+            let mut last = core::mem::take(&mut self.buf);
             last.resize(bs, pad as u8);
             self.block(&last);
         }

@@ -7,6 +7,7 @@
 //! TEE_GenerateKey is the caller's).
 
 use crate::{Error, consts::*};
+use alloc::{vec, vec::Vec};
 
 /// One attribute given to TEE_PopulateTransientObject.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -155,8 +156,8 @@ struct Content {
     attrs: Vec<Attr>,
 }
 
-impl std::fmt::Debug for Object {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for Object {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         // Never the key.
         f.debug_struct("Object")
             .field("object_type", &self.object_type)

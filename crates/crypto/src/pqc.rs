@@ -30,6 +30,7 @@
 //! ML-DSA needs a stack that large (the test TAs declare 256 KiB, on top
 //! of the daemon's 256 KiB overhead).
 
+use alloc::{vec, vec::Vec};
 use ml_dsa::MlDsa65;
 use ml_kem::kem::{Decapsulate, Encapsulate};
 use ml_kem::{EncapsulateDeterministic, EncodedSizeUser, KemCore, MlKem768};

@@ -19,6 +19,7 @@
 //! key exchange, their KDF and Z_A are written here over that arithmetic
 //! and `sm3`.
 
+use alloc::{vec, vec::Vec};
 use elliptic_curve::ff::PrimeField;
 use elliptic_curve::ops::Reduce;
 use elliptic_curve::point::AffineCoordinates;
