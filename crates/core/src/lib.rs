@@ -15,6 +15,7 @@ extern crate alloc;
 #[cfg(test)]
 extern crate std;
 
+pub mod cancel;
 pub mod codes;
 pub mod head;
 pub mod identity;

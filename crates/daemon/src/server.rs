@@ -13,6 +13,7 @@ use crate::config::Config;
 use crate::spawn::Spawner;
 use crate::store::{LoadedTa, Store, Versioned};
 use crate::ta::{Call, ClientMem, Instance, Shm};
+use oxtee_core::cancel::{Cancellations, Found};
 use oxtee_core::codes::*;
 use oxtee_core::identity::{PeerInfo, client_identity};
 use oxtee_core::instances::{Installed, Instances, Released, Slot};
@@ -162,10 +163,9 @@ static TA_SESSION_IDS: AtomicU32 = AtomicU32::new(1);
 /// How long TA_CloseSessionEntryPoint may take before its instance is killed.
 const CLOSE_LIMIT: Duration = Duration::from_secs(10);
 
-enum Running {
-    Requested,
-    Call(Weak<Instance>, u64),
-}
+/// A call in progress, for its cancellation: the instance and the call's
+/// sequence number there.
+type Running = (Weak<Instance>, u64);
 
 /// Bound on remembered early cancellations per context.
 const MAX_PENDING_CANCELS: usize = 256;
@@ -180,7 +180,7 @@ struct Context {
     shm_bytes: Mutex<u64>,
     /// Calls in flight by cancel id, and cancellations that arrived before
     /// their call reached a TA (applied as soon as it does).
-    running: Mutex<HashMap<u64, Running>>,
+    running: Mutex<Cancellations<u64, Running>>,
     finished: AtomicBool,
 }
 
@@ -941,7 +941,7 @@ fn handle(shared: &Arc<Shared>, conn: &mut Conn, req: ClientRequest, mut fds: Ve
                 sessions: Mutex::new(HashMap::new()),
                 shm: Mutex::new(HashMap::new()),
                 shm_bytes: Mutex::new(0),
-                running: Mutex::new(HashMap::new()),
+                running: Mutex::new(Cancellations::new(MAX_PENDING_CANCELS)),
                 finished: AtomicBool::new(false),
             });
             contexts.insert(id, ctx.clone());
@@ -1039,24 +1039,15 @@ fn handle(shared: &Arc<Shared>, conn: &mut Conn, req: ClientRequest, mut fds: Ve
         }
         ClientRequest::Cancel { cancel_id } => {
             let ctx = ctx.expect("checked above");
-            let unknown = {
-                let mut running = ctx.running.locked();
-                match running.get(&cancel_id) {
-                    Some(Running::Call(inst, seq)) => {
-                        if let Some(i) = inst.upgrade() {
-                            i.cancel(*seq);
-                        }
-                        false
+            let unknown = match ctx.running.locked().request(cancel_id) {
+                Found::Running((inst, seq)) => {
+                    if let Some(i) = inst.upgrade() {
+                        i.cancel(*seq);
                     }
-                    Some(Running::Requested) => false,
-                    None => {
-                        if running.len() >= MAX_PENDING_CANCELS {
-                            running.retain(|_, r| matches!(r, Running::Call(..)));
-                        }
-                        running.insert(cancel_id, Running::Requested);
-                        true
-                    }
+                    false
                 }
+                Found::AlreadyRequested => false,
+                Found::Remembered => true,
             };
             // Not through the core: perhaps a direct call.
             if unknown {
@@ -1322,17 +1313,12 @@ fn run_call(
     };
     let weak = Arc::downgrade(inst);
     let on_start = |seq: u64| {
-        let prev = ctx
-            .running
-            .lock()
-            .unwrap()
-            .insert(cancel_id, Running::Call(weak.clone(), seq));
-        if matches!(prev, Some(Running::Requested)) {
+        if ctx.running.locked().start(cancel_id, (weak.clone(), seq)) {
             inst.cancel(seq);
         }
     };
     let r = inst.call(call, checked, &mem, &on_start);
-    ctx.running.locked().remove(&cancel_id);
+    ctx.running.locked().finish(&cancel_id);
     if inst.is_dead() {
         shared.forget_single(inst);
     }

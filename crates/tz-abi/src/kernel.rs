@@ -35,6 +35,7 @@ use oxtee_gp::{
 use crate::optee::{self, MsgArg, MsgParam, OpenSession, ParamType};
 use crate::pta::{Client, DevicePta, Dir, Invoked, Param, Pta, TestPta, no_params};
 use oxtee_core::Uuid;
+use oxtee_core::cancel::{Cancellations, Found};
 use oxtee_core::instances::{Installed, Instances, Released, Slot};
 
 use crate::rpc::{self, Reply, Request, Rpc, RpcParam, ShmId, ShmKind, Task, ThreadStats};
@@ -105,6 +106,8 @@ pub const MAX_MEMREF: usize = 1 << 20;
 /// Bytes of memory-reference copies all calls in progress may hold
 /// together (the heap is the secure RAM after the kernel, some 14 MiB).
 pub const MEMREF_BUDGET: usize = 8 << 20;
+/// Cancellations remembered for calls that have not started.
+pub const EARLY_CANCELS: usize = 64;
 /// The largest RPC shared memory a call asks for.
 pub const MAX_RPC_SHM: u64 = 4 << 20;
 /// RPC shared-memory objects one call holds at once.
@@ -230,6 +233,9 @@ pub struct Service {
     memref_budget: usize,
     /// What the last resumed RPC has to tell the log.
     event: Event,
+    /// Waiting calls by (session, cancel id), and cancellations that
+    /// arrived before their call (the rules the host daemon keeps too).
+    cancels: Cancellations<(u32, u32), usize>,
 }
 
 /// A call waiting for the normal world.
@@ -305,6 +311,7 @@ impl Service {
             held: 0,
             memref_budget: MEMREF_BUDGET,
             event: Event::None,
+            cancels: Cancellations::new(EARLY_CANCELS),
         }
     }
 
@@ -446,9 +453,17 @@ impl Service {
                     return (status(optee::RETURN_ETHREAD_LIMIT), Event::None);
                 };
                 let rpc_at = rpc_arg.then(|| at.after(size));
+                let key = (arg.session, arg.cancel_id);
                 match self.invoke(nw, &mut arg, at, rpc_at) {
-                    Outcome::Now(ret, origin) => (ret, origin),
+                    Outcome::Now(ret, origin) => {
+                        self.cancels.finish(&key);
+                        (ret, origin)
+                    }
                     Outcome::Started(t) => {
+                        // A cancellation that overtook its call.
+                        if self.cancels.start(key, slot) {
+                            t.rpc.cancel();
+                        }
                         self.held += t.held;
                         self.threads[slot] = Some(*t);
                         self.stats.in_use += 1;
@@ -524,6 +539,7 @@ impl Service {
     ) -> [u64; 4] {
         self.stats.in_use = self.stats.in_use.saturating_sub(1);
         self.held = self.held.saturating_sub(t.held);
+        self.cancels.finish(&(t.arg.session, t.arg.cancel_id));
         let mut arg = t.arg;
         let n = arg.num_params;
         // RPC shared memory the task kept stays the normal world's to
@@ -777,10 +793,17 @@ impl Service {
         }
     }
 
-    /// `CANCEL`: mark the waiting calls of (session, cancel id).
+    /// `CANCEL`: mark the waiting call of (session, cancel id), or
+    /// remember the cancellation for when that call starts (its INVOKE may
+    /// still be waiting for a thread).
     fn cancel(&mut self, arg: &MsgArg) -> (u32, u32) {
-        for t in self.threads.iter().flatten() {
-            if t.arg.session == arg.session && t.arg.cancel_id == arg.cancel_id {
+        // (Nothing to remember for a session that does not exist; the
+        // driver ignores a cancellation's answer.)
+        if !self.sessions.contains_key(&arg.session) {
+            return (TEE_SUCCESS, ORIGIN_TEE);
+        }
+        if let Found::Running(&slot) = self.cancels.request((arg.session, arg.cancel_id)) {
+            if let Some(t) = self.threads.get(slot).and_then(Option::as_ref) {
                 t.rpc.cancel();
             }
         }
@@ -940,6 +963,7 @@ impl Service {
             Some(pta) => {
                 self.ptas[pta].close_session(arg.session);
                 self.release(pta);
+                self.cancels.forget(|&(s, _)| s == arg.session);
                 (TEE_SUCCESS, ORIGIN_TEE)
             }
             None => (TEE_ERROR_BAD_PARAMETERS, ORIGIN_TEE),
@@ -2575,5 +2599,39 @@ mod tests {
         assert_eq!(verify(&mut w, UUID).0, oxtee_gp::TEE_ERROR_SECURITY);
         let mut w = world(vec![], FIXTURE);
         assert_eq!(verify(&mut w, UUID).0, oxtee_gp::TEE_ERROR_SECURITY);
+    }
+
+    #[test]
+    fn a_cancellation_that_overtakes_its_call_cancels_it_when_it_starts() {
+        let mut w = World::new();
+        let s = w.open();
+        let cancel = |w: &mut World, session, id| {
+            let c = MsgArg {
+                cmd: CMD_CANCEL,
+                session,
+                cancel_id: id,
+                ..Default::default()
+            };
+            assert_eq!(w.start(0xC00, c)[0], RETURN_OK);
+            w.nw.answer(0xC00)
+        };
+        // Before the call (its INVOKE waiting for a thread, say).
+        assert_eq!(cancel(&mut w, s, 9), (result::SUCCESS, ORIGIN_TEE));
+        let out = w.invoke_at(0x200, s, test_cmd::SLEEP, 9, &[value(1, 1000, 0)]);
+        let (ans, seen) = w.serve(0x200, 1, out);
+        assert_eq!(ans, (oxtee_gp::TEE_ERROR_CANCEL, ORIGIN_TRUSTED_APP));
+        assert!(seen.is_empty(), "it never slept");
+        // Consumed: the next call with that id runs.
+        let out = w.invoke_at(0x200, s, test_cmd::SLEEP, 9, &[value(1, 10, 0)]);
+        let (ans, _) = w.serve(0x200, 1, out);
+        assert_eq!(ans.0, result::SUCCESS);
+        // Nothing is remembered for a session that does not exist; early
+        // cancellations are bounded.
+        assert_eq!(cancel(&mut w, s + 100, 1).0, result::SUCCESS);
+        assert!(w.k.cancels.is_empty());
+        for id in 0..1000 {
+            cancel(&mut w, s, 1000 + id);
+        }
+        assert!(w.k.cancels.len() <= EARLY_CANCELS);
     }
 }
