@@ -4,7 +4,8 @@
 //! decides. It holds the GlobalPlatform constants, the signed TA image
 //! format, the TA header embedded in a TA's ELF, client identities, the
 //! translation of client parameters into TA parameters, and the instance
-//! policy (singleInstance / multiSession / instanceKeepAlive).
+//! policy (singleInstance / multiSession / instanceKeepAlive), the instance,
+//! session and cancellation tables both platforms keep.
 //!
 //! It has no OS: `no_std` with a heap, so that the secure kernel of the
 //! TrustZone tier links the same code.
@@ -25,6 +26,7 @@ pub mod params;
 pub mod policy;
 pub mod props;
 pub mod ptime;
+pub mod sessions;
 pub mod shlib;
 
 pub use oxtee_proto::Uuid;

@@ -18,6 +18,7 @@ use oxtee_core::codes::*;
 use oxtee_core::identity::{PeerInfo, client_identity};
 use oxtee_core::instances::{Installed, Instances, Released, Slot};
 use oxtee_core::params::{self, ShmInfo};
+use oxtee_core::sessions::Sessions;
 use oxtee_proto::{ClientReply, ClientRequest, Identity, Uuid, decode, encode};
 use oxtee_sys::{Channel, Mapping};
 use std::collections::HashMap;
@@ -175,7 +176,6 @@ struct Context {
     token: [u8; 16],
     uid: u32,
     conns: Mutex<usize>,
-    sessions: Mutex<HashMap<u32, Arc<Session>>>,
     shm: Mutex<HashMap<u32, Arc<Shm>>>,
     shm_bytes: Mutex<u64>,
     /// Calls in flight by cancel id, and cancellations that arrived before
@@ -203,8 +203,10 @@ pub struct Shared {
     /// in use, so that a new instance costs two messages instead of a
     /// fork and an exec. Tied to the verified image it was started from.
     spares: Mutex<HashMap<Uuid, Spare>>,
-    /// Sessions TAs opened to other TAs, by (calling instance, id).
-    ta_sessions: Mutex<HashMap<(u64, u32), Arc<Session>>>,
+    /// Every session, by its owner: a client context, or the TA
+    /// instance that opened it (TA-to-TA). The same table as the secure
+    /// kernel's, from `oxtee-core`.
+    sessions: Mutex<Sessions<Owner, Arc<Session>>>,
     /// TEE_PROPSET_TEE_IMPLEMENTATION, sent to every instance.
     tee_props: Vec<oxtee_proto::Property>,
     /// Trusted Storage (persistent objects).
@@ -328,6 +330,7 @@ impl Server {
         let uids = root.then(|| crate::spawn::UidPool::new(cfg.ta_uid_first, cfg.ta_uid_count));
         let storage =
             crate::trusted_storage::TrustedStorage::open(&cfg, root.then_some(cfg.supplicant_uid));
+        let per_owner = cfg.limits.max_sessions_per_context;
         let shared = Arc::new(Shared {
             storage,
             cfg,
@@ -339,7 +342,7 @@ impl Server {
             next: AtomicU32::new(1),
             connections: std::sync::atomic::AtomicUsize::new(0),
             spares: Mutex::new(HashMap::new()),
-            ta_sessions: Mutex::new(HashMap::new()),
+            sessions: Mutex::new(Sessions::new(usize::MAX, per_owner)),
             tee_props: oxtee_core::props::implementation(device_id(), env!("CARGO_PKG_VERSION")),
             uids,
             usage: Mutex::new(HashMap::new()),
@@ -641,16 +644,8 @@ impl Shared {
     fn drop_ta_sessions_of(self: &Arc<Self>, inst: &Instance) {
         // Its persistent object handles go with it.
         self.storage.close_all(inst.id);
-        let mine: Vec<_> = {
-            let mut all = self.ta_sessions.locked();
-            let keys: Vec<_> = all
-                .keys()
-                .filter(|(owner, _)| *owner == inst.id)
-                .cloned()
-                .collect();
-            keys.into_iter().filter_map(|k| all.remove(&k)).collect()
-        };
-        for s in mine {
+        let mine = self.sessions.locked().take_all(Owner::Ta(inst.id));
+        for (_, s) in mine {
             self.close_session(&s);
         }
     }
@@ -692,14 +687,8 @@ impl Shared {
         if ctx.finished.swap(true, Ordering::AcqRel) {
             return;
         }
-        let sessions: Vec<_> = ctx
-            .sessions
-            .lock()
-            .unwrap()
-            .drain()
-            .map(|(_, s)| s)
-            .collect();
-        for s in sessions {
+        let sessions = self.sessions.locked().take_all(Owner::Client(ctx.id));
+        for (_, s) in sessions {
             self.close_session(&s);
         }
         let shms: Vec<_> = ctx.shm.locked().drain().collect();
@@ -711,6 +700,14 @@ impl Shared {
         self.refund(ctx.uid, Quota::Contexts, 1);
         self.contexts.locked().remove(&ctx.id);
         tracing::debug!(context = ctx.id, "context finished");
+    }
+
+    /// A client context's open session.
+    fn session(&self, ctx: &Context, id: u32) -> Option<Arc<Session>> {
+        self.sessions
+            .locked()
+            .get(Owner::Client(ctx.id), id)
+            .cloned()
     }
 
     fn unmap_everywhere(&self, id: u32) {
@@ -729,6 +726,63 @@ impl Shared {
 /// The TA-side session id.
 fn session_key(s: &Session) -> u32 {
     s.ta_id
+}
+
+/// Who a session belongs to: only its owner reaches it by its number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Owner {
+    /// A client context (by its id).
+    Client(u32),
+    /// A TA instance that opened it (TA-to-TA), by the instance's id.
+    Ta(u64),
+}
+
+/// A session number reserved for an open under way: cancelled on drop
+/// unless the session it was for fills it.
+struct Reserved<'a> {
+    shared: &'a Arc<Shared>,
+    owner: Owner,
+    id: u32,
+    filled: bool,
+}
+
+impl<'a> Reserved<'a> {
+    /// None: the owner holds `max_sessions_per_context` sessions.
+    fn new(shared: &'a Arc<Shared>, owner: Owner) -> Option<Self> {
+        let id = shared.sessions.locked().reserve(owner).ok()?;
+        Some(Reserved {
+            shared,
+            owner,
+            id,
+            filled: false,
+        })
+    }
+
+    /// The session opened: its number, or None when its owner went away
+    /// meanwhile (then it is closed here; nothing is left behind).
+    fn fill(mut self, session: Arc<Session>) -> Option<u32> {
+        self.filled = true;
+        let r = self
+            .shared
+            .sessions
+            .locked()
+            .fill(self.owner, self.id, session);
+        match r {
+            Ok(()) => Some(self.id),
+            Err(session) => {
+                self.shared.close_session(&session);
+                None
+            }
+        }
+    }
+}
+
+impl Drop for Reserved<'_> {
+    fn drop(&mut self) {
+        if !self.filled {
+            self.shared.sessions.locked().cancel(self.owner, self.id);
+        }
+    }
 }
 
 /// A client's staging buffer for one of its sessions, on one connection:
@@ -938,7 +992,6 @@ fn handle(shared: &Arc<Shared>, conn: &mut Conn, req: ClientRequest, mut fds: Ve
                 token,
                 uid: conn.uid,
                 conns: Mutex::new(1),
-                sessions: Mutex::new(HashMap::new()),
                 shm: Mutex::new(HashMap::new()),
                 shm_bytes: Mutex::new(0),
                 running: Mutex::new(Cancellations::new(MAX_PENDING_CANCELS)),
@@ -994,7 +1047,7 @@ fn handle(shared: &Arc<Shared>, conn: &mut Conn, req: ClientRequest, mut fds: Ve
             cancel_id,
         } => {
             let ctx = ctx.expect("checked above");
-            let Some(s) = ctx.sessions.locked().get(&session).cloned() else {
+            let Some(s) = shared.session(&ctx, session) else {
                 return Out::Reply(op_err(TeeError::api(TEE_ERROR_BAD_PARAMETERS)));
             };
             let checked = match check_params(conn, Some(session), &ctx, &params) {
@@ -1028,7 +1081,10 @@ fn handle(shared: &Arc<Shared>, conn: &mut Conn, req: ClientRequest, mut fds: Ve
         }
         ClientRequest::CloseSession { session } => {
             let ctx = ctx.expect("checked above");
-            let s = ctx.sessions.locked().remove(&session);
+            let s = shared
+                .sessions
+                .locked()
+                .remove(Owner::Client(ctx.id), session);
             match s {
                 Some(s) => {
                     shared.close_session(&s);
@@ -1051,10 +1107,11 @@ fn handle(shared: &Arc<Shared>, conn: &mut Conn, req: ClientRequest, mut fds: Ve
             };
             // Not through the core: perhaps a direct call.
             if unknown {
-                let direct: Vec<_> = ctx
+                let direct: Vec<_> = shared
                     .sessions
                     .locked()
-                    .values()
+                    .owned(Owner::Client(ctx.id))
+                    .map(|(_, s)| s)
                     .filter(|s| s.direct.load(Ordering::Acquire))
                     .cloned()
                     .collect();
@@ -1067,7 +1124,7 @@ fn handle(shared: &Arc<Shared>, conn: &mut Conn, req: ClientRequest, mut fds: Ve
         ClientRequest::DirectStaging { session, size } => {
             let ctx = ctx.expect("checked above");
             let fd = fds.pop().expect("checked above");
-            let Some(s) = ctx.sessions.locked().get(&session).cloned() else {
+            let Some(s) = shared.session(&ctx, session) else {
                 return Out::Reply(err(TEE_ERROR_BAD_PARAMETERS, ORIGIN_API));
             };
             if !s.direct.load(Ordering::Acquire) {
@@ -1091,7 +1148,7 @@ fn handle(shared: &Arc<Shared>, conn: &mut Conn, req: ClientRequest, mut fds: Ve
         }
         ClientRequest::Direct { session } => {
             let ctx = ctx.expect("checked above");
-            let Some(s) = ctx.sessions.locked().get(&session).cloned() else {
+            let Some(s) = shared.session(&ctx, session) else {
                 return Out::Reply(err(TEE_ERROR_BAD_PARAMETERS, ORIGIN_API));
             };
             if s.direct.swap(true, Ordering::AcqRel) {
@@ -1193,10 +1250,11 @@ fn handle(shared: &Arc<Shared>, conn: &mut Conn, req: ClientRequest, mut fds: Ve
             let inst = match session {
                 None => None,
                 Some(id) => {
-                    let sessions = ctx.sessions.locked();
+                    let sessions = shared.sessions.locked();
+                    let owner = Owner::Client(ctx.id);
                     conn.session_staging
-                        .retain(|st| sessions.contains_key(&st.session));
-                    let Some(s) = sessions.get(&id) else {
+                        .retain(|st| sessions.contains(owner, st.session));
+                    let Some(s) = sessions.get(owner, id) else {
                         return Out::Reply(err(TEE_ERROR_BAD_PARAMETERS, ORIGIN_API));
                     };
                     let replaces = conn.session_staging.iter().any(|st| st.session == id);
@@ -1371,9 +1429,6 @@ fn open_session(
     p: &oxtee_proto::ClientOp,
     cancel_id: u64,
 ) -> ClientReply {
-    if ctx.sessions.locked().len() >= shared.cfg.limits.max_sessions_per_context {
-        return op_err(TeeError::tee(TEE_ERROR_BUSY));
-    }
     if matches!(
         login,
         LOGIN_APPLICATION | LOGIN_USER_APPLICATION | LOGIN_GROUP_APPLICATION
@@ -1395,6 +1450,11 @@ fn open_session(
     // Refunded on every failure; a session that opens keeps it until
     // `close_session`.
     let Some(charge) = shared.charged(conn.uid, Quota::Sessions, 1) else {
+        return op_err(TeeError::tee(TEE_ERROR_BUSY));
+    };
+    // The session's number, held until it opens (or not).
+    let owner = Owner::Client(ctx.id);
+    let Some(reserved) = Reserved::new(shared, owner) else {
         return op_err(TeeError::tee(TEE_ERROR_BUSY));
     };
     let checked = match check_params(conn, None, ctx, p) {
@@ -1438,8 +1498,11 @@ fn open_session(
     match r {
         Ok((TEE_SUCCESS, params)) => {
             charge.keep();
-            let id = shared.next.fetch_add(1, Ordering::Relaxed);
-            ctx.sessions.locked().insert(id, session);
+            let Some(id) = reserved.fill(session) else {
+                // The context was finalized meanwhile: the session is
+                // closed again, and the client told.
+                return op_err(TeeError::tee(TEE_ERROR_BAD_STATE));
+            };
             tracing::debug!(%uuid, session = id, "session opened");
             ClientReply::Op {
                 result: TEE_SUCCESS,
@@ -1604,6 +1667,8 @@ impl crate::ta::Nested for Arc<Shared> {
                 timeout_ms,
             } => (|| {
                 let checked = check_call_params(param_types, &params, buf_len)?;
+                let reserved = Reserved::new(self, Owner::Ta(caller.id))
+                    .ok_or(TeeError::tee(TEE_ERROR_BUSY))?;
                 let ta = self.load_ta(uuid)?;
                 let (inst, started) = place_instance(self, &ta, None)?;
                 if started && self.cfg.limits.spare_instances {
@@ -1634,14 +1699,11 @@ impl crate::ta::Nested for Arc<Shared> {
                     self.forget_single(&inst);
                 }
                 match r {
-                    Ok((TEE_SUCCESS, out)) => {
-                        let id = self.next.fetch_add(1, Ordering::Relaxed);
-                        self.ta_sessions
-                            .lock()
-                            .unwrap()
-                            .insert((caller.id, id), session);
-                        Ok((TEE_SUCCESS, ORIGIN_TRUSTED_APP, id, out))
-                    }
+                    Ok((TEE_SUCCESS, out)) => match reserved.fill(session) {
+                        Some(id) => Ok((TEE_SUCCESS, ORIGIN_TRUSTED_APP, id, out)),
+                        // The caller was destroyed meanwhile.
+                        None => Err(TeeError::tee(TEE_ERROR_BAD_STATE)),
+                    },
                     Ok((result, out)) => {
                         self.release_instance(&inst);
                         Ok((result, ORIGIN_TRUSTED_APP, 0, out))
@@ -1660,10 +1722,9 @@ impl crate::ta::Nested for Arc<Shared> {
                 timeout_ms,
             } => (|| {
                 let s = self
-                    .ta_sessions
-                    .lock()
-                    .unwrap()
-                    .get(&(caller.id, session))
+                    .sessions
+                    .locked()
+                    .get(Owner::Ta(caller.id), session)
                     .cloned();
                 let s = s.ok_or(TeeError::api(TEE_ERROR_BAD_PARAMETERS))?;
                 let checked = check_call_params(param_types, &params, buf_len)?;
@@ -1716,11 +1777,7 @@ impl crate::ta::Nested for Arc<Shared> {
                 }
             }
             TaCall::Close { session } => {
-                let s = self
-                    .ta_sessions
-                    .lock()
-                    .unwrap()
-                    .remove(&(caller.id, session));
+                let s = self.sessions.locked().remove(Owner::Ta(caller.id), session);
                 match s {
                     Some(s) => {
                         self.close_session(&s);
