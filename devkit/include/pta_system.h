@@ -3,9 +3,11 @@
  * oxtee devkit: OP-TEE's system pseudo-TA interface (UUID, command ids,
  * map flags, derived-key limits), with OP-TEE's values.
  *
- * oxtee does not offer the system PTA yet: CFG_SYSTEM_PTA is n in
- * mk/conf.mk, and opening a session to PTA_SYSTEM_UUID answers
- * TEE_ERROR_ITEM_NOT_FOUND today. This header exists so that TAs that
+ * The host tier does not offer the system PTA yet: CFG_SYSTEM_PTA is n
+ * in mk/conf.mk, and opening a session to PTA_SYSTEM_UUID answers
+ * TEE_ERROR_ITEM_NOT_FOUND there. The TrustZone tier's kernel serves it
+ * to TAs (PTA_SYSTEM_ADD_RNG_ENTROPY; the other commands answer
+ * TEE_ERROR_NOT_SUPPORTED for now). This header exists so that TAs that
  * include it build.
  */
 #ifndef __PTA_SYSTEM_H

@@ -2,9 +2,10 @@
 //!
 //! [`msg_arg`] decodes arbitrary bytes as an `optee_msg` argument;
 //! [`smc`] runs the secure kernel's SMC service on registers and 16 KiB
-//! of normal-world memory made from arbitrary bytes. Both check the
-//! invariants the kernel relies on, panicking (the fuzzer's finding) when
-//! one breaks.
+//! of normal-world memory made from arbitrary bytes; [`ta_elf`] plans,
+//! places and relocates arbitrary bytes as a TA image's ELF. Each checks
+//! the invariants the kernel relies on, panicking (the fuzzer's finding)
+//! when one breaks.
 
 use crate::kernel::{self, BadAddress, NormalWorld, Service};
 use crate::optee::{self, MsgArg, OpenSession};
@@ -142,4 +143,32 @@ pub fn smc(data: &[u8]) {
             assert!(out[3] < kernel::THREADS);
         }
     }
+}
+
+/// A TA image's ELF: refused, or planned within the bounds the kernel
+/// maps (W^X pages, in order, within the span; relocations into writable
+/// memory), and then placed and relocated without error.
+pub fn ta_elf(data: &[u8]) {
+    use crate::elf::{self, Perm};
+    let Ok(p) = elf::plan(data) else {
+        return;
+    };
+    assert!(p.span <= elf::MAX_SPAN && p.span % elf::PAGE == 0);
+    let mut end = 0;
+    for s in &p.segments {
+        assert!(s.pages.start >= end && s.pages.start < s.pages.end && s.pages.end <= p.span);
+        assert!(s.file.end <= data.len());
+        end = s.pages.end;
+    }
+    for &(at, _) in &p.relocs {
+        let data_page = |a: u64| {
+            p.segments
+                .iter()
+                .any(|s| s.perm == Perm::Rw && s.pages.contains(&a))
+        };
+        assert!(data_page(at) && data_page(at + 7));
+    }
+    let mut mem = alloc::vec![0u8; p.span as usize];
+    elf::place(&p, data, &mut mem).unwrap();
+    elf::relocate(&p, 0x4000_0000, &mut mem).unwrap();
 }

@@ -33,10 +33,11 @@ use oxtee_gp::{
 };
 
 use crate::optee::{self, MsgArg, MsgParam, OpenSession, ParamType};
-use crate::pta::{Client, DevicePta, Dir, Invoked, Param, Pta, TestPta, no_params};
+use crate::pta::{Client, DevicePta, Dir, Invoked, Param, Pta, SystemPta, TestPta, no_params};
 use oxtee_core::Uuid;
 use oxtee_core::cancel::{Cancellations, Found};
 use oxtee_core::instances::{Installed, Instances, Released, Slot};
+use oxtee_core::sessions::Sessions;
 
 use crate::rpc::{self, Reply, Request, Rpc, RpcParam, ShmId, ShmKind, Task, ThreadStats};
 
@@ -209,16 +210,25 @@ fn pieces<'a>(
     })
 }
 
+/// Who a session belongs to. (Part 2 adds the TA instances that open
+/// sessions to other TAs.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Owner {
+    /// The normal world: Linux's driver, which keeps each client's
+    /// sessions apart itself.
+    NormalWorld,
+}
+
 /// The secure kernel's state behind the SMC ABI.
 pub struct Service {
     ptas: Vec<Box<dyn Pta>>,
-    /// Session id -> index of its PTA.
-    sessions: BTreeMap<u32, usize>,
+    /// Sessions (the table the host daemon keeps too, from `oxtee_core`):
+    /// the index of each one's PTA.
+    sessions: Sessions<Owner, usize>,
     /// The instance table the host daemon keeps too (`oxtee_core`): a
     /// PTA is an instance numbered by its index, placed and released by
     /// the same single-instance / multi-session / keep-alive rules.
     instances: Instances<usize>,
-    next_session: u32,
     /// Registrations by the normal world's cookie.
     shms: BTreeMap<u64, Shm>,
     shm_pages: usize,
@@ -288,11 +298,20 @@ impl Service {
         ])
     }
 
-    /// The kernel's services, trusting `keys` for TA images.
-    pub fn with_ta_keys(keys: Vec<oxtee_core::image::RsaPublicKey>) -> Service {
+    /// The kernel's services as it boots: trusting `keys` for TA images,
+    /// its random generator instantiated from the machine's boot `seed`
+    /// and a `nonce` (the counter at boot), serving the device, test and
+    /// system pseudo-TAs.
+    pub fn boot(
+        keys: Vec<oxtee_core::image::RsaPublicKey>,
+        seed: &[u8; 32],
+        nonce: u64,
+    ) -> Service {
+        let rng = crate::rng::Drbg::new(seed, &nonce.to_le_bytes(), b"oxtee secure kernel");
         Service::with_ptas(vec![
             Box::new(DevicePta::default()),
             Box::new(TestPta::with_keys(keys)),
+            Box::new(SystemPta::new(rng)),
         ])
     }
 
@@ -300,9 +319,8 @@ impl Service {
     pub fn with_ptas(ptas: Vec<Box<dyn Pta>>) -> Service {
         Service {
             ptas,
-            sessions: BTreeMap::new(),
+            sessions: Sessions::new(MAX_SESSIONS, MAX_SESSIONS),
             instances: Instances::new(),
-            next_session: 1,
             shms: BTreeMap::new(),
             shm_pages: 0,
             forms_seen: 0,
@@ -799,7 +817,7 @@ impl Service {
     fn cancel(&mut self, arg: &MsgArg) -> (u32, u32) {
         // (Nothing to remember for a session that does not exist; the
         // driver ignores a cancellation's answer.)
-        if !self.sessions.contains_key(&arg.session) {
+        if !self.sessions.contains(Owner::NormalWorld, arg.session) {
             return (TEE_SUCCESS, ORIGIN_TEE);
         }
         if let Found::Running(&slot) = self.cancels.request((arg.session, arg.cancel_id)) {
@@ -848,13 +866,16 @@ impl Service {
             };
             return (TEE_ERROR_ITEM_NOT_FOUND, ORIGIN_TEE);
         };
-        if self.sessions.len() >= MAX_SESSIONS {
+        let Ok(id) = self.sessions.reserve(Owner::NormalWorld) else {
             return (TEE_ERROR_OUT_OF_MEMORY, ORIGIN_TEE);
-        }
+        };
         let n = arg.num_params;
         let mut params = match self.params_in(nw, &arg.params[2..n]) {
             Ok(p) => p,
-            Err(code) => return (code, ORIGIN_TEE),
+            Err(code) => {
+                self.sessions.cancel(Owner::NormalWorld, id);
+                return (code, ORIGIN_TEE);
+            }
         };
         // A slot on the PTA's instance, by the rules a TA's follow.
         let (uuid, flags) = (Uuid(ids.uuid), self.ptas[pta].flags());
@@ -870,19 +891,21 @@ impl Service {
             Err(e) => Err(e),
         };
         if let Err(e) = placed {
+            self.sessions.cancel(Owner::NormalWorld, id);
             return (e.code, ORIGIN_TEE);
         }
-        let id = self.new_session_id();
         let client = Client {
             login: ids.login,
             uuid: ids.client,
         };
         let mut ret = self.ptas[pta].open_session(id, &client, &mut params);
         ret = self.params_out(nw, &mut arg.params[2..n], &params, ret);
-        if ret == TEE_SUCCESS {
-            self.sessions.insert(id, pta);
+        // (Nothing takes the normal world's reservations: filling one
+        // cannot fail.)
+        if ret == TEE_SUCCESS && self.sessions.fill(Owner::NormalWorld, id, pta).is_ok() {
             arg.session = id;
         } else {
+            self.sessions.cancel(Owner::NormalWorld, id);
             self.ptas[pta].close_session(id);
             self.release(pta);
         }
@@ -897,16 +920,6 @@ impl Service {
         let _: Released<usize> = self.instances.release(pta as u64, false);
     }
 
-    fn new_session_id(&mut self) -> u32 {
-        loop {
-            let id = self.next_session;
-            self.next_session = self.next_session.wrapping_add(1).max(1);
-            if !self.sessions.contains_key(&id) {
-                return id;
-            }
-        }
-    }
-
     fn invoke(
         &mut self,
         nw: &mut impl NormalWorld,
@@ -914,7 +927,7 @@ impl Service {
         at: ArgAt,
         rpc_at: Option<ArgAt>,
     ) -> Outcome {
-        let Some(&pta) = self.sessions.get(&arg.session) else {
+        let Some(&pta) = self.sessions.get(Owner::NormalWorld, arg.session) else {
             return Outcome::Now(TEE_ERROR_BAD_PARAMETERS, ORIGIN_TEE);
         };
         let n = arg.num_params;
@@ -959,7 +972,7 @@ impl Service {
         if self.session_busy(arg.session) {
             return (TEE_ERROR_BUSY, ORIGIN_TEE);
         }
-        match self.sessions.remove(&arg.session) {
+        match self.sessions.remove(Owner::NormalWorld, arg.session) {
             Some(pta) => {
                 self.ptas[pta].close_session(arg.session);
                 self.release(pta);
@@ -2548,6 +2561,100 @@ mod tests {
         assert_eq!(r.0, result::SUCCESS);
         assert_eq!(w.nw.mem[0x3000..0x3010], [7; 16]);
         assert_eq!(w.nw.mem[0x3010..0x3020], [9; 16]);
+    }
+
+    /// The system PTA is there (a TA will find it), but for TAs only:
+    /// every login the normal world may use is refused, and the refusal
+    /// leaves no session behind.
+    #[test]
+    fn the_system_pta_refuses_the_normal_world() {
+        let mut w = World::new();
+        w.k = Service::boot(Vec::new(), &[3; 32], 1);
+        for login in [0, 1, 2, 4, 5, 6, LOGIN_REE_KERNEL] {
+            let r = w.call(
+                CMD_OPEN_SESSION,
+                0,
+                0,
+                &[
+                    meta(crate::pta::SYSTEM_PTA_UUID, 0),
+                    meta([0; 16], u64::from(login)),
+                ],
+            );
+            assert_eq!(
+                r,
+                (oxtee_gp::TEE_ERROR_ACCESS_DENIED, ORIGIN_TRUSTED_APP),
+                "login {login:#x}"
+            );
+        }
+        assert_eq!(w.k.sessions(), 0);
+    }
+
+    /// What a TA gets from it: entropy it adds changes what the kernel's
+    /// generator gives next; wrong parameters and the commands that need
+    /// user TAs are answered as OP-TEE answers them.
+    #[test]
+    fn the_system_pta_takes_entropy_from_tas() {
+        let ta = Client {
+            login: oxtee_gp::LOGIN_TRUSTED_APP,
+            uuid: [5; 16],
+        };
+        let fresh = || SystemPta::new(crate::rng::Drbg::new(&[9; 32], &[], &[]));
+        let (mut a, mut b) = (fresh(), fresh());
+        assert_eq!(a.open_session(1, &ta, &mut no_params()), TEE_SUCCESS);
+        let rpc = Rpc::new(ThreadStats::default());
+        let entropy = |bytes: &[u8]| {
+            let mut p = no_params();
+            p[0] = Param::Memref {
+                data: bytes.to_vec(),
+                size: bytes.len(),
+                dir: Dir::In,
+            };
+            p
+        };
+        let done = |i: Invoked| match i {
+            Invoked::Done(r) => r,
+            Invoked::Later(_) => panic!("the system PTA never waits"),
+        };
+        let sys = crate::pta::SYSTEM_ADD_RNG_ENTROPY;
+        assert_eq!(
+            done(a.invoke(1, sys, &mut entropy(b"noise"), &rpc)),
+            TEE_SUCCESS
+        );
+        let (mut x, mut y) = ([0u8; 32], [0u8; 32]);
+        a.rng().generate(&mut x);
+        b.rng().generate(&mut y);
+        assert_ne!(x, y, "the entropy was not mixed in");
+        // The same entropy into the same state: the same stream (nothing
+        // else, e.g. a parameter's size field, leaked into it).
+        let mut c = fresh();
+        done(c.invoke(1, sys, &mut entropy(b"noise"), &rpc));
+        let mut z = [0u8; 32];
+        c.rng().generate(&mut z);
+        assert_eq!(x, z);
+        // Wrong parameter types (a value instead of the memref, or one
+        // more): refused, nothing mixed in.
+        for i in 0..2 {
+            let mut wrong = entropy(b"x");
+            wrong[i] = Param::Value {
+                a: 1,
+                b: 2,
+                dir: Dir::In,
+            };
+            let r = done(b.invoke(1, sys, &mut wrong, &rpc));
+            assert_eq!(r, TEE_ERROR_BAD_PARAMETERS);
+        }
+        let mut d = fresh();
+        d.rng().generate(&mut z);
+        b.rng().generate(&mut x);
+        d.rng().generate(&mut z);
+        assert_eq!(x, z, "a refused call changed the generator");
+        // Commands that need a hardware unique key or user TAs.
+        for cmd in 1..=13 {
+            assert_eq!(
+                done(a.invoke(1, cmd, &mut no_params(), &rpc)),
+                oxtee_gp::TEE_ERROR_NOT_SUPPORTED
+            );
+        }
     }
 
     #[test]

@@ -10,6 +10,10 @@
 //! * `kernel`, `pta`, `rpc` (feature `kernel`): the secure kernel's
 //!   service behind that interface, its pseudo-TAs, and the threads of
 //!   calls that wait for the normal world.
+//! * `elf` (feature `kernel`): the load plan of a TA image's ELF (W^X
+//!   pages, relocations) for user TAs.
+//! * [`fdt`]: finding a property in a flattened device tree (the boot
+//!   seeds QEMU hands the firmware).
 //! * [`monitor`]: oxtee's own protocol between the monitor and the secure
 //!   kernel (entry vector, "call done" returns).
 #![no_std]
@@ -19,6 +23,9 @@
 extern crate alloc;
 
 #[cfg(feature = "kernel")]
+pub mod elf;
+pub mod fdt;
+#[cfg(feature = "kernel")]
 #[doc(hidden)]
 pub mod fuzzing;
 #[cfg(feature = "kernel")]
@@ -27,6 +34,8 @@ pub mod monitor;
 pub mod optee;
 #[cfg(feature = "kernel")]
 pub mod pta;
+#[cfg(feature = "kernel")]
+pub mod rng;
 #[cfg(feature = "kernel")]
 pub mod rpc;
 pub mod smccc;

@@ -701,3 +701,72 @@ impl Pta for DevicePta {
         Invoked::Done(TEE_SUCCESS)
     }
 }
+
+/// OP-TEE's system pseudo-TA, 3a2f8978-5dc0-11e8-9c2d-fa7ae01bbebc
+/// (`pta_system.h` in the devkit): services for TAs only. As on OP-TEE, a
+/// session from the normal world is refused (ACCESS_DENIED): only a TA,
+/// with the TRUSTED_APP login the kernel gives it, may open one.
+///
+/// | cmd | parameters | does |
+/// |---|---|---|
+/// | 0 `ADD_RNG_ENTROPY` | memref in | reseeds the kernel's random generator with the bytes |
+///
+/// Its other commands (a TA-unique key from the hardware unique key;
+/// mapping memory and TA binaries for the TA loader) need what the kernel
+/// does not have yet (a hardware unique key, user TAs): they answer
+/// NOT_SUPPORTED, as OP-TEE does for a command it lacks.
+pub struct SystemPta {
+    rng: crate::rng::Drbg,
+}
+
+/// The system PTA's UUID.
+pub const SYSTEM_PTA_UUID: [u8; 16] = [
+    0x3a, 0x2f, 0x89, 0x78, 0x5d, 0xc0, 0x11, 0xe8, 0x9c, 0x2d, 0xfa, 0x7a, 0xe0, 0x1b, 0xbe, 0xbc,
+];
+
+/// `PTA_SYSTEM_ADD_RNG_ENTROPY`.
+pub const SYSTEM_ADD_RNG_ENTROPY: u32 = 0;
+
+impl SystemPta {
+    /// The system PTA over the kernel's random generator.
+    pub fn new(rng: crate::rng::Drbg) -> SystemPta {
+        SystemPta { rng }
+    }
+
+    /// The kernel's random generator.
+    pub fn rng(&mut self) -> &mut crate::rng::Drbg {
+        &mut self.rng
+    }
+}
+
+impl Pta for SystemPta {
+    fn uuid(&self) -> [u8; 16] {
+        SYSTEM_PTA_UUID
+    }
+
+    fn open_session(&mut self, _: u32, client: &Client, _: &mut [Param; 4]) -> u32 {
+        if client.login == oxtee_gp::LOGIN_TRUSTED_APP {
+            TEE_SUCCESS
+        } else {
+            oxtee_gp::TEE_ERROR_ACCESS_DENIED
+        }
+    }
+
+    fn close_session(&mut self, _: u32) {}
+
+    fn invoke(&mut self, _: u32, cmd: u32, p: &mut [Param; 4], _: &Rpc) -> Invoked {
+        match cmd {
+            SYSTEM_ADD_RNG_ENTROPY => {
+                if param_types(p) != types(5, 0, 0, 0) {
+                    return Invoked::Done(TEE_ERROR_BAD_PARAMETERS);
+                }
+                let Param::Memref { data, .. } = &p[0] else {
+                    return Invoked::Done(TEE_ERROR_BAD_PARAMETERS);
+                };
+                self.rng.reseed(data, b"PTA_SYSTEM_ADD_RNG_ENTROPY");
+                Invoked::Done(TEE_SUCCESS)
+            }
+            _ => Invoked::Done(TEE_ERROR_NOT_SUPPORTED),
+        }
+    }
+}

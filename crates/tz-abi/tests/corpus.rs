@@ -1,5 +1,5 @@
 //! Replay the fuzz corpora of the TrustZone tier's decoders
-//! (fuzz/corpus/optee_msg_arg, fuzz/corpus/tz_smc): every input must be
+//! (fuzz/corpus/optee_msg_arg, fuzz/corpus/tz_smc, fuzz/corpus/ta_elf): every input must be
 //! served or refused, never panic, and keep the invariants the fuzz
 //! targets check.
 
@@ -25,4 +25,9 @@ fn optee_msg_arg_corpus() {
 #[test]
 fn tz_smc_corpus() {
     assert!(replay("tz_smc", oxtee_tz_abi::fuzzing::smc) >= 4);
+}
+
+#[test]
+fn ta_elf_corpus() {
+    assert!(replay("ta_elf", oxtee_tz_abi::fuzzing::ta_elf) >= 1);
 }

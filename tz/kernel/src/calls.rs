@@ -112,7 +112,32 @@ fn new_service() -> Service {
             alloc::vec::Vec::new()
         }
     };
-    Service::with_ta_keys(keys)
+    // SAFETY: see `Seed`: this runs once, inside the first yielding call.
+    let (mut seed, nonce) = unsafe { (*BOOT_SEED.0.get()).take() }.unwrap_or_default();
+    let service = Service::boot(keys, &seed, nonce);
+    // The seed is in the generator's state now; not left lying about.
+    seed.fill(0);
+    // SAFETY: as above; volatile so the wipe is not optimised away.
+    unsafe { core::ptr::write_volatile(&mut seed, [0; 32]) };
+    service
+}
+
+struct Seed(UnsafeCell<Option<([u8; 32], u64)>>);
+
+// SAFETY: written once at cold boot, taken once by the first yielding
+// call; one CPU, entries never overlap (see `State`).
+unsafe impl Sync for Seed {}
+
+static BOOT_SEED: Seed = Seed(UnsafeCell::new(None));
+
+/// Keep the machine's boot seed (and the counter now, as a nonce) for the
+/// random generator the service instantiates at its first call.
+pub fn set_boot_seed(seed: [u8; 32]) {
+    let now: u64;
+    // SAFETY: reading the physical count has no side effect.
+    unsafe { core::arch::asm!("isb", "mrs {}, cntpct_el0", out(reg) now) };
+    // SAFETY: cold boot, before any call: the only reference.
+    unsafe { *BOOT_SEED.0.get() = Some((seed, now)) };
 }
 
 /// A yielding call: x0..x7 in, x0..x3 out.

@@ -42,16 +42,16 @@ core::arch::global_asm!(
     .section .text.boot, "ax"
     .global _start
 _start:
-    ldr     x2, =__stack_top
-    mov     sp, x2
-    ldr     x2, =__bss_start
-    ldr     x3, =__bss_end
-1:  cmp     x2, x3
+    ldr     x9, =__stack_top
+    mov     sp, x9
+    ldr     x9, =__bss_start
+    ldr     x10, =__bss_end
+1:  cmp     x9, x10
     b.hs    2f
-    str     xzr, [x2], #8
+    str     xzr, [x9], #8
     b       1b
-2:  adr     x2, el1_vectors
-    msr     vbar_el1, x2
+2:  adr     x9, el1_vectors
+    msr     vbar_el1, x9
     isb
     bl      kernel_main
     b       .
@@ -103,7 +103,13 @@ unsafe extern "C" {
 static HEAP: LockedHeap = LockedHeap::empty();
 
 #[unsafe(no_mangle)]
-extern "C" fn kernel_main(base: u64, end: u64) -> ! {
+extern "C" fn kernel_main(base: u64, end: u64, s0: u64, s1: u64, s2: u64, s3: u64) -> ! {
+    // The boot seed the monitor took from the machine (x2..x5).
+    let mut seed = [0u8; 32];
+    for (out, w) in seed.chunks_exact_mut(8).zip([s0, s1, s2, s3]) {
+        out.copy_from_slice(&w.to_le_bytes());
+    }
+    calls::set_boot_seed(seed);
     log!(
         UART,
         "oxtee kernel: S-EL1 up, secure RAM for the kernel {base:#x}..{end:#x}\n"

@@ -19,6 +19,7 @@
 
 mod el1;
 mod platform;
+mod seeds;
 
 use core::cell::UnsafeCell;
 use core::panic::PanicInfo;
@@ -316,10 +317,28 @@ extern "C" fn monitor_main() -> ! {
         "oxtee monitor: secure kernel loaded at {KERNEL_BASE:#x}, {} bytes\n",
         image.len()
     );
+    let seeds = seeds::take();
+    match seeds.secure {
+        Some(_) => log!(
+            UART,
+            "oxtee monitor: secure boot seed taken from the machine's /secure-chosen and zeroed in normal-world RAM; this boot's /chosen seeds given to the normal world ({} properties)\n",
+            seeds.refreshed
+        ),
+        None => log!(
+            UART,
+            "oxtee monitor: WARNING: the machine gave no secure boot seed (/secure-chosen rng-seed): the secure world's randomness starts from the counter alone\n"
+        ),
+    }
+    let seed = seeds.secure.unwrap_or_default();
     write_scr(SCR_RW);
     let mut f = Frame::ZERO;
     f.x[0] = KERNEL_BASE;
     f.x[1] = KERNEL_END;
+    // The seed to the kernel's cold boot in x2..x5 (registers, never
+    // memory the normal world could read).
+    for (i, w) in seed.chunks_exact(8).enumerate() {
+        f.x[2 + i] = u64::from_le_bytes(w.try_into().unwrap_or_default());
+    }
     f.elr = KERNEL_BASE;
     f.spsr = SPSR_EL1H_MASKED;
     enter(&f)
