@@ -225,6 +225,8 @@ echo "tz.sh: QEMU ran ${ms} ms, from reset to power-off (status $status)"
 # from the counter alone.
 grep -q "oxtee monitor: secure boot seed taken" "$log" ||
   { echo "tz.sh: the monitor found no secure boot seed" >&2; status=1; }
+grep -q "oxtee kernel: S-EL0 self-test passed" "$log" ||
+  { echo "tz.sh: the kernel's user-mode self-test did not pass" >&2; status=1; }
 if [ "$status" != 0 ] || ! grep -q "oxtee-guest: ALL PASSED" "$log"; then
   echo "tz.sh: the TrustZone tier's checks did not pass (log: $log)" >&2
   exit 1

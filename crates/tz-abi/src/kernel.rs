@@ -301,18 +301,21 @@ impl Service {
     /// The kernel's services as it boots: trusting `keys` for TA images,
     /// its random generator instantiated from the machine's boot `seed`
     /// and a `nonce` (the counter at boot), serving the device, test and
-    /// system pseudo-TAs.
+    /// system pseudo-TAs and the kernel's own `more`.
     pub fn boot(
         keys: Vec<oxtee_core::image::RsaPublicKey>,
         seed: &[u8; 32],
         nonce: u64,
+        more: Vec<Box<dyn Pta>>,
     ) -> Service {
         let rng = crate::rng::Drbg::new(seed, &nonce.to_le_bytes(), b"oxtee secure kernel");
-        Service::with_ptas(vec![
+        let mut ptas: Vec<Box<dyn Pta>> = vec![
             Box::new(DevicePta::default()),
             Box::new(TestPta::with_keys(keys)),
             Box::new(SystemPta::new(rng)),
-        ])
+        ];
+        ptas.extend(more);
+        Service::with_ptas(ptas)
     }
 
     /// A kernel serving these pseudo-TAs.
@@ -2569,7 +2572,7 @@ mod tests {
     #[test]
     fn the_system_pta_refuses_the_normal_world() {
         let mut w = World::new();
-        w.k = Service::boot(Vec::new(), &[3; 32], 1);
+        w.k = Service::boot(Vec::new(), &[3; 32], 1, Vec::new());
         for login in [0, 1, 2, 4, 5, 6, LOGIN_REE_KERNEL] {
             let r = w.call(
                 CMD_OPEN_SESSION,

@@ -114,7 +114,9 @@ fn new_service() -> Service {
     };
     // SAFETY: see `Seed`: this runs once, inside the first yielding call.
     let (mut seed, nonce) = unsafe { (*BOOT_SEED.0.get()).take() }.unwrap_or_default();
-    let service = Service::boot(keys, &seed, nonce);
+    let user_test: alloc::boxed::Box<dyn oxtee_tz_abi::pta::Pta> =
+        alloc::boxed::Box::new(crate::user::UserTestPta);
+    let service = Service::boot(keys, &seed, nonce, alloc::vec![user_test]);
     // The seed is in the generator's state now; not left lying about.
     seed.fill(0);
     // SAFETY: as above; volatile so the wipe is not optimised away.

@@ -24,6 +24,7 @@ extern crate alloc;
 mod calls;
 mod mmu;
 mod ns;
+mod user;
 
 use core::panic::PanicInfo;
 
@@ -86,7 +87,15 @@ call_entry:
 
     .balign 0x800
 el1_vectors:
-    .irp n, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15
+    .irp n, 0, 1, 2, 3, 4, 5, 6, 7
+    .balign 0x80
+    mov     x0, #\n
+    b       kernel_exception
+    .endr
+    // Lower EL, AArch64, synchronous: user code trapping back (`user`).
+    .balign 0x80
+    b       el0_sync
+    .irp n, 9, 10, 11, 12, 13, 14, 15
     .balign 0x80
     mov     x0, #\n
     b       kernel_exception
@@ -134,6 +143,22 @@ extern "C" fn kernel_main(base: u64, end: u64, s0: u64, s1: u64, s2: u64, s3: u6
             layout.kernel_end as *mut u8,
             (end - layout.kernel_end) as usize,
         );
+    }
+    // User mode (S-EL0), checked before anything else may rely on it.
+    match user::self_test(user::log_failure) {
+        Ok((passed, 0)) => log!(
+            UART,
+            "oxtee kernel: S-EL0 self-test passed ({passed} checks: a relocated PIE runs and keeps its data; reads and writes of the kernel, normal-world RAM, guard pages and its own code fault; no page is writable and executable)\n"
+        ),
+        Ok((passed, failed)) => log!(
+            UART,
+            "oxtee kernel: S-EL0 self-test FAILED: {failed} of {} checks\n",
+            passed + failed
+        ),
+        Err(_) => log!(
+            UART,
+            "oxtee kernel: S-EL0 self-test FAILED: out of memory\n"
+        ),
     }
     let vector = &raw const entry_vector as u64;
     // SAFETY: the SMC hands control to the monitor, which never returns

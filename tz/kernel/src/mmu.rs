@@ -39,6 +39,8 @@ const MEM_RX: u64 = VALID | ATTR_NORMAL | SH_INNER | AF | AP_RO | UXN;
 const DEVICE: u64 = VALID | ATTR_DEVICE | AF | PXN | UXN;
 
 const SECURE_RAM: u64 = 0x0e00_0000;
+/// Where the kernel's image starts.
+pub const KERNEL_BASE: u64 = 0x0e10_0000;
 const SECURE_RAM_END: u64 = 0x0f00_0000;
 const MONITOR_END: u64 = 0x0e10_0000;
 /// The secure UART's page (the only device the kernel touches).
@@ -178,4 +180,13 @@ pub fn init() -> Layout {
         l0: &raw const t.l0 as u64,
         empty: &raw const t.empty as u64,
     }
+}
+
+/// The kernel's level-1 entries (devices and secure RAM; normal-world
+/// RAM), for address spaces that share them.
+pub fn kernel_l1() -> [u64; 2] {
+    // SAFETY: the tables were written once at cold boot (`init`) and are
+    // only read since.
+    let t = unsafe { &*TABLES.0.get() };
+    [t.l1.0[0], t.l1.0[1]]
 }

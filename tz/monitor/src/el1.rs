@@ -4,10 +4,11 @@
 //!
 //! Only those (and TTBR1 when the normal world's translation controls are
 //! shared, see [`Regs::restore_shared`]): the kernel never writes the
-//! others (CONTEXTIDR, the
-//! thread ID registers, SP_EL0, CPACR, PAR, AFSR*, AMAIR, CSSELR, CNTKCTL,
-//! MDSCR), so they keep the normal world's values throughout and nothing
-//! of the secure world can be left in them. Every write of a translation
+//! others (CONTEXTIDR, CPACR, PAR, AFSR*, AMAIR, CSSELR, CNTKCTL, MDSCR)
+//! and writes the EL0 ones (SP_EL0, TPIDR_EL0, TPIDRRO_EL0) only while it
+//! runs user code, putting the normal world's values back before it
+//! returns, so they keep the normal world's values at every switch and
+//! nothing of the secure world can be left in them. Every write of a translation
 //! control register costs a full TLB flush under QEMU's TCG, so each
 //! register swapped for nothing made every SMC slower. A kernel that
 //! starts using another EL1 register must add it here.

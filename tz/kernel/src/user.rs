@@ -1,0 +1,578 @@
+//! User mode (S-EL0), the first part of issue 13: an address space per
+//! TA instance and running code in it until it traps back.
+//!
+//! An address space is a translation table tree of its own, tagged with
+//! its own ASID. It shares the kernel's entries (global, EL1 only: EL0
+//! can neither read nor execute the kernel or normal-world RAM) and adds
+//! the user region [`USER_BASE`]..[`USER_END`] (the level-1 slot after
+//! normal-world RAM), where every page is mapped for EL0 with one of
+//! three permissions -- read-only, read-write, or read-execute (W^X; no
+//! user page is ever executable at EL1) -- and non-global. Pages and
+//! tables come from the kernel heap, which lies in secure RAM; whatever is
+//! not mapped (the guard pages around the image and the stack) faults.
+//!
+//! [`run`] enters EL0 with a saved register frame and returns when the
+//! code traps back (an `svc`, a fault, an undefined instruction): the
+//! frame then holds the user registers, and the caller decides. Nothing
+//! preempts user code yet (interrupts stay masked in the secure world).
+
+use alloc::boxed::Box;
+use alloc::vec::Vec;
+use core::alloc::Layout;
+use core::sync::atomic::{AtomicU16, Ordering};
+
+use oxtee_tz_abi::elf::{self, Perm};
+
+use crate::mmu;
+
+/// Start of the user region.
+pub const USER_BASE: u64 = 0x8000_0000;
+/// End of the user region (one level-1 slot: 1 GiB).
+pub const USER_END: u64 = 0xC000_0000;
+const PAGE: u64 = 4096;
+
+const VALID: u64 = 1 << 0;
+const TABLE: u64 = 1 << 1;
+const AP_EL0: u64 = 1 << 6;
+const AP_RO: u64 = 1 << 7;
+const SH_INNER: u64 = 3 << 8;
+const AF: u64 = 1 << 10;
+const NG: u64 = 1 << 11;
+const PXN: u64 = 1 << 53;
+const UXN: u64 = 1 << 54;
+/// Normal memory (MAIR index 0), as the kernel's own.
+const USER_PAGE: u64 = VALID | TABLE | SH_INNER | AF | NG | AP_EL0 | PXN;
+
+fn attrs(perm: Perm) -> u64 {
+    match perm {
+        Perm::R => USER_PAGE | AP_RO | UXN,
+        Perm::Rw => USER_PAGE | UXN,
+        Perm::Rx => USER_PAGE | AP_RO,
+    }
+}
+
+#[repr(C, align(4096))]
+struct Frame([u64; 512]);
+
+/// A zeroed, page-aligned frame of secure RAM from the kernel heap, or
+/// None when the heap is exhausted.
+fn frame() -> Option<Box<Frame>> {
+    let layout = Layout::new::<Frame>();
+    // SAFETY: the layout has a non-zero size.
+    let p = unsafe { alloc::alloc::alloc_zeroed(layout) } as *mut Frame;
+    if p.is_null() {
+        return None;
+    }
+    // SAFETY: `p` was allocated by the global allocator with `Frame`'s
+    // layout and is fully initialised (zeroes are a valid `Frame`).
+    Some(unsafe { Box::from_raw(p) })
+}
+
+/// The heap ran out.
+#[derive(Debug)]
+pub struct OutOfMemory;
+
+/// ASIDs handed out so far (0 is the kernel's).
+static NEXT_ASID: AtomicU16 = AtomicU16::new(1);
+
+/// A TA instance's address space.
+pub struct AddressSpace {
+    asid: u16,
+    l0: Box<Frame>,
+    l1: Box<Frame>,
+    l2: Box<Frame>,
+    l3: Vec<Box<Frame>>,
+    pages: Vec<Box<Frame>>,
+}
+
+impl AddressSpace {
+    pub fn new() -> Result<AddressSpace, OutOfMemory> {
+        let (mut l0, mut l1, l2) = (
+            frame().ok_or(OutOfMemory)?,
+            frame().ok_or(OutOfMemory)?,
+            frame().ok_or(OutOfMemory)?,
+        );
+        // The kernel's slots (devices and secure RAM; normal-world RAM).
+        let kernel = mmu::kernel_l1();
+        l1.0[..kernel.len()].copy_from_slice(&kernel);
+        l1.0[(USER_BASE >> 30) as usize] = &raw const l2.0 as u64 | VALID | TABLE;
+        l0.0[0] = &raw const l1.0 as u64 | VALID | TABLE;
+        let asid = NEXT_ASID.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: TLB maintenance for an ASID no entry of which may be
+        // used any more (8-bit ASIDs wrap after 255 address spaces).
+        unsafe {
+            core::arch::asm!("dsb ishst", "tlbi aside1, {}", "dsb ish", "isb",
+                in(reg) u64::from(asid & 0xff) << 48);
+        }
+        Ok(AddressSpace {
+            asid: asid & 0xff,
+            l0,
+            l1,
+            l2,
+            l3: Vec::new(),
+            pages: Vec::new(),
+        })
+    }
+
+    /// Map a fresh zeroed page at `va` (page aligned, in the user region,
+    /// not mapped yet) with `perm`; its bytes, for the kernel to fill.
+    pub fn map(&mut self, va: u64, perm: Perm) -> Result<&mut [u8], OutOfMemory> {
+        assert!(va.is_multiple_of(PAGE) && (USER_BASE..USER_END).contains(&va));
+        let l2i = ((va - USER_BASE) >> 21) as usize;
+        if self.l2.0[l2i] & VALID == 0 {
+            let t = frame().ok_or(OutOfMemory)?;
+            self.l2.0[l2i] = &raw const t.0 as u64 | VALID | TABLE;
+            self.l3.push(t);
+        }
+        let l3 = (self.l2.0[l2i] & 0x0000_ffff_ffff_f000) as usize;
+        let page = frame().ok_or(OutOfMemory)?;
+        let pa = &raw const page.0 as u64;
+        let l3i = ((va >> 12) & 511) as usize;
+        let table = self
+            .l3
+            .iter_mut()
+            .find(|t| &raw const t.0 as usize == l3)
+            .expect("the level-3 table is this space's");
+        assert!(table.0[l3i] & VALID == 0, "{va:#x} is mapped already");
+        table.0[l3i] = pa | attrs(perm);
+        self.pages.push(page);
+        let page = self.pages.last_mut().expect("just pushed");
+        // The kernel sees the frame through its own identity map.
+        let bytes: &mut [u64; 512] = &mut page.0;
+        Ok(bytemuck_u8(bytes))
+    }
+
+    /// Map `count` pages from `va` with `perm`.
+    pub fn map_range(&mut self, va: u64, count: u64, perm: Perm) -> Result<(), OutOfMemory> {
+        for i in 0..count {
+            self.map(va + i * PAGE, perm)?;
+        }
+        Ok(())
+    }
+
+    /// Load a TA image's ELF at `base`: its pages with their permissions,
+    /// its bytes placed and relocated (see `oxtee_tz_abi::elf`); the entry
+    /// point's address.
+    pub fn load(&mut self, image: &[u8], base: u64) -> Result<u64, LoadFailed> {
+        let plan = elf::plan(image).map_err(LoadFailed::Image)?;
+        if base.checked_add(plan.span).is_none_or(|end| end > USER_END) {
+            return Err(LoadFailed::TooLarge);
+        }
+        let mut mem = alloc::vec![0u8; plan.span as usize];
+        elf::place(&plan, image, &mut mem).map_err(LoadFailed::Image)?;
+        elf::relocate(&plan, base, &mut mem).map_err(LoadFailed::Image)?;
+        for s in &plan.segments {
+            let mut va = s.pages.start;
+            while va < s.pages.end {
+                let page = self
+                    .map(base + va, s.perm)
+                    .map_err(|_| LoadFailed::OutOfMemory)?;
+                page.copy_from_slice(&mem[va as usize..(va + PAGE) as usize]);
+                va += PAGE;
+            }
+        }
+        Ok(base + plan.entry)
+    }
+
+    /// The root of this space for the walk TCR_EL1 asks for (level 0 for
+    /// 48-bit regions, level 1 for 32-bit ones).
+    fn root(&self, tcr: u64) -> u64 {
+        if tcr & 0x3f <= 24 {
+            &raw const self.l0.0 as u64
+        } else {
+            &raw const self.l1.0 as u64
+        }
+    }
+}
+
+/// Why an image did not load.
+#[derive(Debug)]
+pub enum LoadFailed {
+    Image(elf::LoadError),
+    TooLarge,
+    OutOfMemory,
+}
+
+/// A frame's bytes.
+fn bytemuck_u8(words: &mut [u64; 512]) -> &mut [u8] {
+    // SAFETY: u8 has no alignment or validity requirement; the slice
+    // covers exactly the array's 4096 bytes and borrows it mutably.
+    unsafe { core::slice::from_raw_parts_mut(words.as_mut_ptr() as *mut u8, 4096) }
+}
+
+/// User registers while the kernel runs (layout shared with `enter_user`
+/// and the EL0 vector below).
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+pub struct UserFrame {
+    pub x: [u64; 31],
+    pub sp: u64,
+    pub elr: u64,
+    pub spsr: u64,
+}
+
+/// EL0t (AArch64), interrupts masked.
+pub const SPSR_EL0: u64 = 0x3C0;
+
+/// How user code came back to the kernel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Trap {
+    /// ESR_EL1's exception class (0x15 `svc`, 0x20 instruction abort,
+    /// 0x24 data abort, 0x00 undefined or trapped instruction).
+    pub class: u32,
+    pub esr: u64,
+    pub far: u64,
+}
+
+pub const EC_SVC: u32 = 0x15;
+pub const EC_INSTRUCTION_ABORT: u32 = 0x20;
+pub const EC_DATA_ABORT: u32 = 0x24;
+pub const EC_UNKNOWN: u32 = 0x00;
+
+core::arch::global_asm!(
+    r#"
+    .text
+    .balign 8
+    // enter_user(frame: *mut UserFrame) -> esr: the user frame's registers
+    // in place, eret to EL0; returns when EL0 traps (el0_sync below).
+    .global enter_user
+enter_user:
+    stp     x19, x20, [sp, #-112]!
+    stp     x21, x22, [sp, #16]
+    stp     x23, x24, [sp, #32]
+    stp     x25, x26, [sp, #48]
+    stp     x27, x28, [sp, #64]
+    stp     x29, x30, [sp, #80]
+    str     x0, [sp, #96]
+    ldr     x9, [x0, #248]
+    msr     sp_el0, x9
+    ldr     x9, [x0, #256]
+    msr     elr_el1, x9
+    ldr     x9, [x0, #264]
+    msr     spsr_el1, x9
+    ldp     x2, x3, [x0, #16]
+    ldp     x4, x5, [x0, #32]
+    ldp     x6, x7, [x0, #48]
+    ldp     x8, x9, [x0, #64]
+    ldp     x10, x11, [x0, #80]
+    ldp     x12, x13, [x0, #96]
+    ldp     x14, x15, [x0, #112]
+    ldp     x16, x17, [x0, #128]
+    ldp     x18, x19, [x0, #144]
+    ldp     x20, x21, [x0, #160]
+    ldp     x22, x23, [x0, #176]
+    ldp     x24, x25, [x0, #192]
+    ldp     x26, x27, [x0, #208]
+    ldp     x28, x29, [x0, #224]
+    ldr     x30, [x0, #240]
+    ldp     x0, x1, [x0, #0]
+    eret
+
+    // A synchronous exception from EL0: SP is SP_EL1 as enter_user left
+    // it (the frame pointer at sp + 96).
+    .global el0_sync
+el0_sync:
+    stp     x0, x1, [sp, #-16]!
+    ldr     x0, [sp, #112]
+    stp     x2, x3, [x0, #16]
+    stp     x4, x5, [x0, #32]
+    stp     x6, x7, [x0, #48]
+    stp     x8, x9, [x0, #64]
+    stp     x10, x11, [x0, #80]
+    stp     x12, x13, [x0, #96]
+    stp     x14, x15, [x0, #112]
+    stp     x16, x17, [x0, #128]
+    stp     x18, x19, [x0, #144]
+    stp     x20, x21, [x0, #160]
+    stp     x22, x23, [x0, #176]
+    stp     x24, x25, [x0, #192]
+    stp     x26, x27, [x0, #208]
+    stp     x28, x29, [x0, #224]
+    str     x30, [x0, #240]
+    ldp     x2, x3, [sp], #16
+    stp     x2, x3, [x0, #0]
+    mrs     x9, sp_el0
+    str     x9, [x0, #248]
+    mrs     x9, elr_el1
+    str     x9, [x0, #256]
+    mrs     x9, spsr_el1
+    str     x9, [x0, #264]
+    ldp     x21, x22, [sp, #16]
+    ldp     x23, x24, [sp, #32]
+    ldp     x25, x26, [sp, #48]
+    ldp     x27, x28, [sp, #64]
+    ldp     x29, x30, [sp, #80]
+    ldp     x19, x20, [sp], #112
+    mrs     x0, esr_el1
+    ret
+"#
+);
+
+const _: () = assert!(core::mem::size_of::<UserFrame>() == 272);
+
+unsafe extern "C" {
+    fn enter_user(frame: *mut UserFrame) -> u64;
+}
+
+/// Run `frame` in `space` at EL0 until it traps back.
+pub fn run(space: &AddressSpace, frame: &mut UserFrame) -> Trap {
+    let (tcr, ttbr0, ttbr1): (u64, u64, u64);
+    // SAFETY: reading translation registers.
+    unsafe {
+        core::arch::asm!("mrs {}, tcr_el1", "mrs {}, ttbr0_el1", "mrs {}, ttbr1_el1",
+            out(reg) tcr, out(reg) ttbr0, out(reg) ttbr1);
+    }
+    let asid = u64::from(space.asid) << 48;
+    let root = space.root(tcr);
+    // TCR_EL1.A1: the ASID comes from TTBR1 (the normal world's TCR, when
+    // the monitor lets the kernel share it) or from TTBR0.
+    let (t0, t1) = if tcr & (1 << 22) != 0 {
+        (root, (ttbr1 & !(0xffff << 48)) | asid)
+    } else {
+        (root | asid, ttbr1)
+    };
+    // EL0t with interrupts masked, whatever the frame says; only the
+    // condition flags are the user's.
+    frame.spsr = (frame.spsr & 0xF000_0000) | SPSR_EL0;
+    // The EL0 registers belong to the normal world (Linux keeps its
+    // `current` task in SP_EL0 and user thread pointers in TPIDR*_EL0; the
+    // monitor does not swap them): kept here, zero for the TA (nothing of
+    // the normal world reaches it), and put back before the kernel
+    // returns to the monitor.
+    let (sp_el0, tpidr, tpidrro): (u64, u64, u64);
+    // SAFETY: reading EL0 registers from EL1.
+    unsafe {
+        core::arch::asm!("mrs {}, sp_el0", "mrs {}, tpidr_el0", "mrs {}, tpidrro_el0",
+            out(reg) sp_el0, out(reg) tpidr, out(reg) tpidrro);
+    }
+    let esr;
+    // SAFETY: the space's tables map the kernel exactly as its own tables
+    // do (the same level-1 entries), so kernel execution continues across
+    // the switch; `enter_user` returns only through `el0_sync`, with every
+    // callee-saved register restored. The kernel's tables and the normal
+    // world's EL0 registers come back before anything else runs.
+    unsafe {
+        core::arch::asm!("msr tpidr_el0, xzr", "msr tpidrro_el0, xzr");
+        core::arch::asm!("dsb ishst", "msr ttbr0_el1, {}", "msr ttbr1_el1, {}", "isb",
+            in(reg) t0, in(reg) t1);
+        esr = enter_user(frame);
+        core::arch::asm!("msr ttbr0_el1, {}", "msr ttbr1_el1, {}", "isb",
+            in(reg) ttbr0, in(reg) ttbr1);
+        core::arch::asm!("msr sp_el0, {}", "msr tpidr_el0, {}", "msr tpidrro_el0, {}",
+            in(reg) sp_el0, in(reg) tpidr, in(reg) tpidrro);
+    }
+    let far: u64;
+    // SAFETY: reading the fault address register.
+    unsafe { core::arch::asm!("mrs {}, far_el1", out(reg) far) };
+    Trap {
+        class: (esr >> 26) as u32 & 0x3f,
+        esr,
+        far,
+    }
+}
+
+/// Where the self-test loads its program, and its stack.
+const IMAGE_AT: u64 = USER_BASE + 0x10_0000;
+const STACK_AT: u64 = USER_BASE + 0x40_0000;
+const STACK_PAGES: u64 = 4;
+/// A page of stubs, read-execute: [exit] `mov x8, #0; svc #0`, then the
+/// probes, each one instruction followed by `svc #0`.
+const STUBS_AT: u64 = USER_BASE;
+const STUBS: [u32; 10] = [
+    0xD280_0008,
+    0xD400_0001, // 0: exit
+    0xF940_0000,
+    0xD400_0001, // 8: ldr x0, [x0]
+    0xF900_0001,
+    0xD400_0001, // 16: str x1, [x0]
+    0xD61F_0000,
+    0xD400_0001, // 24: br x0
+    0xD518_2000,
+    0xD400_0001, // 32: msr ttbr0_el1, x0
+];
+const EXIT: u64 = STUBS_AT;
+const LOAD: u64 = STUBS_AT + 8;
+const STORE: u64 = STUBS_AT + 16;
+const JUMP: u64 = STUBS_AT + 24;
+const PRIVILEGED: u64 = STUBS_AT + 32;
+
+/// The image the self-test runs: `crates/tz-abi/src/testdata/pie.c`.
+const PIE: &[u8] = include_bytes!("../../../crates/tz-abi/src/testdata/pie.elf");
+
+/// A probe: its name, the stub it runs, the address it aims at, and
+/// whether the trap is the one expected.
+type Probe = (&'static str, u64, u64, fn(Trap, u64) -> bool);
+
+/// Checks of user mode, as the kernel runs them at boot and the
+/// user-mode test PTA on request: (passed, failed), with a log line per
+/// failure.
+pub fn self_test(mut fail: impl FnMut(&str, Trap)) -> Result<(u32, u32), OutOfMemory> {
+    let mut space = AddressSpace::new()?;
+    let stubs = space.map(STUBS_AT, Perm::Rx)?;
+    for (i, w) in STUBS.iter().enumerate() {
+        stubs[4 * i..4 * i + 4].copy_from_slice(&w.to_le_bytes());
+    }
+    // The stack, between unmapped guard pages.
+    space.map_range(STACK_AT, STACK_PAGES, Perm::Rw)?;
+    let entry = match space.load(PIE, IMAGE_AT) {
+        Ok(e) => e,
+        Err(LoadFailed::OutOfMemory) => return Err(OutOfMemory),
+        Err(LoadFailed::Image(e)) => {
+            oxtee_pl011::log!(crate::UART, "oxtee kernel: the test program: {e:?}\n");
+            fail("loading the test program", Trap::default());
+            return Ok((0, 1));
+        }
+        Err(LoadFailed::TooLarge) => {
+            fail("the test program fits", Trap::default());
+            return Ok((0, 1));
+        }
+    };
+    let (mut passed, mut failed) = (0, 0);
+    let mut check = |name: &str, ok: bool, t: Trap| {
+        if ok {
+            passed += 1;
+        } else {
+            failed += 1;
+            fail(name, t);
+        }
+    };
+    let call = |space: &AddressSpace, pc: u64, x0: u64, x1: u64| {
+        let mut f = UserFrame {
+            elr: pc,
+            sp: STACK_AT + STACK_PAGES * PAGE,
+            ..UserFrame::default()
+        };
+        f.x[0] = x0;
+        f.x[1] = x1;
+        f.x[30] = EXIT;
+        let t = run(space, &mut f);
+        (t, f)
+    };
+    // The program runs, its pointers relocated, its data kept between
+    // calls: (table[1][0] = 'f') + 1 + 1, then ('h') + 2 + 1.
+    let (t, f) = call(&space, entry, 1, 0);
+    check("run the program", t.class == EC_SVC && f.x[0] == 0x68, t);
+    let (t, f) = call(&space, entry, 0, 0);
+    check("run it again", t.class == EC_SVC && f.x[0] == 0x6b, t);
+    // What user code may do: read its own code and data.
+    let (t, f) = call(&space, LOAD, IMAGE_AT + 0x2000, 0);
+    check(
+        "read own rodata",
+        t.class == EC_SVC && f.x[0].to_le_bytes() == *b"hello fr",
+        t,
+    );
+    // What it may not do. Each faults, and the kernel goes on.
+    let data_abort = |t: Trap, at: u64| t.class == EC_DATA_ABORT && t.far == at;
+    let kernel = mmu::KERNEL_BASE;
+    let probes: [Probe; 9] = [
+        ("read kernel memory", LOAD, kernel, data_abort),
+        ("read normal-world RAM", LOAD, 0x4000_0000, data_abort),
+        ("read a guard page", LOAD, STACK_AT - PAGE, data_abort),
+        (
+            "read unmapped user memory",
+            LOAD,
+            USER_END - PAGE,
+            data_abort,
+        ),
+        ("write own code", STORE, IMAGE_AT + 0x1000, data_abort),
+        ("write own rodata", STORE, IMAGE_AT + 0x2000, data_abort),
+        ("write kernel memory", STORE, kernel + 0x10_0000, data_abort),
+        ("execute own data", JUMP, IMAGE_AT + 0x4000, |t, at| {
+            t.class == EC_INSTRUCTION_ABORT && t.far == at
+        }),
+        ("execute kernel code", JUMP, kernel, |t, at| {
+            t.class == EC_INSTRUCTION_ABORT && t.far == at
+        }),
+    ];
+    for (name, pc, at, expect) in probes {
+        let (t, _) = call(&space, pc, at, 0x5a5a);
+        check(name, expect(t, at), t);
+    }
+    let (t, _) = call(&space, PRIVILEGED, 0, 0);
+    check("write a system register", t.class == EC_UNKNOWN, t);
+    // Nothing was written where it must not be: the data page reads as
+    // the program left it.
+    let (t, f) = call(&space, LOAD, IMAGE_AT + 0x4000, 0);
+    check(
+        "data intact",
+        t.class == EC_SVC && f.x[0] == IMAGE_AT + 0x2000,
+        t,
+    );
+    Ok((passed, failed))
+}
+
+impl Default for Trap {
+    fn default() -> Self {
+        Trap {
+            class: u32::MAX,
+            esr: 0,
+            far: 0,
+        }
+    }
+}
+
+/// oxtee's user-mode test pseudo-TA, 0e7ee7a0-7e57-4a7a-8e57-7e57a0000002:
+/// command 0 runs [`self_test`] now (under whatever translation regime the
+/// normal world's calls run in) and answers (passed, failed) in a value
+/// out parameter.
+pub struct UserTestPta;
+
+/// Its UUID.
+pub const USER_TEST_PTA_UUID: [u8; 16] = [
+    0x0e, 0x7e, 0xe7, 0xa0, 0x7e, 0x57, 0x4a, 0x7a, 0x8e, 0x57, 0x7e, 0x57, 0xa0, 0x00, 0x00, 0x02,
+];
+
+impl oxtee_tz_abi::pta::Pta for UserTestPta {
+    fn uuid(&self) -> [u8; 16] {
+        USER_TEST_PTA_UUID
+    }
+
+    fn open_session(
+        &mut self,
+        _: u32,
+        _: &oxtee_tz_abi::pta::Client,
+        _: &mut [oxtee_tz_abi::pta::Param; 4],
+    ) -> u32 {
+        oxtee_gp::TEE_SUCCESS
+    }
+
+    fn close_session(&mut self, _: u32) {}
+
+    fn invoke(
+        &mut self,
+        _: u32,
+        cmd: u32,
+        p: &mut [oxtee_tz_abi::pta::Param; 4],
+        _: &oxtee_tz_abi::rpc::Rpc,
+    ) -> oxtee_tz_abi::pta::Invoked {
+        use oxtee_tz_abi::pta::{Dir, Invoked, Param, param_types};
+        if cmd != 0 {
+            return Invoked::Done(oxtee_gp::TEE_ERROR_NOT_SUPPORTED);
+        }
+        if param_types(p) != 2 {
+            return Invoked::Done(oxtee_gp::TEE_ERROR_BAD_PARAMETERS);
+        }
+        match self_test(log_failure) {
+            Ok((passed, failed)) => {
+                p[0] = Param::Value {
+                    a: passed,
+                    b: failed,
+                    dir: Dir::Out,
+                };
+                Invoked::Done(oxtee_gp::TEE_SUCCESS)
+            }
+            Err(OutOfMemory) => Invoked::Done(oxtee_gp::TEE_ERROR_OUT_OF_MEMORY),
+        }
+    }
+}
+
+/// Log a failed user-mode check.
+pub fn log_failure(name: &str, t: Trap) {
+    oxtee_pl011::log!(
+        crate::UART,
+        "oxtee kernel: S-EL0 check FAILED: {name} (exception class {:#x}, ESR {:#x}, FAR {:#x})\n",
+        t.class,
+        t.esr,
+        t.far
+    );
+}
