@@ -99,6 +99,25 @@ impl<H: Clone> Instances<H> {
         }
     }
 
+    /// Reserve a slot on the running single instance of `uuid`, judged by
+    /// the flags it was installed with: for a platform that learns a TA's
+    /// flags only by loading it (the secure kernel). None: no single
+    /// instance runs; load the TA, then [`Instances::install`] it.
+    pub fn reserve_running(
+        &mut self,
+        uuid: Uuid,
+        alive: impl Fn(&H) -> bool,
+    ) -> Result<Option<(u64, H)>, TeeError> {
+        let running = self.singles.get(&uuid).and_then(|id| self.live.get(id));
+        match running {
+            Some(e) => {
+                let flags = e.flags;
+                self.join(uuid, flags, &alive)
+            }
+            None => Ok(None),
+        }
+    }
+
     /// Enter the instance `id` (the platform's unique number for it),
     /// freshly started for a new session of `uuid` (after
     /// [`Slot::Start`]). A number already in the table is refused as a
@@ -327,5 +346,26 @@ mod tests {
             Installed::Refused(TeeError::tee(TEE_ERROR_BAD_STATE))
         );
         assert_eq!(t.len(), 2);
+    }
+
+    #[test]
+    fn a_running_single_instance_is_judged_by_its_own_flags() {
+        let uuid = Uuid([7; 16]);
+        let mut t: Instances<u32> = Instances::new();
+        let alive = |_: &u32| true;
+        assert_eq!(t.reserve_running(uuid, alive), Ok(None));
+        let multi = TA_FLAG_SINGLE_INSTANCE | TA_FLAG_MULTI_SESSION;
+        assert_eq!(t.install(1, uuid, multi, 10, alive), Installed::Fresh);
+        assert_eq!(t.reserve_running(uuid, alive), Ok(Some((1, 10))));
+        assert_eq!(t.sessions(1), Some(2));
+        // Single-session: busy while its session is open.
+        let other = Uuid([8; 16]);
+        assert_eq!(
+            t.install(2, other, TA_FLAG_SINGLE_INSTANCE, 20, alive),
+            Installed::Fresh
+        );
+        assert!(t.reserve_running(other, alive).is_err());
+        // A dead one is not joined.
+        assert_eq!(t.reserve_running(uuid, |_: &u32| false), Ok(None));
     }
 }

@@ -31,6 +31,7 @@ use oxtee_gp::{
     TEE_ERROR_BUSY, TEE_ERROR_GENERIC, TEE_ERROR_ITEM_NOT_FOUND, TEE_ERROR_NOT_SUPPORTED,
     TEE_ERROR_OUT_OF_MEMORY, TEE_ERROR_SHORT_BUFFER, TEE_SUCCESS,
 };
+use oxtee_gp::{TEE_ERROR_BAD_STATE, TEE_ERROR_SECURITY};
 
 use crate::optee::{self, MsgArg, MsgParam, OpenSession, ParamType};
 use crate::pta::{Client, DevicePta, Dir, Invoked, Param, Pta, SystemPta, TestPta, no_params};
@@ -40,6 +41,9 @@ use oxtee_core::instances::{Installed, Instances, Released, Slot};
 use oxtee_core::sessions::Sessions;
 
 use crate::rpc::{self, Reply, Request, Rpc, RpcParam, ShmId, ShmKind, Task, ThreadStats};
+use alloc::rc::Rc;
+use core::cell::RefCell;
+use oxtee_core::image::RsaPublicKey;
 
 /// Normal-world physical memory, as the kernel may touch it.
 pub trait NormalWorld {
@@ -109,6 +113,11 @@ pub const MAX_MEMREF: usize = 1 << 20;
 pub const MEMREF_BUDGET: usize = 8 << 20;
 /// Cancellations remembered for calls that have not started.
 pub const EARLY_CANCELS: usize = 64;
+/// The largest TA image the kernel fetches from the supplicant.
+pub const MAX_TA_IMAGE: u64 = 2 << 20;
+/// Instance numbers of loaded user TAs start here (those below are the
+/// built-in pseudo-TAs, by index).
+const FIRST_TA: u64 = 1 << 32;
 /// The largest RPC shared memory a call asks for.
 pub const MAX_RPC_SHM: u64 = 4 << 20;
 /// RPC shared-memory objects one call holds at once.
@@ -210,6 +219,17 @@ fn pieces<'a>(
     })
 }
 
+/// The platform's user TAs: a verified TA image becomes an instance that
+/// serves sessions through the [`Pta`] interface (the secure kernel maps
+/// it at S-EL0 and runs its entry points there). The service fetches the
+/// image through the supplicant and verifies it first; the loader sees
+/// only the verified ELF.
+pub trait TaLoader {
+    /// A fresh instance of TA `uuid` from its verified ELF, or a GP error
+    /// (e.g. TEE_ERROR_OUT_OF_MEMORY, TEE_ERROR_BAD_FORMAT).
+    fn load(&mut self, uuid: [u8; 16], elf: &[u8]) -> Result<Box<dyn Pta>, u32>;
+}
+
 /// Who a session belongs to. (Part 2 adds the TA instances that open
 /// sessions to other TAs.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -219,16 +239,40 @@ enum Owner {
     NormalWorld,
 }
 
+/// The registrations a call's memory references name (not to be
+/// unregistered while it waits) and the bytes their copies hold.
+fn call_memrefs(params: &[MsgParam]) -> (Vec<u64>, usize) {
+    let cookies = params
+        .iter()
+        .filter(|p| matches!(p.param_type(), Some(ParamType::Rmem { .. })))
+        .map(|p| p.c)
+        .collect();
+    let held = params
+        .iter()
+        .filter(|p| p.param_type().is_some_and(|t| t.is_memref()))
+        .map(|p| p.b as usize)
+        .sum();
+    (cookies, held)
+}
+
 /// The secure kernel's state behind the SMC ABI.
 pub struct Service {
     ptas: Vec<Box<dyn Pta>>,
     /// Sessions (the table the host daemon keeps too, from `oxtee_core`):
-    /// the index of each one's PTA.
-    sessions: Sessions<Owner, usize>,
+    /// the instance each one is on (a PTA's index, or a user TA's number).
+    sessions: Sessions<Owner, u64>,
     /// The instance table the host daemon keeps too (`oxtee_core`): a
-    /// PTA is an instance numbered by its index, placed and released by
-    /// the same single-instance / multi-session / keep-alive rules.
-    instances: Instances<usize>,
+    /// PTA is an instance numbered by its index, a user TA instance by
+    /// its number, placed and released by the same single-instance /
+    /// multi-session / keep-alive rules.
+    instances: Instances<u64>,
+    /// Loaded user TA instances, by number (from [`FIRST_TA`]).
+    tas: BTreeMap<u64, Box<dyn Pta>>,
+    next_ta: u64,
+    /// User TAs: the loader (none: only the pseudo-TAs exist) and the
+    /// keys their images must be signed by.
+    loader: Option<Box<dyn TaLoader>>,
+    ta_keys: Rc<[RsaPublicKey]>,
     /// Registrations by the normal world's cookie.
     shms: BTreeMap<u64, Shm>,
     shm_pages: usize,
@@ -261,11 +305,23 @@ struct Thread {
     waiting: Option<Request>,
     /// Registrations its parameters name (not unregistered under it).
     cookies: Vec<u64>,
+    /// An `OPEN_SESSION` whose TA is being fetched (none: an invoke).
+    opening: Option<Opening>,
     /// Bytes of memory-reference copies it holds.
     held: usize,
     /// RPC shared memory it holds, by its own id.
     shms: BTreeMap<ShmId, RpcShm>,
     next_shm: u32,
+}
+
+/// A session opening on a user TA that is not loaded yet: its reserved
+/// number, the TA, the client, and where the task leaves the verified
+/// ELF.
+struct Opening {
+    session: u32,
+    uuid: [u8; 16],
+    client: Client,
+    elf: Rc<RefCell<Option<Vec<u8>>>>,
 }
 
 /// RPC shared memory: where, the normal world's cookie for it, its owner.
@@ -303,7 +359,7 @@ impl Service {
     /// and a `nonce` (the counter at boot), serving the device, test and
     /// system pseudo-TAs and the kernel's own `more`.
     pub fn boot(
-        keys: Vec<oxtee_core::image::RsaPublicKey>,
+        keys: Vec<RsaPublicKey>,
         seed: &[u8; 32],
         nonce: u64,
         more: Vec<Box<dyn Pta>>,
@@ -311,17 +367,33 @@ impl Service {
         let rng = crate::rng::Drbg::new(seed, &nonce.to_le_bytes(), b"oxtee secure kernel");
         let mut ptas: Vec<Box<dyn Pta>> = vec![
             Box::new(DevicePta::default()),
-            Box::new(TestPta::with_keys(keys)),
+            Box::new(TestPta::with_keys(keys.clone())),
             Box::new(SystemPta::new(rng)),
         ];
         ptas.extend(more);
-        Service::with_ptas(ptas)
+        Service {
+            ta_keys: keys.into(),
+            ..Service::with_ptas(ptas)
+        }
+    }
+
+    /// The same service, loading user TAs (signed by its keys) with
+    /// `loader`.
+    pub fn with_loader(self, loader: Box<dyn TaLoader>) -> Service {
+        Service {
+            loader: Some(loader),
+            ..self
+        }
     }
 
     /// A kernel serving these pseudo-TAs.
     pub fn with_ptas(ptas: Vec<Box<dyn Pta>>) -> Service {
         Service {
             ptas,
+            tas: BTreeMap::new(),
+            next_ta: FIRST_TA,
+            loader: None,
+            ta_keys: Rc::from(Vec::new()),
             sessions: Sessions::new(MAX_SESSIONS, MAX_SESSIONS),
             instances: Instances::new(),
             shms: BTreeMap::new(),
@@ -465,7 +537,30 @@ impl Service {
         };
         let mut ev = Event::None;
         let (ret, origin) = match arg.cmd {
-            optee::CMD_OPEN_SESSION => self.open_session(nw, &mut arg, &mut ev),
+            optee::CMD_OPEN_SESSION => {
+                // An open may load a user TA, which waits for the normal
+                // world: without a free thread nothing of it is done.
+                if self.loader.is_some() && self.threads.iter().all(Option::is_some) {
+                    self.stats.limit_answers = self.stats.limit_answers.saturating_add(1);
+                    return (status(optee::RETURN_ETHREAD_LIMIT), Event::None);
+                }
+                let rpc_at = rpc_arg.then(|| at.after(size));
+                match self.open_session(nw, &mut arg, &mut ev, at, rpc_at) {
+                    Outcome::Now(ret, origin) => (ret, origin),
+                    Outcome::Started(t) => {
+                        // (A slot was free: `open_session` checked.)
+                        let Some(slot) = self.threads.iter().position(Option::is_none) else {
+                            return (status(optee::RETURN_ETHREAD_LIMIT), Event::None);
+                        };
+                        self.held += t.held;
+                        self.threads[slot] = Some(*t);
+                        self.stats.in_use += 1;
+                        self.stats.max_in_use = self.stats.max_in_use.max(self.stats.in_use);
+                        let out = self.run(nw, slot);
+                        return (out, core::mem::replace(&mut self.event, Event::None));
+                    }
+                }
+            }
             optee::CMD_INVOKE_COMMAND => {
                 // A command may wait: without a free thread nothing of it
                 // is done and the driver retries it later.
@@ -560,9 +655,16 @@ impl Service {
     ) -> [u64; 4] {
         self.stats.in_use = self.stats.in_use.saturating_sub(1);
         self.held = self.held.saturating_sub(t.held);
-        self.cancels.finish(&(t.arg.session, t.arg.cancel_id));
         let mut arg = t.arg;
         let n = arg.num_params;
+        if let Some(o) = t.opening {
+            let mut params = params.clone();
+            let (ret, origin) = self.open_loaded(nw, o, ret, &mut params, &mut arg);
+            arg.ret = ret;
+            arg.ret_origin = origin;
+            return self.answer_call(nw, t.at, &arg);
+        }
+        self.cancels.finish(&(t.arg.session, t.arg.cancel_id));
         // RPC shared memory the task kept stays the normal world's to
         // free when the call ends; the kernel forgets it here.
         arg.ret = self.params_out(nw, &mut arg.params[..n], params, ret);
@@ -836,7 +938,7 @@ impl Service {
         self.threads
             .iter()
             .flatten()
-            .any(|t| t.arg.session == session)
+            .any(|t| t.opening.is_none() && t.arg.session == session)
     }
 
     fn open_session(
@@ -844,9 +946,12 @@ impl Service {
         nw: &mut impl NormalWorld,
         arg: &mut MsgArg,
         ev: &mut Event,
-    ) -> (u32, u32) {
+        at: ArgAt,
+        rpc_at: Option<ArgAt>,
+    ) -> Outcome {
+        let now = |ret| Outcome::Now(ret, ORIGIN_TEE);
         let Some(ids) = OpenSession::from_arg(arg) else {
-            return (TEE_ERROR_BAD_PARAMETERS, ORIGIN_TEE);
+            return now(TEE_ERROR_BAD_PARAMETERS);
         };
         // The logins a normal-world client may claim (as OP-TEE accepts
         // them): never TRUSTED_APP, which only the kernel gives a TA.
@@ -860,67 +965,240 @@ impl Service {
                 | LOGIN_GROUP_APPLICATION
                 | LOGIN_REE_KERNEL
         ) {
-            return (TEE_ERROR_BAD_PARAMETERS, ORIGIN_TEE);
+            return now(TEE_ERROR_BAD_PARAMETERS);
         }
-        let Some(pta) = self.ptas.iter().position(|p| p.uuid() == ids.uuid) else {
-            *ev = Event::NoSuchTa {
-                uuid: ids.uuid,
-                login: ids.login,
-            };
-            return (TEE_ERROR_ITEM_NOT_FOUND, ORIGIN_TEE);
+        let client = Client {
+            login: ids.login,
+            uuid: ids.client,
+        };
+        let uuid = Uuid(ids.uuid);
+        // The instance: a pseudo-TA, a user TA's running single instance,
+        // or a user TA to load.
+        let alive = |_: &u64| true;
+        let existing = match self.ptas.iter().position(|p| p.uuid() == ids.uuid) {
+            Some(pta) => {
+                let flags = self.ptas[pta].flags();
+                match self.instances.reserve(uuid, flags, alive) {
+                    Ok(Slot::Existing(..)) => Ok(pta as u64),
+                    Ok(Slot::Start) => match self
+                        .instances
+                        .install(pta as u64, uuid, flags, pta as u64, alive)
+                    {
+                        Installed::Fresh | Installed::Joined(..) => Ok(pta as u64),
+                        Installed::Refused(e) => Err(e.code),
+                    },
+                    Err(e) => Err(e.code),
+                }
+            }
+            None if self.loader.is_none() => {
+                *ev = Event::NoSuchTa {
+                    uuid: ids.uuid,
+                    login: ids.login,
+                };
+                return now(TEE_ERROR_ITEM_NOT_FOUND);
+            }
+            // A single instance already running takes the session (or
+            // refuses it); otherwise the TA is loaded, and its flags
+            // decide when it is installed.
+            None => match self.instances.reserve_running(uuid, alive) {
+                Ok(Some((_, h))) => Ok(h),
+                Ok(None) => {
+                    if self.threads.iter().all(Option::is_some) {
+                        self.stats.limit_answers = self.stats.limit_answers.saturating_add(1);
+                        return now(TEE_ERROR_BUSY);
+                    }
+                    return self.start_loading(nw, arg, at, rpc_at, client);
+                }
+                Err(e) => Err(e.code),
+            },
+        };
+        let inst = match existing {
+            Ok(i) => i,
+            Err(code) => return now(code),
         };
         let Ok(id) = self.sessions.reserve(Owner::NormalWorld) else {
-            return (TEE_ERROR_OUT_OF_MEMORY, ORIGIN_TEE);
+            self.release(inst);
+            return now(TEE_ERROR_OUT_OF_MEMORY);
         };
         let n = arg.num_params;
         let mut params = match self.params_in(nw, &arg.params[2..n]) {
             Ok(p) => p,
             Err(code) => {
                 self.sessions.cancel(Owner::NormalWorld, id);
-                return (code, ORIGIN_TEE);
+                self.release(inst);
+                return now(code);
             }
         };
-        // A slot on the PTA's instance, by the rules a TA's follow.
-        let (uuid, flags) = (Uuid(ids.uuid), self.ptas[pta].flags());
-        let placed = match self.instances.reserve(uuid, flags, |_| true) {
-            Ok(Slot::Existing(..)) => Ok(()),
-            Ok(Slot::Start) => match self
-                .instances
-                .install(pta as u64, uuid, flags, pta, |_| true)
-            {
-                Installed::Fresh | Installed::Joined(..) => Ok(()),
-                Installed::Refused(e) => Err(e),
-            },
-            Err(e) => Err(e),
-        };
-        if let Err(e) = placed {
-            self.sessions.cancel(Owner::NormalWorld, id);
-            return (e.code, ORIGIN_TEE);
+        let ret = self.open_on(inst, id, &client, &mut params);
+        let ret = self.params_out(nw, &mut arg.params[2..n], &params, ret);
+        self.opened(inst, id, ret, arg)
+    }
+
+    /// The open entry point of instance `inst` for session `id`.
+    fn open_on(&mut self, inst: u64, id: u32, client: &Client, params: &mut [Param; 4]) -> u32 {
+        match self.instance(inst) {
+            Some(p) => p.open_session(id, client, params),
+            None => TEE_ERROR_BAD_STATE,
         }
-        let client = Client {
-            login: ids.login,
-            uuid: ids.client,
-        };
-        let mut ret = self.ptas[pta].open_session(id, &client, &mut params);
-        ret = self.params_out(nw, &mut arg.params[2..n], &params, ret);
+    }
+
+    /// The open of session `id` on `inst` answered `ret` (its parameters
+    /// copied out): the session exists, or nothing of it is left.
+    fn opened(&mut self, inst: u64, id: u32, ret: u32, arg: &mut MsgArg) -> Outcome {
         // (Nothing takes the normal world's reservations: filling one
         // cannot fail.)
-        if ret == TEE_SUCCESS && self.sessions.fill(Owner::NormalWorld, id, pta).is_ok() {
+        if ret == TEE_SUCCESS && self.sessions.fill(Owner::NormalWorld, id, inst).is_ok() {
             arg.session = id;
         } else {
             self.sessions.cancel(Owner::NormalWorld, id);
-            self.ptas[pta].close_session(id);
-            self.release(pta);
+            if let Some(p) = self.instance(inst) {
+                p.close_session(id);
+            }
+            self.release(inst);
         }
-        (ret, ORIGIN_TRUSTED_APP)
+        Outcome::Now(ret, ORIGIN_TRUSTED_APP)
     }
 
-    /// A session of PTA `pta` ended. A PTA's state outlives its
+    /// A built-in PTA (by index) or a loaded user TA (by number).
+    fn instance(&mut self, inst: u64) -> Option<&mut Box<dyn Pta>> {
+        if inst < FIRST_TA {
+            self.ptas.get_mut(inst as usize)
+        } else {
+            self.tas.get_mut(&inst)
+        }
+    }
+
+    /// The open of a user TA that is not loaded: a thread fetches its
+    /// image through the supplicant and verifies it; [`Service::finish`]
+    /// then loads it and opens the session.
+    fn start_loading(
+        &mut self,
+        nw: &mut impl NormalWorld,
+        arg: &mut MsgArg,
+        at: ArgAt,
+        rpc_at: Option<ArgAt>,
+        client: Client,
+    ) -> Outcome {
+        let Ok(id) = self.sessions.reserve(Owner::NormalWorld) else {
+            return Outcome::Now(TEE_ERROR_OUT_OF_MEMORY, ORIGIN_TEE);
+        };
+        let n = arg.num_params;
+        let params = match self.params_in(nw, &arg.params[2..n]) {
+            Ok(p) => p,
+            Err(code) => {
+                self.sessions.cancel(Owner::NormalWorld, id);
+                return Outcome::Now(code, ORIGIN_TEE);
+            }
+        };
+        let uuid = match OpenSession::from_arg(arg) {
+            Some(ids) => ids.uuid,
+            None => [0; 16],
+        };
+        let rpc = Rpc::new(self.stats);
+        let elf = Rc::new(RefCell::new(None));
+        let (fetch, out, keys) = (rpc.clone(), elf.clone(), self.ta_keys.clone());
+        let task: Task = Box::pin(async move {
+            let ret = match crate::pta::fetch_ta(&fetch, uuid, MAX_TA_IMAGE).await {
+                // Verified in the kernel's own copy, for the UUID asked.
+                Ok(image) => match oxtee_core::image::verify(&image, &keys) {
+                    Ok(img) if img.uuid.0 == uuid => {
+                        *out.borrow_mut() = Some(img.elf.to_vec());
+                        TEE_SUCCESS
+                    }
+                    _ => TEE_ERROR_SECURITY,
+                },
+                Err(code) => code,
+            };
+            (ret, params)
+        });
+        let (cookies, held) = call_memrefs(&arg.params[2..n]);
+        Outcome::Started(Box::new(Thread {
+            task,
+            rpc,
+            at,
+            arg: *arg,
+            rpc_at,
+            waiting: None,
+            cookies,
+            opening: Some(Opening {
+                session: id,
+                uuid,
+                client,
+                elf,
+            }),
+            held,
+            shms: BTreeMap::new(),
+            next_shm: 0,
+        }))
+    }
+
+    /// A user TA's image was fetched and verified (`ret`): load it, place
+    /// the instance, and open the session on it.
+    fn open_loaded(
+        &mut self,
+        nw: &mut impl NormalWorld,
+        o: Opening,
+        ret: u32,
+        params: &mut [Param; 4],
+        arg: &mut MsgArg,
+    ) -> (u32, u32) {
+        let fail = |k: &mut Service, code| {
+            k.sessions.cancel(Owner::NormalWorld, o.session);
+            (code, ORIGIN_TEE)
+        };
+        if ret != TEE_SUCCESS {
+            if ret == TEE_ERROR_ITEM_NOT_FOUND {
+                self.event = Event::NoSuchTa {
+                    uuid: o.uuid,
+                    login: o.client.login,
+                };
+            }
+            return fail(self, ret);
+        }
+        let Some(elf) = o.elf.borrow_mut().take() else {
+            return fail(self, TEE_ERROR_GENERIC);
+        };
+        let Some(loader) = self.loader.as_mut() else {
+            return fail(self, TEE_ERROR_ITEM_NOT_FOUND);
+        };
+        let fresh = match loader.load(o.uuid, &elf) {
+            Ok(p) => p,
+            Err(code) => return fail(self, code),
+        };
+        let flags = fresh.flags();
+        let number = self.next_ta;
+        self.next_ta += 1;
+        let uuid = Uuid(o.uuid);
+        let inst = match self
+            .instances
+            .install(number, uuid, flags, number, |_| true)
+        {
+            Installed::Fresh => {
+                self.tas.insert(number, fresh);
+                number
+            }
+            // Another open of this single-instance TA loaded it first: the
+            // fresh copy goes.
+            Installed::Joined(_, other) => other,
+            Installed::Refused(e) => return fail(self, e.code),
+        };
+        let n = arg.num_params;
+        let ret = self.open_on(inst, o.session, &o.client, params);
+        let ret = self.params_out(nw, &mut arg.params[2..n], params, ret);
+        match self.opened(inst, o.session, ret, arg) {
+            Outcome::Now(ret, origin) => (ret, origin),
+            Outcome::Started(_) => (TEE_ERROR_GENERIC, ORIGIN_TEE),
+        }
+    }
+
+    /// A session of instance `inst` ended. A PTA's state outlives its
     /// "instance": one that is not kept alive is simply started afresh
-    /// (placed again) by its next session.
-    fn release(&mut self, pta: usize) {
-        // Kept, or out of the table (Destroy: nothing to tear down).
-        let _: Released<usize> = self.instances.release(pta as u64, false);
+    /// (placed again) by its next session. A user TA instance that is not
+    /// kept alive goes with its last session (its memory with it).
+    fn release(&mut self, inst: u64) {
+        if let Released::Destroy(n) = self.instances.release(inst, false) {
+            self.tas.remove(&n);
+        }
     }
 
     fn invoke(
@@ -930,7 +1208,7 @@ impl Service {
         at: ArgAt,
         rpc_at: Option<ArgAt>,
     ) -> Outcome {
-        let Some(&pta) = self.sessions.get(Owner::NormalWorld, arg.session) else {
+        let Some(&inst) = self.sessions.get(Owner::NormalWorld, arg.session) else {
             return Outcome::Now(TEE_ERROR_BAD_PARAMETERS, ORIGIN_TEE);
         };
         let n = arg.num_params;
@@ -939,22 +1217,16 @@ impl Service {
             Err(code) => return Outcome::Now(code, ORIGIN_TEE),
         };
         let rpc = Rpc::new(self.stats);
-        match self.ptas[pta].invoke(arg.session, arg.func, &mut params, &rpc) {
+        let Some(target) = self.instance(inst) else {
+            return Outcome::Now(TEE_ERROR_BAD_STATE, ORIGIN_TEE);
+        };
+        match target.invoke(arg.session, arg.func, &mut params, &rpc) {
             Invoked::Done(ret) => {
                 let ret = self.params_out(nw, &mut arg.params[..n], &params, ret);
                 Outcome::Now(ret, ORIGIN_TRUSTED_APP)
             }
             Invoked::Later(task) => {
-                let cookies = arg.params[..n]
-                    .iter()
-                    .filter(|p| matches!(p.param_type(), Some(ParamType::Rmem { .. })))
-                    .map(|p| p.c)
-                    .collect();
-                let held = arg.params[..n]
-                    .iter()
-                    .filter(|p| p.param_type().is_some_and(|t| t.is_memref()))
-                    .map(|p| p.b as usize)
-                    .sum();
+                let (cookies, held) = call_memrefs(&arg.params[..n]);
                 Outcome::Started(Box::new(Thread {
                     task,
                     rpc,
@@ -963,6 +1235,7 @@ impl Service {
                     rpc_at,
                     waiting: None,
                     cookies,
+                    opening: None,
                     held,
                     shms: BTreeMap::new(),
                     next_shm: 0,
@@ -976,9 +1249,11 @@ impl Service {
             return (TEE_ERROR_BUSY, ORIGIN_TEE);
         }
         match self.sessions.remove(Owner::NormalWorld, arg.session) {
-            Some(pta) => {
-                self.ptas[pta].close_session(arg.session);
-                self.release(pta);
+            Some(inst) => {
+                if let Some(p) = self.instance(inst) {
+                    p.close_session(arg.session);
+                }
+                self.release(inst);
                 self.cancels.forget(|&(s, _)| s == arg.session);
                 (TEE_SUCCESS, ORIGIN_TEE)
             }
@@ -2089,7 +2364,12 @@ mod tests {
                     }
                     _ => {}
                 }
-                m.ret = 0;
+                // An empty image: the supplicant has no such TA.
+                m.ret = if m.cmd == crate::rpc::cmd::LOAD_TA && self.image.is_empty() {
+                    TEE_ERROR_ITEM_NOT_FOUND
+                } else {
+                    0
+                };
                 self.put_rpc(off, n, &m);
                 out = self.resume(out[3]);
             }
@@ -2709,6 +2989,206 @@ mod tests {
         assert_eq!(verify(&mut w, UUID).0, oxtee_gp::TEE_ERROR_SECURITY);
         let mut w = world(vec![], FIXTURE);
         assert_eq!(verify(&mut w, UUID).0, oxtee_gp::TEE_ERROR_SECURITY);
+    }
+
+    /// A user TA the tests load: counts its loads, sessions and drops.
+    #[derive(Default, Clone)]
+    struct Loads {
+        loads: Rc<core::cell::Cell<u32>>,
+        live: Rc<core::cell::Cell<i32>>,
+        flags: u32,
+    }
+
+    struct FakeTa {
+        uuid: [u8; 16],
+        loads: Loads,
+        serial: u32,
+    }
+
+    impl Drop for FakeTa {
+        fn drop(&mut self) {
+            self.loads.live.set(self.loads.live.get() - 1);
+        }
+    }
+
+    impl Pta for FakeTa {
+        fn uuid(&self) -> [u8; 16] {
+            self.uuid
+        }
+        fn flags(&self) -> u32 {
+            self.loads.flags
+        }
+        fn open_session(&mut self, _: u32, c: &Client, p: &mut [Param; 4]) -> u32 {
+            // The open's own parameter reaches the TA: a value in, +1 out.
+            if let Param::Value { a, b, .. } = p[0] {
+                p[0] = Param::Value {
+                    a: a + 1,
+                    b,
+                    dir: Dir::InOut,
+                };
+            }
+            if c.login == LOGIN_GROUP {
+                oxtee_gp::TEE_ERROR_ACCESS_DENIED
+            } else {
+                TEE_SUCCESS
+            }
+        }
+        fn close_session(&mut self, _: u32) {}
+        fn invoke(&mut self, _: u32, _: u32, p: &mut [Param; 4], _: &Rpc) -> Invoked {
+            p[0] = Param::Value {
+                a: self.serial,
+                b: 0,
+                dir: Dir::Out,
+            };
+            Invoked::Done(TEE_SUCCESS)
+        }
+    }
+
+    impl TaLoader for Loads {
+        fn load(&mut self, uuid: [u8; 16], elf: &[u8]) -> Result<Box<dyn Pta>, u32> {
+            assert_eq!(&elf[..4], b"\x7fELF", "the loader sees the verified ELF");
+            self.loads.set(self.loads.get() + 1);
+            self.live.set(self.live.get() + 1);
+            Ok(Box::new(FakeTa {
+                uuid,
+                loads: self.clone(),
+                serial: self.loads.get(),
+            }))
+        }
+    }
+
+    const SIGNED: &[u8] =
+        include_bytes!("../../../tz/guest/fixtures/05a87e89-29c1-451d-b5a1-cf6e5d72dc70.ta");
+    const SIGNED_UUID: [u8; 16] = [
+        0x05, 0xa8, 0x7e, 0x89, 0x29, 0xc1, 0x45, 0x1d, 0xb5, 0xa1, 0xcf, 0x6e, 0x5d, 0x72, 0xdc,
+        0x70,
+    ];
+
+    fn loading_world(flags: u32, image: &[u8]) -> (World, Loads) {
+        let key = oxtee_core::image::public_key_from_pem(include_str!(
+            "../../../tz/guest/fixtures/signer.pub.pem"
+        ))
+        .unwrap();
+        let loads = Loads {
+            flags,
+            ..Loads::default()
+        };
+        let mut w = World::new();
+        w.k =
+            Service::boot(vec![key], &[1; 32], 0, Vec::new()).with_loader(Box::new(loads.clone()));
+        w.image = image.to_vec();
+        w.shm_pages = vec![0xF000, 0xE000, 0xD000, 0xC000];
+        (w, loads)
+    }
+
+    /// OPEN_SESSION of `uuid` in the RPC-arg form (with one value inout
+    /// parameter), served to the end: (result, origin), session, the
+    /// value's a, and the RPCs it made.
+    fn open_ta(w: &mut World, uuid: [u8; 16], login: u32) -> ((u32, u32), u32, u64, Vec<u32>) {
+        let mut a = MsgArg {
+            cmd: CMD_OPEN_SESSION,
+            num_params: 3,
+            ..Default::default()
+        };
+        a.params[0] = meta(uuid, 0);
+        a.params[1] = meta([0; 16], u64::from(login));
+        a.params[2] = value(3, 41, 0);
+        let out = w.start(0x200, a);
+        let (ans, seen) = w.serve(0x200, 3, out);
+        let got = answer_at(w, 0x200);
+        (ans, got.session, got.params[2].a, seen)
+    }
+
+    #[test]
+    fn user_tas_are_fetched_verified_loaded_and_opened() {
+        let (mut w, loads) = loading_world(0, SIGNED);
+        let (ans, s, a, seen) = open_ta(&mut w, SIGNED_UUID, 0);
+        assert_eq!(ans, (result::SUCCESS, ORIGIN_TRUSTED_APP));
+        assert_ne!(s, 0);
+        assert_eq!(a, 42, "the open entry point got and gave its parameter");
+        assert!(seen.contains(&crate::rpc::cmd::LOAD_TA));
+        assert_eq!((loads.loads.get(), loads.live.get()), (1, 1));
+        assert_eq!(w.k.threads().in_use, 0);
+        // The session reaches the loaded instance.
+        let r = w.call(CMD_INVOKE_COMMAND, s, 0, &[value(2, 0, 0)]);
+        assert_eq!(r, (result::SUCCESS, ORIGIN_TRUSTED_APP));
+        assert_eq!(w.decoded().params[0].a, 1);
+        // Not single-instance: a second session loads a second instance.
+        let (ans, s2, _, _) = open_ta(&mut w, SIGNED_UUID, 0);
+        assert_eq!(ans.0, result::SUCCESS);
+        assert_eq!((loads.loads.get(), loads.live.get()), (2, 2));
+        let r = w.call(CMD_INVOKE_COMMAND, s2, 0, &[value(2, 0, 0)]);
+        assert_eq!((r.0, w.decoded().params[0].a), (result::SUCCESS, 2));
+        // Each instance goes with its last session.
+        assert_eq!(w.call(CMD_CLOSE_SESSION, s, 0, &[]).0, result::SUCCESS);
+        assert_eq!(loads.live.get(), 1);
+        assert_eq!(w.call(CMD_CLOSE_SESSION, s2, 0, &[]).0, result::SUCCESS);
+        assert_eq!(loads.live.get(), 0);
+        assert_eq!(w.k.sessions(), 0);
+        // An open the TA refuses leaves nothing either.
+        let (ans, s, _, _) = open_ta(&mut w, SIGNED_UUID, LOGIN_GROUP);
+        assert_eq!(ans, (oxtee_gp::TEE_ERROR_ACCESS_DENIED, ORIGIN_TRUSTED_APP));
+        assert_eq!((s, w.k.sessions(), loads.live.get()), (0, 0, 0));
+    }
+
+    #[test]
+    fn a_single_instance_ta_is_loaded_once() {
+        let single = oxtee_gp::TA_FLAG_SINGLE_INSTANCE | oxtee_gp::TA_FLAG_MULTI_SESSION;
+        let (mut w, loads) = loading_world(single, SIGNED);
+        let (ans, s1, _, _) = open_ta(&mut w, SIGNED_UUID, 0);
+        assert_eq!(ans.0, result::SUCCESS);
+        // The second session joins it without asking the normal world.
+        let (ans, s2, _, seen) = open_ta(&mut w, SIGNED_UUID, 0);
+        assert_eq!(ans.0, result::SUCCESS);
+        assert!(seen.is_empty(), "no RPC: {seen:?}");
+        assert_eq!((loads.loads.get(), loads.live.get()), (1, 1));
+        for s in [s1, s2] {
+            let r = w.call(CMD_INVOKE_COMMAND, s, 0, &[value(2, 0, 0)]);
+            assert_eq!((r.0, w.decoded().params[0].a), (result::SUCCESS, 1));
+        }
+        w.call(CMD_CLOSE_SESSION, s1, 0, &[]);
+        assert_eq!(loads.live.get(), 1);
+        w.call(CMD_CLOSE_SESSION, s2, 0, &[]);
+        assert_eq!(loads.live.get(), 0);
+        // Without multi-session, a second session is BUSY while the
+        // first is open.
+        let (mut w, _) = loading_world(oxtee_gp::TA_FLAG_SINGLE_INSTANCE, SIGNED);
+        assert_eq!(open_ta(&mut w, SIGNED_UUID, 0).0.0, result::SUCCESS);
+        assert_eq!(
+            open_ta(&mut w, SIGNED_UUID, 0).0,
+            (TEE_ERROR_BUSY, ORIGIN_TEE)
+        );
+        assert_eq!(w.k.sessions(), 1);
+    }
+
+    /// What the normal world serves is never trusted: a missing image, a
+    /// changed byte, another TA's image under this UUID; none is loaded
+    /// and no session or thread is left behind.
+    #[test]
+    fn user_tas_that_do_not_verify_are_not_loaded() {
+        let mut changed = SIGNED.to_vec();
+        let last = changed.len() - 100;
+        changed[last] ^= 0x40;
+        let mut other = SIGNED_UUID;
+        other[15] ^= 1;
+        for (image, uuid, want) in [
+            (&[][..], SIGNED_UUID, TEE_ERROR_ITEM_NOT_FOUND),
+            (&changed[..], SIGNED_UUID, TEE_ERROR_SECURITY),
+            (SIGNED, other, TEE_ERROR_SECURITY),
+        ] {
+            let (mut w, loads) = loading_world(0, image);
+            let (ans, s, _, seen) = open_ta(&mut w, uuid, 0);
+            assert_eq!(ans, (want, ORIGIN_TEE));
+            assert!(seen.contains(&crate::rpc::cmd::LOAD_TA));
+            assert_eq!((s, w.k.sessions(), loads.loads.get()), (0, 0, 0));
+            assert_eq!(w.k.threads().in_use, 0);
+        }
+        // Without a loader, an unknown UUID is answered at once.
+        let mut w = World::new();
+        w.image = SIGNED.to_vec();
+        let (ans, _, _, seen) = open_ta(&mut w, SIGNED_UUID, 0);
+        assert_eq!(ans, (TEE_ERROR_ITEM_NOT_FOUND, ORIGIN_TEE));
+        assert!(seen.is_empty());
     }
 
     #[test]
