@@ -51,9 +51,16 @@ done
 
 # --- firmware ----------------------------------------------------------
 fw=$root/tz/target/aarch64-unknown-none-softfloat/release
-# The key the kernel trusts for TA images: for now the signer of the
-# guest's test image (tz/guest/fixtures), a test key.
-export OXTEE_TA_KEY=$PWD/tz/guest/fixtures/signer.pub.pem
+# The keys the kernel trusts for TA images (built in, as OP-TEE builds in
+# its TA key): the signer of the guest's test image (tz/guest/fixtures)
+# and this checkout's development key (made once, in $out), which signs
+# the user TAs built below.
+cargo build -q --release -p oxtee-cli
+oxtee_host=$root/target/release/oxtee
+[ -f "$out/ta-dev.pem" ] ||
+  "$oxtee_host" ta keygen --out "$out/ta-dev.pem" --public "$out/ta-dev.pub.pem" >/dev/null
+cat tz/guest/fixtures/signer.pub.pem "$out/ta-dev.pub.pem" > "$out/ta-keys.pem"
+export OXTEE_TA_KEY=$out/ta-keys.pem
 (cd tz && cargo build --release -q -p oxtee-kernel)
 aarch64-linux-gnu-objcopy -O binary "$fw/oxtee-kernel" "$out/kernel.bin"
 (cd tz && OXTEE_TZ_KERNEL="$out/kernel.bin" cargo build --release -q -p oxtee-monitor)
@@ -127,6 +134,13 @@ open(sys.argv[2], 'wb').write(b)
 PY
 { printf OTSH; head -c 69996 /dev/zero | tr '\0' x; } \
   > "$ird/lib/optee_armtz/11111111-2222-3333-4444-555555555555.ta"
+# User TAs for S-EL0: the bare-ABI test TA, a static PIE without libc,
+# signed with the development key.
+aarch64-linux-gnu-gcc -Os -fPIE -static-pie -nostdlib -ffreestanding -fno-stack-protector \
+  -Wall -Wextra -Werror -Wl,-z,relro,-z,now,-z,max-page-size=4096 -Wl,-z,separate-code \
+  -Wl,--build-id=none -o "$out/rawta.elf" tz/guest/ta/rawta.c
+"$oxtee_host" ta sign --key "$out/ta-dev.pem" --elf "$out/rawta.elf" \
+  --out "$ird/lib/optee_armtz/" >/dev/null
 for t in teeprobe ptatest; do
   aarch64-linux-gnu-gcc -O2 -static -Wall -Wextra -Werror -o "$ird/bin/$t" "tz/guest/$t.c"
 done
@@ -136,7 +150,7 @@ cargo rustc -q --release -p oxtee-teec --target aarch64-unknown-linux-gnu --crat
 # (teec_suite: the host tier's C suite of the Client API, run with
 # OXTEE_SUITE=api: the cases that need no TA of its own.)
 cp crates/cli/tests/it/c/teec_suite.c "$out/teec_suite.c"
-for t in teectest rpctest teec_suite; do
+for t in teectest rpctest tatest teec_suite; do
   src=tz/guest/$t.c
   [ "$t" = teec_suite ] && src=$out/teec_suite.c
   if ! aarch64-linux-gnu-gcc -O2 -static -Wall -Wextra -Werror -Idevkit/include \

@@ -106,7 +106,10 @@ pub fn sign(
 ) -> R<PathBuf> {
     let mut bytes = read(elf)?;
     // A TA names its UUID in its header; a library TA in its DT_SONAME.
-    let uuid = match head::read(&bytes) {
+    // (A TA for this host, or for the TrustZone tier's S-EL0.)
+    let props = head::read(&bytes)
+        .or_else(|e| head::read_for(&bytes, object::elf::EM_AARCH64).map_err(|_| e));
+    let uuid = match props {
         Ok(p) => {
             // Runs with no dynamic loader: optional references nothing
             // defines are settled as absent (a static PIE has none).

@@ -31,7 +31,7 @@ use oxtee_gp::{
     TEE_ERROR_BUSY, TEE_ERROR_GENERIC, TEE_ERROR_ITEM_NOT_FOUND, TEE_ERROR_NOT_SUPPORTED,
     TEE_ERROR_OUT_OF_MEMORY, TEE_ERROR_SHORT_BUFFER, TEE_SUCCESS,
 };
-use oxtee_gp::{TEE_ERROR_BAD_STATE, TEE_ERROR_SECURITY};
+use oxtee_gp::{TEE_ERROR_BAD_STATE, TEE_ERROR_SECURITY, TEE_ERROR_TARGET_DEAD};
 
 use crate::optee::{self, MsgArg, MsgParam, OpenSession, ParamType};
 use crate::pta::{Client, DevicePta, Dir, Invoked, Param, Pta, SystemPta, TestPta, no_params};
@@ -1037,14 +1037,30 @@ impl Service {
     /// The open entry point of instance `inst` for session `id`.
     fn open_on(&mut self, inst: u64, id: u32, client: &Client, params: &mut [Param; 4]) -> u32 {
         match self.instance(inst) {
+            Some(p) if p.is_dead() => TEE_ERROR_TARGET_DEAD,
             Some(p) => p.open_session(id, client, params),
             None => TEE_ERROR_BAD_STATE,
         }
     }
 
+    /// Whether instance `inst` died (then it is forgotten as a running
+    /// single instance: no session joins it).
+    fn died(&mut self, inst: u64) -> bool {
+        let dead = self.instance(inst).is_some_and(|p| p.is_dead());
+        if dead {
+            self.instances.died(inst);
+        }
+        dead
+    }
+
     /// The open of session `id` on `inst` answered `ret` (its parameters
     /// copied out): the session exists, or nothing of it is left.
     fn opened(&mut self, inst: u64, id: u32, ret: u32, arg: &mut MsgArg) -> Outcome {
+        if self.died(inst) {
+            self.sessions.cancel(Owner::NormalWorld, id);
+            self.release(inst);
+            return Outcome::Now(TEE_ERROR_TARGET_DEAD, ORIGIN_TEE);
+        }
         // (Nothing takes the normal world's reservations: filling one
         // cannot fail.)
         if ret == TEE_SUCCESS && self.sessions.fill(Owner::NormalWorld, id, inst).is_ok() {
@@ -1196,7 +1212,8 @@ impl Service {
     /// (placed again) by its next session. A user TA instance that is not
     /// kept alive goes with its last session (its memory with it).
     fn release(&mut self, inst: u64) {
-        if let Released::Destroy(n) = self.instances.release(inst, false) {
+        let dead = self.instance(inst).is_some_and(|p| p.is_dead());
+        if let Released::Destroy(n) = self.instances.release(inst, dead) {
             self.tas.remove(&n);
         }
     }
@@ -1220,7 +1237,14 @@ impl Service {
         let Some(target) = self.instance(inst) else {
             return Outcome::Now(TEE_ERROR_BAD_STATE, ORIGIN_TEE);
         };
-        match target.invoke(arg.session, arg.func, &mut params, &rpc) {
+        if target.is_dead() {
+            return Outcome::Now(TEE_ERROR_TARGET_DEAD, ORIGIN_TEE);
+        }
+        let invoked = target.invoke(arg.session, arg.func, &mut params, &rpc);
+        if self.died(inst) {
+            return Outcome::Now(TEE_ERROR_TARGET_DEAD, ORIGIN_TEE);
+        }
+        match invoked {
             Invoked::Done(ret) => {
                 let ret = self.params_out(nw, &mut arg.params[..n], &params, ret);
                 Outcome::Now(ret, ORIGIN_TRUSTED_APP)
@@ -1250,7 +1274,7 @@ impl Service {
         }
         match self.sessions.remove(Owner::NormalWorld, arg.session) {
             Some(inst) => {
-                if let Some(p) = self.instance(inst) {
+                if let Some(p) = self.instance(inst).filter(|p| !p.is_dead()) {
                     p.close_session(arg.session);
                 }
                 self.release(inst);
@@ -3003,6 +3027,8 @@ mod tests {
         uuid: [u8; 16],
         loads: Loads,
         serial: u32,
+        /// Command 9 kills it (as a user TA's panic or fault would).
+        dead: bool,
     }
 
     impl Drop for FakeTa {
@@ -3034,13 +3060,17 @@ mod tests {
             }
         }
         fn close_session(&mut self, _: u32) {}
-        fn invoke(&mut self, _: u32, _: u32, p: &mut [Param; 4], _: &Rpc) -> Invoked {
+        fn invoke(&mut self, _: u32, cmd: u32, p: &mut [Param; 4], _: &Rpc) -> Invoked {
+            self.dead = cmd == 9;
             p[0] = Param::Value {
                 a: self.serial,
                 b: 0,
                 dir: Dir::Out,
             };
             Invoked::Done(TEE_SUCCESS)
+        }
+        fn is_dead(&self) -> bool {
+            self.dead
         }
     }
 
@@ -3053,6 +3083,7 @@ mod tests {
                 uuid,
                 loads: self.clone(),
                 serial: self.loads.get(),
+                dead: false,
             }))
         }
     }
@@ -3159,6 +3190,35 @@ mod tests {
             (TEE_ERROR_BUSY, ORIGIN_TEE)
         );
         assert_eq!(w.k.sessions(), 1);
+    }
+
+    /// A user TA instance that dies answers TARGET_DEAD (origin TEE) to
+    /// its call and every later one; its sessions close without running it;
+    /// it goes when they are closed, and the next session loads it afresh
+    /// (a dead single instance is never joined).
+    #[test]
+    fn a_dead_instance_answers_target_dead_and_is_replaced() {
+        let single = oxtee_gp::TA_FLAG_SINGLE_INSTANCE | oxtee_gp::TA_FLAG_MULTI_SESSION;
+        let (mut w, loads) = loading_world(single, SIGNED);
+        let (_, s1, _, _) = open_ta(&mut w, SIGNED_UUID, 0);
+        let (_, s2, _, _) = open_ta(&mut w, SIGNED_UUID, 0);
+        let dead = (TEE_ERROR_TARGET_DEAD, ORIGIN_TEE);
+        assert_eq!(w.call(CMD_INVOKE_COMMAND, s1, 9, &[value(2, 0, 0)]), dead);
+        assert_eq!(w.call(CMD_INVOKE_COMMAND, s2, 0, &[value(2, 0, 0)]), dead);
+        // A new session does not join the dead instance: a fresh load.
+        let (ans, s3, _, seen) = open_ta(&mut w, SIGNED_UUID, 0);
+        assert_eq!(ans.0, result::SUCCESS);
+        assert!(seen.contains(&crate::rpc::cmd::LOAD_TA));
+        let r = w.call(CMD_INVOKE_COMMAND, s3, 0, &[value(2, 0, 0)]);
+        assert_eq!((r.0, w.decoded().params[0].a), (result::SUCCESS, 2));
+        assert_eq!(loads.live.get(), 2);
+        // Closing the dead one's sessions frees it.
+        for s in [s1, s2] {
+            assert_eq!(w.call(CMD_CLOSE_SESSION, s, 0, &[]).0, result::SUCCESS);
+        }
+        assert_eq!(loads.live.get(), 1);
+        assert_eq!(w.call(CMD_CLOSE_SESSION, s3, 0, &[]).0, result::SUCCESS);
+        assert_eq!((loads.live.get(), w.k.sessions()), (0, 0));
     }
 
     /// What the normal world serves is never trusted: a missing image, a

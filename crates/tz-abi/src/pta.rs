@@ -119,6 +119,12 @@ pub trait Pta {
     /// A command: a GP result (origin: the trusted application), now or
     /// after RPCs through `rpc`.
     fn invoke(&mut self, session: u32, cmd: u32, params: &mut [Param; 4], rpc: &Rpc) -> Invoked;
+    /// Whether the instance died (a user TA that panicked or faulted):
+    /// its last call and every later one are answered TARGET_DEAD, origin
+    /// TEE, and it takes no new session. Pseudo-TAs never die.
+    fn is_dead(&self) -> bool {
+        false
+    }
 }
 
 /// oxtee's test pseudo-TA, 0e7ee7a0-7e57-4a7a-8e57-7e57a0000001: every

@@ -96,27 +96,31 @@ unsafe impl Sync for State {}
 static SERVICE: State = State(UnsafeCell::new(None));
 
 /// The key TA images must be signed by, fixed at build time (as OP-TEE
-/// compiles in its TA key): `OXTEE_TA_KEY`, a public key in PEM.
+/// compiles in its TA key): `OXTEE_TA_KEY`, one or more public keys in
+/// PEM.
 const TA_KEY: &str = include_str!(env!("OXTEE_TA_KEY"));
 
 /// The service, trusting [`TA_KEY`] (none if it does not parse: then no
 /// image verifies).
 fn new_service() -> Service {
-    let keys = match oxtee_core::image::public_key_from_pem(TA_KEY) {
-        Ok(k) => alloc::vec![k],
-        Err(e) => {
-            log!(
+    // One key or several, each a PEM block.
+    let mut keys = alloc::vec::Vec::new();
+    for block in TA_KEY.split("-----BEGIN ").skip(1) {
+        let pem = alloc::format!("-----BEGIN {block}");
+        match oxtee_core::image::public_key_from_pem(&pem) {
+            Ok(k) => keys.push(k),
+            Err(e) => log!(
                 UART,
-                "oxtee kernel: the TA key does not parse ({e}): no TA image will verify\n"
-            );
-            alloc::vec::Vec::new()
+                "oxtee kernel: a TA key does not parse ({e}); images it signed will not verify\n"
+            ),
         }
-    };
+    }
     // SAFETY: see `Seed`: this runs once, inside the first yielding call.
     let (mut seed, nonce) = unsafe { (*BOOT_SEED.0.get()).take() }.unwrap_or_default();
     let user_test: alloc::boxed::Box<dyn oxtee_tz_abi::pta::Pta> =
         alloc::boxed::Box::new(crate::user::UserTestPta);
-    let service = Service::boot(keys, &seed, nonce, alloc::vec![user_test]);
+    let service = Service::boot(keys, &seed, nonce, alloc::vec![user_test])
+        .with_loader(alloc::boxed::Box::new(crate::uta::Loader));
     // The seed is in the generator's state now; not left lying about.
     seed.fill(0);
     // SAFETY: as above; volatile so the wipe is not optimised away.

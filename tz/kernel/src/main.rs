@@ -25,6 +25,7 @@ mod calls;
 mod mmu;
 mod ns;
 mod user;
+mod uta;
 
 use core::panic::PanicInfo;
 

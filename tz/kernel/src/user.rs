@@ -17,6 +17,7 @@
 //! preempts user code yet (interrupts stay masked in the secure world).
 
 use alloc::boxed::Box;
+use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 use core::alloc::Layout;
 use core::sync::atomic::{AtomicU16, Ordering};
@@ -82,7 +83,8 @@ pub struct AddressSpace {
     l1: Box<Frame>,
     l2: Box<Frame>,
     l3: Vec<Box<Frame>>,
-    pages: Vec<Box<Frame>>,
+    /// The mapped pages, by virtual address.
+    pages: BTreeMap<u64, Box<Frame>>,
 }
 
 impl AddressSpace {
@@ -110,7 +112,7 @@ impl AddressSpace {
             l1,
             l2,
             l3: Vec::new(),
-            pages: Vec::new(),
+            pages: BTreeMap::new(),
         })
     }
 
@@ -135,11 +137,37 @@ impl AddressSpace {
             .expect("the level-3 table is this space's");
         assert!(table.0[l3i] & VALID == 0, "{va:#x} is mapped already");
         table.0[l3i] = pa | attrs(perm);
-        self.pages.push(page);
-        let page = self.pages.last_mut().expect("just pushed");
+        let page = self.pages.entry(va).or_insert(page);
         // The kernel sees the frame through its own identity map.
-        let bytes: &mut [u64; 512] = &mut page.0;
-        Ok(bytemuck_u8(bytes))
+        Ok(bytemuck_u8(&mut page.0))
+    }
+
+    /// Copy `data` into the space at `va` (mapped pages only).
+    pub fn write(&mut self, va: u64, data: &[u8]) -> Result<(), Unmapped> {
+        let mut done = 0;
+        while done < data.len() {
+            let at = va.checked_add(done as u64).ok_or(Unmapped)?;
+            let page = self.pages.get_mut(&(at & !(PAGE - 1))).ok_or(Unmapped)?;
+            let off = (at % PAGE) as usize;
+            let n = (PAGE as usize - off).min(data.len() - done);
+            bytemuck_u8(&mut page.0)[off..off + n].copy_from_slice(&data[done..done + n]);
+            done += n;
+        }
+        Ok(())
+    }
+
+    /// Copy from the space at `va` into `out` (mapped pages only).
+    pub fn read(&mut self, va: u64, out: &mut [u8]) -> Result<(), Unmapped> {
+        let mut done = 0;
+        while done < out.len() {
+            let at = va.checked_add(done as u64).ok_or(Unmapped)?;
+            let page = self.pages.get_mut(&(at & !(PAGE - 1))).ok_or(Unmapped)?;
+            let off = (at % PAGE) as usize;
+            let n = (PAGE as usize - off).min(out.len() - done);
+            out[done..done + n].copy_from_slice(&bytemuck_u8(&mut page.0)[off..off + n]);
+            done += n;
+        }
+        Ok(())
     }
 
     /// Map `count` pages from `va` with `perm`.
@@ -184,6 +212,10 @@ impl AddressSpace {
         }
     }
 }
+
+/// An address the space does not map.
+#[derive(Debug)]
+pub struct Unmapped;
 
 /// Why an image did not load.
 #[derive(Debug)]

@@ -1,0 +1,265 @@
+//! User TAs at S-EL0 (issue 13): the kernel's [`TaLoader`], which maps a
+//! verified TA image into an address space of its own, and the instance
+//! it makes, which runs the TA's entry points there.
+//!
+//! The entry ABI is OP-TEE's user TA ABI as far as it goes here: the
+//! kernel enters the ELF's entry point with x0 = the entry function
+//! (`UTEE_ENTRY_FUNC_OPEN_SESSION` 0, `_CLOSE_SESSION` 1,
+//! `_INVOKE_COMMAND` 2), x1 = the session, x2 = a `struct utee_params`
+//! (`types`, then a/b or buffer/size per parameter, 64-bit each) in the
+//! TA's memory, x3 = the command; the TA ends the call with the system
+//! call `RETURN` (`svc #0` with x8 = 0, x0 = its result). Memory
+//! references are copied into a window of the TA's own memory before the
+//! call and their output copied back after it (what the TA reports as a
+//! size is bounded by the buffer). System calls so far: 0 `RETURN`, 1
+//! `LOG` (x0 buffer, x1 length), 2 `PANIC` (x0 code); any other answers
+//! TEE_ERROR_NOT_SUPPORTED. A fault, an undefined instruction or a panic
+//! kills the instance: TARGET_DEAD from then on.
+//!
+//! Not yet: the rest of the Internal Core API's system calls, a heap,
+//! preemption of a TA that never returns (interrupts stay masked in the
+//! secure world), and a budget for the secure memory instances take.
+
+use alloc::boxed::Box;
+
+use oxtee_core::Uuid;
+use oxtee_core::head;
+use oxtee_gp::{
+    TEE_ERROR_BAD_FORMAT, TEE_ERROR_NOT_SUPPORTED, TEE_ERROR_OUT_OF_MEMORY, TEE_ERROR_SHORT_BUFFER,
+    TEE_ERROR_TARGET_DEAD, TEE_SUCCESS,
+};
+use oxtee_pl011::log;
+use oxtee_tz_abi::elf::Perm;
+use oxtee_tz_abi::kernel::TaLoader;
+use oxtee_tz_abi::pta::{Client, Invoked, Param, Pta, param_types};
+use oxtee_tz_abi::rpc::Rpc;
+
+use crate::UART;
+use crate::user::{AddressSpace, EC_SVC, LoadFailed, OutOfMemory, USER_BASE, UserFrame, run};
+
+/// Where a TA's image goes (it spans at most `elf::MAX_SPAN`).
+const IMAGE_AT: u64 = USER_BASE + 0x0010_0000;
+/// The `utee_params` page.
+const PARAMS_AT: u64 = USER_BASE + 0x0120_0000;
+const _: () = assert!(IMAGE_AT + oxtee_tz_abi::elf::MAX_SPAN < PARAMS_AT);
+const _: () = assert!(WINDOW_AT + WINDOW < STACK_TOP - MAX_STACK - PAGE);
+/// The memory-reference window: a call's buffers, one after the other.
+const WINDOW_AT: u64 = USER_BASE + 0x0130_0000;
+/// Its size.
+pub const WINDOW: u64 = 256 << 10;
+/// The stack's top (guard pages below and above).
+const STACK_TOP: u64 = USER_BASE + 0x0180_0000;
+/// The most stack a TA gets.
+const MAX_STACK: u64 = 64 << 10;
+/// The longest log line a TA may send.
+const MAX_LOG: usize = 256;
+const PAGE: u64 = 4096;
+
+const FUNC_OPEN: u64 = 0;
+const FUNC_CLOSE: u64 = 1;
+const FUNC_INVOKE: u64 = 2;
+const SYS_RETURN: u64 = 0;
+const SYS_LOG: u64 = 1;
+const SYS_PANIC: u64 = 2;
+
+/// The kernel's user TA loader.
+pub struct Loader;
+
+impl TaLoader for Loader {
+    fn load(&mut self, uuid: [u8; 16], elf: &[u8]) -> Result<Box<dyn Pta>, u32> {
+        // The properties the signed image declares (its header section).
+        let props = head::read(elf).map_err(|_| TEE_ERROR_BAD_FORMAT)?;
+        if props.uuid != Uuid(uuid) {
+            return Err(TEE_ERROR_BAD_FORMAT);
+        }
+        let mut space = AddressSpace::new().map_err(|_| TEE_ERROR_OUT_OF_MEMORY)?;
+        let entry = match space.load(elf, IMAGE_AT) {
+            Ok(e) => e,
+            Err(LoadFailed::OutOfMemory) => return Err(TEE_ERROR_OUT_OF_MEMORY),
+            Err(_) => return Err(TEE_ERROR_BAD_FORMAT),
+        };
+        let stack = u64::from(props.stack_size).div_ceil(PAGE) * PAGE;
+        if stack > MAX_STACK {
+            return Err(TEE_ERROR_OUT_OF_MEMORY);
+        }
+        let mapped = space
+            .map_range(STACK_TOP - stack, stack / PAGE, Perm::Rw)
+            .and_then(|()| space.map(PARAMS_AT, Perm::Rw).map(|_| ()))
+            .and_then(|()| space.map_range(WINDOW_AT, WINDOW / PAGE, Perm::Rw));
+        if let Err(OutOfMemory) = mapped {
+            return Err(TEE_ERROR_OUT_OF_MEMORY);
+        }
+        Ok(Box::new(UserTa {
+            uuid,
+            flags: props.flags,
+            space,
+            entry,
+            dead: false,
+        }))
+    }
+}
+
+/// A user TA instance.
+pub struct UserTa {
+    uuid: [u8; 16],
+    flags: u32,
+    space: AddressSpace,
+    entry: u64,
+    dead: bool,
+}
+
+impl UserTa {
+    /// Run entry function `func` for `session` (and `cmd`) with `p`.
+    fn call(&mut self, func: u64, session: u32, cmd: u32, p: &mut [Param; 4]) -> u32 {
+        if self.dead {
+            return TEE_ERROR_TARGET_DEAD;
+        }
+        // The parameters into the TA's memory.
+        let mut up = [0u64; 9];
+        up[0] = u64::from(param_types(p));
+        let mut at = WINDOW_AT;
+        for (i, prm) in p.iter().enumerate() {
+            match prm {
+                Param::None => {}
+                Param::Value { a, b, .. } => {
+                    up[1 + 2 * i] = u64::from(*a);
+                    up[2 + 2 * i] = u64::from(*b);
+                }
+                Param::Memref { data, .. } => {
+                    let len = data.len() as u64;
+                    if at + len > WINDOW_AT + WINDOW {
+                        return TEE_ERROR_OUT_OF_MEMORY;
+                    }
+                    if self.space.write(at, data).is_err() {
+                        return TEE_ERROR_OUT_OF_MEMORY;
+                    }
+                    up[1 + 2 * i] = at;
+                    up[2 + 2 * i] = len;
+                    at = (at + len).next_multiple_of(16);
+                }
+            }
+        }
+        if self.space.write(PARAMS_AT, &words(&up)).is_err() {
+            return TEE_ERROR_OUT_OF_MEMORY;
+        }
+        let mut f = UserFrame {
+            elr: self.entry,
+            sp: STACK_TOP,
+            ..UserFrame::default()
+        };
+        f.x[0] = func;
+        f.x[1] = u64::from(session);
+        f.x[2] = PARAMS_AT;
+        f.x[3] = u64::from(cmd);
+        let ret = loop {
+            let t = run(&self.space, &mut f);
+            if t.class != EC_SVC {
+                log!(
+                    UART,
+                    "oxtee kernel: TA {} died: exception class {:#x} at {:#x} (address {:#x})\n",
+                    Uuid(self.uuid),
+                    t.class,
+                    f.elr,
+                    t.far
+                );
+                self.dead = true;
+                return TEE_ERROR_TARGET_DEAD;
+            }
+            match f.x[8] {
+                SYS_RETURN => break f.x[0] as u32,
+                SYS_LOG => {
+                    let mut line = [0u8; MAX_LOG];
+                    let n = (f.x[1] as usize).min(MAX_LOG);
+                    f.x[0] = match self.space.read(f.x[0], &mut line[..n]) {
+                        Ok(()) => {
+                            let text = core::str::from_utf8(&line[..n]).unwrap_or("(not UTF-8)");
+                            log!(UART, "oxtee TA {}: {}\n", Uuid(self.uuid), text.trim_end());
+                            u64::from(TEE_SUCCESS)
+                        }
+                        Err(_) => u64::from(oxtee_gp::TEE_ERROR_BAD_PARAMETERS),
+                    };
+                }
+                SYS_PANIC => {
+                    log!(
+                        UART,
+                        "oxtee kernel: TA {} panicked ({:#x})\n",
+                        Uuid(self.uuid),
+                        f.x[0]
+                    );
+                    self.dead = true;
+                    return TEE_ERROR_TARGET_DEAD;
+                }
+                _ => f.x[0] = u64::from(TEE_ERROR_NOT_SUPPORTED),
+            }
+        };
+        // The outputs back: values, and each buffer's reported size
+        // (bounded by the buffer) with its bytes.
+        let mut raw = [0u8; 72];
+        if self.space.read(PARAMS_AT, &mut raw).is_err() {
+            return TEE_ERROR_OUT_OF_MEMORY;
+        }
+        let out: [u64; 9] = core::array::from_fn(|i| {
+            u64::from_le_bytes(raw[8 * i..8 * i + 8].try_into().unwrap_or_default())
+        });
+        for (i, prm) in p.iter_mut().enumerate() {
+            match prm {
+                Param::Value { a, b, dir } if dir.output() => {
+                    *a = out[1 + 2 * i] as u32;
+                    *b = out[2 + 2 * i] as u32;
+                }
+                Param::Memref { data, size, dir } if dir.output() => {
+                    let told = out[2 + 2 * i];
+                    let len = data.len() as u64;
+                    if ret == TEE_ERROR_SHORT_BUFFER && told > len {
+                        *size = told as usize;
+                        continue;
+                    }
+                    let n = told.min(len);
+                    *size = n as usize;
+                    // Read from where the kernel put the buffer, whatever
+                    // the TA wrote into its pointer.
+                    let from = up[1 + 2 * i];
+                    if self.space.read(from, &mut data[..n as usize]).is_err() {
+                        return TEE_ERROR_OUT_OF_MEMORY;
+                    }
+                }
+                _ => {}
+            }
+        }
+        ret
+    }
+}
+
+fn words(w: &[u64; 9]) -> [u8; 72] {
+    let mut b = [0u8; 72];
+    for (i, v) in w.iter().enumerate() {
+        b[8 * i..8 * i + 8].copy_from_slice(&v.to_le_bytes());
+    }
+    b
+}
+
+impl Pta for UserTa {
+    fn uuid(&self) -> [u8; 16] {
+        self.uuid
+    }
+
+    fn flags(&self) -> u32 {
+        self.flags
+    }
+
+    fn open_session(&mut self, session: u32, _: &Client, params: &mut [Param; 4]) -> u32 {
+        self.call(FUNC_OPEN, session, 0, params)
+    }
+
+    fn close_session(&mut self, session: u32) {
+        let _ = self.call(FUNC_CLOSE, session, 0, &mut oxtee_tz_abi::pta::no_params());
+    }
+
+    fn invoke(&mut self, session: u32, cmd: u32, params: &mut [Param; 4], _: &Rpc) -> Invoked {
+        Invoked::Done(self.call(FUNC_INVOKE, session, cmd, params))
+    }
+
+    fn is_dead(&self) -> bool {
+        self.dead
+    }
+}
