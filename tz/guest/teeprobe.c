@@ -1,10 +1,12 @@
 /*
  * A normal-world check of the TrustZone tier through Linux's own TEE
  * subsystem (/dev/tee0, the stock optee driver), with no TEE client
- * library: the driver's version, then open-session calls to a UUID the
- * secure world does not have. Each is one yielding SMC that the secure
- * kernel answers (TEE_ERROR_ITEM_NOT_FOUND, origin TEE); their mean time
- * is the round trip from a normal-world process to S-EL1 and back.
+ * library: the driver's version, then open-session calls to OP-TEE's
+ * system pseudo-TA, which serves TAs only. Each is one yielding SMC that
+ * the secure kernel answers at once (TEE_ERROR_ACCESS_DENIED; no RPC, no
+ * TA loaded); their mean time is the round trip from a normal-world
+ * process to S-EL1 and back. (A UUID nothing has would now cost a trip
+ * to the supplicant: the kernel asks it for the TA.)
  *
  * Usage: teeprobe [calls]   (exit status 0 when every answer is right)
  */
@@ -17,8 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define TEE_ERROR_ITEM_NOT_FOUND 0xFFFF0008u
-#define TEE_ORIGIN_TEE 3u
+#define TEE_ERROR_ACCESS_DENIED 0xFFFF0001u
+#define TEE_ORIGIN_TRUSTED_APP 4u
 
 static double now_us(void)
 {
@@ -58,21 +60,21 @@ int main(int argc, char **argv)
 	double start = now_us();
 	for (int i = 0; i < calls; i++) {
 		memset(&arg, 0, sizeof(arg));
-		memcpy(arg.a.uuid, "\x0e\x7e\xe0\x00\xde\xad\x4b\xee\x80\x00\x6e\x6f\x74\x61\x74\x61", 16);
+		memcpy(arg.a.uuid, "\x3a\x2f\x89\x78\x5d\xc0\x11\xe8\x9c\x2d\xfa\x7a\xe0\x1b\xbe\xbc", 16);
 		arg.a.clnt_login = TEE_IOCTL_LOGIN_PUBLIC;
 		struct tee_ioctl_buf_data buf = { .buf_ptr = (unsigned long)&arg, .buf_len = sizeof(arg) };
 		if (ioctl(fd, TEE_IOC_OPEN_SESSION, &buf) != 0) {
 			perror("teeprobe: TEE_IOC_OPEN_SESSION");
 			return 1;
 		}
-		if (arg.a.ret != TEE_ERROR_ITEM_NOT_FOUND || arg.a.ret_origin != TEE_ORIGIN_TEE) {
+		if (arg.a.ret != TEE_ERROR_ACCESS_DENIED || arg.a.ret_origin != TEE_ORIGIN_TRUSTED_APP) {
 			fprintf(stderr, "teeprobe: call %d answered %#x origin %u\n", i, arg.a.ret,
 				arg.a.ret_origin);
 			return 1;
 		}
 	}
 	double us = (now_us() - start) / calls;
-	printf("teeprobe: %d open-session calls answered ITEM_NOT_FOUND by the secure world, %.1f us each (an ioctl that stays in Linux: %.1f us)\n",
+	printf("teeprobe: %d open-session calls answered ACCESS_DENIED by the secure world, %.1f us each (an ioctl that stays in Linux: %.1f us)\n",
 	       calls, us, local);
 	close(fd);
 	return 0;
