@@ -334,8 +334,14 @@ mod tests {
     #[test]
     fn headers_are_read_for_the_machine_asked_for() {
         let pie = include_bytes!("../../tz-abi/src/testdata/pie.elf");
-        assert!(matches!(read_for(pie, elf::EM_X86_64), Err(HeadError::NotElf(_))));
-        assert!(matches!(read_for(pie, elf::EM_AARCH64), Err(HeadError::Missing)));
+        assert!(matches!(
+            read_for(pie, elf::EM_X86_64),
+            Err(HeadError::NotElf(_))
+        ));
+        assert!(matches!(
+            read_for(pie, elf::EM_AARCH64),
+            Err(HeadError::Missing)
+        ));
     }
 
     #[test]
