@@ -239,6 +239,35 @@ enum Owner {
     NormalWorld,
 }
 
+impl Thread {
+    /// The thread of call `arg` (an invoke, or an open whose TA loads):
+    /// its memory references, those after an open's two meta parameters.
+    fn new(
+        task: Task,
+        rpc: Rpc,
+        arg: &MsgArg,
+        at: ArgAt,
+        rpc_at: Option<ArgAt>,
+        opening: Option<Opening>,
+    ) -> Box<Thread> {
+        let first = if opening.is_some() { 2 } else { 0 };
+        let (cookies, held) = call_memrefs(&arg.params[first..arg.num_params]);
+        Box::new(Thread {
+            task,
+            rpc,
+            at,
+            arg: *arg,
+            rpc_at,
+            waiting: None,
+            cookies,
+            opening,
+            held,
+            shms: BTreeMap::new(),
+            next_shm: 0,
+        })
+    }
+}
+
 /// The registrations a call's memory references name (not to be
 /// unregistered while it waits) and the bytes their copies hold.
 fn call_memrefs(params: &[MsgParam]) -> (Vec<u64>, usize) {
@@ -548,8 +577,12 @@ impl Service {
                 match self.open_session(nw, &mut arg, &mut ev, at, rpc_at) {
                     Outcome::Now(ret, origin) => (ret, origin),
                     Outcome::Started(t) => {
-                        // (A slot was free: `open_session` checked.)
+                        // (A slot was free: checked above, before anything
+                        // was done; should none be, nothing is kept.)
                         let Some(slot) = self.threads.iter().position(Option::is_none) else {
+                            if let Some(o) = &t.opening {
+                                self.sessions.cancel(Owner::NormalWorld, o.session);
+                            }
                             return (status(optee::RETURN_ETHREAD_LIMIT), Event::None);
                         };
                         self.held += t.held;
@@ -1002,13 +1035,8 @@ impl Service {
             // decide when it is installed.
             None => match self.instances.reserve_running(uuid, alive) {
                 Ok(Some((_, h))) => Ok(h),
-                Ok(None) => {
-                    if self.threads.iter().all(Option::is_some) {
-                        self.stats.limit_answers = self.stats.limit_answers.saturating_add(1);
-                        return now(TEE_ERROR_BUSY);
-                    }
-                    return self.start_loading(nw, arg, at, rpc_at, client);
-                }
+                // (A thread is free: `call_with_arg` checked.)
+                Ok(None) => return self.start_loading(nw, arg, at, rpc_at, ids.uuid, client),
                 Err(e) => Err(e.code),
             },
         };
@@ -1031,7 +1059,8 @@ impl Service {
         };
         let ret = self.open_on(inst, id, &client, &mut params);
         let ret = self.params_out(nw, &mut arg.params[2..n], &params, ret);
-        self.opened(inst, id, ret, arg)
+        let (ret, origin) = self.opened(inst, id, ret, arg);
+        Outcome::Now(ret, origin)
     }
 
     /// The open entry point of instance `inst` for session `id`.
@@ -1055,11 +1084,11 @@ impl Service {
 
     /// The open of session `id` on `inst` answered `ret` (its parameters
     /// copied out): the session exists, or nothing of it is left.
-    fn opened(&mut self, inst: u64, id: u32, ret: u32, arg: &mut MsgArg) -> Outcome {
+    fn opened(&mut self, inst: u64, id: u32, ret: u32, arg: &mut MsgArg) -> (u32, u32) {
         if self.died(inst) {
             self.sessions.cancel(Owner::NormalWorld, id);
             self.release(inst);
-            return Outcome::Now(TEE_ERROR_TARGET_DEAD, ORIGIN_TEE);
+            return (TEE_ERROR_TARGET_DEAD, ORIGIN_TEE);
         }
         // (Nothing takes the normal world's reservations: filling one
         // cannot fail.)
@@ -1072,7 +1101,7 @@ impl Service {
             }
             self.release(inst);
         }
-        Outcome::Now(ret, ORIGIN_TRUSTED_APP)
+        (ret, ORIGIN_TRUSTED_APP)
     }
 
     /// A built-in PTA (by index) or a loaded user TA (by number).
@@ -1093,6 +1122,7 @@ impl Service {
         arg: &mut MsgArg,
         at: ArgAt,
         rpc_at: Option<ArgAt>,
+        uuid: [u8; 16],
         client: Client,
     ) -> Outcome {
         let Ok(id) = self.sessions.reserve(Owner::NormalWorld) else {
@@ -1105,10 +1135,6 @@ impl Service {
                 self.sessions.cancel(Owner::NormalWorld, id);
                 return Outcome::Now(code, ORIGIN_TEE);
             }
-        };
-        let uuid = match OpenSession::from_arg(arg) {
-            Some(ids) => ids.uuid,
-            None => [0; 16],
         };
         let rpc = Rpc::new(self.stats);
         let elf = Rc::new(RefCell::new(None));
@@ -1127,25 +1153,13 @@ impl Service {
             };
             (ret, params)
         });
-        let (cookies, held) = call_memrefs(&arg.params[2..n]);
-        Outcome::Started(Box::new(Thread {
-            task,
-            rpc,
-            at,
-            arg: *arg,
-            rpc_at,
-            waiting: None,
-            cookies,
-            opening: Some(Opening {
-                session: id,
-                uuid,
-                client,
-                elf,
-            }),
-            held,
-            shms: BTreeMap::new(),
-            next_shm: 0,
-        }))
+        let opening = Opening {
+            session: id,
+            uuid,
+            client,
+            elf,
+        };
+        Outcome::Started(Thread::new(task, rpc, arg, at, rpc_at, Some(opening)))
     }
 
     /// A user TA's image was fetched and verified (`ret`): load it, place
@@ -1201,10 +1215,7 @@ impl Service {
         let n = arg.num_params;
         let ret = self.open_on(inst, o.session, &o.client, params);
         let ret = self.params_out(nw, &mut arg.params[2..n], params, ret);
-        match self.opened(inst, o.session, ret, arg) {
-            Outcome::Now(ret, origin) => (ret, origin),
-            Outcome::Started(_) => (TEE_ERROR_GENERIC, ORIGIN_TEE),
-        }
+        self.opened(inst, o.session, ret, arg)
     }
 
     /// A session of instance `inst` ended. A PTA's state outlives its
@@ -1249,22 +1260,7 @@ impl Service {
                 let ret = self.params_out(nw, &mut arg.params[..n], &params, ret);
                 Outcome::Now(ret, ORIGIN_TRUSTED_APP)
             }
-            Invoked::Later(task) => {
-                let (cookies, held) = call_memrefs(&arg.params[..n]);
-                Outcome::Started(Box::new(Thread {
-                    task,
-                    rpc,
-                    at,
-                    arg: *arg,
-                    rpc_at,
-                    waiting: None,
-                    cookies,
-                    opening: None,
-                    held,
-                    shms: BTreeMap::new(),
-                    next_shm: 0,
-                }))
-            }
+            Invoked::Later(task) => Outcome::Started(Thread::new(task, rpc, arg, at, rpc_at, None)),
         }
     }
 

@@ -19,19 +19,19 @@ use core::cell::UnsafeCell;
 
 use crate::ns;
 
-const PAGE: u64 = 4096;
+pub(crate) const PAGE: u64 = 4096;
 const BLOCK_2M: u64 = 2 << 20;
 
-const VALID: u64 = 1 << 0;
-const TABLE: u64 = 1 << 1; // table (L1/L2) or page (L3)
+pub(crate) const VALID: u64 = 1 << 0;
+pub(crate) const TABLE: u64 = 1 << 1; // table (L1/L2) or page (L3)
 const ATTR_NORMAL: u64 = 0 << 2; // MAIR index 0
 const ATTR_DEVICE: u64 = 1 << 2; // MAIR index 1
 const NS: u64 = 1 << 5;
-const AP_RO: u64 = 1 << 7;
-const SH_INNER: u64 = 3 << 8;
-const AF: u64 = 1 << 10;
-const PXN: u64 = 1 << 53;
-const UXN: u64 = 1 << 54;
+pub(crate) const AP_RO: u64 = 1 << 7;
+pub(crate) const SH_INNER: u64 = 3 << 8;
+pub(crate) const AF: u64 = 1 << 10;
+pub(crate) const PXN: u64 = 1 << 53;
+pub(crate) const UXN: u64 = 1 << 54;
 
 const MEM_RW: u64 = VALID | ATTR_NORMAL | SH_INNER | AF | PXN | UXN;
 const MEM_RO: u64 = VALID | ATTR_NORMAL | SH_INNER | AF | AP_RO | PXN | UXN;

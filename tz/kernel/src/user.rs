@@ -30,17 +30,11 @@ use crate::mmu;
 pub const USER_BASE: u64 = 0x8000_0000;
 /// End of the user region (one level-1 slot: 1 GiB).
 pub const USER_END: u64 = 0xC000_0000;
-const PAGE: u64 = 4096;
-
-const VALID: u64 = 1 << 0;
-const TABLE: u64 = 1 << 1;
+use crate::mmu::{AF, AP_RO, PAGE, PXN, SH_INNER, TABLE, UXN, VALID};
+/// EL0 may access the page.
 const AP_EL0: u64 = 1 << 6;
-const AP_RO: u64 = 1 << 7;
-const SH_INNER: u64 = 3 << 8;
-const AF: u64 = 1 << 10;
+/// Not global: the entry belongs to its address space's ASID.
 const NG: u64 = 1 << 11;
-const PXN: u64 = 1 << 53;
-const UXN: u64 = 1 << 54;
 /// Normal memory (MAIR index 0), as the kernel's own.
 const USER_PAGE: u64 = VALID | TABLE | SH_INNER | AF | NG | AP_EL0 | PXN;
 
@@ -144,27 +138,36 @@ impl AddressSpace {
 
     /// Copy `data` into the space at `va` (mapped pages only).
     pub fn write(&mut self, va: u64, data: &[u8]) -> Result<(), Unmapped> {
-        let mut done = 0;
-        while done < data.len() {
-            let at = va.checked_add(done as u64).ok_or(Unmapped)?;
-            let page = self.pages.get_mut(&(at & !(PAGE - 1))).ok_or(Unmapped)?;
-            let off = (at % PAGE) as usize;
-            let n = (PAGE as usize - off).min(data.len() - done);
-            bytemuck_u8(&mut page.0)[off..off + n].copy_from_slice(&data[done..done + n]);
-            done += n;
-        }
-        Ok(())
+        self.each_page(va, data.len(), |page, done| {
+            let n = page.len();
+            page.copy_from_slice(&data[done..done + n]);
+        })
     }
 
     /// Copy from the space at `va` into `out` (mapped pages only).
     pub fn read(&mut self, va: u64, out: &mut [u8]) -> Result<(), Unmapped> {
+        self.each_page(va, out.len(), |page, done| {
+            let n = page.len();
+            out[done..done + n].copy_from_slice(page);
+        })
+    }
+
+    /// The bytes [va, va + len) page by page: `f(bytes of one page, how
+    /// many came before)`. Unmapped if any page is not mapped (pages
+    /// before it were visited).
+    fn each_page(
+        &mut self,
+        va: u64,
+        len: usize,
+        mut f: impl FnMut(&mut [u8], usize),
+    ) -> Result<(), Unmapped> {
         let mut done = 0;
-        while done < out.len() {
+        while done < len {
             let at = va.checked_add(done as u64).ok_or(Unmapped)?;
             let page = self.pages.get_mut(&(at & !(PAGE - 1))).ok_or(Unmapped)?;
             let off = (at % PAGE) as usize;
-            let n = (PAGE as usize - off).min(out.len() - done);
-            out[done..done + n].copy_from_slice(&bytemuck_u8(&mut page.0)[off..off + n]);
+            let n = (PAGE as usize - off).min(len - done);
+            f(&mut bytemuck_u8(&mut page.0)[off..off + n], done);
             done += n;
         }
         Ok(())
