@@ -22,7 +22,7 @@ cargo build -q --release --target aarch64-unknown-none-softfloat \
 # (One package at a time: the monitor links no heap, the kernel does, and
 # cargo unifies features over the packages of one build.)
 (cd tz && cargo fmt --all -- --check &&
-  for p in oxtee-kernel oxtee-monitor oxtee-pl011; do
+  for p in oxtee-kernel oxtee-monitor oxtee-pl011 oxtee-utee; do
     OXTEE_TZ_KERNEL=/dev/null OXTEE_TA_KEY=$PWD/guest/fixtures/signer.pub.pem \
       cargo clippy --release -p $p -- -D warnings || exit 1
   done)

@@ -141,6 +141,41 @@ aarch64-linux-gnu-gcc -Os -fPIE -static-pie -nostdlib -ffreestanding -fno-stack-
   -Wl,--build-id=none -o "$out/rawta.elf" tz/guest/ta/rawta.c
 "$oxtee_host" ta sign --key "$out/ta-dev.pem" --elf "$out/rawta.elf" \
   --out "$ird/lib/optee_armtz/" >/dev/null
+# The TA dev kit for S-EL0 (OP-TEE's export-ta_arm64): the devkit's
+# headers and makefiles with OXTEE_TIER=tz, the TA runtime (tz/utee,
+# Rust) as lib/libutee.a, oxtee's small C library as lib/libutils.a, the
+# signing tool and this checkout's development key.
+kit=$out/export-ta_arm64
+rm -rf "$kit"
+mkdir -p "$kit"/{lib,bin,keys}
+cp -r devkit/include devkit/mk devkit/src "$kit/"
+rm -f "$kit/include/tee_client_api.h"
+sed -i '1i # This devkit builds TAs for the TrustZone tier (S-EL0).\nOXTEE_TIER ?= tz\n' \
+  "$kit/mk/conf.mk"
+(cd tz && CARGO_TARGET_DIR=target/utee RUSTFLAGS="-C relocation-model=pie" \
+  cargo build -q --release -p oxtee-utee)
+cp tz/target/utee/aarch64-unknown-none-softfloat/release/libutee.a "$kit/lib/"
+for f in oxtee_tz_libc oxtee_tz_mem; do
+  aarch64-linux-gnu-gcc -c -O2 -std=gnu11 -Wall -Wextra -Werror -ffreestanding -fPIE \
+    -mgeneral-regs-only -fno-stack-protector -D__NO_CTYPE -ffunction-sections -fdata-sections \
+    -o "$kit/lib/$f.o" "devkit/src/$f.c"
+done
+aarch64-linux-gnu-ar rcs "$kit/lib/libutils.a" "$kit/lib/oxtee_tz_libc.o" "$kit/lib/oxtee_tz_mem.o"
+rm -f "$kit"/lib/*.o
+# That C library against glibc (on the host, prefixed), and its object
+# for the target: it needs nothing but what libutee.a gives.
+devkit/tests/tz_libc/run.sh > "$out/libc-test.log" 2>&1 ||
+  { cat "$out/libc-test.log" >&2; echo "tz.sh: the TA C library's tests failed" >&2; exit 1; }
+cp "$oxtee_host" "$kit/bin/oxtee"
+cp "$out/ta-dev.pem" "$kit/keys/default_ta.pem"
+# The examples' C TAs, unchanged, built as for OP-TEE, and their CAs
+# (static, against oxtee's libteec).
+for ex in hello seed; do
+  rm -rf "$out/ta/$ex"
+  make -s -C "examples/$ex/ta-c" TA_DEV_KIT_DIR="$kit" CROSS_COMPILE=aarch64-linux-gnu- \
+    O="$out/ta/$ex" >/dev/null
+  cp "$out/ta/$ex"/*.ta "$ird/lib/optee_armtz/"
+done
 for t in teeprobe ptatest; do
   aarch64-linux-gnu-gcc -O2 -static -Wall -Wextra -Werror -o "$ird/bin/$t" "tz/guest/$t.c"
 done
@@ -160,6 +195,16 @@ for t in teectest rpctest tatest teec_suite; do
     exit 1
   fi
   aarch64-linux-gnu-strip "$ird/bin/$t"
+done
+# The examples' CAs, unchanged, against that libteec (static).
+teec=$out/teec
+mkdir -p "$teec/include" "$teec/lib"
+cp devkit/include/tee_client_api.h "$teec/include/"
+cp target/aarch64-unknown-linux-gnu/release/libteec.a "$teec/lib/"
+for ca in hello/ca-c:hello_world_ca seed/ca-c:seed_ca; do
+  make -s -B -C "examples/${ca%%:*}" CROSS_COMPILE=aarch64-linux-gnu- TEEC_EXPORT="$teec" \
+    O="$out/ca" LDFLAGS="-static -L$teec/lib" LDLIBS="-lteec -lpthread -ldl -lm" >/dev/null
+  aarch64-linux-gnu-strip -o "$ird/bin/${ca##*:}" "$out/ca/${ca##*:}"
 done
 # The oxtee command itself (`oxtee invoke`), static, for the guest.
 CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc \

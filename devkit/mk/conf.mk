@@ -4,6 +4,21 @@
 # overridden on the make command line, in the environment or in the TA's
 # Makefile before it includes ta_dev_kit.mk.
 
+# The tier the TA is built for: host (a static PIE for the build host,
+# run in a sandboxed process by `oxtee up`) or tz (a static PIE for
+# AArch64 user mode, run at S-EL0 by the TrustZone tier's secure kernel;
+# the devkit that scripts/tz.sh exports, export-ta_arm64, sets it).
+OXTEE_TIER ?= host
+ifeq ($(OXTEE_TIER),tz)
+CROSS_COMPILE ?= aarch64-linux-gnu-
+# TAs at S-EL0 use general registers only (the secure world keeps no
+# floating-point state), and link oxtee's own small C library.
+CFG_TA_FLOAT_SUPPORT ?= n
+CFG_TA_MBEDTLS ?= n
+else ifneq ($(OXTEE_TIER),host)
+$(error oxtee devkit: OXTEE_TIER is host or tz, not "$(OXTEE_TIER)")
+endif
+
 # Compile-time log level of EMSG/IMSG/DMSG/FMSG (0 = none ... 4 = flow).
 CFG_TEE_TA_LOG_LEVEL ?= 2
 

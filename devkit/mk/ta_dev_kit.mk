@@ -86,8 +86,20 @@ oxtee-out = $(if $(filter .,$(O)),$(1),$(O)/$(1))
 # A TA is a static PIE; a library TA a shared object (position-independent
 # code either way).
 oxtee-pic := $(if $(SHLIBNAME),-fPIC,-fPIE)
-oxtee-cflags := $(oxtee-pic) -std=gnu11 -Wall -O2 -g $(EXTRA_CFLAGS)
-oxtee-cxxflags := $(oxtee-pic) -Wall -O2 -g $(EXTRA_CXXFLAGS)
+ifeq ($(OXTEE_TIER),tz)
+# S-EL0: general registers only, no stack protector (no canary source
+# before the runtime runs), glibc's headers without its ctype tables, and
+# each function in its own section so the link keeps what is used.
+oxtee-tier-flags := -mgeneral-regs-only -fno-stack-protector -D__NO_CTYPE -DOXTEE_TZ=1 \
+	-ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables
+ifneq ($(SHLIBNAME),)
+$(error oxtee devkit: library TAs (SHLIBNAME) are not offered on the TrustZone tier yet)
+endif
+else
+oxtee-tier-flags :=
+endif
+oxtee-cflags := $(oxtee-pic) -std=gnu11 -Wall -O2 -g $(oxtee-tier-flags) $(EXTRA_CFLAGS)
+oxtee-cxxflags := $(oxtee-pic) -Wall -O2 -g $(oxtee-tier-flags) $(EXTRA_CXXFLAGS)
 oxtee-aflags := $(oxtee-pic) -g
 # Every CFG_ variable of conf.mk (or set by the TA) as OP-TEE defines it:
 # y -> 1, n or empty -> not defined, anything else -> its value.
@@ -159,6 +171,32 @@ oxtee-link-driver = $(if $(oxtee-cxx-objs),$(CXX),$(CC))
 # loads (and verifies) for the TA, and the arguments of the link.
 oxtee-imports := $(call oxtee-out,oxtee_imports)
 
+ifeq ($(OXTEE_TIER),tz)
+# S-EL0: a static PIE without the host's C library: the TA's objects, the
+# TA runtime (lib/libutee.a: the entry the kernel enters, __ta_entry, and
+# the Internal Core API over system calls) and oxtee's small C library
+# (lib/libutils.a), W^X segments in 4 KiB pages, relocations resolved
+# at link time but the base's (R_AARCH64_RELATIVE, which the kernel
+# applies), RELRO.
+ifneq ($(oxtee-cxx-objs),)
+$(error oxtee devkit: C++ TAs are not offered on the TrustZone tier yet)
+endif
+oxtee-tz-libs := $(oxtee-devkit)/lib/libutee.a $(oxtee-devkit)/lib/libutils.a
+oxtee-tz-objs := $(strip $(oxtee-objs) $(oxtee-head-obj) $(oxtee-trace-obj) $(oxtee-compat-obj))
+
+$(oxtee-elf): $(oxtee-tz-objs) $(oxtee-tz-libs) $(oxtee-mbedtls-libs) $(libdeps) $(oxtee-makefiles)
+	$(oxtee-echo) '  LD      $@'
+	$(q)$(CC) -static-pie -nostdlib -o $@ -Wl,-e,__ta_entry -Wl,--gc-sections \
+		-Wl,-z,relro,-z,now,-z,noexecstack,-z,separate-code,-z,max-page-size=4096 \
+		-Wl,--build-id=none -Wl,-Map=$(oxtee-map) $(oxtee-tz-objs) \
+		-Wl,--start-group $(LDADD) $(libdeps) $(addprefix -L,$(libdirs)) \
+		$(addprefix -l,$(libnames)) $(oxtee-mbedtls-libs) $(oxtee-tz-libs) -lgcc -Wl,--end-group
+
+$(oxtee-tz-libs):
+	@echo "oxtee devkit: $@ not found: the TrustZone tier's TA runtime is" \
+		"exported by scripts/tz.sh (target/tz/export-ta_arm64)" >&2
+	@false
+else
 $(oxtee-elf): $(oxtee-objs) $(oxtee-head-obj) $(oxtee-trace-obj) $(oxtee-compat-obj) \
 		$(OXTEE_TA_CAPI_LIB) $(oxtee-mbedtls-libs) $(libdeps) $(oxtee-makefiles)
 	$(oxtee-echo) '  LD      $@'
@@ -168,7 +206,7 @@ $(oxtee-elf): $(oxtee-objs) $(oxtee-head-obj) $(oxtee-trace-obj) $(oxtee-compat-
 	$(q)$(oxtee-link-driver) -static-pie -o $@ @$(oxtee-imports).rsp -lpthread -ldl -lm -lrt -lgcc_eh -Wl,--gc-sections -Wl,-Map=$(oxtee-map) 2>$@.ldlog; \
 		st=$$?; grep -v -e 'statically linked applications requires' -e ': in function' $@.ldlog >&2; \
 		rm -f $@.ldlog; exit $$st
-
+endif
 
 $(oxtee-mbedtls-libs):
 	@echo "oxtee devkit: $@ not found: this devkit was built without mbedTLS" \

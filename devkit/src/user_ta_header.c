@@ -101,3 +101,13 @@ const struct user_ta_property ta_props[] = {
 };
 
 const size_t ta_num_props = sizeof(ta_props) / sizeof(ta_props[0]);
+
+#ifdef OXTEE_TZ
+/*
+ * TrustZone tier: the TA's heap is TA_DATA_SIZE bytes of its own .bss, as
+ * on OP-TEE (the runtime, libutee.a, manages it); the secure kernel maps
+ * it zeroed with the rest of the image.
+ */
+uint8_t ta_heap[TA_DATA_SIZE] __attribute__((aligned(16)));
+const size_t ta_heap_size = sizeof(ta_heap);
+#endif

@@ -302,6 +302,9 @@ pub struct Service {
     /// keys their images must be signed by.
     loader: Option<Box<dyn TaLoader>>,
     ta_keys: Rc<[RsaPublicKey]>,
+    /// The kernel's random generator (the system PTA's), when it booted
+    /// with one.
+    rng: Option<crate::pta::SharedRng>,
     /// Registrations by the normal world's cookie.
     shms: BTreeMap<u64, Shm>,
     shm_pages: usize,
@@ -394,16 +397,25 @@ impl Service {
         more: Vec<Box<dyn Pta>>,
     ) -> Service {
         let rng = crate::rng::Drbg::new(seed, &nonce.to_le_bytes(), b"oxtee secure kernel");
+        let system = SystemPta::new(rng);
+        let rng = system.rng();
         let mut ptas: Vec<Box<dyn Pta>> = vec![
             Box::new(DevicePta::default()),
             Box::new(TestPta::with_keys(keys.clone())),
-            Box::new(SystemPta::new(rng)),
+            Box::new(system),
         ];
         ptas.extend(more);
         Service {
+            rng: Some(rng),
             ta_keys: keys.into(),
             ..Service::with_ptas(ptas)
         }
+    }
+
+    /// The kernel's random generator, for the platform's system calls
+    /// (none unless the service [`boot`](Service::boot)ed).
+    pub fn rng(&self) -> Option<crate::pta::SharedRng> {
+        self.rng.clone()
     }
 
     /// The same service, loading user TAs (signed by its keys) with
@@ -423,6 +435,7 @@ impl Service {
             next_ta: FIRST_TA,
             loader: None,
             ta_keys: Rc::from(Vec::new()),
+            rng: None,
             sessions: Sessions::new(MAX_SESSIONS, MAX_SESSIONS),
             instances: Instances::new(),
             shms: BTreeMap::new(),
@@ -2924,15 +2937,15 @@ mod tests {
             TEE_SUCCESS
         );
         let (mut x, mut y) = ([0u8; 32], [0u8; 32]);
-        a.rng().generate(&mut x);
-        b.rng().generate(&mut y);
+        a.rng().borrow_mut().generate(&mut x);
+        b.rng().borrow_mut().generate(&mut y);
         assert_ne!(x, y, "the entropy was not mixed in");
         // The same entropy into the same state: the same stream (nothing
         // else, e.g. a parameter's size field, leaked into it).
         let mut c = fresh();
         done(c.invoke(1, sys, &mut entropy(b"noise"), &rpc));
         let mut z = [0u8; 32];
-        c.rng().generate(&mut z);
+        c.rng().borrow_mut().generate(&mut z);
         assert_eq!(x, z);
         // Wrong parameter types (a value instead of the memref, or one
         // more): refused, nothing mixed in.
@@ -2946,10 +2959,10 @@ mod tests {
             let r = done(b.invoke(1, sys, &mut wrong, &rpc));
             assert_eq!(r, TEE_ERROR_BAD_PARAMETERS);
         }
-        let mut d = fresh();
-        d.rng().generate(&mut z);
-        b.rng().generate(&mut x);
-        d.rng().generate(&mut z);
+        let d = fresh();
+        d.rng().borrow_mut().generate(&mut z);
+        b.rng().borrow_mut().generate(&mut x);
+        d.rng().borrow_mut().generate(&mut z);
         assert_eq!(x, z, "a refused call changed the generator");
         // Commands that need a hardware unique key or user TAs.
         for cmd in 1..=13 {

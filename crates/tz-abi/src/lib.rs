@@ -12,6 +12,7 @@
 //!   calls that wait for the normal world.
 //! * `elf` (feature `kernel`): the load plan of a TA image's ELF (W^X
 //!   pages, relocations) for user TAs.
+//! * `utee` (feature `kernel`): the system calls of user TAs.
 //! * [`fdt`]: finding a property in a flattened device tree (the boot
 //!   seeds QEMU hands the firmware).
 //! * [`monitor`]: oxtee's own protocol between the monitor and the secure
@@ -39,3 +40,5 @@ pub mod rng;
 #[cfg(feature = "kernel")]
 pub mod rpc;
 pub mod smccc;
+#[cfg(feature = "kernel")]
+pub mod utee;

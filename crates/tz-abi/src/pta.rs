@@ -722,8 +722,12 @@ impl Pta for DevicePta {
 /// does not have yet (a hardware unique key, user TAs): they answer
 /// NOT_SUPPORTED, as OP-TEE does for a command it lacks.
 pub struct SystemPta {
-    rng: crate::rng::Drbg,
+    rng: SharedRng,
 }
+
+/// The kernel's random generator, shared by the system PTA and the
+/// system calls of user TAs (one CPU: never borrowed twice at once).
+pub type SharedRng = alloc::rc::Rc<core::cell::RefCell<crate::rng::Drbg>>;
 
 /// The system PTA's UUID.
 pub const SYSTEM_PTA_UUID: [u8; 16] = [
@@ -736,12 +740,14 @@ pub const SYSTEM_ADD_RNG_ENTROPY: u32 = 0;
 impl SystemPta {
     /// The system PTA over the kernel's random generator.
     pub fn new(rng: crate::rng::Drbg) -> SystemPta {
-        SystemPta { rng }
+        SystemPta {
+            rng: SharedRng::new(rng.into()),
+        }
     }
 
     /// The kernel's random generator.
-    pub fn rng(&mut self) -> &mut crate::rng::Drbg {
-        &mut self.rng
+    pub fn rng(&self) -> SharedRng {
+        self.rng.clone()
     }
 }
 
@@ -769,7 +775,9 @@ impl Pta for SystemPta {
                 let Param::Memref { data, .. } = &p[0] else {
                     return Invoked::Done(TEE_ERROR_BAD_PARAMETERS);
                 };
-                self.rng.reseed(data, b"PTA_SYSTEM_ADD_RNG_ENTROPY");
+                self.rng
+                    .borrow_mut()
+                    .reseed(data, b"PTA_SYSTEM_ADD_RNG_ENTROPY");
                 Invoked::Done(TEE_SUCCESS)
             }
             _ => Invoked::Done(TEE_ERROR_NOT_SUPPORTED),

@@ -119,8 +119,11 @@ fn new_service() -> Service {
     let (mut seed, nonce) = unsafe { (*BOOT_SEED.0.get()).take() }.unwrap_or_default();
     let user_test: alloc::boxed::Box<dyn oxtee_tz_abi::pta::Pta> =
         alloc::boxed::Box::new(crate::user::UserTestPta);
-    let service = Service::boot(keys, &seed, nonce, alloc::vec![user_test])
-        .with_loader(alloc::boxed::Box::new(crate::uta::Loader));
+    let service = Service::boot(keys, &seed, nonce, alloc::vec![user_test]);
+    let service = match service.rng() {
+        Some(rng) => service.with_loader(alloc::boxed::Box::new(crate::uta::Loader::new(rng))),
+        None => service,
+    };
     // The seed is in the generator's state now; not left lying about.
     seed.fill(0);
     // SAFETY: as above; volatile so the wipe is not optimised away.

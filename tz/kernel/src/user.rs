@@ -77,8 +77,8 @@ pub struct AddressSpace {
     l1: Box<Frame>,
     l2: Box<Frame>,
     l3: Vec<Box<Frame>>,
-    /// The mapped pages, by virtual address.
-    pages: BTreeMap<u64, Box<Frame>>,
+    /// The mapped pages, by virtual address, with the user's access.
+    pages: BTreeMap<u64, (Perm, Box<Frame>)>,
 }
 
 impl AddressSpace {
@@ -131,7 +131,7 @@ impl AddressSpace {
             .expect("the level-3 table is this space's");
         assert!(table.0[l3i] & VALID == 0, "{va:#x} is mapped already");
         table.0[l3i] = pa | attrs(perm);
-        let page = self.pages.entry(va).or_insert(page);
+        let (_, page) = self.pages.entry(va).or_insert((perm, page));
         // The kernel sees the frame through its own identity map.
         Ok(bytemuck_u8(&mut page.0))
     }
@@ -164,13 +164,18 @@ impl AddressSpace {
         let mut done = 0;
         while done < len {
             let at = va.checked_add(done as u64).ok_or(Unmapped)?;
-            let page = self.pages.get_mut(&(at & !(PAGE - 1))).ok_or(Unmapped)?;
+            let (_, page) = self.pages.get_mut(&(at & !(PAGE - 1))).ok_or(Unmapped)?;
             let off = (at % PAGE) as usize;
             let n = (PAGE as usize - off).min(len - done);
             f(&mut bytemuck_u8(&mut page.0)[off..off + n], done);
             done += n;
         }
         Ok(())
+    }
+
+    /// The user's access to the page at `page`, if it is mapped.
+    pub fn perm(&self, page: u64) -> Option<Perm> {
+        self.pages.get(&page).map(|(p, _)| *p)
     }
 
     /// Map `count` pages from `va` with `perm`.
@@ -380,6 +385,12 @@ pub fn run(space: &AddressSpace, frame: &mut UserFrame) -> Trap {
         core::arch::asm!("mrs {}, sp_el0", "mrs {}, tpidr_el0", "mrs {}, tpidrro_el0",
             out(reg) sp_el0, out(reg) tpidr, out(reg) tpidrro);
     }
+    // The FP/SIMD registers hold the normal world's state (Linux lets
+    // its tasks use them without trapping; the monitor does not swap
+    // them): EL0 traps on any use (CPACR_EL1.FPEN = 0b01) while a TA runs.
+    let cpacr: u64;
+    // SAFETY: reading CPACR_EL1.
+    unsafe { core::arch::asm!("mrs {}, cpacr_el1", out(reg) cpacr) };
     let esr;
     // SAFETY: the space's tables map the kernel exactly as its own tables
     // do (the same level-1 entries), so kernel execution continues across
@@ -388,13 +399,15 @@ pub fn run(space: &AddressSpace, frame: &mut UserFrame) -> Trap {
     // world's EL0 registers come back before anything else runs.
     unsafe {
         core::arch::asm!("msr tpidr_el0, xzr", "msr tpidrro_el0, xzr");
+        core::arch::asm!("msr cpacr_el1, {}", in(reg) (cpacr & !(3 << 20)) | (1 << 20));
         core::arch::asm!("dsb ishst", "msr ttbr0_el1, {}", "msr ttbr1_el1, {}", "isb",
             in(reg) t0, in(reg) t1);
         esr = enter_user(frame);
         core::arch::asm!("msr ttbr0_el1, {}", "msr ttbr1_el1, {}", "isb",
             in(reg) ttbr0, in(reg) ttbr1);
         core::arch::asm!("msr sp_el0, {}", "msr tpidr_el0, {}", "msr tpidrro_el0, {}",
-            in(reg) sp_el0, in(reg) tpidr, in(reg) tpidrro);
+            "msr cpacr_el1, {}",
+            in(reg) sp_el0, in(reg) tpidr, in(reg) tpidrro, in(reg) cpacr);
     }
     let far: u64;
     // SAFETY: reading the fault address register.
@@ -413,7 +426,7 @@ const STACK_PAGES: u64 = 4;
 /// A page of stubs, read-execute: [exit] `mov x8, #0; svc #0`, then the
 /// probes, each one instruction followed by `svc #0`.
 const STUBS_AT: u64 = USER_BASE;
-const STUBS: [u32; 10] = [
+const STUBS: [u32; 12] = [
     0xD280_0008,
     0xD400_0001, // 0: exit
     0xF940_0000,
@@ -424,12 +437,17 @@ const STUBS: [u32; 10] = [
     0xD400_0001, // 24: br x0
     0xD518_2000,
     0xD400_0001, // 32: msr ttbr0_el1, x0
+    0x9E67_0000,
+    0xD400_0001, // 40: fmov d0, x0
 ];
 const EXIT: u64 = STUBS_AT;
 const LOAD: u64 = STUBS_AT + 8;
 const STORE: u64 = STUBS_AT + 16;
 const JUMP: u64 = STUBS_AT + 24;
 const PRIVILEGED: u64 = STUBS_AT + 32;
+const FLOAT: u64 = STUBS_AT + 40;
+/// ESR class of a trapped floating-point or SIMD instruction.
+pub const EC_FP: u32 = 0x07;
 
 /// The image the self-test runs: `crates/tz-abi/src/testdata/pie.c`.
 const PIE: &[u8] = include_bytes!("../../../crates/tz-abi/src/testdata/pie.elf");
@@ -525,6 +543,10 @@ pub fn self_test(mut fail: impl FnMut(&str, Trap)) -> Result<(u32, u32), OutOfMe
     }
     let (t, _) = call(&space, PRIVILEGED, 0, 0);
     check("write a system register", t.class == EC_UNKNOWN, t);
+    // The FP/SIMD registers are the normal world's (the secure world
+    // keeps no such state): any use traps.
+    let (t, _) = call(&space, FLOAT, 0x5a5a, 0);
+    check("use a floating-point register", t.class == EC_FP, t);
     // Nothing was written where it must not be: the data page reads as
     // the program left it.
     let (t, f) = call(&space, LOAD, IMAGE_AT + 0x4000, 0);

@@ -11,28 +11,30 @@
 //! call `RETURN` (`svc #0` with x8 = 0, x0 = its result). Memory
 //! references are copied into a window of the TA's own memory before the
 //! call and their output copied back after it (what the TA reports as a
-//! size is bounded by the buffer). System calls so far: 0 `RETURN`, 1
-//! `LOG` (x0 buffer, x1 length), 2 `PANIC` (x0 code); any other answers
-//! TEE_ERROR_NOT_SUPPORTED. A fault, an undefined instruction or a panic
-//! kills the instance: TARGET_DEAD from then on.
+//! size is bounded by the buffer). The system calls are
+//! `oxtee_tz_abi::utee`'s, served against the instance's address space;
+//! the TA side is `tz/utee` (libutee.a). A fault, an undefined or
+//! floating-point instruction or a panic kills the instance: TARGET_DEAD
+//! from then on.
 //!
-//! Not yet: the rest of the Internal Core API's system calls, a heap,
-//! preemption of a TA that never returns (interrupts stay masked in the
-//! secure world), and a budget for the secure memory instances take.
+//! Not yet: the system calls that need the normal world (REE time,
+//! waits, storage) or other instances (TA-to-TA), preemption of a TA that
+//! never returns (interrupts stay masked in the secure world), and a
+//! budget for the secure memory instances take.
 
 use alloc::boxed::Box;
 
 use oxtee_core::Uuid;
 use oxtee_core::head;
 use oxtee_gp::{
-    TEE_ERROR_BAD_FORMAT, TEE_ERROR_NOT_SUPPORTED, TEE_ERROR_OUT_OF_MEMORY, TEE_ERROR_SHORT_BUFFER,
-    TEE_ERROR_TARGET_DEAD, TEE_SUCCESS,
+    TEE_ERROR_BAD_FORMAT, TEE_ERROR_OUT_OF_MEMORY, TEE_ERROR_SHORT_BUFFER, TEE_ERROR_TARGET_DEAD,
 };
 use oxtee_pl011::log;
 use oxtee_tz_abi::elf::Perm;
 use oxtee_tz_abi::kernel::TaLoader;
-use oxtee_tz_abi::pta::{Client, Invoked, Param, Pta, param_types};
+use oxtee_tz_abi::pta::{Client, Invoked, Param, Pta, SharedRng, param_types};
 use oxtee_tz_abi::rpc::Rpc;
+use oxtee_tz_abi::utee::{self, Cancellation, Fault, Outcome, UserMemory};
 
 use crate::UART;
 use crate::user::{AddressSpace, EC_SVC, LoadFailed, OutOfMemory, USER_BASE, UserFrame, run};
@@ -51,19 +53,23 @@ pub const WINDOW: u64 = 256 << 10;
 const STACK_TOP: u64 = USER_BASE + 0x0180_0000;
 /// The most stack a TA gets.
 const MAX_STACK: u64 = 64 << 10;
-/// The longest log line a TA may send.
-const MAX_LOG: usize = 256;
 const PAGE: u64 = 4096;
 
 const FUNC_OPEN: u64 = 0;
 const FUNC_CLOSE: u64 = 1;
 const FUNC_INVOKE: u64 = 2;
-const SYS_RETURN: u64 = 0;
-const SYS_LOG: u64 = 1;
-const SYS_PANIC: u64 = 2;
 
 /// The kernel's user TA loader.
-pub struct Loader;
+pub struct Loader {
+    /// The kernel's random generator, for the TAs' system calls.
+    rng: SharedRng,
+}
+
+impl Loader {
+    pub fn new(rng: SharedRng) -> Loader {
+        Loader { rng }
+    }
+}
 
 impl TaLoader for Loader {
     fn load(&mut self, uuid: [u8; 16], elf: &[u8]) -> Result<Box<dyn Pta>, u32> {
@@ -95,6 +101,7 @@ impl TaLoader for Loader {
             space,
             entry,
             dead: false,
+            rng: self.rng.clone(),
         }))
     }
 }
@@ -106,6 +113,33 @@ pub struct UserTa {
     space: AddressSpace,
     entry: u64,
     dead: bool,
+    rng: SharedRng,
+}
+
+/// The system calls' view of an instance's memory.
+struct Mem<'a>(&'a mut AddressSpace);
+
+impl UserMemory for Mem<'_> {
+    fn perm(&self, page: u64) -> Option<Perm> {
+        self.0.perm(page)
+    }
+    fn copy_from(&mut self, va: u64, out: &mut [u8]) -> Result<(), Fault> {
+        self.0.read(va, out).map_err(|_| Fault)
+    }
+    fn copy_to(&mut self, va: u64, data: &[u8]) -> Result<(), Fault> {
+        self.0.write(va, data).map_err(|_| Fault)
+    }
+}
+
+/// The architectural counter and its frequency.
+fn counter() -> (u64, u64) {
+    let (count, freq): (u64, u64);
+    // SAFETY: reading the counter and its frequency has no side effect.
+    unsafe {
+        core::arch::asm!("isb", "mrs {}, cntpct_el0", "mrs {}, cntfrq_el0",
+            out(reg) count, out(reg) freq);
+    }
+    (count, freq)
 }
 
 impl UserTa {
@@ -118,6 +152,8 @@ impl UserTa {
         let mut up = [0u64; 9];
         up[0] = u64::from(param_types(p));
         let mut at = WINDOW_AT;
+        // The client's memory in this call, as the TA sees it.
+        let mut shared = [0..0, 0..0, 0..0, 0..0];
         for (i, prm) in p.iter().enumerate() {
             match prm {
                 Param::None => {}
@@ -135,6 +171,7 @@ impl UserTa {
                     }
                     up[1 + 2 * i] = at;
                     up[2 + 2 * i] = len;
+                    shared[i] = at..at + len;
                     at = (at + len).next_multiple_of(16);
                 }
             }
@@ -151,13 +188,15 @@ impl UserTa {
         f.x[1] = u64::from(session);
         f.x[2] = PARAMS_AT;
         f.x[3] = u64::from(cmd);
+        let mut cancel = Cancellation::default();
+        let uuid = Uuid(self.uuid);
         let ret = loop {
             let t = run(&self.space, &mut f);
             if t.class != EC_SVC {
                 log!(
                     UART,
                     "oxtee kernel: TA {} died: exception class {:#x} at {:#x} (address {:#x})\n",
-                    Uuid(self.uuid),
+                    uuid,
                     t.class,
                     f.elr,
                     t.far
@@ -165,31 +204,27 @@ impl UserTa {
                 self.dead = true;
                 return TEE_ERROR_TARGET_DEAD;
             }
-            match f.x[8] {
-                SYS_RETURN => break f.x[0] as u32,
-                SYS_LOG => {
-                    let mut line = [0u8; MAX_LOG];
-                    let n = (f.x[1] as usize).min(MAX_LOG);
-                    f.x[0] = match self.space.read(f.x[0], &mut line[..n]) {
-                        Ok(()) => {
-                            let text = core::str::from_utf8(&line[..n]).unwrap_or("(not UTF-8)");
-                            log!(UART, "oxtee TA {}: {}\n", Uuid(self.uuid), text.trim_end());
-                            u64::from(TEE_SUCCESS)
-                        }
-                        Err(_) => u64::from(oxtee_gp::TEE_ERROR_BAD_PARAMETERS),
-                    };
-                }
-                SYS_PANIC => {
-                    log!(
-                        UART,
-                        "oxtee kernel: TA {} panicked ({:#x})\n",
-                        Uuid(self.uuid),
-                        f.x[0]
-                    );
+            let args: [u64; 8] = core::array::from_fn(|i| f.x[i]);
+            let mut log_line = |line: &[u8]| {
+                let text = core::str::from_utf8(line).unwrap_or("(not UTF-8)");
+                log!(UART, "oxtee TA {}: {}\n", uuid, text);
+            };
+            let mut cx = utee::Context {
+                mem: &mut Mem(&mut self.space),
+                rng: &self.rng,
+                log: &mut log_line,
+                counter: counter(),
+                shared: &shared,
+                cancel: &mut cancel,
+            };
+            match utee::syscall(f.x[8], &args, &mut cx) {
+                Outcome::Resume(x0) => f.x[0] = x0,
+                Outcome::Return(r) => break r,
+                Outcome::Panic(code) => {
+                    log!(UART, "oxtee kernel: TA {} panicked ({:#x})\n", uuid, code);
                     self.dead = true;
                     return TEE_ERROR_TARGET_DEAD;
                 }
-                _ => f.x[0] = u64::from(TEE_ERROR_NOT_SUPPORTED),
             }
         };
         // The outputs back: values, and each buffer's reported size

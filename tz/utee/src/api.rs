@@ -1,0 +1,225 @@
+//! The Internal Core API functions that need no state of their own beyond
+//! a cell: panics, memory, instance data, time, random numbers,
+//! cancellation and tracing.
+
+use core::cell::Cell;
+use core::ffi::{c_char, c_int, c_void};
+
+use crate::Global;
+use crate::sys;
+
+const TEE_MEMORY_ACCESS_READ: u32 = 0x1;
+const TEE_MEMORY_ACCESS_WRITE: u32 = 0x2;
+const TEE_MEMORY_ACCESS_ANY_OWNER: u32 = 0x4;
+
+#[unsafe(no_mangle)]
+pub extern "C" fn TEE_Panic(code: u32) -> ! {
+    sys::panic(code)
+}
+
+/// `TEE_MemMove`: the ranges may overlap.
+///
+/// # Safety
+/// Both ranges are the TA's for `size` bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn TEE_MemMove(dest: *mut c_void, src: *const c_void, size: usize) {
+    // SAFETY: the caller's contract; `copy` is memmove.
+    unsafe { core::ptr::copy(src.cast::<u8>(), dest.cast::<u8>(), size) }
+}
+
+/// `TEE_MemFill`: `x` truncated to a byte.
+///
+/// # Safety
+/// The range is the TA's for `size` bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn TEE_MemFill(buf: *mut c_void, x: u32, size: usize) {
+    // SAFETY: the caller's contract.
+    unsafe { buf.cast::<u8>().write_bytes(x as u8, size) }
+}
+
+/// `TEE_MemCompare`: the sign of the first differing byte, in time that
+/// depends on `size` only (the bytes may be a secret, or shared with the
+/// client and read once each).
+///
+/// # Safety
+/// Both ranges are the TA's for `size` bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn TEE_MemCompare(a: *const c_void, b: *const c_void, size: usize) -> i32 {
+    let (a, b) = (a.cast::<u8>(), b.cast::<u8>());
+    let mut verdict = 0i32;
+    for i in 0..size {
+        // SAFETY: `i < size`: inside both ranges (the caller's contract).
+        let (x, y) = unsafe { (a.add(i).read_volatile(), b.add(i).read_volatile()) };
+        let diff = i32::from(x) - i32::from(y);
+        // Only the first difference counts; no branch on the bytes.
+        let undecided = -i32::from(verdict == 0);
+        verdict |= diff & undecided;
+    }
+    verdict.signum()
+}
+
+/// `TEE_CheckMemoryAccessRights`: the kernel checks the range against
+/// the TA's pages and the memory the client shares in this call.
+///
+/// # Safety
+/// None: the kernel checks.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn TEE_CheckMemoryAccessRights(
+    flags: u32,
+    buf: *mut c_void,
+    size: usize,
+) -> u32 {
+    if size == 0 {
+        return 0;
+    }
+    // Unknown bits are ignored, as OP-TEE does.
+    let flags =
+        flags & (TEE_MEMORY_ACCESS_READ | TEE_MEMORY_ACCESS_WRITE | TEE_MEMORY_ACCESS_ANY_OWNER);
+    sys::check_access_rights(flags, buf as usize, size)
+}
+
+static INSTANCE_DATA: Global<Cell<*const c_void>> = Global(Cell::new(core::ptr::null()));
+
+#[unsafe(no_mangle)]
+pub extern "C" fn TEE_SetInstanceData(data: *const c_void) {
+    INSTANCE_DATA.0.set(data)
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn TEE_GetInstanceData() -> *const c_void {
+    INSTANCE_DATA.0.get()
+}
+
+/// `TEE_GenerateRandom`: the kernel's generator.
+///
+/// # Safety
+/// None: the kernel checks the buffer is the TA's writable memory; if it
+/// is not, the TA panics (GP).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn TEE_GenerateRandom(buf: *mut c_void, len: usize) {
+    let r = sys::random(buf.cast(), len);
+    if r != 0 {
+        sys::panic(r)
+    }
+}
+
+/// `TEE_GetSystemTime`: the architectural counter, from boot.
+///
+/// # Safety
+/// `time` is the TA's writable `TEE_Time`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn TEE_GetSystemTime(time: *mut sys::Time) {
+    let mut t = sys::Time::default();
+    let r = sys::get_time(0, &mut t);
+    if r != 0 {
+        sys::panic(r)
+    }
+    // SAFETY: the caller's contract.
+    unsafe { time.write(t) }
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn TEE_GetCancellationFlag() -> bool {
+    let (r, set) = sys::cancellation_flag();
+    if r != 0 {
+        sys::panic(r)
+    }
+    set != 0
+}
+
+/// Returns whether cancellation was masked before.
+#[unsafe(no_mangle)]
+pub extern "C" fn TEE_UnmaskCancellation() -> bool {
+    masked(false)
+}
+
+/// Returns whether cancellation was masked before.
+#[unsafe(no_mangle)]
+pub extern "C" fn TEE_MaskCancellation() -> bool {
+    masked(true)
+}
+
+fn masked(mask: bool) -> bool {
+    let (r, old) = sys::set_cancellation_masked(mask);
+    if r != 0 {
+        sys::panic(r)
+    }
+    old != 0
+}
+
+/// Called by the devkit's `trace_printf` with the formatted message: one
+/// line of the secure log, `<level>: <function>:<line> <message>`.
+///
+/// # Safety
+/// `func` is NULL or a NUL-terminated string; `msg` is a NUL-terminated
+/// string.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn oxtee_trace_write(
+    level: c_int,
+    func: *const c_char,
+    line: c_int,
+    msg: *const c_char,
+) {
+    if msg.is_null() {
+        return;
+    }
+    let mut out = Line::default();
+    out.push(match level {
+        1 => b"E: ",
+        2 => b"I: ",
+        3 => b"D: ",
+        _ => b"F: ",
+    });
+    if !func.is_null() {
+        // SAFETY: the caller's contract.
+        out.push(unsafe { core::ffi::CStr::from_ptr(func) }.to_bytes());
+        out.push(b":");
+        out.decimal(line);
+        out.push(b" ");
+    }
+    // SAFETY: the caller's contract.
+    out.push(unsafe { core::ffi::CStr::from_ptr(msg) }.to_bytes());
+    sys::log(&out.buf[..out.len]);
+}
+
+/// A log line being put together (cut at the kernel's limit).
+struct Line {
+    buf: [u8; 256],
+    len: usize,
+}
+
+impl Default for Line {
+    fn default() -> Line {
+        Line {
+            buf: [0; 256],
+            len: 0,
+        }
+    }
+}
+
+impl Line {
+    fn push(&mut self, bytes: &[u8]) {
+        let n = bytes.len().min(self.buf.len() - self.len);
+        self.buf[self.len..self.len + n].copy_from_slice(&bytes[..n]);
+        self.len += n;
+    }
+
+    fn decimal(&mut self, v: c_int) {
+        let mut digits = [0u8; 12];
+        let mut i = digits.len();
+        let mut n = v.unsigned_abs();
+        loop {
+            i -= 1;
+            digits[i] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        if v < 0 {
+            i -= 1;
+            digits[i] = b'-';
+        }
+        self.push(&digits[i..]);
+    }
+}
