@@ -170,11 +170,12 @@ cp "$oxtee_host" "$kit/bin/oxtee"
 cp "$out/ta-dev.pem" "$kit/keys/default_ta.pem"
 # The examples' C TAs, unchanged, built as for OP-TEE, and their CAs
 # (static, against oxtee's libteec).
-for ex in hello seed; do
-  rm -rf "$out/ta/$ex"
-  make -s -C "examples/$ex/ta-c" TA_DEV_KIT_DIR="$kit" CROSS_COMPILE=aarch64-linux-gnu- \
-    O="$out/ta/$ex" >/dev/null
-  cp "$out/ta/$ex"/*.ta "$ird/lib/optee_armtz/"
+# The same for the guest's Internal Core API test TA.
+for ta in examples/hello/ta-c examples/seed/ta-c tz/guest/ta/api; do
+  o=$out/ta/$(echo "$ta" | tr / _)
+  rm -rf "$o"
+  make -s -C "$ta" TA_DEV_KIT_DIR="$kit" CROSS_COMPILE=aarch64-linux-gnu- O="$o" >/dev/null
+  cp "$o"/*.ta "$ird/lib/optee_armtz/"
 done
 for t in teeprobe ptatest; do
   aarch64-linux-gnu-gcc -O2 -static -Wall -Wextra -Werror -o "$ird/bin/$t" "tz/guest/$t.c"
@@ -185,7 +186,7 @@ cargo rustc -q --release -p oxtee-teec --target aarch64-unknown-linux-gnu --crat
 # (teec_suite: the host tier's C suite of the Client API, run with
 # OXTEE_SUITE=api: the cases that need no TA of its own.)
 cp crates/cli/tests/it/c/teec_suite.c "$out/teec_suite.c"
-for t in teectest rpctest tatest teec_suite; do
+for t in teectest rpctest tatest apitest teec_suite; do
   src=tz/guest/$t.c
   [ "$t" = teec_suite ] && src=$out/teec_suite.c
   if ! aarch64-linux-gnu-gcc -O2 -static -Wall -Wextra -Werror -Idevkit/include \

@@ -1,8 +1,8 @@
 //! User mode (S-EL0), the first part of issue 13: an address space per
 //! TA instance and running code in it until it traps back.
 //!
-//! An address space is a translation table tree of its own, tagged with
-//! its own ASID. It shares the kernel's entries (global, EL1 only: EL0
+//! An address space is a translation table tree of its own. It shares
+//! the kernel's entries (global, EL1 only: EL0
 //! can neither read nor execute the kernel or normal-world RAM) and adds
 //! the user region [`USER_BASE`]..[`USER_END`] (the level-1 slot after
 //! normal-world RAM), where every page is mapped for EL0 with one of
@@ -15,12 +15,24 @@
 //! code traps back (an `svc`, a fault, an undefined instruction): the
 //! frame then holds the user registers, and the caller decides. Nothing
 //! preempts user code yet (interrupts stay masked in the secure world).
+//!
+//! ASIDs: the translation registers keep the ASID the normal world's
+//! call came with (the kernel shares Linux's TCR, where TTBR1 names the
+//! ASID), and the secure EL1&0 TLB entries are invalidated (`tlbi
+//! vmalle1`, which leaves the normal world's entries alone: they belong
+//! to the other security state) when an address space other than the
+//! last one entered runs, and when the last one entered goes away.
+//! QEMU's TLB has no ASID tags: it flushes everything, the normal
+//! world's entries too, whenever a TTBR's ASID field changes, which an
+//! ASID per instance did twice per call (a silent user-TA invoke from
+//! the guest took 306 us that way). Hardware that tags by ASID would
+//! prefer an ASID per instance; the choice is here, in `run`.
 
 use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 use core::alloc::Layout;
-use core::sync::atomic::{AtomicU16, Ordering};
+use core::sync::atomic::{AtomicU64, Ordering};
 
 use oxtee_tz_abi::elf::{self, Perm};
 
@@ -67,12 +79,22 @@ fn frame() -> Option<Box<Frame>> {
 #[derive(Debug)]
 pub struct OutOfMemory;
 
-/// ASIDs handed out so far (0 is the kernel's).
-static NEXT_ASID: AtomicU16 = AtomicU16::new(1);
+/// Address space numbers handed out so far (never reused).
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+/// The address space EL0 ran in last (0: none, or its entries are gone
+/// from the TLB).
+static LAST_RUN: AtomicU64 = AtomicU64::new(0);
+
+/// Invalidate the secure EL1&0 translation regime's TLB entries.
+fn flush_secure_tlb() {
+    // SAFETY: TLB maintenance; the kernel's own entries are refetched
+    // from its unchanged tables.
+    unsafe { core::arch::asm!("dsb ishst", "tlbi vmalle1", "dsb ish", "isb") };
+}
 
 /// A TA instance's address space.
 pub struct AddressSpace {
-    asid: u16,
+    id: u64,
     l0: Box<Frame>,
     l1: Box<Frame>,
     l2: Box<Frame>,
@@ -93,15 +115,8 @@ impl AddressSpace {
         l1.0[..kernel.len()].copy_from_slice(&kernel);
         l1.0[(USER_BASE >> 30) as usize] = &raw const l2.0 as u64 | VALID | TABLE;
         l0.0[0] = &raw const l1.0 as u64 | VALID | TABLE;
-        let asid = NEXT_ASID.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: TLB maintenance for an ASID no entry of which may be
-        // used any more (8-bit ASIDs wrap after 255 address spaces).
-        unsafe {
-            core::arch::asm!("dsb ishst", "tlbi aside1, {}", "dsb ish", "isb",
-                in(reg) u64::from(asid & 0xff) << 48);
-        }
         Ok(AddressSpace {
-            asid: asid & 0xff,
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             l0,
             l1,
             l2,
@@ -217,6 +232,19 @@ impl AddressSpace {
             &raw const self.l0.0 as u64
         } else {
             &raw const self.l1.0 as u64
+        }
+    }
+}
+
+impl Drop for AddressSpace {
+    fn drop(&mut self) {
+        // Its frames go back to the heap: no TLB entry may still name
+        // them (only the space EL0 ran in last can have any).
+        if LAST_RUN
+            .compare_exchange(self.id, 0, Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok()
+        {
+            flush_secure_tlb();
         }
     }
 }
@@ -356,21 +384,17 @@ unsafe extern "C" {
 
 /// Run `frame` in `space` at EL0 until it traps back.
 pub fn run(space: &AddressSpace, frame: &mut UserFrame) -> Trap {
-    let (tcr, ttbr0, ttbr1): (u64, u64, u64);
+    let (tcr, ttbr0): (u64, u64);
     // SAFETY: reading translation registers.
     unsafe {
-        core::arch::asm!("mrs {}, tcr_el1", "mrs {}, ttbr0_el1", "mrs {}, ttbr1_el1",
-            out(reg) tcr, out(reg) ttbr0, out(reg) ttbr1);
+        core::arch::asm!("mrs {}, tcr_el1", "mrs {}, ttbr0_el1", out(reg) tcr, out(reg) ttbr0);
     }
-    let asid = u64::from(space.asid) << 48;
-    let root = space.root(tcr);
-    // TCR_EL1.A1: the ASID comes from TTBR1 (the normal world's TCR, when
-    // the monitor lets the kernel share it) or from TTBR0.
-    let (t0, t1) = if tcr & (1 << 22) != 0 {
-        (root, (ttbr1 & !(0xffff << 48)) | asid)
-    } else {
-        (root | asid, ttbr1)
-    };
+    // The ASID field stays as it is (see the module's documentation):
+    // only the table base changes.
+    let t0 = space.root(tcr) | (ttbr0 & (0xffff << 48));
+    if LAST_RUN.swap(space.id, Ordering::Relaxed) != space.id {
+        flush_secure_tlb();
+    }
     // EL0t with interrupts masked, whatever the frame says; only the
     // condition flags are the user's.
     frame.spsr = (frame.spsr & 0xF000_0000) | SPSR_EL0;
@@ -400,11 +424,9 @@ pub fn run(space: &AddressSpace, frame: &mut UserFrame) -> Trap {
     unsafe {
         core::arch::asm!("msr tpidr_el0, xzr", "msr tpidrro_el0, xzr");
         core::arch::asm!("msr cpacr_el1, {}", in(reg) (cpacr & !(3 << 20)) | (1 << 20));
-        core::arch::asm!("dsb ishst", "msr ttbr0_el1, {}", "msr ttbr1_el1, {}", "isb",
-            in(reg) t0, in(reg) t1);
+        core::arch::asm!("dsb ishst", "msr ttbr0_el1, {}", "isb", in(reg) t0);
         esr = enter_user(frame);
-        core::arch::asm!("msr ttbr0_el1, {}", "msr ttbr1_el1, {}", "isb",
-            in(reg) ttbr0, in(reg) ttbr1);
+        core::arch::asm!("msr ttbr0_el1, {}", "isb", in(reg) ttbr0);
         core::arch::asm!("msr sp_el0, {}", "msr tpidr_el0, {}", "msr tpidrro_el0, {}",
             "msr cpacr_el1, {}",
             in(reg) sp_el0, in(reg) tpidr, in(reg) tpidrro, in(reg) cpacr);

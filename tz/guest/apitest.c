@@ -1,0 +1,184 @@
+/*
+ * The Internal Core API inside a user TA at S-EL0, through the GP Client
+ * API (oxtee's libteec over /dev/tee0): drives tz/guest/ta/api (built
+ * with the TrustZone devkit) and checks its answers, then times what
+ * issue 13 measures: the invoke of a silent user TA, and the open+close
+ * of a session of a TA that is loaded (fetched through the supplicant,
+ * verified, mapped) for each session (the seed example's TA, which is
+ * not single-instance) and of a running single instance. Exit status 0
+ * when every answer is the expected one.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <tee_client_api.h>
+#include <time.h>
+
+#include "ta/api/api_ta.h"
+
+static double now_us(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1e6 + t.tv_nsec / 1e3;
+}
+
+static const TEEC_UUID api = API_TA_UUID;
+static const TEEC_UUID seed = { 0x12345678, 0x1234, 0x1234,
+				{ 0x12, 0x34, 0x56, 0x78, 0x90, 0xab, 0xcd, 0xef } };
+
+static int failures;
+#define CHECK(cond, ...)                                                 \
+	do {                                                             \
+		if (!(cond)) {                                           \
+			fprintf(stderr, "apitest: line %d: ", __LINE__); \
+			fprintf(stderr, __VA_ARGS__);                    \
+			fprintf(stderr, "\n");                           \
+			failures++;                                      \
+		}                                                        \
+	} while (0)
+
+/* Command `cmd` with one value out: its result; a and b. */
+static TEEC_Result value(TEEC_Session *s, uint32_t cmd, uint32_t *a, uint32_t *b,
+			 uint32_t *origin)
+{
+	TEEC_Operation op;
+	TEEC_Result r;
+
+	memset(&op, 0, sizeof(op));
+	op.paramTypes = TEEC_PARAM_TYPES(TEEC_VALUE_OUTPUT, TEEC_NONE, TEEC_NONE, TEEC_NONE);
+	r = TEEC_InvokeCommand(s, cmd, &op, origin);
+	*a = op.params[0].value.a;
+	*b = op.params[0].value.b;
+	return r;
+}
+
+static TEEC_Result open(TEEC_Context *ctx, TEEC_Session *s, const TEEC_UUID *u)
+{
+	uint32_t origin;
+
+	return TEEC_OpenSession(ctx, s, u, TEEC_LOGIN_PUBLIC, NULL, NULL, &origin);
+}
+
+int main(void)
+{
+	TEEC_Context ctx;
+	TEEC_Session s1, s2, s3;
+	TEEC_Operation op;
+	TEEC_Result r;
+	uint32_t a, b, origin;
+	char buf[64];
+	double t0;
+	int i, n;
+
+	r = TEEC_InitializeContext(NULL, &ctx);
+	CHECK(r == TEEC_SUCCESS, "InitializeContext: %#x", r);
+	if (r)
+		return 1;
+	r = open(&ctx, &s1, &api);
+	CHECK(r == TEEC_SUCCESS, "open: %#x", r);
+	if (r)
+		return 1;
+
+	r = value(&s1, API_HEAP, &a, &b, &origin);
+	CHECK(r == TEEC_SUCCESS && b == 0, "heap: %#x, %u blocks, %u failures", r, a, b);
+	printf("apitest: heap: %u blocks of 1 KiB fit in TA_DATA_SIZE (64 KiB)\n", a);
+
+	memset(&op, 0, sizeof(op));
+	op.paramTypes = TEEC_PARAM_TYPES(TEEC_MEMREF_TEMP_INOUT, TEEC_VALUE_OUTPUT,
+					 TEEC_NONE, TEEC_NONE);
+	memcpy(buf, "0123456789", 10);
+	op.params[0].tmpref.buffer = buf;
+	op.params[0].tmpref.size = 10;
+	r = TEEC_InvokeCommand(&s1, API_ACCESS, &op, &origin);
+	CHECK(r == TEEC_SUCCESS && op.params[1].value.b == 0,
+	      "access rights: %#x, %u failures", r, op.params[1].value.b);
+	CHECK(!memcmp(buf, "9876543210", 10), "the memref came back: %.10s", buf);
+
+	r = value(&s1, API_RANDOM, &a, &b, &origin);
+	CHECK(r == TEEC_SUCCESS && b == 0, "random: %#x, %u failures", r, b);
+	r = value(&s1, API_TIME, &a, &b, &origin);
+	CHECK(r == TEEC_SUCCESS && b < 1000, "system time: %#x (%u s %u ms)", r, a, b);
+	r = value(&s1, API_CANCEL, &a, &b, &origin);
+	CHECK(r == TEEC_SUCCESS && b == 0, "cancellation mask: %#x, %u failures", r, b);
+
+	memset(&op, 0, sizeof(op));
+	op.paramTypes = TEEC_PARAM_TYPES(TEEC_MEMREF_TEMP_OUTPUT, TEEC_NONE, TEEC_NONE,
+					 TEEC_NONE);
+	op.params[0].tmpref.buffer = buf;
+	op.params[0].tmpref.size = 4;
+	r = TEEC_InvokeCommand(&s1, API_FORMAT, &op, &origin);
+	CHECK(r == TEEC_ERROR_SHORT_BUFFER && op.params[0].tmpref.size == 34,
+	      "format, short: %#x, size %zu", r, op.params[0].tmpref.size);
+	op.params[0].tmpref.size = sizeof(buf);
+	r = TEEC_InvokeCommand(&s1, API_FORMAT, &op, &origin);
+	CHECK(r == TEEC_SUCCESS && !strcmp(buf, "-42|ab   |0beef|-9000000000|z|tru"),
+	      "format: %#x, \"%s\"", r, buf);
+
+	/* One instance, two sessions: the instance data is shared. */
+	r = open(&ctx, &s2, &api);
+	CHECK(r == TEEC_SUCCESS, "second session: %#x", r);
+	value(&s1, API_COUNT, &a, &b, &origin);
+	r = value(&s2, API_COUNT, &a, &b, &origin);
+	CHECK(r == TEEC_SUCCESS && a == 2, "instance data: %#x, count %u", r, a);
+
+	/* Timings. */
+	n = 1000;
+	t0 = now_us();
+	for (i = 0; i < n; i++) {
+		memset(&op, 0, sizeof(op));
+		r = TEEC_InvokeCommand(&s1, API_NOP, &op, &origin);
+		if (r)
+			break;
+	}
+	CHECK(i == n, "silent invoke %d: %#x", i, r);
+	printf("apitest: invoke of a silent user TA: %.1f us each (%d calls)\n",
+	       (now_us() - t0) / n, n);
+	n = 100;
+	t0 = now_us();
+	for (i = 0; i < n; i++) {
+		r = open(&ctx, &s3, &api);
+		if (r)
+			break;
+		TEEC_CloseSession(&s3);
+	}
+	CHECK(i == n, "open+close %d: %#x", i, r);
+	printf("apitest: open+close of a session of a running instance: %.1f us each (%d)\n",
+	       (now_us() - t0) / n, n);
+	n = 20;
+	t0 = now_us();
+	for (i = 0; i < n; i++) {
+		r = open(&ctx, &s3, &seed);
+		if (r)
+			break;
+		TEEC_CloseSession(&s3);
+	}
+	CHECK(i == n, "open+close of the seed TA %d: %#x", i, r);
+	printf("apitest: open+close of a session of a TA loaded for it: %.2f ms each (%d)\n",
+	       (now_us() - t0) / n / 1000, n);
+
+	/* GP's panics: the instance dies for both sessions, the next open
+	 * loads a fresh one. */
+	r = value(&s1, API_RANDOM_INTO_CODE, &a, &b, &origin);
+	CHECK(r == TEEC_ERROR_TARGET_DEAD && origin == TEEC_ORIGIN_TEE,
+	      "random into code: %#x origin %u", r, origin);
+	r = value(&s2, API_COUNT, &a, &b, &origin);
+	CHECK(r == TEEC_ERROR_TARGET_DEAD && origin == TEEC_ORIGIN_TEE,
+	      "the other session after the panic: %#x origin %u", r, origin);
+	TEEC_CloseSession(&s1);
+	TEEC_CloseSession(&s2);
+	r = open(&ctx, &s1, &api);
+	CHECK(r == TEEC_SUCCESS, "open after the panic: %#x", r);
+	r = value(&s1, API_COUNT, &a, &b, &origin);
+	CHECK(r == TEEC_SUCCESS && a == 1, "a fresh instance: %#x, count %u", r, a);
+	r = value(&s1, API_FREE_STACK, &a, &b, &origin);
+	CHECK(r == TEEC_ERROR_TARGET_DEAD && origin == TEEC_ORIGIN_TEE,
+	      "TEE_Free of the stack: %#x origin %u", r, origin);
+	TEEC_CloseSession(&s1);
+	TEEC_FinalizeContext(&ctx);
+	if (failures) {
+		printf("apitest: %d checks failed\n", failures);
+		return 1;
+	}
+	printf("apitest: all checks passed (the Internal Core API at S-EL0)\n");
+	return 0;
+}

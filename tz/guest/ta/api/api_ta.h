@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Shared by the API test TA and its CA (tz/guest/apitest.c). */
+#ifndef API_TA_H
+#define API_TA_H
+
+#define API_TA_UUID \
+	{ 0x5e1f7a00, 0x0000, 0x4000, \
+		{ 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03 } }
+
+enum api_cmd {
+	API_NOP = 0,		/* nothing, no log: for timing */
+	API_HEAP = 1,		/* value out: a = blocks of 1 KiB that fit, b = failures */
+	API_ACCESS = 2,		/* memref inout (any); value out b = failures */
+	API_RANDOM = 3,		/* value out b = failures */
+	API_TIME = 4,		/* value out: a = seconds, b = millis */
+	API_FORMAT = 5,		/* memref out: snprintf of fixed values */
+	API_COUNT = 6,		/* value out a = instance-wide counter */
+	API_CANCEL = 7,		/* value out b = failures */
+	API_RANDOM_INTO_CODE = 8,	/* TEE_GenerateRandom into its code: panics */
+	API_FREE_STACK = 9,	/* TEE_Free of a stack address: panics */
+};
+
+#endif

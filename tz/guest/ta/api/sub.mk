@@ -1,0 +1,1 @@
+srcs-y += api_ta.c
