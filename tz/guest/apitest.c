@@ -5,11 +5,14 @@
  * issue 13 measures: the invoke of a silent user TA, and the open+close
  * of a session of a TA that is loaded (fetched through the supplicant,
  * verified, mapped) for each session (the seed example's TA, which is
- * not single-instance) and of a running single instance. Exit status 0
+ * not single-instance) and of a running single instance; REE time and
+ * TEE_Wait through RPCs, a cancelled endless wait. Exit status 0
  * when every answer is the expected one.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <tee_client_api.h>
 #include <time.h>
 
@@ -50,6 +53,39 @@ static TEEC_Result value(TEEC_Session *s, uint32_t cmd, uint32_t *a, uint32_t *b
 	*a = op.params[0].value.a;
 	*b = op.params[0].value.b;
 	return r;
+}
+
+static TEEC_Result wait_ms(TEEC_Session *s, uint32_t ms, uint32_t *elapsed, uint32_t *origin)
+{
+	TEEC_Operation op;
+	TEEC_Result r;
+
+	memset(&op, 0, sizeof(op));
+	op.paramTypes = TEEC_PARAM_TYPES(TEEC_VALUE_INPUT, TEEC_VALUE_OUTPUT, TEEC_NONE,
+					 TEEC_NONE);
+	op.params[0].value.a = ms;
+	r = TEEC_InvokeCommand(s, API_WAIT, &op, origin);
+	*elapsed = op.params[1].value.a;
+	return r;
+}
+
+struct waiter {
+	TEEC_Session *s;
+	TEEC_Operation op;
+	TEEC_Result r;
+	uint32_t origin;
+};
+
+static void *wait_forever(void *arg)
+{
+	struct waiter *w = arg;
+
+	memset(&w->op, 0, sizeof(w->op));
+	w->op.paramTypes = TEEC_PARAM_TYPES(TEEC_VALUE_INPUT, TEEC_VALUE_OUTPUT, TEEC_NONE,
+					    TEEC_NONE);
+	w->op.params[0].value.a = 0xFFFFFFFF; /* TEE_TIMEOUT_INFINITE */
+	w->r = TEEC_InvokeCommand(w->s, API_WAIT, &w->op, &w->origin);
+	return NULL;
 }
 
 static TEEC_Result open(TEEC_Context *ctx, TEEC_Session *s, const TEEC_UUID *u)
@@ -120,6 +156,33 @@ int main(void)
 	value(&s1, API_COUNT, &a, &b, &origin);
 	r = value(&s2, API_COUNT, &a, &b, &origin);
 	CHECK(r == TEEC_SUCCESS && a == 2, "instance data: %#x, count %u", r, a);
+
+	/* REE time and waits: through RPCs from inside the TA. */
+	r = value(&s1, API_REE_TIME, &a, &b, &origin);
+	{
+		time_t ree = time(NULL);
+
+		CHECK(r == TEEC_SUCCESS && b < 1000 && (long)a - (long)ree < 5 &&
+			      (long)ree - (long)a < 5,
+		      "REE time: %#x, %u s %u ms (the guest says %ld)", r, a, b, (long)ree);
+	}
+	r = wait_ms(&s1, 250, &a, &origin);
+	CHECK(r == TEEC_SUCCESS && a >= 240 && a < 2000, "wait 250 ms: %#x, %u ms", r, a);
+	/* Cancelled: an endless wait ends with CANCEL (origin: the TA); the
+	 * other session is refused meanwhile (the instance is busy). */
+	{
+		struct waiter w = { .s = &s1 };
+		pthread_t th;
+
+		pthread_create(&th, NULL, wait_forever, &w);
+		usleep(300 * 1000);
+		r = value(&s2, API_COUNT, &a, &b, &origin);
+		CHECK(r == TEEC_ERROR_BUSY, "the instance while it waits: %#x", r);
+		TEEC_RequestCancellation(&w.op);
+		pthread_join(th, NULL);
+		CHECK(w.r == TEEC_ERROR_CANCEL && w.origin == TEEC_ORIGIN_TRUSTED_APP,
+		      "cancelled wait: %#x origin %u", w.r, w.origin);
+	}
 
 	/* Timings. */
 	n = 1000;

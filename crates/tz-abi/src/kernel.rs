@@ -711,6 +711,14 @@ impl Service {
             return self.answer_call(nw, t.at, &arg);
         }
         self.cancels.finish(&(t.arg.session, t.arg.cancel_id));
+        // A user TA that died while its call waited: as in `invoke`.
+        if let Some(&inst) = self.sessions.get(Owner::NormalWorld, t.arg.session) {
+            if self.died(inst) {
+                arg.ret = TEE_ERROR_TARGET_DEAD;
+                arg.ret_origin = ORIGIN_TEE;
+                return self.answer_call(nw, t.at, &arg);
+            }
+        }
         // RPC shared memory the task kept stays the normal world's to
         // free when the call ends; the kernel forgets it here.
         arg.ret = self.params_out(nw, &mut arg.params[..n], params, ret);
@@ -3036,8 +3044,10 @@ mod tests {
         uuid: [u8; 16],
         loads: Loads,
         serial: u32,
-        /// Command 9 kills it (as a user TA's panic or fault would).
-        dead: bool,
+        /// Command 9 kills it (as a user TA's panic or fault would);
+        /// command 10 too, after a sleep in the normal world (a call that
+        /// dies while it waits, from its task).
+        dead: Rc<core::cell::Cell<bool>>,
     }
 
     impl Drop for FakeTa {
@@ -3069,8 +3079,16 @@ mod tests {
             }
         }
         fn close_session(&mut self, _: u32) {}
-        fn invoke(&mut self, _: u32, cmd: u32, p: &mut [Param; 4], _: &Rpc) -> Invoked {
-            self.dead = cmd == 9;
+        fn invoke(&mut self, _: u32, cmd: u32, p: &mut [Param; 4], rpc: &Rpc) -> Invoked {
+            if cmd == 10 {
+                let (rpc, dead) = (rpc.clone(), self.dead.clone());
+                return Invoked::Later(Box::pin(async move {
+                    let _ = rpc.suspend(1).await;
+                    dead.set(true);
+                    (TEE_SUCCESS, no_params())
+                }));
+            }
+            self.dead.set(cmd == 9);
             p[0] = Param::Value {
                 a: self.serial,
                 b: 0,
@@ -3079,7 +3097,7 @@ mod tests {
             Invoked::Done(TEE_SUCCESS)
         }
         fn is_dead(&self) -> bool {
-            self.dead
+            self.dead.get()
         }
     }
 
@@ -3092,7 +3110,7 @@ mod tests {
                 uuid,
                 loads: self.clone(),
                 serial: self.loads.get(),
-                dead: false,
+                dead: Rc::default(),
             }))
         }
     }
@@ -3214,12 +3232,25 @@ mod tests {
         let dead = (TEE_ERROR_TARGET_DEAD, ORIGIN_TEE);
         assert_eq!(w.call(CMD_INVOKE_COMMAND, s1, 9, &[value(2, 0, 0)]), dead);
         assert_eq!(w.call(CMD_INVOKE_COMMAND, s2, 0, &[value(2, 0, 0)]), dead);
+        // One that dies while its call waits for the normal world (in its
+        // task) is dead the same way.
+        let (_, s4, _, _) = open_ta(&mut w, SIGNED_UUID, 0);
+        let (_, s5, _, _) = open_ta(&mut w, SIGNED_UUID, 0);
+        let out = w.invoke_at(0x200, s4, 10, 0, &[value(2, 0, 0)]);
+        let (ans, seen) = w.serve(0x200, 1, out);
+        assert_eq!((ans, seen), (dead, vec![crate::rpc::cmd::SUSPEND]));
+        assert_eq!(w.call(CMD_INVOKE_COMMAND, s5, 0, &[value(2, 0, 0)]), dead);
+        assert_eq!(loads.live.get(), 2);
+        for s in [s4, s5] {
+            assert_eq!(w.call(CMD_CLOSE_SESSION, s, 0, &[]).0, result::SUCCESS);
+        }
+        assert_eq!(loads.live.get(), 1, "freed with its last session");
         // A new session does not join the dead instance: a fresh load.
         let (ans, s3, _, seen) = open_ta(&mut w, SIGNED_UUID, 0);
         assert_eq!(ans.0, result::SUCCESS);
         assert!(seen.contains(&crate::rpc::cmd::LOAD_TA));
         let r = w.call(CMD_INVOKE_COMMAND, s3, 0, &[value(2, 0, 0)]);
-        assert_eq!((r.0, w.decoded().params[0].a), (result::SUCCESS, 2));
+        assert_eq!((r.0, w.decoded().params[0].a), (result::SUCCESS, 3));
         assert_eq!(loads.live.get(), 2);
         // Closing the dead one's sessions frees it.
         for s in [s1, s2] {

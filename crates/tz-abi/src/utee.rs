@@ -12,14 +12,18 @@
 //!
 //! Served: `RETURN`, `LOG`, `PANIC`, `CHECK_ACCESS_RIGHTS`, the
 //! cancellation flag and mask, `GET_TIME` (system time from the
-//! architectural counter) and `CRYP_RANDOM_NUMBER_GENERATE` (the kernel's
-//! HMAC_DRBG).
+//! architectural counter; REE time from the normal world), `WAIT` and
+//! `CRYP_RANDOM_NUMBER_GENERATE` (the kernel's HMAC_DRBG). A call that
+//! needs the normal world is answered [`Outcome::Rpc`]: the platform asks
+//! (the TA's registers wait as data, never a stack) and finishes it with
+//! [`complete`].
 
 use core::cell::RefCell;
 use core::ops::Range;
 
 use oxtee_gp::{
-    TEE_ERROR_ACCESS_DENIED, TEE_ERROR_BAD_PARAMETERS, TEE_ERROR_NOT_SUPPORTED, TEE_SUCCESS,
+    TEE_ERROR_ACCESS_DENIED, TEE_ERROR_BAD_PARAMETERS, TEE_ERROR_CANCEL, TEE_ERROR_GENERIC,
+    TEE_ERROR_NOT_SUPPORTED, TEE_SUCCESS,
 };
 
 use crate::elf::Perm;
@@ -158,6 +162,55 @@ pub enum Outcome {
     Return(u32),
     /// The TA panicked with this code: it is dead.
     Panic(u32),
+    /// The normal world must answer first; then [`complete`].
+    Rpc(Pending),
+}
+
+/// What a system call waits for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pending {
+    /// The REE's time (`GET_TIME` RPC), for the `TEE_Time` at `at`
+    /// (checked writable before asking).
+    ReeTime { at: u64 },
+    /// `TEE_Wait`: `ms` milliseconds ([`WAIT_FOREVER`]: until cancelled),
+    /// cut short by a cancellation the TA has unmasked.
+    Wait { ms: u32 },
+}
+
+/// `TEE_TIMEOUT_INFINITE`.
+pub const WAIT_FOREVER: u32 = u32::MAX;
+
+/// What the normal world answered a [`Pending`] call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    /// Its wall-clock time: seconds, nanoseconds.
+    Time(u64, u32),
+    /// The wait is over (`Ok`), was cancelled (`TEE_ERROR_CANCEL`) or
+    /// could not be made.
+    Waited(Result<(), u32>),
+    /// The RPC failed with this code.
+    Failed(u32),
+}
+
+/// Finish a [`Pending`] call with the normal world's answer.
+pub fn complete(pending: Pending, answer: Answer, mem: &mut dyn UserMemory) -> Outcome {
+    match (pending, answer) {
+        (Pending::ReeTime { at }, Answer::Time(secs, nanos)) => {
+            let mut t = [0u8; 8];
+            // GP's TEE_Time has 32-bit seconds; the millis are below 1000
+            // whatever the normal world said.
+            t[..4].copy_from_slice(&(secs as u32).to_le_bytes());
+            t[4..].copy_from_slice(&((nanos % 1_000_000_000) / 1_000_000).to_le_bytes());
+            match write_user(mem, at, &t) {
+                Ok(()) => code(TEE_SUCCESS),
+                Err(Fault) => code(TEE_ERROR_ACCESS_DENIED),
+            }
+        }
+        (Pending::Wait { .. }, Answer::Waited(r)) => code(r.err().unwrap_or(TEE_SUCCESS)),
+        (_, Answer::Failed(c)) => code(c),
+        // An answer to another question.
+        _ => code(TEE_ERROR_GENERIC),
+    }
 }
 
 fn code(r: u32) -> Outcome {
@@ -213,11 +266,24 @@ pub fn syscall(num: u64, a: &[u64; 8], cx: &mut Context<'_>) -> Outcome {
                     Err(Fault) => code(TEE_ERROR_ACCESS_DENIED),
                 }
             }
-            // Persistent time needs trusted storage, REE time an RPC the
-            // synchronous path cannot make yet.
-            TIME_TA_PERSISTENT | TIME_REE => code(TEE_ERROR_NOT_SUPPORTED),
+            TIME_REE => match check(cx.mem, a[1], 8, true) {
+                Ok(()) => Outcome::Rpc(Pending::ReeTime { at: a[1] }),
+                Err(Fault) => code(TEE_ERROR_ACCESS_DENIED),
+            },
+            // Persistent time needs trusted storage.
+            TIME_TA_PERSISTENT => code(TEE_ERROR_NOT_SUPPORTED),
             _ => code(TEE_ERROR_BAD_PARAMETERS),
         },
+        scn::WAIT => {
+            if cx.cancel.requested && !cx.cancel.masked {
+                return code(TEE_ERROR_CANCEL);
+            }
+            match u32::try_from(a[0]) {
+                Ok(0) => code(TEE_SUCCESS),
+                Ok(ms) => Outcome::Rpc(Pending::Wait { ms }),
+                Err(_) => code(TEE_ERROR_BAD_PARAMETERS),
+            }
+        }
         scn::CRYP_RANDOM_NUMBER_GENERATE => {
             let (va, len) = (a[0], a[1]);
             if check(cx.mem, va, len, true).is_err() {
@@ -461,8 +527,77 @@ mod tests {
             Outcome::Resume(TEE_ERROR_BAD_PARAMETERS.into())
         );
         assert_eq!(
-            r.call(scn::GET_TIME, &[TIME_REE, 0x3008]),
+            r.call(scn::GET_TIME, &[TIME_TA_PERSISTENT, 0x3008]),
             Outcome::Resume(TEE_ERROR_NOT_SUPPORTED.into())
+        );
+    }
+
+    #[test]
+    fn ree_time_asks_the_normal_world_for_a_writable_place_only() {
+        let mut r = Run::new();
+        // Read-only or straddling a hole: refused before anything is asked.
+        for at in [0x2000, 0x4ffc, u64::MAX - 3] {
+            assert_eq!(r.call(scn::GET_TIME, &[TIME_REE, at]), DENIED);
+        }
+        let p = r.call(scn::GET_TIME, &[TIME_REE, 0x3010]);
+        let Outcome::Rpc(pending) = p else {
+            panic!("{p:?}")
+        };
+        assert_eq!(pending, Pending::ReeTime { at: 0x3010 });
+        // The answer lands there; millis below 1000 whatever was said.
+        let done = complete(
+            pending,
+            Answer::Time(0x1_2345_6789, 4_123_456_789),
+            &mut r.mem,
+        );
+        assert_eq!(done, OK);
+        let mut t = [0u8; 8];
+        r.mem.copy_from(0x3010, &mut t).unwrap();
+        assert_eq!(u32::from_le_bytes(t[..4].try_into().unwrap()), 0x2345_6789);
+        assert_eq!(u32::from_le_bytes(t[4..].try_into().unwrap()), 123);
+        // A failed RPC is the TA's error; a mismatched answer GENERIC.
+        assert_eq!(
+            complete(pending, Answer::Failed(0xFFFF_3024), &mut r.mem),
+            Outcome::Resume(0xFFFF_3024)
+        );
+        assert_eq!(
+            complete(pending, Answer::Waited(Ok(())), &mut r.mem),
+            Outcome::Resume(TEE_ERROR_GENERIC.into())
+        );
+    }
+
+    #[test]
+    fn wait_asks_the_normal_world_unless_cancelled_or_zero() {
+        let mut r = Run::new();
+        assert_eq!(r.call(scn::WAIT, &[0]), OK);
+        assert_eq!(
+            r.call(scn::WAIT, &[1 << 32]),
+            Outcome::Resume(TEE_ERROR_BAD_PARAMETERS.into())
+        );
+        assert_eq!(
+            r.call(scn::WAIT, &[250]),
+            Outcome::Rpc(Pending::Wait { ms: 250 })
+        );
+        assert_eq!(
+            r.call(scn::WAIT, &[u64::from(WAIT_FOREVER)]),
+            Outcome::Rpc(Pending::Wait { ms: WAIT_FOREVER })
+        );
+        // A cancellation counts only once unmasked.
+        r.cancel.requested = true;
+        assert_eq!(
+            r.call(scn::WAIT, &[250]),
+            Outcome::Rpc(Pending::Wait { ms: 250 })
+        );
+        r.cancel.masked = false;
+        assert_eq!(
+            r.call(scn::WAIT, &[250]),
+            Outcome::Resume(TEE_ERROR_CANCEL.into())
+        );
+        let w = Pending::Wait { ms: 5 };
+        assert_eq!(complete(w, Answer::Waited(Ok(())), &mut r.mem), OK);
+        assert_eq!(
+            complete(w, Answer::Waited(Err(TEE_ERROR_CANCEL)), &mut r.mem),
+            Outcome::Resume(TEE_ERROR_CANCEL.into())
         );
     }
 
@@ -489,7 +624,7 @@ mod tests {
     #[test]
     fn unknown_calls_are_not_supported() {
         let mut r = Run::new();
-        for n in [scn::GET_PROPERTY, scn::WAIT, 70, u64::MAX] {
+        for n in [scn::GET_PROPERTY, scn::OPEN_TA_SESSION, 70, u64::MAX] {
             assert_eq!(
                 r.call(n, &[0x3000, 1, 2, 3]),
                 Outcome::Resume(TEE_ERROR_NOT_SUPPORTED.into())

@@ -23,18 +23,23 @@
 //! budget for the secure memory instances take.
 
 use alloc::boxed::Box;
+use alloc::rc::Rc;
+use alloc::vec::Vec;
+use core::cell::RefCell;
+use core::ops::Range;
 
 use oxtee_core::Uuid;
 use oxtee_core::head;
 use oxtee_gp::{
-    TEE_ERROR_BAD_FORMAT, TEE_ERROR_OUT_OF_MEMORY, TEE_ERROR_SHORT_BUFFER, TEE_ERROR_TARGET_DEAD,
+    TEE_ERROR_BAD_FORMAT, TEE_ERROR_BUSY, TEE_ERROR_CANCEL, TEE_ERROR_NOT_SUPPORTED,
+    TEE_ERROR_OUT_OF_MEMORY, TEE_ERROR_SHORT_BUFFER, TEE_ERROR_TARGET_DEAD,
 };
 use oxtee_pl011::log;
 use oxtee_tz_abi::elf::Perm;
 use oxtee_tz_abi::kernel::TaLoader;
 use oxtee_tz_abi::pta::{Client, Invoked, Param, Pta, SharedRng, param_types};
 use oxtee_tz_abi::rpc::Rpc;
-use oxtee_tz_abi::utee::{self, Cancellation, Fault, Outcome, UserMemory};
+use oxtee_tz_abi::utee::{self, Answer, Cancellation, Fault, Outcome, Pending, UserMemory};
 
 use crate::UART;
 use crate::user::{AddressSpace, EC_SVC, LoadFailed, OutOfMemory, USER_BASE, UserFrame, run};
@@ -95,24 +100,34 @@ impl TaLoader for Loader {
         if let Err(OutOfMemory) = mapped {
             return Err(TEE_ERROR_OUT_OF_MEMORY);
         }
-        Ok(Box::new(UserTa {
+        Ok(Box::new(UserTa(Rc::new(RefCell::new(Instance {
             uuid,
             flags: props.flags,
             space,
             entry,
             dead: false,
+            busy: false,
+            closes: Vec::new(),
             rng: self.rng.clone(),
-        }))
+        })))))
     }
 }
 
-/// A user TA instance.
-pub struct UserTa {
+/// A user TA instance, shared with the task of a call that waits for the
+/// normal world.
+pub struct UserTa(Rc<RefCell<Instance>>);
+
+pub struct Instance {
     uuid: [u8; 16],
     flags: u32,
     space: AddressSpace,
     entry: u64,
     dead: bool,
+    /// A call of the instance waits for the normal world: its registers
+    /// and stack are that call's until it ends.
+    busy: bool,
+    /// Sessions closed while it was busy, to close when it is not.
+    closes: Vec<u32>,
     rng: SharedRng,
 }
 
@@ -142,13 +157,35 @@ fn counter() -> (u64, u64) {
     (count, freq)
 }
 
-impl UserTa {
-    /// Run entry function `func` for `session` (and `cmd`) with `p`.
-    fn call(&mut self, func: u64, session: u32, cmd: u32, p: &mut [Param; 4]) -> u32 {
-        if self.dead {
-            return TEE_ERROR_TARGET_DEAD;
-        }
-        // The parameters into the TA's memory.
+/// An entry point in progress: the TA's registers, where its parameters
+/// went, and its cancellation mask.
+struct Call {
+    frame: UserFrame,
+    /// The `utee_params` the kernel wrote.
+    up: [u64; 9],
+    /// The call's memory references in the TA's memory.
+    shared: [Range<u64>; 4],
+    cancel: Cancellation,
+}
+
+/// How far an entry point got.
+enum Step {
+    /// It returned this result.
+    Done(u32),
+    /// It panicked or faulted.
+    Dead,
+    /// A system call waits for the normal world.
+    Rpc(Pending),
+}
+
+/// A `TEE_Wait` sleeps in the normal world in slices this long, checking
+/// for a cancellation between them.
+const WAIT_SLICE_MS: u32 = 100;
+
+impl Instance {
+    /// Start entry function `func` for `session` (and `cmd`): the
+    /// parameters into the TA's memory and its registers set.
+    fn begin(&mut self, func: u64, session: u32, cmd: u32, p: &[Param; 4]) -> Result<Call, u32> {
         let mut up = [0u64; 9];
         up[0] = u64::from(param_types(p));
         let mut at = WINDOW_AT;
@@ -164,10 +201,10 @@ impl UserTa {
                 Param::Memref { data, .. } => {
                     let len = data.len() as u64;
                     if at + len > WINDOW_AT + WINDOW {
-                        return TEE_ERROR_OUT_OF_MEMORY;
+                        return Err(TEE_ERROR_OUT_OF_MEMORY);
                     }
                     if self.space.write(at, data).is_err() {
-                        return TEE_ERROR_OUT_OF_MEMORY;
+                        return Err(TEE_ERROR_OUT_OF_MEMORY);
                     }
                     up[1 + 2 * i] = at;
                     up[2 + 2 * i] = len;
@@ -177,21 +214,32 @@ impl UserTa {
             }
         }
         if self.space.write(PARAMS_AT, &words(&up)).is_err() {
-            return TEE_ERROR_OUT_OF_MEMORY;
+            return Err(TEE_ERROR_OUT_OF_MEMORY);
         }
-        let mut f = UserFrame {
+        let mut frame = UserFrame {
             elr: self.entry,
             sp: STACK_TOP,
             ..UserFrame::default()
         };
-        f.x[0] = func;
-        f.x[1] = u64::from(session);
-        f.x[2] = PARAMS_AT;
-        f.x[3] = u64::from(cmd);
-        let mut cancel = Cancellation::default();
+        frame.x[0] = func;
+        frame.x[1] = u64::from(session);
+        frame.x[2] = PARAMS_AT;
+        frame.x[3] = u64::from(cmd);
+        Ok(Call {
+            frame,
+            up,
+            shared,
+            cancel: Cancellation::default(),
+        })
+    }
+
+    /// Run the call at EL0 until it returns, dies or waits for the normal
+    /// world (`rpc` says whether the client cancelled it).
+    fn run(&mut self, call: &mut Call, rpc: &Rpc) -> Step {
         let uuid = Uuid(self.uuid);
-        let ret = loop {
-            let t = run(&self.space, &mut f);
+        loop {
+            let f = &mut call.frame;
+            let t = run(&self.space, f);
             if t.class != EC_SVC {
                 log!(
                     UART,
@@ -202,33 +250,54 @@ impl UserTa {
                     t.far
                 );
                 self.dead = true;
-                return TEE_ERROR_TARGET_DEAD;
+                return Step::Dead;
             }
             let args: [u64; 8] = core::array::from_fn(|i| f.x[i]);
             let mut log_line = |line: &[u8]| {
                 let text = core::str::from_utf8(line).unwrap_or("(not UTF-8)");
                 log!(UART, "oxtee TA {}: {}\n", uuid, text);
             };
+            call.cancel.requested = rpc.cancelled();
             let mut cx = utee::Context {
                 mem: &mut Mem(&mut self.space),
                 rng: &self.rng,
                 log: &mut log_line,
                 counter: counter(),
-                shared: &shared,
-                cancel: &mut cancel,
+                shared: &call.shared,
+                cancel: &mut call.cancel,
             };
             match utee::syscall(f.x[8], &args, &mut cx) {
                 Outcome::Resume(x0) => f.x[0] = x0,
-                Outcome::Return(r) => break r,
+                Outcome::Return(r) => return Step::Done(r),
                 Outcome::Panic(code) => {
                     log!(UART, "oxtee kernel: TA {} panicked ({:#x})\n", uuid, code);
                     self.dead = true;
-                    return TEE_ERROR_TARGET_DEAD;
+                    return Step::Dead;
                 }
+                Outcome::Rpc(pending) => return Step::Rpc(pending),
             }
-        };
-        // The outputs back: values, and each buffer's reported size
-        // (bounded by the buffer) with its bytes.
+        }
+    }
+
+    /// Resume the call with the normal world's answer to its system call.
+    fn answer(&mut self, call: &mut Call, pending: Pending, answer: Answer) -> Option<Step> {
+        match utee::complete(pending, answer, &mut Mem(&mut self.space)) {
+            Outcome::Resume(x0) => {
+                call.frame.x[0] = x0;
+                None
+            }
+            Outcome::Return(r) => Some(Step::Done(r)),
+            Outcome::Panic(_) => {
+                self.dead = true;
+                Some(Step::Dead)
+            }
+            Outcome::Rpc(p) => Some(Step::Rpc(p)),
+        }
+    }
+
+    /// The outputs back: values, and each buffer's reported size (bounded
+    /// by the buffer) with its bytes.
+    fn end(&mut self, call: &Call, ret: u32, p: &mut [Param; 4]) -> u32 {
         let mut raw = [0u8; 72];
         if self.space.read(PARAMS_AT, &mut raw).is_err() {
             return TEE_ERROR_OUT_OF_MEMORY;
@@ -253,7 +322,7 @@ impl UserTa {
                     *size = n as usize;
                     // Read from where the kernel put the buffer, whatever
                     // the TA wrote into its pointer.
-                    let from = up[1 + 2 * i];
+                    let from = call.up[1 + 2 * i];
                     if self.space.read(from, &mut data[..n as usize]).is_err() {
                         return TEE_ERROR_OUT_OF_MEMORY;
                     }
@@ -262,6 +331,43 @@ impl UserTa {
             }
         }
         ret
+    }
+
+    /// An entry point that cannot wait (open and close run outside a
+    /// task): a system call that needs the normal world is answered
+    /// NOT_SUPPORTED.
+    fn call_now(&mut self, func: u64, session: u32, p: &mut [Param; 4]) -> u32 {
+        if self.dead {
+            return TEE_ERROR_TARGET_DEAD;
+        }
+        let mut call = match self.begin(func, session, 0, p) {
+            Ok(c) => c,
+            Err(code) => return code,
+        };
+        let rpc = Rpc::default();
+        loop {
+            match self.run(&mut call, &rpc) {
+                Step::Done(r) => return self.end(&call, r, p),
+                Step::Dead => return TEE_ERROR_TARGET_DEAD,
+                Step::Rpc(pending) => {
+                    let no = Answer::Failed(TEE_ERROR_NOT_SUPPORTED);
+                    if let Some(step) = self.answer(&mut call, pending, no) {
+                        match step {
+                            Step::Done(r) => return self.end(&call, r, p),
+                            Step::Dead => return TEE_ERROR_TARGET_DEAD,
+                            Step::Rpc(_) => return TEE_ERROR_NOT_SUPPORTED,
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Close the sessions closed while the instance was busy.
+    fn closes(&mut self) {
+        while let Some(s) = self.closes.pop() {
+            let _ = self.call_now(FUNC_CLOSE, s, &mut oxtee_tz_abi::pta::no_params());
+        }
     }
 }
 
@@ -273,28 +379,121 @@ fn words(w: &[u64; 9]) -> [u8; 72] {
     b
 }
 
+/// The normal world's answer to what a call waits for.
+async fn ask(rpc: &Rpc, pending: Pending, cancel: Cancellation) -> Answer {
+    match pending {
+        Pending::ReeTime { .. } => match rpc.time().await {
+            Ok((secs, nanos)) => Answer::Time(secs, nanos),
+            Err(code) => Answer::Failed(code),
+        },
+        Pending::Wait { ms } => {
+            let mut left = ms;
+            loop {
+                if rpc.cancelled() && !cancel.masked {
+                    return Answer::Waited(Err(TEE_ERROR_CANCEL));
+                }
+                if left == 0 {
+                    return Answer::Waited(Ok(()));
+                }
+                let slice = left.min(WAIT_SLICE_MS);
+                if let Err(code) = rpc.suspend(slice).await {
+                    return Answer::Waited(Err(code));
+                }
+                if left != utee::WAIT_FOREVER {
+                    left -= slice;
+                }
+            }
+        }
+    }
+}
+
+/// The rest of a call that waits for the normal world, as a task: ask,
+/// resume the TA with the answer, and so on until it returns or dies.
+async fn finish(
+    ta: Rc<RefCell<Instance>>,
+    mut call: Call,
+    mut pending: Pending,
+    mut params: [Param; 4],
+    rpc: Rpc,
+) -> (u32, [Param; 4]) {
+    loop {
+        let answer = ask(&rpc, pending, call.cancel).await;
+        let mut inst = ta.borrow_mut();
+        let step = match inst.answer(&mut call, pending, answer) {
+            Some(step) => step,
+            None => inst.run(&mut call, &rpc),
+        };
+        let ret = match step {
+            Step::Rpc(p) => {
+                pending = p;
+                continue;
+            }
+            Step::Done(r) => inst.end(&call, r, &mut params),
+            Step::Dead => TEE_ERROR_TARGET_DEAD,
+        };
+        inst.busy = false;
+        inst.closes();
+        return (ret, params);
+    }
+}
+
 impl Pta for UserTa {
     fn uuid(&self) -> [u8; 16] {
-        self.uuid
+        self.0.borrow().uuid
     }
 
     fn flags(&self) -> u32 {
-        self.flags
+        self.0.borrow().flags
     }
 
     fn open_session(&mut self, session: u32, _: &Client, params: &mut [Param; 4]) -> u32 {
-        self.call(FUNC_OPEN, session, 0, params)
+        let mut inst = self.0.borrow_mut();
+        if inst.busy {
+            // Another session's call waits for the normal world.
+            return TEE_ERROR_BUSY;
+        }
+        inst.call_now(FUNC_OPEN, session, params)
     }
 
     fn close_session(&mut self, session: u32) {
-        let _ = self.call(FUNC_CLOSE, session, 0, &mut oxtee_tz_abi::pta::no_params());
+        let mut inst = self.0.borrow_mut();
+        if inst.busy {
+            inst.closes.push(session);
+        } else {
+            let _ = inst.call_now(FUNC_CLOSE, session, &mut oxtee_tz_abi::pta::no_params());
+        }
     }
 
-    fn invoke(&mut self, session: u32, cmd: u32, params: &mut [Param; 4], _: &Rpc) -> Invoked {
-        Invoked::Done(self.call(FUNC_INVOKE, session, cmd, params))
+    fn invoke(&mut self, session: u32, cmd: u32, params: &mut [Param; 4], rpc: &Rpc) -> Invoked {
+        let mut inst = self.0.borrow_mut();
+        if inst.dead {
+            return Invoked::Done(TEE_ERROR_TARGET_DEAD);
+        }
+        if inst.busy {
+            return Invoked::Done(TEE_ERROR_BUSY);
+        }
+        let mut call = match inst.begin(FUNC_INVOKE, session, cmd, params) {
+            Ok(c) => c,
+            Err(code) => return Invoked::Done(code),
+        };
+        match inst.run(&mut call, rpc) {
+            Step::Done(r) => Invoked::Done(inst.end(&call, r, params)),
+            Step::Dead => Invoked::Done(TEE_ERROR_TARGET_DEAD),
+            Step::Rpc(pending) => {
+                inst.busy = true;
+                let params = core::mem::replace(params, oxtee_tz_abi::pta::no_params());
+                Invoked::Later(Box::pin(finish(
+                    self.0.clone(),
+                    call,
+                    pending,
+                    params,
+                    rpc.clone(),
+                )))
+            }
+        }
     }
 
     fn is_dead(&self) -> bool {
-        self.dead
+        self.0.borrow().dead
     }
 }

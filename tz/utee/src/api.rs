@@ -118,6 +118,33 @@ pub unsafe extern "C" fn TEE_GetSystemTime(time: *mut sys::Time) {
     unsafe { time.write(t) }
 }
 
+/// `TEE_GetREETime`: the normal world's clock, through the kernel's RPC
+/// (the call waits in the normal world meanwhile).
+///
+/// # Safety
+/// `time` is the TA's writable `TEE_Time`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn TEE_GetREETime(time: *mut sys::Time) {
+    let mut t = sys::Time::default();
+    let r = sys::get_time(2, &mut t);
+    if r != 0 {
+        sys::panic(r)
+    }
+    // SAFETY: the caller's contract.
+    unsafe { time.write(t) }
+}
+
+/// `TEE_Wait`: sleeps in the normal world; TEE_ERROR_CANCEL when the
+/// client cancels and the TA has unmasked cancellation.
+#[unsafe(no_mangle)]
+pub extern "C" fn TEE_Wait(timeout: u32) -> u32 {
+    const CANCEL: u32 = 0xFFFF_0002;
+    match sys::wait(timeout) {
+        r @ (0 | CANCEL) => r,
+        r => sys::panic(r),
+    }
+}
+
 #[unsafe(no_mangle)]
 pub extern "C" fn TEE_GetCancellationFlag() -> bool {
     let (r, set) = sys::cancellation_flag();

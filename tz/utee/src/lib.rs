@@ -15,8 +15,8 @@
 //! Served so far: the entry points and their parameters, memory
 //! (`TEE_Malloc` .. `TEE_MemCompare`, `TEE_CheckMemoryAccessRights`,
 //! instance data, and C's `malloc` family), `TEE_Panic`, tracing, system
-//! time, random numbers and the cancellation flag and mask. Not yet:
-//! properties, REE and persistent time, `TEE_Wait`, TA-to-TA, BigInt,
+//! and REE time, `TEE_Wait`, random numbers and the cancellation flag and
+//! mask. Not yet: properties, persistent time, TA-to-TA, BigInt,
 //! cryptography, storage (they need the kernel's system calls for them).
 #![no_std]
 

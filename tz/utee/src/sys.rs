@@ -13,6 +13,7 @@ const CHECK_ACCESS_RIGHTS: u64 = 8;
 const GET_CANCELLATION_FLAG: u64 = 9;
 const UNMASK_CANCELLATION: u64 = 10;
 const MASK_CANCELLATION: u64 = 11;
+const WAIT: u64 = 12;
 const GET_TIME: u64 = 13;
 const CRYP_RANDOM_NUMBER_GENERATE: u64 = 33;
 
@@ -97,6 +98,10 @@ pub fn get_time(cat: u64, t: &mut Time) -> u32 {
     svc(GET_TIME, cat, t as *mut Time as u64, 0) as u32
 }
 
+pub fn wait(ms: u32) -> u32 {
+    svc(WAIT, u64::from(ms), 0, 0) as u32
+}
+
 pub fn random(buf: *mut u8, len: usize) -> u32 {
     svc(CRYP_RANDOM_NUMBER_GENERATE, buf as u64, len as u64, 0) as u32
 }
@@ -157,6 +162,11 @@ pub unsafe extern "C" fn _utee_mask_cancellation(old: *mut u32) -> u32 {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn _utee_get_time(cat: u64, time: *mut Time) -> u32 {
     svc(GET_TIME, cat, time as u64, 0) as u32
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn _utee_wait(timeout: u64) -> u32 {
+    svc(WAIT, timeout, 0, 0) as u32
 }
 
 /// # Safety

@@ -5,7 +5,8 @@
  * only with ANY_OWNER, code and read-only data never writable, the kernel
  * and unmapped memory never), random numbers, system time, formatting,
  * instance data shared by the sessions of a single instance, the
- * cancellation mask, and the panics GP asks for (random numbers into
+ * cancellation mask, REE time and TEE_Wait (which wait in the normal
+ * world, through RPCs), and the panics GP asks for (random numbers into
  * code, freeing what is not a block). Driven by tz/guest/apitest.c.
  */
 #include <stdio.h>
@@ -230,6 +231,25 @@ TEE_Result TA_InvokeCommandEntryPoint(void *ctx, uint32_t cmd, uint32_t types,
 		return value_out(types, p, ++in->count, 0);
 	case API_CANCEL:
 		return value_out(types, p, 0, cancel_check());
+	case API_REE_TIME:
+		TEE_GetREETime(&t1);
+		if (t1.millis > 999)
+			return TEE_ERROR_GENERIC;
+		return value_out(types, p, t1.seconds, t1.millis);
+	case API_WAIT: {
+		TEE_Result r;
+
+		if (types != TEE_PARAM_TYPES(TEE_PARAM_TYPE_VALUE_INPUT,
+					     TEE_PARAM_TYPE_VALUE_OUTPUT,
+					     TEE_PARAM_TYPE_NONE, TEE_PARAM_TYPE_NONE))
+			return TEE_ERROR_BAD_PARAMETERS;
+		TEE_UnmaskCancellation();
+		TEE_GetSystemTime(&t1);
+		r = TEE_Wait(p[0].value.a);
+		TEE_GetSystemTime(&t2);
+		p[1].value.a = (t2.seconds - t1.seconds) * 1000 + t2.millis - t1.millis;
+		return r;
+	}
 	case API_RANDOM_INTO_CODE:
 		TEE_GenerateRandom((void *)TA_InvokeCommandEntryPoint, 16);
 		return TEE_ERROR_GENERIC;	/* not reached: the TA panicked */

@@ -18,6 +18,9 @@ enum api_cmd {
 	API_CANCEL = 7,		/* value out b = failures */
 	API_RANDOM_INTO_CODE = 8,	/* TEE_GenerateRandom into its code: panics */
 	API_FREE_STACK = 9,	/* TEE_Free of a stack address: panics */
+	API_REE_TIME = 10,	/* value out: a = REE seconds, b = millis */
+	API_WAIT = 11,		/* value in a = ms (unmasks cancellation first);
+				 * value out: a = elapsed ms (system time) */
 };
 
 #endif
