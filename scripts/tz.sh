@@ -170,8 +170,9 @@ cp "$oxtee_host" "$kit/bin/oxtee"
 cp "$out/ta-dev.pem" "$kit/keys/default_ta.pem"
 # The examples' C TAs, unchanged, built as for OP-TEE, and their CAs
 # (static, against oxtee's libteec).
-# The same for the guest's Internal Core API test TA.
-for ta in examples/hello/ta-c examples/seed/ta-c tz/guest/ta/api; do
+# The same for the guest's Internal Core API test TA and, unchanged, the
+# host tier's test TAs the TrustZone tier can run so far.
+for ta in examples/hello/ta-c examples/seed/ta-c tz/guest/ta/api tests/tas/c/props; do
   o=$out/ta/$(echo "$ta" | tr / _)
   rm -rf "$o"
   make -s -C "$ta" TA_DEV_KIT_DIR="$kit" CROSS_COMPILE=aarch64-linux-gnu- O="$o" >/dev/null
@@ -186,7 +187,7 @@ cargo rustc -q --release -p oxtee-teec --target aarch64-unknown-linux-gnu --crat
 # (teec_suite: the host tier's C suite of the Client API, run with
 # OXTEE_SUITE=api: the cases that need no TA of its own.)
 cp crates/cli/tests/it/c/teec_suite.c "$out/teec_suite.c"
-for t in teectest rpctest tatest apitest teec_suite; do
+for t in teectest rpctest tatest apitest propstest teec_suite; do
   src=tz/guest/$t.c
   [ "$t" = teec_suite ] && src=$out/teec_suite.c
   if ! aarch64-linux-gnu-gcc -O2 -static -Wall -Wextra -Werror -Idevkit/include \

@@ -2,7 +2,7 @@
 //! the standard TA and client properties, with truthful values.
 
 use crate::codes::*;
-use alloc::{format, string::ToString, vec, vec::Vec};
+use alloc::{format, string::String, string::ToString, vec, vec::Vec};
 use oxtee_proto::{Identity, PropValue, Property, TaProps, Uuid};
 
 /// GP TEE Internal Core API version implemented: 1.3.1, encoded as
@@ -32,6 +32,12 @@ fn p(name: &str, value: PropValue) -> Property {
 /// What the core states about itself. `device_id` identifies this
 /// installation; `version` is the oxtee version string.
 pub fn implementation(device_id: Uuid, version: &str) -> Vec<Property> {
+    implementation_on(device_id, version, "GlobalPlatform TEE on a Linux host")
+}
+
+/// The same, on a platform `platform` describes (gpd.tee.description is
+/// `"oxtee <version>: <platform>"`).
+pub fn implementation_on(device_id: Uuid, version: &str, platform: &str) -> Vec<Property> {
     let binver = {
         let mut it = version.split('.').map(|x| x.parse::<u32>().unwrap_or(0));
         let (a, b, c) = (
@@ -49,9 +55,7 @@ pub fn implementation(device_id: Uuid, version: &str) -> Vec<Property> {
         ),
         p(
             "gpd.tee.description",
-            PropValue::String(format!(
-                "oxtee {version}: GlobalPlatform TEE on a Linux host"
-            )),
+            PropValue::String(format!("oxtee {version}: {platform}")),
         ),
         p("gpd.tee.deviceID", PropValue::Uuid(device_id)),
         // 100: the time source is the REE's (a host clock); 1000 would be a
@@ -149,9 +153,83 @@ pub fn current_client(id: &Identity) -> Vec<Property> {
     ]
 }
 
+/// The current TA's set: the core's (from the verified image), with the
+/// TA's own table added (a C TA's `TA_CURRENT_TA_EXT_PROPERTIES`, which it
+/// carries in its memory, as on OP-TEE).
+pub fn merge(mut ta: Vec<Property>, extra: Vec<Property>) -> Vec<Property> {
+    for p in extra {
+        // The core's (gpd.* and image) properties win over in-process ones;
+        // but a version or description the core's header had no room for
+        // (OP-TEE's ta_head) comes from the TA's own table, as on OP-TEE.
+        match ta.iter_mut().find(|q| q.name == p.name) {
+            Some(q)
+                if matches!(p.name.as_str(), "gpd.ta.version" | "gpd.ta.description")
+                    && q.value == PropValue::String(String::new()) =>
+            {
+                q.value = p.value;
+            }
+            // OP-TEE's ta_head has no heap size either: the table's
+            // gpd.ta.dataSize is the heap, within the core's limit.
+            Some(q) if p.name == "gpd.ta.dataSize" => {
+                if let (PropValue::U32(own), PropValue::U32(limit)) = (&p.value, &q.value)
+                    && own < limit
+                {
+                    q.value = p.value;
+                }
+            }
+            Some(_) => {}
+            None => ta.push(p),
+        }
+    }
+    ta
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn prop(name: &str, value: PropValue) -> Property {
+        Property {
+            name: name.into(),
+            value,
+        }
+    }
+
+    /// The TA's own table fills what OP-TEE's header lacks and may lower
+    /// its heap, but cannot raise the heap or override the core's values.
+    #[test]
+    fn own_table_fills_gaps_within_the_core_limits() {
+        let core = || {
+            vec![
+                prop("gpd.ta.dataSize", PropValue::U32(1 << 20)),
+                prop("gpd.ta.version", PropValue::String(String::new())),
+                prop("gpd.ta.singleInstance", PropValue::Bool(true)),
+            ]
+        };
+        let get = |v: &[Property], n: &str| v.iter().find(|p| p.name == n).unwrap().value.clone();
+        let m = merge(
+            core(),
+            vec![
+                prop("gpd.ta.dataSize", PropValue::U32(4096)),
+                prop("gpd.ta.version", PropValue::String("1.2".into())),
+                prop("gpd.ta.singleInstance", PropValue::Bool(false)),
+                prop("my.prop", PropValue::U32(7)),
+            ],
+        );
+        assert_eq!(get(&m, "gpd.ta.dataSize"), PropValue::U32(4096));
+        assert_eq!(get(&m, "gpd.ta.version"), PropValue::String("1.2".into()));
+        assert_eq!(get(&m, "gpd.ta.singleInstance"), PropValue::Bool(true));
+        assert_eq!(get(&m, "my.prop"), PropValue::U32(7));
+        // A larger heap, or one of another type, is ignored.
+        for bad in [
+            PropValue::U32(u32::MAX),
+            PropValue::U64(1),
+            PropValue::Bool(true),
+        ] {
+            let m = merge(core(), vec![prop("gpd.ta.dataSize", bad)]);
+            assert_eq!(get(&m, "gpd.ta.dataSize"), PropValue::U32(1 << 20));
+        }
+    }
 
     #[test]
     fn text_forms() {

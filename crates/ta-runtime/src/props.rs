@@ -26,37 +26,8 @@ static EXTRA: Mutex<Vec<Property>> = Mutex::new(Vec::new());
 /// Record the sets sent by the core with `Create`.
 pub(crate) fn install(ta: Vec<Property>, tee: Vec<Property>) {
     let extra = std::mem::take(&mut *EXTRA.lock().unwrap());
-    let _ = TA.set(merge(ta, extra));
+    let _ = TA.set(oxtee_core::props::merge(ta, extra));
     let _ = TEE.set(tee);
-}
-
-/// The current TA's set: the core's, with the TA's in-process table added.
-fn merge(mut ta: Vec<Property>, extra: Vec<Property>) -> Vec<Property> {
-    for p in extra {
-        // The core's (gpd.* and image) properties win over in-process ones;
-        // but a version or description the core's header had no room for
-        // (OP-TEE's ta_head) comes from the TA's own table, as on OP-TEE.
-        match ta.iter_mut().find(|q| q.name == p.name) {
-            Some(q)
-                if matches!(p.name.as_str(), "gpd.ta.version" | "gpd.ta.description")
-                    && q.value == PropValue::String(String::new()) =>
-            {
-                q.value = p.value;
-            }
-            // OP-TEE's ta_head has no heap size either: the table's
-            // gpd.ta.dataSize is the heap, within the core's limit.
-            Some(q) if p.name == "gpd.ta.dataSize" => {
-                if let (PropValue::U32(own), PropValue::U32(limit)) = (&p.value, &q.value)
-                    && own < limit
-                {
-                    q.value = p.value;
-                }
-            }
-            Some(_) => {}
-            None => ta.push(p),
-        }
-    }
-    ta
 }
 
 /// The TA's heap size: its gpd.ta.dataSize (see [`install`]).
@@ -203,53 +174,5 @@ pub fn enum_next(id: u32) -> Result<bool, ()> {
             Ok(i + 1 < list(set).len())
         }
         _ => Ok(false),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn prop(name: &str, value: PropValue) -> Property {
-        Property {
-            name: name.into(),
-            value,
-        }
-    }
-
-    /// The TA's own table fills what OP-TEE's header lacks and may lower
-    /// its heap, but cannot raise the heap or override the core's values.
-    #[test]
-    fn own_table_fills_gaps_within_the_core_limits() {
-        let core = || {
-            vec![
-                prop("gpd.ta.dataSize", PropValue::U32(1 << 20)),
-                prop("gpd.ta.version", PropValue::String(String::new())),
-                prop("gpd.ta.singleInstance", PropValue::Bool(true)),
-            ]
-        };
-        let get = |v: &[Property], n: &str| v.iter().find(|p| p.name == n).unwrap().value.clone();
-        let m = merge(
-            core(),
-            vec![
-                prop("gpd.ta.dataSize", PropValue::U32(4096)),
-                prop("gpd.ta.version", PropValue::String("1.2".into())),
-                prop("gpd.ta.singleInstance", PropValue::Bool(false)),
-                prop("my.prop", PropValue::U32(7)),
-            ],
-        );
-        assert_eq!(get(&m, "gpd.ta.dataSize"), PropValue::U32(4096));
-        assert_eq!(get(&m, "gpd.ta.version"), PropValue::String("1.2".into()));
-        assert_eq!(get(&m, "gpd.ta.singleInstance"), PropValue::Bool(true));
-        assert_eq!(get(&m, "my.prop"), PropValue::U32(7));
-        // A larger heap, or one of another type, is ignored.
-        for bad in [
-            PropValue::U32(u32::MAX),
-            PropValue::U64(1),
-            PropValue::Bool(true),
-        ] {
-            let m = merge(core(), vec![prop("gpd.ta.dataSize", bad)]);
-            assert_eq!(get(&m, "gpd.ta.dataSize"), PropValue::U32(1 << 20));
-        }
     }
 }

@@ -22,9 +22,14 @@ use core::cell::RefCell;
 use core::ops::Range;
 
 use oxtee_gp::{
-    TEE_ERROR_ACCESS_DENIED, TEE_ERROR_BAD_PARAMETERS, TEE_ERROR_CANCEL, TEE_ERROR_GENERIC,
-    TEE_ERROR_NOT_SUPPORTED, TEE_SUCCESS,
+    TEE_ERROR_ACCESS_DENIED, TEE_ERROR_BAD_FORMAT, TEE_ERROR_BAD_PARAMETERS, TEE_ERROR_BAD_STATE,
+    TEE_ERROR_CANCEL, TEE_ERROR_GENERIC, TEE_ERROR_ITEM_NOT_FOUND, TEE_ERROR_NOT_SUPPORTED,
+    TEE_ERROR_OUT_OF_MEMORY, TEE_ERROR_SHORT_BUFFER, TEE_SUCCESS,
 };
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use oxtee_proto::{Identity, PropValue, Property, Uuid};
 
 use crate::elf::Perm;
 use crate::rng::Drbg;
@@ -47,6 +52,145 @@ pub mod scn {
     pub const GET_TIME: u64 = 13;
     pub const SET_TA_TIME: u64 = 14;
     pub const CRYP_RANDOM_NUMBER_GENERATE: u64 = 33;
+    /// oxtee's own (beyond OP-TEE's numbers): a property's value as text
+    /// (`TEE_GetPropertyAsString`), converted as the host tier converts.
+    pub const OXTEE_PROPERTY_TEXT: u64 = 0x1000;
+    /// oxtee's own: the TA's extra properties (its `ta_props` table), once,
+    /// before its first entry point.
+    pub const OXTEE_REGISTER_PROPS: u64 = 0x1001;
+}
+
+/// `TEE_PROPSET_CURRENT_TA`, `_CURRENT_CLIENT`, `_TEE_IMPLEMENTATION`.
+pub const PROPSET_CURRENT_TA: u64 = 0xFFFF_FFFF;
+pub const PROPSET_CURRENT_CLIENT: u64 = 0xFFFF_FFFE;
+pub const PROPSET_IMPLEMENTATION: u64 = 0xFFFF_FFFD;
+
+/// `USER_TA_PROP_TYPE_*`: how a property's value is encoded for the TA.
+pub mod prop_type {
+    pub const BOOL: u32 = 0;
+    pub const U32: u32 = 1;
+    pub const UUID: u32 = 2;
+    pub const IDENTITY: u32 = 3;
+    pub const STRING: u32 = 4;
+    pub const BINARY_BLOCK: u32 = 5;
+    pub const U64: u32 = 6;
+}
+
+/// The longest property name a TA may ask for.
+pub const MAX_PROP_NAME: usize = 256;
+/// The largest extra-property table a TA may register, and its entries.
+pub const MAX_PROP_TABLE: usize = 16 << 10;
+pub const MAX_PROPS: usize = 128;
+
+/// The property sets of an instance (the client's set is the call's).
+#[derive(Debug, Clone, Default)]
+pub struct Props {
+    /// The current TA's: from its verified header, then its own table.
+    pub ta: Vec<Property>,
+    /// The implementation's.
+    pub tee: alloc::rc::Rc<[Property]>,
+    /// Whether the TA registered its table.
+    pub registered: bool,
+}
+
+/// A `TEE_UUID` as it lies in the TA's memory.
+fn tee_uuid(u: &Uuid) -> [u8; 16] {
+    let b = u.0;
+    let mut o = [0u8; 16];
+    o[..4].copy_from_slice(&u32::from_be_bytes([b[0], b[1], b[2], b[3]]).to_le_bytes());
+    o[4..6].copy_from_slice(&u16::from_be_bytes([b[4], b[5]]).to_le_bytes());
+    o[6..8].copy_from_slice(&u16::from_be_bytes([b[6], b[7]]).to_le_bytes());
+    o[8..].copy_from_slice(&b[8..]);
+    o
+}
+
+fn from_tee_uuid(o: &[u8]) -> Uuid {
+    let mut b = [0u8; 16];
+    b[..4].copy_from_slice(&u32::from_le_bytes([o[0], o[1], o[2], o[3]]).to_be_bytes());
+    b[4..6].copy_from_slice(&u16::from_le_bytes([o[4], o[5]]).to_be_bytes());
+    b[6..8].copy_from_slice(&u16::from_le_bytes([o[6], o[7]]).to_be_bytes());
+    b[8..].copy_from_slice(&o[8..16]);
+    Uuid(b)
+}
+
+/// A value's type and bytes as the TA gets them.
+pub fn encode(v: &PropValue) -> (u32, Vec<u8>) {
+    match v {
+        PropValue::Bool(b) => (prop_type::BOOL, alloc::vec![u8::from(*b)]),
+        PropValue::U32(n) => (prop_type::U32, n.to_le_bytes().to_vec()),
+        PropValue::U64(n) => (prop_type::U64, n.to_le_bytes().to_vec()),
+        PropValue::Uuid(u) => (prop_type::UUID, tee_uuid(u).to_vec()),
+        PropValue::Identity(i) => {
+            let mut b = i.login.to_le_bytes().to_vec();
+            b.extend_from_slice(&tee_uuid(&i.uuid));
+            (prop_type::IDENTITY, b)
+        }
+        PropValue::String(t) => {
+            let mut b = t.as_bytes().to_vec();
+            b.push(0);
+            (prop_type::STRING, b)
+        }
+        PropValue::Binary(b) => (prop_type::BINARY_BLOCK, b.clone()),
+    }
+}
+
+/// A property table that does not parse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BadTable;
+
+/// The TA's extra-property table as it registers it: entries of
+/// `type: u32, name_len: u32, value_len: u32` (little-endian), the name
+/// (UTF-8, no NUL), the value (as [`encode`] gives it, but a binary block
+/// as its Base64 text, decoded here as OP-TEE decodes it). Entries of an
+/// unknown type or with a value of the wrong size are skipped (the host
+/// tier skips them too); a table that does not parse is refused.
+pub fn decode_table(mut b: &[u8]) -> Result<Vec<Property>, BadTable> {
+    let mut out = Vec::new();
+    while !b.is_empty() {
+        if out.len() >= MAX_PROPS || b.len() < 12 {
+            return Err(BadTable);
+        }
+        let word = |i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]) as usize;
+        let (kind, nlen, vlen) = (word(0) as u32, word(4), word(8));
+        if nlen == 0 || nlen > MAX_PROP_NAME || vlen > MAX_PROP_TABLE {
+            return Err(BadTable);
+        }
+        let total = 12 + nlen + vlen;
+        if b.len() < total {
+            return Err(BadTable);
+        }
+        let name = core::str::from_utf8(&b[12..12 + nlen]).map_err(|_| BadTable)?;
+        let v = &b[12 + nlen..total];
+        let value = match (kind, v.len()) {
+            (prop_type::BOOL, 1) => Some(PropValue::Bool(v[0] != 0)),
+            (prop_type::U32, 4) => {
+                Some(PropValue::U32(u32::from_le_bytes([v[0], v[1], v[2], v[3]])))
+            }
+            (prop_type::U64, 8) => {
+                let mut w = [0u8; 8];
+                w.copy_from_slice(v);
+                Some(PropValue::U64(u64::from_le_bytes(w)))
+            }
+            (prop_type::UUID, 16) => Some(PropValue::Uuid(from_tee_uuid(v))),
+            (prop_type::IDENTITY, 20) => Some(PropValue::Identity(Identity {
+                login: u32::from_le_bytes([v[0], v[1], v[2], v[3]]),
+                uuid: from_tee_uuid(&v[4..]),
+            })),
+            (prop_type::STRING, _) => Some(PropValue::String(String::from_utf8_lossy(v).into())),
+            (prop_type::BINARY_BLOCK, _) => Some(PropValue::Binary(oxtee_proto::unbase64_lenient(
+                &String::from_utf8_lossy(v),
+            ))),
+            _ => None,
+        };
+        if let Some(value) = value {
+            out.push(Property {
+                name: name.into(),
+                value,
+            });
+        }
+        b = &b[total..];
+    }
+    Ok(out)
 }
 
 /// `TEE_MEMORY_ACCESS_READ`.
@@ -151,6 +295,10 @@ pub struct Context<'a> {
     pub shared: &'a [Range<u64>],
     /// The call's cancellation state.
     pub cancel: &'a mut Cancellation,
+    /// The instance's property sets.
+    pub props: &'a mut Props,
+    /// The current client's set (this call's session).
+    pub client: &'a [Property],
 }
 
 /// What the kernel does after a system call.
@@ -284,6 +432,10 @@ pub fn syscall(num: u64, a: &[u64; 8], cx: &mut Context<'_>) -> Outcome {
                 Err(_) => code(TEE_ERROR_BAD_PARAMETERS),
             }
         }
+        scn::GET_PROPERTY_NAME_TO_INDEX => code(name_to_index(cx, a[0], a[1], a[2], a[3])),
+        scn::GET_PROPERTY => code(get_property(cx, a)),
+        scn::OXTEE_PROPERTY_TEXT => code(property_text(cx, a[0], a[1], a[2], a[3])),
+        scn::OXTEE_REGISTER_PROPS => code(register_props(cx, a[0], a[1])),
         scn::CRYP_RANDOM_NUMBER_GENERATE => {
             let (va, len) = (a[0], a[1]);
             if check(cx.mem, va, len, true).is_err() {
@@ -326,6 +478,144 @@ fn check_access_rights(cx: &Context<'_>, flags: u64, va: u64, len: u64) -> u32 {
         return TEE_ERROR_ACCESS_DENIED;
     }
     TEE_SUCCESS
+}
+
+/// The set a TA names (a pseudo-handle).
+fn set<'c>(cx: &'c Context<'_>, handle: u64) -> Option<&'c [Property]> {
+    match handle {
+        PROPSET_CURRENT_TA => Some(&cx.props.ta),
+        PROPSET_CURRENT_CLIENT => Some(cx.client),
+        PROPSET_IMPLEMENTATION => Some(&cx.props.tee),
+        _ => None,
+    }
+}
+
+/// `_utee_get_property_name_to_index(set, name, name_len, index*)`: the
+/// name's position in the set (a terminating NUL in the length is
+/// allowed).
+fn name_to_index(cx: &mut Context<'_>, handle: u64, name: u64, len: u64, out: u64) -> u32 {
+    let Ok(len) = usize::try_from(len) else {
+        return TEE_ERROR_BAD_PARAMETERS;
+    };
+    if len > MAX_PROP_NAME + 1 {
+        return TEE_ERROR_ITEM_NOT_FOUND;
+    }
+    let mut buf = [0u8; MAX_PROP_NAME + 1];
+    if read_user(cx.mem, name, &mut buf[..len]).is_err() {
+        return TEE_ERROR_ACCESS_DENIED;
+    }
+    let mut want = &buf[..len];
+    if let [rest @ .., 0] = want {
+        want = rest;
+    }
+    let Some(props) = set(cx, handle) else {
+        return TEE_ERROR_BAD_PARAMETERS;
+    };
+    let Some(i) = props.iter().position(|p| p.name.as_bytes() == want) else {
+        return TEE_ERROR_ITEM_NOT_FOUND;
+    };
+    put_u32(cx, out, i as u32).into_code()
+}
+
+/// Bytes into a TA buffer of the capacity `*len_at` says, GP style: the
+/// size needed goes back in `*len_at`; `Ok(false)` if it was too short
+/// (nothing written then).
+fn put_sized(cx: &mut Context<'_>, buf: u64, len_at: u64, bytes: &[u8]) -> Result<bool, u32> {
+    let mut cap = [0u8; 4];
+    read_user(cx.mem, len_at, &mut cap).map_err(|_| TEE_ERROR_ACCESS_DENIED)?;
+    let need = u32::try_from(bytes.len()).map_err(|_| TEE_ERROR_GENERIC)?;
+    write_user(cx.mem, len_at, &need.to_le_bytes()).map_err(|_| TEE_ERROR_ACCESS_DENIED)?;
+    if u32::from_le_bytes(cap) < need {
+        return Ok(false);
+    }
+    write_user(cx.mem, buf, bytes).map_err(|_| TEE_ERROR_ACCESS_DENIED)?;
+    Ok(true)
+}
+
+/// `_utee_get_property(set, index, name, name_len*, buf, blen*, type*)`:
+/// the property's name (NUL-terminated) and value ([`encode`]), each with
+/// GP's size feedback, and its type; NULL pointers skip a part.
+fn get_property(cx: &mut Context<'_>, a: &[u64; 8]) -> u32 {
+    let (handle, index, name, name_len, buf, blen, kind) =
+        (a[0], a[1], a[2], a[3], a[4], a[5], a[6]);
+    let Some(props) = set(cx, handle) else {
+        return TEE_ERROR_BAD_PARAMETERS;
+    };
+    let Some(p) = usize::try_from(index).ok().and_then(|i| props.get(i)) else {
+        return TEE_ERROR_ITEM_NOT_FOUND;
+    };
+    let mut text = p.name.as_bytes().to_vec();
+    text.push(0);
+    let (t, value) = encode(&p.value);
+    let mut fits = true;
+    if name != 0 {
+        match put_sized(cx, name, name_len, &text) {
+            Ok(f) => fits &= f,
+            Err(e) => return e,
+        }
+    }
+    if blen != 0 {
+        match put_sized(cx, buf, blen, &value) {
+            Ok(f) => fits &= f,
+            Err(e) => return e,
+        }
+    }
+    if kind != 0 && write_user(cx.mem, kind, &t.to_le_bytes()).is_err() {
+        return TEE_ERROR_ACCESS_DENIED;
+    }
+    if fits {
+        TEE_SUCCESS
+    } else {
+        TEE_ERROR_SHORT_BUFFER
+    }
+}
+
+/// oxtee's `PROPERTY_TEXT(set, index, buf, blen*)`: the value's text
+/// form, NUL-terminated, with GP's size feedback.
+fn property_text(cx: &mut Context<'_>, handle: u64, index: u64, buf: u64, blen: u64) -> u32 {
+    let Some(props) = set(cx, handle) else {
+        return TEE_ERROR_BAD_PARAMETERS;
+    };
+    let Some(p) = usize::try_from(index).ok().and_then(|i| props.get(i)) else {
+        return TEE_ERROR_ITEM_NOT_FOUND;
+    };
+    let mut text = p.value.to_text().into_bytes();
+    text.push(0);
+    match put_sized(cx, buf, blen, &text) {
+        Ok(true) => TEE_SUCCESS,
+        Ok(false) => TEE_ERROR_SHORT_BUFFER,
+        Err(e) => e,
+    }
+}
+
+/// oxtee's `REGISTER_PROPS(table, len)`: once per instance.
+fn register_props(cx: &mut Context<'_>, table: u64, len: u64) -> u32 {
+    if cx.props.registered {
+        return TEE_ERROR_BAD_STATE;
+    }
+    let Some(len) = usize::try_from(len).ok().filter(|&l| l <= MAX_PROP_TABLE) else {
+        return TEE_ERROR_OUT_OF_MEMORY;
+    };
+    let mut b = alloc::vec![0u8; len];
+    if read_user(cx.mem, table, &mut b).is_err() {
+        return TEE_ERROR_ACCESS_DENIED;
+    }
+    let Ok(extra) = decode_table(&b) else {
+        return TEE_ERROR_BAD_FORMAT;
+    };
+    cx.props.registered = true;
+    let ta = core::mem::take(&mut cx.props.ta);
+    cx.props.ta = oxtee_core::props::merge(ta, extra);
+    TEE_SUCCESS
+}
+
+impl Outcome {
+    fn into_code(self) -> u32 {
+        match self {
+            Outcome::Resume(x) => x as u32,
+            _ => TEE_ERROR_GENERIC,
+        }
+    }
 }
 
 fn put_u32(cx: &mut Context<'_>, va: u64, v: u32) -> Outcome {
@@ -391,6 +681,15 @@ mod tests {
         rng: RefCell<Drbg>,
         logged: Vec<Vec<u8>>,
         cancel: Cancellation,
+        props: Props,
+        client: Vec<Property>,
+    }
+
+    fn prop(name: &str, value: PropValue) -> Property {
+        Property {
+            name: name.into(),
+            value,
+        }
     }
 
     impl Run {
@@ -400,6 +699,30 @@ mod tests {
                 rng: RefCell::new(Drbg::new(&[7; 32], &[], &[])),
                 logged: Vec::new(),
                 cancel: Cancellation::default(),
+                props: Props {
+                    ta: alloc::vec![
+                        prop("gpd.ta.singleInstance", PropValue::Bool(true)),
+                        prop("gpd.ta.dataSize", PropValue::U32(0x8000)),
+                        prop("gpd.ta.version", PropValue::String(String::new())),
+                    ],
+                    tee: alloc::vec![
+                        prop("gpd.tee.apiversion", PropValue::String("1.3.1".into())),
+                        prop(
+                            "gpd.tee.deviceID",
+                            PropValue::Uuid(Uuid([
+                                0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 9, 10, 11, 12, 13,
+                                14, 15, 16
+                            ]))
+                        ),
+                        prop("gpd.tee.bin", PropValue::Binary(b"foo".to_vec())),
+                    ]
+                    .into(),
+                    registered: false,
+                },
+                client: oxtee_core::props::current_client(&Identity {
+                    login: 0xF000_0000,
+                    uuid: Uuid::NIL,
+                }),
             }
         }
         fn call(&mut self, num: u64, args: &[u64]) -> Outcome {
@@ -415,6 +738,8 @@ mod tests {
                 counter: (62_500_000 * 7 + 31_250_000, 62_500_000),
                 shared: &shared,
                 cancel: &mut self.cancel,
+                props: &mut self.props,
+                client: &self.client,
             };
             syscall(num, &a, &mut cx)
         }
@@ -621,10 +946,209 @@ mod tests {
         assert!(r.cancel.masked);
     }
 
+    impl Run {
+        fn put(&mut self, va: u64, b: &[u8]) {
+            self.mem.copy_to(va, b).unwrap();
+        }
+        fn get(&mut self, va: u64, n: usize) -> Vec<u8> {
+            let mut b = alloc::vec![0u8; n];
+            self.mem.copy_from(va, &mut b).unwrap();
+            b
+        }
+        fn u32_at(&mut self, va: u64) -> u32 {
+            u32::from_le_bytes(self.get(va, 4).try_into().unwrap())
+        }
+    }
+
+    fn code_of(r: u32) -> Outcome {
+        Outcome::Resume(r.into())
+    }
+
+    #[test]
+    fn properties_by_name_and_index_with_size_feedback() {
+        let mut r = Run::new();
+        let tee = PROPSET_IMPLEMENTATION;
+        r.put(0x3000, b"gpd.tee.deviceID\0");
+        // With or without its NUL.
+        for len in [16, 17] {
+            assert_eq!(
+                r.call(scn::GET_PROPERTY_NAME_TO_INDEX, &[tee, 0x3000, len, 0x3100]),
+                OK
+            );
+            assert_eq!(r.u32_at(0x3100), 1);
+        }
+        assert_eq!(
+            r.call(scn::GET_PROPERTY_NAME_TO_INDEX, &[tee, 0x3000, 10, 0x3100]),
+            code_of(TEE_ERROR_ITEM_NOT_FOUND)
+        );
+        assert_eq!(
+            r.call(
+                scn::GET_PROPERTY_NAME_TO_INDEX,
+                &[0x1234, 0x3000, 16, 0x3100]
+            ),
+            code_of(TEE_ERROR_BAD_PARAMETERS)
+        );
+        // The UUID in TEE_UUID's layout, its name, its type.
+        r.put(0x3200, &64u32.to_le_bytes());
+        r.put(0x3204, &64u32.to_le_bytes());
+        let args = [tee, 1, 0x3300, 0x3200, 0x3400, 0x3204, 0x3208];
+        assert_eq!(r.call(scn::GET_PROPERTY, &args), OK);
+        assert_eq!(r.get(0x3300, 17), b"gpd.tee.deviceID\0");
+        assert_eq!(r.u32_at(0x3200), 17);
+        assert_eq!(r.u32_at(0x3204), 16);
+        assert_eq!(r.u32_at(0x3208), prop_type::UUID);
+        assert_eq!(
+            r.get(0x3400, 16),
+            [4, 3, 2, 1, 6, 5, 8, 7, 9, 10, 11, 12, 13, 14, 15, 16]
+        );
+        // Too short: the size needed, nothing written.
+        r.put(0x3204, &3u32.to_le_bytes());
+        r.put(0x3400, &[0xEE; 16]);
+        assert_eq!(
+            r.call(scn::GET_PROPERTY, &args),
+            code_of(TEE_ERROR_SHORT_BUFFER)
+        );
+        assert_eq!((r.u32_at(0x3204), r.get(0x3400, 1)[0]), (16, 0xEE));
+        // NULL pointers skip a part; past the end: not found.
+        assert_eq!(r.call(scn::GET_PROPERTY, &[tee, 0, 0, 0, 0, 0, 0x3208]), OK);
+        assert_eq!(r.u32_at(0x3208), prop_type::STRING);
+        assert_eq!(
+            r.call(scn::GET_PROPERTY, &[tee, 3, 0, 0, 0, 0, 0x3208]),
+            code_of(TEE_ERROR_ITEM_NOT_FOUND)
+        );
+        // The client's identity: login, then its UUID.
+        r.put(0x3204, &64u32.to_le_bytes());
+        let client = [PROPSET_CURRENT_CLIENT, 0, 0, 0, 0x3400, 0x3204, 0x3208];
+        assert_eq!(r.call(scn::GET_PROPERTY, &client), OK);
+        assert_eq!(r.u32_at(0x3204), 20);
+        assert_eq!(r.u32_at(0x3400), 0xF000_0000);
+        // Text forms, as the host tier gives them.
+        r.put(0x3204, &64u32.to_le_bytes());
+        assert_eq!(
+            r.call(scn::OXTEE_PROPERTY_TEXT, &[tee, 2, 0x3400, 0x3204]),
+            OK
+        );
+        assert_eq!(r.get(0x3400, 5), b"Zm9v\0");
+        assert_eq!(r.u32_at(0x3204), 5);
+        r.put(0x3204, &64u32.to_le_bytes());
+        assert_eq!(
+            r.call(scn::OXTEE_PROPERTY_TEXT, &[tee, 1, 0x3400, 0x3204]),
+            OK
+        );
+        assert_eq!(r.get(0x3400, 37), b"01020304-0506-0708-090a-0b0c0d0e0f10\0");
+    }
+
+    #[test]
+    fn property_calls_check_every_pointer() {
+        let mut r = Run::new();
+        let tee = PROPSET_IMPLEMENTATION;
+        r.put(0x3000, b"gpd.tee.apiversion");
+        // The index, a length or a value into read-only memory or a hole.
+        assert_eq!(
+            r.call(scn::GET_PROPERTY_NAME_TO_INDEX, &[tee, 0x3000, 18, 0x2000]),
+            DENIED
+        );
+        assert_eq!(
+            r.call(scn::GET_PROPERTY_NAME_TO_INDEX, &[tee, 0x4ff8, 18, 0x3100]),
+            DENIED
+        );
+        assert_eq!(
+            r.call(scn::GET_PROPERTY, &[tee, 0, 0, 0, 0x2000, 0x3204, 0]),
+            {
+                r.put(0x3204, &64u32.to_le_bytes());
+                DENIED
+            }
+        );
+        assert_eq!(
+            r.call(scn::GET_PROPERTY, &[tee, 0, 0, 0, 0x3400, 0x2004, 0]),
+            DENIED
+        );
+        assert_eq!(
+            r.call(scn::GET_PROPERTY, &[tee, 0, 0, 0, 0, 0, 0x1000]),
+            DENIED
+        );
+        assert!((0x1000..0x3000).all(|va| r.byte(va) == 0xAA));
+        // A name longer than any: not found, nothing read.
+        assert_eq!(
+            r.call(
+                scn::GET_PROPERTY_NAME_TO_INDEX,
+                &[tee, 0x5000, 1 << 20, 0x3100]
+            ),
+            code_of(TEE_ERROR_ITEM_NOT_FOUND)
+        );
+    }
+
+    /// The TA's own table, as libutee registers it.
+    fn entry(kind: u32, name: &str, value: &[u8]) -> Vec<u8> {
+        let mut b = kind.to_le_bytes().to_vec();
+        b.extend_from_slice(&(name.len() as u32).to_le_bytes());
+        b.extend_from_slice(&(value.len() as u32).to_le_bytes());
+        b.extend_from_slice(name.as_bytes());
+        b.extend_from_slice(value);
+        b
+    }
+
+    #[test]
+    fn a_tas_own_table_is_registered_once_and_cannot_override_its_header() {
+        let mut r = Run::new();
+        let mut t = entry(prop_type::U32, "my.u32", &7u32.to_le_bytes());
+        t.extend(entry(prop_type::BOOL, "gpd.ta.singleInstance", &[0]));
+        t.extend(entry(prop_type::STRING, "gpd.ta.version", b"1.2"));
+        t.extend(entry(prop_type::BINARY_BLOCK, "my.bin", b"Zm9v\nYmFy"));
+        t.extend(entry(prop_type::U32, "my.bad", &[1, 2]));
+        t.extend(entry(9, "my.unknown", &[]));
+        r.put(0x3000, &t);
+        let n = t.len() as u64;
+        assert_eq!(r.call(scn::OXTEE_REGISTER_PROPS, &[0x3000, n]), OK);
+        let find = |r: &Run, name: &str| {
+            r.props
+                .ta
+                .iter()
+                .find(|p| p.name == name)
+                .map(|p| p.value.clone())
+        };
+        assert_eq!(find(&r, "my.u32"), Some(PropValue::U32(7)));
+        assert_eq!(
+            find(&r, "gpd.ta.singleInstance"),
+            Some(PropValue::Bool(true))
+        );
+        assert_eq!(
+            find(&r, "gpd.ta.version"),
+            Some(PropValue::String("1.2".into()))
+        );
+        assert_eq!(
+            find(&r, "my.bin"),
+            Some(PropValue::Binary(b"foobar".to_vec()))
+        );
+        assert_eq!((find(&r, "my.bad"), find(&r, "my.unknown")), (None, None));
+        // Once only.
+        assert_eq!(
+            r.call(scn::OXTEE_REGISTER_PROPS, &[0x3000, n]),
+            code_of(TEE_ERROR_BAD_STATE)
+        );
+        // A table that does not parse, or is not the TA's, changes nothing.
+        for (table, len, want) in [
+            (&t[..t.len() - 1], None, TEE_ERROR_BAD_FORMAT),
+            (&t[..5], None, TEE_ERROR_BAD_FORMAT),
+            (&t[..], Some(1 << 30), TEE_ERROR_OUT_OF_MEMORY),
+        ] {
+            let mut r = Run::new();
+            r.put(0x3000, table);
+            let len = len.unwrap_or(table.len() as u64);
+            assert_eq!(
+                r.call(scn::OXTEE_REGISTER_PROPS, &[0x3000, len]),
+                code_of(want)
+            );
+            assert!(!r.props.registered && r.props.ta.len() == 3);
+        }
+        let mut r = Run::new();
+        assert_eq!(r.call(scn::OXTEE_REGISTER_PROPS, &[0x4f00, 0x200]), DENIED);
+    }
+
     #[test]
     fn unknown_calls_are_not_supported() {
         let mut r = Run::new();
-        for n in [scn::GET_PROPERTY, scn::OPEN_TA_SESSION, 70, u64::MAX] {
+        for n in [scn::OPEN_TA_SESSION, 70, u64::MAX] {
             assert_eq!(
                 r.call(n, &[0x3000, 1, 2, 3]),
                 Outcome::Resume(TEE_ERROR_NOT_SUPPORTED.into())

@@ -23,6 +23,7 @@
 //! budget for the secure memory instances take.
 
 use alloc::boxed::Box;
+use alloc::collections::BTreeMap;
 use alloc::rc::Rc;
 use alloc::vec::Vec;
 use core::cell::RefCell;
@@ -35,11 +36,12 @@ use oxtee_gp::{
     TEE_ERROR_OUT_OF_MEMORY, TEE_ERROR_SHORT_BUFFER, TEE_ERROR_TARGET_DEAD,
 };
 use oxtee_pl011::log;
+use oxtee_proto::{Identity, Property};
 use oxtee_tz_abi::elf::Perm;
 use oxtee_tz_abi::kernel::TaLoader;
 use oxtee_tz_abi::pta::{Client, Invoked, Param, Pta, SharedRng, param_types};
 use oxtee_tz_abi::rpc::Rpc;
-use oxtee_tz_abi::utee::{self, Answer, Cancellation, Fault, Outcome, Pending, UserMemory};
+use oxtee_tz_abi::utee::{self, Answer, Cancellation, Fault, Outcome, Pending, Props, UserMemory};
 
 use crate::UART;
 use crate::user::{AddressSpace, EC_SVC, LoadFailed, OutOfMemory, USER_BASE, UserFrame, run};
@@ -68,11 +70,25 @@ const FUNC_INVOKE: u64 = 2;
 pub struct Loader {
     /// The kernel's random generator, for the TAs' system calls.
     rng: SharedRng,
+    /// The implementation's property set, shared by every instance.
+    tee: Rc<[Property]>,
 }
+
+/// The namespace of the device ID until a hardware unique key exists to
+/// derive it from (issue 14): the same on every boot of this build.
+const DEVICE_SEED: &[u8] = b"oxtee TrustZone tier (QEMU virt)";
 
 impl Loader {
     pub fn new(rng: SharedRng) -> Loader {
-        Loader { rng }
+        let tee = oxtee_core::props::implementation_on(
+            oxtee_core::props::device_id(DEVICE_SEED),
+            env!("CARGO_PKG_VERSION"),
+            "GlobalPlatform TEE in TrustZone (QEMU virt, S-EL1 kernel)",
+        );
+        Loader {
+            rng,
+            tee: tee.into(),
+        }
     }
 }
 
@@ -109,6 +125,12 @@ impl TaLoader for Loader {
             busy: false,
             closes: Vec::new(),
             rng: self.rng.clone(),
+            props: Props {
+                ta: oxtee_core::props::current_ta(&props),
+                tee: self.tee.clone(),
+                registered: false,
+            },
+            clients: BTreeMap::new(),
         })))))
     }
 }
@@ -129,6 +151,9 @@ pub struct Instance {
     /// Sessions closed while it was busy, to close when it is not.
     closes: Vec<u32>,
     rng: SharedRng,
+    props: Props,
+    /// Each session's client property set.
+    clients: BTreeMap<u32, Vec<Property>>,
 }
 
 /// The system calls' view of an instance's memory.
@@ -166,6 +191,8 @@ struct Call {
     /// The call's memory references in the TA's memory.
     shared: [Range<u64>; 4],
     cancel: Cancellation,
+    /// The session's client property set.
+    client: Vec<Property>,
 }
 
 /// How far an entry point got.
@@ -186,6 +213,7 @@ impl Instance {
     /// Start entry function `func` for `session` (and `cmd`): the
     /// parameters into the TA's memory and its registers set.
     fn begin(&mut self, func: u64, session: u32, cmd: u32, p: &[Param; 4]) -> Result<Call, u32> {
+        let client = self.clients.get(&session).cloned().unwrap_or_default();
         let mut up = [0u64; 9];
         up[0] = u64::from(param_types(p));
         let mut at = WINDOW_AT;
@@ -230,6 +258,7 @@ impl Instance {
             up,
             shared,
             cancel: Cancellation::default(),
+            client,
         })
     }
 
@@ -265,6 +294,8 @@ impl Instance {
                 counter: counter(),
                 shared: &call.shared,
                 cancel: &mut call.cancel,
+                props: &mut self.props,
+                client: &call.client,
             };
             match utee::syscall(f.x[8], &args, &mut cx) {
                 Outcome::Resume(x0) => f.x[0] = x0,
@@ -446,17 +477,28 @@ impl Pta for UserTa {
         self.0.borrow().flags
     }
 
-    fn open_session(&mut self, session: u32, _: &Client, params: &mut [Param; 4]) -> u32 {
+    fn open_session(&mut self, session: u32, client: &Client, params: &mut [Param; 4]) -> u32 {
         let mut inst = self.0.borrow_mut();
         if inst.busy {
             // Another session's call waits for the normal world.
             return TEE_ERROR_BUSY;
         }
-        inst.call_now(FUNC_OPEN, session, params)
+        let id = Identity {
+            login: client.login,
+            uuid: Uuid(client.uuid),
+        };
+        inst.clients
+            .insert(session, oxtee_core::props::current_client(&id));
+        let r = inst.call_now(FUNC_OPEN, session, params);
+        if r != oxtee_gp::TEE_SUCCESS {
+            inst.clients.remove(&session);
+        }
+        r
     }
 
     fn close_session(&mut self, session: u32) {
         let mut inst = self.0.borrow_mut();
+        inst.clients.remove(&session);
         if inst.busy {
             inst.closes.push(session);
         } else {

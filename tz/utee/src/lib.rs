@@ -15,15 +15,17 @@
 //! Served so far: the entry points and their parameters, memory
 //! (`TEE_Malloc` .. `TEE_MemCompare`, `TEE_CheckMemoryAccessRights`,
 //! instance data, and C's `malloc` family), `TEE_Panic`, tracing, system
-//! and REE time, `TEE_Wait`, random numbers and the cancellation flag and
-//! mask. Not yet: properties, persistent time, TA-to-TA, BigInt,
-//! cryptography, storage (they need the kernel's system calls for them).
+//! and REE time, `TEE_Wait`, random numbers, the cancellation flag and
+//! mask, and properties (`props`). Not yet: persistent time, TA-to-TA,
+//! BigInt, cryptography, storage (they need the kernel's system calls for
+//! them).
 #![no_std]
 
 extern crate alloc;
 
 mod api;
 mod heap;
+mod props;
 mod sys;
 
 use alloc::collections::BTreeMap;
@@ -93,6 +95,8 @@ unsafe extern "C" {
     static oxtee_ta_head: Head;
 }
 
+/// Whether the TA's property table went to the kernel.
+static REGISTERED: Global<Cell<bool>> = Global(Cell::new(false));
 /// Whether `TA_CreateEntryPoint` ran (and `TA_DestroyEntryPoint` did not
 /// since).
 static CREATED: Global<Cell<bool>> = Global(Cell::new(false));
@@ -110,6 +114,9 @@ pub unsafe extern "C" fn __ta_entry(func: u64, session: u64, up: *mut UteeParams
     // SAFETY: the kernel's contract (above).
     let up = unsafe { &mut *up };
     let session = session as u32;
+    if !REGISTERED.0.replace(true) {
+        props::register();
+    }
     let r = match func {
         FUNC_OPEN => open(session, up),
         FUNC_CLOSE => close(session),

@@ -15,20 +15,34 @@ const UNMASK_CANCELLATION: u64 = 10;
 const MASK_CANCELLATION: u64 = 11;
 const WAIT: u64 = 12;
 const GET_TIME: u64 = 13;
+const GET_PROPERTY: u64 = 3;
+const GET_PROPERTY_NAME_TO_INDEX: u64 = 4;
+/// oxtee's own calls (see `oxtee_tz_abi::utee::scn`).
+const OXTEE_PROPERTY_TEXT: u64 = 0x1000;
+const OXTEE_REGISTER_PROPS: u64 = 0x1001;
 const CRYP_RANDOM_NUMBER_GENERATE: u64 = 33;
 
 /// One system call with up to three arguments.
 fn svc(num: u64, a0: u64, a1: u64, a2: u64) -> u64 {
+    svc7(num, [a0, a1, a2, 0, 0, 0, 0])
+}
+
+/// One system call with up to seven arguments.
+fn svc7(num: u64, a: [u64; 7]) -> u64 {
     let r;
     // SAFETY: the kernel reads the arguments (checking every address
     // against this TA's own mappings), may write the TA's memory they
     // name (so the asm is not `nomem`), and returns with x0 only changed;
-    // x1..x2 are declared clobbered anyway.
+    // x1..x6 are declared clobbered anyway.
     unsafe {
         core::arch::asm!("svc #0",
-            inlateout("x0") a0 => r,
-            inlateout("x1") a1 => _,
-            inlateout("x2") a2 => _,
+            inlateout("x0") a[0] => r,
+            inlateout("x1") a[1] => _,
+            inlateout("x2") a[2] => _,
+            inlateout("x3") a[3] => _,
+            inlateout("x4") a[4] => _,
+            inlateout("x5") a[5] => _,
+            inlateout("x6") a[6] => _,
             in("x8") num,
             options(nostack));
     }
@@ -96,6 +110,90 @@ pub struct Time {
 
 pub fn get_time(cat: u64, t: &mut Time) -> u32 {
     svc(GET_TIME, cat, t as *mut Time as u64, 0) as u32
+}
+
+/// The index of property `name` (with its NUL) in `set`.
+pub fn property_index(set: usize, name: &[u8]) -> Result<(usize, u32), u32> {
+    let mut i = 0u32;
+    let args = [
+        set as u64,
+        name.as_ptr() as u64,
+        name.len() as u64,
+        &raw mut i as u64,
+        0,
+        0,
+        0,
+    ];
+    match svc7(GET_PROPERTY_NAME_TO_INDEX, args) as u32 {
+        0 => Ok((set, i)),
+        e => Err(e),
+    }
+}
+
+/// A buffer of the TA and its capacity, which the kernel replaces with
+/// the size needed.
+pub type Sized<'a> = Option<(*mut u8, &'a mut u32)>;
+
+fn sized(s: &mut Sized<'_>) -> (u64, u64) {
+    match s {
+        Some((p, n)) => (*p as u64, &raw mut **n as u64),
+        None => (0, 0),
+    }
+}
+
+/// Property `index` of `set`: its name and value (either may be left
+/// out) and its type.
+pub fn get_property(
+    set: usize,
+    index: u32,
+    mut name: Sized<'_>,
+    mut value: Sized<'_>,
+    kind: &mut u32,
+) -> u32 {
+    let (n, nl) = sized(&mut name);
+    let (v, vl) = sized(&mut value);
+    let args = [
+        set as u64,
+        u64::from(index),
+        n,
+        nl,
+        v,
+        vl,
+        kind as *mut u32 as u64,
+    ];
+    svc7(GET_PROPERTY, args) as u32
+}
+
+/// Property `index` of `set`'s value into `buf`.
+pub fn get_property_into(set: usize, index: u32, buf: *mut u8, len: &mut u32) -> u32 {
+    let mut kind = 0;
+    get_property(set, index, None, Some((buf, len)), &mut kind)
+}
+
+/// Property `index` of `set`'s value as text.
+pub fn property_text(set: usize, index: u32, buf: *mut u8, len: &mut u32) -> u32 {
+    svc7(
+        OXTEE_PROPERTY_TEXT,
+        [
+            set as u64,
+            u64::from(index),
+            buf as u64,
+            len as *mut u32 as u64,
+            0,
+            0,
+            0,
+        ],
+    ) as u32
+}
+
+/// The TA's own property table.
+pub fn register_props(table: &[u8]) -> u32 {
+    svc(
+        OXTEE_REGISTER_PROPS,
+        table.as_ptr() as u64,
+        table.len() as u64,
+        0,
+    ) as u32
 }
 
 pub fn wait(ms: u32) -> u32 {
