@@ -71,10 +71,27 @@ static TEEC_Result wait_ms(TEEC_Session *s, uint32_t ms, uint32_t *elapsed, uint
 
 struct waiter {
 	TEEC_Session *s;
+	uint32_t cmd;
+	uint32_t a;
 	TEEC_Operation op;
 	TEEC_Result r;
 	uint32_t origin;
+	volatile int done;
 };
+
+/* Command `cmd` with a value in (a) and a value out, on a thread. */
+static void *call_in(void *arg)
+{
+	struct waiter *w = arg;
+
+	memset(&w->op, 0, sizeof(w->op));
+	w->op.paramTypes = TEEC_PARAM_TYPES(TEEC_VALUE_INPUT, TEEC_VALUE_OUTPUT, TEEC_NONE,
+					    TEEC_NONE);
+	w->op.params[0].value.a = w->a;
+	w->r = TEEC_InvokeCommand(w->s, w->cmd, &w->op, &w->origin);
+	w->done = 1;
+	return NULL;
+}
 
 static void *wait_forever(void *arg)
 {
@@ -182,6 +199,53 @@ int main(void)
 		pthread_join(th, NULL);
 		CHECK(w.r == TEEC_ERROR_CANCEL && w.origin == TEEC_ORIGIN_TRUSTED_APP,
 		      "cancelled wait: %#x origin %u", w.r, w.origin);
+	}
+
+	/* Preemption: TAs that never return on their own. The normal world
+	 * keeps running meanwhile (one CPU: without preemption the guest
+	 * would hang here), other TAs answer, and the spinning one ends
+	 * when cancelled. */
+	{
+		struct waiter w = { .s = &s1, .cmd = API_SPIN };
+		pthread_t th;
+		TEEC_Session sd;
+		double t1;
+
+		pthread_create(&th, NULL, call_in, &w);
+		usleep(200 * 1000);
+		t1 = now_us();
+		usleep(50 * 1000);
+		t1 = now_us() - t1;
+		CHECK(t1 < 2e6, "the normal world slept 50 ms in %.0f us", t1);
+		r = open(&ctx, &sd, &seed);
+		CHECK(r == TEEC_SUCCESS, "another TA while one spins: %#x", r);
+		if (!r)
+			TEEC_CloseSession(&sd);
+		TEEC_RequestCancellation(&w.op);
+		pthread_join(th, NULL);
+		CHECK(w.r == TEEC_ERROR_CANCEL && w.origin == TEEC_ORIGIN_TRUSTED_APP,
+		      "cancelled spin: %#x origin %u", w.r, w.origin);
+		printf("apitest: a TA spun (%u polls of its cancellation flag) while the normal world "
+		       "ran, until cancelled\n", w.op.params[1].value.a);
+	}
+	{
+		uint32_t turns = 20;
+		struct waiter w = { .s = &s1, .cmd = API_BUSY, .a = turns };
+		pthread_t th;
+		int ticks = 0;
+		double t1 = now_us();
+
+		pthread_create(&th, NULL, call_in, &w);
+		/* The normal world's own 10 ms sleeps go on meanwhile. */
+		while (!w.done) {
+			usleep(10 * 1000);
+			ticks++;
+		}
+		pthread_join(th, NULL);
+		CHECK(w.r == TEEC_SUCCESS, "busy TA: %#x", w.r);
+		printf("apitest: a TA computed for %.0f ms without a system call; the normal world "
+		       "slept %d times meanwhile\n", (now_us() - t1) / 1000, ticks);
+		CHECK(ticks > 1, "the normal world ran %d times", ticks);
 	}
 
 	/* Timings. */

@@ -672,6 +672,11 @@ impl Service {
                         t.rpc.answer(reply);
                         continue;
                     }
+                    Some(Request::ForeignInterrupt) => {
+                        t.waiting = Some(Request::ForeignInterrupt);
+                        self.threads[slot] = Some(t);
+                        return [optee::RETURN_RPC_FOREIGN_INTR, 0, 0, slot as u64];
+                    }
                     Some(req) => match self.send_rpc(nw, &mut t, &req) {
                         Ok(()) => {
                             t.waiting = Some(req);
@@ -742,7 +747,12 @@ impl Service {
             self.threads[slot] = Some(t);
             return status(optee::RETURN_ERESUME);
         };
-        let reply = self.read_reply(nw, &mut t, &req);
+        // A foreign interrupt's return carries no answer to read.
+        let reply = if req == Request::ForeignInterrupt {
+            Reply::Done
+        } else {
+            self.read_reply(nw, &mut t, &req)
+        };
         if let Reply::Failed(ret) = reply {
             self.event = Event::RpcFailed {
                 cmd: rpc_cmd(&req),
@@ -813,6 +823,7 @@ impl Service {
                     }
                     Request::ShmWrite { .. }
                     | Request::ShmRead { .. }
+                    | Request::ForeignInterrupt
                     | Request::Supplicant { .. } => {
                         return Err(TEE_ERROR_GENERIC);
                     }
@@ -929,7 +940,7 @@ impl Service {
                 );
                 Reply::Shm { shm, size }
             }
-            Request::ShmWrite { .. } | Request::ShmRead { .. } => bad,
+            Request::ShmWrite { .. } | Request::ShmRead { .. } | Request::ForeignInterrupt => bad,
         }
     }
 
@@ -1571,7 +1582,7 @@ fn rpc_cmd(req: &Request) -> u32 {
         Request::ShmAlloc { .. } => rpc::cmd::SHM_ALLOC,
         Request::ShmFree { .. } => rpc::cmd::SHM_FREE,
         Request::Supplicant { cmd, .. } => *cmd,
-        Request::ShmWrite { .. } | Request::ShmRead { .. } => u32::MAX,
+        Request::ShmWrite { .. } | Request::ShmRead { .. } | Request::ForeignInterrupt => u32::MAX,
     }
 }
 
@@ -3080,6 +3091,19 @@ mod tests {
         }
         fn close_session(&mut self, _: u32) {}
         fn invoke(&mut self, _: u32, cmd: u32, p: &mut [Param; 4], rpc: &Rpc) -> Invoked {
+            if cmd == 11 {
+                // Preempted twice (a user TA the normal world's
+                // interrupts preempt), then done.
+                let rpc = rpc.clone();
+                return Invoked::Later(Box::pin(async move {
+                    for _ in 0..2 {
+                        if rpc.foreign_interrupt().await.is_err() {
+                            return (TEE_ERROR_GENERIC, no_params());
+                        }
+                    }
+                    (TEE_SUCCESS, no_params())
+                }));
+            }
             if cmd == 10 {
                 let (rpc, dead) = (rpc.clone(), self.dead.clone());
                 return Invoked::Later(Box::pin(async move {
@@ -3259,6 +3283,33 @@ mod tests {
         assert_eq!(loads.live.get(), 1);
         assert_eq!(w.call(CMD_CLOSE_SESSION, s3, 0, &[]).0, result::SUCCESS);
         assert_eq!((loads.live.get(), w.k.sessions()), (0, 0));
+    }
+
+    /// A preempted call gives the normal world its interrupt with
+    /// `RETURN_RPC_FOREIGN_INTR` (no RPC argument written) and goes on
+    /// when resumed; resuming another thread, or one that does not wait,
+    /// changes nothing.
+    #[test]
+    fn a_preempted_call_yields_for_foreign_interrupts() {
+        let (mut w, _) = loading_world(0, SIGNED);
+        let (_, s, _, _) = open_ta(&mut w, SIGNED_UUID, 0);
+        let before = w.nw.mem.clone();
+        let mut out = w.invoke_at(0x200, s, 11, 0, &[value(2, 0, 0)]);
+        for _ in 0..2 {
+            assert_eq!(out[0], crate::optee::RETURN_RPC_FOREIGN_INTR);
+            let slot = out[3];
+            assert_eq!(w.k.threads().in_use, 1);
+            // Nothing was written for the normal world to serve.
+            let rpc = rpc_off(0x200, 1);
+            let end = rpc + arg_size(RPC_PARAMS as usize);
+            assert_eq!(w.nw.mem[rpc..end], before[rpc..end]);
+            assert_eq!(w.resume(slot + 1)[0], crate::optee::RETURN_ERESUME);
+            out = w.resume(slot);
+        }
+        assert_eq!(out[0], RETURN_OK);
+        assert_eq!(w.nw.answer(0x200).0, result::SUCCESS);
+        assert_eq!(w.resume(out[3])[0], crate::optee::RETURN_ERESUME);
+        assert_eq!(w.k.threads().in_use, 0);
     }
 
     /// What the normal world serves is never trusted: a missing image, a

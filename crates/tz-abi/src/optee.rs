@@ -67,6 +67,10 @@ pub const RETURN_UNKNOWN_FUNCTION: u64 = 0xFFFF_FFFF;
 /// `SEC_CAP_RPC_ARG`); x3 names the waiting thread, which
 /// `RETURN_FROM_RPC` hands back in x3.
 pub const RETURN_RPC_CMD: u64 = 0xFFFF_0005;
+/// `OPTEE_SMC_RETURN_RPC_FOREIGN_INTR`: an interrupt of the normal world
+/// arrived while the secure world ran; the normal world takes it and
+/// resumes the thread in x3 with `RETURN_FROM_RPC` (no RPC argument).
+pub const RETURN_RPC_FOREIGN_INTR: u64 = 0xFFFF_0004;
 
 // --- capabilities -------------------------------------------------------
 

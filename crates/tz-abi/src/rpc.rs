@@ -79,6 +79,10 @@ pub enum Request {
     },
     /// Copy `len` bytes out of RPC shared memory at `offset` (as above).
     ShmRead { shm: ShmId, offset: u64, len: usize },
+    /// Let the normal world take an interrupt that arrived while the
+    /// secure world ran (`RETURN_RPC_FOREIGN_INTR`, no RPC argument): a
+    /// user TA that was preempted.
+    ForeignInterrupt,
     /// A request for the supplicant (`LOAD_TA`, `FS`, ...): its command
     /// and at most [`crate::kernel::RPC_PARAMS`] parameters, memory
     /// references in RPC shared memory of application type.
@@ -199,6 +203,13 @@ impl Rpc {
     /// Sleep in the normal world.
     pub async fn suspend(&self, ms: u32) -> Result<(), u32> {
         expect(self.ask(Request::Suspend { ms }).await, |r| {
+            (r == Reply::Done).then_some(())
+        })
+    }
+
+    /// Yield to the normal world for an interrupt of its own.
+    pub async fn foreign_interrupt(&self) -> Result<(), u32> {
+        expect(self.ask(Request::ForeignInterrupt).await, |r| {
             (r == Reply::Done).then_some(())
         })
     }

@@ -96,7 +96,13 @@ el1_vectors:
     // Lower EL, AArch64, synchronous: user code trapping back (`user`).
     .balign 0x80
     b       el0_sync
-    .irp n, 9, 10, 11, 12, 13, 14, 15
+    // Lower EL, AArch64, IRQ and FIQ: the normal world's interrupts
+    // preempting user code (`user`).
+    .balign 0x80
+    b       el0_irq
+    .balign 0x80
+    b       el0_irq
+    .irp n, 11, 12, 13, 14, 15
     .balign 0x80
     mov     x0, #\n
     b       kernel_exception

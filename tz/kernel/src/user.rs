@@ -336,11 +336,21 @@ enter_user:
     ldp     x0, x1, [x0, #0]
     eret
 
+    // An interrupt while EL0 ran: saved as a synchronous exception is,
+    // answered with INTERRUPTED instead of ESR_EL1.
+    .global el0_irq
+el0_irq:
+    stp     x0, x1, [sp, #-16]!
+    mov     x1, #1
+    b       el0_save
+
     // A synchronous exception from EL0: SP is SP_EL1 as enter_user left
     // it (the frame pointer at sp + 96).
     .global el0_sync
 el0_sync:
     stp     x0, x1, [sp, #-16]!
+    mov     x1, #0
+el0_save:
     ldr     x0, [sp, #112]
     stp     x2, x3, [x0, #16]
     stp     x4, x5, [x0, #32]
@@ -372,9 +382,19 @@ el0_sync:
     ldp     x29, x30, [sp, #80]
     ldp     x19, x20, [sp], #112
     mrs     x0, esr_el1
-    ret
-"#
+    cbz     x1, 1f
+    mov     x0, #{interrupted}
+1:  ret
+"#,
+    interrupted = const INTERRUPTED,
 );
+
+/// What `enter_user` answers for an interrupt (not an ESR: those have no
+/// bit above 31).
+const INTERRUPTED: u64 = 1 << 40;
+/// [`Trap::class`] of an interrupt of the normal world that preempted
+/// user code (not an architectural exception class).
+pub const EC_INTERRUPT: u32 = 0x100;
 
 const _: () = assert!(core::mem::size_of::<UserFrame>() == 272);
 
@@ -382,8 +402,11 @@ unsafe extern "C" {
     fn enter_user(frame: *mut UserFrame) -> u64;
 }
 
-/// Run `frame` in `space` at EL0 until it traps back.
-pub fn run(space: &AddressSpace, frame: &mut UserFrame) -> Trap {
+/// Run `frame` in `space` at EL0 until it traps back. `preemptible`:
+/// with IRQ and FIQ unmasked, so that an interrupt of the normal world
+/// ends the run ([`EC_INTERRUPT`]) and the caller can give the normal
+/// world its turn; otherwise the user code runs until it traps.
+pub fn run(space: &AddressSpace, frame: &mut UserFrame, preemptible: bool) -> Trap {
     let (tcr, ttbr0): (u64, u64);
     // SAFETY: reading translation registers.
     unsafe {
@@ -395,9 +418,14 @@ pub fn run(space: &AddressSpace, frame: &mut UserFrame) -> Trap {
     if LAST_RUN.swap(space.id, Ordering::Relaxed) != space.id {
         flush_secure_tlb();
     }
-    // EL0t with interrupts masked, whatever the frame says; only the
-    // condition flags are the user's.
-    frame.spsr = (frame.spsr & 0xF000_0000) | SPSR_EL0;
+    // EL0t with debug and SError masked, IRQ and FIQ as asked, whatever
+    // the frame says; only the condition flags are the user's.
+    let daif = if preemptible {
+        SPSR_EL0 & !0xC0
+    } else {
+        SPSR_EL0
+    };
+    frame.spsr = (frame.spsr & 0xF000_0000) | daif;
     // The EL0 registers belong to the normal world (Linux keeps its
     // `current` task in SP_EL0 and user thread pointers in TPIDR*_EL0; the
     // monitor does not swap them): kept here, zero for the TA (nothing of
@@ -435,7 +463,11 @@ pub fn run(space: &AddressSpace, frame: &mut UserFrame) -> Trap {
     // SAFETY: reading the fault address register.
     unsafe { core::arch::asm!("mrs {}, far_el1", out(reg) far) };
     Trap {
-        class: (esr >> 26) as u32 & 0x3f,
+        class: if esr == INTERRUPTED {
+            EC_INTERRUPT
+        } else {
+            (esr >> 26) as u32 & 0x3f
+        },
         esr,
         far,
     }
@@ -520,7 +552,7 @@ pub fn self_test(mut fail: impl FnMut(&str, Trap)) -> Result<(u32, u32), OutOfMe
         f.x[0] = x0;
         f.x[1] = x1;
         f.x[30] = EXIT;
-        let t = run(space, &mut f);
+        let t = run(space, &mut f, false);
         (t, f)
     };
     // The program runs, its pointers relocated, its data kept between

@@ -44,7 +44,9 @@ use oxtee_tz_abi::rpc::Rpc;
 use oxtee_tz_abi::utee::{self, Answer, Cancellation, Fault, Outcome, Pending, Props, UserMemory};
 
 use crate::UART;
-use crate::user::{AddressSpace, EC_SVC, LoadFailed, OutOfMemory, USER_BASE, UserFrame, run};
+use crate::user::{
+    AddressSpace, EC_INTERRUPT, EC_SVC, LoadFailed, OutOfMemory, USER_BASE, UserFrame, run,
+};
 
 /// Where a TA's image goes (it spans at most `elf::MAX_SPAN`).
 const IMAGE_AT: u64 = USER_BASE + 0x0010_0000;
@@ -203,6 +205,8 @@ enum Step {
     Dead,
     /// A system call waits for the normal world.
     Rpc(Pending),
+    /// An interrupt of the normal world arrived (preemptible runs only).
+    Preempted,
 }
 
 /// A `TEE_Wait` sleeps in the normal world in slices this long, checking
@@ -263,12 +267,16 @@ impl Instance {
     }
 
     /// Run the call at EL0 until it returns, dies or waits for the normal
-    /// world (`rpc` says whether the client cancelled it).
-    fn run(&mut self, call: &mut Call, rpc: &Rpc) -> Step {
+    /// world (`rpc` says whether the client cancelled it); `preemptible`:
+    /// until an interrupt of the normal world arrives, at the latest.
+    fn run(&mut self, call: &mut Call, rpc: &Rpc, preemptible: bool) -> Step {
         let uuid = Uuid(self.uuid);
         loop {
             let f = &mut call.frame;
-            let t = run(&self.space, f);
+            let t = run(&self.space, f, preemptible);
+            if t.class == EC_INTERRUPT {
+                return Step::Preempted;
+            }
             if t.class != EC_SVC {
                 log!(
                     UART,
@@ -377,17 +385,18 @@ impl Instance {
         };
         let rpc = Rpc::default();
         loop {
-            match self.run(&mut call, &rpc) {
+            match self.run(&mut call, &rpc, false) {
                 Step::Done(r) => return self.end(&call, r, p),
                 Step::Dead => return TEE_ERROR_TARGET_DEAD,
+                // (Not preemptible: this does not happen.)
+                Step::Preempted => {}
                 Step::Rpc(pending) => {
                     let no = Answer::Failed(TEE_ERROR_NOT_SUPPORTED);
-                    if let Some(step) = self.answer(&mut call, pending, no) {
-                        match step {
-                            Step::Done(r) => return self.end(&call, r, p),
-                            Step::Dead => return TEE_ERROR_TARGET_DEAD,
-                            Step::Rpc(_) => return TEE_ERROR_NOT_SUPPORTED,
-                        }
+                    match self.answer(&mut call, pending, no) {
+                        None | Some(Step::Preempted) => {}
+                        Some(Step::Done(r)) => return self.end(&call, r, p),
+                        Some(Step::Dead) => return TEE_ERROR_TARGET_DEAD,
+                        Some(Step::Rpc(_)) => return TEE_ERROR_NOT_SUPPORTED,
                     }
                 }
             }
@@ -438,25 +447,38 @@ async fn ask(rpc: &Rpc, pending: Pending, cancel: Cancellation) -> Answer {
     }
 }
 
-/// The rest of a call that waits for the normal world, as a task: ask,
-/// resume the TA with the answer, and so on until it returns or dies.
+/// The rest of a call that waits for the normal world, as a task: ask
+/// (or give the normal world its interrupt), resume the TA, and so on
+/// until it returns or dies.
 async fn finish(
     ta: Rc<RefCell<Instance>>,
     mut call: Call,
-    mut pending: Pending,
+    mut waits: Step,
     mut params: [Param; 4],
     rpc: Rpc,
 ) -> (u32, [Param; 4]) {
     loop {
-        let answer = ask(&rpc, pending, call.cancel).await;
-        let mut inst = ta.borrow_mut();
-        let step = match inst.answer(&mut call, pending, answer) {
-            Some(step) => step,
-            None => inst.run(&mut call, &rpc),
+        let step = match waits {
+            Step::Rpc(pending) => {
+                let answer = ask(&rpc, pending, call.cancel).await;
+                let mut inst = ta.borrow_mut();
+                match inst.answer(&mut call, pending, answer) {
+                    Some(step) => step,
+                    None => inst.run(&mut call, &rpc, true),
+                }
+            }
+            Step::Preempted => {
+                // The normal world takes its interrupt and resumes us
+                // (an error means it would not: the call goes on anyway).
+                let _ = rpc.foreign_interrupt().await;
+                ta.borrow_mut().run(&mut call, &rpc, true)
+            }
+            done => done,
         };
+        let mut inst = ta.borrow_mut();
         let ret = match step {
-            Step::Rpc(p) => {
-                pending = p;
+            Step::Rpc(_) | Step::Preempted => {
+                waits = step;
                 continue;
             }
             Step::Done(r) => inst.end(&call, r, &mut params),
@@ -518,16 +540,16 @@ impl Pta for UserTa {
             Ok(c) => c,
             Err(code) => return Invoked::Done(code),
         };
-        match inst.run(&mut call, rpc) {
+        match inst.run(&mut call, rpc, true) {
             Step::Done(r) => Invoked::Done(inst.end(&call, r, params)),
             Step::Dead => Invoked::Done(TEE_ERROR_TARGET_DEAD),
-            Step::Rpc(pending) => {
+            waits => {
                 inst.busy = true;
                 let params = core::mem::replace(params, oxtee_tz_abi::pta::no_params());
                 Invoked::Later(Box::pin(finish(
                     self.0.clone(),
                     call,
-                    pending,
+                    waits,
                     params,
                     rpc.clone(),
                 )))

@@ -6,7 +6,8 @@
  * and unmapped memory never), random numbers, system time, formatting,
  * instance data shared by the sessions of a single instance, the
  * cancellation mask, REE time and TEE_Wait (which wait in the normal
- * world, through RPCs), and the panics GP asks for (random numbers into
+ * world, through RPCs), spinning (preempted by the normal world's
+ * interrupts) until cancelled or for long, and the panics GP asks for (random numbers into
  * code, freeing what is not a block). Driven by tz/guest/apitest.c.
  */
 #include <stdio.h>
@@ -249,6 +250,33 @@ TEE_Result TA_InvokeCommandEntryPoint(void *ctx, uint32_t cmd, uint32_t types,
 		TEE_GetSystemTime(&t2);
 		p[1].value.a = (t2.seconds - t1.seconds) * 1000 + t2.millis - t1.millis;
 		return r;
+	}
+	case API_SPIN: {
+		uint32_t polls = 0;
+
+		if (types != TEE_PARAM_TYPES(TEE_PARAM_TYPE_VALUE_INPUT,
+					     TEE_PARAM_TYPE_VALUE_OUTPUT,
+					     TEE_PARAM_TYPE_NONE, TEE_PARAM_TYPE_NONE))
+			return TEE_ERROR_BAD_PARAMETERS;
+		TEE_UnmaskCancellation();
+		while (!TEE_GetCancellationFlag())
+			polls++;
+		p[1].value.a = polls;
+		return TEE_ERROR_CANCEL;
+	}
+	case API_BUSY: {
+		uint64_t x = 1;
+
+		if (types != TEE_PARAM_TYPES(TEE_PARAM_TYPE_VALUE_INPUT,
+					     TEE_PARAM_TYPE_VALUE_OUTPUT,
+					     TEE_PARAM_TYPE_NONE, TEE_PARAM_TYPE_NONE))
+			return TEE_ERROR_BAD_PARAMETERS;
+		for (uint64_t i = 0; i < (uint64_t)p[0].value.a * 1000000; i++) {
+			x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+			__asm__ volatile("" : "+r"(x));
+		}
+		p[1].value.a = (uint32_t)(x >> 32);
+		return TEE_SUCCESS;
 	}
 	case API_RANDOM_INTO_CODE:
 		TEE_GenerateRandom((void *)TA_InvokeCommandEntryPoint, 16);

@@ -21,6 +21,10 @@ enum api_cmd {
 	API_REE_TIME = 10,	/* value out: a = REE seconds, b = millis */
 	API_WAIT = 11,		/* value in a = ms (unmasks cancellation first);
 				 * value out: a = elapsed ms (system time) */
+	API_SPIN = 12,		/* spins until cancelled (unmasked first);
+				 * value out a = polls of the flag */
+	API_BUSY = 13,		/* value in a = millions of loop turns, no
+				 * system call; value out a = a checksum */
 };
 
 #endif
