@@ -50,15 +50,18 @@ pub const TTBR_ASID: u64 = 0xFFFF << 48;
 /// empty table: no high address translates), both tagged with the
 /// normal world's ASIDs so that writing them flushes nothing either; its
 /// mappings are global and never change, so a stale entry under any
-/// ASID is still right. (When S-EL0 TAs get address spaces of their own,
-/// with non-global mappings, the kernel needs ASIDs of its own and this
-/// borrowing must change.) Otherwise the monitor loads the kernel's own
+/// ASID is still right. (S-EL0 TAs run under that ASID too, their
+/// non-global entries invalidated when the kernel switches between their
+/// address spaces; see `tz/kernel/src/user.rs`.) Otherwise the monitor
+/// loads the kernel's own
 /// SCTLR and TCR (and leaves TTBR1 alone: the kernel's TCR disables
 /// TTBR1 walks).
 ///
 /// Required of SCTLR: MMU on, caches on, no alignment checks,
-/// little-endian (the kernel's page tables enforce W^X themselves, so
-/// WXN may be either). Required of TCR: a 4 KiB granule and a level-0
+/// little-endian at EL1 and EL0, and EL0 unable to mask interrupts
+/// (UMA clear: a TA must not keep the normal world's interrupts out, or
+/// it could never be preempted) (the kernel's page tables enforce W^X
+/// themselves, so WXN may be either). Required of TCR: a 4 KiB granule and a level-0
 /// start for TTBR0 (T0SZ 16..=24, walks enabled, write-back cacheable
 /// and inner shareable as the kernel's own), a 4 KiB granule for
 /// TTBR1 unless its walks are disabled (the empty table is one 4 KiB
@@ -69,7 +72,9 @@ pub fn shares_translation(sctlr: u64, tcr: u64) -> bool {
     const C: u64 = 1 << 2;
     const I: u64 = 1 << 12;
     const EE: u64 = 1 << 25;
-    let sctlr_ok = sctlr & (M | A | C | I | EE) == M | C | I;
+    const E0E: u64 = 1 << 24;
+    const UMA: u64 = 1 << 9;
+    let sctlr_ok = sctlr & (M | A | C | I | EE | E0E | UMA) == M | C | I;
     let t0sz = tcr & 0x3F;
     let epd0 = tcr & (1 << 7) != 0;
     let tg0 = (tcr >> 14) & 3;
@@ -102,6 +107,10 @@ mod tests {
         assert!(!shares_translation(LINUX_SCTLR & !(1 << 2), LINUX_TCR));
         assert!(!shares_translation(LINUX_SCTLR | 1 << 1, LINUX_TCR));
         assert!(!shares_translation(LINUX_SCTLR | 1 << 25, LINUX_TCR));
+        // Big-endian EL0, or EL0 allowed to mask interrupts (a TA could
+        // then never be preempted).
+        assert!(!shares_translation(LINUX_SCTLR | 1 << 24, LINUX_TCR));
+        assert!(!shares_translation(LINUX_SCTLR | 1 << 9, LINUX_TCR));
         assert!(shares_translation(LINUX_SCTLR | 1 << 19, LINUX_TCR), "WXN");
         // A 64 KiB or 16 KiB granule, a level-1 start (T0SZ 25), TTBR0
         // walks disabled, 52-bit descriptors: its own TCR.

@@ -480,7 +480,7 @@ const STACK_PAGES: u64 = 4;
 /// A page of stubs, read-execute: [exit] `mov x8, #0; svc #0`, then the
 /// probes, each one instruction followed by `svc #0`.
 const STUBS_AT: u64 = USER_BASE;
-const STUBS: [u32; 12] = [
+const STUBS: [u32; 14] = [
     0xD280_0008,
     0xD400_0001, // 0: exit
     0xF940_0000,
@@ -493,6 +493,8 @@ const STUBS: [u32; 12] = [
     0xD400_0001, // 32: msr ttbr0_el1, x0
     0x9E67_0000,
     0xD400_0001, // 40: fmov d0, x0
+    0xD503_4FDF,
+    0xD400_0001, // 48: msr daifset, #15
 ];
 const EXIT: u64 = STUBS_AT;
 const LOAD: u64 = STUBS_AT + 8;
@@ -500,6 +502,9 @@ const STORE: u64 = STUBS_AT + 16;
 const JUMP: u64 = STUBS_AT + 24;
 const PRIVILEGED: u64 = STUBS_AT + 32;
 const FLOAT: u64 = STUBS_AT + 40;
+const MASK: u64 = STUBS_AT + 48;
+/// ESR class of a trapped MSR, MRS or system instruction.
+const EC_SYSREG: u32 = 0x18;
 /// ESR class of a trapped floating-point or SIMD instruction.
 pub const EC_FP: u32 = 0x07;
 
@@ -601,6 +606,10 @@ pub fn self_test(mut fail: impl FnMut(&str, Trap)) -> Result<(u32, u32), OutOfMe
     // keeps no such state): any use traps.
     let (t, _) = call(&space, FLOAT, 0x5a5a, 0);
     check("use a floating-point register", t.class == EC_FP, t);
+    // Nor can it keep the normal world's interrupts out (SCTLR_EL1.UMA
+    // is clear): preemption holds.
+    let (t, _) = call(&space, MASK, 0, 0);
+    check("mask interrupts", t.class == EC_SYSREG, t);
     // Nothing was written where it must not be: the data page reads as
     // the program left it.
     let (t, f) = call(&space, LOAD, IMAGE_AT + 0x4000, 0);

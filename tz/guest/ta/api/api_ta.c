@@ -38,9 +38,13 @@ void TA_DestroyEntryPoint(void)
 
 TEE_Result TA_OpenSessionEntryPoint(uint32_t types, TEE_Param params[4], void **ctx)
 {
-	(void)types;
-	(void)params;
 	*ctx = NULL;
+	/* A hostile open: spins for ever, without a system call. */
+	if (types == TEE_PARAM_TYPES(TEE_PARAM_TYPE_VALUE_INPUT, TEE_PARAM_TYPE_NONE,
+				     TEE_PARAM_TYPE_NONE, TEE_PARAM_TYPE_NONE) &&
+	    params[0].value.a == API_OPEN_SPIN)
+		for (;;)
+			__asm__ volatile("");
 	return TEE_SUCCESS;
 }
 

@@ -27,4 +27,7 @@ enum api_cmd {
 				 * system call; value out a = a checksum */
 };
 
+/* A value a of the open's first parameter: the open spins for ever. */
+#define API_OPEN_SPIN 0x5b1a
+
 #endif
