@@ -301,6 +301,25 @@ int main(void)
 	CHECK(r == TEEC_ERROR_TARGET_DEAD && origin == TEEC_ORIGIN_TEE,
 	      "TEE_Free of the stack: %#x origin %u", r, origin);
 	TEEC_CloseSession(&s1);
+	/* An open that never returns (opens are not preemptible yet): the
+	 * kernel's watchdog kills it after its budget; the normal world comes
+	 * back, a fresh open works. */
+	{
+		double t1 = now_us();
+
+		memset(&op, 0, sizeof(op));
+		op.paramTypes = TEEC_PARAM_TYPES(TEEC_VALUE_INPUT, TEEC_NONE, TEEC_NONE, TEEC_NONE);
+		op.params[0].value.a = API_OPEN_SPIN;
+		r = TEEC_OpenSession(&ctx, &s1, &api, TEEC_LOGIN_PUBLIC, NULL, &op, &origin);
+		CHECK(r == TEEC_ERROR_TARGET_DEAD && origin == TEEC_ORIGIN_TEE,
+		      "an open that spins: %#x origin %u", r, origin);
+		printf("apitest: an open that spun was killed after %.1f s\n",
+		       (now_us() - t1) / 1e6);
+		r = open(&ctx, &s1, &api);
+		CHECK(r == TEEC_SUCCESS, "open after the killed one: %#x", r);
+		if (!r)
+			TEEC_CloseSession(&s1);
+	}
 	TEEC_FinalizeContext(&ctx);
 	if (failures) {
 		printf("apitest: %d checks failed\n", failures);

@@ -402,11 +402,48 @@ unsafe extern "C" {
     fn enter_user(frame: *mut UserFrame) -> u64;
 }
 
-/// Run `frame` in `space` at EL0 until it traps back. `preemptible`:
-/// with IRQ and FIQ unmasked, so that an interrupt of the normal world
-/// ends the run ([`EC_INTERRUPT`]) and the caller can give the normal
-/// world its turn; otherwise the user code runs until it traps.
-pub fn run(space: &AddressSpace, frame: &mut UserFrame, preemptible: bool) -> Trap {
+/// Which interrupts end a run of user code ([`EC_INTERRUPT`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Interrupts {
+    /// None: it runs until it traps.
+    Masked,
+    /// IRQ and FIQ: the normal world's interrupts (the caller gives the
+    /// normal world its turn) and the kernel's watchdog.
+    All,
+    /// FIQ only: the kernel's watchdog (the secure physical timer, group
+    /// 0), for code that cannot give the normal world its turn.
+    Watchdog,
+}
+
+/// Arm the watchdog (the secure physical timer) to fire in `ticks` of
+/// the counter.
+pub fn watchdog_arm(ticks: u64) {
+    // SAFETY: the secure physical timer is the kernel's (SCR_EL3.ST);
+    // enabled with its interrupt unmasked.
+    unsafe {
+        core::arch::asm!("msr cntps_tval_el1, {}", "msr cntps_ctl_el1, {}", "isb",
+            in(reg) ticks, in(reg) 1u64);
+    }
+}
+
+/// Whether the watchdog fired.
+pub fn watchdog_fired() -> bool {
+    let ctl: u64;
+    // SAFETY: reading the kernel's timer.
+    unsafe { core::arch::asm!("mrs {}, cntps_ctl_el1", out(reg) ctl) };
+    ctl & 0b101 == 0b101 // ENABLE and ISTATUS
+}
+
+/// Disarm the watchdog: its interrupt line drops, so nothing of it
+/// reaches the normal world (which has no handler for a FIQ).
+pub fn watchdog_disarm() {
+    // SAFETY: as in `watchdog_arm`.
+    unsafe { core::arch::asm!("msr cntps_ctl_el1, xzr", "isb") };
+}
+
+/// Run `frame` in `space` at EL0 until it traps back, or until one of
+/// `interrupts` arrives ([`EC_INTERRUPT`]).
+pub fn run(space: &AddressSpace, frame: &mut UserFrame, interrupts: Interrupts) -> Trap {
     let (tcr, ttbr0): (u64, u64);
     // SAFETY: reading translation registers.
     unsafe {
@@ -420,10 +457,10 @@ pub fn run(space: &AddressSpace, frame: &mut UserFrame, preemptible: bool) -> Tr
     }
     // EL0t with debug and SError masked, IRQ and FIQ as asked, whatever
     // the frame says; only the condition flags are the user's.
-    let daif = if preemptible {
-        SPSR_EL0 & !0xC0
-    } else {
-        SPSR_EL0
+    let daif = match interrupts {
+        Interrupts::Masked => SPSR_EL0,
+        Interrupts::All => SPSR_EL0 & !0xC0,
+        Interrupts::Watchdog => SPSR_EL0 & !0x40,
     };
     frame.spsr = (frame.spsr & 0xF000_0000) | daif;
     // The EL0 registers belong to the normal world (Linux keeps its
@@ -557,7 +594,7 @@ pub fn self_test(mut fail: impl FnMut(&str, Trap)) -> Result<(u32, u32), OutOfMe
         f.x[0] = x0;
         f.x[1] = x1;
         f.x[30] = EXIT;
-        let t = run(space, &mut f, false);
+        let t = run(space, &mut f, Interrupts::Masked);
         (t, f)
     };
     // The program runs, its pointers relocated, its data kept between

@@ -45,7 +45,8 @@ use oxtee_tz_abi::utee::{self, Answer, Cancellation, Fault, Outcome, Pending, Pr
 
 use crate::UART;
 use crate::user::{
-    AddressSpace, EC_INTERRUPT, EC_SVC, LoadFailed, OutOfMemory, USER_BASE, UserFrame, run,
+    AddressSpace, EC_INTERRUPT, EC_SVC, Interrupts, LoadFailed, OutOfMemory, USER_BASE, UserFrame,
+    run, watchdog_arm, watchdog_disarm, watchdog_fired,
 };
 
 /// Where a TA's image goes (it spans at most `elf::MAX_SPAN`).
@@ -209,6 +210,10 @@ enum Step {
     Preempted,
 }
 
+/// The longest an entry point that cannot yield to the normal world
+/// (open, close: not tasks yet) may run, in milliseconds.
+const SYNC_BUDGET_MS: u64 = 5000;
+
 /// A `TEE_Wait` sleeps in the normal world in slices this long, checking
 /// for a cancellation between them.
 const WAIT_SLICE_MS: u32 = 100;
@@ -267,13 +272,13 @@ impl Instance {
     }
 
     /// Run the call at EL0 until it returns, dies or waits for the normal
-    /// world (`rpc` says whether the client cancelled it); `preemptible`:
-    /// until an interrupt of the normal world arrives, at the latest.
-    fn run(&mut self, call: &mut Call, rpc: &Rpc, preemptible: bool) -> Step {
+    /// world (`rpc` says whether the client cancelled it), or one of
+    /// `interrupts` arrives.
+    fn run(&mut self, call: &mut Call, rpc: &Rpc, interrupts: Interrupts) -> Step {
         let uuid = Uuid(self.uuid);
         loop {
             let f = &mut call.frame;
-            let t = run(&self.space, f, preemptible);
+            let t = run(&self.space, f, interrupts);
             if t.class == EC_INTERRUPT {
                 return Step::Preempted;
             }
@@ -374,21 +379,42 @@ impl Instance {
 
     /// An entry point that cannot wait (open and close run outside a
     /// task): a system call that needs the normal world is answered
-    /// NOT_SUPPORTED.
+    /// NOT_SUPPORTED, and since it cannot give the normal world its
+    /// interrupts either, the kernel's watchdog (the secure physical
+    /// timer) gives it [`SYNC_BUDGET_MS`] at most: a TA still running then
+    /// is killed (TARGET_DEAD), and the normal world goes on.
     fn call_now(&mut self, func: u64, session: u32, p: &mut [Param; 4]) -> u32 {
         if self.dead {
             return TEE_ERROR_TARGET_DEAD;
         }
+        let freq = counter().1;
+        watchdog_arm(freq * SYNC_BUDGET_MS / 1000);
+        let r = self.call_watched(func, session, p);
+        watchdog_disarm();
+        r
+    }
+
+    fn call_watched(&mut self, func: u64, session: u32, p: &mut [Param; 4]) -> u32 {
         let mut call = match self.begin(func, session, 0, p) {
             Ok(c) => c,
             Err(code) => return code,
         };
         let rpc = Rpc::default();
         loop {
-            match self.run(&mut call, &rpc, false) {
+            match self.run(&mut call, &rpc, Interrupts::Watchdog) {
                 Step::Done(r) => return self.end(&call, r, p),
                 Step::Dead => return TEE_ERROR_TARGET_DEAD,
-                // (Not preemptible: this does not happen.)
+                Step::Preempted if watchdog_fired() => {
+                    log!(
+                        UART,
+                        "oxtee kernel: TA {} ran {} ms in an entry point that cannot be preempted yet (open or close): killed\n",
+                        Uuid(self.uuid),
+                        SYNC_BUDGET_MS
+                    );
+                    self.dead = true;
+                    return TEE_ERROR_TARGET_DEAD;
+                }
+                // Not the watchdog's (nothing else is group 0): go on.
                 Step::Preempted => {}
                 Step::Rpc(pending) => {
                     let no = Answer::Failed(TEE_ERROR_NOT_SUPPORTED);
@@ -464,14 +490,14 @@ async fn finish(
                 let mut inst = ta.borrow_mut();
                 match inst.answer(&mut call, pending, answer) {
                     Some(step) => step,
-                    None => inst.run(&mut call, &rpc, true),
+                    None => inst.run(&mut call, &rpc, Interrupts::All),
                 }
             }
             Step::Preempted => {
                 // The normal world takes its interrupt and resumes us
                 // (an error means it would not: the call goes on anyway).
                 let _ = rpc.foreign_interrupt().await;
-                ta.borrow_mut().run(&mut call, &rpc, true)
+                ta.borrow_mut().run(&mut call, &rpc, Interrupts::All)
             }
             done => done,
         };
@@ -540,7 +566,7 @@ impl Pta for UserTa {
             Ok(c) => c,
             Err(code) => return Invoked::Done(code),
         };
-        match inst.run(&mut call, rpc, true) {
+        match inst.run(&mut call, rpc, Interrupts::All) {
             Step::Done(r) => Invoked::Done(inst.end(&call, r, params)),
             Step::Dead => Invoked::Done(TEE_ERROR_TARGET_DEAD),
             waits => {

@@ -86,8 +86,9 @@ fn enter_kernel(frame: &mut Frame, st: &State, fast: bool, args: &[u64]) {
 const SPSR_EL1H_MASKED: u64 = 0x3C5;
 
 /// SCR_EL3: lower levels are AArch64 (RW), HVC disabled (no EL2), SMC
-/// enabled; NS selects the world.
-const SCR_RW: u64 = 1 << 10;
+/// enabled, the secure physical timer S-EL1's (ST: the kernel's
+/// watchdog); NS selects the world.
+const SCR_RW: u64 = 1 << 10 | 1 << 11;
 const SCR_NS: u64 = 1 << 0;
 
 #[derive(Clone, Copy, PartialEq, Eq)]

@@ -38,17 +38,30 @@ fn read32(addr: usize) -> u32 {
     unsafe { core::ptr::read_volatile(addr as *const u32) }
 }
 
+/// The secure physical timer's interrupt (PPI 13 on QEMU `virt`).
+const SECURE_TIMER_INTID: u32 = 29;
+
 /// GICv2 with security extensions: every interrupt in group 1 (the
-/// normal world's), both groups enabled, the CPU interface open. Linux
-/// then configures the interrupts it uses from the normal world.
+/// normal world's) but the secure physical timer's, which is group 0,
+/// enabled, at the highest priority and signalled as FIQ: the secure
+/// kernel's watchdog over user code that cannot be preempted (it arms the
+/// timer only while it runs such code, and disarms it before the normal
+/// world runs again). Both groups enabled, the CPU interface open. Linux
+/// then configures the interrupts it uses from the normal world (it
+/// cannot touch a group 0 interrupt).
 pub fn gic_init() {
     let lines = ((read32(GICD + 0x4) & 0x1F) + 1) * 32;
     for n in 0..lines / 32 {
-        write32(GICD + 0x80 + 4 * n as usize, 0xFFFF_FFFF); // GICD_IGROUPRn
+        let secure = if n == 0 { 1 << SECURE_TIMER_INTID } else { 0 };
+        write32(GICD + 0x80 + 4 * n as usize, !secure); // GICD_IGROUPRn: group 1 but `secure`
     }
+    let prio = GICD + 0x400 + SECURE_TIMER_INTID as usize; // GICD_IPRIORITYRn, one byte
+    // SAFETY: as in `write32`; the byte of this interrupt's priority.
+    unsafe { core::ptr::write_volatile(prio as *mut u8, 0) };
+    write32(GICD + 0x100, 1 << SECURE_TIMER_INTID); // GICD_ISENABLER0 (this CPU's PPIs)
     write32(GICD, 0x3); // GICD_CTLR: EnableGrp0 | EnableGrp1
     write32(GICC + 0x4, 0xFF); // GICC_PMR: nothing masked
-    write32(GICC, 0x3); // GICC_CTLR (secure copy): both groups
+    write32(GICC, 0x3 | 1 << 3); // GICC_CTLR (secure copy): both groups, group 0 as FIQ
 }
 
 fn gpio_pulse(line: u32) -> ! {
