@@ -11,6 +11,7 @@
  * code, freeing what is not a block). Driven by tz/guest/apitest.c.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <tee_internal_api.h>
 #include <tee_internal_api_extensions.h>
@@ -98,7 +99,12 @@ static uint32_t heap(uint32_t *fit)
 	for (int i = 0; p && i < 1000; i++)
 		bad += p[i] != 0;
 	free(p);
-	bad += calloc(SIZE_MAX / 2, 4) != NULL;
+	{
+		/* An overflowing size: NULL (volatile: the compiler sees it). */
+		volatile size_t huge = SIZE_MAX / 2;
+
+		bad += calloc(huge, 4) != NULL;
+	}
 	*fit = n;
 	return bad;
 }
