@@ -194,8 +194,8 @@ struct Call {
     /// The call's memory references in the TA's memory.
     shared: [Range<u64>; 4],
     cancel: Cancellation,
-    /// The session's client property set.
-    client: Vec<Property>,
+    /// The session (its client property set is the instance's).
+    session: u32,
 }
 
 /// How far an entry point got.
@@ -222,7 +222,6 @@ impl Instance {
     /// Start entry function `func` for `session` (and `cmd`): the
     /// parameters into the TA's memory and its registers set.
     fn begin(&mut self, func: u64, session: u32, cmd: u32, p: &[Param; 4]) -> Result<Call, u32> {
-        let client = self.clients.get(&session).cloned().unwrap_or_default();
         let mut up = [0u64; 9];
         up[0] = u64::from(param_types(p));
         let mut at = WINDOW_AT;
@@ -267,7 +266,7 @@ impl Instance {
             up,
             shared,
             cancel: Cancellation::default(),
-            client,
+            session,
         })
     }
 
@@ -308,7 +307,7 @@ impl Instance {
                 shared: &call.shared,
                 cancel: &mut call.cancel,
                 props: &mut self.props,
-                client: &call.client,
+                client: self.clients.get(&call.session).map_or(&[], |c| c),
             };
             match utee::syscall(f.x[8], &args, &mut cx) {
                 Outcome::Resume(x0) => f.x[0] = x0,
