@@ -172,7 +172,8 @@ cp "$out/ta-dev.pem" "$kit/keys/default_ta.pem"
 # (static, against oxtee's libteec).
 # The same for the guest's Internal Core API test TA and, unchanged, the
 # host tier's test TAs the TrustZone tier can run so far.
-for ta in examples/hello/ta-c examples/seed/ta-c tz/guest/ta/api tests/tas/c/props; do
+for ta in examples/hello/ta-c examples/seed/ta-c tz/guest/ta/api tests/tas/c/props \
+  tests/tas/c/digest tests/tas/c/symcrypt tests/tas/c/aead tests/tas/c/asym; do
   o=$out/ta/$(echo "$ta" | tr / _)
   rm -rf "$o"
   make -s -C "$ta" TA_DEV_KIT_DIR="$kit" CROSS_COMPILE=aarch64-linux-gnu- O="$o" >/dev/null
@@ -216,6 +217,26 @@ CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUSTFLAGS="-C target-feature=+crt-static"
   cargo build -q --release -p oxtee-cli --target aarch64-unknown-linux-gnu 2>"$out/build-oxtee.log" ||
   { cat "$out/build-oxtee.log" >&2; exit 1; }
 aarch64-linux-gnu-strip -o "$ird/bin/oxtee" target/aarch64-unknown-linux-gnu/release/oxtee
+# The host tier's cryptography suites, the same sources (crates/cli/tests/tz),
+# against the C test TAs above; the guest's init runs what is in /tests.
+# (OXTEE_TZ_SUITES=0 leaves them out, for a quicker boot while working.)
+if [ "${OXTEE_TZ_SUITES:-1}" != 0 ]; then
+  suite=$(CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc \
+    CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUSTFLAGS="-C target-feature=+crt-static" \
+    cargo test -q --release -p oxtee-cli --features tz-suite --test tz --no-run \
+    --target aarch64-unknown-linux-gnu --message-format json 2>"$out/build-suite.log" |
+    python3 -c 'import json,sys
+for l in sys.stdin:
+    m = json.loads(l)
+    if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "tz" and m.get("executable"):
+        print(m["executable"])') ||
+    { cat "$out/build-suite.log" >&2; exit 1; }
+  [ -n "$suite" ] || { cat "$out/build-suite.log" >&2; echo "tz.sh: no suite binary" >&2; exit 1; }
+  mkdir -p "$ird/tests"
+  aarch64-linux-gnu-strip -o "$ird/bin/oxtee-suite" "$suite"
+  printf '#!/bin/sh\nexec oxtee-suite --test-threads=1 --nocapture "$@"\n' > "$ird/tests/crypto-suites"
+  chmod 755 "$ird/tests/crypto-suites"
+fi
 install -m 755 tz/guest/init "$ird/init"
 # Not compressed: inflating it took Linux 0.2 s under TCG.
 (cd "$ird" && find . | cpio -o -H newc --quiet) > "$out/initramfs.cpio"
@@ -290,6 +311,15 @@ grep -q "oxtee monitor: secure boot seed taken" "$log" ||
   { echo "tz.sh: the monitor found no secure boot seed" >&2; status=1; }
 grep -q "oxtee kernel: S-EL0 self-test passed" "$log" ||
   { echo "tz.sh: the kernel's user-mode self-test did not pass" >&2; status=1; }
+# What the suites expected of the secure log (which the guest cannot
+# read) is in the secure world's lines of the same log.
+grep -ao "oxtee \(kernel:\|TA \).*" "$log" > "$out/secure-lines.log" || true
+{ grep -a "^oxtee-suite: expect in the secure log: " "$log" || true; } | tr -d '\r' |
+  sed 's/^[^:]*: [^:]*: //' | sort -u |
+  while IFS= read -r want; do
+    grep -qF -- "$want" "$out/secure-lines.log" ||
+      { echo "tz.sh: not in the secure log, as a suite expected: $want" >&2; exit 1; }
+  done || status=1
 if [ "$status" != 0 ] || ! grep -q "oxtee-guest: ALL PASSED" "$log"; then
   echo "tz.sh: the TrustZone tier's checks did not pass (log: $log)" >&2
   exit 1

@@ -827,6 +827,19 @@ impl Operation {
         }
     }
 
+    /// The output a TEE_CipherUpdate of `n` more bytes produces (the
+    /// panics of [`Operation::cipher_update`] as there): what a caller
+    /// that feeds the input in pieces checks the room against first.
+    pub fn cipher_update_len(&mut self, n: usize) -> Result<usize, Error> {
+        Ok(self.cipher()?.update_len(n))
+    }
+
+    /// The output a TEE_CipherDoFinal with `n` more bytes produces, or
+    /// BAD_PARAMETERS for a total the mode does not take (as there).
+    pub fn cipher_final_len(&mut self, n: usize) -> Result<usize, Error> {
+        self.cipher()?.final_len(n)
+    }
+
     /// TEE_CipherUpdate with room for `out_len` bytes: SHORT_BUFFER (with
     /// the size needed, the operation unchanged) or the output.
     pub fn cipher_update(&mut self, src: &[u8], out_len: usize) -> Result<Vec<u8>, Error> {
@@ -1002,6 +1015,14 @@ impl Operation {
         self.ae()?.update_aad(aad)
     }
 
+    /// The output a TEE_AEUpdate of `n` more payload bytes produces (its
+    /// payload checks and panics as there).
+    pub fn ae_update_len(&mut self, n: usize) -> Result<usize, Error> {
+        let e = self.ae()?;
+        e.check_payload(n)?;
+        Ok(e.update_len(n))
+    }
+
     /// TEE_AEUpdate with room for `out_len` bytes. The output sizes are
     /// OP-TEE's: GCM as long as the input; CCM whole blocks, the rest
     /// kept for the next update or the final.
@@ -1013,6 +1034,17 @@ impl Operation {
             return Err(Error::ShortBuffer(need));
         }
         e.update(src)
+    }
+
+    /// The output a TEE_AEEncryptFinal with `n` more bytes produces (its
+    /// checks and panics as there, but for the room).
+    pub fn ae_encrypt_final_len(&mut self, n: usize) -> Result<usize, Error> {
+        let e = self.ae()?;
+        if !e.encrypting() {
+            return Err(Error::Panic(TEE_ERROR_BAD_PARAMETERS));
+        }
+        e.check_payload(n)?;
+        Ok(e.final_len(n))
     }
 
     /// The engine of a final in `encrypt` mode (else a panic), taken: the

@@ -66,6 +66,22 @@ pub struct Plan {
     pub relro: Option<Range<u64>>,
 }
 
+impl Plan {
+    /// The part of the span that holds the file's bytes (to the end of the
+    /// page of the last one): what a loader stages to place and relocate.
+    /// Past it is zero-initialised memory only (`.bss`), which a
+    /// relocation may not target.
+    pub fn staged(&self) -> u64 {
+        let end = self
+            .segments
+            .iter()
+            .map(|s| s.at + s.file.len() as u64)
+            .max()
+            .unwrap_or(0);
+        end.div_ceil(PAGE) * PAGE
+    }
+}
+
 /// Why an image cannot be loaded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LoadError {
@@ -324,6 +340,29 @@ mod tests {
     /// `testdata/pie.c`, built as its comment says (a static PIE without
     /// libc, as TA images are linked).
     const PIE: &[u8] = include_bytes!("testdata/pie.elf");
+
+    #[test]
+    fn staging_covers_the_files_bytes_and_relocations_but_not_the_bss() {
+        let p = plan(PIE).unwrap();
+        let staged = p.staged();
+        assert!(staged.is_multiple_of(PAGE) && staged <= p.span);
+        let last = p
+            .segments
+            .iter()
+            .map(|s| s.at + s.file.len() as u64)
+            .max()
+            .unwrap();
+        assert!(last <= staged && staged - last < PAGE);
+        let mut mem = vec![0u8; staged as usize];
+        place(&p, PIE, &mut mem).unwrap();
+        relocate(&p, 0x40_0000, &mut mem).unwrap();
+        // The same bytes as placing into the whole span.
+        let mut whole = vec![0u8; p.span as usize];
+        place(&p, PIE, &mut whole).unwrap();
+        relocate(&p, 0x40_0000, &mut whole).unwrap();
+        assert_eq!(whole[..staged as usize], mem[..]);
+        assert!(whole[staged as usize..].iter().all(|&b| b == 0));
+    }
 
     #[test]
     fn a_static_pie_is_planned_placed_and_relocated() {

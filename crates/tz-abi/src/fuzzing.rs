@@ -172,3 +172,222 @@ pub fn ta_elf(data: &[u8]) {
     elf::place(&p, data, &mut mem).unwrap();
     elf::relocate(&p, 0x4000_0000, &mut mem).unwrap();
 }
+
+/// A user TA's address space for [`ta_syscalls`]: code, read-only data,
+/// data, a hole, data again, and the call's shared memory.
+struct Space {
+    pages: alloc::collections::BTreeMap<u64, (crate::elf::Perm, alloc::vec::Vec<u8>)>,
+}
+
+impl crate::utee::UserMemory for Space {
+    fn perm(&self, page: u64) -> Option<crate::elf::Perm> {
+        self.pages.get(&page).map(|p| p.0)
+    }
+    fn copy_from(&mut self, va: u64, out: &mut [u8]) -> Result<(), crate::utee::Fault> {
+        for (i, b) in out.iter_mut().enumerate() {
+            let at = va + i as u64;
+            let page = self.pages.get(&(at & !4095)).ok_or(crate::utee::Fault)?;
+            *b = page.1[(at & 4095) as usize];
+        }
+        Ok(())
+    }
+    fn copy_to(&mut self, va: u64, data: &[u8]) -> Result<(), crate::utee::Fault> {
+        for (i, b) in data.iter().enumerate() {
+            let at = va + i as u64;
+            let page = self
+                .pages
+                .get_mut(&(at & !4095))
+                .ok_or(crate::utee::Fault)?;
+            // The kernel writes only the TA's writable data.
+            assert_eq!(page.0, crate::elf::Perm::Rw, "a write to {at:#x}");
+            page.1[(at & 4095) as usize] = *b;
+        }
+        Ok(())
+    }
+}
+
+/// A hostile TA's system calls: per call one byte picks the number (the
+/// cryptographic calls and the rest of the table, or a raw number) and
+/// seven bytes the arguments, each an interesting value (addresses of
+/// every kind of page and of none, sizes, handles, algorithms, key types)
+/// or, for a byte above the table, the next eight bytes of the input.
+/// The calls run on one instance's state, so handles carry over. Every
+/// call is served or refused, never a panic; nothing but the TA's
+/// writable data is written; the handles stay within their bound.
+pub fn ta_syscalls(data: &[u8]) {
+    use crate::cryp::{self, num};
+    use crate::elf::Perm;
+    use crate::utee::{self, Cancellation, Context, Outcome, Props};
+    use alloc::vec;
+    const NUMS: [u64; 52] = [
+        num::OP_ALLOC,
+        num::OP_FREE,
+        num::OP_INFO,
+        num::OP_INFO_MULTIPLE,
+        num::OP_RESET,
+        num::OP_COPY,
+        num::OP_SET_KEY,
+        num::OP_SET_KEY2,
+        num::IS_ALG_SUPPORTED,
+        num::DIGEST_UPDATE,
+        num::DIGEST_FINAL,
+        num::DIGEST_EXTRACT,
+        num::CIPHER_INIT,
+        num::CIPHER_UPDATE,
+        num::CIPHER_FINAL,
+        num::MAC_INIT,
+        num::MAC_UPDATE,
+        num::MAC_COMPUTE_FINAL,
+        num::MAC_COMPARE_FINAL,
+        num::AE_INIT,
+        num::AE_UPDATE_AAD,
+        num::AE_UPDATE,
+        num::AE_ENCRYPT_FINAL,
+        num::AE_DECRYPT_FINAL,
+        num::ASYM_ENCRYPT,
+        num::ASYM_DECRYPT,
+        num::ASYM_SIGN_DIGEST,
+        num::ASYM_VERIFY_DIGEST,
+        num::DERIVE_KEY,
+        num::OBJ_ALLOC,
+        num::OBJ_FREE,
+        num::OBJ_RESET,
+        num::OBJ_POPULATE,
+        num::OBJ_GENERATE,
+        num::OBJ_INFO,
+        num::OBJ_RESTRICT_USAGE,
+        num::OBJ_BUFFER_ATTR,
+        num::OBJ_VALUE_ATTR,
+        num::OBJ_COPY_ATTRS,
+        1,
+        3,
+        4,
+        8,
+        9,
+        10,
+        11,
+        12,
+        13,
+        33,
+        0x1000,
+        0x1001,
+        0x11ff,
+    ];
+    const VALUES: [u64; 41] = [
+        0,
+        1,
+        2,
+        3,
+        4,
+        5,
+        12,
+        16,
+        32,
+        64,
+        128,
+        256,
+        0x3000,
+        0x3008,
+        0x3010,
+        0x3100,
+        0x4ff8,
+        0x4fff,
+        0x5000,
+        0x6000,
+        0x2000,
+        0x1000,
+        0x10000,
+        0x11ff0,
+        0x0e10_0000,
+        u64::MAX,
+        u64::MAX - 7,
+        1 << 32,
+        40_000,
+        1 << 20,
+        0x5000_0004,
+        0x5000_0102,
+        0x1000_0210,
+        0x1000_0110,
+        0x4000_0810,
+        0x3000_0004,
+        0x7000_3042,
+        0xA000_0010,
+        0xA100_0041,
+        0xA000_0004,
+        0x4000,
+    ];
+    let mut pages = alloc::collections::BTreeMap::new();
+    for (va, p) in [
+        (0x1000, Perm::Rx),
+        (0x2000, Perm::R),
+        (0x3000, Perm::Rw),
+        (0x4000, Perm::Rw),
+        (0x6000, Perm::Rw),
+        (0x10000, Perm::Rw),
+        (0x11000, Perm::Rw),
+    ] {
+        pages.insert(va, (p, vec![0u8; 4096]));
+    }
+    // The data pages start with the input (attributes, keys, sizes).
+    let mut rest = data;
+    for va in [0x3000u64, 0x4000] {
+        let page = &mut pages.get_mut(&va).unwrap().1;
+        let n = rest.len().min(256);
+        page[..n].copy_from_slice(&rest[..n]);
+        rest = &rest[n..];
+    }
+    let mut mem = Space { pages };
+    let rng = core::cell::RefCell::new(crate::rng::Drbg::new(&[1; 32], &[], &[]));
+    let mut crypto = cryp::Crypto::new();
+    let mut cancel = Cancellation::default();
+    let mut props = Props {
+        ta: vec![],
+        tee: alloc::rc::Rc::from(vec![]),
+        registered: false,
+    };
+    let mut calls = 0;
+    while let Some((&pick, r)) = rest.split_first() {
+        rest = r;
+        calls += 1;
+        if calls > 24 {
+            break;
+        }
+        let n = NUMS[pick as usize % NUMS.len()];
+        let mut a = [0u64; 8];
+        for x in a.iter_mut().take(7) {
+            let Some((&b, r)) = rest.split_first() else {
+                return;
+            };
+            rest = r;
+            *x = match VALUES.get(b as usize) {
+                Some(&v) => v,
+                None => {
+                    let Some((w, r)) = rest.split_first_chunk::<8>() else {
+                        return;
+                    };
+                    rest = r;
+                    u64::from_le_bytes(*w)
+                }
+            };
+        }
+        let mut log = |_: &[u8]| {};
+        let shared = [0x10000..0x11000, 0x11000..0x12000];
+        let mut cx = Context {
+            mem: &mut mem,
+            rng: &rng,
+            log: &mut log,
+            counter: (1 << 30, 62_500_000),
+            shared: &shared,
+            cancel: &mut cancel,
+            props: &mut props,
+            client: &[],
+            crypto: &mut crypto,
+        };
+        let out = utee::syscall(n, &a, &mut cx);
+        assert!(crypto.handles() <= cryp::MAX_HANDLES);
+        if let Outcome::Panic(_) = out {
+            // The kernel ends a TA that panicked: its state goes with it.
+            return;
+        }
+    }
+}

@@ -12,7 +12,8 @@
 //!   calls that wait for the normal world.
 //! * `elf` (feature `kernel`): the load plan of a TA image's ELF (W^X
 //!   pages, relocations) for user TAs.
-//! * `utee` (feature `kernel`): the system calls of user TAs.
+//! * `utee` (feature `kernel`): the system calls of user TAs; `cryp`
+//!   their cryptographic operations, which the kernel runs.
 //! * [`fdt`]: finding a property in a flattened device tree (the boot
 //!   seeds QEMU hands the firmware).
 //! * [`monitor`]: oxtee's own protocol between the monitor and the secure
@@ -23,6 +24,8 @@
 #[cfg(feature = "kernel")]
 extern crate alloc;
 
+#[cfg(feature = "kernel")]
+pub mod cryp;
 #[cfg(feature = "kernel")]
 pub mod elf;
 pub mod fdt;

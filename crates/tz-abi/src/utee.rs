@@ -13,7 +13,8 @@
 //! Served: `RETURN`, `LOG`, `PANIC`, `CHECK_ACCESS_RIGHTS`, the
 //! cancellation flag and mask, `GET_TIME` (system time from the
 //! architectural counter; REE time from the normal world), `WAIT` and
-//! `CRYP_RANDOM_NUMBER_GENERATE` (the kernel's HMAC_DRBG). A call that
+//! `CRYP_RANDOM_NUMBER_GENERATE` (the kernel's HMAC_DRBG), and oxtee's
+//! cryptographic calls ([`crate::cryp`]). A call that
 //! needs the normal world is answered [`Outcome::Rpc`]: the platform asks
 //! (the TA's registers wait as data, never a stack) and finishes it with
 //! [`complete`].
@@ -299,6 +300,8 @@ pub struct Context<'a> {
     pub props: &'a mut Props,
     /// The current client's set (this call's session).
     pub client: &'a [Property],
+    /// The instance's cryptographic operations and objects.
+    pub crypto: &'a mut crate::cryp::Crypto,
 }
 
 /// What the kernel does after a system call.
@@ -454,6 +457,7 @@ pub fn syscall(num: u64, a: &[u64; 8], cx: &mut Context<'_>) -> Outcome {
             buf.fill(0);
             code(TEE_SUCCESS)
         }
+        n if crate::cryp::num::is_cryp(n) => crate::cryp::syscall(n, a, cx),
         _ => code(TEE_ERROR_NOT_SUPPORTED),
     }
 }
@@ -626,7 +630,7 @@ fn put_u32(cx: &mut Context<'_>, va: u64, v: u32) -> Outcome {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use alloc::collections::BTreeMap;
     use alloc::vec;
@@ -635,9 +639,18 @@ mod tests {
     /// A TA's memory: code at 0x1000, rodata at 0x2000, data at
     /// 0x3000..0x5000, a hole at 0x5000, data again at 0x6000; shared
     /// memory at 0x10000..0x12000.
-    struct Space(BTreeMap<u64, (Perm, Vec<u8>)>);
+    pub(crate) struct Space(pub(crate) BTreeMap<u64, (Perm, Vec<u8>)>);
 
-    fn space() -> Space {
+    impl Space {
+        /// Map `pages` more pages at `va` (filled with 0xAA).
+        pub(crate) fn map(&mut self, va: u64, pages: u64, p: Perm) {
+            for i in 0..pages {
+                self.0.insert(va + i * 4096, (p, vec![0xAAu8; 4096]));
+            }
+        }
+    }
+
+    pub(crate) fn space() -> Space {
         let mut m = BTreeMap::new();
         for (va, p) in [
             (0x1000, Perm::Rx),
@@ -676,9 +689,10 @@ mod tests {
         }
     }
 
-    struct Run {
-        mem: Space,
+    pub(crate) struct Run {
+        pub(crate) mem: Space,
         rng: RefCell<Drbg>,
+        pub(crate) crypto: crate::cryp::Crypto,
         logged: Vec<Vec<u8>>,
         cancel: Cancellation,
         props: Props,
@@ -693,10 +707,11 @@ mod tests {
     }
 
     impl Run {
-        fn new() -> Run {
+        pub(crate) fn new() -> Run {
             Run {
                 mem: space(),
                 rng: RefCell::new(Drbg::new(&[7; 32], &[], &[])),
+                crypto: crate::cryp::Crypto::new(),
                 logged: Vec::new(),
                 cancel: Cancellation::default(),
                 props: Props {
@@ -725,7 +740,7 @@ mod tests {
                 }),
             }
         }
-        fn call(&mut self, num: u64, args: &[u64]) -> Outcome {
+        pub(crate) fn call(&mut self, num: u64, args: &[u64]) -> Outcome {
             let mut a = [0u64; 8];
             a[..args.len()].copy_from_slice(args);
             let logged = &mut self.logged;
@@ -740,6 +755,7 @@ mod tests {
                 cancel: &mut self.cancel,
                 props: &mut self.props,
                 client: &self.client,
+                crypto: &mut self.crypto,
             };
             syscall(num, &a, &mut cx)
         }

@@ -1,5 +1,6 @@
 //! Replay the fuzz corpora of the TrustZone tier's decoders
-//! (fuzz/corpus/optee_msg_arg, fuzz/corpus/tz_smc, fuzz/corpus/ta_elf): every input must be
+//! (fuzz/corpus/optee_msg_arg, fuzz/corpus/tz_smc, fuzz/corpus/ta_elf,
+//! fuzz/corpus/ta_syscalls): every input must be
 //! served or refused, never panic, and keep the invariants the fuzz
 //! targets check.
 
@@ -30,4 +31,9 @@ fn tz_smc_corpus() {
 #[test]
 fn ta_elf_corpus() {
     assert!(replay("ta_elf", oxtee_tz_abi::fuzzing::ta_elf) >= 1);
+}
+
+#[test]
+fn ta_syscalls_corpus() {
+    assert!(replay("ta_syscalls", oxtee_tz_abi::fuzzing::ta_syscalls) >= 3);
 }

@@ -118,6 +118,13 @@ unsafe extern "C" {
 #[global_allocator]
 static HEAP: LockedHeap = LockedHeap::empty();
 
+/// The kernel heap (all the secure RAM past the kernel's image: TA
+/// pages too): bytes in use, and its size.
+pub fn heap_use() -> (usize, usize) {
+    let h = HEAP.lock();
+    (h.used(), h.size())
+}
+
 #[unsafe(no_mangle)]
 extern "C" fn kernel_main(base: u64, end: u64, s0: u64, s1: u64, s2: u64, s3: u64) -> ! {
     // The boot seed the monitor took from the machine (x2..x5).
@@ -167,6 +174,11 @@ extern "C" fn kernel_main(base: u64, end: u64, s0: u64, s1: u64, s2: u64, s3: u6
             "oxtee kernel: S-EL0 self-test FAILED: out of memory\n"
         ),
     }
+    log!(
+        UART,
+        "oxtee kernel: SHA-256 in the kernel, 64 KiB pieces: {} MiB/s\n",
+        uta::sha256_speed()
+    );
     let vector = &raw const entry_vector as u64;
     // SAFETY: the SMC hands control to the monitor, which never returns
     // here: later entries start at the entry vector with a fresh stack.

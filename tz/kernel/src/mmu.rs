@@ -57,7 +57,9 @@ struct Tables {
     empty: Table,
     l1: Table,
     l2: Table,
-    l3: Table,
+    /// The two 2 MiB blocks from the one the kernel starts in, page by
+    /// page (its code and read-only data may reach into the second).
+    l3: [Table; 2],
     /// The 2 MiB of devices holding the secure UART, page by page.
     l3_dev: Table,
 }
@@ -73,7 +75,7 @@ static TABLES: Cell = Cell(UnsafeCell::new(Tables {
     empty: Table([0; 512]),
     l1: Table([0; 512]),
     l2: Table([0; 512]),
-    l3: Table([0; 512]),
+    l3: [Table([0; 512]), Table([0; 512])],
     l3_dev: Table([0; 512]),
 }));
 
@@ -106,9 +108,14 @@ pub fn init() -> Layout {
     // SAFETY: cold boot, one CPU, MMU off: nothing else refers to the
     // tables yet.
     let t = unsafe { &mut *TABLES.0.get() };
-    // The 2 MiB block holding the kernel, page by page.
+    // The 2 MiB blocks holding the kernel's image, page by page.
     let l3_base = text.0 & !(BLOCK_2M - 1);
-    for (i, e) in t.l3.0.iter_mut().enumerate() {
+    assert!(
+        rodata_end <= l3_base + 2 * BLOCK_2M,
+        "the kernel's code and read-only data end past the pages mapped one by one"
+    );
+    let entries = t.l3.iter_mut().flat_map(|table| table.0.iter_mut());
+    for (i, e) in entries.enumerate() {
         let pa = l3_base + i as u64 * PAGE;
         let attrs = if pa < MONITOR_END {
             0
@@ -125,7 +132,9 @@ pub fn init() -> Layout {
     for (i, e) in t.l2.0.iter_mut().enumerate() {
         let pa = i as u64 * BLOCK_2M;
         *e = if pa == l3_base {
-            &raw const t.l3 as u64 | VALID | TABLE
+            &raw const t.l3[0] as u64 | VALID | TABLE
+        } else if pa == l3_base + BLOCK_2M {
+            &raw const t.l3[1] as u64 | VALID | TABLE
         } else if pa == SECURE_UART & !(BLOCK_2M - 1) {
             &raw const t.l3_dev as u64 | VALID | TABLE
         } else if (SECURE_RAM..SECURE_RAM_END).contains(&pa) && pa >= MONITOR_END {

@@ -209,7 +209,13 @@ impl AddressSpace {
         if base.checked_add(plan.span).is_none_or(|end| end > USER_END) {
             return Err(LoadFailed::TooLarge);
         }
-        let mut mem = alloc::vec![0u8; plan.span as usize];
+        // Only the pages with the file's bytes are staged (a large .bss
+        // costs its pages once, not twice), with a fallible allocation.
+        let staged = plan.staged() as usize;
+        let mut mem = Vec::new();
+        mem.try_reserve_exact(staged)
+            .map_err(|_| LoadFailed::OutOfMemory)?;
+        mem.resize(staged, 0u8);
         elf::place(&plan, image, &mut mem).map_err(LoadFailed::Image)?;
         elf::relocate(&plan, base, &mut mem).map_err(LoadFailed::Image)?;
         for s in &plan.segments {
@@ -218,7 +224,10 @@ impl AddressSpace {
                 let page = self
                     .map(base + va, s.perm)
                     .map_err(|_| LoadFailed::OutOfMemory)?;
-                page.copy_from_slice(&mem[va as usize..(va + PAGE) as usize]);
+                // (Pages past the staged ones stay as mapped: zero.)
+                if let Some(bytes) = mem.get(va as usize..(va + PAGE) as usize) {
+                    page.copy_from_slice(bytes);
+                }
                 va += PAGE;
             }
         }

@@ -37,6 +37,7 @@ use oxtee_gp::{
 };
 use oxtee_pl011::log;
 use oxtee_proto::{Identity, Property};
+use oxtee_tz_abi::cryp::Crypto;
 use oxtee_tz_abi::elf::Perm;
 use oxtee_tz_abi::kernel::TaLoader;
 use oxtee_tz_abi::pta::{Client, Invoked, Param, Pta, SharedRng, param_types};
@@ -55,14 +56,17 @@ const IMAGE_AT: u64 = USER_BASE + 0x0010_0000;
 const PARAMS_AT: u64 = USER_BASE + 0x0120_0000;
 const _: () = assert!(IMAGE_AT + oxtee_tz_abi::elf::MAX_SPAN < PARAMS_AT);
 const _: () = assert!(WINDOW_AT + WINDOW < STACK_TOP - MAX_STACK - PAGE);
-/// The memory-reference window: a call's buffers, one after the other.
+/// The memory-reference window: a call's buffers, one after the other,
+/// each 16-byte aligned. Its pages are mapped when a call first needs
+/// them and stay the instance's (an instance that never receives a
+/// buffer costs none).
 const WINDOW_AT: u64 = USER_BASE + 0x0130_0000;
-/// Its size.
-pub const WINDOW: u64 = 256 << 10;
+/// Its most: four of the largest buffers the normal world may pass.
+pub const WINDOW: u64 = 4 * (oxtee_tz_abi::kernel::MAX_MEMREF as u64 + 16);
 /// The stack's top (guard pages below and above).
-const STACK_TOP: u64 = USER_BASE + 0x0180_0000;
-/// The most stack a TA gets.
-const MAX_STACK: u64 = 64 << 10;
+const STACK_TOP: u64 = USER_BASE + 0x0200_0000;
+/// The most stack a TA gets (the window's end is far below it).
+const MAX_STACK: u64 = 1 << 20;
 const PAGE: u64 = 4096;
 
 const FUNC_OPEN: u64 = 0;
@@ -75,6 +79,8 @@ pub struct Loader {
     rng: SharedRng,
     /// The implementation's property set, shared by every instance.
     tee: Rc<[Property]>,
+    /// The most secure memory in use after a load so far (bytes).
+    peak: usize,
 }
 
 /// The namespace of the device ID until a hardware unique key exists to
@@ -91,12 +97,34 @@ impl Loader {
         Loader {
             rng,
             tee: tee.into(),
+            peak: 0,
         }
     }
 }
 
 impl TaLoader for Loader {
     fn load(&mut self, uuid: [u8; 16], elf: &[u8]) -> Result<Box<dyn Pta>, u32> {
+        let r = self.instance(uuid, elf);
+        // The secure memory in use: logged when a load fails and when it
+        // reaches a new high (each line costs the normal world its wait).
+        let (used, size) = crate::heap_use();
+        if r.is_err() || used > self.peak {
+            self.peak = self.peak.max(used);
+            log!(
+                UART,
+                "oxtee kernel: TA {} {}: secure memory in use {} KiB of {} KiB\n",
+                Uuid(uuid),
+                if r.is_ok() { "loaded" } else { "not loaded" },
+                used / 1024,
+                size / 1024
+            );
+        }
+        r
+    }
+}
+
+impl Loader {
+    fn instance(&mut self, uuid: [u8; 16], elf: &[u8]) -> Result<Box<dyn Pta>, u32> {
         // The properties the signed image declares (its header section).
         let props = head::read(elf).map_err(|_| TEE_ERROR_BAD_FORMAT)?;
         if props.uuid != Uuid(uuid) {
@@ -114,8 +142,7 @@ impl TaLoader for Loader {
         }
         let mapped = space
             .map_range(STACK_TOP - stack, stack / PAGE, Perm::Rw)
-            .and_then(|()| space.map(PARAMS_AT, Perm::Rw).map(|_| ()))
-            .and_then(|()| space.map_range(WINDOW_AT, WINDOW / PAGE, Perm::Rw));
+            .and_then(|()| space.map(PARAMS_AT, Perm::Rw).map(|_| ()));
         if let Err(OutOfMemory) = mapped {
             return Err(TEE_ERROR_OUT_OF_MEMORY);
         }
@@ -134,6 +161,8 @@ impl TaLoader for Loader {
                 registered: false,
             },
             clients: BTreeMap::new(),
+            crypto: Crypto::new(),
+            window: 0,
         })))))
     }
 }
@@ -157,6 +186,11 @@ pub struct Instance {
     props: Props,
     /// Each session's client property set.
     clients: BTreeMap<u32, Vec<Property>>,
+    /// Its cryptographic operations and key objects (they never leave the
+    /// kernel; dropped with the instance).
+    crypto: Crypto,
+    /// The bytes of the memory-reference window mapped so far.
+    window: u64,
 }
 
 /// The system calls' view of an instance's memory.
@@ -183,6 +217,17 @@ fn counter() -> (u64, u64) {
             out(reg) count, out(reg) freq);
     }
     (count, freq)
+}
+
+/// SHA-256 by the kernel's engine alone, 64 KiB pieces of 1 MiB: MiB/s
+/// (what the same work costs through a TA's system calls is apitest's).
+pub fn sha256_speed() -> u64 {
+    const SHA256: u32 = 0x5000_0004;
+    let data = alloc::vec![0x5Au8; 1 << 20];
+    let (t0, freq) = counter();
+    let ok = oxtee_tz_abi::cryp::digest_pieces(SHA256, &data, 64 << 10).is_ok();
+    let ticks = counter().0.saturating_sub(t0).max(1);
+    if ok { freq / ticks } else { 0 }
 }
 
 /// An entry point in progress: the TA's registers, where its parameters
@@ -224,6 +269,25 @@ impl Instance {
     fn begin(&mut self, func: u64, session: u32, cmd: u32, p: &[Param; 4]) -> Result<Call, u32> {
         let mut up = [0u64; 9];
         up[0] = u64::from(param_types(p));
+        // The window's pages this call needs, mapped if not yet.
+        let need = p
+            .iter()
+            .map(|prm| match prm {
+                Param::Memref { data, .. } => (data.len() as u64).next_multiple_of(16),
+                _ => 0,
+            })
+            .sum::<u64>()
+            .next_multiple_of(PAGE);
+        if need > WINDOW {
+            return Err(TEE_ERROR_OUT_OF_MEMORY);
+        }
+        while self.window < need {
+            // (Page by page: what is mapped stays counted if one fails.)
+            if let Err(OutOfMemory) = self.space.map(WINDOW_AT + self.window, Perm::Rw) {
+                return Err(TEE_ERROR_OUT_OF_MEMORY);
+            }
+            self.window += PAGE;
+        }
         let mut at = WINDOW_AT;
         // The client's memory in this call, as the TA sees it.
         let mut shared = [0..0, 0..0, 0..0, 0..0];
@@ -308,12 +372,18 @@ impl Instance {
                 cancel: &mut call.cancel,
                 props: &mut self.props,
                 client: self.clients.get(&call.session).map_or(&[], |c| c),
+                crypto: &mut self.crypto,
             };
             match utee::syscall(f.x[8], &args, &mut cx) {
                 Outcome::Resume(x0) => f.x[0] = x0,
                 Outcome::Return(r) => return Step::Done(r),
                 Outcome::Panic(code) => {
-                    log!(UART, "oxtee kernel: TA {} panicked ({:#x})\n", uuid, code);
+                    log!(
+                        UART,
+                        "oxtee kernel: TA {} panicked: TEE_Panic({:#010x})\n",
+                        uuid,
+                        code
+                    );
                     self.dead = true;
                     return Step::Dead;
                 }

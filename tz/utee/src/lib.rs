@@ -16,14 +16,16 @@
 //! (`TEE_Malloc` .. `TEE_MemCompare`, `TEE_CheckMemoryAccessRights`,
 //! instance data, and C's `malloc` family), `TEE_Panic`, tracing, system
 //! and REE time, `TEE_Wait`, random numbers, the cancellation flag and
-//! mask, and properties (`props`). Not yet: persistent time, TA-to-TA,
-//! BigInt, cryptography, storage (they need the kernel's system calls for
-//! them).
+//! mask, properties (`props`), and cryptographic operations and transient
+//! objects (`cryp`, over the kernel's crypto calls). Not yet: persistent
+//! time, TA-to-TA, BigInt, persistent objects (they need the kernel's
+//! system calls for them).
 #![no_std]
 
 extern crate alloc;
 
 mod api;
+mod cryp;
 mod heap;
 mod props;
 mod sys;

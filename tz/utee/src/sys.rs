@@ -49,6 +49,15 @@ fn svc7(num: u64, a: [u64; 7]) -> u64 {
     r
 }
 
+/// One of oxtee's crypto calls (`cryp`): up to seven arguments (the rest
+/// zero), a `TEE_Result` back. The kernel checks every address against
+/// the TA's own mappings and kills the TA for a bad one.
+pub fn call(num: u64, args: &[u64]) -> u32 {
+    let mut a = [0; 7];
+    a[..args.len()].copy_from_slice(args);
+    svc7(num, a) as u32
+}
+
 /// End the entry point in progress with `ret`.
 pub fn utee_return(ret: u32) -> ! {
     svc(RETURN, u64::from(ret), 0, 0);

@@ -192,6 +192,30 @@ static TEE_Result value_out(uint32_t types, TEE_Param p[4], uint32_t a, uint32_t
 	return TEE_SUCCESS;
 }
 
+static TEE_Result sha256(uint32_t types, TEE_Param p[4])
+{
+	TEE_OperationHandle op = TEE_HANDLE_NULL;
+	TEE_Result r;
+	uint32_t i;
+	size_t n;
+
+	if (types != TEE_PARAM_TYPES(TEE_PARAM_TYPE_MEMREF_INPUT,
+				     TEE_PARAM_TYPE_VALUE_INPUT,
+				     TEE_PARAM_TYPE_MEMREF_OUTPUT,
+				     TEE_PARAM_TYPE_NONE))
+		return TEE_ERROR_BAD_PARAMETERS;
+	r = TEE_AllocateOperation(&op, TEE_ALG_SHA256, TEE_MODE_DIGEST, 0);
+	if (r)
+		return r;
+	for (i = 0; i < p[1].value.a; i++)
+		TEE_DigestUpdate(op, p[0].memref.buffer, p[0].memref.size);
+	n = p[2].memref.size;
+	r = TEE_DigestDoFinal(op, NULL, 0, p[2].memref.buffer, &n);
+	p[2].memref.size = n;
+	TEE_FreeOperation(op);
+	return r;
+}
+
 TEE_Result TA_InvokeCommandEntryPoint(void *ctx, uint32_t cmd, uint32_t types,
 				      TEE_Param p[4])
 {
@@ -204,6 +228,8 @@ TEE_Result TA_InvokeCommandEntryPoint(void *ctx, uint32_t cmd, uint32_t types,
 	switch (cmd) {
 	case API_NOP:
 		return TEE_SUCCESS;
+	case API_SHA256:
+		return sha256(types, p);
 	case API_HEAP:
 		bad = heap(&fit);
 		return value_out(types, p, fit, bad);

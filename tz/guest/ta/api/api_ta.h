@@ -25,6 +25,9 @@ enum api_cmd {
 				 * value out a = polls of the flag */
 	API_BUSY = 13,		/* value in a = millions of loop turns, no
 				 * system call; value out a = a checksum */
+	API_SHA256 = 14,	/* memref in; value in a = rounds; memref out:
+				 * SHA-256 of the input repeated a times, fed
+				 * to TEE_DigestUpdate one input at a time */
 };
 
 /* A value a of the open's first parameter: the open spins for ever. */

@@ -1,0 +1,16 @@
+//! The host tier's cryptography suites (`tests/it`), the same sources,
+//! run against the TrustZone tier: `scripts/tz.sh` builds this target for
+//! aarch64 (feature `tz-suite`) and runs it inside the guest, where
+//! oxtee's client reaches the secure kernel through Linux's `/dev/tee0`
+//! and the C test TAs, built with the TrustZone devkit, run at S-EL0.
+
+mod harness;
+
+#[path = "../it/aead.rs"]
+mod aead;
+#[path = "../it/asym.rs"]
+mod asym;
+#[path = "../it/digest.rs"]
+mod digest;
+#[path = "../it/symcrypt.rs"]
+mod symcrypt;
