@@ -29,7 +29,7 @@ mod uta;
 
 use core::panic::PanicInfo;
 
-use linked_list_allocator::LockedHeap;
+use buddy_system_allocator::LockedHeap;
 
 use oxtee_pl011::{Pl011, log};
 use oxtee_tz_abi::monitor::{RETURN_CALL_DONE, RETURN_ENTRY_DONE};
@@ -116,13 +116,13 @@ unsafe extern "C" {
 }
 
 #[global_allocator]
-static HEAP: LockedHeap = LockedHeap::empty();
+static HEAP: LockedHeap<32> = LockedHeap::empty();
 
 /// The kernel heap (all the secure RAM past the kernel's image: TA
 /// pages too): bytes in use, and its size.
 pub fn heap_use() -> (usize, usize) {
     let h = HEAP.lock();
-    (h.used(), h.size())
+    (h.stats_alloc_actual(), h.stats_total_bytes())
 }
 
 #[unsafe(no_mangle)]
@@ -154,7 +154,7 @@ extern "C" fn kernel_main(base: u64, end: u64, s0: u64, s1: u64, s2: u64, s3: u6
     // and used by nothing else; this runs once.
     unsafe {
         HEAP.lock().init(
-            layout.kernel_end as *mut u8,
+            layout.kernel_end as usize,
             (end - layout.kernel_end) as usize,
         );
     }
