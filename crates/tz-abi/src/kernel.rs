@@ -302,6 +302,9 @@ pub struct Service {
     /// keys their images must be signed by.
     loader: Option<Box<dyn TaLoader>>,
     ta_keys: Rc<[RsaPublicKey]>,
+    /// The images verified so far (their digests), shared with the
+    /// loading tasks.
+    verified: Rc<RefCell<crate::verified::Verified>>,
     /// The kernel's random generator (the system PTA's), when it booted
     /// with one.
     rng: Option<crate::pta::SharedRng>,
@@ -435,6 +438,7 @@ impl Service {
             next_ta: FIRST_TA,
             loader: None,
             ta_keys: Rc::from(Vec::new()),
+            verified: Rc::default(),
             rng: None,
             sessions: Sessions::new(MAX_SESSIONS, MAX_SESSIONS),
             instances: Instances::new(),
@@ -1171,15 +1175,17 @@ impl Service {
         let rpc = Rpc::new(self.stats);
         let elf = Rc::new(RefCell::new(None));
         let (fetch, out, keys) = (rpc.clone(), elf.clone(), self.ta_keys.clone());
+        let verified = self.verified.clone();
         let task: Task = Box::pin(async move {
             let ret = match crate::pta::fetch_ta(&fetch, uuid, MAX_TA_IMAGE).await {
-                // Verified in the kernel's own copy, for the UUID asked.
-                Ok(image) => match oxtee_core::image::verify(&image, &keys) {
-                    Ok(img) if img.uuid.0 == uuid => {
+                // Verified in the kernel's own copy, for the UUID asked
+                // (or the same bytes verified before, for that UUID).
+                Ok(image) => match verified.borrow_mut().check(&image, uuid, &keys) {
+                    Some(img) => {
                         *out.borrow_mut() = Some(img.elf.to_vec());
                         TEE_SUCCESS
                     }
-                    _ => TEE_ERROR_SECURITY,
+                    None => TEE_ERROR_SECURITY,
                 },
                 Err(code) => code,
             };

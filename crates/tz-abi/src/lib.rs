@@ -45,3 +45,5 @@ pub mod rpc;
 pub mod smccc;
 #[cfg(feature = "kernel")]
 pub mod utee;
+#[cfg(feature = "kernel")]
+pub mod verified;

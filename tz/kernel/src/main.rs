@@ -27,9 +27,10 @@ mod ns;
 mod user;
 mod uta;
 
+use core::alloc::{GlobalAlloc, Layout};
 use core::panic::PanicInfo;
 
-use buddy_system_allocator::LockedHeap;
+use buddy_system_allocator::Heap;
 
 use oxtee_pl011::{Pl011, log};
 use oxtee_tz_abi::monitor::{RETURN_CALL_DONE, RETURN_ENTRY_DONE};
@@ -115,13 +116,37 @@ unsafe extern "C" {
     static entry_vector: u8;
 }
 
+/// The kernel heap: a buddy allocator behind a spin lock.
+struct KernelHeap(spin::Mutex<Heap<32>>);
+
+// SAFETY: the heap's own invariants hold under the lock; a null pointer
+// answers an allocation that does not fit (callers that can fail use
+// fallible allocation); `dealloc` gets back what `alloc` gave with the
+// same layout (GlobalAlloc's contract).
+unsafe impl GlobalAlloc for KernelHeap {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        self.0
+            .lock()
+            .alloc(layout)
+            .map_or(core::ptr::null_mut(), |p| p.as_ptr())
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        if let Some(p) = core::ptr::NonNull::new(ptr) {
+            // SAFETY: `ptr` came from `alloc` with this `layout` (the
+            // caller's contract) and is not used again.
+            unsafe { self.0.lock().dealloc(p, layout) };
+        }
+    }
+}
+
 #[global_allocator]
-static HEAP: LockedHeap<32> = LockedHeap::empty();
+static HEAP: KernelHeap = KernelHeap(spin::Mutex::new(Heap::empty()));
 
 /// The kernel heap (all the secure RAM past the kernel's image: TA
 /// pages too): bytes in use, and its size.
 pub fn heap_use() -> (usize, usize) {
-    let h = HEAP.lock();
+    let h = HEAP.0.lock();
     (h.stats_alloc_actual(), h.stats_total_bytes())
 }
 
@@ -153,7 +178,7 @@ extern "C" fn kernel_main(base: u64, end: u64, s0: u64, s1: u64, s2: u64, s3: u6
     // SAFETY: [kernel_end, end) is secure RAM mapped read-write by `mmu`
     // and used by nothing else; this runs once.
     unsafe {
-        HEAP.lock().init(
+        HEAP.0.lock().init(
             layout.kernel_end as usize,
             (end - layout.kernel_end) as usize,
         );
