@@ -16,15 +16,17 @@
 //! (`TEE_Malloc` .. `TEE_MemCompare`, `TEE_CheckMemoryAccessRights`,
 //! instance data, and C's `malloc` family), `TEE_Panic`, tracing, system
 //! and REE time, `TEE_Wait`, random numbers, the cancellation flag and
-//! mask, properties (`props`), and cryptographic operations and transient
-//! objects (`cryp`, over the kernel's crypto calls). Not yet: persistent
-//! time, TA-to-TA, BigInt, persistent objects (they need the kernel's
-//! system calls for them).
+//! mask, properties (`props`), cryptographic operations and transient
+//! objects (`cryp`, over the kernel's crypto calls), and the arithmetical
+//! functions (`bigint`: `TEE_BigInt*` and FMM, in the TA itself). Not
+//! yet: persistent time, TA-to-TA, persistent objects (they need the
+//! kernel's system calls for them).
 #![no_std]
 
 extern crate alloc;
 
 mod api;
+mod bigint;
 mod cryp;
 mod heap;
 mod props;
