@@ -326,6 +326,17 @@ int main(void)
 		       "(%d MiB)\n", calls / ((now_us() - t0) / 1e6), calls);
 	}
 
+	/* The TA's persistent time: not set, then running from 1000 s. */
+	r = value(&s1, API_PTIME_GET, &a, &b, &origin);
+	CHECK(r == 0xFFFF5000 && origin == TEEC_ORIGIN_TRUSTED_APP,
+	      "persistent time before it is set: %#x origin %u", r, origin);
+	r = value(&s1, API_PTIME_SET, &a, &b, &origin);
+	CHECK(r == TEEC_SUCCESS, "setting the persistent time: %#x", r);
+	usleep(200 * 1000);
+	r = value(&s1, API_PTIME_GET, &a, &b, &origin);
+	CHECK(r == TEEC_SUCCESS && a * 1000 + b >= 1000150 && a < 1030,
+	      "persistent time 0.2 s after setting it to 1000 s: %#x, %u.%03u s", r, a, b);
+
 	/* GP's panics: the instance dies for both sessions, the next open
 	 * loads a fresh one. */
 	r = value(&s1, API_RANDOM_INTO_CODE, &a, &b, &origin);
@@ -340,6 +351,9 @@ int main(void)
 	CHECK(r == TEEC_SUCCESS, "open after the panic: %#x", r);
 	r = value(&s1, API_COUNT, &a, &b, &origin);
 	CHECK(r == TEEC_SUCCESS && a == 1, "a fresh instance: %#x, count %u", r, a);
+	r = value(&s1, API_PTIME_GET, &a, &b, &origin);
+	CHECK(r == TEEC_SUCCESS && a >= 1000 && a < 1060,
+	      "the persistent time in a fresh instance of the TA: %#x, %u.%03u s", r, a, b);
 	r = value(&s1, API_FREE_STACK, &a, &b, &origin);
 	CHECK(r == TEEC_ERROR_TARGET_DEAD && origin == TEEC_ORIGIN_TEE,
 	      "TEE_Free of the stack: %#x origin %u", r, origin);

@@ -339,6 +339,7 @@ pub fn ta_syscalls(data: &[u8]) {
     let mut mem = Space { pages };
     let rng = core::cell::RefCell::new(crate::rng::Drbg::new(&[1; 32], &[], &[]));
     let mut crypto = cryp::Crypto::new();
+    let ta_time = core::cell::Cell::new(None);
     let mut cancel = Cancellation::default();
     let mut props = Props {
         ta: vec![],
@@ -382,6 +383,7 @@ pub fn ta_syscalls(data: &[u8]) {
             props: &mut props,
             client: &[],
             crypto: &mut crypto,
+            ta_time: &ta_time,
         };
         let out = utee::syscall(n, &a, &mut cx);
         assert!(crypto.handles() <= cryp::MAX_HANDLES);

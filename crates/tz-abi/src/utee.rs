@@ -12,7 +12,8 @@
 //!
 //! Served: `RETURN`, `LOG`, `PANIC`, `CHECK_ACCESS_RIGHTS`, the
 //! cancellation flag and mask, `GET_TIME` (system time from the
-//! architectural counter; REE time from the normal world), `WAIT` and
+//! architectural counter; REE time from the normal world; the TA's
+//! persistent time) and `SET_TA_TIME`, `WAIT` and
 //! `CRYP_RANDOM_NUMBER_GENERATE` (the kernel's HMAC_DRBG), and oxtee's
 //! cryptographic calls ([`crate::cryp`]). A call that
 //! needs the normal world is answered [`Outcome::Rpc`]: the platform asks
@@ -30,6 +31,7 @@ use oxtee_gp::{
 
 use alloc::string::String;
 use alloc::vec::Vec;
+use oxtee_core::ptime;
 use oxtee_proto::{Identity, PropValue, Property, Uuid};
 
 use crate::elf::Perm;
@@ -302,6 +304,9 @@ pub struct Context<'a> {
     pub client: &'a [Property],
     /// The instance's cryptographic operations and objects.
     pub crypto: &'a mut crate::cryp::Crypto,
+    /// The TA's persistent time (shared by the instances of its UUID):
+    /// where it was set, on the secure counter.
+    pub ta_time: &'a core::cell::Cell<Option<ptime::Anchor>>,
 }
 
 /// What the kernel does after a system call.
@@ -421,10 +426,37 @@ pub fn syscall(num: u64, a: &[u64; 8], cx: &mut Context<'_>) -> Outcome {
                 Ok(()) => Outcome::Rpc(Pending::ReeTime { at: a[1] }),
                 Err(Fault) => code(TEE_ERROR_ACCESS_DENIED),
             },
-            // Persistent time needs trusted storage.
-            TIME_TA_PERSISTENT => code(TEE_ERROR_NOT_SUPPORTED),
+            TIME_TA_PERSISTENT => {
+                // GP writes the time with OVERFLOW too (modulo 2^32 s).
+                let (r, (secs, millis)) = match ptime::get(cx.ta_time.get(), millis_now(cx)) {
+                    Ok(t) => (TEE_SUCCESS, t),
+                    Err(e) => e,
+                };
+                let mut t = [0u8; 8];
+                t[..4].copy_from_slice(&secs.to_le_bytes());
+                t[4..].copy_from_slice(&millis.to_le_bytes());
+                match write_user(cx.mem, a[1], &t) {
+                    Ok(()) => code(r),
+                    Err(Fault) => code(TEE_ERROR_ACCESS_DENIED),
+                }
+            }
             _ => code(TEE_ERROR_BAD_PARAMETERS),
         },
+        scn::SET_TA_TIME => {
+            let mut t = [0u8; 8];
+            if read_user(cx.mem, a[0], &mut t).is_err() {
+                return code(TEE_ERROR_ACCESS_DENIED);
+            }
+            let secs = u32::from_le_bytes([t[0], t[1], t[2], t[3]]);
+            let millis = u32::from_le_bytes([t[4], t[5], t[6], t[7]]);
+            match ptime::set(secs, millis, millis_now(cx)) {
+                Ok(anchor) => {
+                    cx.ta_time.set(Some(anchor));
+                    code(TEE_SUCCESS)
+                }
+                Err(e) => code(e),
+            }
+        }
         scn::WAIT => {
             if cx.cancel.requested && !cx.cancel.masked {
                 return code(TEE_ERROR_CANCEL);
@@ -460,6 +492,18 @@ pub fn syscall(num: u64, a: &[u64; 8], cx: &mut Context<'_>) -> Outcome {
         n if crate::cryp::num::is_cryp(n) => crate::cryp::syscall(n, a, cx),
         _ => code(TEE_ERROR_NOT_SUPPORTED),
     }
+}
+
+/// The secure counter in milliseconds: what a TA's persistent time runs
+/// on here (as OP-TEE's, it counts from when the TA set it, with the
+/// secure world's clock the normal world cannot move, and is not kept
+/// across a reboot).
+fn millis_now(cx: &Context<'_>) -> u64 {
+    let (count, freq) = cx.counter;
+    if freq == 0 {
+        return 0;
+    }
+    (u128::from(count) * 1000 / u128::from(freq)) as u64
 }
 
 /// `_utee_check_access_rights(flags, buf, len)`: every page of the range
@@ -693,6 +737,8 @@ pub(crate) mod tests {
         pub(crate) mem: Space,
         rng: RefCell<Drbg>,
         pub(crate) crypto: crate::cryp::Crypto,
+        ta_time: core::cell::Cell<Option<ptime::Anchor>>,
+        pub(crate) counter: (u64, u64),
         logged: Vec<Vec<u8>>,
         cancel: Cancellation,
         props: Props,
@@ -712,6 +758,8 @@ pub(crate) mod tests {
                 mem: space(),
                 rng: RefCell::new(Drbg::new(&[7; 32], &[], &[])),
                 crypto: crate::cryp::Crypto::new(),
+                ta_time: core::cell::Cell::new(None),
+                counter: (62_500_000 * 7 + 31_250_000, 62_500_000),
                 logged: Vec::new(),
                 cancel: Cancellation::default(),
                 props: Props {
@@ -750,12 +798,13 @@ pub(crate) mod tests {
                 mem: &mut self.mem,
                 rng: &self.rng,
                 log: &mut log,
-                counter: (62_500_000 * 7 + 31_250_000, 62_500_000),
+                counter: self.counter,
                 shared: &shared,
                 cancel: &mut self.cancel,
                 props: &mut self.props,
                 client: &self.client,
                 crypto: &mut self.crypto,
+                ta_time: &self.ta_time,
             };
             syscall(num, &a, &mut cx)
         }
@@ -867,10 +916,40 @@ pub(crate) mod tests {
             r.call(scn::GET_TIME, &[9, 0x3008]),
             Outcome::Resume(TEE_ERROR_BAD_PARAMETERS.into())
         );
-        assert_eq!(
-            r.call(scn::GET_TIME, &[TIME_TA_PERSISTENT, 0x3008]),
-            Outcome::Resume(TEE_ERROR_NOT_SUPPORTED.into())
-        );
+    }
+
+    #[test]
+    fn persistent_time_runs_on_the_secure_counter_from_when_it_was_set() {
+        let mut r = Run::new();
+        let get = |r: &mut Run| {
+            let out = r.call(scn::GET_TIME, &[TIME_TA_PERSISTENT, 0x3008]);
+            let mut t = [0u8; 8];
+            r.mem.copy_from(0x3008, &mut t).unwrap();
+            let word = |i: usize| u32::from_le_bytes(t[i..i + 4].try_into().unwrap());
+            (out, word(0), word(4))
+        };
+        let not_set = Outcome::Resume(ptime::TEE_ERROR_TIME_NOT_SET.into());
+        assert_eq!(get(&mut r), (not_set, 0, 0));
+        // Set to 100.250 s at 7.5 s of the counter; read at 9.3 s.
+        r.mem.copy_to(0x3100, &100u32.to_le_bytes()).unwrap();
+        r.mem.copy_to(0x3104, &250u32.to_le_bytes()).unwrap();
+        assert_eq!(r.call(scn::SET_TA_TIME, &[0x3100]), OK);
+        r.counter.0 += 62_500_000 * 18 / 10;
+        assert_eq!(get(&mut r), (OK, 102, 50));
+        // Milliseconds past 999; a time in a hole; into read-only data.
+        r.mem.copy_to(0x3104, &1000u32.to_le_bytes()).unwrap();
+        let bad = Outcome::Resume(TEE_ERROR_BAD_PARAMETERS.into());
+        assert_eq!(r.call(scn::SET_TA_TIME, &[0x3100]), bad);
+        assert_eq!(r.call(scn::SET_TA_TIME, &[0x4ffc]), DENIED);
+        assert_eq!(r.call(scn::GET_TIME, &[TIME_TA_PERSISTENT, 0x2000]), DENIED);
+        assert_eq!(get(&mut r), (OK, 102, 50));
+        // Past 2^32 seconds: OVERFLOW, with the time modulo 2^32 s.
+        r.mem.copy_to(0x3100, &u32::MAX.to_le_bytes()).unwrap();
+        r.mem.copy_to(0x3104, &999u32.to_le_bytes()).unwrap();
+        assert_eq!(r.call(scn::SET_TA_TIME, &[0x3100]), OK);
+        r.counter.0 += 62_500_000;
+        let overflow = Outcome::Resume(ptime::TEE_ERROR_OVERFLOW.into());
+        assert_eq!(get(&mut r), (overflow, 0, 999));
     }
 
     #[test]

@@ -134,6 +134,53 @@ pub unsafe extern "C" fn TEE_GetREETime(time: *mut sys::Time) {
     unsafe { time.write(t) }
 }
 
+/// `TEE_GetTAPersistentTime`: the TA's own clock, which the kernel runs
+/// on its secure counter from when the TA set it (kept until the next
+/// boot, as OP-TEE keeps it). TIME_NOT_SET before that; OVERFLOW past
+/// 2^32 seconds, with the time modulo 2^32 seconds (GP).
+///
+/// # Safety
+/// `time` is NULL (a panic) or the TA's writable `TEE_Time`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn TEE_GetTAPersistentTime(time: *mut sys::Time) -> u32 {
+    const NOT_SET: u32 = 0xFFFF_5000;
+    const NEEDS_RESET: u32 = 0xFFFF_5001;
+    const OVERFLOW: u32 = 0xFFFF_300F;
+    if time.is_null() {
+        sys::panic(crate::BAD_PARAMETERS)
+    }
+    let mut t = sys::Time::default();
+    match sys::get_time(1, &mut t) {
+        r @ (0 | NOT_SET | NEEDS_RESET | OVERFLOW) => {
+            // SAFETY: the caller's contract (checked non-NULL).
+            unsafe { time.write(t) };
+            r
+        }
+        r => sys::panic(r),
+    }
+}
+
+/// `TEE_SetTAPersistentTime`: milliseconds past 999 panic the TA (as on
+/// the host tier).
+///
+/// # Safety
+/// `time` is NULL (a panic) or the TA's readable `TEE_Time`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn TEE_SetTAPersistentTime(time: *const sys::Time) -> u32 {
+    if time.is_null() {
+        sys::panic(crate::BAD_PARAMETERS)
+    }
+    // SAFETY: the caller's contract (checked non-NULL).
+    let t = unsafe { time.read() };
+    if t.millis > 999 {
+        sys::panic(crate::BAD_PARAMETERS)
+    }
+    match sys::set_ta_time(&t) {
+        0 => 0,
+        r => sys::panic(r),
+    }
+}
+
 /// `TEE_Wait`: sleeps in the normal world; TEE_ERROR_CANCEL when the
 /// client cancels and the TA has unmasked cancellation.
 #[unsafe(no_mangle)]

@@ -149,10 +149,6 @@ unsafe fn attrs(p: *const Attribute, n: u32) -> [u64; 2] {
     [p as u64, u64::from(n)]
 }
 
-/// An output of the kernel's size rule: `*len` the room at `out` in, the
-/// size written (or needed, with SHORT_BUFFER) out. A NULL `out` goes to
-/// the kernel as no room: output it would have had room for panics.
-///
 /// The shape of TEE_DigestDoFinal, TEE_CipherUpdate/DoFinal,
 /// TEE_MACComputeFinal and TEE_AEUpdate: call `num` with the operation,
 /// an input, and an output with GP's size rule (`sized_out`).
@@ -174,6 +170,10 @@ unsafe fn through(
     unsafe { sized_out(dest, dest_len, |d, l| sys::call(num, &[h, s, n, d, l])) }
 }
 
+/// An output of the kernel's size rule: `*len` the room at `out` in, the
+/// size written (or needed, with SHORT_BUFFER) out. A NULL `out` goes to
+/// the kernel as no room: output it would have had room for panics.
+///
 /// # Safety
 /// `len` is NULL or valid; `out` is NULL or valid for `*len` bytes.
 unsafe fn sized_out(out: *mut c_void, len: *mut usize, call: impl FnOnce(u64, u64) -> u32) -> u32 {

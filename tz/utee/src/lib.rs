@@ -14,13 +14,13 @@
 //!
 //! Served so far: the entry points and their parameters, memory
 //! (`TEE_Malloc` .. `TEE_MemCompare`, `TEE_CheckMemoryAccessRights`,
-//! instance data, and C's `malloc` family), `TEE_Panic`, tracing, system
-//! and REE time, `TEE_Wait`, random numbers, the cancellation flag and
+//! instance data, and C's `malloc` family), `TEE_Panic`, tracing, system,
+//! REE and TA persistent time, `TEE_Wait`, random numbers, the cancellation flag and
 //! mask, properties (`props`), cryptographic operations and transient
 //! objects (`cryp`, over the kernel's crypto calls), and the arithmetical
 //! functions (`bigint`: `TEE_BigInt*` and FMM, in the TA itself). Not
-//! yet: persistent time, TA-to-TA, persistent objects (they need the
-//! kernel's system calls for them).
+//! yet: TA-to-TA, persistent objects (they need the kernel's system calls
+//! for them).
 #![no_std]
 
 extern crate alloc;
@@ -47,7 +47,7 @@ unsafe impl<T> Sync for Global<T> {}
 /// `TEE_SUCCESS`.
 const SUCCESS: u32 = 0;
 /// `TEE_ERROR_BAD_PARAMETERS`.
-const BAD_PARAMETERS: u32 = 0xFFFF_0006;
+pub(crate) const BAD_PARAMETERS: u32 = 0xFFFF_0006;
 /// `TA_FLAG_INSTANCE_KEEP_ALIVE`.
 const KEEP_ALIVE: u32 = 1 << 4;
 

@@ -15,6 +15,7 @@ const UNMASK_CANCELLATION: u64 = 10;
 const MASK_CANCELLATION: u64 = 11;
 const WAIT: u64 = 12;
 const GET_TIME: u64 = 13;
+const SET_TA_TIME: u64 = 14;
 const GET_PROPERTY: u64 = 3;
 const GET_PROPERTY_NAME_TO_INDEX: u64 = 4;
 /// oxtee's own calls (see `oxtee_tz_abi::utee::scn`).
@@ -119,6 +120,11 @@ pub struct Time {
 
 pub fn get_time(cat: u64, t: &mut Time) -> u32 {
     svc(GET_TIME, cat, t as *mut Time as u64, 0) as u32
+}
+
+/// Set the TA's persistent time.
+pub fn set_ta_time(t: &Time) -> u32 {
+    svc(SET_TA_TIME, t as *const Time as u64, 0, 0) as u32
 }
 
 /// The index of property `name` (with its NUL) in `set`.

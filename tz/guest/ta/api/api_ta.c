@@ -230,6 +230,17 @@ TEE_Result TA_InvokeCommandEntryPoint(void *ctx, uint32_t cmd, uint32_t types,
 		return TEE_SUCCESS;
 	case API_SHA256:
 		return sha256(types, p);
+	case API_PTIME_GET: {
+		TEE_Result r = TEE_GetTAPersistentTime(&t1);
+
+		if (value_out(types, p, t1.seconds, t1.millis))
+			return TEE_ERROR_BAD_PARAMETERS;
+		return r;
+	}
+	case API_PTIME_SET:
+		t1.seconds = 1000;
+		t1.millis = 0;
+		return TEE_SetTAPersistentTime(&t1);
 	case API_HEAP:
 		bad = heap(&fit);
 		return value_out(types, p, fit, bad);

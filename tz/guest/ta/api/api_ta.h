@@ -28,6 +28,9 @@ enum api_cmd {
 	API_SHA256 = 14,	/* memref in; value in a = rounds; memref out:
 				 * SHA-256 of the input repeated a times, fed
 				 * to TEE_DigestUpdate one input at a time */
+	API_PTIME_GET = 15,	/* value out: TEE_GetTAPersistentTime's time;
+				 * its result */
+	API_PTIME_SET = 16,	/* TEE_SetTAPersistentTime(1000.000 s) */
 };
 
 /* A value a of the open's first parameter: the open spins for ever. */
