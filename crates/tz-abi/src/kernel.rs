@@ -1298,6 +1298,7 @@ impl Service {
                 let ret = self.params_out(nw, &mut arg.params[..n], &params, ret);
                 Outcome::Now(ret, ORIGIN_TRUSTED_APP)
             }
+            Invoked::Refused(code) => Outcome::Now(code, ORIGIN_TEE),
             Invoked::Later(task) => Outcome::Started(Thread::new(task, rpc, arg, at, rpc_at, None)),
         }
     }
@@ -2953,7 +2954,7 @@ mod tests {
             p
         };
         let done = |i: Invoked| match i {
-            Invoked::Done(r) => r,
+            Invoked::Done(r) | Invoked::Refused(r) => r,
             Invoked::Later(_) => panic!("the system PTA never waits"),
         };
         let sys = crate::pta::SYSTEM_ADD_RNG_ENTROPY;
@@ -3109,6 +3110,17 @@ mod tests {
                     }
                     (TEE_SUCCESS, no_params())
                 }));
+            }
+            if cmd == 12 {
+                // Refused before it runs (a user TA whose memory cannot
+                // take the call's buffers): whatever it left in the
+                // parameters is not the client's.
+                p[0] = Param::Value {
+                    a: 0x5ec2e7,
+                    b: 0,
+                    dir: Dir::Out,
+                };
+                return Invoked::Refused(oxtee_gp::TEE_ERROR_OUT_OF_MEMORY);
             }
             if cmd == 10 {
                 let (rpc, dead) = (rpc.clone(), self.dead.clone());
@@ -3316,6 +3328,23 @@ mod tests {
         assert_eq!(w.nw.answer(0x200).0, result::SUCCESS);
         assert_eq!(w.resume(out[3])[0], crate::optee::RETURN_ERESUME);
         assert_eq!(w.k.threads().in_use, 0);
+    }
+
+    #[test]
+    fn a_call_the_tee_refuses_comes_from_the_tee_and_returns_nothing() {
+        let (mut w, _) = loading_world(0, SIGNED);
+        let (_, s, _, _) = open_ta(&mut w, SIGNED_UUID, 0);
+        let out = w.invoke_at(0x200, s, 12, 0, &[value(2, 7, 7)]);
+        assert_eq!(out[0], RETURN_OK);
+        assert_eq!(
+            w.nw.answer(0x200),
+            (oxtee_gp::TEE_ERROR_OUT_OF_MEMORY, ORIGIN_TEE)
+        );
+        let p = answer_at(&w, 0x200).params[0];
+        assert_eq!((p.a, p.b), (7, 7));
+        // The session goes on.
+        w.invoke_at(0x200, s, 0, 0, &[value(2, 0, 0)]);
+        assert_eq!(w.nw.answer(0x200), (result::SUCCESS, ORIGIN_TRUSTED_APP));
     }
 
     /// What the normal world serves is never trusted: a missing image, a

@@ -97,6 +97,10 @@ pub fn no_params() -> [Param; 4] {
 pub enum Invoked {
     /// Done: a GP result, the parameters updated in place.
     Done(u32),
+    /// Refused by the TEE before the service ran (origin TEE, nothing
+    /// copied back): e.g. a user TA whose memory cannot take the call's
+    /// buffers, or that is busy with another call.
+    Refused(u32),
     /// It continues across RPCs: the task owns the parameters it took
     /// and gives them back with its result.
     Later(Task),

@@ -639,11 +639,11 @@ impl Pta for UserTa {
             return Invoked::Done(TEE_ERROR_TARGET_DEAD);
         }
         if inst.busy {
-            return Invoked::Done(TEE_ERROR_BUSY);
+            return Invoked::Refused(TEE_ERROR_BUSY);
         }
         let mut call = match inst.begin(FUNC_INVOKE, session, cmd, params) {
             Ok(c) => c,
-            Err(code) => return Invoked::Done(code),
+            Err(code) => return Invoked::Refused(code),
         };
         match inst.run(&mut call, rpc, Interrupts::All) {
             Step::Done(r) => Invoked::Done(inst.end(&call, r, params)),
