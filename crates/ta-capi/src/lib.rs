@@ -11,7 +11,9 @@
 //! the devkit's `src/tee_api_compat.c` provides them on top of these
 //! functions, and only GP 1.1 TAs link it (a definition here would clash).
 
-mod bigint;
+// The TEE_BigInt* functions: `oxtee-gp-bigint`'s C ABI (linked in here).
+use oxtee_gp_bigint as _;
+
 mod crypto;
 mod dl;
 mod mem;

@@ -1,92 +1,11 @@
-//! Big-number arithmetic with the semantics of the GP TEE_BigInt API,
-//! shared by the C ABI (`oxtee-ta-capi`) and the Rust SDK. Numbers are
-//! `num_bigint_dig::BigInt`; the GP memory layout is the C ABI's business.
+//! Big-number arithmetic with the semantics of the GP TEE_BigInt API, for
+//! the Rust SDK: `oxtee-gp-bigint`'s (which the C TA libraries of both
+//! tiers use too), with this process's random numbers.
 
-pub use num_bigint_dig::{BigInt, BigUint, Sign};
-use num_integer::Integer;
-use num_traits::{One, Signed, Zero};
-
-/// `x mod n` in `[0, n - 1]` (n > 0).
-pub fn reduce(x: &BigInt, n: &BigInt) -> BigInt {
-    x.mod_floor(n)
-}
-
-/// `a^-1 mod n` for n >= 2, or None when `a` has no inverse.
-pub fn inv_mod(a: &BigInt, n: &BigInt) -> Option<BigInt> {
-    let (g, u, _) = ext_gcd(&reduce(a, n), n);
-    g.is_one().then(|| reduce(&u, n))
-}
-
-/// `a^e mod n` for n >= 2 and e >= 0 (odd or even n).
-pub fn exp_mod(a: &BigInt, e: &BigInt, n: &BigInt) -> BigInt {
-    let base = reduce(a, n);
-    let m = |v: &BigInt| v.to_biguint().unwrap_or_default();
-    BigInt::from_biguint(Sign::Plus, m(&base).modpow(&m(e), &m(n)))
-}
-
-/// (g, u, v) with g = gcd(|a|, |b|) >= 0 and u * a + v * b = g.
-pub fn ext_gcd(a: &BigInt, b: &BigInt) -> (BigInt, BigInt, BigInt) {
-    let (mut r0, mut r1) = (a.abs(), b.abs());
-    let (mut s0, mut s1) = (BigInt::one(), BigInt::zero());
-    let (mut t0, mut t1) = (BigInt::zero(), BigInt::one());
-    while !r1.is_zero() {
-        let (q, r) = r0.div_rem(&r1);
-        r0 = std::mem::replace(&mut r1, r);
-        let s = &s0 - &q * &s1;
-        s0 = std::mem::replace(&mut s1, s);
-        let t = &t0 - &q * &t1;
-        t0 = std::mem::replace(&mut t1, t);
-    }
-    if a.is_negative() {
-        s0 = -s0;
-    }
-    if b.is_negative() {
-        t0 = -t0;
-    }
-    (r0, s0, t0)
-}
-
-const SMALL_PRIMES: [u32; 24] = [
-    2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73, 79, 83, 89,
-];
+pub use oxtee_gp_bigint::{BigInt, BigUint, Sign, exp_mod, ext_gcd, inv_mod, reduce};
 
 /// Miller-Rabin with random bases: error probability below
-/// `2^-confidence` (at least 80, as GP asks; 4^-rounds per round).
+/// `2^-confidence` (at least 80, as GP asks).
 pub fn probably_prime(n: &BigUint, confidence: u32) -> bool {
-    for &p in &SMALL_PRIMES {
-        let p = BigUint::from(p);
-        if *n == p {
-            return true;
-        }
-        if (n % &p).is_zero() {
-            return false;
-        }
-    }
-    if *n < BigUint::from(2u32) {
-        return false;
-    }
-    let one = BigUint::one();
-    let n1 = n - &one;
-    let s = n1.trailing_zeros().unwrap_or(0);
-    let d = &n1 >> s;
-    let rounds = confidence.max(80).div_ceil(2);
-    let three = BigUint::from(3u32);
-    let mut bytes = vec![0u8; n.to_bytes_be().len() + 8];
-    'rounds: for _ in 0..rounds {
-        crate::random(&mut bytes);
-        // a in [2, n - 2] (n > 89 here).
-        let a = BigUint::from_bytes_be(&bytes) % (n - &three) + BigUint::from(2u32);
-        let mut x = a.modpow(&d, n);
-        if x == one || x == n1 {
-            continue;
-        }
-        for _ in 1..s {
-            x = &x * &x % n;
-            if x == n1 {
-                continue 'rounds;
-            }
-        }
-        return false;
-    }
-    true
+    oxtee_gp_bigint::probably_prime(n, confidence, &mut crate::random)
 }

@@ -18,15 +18,18 @@
 //! REE and TA persistent time, `TEE_Wait`, random numbers, the cancellation flag and
 //! mask, properties (`props`), cryptographic operations and transient
 //! objects (`cryp`, over the kernel's crypto calls), and the arithmetical
-//! functions (`bigint`: `TEE_BigInt*` and FMM, in the TA itself). Not
+//! functions (`TEE_BigInt*` and FMM, in the TA itself: `oxtee-gp-bigint`,
+//! which the host tier's C ABI shares). Not
 //! yet: TA-to-TA, persistent objects (they need the kernel's system calls
 //! for them).
 #![no_std]
 
 extern crate alloc;
 
+// The TEE_BigInt* functions: `oxtee-gp-bigint`'s C ABI (linked in here).
+use oxtee_gp_bigint as _;
+
 mod api;
-mod bigint;
 mod cryp;
 mod heap;
 mod props;

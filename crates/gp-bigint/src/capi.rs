@@ -1,9 +1,14 @@
 //! GP TEE Internal Core API, arithmetic (GP 1.3.1 chapter 8): `TEE_BigInt`,
-//! `TEE_BigIntFMM` and `TEE_BigIntFMMContext`.
+//! `TEE_BigIntFMM` and `TEE_BigIntFMMContext`, in the TA itself (as
+//! OP-TEE's libutee does it in user space): no system call but the
+//! random numbers of `TEE_BigIntIsProbablePrime`.
 //!
-//! The arithmetic is `num-bigint-dig` (already in the workspace through
-//! `rsa`); this module only moves numbers in and out of the TA's arrays
-//! and applies GP's rules.
+//! The port of the host tier's `oxtee-ta-capi` `bigint` module, with the
+//! same layout, results, error codes and panics. The arithmetic is
+//! `num-bigint-dig` (`no_std` + `alloc`, on the TA's heap); this module
+//! only moves numbers in and out of the TA's arrays and applies GP's
+//! rules. Every function is its own section: a TA that calls none of
+//! them links none of this (`--gc-sections`).
 //!
 //! # Layout
 //!
@@ -38,10 +43,23 @@
 //! reads all its inputs into owned values before it writes anything, and
 //! only touches the arrays through raw pointers.
 
+use alloc::vec;
+use alloc::vec::Vec;
+use core::ffi::{c_char, c_int, c_void};
+
 use num_bigint_dig::{BigInt, BigUint, Sign};
 use num_integer::Integer;
 use num_traits::{One, Signed, ToPrimitive, Zero};
-use oxtee_ta_runtime::bigint::{ext_gcd, probably_prime};
+
+use crate::{ext_gcd, probably_prime};
+
+// What every TA library exports (the host tier's `oxtee-ta-capi`, the
+// TrustZone tier's libutee).
+unsafe extern "C" {
+    fn TEE_Panic(code: u32) -> !;
+    fn TEE_GenerateRandom(buf: *mut c_void, len: usize);
+    fn oxtee_trace_write(level: c_int, func: *const c_char, line: c_int, msg: *const c_char);
+}
 
 type TeeResult = u32;
 
@@ -55,9 +73,44 @@ const MAGIC_CTX: u32 = 0xB16C;
 const MAX_LIMBS: usize = 0xFFFF;
 const SIGN_BIT: u32 = 1 << 31;
 
+/// `s` as a NUL-terminated C string in `buf` (cut to fit).
+fn c_str<'a>(s: &str, buf: &'a mut [u8; 96]) -> &'a [u8] {
+    let n = s.len().min(buf.len() - 1);
+    buf[..n].copy_from_slice(&s.as_bytes()[..n]);
+    buf[n] = 0;
+    &buf[..=n]
+}
+
+/// Trace why (an error line, as `EMSG` would), then panic the TA.
+#[cold]
 fn panic_bad(func: &str, why: &str) -> ! {
-    oxtee_ta_runtime::trace(1, func, 0, why);
-    oxtee_ta_runtime::panic_ta(TEE_ERROR_BAD_PARAMETERS)
+    let (mut f, mut w) = ([0u8; 96], [0u8; 96]);
+    let (f, w) = (c_str(func, &mut f), c_str(why, &mut w));
+    // SAFETY: both are NUL-terminated and live across the call; the TA
+    // library's functions take any such strings.
+    unsafe {
+        oxtee_trace_write(1, f.as_ptr().cast(), 0, w.as_ptr().cast());
+        TEE_Panic(TEE_ERROR_BAD_PARAMETERS)
+    }
+}
+
+/// `len` bytes at `src` to `dst`, each read (and written) once: `src` or
+/// `dst` may be memory the client shares and can change underneath.
+///
+/// # Safety
+/// `src` is valid for reads and `dst` for writes of `len` bytes.
+unsafe fn volatile_copy(src: *const u8, dst: *mut u8, len: usize) {
+    for i in 0..len {
+        // SAFETY: `i < len`: inside both ranges (caller).
+        unsafe { dst.add(i).write_volatile(src.add(i).read_volatile()) }
+    }
+}
+
+/// Random bytes from the TA library (the OS's or the kernel's
+/// generator; a failure panics the TA there).
+fn random(buf: &mut [u8]) {
+    // SAFETY: `buf` is valid for writes of its length.
+    unsafe { TEE_GenerateRandom(buf.as_mut_ptr().cast(), buf.len()) }
 }
 
 /// Header of the array at `p`: (allocated limbs, used limbs, negative).
@@ -269,7 +322,7 @@ pub unsafe extern "C" fn TEE_BigIntConvertFromOctetString(
         }
         // SAFETY: valid for `buffer_len` bytes (caller); copied, because
         // it may be memory the client can change underneath.
-        unsafe { oxtee_ta_runtime::volatile_copy(buffer, bytes.as_mut_ptr(), buffer_len) };
+        unsafe { volatile_copy(buffer, bytes.as_mut_ptr(), buffer_len) };
     }
     let s = if sign < 0 { Sign::Minus } else { Sign::Plus };
     let v = BigInt::from_biguint(s, BigUint::from_bytes_be(&bytes));
@@ -304,7 +357,7 @@ unsafe fn to_octets(
             panic_bad(f, "NULL buffer");
         }
         // SAFETY: `buffer` is valid for `buffer_len >= bytes.len()` bytes.
-        unsafe { oxtee_ta_runtime::volatile_copy(bytes.as_ptr(), buffer, bytes.len()) };
+        unsafe { volatile_copy(bytes.as_ptr(), buffer, bytes.len()) };
     }
     (TEE_SUCCESS, bytes.len())
 }
@@ -363,7 +416,7 @@ pub unsafe extern "C" fn TEE_BigIntConvertToS32(dest: *mut i32, src: *const u32)
     }
 }
 
-fn ord(o: std::cmp::Ordering) -> i32 {
+fn ord(o: core::cmp::Ordering) -> i32 {
     o as i32
 }
 
@@ -780,7 +833,7 @@ pub unsafe extern "C" fn TEE_BigIntIsProbablePrime(op: *const u32, confidence_le
     if a.is_negative() {
         return 0;
     }
-    i32::from(probably_prime(&mag(&a), confidence_level))
+    i32::from(probably_prime(&mag(&a), confidence_level, &mut random))
 }
 
 /// `dest = src mod n` (the FMM representation is the residue itself).
