@@ -303,7 +303,20 @@ qemu+=(-monitor none -chardev stdio,id=con,mux=on,signal=off
 log=$out/boot.log
 start=$(date +%s%N)
 set +e
-timeout "$timeout" "${qemu[@]}" </dev/null | tee "$log"
+# (A small reader stands in for tee: it also stamps the moment the guest's
+# first process runs, boot to the shell measured from QEMU's start.)
+timeout "$timeout" "${qemu[@]}" </dev/null | python3 -u -c '
+import sys, time
+start, log = int(sys.argv[1]), open(sys.argv[2], "wb")
+out, seen = sys.stdout.buffer, False
+for line in sys.stdin.buffer:
+    log.write(line); log.flush(); out.write(line); out.flush()
+    if not seen and line.startswith(b"oxtee-guest: normal world up"):
+        seen = True
+        ms = (time.time_ns() - start) / 1e6
+        note = "tz.sh: boot to the guest shell: %.0f ms from QEMU start (OP-TEE 4.10: 1800 ms; goal 900 or less)\n" % ms
+        log.write(note.encode()); out.write(note.encode()); out.flush()
+' "$start" "$log"
 status=${PIPESTATUS[0]}
 set -e
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
