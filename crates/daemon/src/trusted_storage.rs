@@ -19,9 +19,9 @@
 use crate::LockExt;
 use crate::config::Config;
 pub use crate::supplicant::{FileSupplicant, RemoteSupplicant};
-use oxtee_proto::{CoreToTa, StorageCall, StorageReply, StoredAttrs, StoredInfo};
+use oxtee_proto::{CoreToTa, StorageCall, StorageReply};
 use oxtee_storage::{
-    Error as StoreError, ObjectAttrs, ObjectHandle, ObjectInfo, Rpmb, RpmbDevice, RpmbFrame, Store,
+    Error as StoreError, ObjectAttrs, ObjectHandle, Rpmb, RpmbDevice, RpmbFrame, Store,
 };
 use oxtee_sys::Mapping;
 use std::fs::{File, OpenOptions};
@@ -31,7 +31,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 const TEE_ERROR_BAD_PARAMETERS: u32 = 0xFFFF_0006;
-const TEE_ERROR_CORRUPT_OBJECT: u32 = 0xF010_0001;
 
 /// The emulated RPMB: the device logic is the store crate's; this keeps
 /// its state in a file of two 512-byte slots (one sector each, written
@@ -294,18 +293,6 @@ pub struct TrustedStorage {
     state: Mutex<Result<CoreStore, (u32, String)>>,
 }
 
-fn info(i: ObjectInfo) -> StoredInfo {
-    StoredInfo {
-        object_type: i.object_type,
-        object_size: i.object_size,
-        max_object_size: i.max_object_size,
-        usage: i.object_usage,
-        data_size: i.data_size,
-        data_position: i.data_position,
-        handle_flags: i.handle_flags,
-    }
-}
-
 fn done(r: Result<StorageReply, u32>) -> CoreToTa {
     match r {
         Ok(reply) => CoreToTa::StorageDone { result: 0, reply },
@@ -471,152 +458,28 @@ impl TrustedStorage {
             Err((code, _)) => return done(Err(*code)),
         };
         let buf_len = buf.map_or(0, |m| m.len() as u64);
-        let code = |e: StoreError| e.code();
-        // A corrupt object's handle is closed (GP), here and in the TA.
-        let on_handle = |s: &mut CoreStore, h: ObjectHandle, e: StoreError| {
-            if e.code() == TEE_ERROR_CORRUPT_OBJECT {
-                let _ = s.close(owner, h);
-            }
-            e.code()
-        };
-        let from_buf = |len: u64| -> Result<Vec<u8>, u32> {
-            let m = buf.filter(|_| len <= buf_len);
-            let Some(m) = m else {
-                return if len == 0 {
-                    Ok(Vec::new())
-                } else {
-                    Err(TEE_ERROR_BAD_PARAMETERS)
-                };
-            };
-            let mut v = vec![0u8; len as usize];
-            if m.read(0, &mut v) {
-                Ok(v)
-            } else {
-                Err(TEE_ERROR_BAD_PARAMETERS)
-            }
-        };
-        let r = match call {
-            StorageCall::Open {
-                storage_id,
-                id,
-                flags,
-            } => s
-                .open_object(owner, ta, storage_id, &id, flags)
-                .map(|(h, i)| StorageReply::Handle {
-                    handle: h.0,
-                    info: info(i),
-                })
-                .map_err(code),
-            StorageCall::Create {
-                storage_id,
-                id,
-                flags,
-                attrs,
-                data_len,
-            } => from_buf(data_len).and_then(|data| {
-                let a = ObjectAttrs {
-                    object_type: attrs.object_type,
-                    object_size: attrs.object_size,
-                    max_object_size: attrs.max_object_size,
-                    object_usage: attrs.usage,
-                    attributes: attrs.attributes,
-                };
-                let h = s
-                    .create(owner, ta, storage_id, &id, flags, &a, &data)
-                    .map_err(code)?;
-                let i = s.info(owner, h).map_err(code)?;
-                Ok(StorageReply::Handle {
-                    handle: h.0,
-                    info: info(i),
-                })
-            }),
-            StorageCall::Close { handle } => s
-                .close(owner, ObjectHandle(handle))
-                .map(|()| StorageReply::None)
-                .map_err(code),
-            StorageCall::CloseAndDelete { handle } => s
-                .close_and_delete(owner, ObjectHandle(handle))
-                .map(|()| StorageReply::None)
-                .map_err(code),
-            StorageCall::Rename { handle, id } => {
-                let h = ObjectHandle(handle);
-                s.rename(owner, h, &id)
-                    .map(|()| StorageReply::None)
-                    .map_err(|e| on_handle(s, h, e))
-            }
-            StorageCall::Read { handle, len } => {
-                let h = ObjectHandle(handle);
-                match buf.filter(|_| len <= buf_len) {
-                    None if len > 0 => Err(TEE_ERROR_BAD_PARAMETERS),
-                    m => {
-                        let mut v = vec![0u8; len as usize];
-                        match s.read(owner, h, &mut v) {
-                            Ok(n) => {
-                                if n > 0 && !m.is_some_and(|m| m.write(0, &v[..n])) {
-                                    Err(TEE_ERROR_BAD_PARAMETERS)
-                                } else {
-                                    Ok(StorageReply::Read(n as u64))
-                                }
-                            }
-                            Err(e) => Err(on_handle(s, h, e)),
-                        }
+        // The bulk data from and to the call buffer (offset 0).
+        let (len_in, len_out) = oxtee_storage::calls::bulk_lengths(&call);
+        if len_in.max(len_out) > buf_len {
+            return done(Err(TEE_ERROR_BAD_PARAMETERS));
+        }
+        let mut input = vec![0u8; len_in as usize];
+        if len_in > 0 && !buf.is_some_and(|m| m.read(0, &mut input)) {
+            return done(Err(TEE_ERROR_BAD_PARAMETERS));
+        }
+        let mut output = vec![0u8; len_out as usize];
+        let r = oxtee_storage::calls::serve(s, owner, ta, call, &input, &mut output).and_then(
+            |reply| match reply {
+                StorageReply::Read(n) if n > 0 => {
+                    if buf.is_some_and(|m| m.write(0, &output[..n as usize])) {
+                        Ok(reply)
+                    } else {
+                        Err(TEE_ERROR_BAD_PARAMETERS)
                     }
                 }
-            }
-            StorageCall::Write { handle, len } => from_buf(len).and_then(|data| {
-                let h = ObjectHandle(handle);
-                s.write(owner, h, &data)
-                    .map(|()| StorageReply::None)
-                    .map_err(|e| on_handle(s, h, e))
-            }),
-            StorageCall::Truncate { handle, size } => {
-                let h = ObjectHandle(handle);
-                s.truncate(owner, h, size)
-                    .map(|()| StorageReply::None)
-                    .map_err(|e| on_handle(s, h, e))
-            }
-            StorageCall::Seek {
-                handle,
-                offset,
-                whence,
-            } => s
-                .seek(owner, ObjectHandle(handle), offset, whence)
-                .map(StorageReply::Position)
-                .map_err(code),
-            StorageCall::Info { handle } => s
-                .info(owner, ObjectHandle(handle))
-                .map(|i| StorageReply::Info(info(i)))
-                .map_err(code),
-            StorageCall::RestrictUsage { handle, usage } => {
-                let h = ObjectHandle(handle);
-                s.restrict_usage(owner, h, usage)
-                    .map(|()| StorageReply::None)
-                    .map_err(|e| on_handle(s, h, e))
-            }
-            StorageCall::Attributes { handle } => {
-                let h = ObjectHandle(handle);
-                match (s.info(owner, h), s.attributes(owner, h)) {
-                    (Ok(i), Ok(attributes)) => Ok(StorageReply::Attributes(StoredAttrs {
-                        object_type: i.object_type,
-                        object_size: i.object_size,
-                        max_object_size: i.max_object_size,
-                        usage: i.object_usage,
-                        attributes,
-                    })),
-                    (Err(e), _) | (_, Err(e)) => Err(on_handle(s, h, e)),
-                }
-            }
-            StorageCall::Next { storage_id, after } => s
-                .list_info(ta, storage_id)
-                .map_err(code)
-                .and_then(|mut all| {
-                    all.sort_by(|a, b| a.0.cmp(&b.0));
-                    all.into_iter()
-                        .find(|(id, _)| after.as_ref().is_none_or(|a| id > a))
-                        .map(|(id, i)| StorageReply::Next { id, info: info(i) })
-                        .ok_or(0xFFFF_0008)
-                }),
-        };
+                reply => Ok(reply),
+            },
+        );
         done(r)
     }
 }

@@ -164,6 +164,8 @@ extern crate alloc;
 #[cfg(test)]
 extern crate std;
 
+#[cfg(feature = "proto")]
+pub mod calls;
 mod error;
 mod keys;
 pub mod rpmb;

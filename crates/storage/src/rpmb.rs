@@ -1,12 +1,16 @@
 //! The emulated replay-protected memory block (RPMB).
 //!
-//! Modelled on eMMC RPMB: a device holds a few 256-byte blocks, a one-time
-//! programmed 32-byte authentication key and a 32-bit write counter that
-//! only increases. Every request and response is an [`RpmbFrame`];
-//! authenticated ones carry an HMAC-SHA256 over all other fields under the
-//! key. A write is accepted only with a valid MAC and the current counter,
-//! then the counter increments; reads echo a caller nonce inside the MAC,
-//! so an old answer cannot be replayed.
+//! eMMC RPMB (JEDEC eMMC 5.1, 6.6.22): a device holds a few 256-byte
+//! blocks, a one-time programmed 32-byte authentication key and a 32-bit
+//! write counter that only increases. Every request and response is an
+//! [`RpmbFrame`], the part's own 512-byte data frame, so the engine talks
+//! to a real part (or tee-supplicant's emulation, through OP-TEE's RPMB
+//! RPC) exactly as to [`RpmbDevice`]; authenticated frames carry an
+//! HMAC-SHA256 of their bytes 228..512 under the key. A write is accepted
+//! only with a valid MAC and the current counter, then the counter
+//! increments, and its answer (the result read) carries the new counter
+//! under the MAC; counter and data reads echo a caller nonce inside the
+//! MAC, so an old answer cannot be replayed.
 //!
 //! [`RpmbDevice`] is the complete, pure device logic; the daemon only
 //! persists [`RpmbDevice::to_bytes`] atomically after every request that
@@ -22,19 +26,41 @@ use crate::Error;
 
 /// Bytes of data per RPMB block.
 pub const RPMB_DATA_SIZE: usize = 256;
-/// Encoded size of an [`RpmbFrame`].
-pub const RPMB_FRAME_SIZE: usize = 2 + 2 + 2 + 4 + 16 + RPMB_DATA_SIZE + 32;
+/// Encoded size of an [`RpmbFrame`]: the eMMC's 512-byte data frame.
+pub const RPMB_FRAME_SIZE: usize = 512;
+/// Where the fields of a frame lie (JEDEC eMMC 5.1, section 6.6.22):
+/// stuff bytes, then the key or MAC, data, nonce, write counter,
+/// address, block count, result and request/response type; numbers are
+/// big-endian.
+pub mod frame_at {
+    pub const KEY_MAC: usize = 196;
+    pub const DATA: usize = 228;
+    pub const NONCE: usize = 484;
+    pub const COUNTER: usize = 500;
+    pub const ADDRESS: usize = 504;
+    pub const BLOCK_COUNT: usize = 506;
+    pub const RESULT: usize = 508;
+    pub const TYPE: usize = 510;
+}
 
-/// Request: program the authentication key (data\[..32\]); once only.
+/// Request: program the authentication key (in the key/MAC field); once
+/// only. The response is the result read's.
 pub const RPMB_REQ_PROGRAM_KEY: u16 = 0x0001;
-/// Request: read the write counter (authenticated answer).
+/// Request: read the write counter (authenticated answer, nonce echoed).
 pub const RPMB_REQ_GET_COUNTER: u16 = 0x0002;
-/// Request: authenticated write of one block.
+/// Request: authenticated write of one block. The response is the
+/// result read's: the result, the new counter, the address, a MAC.
 pub const RPMB_REQ_WRITE: u16 = 0x0003;
-/// Request: authenticated read of one block.
+/// Request: authenticated read of one block (nonce echoed, no counter).
 pub const RPMB_REQ_READ: u16 = 0x0004;
-/// A response's kind is the request's kind with this bit set.
-pub const RPMB_RESP: u16 = 0x0100;
+/// Request: the result of the last write or key programming.
+pub const RPMB_REQ_RESULT_READ: u16 = 0x0005;
+
+/// The response type to a request type (`0x0100` for key programming,
+/// `0x0200` for the counter, ...).
+pub const fn rpmb_response(req: u16) -> u16 {
+    req << 8
+}
 
 /// Result: success.
 pub const RPMB_OK: u16 = 0;
@@ -46,27 +72,34 @@ pub const RPMB_AUTH_FAILURE: u16 = 2;
 pub const RPMB_COUNTER_FAILURE: u16 = 3;
 /// Result: address out of range.
 pub const RPMB_ADDRESS_FAILURE: u16 = 4;
-/// Result: write refused (key already programmed, counter expired).
+/// Result: write refused.
 pub const RPMB_WRITE_FAILURE: u16 = 5;
 /// Result: no key programmed yet.
 pub const RPMB_KEY_NOT_PROGRAMMED: u16 = 7;
+/// Set in every result once the write counter has expired.
+pub const RPMB_COUNTER_EXPIRED: u16 = 0x80;
 
-/// One request or response.
+/// One request or response: an eMMC RPMB data frame, so that the same
+/// frames go to a real part (through the normal world's supplicant) and
+/// to the emulations.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct RpmbFrame {
-    /// Request or response kind (`RPMB_REQ_*`, `| RPMB_RESP`).
+    /// Request or response type (`RPMB_REQ_*`, [`rpmb_response`]).
     pub kind: u16,
     /// Result code of a response (`RPMB_OK`, ...).
     pub result: u16,
-    /// Block address.
+    /// Block address (in 256-byte blocks).
     pub address: u16,
+    /// Blocks in the request.
+    pub block_count: u16,
     /// Write counter.
     pub write_counter: u32,
-    /// Caller nonce, echoed in responses.
+    /// Caller nonce, echoed in read and counter responses.
     pub nonce: [u8; 16],
-    /// Block data (or the key for `RPMB_REQ_PROGRAM_KEY`).
+    /// Block data.
     pub data: [u8; RPMB_DATA_SIZE],
-    /// HMAC-SHA256 over the fields above.
+    /// HMAC-SHA256 of bytes 228..512 of the frame (data to type) under
+    /// the key; the key itself in a key programming request.
     pub mac: [u8; 32],
 }
 
@@ -77,6 +110,7 @@ impl RpmbFrame {
             kind,
             result: 0,
             address: 0,
+            block_count: 0,
             write_counter: 0,
             nonce: [0; 16],
             data: [0; RPMB_DATA_SIZE],
@@ -84,44 +118,53 @@ impl RpmbFrame {
         }
     }
 
-    /// Encodes the frame (little endian, fields in declaration order).
+    /// Encodes the frame (stuff bytes zero).
     pub fn to_bytes(&self) -> [u8; RPMB_FRAME_SIZE] {
+        use frame_at::*;
         let mut b = [0u8; RPMB_FRAME_SIZE];
-        b[..RPMB_FRAME_SIZE - 32].copy_from_slice(&self.mac_input());
-        b[RPMB_FRAME_SIZE - 32..].copy_from_slice(&self.mac);
+        b[KEY_MAC..DATA].copy_from_slice(&self.mac);
+        b[DATA..].copy_from_slice(&self.maced());
         b
     }
 
     /// Decodes a frame; `None` unless exactly [`RPMB_FRAME_SIZE`] bytes.
     pub fn from_bytes(b: &[u8]) -> Option<Self> {
+        use frame_at::*;
         if b.len() != RPMB_FRAME_SIZE {
             return None;
         }
-        let mut f = RpmbFrame::new(u16::from_le_bytes([b[0], b[1]]));
-        f.result = u16::from_le_bytes([b[2], b[3]]);
-        f.address = u16::from_le_bytes([b[4], b[5]]);
-        f.write_counter = u32::from_le_bytes([b[6], b[7], b[8], b[9]]);
-        f.nonce.copy_from_slice(&b[10..26]);
-        f.data.copy_from_slice(&b[26..26 + RPMB_DATA_SIZE]);
-        f.mac.copy_from_slice(&b[26 + RPMB_DATA_SIZE..]);
+        let be16 = |at: usize| u16::from_be_bytes([b[at], b[at + 1]]);
+        let mut f = RpmbFrame::new(be16(TYPE));
+        f.result = be16(RESULT);
+        f.address = be16(ADDRESS);
+        f.block_count = be16(BLOCK_COUNT);
+        f.write_counter =
+            u32::from_be_bytes([b[COUNTER], b[COUNTER + 1], b[COUNTER + 2], b[COUNTER + 3]]);
+        f.nonce.copy_from_slice(&b[NONCE..COUNTER]);
+        f.data.copy_from_slice(&b[DATA..NONCE]);
+        f.mac.copy_from_slice(&b[KEY_MAC..DATA]);
         Some(f)
     }
 
-    fn mac_input(&self) -> [u8; RPMB_FRAME_SIZE - 32] {
-        let mut b = [0u8; RPMB_FRAME_SIZE - 32];
-        b[0..2].copy_from_slice(&self.kind.to_le_bytes());
-        b[2..4].copy_from_slice(&self.result.to_le_bytes());
-        b[4..6].copy_from_slice(&self.address.to_le_bytes());
-        b[6..10].copy_from_slice(&self.write_counter.to_le_bytes());
-        b[10..26].copy_from_slice(&self.nonce);
-        b[26..].copy_from_slice(&self.data);
+    /// The bytes the MAC covers (228..512 of the frame).
+    fn maced(&self) -> [u8; RPMB_FRAME_SIZE - frame_at::DATA] {
+        use frame_at::*;
+        let mut b = [0u8; RPMB_FRAME_SIZE - DATA];
+        let at = |off: usize| off - DATA;
+        b[..at(NONCE)].copy_from_slice(&self.data);
+        b[at(NONCE)..at(COUNTER)].copy_from_slice(&self.nonce);
+        b[at(COUNTER)..at(ADDRESS)].copy_from_slice(&self.write_counter.to_be_bytes());
+        b[at(ADDRESS)..at(BLOCK_COUNT)].copy_from_slice(&self.address.to_be_bytes());
+        b[at(BLOCK_COUNT)..at(RESULT)].copy_from_slice(&self.block_count.to_be_bytes());
+        b[at(RESULT)..at(TYPE)].copy_from_slice(&self.result.to_be_bytes());
+        b[at(TYPE)..].copy_from_slice(&self.kind.to_be_bytes());
         b
     }
 
-    /// HMAC-SHA256 of the frame (all fields but `mac`) under `key`.
+    /// HMAC-SHA256 of the frame (bytes 228..512) under `key`.
     pub fn compute_mac(&self, key: &[u8; 32]) -> [u8; 32] {
         let mut m = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("any key length");
-        m.update(&self.mac_input());
+        m.update(&self.maced());
         m.finalize().into_bytes().into()
     }
 
@@ -134,14 +177,20 @@ impl RpmbFrame {
     pub fn verify(&self, key: &[u8; 32]) -> bool {
         self.compute_mac(key).ct_eq(&self.mac).into()
     }
+
+    /// The result without the counter-expired bit.
+    pub fn outcome(&self) -> u16 {
+        self.result & !RPMB_COUNTER_EXPIRED
+    }
 }
 
 /// Transport to the RPMB device. The answer is untrusted: the engine
 /// checks its MAC, nonce and counter.
 pub trait Rpmb {
-    /// Sends one request frame and returns the device's response frame.
-    /// An `Err` means no answer (the request may or may not have taken
-    /// effect).
+    /// Sends one request frame and returns the device's response frame
+    /// (for a write or a key programming: the frame of the result read
+    /// that follows it). An `Err` means no answer (the request may or
+    /// may not have taken effect).
     fn request(&mut self, req: &RpmbFrame) -> Result<RpmbFrame, Error>;
 }
 
@@ -174,25 +223,37 @@ impl RpmbDevice {
     /// the second field when the device state changed (the daemon must
     /// persist [`RpmbDevice::to_bytes`] atomically before answering).
     pub fn handle(&mut self, req: &RpmbFrame) -> (RpmbFrame, bool) {
-        let mut resp = RpmbFrame::new(req.kind | RPMB_RESP);
-        resp.address = req.address;
-        resp.nonce = req.nonce;
+        let mut resp = RpmbFrame::new(rpmb_response(req.kind));
+        match req.kind {
+            RPMB_REQ_GET_COUNTER => resp.nonce = req.nonce,
+            RPMB_REQ_READ => {
+                resp.nonce = req.nonce;
+                resp.address = req.address;
+                resp.block_count = 1;
+            }
+            RPMB_REQ_WRITE => resp.address = req.address,
+            _ => {}
+        }
         let Some(key) = self.key else {
             if req.kind == RPMB_REQ_PROGRAM_KEY {
-                let mut k = [0u8; 32];
-                k.copy_from_slice(&req.data[..32]);
-                self.key = Some(k);
+                self.key = Some(req.mac);
                 resp.result = RPMB_OK;
                 return (resp, true);
             }
             resp.result = RPMB_KEY_NOT_PROGRAMMED;
             return (resp, false);
         };
-        resp.write_counter = self.counter;
         let mut changed = false;
         match req.kind {
-            RPMB_REQ_PROGRAM_KEY => resp.result = RPMB_WRITE_FAILURE,
-            RPMB_REQ_GET_COUNTER => resp.result = RPMB_OK,
+            RPMB_REQ_PROGRAM_KEY => {
+                // Once only; the answer carries no MAC.
+                resp.result = RPMB_GENERAL_FAILURE;
+                return (resp, false);
+            }
+            RPMB_REQ_GET_COUNTER => {
+                resp.write_counter = self.counter;
+                resp.result = RPMB_OK;
+            }
             RPMB_REQ_READ => match self.blocks.get(usize::from(req.address)) {
                 Some(b) => {
                     resp.data = *b;
@@ -205,6 +266,8 @@ impl RpmbDevice {
                     RPMB_AUTH_FAILURE
                 } else if req.write_counter != self.counter {
                     RPMB_COUNTER_FAILURE
+                } else if req.block_count != 1 {
+                    RPMB_GENERAL_FAILURE
                 } else if usize::from(req.address) >= self.blocks.len() {
                     RPMB_ADDRESS_FAILURE
                 } else if self.counter == u32::MAX {
@@ -218,6 +281,9 @@ impl RpmbDevice {
                 resp.write_counter = self.counter;
             }
             _ => resp.result = RPMB_GENERAL_FAILURE,
+        }
+        if self.counter == u32::MAX {
+            resp.result |= RPMB_COUNTER_EXPIRED;
         }
         resp.sign(&key);
         (resp, changed)

@@ -10,8 +10,8 @@ use rand_core::{CryptoRng, RngCore};
 
 use crate::keys::{Keys, looks_like_ours};
 use crate::rpmb::{
-    RPMB_DATA_SIZE, RPMB_KEY_NOT_PROGRAMMED, RPMB_OK, RPMB_REQ_PROGRAM_KEY, RPMB_REQ_READ,
-    RPMB_REQ_WRITE, RPMB_RESP, Rpmb, RpmbFrame,
+    RPMB_DATA_SIZE, RPMB_KEY_NOT_PROGRAMMED, RPMB_OK, RPMB_REQ_GET_COUNTER, RPMB_REQ_PROGRAM_KEY,
+    RPMB_REQ_READ, RPMB_REQ_WRITE, Rpmb, RpmbFrame, rpmb_response,
 };
 use crate::tree::{
     Env, FileCtx, Geometry, HDR_SIZE, REF_SIZE, Ref, TAG_SIZE, Tree, TreeCache, TreeState,
@@ -397,45 +397,64 @@ impl<S: Supplicant, R: Rpmb, G: RngCore + CryptoRng> Store<S, R, G> {
     }
 
     fn rpmb_read(&mut self) -> Result<RpmbState, Error> {
-        let mut req = RpmbFrame::new(RPMB_REQ_READ);
+        // The counter first (a data read does not carry it), then the
+        // block: each answer under the key, with this read's nonce.
+        let mut req = RpmbFrame::new(RPMB_REQ_GET_COUNTER);
         self.rng.fill_bytes(&mut req.nonce);
         let resp = self.rpmb.request(&req)?;
-        if resp.kind != RPMB_REQ_READ | RPMB_RESP {
+        if resp.kind != rpmb_response(RPMB_REQ_GET_COUNTER) {
             return Err(Error::Security);
         }
-        if resp.result == RPMB_KEY_NOT_PROGRAMMED {
+        if resp.outcome() == RPMB_KEY_NOT_PROGRAMMED {
             return Ok(RpmbState::Unprogrammed);
         }
-        if !resp.verify(&self.keys.rpmb) || resp.nonce != req.nonce || resp.address != 0 {
+        if !resp.verify(&self.keys.rpmb) || resp.nonce != req.nonce {
             return Err(Error::Security);
         }
-        if resp.result != RPMB_OK {
+        if resp.outcome() != RPMB_OK {
             return Err(Error::Generic);
         }
-        if resp.write_counter == 0 {
+        let counter = resp.write_counter;
+        if counter == 0 {
             return Ok(RpmbState::Blank);
         }
-        Ok(RpmbState::Data(resp.write_counter, Box::new(resp.data)))
+        let mut req = RpmbFrame::new(RPMB_REQ_READ);
+        req.block_count = 1;
+        self.rng.fill_bytes(&mut req.nonce);
+        let resp = self.rpmb.request(&req)?;
+        if resp.kind != rpmb_response(RPMB_REQ_READ)
+            || !resp.verify(&self.keys.rpmb)
+            || resp.nonce != req.nonce
+            || resp.address != 0
+        {
+            return Err(Error::Security);
+        }
+        if resp.outcome() != RPMB_OK {
+            return Err(Error::Generic);
+        }
+        Ok(RpmbState::Data(counter, Box::new(resp.data)))
     }
 
     /// The single commit point: writes the new root with the counter.
     fn rpmb_write(&mut self, data: [u8; RPMB_DATA_SIZE]) -> Result<(), Error> {
         let mut req = RpmbFrame::new(RPMB_REQ_WRITE);
         req.write_counter = self.counter;
+        req.block_count = 1;
         req.data = data;
-        self.rng.fill_bytes(&mut req.nonce);
         req.sign(&self.keys.rpmb);
         self.stats.rpmb_writes += 1;
         // Until the answer is checked we do not know whether it happened.
         self.poisoned = true;
         let resp = self.rpmb.request(&req)?;
-        if resp.kind != RPMB_REQ_WRITE | RPMB_RESP
+        // The result read: authenticated, and fresh because the counter
+        // it carries was never reached before.
+        if resp.kind != rpmb_response(RPMB_REQ_WRITE)
             || !resp.verify(&self.keys.rpmb)
-            || resp.nonce != req.nonce
+            || resp.address != 0
         {
             return Err(Error::Security);
         }
-        if resp.result != RPMB_OK {
+        if resp.outcome() != RPMB_OK {
             return Err(Error::Generic);
         }
         if Some(resp.write_counter) != self.counter.checked_add(1) {
@@ -493,10 +512,10 @@ impl<S: Supplicant, R: Rpmb, G: RngCore + CryptoRng> Store<S, R, G> {
                     return Err(Error::Security);
                 }
                 let mut req = RpmbFrame::new(RPMB_REQ_PROGRAM_KEY);
-                req.data[..32].copy_from_slice(&self.keys.rpmb[..]);
+                req.mac.copy_from_slice(&self.keys.rpmb[..]);
                 let resp = self.rpmb.request(&req)?;
-                req.data.fill(0);
-                if resp.kind != RPMB_REQ_PROGRAM_KEY | RPMB_RESP || resp.result != RPMB_OK {
+                req.mac.fill(0);
+                if resp.kind != rpmb_response(RPMB_REQ_PROGRAM_KEY) || resp.outcome() != RPMB_OK {
                     return Err(Error::Security);
                 }
                 return self.format();
@@ -857,7 +876,7 @@ impl<S: Supplicant, R: Rpmb, G: RngCore + CryptoRng> Store<S, R, G> {
             let (st, cache) = t.finish(&mut env)?;
             e.set_tree(st, &self.geo);
             // Make sure the blob exists even when it holds no block.
-            if self.sup.size(&ctx.name).map_err(map_sup)?.is_none() {
+            if !self.sup.exists(&ctx.name).map_err(map_sup)? {
                 self.sup.set_len(&ctx.name, 0).map_err(map_sup)?;
             }
             let slot = existing.unwrap_or_else(|| self.free_slot());
@@ -930,7 +949,7 @@ impl<S: Supplicant, R: Rpmb, G: RngCore + CryptoRng> Store<S, R, G> {
             let mut b = [0u8; 1];
             t.read(&mut env, 0, &mut b)?;
             cache = Some(t.into_cache());
-        } else if self.sup.size(&ctx.name).map_err(map_sup)?.is_none() {
+        } else if !self.sup.exists(&ctx.name).map_err(map_sup)? {
             return Err(Error::CorruptObject);
         }
         let h = self.new_handle(owner, e.fid, flags, cache)?;

@@ -37,6 +37,11 @@ pub trait Supplicant {
     fn set_len(&mut self, name: &str, len: u64) -> Result<(), SupplicantError>;
     /// The blob's length, `None` if it does not exist.
     fn size(&mut self, name: &str) -> Result<Option<u64>, SupplicantError>;
+    /// Whether the blob exists (by default from [`Supplicant::size`]; a
+    /// store that cannot tell sizes cheaply answers this directly).
+    fn exists(&mut self, name: &str) -> Result<bool, SupplicantError> {
+        Ok(self.size(name)?.is_some())
+    }
     /// Removes the blob (absent is not an error). Need not be durable.
     fn remove(&mut self, name: &str) -> Result<(), SupplicantError>;
     /// Makes every earlier write/set_len of the named blobs, and their

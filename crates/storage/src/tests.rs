@@ -161,17 +161,20 @@ fn rpmb_device_rules() {
     let key = [9u8; 32];
     let mut dev = RpmbDevice::new(2);
     let mut rd = RpmbFrame::new(RPMB_REQ_READ);
+    rd.block_count = 1;
     assert_eq!(dev.handle(&rd).0.result, RPMB_KEY_NOT_PROGRAMMED);
     let mut pk = RpmbFrame::new(RPMB_REQ_PROGRAM_KEY);
-    pk.data[..32].copy_from_slice(&key);
-    assert_eq!(dev.handle(&pk).0.result, RPMB_OK);
+    pk.mac = key;
+    let (resp, changed) = dev.handle(&pk);
+    assert_eq!((resp.kind, resp.result, changed), (0x0100, RPMB_OK, true));
     assert_eq!(
         dev.handle(&pk).0.result,
-        RPMB_WRITE_FAILURE,
+        RPMB_GENERAL_FAILURE,
         "key is one-time"
     );
 
     let mut w = RpmbFrame::new(RPMB_REQ_WRITE);
+    w.block_count = 1;
     w.data[0] = 42;
     w.sign(&[1; 32]);
     assert_eq!(dev.handle(&w).0.result, RPMB_AUTH_FAILURE);
@@ -179,10 +182,18 @@ fn rpmb_device_rules() {
     w.sign(&key);
     assert_eq!(dev.handle(&w).0.result, RPMB_COUNTER_FAILURE);
     w.write_counter = 0;
+    w.block_count = 2;
+    w.sign(&key);
+    assert_eq!(dev.handle(&w).0.result, RPMB_GENERAL_FAILURE, "one block");
+    w.block_count = 1;
     w.sign(&key);
     let (resp, changed) = dev.handle(&w);
     assert!(changed);
-    assert_eq!((resp.result, resp.write_counter), (RPMB_OK, 1));
+    // The result read: type 0x0300, the new counter under the MAC.
+    assert_eq!(
+        (resp.kind, resp.result, resp.write_counter),
+        (0x0300, RPMB_OK, 1)
+    );
     assert!(resp.verify(&key));
     assert_eq!(
         dev.handle(&w).0.result,
@@ -197,10 +208,15 @@ fn rpmb_device_rules() {
     rd.nonce = [3; 16];
     let r = dev.handle(&rd).0;
     assert!(r.verify(&key));
-    assert_eq!((r.data[0], r.nonce, r.write_counter), (42, [3; 16], 1));
+    assert_eq!((r.kind, r.data[0], r.nonce), (0x0400, 42, [3; 16]));
     let mut forged = r.clone();
     forged.data[0] = 43;
     assert!(!forged.verify(&key));
+    let mut c = RpmbFrame::new(RPMB_REQ_GET_COUNTER);
+    c.nonce = [4; 16];
+    let r = dev.handle(&c).0;
+    assert!(r.verify(&key));
+    assert_eq!((r.kind, r.write_counter, r.nonce), (0x0200, 1, [4; 16]));
 
     let b = dev.to_bytes();
     assert_eq!(RpmbDevice::from_bytes(&b).unwrap(), dev);
@@ -208,6 +224,28 @@ fn rpmb_device_rules() {
     let f = RpmbFrame::from_bytes(&r.to_bytes()).unwrap();
     assert_eq!(f, r);
     assert!(RpmbFrame::from_bytes(&[0; 10]).is_none());
+}
+
+#[test]
+fn rpmb_frames_are_the_parts_frames() {
+    // JEDEC's layout, big-endian, and its MAC over bytes 228..512: what
+    // tee-supplicant's emulation (and a real part) checks.
+    let mut f = RpmbFrame::new(RPMB_REQ_WRITE);
+    f.write_counter = 0x0102_0304;
+    f.address = 0x0506;
+    f.block_count = 1;
+    f.nonce = [7; 16];
+    f.data = [9; 256];
+    f.sign(&[5; 32]);
+    let b = f.to_bytes();
+    assert_eq!(&b[..196], &[0u8; 196][..]);
+    assert_eq!(&b[228..484], &[9u8; 256][..]);
+    assert_eq!(&b[484..500], &[7u8; 16][..]);
+    assert_eq!(&b[500..512], &[1, 2, 3, 4, 5, 6, 0, 1, 0, 0, 0, 3]);
+    use hmac::{Hmac, Mac};
+    let mut m = <Hmac<sha2::Sha256> as Mac>::new_from_slice(&[5; 32]).unwrap();
+    m.update(&b[228..]);
+    assert_eq!(&b[196..228], &m.finalize().into_bytes()[..]);
 }
 
 // ---------------------------------------------------------------- sharing rules
@@ -1083,7 +1121,8 @@ fn tamper_rpmb_state_and_responses() {
             Ok(RpmbFrame::from_bytes(&b).unwrap())
         }
     }
-    for i in 0..RPMB_FRAME_SIZE {
+    // (Bytes 0..196 are the frame's stuff bytes, which carry nothing.)
+    for i in 196..RPMB_FRAME_SIZE {
         let r = Store::open_with(cfg(bs), HUK, sup.clone(), Evil(rp.clone(), i), rng(5));
         assert!(r.is_err(), "response byte {i} flip undetected");
     }
