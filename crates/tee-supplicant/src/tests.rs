@@ -13,6 +13,7 @@ use crate::fs::{MAX_DIRS, MAX_FILES};
 use crate::*;
 
 mod rpmb;
+mod store;
 
 /// Shared memory both sides see: the test reads and writes it as the
 /// secure world would.

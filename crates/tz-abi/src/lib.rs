@@ -14,6 +14,8 @@
 //!   pages, relocations) for user TAs.
 //! * `utee` (feature `kernel`): the system calls of user TAs; `cryp`
 //!   their cryptographic operations, which the kernel runs.
+//! * `ree_fs` (feature `kernel`): the trusted storage engine's blobs and
+//!   RPMB through the supplicant's RPCs.
 //! * [`fdt`]: finding a property in a flattened device tree (the boot
 //!   seeds QEMU hands the firmware).
 //! * [`monitor`]: oxtee's own protocol between the monitor and the secure
@@ -38,6 +40,8 @@ pub mod monitor;
 pub mod optee;
 #[cfg(feature = "kernel")]
 pub mod pta;
+#[cfg(feature = "kernel")]
+pub mod ree_fs;
 #[cfg(feature = "kernel")]
 pub mod rng;
 #[cfg(feature = "kernel")]
