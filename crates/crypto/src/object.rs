@@ -279,6 +279,14 @@ impl Object {
         self.usage
     }
 
+    /// A persistent key object's key from what the store keeps (its
+    /// type, sizes, usage and [`encode_attrs`] blob): `None` when the
+    /// blob does not decode or make a valid key (a corrupt object).
+    pub fn from_stored(object_type: u32, max_size: u32, usage: u32, blob: &[u8]) -> Option<Object> {
+        let attrs = decode_attrs(blob)?;
+        Object::with_attributes(object_type, max_size, usage, &attrs).ok()
+    }
+
     /// The attributes (empty before the object is populated).
     pub fn attributes(&self) -> &[Attr] {
         self.content.as_ref().map_or(&[], |c| &c.attrs)

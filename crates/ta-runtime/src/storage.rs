@@ -101,10 +101,9 @@ fn rebuild_key(a: &StoredAttrs) -> Result<Option<Object>, u32> {
     if a.object_type == TEE_TYPE_DATA {
         return Ok(None);
     }
-    let attrs = decode_attrs(&a.attributes).ok_or(TEE_ERROR_CORRUPT_OBJECT)?;
-    Object::with_attributes(a.object_type, a.max_object_size, a.usage, &attrs)
+    Object::from_stored(a.object_type, a.max_object_size, a.usage, &a.attributes)
         .map(Some)
-        .map_err(|_| TEE_ERROR_CORRUPT_OBJECT)
+        .ok_or(TEE_ERROR_CORRUPT_OBJECT)
 }
 
 /// Register the core's new handle `core` in the handle table, with the

@@ -106,12 +106,16 @@ const TEE_ATTR_SM2_KEP_CONFIRMATION_OUT: u32 = 0xD000_0846;
 /// `sizeof(TEE_Attribute)` on aarch64.
 const ATTR_SIZE: u64 = 24;
 
-/// One instance's operations and transient objects.
+/// One instance's operations and objects: transient ones, and the open
+/// persistent ones ([`crate::tee_storage`]) with their keys.
 #[derive(Default)]
 pub struct Crypto {
     last: u32,
     ops: BTreeMap<u32, Operation>,
+    /// Transient objects, and the keys of persistent key objects.
     objs: BTreeMap<u32, Object>,
+    /// Open persistent objects: their id here to the store's handle.
+    persistent: BTreeMap<u32, u32>,
 }
 
 impl Crypto {
@@ -121,11 +125,82 @@ impl Crypto {
 
     /// Live handles (operations and objects).
     pub fn handles(&self) -> usize {
-        self.ops.len() + self.objs.len()
+        let data_objects = self
+            .persistent
+            .keys()
+            .filter(|id| !self.objs.contains_key(id))
+            .count();
+        self.ops.len() + self.objs.len() + data_objects
+    }
+
+    /// Whether one more handle may be made.
+    pub fn has_room(&self) -> bool {
+        self.handles() < MAX_HANDLES && self.last < MAX_ID
+    }
+
+    /// Register an open persistent object (store handle `store`, its key
+    /// if it is a key object): its id. The caller checked
+    /// [`Crypto::has_room`] (nothing else made a handle since).
+    pub fn adopt_persistent(&mut self, store: u32, key: Option<Object>) -> u32 {
+        self.last += 1;
+        let id = self.last;
+        self.persistent.insert(id, store);
+        if let Some(k) = key {
+            self.objs.insert(id, k);
+        }
+        id
+    }
+
+    /// The store's handle of persistent object `h` of this instance.
+    pub fn store_handle(&self, h: u64) -> Option<u32> {
+        let id = u32::try_from(h).ok()?;
+        self.persistent.get(&id).copied()
+    }
+
+    /// Forget persistent object `h` (closed): its store handle.
+    pub fn drop_persistent(&mut self, h: u64) -> Option<u32> {
+        let id = u32::try_from(h).ok()?;
+        let store = self.persistent.remove(&id)?;
+        self.objs.remove(&id);
+        Some(store)
+    }
+
+    /// The key of object `h` (transient, or a persistent key object):
+    /// the template of a new persistent object. `None` for a persistent
+    /// data object; `None` for an unknown handle.
+    pub fn template(&self, h: u64) -> Option<Option<&Object>> {
+        let id = u32::try_from(h).ok()?;
+        match self.objs.get(&id) {
+            Some(o) => Some(Some(o)),
+            None if self.persistent.contains_key(&id) => Some(None),
+            None => None,
+        }
+    }
+
+    /// Change the usage of persistent key object `h` (restricted in the
+    /// store too).
+    pub fn restrict_persistent(&mut self, h: u64, usage: u32) {
+        if let Some(o) = u32::try_from(h).ok().and_then(|id| self.objs.get_mut(&id)) {
+            o.restrict_usage(usage);
+        }
+    }
+
+    /// Whether `h` is an open persistent object without a key.
+    fn is_persistent_data(&self, h: u64) -> bool {
+        u32::try_from(h)
+            .is_ok_and(|id| self.persistent.contains_key(&id) && !self.objs.contains_key(&id))
+    }
+
+    /// A transient object (a persistent one here is a misuse GP panics on).
+    fn transient(&mut self, h: u64) -> Result<&mut Object, Stop> {
+        if u32::try_from(h).is_ok_and(|id| self.persistent.contains_key(&id)) {
+            return Err(Stop::Kill(TEE_ERROR_BAD_PARAMETERS));
+        }
+        self.obj(h)
     }
 
     fn next_id(&mut self) -> Result<u32, Stop> {
-        if self.handles() >= MAX_HANDLES || self.last >= MAX_ID {
+        if !self.has_room() {
             return Err(Stop::Code(TEE_ERROR_OUT_OF_MEMORY));
         }
         self.last += 1;
@@ -485,7 +560,7 @@ fn serve(n: u64, a: &[u64; 8], cx: &mut Context<'_>) -> Result<u32, Stop> {
         }
         DERIVE_KEY => {
             let (params, raw) = attrs(mem, a[1], a[2])?;
-            let mut out = t.obj(a[3])?.clone();
+            let mut out = t.transient(a[3])?.clone();
             let op = t.op(a[0])?;
             // GP's TEE_DeriveKey returns nothing: a failure the TA may see
             // leaves the object as it was.
@@ -506,7 +581,7 @@ fn serve(n: u64, a: &[u64; 8], cx: &mut Context<'_>) -> Result<u32, Stop> {
                     }
                 }
             }
-            *t.obj(a[3])? = out;
+            *t.transient(a[3])? = out;
         }
         OBJ_ALLOC => {
             check(mem, a[2], 4, true)?;
@@ -516,21 +591,22 @@ fn serve(n: u64, a: &[u64; 8], cx: &mut Context<'_>) -> Result<u32, Stop> {
             write_user(mem, a[2], &id.to_le_bytes())?;
         }
         OBJ_FREE => {
-            t.obj(a[0])?;
+            t.transient(a[0])?;
             t.objs.remove(&(a[0] as u32));
         }
-        OBJ_RESET => t.obj(a[0])?.reset(),
+        OBJ_RESET => t.transient(a[0])?.reset(),
         OBJ_POPULATE => {
             let params = attrs(mem, a[1], a[2])?.0;
-            t.obj(a[0])?.populate(&params)?;
+            t.transient(a[0])?.populate(&params)?;
         }
         OBJ_GENERATE => {
             let params = attrs(mem, a[2], a[3])?.0;
-            let o = t.obj(a[0])?;
+            let o = t.transient(a[0])?;
             o.generate(a[1] as u32, &params, &mut *cx.rng.borrow_mut())?;
         }
         OBJ_INFO => {
-            let i = t.obj(a[0])?.info();
+            // (A persistent object's info is the store's: STORAGE_INFO.)
+            let i = t.transient(a[0])?.info();
             let w = [
                 i.object_type,
                 i.object_size,
@@ -542,9 +618,12 @@ fn serve(n: u64, a: &[u64; 8], cx: &mut Context<'_>) -> Result<u32, Stop> {
             ];
             write_user(mem, a[1], &words(&w))?;
         }
-        OBJ_RESTRICT_USAGE => t.obj(a[0])?.restrict_usage(a[1] as u32),
+        OBJ_RESTRICT_USAGE => t.transient(a[0])?.restrict_usage(a[1] as u32),
         OBJ_BUFFER_ATTR => {
             let cap = get_len(mem, a[3])?;
+            if t.is_persistent_data(a[0]) {
+                return Ok(oxtee_gp::TEE_ERROR_ITEM_NOT_FOUND);
+            }
             let o = t.obj(a[0])?;
             match o.buffer_attribute(a[1] as u32, cap) {
                 Ok(v) => put_out(mem, a[2], a[3], &v)?,
@@ -558,6 +637,9 @@ fn serve(n: u64, a: &[u64; 8], cx: &mut Context<'_>) -> Result<u32, Stop> {
                     check(mem, va, 4, true)?;
                 }
             }
+            if t.is_persistent_data(a[0]) {
+                return Ok(oxtee_gp::TEE_ERROR_ITEM_NOT_FOUND);
+            }
             let (x, y) = t.obj(a[0])?.value_attribute(a[1] as u32)?;
             for (va, v) in [(a[2], x), (a[3], y)] {
                 if va != 0 {
@@ -567,7 +649,7 @@ fn serve(n: u64, a: &[u64; 8], cx: &mut Context<'_>) -> Result<u32, Stop> {
         }
         OBJ_COPY_ATTRS => {
             let src = t.obj(a[1])?.clone();
-            t.obj(a[0])?.copy_attributes_from(&src)?;
+            t.transient(a[0])?.copy_attributes_from(&src)?;
         }
         _ => return Err(Stop::Code(oxtee_gp::TEE_ERROR_NOT_SUPPORTED)),
     }
@@ -703,7 +785,7 @@ fn attrs(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::num::*;
     use super::*;
     use crate::elf::Perm;
@@ -718,46 +800,46 @@ mod tests {
     };
     use sha2::Digest;
 
-    const OK: Outcome = Outcome::Resume(TEE_SUCCESS as u64);
+    pub(crate) const OK: Outcome = Outcome::Resume(TEE_SUCCESS as u64);
     const SHORT: Outcome = Outcome::Resume(TEE_ERROR_SHORT_BUFFER as u64);
-    const OOM: Outcome = Outcome::Resume(TEE_ERROR_OUT_OF_MEMORY as u64);
-    const KILL_PARAMS: Outcome = Outcome::Panic(TEE_ERROR_BAD_PARAMETERS);
-    const KILL_ACCESS: Outcome = Outcome::Panic(TEE_ERROR_ACCESS_DENIED);
+    pub(crate) const OOM: Outcome = Outcome::Resume(TEE_ERROR_OUT_OF_MEMORY as u64);
+    pub(crate) const KILL_PARAMS: Outcome = Outcome::Panic(TEE_ERROR_BAD_PARAMETERS);
+    pub(crate) const KILL_ACCESS: Outcome = Outcome::Panic(TEE_ERROR_ACCESS_DENIED);
     /// 96 KiB of data beyond the harness's own pages.
-    const BIG: u64 = 0x10_0000;
+    pub(crate) const BIG: u64 = 0x10_0000;
     /// Scratch: a handle, a size, attributes, keys, small buffers.
-    const HANDLE: u64 = 0x3000;
-    const LEN: u64 = 0x3010;
+    pub(crate) const HANDLE: u64 = 0x3000;
+    pub(crate) const LEN: u64 = 0x3010;
     const LEN2: u64 = 0x3018;
-    const ATTRS: u64 = 0x3400;
-    const SMALL: u64 = 0x3800;
-    const OUT: u64 = 0x4000;
+    pub(crate) const ATTRS: u64 = 0x3400;
+    pub(crate) const SMALL: u64 = 0x3800;
+    pub(crate) const OUT: u64 = 0x4000;
 
-    fn run() -> Run {
+    pub(crate) fn run() -> Run {
         let mut r = Run::new();
         r.mem.map(BIG, 24, Perm::Rw);
         r
     }
 
-    fn put(r: &mut Run, va: u64, b: &[u8]) {
+    pub(crate) fn put(r: &mut Run, va: u64, b: &[u8]) {
         r.mem.copy_to(va, b).unwrap();
     }
 
-    fn get(r: &mut Run, va: u64, n: usize) -> Vec<u8> {
+    pub(crate) fn get(r: &mut Run, va: u64, n: usize) -> Vec<u8> {
         let mut v = vec![0; n];
         r.mem.copy_from(va, &mut v).unwrap();
         v
     }
 
-    fn set_len(r: &mut Run, va: u64, n: u64) {
+    pub(crate) fn set_len(r: &mut Run, va: u64, n: u64) {
         put(r, va, &n.to_le_bytes());
     }
 
-    fn len(r: &mut Run, va: u64) -> u64 {
+    pub(crate) fn len(r: &mut Run, va: u64) -> u64 {
         u64::from_le_bytes(get(r, va, 8).try_into().unwrap())
     }
 
-    fn alloc(r: &mut Run, num: u64, args: &[u64]) -> u64 {
+    pub(crate) fn alloc(r: &mut Run, num: u64, args: &[u64]) -> u64 {
         let mut a = args.to_vec();
         a.push(HANDLE);
         assert_eq!(r.call(num, &a), OK);
@@ -765,7 +847,7 @@ mod tests {
     }
 
     /// A buffer attribute at `at` pointing to `buf`.
-    fn ref_attr(r: &mut Run, at: u64, id: u32, buf: u64, n: u64) {
+    pub(crate) fn ref_attr(r: &mut Run, at: u64, id: u32, buf: u64, n: u64) {
         let mut e = [0u8; 24];
         e[..4].copy_from_slice(&id.to_le_bytes());
         e[8..16].copy_from_slice(&buf.to_le_bytes());
@@ -781,12 +863,12 @@ mod tests {
         put(r, at, &e);
     }
 
-    fn pattern(n: usize) -> Vec<u8> {
+    pub(crate) fn pattern(n: usize) -> Vec<u8> {
         (0..n).map(|i| (i * 7 + i / 251) as u8).collect()
     }
 
     /// An AES key object holding `key`.
-    fn aes_key(r: &mut Run, key: &[u8]) -> u64 {
+    pub(crate) fn aes_key(r: &mut Run, key: &[u8]) -> u64 {
         let o = alloc(
             r,
             OBJ_ALLOC,

@@ -13,7 +13,8 @@
 //! * `elf` (feature `kernel`): the load plan of a TA image's ELF (W^X
 //!   pages, relocations) for user TAs.
 //! * `utee` (feature `kernel`): the system calls of user TAs; `cryp`
-//!   their cryptographic operations, which the kernel runs.
+//!   their cryptographic operations, which the kernel runs;
+//!   `tee_storage` their trusted storage.
 //! * `ree_fs` (feature `kernel`): the trusted storage engine's blobs and
 //!   RPMB through the supplicant's RPCs.
 //! * [`fdt`]: finding a property in a flattened device tree (the boot
@@ -47,6 +48,8 @@ pub mod rng;
 #[cfg(feature = "kernel")]
 pub mod rpc;
 pub mod smccc;
+#[cfg(feature = "kernel")]
+pub mod tee_storage;
 #[cfg(feature = "kernel")]
 pub mod utee;
 #[cfg(feature = "kernel")]

@@ -310,7 +310,7 @@ pub struct Context<'a> {
 }
 
 /// What the kernel does after a system call.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     /// Resume the TA with this in x0.
     Resume(u64),
@@ -323,7 +323,7 @@ pub enum Outcome {
 }
 
 /// What a system call waits for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Pending {
     /// The REE's time (`GET_TIME` RPC), for the `TEE_Time` at `at`
     /// (checked writable before asking).
@@ -331,13 +331,15 @@ pub enum Pending {
     /// `TEE_Wait`: `ms` milliseconds ([`WAIT_FOREVER`]: until cancelled),
     /// cut short by a cancellation the TA has unmasked.
     Wait { ms: u32 },
+    /// A trusted storage request ([`crate::tee_storage`]).
+    Storage(alloc::boxed::Box<crate::tee_storage::Job>),
 }
 
 /// `TEE_TIMEOUT_INFINITE`.
 pub const WAIT_FOREVER: u32 = u32::MAX;
 
 /// What the normal world answered a [`Pending`] call.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum Answer {
     /// Its wall-clock time: seconds, nanoseconds.
     Time(u64, u32),
@@ -346,12 +348,23 @@ pub enum Answer {
     Waited(Result<(), u32>),
     /// The RPC failed with this code.
     Failed(u32),
+    /// The store's answer to a [`Pending::Storage`] job.
+    Storage(alloc::boxed::Box<crate::tee_storage::Done>),
 }
 
-/// Finish a [`Pending`] call with the normal world's answer.
-pub fn complete(pending: Pending, answer: Answer, mem: &mut dyn UserMemory) -> Outcome {
+/// Finish a [`Pending`] call with the normal world's answer (`crypto`:
+/// the instance's object table, which a storage answer may change).
+pub fn complete(
+    pending: &Pending,
+    answer: Answer,
+    mem: &mut dyn UserMemory,
+    crypto: &mut crate::cryp::Crypto,
+) -> Outcome {
     match (pending, answer) {
-        (Pending::ReeTime { at }, Answer::Time(secs, nanos)) => {
+        (Pending::Storage(job), Answer::Storage(done)) => {
+            crate::tee_storage::complete(job, *done, mem, crypto)
+        }
+        (&Pending::ReeTime { at }, Answer::Time(secs, nanos)) => {
             let mut t = [0u8; 8];
             // GP's TEE_Time has 32-bit seconds; the millis are below 1000
             // whatever the normal world said.
@@ -490,6 +503,7 @@ pub fn syscall(num: u64, a: &[u64; 8], cx: &mut Context<'_>) -> Outcome {
             code(TEE_SUCCESS)
         }
         n if crate::cryp::num::is_cryp(n) => crate::cryp::syscall(n, a, cx),
+        n if crate::tee_storage::num::is_storage(n) => crate::tee_storage::syscall(n, a, cx),
         _ => code(TEE_ERROR_NOT_SUPPORTED),
     }
 }
@@ -966,9 +980,10 @@ pub(crate) mod tests {
         assert_eq!(pending, Pending::ReeTime { at: 0x3010 });
         // The answer lands there; millis below 1000 whatever was said.
         let done = complete(
-            pending,
+            &pending,
             Answer::Time(0x1_2345_6789, 4_123_456_789),
             &mut r.mem,
+            &mut r.crypto,
         );
         assert_eq!(done, OK);
         let mut t = [0u8; 8];
@@ -977,11 +992,16 @@ pub(crate) mod tests {
         assert_eq!(u32::from_le_bytes(t[4..].try_into().unwrap()), 123);
         // A failed RPC is the TA's error; a mismatched answer GENERIC.
         assert_eq!(
-            complete(pending, Answer::Failed(0xFFFF_3024), &mut r.mem),
+            complete(
+                &pending,
+                Answer::Failed(0xFFFF_3024),
+                &mut r.mem,
+                &mut r.crypto
+            ),
             Outcome::Resume(0xFFFF_3024)
         );
         assert_eq!(
-            complete(pending, Answer::Waited(Ok(())), &mut r.mem),
+            complete(&pending, Answer::Waited(Ok(())), &mut r.mem, &mut r.crypto),
             Outcome::Resume(TEE_ERROR_GENERIC.into())
         );
     }
@@ -1014,9 +1034,17 @@ pub(crate) mod tests {
             Outcome::Resume(TEE_ERROR_CANCEL.into())
         );
         let w = Pending::Wait { ms: 5 };
-        assert_eq!(complete(w, Answer::Waited(Ok(())), &mut r.mem), OK);
         assert_eq!(
-            complete(w, Answer::Waited(Err(TEE_ERROR_CANCEL)), &mut r.mem),
+            complete(&w, Answer::Waited(Ok(())), &mut r.mem, &mut r.crypto),
+            OK
+        );
+        assert_eq!(
+            complete(
+                &w,
+                Answer::Waited(Err(TEE_ERROR_CANCEL)),
+                &mut r.mem,
+                &mut r.crypto
+            ),
             Outcome::Resume(TEE_ERROR_CANCEL.into())
         );
     }
