@@ -61,6 +61,12 @@ oxtee_host=$root/target/release/oxtee
   "$oxtee_host" ta keygen --out "$out/ta-dev.pem" --public "$out/ta-dev.pub.pem" >/dev/null
 cat tz/guest/fixtures/signer.pub.pem "$out/ta-dev.pub.pem" > "$out/ta-keys.pem"
 export OXTEE_TA_KEY=$out/ta-keys.pem
+# The hardware-unique key the trusted storage's keys derive from: QEMU
+# has no fused one, so the firmware carries a random key made once per
+# checkout (as a development board's; storage made with it opens only
+# with it).
+[ -f "$out/huk.bin" ] || head -c 32 /dev/urandom > "$out/huk.bin"
+export OXTEE_TZ_HUK=$out/huk.bin
 (cd tz && cargo build --release -q -p oxtee-kernel)
 aarch64-linux-gnu-objcopy -O binary "$fw/oxtee-kernel" "$out/kernel.bin"
 (cd tz && OXTEE_TZ_KERNEL="$out/kernel.bin" cargo build --release -q -p oxtee-monitor)
@@ -173,7 +179,8 @@ cp "$out/ta-dev.pem" "$kit/keys/default_ta.pem"
 # The same for the guest's Internal Core API test TA and, unchanged, the
 # host tier's test TAs the TrustZone tier can run so far.
 for ta in examples/hello/ta-c examples/seed/ta-c tz/guest/ta/api tests/tas/c/props \
-  tests/tas/c/digest tests/tas/c/symcrypt tests/tas/c/aead tests/tas/c/asym tests/tas/c/bigint; do
+  tests/tas/c/digest tests/tas/c/symcrypt tests/tas/c/aead tests/tas/c/asym tests/tas/c/bigint \
+  tests/tas/c/storage; do
   o=$out/ta/$(echo "$ta" | tr / _)
   rm -rf "$o"
   make -s -C "$ta" TA_DEV_KIT_DIR="$kit" CROSS_COMPILE=aarch64-linux-gnu- O="$o" >/dev/null

@@ -211,15 +211,29 @@ impl crate::utee::UserMemory for Space {
 /// seven bytes the arguments, each an interesting value (addresses of
 /// every kind of page and of none, sizes, handles, algorithms, key types)
 /// or, for a byte above the table, the next eight bytes of the input.
-/// The calls run on one instance's state, so handles carry over. Every
-/// call is served or refused, never a panic; nothing but the TA's
-/// writable data is written; the handles stay within their bound.
+/// The calls run on one instance's state, so handles carry over; the
+/// storage calls run against a store in memory. Every call is served or
+/// refused, never a panic; nothing but the TA's writable data is
+/// written; the handles stay within their bound.
 pub fn ta_syscalls(data: &[u8]) {
     use crate::cryp::{self, num};
     use crate::elf::Perm;
+    use crate::tee_storage::num as st;
     use crate::utee::{self, Cancellation, Context, Outcome, Props};
     use alloc::vec;
-    const NUMS: [u64; 52] = [
+    const NUMS: [u64; 64] = [
+        st::OPEN,
+        st::CREATE,
+        st::CLOSE,
+        st::CLOSE_AND_DELETE,
+        st::RENAME,
+        st::READ,
+        st::WRITE,
+        st::TRUNCATE,
+        st::SEEK,
+        st::INFO,
+        st::RESTRICT_USAGE,
+        st::NEXT,
         num::OP_ALLOC,
         num::OP_FREE,
         num::OP_INFO,
@@ -346,6 +360,14 @@ pub fn ta_syscalls(data: &[u8]) {
         tee: alloc::rc::Rc::from(vec![]),
         registered: false,
     };
+    let store_rng = crate::rng::Drbg::new(&[2; 32], &[], &[]);
+    let mut store = oxtee_storage::Store::open(
+        [5; 32],
+        oxtee_storage::MemSupplicant::new(),
+        oxtee_storage::MemRpmb::new(),
+        store_rng,
+    )
+    .expect("a fresh store in memory opens");
     let mut calls = 0;
     while let Some((&pick, r)) = rest.split_first() {
         rest = r;
@@ -385,7 +407,15 @@ pub fn ta_syscalls(data: &[u8]) {
             crypto: &mut crypto,
             ta_time: &ta_time,
         };
-        let out = utee::syscall(n, &a, &mut cx);
+        let mut out = utee::syscall(n, &a, &mut cx);
+        if let Outcome::Rpc(p @ utee::Pending::Storage(_)) = &out {
+            let utee::Pending::Storage(job) = p else {
+                return;
+            };
+            let done = crate::tee_storage::run(&mut store, 1, &[7; 16], job);
+            let answer = utee::Answer::Storage(alloc::boxed::Box::new(done));
+            out = utee::complete(p, answer, &mut mem, &mut crypto);
+        }
         assert!(crypto.handles() <= cryp::MAX_HANDLES);
         if let Outcome::Panic(_) = out {
             // The kernel ends a TA that panicked: its state goes with it.

@@ -758,10 +758,12 @@ impl Service {
             self.read_reply(nw, &mut t, &req)
         };
         if let Reply::Failed(ret) = reply {
-            self.event = Event::RpcFailed {
-                cmd: rpc_cmd(&req),
-                ret,
-            };
+            let cmd = rpc_cmd(&req);
+            // (A file the REE file system does not have is an answer the
+            // trusted storage expects, not a failure worth a line.)
+            if !(cmd == crate::rpc::cmd::FS && ret == oxtee_gp::TEE_ERROR_ITEM_NOT_FOUND) {
+                self.event = Event::RpcFailed { cmd, ret };
+            }
         }
         t.rpc.answer(reply);
         self.threads[slot] = Some(t);

@@ -20,8 +20,9 @@
 //! The calls are oxtee's own (numbers [`num`], from 0x1200), one per GP
 //! function; libutee maps handles and turns the codes GP answers with a
 //! panic into panics, as OP-TEE's does. A TA is hostile: an unknown
-//! handle, a pointer that is not the TA's (outputs: its writable data)
-//! and an object id longer than 64 bytes kill it; a buffer beyond
+//! handle, a pointer that is not the TA's (outputs: its writable data),
+//! an object id longer than 64 bytes or in a client's shared memory kill
+//! it; a buffer beyond
 //! [`MAX_IO`] is refused (`OUT_OF_MEMORY`: libutee cuts reads and writes
 //! into pieces of at most that); nothing the TA passes is read twice.
 
@@ -192,8 +193,18 @@ fn copy_in(
     Ok(v)
 }
 
-/// An object id: more than 64 bytes is a misuse GP panics on.
-fn object_id(mem: &mut dyn UserMemory, va: u64, len: u64) -> Result<Vec<u8>, Stop> {
+/// An object id: more than 64 bytes, or bytes in memory a client shares
+/// in this call (GP 1.3.1), are misuses GP panics on.
+fn object_id(
+    mem: &mut dyn UserMemory,
+    shared: &[core::ops::Range<u64>],
+    va: u64,
+    len: u64,
+) -> Result<Vec<u8>, Stop> {
+    let end = va.saturating_add(len);
+    if len > 0 && shared.iter().any(|s| s.start < end && va < s.end) {
+        return Err(Stop::Kill(TEE_ERROR_BAD_PARAMETERS));
+    }
     copy_in(mem, va, len, MAX_ID, Stop::Kill(TEE_ERROR_BAD_PARAMETERS))
 }
 
@@ -220,9 +231,10 @@ fn prepare(n: u64, a: &[u64; 8], cx: &mut Context<'_>) -> Result<Job, Stop> {
     use num::*;
     let t = &mut *cx.crypto;
     let mem = &mut *cx.mem;
+    let shared = cx.shared;
     match n {
         OPEN => {
-            let id = object_id(mem, a[1], a[2])?;
+            let id = object_id(mem, shared, a[1], a[2])?;
             writable(mem, a[4], 4)?;
             if !t.has_room() {
                 return Err(Stop::Code(TEE_ERROR_OUT_OF_MEMORY));
@@ -235,7 +247,7 @@ fn prepare(n: u64, a: &[u64; 8], cx: &mut Context<'_>) -> Result<Job, Stop> {
             job(call, Vec::new(), Out::Handle { at: a[4] })
         }
         CREATE => {
-            let id = object_id(mem, a[1], a[2])?;
+            let id = object_id(mem, shared, a[1], a[2])?;
             writable(mem, a[7], 4)?;
             let attrs = match a[4] {
                 0 => data_attrs(),
@@ -287,7 +299,7 @@ fn prepare(n: u64, a: &[u64; 8], cx: &mut Context<'_>) -> Result<Job, Stop> {
         }
         RENAME => {
             let handle = store_handle(t, a[0])?;
-            let id = object_id(mem, a[1], a[2])?;
+            let id = object_id(mem, shared, a[1], a[2])?;
             let call = StorageCall::Rename { handle, id };
             on(a[0], call, Vec::new(), Out::Code)
         }
@@ -350,7 +362,7 @@ fn prepare(n: u64, a: &[u64; 8], cx: &mut Context<'_>) -> Result<Job, Stop> {
         NEXT => {
             let after = match a[2] {
                 u64::MAX => None,
-                len => Some(object_id(mem, a[1], len)?),
+                len => Some(object_id(mem, shared, a[1], len)?),
             };
             writable(mem, a[3], INFO_SIZE)?;
             writable(mem, a[4], MAX_ID as u64)?;

@@ -22,8 +22,10 @@
 extern crate alloc;
 
 mod calls;
+mod fiber;
 mod mmu;
 mod ns;
+mod storage;
 mod user;
 mod uta;
 

@@ -7,7 +7,8 @@
 //! | 0x0e000000..0x0e100000 | unmapped: the monitor's memory |
 //! | kernel text | read-only, executable |
 //! | kernel rodata | read-only, never executable |
-//! | kernel data, bss, stack, rest of secure RAM | read-write, never executable |
+//! | kernel data, bss, the two stacks, rest of secure RAM | read-write, never executable |
+//! | the page below each stack | unmapped (guard) |
 //! | 0x40000000..0x80000000 | normal-world RAM: Normal, **non-secure**, never executable |
 //!
 //! SCTLR_EL1.WXN is set as well: no writable page is ever executable.
@@ -84,6 +85,8 @@ unsafe extern "C" {
     static __text_end: u8;
     static __rodata_end: u8;
     static __kernel_end: u8;
+    static __stack_guard: u8;
+    static __fiber_guard: u8;
 }
 
 /// The kernel image's layout, as mapped.
@@ -114,10 +117,18 @@ pub fn init() -> Layout {
         rodata_end <= l3_base + 2 * BLOCK_2M,
         "the kernel's code and read-only data end past the pages mapped one by one"
     );
+    let guards = [
+        &raw const __stack_guard as u64,
+        &raw const __fiber_guard as u64,
+    ];
+    assert!(
+        kernel_end <= l3_base + 2 * BLOCK_2M,
+        "the kernel's stacks end past the pages mapped one by one"
+    );
     let entries = t.l3.iter_mut().flat_map(|table| table.0.iter_mut());
     for (i, e) in entries.enumerate() {
         let pa = l3_base + i as u64 * PAGE;
-        let attrs = if pa < MONITOR_END {
+        let attrs = if pa < MONITOR_END || guards.contains(&pa) {
             0
         } else if pa < text.1 {
             MEM_RX

@@ -46,6 +46,7 @@ use oxtee_tz_abi::rpc::Rpc;
 use oxtee_tz_abi::utee::{self, Answer, Cancellation, Fault, Outcome, Pending, Props, UserMemory};
 
 use crate::UART;
+use crate::storage::Storage;
 use crate::user::{
     AddressSpace, EC_INTERRUPT, EC_SVC, Interrupts, LoadFailed, OutOfMemory, USER_BASE, UserFrame,
     run, watchdog_arm, watchdog_disarm, watchdog_fired,
@@ -85,6 +86,10 @@ pub struct Loader {
     /// Each TA's persistent time, by UUID, since it was set (kept in
     /// secure memory until the next boot, as OP-TEE keeps it).
     ta_times: BTreeMap<[u8; 16], Rc<Cell<Option<Anchor>>>>,
+    /// Trusted storage, for every instance.
+    storage: Rc<Storage>,
+    /// The last instance number given (the store's owner of its handles).
+    instances: u64,
 }
 
 /// The namespace of the device ID until a hardware unique key exists to
@@ -99,10 +104,12 @@ impl Loader {
             "GlobalPlatform TEE in TrustZone (QEMU virt, S-EL1 kernel)",
         );
         Loader {
+            storage: Storage::new(rng.clone()),
             rng,
             tee: tee.into(),
             peak: 0,
             ta_times: BTreeMap::new(),
+            instances: 0,
         }
     }
 }
@@ -151,8 +158,11 @@ impl Loader {
         if let Err(OutOfMemory) = mapped {
             return Err(TEE_ERROR_OUT_OF_MEMORY);
         }
+        self.instances += 1;
         Ok(Box::new(UserTa(Rc::new(RefCell::new(Instance {
             uuid,
+            owner: self.instances,
+            storage: self.storage.clone(),
             flags: props.flags,
             space,
             entry,
@@ -179,6 +189,9 @@ pub struct UserTa(Rc<RefCell<Instance>>);
 
 pub struct Instance {
     uuid: [u8; 16],
+    /// Its number (the owner of its handles in the store).
+    owner: u64,
+    storage: Rc<Storage>,
     flags: u32,
     space: AddressSpace,
     entry: u64,
@@ -199,6 +212,13 @@ pub struct Instance {
     window: u64,
     /// Its TA's persistent time (every instance of the UUID shares it).
     ta_time: Rc<Cell<Option<Anchor>>>,
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        // Its open persistent objects close with it.
+        self.storage.forget(self.owner);
+    }
 }
 
 /// The system calls' view of an instance's memory.
@@ -403,8 +423,8 @@ impl Instance {
     }
 
     /// Resume the call with the normal world's answer to its system call.
-    fn answer(&mut self, call: &mut Call, pending: Pending, answer: Answer) -> Option<Step> {
-        match utee::complete(pending, answer, &mut Mem(&mut self.space)) {
+    fn answer(&mut self, call: &mut Call, pending: &Pending, answer: Answer) -> Option<Step> {
+        match utee::complete(pending, answer, &mut Mem(&mut self.space), &mut self.crypto) {
             Outcome::Resume(x0) => {
                 call.frame.x[0] = x0;
                 None
@@ -497,7 +517,7 @@ impl Instance {
                 Step::Preempted => {}
                 Step::Rpc(pending) => {
                     let no = Answer::Failed(TEE_ERROR_NOT_SUPPORTED);
-                    match self.answer(&mut call, pending, no) {
+                    match self.answer(&mut call, &pending, no) {
                         None | Some(Step::Preempted) => {}
                         Some(Step::Done(r)) => return self.end(&call, r, p),
                         Some(Step::Dead) => return TEE_ERROR_TARGET_DEAD,
@@ -524,14 +544,28 @@ fn words(w: &[u64; 9]) -> [u8; 72] {
     b
 }
 
+/// Whose call waits: for a storage job, the store and the instance.
+struct Asker {
+    storage: Rc<Storage>,
+    owner: u64,
+    uuid: [u8; 16],
+}
+
 /// The normal world's answer to what a call waits for.
-async fn ask(rpc: &Rpc, pending: Pending, cancel: Cancellation) -> Answer {
+async fn ask(rpc: &Rpc, pending: &Pending, cancel: Cancellation, who: &Asker) -> Answer {
     match pending {
+        Pending::Storage(job) => {
+            let done = who
+                .storage
+                .run(rpc, who.owner, who.uuid, (**job).clone())
+                .await;
+            Answer::Storage(Box::new(done))
+        }
         Pending::ReeTime { .. } => match rpc.time().await {
             Ok((secs, nanos)) => Answer::Time(secs, nanos),
             Err(code) => Answer::Failed(code),
         },
-        Pending::Wait { ms } => {
+        &Pending::Wait { ms } => {
             let mut left = ms;
             loop {
                 if rpc.cancelled() && !cancel.masked {
@@ -562,12 +596,20 @@ async fn finish(
     mut params: [Param; 4],
     rpc: Rpc,
 ) -> (u32, [Param; 4]) {
+    let who = {
+        let inst = ta.borrow();
+        Asker {
+            storage: inst.storage.clone(),
+            owner: inst.owner,
+            uuid: inst.uuid,
+        }
+    };
     loop {
         let step = match waits {
             Step::Rpc(pending) => {
-                let answer = ask(&rpc, pending, call.cancel).await;
+                let answer = ask(&rpc, &pending, call.cancel, &who).await;
                 let mut inst = ta.borrow_mut();
-                match inst.answer(&mut call, pending, answer) {
+                match inst.answer(&mut call, &pending, answer) {
                     Some(step) => step,
                     None => inst.run(&mut call, &rpc, Interrupts::All),
                 }

@@ -16,12 +16,14 @@ use core::ffi::c_void;
 use crate::{BAD_PARAMETERS, SUCCESS, sys};
 
 const SHORT_BUFFER: u32 = 0xFFFF_0010;
-const OUT_OF_MEMORY: u32 = 0xFFFF_000C;
+pub(crate) const OUT_OF_MEMORY: u32 = 0xFFFF_000C;
 const TEE_ATTR_FLAG_VALUE: u32 = 1 << 29;
 
 const OP_TAG: usize = 0x6f00_0000;
 const OBJ_TAG: usize = 0x6e00_0000;
-const ID_MASK: usize = 0x00FF_FFFF;
+pub(crate) const ID_MASK: usize = 0x00FF_FFFF;
+/// Persistent objects' handles (`storage`).
+pub(crate) const PERSIST_TAG: usize = 0x6c00_0000;
 
 // The kernel's numbers (`oxtee_tz_abi::cryp`).
 const OP_ALLOC: u64 = 0x1100;
@@ -65,7 +67,7 @@ const OBJ_VALUE_ATTR: u64 = 0x1148;
 const OBJ_COPY_ATTRS: u64 = 0x1149;
 
 /// A `TEE_OperationHandle` or `TEE_ObjectHandle`.
-type Handle = *mut c_void;
+pub(crate) type Handle = *mut c_void;
 
 /// `TEE_Attribute` on aarch64: `ref { buffer, length }` in `w0`, `w1`,
 /// or `value { a, b }` in `w0` (a the low half).
@@ -79,16 +81,16 @@ pub struct Attribute {
 /// `TEE_ObjectInfo` (GP 1.3.1: `size_t` data size and position).
 #[repr(C)]
 pub struct ObjectInfo {
-    object_type: u32,
-    object_size: u32,
-    max_object_size: u32,
-    object_usage: u32,
-    data_size: usize,
-    data_position: usize,
-    handle_flags: u32,
+    pub(crate) object_type: u32,
+    pub(crate) object_size: u32,
+    pub(crate) max_object_size: u32,
+    pub(crate) object_usage: u32,
+    pub(crate) data_size: usize,
+    pub(crate) data_position: usize,
+    pub(crate) handle_flags: u32,
 }
 
-fn bad() -> ! {
+pub(crate) fn bad() -> ! {
     sys::panic(BAD_PARAMETERS)
 }
 
@@ -113,8 +115,13 @@ fn op(h: Handle) -> u64 {
     id(h, OP_TAG)
 }
 
-fn obj(h: Handle) -> u64 {
-    id(h, OBJ_TAG)
+/// An object: transient, or persistent (whose key the kernel holds too).
+pub(crate) fn obj(h: Handle) -> u64 {
+    if crate::storage::is_persistent(h) {
+        id(h, PERSIST_TAG)
+    } else {
+        id(h, OBJ_TAG)
+    }
 }
 
 /// A key for an operation: TEE_HANDLE_NULL is none (0).
@@ -756,10 +763,15 @@ pub extern "C" fn TEE_FreeTransientObject(object: Handle) {
     }
 }
 
-/// A transient object is freed; TEE_HANDLE_NULL is a no-op.
+/// A transient object is freed, a persistent one closed; TEE_HANDLE_NULL
+/// is a no-op.
 #[unsafe(no_mangle)]
 pub extern "C" fn TEE_CloseObject(object: Handle) {
-    TEE_FreeTransientObject(object)
+    if crate::storage::is_persistent(object) {
+        crate::storage::close(object)
+    } else {
+        TEE_FreeTransientObject(object)
+    }
 }
 
 /// TEE_HANDLE_NULL is a no-op.
@@ -849,21 +861,16 @@ pub unsafe extern "C" fn TEE_GetObjectInfo1(object: Handle, info: *mut ObjectInf
     if info.is_null() {
         bad()
     }
-    // The kernel's form: seven u32s.
+    // The kernel's form: seven u32s (a persistent object's from the store).
     let mut i = [0u32; 7];
-    let r = sys::call(OBJ_INFO, &[h, i.as_mut_ptr() as u64]);
+    let r = if crate::storage::is_persistent(object) {
+        crate::storage::info(object, &mut i)
+    } else {
+        sys::call(OBJ_INFO, &[h, i.as_mut_ptr() as u64])
+    };
     if r == SUCCESS {
-        let out = ObjectInfo {
-            object_type: i[0],
-            object_size: i[1],
-            max_object_size: i[2],
-            object_usage: i[3],
-            data_size: i[4] as usize,
-            data_position: i[5] as usize,
-            handle_flags: i[6],
-        };
         // SAFETY: non-NULL, writable (the caller's contract).
-        unsafe { info.write(out) }
+        unsafe { info.write(crate::storage::info_of(&i)) }
     }
     r
 }
@@ -880,6 +887,9 @@ pub unsafe extern "C" fn TEE_GetObjectInfo(object: Handle, info: *mut ObjectInfo
 
 #[unsafe(no_mangle)]
 pub extern "C" fn TEE_RestrictObjectUsage1(object: Handle, object_usage: u32) -> u32 {
+    if crate::storage::is_persistent(object) {
+        return crate::storage::restrict_usage(object, object_usage);
+    }
     sys::call(OBJ_RESTRICT_USAGE, &[obj(object), u64::from(object_usage)])
 }
 

@@ -19,9 +19,8 @@
 //! mask, properties (`props`), cryptographic operations and transient
 //! objects (`cryp`, over the kernel's crypto calls), and the arithmetical
 //! functions (`TEE_BigInt*` and FMM, in the TA itself: `oxtee-gp-bigint`,
-//! which the host tier's C ABI shares). Not
-//! yet: TA-to-TA, persistent objects (they need the kernel's system calls
-//! for them).
+//! which the host tier's C ABI shares), and trusted storage (`storage`,
+//! over the kernel's storage calls). Not yet: TA-to-TA.
 #![no_std]
 
 extern crate alloc;
@@ -33,6 +32,7 @@ mod api;
 mod cryp;
 mod heap;
 mod props;
+mod storage;
 mod sys;
 
 use alloc::collections::BTreeMap;

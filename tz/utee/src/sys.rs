@@ -25,16 +25,23 @@ const CRYP_RANDOM_NUMBER_GENERATE: u64 = 33;
 
 /// One system call with up to three arguments.
 fn svc(num: u64, a0: u64, a1: u64, a2: u64) -> u64 {
-    svc7(num, [a0, a1, a2, 0, 0, 0, 0])
+    svc8(num, [a0, a1, a2, 0, 0, 0, 0, 0])
 }
 
 /// One system call with up to seven arguments.
 fn svc7(num: u64, a: [u64; 7]) -> u64 {
+    let mut b = [0; 8];
+    b[..7].copy_from_slice(&a);
+    svc8(num, b)
+}
+
+/// One system call with up to eight arguments.
+fn svc8(num: u64, a: [u64; 8]) -> u64 {
     let r;
     // SAFETY: the kernel reads the arguments (checking every address
     // against this TA's own mappings), may write the TA's memory they
     // name (so the asm is not `nomem`), and returns with x0 only changed;
-    // x1..x6 are declared clobbered anyway.
+    // x1..x7 are declared clobbered anyway.
     unsafe {
         core::arch::asm!("svc #0",
             inlateout("x0") a[0] => r,
@@ -44,19 +51,20 @@ fn svc7(num: u64, a: [u64; 7]) -> u64 {
             inlateout("x4") a[4] => _,
             inlateout("x5") a[5] => _,
             inlateout("x6") a[6] => _,
+            inlateout("x7") a[7] => _,
             in("x8") num,
             options(nostack));
     }
     r
 }
 
-/// One of oxtee's crypto calls (`cryp`): up to seven arguments (the rest
-/// zero), a `TEE_Result` back. The kernel checks every address against
-/// the TA's own mappings and kills the TA for a bad one.
+/// One of oxtee's own calls (`cryp`, `storage`): up to eight arguments
+/// (the rest zero), a `TEE_Result` back. The kernel checks every address
+/// against the TA's own mappings and kills the TA for a bad one.
 pub fn call(num: u64, args: &[u64]) -> u32 {
-    let mut a = [0; 7];
+    let mut a = [0; 8];
     a[..args.len()].copy_from_slice(args);
-    svc7(num, a) as u32
+    svc8(num, a) as u32
 }
 
 /// End the entry point in progress with `ret`.

@@ -24,6 +24,7 @@ mod shlib;
 mod sm2_pqc;
 mod spares;
 mod storage;
+mod storage_host;
 mod symcrypt;
 mod syscalls;
 mod ta2ta;

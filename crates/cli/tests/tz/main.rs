@@ -1,4 +1,5 @@
-//! The host tier's cryptography suites (`tests/it`), the same sources,
+//! The host tier's cryptography and trusted storage suites (`tests/it`),
+//! the same sources,
 //! run against the TrustZone tier: `scripts/tz.sh` builds this target for
 //! aarch64 (feature `tz-suite`) and runs it inside the guest, where
 //! oxtee's client reaches the secure kernel through Linux's `/dev/tee0`
@@ -16,5 +17,7 @@ mod asym;
 mod bigint;
 #[path = "../it/digest.rs"]
 mod digest;
+#[path = "../it/storage.rs"]
+mod storage;
 #[path = "../it/symcrypt.rs"]
 mod symcrypt;

@@ -18,26 +18,7 @@ use alloc::vec;
 use oxtee_crypto::consts::{TEE_ATTR_SECRET_VALUE, TEE_TYPE_HMAC_SHA256};
 use oxtee_storage::{MemRpmb, MemSupplicant};
 
-type MemStore = Store<MemSupplicant, MemRpmb, Rng>;
-
-/// A deterministic generator for the store (the kernel's is its DRBG).
-struct Rng(crate::rng::Drbg);
-
-impl RngCore for Rng {
-    fn next_u32(&mut self) -> u32 {
-        self.0.next_u32()
-    }
-    fn next_u64(&mut self) -> u64 {
-        self.0.next_u64()
-    }
-    fn fill_bytes(&mut self, d: &mut [u8]) {
-        self.0.fill_bytes(d)
-    }
-    fn try_fill_bytes(&mut self, d: &mut [u8]) -> Result<(), rand_core::Error> {
-        self.0.try_fill_bytes(d)
-    }
-}
-impl CryptoRng for Rng {}
+type MemStore = Store<MemSupplicant, MemRpmb, crate::rng::Drbg>;
 
 const TA: [u8; 16] = [0x42; 16];
 const OWNER: u64 = 9;
@@ -55,7 +36,7 @@ const WRITE_META: u64 = 0x4;
 const PRIVATE: u64 = 1;
 
 fn store() -> MemStore {
-    let rng = Rng(crate::rng::Drbg::new(&[3; 32], &[], &[]));
+    let rng = crate::rng::Drbg::new(&[3; 32], &[], &[]);
     Store::open([1; 32], MemSupplicant::new(), MemRpmb::new(), rng).unwrap()
 }
 
@@ -233,6 +214,12 @@ fn a_hostile_ta_is_stopped_before_the_store() {
     let (at, _) = id_at(&mut r, ID, &[b'a'; 65]);
     assert_eq!(
         sys(&mut r, &mut s, OPEN, &[PRIVATE, at, 65, 1, HANDLE]),
+        KILL_PARAMS
+    );
+    // An id in the memory a client shares in this call (GP: a panic).
+    let (at, n) = id_at(&mut r, 0x10010, b"shared");
+    assert_eq!(
+        sys(&mut r, &mut s, OPEN, &[PRIVATE, at, n, 1, HANDLE]),
         KILL_PARAMS
     );
     // Outputs into code, read-only data or nowhere; inputs from nowhere.

@@ -8,7 +8,7 @@
 #define TA_FLAGS	(TA_FLAG_SINGLE_INSTANCE | TA_FLAG_MULTI_SESSION | \
 			 TA_FLAG_INSTANCE_KEEP_ALIVE)
 #define TA_STACK_SIZE	(64 * 1024)
-#define TA_DATA_SIZE	(32 * 1024 * 1024)
+#define TA_DATA_SIZE	(3 * 1024 * 1024)
 
 #define TA_VERSION	"1.0"
 #define TA_DESCRIPTION	"Trusted storage test TA"
