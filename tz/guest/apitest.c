@@ -105,6 +105,28 @@ static void *wait_forever(void *arg)
 	return NULL;
 }
 
+/* An open of the API TA with a value in (a, b), on a thread. */
+struct opener {
+	TEEC_Context *ctx;
+	uint32_t a, b;
+	TEEC_Session s;
+	TEEC_Result r;
+	uint32_t origin;
+};
+
+static void *open_in(void *arg)
+{
+	struct opener *o = arg;
+	TEEC_Operation op;
+
+	memset(&op, 0, sizeof(op));
+	op.paramTypes = TEEC_PARAM_TYPES(TEEC_VALUE_INPUT, TEEC_NONE, TEEC_NONE, TEEC_NONE);
+	op.params[0].value.a = o->a;
+	op.params[0].value.b = o->b;
+	o->r = TEEC_OpenSession(o->ctx, &o->s, &api, TEEC_LOGIN_PUBLIC, NULL, &op, &o->origin);
+	return NULL;
+}
+
 static TEEC_Result open(TEEC_Context *ctx, TEEC_Session *s, const TEEC_UUID *u)
 {
 	uint32_t origin;
@@ -358,24 +380,64 @@ int main(void)
 	CHECK(r == TEEC_ERROR_TARGET_DEAD && origin == TEEC_ORIGIN_TEE,
 	      "TEE_Free of the stack: %#x origin %u", r, origin);
 	TEEC_CloseSession(&s1);
-	/* An open that never returns (opens are not preemptible yet): the
-	 * kernel's watchdog kills it after its budget; the normal world comes
-	 * back, a fresh open works. */
+	/* An open that computes for 1.5 s: preempted like an invoke, the
+	 * normal world runs meanwhile and other TAs answer. */
 	{
+		struct opener o = { .ctx = &ctx, .a = API_OPEN_SPIN, .b = 1500 };
+		pthread_t th;
+		TEEC_Session sd;
+		double t1;
+
+		pthread_create(&th, NULL, open_in, &o);
+		usleep(200 * 1000);
+		t1 = now_us();
+		usleep(50 * 1000);
+		t1 = now_us() - t1;
+		CHECK(t1 < 2e6, "the normal world slept 50 ms in %.0f us during an open", t1);
+		r = open(&ctx, &sd, &seed);
+		CHECK(r == TEEC_SUCCESS, "another TA while an open computes: %#x", r);
+		if (!r)
+			TEEC_CloseSession(&sd);
+		pthread_join(th, NULL);
+		CHECK(o.r == TEEC_SUCCESS, "the open that computed: %#x origin %u", o.r, o.origin);
+		if (!o.r)
+			TEEC_CloseSession(&o.s);
+	}
+	/* An open that waits in the normal world (TEE_Wait in
+	 * TA_OpenSessionEntryPoint, as REE time or storage there). */
+	{
+		struct opener o = { .ctx = &ctx, .a = API_OPEN_WAIT, .b = 200 };
 		double t1 = now_us();
 
-		memset(&op, 0, sizeof(op));
-		op.paramTypes = TEEC_PARAM_TYPES(TEEC_VALUE_INPUT, TEEC_NONE, TEEC_NONE, TEEC_NONE);
-		op.params[0].value.a = API_OPEN_SPIN;
-		r = TEEC_OpenSession(&ctx, &s1, &api, TEEC_LOGIN_PUBLIC, NULL, &op, &origin);
-		CHECK(r == TEEC_ERROR_TARGET_DEAD && origin == TEEC_ORIGIN_TEE,
-		      "an open that spins: %#x origin %u", r, origin);
-		printf("apitest: an open that spun was killed after %.1f s\n",
+		open_in(&o);
+		t1 = now_us() - t1;
+		CHECK(o.r == TEEC_SUCCESS && t1 >= 190e3, "an open that waited 200 ms: %#x in %.0f us",
+		      o.r, t1);
+		if (!o.r)
+			TEEC_CloseSession(&o.s);
+	}
+	/* A close that never returns (close entry points are not preemptible
+	 * yet): the kernel's watchdog kills the TA after its budget; the
+	 * normal world comes back, and a fresh instance opens. */
+	r = open(&ctx, &s1, &api);
+	CHECK(r == TEEC_SUCCESS, "open before the spinning close: %#x", r);
+	if (!r) {
+		double t1;
+
+		r = value(&s1, API_CLOSE_SPIN, &a, &b, &origin);
+		CHECK(r == TEEC_SUCCESS, "API_CLOSE_SPIN: %#x", r);
+		t1 = now_us();
+		TEEC_CloseSession(&s1);
+		printf("apitest: a close that spun was killed after %.1f s\n",
 		       (now_us() - t1) / 1e6);
 		r = open(&ctx, &s1, &api);
-		CHECK(r == TEEC_SUCCESS, "open after the killed one: %#x", r);
-		if (!r)
+		CHECK(r == TEEC_SUCCESS, "open after the killed close: %#x", r);
+		if (!r) {
+			r = value(&s1, API_COUNT, &a, &b, &origin);
+			CHECK(r == TEEC_SUCCESS && a == 1, "a fresh instance after it: %#x, count %u",
+			      r, a);
 			TEEC_CloseSession(&s1);
+		}
 	}
 	TEEC_FinalizeContext(&ctx);
 	if (failures) {

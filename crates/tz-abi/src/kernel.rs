@@ -249,8 +249,13 @@ impl Thread {
         at: ArgAt,
         rpc_at: Option<ArgAt>,
         opening: Option<Opening>,
+        entering: Option<Entering>,
     ) -> Box<Thread> {
-        let first = if opening.is_some() { 2 } else { 0 };
+        let first = if opening.is_some() || entering.is_some() {
+            2
+        } else {
+            0
+        };
         let (cookies, held) = call_memrefs(&arg.params[first..arg.num_params]);
         Box::new(Thread {
             task,
@@ -261,6 +266,7 @@ impl Thread {
             waiting: None,
             cookies,
             opening,
+            entering,
             held,
             shms: BTreeMap::new(),
             next_shm: 0,
@@ -340,13 +346,32 @@ struct Thread {
     waiting: Option<Request>,
     /// Registrations its parameters name (not unregistered under it).
     cookies: Vec<u64>,
-    /// An `OPEN_SESSION` whose TA is being fetched (none: an invoke).
+    /// An `OPEN_SESSION` whose TA is being fetched.
     opening: Option<Opening>,
+    /// An `OPEN_SESSION` whose entry point runs (none of the two: an
+    /// invoke).
+    entering: Option<Entering>,
     /// Bytes of memory-reference copies it holds.
     held: usize,
     /// RPC shared memory it holds, by its own id.
     shms: BTreeMap<ShmId, RpcShm>,
     next_shm: u32,
+}
+
+/// A session whose open entry point waits for the normal world: the
+/// instance, and the session's reserved number.
+#[derive(Clone, Copy)]
+struct Entering {
+    inst: u64,
+    session: u32,
+}
+
+/// What the open of a freshly loaded TA came to.
+enum Loaded {
+    /// The answer: result and origin.
+    Now(u32, u32),
+    /// Its open entry point waits: the rest of it.
+    Later(Task, Entering),
 }
 
 /// A session opening on a user TA that is not loaded yet: its reserved
@@ -696,7 +721,7 @@ impl Service {
                     None => (TEE_ERROR_GENERIC, no_params()),
                 },
             };
-            return self.finish(nw, t, ret, &params);
+            return self.finish(nw, t, slot, ret, &params);
         }
     }
 
@@ -704,17 +729,38 @@ impl Service {
     fn finish(
         &mut self,
         nw: &mut impl NormalWorld,
-        t: Thread,
+        mut t: Thread,
+        slot: usize,
         ret: u32,
         params: &[Param; 4],
     ) -> [u64; 4] {
-        self.stats.in_use = self.stats.in_use.saturating_sub(1);
-        self.held = self.held.saturating_sub(t.held);
         let mut arg = t.arg;
         let n = arg.num_params;
-        if let Some(o) = t.opening {
+        if let Some(o) = t.opening.take() {
             let mut params = params.clone();
-            let (ret, origin) = self.open_loaded(nw, o, ret, &mut params, &mut arg);
+            match self.open_loaded(nw, o, ret, &mut params, &mut arg, &t.rpc) {
+                Loaded::Now(ret, origin) => {
+                    arg.ret = ret;
+                    arg.ret_origin = origin;
+                }
+                // The TA's open entry point waits: the same thread runs
+                // it on.
+                Loaded::Later(task, e) => {
+                    t.task = task;
+                    t.entering = Some(e);
+                    self.threads[slot] = Some(t);
+                    return self.run(nw, slot);
+                }
+            }
+            self.stats.in_use = self.stats.in_use.saturating_sub(1);
+            self.held = self.held.saturating_sub(t.held);
+            return self.answer_call(nw, t.at, &arg);
+        }
+        self.stats.in_use = self.stats.in_use.saturating_sub(1);
+        self.held = self.held.saturating_sub(t.held);
+        if let Some(e) = t.entering {
+            let ret = self.params_out(nw, &mut arg.params[2..n], params, ret);
+            let (ret, origin) = self.opened(e.inst, e.session, ret, &mut arg);
             arg.ret = ret;
             arg.ret_origin = origin;
             return self.answer_call(nw, t.at, &arg);
@@ -1009,7 +1055,7 @@ impl Service {
         self.threads
             .iter()
             .flatten()
-            .any(|t| t.opening.is_none() && t.arg.session == session)
+            .any(|t| t.opening.is_none() && t.entering.is_none() && t.arg.session == session)
     }
 
     fn open_session(
@@ -1095,18 +1141,38 @@ impl Service {
                 return now(code);
             }
         };
-        let ret = self.open_on(inst, id, &client, &mut params);
-        let ret = self.params_out(nw, &mut arg.params[2..n], &params, ret);
-        let (ret, origin) = self.opened(inst, id, ret, arg);
-        Outcome::Now(ret, origin)
+        let rpc = Rpc::new(self.stats);
+        match self.open_on(inst, id, &client, &mut params, &rpc) {
+            Invoked::Done(ret) => {
+                let ret = self.params_out(nw, &mut arg.params[2..n], &params, ret);
+                let (ret, origin) = self.opened(inst, id, ret, arg);
+                Outcome::Now(ret, origin)
+            }
+            Invoked::Refused(code) => {
+                self.sessions.cancel(Owner::NormalWorld, id);
+                self.release(inst);
+                now(code)
+            }
+            Invoked::Later(task) => {
+                let e = Entering { inst, session: id };
+                Outcome::Started(Thread::new(task, rpc, arg, at, rpc_at, None, Some(e)))
+            }
+        }
     }
 
     /// The open entry point of instance `inst` for session `id`.
-    fn open_on(&mut self, inst: u64, id: u32, client: &Client, params: &mut [Param; 4]) -> u32 {
+    fn open_on(
+        &mut self,
+        inst: u64,
+        id: u32,
+        client: &Client,
+        params: &mut [Param; 4],
+        rpc: &Rpc,
+    ) -> Invoked {
         match self.instance(inst) {
-            Some(p) if p.is_dead() => TEE_ERROR_TARGET_DEAD,
-            Some(p) => p.open_session(id, client, params),
-            None => TEE_ERROR_BAD_STATE,
+            Some(p) if p.is_dead() => Invoked::Done(TEE_ERROR_TARGET_DEAD),
+            Some(p) => p.open_session_waiting(id, client, params, rpc),
+            None => Invoked::Done(TEE_ERROR_BAD_STATE),
         }
     }
 
@@ -1199,7 +1265,7 @@ impl Service {
             client,
             elf,
         };
-        Outcome::Started(Thread::new(task, rpc, arg, at, rpc_at, Some(opening)))
+        Outcome::Started(Thread::new(task, rpc, arg, at, rpc_at, Some(opening), None))
     }
 
     /// A user TA's image was fetched and verified (`ret`): load it, place
@@ -1211,10 +1277,11 @@ impl Service {
         ret: u32,
         params: &mut [Param; 4],
         arg: &mut MsgArg,
-    ) -> (u32, u32) {
+        rpc: &Rpc,
+    ) -> Loaded {
         let fail = |k: &mut Service, code| {
             k.sessions.cancel(Owner::NormalWorld, o.session);
-            (code, ORIGIN_TEE)
+            Loaded::Now(code, ORIGIN_TEE)
         };
         if ret != TEE_SUCCESS {
             if ret == TEE_ERROR_ITEM_NOT_FOUND {
@@ -1253,9 +1320,25 @@ impl Service {
             Installed::Refused(e) => return fail(self, e.code),
         };
         let n = arg.num_params;
-        let ret = self.open_on(inst, o.session, &o.client, params);
-        let ret = self.params_out(nw, &mut arg.params[2..n], params, ret);
-        self.opened(inst, o.session, ret, arg)
+        match self.open_on(inst, o.session, &o.client, params, rpc) {
+            Invoked::Done(ret) => {
+                let ret = self.params_out(nw, &mut arg.params[2..n], params, ret);
+                let (ret, origin) = self.opened(inst, o.session, ret, arg);
+                Loaded::Now(ret, origin)
+            }
+            Invoked::Refused(code) => {
+                self.sessions.cancel(Owner::NormalWorld, o.session);
+                self.release(inst);
+                Loaded::Now(code, ORIGIN_TEE)
+            }
+            Invoked::Later(task) => Loaded::Later(
+                task,
+                Entering {
+                    inst,
+                    session: o.session,
+                },
+            ),
+        }
     }
 
     /// A session of instance `inst` ended. A PTA's state outlives its
@@ -1301,7 +1384,9 @@ impl Service {
                 Outcome::Now(ret, ORIGIN_TRUSTED_APP)
             }
             Invoked::Refused(code) => Outcome::Now(code, ORIGIN_TEE),
-            Invoked::Later(task) => Outcome::Started(Thread::new(task, rpc, arg, at, rpc_at, None)),
+            Invoked::Later(task) => {
+                Outcome::Started(Thread::new(task, rpc, arg, at, rpc_at, None, None))
+            }
         }
     }
 
@@ -3098,6 +3183,44 @@ mod tests {
                 TEE_SUCCESS
             }
         }
+        /// Clients of three logins see an open that waits: USER_APPLICATION
+        /// one that sleeps in the normal world and succeeds,
+        /// GROUP_APPLICATION one that sleeps and refuses, APPLICATION one
+        /// the TEE refuses before it runs (busy).
+        fn open_session_waiting(
+            &mut self,
+            id: u32,
+            c: &Client,
+            p: &mut [Param; 4],
+            rpc: &Rpc,
+        ) -> Invoked {
+            let refuse = match c.login {
+                LOGIN_USER_APPLICATION => false,
+                LOGIN_GROUP_APPLICATION => true,
+                LOGIN_APPLICATION => return Invoked::Refused(oxtee_gp::TEE_ERROR_BUSY),
+                _ => return Invoked::Done(self.open_session(id, c, p)),
+            };
+            let mut params = core::mem::replace(p, no_params());
+            let rpc = rpc.clone();
+            Invoked::Later(Box::pin(async move {
+                if rpc.suspend(1).await.is_err() {
+                    return (TEE_ERROR_GENERIC, params);
+                }
+                if let Param::Value { a, b, .. } = params[0] {
+                    params[0] = Param::Value {
+                        a: a + 100,
+                        b,
+                        dir: Dir::InOut,
+                    };
+                }
+                let ret = if refuse {
+                    oxtee_gp::TEE_ERROR_ACCESS_DENIED
+                } else {
+                    TEE_SUCCESS
+                };
+                (ret, params)
+            }))
+        }
         fn close_session(&mut self, _: u32) {}
         fn invoke(&mut self, _: u32, cmd: u32, p: &mut [Param; 4], rpc: &Rpc) -> Invoked {
             if cmd == 11 {
@@ -3231,6 +3354,51 @@ mod tests {
         let (ans, s, _, _) = open_ta(&mut w, SIGNED_UUID, LOGIN_GROUP);
         assert_eq!(ans, (oxtee_gp::TEE_ERROR_ACCESS_DENIED, ORIGIN_TRUSTED_APP));
         assert_eq!((s, w.k.sessions(), loads.live.get()), (0, 0, 0));
+    }
+
+    #[test]
+    fn an_open_entry_point_may_wait_for_the_normal_world() {
+        use crate::rpc::cmd::{LOAD_TA, SUSPEND};
+        let single = oxtee_gp::TA_FLAG_SINGLE_INSTANCE | oxtee_gp::TA_FLAG_MULTI_SESSION;
+        let (mut w, loads) = loading_world(single, SIGNED);
+        // Loaded, then its open entry point sleeps: one call, one thread.
+        let (ans, s1, a, seen) = open_ta(&mut w, SIGNED_UUID, LOGIN_USER_APPLICATION);
+        assert_eq!(ans, (result::SUCCESS, ORIGIN_TRUSTED_APP));
+        assert_eq!(a, 141, "the waiting open gave its parameter back");
+        assert!(
+            seen.contains(&LOAD_TA) && seen.contains(&SUSPEND),
+            "{seen:?}"
+        );
+        assert_eq!(w.k.threads().in_use, 0);
+        let r = w.call(CMD_INVOKE_COMMAND, s1, 0, &[value(2, 0, 0)]);
+        assert_eq!(r, (result::SUCCESS, ORIGIN_TRUSTED_APP));
+        // The running instance: only the sleep.
+        let (ans, s2, _, seen) = open_ta(&mut w, SIGNED_UUID, LOGIN_USER_APPLICATION);
+        assert_eq!((ans.0, seen), (result::SUCCESS, vec![SUSPEND]));
+        assert_ne!(s2, s1);
+        // A waiting open the TA refuses, and one the TEE refuses: no
+        // session either way, the instance stays for its sessions.
+        let (ans, s, a, _) = open_ta(&mut w, SIGNED_UUID, LOGIN_GROUP_APPLICATION);
+        assert_eq!(ans, (oxtee_gp::TEE_ERROR_ACCESS_DENIED, ORIGIN_TRUSTED_APP));
+        assert_eq!(
+            (s, a),
+            (0, 141),
+            "a refusal's outputs still reach the client"
+        );
+        let (ans, s, _, _) = open_ta(&mut w, SIGNED_UUID, LOGIN_APPLICATION);
+        assert_eq!((ans, s), ((oxtee_gp::TEE_ERROR_BUSY, ORIGIN_TEE), 0));
+        assert_eq!((w.k.sessions(), loads.live.get()), (2, 1));
+        for s in [s1, s2] {
+            assert_eq!(w.call(CMD_CLOSE_SESSION, s, 0, &[]).0, result::SUCCESS);
+        }
+        assert_eq!((w.k.sessions(), loads.live.get()), (0, 0));
+        // A fresh load whose waiting open is refused leaves nothing.
+        let (ans, _, _, _) = open_ta(&mut w, SIGNED_UUID, LOGIN_GROUP_APPLICATION);
+        assert_eq!(ans.0, oxtee_gp::TEE_ERROR_ACCESS_DENIED);
+        assert_eq!(
+            (w.k.sessions(), loads.live.get(), w.k.threads().in_use),
+            (0, 0, 0)
+        );
     }
 
     #[test]

@@ -118,6 +118,19 @@ pub trait Pta {
     }
     /// A session opens (`session` is its kernel-wide id) for `client`.
     fn open_session(&mut self, session: u32, client: &Client, params: &mut [Param; 4]) -> u32;
+    /// The same, for a service whose open may wait for the normal world
+    /// (a user TA's entry point): now, refused, or after RPCs through
+    /// `rpc` (the task gives the parameters back with its result). By
+    /// default the open above, now.
+    fn open_session_waiting(
+        &mut self,
+        session: u32,
+        client: &Client,
+        params: &mut [Param; 4],
+        _rpc: &Rpc,
+    ) -> Invoked {
+        Invoked::Done(self.open_session(session, client, params))
+    }
     /// A session closes.
     fn close_session(&mut self, session: u32);
     /// A command: a GP result (origin: the trusted application), now or

@@ -17,10 +17,10 @@
 //! floating-point instruction or a panic kills the instance: TARGET_DEAD
 //! from then on.
 //!
-//! Not yet: the system calls that need the normal world (REE time,
-//! waits, storage) or other instances (TA-to-TA), preemption of a TA that
-//! never returns (interrupts stay masked in the secure world), and a
-//! budget for the secure memory instances take.
+//! Open and invoke entry points run preemptible, and as tasks when a
+//! system call waits for the normal world (REE time, `TEE_Wait`, trusted
+//! storage); close entry points run at once under a watchdog. Not yet:
+//! TA-to-TA, and a budget for the secure memory instances take.
 
 use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
@@ -270,6 +270,8 @@ struct Call {
     cancel: Cancellation,
     /// The session (its client property set is the instance's).
     session: u32,
+    /// The entry function (`FUNC_OPEN`, ...).
+    func: u64,
 }
 
 /// How far an entry point got.
@@ -285,7 +287,7 @@ enum Step {
 }
 
 /// The longest an entry point that cannot yield to the normal world
-/// (open, close: not tasks yet) may run, in milliseconds.
+/// (close: not a task yet) may run, in milliseconds.
 const SYNC_BUDGET_MS: u64 = 5000;
 
 /// A `TEE_Wait` sleeps in the normal world in slices this long, checking
@@ -360,6 +362,7 @@ impl Instance {
             shared,
             cancel: Cancellation::default(),
             session,
+            func,
         })
     }
 
@@ -476,8 +479,7 @@ impl Instance {
         ret
     }
 
-    /// An entry point that cannot wait (open and close run outside a
-    /// task): a system call that needs the normal world is answered
+    /// An entry point that cannot wait (close runs outside a task): a system call that needs the normal world is answered
     /// NOT_SUPPORTED, and since it cannot give the normal world its
     /// interrupts either, the kernel's watchdog (the secure physical
     /// timer) gives it [`SYNC_BUDGET_MS`] at most: a TA still running then
@@ -506,7 +508,7 @@ impl Instance {
                 Step::Preempted if watchdog_fired() => {
                     log!(
                         UART,
-                        "oxtee kernel: TA {} ran {} ms in an entry point that cannot be preempted yet (open or close): killed\n",
+                        "oxtee kernel: TA {} ran {} ms in an entry point that cannot be preempted yet (close): killed\n",
                         Uuid(self.uuid),
                         SYNC_BUDGET_MS
                     );
@@ -631,6 +633,10 @@ async fn finish(
             Step::Done(r) => inst.end(&call, r, &mut params),
             Step::Dead => TEE_ERROR_TARGET_DEAD,
         };
+        // An open that failed leaves no client behind.
+        if call.func == FUNC_OPEN && ret != oxtee_gp::TEE_SUCCESS {
+            inst.clients.remove(&call.session);
+        }
         inst.busy = false;
         inst.closes();
         return (ret, params);
@@ -663,6 +669,57 @@ impl Pta for UserTa {
             inst.clients.remove(&session);
         }
         r
+    }
+
+    /// The open entry point runs as an invoke does: preemptible, and a
+    /// task when it waits for the normal world (storage, REE time,
+    /// `TEE_Wait` in `TA_OpenSessionEntryPoint` as on OP-TEE).
+    fn open_session_waiting(
+        &mut self,
+        session: u32,
+        client: &Client,
+        params: &mut [Param; 4],
+        rpc: &Rpc,
+    ) -> Invoked {
+        let mut inst = self.0.borrow_mut();
+        if inst.dead {
+            return Invoked::Done(TEE_ERROR_TARGET_DEAD);
+        }
+        if inst.busy {
+            return Invoked::Refused(TEE_ERROR_BUSY);
+        }
+        let id = Identity {
+            login: client.login,
+            uuid: Uuid(client.uuid),
+        };
+        inst.clients
+            .insert(session, oxtee_core::props::current_client(&id));
+        let mut call = match inst.begin(FUNC_OPEN, session, 0, params) {
+            Ok(c) => c,
+            Err(code) => {
+                inst.clients.remove(&session);
+                return Invoked::Refused(code);
+            }
+        };
+        let r = match inst.run(&mut call, rpc, Interrupts::All) {
+            Step::Done(r) => inst.end(&call, r, params),
+            Step::Dead => TEE_ERROR_TARGET_DEAD,
+            waits => {
+                inst.busy = true;
+                let params = core::mem::replace(params, oxtee_tz_abi::pta::no_params());
+                return Invoked::Later(Box::pin(finish(
+                    self.0.clone(),
+                    call,
+                    waits,
+                    params,
+                    rpc.clone(),
+                )));
+            }
+        };
+        if r != oxtee_gp::TEE_SUCCESS {
+            inst.clients.remove(&session);
+        }
+        Invoked::Done(r)
     }
 
     fn close_session(&mut self, session: u32) {

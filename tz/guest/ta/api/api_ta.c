@@ -37,21 +37,42 @@ void TA_DestroyEntryPoint(void)
 	TEE_Free((void *)TEE_GetInstanceData());
 }
 
+/* Set by API_CLOSE_SPIN: every later close of this instance spins. */
+static volatile int close_spins;
+
+static uint64_t now_ms(void)
+{
+	TEE_Time t;
+
+	TEE_GetSystemTime(&t);
+	return (uint64_t)t.seconds * 1000 + t.millis;
+}
+
 TEE_Result TA_OpenSessionEntryPoint(uint32_t types, TEE_Param params[4], void **ctx)
 {
 	*ctx = NULL;
-	/* A hostile open: spins for ever, without a system call. */
-	if (types == TEE_PARAM_TYPES(TEE_PARAM_TYPE_VALUE_INPUT, TEE_PARAM_TYPE_NONE,
-				     TEE_PARAM_TYPE_NONE, TEE_PARAM_TYPE_NONE) &&
-	    params[0].value.a == API_OPEN_SPIN)
-		for (;;)
+	if (types != TEE_PARAM_TYPES(TEE_PARAM_TYPE_VALUE_INPUT, TEE_PARAM_TYPE_NONE,
+				     TEE_PARAM_TYPE_NONE, TEE_PARAM_TYPE_NONE))
+		return TEE_SUCCESS;
+	/* An open that computes for long: the kernel preempts it. */
+	if (params[0].value.a == API_OPEN_SPIN) {
+		uint64_t end = now_ms() + params[0].value.b;
+
+		while (now_ms() < end)
 			__asm__ volatile("");
+	}
+	/* An open that waits in the normal world. */
+	if (params[0].value.a == API_OPEN_WAIT)
+		return TEE_Wait(params[0].value.b);
 	return TEE_SUCCESS;
 }
 
 void TA_CloseSessionEntryPoint(void *ctx)
 {
 	(void)ctx;
+	/* A hostile close: spins for ever, without a system call. */
+	while (close_spins)
+		__asm__ volatile("");
 }
 
 static uint32_t heap(uint32_t *fit)
@@ -277,6 +298,9 @@ TEE_Result TA_InvokeCommandEntryPoint(void *ctx, uint32_t cmd, uint32_t types,
 		return TEE_SUCCESS;
 	case API_COUNT:
 		return value_out(types, p, ++in->count, 0);
+	case API_CLOSE_SPIN:
+		close_spins = 1;
+		return TEE_SUCCESS;
 	case API_CANCEL:
 		return value_out(types, p, 0, cancel_check());
 	case API_REE_TIME:

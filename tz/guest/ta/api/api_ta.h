@@ -31,9 +31,13 @@ enum api_cmd {
 	API_PTIME_GET = 15,	/* value out: TEE_GetTAPersistentTime's time;
 				 * its result */
 	API_PTIME_SET = 16,	/* TEE_SetTAPersistentTime(1000.000 s) */
+	API_CLOSE_SPIN = 17,	/* this instance's closes spin for ever */
 };
 
-/* A value a of the open's first parameter: the open spins for ever. */
+/* A value a of the open's first parameter: the open computes for b ms
+ * (without a system call but the clock's); or waits b ms in the normal
+ * world (TEE_Wait) and answers its result. */
 #define API_OPEN_SPIN 0x5b1a
+#define API_OPEN_WAIT 0x5b1b
 
 #endif
