@@ -221,7 +221,10 @@ pub fn ta_syscalls(data: &[u8]) {
     use crate::tee_storage::num as st;
     use crate::utee::{self, Cancellation, Context, Outcome, Props};
     use alloc::vec;
-    const NUMS: [u64; 64] = [
+    const NUMS: [u64; 67] = [
+        5,
+        6,
+        7,
         st::OPEN,
         st::CREATE,
         st::CLOSE,
@@ -368,6 +371,7 @@ pub fn ta_syscalls(data: &[u8]) {
         store_rng,
     )
     .expect("a fresh store in memory opens");
+    let mut ta_closes = alloc::vec::Vec::new();
     let mut calls = 0;
     while let Some((&pick, r)) = rest.split_first() {
         rest = r;
@@ -406,6 +410,7 @@ pub fn ta_syscalls(data: &[u8]) {
             client: &[],
             crypto: &mut crypto,
             ta_time: &ta_time,
+            ta_closes: &mut ta_closes,
         };
         let mut out = utee::syscall(n, &a, &mut cx);
         if let Outcome::Rpc(p @ utee::Pending::Storage(_)) = &out {

@@ -40,7 +40,9 @@ use oxtee_core::cancel::{Cancellations, Found};
 use oxtee_core::instances::{Installed, Instances, Released, Slot};
 use oxtee_core::sessions::Sessions;
 
-use crate::rpc::{self, Reply, Request, Rpc, RpcParam, ShmId, ShmKind, Task, ThreadStats};
+use crate::rpc::{
+    self, Reply, Request, Rpc, RpcParam, ShmId, ShmKind, TaAnswer, TaRequest, Task, ThreadStats,
+};
 use alloc::rc::Rc;
 use core::cell::RefCell;
 use oxtee_core::image::RsaPublicKey;
@@ -237,7 +239,33 @@ enum Owner {
     /// The normal world: Linux's driver, which keeps each client's
     /// sessions apart itself.
     NormalWorld,
+    /// A user TA instance (its number): its TA-to-TA sessions.
+    Ta(u64),
 }
+
+/// A TA-to-TA call whose task the caller runs: what the kernel does with
+/// the task's result.
+enum TaStep {
+    /// The callee's image was fetched and verified: load it, open.
+    Loading {
+        caller: u64,
+        session: u32,
+        uuid: [u8; 16],
+        client: Client,
+        elf: Rc<RefCell<Option<Vec<u8>>>>,
+    },
+    /// The callee's open entry point ended: the session is made or not.
+    Opening {
+        caller: u64,
+        inst: u64,
+        session: u32,
+    },
+    /// The callee's invoke entry point ended.
+    Invoking { inst: u64 },
+}
+
+/// TA-to-TA steps in flight at most (one per thread and nesting level).
+const MAX_TA_STEPS: usize = 64;
 
 impl Thread {
     /// The thread of call `arg` (an invoke, or an open whose TA loads):
@@ -331,6 +359,9 @@ pub struct Service {
     /// Waiting calls by (session, cancel id), and cancellations that
     /// arrived before their call (the rules the host daemon keeps too).
     cancels: Cancellations<(u32, u32), usize>,
+    /// TA-to-TA calls whose task a caller runs, by token.
+    ta_steps: BTreeMap<u32, TaStep>,
+    next_step: u32,
 }
 
 /// A call waiting for the normal world.
@@ -476,6 +507,8 @@ impl Service {
             memref_budget: MEMREF_BUDGET,
             event: Event::None,
             cancels: Cancellations::new(EARLY_CANCELS),
+            ta_steps: BTreeMap::new(),
+            next_step: 0,
         }
     }
 
@@ -530,6 +563,8 @@ impl Service {
             }
             _ => (status(optee::RETURN_UNKNOWN_FUNCTION), Event::None),
         };
+        // Sessions to other TAs closed in any entry point, closed now.
+        self.ta_closes();
         let ev = match ev {
             Event::None if first => Event::FirstCallForm(id),
             ev => ev,
@@ -696,6 +731,11 @@ impl Service {
             let (ret, params) = match rpc::poll(&mut t.task) {
                 Poll::Ready(done) => done,
                 Poll::Pending => match t.rpc.take_request() {
+                    Some(Request::Ta(req)) => {
+                        let reply = self.ta_call(&mut t, req);
+                        t.rpc.answer(reply);
+                        continue;
+                    }
                     Some(req) if req.is_local() => {
                         let reply = self.local(nw, &mut t, req);
                         t.rpc.answer(reply);
@@ -876,6 +916,7 @@ impl Service {
                     Request::ShmWrite { .. }
                     | Request::ShmRead { .. }
                     | Request::ForeignInterrupt
+                    | Request::Ta(_)
                     | Request::Supplicant { .. } => {
                         return Err(TEE_ERROR_GENERIC);
                     }
@@ -992,7 +1033,10 @@ impl Service {
                 );
                 Reply::Shm { shm, size }
             }
-            Request::ShmWrite { .. } | Request::ShmRead { .. } | Request::ForeignInterrupt => bad,
+            Request::ShmWrite { .. }
+            | Request::ShmRead { .. }
+            | Request::ForeignInterrupt
+            | Request::Ta(_) => bad,
         }
     }
 
@@ -1311,6 +1355,8 @@ impl Service {
             .install(number, uuid, flags, number, |_| true)
         {
             Installed::Fresh => {
+                let mut fresh = fresh;
+                fresh.attach(number);
                 self.tas.insert(number, fresh);
                 number
             }
@@ -1349,7 +1395,272 @@ impl Service {
         let dead = self.instance(inst).is_some_and(|p| p.is_dead());
         if let Released::Destroy(n) = self.instances.release(inst, dead) {
             self.tas.remove(&n);
+            // The sessions it had opened to other TAs go with it.
+            for (id, callee) in self.sessions.take_all(Owner::Ta(n)) {
+                self.close_callee(id, callee);
+            }
         }
+    }
+
+    /// Close session `id` (a TA-to-TA one) on instance `inst`.
+    fn close_callee(&mut self, id: u32, inst: u64) {
+        if let Some(p) = self.instance(inst).filter(|p| !p.is_dead()) {
+            p.close_session(id);
+        }
+        self.release(inst);
+    }
+
+    /// Close the TA-to-TA sessions the user TAs closed.
+    fn ta_closes(&mut self) {
+        let numbers: Vec<u64> = self.tas.keys().copied().collect();
+        for n in numbers {
+            let closed = match self.tas.get_mut(&n) {
+                Some(p) => p.take_ta_closes(),
+                None => continue,
+            };
+            for id in closed {
+                if let Some(inst) = self.sessions.remove(Owner::Ta(n), id) {
+                    self.close_callee(id, inst);
+                }
+            }
+        }
+    }
+
+    /// A TA-to-TA request of the task on thread `t` (its RPC link runs the
+    /// callee's tasks, so their RPCs and cancellation are the call's).
+    fn ta_call(&mut self, t: &mut Thread, req: TaRequest) -> Reply {
+        match req {
+            TaRequest::Open {
+                caller,
+                uuid,
+                params,
+            } => self.ta_open(t, caller, uuid, params),
+            TaRequest::Invoke {
+                caller,
+                session,
+                cmd,
+                mut params,
+            } => {
+                let Some(&inst) = self.sessions.get(Owner::Ta(caller), session) else {
+                    return ta_now(TEE_ERROR_BAD_PARAMETERS, ORIGIN_TEE, 0, params);
+                };
+                let Some(target) = self.instance(inst) else {
+                    return ta_now(TEE_ERROR_BAD_STATE, ORIGIN_TEE, 0, params);
+                };
+                if target.is_dead() {
+                    return ta_now(TEE_ERROR_TARGET_DEAD, ORIGIN_TEE, 0, params);
+                }
+                match target.invoke(session, cmd, &mut params, &t.rpc) {
+                    Invoked::Done(ret) => self.ta_invoked(inst, ret, params),
+                    Invoked::Refused(code) => ta_now(code, ORIGIN_TEE, 0, params),
+                    Invoked::Later(task) => self.ta_hand_over(t, task, TaStep::Invoking { inst }),
+                }
+            }
+            TaRequest::Step { token, ret, params } => match self.ta_steps.remove(&token) {
+                None => Reply::Failed(TEE_ERROR_BAD_STATE),
+                Some(TaStep::Invoking { inst }) => self.ta_invoked(inst, ret, params),
+                Some(TaStep::Opening {
+                    caller,
+                    inst,
+                    session,
+                }) => self.ta_opened(caller, inst, session, ret, params),
+                Some(TaStep::Loading {
+                    caller,
+                    session,
+                    uuid,
+                    client,
+                    elf,
+                }) => {
+                    let cancel = |k: &mut Service, code, params| {
+                        k.sessions.cancel(Owner::Ta(caller), session);
+                        ta_now(code, ORIGIN_TEE, 0, params)
+                    };
+                    if ret != TEE_SUCCESS {
+                        return cancel(self, ret, params);
+                    }
+                    let Some(elf) = elf.borrow_mut().take() else {
+                        return cancel(self, TEE_ERROR_GENERIC, params);
+                    };
+                    match self.load_instance(uuid, &elf) {
+                        Ok(inst) => self.ta_enter(t, caller, inst, session, client, params),
+                        Err(code) => cancel(self, code, params),
+                    }
+                }
+            },
+        }
+    }
+
+    /// `TEE_OpenTASession` by instance `caller`.
+    fn ta_open(
+        &mut self,
+        t: &mut Thread,
+        caller: u64,
+        uuid: [u8; 16],
+        params: [Param; 4],
+    ) -> Reply {
+        let Some(me) = self.tas.get(&caller).map(|p| p.uuid()) else {
+            return ta_now(TEE_ERROR_BAD_STATE, ORIGIN_TEE, 0, params);
+        };
+        let client = Client {
+            login: oxtee_gp::LOGIN_TRUSTED_APP,
+            uuid: me,
+        };
+        let alive = |_: &u64| true;
+        let u = Uuid(uuid);
+        let inst = match self.ptas.iter().position(|p| p.uuid() == uuid) {
+            Some(pta) => {
+                let flags = self.ptas[pta].flags();
+                match self.instances.reserve(u, flags, alive) {
+                    Ok(Slot::Existing(..)) => Ok(Some(pta as u64)),
+                    Ok(Slot::Start) => match self
+                        .instances
+                        .install(pta as u64, u, flags, pta as u64, alive)
+                    {
+                        Installed::Fresh | Installed::Joined(..) => Ok(Some(pta as u64)),
+                        Installed::Refused(e) => Err(e.code),
+                    },
+                    Err(e) => Err(e.code),
+                }
+            }
+            None if self.loader.is_none() => Err(TEE_ERROR_ITEM_NOT_FOUND),
+            None => match self.instances.reserve_running(u, alive) {
+                Ok(Some((_, h))) => Ok(Some(h)),
+                Ok(None) => Ok(None),
+                Err(e) => Err(e.code),
+            },
+        };
+        let inst = match inst {
+            Ok(i) => i,
+            Err(code) => return ta_now(code, ORIGIN_TEE, 0, params),
+        };
+        let Ok(session) = self.sessions.reserve(Owner::Ta(caller)) else {
+            if let Some(i) = inst {
+                self.release(i);
+            }
+            return ta_now(TEE_ERROR_OUT_OF_MEMORY, ORIGIN_TEE, 0, params);
+        };
+        let Some(inst) = inst else {
+            // Not running: fetched and verified by a task the caller runs
+            // (the image through the supplicant), then loaded here.
+            let elf = Rc::new(RefCell::new(None));
+            let (fetch, out, keys) = (t.rpc.clone(), elf.clone(), self.ta_keys.clone());
+            let verified = self.verified.clone();
+            let task: Task = Box::pin(async move {
+                let ret = match crate::pta::fetch_ta(&fetch, uuid, MAX_TA_IMAGE).await {
+                    Ok(image) => match verified.borrow_mut().check(&image, uuid, &keys) {
+                        Some(img) => {
+                            *out.borrow_mut() = Some(img.elf.to_vec());
+                            TEE_SUCCESS
+                        }
+                        None => TEE_ERROR_SECURITY,
+                    },
+                    Err(code) => code,
+                };
+                (ret, params)
+            });
+            let step = TaStep::Loading {
+                caller,
+                session,
+                uuid,
+                client,
+                elf,
+            };
+            return self.ta_hand_over(t, task, step);
+        };
+        self.ta_enter(t, caller, inst, session, client, params)
+    }
+
+    /// Load a verified image as a new instance (or join the single
+    /// instance another open loaded meanwhile): its number.
+    fn load_instance(&mut self, uuid: [u8; 16], elf: &[u8]) -> Result<u64, u32> {
+        let loader = self.loader.as_mut().ok_or(TEE_ERROR_ITEM_NOT_FOUND)?;
+        let mut fresh = loader.load(uuid, elf)?;
+        let flags = fresh.flags();
+        let number = self.next_ta;
+        self.next_ta += 1;
+        match self
+            .instances
+            .install(number, Uuid(uuid), flags, number, |_| true)
+        {
+            Installed::Fresh => {
+                fresh.attach(number);
+                self.tas.insert(number, fresh);
+                Ok(number)
+            }
+            Installed::Joined(_, other) => Ok(other),
+            Installed::Refused(e) => Err(e.code),
+        }
+    }
+
+    /// Run the open entry point of `inst` for the caller's session.
+    fn ta_enter(
+        &mut self,
+        t: &mut Thread,
+        caller: u64,
+        inst: u64,
+        session: u32,
+        client: Client,
+        mut params: [Param; 4],
+    ) -> Reply {
+        match self.open_on(inst, session, &client, &mut params, &t.rpc) {
+            Invoked::Done(ret) => self.ta_opened(caller, inst, session, ret, params),
+            Invoked::Refused(code) => {
+                self.sessions.cancel(Owner::Ta(caller), session);
+                self.release(inst);
+                ta_now(code, ORIGIN_TEE, 0, params)
+            }
+            Invoked::Later(task) => {
+                let step = TaStep::Opening {
+                    caller,
+                    inst,
+                    session,
+                };
+                self.ta_hand_over(t, task, step)
+            }
+        }
+    }
+
+    /// The callee's open entry point answered `ret`.
+    fn ta_opened(
+        &mut self,
+        caller: u64,
+        inst: u64,
+        session: u32,
+        ret: u32,
+        params: [Param; 4],
+    ) -> Reply {
+        if self.died(inst) {
+            self.sessions.cancel(Owner::Ta(caller), session);
+            self.release(inst);
+            return ta_now(TEE_ERROR_TARGET_DEAD, ORIGIN_TEE, 0, no_params());
+        }
+        if ret == TEE_SUCCESS && self.sessions.fill(Owner::Ta(caller), session, inst).is_ok() {
+            return ta_now(TEE_SUCCESS, ORIGIN_TRUSTED_APP, session, params);
+        }
+        self.sessions.cancel(Owner::Ta(caller), session);
+        self.release(inst);
+        ta_now(ret, ORIGIN_TRUSTED_APP, 0, params)
+    }
+
+    /// The callee's invoke entry point answered `ret`.
+    fn ta_invoked(&mut self, inst: u64, ret: u32, params: [Param; 4]) -> Reply {
+        if self.died(inst) {
+            return ta_now(TEE_ERROR_TARGET_DEAD, ORIGIN_TEE, 0, no_params());
+        }
+        ta_now(ret, ORIGIN_TRUSTED_APP, 0, params)
+    }
+
+    /// Hand `task` to the caller's thread, to report as `step`.
+    fn ta_hand_over(&mut self, t: &mut Thread, task: Task, step: TaStep) -> Reply {
+        if self.ta_steps.len() >= MAX_TA_STEPS {
+            // (Never with the threads and nesting the kernel allows.)
+            return Reply::Failed(TEE_ERROR_OUT_OF_MEMORY);
+        }
+        let token = self.next_step;
+        self.next_step = self.next_step.wrapping_add(1);
+        self.ta_steps.insert(token, step);
+        t.rpc.hand_over(task);
+        Reply::TaTask { token }
     }
 
     fn invoke(
@@ -1667,6 +1978,16 @@ fn read_page_list(
         size,
     })
 }
+/// A TA-to-TA call's answer.
+fn ta_now(ret: u32, origin: u32, session: u32, params: [Param; 4]) -> Reply {
+    Reply::Ta(TaAnswer {
+        ret,
+        origin,
+        session,
+        params,
+    })
+}
+
 /// The RPC command of a request (for the log).
 fn rpc_cmd(req: &Request) -> u32 {
     match req {
@@ -1676,7 +1997,10 @@ fn rpc_cmd(req: &Request) -> u32 {
         Request::ShmAlloc { .. } => rpc::cmd::SHM_ALLOC,
         Request::ShmFree { .. } => rpc::cmd::SHM_FREE,
         Request::Supplicant { cmd, .. } => *cmd,
-        Request::ShmWrite { .. } | Request::ShmRead { .. } | Request::ForeignInterrupt => u32::MAX,
+        Request::ShmWrite { .. }
+        | Request::ShmRead { .. }
+        | Request::ForeignInterrupt
+        | Request::Ta(_) => u32::MAX,
     }
 }
 
@@ -3143,12 +3467,19 @@ mod tests {
         loads: Rc<core::cell::Cell<u32>>,
         live: Rc<core::cell::Cell<i32>>,
         flags: u32,
+        last_login: Rc<core::cell::Cell<u32>>,
     }
 
     struct FakeTa {
         uuid: [u8; 16],
         loads: Loads,
         serial: u32,
+        /// The kernel's number for it, and the TA-to-TA sessions it
+        /// closed.
+        number: u64,
+        ta_closes: Rc<RefCell<Vec<u32>>>,
+        /// The login of its last open's client.
+        last_login: Rc<core::cell::Cell<u32>>,
         /// Command 9 kills it (as a user TA's panic or fault would);
         /// command 10 too, after a sleep in the normal world (a call that
         /// dies while it waits, from its task).
@@ -3168,7 +3499,14 @@ mod tests {
         fn flags(&self) -> u32 {
             self.loads.flags
         }
+        fn attach(&mut self, number: u64) {
+            self.number = number;
+        }
+        fn take_ta_closes(&mut self) -> Vec<u32> {
+            core::mem::take(&mut *self.ta_closes.borrow_mut())
+        }
         fn open_session(&mut self, _: u32, c: &Client, p: &mut [Param; 4]) -> u32 {
+            self.last_login.set(c.login);
             // The open's own parameter reaches the TA: a value in, +1 out.
             if let Param::Value { a, b, .. } = p[0] {
                 p[0] = Param::Value {
@@ -3223,6 +3561,65 @@ mod tests {
         }
         fn close_session(&mut self, _: u32) {}
         fn invoke(&mut self, _: u32, cmd: u32, p: &mut [Param; 4], rpc: &Rpc) -> Invoked {
+            if cmd == 20 || cmd == 21 {
+                // A TA-to-TA call: open a session of its own UUID (a new
+                // instance, or itself if single), invoke `cmd - 20 + 9`
+                // there (0: its serial; 1 ... 9: it dies), keep or close
+                // the session; out: (its result, the callee's serial).
+                let (rpc, me, closes) = (rpc.clone(), self.number, self.ta_closes.clone());
+                let (uuid, callee_cmd) = (self.uuid, if cmd == 20 { 0 } else { 9 });
+                let keep = matches!(p[0], Param::Value { a: 1, .. });
+                return Invoked::Later(Box::pin(async move {
+                    let mut params = no_params();
+                    params[0] = Param::Value {
+                        a: 41,
+                        b: 0,
+                        dir: Dir::InOut,
+                    };
+                    let open = rpc
+                        .ta_call(TaRequest::Open {
+                            caller: me,
+                            uuid,
+                            params,
+                        })
+                        .await;
+                    let out = |a, b| {
+                        let mut p = no_params();
+                        p[0] = Param::Value {
+                            a,
+                            b,
+                            dir: Dir::Out,
+                        };
+                        p
+                    };
+                    if open.ret != TEE_SUCCESS {
+                        return (TEE_SUCCESS, out(open.ret, open.origin));
+                    }
+                    assert!(matches!(open.params[0], Param::Value { a: 42, .. }));
+                    let mut params = no_params();
+                    params[0] = Param::Value {
+                        a: 0,
+                        b: 0,
+                        dir: Dir::Out,
+                    };
+                    let inv = rpc
+                        .ta_call(TaRequest::Invoke {
+                            caller: me,
+                            session: open.session,
+                            cmd: callee_cmd,
+                            params,
+                        })
+                        .await;
+                    if !keep {
+                        closes.borrow_mut().push(open.session);
+                    }
+                    let serial = match inv.params[0] {
+                        Param::Value { a, .. } => a,
+                        _ => 0,
+                    };
+                    (TEE_SUCCESS, out(inv.ret, serial))
+                }));
+            }
             if cmd == 11 {
                 // Preempted twice (a user TA the normal world's
                 // interrupts preempt), then done.
@@ -3277,6 +3674,9 @@ mod tests {
                 uuid,
                 loads: self.clone(),
                 serial: self.loads.get(),
+                number: 0,
+                ta_closes: Rc::default(),
+                last_login: self.last_login.clone(),
                 dead: Rc::default(),
             }))
         }
@@ -3399,6 +3799,56 @@ mod tests {
             (w.k.sessions(), loads.live.get(), w.k.threads().in_use),
             (0, 0, 0)
         );
+    }
+
+    #[test]
+    fn a_user_ta_calls_another_ta() {
+        use crate::rpc::cmd::LOAD_TA;
+        let (mut w, loads) = loading_world(0, SIGNED);
+        let (ans, s, _, _) = open_ta(&mut w, SIGNED_UUID, 0);
+        assert_eq!(ans.0, result::SUCCESS);
+        let ta2ta = |w: &mut World, cmd: u32, keep: u64| {
+            let out = w.invoke_at(0x200, s, cmd, 0, &[value(3, keep, 0)]);
+            let (ans, seen) = w.serve(0x200, 1, out);
+            let p = answer_at(w, 0x200).params[0];
+            (ans, (p.a as u32, p.b as u32), seen)
+        };
+        // The callee (a second instance of the TA: not single-instance) is
+        // fetched through the caller's thread, opened with the caller's
+        // identity, invoked, and closed when the caller closes it.
+        let (ans, got, seen) = ta2ta(&mut w, 20, 0);
+        assert_eq!(ans, (result::SUCCESS, ORIGIN_TRUSTED_APP));
+        assert_eq!(got, (result::SUCCESS, 2), "the callee's serial");
+        assert!(seen.contains(&LOAD_TA));
+        assert_eq!(loads.last_login.get(), oxtee_gp::LOGIN_TRUSTED_APP);
+        assert_eq!((loads.loads.get(), loads.live.get()), (2, 1), "closed");
+        assert_eq!((w.k.sessions(), w.k.threads().in_use), (1, 0));
+        // A callee that dies: TARGET_DEAD from the TEE; the caller goes on.
+        let (ans, got, _) = ta2ta(&mut w, 21, 0);
+        assert_eq!(ans.0, result::SUCCESS);
+        assert_eq!(got, (oxtee_gp::TEE_ERROR_TARGET_DEAD, 0));
+        assert_eq!(loads.live.get(), 1, "the dead callee is gone");
+        // Sessions the caller keeps go when the caller goes.
+        let (ans, got, _) = ta2ta(&mut w, 20, 1);
+        assert_eq!((ans.0, got.0), (result::SUCCESS, result::SUCCESS));
+        assert_eq!((w.k.sessions(), loads.live.get()), (2, 2));
+        assert_eq!(w.call(CMD_CLOSE_SESSION, s, 0, &[]).0, result::SUCCESS);
+        assert_eq!((w.k.sessions(), loads.live.get()), (0, 0));
+        // A single-instance TA calling itself: BUSY, no hang.
+        let single = oxtee_gp::TA_FLAG_SINGLE_INSTANCE | oxtee_gp::TA_FLAG_MULTI_SESSION;
+        let (mut w, _) = loading_world(single, SIGNED);
+        let (ans, s, _, _) = open_ta(&mut w, SIGNED_UUID, 0);
+        assert_eq!(ans.0, result::SUCCESS);
+        let out = w.invoke_at(0x200, s, 20, 0, &[value(3, 0, 0)]);
+        let (ans, _) = w.serve(0x200, 1, out);
+        let p = answer_at(&w, 0x200).params[0];
+        assert_eq!(ans.0, result::SUCCESS);
+        assert_eq!(
+            (p.a as u32, p.b as u32),
+            (TEE_SUCCESS, 1),
+            "itself, a plain session"
+        );
+        let _ = w;
     }
 
     #[test]

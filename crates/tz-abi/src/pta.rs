@@ -136,6 +136,14 @@ pub trait Pta {
     /// A command: a GP result (origin: the trusted application), now or
     /// after RPCs through `rpc`.
     fn invoke(&mut self, session: u32, cmd: u32, params: &mut [Param; 4], rpc: &Rpc) -> Invoked;
+    /// The kernel's number for this instance (a user TA keeps it: its
+    /// TA-to-TA calls name their caller by it). Ignored by default.
+    fn attach(&mut self, _number: u64) {}
+    /// The sessions to other TAs the instance closed
+    /// (`TEE_CloseTASession`) since last asked: the kernel closes them.
+    fn take_ta_closes(&mut self) -> Vec<u32> {
+        Vec::new()
+    }
     /// Whether the instance died (a user TA that panicked or faulted):
     /// its last call and every later one are answered TARGET_DEAD, origin
     /// TEE, and it takes no new session. Pseudo-TAs never die.

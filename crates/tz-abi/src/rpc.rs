@@ -87,6 +87,47 @@ pub enum Request {
     /// and at most [`crate::kernel::RPC_PARAMS`] parameters, memory
     /// references in RPC shared memory of application type.
     Supplicant { cmd: u32, params: Vec<RpcParam> },
+    /// A TA-to-TA call (the kernel serves it without leaving the secure
+    /// world; see [`Rpc::ta_call`]).
+    Ta(TaRequest),
+}
+
+/// A user TA's call of another TA (GP `TEE_OpenTASession`,
+/// `TEE_InvokeTACommand`), as the kernel's code of the calling instance
+/// asks it (`caller` is the kernel's number of that instance, never a
+/// value the TA gives).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TaRequest {
+    /// Open a session of `uuid` (the caller's identity: LOGIN_TRUSTED_APP
+    /// with its UUID).
+    Open {
+        caller: u64,
+        uuid: [u8; 16],
+        params: [Param; 4],
+    },
+    /// Command `cmd` on the caller's session `session`.
+    Invoke {
+        caller: u64,
+        session: u32,
+        cmd: u32,
+        params: [Param; 4],
+    },
+    /// The task the kernel handed over for step `token` ended so.
+    Step {
+        token: u32,
+        ret: u32,
+        params: [Param; 4],
+    },
+}
+
+/// The end of a TA-to-TA call.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TaAnswer {
+    pub ret: u32,
+    pub origin: u32,
+    /// The new session (an open that succeeded), else 0.
+    pub session: u32,
+    pub params: [Param; 4],
 }
 
 /// A parameter of a supplicant request.
@@ -108,7 +149,10 @@ pub enum RpcParam {
 impl Request {
     /// Served by the kernel itself, without an RPC.
     pub fn is_local(&self) -> bool {
-        matches!(self, Request::ShmWrite { .. } | Request::ShmRead { .. })
+        matches!(
+            self,
+            Request::ShmWrite { .. } | Request::ShmRead { .. } | Request::Ta(_)
+        )
     }
 }
 
@@ -129,6 +173,11 @@ pub enum Reply {
     /// or the kernel's when the answer was malformed or the call cannot
     /// make RPCs).
     Failed(u32),
+    /// A TA-to-TA call ended.
+    Ta(TaAnswer),
+    /// A TA-to-TA call goes on in a task the kernel handed over
+    /// ([`Rpc::take_handed`]): run it, then report step `token`.
+    TaTask { token: u32 },
 }
 
 #[derive(Default)]
@@ -137,6 +186,8 @@ struct Slot {
     reply: Option<Reply>,
     cancelled: bool,
     threads: ThreadStats,
+    /// A task the kernel hands the call (a callee's entry point).
+    handed: Option<Task>,
 }
 
 /// What the kernel's threads have done so far (for tests and the log).
@@ -267,7 +318,47 @@ impl Rpc {
         })
     }
 
+    /// Call another TA ([`TaRequest::Open`] or [`TaRequest::Invoke`]):
+    /// the kernel answers at once, or hands over the callee's entry point
+    /// (or the fetch of its image) as a task, which runs here, on this
+    /// call's thread, its RPCs and cancellation this call's; then the
+    /// kernel takes the step's result.
+    pub async fn ta_call(&self, req: TaRequest) -> TaAnswer {
+        let failed = |ret| TaAnswer {
+            ret,
+            origin: oxtee_gp::ORIGIN_TEE,
+            session: 0,
+            params: crate::pta::no_params(),
+        };
+        let mut reply = self.ask(Request::Ta(req)).await;
+        loop {
+            match reply {
+                Reply::Ta(a) => return a,
+                Reply::TaTask { token } => {
+                    let (ret, params) = match self.take_handed() {
+                        Some(task) => task.await,
+                        None => (TEE_ERROR_GENERIC, crate::pta::no_params()),
+                    };
+                    let step = TaRequest::Step { token, ret, params };
+                    reply = self.ask(Request::Ta(step)).await;
+                }
+                Reply::Failed(code) => return failed(code),
+                _ => return failed(TEE_ERROR_GENERIC),
+            }
+        }
+    }
+
+    /// The task the kernel handed over (taken).
+    pub fn take_handed(&self) -> Option<Task> {
+        self.0.borrow_mut().handed.take()
+    }
+
     // The kernel's side.
+
+    /// Hand the call a task to run (see [`Rpc::ta_call`]).
+    pub fn hand_over(&self, task: Task) {
+        self.0.borrow_mut().handed = Some(task);
+    }
 
     /// The request the task left when it stopped (taken).
     pub fn take_request(&self) -> Option<Request> {

@@ -10,7 +10,8 @@
 //! and every overflow is an error, never a panic. What is not served yet
 //! answers `TEE_ERROR_NOT_SUPPORTED`.
 //!
-//! Served: `RETURN`, `LOG`, `PANIC`, `CHECK_ACCESS_RIGHTS`, the
+//! Served: `RETURN`, `LOG`, `PANIC`, `CHECK_ACCESS_RIGHTS`, the TA-to-TA
+//! calls ([`crate::ta2ta`]), the
 //! cancellation flag and mask, `GET_TIME` (system time from the
 //! architectural counter; REE time from the normal world; the TA's
 //! persistent time) and `SET_TA_TIME`, `WAIT` and
@@ -107,7 +108,7 @@ fn tee_uuid(u: &Uuid) -> [u8; 16] {
     o
 }
 
-fn from_tee_uuid(o: &[u8]) -> Uuid {
+pub(crate) fn from_tee_uuid(o: &[u8]) -> Uuid {
     let mut b = [0u8; 16];
     b[..4].copy_from_slice(&u32::from_le_bytes([o[0], o[1], o[2], o[3]]).to_be_bytes());
     b[4..6].copy_from_slice(&u16::from_le_bytes([o[4], o[5]]).to_be_bytes());
@@ -307,6 +308,8 @@ pub struct Context<'a> {
     /// The TA's persistent time (shared by the instances of its UUID):
     /// where it was set, on the secure counter.
     pub ta_time: &'a core::cell::Cell<Option<ptime::Anchor>>,
+    /// The TA-to-TA sessions it closed, for the kernel to close.
+    pub ta_closes: &'a mut Vec<u32>,
 }
 
 /// What the kernel does after a system call.
@@ -333,6 +336,8 @@ pub enum Pending {
     Wait { ms: u32 },
     /// A trusted storage request ([`crate::tee_storage`]).
     Storage(alloc::boxed::Box<crate::tee_storage::Job>),
+    /// A TA-to-TA call ([`crate::ta2ta`]).
+    Ta(alloc::boxed::Box<crate::ta2ta::TaCall>),
 }
 
 /// `TEE_TIMEOUT_INFINITE`.
@@ -350,6 +355,8 @@ pub enum Answer {
     Failed(u32),
     /// The store's answer to a [`Pending::Storage`] job.
     Storage(alloc::boxed::Box<crate::tee_storage::Done>),
+    /// The callee's answer to a [`Pending::Ta`] call.
+    Ta(alloc::boxed::Box<crate::rpc::TaAnswer>),
 }
 
 /// Finish a [`Pending`] call with the normal world's answer (`crypto`:
@@ -364,6 +371,7 @@ pub fn complete(
         (Pending::Storage(job), Answer::Storage(done)) => {
             crate::tee_storage::complete(job, *done, mem, crypto)
         }
+        (Pending::Ta(call), Answer::Ta(ans)) => crate::ta2ta::complete(call, *ans, mem),
         (&Pending::ReeTime { at }, Answer::Time(secs, nanos)) => {
             let mut t = [0u8; 8];
             // GP's TEE_Time has 32-bit seconds; the millis are below 1000
@@ -407,6 +415,9 @@ pub fn syscall(num: u64, a: &[u64; 8], cx: &mut Context<'_>) -> Outcome {
             }
         }
         scn::CHECK_ACCESS_RIGHTS => code(check_access_rights(cx, a[0], a[1], a[2])),
+        scn::OPEN_TA_SESSION => crate::ta2ta::open(a, cx),
+        scn::INVOKE_TA_COMMAND => crate::ta2ta::invoke(a, cx),
+        scn::CLOSE_TA_SESSION => crate::ta2ta::close(a, cx),
         scn::GET_CANCELLATION_FLAG => {
             let set = cx.cancel.requested && !cx.cancel.masked;
             put_u32(cx, a[0], u32::from(set))
@@ -757,6 +768,7 @@ pub(crate) mod tests {
         cancel: Cancellation,
         props: Props,
         client: Vec<Property>,
+        pub(crate) ta_closes: Vec<u32>,
     }
 
     fn prop(name: &str, value: PropValue) -> Property {
@@ -800,6 +812,7 @@ pub(crate) mod tests {
                     login: 0xF000_0000,
                     uuid: Uuid::NIL,
                 }),
+                ta_closes: Vec::new(),
             }
         }
         pub(crate) fn call(&mut self, num: u64, args: &[u64]) -> Outcome {
@@ -819,6 +832,7 @@ pub(crate) mod tests {
                 client: &self.client,
                 crypto: &mut self.crypto,
                 ta_time: &self.ta_time,
+                ta_closes: &mut self.ta_closes,
             };
             syscall(num, &a, &mut cx)
         }
@@ -1271,7 +1285,7 @@ pub(crate) mod tests {
     #[test]
     fn unknown_calls_are_not_supported() {
         let mut r = Run::new();
-        for n in [scn::OPEN_TA_SESSION, 70, u64::MAX] {
+        for n in [70, 0x1210, u64::MAX] {
             assert_eq!(
                 r.call(n, &[0x3000, 1, 2, 3]),
                 Outcome::Resume(TEE_ERROR_NOT_SUPPORTED.into())

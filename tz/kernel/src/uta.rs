@@ -19,8 +19,10 @@
 //!
 //! Open and invoke entry points run preemptible, and as tasks when a
 //! system call waits for the normal world (REE time, `TEE_Wait`, trusted
-//! storage); close entry points run at once under a watchdog. Not yet:
-//! TA-to-TA, and a budget for the secure memory instances take.
+//! storage, TA-to-TA calls); close entry points run at once under a
+//! watchdog (a TA-to-TA open or invoke there answers NOT_SUPPORTED; a
+//! close is recorded and done by the kernel). Not yet: a budget for the
+//! secure memory instances take.
 
 use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
@@ -42,7 +44,8 @@ use oxtee_tz_abi::cryp::Crypto;
 use oxtee_tz_abi::elf::Perm;
 use oxtee_tz_abi::kernel::TaLoader;
 use oxtee_tz_abi::pta::{Client, Invoked, Param, Pta, SharedRng, param_types};
-use oxtee_tz_abi::rpc::Rpc;
+use oxtee_tz_abi::rpc::{Rpc, TaRequest};
+use oxtee_tz_abi::ta2ta::TaKind;
 use oxtee_tz_abi::utee::{self, Answer, Cancellation, Fault, Outcome, Pending, Props, UserMemory};
 
 use crate::UART;
@@ -162,6 +165,8 @@ impl Loader {
         Ok(Box::new(UserTa(Rc::new(RefCell::new(Instance {
             uuid,
             owner: self.instances,
+            number: 0,
+            ta_closes: Vec::new(),
             storage: self.storage.clone(),
             flags: props.flags,
             space,
@@ -191,6 +196,10 @@ pub struct Instance {
     uuid: [u8; 16],
     /// Its number (the owner of its handles in the store).
     owner: u64,
+    /// The kernel's number for it (its TA-to-TA calls' caller).
+    number: u64,
+    /// TA-to-TA sessions it closed, for the kernel to close.
+    ta_closes: Vec<u32>,
     storage: Rc<Storage>,
     flags: u32,
     space: AddressSpace,
@@ -406,6 +415,7 @@ impl Instance {
                 client: self.clients.get(&call.session).map_or(&[], |c| c),
                 crypto: &mut self.crypto,
                 ta_time: &self.ta_time,
+                ta_closes: &mut self.ta_closes,
             };
             match utee::syscall(f.x[8], &args, &mut cx) {
                 Outcome::Resume(x0) => f.x[0] = x0,
@@ -551,6 +561,7 @@ struct Asker {
     storage: Rc<Storage>,
     owner: u64,
     uuid: [u8; 16],
+    number: u64,
 }
 
 /// The normal world's answer to what a call waits for.
@@ -562,6 +573,23 @@ async fn ask(rpc: &Rpc, pending: &Pending, cancel: Cancellation, who: &Asker) ->
                 .run(rpc, who.owner, who.uuid, (**job).clone())
                 .await;
             Answer::Storage(Box::new(done))
+        }
+        Pending::Ta(call) => {
+            let params = call.params.clone();
+            let req = match call.kind {
+                TaKind::Open { uuid } => TaRequest::Open {
+                    caller: who.number,
+                    uuid,
+                    params,
+                },
+                TaKind::Invoke { session, cmd } => TaRequest::Invoke {
+                    caller: who.number,
+                    session,
+                    cmd,
+                    params,
+                },
+            };
+            Answer::Ta(Box::new(rpc.ta_call(req).await))
         }
         Pending::ReeTime { .. } => match rpc.time().await {
             Ok((secs, nanos)) => Answer::Time(secs, nanos),
@@ -604,6 +632,7 @@ async fn finish(
             storage: inst.storage.clone(),
             owner: inst.owner,
             uuid: inst.uuid,
+            number: inst.number,
         }
     };
     loop {
@@ -763,5 +792,18 @@ impl Pta for UserTa {
 
     fn is_dead(&self) -> bool {
         self.0.borrow().dead
+    }
+
+    fn attach(&mut self, number: u64) {
+        self.0.borrow_mut().number = number;
+    }
+
+    fn take_ta_closes(&mut self) -> Vec<u32> {
+        // (An instance whose call waits keeps its list: the kernel asks
+        // again after every entry.)
+        match self.0.try_borrow_mut() {
+            Ok(mut inst) => core::mem::take(&mut inst.ta_closes),
+            Err(_) => Vec::new(),
+        }
     }
 }

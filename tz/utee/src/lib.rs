@@ -19,8 +19,8 @@
 //! mask, properties (`props`), cryptographic operations and transient
 //! objects (`cryp`, over the kernel's crypto calls), and the arithmetical
 //! functions (`TEE_BigInt*` and FMM, in the TA itself: `oxtee-gp-bigint`,
-//! which the host tier's C ABI shares), and trusted storage (`storage`,
-//! over the kernel's storage calls). Not yet: TA-to-TA.
+//! which the host tier's C ABI shares), trusted storage (`storage`,
+//! over the kernel's storage calls) and TA-to-TA calls (`ta2ta`).
 #![no_std]
 
 extern crate alloc;
@@ -34,6 +34,7 @@ mod heap;
 mod props;
 mod storage;
 mod sys;
+mod ta2ta;
 
 use alloc::collections::BTreeMap;
 use core::cell::{Cell, RefCell};

@@ -28,4 +28,5 @@ mod storage_host;
 mod symcrypt;
 mod syscalls;
 mod ta2ta;
+mod ta2ta_host;
 mod utee_sys;
