@@ -180,7 +180,8 @@ cp "$out/ta-dev.pem" "$kit/keys/default_ta.pem"
 # host tier's test TAs the TrustZone tier can run so far.
 for ta in examples/hello/ta-c examples/seed/ta-c tz/guest/ta/api tests/tas/c/props \
   tests/tas/c/digest tests/tas/c/symcrypt tests/tas/c/aead tests/tas/c/asym tests/tas/c/bigint \
-  tests/tas/c/storage tests/tas/c/ta2ta tests/tas/c/params; do
+  tests/tas/c/storage tests/tas/c/ta2ta tests/tas/c/params tests/tas/c/compat11 \
+  tests/tas/c/submk; do
   o=$out/ta/$(echo "$ta" | tr / _)
   rm -rf "$o"
   make -s -C "$ta" TA_DEV_KIT_DIR="$kit" CROSS_COMPILE=aarch64-linux-gnu- O="$o" >/dev/null
@@ -244,8 +245,8 @@ for l in sys.stdin:
   # (The BigInt cases whose oracle is Python stay on the host tier.)
   printf '#!/bin/sh\nexec oxtee-suite --test-threads=1 --nocapture %s "$@"\n' \
     "--skip bigint_random_against_python --skip bigint_primality_against_python --skip bigint_rust_sdk_against_python" \
-    > "$ird/tests/crypto-suites"
-  chmod 755 "$ird/tests/crypto-suites"
+    > "$ird/tests/shared-suites"
+  chmod 755 "$ird/tests/shared-suites"
 fi
 install -m 755 tz/guest/init "$ird/init"
 # Not compressed: inflating it took Linux 0.2 s under TCG.

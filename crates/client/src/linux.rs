@@ -138,6 +138,10 @@ fn stage(d: &Device, params: &[Param<'_>]) -> Result<Staged, Error> {
             Param::TempOut { buf, .. } => temp(None, buf.len(), Dir::Out)?,
             Param::TempInOut { buf, .. } => temp(Some(buf), buf.len(), Dir::InOut)?,
             Param::TempNull { dir, size } => {
+                // A NULL input with a size is malformed (GP).
+                if dir.is_input() && *size != 0 {
+                    return Err(Error::api(TEEC_ERROR_BAD_PARAMETERS));
+                }
                 if d.gen_caps & tee::GEN_CAP_MEMREF_NULL == 0 {
                     return Err(Error::api(TEEC_ERROR_NOT_SUPPORTED));
                 }
@@ -157,6 +161,14 @@ fn stage(d: &Device, params: &[Param<'_>]) -> Result<Staged, Error> {
                 let Some(id) = mem.tee_id else {
                     return Err(Error::api(TEEC_ERROR_BAD_PARAMETERS));
                 };
+                // As the socket backend's core checks: the directions the
+                // memory was allocated for, and the region inside it.
+                let flags_ok = (!dir.is_input() || mem.flags & crate::TEEC_MEM_INPUT != 0)
+                    && (!dir.is_output() || mem.flags & crate::TEEC_MEM_OUTPUT != 0);
+                let inside = offset.checked_add(*size).is_some_and(|end| end <= mem.size);
+                if !flags_ok || !inside {
+                    return Err(Error::api(TEEC_ERROR_BAD_PARAMETERS));
+                }
                 tee::Param {
                     attr: memref_attr(*dir),
                     a: *offset as u64,

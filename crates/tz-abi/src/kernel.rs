@@ -159,7 +159,8 @@ pub fn fast(regs: &[u64; 8]) -> ([u64; 4], Event) {
             let ev = Event::Capabilities {
                 normal_world: regs[1] & 0xFFFF_FFFF,
             };
-            let caps = optee::SEC_CAP_DYNAMIC_SHM | optee::SEC_CAP_RPC_ARG;
+            let caps =
+                optee::SEC_CAP_DYNAMIC_SHM | optee::SEC_CAP_RPC_ARG | optee::SEC_CAP_MEMREF_NULL;
             return ([optee::RETURN_OK, caps, 0, RPC_PARAMS], ev);
         }
         // Nothing is ever cached: the cache is always empty.
@@ -1851,6 +1852,19 @@ impl Service {
                         (0, 0)
                     };
                     Param::Value { a, b, dir: d }
+                }
+                // A NULL buffer (`MEMREF_NULL`): empty for the TA, an
+                // output whose size it may answer (a size query); a NULL
+                // input with a size is malformed.
+                Some(ParamType::Tmem { input, output }) if p.a == 0 => {
+                    if input && p.b != 0 {
+                        return Err(TEE_ERROR_BAD_PARAMETERS);
+                    }
+                    Param::Memref {
+                        data: Vec::new(),
+                        size: 0,
+                        dir: dir(input, output),
+                    }
                 }
                 Some(ParamType::Tmem { input, output } | ParamType::Rmem { input, output }) => {
                     let d = dir(input, output);

@@ -20,7 +20,6 @@ pub const MISBEHAVE_CTOR: &str = "a6fc02b0-c08c-46d6-beed-af02c62de7a7";
 pub const LIFECYCLE: &str = "fd03bd86-9c9c-45e9-acfd-27ee479dc43a";
 pub const SINGLE: &str = "57364908-349e-4caf-a11d-b150128d9995";
 pub const KEEPALIVE: &str = "92ff0d31-7a78-42b6-b665-def3fc5fd20c";
-pub const PARAMS: &str = "69de423a-d673-49d1-a5ac-22b9dae89776";
 
 /// Every TA runs on the host tier.
 pub fn here(_ta: &str) -> bool {

@@ -18,6 +18,7 @@ mod lifecycle;
 mod mbedtls;
 mod mem_time;
 mod params;
+mod params_host;
 mod props;
 mod sandbox;
 mod shlib;

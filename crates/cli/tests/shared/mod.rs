@@ -3,6 +3,9 @@
 
 use oxtee_client::{Error, Uuid};
 
+/// The parameters test TA (`tests/tas/c/params`).
+pub const PARAMS: &str = "69de423a-d673-49d1-a5ac-22b9dae89776";
+
 pub const TARGET_DEAD: Error = Error::new(0xFFFF_3024, 3);
 
 pub fn uuid(s: &str) -> Uuid {

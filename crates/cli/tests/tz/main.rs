@@ -1,5 +1,5 @@
-//! The host tier's cryptography, trusted storage and TA-to-TA suites
-//! (`tests/it`), the same sources,
+//! The host tier's parameter, cryptography, trusted storage and TA-to-TA
+//! suites (`tests/it`), the same sources,
 //! run against the TrustZone tier: `scripts/tz.sh` builds this target for
 //! aarch64 (feature `tz-suite`) and runs it inside the guest, where
 //! oxtee's client reaches the secure kernel through Linux's `/dev/tee0`
@@ -17,9 +17,12 @@ mod asym;
 mod bigint;
 #[path = "../it/digest.rs"]
 mod digest;
+#[path = "../it/params.rs"]
+mod params;
 #[path = "../it/storage.rs"]
 mod storage;
 #[path = "../it/symcrypt.rs"]
 mod symcrypt;
 #[path = "../it/ta2ta.rs"]
 mod ta2ta;
+mod tamper;
