@@ -127,6 +127,19 @@ static void *open_in(void *arg)
 	return NULL;
 }
 
+/* TEEC_CloseSession on a thread. */
+struct closer {
+	TEEC_Session *s;
+};
+
+static void *close_in(void *arg)
+{
+	struct closer *c = arg;
+
+	TEEC_CloseSession(c->s);
+	return NULL;
+}
+
 static TEEC_Result open(TEEC_Context *ctx, TEEC_Session *s, const TEEC_UUID *u)
 {
 	uint32_t origin;
@@ -416,20 +429,59 @@ int main(void)
 		if (!o.r)
 			TEEC_CloseSession(&o.s);
 	}
-	/* A close that never returns (close entry points are not preemptible
-	 * yet): the kernel's watchdog kills the TA after its budget; the
-	 * normal world comes back, and a fresh instance opens. */
+	/* A close that computes for 1 s: preempted like an invoke, the
+	 * normal world runs meanwhile. */
+	r = open(&ctx, &s1, &api);
+	CHECK(r == TEEC_SUCCESS, "open before the slow close: %#x", r);
+	if (!r) {
+		struct closer c = { .s = &s1 };
+		pthread_t th;
+		TEEC_Session sd;
+		double t0 = now_us(), t1;
+
+		r = value(&s1, API_CLOSE_SLOW, &a, &b, &origin);
+		CHECK(r == TEEC_SUCCESS, "API_CLOSE_SLOW: %#x", r);
+		pthread_create(&th, NULL, close_in, &c);
+		usleep(200 * 1000);
+		t1 = now_us();
+		usleep(50 * 1000);
+		t1 = now_us() - t1;
+		CHECK(t1 < 2e6, "the normal world slept 50 ms in %.0f us during a close", t1);
+		r = open(&ctx, &sd, &seed);
+		CHECK(r == TEEC_SUCCESS, "another TA while a close computes: %#x", r);
+		if (!r)
+			TEEC_CloseSession(&sd);
+		pthread_join(th, NULL);
+		t0 = now_us() - t0;
+		CHECK(t0 >= 0.9e6, "the slow close took %.0f us", t0);
+	}
+	/* A close that never returns, asked while a call of the instance
+	 * waits: the kernel closes it when that call ends, synchronously,
+	 * and its watchdog kills the TA after its budget; the normal world
+	 * comes back, and a fresh instance opens. */
 	r = open(&ctx, &s1, &api);
 	CHECK(r == TEEC_SUCCESS, "open before the spinning close: %#x", r);
+	r = open(&ctx, &s2, &api);
+	CHECK(r == TEEC_SUCCESS, "second session before the spinning close: %#x", r);
 	if (!r) {
+		struct waiter w = { .s = &s1 };
+		pthread_t th;
 		double t1;
 
-		r = value(&s1, API_CLOSE_SPIN, &a, &b, &origin);
+		r = value(&s2, API_CLOSE_SPIN, &a, &b, &origin);
 		CHECK(r == TEEC_SUCCESS, "API_CLOSE_SPIN: %#x", r);
+		pthread_create(&th, NULL, wait_forever, &w);
+		usleep(300 * 1000);
+		TEEC_CloseSession(&s2);
 		t1 = now_us();
+		TEEC_RequestCancellation(&w.op);
+		pthread_join(th, NULL);
+		t1 = now_us() - t1;
+		CHECK(w.r == TEEC_ERROR_CANCEL || w.r == TEEC_ERROR_TARGET_DEAD,
+		      "the wait the deferred close followed: %#x", w.r);
+		CHECK(t1 >= 4.5e6, "the spinning close was killed after %.1f s", t1 / 1e6);
+		printf("apitest: a close that spun was killed after %.1f s\n", t1 / 1e6);
 		TEEC_CloseSession(&s1);
-		printf("apitest: a close that spun was killed after %.1f s\n",
-		       (now_us() - t1) / 1e6);
 		r = open(&ctx, &s1, &api);
 		CHECK(r == TEEC_SUCCESS, "open after the killed close: %#x", r);
 		if (!r) {

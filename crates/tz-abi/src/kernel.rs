@@ -296,6 +296,7 @@ impl Thread {
             cookies,
             opening,
             entering,
+            closing: None,
             held,
             shms: BTreeMap::new(),
             next_shm: 0,
@@ -383,6 +384,9 @@ struct Thread {
     /// An `OPEN_SESSION` whose entry point runs (none of the two: an
     /// invoke).
     entering: Option<Entering>,
+    /// A `CLOSE_SESSION` whose entry point runs: the instance to release
+    /// when it ends.
+    closing: Option<u64>,
     /// Bytes of memory-reference copies it holds.
     held: usize,
     /// RPC shared memory it holds, by its own id.
@@ -699,7 +703,28 @@ impl Service {
                     }
                 }
             }
-            optee::CMD_CLOSE_SESSION => self.close_session(&arg),
+            optee::CMD_CLOSE_SESSION => {
+                // A user TA's close may wait: without a free thread
+                // nothing of it is done.
+                if self.loader.is_some() && self.threads.iter().all(Option::is_some) {
+                    self.stats.limit_answers = self.stats.limit_answers.saturating_add(1);
+                    return (status(optee::RETURN_ETHREAD_LIMIT), Event::None);
+                }
+                let rpc_at = rpc_arg.then(|| at.after(size));
+                match self.close_session(&arg, at, rpc_at) {
+                    Outcome::Now(ret, origin) => (ret, origin),
+                    Outcome::Started(t) => {
+                        let Some(slot) = self.threads.iter().position(Option::is_none) else {
+                            return (status(optee::RETURN_ETHREAD_LIMIT), Event::None);
+                        };
+                        self.threads[slot] = Some(*t);
+                        self.stats.in_use += 1;
+                        self.stats.max_in_use = self.stats.max_in_use.max(self.stats.in_use);
+                        let out = self.run(nw, slot);
+                        return (out, core::mem::replace(&mut self.event, Event::None));
+                    }
+                }
+            }
             optee::CMD_CANCEL => self.cancel(&arg),
             optee::CMD_REGISTER_SHM => self.register_shm(nw, &arg),
             optee::CMD_UNREGISTER_SHM => self.unregister_shm(&arg),
@@ -799,6 +824,13 @@ impl Service {
         }
         self.stats.in_use = self.stats.in_use.saturating_sub(1);
         self.held = self.held.saturating_sub(t.held);
+        if let Some(inst) = t.closing {
+            // (A close answers success whatever its entry point did.)
+            self.release(inst);
+            arg.ret = TEE_SUCCESS;
+            arg.ret_origin = ORIGIN_TEE;
+            return self.answer_call(nw, t.at, &arg);
+        }
         if let Some(e) = t.entering {
             let ret = self.params_out(nw, &mut arg.params[2..n], params, ret);
             let (ret, origin) = self.opened(e.inst, e.session, ret, &mut arg);
@@ -1097,10 +1129,12 @@ impl Service {
 
     /// Whether a waiting call belongs to `session`.
     fn session_busy(&self, session: u32) -> bool {
-        self.threads
-            .iter()
-            .flatten()
-            .any(|t| t.opening.is_none() && t.entering.is_none() && t.arg.session == session)
+        self.threads.iter().flatten().any(|t| {
+            t.opening.is_none()
+                && t.entering.is_none()
+                && t.closing.is_none()
+                && t.arg.session == session
+        })
     }
 
     fn open_session(
@@ -1702,20 +1736,30 @@ impl Service {
         }
     }
 
-    fn close_session(&mut self, arg: &MsgArg) -> (u32, u32) {
+    fn close_session(&mut self, arg: &MsgArg, at: ArgAt, rpc_at: Option<ArgAt>) -> Outcome {
         if self.session_busy(arg.session) {
-            return (TEE_ERROR_BUSY, ORIGIN_TEE);
+            return Outcome::Now(TEE_ERROR_BUSY, ORIGIN_TEE);
         }
-        match self.sessions.remove(Owner::NormalWorld, arg.session) {
-            Some(inst) => {
-                if let Some(p) = self.instance(inst).filter(|p| !p.is_dead()) {
-                    p.close_session(arg.session);
-                }
-                self.release(inst);
-                self.cancels.forget(|&(s, _)| s == arg.session);
-                (TEE_SUCCESS, ORIGIN_TEE)
+        let Some(inst) = self.sessions.remove(Owner::NormalWorld, arg.session) else {
+            return Outcome::Now(TEE_ERROR_BAD_PARAMETERS, ORIGIN_TEE);
+        };
+        self.cancels.forget(|&(s, _)| s == arg.session);
+        let rpc = Rpc::new(self.stats);
+        let waits = match self.instance(inst).filter(|p| !p.is_dead()) {
+            Some(p) => p.close_session_waiting(arg.session, &rpc),
+            None => None,
+        };
+        match waits {
+            // The instance goes (or not) when its close entry point ends.
+            Some(task) => {
+                let mut t = Thread::new(task, rpc, arg, at, rpc_at, None, None);
+                t.closing = Some(inst);
+                Outcome::Started(t)
             }
-            None => (TEE_ERROR_BAD_PARAMETERS, ORIGIN_TEE),
+            None => {
+                self.release(inst);
+                Outcome::Now(TEE_SUCCESS, ORIGIN_TEE)
+            }
         }
     }
 
@@ -3482,6 +3526,8 @@ mod tests {
         live: Rc<core::cell::Cell<i32>>,
         flags: u32,
         last_login: Rc<core::cell::Cell<u32>>,
+        /// Close entry points that waited for the normal world.
+        closes_waited: Rc<core::cell::Cell<u32>>,
     }
 
     struct FakeTa {
@@ -3546,6 +3592,9 @@ mod tests {
             p: &mut [Param; 4],
             rpc: &Rpc,
         ) -> Invoked {
+            if c.login != LOGIN_APPLICATION {
+                self.last_login.set(c.login);
+            }
             let refuse = match c.login {
                 LOGIN_USER_APPLICATION => false,
                 LOGIN_GROUP_APPLICATION => true,
@@ -3574,6 +3623,23 @@ mod tests {
             }))
         }
         fn close_session(&mut self, _: u32) {}
+        /// After an open that waited (by USER_ or GROUP_APPLICATION), a
+        /// close sleeps in the normal world.
+        fn close_session_waiting(&mut self, _: u32, rpc: &Rpc) -> Option<Task> {
+            if !matches!(
+                self.last_login.get(),
+                LOGIN_USER_APPLICATION | LOGIN_GROUP_APPLICATION
+            ) {
+                return None;
+            }
+            let (rpc, waited) = (rpc.clone(), self.loads.closes_waited.clone());
+            Some(Box::pin(async move {
+                if rpc.suspend(1).await.is_ok() {
+                    waited.set(waited.get() + 1);
+                }
+                (TEE_SUCCESS, no_params())
+            }))
+        }
         fn invoke(&mut self, _: u32, cmd: u32, p: &mut [Param; 4], rpc: &Rpc) -> Invoked {
             if cmd == 20 || cmd == 21 {
                 // A TA-to-TA call: open a session of its own UUID (a new
@@ -3802,9 +3868,23 @@ mod tests {
         let (ans, s, _, _) = open_ta(&mut w, SIGNED_UUID, LOGIN_APPLICATION);
         assert_eq!((ans, s), ((oxtee_gp::TEE_ERROR_BUSY, ORIGIN_TEE), 0));
         assert_eq!((w.k.sessions(), loads.live.get()), (2, 1));
-        for s in [s1, s2] {
-            assert_eq!(w.call(CMD_CLOSE_SESSION, s, 0, &[]).0, result::SUCCESS);
-        }
+        // A close entry point that waits: its thread, then the answer;
+        // the instance stays for its other session.
+        let a = MsgArg {
+            cmd: CMD_CLOSE_SESSION,
+            session: s1,
+            ..Default::default()
+        };
+        let out = w.start(0x200, a);
+        let (ans, seen) = w.serve(0x200, 0, out);
+        assert_eq!((ans, seen), ((result::SUCCESS, ORIGIN_TEE), vec![SUSPEND]));
+        assert_eq!(loads.closes_waited.get(), 1);
+        assert_eq!(
+            (w.k.sessions(), loads.live.get(), w.k.threads().in_use),
+            (1, 1, 0)
+        );
+        // (Without room for an RPC, the close's wait fails; it ends.)
+        assert_eq!(w.call(CMD_CLOSE_SESSION, s2, 0, &[]).0, result::SUCCESS);
         assert_eq!((w.k.sessions(), loads.live.get()), (0, 0));
         // A fresh load whose waiting open is refused leaves nothing.
         let (ans, _, _, _) = open_ta(&mut w, SIGNED_UUID, LOGIN_GROUP_APPLICATION);

@@ -133,6 +133,13 @@ pub trait Pta {
     }
     /// A session closes.
     fn close_session(&mut self, session: u32);
+    /// The same, for a service whose close may wait for the normal world
+    /// (a user TA's entry point): the rest of it as a task, or `None`
+    /// when it is done. By default the close above.
+    fn close_session_waiting(&mut self, session: u32, _rpc: &Rpc) -> Option<Task> {
+        self.close_session(session);
+        None
+    }
     /// A command: a GP result (origin: the trusted application), now or
     /// after RPCs through `rpc`.
     fn invoke(&mut self, session: u32, cmd: u32, params: &mut [Param; 4], rpc: &Rpc) -> Invoked;

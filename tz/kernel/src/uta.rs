@@ -19,9 +19,11 @@
 //!
 //! Open and invoke entry points run preemptible, and as tasks when a
 //! system call waits for the normal world (REE time, `TEE_Wait`, trusted
-//! storage, TA-to-TA calls); close entry points run at once under a
-//! watchdog (a TA-to-TA open or invoke there answers NOT_SUPPORTED; a
-//! close is recorded and done by the kernel). Not yet: a budget for the
+//! storage, TA-to-TA calls), and so do the close entry points the normal
+//! world asks for; a close the kernel makes itself (one deferred while a
+//! call of the instance waited, a TA-to-TA session of a caller that
+//! went) runs at once under a watchdog (a system call that needs the
+//! normal world answers NOT_SUPPORTED there). Not yet: a budget for the
 //! secure memory instances take.
 
 use alloc::boxed::Box;
@@ -758,6 +760,47 @@ impl Pta for UserTa {
             inst.closes.push(session);
         } else {
             let _ = inst.call_now(FUNC_CLOSE, session, &mut oxtee_tz_abi::pta::no_params());
+        }
+    }
+
+    /// A close the normal world asks for runs as an invoke does:
+    /// preemptible, and a task when it waits for the normal world
+    /// (storage, TA-to-TA calls in `TA_CloseSessionEntryPoint` or
+    /// `TA_DestroyEntryPoint`). One asked while a call of the instance
+    /// waits is done when that call ends (synchronously, under the
+    /// watchdog).
+    fn close_session_waiting(
+        &mut self,
+        session: u32,
+        rpc: &Rpc,
+    ) -> Option<oxtee_tz_abi::rpc::Task> {
+        let mut inst = self.0.borrow_mut();
+        inst.clients.remove(&session);
+        if inst.dead {
+            return None;
+        }
+        if inst.busy {
+            inst.closes.push(session);
+            return None;
+        }
+        let mut params = oxtee_tz_abi::pta::no_params();
+        let mut call = inst.begin(FUNC_CLOSE, session, 0, &params).ok()?;
+        match inst.run(&mut call, rpc, Interrupts::All) {
+            Step::Done(r) => {
+                let _ = inst.end(&call, r, &mut params);
+                None
+            }
+            Step::Dead => None,
+            waits => {
+                inst.busy = true;
+                Some(Box::pin(finish(
+                    self.0.clone(),
+                    call,
+                    waits,
+                    params,
+                    rpc.clone(),
+                )))
+            }
         }
     }
 

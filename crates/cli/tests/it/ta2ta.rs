@@ -1,9 +1,9 @@
 //! TA-to-TA calls on both tiers: values and memrefs (the client's buffer,
 //! the heap, size feedback) through sessions opened in the invoke and
 //! create entry points, the caller's identity as TEE_LOGIN_TRUSTED_APP,
-//! and a cycle refused instead of deadlocking. The rest (timeouts,
-//! cancellation, dead callees, cross calls, calls from close entry
-//! points, a Rust caller) is in `ta2ta_host`.
+//! calls from the open and close entry points, and a cycle refused
+//! instead of deadlocking. The rest (timeouts, cancellation, dead
+//! callees, cross calls, a Rust caller) is in `ta2ta_host`.
 
 use crate::harness::*;
 use oxtee_client::{Login, Param};
@@ -89,4 +89,30 @@ fn a_cycle_is_busy() {
         "{:?}",
         p[0]
     );
+}
+
+/// TA-to-TA calls from the open- and close-session entry points too.
+#[test]
+fn from_open_and_close_entry_points() {
+    let w = World::start();
+    let ctx = w.ctx();
+    let mut p = [Param::ValueInOut { a: 10, b: 0 }];
+    let (s1, _) = ctx
+        .open_session(uuid(TA2TA), Login::Public, &mut p)
+        .unwrap();
+    assert!(
+        matches!(p[0], Param::ValueInOut { a: 11, .. }),
+        "{:?}",
+        p[0]
+    );
+    let (s2, _) = ctx
+        .open_session(uuid(TA2TA), Login::Public, &mut [])
+        .unwrap();
+    // Its close entry point calls the hello TA (and would panic the
+    // shared instance if that failed).
+    s2.close();
+    let mut p = [Param::ValueInOut { a: 1, b: 0 }];
+    s1.invoke(5, &mut p).unwrap();
+    assert!(matches!(p[0], Param::ValueInOut { a: 2, .. }));
+    assert!(!w.log().contains("TEE_Panic(0x000c105e)"));
 }

@@ -37,7 +37,8 @@ void TA_DestroyEntryPoint(void)
 	TEE_Free((void *)TEE_GetInstanceData());
 }
 
-/* Set by API_CLOSE_SPIN: every later close of this instance spins. */
+/* Set by API_CLOSE_SPIN (1: every later close of this instance spins
+ * for ever) and API_CLOSE_SLOW (2: computes for 1 s). */
 static volatile int close_spins;
 
 static uint64_t now_ms(void)
@@ -70,8 +71,14 @@ TEE_Result TA_OpenSessionEntryPoint(uint32_t types, TEE_Param params[4], void **
 void TA_CloseSessionEntryPoint(void *ctx)
 {
 	(void)ctx;
+	if (close_spins == 2) {
+		uint64_t end = now_ms() + 1000;
+
+		while (now_ms() < end)
+			__asm__ volatile("");
+	}
 	/* A hostile close: spins for ever, without a system call. */
-	while (close_spins)
+	while (close_spins == 1)
 		__asm__ volatile("");
 }
 
@@ -300,6 +307,9 @@ TEE_Result TA_InvokeCommandEntryPoint(void *ctx, uint32_t cmd, uint32_t types,
 		return value_out(types, p, ++in->count, 0);
 	case API_CLOSE_SPIN:
 		close_spins = 1;
+		return TEE_SUCCESS;
+	case API_CLOSE_SLOW:
+		close_spins = 2;
 		return TEE_SUCCESS;
 	case API_CANCEL:
 		return value_out(types, p, 0, cancel_check());

@@ -32,6 +32,7 @@ enum api_cmd {
 				 * its result */
 	API_PTIME_SET = 16,	/* TEE_SetTAPersistentTime(1000.000 s) */
 	API_CLOSE_SPIN = 17,	/* this instance's closes spin for ever */
+	API_CLOSE_SLOW = 18,	/* this instance's closes compute for 1 s */
 };
 
 /* A value a of the open's first parameter: the open computes for b ms
