@@ -92,6 +92,9 @@ pub mod num {
 
 /// Live operations and objects an instance may hold at once.
 pub const MAX_HANDLES: usize = 256;
+/// Open persistent objects an instance may hold at once (a handle keeps
+/// the store's cached path, up to a few 4 KiB blocks, in the kernel).
+pub const MAX_PERSISTENT: usize = 64;
 /// The largest input of a one-shot call (and all the attribute buffers
 /// of a call together).
 pub const MAX_ONESHOT: usize = 1 << 20;
@@ -136,6 +139,12 @@ impl Crypto {
     /// Whether one more handle may be made.
     pub fn has_room(&self) -> bool {
         self.handles() < MAX_HANDLES && self.last < MAX_ID
+    }
+
+    /// Whether one more persistent object may be opened (each holds a
+    /// few blocks of the store's memory in the kernel).
+    pub fn has_persistent_room(&self) -> bool {
+        self.has_room() && self.persistent.len() < MAX_PERSISTENT
     }
 
     /// Register an open persistent object (store handle `store`, its key

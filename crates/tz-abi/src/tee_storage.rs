@@ -25,6 +25,9 @@
 //! it; a buffer beyond
 //! [`MAX_IO`] is refused (`OUT_OF_MEMORY`: libutee cuts reads and writes
 //! into pieces of at most that); nothing the TA passes is read twice.
+//! What a TA can make the kernel hold is bounded: [`MAX_OBJECTS`] objects
+//! in the store (its directory is in the kernel's memory), and
+//! [`crate::cryp::MAX_PERSISTENT`] open objects per instance.
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;
@@ -80,6 +83,11 @@ pub mod num {
 /// The largest buffer one call reads or writes (a write of at most this
 /// much is one atomic change of the object).
 pub const MAX_IO: usize = 1 << 20;
+/// The most objects the store holds, all TAs together: its directory
+/// lives in the kernel's memory (an entry per object), which a TA that
+/// creates objects without end must not exhaust. Beyond: STORAGE_NO_SPACE.
+pub const MAX_OBJECTS: usize = 4096;
+const TEE_ERROR_STORAGE_NO_SPACE: u32 = 0xFFFF_3041;
 /// `TEE_OBJECT_ID_MAX_LEN`.
 pub const MAX_ID: usize = 64;
 /// `sizeof(TEE_ObjectInfo)` as the calls write it: seven u32s.
@@ -236,7 +244,7 @@ fn prepare(n: u64, a: &[u64; 8], cx: &mut Context<'_>) -> Result<Job, Stop> {
         OPEN => {
             let id = object_id(mem, shared, a[1], a[2])?;
             writable(mem, a[4], 4)?;
-            if !t.has_room() {
+            if !t.has_persistent_room() {
                 return Err(Stop::Code(TEE_ERROR_OUT_OF_MEMORY));
             }
             let call = StorageCall::Open {
@@ -274,7 +282,7 @@ fn prepare(n: u64, a: &[u64; 8], cx: &mut Context<'_>) -> Result<Job, Stop> {
                 },
             };
             let data = copy_in(mem, a[5], a[6], MAX_IO, Stop::Code(TEE_ERROR_OUT_OF_MEMORY))?;
-            if !t.has_room() {
+            if !t.has_persistent_room() {
                 return Err(Stop::Code(TEE_ERROR_OUT_OF_MEMORY));
             }
             let call = StorageCall::Create {
@@ -411,6 +419,15 @@ pub fn run<S: Supplicant, R: Rpmb, G: RngCore + CryptoRng>(
         };
     }
     output.resize(out_len, 0);
+    if let StorageCall::Create { .. } = job.call
+        && store.object_count() >= MAX_OBJECTS
+    {
+        return Done {
+            result: Err(TEE_ERROR_STORAGE_NO_SPACE),
+            output,
+            key: None,
+        };
+    }
     let mut result = serve(store, owner, ta, job.call.clone(), &job.input, &mut output);
     let mut key = None;
     if let Ok(StorageReply::Handle { handle, info }) = &result

@@ -32,6 +32,8 @@ const ID_LEN: u64 = 0x32c0;
 const HUGE: u64 = 0x20_0000;
 
 const RW: u64 = 0x3; // ACCESS_READ | ACCESS_WRITE
+const FLAG_READ: u64 = 0x1;
+const FLAG_SHARE_READ: u64 = 0x10;
 const WRITE_META: u64 = 0x4;
 const PRIVATE: u64 = 1;
 
@@ -353,4 +355,40 @@ fn every_answer_lands_where_the_call_said() {
     assert_eq!(c, OK);
     assert_eq!(get(&mut r, OUT, 8), [1, 2, 3, 4, 0xEE, 0xEE, 0xEE, 0xEE]);
     assert_eq!(len(&mut r, COUNT), 4);
+}
+
+#[test]
+fn what_a_ta_makes_the_kernel_hold_is_bounded() {
+    let mut r = new_ta();
+    let mut s = store();
+    // Open persistent objects per instance.
+    assert_eq!(create(&mut r, &mut s, b"o", 0, b""), OK);
+    let h = handle(&mut r);
+    assert_eq!(sys(&mut r, &mut s, CLOSE, &[h]), OK);
+    let mut open_ones = 0;
+    while open(&mut r, &mut s, b"o", FLAG_READ | FLAG_SHARE_READ) == OK {
+        open_ones += 1;
+        assert!(open_ones <= crate::cryp::MAX_PERSISTENT, "no bound");
+    }
+    assert_eq!(open_ones, crate::cryp::MAX_PERSISTENT);
+    assert_eq!(open(&mut r, &mut s, b"o", FLAG_READ | FLAG_SHARE_READ), OOM);
+    // Objects in the store: created up to the bound, then NO_SPACE (the
+    // store and the TA go on).
+    let mut r = new_ta();
+    let mut n = s.object_count();
+    while n < MAX_OBJECTS {
+        let id = (n as u32).to_le_bytes();
+        let (at, len) = id_at(&mut r, ID, &id);
+        let args = [PRIVATE, at, len, 0, 0, 0, 0, HANDLE];
+        assert_eq!(sys(&mut r, &mut s, CREATE, &args), OK, "object {n}");
+        let h = handle(&mut r);
+        assert_eq!(sys(&mut r, &mut s, CLOSE, &[h]), OK);
+        n += 1;
+    }
+    assert_eq!(
+        create(&mut r, &mut s, b"one more", 0, b""),
+        code(0xFFFF_3041)
+    );
+    assert_eq!(s.object_count(), MAX_OBJECTS);
+    assert_eq!(open(&mut r, &mut s, b"o", FLAG_READ | FLAG_SHARE_READ), OK);
 }
