@@ -263,13 +263,16 @@ qemu_base=(qemu-system-aarch64 -machine virt,secure=on,acpi=off -cpu cortex-a57 
   -bios "$out/monitor.bin")
 "${qemu_base[@]}" -machine dumpdtb="$out/virt.dtb" -display none >/dev/null 2>&1
 initrd_start=0x49000000
-initrd_size=$(stat -c %s "$out/initramfs.cpio")
-initrd_end=$(printf '0x%x' $((initrd_start + initrd_size)))
 # (cryptomgr.notests: Linux's boot-time self-tests of its own crypto
 # algorithms took 0.4 s of the guest's boot under TCG.)
 cmdline="console=ttyAMA0 rdinit=/init loglevel=6 cryptomgr.notests"
 [ $shell = 1 ] && cmdline="$cmdline oxtee.shell"
-{
+# The guest's device tree: the machine's, with the OP-TEE and PSCI nodes,
+# Linux's command line $1 and the initramfs $2; written to $3.
+guest_dtb() {
+  local initrd_end
+  initrd_end=$(printf '0x%x' $((initrd_start + $(stat -c %s "$2"))))
+  {
   dtc -q -I dtb -O dts "$out/virt.dtb"
   cat <<DTS
 / {
@@ -285,13 +288,15 @@ cmdline="console=ttyAMA0 rdinit=/init loglevel=6 cryptomgr.notests"
 		method = "smc";
 	};
 	chosen {
-		bootargs = "$cmdline";
+		bootargs = "$1";
 		linux,initrd-start = <0x0 $initrd_start>;
 		linux,initrd-end = <0x0 $initrd_end>;
 	};
 };
 DTS
-} | dtc -q -I dts -O dtb -o "$out/guest.dtb" -
+  } | dtc -q -I dts -O dtb -o "$3" -
+}
+guest_dtb "$cmdline" "$out/initramfs.cpio" "$out/guest.dtb"
 
 # --- boot --------------------------------------------------------------
 qemu=("${qemu_base[@]}" -display none -no-reboot
@@ -348,3 +353,37 @@ if [ "$status" != 0 ] || ! grep -q "oxtee-guest: ALL PASSED" "$log"; then
   echo "tz.sh: the TrustZone tier's checks did not pass (log: $log)" >&2
   exit 1
 fi
+
+# --- rollback: a second boot ------------------------------------------
+# The first boot wrote an object twice and printed the store's files
+# after each write and the RPMB image after the second (base64). The
+# second boot gets the files of the first write under the RPMB of the
+# second, as a normal world that keeps old copies would hand them over:
+# the secure kernel's store must refuse to open (SECURITY), then open
+# with the true files. (Its /data/tee is that boot's initramfs: the
+# guest has no disk that outlives it.)
+rb=$out/rollback
+rm -rf "$rb"
+mkdir -p "$rb/root"
+grep -a "^oxtee-rollback: " "$log" | tr -d '\r' |
+  grep -v "^oxtee-rollback: \(begin\|end\)$" | sed 's/^oxtee-rollback: //' |
+  base64 -d > "$rb/root/rollback.tar" ||
+  { echo "tz.sh: the first boot's store files did not come through" >&2; exit 1; }
+# (A second cpio archive after the first: Linux unpacks both.)
+(cd "$rb/root" && find . | cpio -o -H newc --quiet) > "$rb/extra.cpio"
+cat "$out/initramfs.cpio" "$rb/extra.cpio" > "$rb/initramfs.cpio"
+guest_dtb "$cmdline oxtee.run=rollback" "$rb/initramfs.cpio" "$rb/guest.dtb"
+set +e
+timeout "$timeout" "${qemu_base[@]}" -display none -no-reboot \
+  -device loader,file="$nw/Image",addr=0x40200000,force-raw=on \
+  -device loader,file="$rb/guest.dtb",addr=0x48000000,force-raw=on \
+  -device loader,file="$rb/initramfs.cpio",addr=$initrd_start,force-raw=on \
+  -monitor none -chardev stdio,id=con,mux=on,signal=off \
+  -serial chardev:con -serial chardev:con </dev/null | tee "$rb/boot.log"
+status=${PIPESTATUS[0]}
+set -e
+if [ "$status" != 0 ] || ! grep -q "oxtee-guest: ALL PASSED" "$rb/boot.log"; then
+  echo "tz.sh: the rollback boot's checks did not pass (log: $rb/boot.log)" >&2
+  exit 1
+fi
+echo "tz.sh: a rolled-back store was refused and the true one opened (second boot)"

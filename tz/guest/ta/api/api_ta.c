@@ -49,6 +49,37 @@ static uint64_t now_ms(void)
 	return (uint64_t)t.seconds * 1000 + t.millis;
 }
 
+/* API_STORE and API_LOAD: the private object "r", made from or read
+ * into the first parameter's buffer. */
+static TEE_Result store_or_load(uint32_t cmd, uint32_t types, TEE_Param p[4])
+{
+	const uint32_t flags = TEE_DATA_FLAG_ACCESS_READ | TEE_DATA_FLAG_ACCESS_WRITE |
+			       TEE_DATA_FLAG_ACCESS_WRITE_META | TEE_DATA_FLAG_OVERWRITE;
+	TEE_ObjectHandle o = TEE_HANDLE_NULL;
+	TEE_Result res;
+	size_t n = 0;
+
+	if (cmd == API_STORE) {
+		if (types != TEE_PARAM_TYPES(TEE_PARAM_TYPE_MEMREF_INPUT, TEE_PARAM_TYPE_NONE,
+					     TEE_PARAM_TYPE_NONE, TEE_PARAM_TYPE_NONE))
+			return TEE_ERROR_BAD_PARAMETERS;
+		return TEE_CreatePersistentObject(TEE_STORAGE_PRIVATE, "r", 1, flags,
+						  TEE_HANDLE_NULL, p[0].memref.buffer,
+						  p[0].memref.size, NULL);
+	}
+	if (types != TEE_PARAM_TYPES(TEE_PARAM_TYPE_MEMREF_OUTPUT, TEE_PARAM_TYPE_NONE,
+				     TEE_PARAM_TYPE_NONE, TEE_PARAM_TYPE_NONE))
+		return TEE_ERROR_BAD_PARAMETERS;
+	res = TEE_OpenPersistentObject(TEE_STORAGE_PRIVATE, "r", 1, TEE_DATA_FLAG_ACCESS_READ,
+				       &o);
+	if (res)
+		return res;
+	res = TEE_ReadObjectData(o, p[0].memref.buffer, p[0].memref.size, &n);
+	TEE_CloseObject(o);
+	p[0].memref.size = n;
+	return res;
+}
+
 TEE_Result TA_OpenSessionEntryPoint(uint32_t types, TEE_Param params[4], void **ctx)
 {
 	*ctx = NULL;
@@ -311,6 +342,9 @@ TEE_Result TA_InvokeCommandEntryPoint(void *ctx, uint32_t cmd, uint32_t types,
 	case API_CLOSE_SLOW:
 		close_spins = 2;
 		return TEE_SUCCESS;
+	case API_STORE:
+	case API_LOAD:
+		return store_or_load(cmd, types, p);
 	case API_CANCEL:
 		return value_out(types, p, 0, cancel_check());
 	case API_REE_TIME:

@@ -33,6 +33,9 @@ enum api_cmd {
 	API_PTIME_SET = 16,	/* TEE_SetTAPersistentTime(1000.000 s) */
 	API_CLOSE_SPIN = 17,	/* this instance's closes spin for ever */
 	API_CLOSE_SLOW = 18,	/* this instance's closes compute for 1 s */
+	API_STORE = 19,		/* memref in: the private object "r" made
+				 * (or replaced) with these bytes */
+	API_LOAD = 20,		/* memref out: the object "r"'s bytes */
 };
 
 /* A value a of the open's first parameter: the open computes for b ms
