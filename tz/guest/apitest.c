@@ -491,6 +491,44 @@ int main(void)
 			TEEC_CloseSession(&s1);
 		}
 	}
+	/* The examples' TAs are not single-instance: four sessions of each
+	 * at once are eight instances in secure memory (the kernel logs
+	 * what is in use at each new high), each answering. */
+	{
+		static const TEEC_UUID hello = { 0x8aaaf200, 0x2450, 0x11e4,
+			{ 0xab, 0xe2, 0x00, 0x02, 0xa5, 0xd5, 0xc5, 0x1b } };
+		TEEC_Session hs[4], ss[4];
+		int oh[4], os[4], opened = 0;
+
+		for (int i = 0; i < 4; i++) {
+			r = open(&ctx, &hs[i], &hello);
+			CHECK(r == TEEC_SUCCESS, "hello world instance %d: %#x", i, r);
+			oh[i] = !r;
+			r = open(&ctx, &ss[i], &seed);
+			CHECK(r == TEEC_SUCCESS, "seed instance %d: %#x", i, r);
+			os[i] = !r;
+			opened += oh[i] + os[i];
+		}
+		for (int i = 0; i < 4; i++) {
+			if (!oh[i])
+				continue;
+			memset(&op, 0, sizeof(op));
+			op.paramTypes = TEEC_PARAM_TYPES(TEEC_VALUE_INOUT, TEEC_NONE, TEEC_NONE,
+							 TEEC_NONE);
+			op.params[0].value.a = 100 + i;
+			r = TEEC_InvokeCommand(&hs[i], 0, &op, &origin);
+			CHECK(r == TEEC_SUCCESS && op.params[0].value.a == 101 + (uint32_t)i,
+			      "hello world instance %d answers: %#x, %u", i, r,
+			      op.params[0].value.a);
+		}
+		for (int i = 0; i < 4; i++) {
+			if (oh[i])
+				TEEC_CloseSession(&hs[i]);
+			if (os[i])
+				TEEC_CloseSession(&ss[i]);
+		}
+		printf("apitest: %d instances of the examples' TAs at once\n", opened);
+	}
 	TEEC_FinalizeContext(&ctx);
 	if (failures) {
 		printf("apitest: %d checks failed\n", failures);
