@@ -129,16 +129,10 @@ pub mod result {
 /// `rpmb_dev_info.ret_code`: OK.
 pub const DEV_INFO_OK: u8 = 0;
 
-/// Offsets in a frame.
+/// Offsets in a frame: the JEDEC layout the secure world's storage
+/// engine builds its frames with (one definition, in `oxtee-storage`).
 pub mod off {
-    pub const KEY_MAC: usize = 196;
-    pub const DATA: usize = 228;
-    pub const NONCE: usize = 484;
-    pub const COUNTER: usize = 500;
-    pub const ADDRESS: usize = 504;
-    pub const BLOCK_COUNT: usize = 506;
-    pub const RESULT: usize = 508;
-    pub const TYPE: usize = 510;
+    pub use oxtee_storage::rpmb::frame_at::*;
     /// The MAC covers each frame from here to its end.
     pub const MACED: usize = DATA;
 }

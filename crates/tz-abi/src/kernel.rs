@@ -1167,44 +1167,17 @@ impl Service {
             login: ids.login,
             uuid: ids.client,
         };
-        let uuid = Uuid(ids.uuid);
-        // The instance: a pseudo-TA, a user TA's running single instance,
-        // or a user TA to load.
-        let alive = |_: &u64| true;
-        let existing = match self.ptas.iter().position(|p| p.uuid() == ids.uuid) {
-            Some(pta) => {
-                let flags = self.ptas[pta].flags();
-                match self.instances.reserve(uuid, flags, alive) {
-                    Ok(Slot::Existing(..)) => Ok(pta as u64),
-                    Ok(Slot::Start) => match self
-                        .instances
-                        .install(pta as u64, uuid, flags, pta as u64, alive)
-                    {
-                        Installed::Fresh | Installed::Joined(..) => Ok(pta as u64),
-                        Installed::Refused(e) => Err(e.code),
-                    },
-                    Err(e) => Err(e.code),
-                }
-            }
-            None if self.loader.is_none() => {
-                *ev = Event::NoSuchTa {
-                    uuid: ids.uuid,
-                    login: ids.login,
-                };
-                return now(TEE_ERROR_ITEM_NOT_FOUND);
-            }
-            // A single instance already running takes the session (or
-            // refuses it); otherwise the TA is loaded, and its flags
-            // decide when it is installed.
-            None => match self.instances.reserve_running(uuid, alive) {
-                Ok(Some((_, h))) => Ok(h),
-                // (A thread is free: `call_with_arg` checked.)
-                Ok(None) => return self.start_loading(nw, arg, at, rpc_at, ids.uuid, client),
-                Err(e) => Err(e.code),
-            },
-        };
-        let inst = match existing {
-            Ok(i) => i,
+        if self.loader.is_none() && !self.ptas.iter().any(|p| p.uuid() == ids.uuid) {
+            *ev = Event::NoSuchTa {
+                uuid: ids.uuid,
+                login: ids.login,
+            };
+            return now(TEE_ERROR_ITEM_NOT_FOUND);
+        }
+        let inst = match self.place(ids.uuid) {
+            Ok(Some(i)) => i,
+            // (A thread is free: `call_with_arg` checked.)
+            Ok(None) => return self.start_loading(nw, arg, at, rpc_at, ids.uuid, client),
             Err(code) => return now(code),
         };
         let Ok(id) = self.sessions.reserve(Owner::NormalWorld) else {
@@ -1320,13 +1293,31 @@ impl Service {
             }
         };
         let rpc = Rpc::new(self.stats);
+        let (task, elf) = self.fetch_task(&rpc, uuid, params);
+        let opening = Opening {
+            session: id,
+            uuid,
+            client,
+            elf,
+        };
+        Outcome::Started(Thread::new(task, rpc, arg, at, rpc_at, Some(opening), None))
+    }
+
+    /// A task that fetches TA `uuid`'s image through the supplicant (on
+    /// `rpc`'s thread) and verifies it in the kernel's own copy, for the
+    /// UUID asked (or knows the same bytes verified before, for that
+    /// UUID), leaving the ELF in the cell; `params` pass through it.
+    fn fetch_task(
+        &self,
+        rpc: &Rpc,
+        uuid: [u8; 16],
+        params: [Param; 4],
+    ) -> (Task, Rc<RefCell<Option<Vec<u8>>>>) {
         let elf = Rc::new(RefCell::new(None));
         let (fetch, out, keys) = (rpc.clone(), elf.clone(), self.ta_keys.clone());
         let verified = self.verified.clone();
         let task: Task = Box::pin(async move {
             let ret = match crate::pta::fetch_ta(&fetch, uuid, MAX_TA_IMAGE).await {
-                // Verified in the kernel's own copy, for the UUID asked
-                // (or the same bytes verified before, for that UUID).
                 Ok(image) => match verified.borrow_mut().check(&image, uuid, &keys) {
                     Some(img) => {
                         *out.borrow_mut() = Some(img.elf.to_vec());
@@ -1338,13 +1329,7 @@ impl Service {
             };
             (ret, params)
         });
-        let opening = Opening {
-            session: id,
-            uuid,
-            client,
-            elf,
-        };
-        Outcome::Started(Thread::new(task, rpc, arg, at, rpc_at, Some(opening), None))
+        (task, elf)
     }
 
     /// A user TA's image was fetched and verified (`ret`): load it, place
@@ -1374,31 +1359,9 @@ impl Service {
         let Some(elf) = o.elf.borrow_mut().take() else {
             return fail(self, TEE_ERROR_GENERIC);
         };
-        let Some(loader) = self.loader.as_mut() else {
-            return fail(self, TEE_ERROR_ITEM_NOT_FOUND);
-        };
-        let fresh = match loader.load(o.uuid, &elf) {
-            Ok(p) => p,
+        let inst = match self.load_instance(o.uuid, &elf) {
+            Ok(i) => i,
             Err(code) => return fail(self, code),
-        };
-        let flags = fresh.flags();
-        let number = self.next_ta;
-        self.next_ta += 1;
-        let uuid = Uuid(o.uuid);
-        let inst = match self
-            .instances
-            .install(number, uuid, flags, number, |_| true)
-        {
-            Installed::Fresh => {
-                let mut fresh = fresh;
-                fresh.attach(number);
-                self.tas.insert(number, fresh);
-                number
-            }
-            // Another open of this single-instance TA loaded it first: the
-            // fresh copy goes.
-            Installed::Joined(_, other) => other,
-            Installed::Refused(e) => return fail(self, e.code),
         };
         let n = arg.num_params;
         match self.open_on(inst, o.session, &o.client, params, rpc) {
@@ -1447,16 +1410,15 @@ impl Service {
 
     /// Close the TA-to-TA sessions the user TAs closed.
     fn ta_closes(&mut self) {
-        let numbers: Vec<u64> = self.tas.keys().copied().collect();
-        for n in numbers {
-            let closed = match self.tas.get_mut(&n) {
-                Some(p) => p.take_ta_closes(),
-                None => continue,
-            };
-            for id in closed {
-                if let Some(inst) = self.sessions.remove(Owner::Ta(n), id) {
-                    self.close_callee(id, inst);
-                }
+        // (After every entry: nothing is allocated unless a TA closed
+        // something.)
+        let mut closed = Vec::new();
+        for (&n, p) in self.tas.iter_mut() {
+            closed.extend(p.take_ta_closes().into_iter().map(|id| (n, id)));
+        }
+        for (n, id) in closed {
+            if let Some(inst) = self.sessions.remove(Owner::Ta(n), id) {
+                self.close_callee(id, inst);
             }
         }
     }
@@ -1540,9 +1502,40 @@ impl Service {
             login: oxtee_gp::LOGIN_TRUSTED_APP,
             uuid: me,
         };
+        let inst = match self.place(uuid) {
+            Ok(i) => i,
+            Err(code) => return ta_now(code, ORIGIN_TEE, 0, params),
+        };
+        let Ok(session) = self.sessions.reserve(Owner::Ta(caller)) else {
+            if let Some(i) = inst {
+                self.release(i);
+            }
+            return ta_now(TEE_ERROR_OUT_OF_MEMORY, ORIGIN_TEE, 0, params);
+        };
+        let Some(inst) = inst else {
+            // Not running: fetched and verified by a task the caller runs
+            // (the image through the supplicant), then loaded here.
+            let (task, elf) = self.fetch_task(&t.rpc, uuid, params);
+            let step = TaStep::Loading {
+                caller,
+                session,
+                uuid,
+                client,
+                elf,
+            };
+            return self.ta_hand_over(t, task, step);
+        };
+        self.ta_enter(t, caller, inst, session, client, params)
+    }
+
+    /// The instance a session of `uuid` opens on, reserved: a pseudo-TA,
+    /// a user TA's running single instance (which takes the session or
+    /// refuses it), or `None`: a user TA to load (its flags decide when it
+    /// is installed). ITEM_NOT_FOUND when no user TA can be loaded.
+    fn place(&mut self, uuid: [u8; 16]) -> Result<Option<u64>, u32> {
         let alive = |_: &u64| true;
         let u = Uuid(uuid);
-        let inst = match self.ptas.iter().position(|p| p.uuid() == uuid) {
+        match self.ptas.iter().position(|p| p.uuid() == uuid) {
             Some(pta) => {
                 let flags = self.ptas[pta].flags();
                 match self.instances.reserve(u, flags, alive) {
@@ -1563,46 +1556,7 @@ impl Service {
                 Ok(None) => Ok(None),
                 Err(e) => Err(e.code),
             },
-        };
-        let inst = match inst {
-            Ok(i) => i,
-            Err(code) => return ta_now(code, ORIGIN_TEE, 0, params),
-        };
-        let Ok(session) = self.sessions.reserve(Owner::Ta(caller)) else {
-            if let Some(i) = inst {
-                self.release(i);
-            }
-            return ta_now(TEE_ERROR_OUT_OF_MEMORY, ORIGIN_TEE, 0, params);
-        };
-        let Some(inst) = inst else {
-            // Not running: fetched and verified by a task the caller runs
-            // (the image through the supplicant), then loaded here.
-            let elf = Rc::new(RefCell::new(None));
-            let (fetch, out, keys) = (t.rpc.clone(), elf.clone(), self.ta_keys.clone());
-            let verified = self.verified.clone();
-            let task: Task = Box::pin(async move {
-                let ret = match crate::pta::fetch_ta(&fetch, uuid, MAX_TA_IMAGE).await {
-                    Ok(image) => match verified.borrow_mut().check(&image, uuid, &keys) {
-                        Some(img) => {
-                            *out.borrow_mut() = Some(img.elf.to_vec());
-                            TEE_SUCCESS
-                        }
-                        None => TEE_ERROR_SECURITY,
-                    },
-                    Err(code) => code,
-                };
-                (ret, params)
-            });
-            let step = TaStep::Loading {
-                caller,
-                session,
-                uuid,
-                client,
-                elf,
-            };
-            return self.ta_hand_over(t, task, step);
-        };
-        self.ta_enter(t, caller, inst, session, client, params)
+        }
     }
 
     /// Load a verified image as a new instance (or join the single
@@ -1622,6 +1576,8 @@ impl Service {
                 self.tas.insert(number, fresh);
                 Ok(number)
             }
+            // Another open of this single-instance TA loaded it first: the
+            // fresh copy goes.
             Installed::Joined(_, other) => Ok(other),
             Installed::Refused(e) => Err(e.code),
         }
