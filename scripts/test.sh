@@ -27,6 +27,12 @@ head -c 32 /dev/zero > "$huk"
   for p in oxtee-kernel oxtee-monitor oxtee-pl011 oxtee-utee; do
     OXTEE_TZ_KERNEL=/dev/null OXTEE_TA_KEY=$PWD/guest/fixtures/signer.pub.pem OXTEE_TZ_HUK="$huk" \
       cargo clippy --release -p $p -- -D warnings || exit 1
-  done)
+  done &&
+  cargo clippy --release -p oxtee-utee --features sdk -- -D warnings)
 rm -f "$huk"
+# The Rust SDK and the Rust TAs as `oxtee ta build --tier tz` builds them
+# (no_std, over the tier's libutee).
+cargo clippy --release --target aarch64-unknown-none-softfloat -p oxtee-ta-sdk \
+  -p hello-ta-rust -p seed-ta-rust -p props-ta-rust -p internal-ta-rust -p digest-ta-rust \
+  -p symcrypt-ta-rust -p aead-ta-rust -p asym-ta-rust -p storage-ta-rust -- -D warnings
 scripts/tz.sh

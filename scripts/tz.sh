@@ -159,7 +159,7 @@ rm -f "$kit/include/tee_client_api.h"
 sed -i '1i # This devkit builds TAs for the TrustZone tier (S-EL0).\nOXTEE_TIER ?= tz\n' \
   "$kit/mk/conf.mk"
 (cd tz && CARGO_TARGET_DIR=target/utee RUSTFLAGS="-C relocation-model=pie" \
-  cargo build -q --release -p oxtee-utee)
+  cargo rustc -q --release -p oxtee-utee --crate-type staticlib)
 cp tz/target/utee/aarch64-unknown-none-softfloat/release/libutee.a "$kit/lib/"
 for f in oxtee_tz_libc oxtee_tz_mem; do
   aarch64-linux-gnu-gcc -c -O2 -std=gnu11 -Wall -Wextra -Werror -ffreestanding -fPIE \
@@ -187,6 +187,17 @@ for ta in examples/hello/ta-c examples/seed/ta-c tz/guest/ta/api tests/tas/c/pro
   make -s -C "$ta" TA_DEV_KIT_DIR="$kit" CROSS_COMPILE=aarch64-linux-gnu- O="$o" >/dev/null
   cp "$o"/*.ta "$ird/lib/optee_armtz/"
 done
+# The examples' Rust TAs and the host tier's Rust test TAs, the same
+# sources, built for S-EL0 by `oxtee ta build --tier tz` (their SDK over
+# the tier's libutee, as C TAs), and the examples' Rust CAs for the guest.
+rm -rf "$out/rust-ta"
+for ta in examples/hello/ta-rust examples/seed/ta-rust tests/tas/rust/props \
+  tests/tas/rust/internal tests/tas/rust/digest tests/tas/rust/symcrypt tests/tas/rust/aead \
+  tests/tas/rust/asym tests/tas/rust/storage; do
+  CARGO_TERM_QUIET=true "$oxtee_host" ta build --tier tz "$ta" --key "$out/ta-dev.pem" \
+    --out-dir "$out/rust-ta" --target-dir target/tz-rust-ta >/dev/null
+done
+cp "$out"/rust-ta/*.ta "$ird/lib/optee_armtz/"
 for t in teeprobe ptatest; do
   aarch64-linux-gnu-gcc -O2 -static -Wall -Wextra -Werror -o "$ird/bin/$t" "tz/guest/$t.c"
 done
@@ -222,9 +233,13 @@ done
 # The oxtee command itself (`oxtee invoke`), static, for the guest.
 CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc \
 CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUSTFLAGS="-C target-feature=+crt-static" \
-  cargo build -q --release -p oxtee-cli --target aarch64-unknown-linux-gnu 2>"$out/build-oxtee.log" ||
+  cargo build -q --release -p oxtee-cli -p hello-ca-rust -p seed-ca-rust \
+  --target aarch64-unknown-linux-gnu 2>"$out/build-oxtee.log" ||
   { cat "$out/build-oxtee.log" >&2; exit 1; }
 aarch64-linux-gnu-strip -o "$ird/bin/oxtee" target/aarch64-unknown-linux-gnu/release/oxtee
+for ca in hello-ca-rust seed-ca-rust; do
+  aarch64-linux-gnu-strip -o "$ird/bin/$ca" "target/aarch64-unknown-linux-gnu/release/$ca"
+done
 # The host tier's cryptography suites, the same sources (crates/cli/tests/tz),
 # against the C test TAs above; the guest's init runs what is in /tests.
 # (OXTEE_TZ_SUITES=0 leaves them out, for a quicker boot while working.)

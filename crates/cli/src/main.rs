@@ -253,6 +253,10 @@ enum TaCmd {
     Build {
         /// The TA crate's directory.
         dir: PathBuf,
+        /// The tier to build for: `host` (a TA process on this machine)
+        /// or `tz` (S-EL0 of the TrustZone tier: aarch64, no_std).
+        #[arg(long, value_enum, default_value = "host")]
+        tier: ta_tools::Tier,
         /// The signing key (private, PEM).
         #[arg(long)]
         key: PathBuf,
@@ -343,13 +347,16 @@ fn main() -> ExitCode {
             TaCmd::Inspect { file, key } => ta_tools::inspect(&file, key.as_deref()),
             TaCmd::Build {
                 dir,
+                tier,
                 key,
                 out_dir,
                 target_dir,
                 subkey,
                 name,
             } => ta_tools::through(subkey.as_deref(), name.as_deref())
-                .and_then(|t| ta_tools::build_rust(&dir, &key, &out_dir, target_dir.as_deref(), t))
+                .and_then(|t| {
+                    ta_tools::build_rust(tier, &dir, &key, &out_dir, target_dir.as_deref(), t)
+                })
                 .map(|p| println!("signed {}", p.display())),
         },
         Cmd::Invoke {

@@ -34,7 +34,7 @@ pub mod ae;
 pub mod asym;
 pub mod backend;
 pub mod cipher;
-pub mod consts;
+pub use oxtee_gp::crypto::consts;
 pub mod digest;
 pub mod kdf;
 pub mod mac;
@@ -51,43 +51,7 @@ use kdf::KdfAlg;
 use mac::{MacAlg, MacEngine};
 use object::{Attr, Object};
 
-/// A failure of an operation function.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Error {
-    /// TEE_ERROR_NOT_SUPPORTED.
-    NotSupported,
-    /// TEE_ERROR_SHORT_BUFFER: the output needs this many bytes; the
-    /// operation is unchanged.
-    ShortBuffer(usize),
-    /// TEE_ERROR_BAD_PARAMETERS as a return code.
-    Bad,
-    /// TEE_ERROR_ITEM_NOT_FOUND.
-    ItemNotFound,
-    /// TEE_ERROR_MAC_INVALID.
-    MacInvalid,
-    /// TEE_ERROR_SIGNATURE_INVALID.
-    SignatureInvalid,
-    /// TEE_ERROR_CIPHERTEXT_INVALID.
-    CiphertextInvalid,
-    /// GP says the TA panics; the code is the panic code to use.
-    Panic(u32),
-}
-
-impl Error {
-    /// The GP return code (for `Panic`, the panic code).
-    pub fn code(self) -> u32 {
-        match self {
-            Error::NotSupported => TEE_ERROR_NOT_SUPPORTED,
-            Error::ShortBuffer(_) => TEE_ERROR_SHORT_BUFFER,
-            Error::Bad => TEE_ERROR_BAD_PARAMETERS,
-            Error::ItemNotFound => TEE_ERROR_ITEM_NOT_FOUND,
-            Error::MacInvalid => TEE_ERROR_MAC_INVALID,
-            Error::SignatureInvalid => TEE_ERROR_SIGNATURE_INVALID,
-            Error::CiphertextInvalid => TEE_ERROR_CIPHERTEXT_INVALID,
-            Error::Panic(c) => c,
-        }
-    }
-}
+pub use oxtee_gp::crypto::{Error, Info, InfoMultiple, KeyInfo, OpState};
 
 /// TEE_OPERATION_* classes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,49 +64,6 @@ pub enum Class {
     AsymmetricCipher = TEE_OPERATION_ASYMMETRIC_CIPHER,
     AsymmetricSignature = TEE_OPERATION_ASYMMETRIC_SIGNATURE,
     KeyDerivation = TEE_OPERATION_KEY_DERIVATION,
-}
-
-/// TEE_OPERATION_STATE_* (GP 1.3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[repr(u32)]
-pub enum OpState {
-    Initial = TEE_OPERATION_STATE_INITIAL,
-    Active = TEE_OPERATION_STATE_ACTIVE,
-    Extracting = TEE_OPERATION_STATE_EXTRACTING,
-}
-
-/// The fields of `TEE_OperationInfo`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Info {
-    pub algorithm: u32,
-    pub operation_class: u32,
-    pub mode: u32,
-    pub digest_length: u32,
-    pub max_key_size: u32,
-    pub key_size: u32,
-    pub required_key_usage: u32,
-    pub handle_state: u32,
-}
-
-/// One `TEE_OperationInfoKey`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct KeyInfo {
-    pub key_size: u32,
-    pub required_key_usage: u32,
-}
-
-/// The fields of `TEE_OperationInfoMultiple`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct InfoMultiple {
-    pub algorithm: u32,
-    pub operation_class: u32,
-    pub mode: u32,
-    pub digest_length: u32,
-    pub max_key_size: u32,
-    pub handle_state: u32,
-    pub operation_state: u32,
-    /// `numberOfKeys` is its length.
-    pub keys: Vec<KeyInfo>,
 }
 
 /// The per-class computation.

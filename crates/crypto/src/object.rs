@@ -9,78 +9,7 @@
 use crate::{Error, consts::*};
 use alloc::{vec, vec::Vec};
 
-/// One attribute given to TEE_PopulateTransientObject.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Attr {
-    /// A buffer attribute (TEE_InitRefAttribute).
-    Ref(u32, Vec<u8>),
-    /// A value attribute (TEE_InitValueAttribute).
-    Value(u32, u32, u32),
-}
-
-/// Serialize attributes for the store: per attribute its id, then a
-/// value's two words or a buffer's length and bytes (little endian).
-pub fn encode_attrs(attrs: &[Attr]) -> Vec<u8> {
-    let mut b = Vec::new();
-    for a in attrs {
-        match a {
-            Attr::Value(id, x, y) => {
-                b.extend(id.to_le_bytes());
-                b.extend(x.to_le_bytes());
-                b.extend(y.to_le_bytes());
-            }
-            Attr::Ref(id, v) => {
-                b.extend(id.to_le_bytes());
-                b.extend((v.len() as u32).to_le_bytes());
-                b.extend_from_slice(v);
-            }
-        }
-    }
-    b
-}
-
-/// The inverse of [`encode_attrs`] (None for malformed bytes).
-pub fn decode_attrs(mut b: &[u8]) -> Option<Vec<Attr>> {
-    let word = |b: &mut &[u8]| -> Option<u32> {
-        let (w, rest) = b.split_first_chunk::<4>()?;
-        *b = rest;
-        Some(u32::from_le_bytes(*w))
-    };
-    let mut out = Vec::new();
-    while !b.is_empty() {
-        let id = word(&mut b)?;
-        if id & 0x2000_0000 != 0 {
-            out.push(Attr::Value(id, word(&mut b)?, word(&mut b)?));
-        } else {
-            let n = word(&mut b)? as usize;
-            if b.len() < n {
-                return None;
-            }
-            out.push(Attr::Ref(id, b[..n].to_vec()));
-            b = &b[n..];
-        }
-    }
-    Some(out)
-}
-
-impl Attr {
-    pub fn id(&self) -> u32 {
-        match self {
-            Attr::Ref(id, _) | Attr::Value(id, _, _) => *id,
-        }
-    }
-}
-
-/// The fields of `TEE_ObjectInfo` (a transient object has no data
-/// stream).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct ObjectInfo {
-    pub object_type: u32,
-    pub object_size: u32,
-    pub max_object_size: u32,
-    pub object_usage: u32,
-    pub handle_flags: u32,
-}
+pub use oxtee_gp::crypto::{Attr, ObjectInfo, decode_attrs, encode_attrs};
 
 /// The key sizes (bits) an object type allows: (min, max, step); the
 /// steps are powers of two.

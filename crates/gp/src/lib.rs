@@ -4,6 +4,14 @@
 #![no_std]
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "alloc")]
+extern crate alloc;
+
+/// Needs a heap (feature `alloc`): the monitor has none.
+#[cfg(feature = "alloc")]
+pub mod crypto;
+pub mod ta;
+
 pub const TEE_SUCCESS: u32 = 0x0000_0000;
 pub const TEE_ERROR_CORRUPT_OBJECT: u32 = 0xF010_0001;
 pub const TEE_ERROR_GENERIC: u32 = 0xFFFF_0000;

@@ -10,6 +10,8 @@
 
 extern crate alloc;
 
+pub mod tee_layout;
+
 use alloc::string::String;
 use alloc::vec::Vec;
 use serde::{Deserialize, Serialize, de::DeserializeOwned};

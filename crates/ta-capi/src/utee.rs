@@ -48,7 +48,7 @@
 use crate::crypto::{self, TeeObjectInfo};
 use crate::props::TeeUuid;
 use crate::{storage, ta2ta};
-use oxtee_proto::{PropValue, Uuid};
+use oxtee_proto::Uuid;
 use oxtee_ta_runtime::crypto::engine::Class;
 use oxtee_ta_runtime::crypto::engine::consts::{
     TEE_ATTR_FLAG_PUBLIC, TEE_ATTR_FLAG_VALUE, TEE_ATTR_SM2_KEP_CONFIRMATION_OUT,
@@ -392,41 +392,6 @@ fn prop_set(v: c_ulong) -> Option<PropSet> {
     }
 }
 
-/// A `TEE_UUID` as the bytes of the C structure.
-fn uuid_bytes(u: Uuid) -> [u8; 16] {
-    let (time_low, time_mid, time_hi, seq) = u.fields();
-    let mut b = [0u8; 16];
-    b[..4].copy_from_slice(&time_low.to_ne_bytes());
-    b[4..6].copy_from_slice(&time_mid.to_ne_bytes());
-    b[6..8].copy_from_slice(&time_hi.to_ne_bytes());
-    b[8..].copy_from_slice(&seq);
-    b
-}
-
-/// A property's `USER_TA_PROP_TYPE_*` and its value as OP-TEE's kernel
-/// hands it out: `bool` one byte, integers native-endian, `TEE_UUID` and
-/// `TEE_Identity` as their C structures, strings with their NUL, binary
-/// blocks as they are.
-fn prop_binary(v: &PropValue) -> (u32, Vec<u8>) {
-    match v {
-        PropValue::Bool(b) => (0, vec![u8::from(*b)]),
-        PropValue::U32(n) => (1, n.to_ne_bytes().to_vec()),
-        PropValue::Uuid(u) => (2, uuid_bytes(*u).to_vec()),
-        PropValue::Identity(i) => {
-            let mut b = i.login.to_ne_bytes().to_vec();
-            b.extend(uuid_bytes(i.uuid));
-            (3, b)
-        }
-        PropValue::String(s) => {
-            let mut b = s.as_bytes().to_vec();
-            b.push(0);
-            (4, b)
-        }
-        PropValue::Binary(b) => (5, b.clone()),
-        PropValue::U64(n) => (6, n.to_ne_bytes().to_vec()),
-    }
-}
-
 /// Copy `bytes` to `buf` (room in `*len`), `*len` set to their size
 /// (SHORT_BUFFER when they do not fit), as OP-TEE's property call does.
 ///
@@ -472,7 +437,9 @@ pub unsafe extern "C" fn _utee_get_property(
     let Some(p) = usize::try_from(index).ok().and_then(|i| list.get(i)) else {
         return TEE_ERROR_ITEM_NOT_FOUND;
     };
-    let (kind, value) = prop_binary(&p.value);
+    // As OP-TEE's kernel hands a value out (little-endian: the host
+    // tier runs on x86_64 and aarch64), the TrustZone kernel's layout.
+    let (kind, value) = oxtee_proto::tee_layout::encode(&p.value);
     // SAFETY: the caller's contract for each pointer.
     done(unsafe {
         (|| {

@@ -11,13 +11,7 @@ use oxtee_proto::{Identity, PropValue, Property};
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 
-/// A pseudo-handle's property set.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PropSet {
-    CurrentTa,
-    CurrentClient,
-    Implementation,
-}
+pub use oxtee_gp::ta::PropSet;
 
 static TA: OnceLock<Vec<Property>> = OnceLock::new();
 static TEE: OnceLock<Vec<Property>> = OnceLock::new();

@@ -8,58 +8,7 @@ use oxtee_sys::Mapping;
 use std::os::fd::AsFd;
 use std::sync::Mutex;
 
-/// One parameter of a TA-to-TA call (the TA's side of it).
-#[derive(Debug)]
-pub enum CallArg<'a> {
-    None,
-    ValueIn {
-        a: u32,
-        b: u32,
-    },
-    ValueOut {
-        a: u32,
-        b: u32,
-    },
-    ValueInOut {
-        a: u32,
-        b: u32,
-    },
-    /// `None` buffer: a NULL memref announcing `size`.
-    MemIn {
-        buf: Option<&'a [u8]>,
-        size: usize,
-    },
-    MemOut {
-        buf: Option<&'a mut [u8]>,
-        size: usize,
-    },
-    MemInOut {
-        buf: Option<&'a mut [u8]>,
-        size: usize,
-    },
-}
-
-impl CallArg<'_> {
-    fn type_nibble(&self) -> u32 {
-        match self {
-            CallArg::None => 0,
-            CallArg::ValueIn { .. } => 1,
-            CallArg::ValueOut { .. } => 2,
-            CallArg::ValueInOut { .. } => 3,
-            CallArg::MemIn { .. } => 5,
-            CallArg::MemOut { .. } => 6,
-            CallArg::MemInOut { .. } => 7,
-        }
-    }
-}
-
-/// The outcome of a call: result code, return origin, session id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CallResult {
-    pub result: u32,
-    pub origin: u32,
-    pub session: u32,
-}
+pub use oxtee_gp::ta::{CallArg, CallResult};
 
 pub(crate) static CALL_BUFFER: Mutex<Option<Mapping>> = Mutex::new(None);
 

@@ -12,30 +12,10 @@
 
 use std::time::Duration;
 
-/// `TEE_TIMEOUT_INFINITE`.
-pub const TIMEOUT_INFINITE: u32 = 0xFFFF_FFFF;
+pub use oxtee_gp::ta::{TIMEOUT_INFINITE, TeeTime};
 
 /// How often a waiting TA looks at the cancellation flag.
 const POLL: Duration = Duration::from_millis(5);
-
-/// `TEE_Time`: seconds and milliseconds (0..=999) since some origin.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Hash)]
-#[repr(C)]
-pub struct TeeTime {
-    pub seconds: u32,
-    pub millis: u32,
-}
-
-impl TeeTime {
-    /// The time in milliseconds.
-    pub fn as_millis(self) -> u64 {
-        u64::from(self.seconds) * 1000 + u64::from(self.millis)
-    }
-
-    pub fn as_duration(self) -> Duration {
-        Duration::from_millis(self.as_millis())
-    }
-}
 
 /// A wait cut short because the operation was cancelled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

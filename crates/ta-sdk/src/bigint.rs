@@ -3,10 +3,11 @@
 //! (a modulus below 2, division by zero, no inverse, a negative
 //! exponent), these return `TEE_ERROR_BAD_PARAMETERS`.
 
+use crate::prelude::*;
+pub use crate::rt::bigint::{BigInt, BigUint, Sign};
 use crate::{TeeError, TeeResult};
 use num_integer::Integer;
 use num_traits::{Signed, Zero};
-pub use oxtee_ta_runtime::bigint::{BigInt, BigUint, Sign};
 
 fn modulus(n: &BigInt) -> TeeResult<&BigInt> {
     if *n < BigInt::from(2) {
@@ -41,7 +42,7 @@ pub fn div(a: &BigInt, b: &BigInt) -> TeeResult<(BigInt, BigInt)> {
 
 /// TEE_BigIntMod: `a mod n` in `[0, n - 1]`.
 pub fn modulo(a: &BigInt, n: &BigInt) -> TeeResult<BigInt> {
-    Ok(oxtee_ta_runtime::bigint::reduce(a, modulus(n)?))
+    Ok(crate::rt::bigint::reduce(a, modulus(n)?))
 }
 
 /// TEE_BigIntAddMod.
@@ -66,7 +67,7 @@ pub fn square_mod(a: &BigInt, n: &BigInt) -> TeeResult<BigInt> {
 
 /// TEE_BigIntInvMod (`TEE_ERROR_BAD_PARAMETERS` when there is no inverse).
 pub fn inv_mod(a: &BigInt, n: &BigInt) -> TeeResult<BigInt> {
-    oxtee_ta_runtime::bigint::inv_mod(a, modulus(n)?).ok_or(TeeError::BAD_PARAMETERS)
+    crate::rt::bigint::inv_mod(a, modulus(n)?).ok_or(TeeError::BAD_PARAMETERS)
 }
 
 /// TEE_BigIntExpMod: `a^e mod n`, any modulus of at least 2.
@@ -74,7 +75,7 @@ pub fn exp_mod(a: &BigInt, e: &BigInt, n: &BigInt) -> TeeResult<BigInt> {
     if e.is_negative() {
         return Err(TeeError::BAD_PARAMETERS);
     }
-    Ok(oxtee_ta_runtime::bigint::exp_mod(a, e, modulus(n)?))
+    Ok(crate::rt::bigint::exp_mod(a, e, modulus(n)?))
 }
 
 /// TEE_BigIntRelativePrime.
@@ -84,15 +85,13 @@ pub fn relative_prime(a: &BigInt, b: &BigInt) -> bool {
 
 /// TEE_BigIntComputeExtendedGcd: (gcd >= 0, u, v) with u*a + v*b = gcd.
 pub fn extended_gcd(a: &BigInt, b: &BigInt) -> (BigInt, BigInt, BigInt) {
-    oxtee_ta_runtime::bigint::ext_gcd(a, b)
+    crate::rt::bigint::ext_gcd(a, b)
 }
 
 /// TEE_BigIntIsProbablePrime (error probability below 2^-max(80, confidence)).
 pub fn is_probable_prime(a: &BigInt, confidence: u32) -> bool {
     match a.to_biguint() {
-        Some(m) if a.sign() != Sign::Minus => {
-            oxtee_ta_runtime::bigint::probably_prime(&m, confidence)
-        }
+        Some(m) if a.sign() != Sign::Minus => crate::rt::bigint::probably_prime(&m, confidence),
         _ => false,
     }
 }

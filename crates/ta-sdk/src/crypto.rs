@@ -20,14 +20,15 @@
 //! let n = op.digest_do_final(b"c", &mut out)?;
 //! ```
 
+use crate::prelude::*;
+use crate::rt::crypto::{self as rc, Attr, Error, ObjHandle, OpHandle};
 use crate::{TeeError, TeeResult};
-use oxtee_ta_runtime::crypto::{self as rc, Attr, Error, ObjHandle, OpHandle};
 
-pub use oxtee_ta_runtime::crypto::{Info, InfoMultiple, KeyInfo, ObjectInfo, OpState};
+pub use crate::rt::crypto::{Info, InfoMultiple, KeyInfo, ObjectInfo, OpState};
 
 /// Algorithm identifiers (TEE_ALG_*).
 pub mod alg {
-    pub use oxtee_ta_runtime::crypto::engine::consts::{
+    pub use oxtee_gp::crypto::consts::{
         TEE_ALG_AES_CBC_MAC_NOPAD as AES_CBC_MAC_NOPAD,
         TEE_ALG_AES_CBC_MAC_PKCS5 as AES_CBC_MAC_PKCS5, TEE_ALG_AES_CTS as AES_CTS,
         TEE_ALG_AES_XTS as AES_XTS, TEE_ALG_DES_CBC_MAC_NOPAD as DES_CBC_MAC_NOPAD,
@@ -36,7 +37,7 @@ pub mod alg {
         TEE_ALG_DES3_CBC_MAC_PKCS5 as DES3_CBC_MAC_PKCS5, TEE_ALG_DES3_CBC_NOPAD as DES3_CBC_NOPAD,
         TEE_ALG_DES3_CMAC as DES3_CMAC, TEE_ALG_DES3_ECB_NOPAD as DES3_ECB_NOPAD,
     };
-    pub use oxtee_ta_runtime::crypto::engine::consts::{
+    pub use oxtee_gp::crypto::consts::{
         TEE_ALG_AES_CBC_NOPAD as AES_CBC_NOPAD, TEE_ALG_AES_CCM as AES_CCM,
         TEE_ALG_AES_CMAC as AES_CMAC, TEE_ALG_AES_CTR as AES_CTR,
         TEE_ALG_AES_ECB_NOPAD as AES_ECB_NOPAD, TEE_ALG_AES_GCM as AES_GCM,
@@ -45,7 +46,7 @@ pub mod alg {
         TEE_ALG_HMAC_SHA384 as HMAC_SHA384, TEE_ALG_HMAC_SHA512 as HMAC_SHA512,
         TEE_ALG_HMAC_SM3 as HMAC_SM3,
     };
-    pub use oxtee_ta_runtime::crypto::engine::consts::{
+    pub use oxtee_gp::crypto::consts::{
         TEE_ALG_DH_DERIVE_SHARED_SECRET as DH_DERIVE_SHARED_SECRET, TEE_ALG_DSA_SHA1 as DSA_SHA1,
         TEE_ALG_DSA_SHA224 as DSA_SHA224, TEE_ALG_DSA_SHA256 as DSA_SHA256,
         TEE_ALG_ECDH_DERIVE_SHARED_SECRET as ECDH_DERIVE_SHARED_SECRET,
@@ -59,13 +60,13 @@ pub mod alg {
         TEE_ALG_RSASSA_PKCS1_PSS_MGF1_SHA256 as RSASSA_PKCS1_PSS_MGF1_SHA256,
         TEE_ALG_RSASSA_PKCS1_V1_5_SHA256 as RSASSA_PKCS1_V1_5_SHA256, TEE_ALG_X25519 as X25519,
     };
-    pub use oxtee_ta_runtime::crypto::engine::consts::{
+    pub use oxtee_gp::crypto::consts::{
         TEE_ALG_HMAC_SHA3_224 as HMAC_SHA3_224, TEE_ALG_HMAC_SHA3_256 as HMAC_SHA3_256,
         TEE_ALG_HMAC_SHA3_384 as HMAC_SHA3_384, TEE_ALG_HMAC_SHA3_512 as HMAC_SHA3_512,
         TEE_ALG_SM4_CBC_NOPAD as SM4_CBC_NOPAD, TEE_ALG_SM4_CTR as SM4_CTR,
         TEE_ALG_SM4_ECB_NOPAD as SM4_ECB_NOPAD,
     };
-    pub use oxtee_ta_runtime::crypto::engine::consts::{
+    pub use oxtee_gp::crypto::consts::{
         TEE_ALG_MD5 as MD5, TEE_ALG_SHA1 as SHA1, TEE_ALG_SHA3_224 as SHA3_224,
         TEE_ALG_SHA3_256 as SHA3_256, TEE_ALG_SHA3_384 as SHA3_384, TEE_ALG_SHA3_512 as SHA3_512,
         TEE_ALG_SHA224 as SHA224, TEE_ALG_SHA256 as SHA256, TEE_ALG_SHA384 as SHA384,
@@ -77,7 +78,7 @@ pub mod alg {
 /// Object types (TEE_TYPE_*), attribute identifiers (TEE_ATTR_*) and key
 /// usage flags (TEE_USAGE_*).
 pub mod obj {
-    pub use oxtee_ta_runtime::crypto::engine::consts::{
+    pub use oxtee_gp::crypto::consts::{
         TEE_ATTR_SECRET_VALUE as ATTR_SECRET_VALUE, TEE_TYPE_AES as AES,
         TEE_TYPE_GENERIC_SECRET as GENERIC_SECRET, TEE_TYPE_HMAC_MD5 as HMAC_MD5,
         TEE_TYPE_HMAC_SHA1 as HMAC_SHA1, TEE_TYPE_HMAC_SHA224 as HMAC_SHA224,
@@ -87,10 +88,8 @@ pub mod obj {
         TEE_USAGE_ENCRYPT as USAGE_ENCRYPT, TEE_USAGE_EXTRACTABLE as USAGE_EXTRACTABLE,
         TEE_USAGE_MAC as USAGE_MAC,
     };
-    pub use oxtee_ta_runtime::crypto::engine::consts::{
-        TEE_TYPE_DES as DES, TEE_TYPE_DES3 as DES3,
-    };
-    pub use oxtee_ta_runtime::crypto::engine::consts::{
+    pub use oxtee_gp::crypto::consts::{TEE_TYPE_DES as DES, TEE_TYPE_DES3 as DES3};
+    pub use oxtee_gp::crypto::consts::{
         TEE_TYPE_DH_KEYPAIR as DH_KEYPAIR, TEE_TYPE_DSA_KEYPAIR as DSA_KEYPAIR,
         TEE_TYPE_DSA_PUBLIC_KEY as DSA_PUBLIC_KEY, TEE_TYPE_ECDH_KEYPAIR as ECDH_KEYPAIR,
         TEE_TYPE_ECDH_PUBLIC_KEY as ECDH_PUBLIC_KEY, TEE_TYPE_ECDSA_KEYPAIR as ECDSA_KEYPAIR,
@@ -100,7 +99,7 @@ pub mod obj {
         TEE_TYPE_X25519_PUBLIC_KEY as X25519_PUBLIC_KEY, TEE_USAGE_DERIVE as USAGE_DERIVE,
         TEE_USAGE_SIGN as USAGE_SIGN, TEE_USAGE_VERIFY as USAGE_VERIFY,
     };
-    pub use oxtee_ta_runtime::crypto::engine::consts::{
+    pub use oxtee_gp::crypto::consts::{
         TEE_TYPE_HMAC_SHA3_224 as HMAC_SHA3_224, TEE_TYPE_HMAC_SHA3_256 as HMAC_SHA3_256,
         TEE_TYPE_HMAC_SHA3_384 as HMAC_SHA3_384, TEE_TYPE_HMAC_SHA3_512 as HMAC_SHA3_512,
         TEE_TYPE_SM4 as SM4,
@@ -108,7 +107,7 @@ pub mod obj {
 }
 
 /// Other GP constants of this API (classes, states, handle flags).
-pub use oxtee_ta_runtime::crypto::engine::consts;
+pub use oxtee_gp::crypto::consts;
 
 /// TEE_MODE_*.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -29,7 +29,48 @@
 //!
 //! Memory references are read and written by copy: the client can change
 //! shared memory at any moment, so a TA only ever sees a snapshot.
+//!
+//! # Both tiers from one source
+//!
+//! The SDK is `no_std` (with `alloc`): the same TA source builds for the
+//! host tier (a TA process: `oxtee ta build <dir>`) and for S-EL0 on the
+//! TrustZone tier (`oxtee ta build --tier tz <dir>`, for
+//! `aarch64-unknown-none-softfloat`, over the tier's libutee). A TA crate
+//! starts with
+//!
+//! ```ignore
+//! #![no_std]
+//! #![cfg_attr(target_os = "none", no_main)]
+//! #![forbid(unsafe_code)]
+//! use oxtee_ta_sdk::prelude::*;
+//! ```
+//!
+//! and names `Vec`, `String`, `format!` and the like through the
+//! [`prelude`] (on the host tier the TA process still links the standard
+//! library, through the runtime). On the TrustZone tier the TA's heap
+//! (`data-size`) holds every allocation, `Vec`s included; a Rust panic is
+//! a `TEE_Panic` on both.
+#![no_std]
 #![forbid(unsafe_code)]
+
+extern crate alloc;
+#[cfg(not(target_os = "none"))]
+extern crate std;
+
+/// The runtime under the SDK on this tier.
+#[cfg(not(target_os = "none"))]
+pub(crate) use oxtee_ta_runtime as rt;
+#[cfg(target_os = "none")]
+pub(crate) use utee::rt;
+
+/// What a `no_std` TA needs from `alloc`: `use oxtee_ta_sdk::prelude::*;`.
+pub mod prelude {
+    pub use alloc::borrow::ToOwned;
+    pub use alloc::boxed::Box;
+    pub use alloc::string::{String, ToString};
+    pub use alloc::vec::Vec;
+    pub use alloc::{format, vec};
+}
 
 pub mod bigint;
 pub mod crypto;
@@ -38,8 +79,9 @@ pub mod props;
 pub mod storage;
 pub mod ta_session;
 
-use oxtee_ta_runtime::{CallParams, EntryPoints};
-use std::collections::HashMap;
+use crate::rt::{CallParams, EntryPoints};
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
 
 pub use mem_time::*;
 pub use oxtee_proto::{Identity, Uuid};
@@ -341,37 +383,37 @@ impl Params<'_, '_> {
 /// cancellation is not masked). TEE_GetCancellationFlag. Cancellation is
 /// masked when a session opens: call `mask_cancellation(false)` first.
 pub fn cancellation_requested() -> bool {
-    oxtee_ta_runtime::cancellation_flag()
+    crate::rt::cancellation_flag()
 }
 
 /// Mask or unmask cancellation; returns the previous mask state.
 pub fn mask_cancellation(masked: bool) -> bool {
-    oxtee_ta_runtime::set_cancellation_masked(masked)
+    crate::rt::set_cancellation_masked(masked)
 }
 
 /// Fill `buf` with random bytes. TEE_GenerateRandom.
 pub fn generate_random(buf: &mut [u8]) {
-    oxtee_ta_runtime::random(buf)
+    crate::rt::random(buf)
 }
 
 /// TEE_Panic: end this TA instance; its sessions see TEE_ERROR_TARGET_DEAD.
 pub fn panic(code: u32) -> ! {
-    oxtee_ta_runtime::panic_ta(code)
+    crate::rt::panic_ta(code)
 }
 
 /// Log at info level (IMSG).
 pub fn log_info(msg: &str) {
-    oxtee_ta_runtime::trace(2, "", 0, msg)
+    crate::rt::trace(2, "", 0, msg)
 }
 
 /// Log at error level (EMSG).
 pub fn log_error(msg: &str) {
-    oxtee_ta_runtime::trace(1, "", 0, msg)
+    crate::rt::trace(1, "", 0, msg)
 }
 
 struct Adapter<T: TrustedApp> {
     app: Option<T>,
-    sessions: HashMap<usize, T::Session>,
+    sessions: BTreeMap<usize, T::Session>,
     next: usize,
 }
 
@@ -403,7 +445,7 @@ impl<T: TrustedApp> EntryPoints for Adapter<T> {
         let Some(app) = self.app.as_mut() else {
             return (TeeError::BAD_STATE.0, 0);
         };
-        let client = oxtee_ta_runtime::client_identity().unwrap_or(Identity {
+        let client = crate::rt::client_identity().unwrap_or(Identity {
             login: 0,
             uuid: Uuid::NIL,
         });
@@ -434,11 +476,24 @@ impl<T: TrustedApp> EntryPoints for Adapter<T> {
 /// The TEE_Panic code reported for a Rust panic in TA code.
 pub const RUST_PANIC_CODE: u32 = 0xFFFF_0000;
 
+impl<T: TrustedApp> Adapter<T> {
+    fn new() -> Adapter<T> {
+        Adapter {
+            app: None,
+            sessions: BTreeMap::new(),
+            next: 0,
+        }
+    }
+}
+
 /// Run `T` as this process's TA. Called by [`ta_main!`].
 ///
 /// A Rust panic in TA code is a TEE_Panic: its message and location are
 /// logged, the instance ends and its sessions see TEE_ERROR_TARGET_DEAD.
+#[cfg(not(target_os = "none"))]
 pub fn run<T: TrustedApp>() -> ! {
+    use alloc::boxed::Box;
+    use alloc::string::{String, ToString};
     std::panic::set_hook(Box::new(|info| {
         let msg = info
             .payload()
@@ -448,26 +503,80 @@ pub fn run<T: TrustedApp>() -> ! {
             .unwrap_or_else(|| "panic".into());
         let at = info
             .location()
-            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .map(|l| alloc::format!(" at {}:{}", l.file(), l.line()))
             .unwrap_or_default();
-        oxtee_ta_runtime::trace(1, "", 0, &format!("TA panicked: {msg}{at}"));
-        oxtee_ta_runtime::panic_ta(RUST_PANIC_CODE)
+        crate::rt::trace(1, "", 0, &alloc::format!("TA panicked: {msg}{at}"));
+        crate::rt::panic_ta(RUST_PANIC_CODE)
     }));
-    let mut a = Adapter::<T> {
-        app: None,
-        sessions: HashMap::new(),
-        next: 0,
-    };
-    oxtee_ta_runtime::run(&mut a)
+    let mut a = Adapter::<T>::new();
+    crate::rt::run(&mut a)
 }
 
-/// Declare the TA's `main`.
+/// The TrustZone tier's entry: the `TA_*EntryPoint` functions
+/// [`ta_main!`] defines hand their calls to the runtime (libutee), which
+/// enters the TA as it enters a C TA. (A Rust panic is a TEE_Panic there
+/// too, logged by the runtime's panic handler.)
+#[cfg(target_os = "none")]
+#[doc(hidden)]
+pub mod __tz {
+    pub use crate::rt::entry::{TeeParam, close_session, destroy, invoke, open_session};
+
+    /// TA_CreateEntryPoint of `T`.
+    pub fn create<T: crate::TrustedApp>() -> u32 {
+        crate::rt::entry::create(alloc::boxed::Box::new(crate::Adapter::<T>::new()))
+    }
+}
+
+/// Declare the TA: its `main` on the host tier; on the TrustZone tier
+/// (`target_os = "none"`, a `no_main` crate) the five GP entry points the
+/// runtime calls.
 #[macro_export]
 macro_rules! ta_main {
     ($app:ty) => {
+        #[cfg(not(target_os = "none"))]
         fn main() {
             $crate::run::<$app>()
         }
+
+        #[cfg(target_os = "none")]
+        const _: () = {
+            #[unsafe(no_mangle)]
+            extern "C" fn TA_CreateEntryPoint() -> u32 {
+                $crate::__tz::create::<$app>()
+            }
+
+            #[unsafe(no_mangle)]
+            extern "C" fn TA_DestroyEntryPoint() {
+                $crate::__tz::destroy()
+            }
+
+            #[unsafe(no_mangle)]
+            unsafe extern "C" fn TA_OpenSessionEntryPoint(
+                types: u32,
+                params: *mut $crate::__tz::TeeParam,
+                ctx: *mut *mut ::core::ffi::c_void,
+            ) -> u32 {
+                // SAFETY: libutee calls this with the call's four
+                // parameters and a context slot, valid for the call.
+                unsafe { $crate::__tz::open_session(types, params, ctx) }
+            }
+
+            #[unsafe(no_mangle)]
+            extern "C" fn TA_CloseSessionEntryPoint(ctx: *mut ::core::ffi::c_void) {
+                $crate::__tz::close_session(ctx)
+            }
+
+            #[unsafe(no_mangle)]
+            unsafe extern "C" fn TA_InvokeCommandEntryPoint(
+                ctx: *mut ::core::ffi::c_void,
+                command: u32,
+                types: u32,
+                params: *mut $crate::__tz::TeeParam,
+            ) -> u32 {
+                // SAFETY: as for the open: the call's four parameters.
+                unsafe { $crate::__tz::invoke(ctx, command, types, params) }
+            }
+        };
     };
 }
 

@@ -2,18 +2,19 @@
 //! properties of `[package.metadata.oxtee.properties]`), the current
 //! client's (gpd.client.*) and the implementation's (gpd.tee.*).
 
+use crate::prelude::*;
+pub use crate::rt::props::PropSet;
 use crate::{TeeError, TeeResult};
 pub use oxtee_proto::{Identity, PropValue, Property, Uuid};
-pub use oxtee_ta_runtime::props::PropSet;
 
 /// All properties of a set, in enumeration order.
 pub fn properties(set: PropSet) -> Vec<Property> {
-    oxtee_ta_runtime::props::list(set)
+    crate::rt::props::list(set)
 }
 
 /// A property's value (TEE_ERROR_ITEM_NOT_FOUND if there is none).
 pub fn property(set: PropSet, name: &str) -> TeeResult<PropValue> {
-    oxtee_ta_runtime::props::find(set, name.as_bytes()).ok_or(TeeError::ITEM_NOT_FOUND)
+    crate::rt::props::find(set, name.as_bytes()).ok_or(TeeError::ITEM_NOT_FOUND)
 }
 
 /// A property as text (TEE_GetPropertyAsString): every type converts.

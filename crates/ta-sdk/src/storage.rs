@@ -17,11 +17,12 @@
 //! TA, as in C.
 
 use crate::crypto::TransientObject;
+use crate::prelude::*;
+use crate::rt::crypto::{self as rc, ObjHandle};
+use crate::rt::storage as st;
 use crate::{TeeError, TeeResult};
-use oxtee_ta_runtime::crypto::{self as rc, ObjHandle};
-use oxtee_ta_runtime::storage as st;
 
-pub use oxtee_ta_runtime::storage::Info;
+pub use crate::rt::storage::Info;
 
 /// Storage identifiers.
 pub mod id {
@@ -156,7 +157,7 @@ impl PersistentObject {
     /// TEE_CloseAndDeletePersistentObject1 (needs `ACCESS_WRITE_META`).
     pub fn close_and_delete(self) -> TeeResult {
         let h = self.h;
-        std::mem::forget(self);
+        core::mem::forget(self);
         res(st::close_and_delete(h))
     }
 }

@@ -2,9 +2,9 @@
 //! TEE_CloseTASession). The callee sees this TA as its client, with login
 //! TEE_LOGIN_TRUSTED_APP and this TA's UUID.
 
+pub use crate::rt::ta2ta::CallArg;
 use crate::{TeeError, TeeResult};
 pub use oxtee_proto::Uuid;
-pub use oxtee_ta_runtime::ta2ta::CallArg;
 
 /// No timeout (TEE_TIMEOUT_INFINITE).
 pub const INFINITE: u32 = u32::MAX;
@@ -23,7 +23,7 @@ pub struct CallError {
     pub origin: u32,
 }
 
-fn check(r: oxtee_ta_runtime::ta2ta::CallResult) -> Result<u32, CallError> {
+fn check(r: crate::rt::ta2ta::CallResult) -> Result<u32, CallError> {
     if r.result == 0 {
         Ok(r.session)
     } else {
@@ -43,9 +43,7 @@ impl TaSession {
         timeout_ms: u32,
         args: &mut [CallArg<'_>],
     ) -> Result<TaSession, CallError> {
-        let id = check(oxtee_ta_runtime::ta2ta::open_session(
-            uuid, timeout_ms, args,
-        ))?;
+        let id = check(crate::rt::ta2ta::open_session(uuid, timeout_ms, args))?;
         Ok(TaSession { id, open: true })
     }
 
@@ -56,10 +54,7 @@ impl TaSession {
         timeout_ms: u32,
         args: &mut [CallArg<'_>],
     ) -> Result<(), CallError> {
-        check(oxtee_ta_runtime::ta2ta::invoke(
-            self.id, timeout_ms, command, args,
-        ))
-        .map(|_| ())
+        check(crate::rt::ta2ta::invoke(self.id, timeout_ms, command, args)).map(|_| ())
     }
 
     /// Close now (also done on drop).
@@ -69,8 +64,8 @@ impl TaSession {
     }
 
     fn close_inner(&mut self) {
-        if std::mem::take(&mut self.open) {
-            oxtee_ta_runtime::ta2ta::close_session(self.id);
+        if core::mem::take(&mut self.open) {
+            crate::rt::ta2ta::close_session(self.id);
         }
     }
 }

@@ -91,9 +91,11 @@ pub enum LoadError {
     WrongMachine,
     /// Not position independent (`ET_DYN`).
     NotPie,
-    /// A segment lies outside the file, overlaps another, is misaligned,
-    /// or the image spans more than [`MAX_SPAN`].
+    /// A segment lies outside the file, overlaps another or is misaligned.
     BadSegment,
+    /// The image spans more than [`MAX_SPAN`] (a sound image too large for
+    /// a TA's address space: the loader answers OUT_OF_MEMORY).
+    TooLarge,
     /// A segment would be writable and executable.
     WriteAndExecute,
     /// It needs a dynamic loader (`PT_INTERP`, `DT_NEEDED`, symbols).
@@ -167,8 +169,11 @@ fn plan_aligned(image: &[u8]) -> Result<Plan, LoadError> {
                 }
                 let end = vaddr.checked_add(memsz).ok_or(LoadError::BadSegment)?;
                 let pages = page_down(vaddr)..page_up(end).ok_or(LoadError::BadSegment)?;
-                if pages.end > MAX_SPAN || memsz == 0 {
+                if memsz == 0 {
                     return Err(LoadError::BadSegment);
+                }
+                if pages.end > MAX_SPAN {
+                    return Err(LoadError::TooLarge);
                 }
                 if let Some(prev) = segments.last() {
                     if pages.start < prev.pages.end {
@@ -452,7 +457,7 @@ mod tests {
         );
         assert_eq!(
             plan(&patched(ph(3, 40), &(MAX_SPAN).to_le_bytes())),
-            Err(LoadError::BadSegment)
+            Err(LoadError::TooLarge)
         );
         let mut v = patched(ph(2, 16), &0x1000u64.to_le_bytes());
         v[ph(2, 8)..ph(2, 16)].copy_from_slice(&0x1000u64.to_le_bytes());

@@ -33,7 +33,7 @@ use oxtee_gp::{
 use alloc::string::String;
 use alloc::vec::Vec;
 use oxtee_core::ptime;
-use oxtee_proto::{Identity, PropValue, Property, Uuid};
+use oxtee_proto::{PropValue, Property};
 
 use crate::elf::Perm;
 use crate::rng::Drbg;
@@ -69,16 +69,8 @@ pub const PROPSET_CURRENT_TA: u64 = 0xFFFF_FFFF;
 pub const PROPSET_CURRENT_CLIENT: u64 = 0xFFFF_FFFE;
 pub const PROPSET_IMPLEMENTATION: u64 = 0xFFFF_FFFD;
 
-/// `USER_TA_PROP_TYPE_*`: how a property's value is encoded for the TA.
-pub mod prop_type {
-    pub const BOOL: u32 = 0;
-    pub const U32: u32 = 1;
-    pub const UUID: u32 = 2;
-    pub const IDENTITY: u32 = 3;
-    pub const STRING: u32 = 4;
-    pub const BINARY_BLOCK: u32 = 5;
-    pub const U64: u32 = 6;
-}
+/// `USER_TA_PROP_TYPE_*` and the value bytes a TA gets (shared with the TA runtime).
+pub use oxtee_proto::tee_layout::{encode, from_tee_uuid, prop_type};
 
 /// The longest property name a TA may ask for.
 pub const MAX_PROP_NAME: usize = 256;
@@ -95,47 +87,6 @@ pub struct Props {
     pub tee: alloc::rc::Rc<[Property]>,
     /// Whether the TA registered its table.
     pub registered: bool,
-}
-
-/// A `TEE_UUID` as it lies in the TA's memory.
-fn tee_uuid(u: &Uuid) -> [u8; 16] {
-    let b = u.0;
-    let mut o = [0u8; 16];
-    o[..4].copy_from_slice(&u32::from_be_bytes([b[0], b[1], b[2], b[3]]).to_le_bytes());
-    o[4..6].copy_from_slice(&u16::from_be_bytes([b[4], b[5]]).to_le_bytes());
-    o[6..8].copy_from_slice(&u16::from_be_bytes([b[6], b[7]]).to_le_bytes());
-    o[8..].copy_from_slice(&b[8..]);
-    o
-}
-
-pub(crate) fn from_tee_uuid(o: &[u8]) -> Uuid {
-    let mut b = [0u8; 16];
-    b[..4].copy_from_slice(&u32::from_le_bytes([o[0], o[1], o[2], o[3]]).to_be_bytes());
-    b[4..6].copy_from_slice(&u16::from_le_bytes([o[4], o[5]]).to_be_bytes());
-    b[6..8].copy_from_slice(&u16::from_le_bytes([o[6], o[7]]).to_be_bytes());
-    b[8..].copy_from_slice(&o[8..16]);
-    Uuid(b)
-}
-
-/// A value's type and bytes as the TA gets them.
-pub fn encode(v: &PropValue) -> (u32, Vec<u8>) {
-    match v {
-        PropValue::Bool(b) => (prop_type::BOOL, alloc::vec![u8::from(*b)]),
-        PropValue::U32(n) => (prop_type::U32, n.to_le_bytes().to_vec()),
-        PropValue::U64(n) => (prop_type::U64, n.to_le_bytes().to_vec()),
-        PropValue::Uuid(u) => (prop_type::UUID, tee_uuid(u).to_vec()),
-        PropValue::Identity(i) => {
-            let mut b = i.login.to_le_bytes().to_vec();
-            b.extend_from_slice(&tee_uuid(&i.uuid));
-            (prop_type::IDENTITY, b)
-        }
-        PropValue::String(t) => {
-            let mut b = t.as_bytes().to_vec();
-            b.push(0);
-            (prop_type::STRING, b)
-        }
-        PropValue::Binary(b) => (prop_type::BINARY_BLOCK, b.clone()),
-    }
 }
 
 /// A property table that does not parse.
@@ -165,26 +116,13 @@ pub fn decode_table(mut b: &[u8]) -> Result<Vec<Property>, BadTable> {
         }
         let name = core::str::from_utf8(&b[12..12 + nlen]).map_err(|_| BadTable)?;
         let v = &b[12 + nlen..total];
-        let value = match (kind, v.len()) {
-            (prop_type::BOOL, 1) => Some(PropValue::Bool(v[0] != 0)),
-            (prop_type::U32, 4) => {
-                Some(PropValue::U32(u32::from_le_bytes([v[0], v[1], v[2], v[3]])))
-            }
-            (prop_type::U64, 8) => {
-                let mut w = [0u8; 8];
-                w.copy_from_slice(v);
-                Some(PropValue::U64(u64::from_le_bytes(w)))
-            }
-            (prop_type::UUID, 16) => Some(PropValue::Uuid(from_tee_uuid(v))),
-            (prop_type::IDENTITY, 20) => Some(PropValue::Identity(Identity {
-                login: u32::from_le_bytes([v[0], v[1], v[2], v[3]]),
-                uuid: from_tee_uuid(&v[4..]),
-            })),
-            (prop_type::STRING, _) => Some(PropValue::String(String::from_utf8_lossy(v).into())),
-            (prop_type::BINARY_BLOCK, _) => Some(PropValue::Binary(oxtee_proto::unbase64_lenient(
+        // A binary block is its Base64 text in the table (OP-TEE decodes it).
+        let value = if kind == prop_type::BINARY_BLOCK {
+            Some(PropValue::Binary(oxtee_proto::unbase64_lenient(
                 &String::from_utf8_lossy(v),
-            ))),
-            _ => None,
+            )))
+        } else {
+            oxtee_proto::tee_layout::decode(kind, v)
         };
         if let Some(value) = value {
             out.push(Property {
@@ -704,6 +642,7 @@ pub(crate) mod tests {
     use alloc::collections::BTreeMap;
     use alloc::vec;
     use alloc::vec::Vec;
+    use oxtee_proto::{Identity, Uuid};
 
     /// A TA's memory: code at 0x1000, rodata at 0x2000, data at
     /// 0x3000..0x5000, a hole at 0x5000, data again at 0x6000; shared

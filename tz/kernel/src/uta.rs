@@ -43,7 +43,7 @@ use oxtee_gp::{
 use oxtee_pl011::log;
 use oxtee_proto::{Identity, Property};
 use oxtee_tz_abi::cryp::Crypto;
-use oxtee_tz_abi::elf::Perm;
+use oxtee_tz_abi::elf::{self, Perm};
 use oxtee_tz_abi::kernel::TaLoader;
 use oxtee_tz_abi::pta::{Client, Invoked, Param, Pta, SharedRng, param_types};
 use oxtee_tz_abi::rpc::{Rpc, TaRequest};
@@ -150,8 +150,15 @@ impl Loader {
         let mut space = AddressSpace::new().map_err(|_| TEE_ERROR_OUT_OF_MEMORY)?;
         let entry = match space.load(elf, IMAGE_AT) {
             Ok(e) => e,
-            Err(LoadFailed::OutOfMemory) => return Err(TEE_ERROR_OUT_OF_MEMORY),
-            Err(_) => return Err(TEE_ERROR_BAD_FORMAT),
+            // An image larger than a TA's address space (a heap of more
+            // than the secure memory, say) is a TA this kernel has no
+            // memory for (OP-TEE: OUT_OF_MEMORY), not a malformed one.
+            Err(
+                LoadFailed::OutOfMemory
+                | LoadFailed::TooLarge
+                | LoadFailed::Image(elf::LoadError::TooLarge),
+            ) => return Err(TEE_ERROR_OUT_OF_MEMORY),
+            Err(LoadFailed::Image(_)) => return Err(TEE_ERROR_BAD_FORMAT),
         };
         let stack = u64::from(props.stack_size).div_ceil(PAGE) * PAGE;
         if stack > MAX_STACK {

@@ -237,6 +237,24 @@ pub unsafe extern "C" fn oxtee_trace_write(
     if msg.is_null() {
         return;
     }
+    let func = if func.is_null() {
+        &[][..]
+    } else {
+        // SAFETY: the caller's contract.
+        unsafe { core::ffi::CStr::from_ptr(func) }.to_bytes()
+    };
+    // SAFETY: the caller's contract.
+    trace_line(
+        level,
+        func,
+        line,
+        unsafe { core::ffi::CStr::from_ptr(msg) }.to_bytes(),
+    );
+}
+
+/// One line of the secure log: `<level>: <function>:<line> <message>`
+/// (without the function and line when `func` is empty).
+pub(crate) fn trace_line(level: c_int, func: &[u8], line: c_int, msg: &[u8]) {
     let mut out = Line::default();
     out.push(match level {
         1 => b"E: ",
@@ -244,20 +262,18 @@ pub unsafe extern "C" fn oxtee_trace_write(
         3 => b"D: ",
         _ => b"F: ",
     });
-    if !func.is_null() {
-        // SAFETY: the caller's contract.
-        out.push(unsafe { core::ffi::CStr::from_ptr(func) }.to_bytes());
+    if !func.is_empty() {
+        out.push(func);
         out.push(b":");
         out.decimal(line);
         out.push(b" ");
     }
-    // SAFETY: the caller's contract.
-    out.push(unsafe { core::ffi::CStr::from_ptr(msg) }.to_bytes());
-    sys::log(&out.buf[..out.len]);
+    out.push(msg);
+    sys::log(out.bytes());
 }
 
 /// A log line being put together (cut at the kernel's limit).
-struct Line {
+pub(crate) struct Line {
     buf: [u8; 256],
     len: usize,
 }
@@ -271,7 +287,18 @@ impl Default for Line {
     }
 }
 
+impl core::fmt::Write for Line {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        self.push(s.as_bytes());
+        Ok(())
+    }
+}
+
 impl Line {
+    pub(crate) fn bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+
     fn push(&mut self, bytes: &[u8]) {
         let n = bytes.len().min(self.buf.len() - self.len);
         self.buf[self.len..self.len + n].copy_from_slice(&bytes[..n]);

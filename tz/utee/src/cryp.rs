@@ -73,13 +73,14 @@ pub(crate) type Handle = *mut c_void;
 /// or `value { a, b }` in `w0` (a the low half).
 #[repr(C)]
 pub struct Attribute {
-    id: u32,
-    w0: u64,
-    w1: u64,
+    pub(crate) id: u32,
+    pub(crate) w0: u64,
+    pub(crate) w1: u64,
 }
 
 /// `TEE_ObjectInfo` (GP 1.3.1: `size_t` data size and position).
 #[repr(C)]
+#[derive(Default)]
 pub struct ObjectInfo {
     pub(crate) object_type: u32,
     pub(crate) object_size: u32,

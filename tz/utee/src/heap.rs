@@ -224,7 +224,16 @@ pub unsafe extern "C" fn free(p: *mut c_void) {
     }
 }
 
-/// The runtime's own allocations (its session table).
+/// Bytes of the heap in use and its size ((0, 0) before its first use).
+#[cfg(feature = "sdk")]
+pub(crate) fn usage() -> (usize, usize) {
+    HEAP.0
+        .borrow()
+        .as_ref()
+        .map_or((0, 0), |h| (h.used(), h.size()))
+}
+
+/// The runtime's own allocations (its session table), and a Rust TA's.
 struct RuntimeAlloc;
 
 // SAFETY: blocks come from the heap with the layout asked for and go

@@ -32,6 +32,8 @@ mod api;
 mod cryp;
 mod heap;
 mod props;
+#[cfg(feature = "sdk")]
+pub mod rt;
 mod storage;
 mod sys;
 mod ta2ta;
@@ -71,7 +73,7 @@ pub struct UteeParams {
 /// uint32_t a, b; }` (a and b share the first word).
 #[repr(C)]
 #[derive(Clone, Copy, Default)]
-struct Param {
+pub struct Param {
     w0: u64,
     w1: u64,
 }
@@ -237,7 +239,17 @@ fn to_utee(params: &[Param; 4], up: &mut UteeParams) {
     }
 }
 
+/// A Rust panic (in a Rust TA, or in this runtime) is a TEE_Panic with
+/// the code the host tier's SDK uses; its message and place go to the
+/// secure log first.
 #[panic_handler]
-fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
+fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
+    use core::fmt::Write;
+    let mut line = api::Line::default();
+    let _ = write!(line, "E: TA panicked: {}", info.message());
+    if let Some(l) = info.location() {
+        let _ = write!(line, " at {}:{}", l.file(), l.line());
+    }
+    sys::log(line.bytes());
     sys::panic(0xFFFF_0000)
 }

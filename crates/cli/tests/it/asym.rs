@@ -220,7 +220,7 @@ impl Set {
 pub(crate) fn run_set(w: &World, label: &str, set: Set) -> Count {
     let ctx = w.ctx();
     let vs: Vec<V> = set.runs.iter().map(|(_, v, _)| v.clone()).collect();
-    for ta in tier(BOTH) {
+    for ta in BOTH {
         let s = open(&ctx, ta);
         let got = run(&s, &vs);
         let failures: Vec<String> = set
@@ -801,7 +801,7 @@ fn wycheproof_rsa_decryption() {
             })
             .collect();
         let ctx = w.ctx();
-        for ta in tier(BOTH) {
+        for ta in BOTH {
             let s = open(&ctx, ta);
             let vs: Vec<V> = enc.iter().map(|(v, _)| v.clone()).collect();
             let cts = run(&s, &vs);
@@ -893,7 +893,7 @@ fn wycheproof_ecdh_x25519() {
     // A small-order peer panics the TA (TEE_DeriveKey cannot return an
     // error); the next session gets a fresh instance.
     let ctx = w.ctx();
-    for ta in tier(BOTH) {
+    for ta in BOTH {
         for v in zero.iter().take(2) {
             let s = open(&ctx, ta);
             let input = pack(std::slice::from_ref(v));
@@ -944,7 +944,7 @@ fn ed25519_ctx_and_ph_rfc8032() {
             "98a70222f0b8121aa9d30f813d683f809e462b469c7ff87639499bb94e6dae4131f85042463c2a355a2003d062adf5aaa10b8c61e636062aaad11c2a26083406",
         ),
     ];
-    for ta in tier(BOTH) {
+    for ta in BOTH {
         let s = open(&ctx, ta);
         for (sk, pk, msg, params, sig) in &cases {
             let key = vec![
@@ -1122,7 +1122,7 @@ fn generated_keys_work() {
             0,
         ));
     }
-    for ta in tier(BOTH) {
+    for ta in BOTH {
         let s = open(&ctx, ta);
         let got = run(&s, &vs);
         for (v, g) in vs.iter().zip(&got) {
@@ -1133,7 +1133,7 @@ fn generated_keys_work() {
     // Wrong-size domain parameters are BAD_PARAMETERS, not a panic.
     let mut bad = vs[5].clone();
     bad.bits = 1024;
-    for ta in tier(BOTH) {
+    for ta in BOTH {
         let s = open(&ctx, ta);
         assert_eq!(run(&s, &[bad.clone()])[0].0, 0xFFFF_0006, "{ta}");
     }
@@ -1145,7 +1145,7 @@ fn generated_keys_work() {
 fn misuse_panics() {
     let w = World::start();
     let ctx = w.ctx();
-    for ta in tier(BOTH) {
+    for ta in BOTH {
         for case in 0..6u32 {
             let s = open(&ctx, ta);
             let mut p = [Param::ValueIn { a: case, b: 0 }];
@@ -1165,7 +1165,7 @@ fn random_differs_between_calls_and_instances() {
     let w = World::start();
     let ctx = w.ctx();
     let mut seen: Vec<Vec<u8>> = Vec::new();
-    for ta in tier(BOTH) {
+    for ta in BOTH {
         for _ in 0..2 {
             let s = open(&ctx, ta);
             for _ in 0..2 {

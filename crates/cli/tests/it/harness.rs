@@ -11,20 +11,11 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-pub const HELLO_C: &str = "8aaaf200-2450-11e4-abe2-0002a5d5c51b";
-pub const HELLO_RUST: &str = "8aaaf200-2450-11e4-abe2-0002a5d5c51c";
-pub const SEED_C: &str = "12345678-1234-1234-1234-567890abcdef";
-pub const SEED_RUST: &str = "12345678-1234-1234-1234-567890abcdf0";
 pub const MISBEHAVE: &str = "40dc6fa0-b27f-4171-8fca-84f566767cb5";
 pub const MISBEHAVE_CTOR: &str = "a6fc02b0-c08c-46d6-beed-af02c62de7a7";
 pub const LIFECYCLE: &str = "fd03bd86-9c9c-45e9-acfd-27ee479dc43a";
 pub const SINGLE: &str = "57364908-349e-4caf-a11d-b150128d9995";
 pub const KEEPALIVE: &str = "92ff0d31-7a78-42b6-b665-def3fc5fd20c";
-
-/// Every TA runs on the host tier.
-pub fn here(_ta: &str) -> bool {
-    true
-}
 
 /// The build output of scripts/build.sh.
 pub fn dist() -> PathBuf {

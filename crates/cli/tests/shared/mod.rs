@@ -3,6 +3,12 @@
 
 use oxtee_client::{Error, Uuid};
 
+/// The examples' TAs, C and Rust (every test TA runs on both tiers).
+pub const HELLO_C: &str = "8aaaf200-2450-11e4-abe2-0002a5d5c51b";
+pub const HELLO_RUST: &str = "8aaaf200-2450-11e4-abe2-0002a5d5c51c";
+pub const SEED_C: &str = "12345678-1234-1234-1234-567890abcdef";
+pub const SEED_RUST: &str = "12345678-1234-1234-1234-567890abcdf0";
+
 /// The parameters test TA (`tests/tas/c/params`).
 pub const PARAMS: &str = "69de423a-d673-49d1-a5ac-22b9dae89776";
 
@@ -10,11 +16,6 @@ pub const TARGET_DEAD: Error = Error::new(0xFFFF_3024, 3);
 
 pub fn uuid(s: &str) -> Uuid {
     Uuid::parse(s).unwrap()
-}
-
-/// The TAs of `tas` this tier runs (see `here`).
-pub fn tier<const N: usize>(tas: [&'static str; N]) -> impl Iterator<Item = &'static str> {
-    tas.into_iter().filter(|t| super::here(t))
 }
 
 /// Command 0 of the batch test TAs (aead, asym): `input` in, room for

@@ -12,20 +12,6 @@ pub use shared::*;
 
 use oxtee_client::Context;
 
-/// The Rust test TAs: not built for S-EL0 yet (the C ones are).
-const RUST_TAS: [&str; 5] = [
-    "d1a6e5f0-3c2b-4e8a-9f17-5b4c3a2d1e02",
-    "5c3a9e10-7d21-4f6b-8e43-2a1b0c9d8e02",
-    "7a1e5c20-3b4d-4e8f-9a01-6c2d3e4f5a02",
-    "7a1e5c20-3b4d-4e8f-9a01-6c2d3e4f5b02",
-    "7a1e5c20-3b4d-4e8f-9a01-6c2d3e4f5c02",
-];
-
-/// Whether this tier runs `ta`.
-pub fn here(ta: &str) -> bool {
-    !RUST_TAS.contains(&ta)
-}
-
 pub struct World;
 
 impl World {

@@ -1,9 +1,10 @@
-//! The host tier's parameter, cryptography, trusted storage and TA-to-TA
-//! suites (`tests/it`), the same sources,
+//! The host tier's example, parameter, property, cryptography, trusted
+//! storage and TA-to-TA suites (`tests/it`), the same sources,
 //! run against the TrustZone tier: `scripts/tz.sh` builds this target for
 //! aarch64 (feature `tz-suite`) and runs it inside the guest, where
 //! oxtee's client reaches the secure kernel through Linux's `/dev/tee0`
-//! and the C test TAs, built with the TrustZone devkit, run at S-EL0.
+//! and the test TAs, C ones built with the TrustZone devkit and Rust ones
+//! with `oxtee ta build --tier tz`, run at S-EL0.
 //! (The BigInt cases checked against Python run on the host tier only:
 //! the guest has no Python; `scripts/tz.sh` skips them by name.)
 
@@ -17,8 +18,12 @@ mod asym;
 mod bigint;
 #[path = "../it/digest.rs"]
 mod digest;
+#[path = "../it/examples.rs"]
+mod examples;
 #[path = "../it/params.rs"]
 mod params;
+#[path = "../it/props.rs"]
+mod props;
 #[path = "../it/storage.rs"]
 mod storage;
 #[path = "../it/symcrypt.rs"]

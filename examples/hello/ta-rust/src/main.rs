@@ -1,6 +1,9 @@
 //! Hello world TA in Rust: the same commands as OP-TEE's hello_world TA.
+#![no_std]
+#![cfg_attr(target_os = "none", no_main)]
 #![forbid(unsafe_code)]
 
+use oxtee_ta_sdk::prelude::*;
 use oxtee_ta_sdk::{
     Identity, Params, TeeError, TeeResult, TrustedApp, ValueInOut, log_info, ta_main,
 };

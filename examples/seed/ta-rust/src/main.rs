@@ -1,6 +1,8 @@
 //! The TA of the seed notes (questions 17:36 and 17:40), in Rust: command
 //! 0 takes an `int32_t` in the first memref and writes twice its value to
 //! the second.
+#![no_std]
+#![cfg_attr(target_os = "none", no_main)]
 #![forbid(unsafe_code)]
 
 use oxtee_ta_sdk::{

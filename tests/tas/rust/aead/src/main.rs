@@ -1,9 +1,12 @@
 //! Authenticated encryption and CMAC test TA in Rust: the commands of
 //! tests/tas/c/aead (see its include/aead_ta.h) through the SDK's
 //! `crypto` module.
+#![no_std]
+#![cfg_attr(target_os = "none", no_main)]
 #![forbid(unsafe_code)]
 
 use oxtee_ta_sdk::crypto::{Attribute, Mode, Operation, TransientObject, alg, obj};
+use oxtee_ta_sdk::prelude::*;
 use oxtee_ta_sdk::{
     Identity, MemrefIn, MemrefOut, NoParam, Params, TeeError, TeeResult, TrustedApp, ValueIn,
     ta_main,

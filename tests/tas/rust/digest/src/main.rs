@@ -2,9 +2,12 @@
 //! (see its include/digest_ta.h) through the SDK's `crypto` module. Panic
 //! cases 2-5 only (the others need a forged handle or a NULL pointer,
 //! which safe Rust cannot express: they answer NOT_SUPPORTED).
+#![no_std]
+#![cfg_attr(target_os = "none", no_main)]
 #![forbid(unsafe_code)]
 
 use oxtee_ta_sdk::crypto::{InfoMultiple, Mode, Operation, alg, is_algorithm_supported};
+use oxtee_ta_sdk::prelude::*;
 use oxtee_ta_sdk::{
     Identity, MemrefIn, MemrefOut, NoParam, Params, TeeError, TeeResult, TrustedApp, ValueIn,
     ValueInOut, ValueOut, ta_main,

@@ -12,8 +12,11 @@
 //!   Then all are dropped and one buffer of 3/4 of the heap must fit
 //!   (else `TEE_ERROR_OUT_OF_MEMORY`).
 //! * 4: `(ValueOut,)` heap usage: a = bytes in use, b = heap size.
+#![no_std]
+#![cfg_attr(target_os = "none", no_main)]
 #![forbid(unsafe_code)]
 
+use oxtee_ta_sdk::prelude::*;
 use oxtee_ta_sdk::{
     Identity, Params, TeeError, TeeResult, TrustedApp, ValueIn, ValueOut, heap_usage,
     mask_cancellation, ree_time, system_time, ta_main, try_alloc, wait,

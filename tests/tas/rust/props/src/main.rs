@@ -1,8 +1,11 @@
 //! Property API test TA in Rust: the commands of tests/tas/c/props
 //! (0 string, 1 typed, 2 enumerate) through the SDK, and 9: a Rust panic.
+#![no_std]
+#![cfg_attr(target_os = "none", no_main)]
 #![forbid(unsafe_code)]
 
 use oxtee_ta_sdk::bigint::{self, BigInt};
+use oxtee_ta_sdk::prelude::*;
 use oxtee_ta_sdk::props::{self, PropSet};
 use oxtee_ta_sdk::{
     Identity, MemrefIn, MemrefOut, NoParam, Params, TeeError, TeeResult, TrustedApp, ValueIn,

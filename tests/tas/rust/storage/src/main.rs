@@ -1,8 +1,11 @@
 //! Trusted storage test TA in Rust: the commands of tests/tas/c/storage
 //! (see its include/storage_ta.h) through the SDK's `storage` module.
+#![no_std]
+#![cfg_attr(target_os = "none", no_main)]
 #![forbid(unsafe_code)]
 
 use oxtee_ta_sdk::crypto::{Mode, Operation, TransientObject, alg, obj};
+use oxtee_ta_sdk::prelude::*;
 use oxtee_ta_sdk::storage::{Enumerator, PersistentObject, Whence, flags, id as storage};
 use oxtee_ta_sdk::{
     Identity, MemrefIn, MemrefOut, NoParam, Params, TeeError, TeeResult, TrustedApp, ValueIn,

@@ -3,11 +3,14 @@
 //! `crypto` module. Panic cases 0-8 and 11-16 (9 and 10 need a forged
 //! handle or a malformed attribute, which safe Rust cannot express: they
 //! answer NOT_SUPPORTED).
+#![no_std]
+#![cfg_attr(target_os = "none", no_main)]
 #![forbid(unsafe_code)]
 
 use oxtee_ta_sdk::crypto::{
     Attribute, Mode, ObjectInfo, Operation, TransientObject, alg, consts, obj,
 };
+use oxtee_ta_sdk::prelude::*;
 use oxtee_ta_sdk::{
     Identity, MemrefIn, MemrefOut, NoParam, Params, TeeError, TeeResult, TrustedApp, ValueIn,
     ValueInOut, ValueOut, ta_main,
