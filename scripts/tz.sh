@@ -180,8 +180,8 @@ cp "$out/ta-dev.pem" "$kit/keys/default_ta.pem"
 # host tier's test TAs the TrustZone tier can run so far.
 for ta in examples/hello/ta-c examples/seed/ta-c tz/guest/ta/api tests/tas/c/props \
   tests/tas/c/digest tests/tas/c/symcrypt tests/tas/c/aead tests/tas/c/asym tests/tas/c/bigint \
-  tests/tas/c/storage tests/tas/c/ta2ta tests/tas/c/params tests/tas/c/compat11 \
-  tests/tas/c/submk; do
+  tests/tas/c/storage tests/tas/c/ta2ta tests/tas/c/ta2ta-peer tests/tas/c/params \
+  tests/tas/c/compat11 tests/tas/c/internal tests/tas/c/submk; do
   o=$out/ta/$(echo "$ta" | tr / _)
   rm -rf "$o"
   make -s -C "$ta" TA_DEV_KIT_DIR="$kit" CROSS_COMPILE=aarch64-linux-gnu- O="$o" >/dev/null

@@ -105,9 +105,11 @@ const size_t ta_num_props = sizeof(ta_props) / sizeof(ta_props[0]);
 #ifdef OXTEE_TZ
 /*
  * TrustZone tier: the TA's heap is TA_DATA_SIZE bytes of its own .bss, as
- * on OP-TEE (the runtime, libutee.a, manages it); the secure kernel maps
- * it zeroed with the rest of the image.
+ * on OP-TEE (the runtime, libutee.a, manages it), plus room for the
+ * allocator's bookkeeping, so that TA_DATA_SIZE bytes of blocks fit, as on
+ * the host tier; the secure kernel maps it zeroed with the image.
  */
-uint8_t ta_heap[TA_DATA_SIZE] __attribute__((aligned(16)));
+#define OXTEE_TZ_HEAP_SLACK 4096 /* the blocks' headers, the allocator's own */
+uint8_t ta_heap[TA_DATA_SIZE + OXTEE_TZ_HEAP_SLACK] __attribute__((aligned(16)));
 const size_t ta_heap_size = sizeof(ta_heap);
 #endif

@@ -105,6 +105,17 @@ static void *wait_forever(void *arg)
 	return NULL;
 }
 
+/* API_COUNT (its count in a), on a thread. */
+static void *count_in(void *arg)
+{
+	struct waiter *w = arg;
+	uint32_t b;
+
+	w->r = value(w->s, API_COUNT, &w->a, &b, &w->origin);
+	w->done = 1;
+	return NULL;
+}
+
 /* An open of the API TA with a value in (a, b), on a thread. */
 struct opener {
 	TEEC_Context *ctx;
@@ -220,20 +231,27 @@ int main(void)
 	}
 	r = wait_ms(&s1, 250, &a, &origin);
 	CHECK(r == TEEC_SUCCESS && a >= 240 && a < 2000, "wait 250 ms: %#x, %u ms", r, a);
-	/* Cancelled: an endless wait ends with CANCEL (origin: the TA); the
-	 * other session is refused meanwhile (the instance is busy). */
+	/* Cancelled: an endless wait ends with CANCEL (origin: the TA); a
+	 * call of the other session meanwhile waits for its turn (the
+	 * instance is busy; OP-TEE too serialises a TA's calls) and is
+	 * answered when the wait has ended. */
 	{
 		struct waiter w = { .s = &s1 };
-		pthread_t th;
+		struct waiter w2 = { .s = &s2 };
+		pthread_t th, th2;
 
 		pthread_create(&th, NULL, wait_forever, &w);
 		usleep(300 * 1000);
-		r = value(&s2, API_COUNT, &a, &b, &origin);
-		CHECK(r == TEEC_ERROR_BUSY, "the instance while it waits: %#x", r);
+		pthread_create(&th2, NULL, count_in, &w2);
+		usleep(300 * 1000);
+		CHECK(!w2.done, "the other session's call waits for its turn: %#x", w2.r);
 		TEEC_RequestCancellation(&w.op);
 		pthread_join(th, NULL);
+		pthread_join(th2, NULL);
 		CHECK(w.r == TEEC_ERROR_CANCEL && w.origin == TEEC_ORIGIN_TRUSTED_APP,
 		      "cancelled wait: %#x origin %u", w.r, w.origin);
+		CHECK(w2.r == TEEC_SUCCESS && w2.a == 3,
+		      "the other session's call after its turn: %#x, count %u", w2.r, w2.a);
 	}
 
 	/* Preemption: TAs that never return on their own. The normal world

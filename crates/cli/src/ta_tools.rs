@@ -600,6 +600,10 @@ fn rust_ta(dir: &Path, target_dir: Option<&Path>) -> R<(PathBuf, String, TaProps
     Ok((manifest, name, props, target_dir))
 }
 
+/// What a TA's heap holds besides `data-size` bytes of allocations at
+/// S-EL0 (the devkit's `OXTEE_TZ_HEAP_SLACK`): the allocator's bookkeeping.
+const TZ_HEAP_SLACK: usize = 4096;
+
 /// The TA header and heap of a Rust TA for S-EL0, as Rust source: what the
 /// devkit's `user_ta_header.c` gives a C TA (the header record, under the
 /// symbol libutee reads, in the section the kernel reads; the heap,
@@ -632,7 +636,7 @@ fn tz_head_source(props: &TaProps) -> String {
         n = head.len(),
         section = head::SECTION,
         bytes = bytes.join(","),
-        data = props.data_size,
+        data = props.data_size as usize + TZ_HEAP_SLACK,
     )
 }
 
@@ -694,6 +698,8 @@ fn build_rust_tz(
     for f in [
         "-C relocation-model=pie",
         "-C strip=symbols",
+        // No unwinding at S-EL0 (panic = abort): no unwind tables either.
+        "-C force-unwind-tables=no",
         "-C link-arg=-pie",
         "-C link-arg=--no-dynamic-linker",
         "-C link-arg=-e__ta_entry",

@@ -405,6 +405,8 @@ pub fn ta_syscalls(data: &[u8]) {
             log: &mut log,
             counter: (1 << 30, 62_500_000),
             shared: &shared,
+            shared_inputs: 0b01,
+            window: 0x10000..0x12000,
             cancel: &mut cancel,
             props: &mut props,
             client: &[],

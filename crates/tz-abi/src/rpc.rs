@@ -188,6 +188,11 @@ struct Slot {
     threads: ThreadStats,
     /// A task the kernel hands the call (a callee's entry point).
     handed: Option<Task>,
+    /// The cancellation deadlines of the TA-to-TA calls in progress on
+    /// this link, outermost first (the kernel's counter values).
+    deadlines: Vec<u64>,
+    /// The instance (the kernel's number) this call waits its turn for.
+    waiting_for: Option<u64>,
 }
 
 /// What the kernel's threads have done so far (for tests and the log).
@@ -204,6 +209,15 @@ pub struct ThreadStats {
 /// A task's link to the kernel: one request outstanding at a time.
 #[derive(Clone, Default)]
 pub struct Rpc(Rc<RefCell<Slot>>);
+
+/// A TA-to-TA call's deadline in force (see [`Rpc::deadline_until_dropped`]).
+pub struct DeadlineGuard(Rpc);
+
+impl Drop for DeadlineGuard {
+    fn drop(&mut self) {
+        self.0.0.borrow_mut().deadlines.pop();
+    }
+}
 
 /// A call in progress: its result and its parameters (for the kernel to
 /// copy back).
@@ -228,6 +242,42 @@ impl Rpc {
     /// Whether the client asked to cancel this call.
     pub fn cancelled(&self) -> bool {
         self.0.borrow().cancelled
+    }
+
+    /// The instance this call waits its turn for, if it does (the kernel
+    /// follows these to refuse a wait that would close a cycle).
+    pub fn waiting_for(&self) -> Option<u64> {
+        self.0.borrow().waiting_for
+    }
+
+    pub fn set_waiting_for(&self, instance: Option<u64>) {
+        self.0.borrow_mut().waiting_for = instance;
+    }
+
+    /// Whether `other` is this very link (the same call's thread).
+    pub fn same_link(&self, other: &Rpc) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+
+    /// Whether the call is cancelled at counter value `now`: by its
+    /// client, or because the timeout of a TA-to-TA call it serves (its
+    /// own, or one that calls it) has passed (GP: a timeout is a
+    /// cancellation request to the callee).
+    pub fn cancelled_at(&self, now: u64) -> bool {
+        let s = self.0.borrow();
+        s.cancelled || s.deadlines.iter().any(|&d| now >= d)
+    }
+
+    /// The earliest TA-to-TA deadline in force.
+    pub fn deadline(&self) -> Option<u64> {
+        self.0.borrow().deadlines.iter().copied().min()
+    }
+
+    /// Cancel what runs on this link at counter value `at`, until the
+    /// guard is dropped (the TA-to-TA call that set it has ended).
+    pub fn deadline_until_dropped(&self, at: u64) -> DeadlineGuard {
+        self.0.borrow_mut().deadlines.push(at);
+        DeadlineGuard(self.clone())
     }
 
     /// The kernel's thread counters when the call began.
@@ -404,4 +454,42 @@ impl Future for Ask {
 pub fn poll(task: &mut Task) -> Poll<(u32, [Param; 4])> {
     let mut cx = Context::from_waker(core::task::Waker::noop());
     task.as_mut().poll(&mut cx)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A TA-to-TA call's timeout cancels what runs under it until the
+    /// call ends; nested calls keep the earliest; the client's
+    /// cancellation is there whatever the deadlines.
+    #[test]
+    fn deadlines_cancel_until_their_call_ends() {
+        let rpc = Rpc::new(ThreadStats::default());
+        assert!(!rpc.cancelled_at(u64::MAX));
+        assert_eq!(rpc.deadline(), None);
+        {
+            let _outer = rpc.deadline_until_dropped(100);
+            assert!(!rpc.cancelled_at(99));
+            assert!(rpc.cancelled_at(100));
+            {
+                let _inner = rpc.deadline_until_dropped(500);
+                assert_eq!(rpc.deadline(), Some(100));
+                assert!(
+                    rpc.cancelled_at(100),
+                    "the outer call's timeout reaches the inner callee"
+                );
+            }
+            {
+                let _inner = rpc.deadline_until_dropped(50);
+                assert_eq!(rpc.deadline(), Some(50));
+                assert!(rpc.cancelled_at(60));
+            }
+            assert_eq!(rpc.deadline(), Some(100));
+        }
+        assert_eq!(rpc.deadline(), None);
+        assert!(!rpc.cancelled_at(1_000));
+        rpc.cancel();
+        assert!(rpc.cancelled_at(0));
+    }
 }

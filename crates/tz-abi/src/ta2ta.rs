@@ -14,9 +14,9 @@
 //! callee is opened with the caller's identity (`TEE_LOGIN_TRUSTED_APP`
 //! and its UUID) and runs on the caller's thread. A close is recorded
 //! here and done by the kernel when the entry point has returned; it
-//! cannot fail. The cancellation timeout is not honoured yet (every call
-//! waits as with `TEE_TIMEOUT_INFINITE`; a client's cancellation of the
-//! caller reaches the callee).
+//! cannot fail. The timeout is a cancellation request to the callee when
+//! it passes (the kernel's [`crate::rpc::Rpc::deadline_until_dropped`]),
+//! as a client's cancellation of the caller is.
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;
@@ -52,6 +52,9 @@ pub struct TaCall {
     /// Where the new session (an open) and the origin go.
     pub session_at: u64,
     pub origin_at: u64,
+    /// Milliseconds until the callee is asked to cancel
+    /// (`TEE_TIMEOUT_INFINITE`: never).
+    pub timeout_ms: u32,
 }
 
 enum Stop {
@@ -94,6 +97,7 @@ pub fn open(a: &[u64; 8], cx: &mut Context<'_>) -> Outcome {
             up,
             session_at: a[3],
             origin_at: a[4],
+            timeout_ms: a[1] as u32,
         })
     })())
 }
@@ -114,6 +118,7 @@ pub fn invoke(a: &[u64; 8], cx: &mut Context<'_>) -> Outcome {
             up,
             session_at: 0,
             origin_at: a[4],
+            timeout_ms: a[1] as u32,
         })
     })())
 }

@@ -141,6 +141,10 @@ pub const ACCESS_READ: u64 = 0x1;
 pub const ACCESS_WRITE: u64 = 0x2;
 /// `TEE_MEMORY_ACCESS_ANY_OWNER`.
 pub const ACCESS_ANY_OWNER: u64 = 0x4;
+/// OP-TEE's `TEE_MEMORY_ACCESS_NONSECURE`: all of it shared by the client.
+pub const ACCESS_NONSECURE: u64 = 0x1000_0000;
+/// OP-TEE's `TEE_MEMORY_ACCESS_SECURE`: none of it shared by the client.
+pub const ACCESS_SECURE: u64 = 0x2000_0000;
 
 /// `UTEE_TIME_CAT_SYSTEM`, `_TA_PERSISTENT`, `_REE`.
 pub const TIME_SYSTEM: u64 = 0;
@@ -209,7 +213,8 @@ pub fn write_user(mem: &mut dyn UserMemory, va: u64, data: &[u8]) -> Result<(), 
 pub struct Cancellation {
     /// The client asked to cancel.
     pub requested: bool,
-    /// The TA masks it (GP: masked when an entry point starts).
+    /// The TA masks it (masked when its session opens; the kernel keeps a
+    /// session's mask from call to call, as OP-TEE does).
     pub masked: bool,
 }
 
@@ -235,6 +240,13 @@ pub struct Context<'a> {
     /// The TA's memory a client shares with it in this call (its memory
     /// references), for `CHECK_ACCESS_RIGHTS` without `ANY_OWNER`.
     pub shared: &'a [Range<u64>],
+    /// Bit `i`: `shared[i]` is an input, which the TA may read only (its
+    /// window page is writable, but `CHECK_ACCESS_RIGHTS` says what the
+    /// client allowed).
+    pub shared_inputs: u8,
+    /// Where the kernel maps memory references: what of it is no call's
+    /// memref is nobody's (`CHECK_ACCESS_RIGHTS` refuses it).
+    pub window: Range<u64>,
     /// The call's cancellation state.
     pub cancel: &'a mut Cancellation,
     /// The instance's property sets.
@@ -470,10 +482,12 @@ fn millis_now(cx: &Context<'_>) -> u64 {
 }
 
 /// `_utee_check_access_rights(flags, buf, len)`: every page of the range
-/// is the TA's, writable if `WRITE` is asked; without `ANY_OWNER` none of
-/// it may be memory a client shares in this call.
+/// is the TA's, writable if `WRITE` is asked; without `ANY_OWNER`, or
+/// with `SECURE`, none of it may be memory a client shares in this call;
+/// with `NONSECURE` all of it must be (the host tier's rules).
 fn check_access_rights(cx: &Context<'_>, flags: u64, va: u64, len: u64) -> u32 {
-    if flags & !(ACCESS_READ | ACCESS_WRITE | ACCESS_ANY_OWNER) != 0 {
+    let known = ACCESS_READ | ACCESS_WRITE | ACCESS_ANY_OWNER | ACCESS_NONSECURE | ACCESS_SECURE;
+    if flags & !known != 0 {
         return TEE_ERROR_BAD_PARAMETERS;
     }
     if len == 0 {
@@ -485,10 +499,44 @@ fn check_access_rights(cx: &Context<'_>, flags: u64, va: u64, len: u64) -> u32 {
     if check(cx.mem, va, len, flags & ACCESS_WRITE != 0).is_err() {
         return TEE_ERROR_ACCESS_DENIED;
     }
-    if flags & ACCESS_ANY_OWNER == 0 && cx.shared.iter().any(|s| s.start < end && va < s.end) {
+    let overlaps = |s: &Range<u64>| s.start < end && va < s.end;
+    let touches_shared = cx.shared.iter().any(overlaps);
+    let writes_input = cx
+        .shared
+        .iter()
+        .enumerate()
+        .any(|(i, s)| cx.shared_inputs & (1 << i) != 0 && overlaps(s));
+    if flags & ACCESS_WRITE != 0 && writes_input {
+        return TEE_ERROR_ACCESS_DENIED;
+    }
+    if overlaps(&cx.window) && !covered(cx.shared, va.max(cx.window.start), end.min(cx.window.end))
+    {
+        return TEE_ERROR_ACCESS_DENIED;
+    }
+    if touches_shared && (flags & ACCESS_ANY_OWNER == 0 || flags & ACCESS_SECURE != 0) {
+        return TEE_ERROR_ACCESS_DENIED;
+    }
+    if flags & ACCESS_NONSECURE != 0 && !covered(cx.shared, va, end) {
         return TEE_ERROR_ACCESS_DENIED;
     }
     TEE_SUCCESS
+}
+
+/// Whether `start..end` lies, without a gap, in the union of `ranges`.
+fn covered(ranges: &[Range<u64>], start: u64, end: u64) -> bool {
+    let mut at = start;
+    while at < end {
+        match ranges
+            .iter()
+            .filter(|r| r.start <= at && at < r.end)
+            .map(|r| r.end)
+            .max()
+        {
+            Some(next) => at = next,
+            None => return false,
+        }
+    }
+    true
 }
 
 /// The set a TA names (a pseudo-handle).
@@ -766,6 +814,8 @@ pub(crate) mod tests {
                 log: &mut log,
                 counter: self.counter,
                 shared: &shared,
+                shared_inputs: 0b01,
+                window: 0x10000..0x12000,
                 cancel: &mut self.cancel,
                 props: &mut self.props,
                 client: &self.client,
@@ -834,8 +884,39 @@ pub(crate) mod tests {
             (rd, 0x10000, 4, TEE_ERROR_ACCESS_DENIED),
             (rd, 0x100ff, 4, TEE_ERROR_ACCESS_DENIED),
             (rd | any, 0x10000, 4, TEE_SUCCESS),
-            (rd, 0x10100, 4, TEE_SUCCESS),
+            // The window past the memrefs: no call's memory, nobody's.
+            (rd, 0x10100, 4, TEE_ERROR_ACCESS_DENIED),
+            (rd | any, 0x100fc, 8, TEE_ERROR_ACCESS_DENIED),
             (0x8, 0x3000, 4, TEE_ERROR_BAD_PARAMETERS),
+            // OP-TEE's SECURE (none of it shared) and NONSECURE (all of it
+            // shared, which needs ANY_OWNER too).
+            (rd | any | ACCESS_NONSECURE, 0x10000, 4, TEE_SUCCESS),
+            (
+                rd | any | ACCESS_NONSECURE,
+                0x100fe,
+                4,
+                TEE_ERROR_ACCESS_DENIED,
+            ),
+            (rd | ACCESS_NONSECURE, 0x10000, 4, TEE_ERROR_ACCESS_DENIED),
+            (
+                rd | any | ACCESS_NONSECURE,
+                0x3000,
+                4,
+                TEE_ERROR_ACCESS_DENIED,
+            ),
+            (
+                rd | any | ACCESS_SECURE,
+                0x10000,
+                4,
+                TEE_ERROR_ACCESS_DENIED,
+            ),
+            (rd | ACCESS_SECURE, 0x3000, 4, TEE_SUCCESS),
+            (
+                rd | ACCESS_SECURE | ACCESS_NONSECURE,
+                0x3000,
+                4,
+                TEE_ERROR_ACCESS_DENIED,
+            ),
         ];
         for &(flags, va, len, want) in cases {
             assert_eq!(

@@ -221,8 +221,14 @@ impl AddressSpace {
         for s in &plan.segments {
             let mut va = s.pages.start;
             while va < s.pages.end {
+                // RELRO: read-only once relocated (the relocations are
+                // applied above, before the TA ever runs).
+                let perm = match &plan.relro {
+                    Some(r) if r.contains(&va) => Perm::R,
+                    _ => s.perm,
+                };
                 let page = self
-                    .map(base + va, s.perm)
+                    .map(base + va, perm)
                     .map_err(|_| LoadFailed::OutOfMemory)?;
                 // (Pages past the staged ones stay as mapped: zero.)
                 if let Some(bytes) = mem.get(va as usize..(va + PAGE) as usize) {

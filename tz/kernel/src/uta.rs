@@ -27,7 +27,7 @@
 //! secure memory instances take.
 
 use alloc::boxed::Box;
-use alloc::collections::BTreeMap;
+use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::rc::Rc;
 use alloc::vec::Vec;
 use core::cell::{Cell, RefCell};
@@ -95,6 +95,58 @@ pub struct Loader {
     storage: Rc<Storage>,
     /// The last instance number given (the store's owner of its handles).
     instances: u64,
+    /// Notification keys for calls waiting for a busy instance.
+    turns: Rc<Turns>,
+}
+
+/// Who holds which instance, and the notification keys
+/// (`OPTEE_RPC_CMD_NOTIFICATION`) for calls that wait in the normal world
+/// for an instance busy with another call (the store uses 192..=255;
+/// Linux's driver takes up to 255).
+#[derive(Default)]
+pub struct Turns {
+    keys: Cell<u64>,
+    /// The link of the call that holds each busy instance (by owner).
+    holders: RefCell<BTreeMap<u64, Rpc>>,
+}
+
+/// The first of the 64 keys.
+const TURN_KEYS: u32 = 128;
+
+impl Turns {
+    /// A free key (None: all 64 are taken).
+    fn take(&self) -> Option<u32> {
+        let used = self.keys.get();
+        let i = (!used).trailing_zeros();
+        (i < 64).then(|| {
+            self.keys.set(used | (1 << i));
+            TURN_KEYS + i
+        })
+    }
+
+    fn give(&self, key: u32) {
+        self.keys.set(self.keys.get() & !(1 << (key - TURN_KEYS)));
+    }
+
+    /// Whether a wait of the call on `link` for a turn held by `holder`
+    /// would close a cycle: `holder` is `link`, or (transitively) waits
+    /// for an instance `link` holds (crossed TA-to-TA calls on two
+    /// threads). Such a call is answered BUSY instead of deadlocking.
+    fn would_deadlock(&self, link: &Rpc, holder: &Rpc) -> bool {
+        let holders = self.holders.borrow();
+        let mut h = holder.clone();
+        // (A chain is at most as long as there are busy instances.)
+        for _ in 0..=holders.len() {
+            if h.same_link(link) {
+                return true;
+            }
+            match h.waiting_for().and_then(|i| holders.get(&i)) {
+                Some(next) => h = next.clone(),
+                None => return false,
+            }
+        }
+        true
+    }
 }
 
 /// The namespace of the device ID until a hardware unique key exists to
@@ -115,6 +167,7 @@ impl Loader {
             peak: 0,
             ta_times: BTreeMap::new(),
             instances: 0,
+            turns: Rc::new(Turns::default()),
         }
     }
 }
@@ -181,7 +234,9 @@ impl Loader {
             space,
             entry,
             dead: false,
-            busy: false,
+            busy: None,
+            waiters: Vec::new(),
+            turns: self.turns.clone(),
             closes: Vec::new(),
             rng: self.rng.clone(),
             props: Props {
@@ -190,6 +245,7 @@ impl Loader {
                 registered: false,
             },
             clients: BTreeMap::new(),
+            unmasked: BTreeSet::new(),
             crypto: Crypto::new(),
             window: 0,
             ta_time: self.ta_times.entry(uuid).or_default().clone(),
@@ -215,14 +271,22 @@ pub struct Instance {
     entry: u64,
     dead: bool,
     /// A call of the instance waits for the normal world: its registers
-    /// and stack are that call's until it ends.
-    busy: bool,
+    /// and stack are that call's until it ends. Its thread's link (a
+    /// TA-to-TA call back into the instance on it is a cycle: BUSY).
+    busy: Option<Rpc>,
+    /// Notification keys of the calls waiting for their turn.
+    waiters: Vec<u32>,
+    /// The kernel's pool of those keys.
+    turns: Rc<Turns>,
     /// Sessions closed while it was busy, to close when it is not.
     closes: Vec<u32>,
     rng: SharedRng,
     props: Props,
     /// Each session's client property set.
     clients: BTreeMap<u32, Vec<Property>>,
+    /// The sessions whose cancellation the TA unmasked (GP and OP-TEE: a
+    /// session's mask holds from call to call; masked when it opens).
+    unmasked: BTreeSet<u32>,
     /// Its cryptographic operations and key objects (they never leave the
     /// kernel; dropped with the instance).
     crypto: Crypto,
@@ -232,8 +296,25 @@ pub struct Instance {
     ta_time: Rc<Cell<Option<Anchor>>>,
 }
 
+impl Instance {
+    /// A call on `rpc` waits for the normal world: the instance is its.
+    fn hold(&mut self, rpc: &Rpc) {
+        self.busy = Some(rpc.clone());
+        self.turns
+            .holders
+            .borrow_mut()
+            .insert(self.owner, rpc.clone());
+    }
+
+    fn release(&mut self) {
+        self.busy = None;
+        self.turns.holders.borrow_mut().remove(&self.owner);
+    }
+}
+
 impl Drop for Instance {
     fn drop(&mut self) {
+        self.turns.holders.borrow_mut().remove(&self.owner);
         // Its open persistent objects close with it.
         self.storage.forget(self.owner);
     }
@@ -265,6 +346,12 @@ fn counter() -> (u64, u64) {
     (count, freq)
 }
 
+/// Whether the call on `rpc` is cancelled now: by its client, or by the
+/// timeout of a TA-to-TA call it serves.
+fn cancelled(rpc: &Rpc) -> bool {
+    rpc.cancelled_at(counter().0)
+}
+
 /// SHA-256 by the kernel's engine alone, 64 KiB pieces of 256 KiB: MiB/s
 /// (what the same work costs through a TA's system calls is apitest's;
 /// 3-4 ms of the boot).
@@ -285,6 +372,8 @@ struct Call {
     up: [u64; 9],
     /// The call's memory references in the TA's memory.
     shared: [Range<u64>; 4],
+    /// Bit `i`: `shared[i]` is an input.
+    shared_inputs: u8,
     cancel: Cancellation,
     /// The session (its client property set is the instance's).
     session: u32,
@@ -340,6 +429,7 @@ impl Instance {
         let mut at = WINDOW_AT;
         // The client's memory in this call, as the TA sees it.
         let mut shared = [0..0, 0..0, 0..0, 0..0];
+        let mut shared_inputs = 0u8;
         for (i, prm) in p.iter().enumerate() {
             match prm {
                 Param::None => {}
@@ -347,8 +437,11 @@ impl Instance {
                     up[1 + 2 * i] = u64::from(*a);
                     up[2 + 2 * i] = u64::from(*b);
                 }
-                Param::Memref { data, .. } => {
+                Param::Memref { data, dir, .. } => {
                     let len = data.len() as u64;
+                    if !dir.output() {
+                        shared_inputs |= 1 << i;
+                    }
                     if at + len > WINDOW_AT + WINDOW {
                         return Err(TEE_ERROR_OUT_OF_MEMORY);
                     }
@@ -378,7 +471,11 @@ impl Instance {
             frame,
             up,
             shared,
-            cancel: Cancellation::default(),
+            shared_inputs,
+            cancel: Cancellation {
+                requested: false,
+                masked: !self.unmasked.contains(&session),
+            },
             session,
             func,
         })
@@ -412,13 +509,15 @@ impl Instance {
                 let text = core::str::from_utf8(line).unwrap_or("(not UTF-8)");
                 log!(UART, "oxtee TA {}: {}\n", uuid, text);
             };
-            call.cancel.requested = rpc.cancelled();
+            call.cancel.requested = cancelled(rpc);
             let mut cx = utee::Context {
                 mem: &mut Mem(&mut self.space),
                 rng: &self.rng,
                 log: &mut log_line,
                 counter: counter(),
                 shared: &call.shared,
+                shared_inputs: call.shared_inputs,
+                window: WINDOW_AT..WINDOW_AT + WINDOW,
                 cancel: &mut call.cancel,
                 props: &mut self.props,
                 client: self.clients.get(&call.session).map_or(&[], |c| c),
@@ -463,6 +562,11 @@ impl Instance {
     /// The outputs back: values, and each buffer's reported size (bounded
     /// by the buffer) with its bytes.
     fn end(&mut self, call: &Call, ret: u32, p: &mut [Param; 4]) -> u32 {
+        if call.cancel.masked || call.func == FUNC_CLOSE {
+            self.unmasked.remove(&call.session);
+        } else {
+            self.unmasked.insert(call.session);
+        }
         let mut raw = [0u8; 72];
         if self.space.read(PARAMS_AT, &mut raw).is_err() {
             return TEE_ERROR_OUT_OF_MEMORY;
@@ -584,6 +688,14 @@ async fn ask(rpc: &Rpc, pending: &Pending, cancel: Cancellation, who: &Asker) ->
             Answer::Storage(Box::new(done))
         }
         Pending::Ta(call) => {
+            // The timeout: a cancellation request to the callee (and to
+            // what it calls) once it has passed, until the call ends.
+            let _deadline = (call.timeout_ms != utee::WAIT_FOREVER).then(|| {
+                let (now, freq) = counter();
+                rpc.deadline_until_dropped(
+                    now.saturating_add(u64::from(call.timeout_ms) * freq / 1000),
+                )
+            });
             let params = call.params.clone();
             let req = match call.kind {
                 TaKind::Open { uuid } => TaRequest::Open {
@@ -607,13 +719,22 @@ async fn ask(rpc: &Rpc, pending: &Pending, cancel: Cancellation, who: &Asker) ->
         &Pending::Wait { ms } => {
             let mut left = ms;
             loop {
-                if rpc.cancelled() && !cancel.masked {
+                if cancelled(rpc) && !cancel.masked {
                     return Answer::Waited(Err(TEE_ERROR_CANCEL));
                 }
                 if left == 0 {
                     return Answer::Waited(Ok(()));
                 }
-                let slice = left.min(WAIT_SLICE_MS);
+                // Up to a TA-to-TA deadline, not past it.
+                let (now, freq) = counter();
+                let until = rpc.deadline().map_or(u64::MAX, |d| {
+                    d.saturating_sub(now)
+                        .saturating_mul(1000)
+                        .div_ceil(freq.max(1))
+                });
+                let slice = left
+                    .min(WAIT_SLICE_MS)
+                    .min(u32::try_from(until).unwrap_or(u32::MAX).max(1));
                 if let Err(code) = rpc.suspend(slice).await {
                     return Answer::Waited(Err(code));
                 }
@@ -662,22 +783,164 @@ async fn finish(
             }
             done => done,
         };
-        let mut inst = ta.borrow_mut();
-        let ret = match step {
-            Step::Rpc(_) | Step::Preempted => {
-                waits = step;
-                continue;
-            }
-            Step::Done(r) => inst.end(&call, r, &mut params),
-            Step::Dead => TEE_ERROR_TARGET_DEAD,
-        };
-        // An open that failed leaves no client behind.
-        if call.func == FUNC_OPEN && ret != oxtee_gp::TEE_SUCCESS {
-            inst.clients.remove(&call.session);
+        if let Step::Rpc(_) | Step::Preempted = step {
+            waits = step;
+            continue;
         }
-        inst.busy = false;
-        inst.closes();
+        let (ret, waiters) = {
+            let mut inst = ta.borrow_mut();
+            let ret = match step {
+                Step::Done(r) => inst.end(&call, r, &mut params),
+                _ => TEE_ERROR_TARGET_DEAD,
+            };
+            // An open that failed leaves no client behind.
+            if call.func == FUNC_OPEN && ret != oxtee_gp::TEE_SUCCESS {
+                inst.clients.remove(&call.session);
+                inst.unmasked.remove(&call.session);
+            }
+            inst.release();
+            inst.closes();
+            (ret, core::mem::take(&mut inst.waiters))
+        };
+        // The calls that waited for this one: their turn (each looks again).
+        for key in waiters {
+            let _ = rpc.notify(true, key).await;
+        }
         return (ret, params);
+    }
+}
+
+/// An open (`client`: its identity) or invoke of the instance: begun now,
+/// or, while another thread's call of the instance waits for the normal
+/// world, when that call ends (as OP-TEE serialises the calls of a busy
+/// TA). One on the thread whose call holds the instance, a TA-to-TA
+/// cycle back into it, is BUSY: it could only wait for itself.
+fn enter(ta: &Rc<RefCell<Instance>>, e: Entry, params: &mut [Param; 4], rpc: &Rpc) -> Invoked {
+    {
+        let inst = ta.borrow();
+        if inst.dead {
+            return Invoked::Done(TEE_ERROR_TARGET_DEAD);
+        }
+        match &inst.busy {
+            None => {}
+            Some(holder) if inst.turns.would_deadlock(rpc, holder) => {
+                return Invoked::Refused(TEE_ERROR_BUSY);
+            }
+            Some(_) => {
+                let params = core::mem::replace(params, oxtee_tz_abi::pta::no_params());
+                return Invoked::Later(Box::pin(queued(ta.clone(), e, params, rpc.clone())));
+            }
+        }
+    }
+    start(ta, e, params, rpc)
+}
+
+/// What an entry point call is: the function, session and command, and
+/// for an open the client's identity.
+struct Entry {
+    func: u64,
+    session: u32,
+    cmd: u32,
+    client: Option<Identity>,
+}
+
+/// Begin the call on the idle instance and run it until it returns, dies
+/// or waits for the normal world (then the rest is a task, `finish`).
+fn start(ta: &Rc<RefCell<Instance>>, e: Entry, params: &mut [Param; 4], rpc: &Rpc) -> Invoked {
+    let Entry {
+        func,
+        session,
+        cmd,
+        client,
+    } = e;
+    let mut inst = ta.borrow_mut();
+    if let Some(id) = client {
+        inst.clients
+            .insert(session, oxtee_core::props::current_client(&id));
+    }
+    let mut call = match inst.begin(func, session, cmd, params) {
+        Ok(c) => c,
+        Err(code) => {
+            if func == FUNC_OPEN {
+                inst.clients.remove(&session);
+                inst.unmasked.remove(&session);
+            }
+            return Invoked::Refused(code);
+        }
+    };
+    let r = match inst.run(&mut call, rpc, Interrupts::All) {
+        Step::Done(r) => inst.end(&call, r, params),
+        Step::Dead => TEE_ERROR_TARGET_DEAD,
+        waits => {
+            inst.hold(rpc);
+            let params = core::mem::replace(params, oxtee_tz_abi::pta::no_params());
+            return Invoked::Later(Box::pin(finish(
+                ta.clone(),
+                call,
+                waits,
+                params,
+                rpc.clone(),
+            )));
+        }
+    };
+    // An open that failed leaves no client behind.
+    if func == FUNC_OPEN && r != oxtee_gp::TEE_SUCCESS {
+        inst.clients.remove(&session);
+        inst.unmasked.remove(&session);
+    }
+    Invoked::Done(r)
+}
+
+/// A call that found the instance busy: its turn, then the call.
+async fn queued(
+    ta: Rc<RefCell<Instance>>,
+    e: Entry,
+    mut params: [Param; 4],
+    rpc: Rpc,
+) -> (u32, [Param; 4]) {
+    let owner = ta.borrow().owner;
+    loop {
+        {
+            let inst = ta.borrow();
+            if inst.dead {
+                rpc.set_waiting_for(None);
+                return (TEE_ERROR_TARGET_DEAD, params);
+            }
+            match &inst.busy {
+                None => break,
+                // Held again by a call that (since) waits for us.
+                Some(holder) if inst.turns.would_deadlock(&rpc, holder) => {
+                    rpc.set_waiting_for(None);
+                    return (TEE_ERROR_BUSY, params);
+                }
+                Some(_) => rpc.set_waiting_for(Some(owner)),
+            }
+        }
+        wait_turn(&ta, &rpc).await;
+    }
+    rpc.set_waiting_for(None);
+    match start(&ta, e, &mut params, &rpc) {
+        Invoked::Done(r) | Invoked::Refused(r) => (r, params),
+        Invoked::Later(task) => task.await,
+    }
+}
+
+/// Wait in the normal world until the call that holds the instance ends
+/// (it wakes every waiter, which looks again): on a notification key,
+/// or, with every key taken, a short sleep.
+async fn wait_turn(ta: &Rc<RefCell<Instance>>, rpc: &Rpc) {
+    let turns = ta.borrow().turns.clone();
+    let Some(key) = turns.take() else {
+        let _ = rpc.suspend(10).await;
+        return;
+    };
+    ta.borrow_mut().waiters.push(key);
+    let waited = rpc.notify(false, key).await;
+    ta.borrow_mut().waiters.retain(|&k| k != key);
+    turns.give(key);
+    if waited.is_err() {
+        // The normal world would not wait: a short sleep instead.
+        let _ = rpc.suspend(1).await;
     }
 }
 
@@ -692,7 +955,7 @@ impl Pta for UserTa {
 
     fn open_session(&mut self, session: u32, client: &Client, params: &mut [Param; 4]) -> u32 {
         let mut inst = self.0.borrow_mut();
-        if inst.busy {
+        if inst.busy.is_some() {
             // Another session's call waits for the normal world.
             return TEE_ERROR_BUSY;
         }
@@ -705,6 +968,7 @@ impl Pta for UserTa {
         let r = inst.call_now(FUNC_OPEN, session, params);
         if r != oxtee_gp::TEE_SUCCESS {
             inst.clients.remove(&session);
+            inst.unmasked.remove(&session);
         }
         r
     }
@@ -719,51 +983,24 @@ impl Pta for UserTa {
         params: &mut [Param; 4],
         rpc: &Rpc,
     ) -> Invoked {
-        let mut inst = self.0.borrow_mut();
-        if inst.dead {
-            return Invoked::Done(TEE_ERROR_TARGET_DEAD);
-        }
-        if inst.busy {
-            return Invoked::Refused(TEE_ERROR_BUSY);
-        }
         let id = Identity {
             login: client.login,
             uuid: Uuid(client.uuid),
         };
-        inst.clients
-            .insert(session, oxtee_core::props::current_client(&id));
-        let mut call = match inst.begin(FUNC_OPEN, session, 0, params) {
-            Ok(c) => c,
-            Err(code) => {
-                inst.clients.remove(&session);
-                return Invoked::Refused(code);
-            }
+        let e = Entry {
+            func: FUNC_OPEN,
+            session,
+            cmd: 0,
+            client: Some(id),
         };
-        let r = match inst.run(&mut call, rpc, Interrupts::All) {
-            Step::Done(r) => inst.end(&call, r, params),
-            Step::Dead => TEE_ERROR_TARGET_DEAD,
-            waits => {
-                inst.busy = true;
-                let params = core::mem::replace(params, oxtee_tz_abi::pta::no_params());
-                return Invoked::Later(Box::pin(finish(
-                    self.0.clone(),
-                    call,
-                    waits,
-                    params,
-                    rpc.clone(),
-                )));
-            }
-        };
-        if r != oxtee_gp::TEE_SUCCESS {
-            inst.clients.remove(&session);
-        }
-        Invoked::Done(r)
+        enter(&self.0, e, params, rpc)
     }
 
     fn close_session(&mut self, session: u32) {
         let mut inst = self.0.borrow_mut();
         inst.clients.remove(&session);
-        if inst.busy {
+        inst.unmasked.remove(&session);
+        if inst.busy.is_some() {
             inst.closes.push(session);
         } else {
             let _ = inst.call_now(FUNC_CLOSE, session, &mut oxtee_tz_abi::pta::no_params());
@@ -783,10 +1020,11 @@ impl Pta for UserTa {
     ) -> Option<oxtee_tz_abi::rpc::Task> {
         let mut inst = self.0.borrow_mut();
         inst.clients.remove(&session);
+        inst.unmasked.remove(&session);
         if inst.dead {
             return None;
         }
-        if inst.busy {
+        if inst.busy.is_some() {
             inst.closes.push(session);
             return None;
         }
@@ -799,7 +1037,7 @@ impl Pta for UserTa {
             }
             Step::Dead => None,
             waits => {
-                inst.busy = true;
+                inst.hold(rpc);
                 Some(Box::pin(finish(
                     self.0.clone(),
                     call,
@@ -812,32 +1050,13 @@ impl Pta for UserTa {
     }
 
     fn invoke(&mut self, session: u32, cmd: u32, params: &mut [Param; 4], rpc: &Rpc) -> Invoked {
-        let mut inst = self.0.borrow_mut();
-        if inst.dead {
-            return Invoked::Done(TEE_ERROR_TARGET_DEAD);
-        }
-        if inst.busy {
-            return Invoked::Refused(TEE_ERROR_BUSY);
-        }
-        let mut call = match inst.begin(FUNC_INVOKE, session, cmd, params) {
-            Ok(c) => c,
-            Err(code) => return Invoked::Refused(code),
+        let e = Entry {
+            func: FUNC_INVOKE,
+            session,
+            cmd,
+            client: None,
         };
-        match inst.run(&mut call, rpc, Interrupts::All) {
-            Step::Done(r) => Invoked::Done(inst.end(&call, r, params)),
-            Step::Dead => Invoked::Done(TEE_ERROR_TARGET_DEAD),
-            waits => {
-                inst.busy = true;
-                let params = core::mem::replace(params, oxtee_tz_abi::pta::no_params());
-                Invoked::Later(Box::pin(finish(
-                    self.0.clone(),
-                    call,
-                    waits,
-                    params,
-                    rpc.clone(),
-                )))
-            }
-        }
+        enter(&self.0, e, params, rpc)
     }
 
     fn is_dead(&self) -> bool {

@@ -72,10 +72,27 @@ pub unsafe extern "C" fn TEE_CheckMemoryAccessRights(
     if size == 0 {
         return 0;
     }
-    // Unknown bits are ignored, as OP-TEE does.
-    let flags =
-        flags & (TEE_MEMORY_ACCESS_READ | TEE_MEMORY_ACCESS_WRITE | TEE_MEMORY_ACCESS_ANY_OWNER);
-    sys::check_access_rights(flags, buf as usize, size)
+    const ACCESS_DENIED: u32 = 0xFFFF_0001;
+    // Unknown bits are ignored, as OP-TEE does (its SECURE and NONSECURE
+    // the kernel checks).
+    const NONSECURE: u32 = 0x1000_0000;
+    const SECURE: u32 = 0x2000_0000;
+    let flags = flags
+        & (TEE_MEMORY_ACCESS_READ
+            | TEE_MEMORY_ACCESS_WRITE
+            | TEE_MEMORY_ACCESS_ANY_OWNER
+            | NONSECURE
+            | SECURE);
+    let start = buf as usize;
+    // The heap: inside one live block only (the kernel sees its pages).
+    if start
+        .checked_add(size)
+        .and_then(|end| crate::heap::within_block(start, end))
+        == Some(false)
+    {
+        return ACCESS_DENIED;
+    }
+    sys::check_access_rights(flags, start, size)
 }
 
 static INSTANCE_DATA: Global<Cell<*const c_void>> = Global(Cell::new(core::ptr::null()));

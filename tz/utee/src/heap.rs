@@ -9,7 +9,7 @@
 //! `free` would corrupt the heap.
 
 use core::alloc::{GlobalAlloc, Layout};
-use core::cell::RefCell;
+use core::cell::{Cell, RefCell};
 use core::ffi::c_void;
 use core::ptr::{NonNull, null_mut};
 
@@ -24,6 +24,10 @@ unsafe extern "C" {
 }
 
 static HEAP: Global<RefCell<Option<Heap>>> = Global(RefCell::new(None));
+/// The bytes of `TEE_Malloc` blocks in use: at most gpd.ta.dataSize (the
+/// host tier's bound; the heap itself is larger by the devkit's slack for
+/// the headers and the allocator).
+static IN_USE: Global<Cell<usize>> = Global(Cell::new(0));
 
 /// Run `f` on the heap (set up at first use).
 fn with_heap<R>(f: impl FnOnce(&mut Heap) -> R) -> R {
@@ -57,9 +61,17 @@ fn alloc(size: usize, zero: bool) -> *mut u8 {
     let Some(l) = layout(size) else {
         return null_mut();
     };
+    let in_use = IN_USE.0.get();
+    if in_use
+        .checked_add(size)
+        .is_none_or(|n| n > crate::data_size())
+    {
+        return null_mut();
+    }
     let Ok(p) = with_heap(|h| h.allocate_first_fit(l)) else {
         return null_mut();
     };
+    IN_USE.0.set(in_use + size);
     let p = p.as_ptr();
     // SAFETY: `p` is a fresh allocation of HEADER + size bytes, 16-aligned.
     unsafe {
@@ -91,6 +103,35 @@ unsafe fn block_size(user: *mut u8) -> Option<usize> {
     (tag == TAG ^ user as usize).then_some(size)
 }
 
+/// For a range that touches the heap: whether it lies inside one live
+/// block (`None` for a range outside the heap). As OP-TEE's libutee,
+/// `TEE_CheckMemoryAccessRights` grants heap memory only inside a block;
+/// the block is the nearest header at or before `start` whose tag matches
+/// (freed blocks' tags are cleared). (A Rust TA's own allocations have no
+/// header: they are refused there, and the SDK never asks.)
+pub(crate) fn within_block(start: usize, end: usize) -> Option<bool> {
+    // SAFETY: the devkit's two symbols, read as addresses and a constant.
+    let (base, size) = unsafe {
+        (
+            (&raw const ta_heap).cast::<u8>() as usize,
+            core::ptr::addr_of!(ta_heap_size).read(),
+        )
+    };
+    if end <= base || start >= base + size {
+        return None;
+    }
+    let mut user = start - start % ALIGN;
+    while user >= base + HEADER {
+        // SAFETY: `user - HEADER` lies in the heap, mapped for the life
+        // of the instance; only a matching tag makes it a block.
+        if let Some(len) = unsafe { block_size(user as *mut u8) } {
+            return Some(start >= user && end <= user + len);
+        }
+        user -= ALIGN;
+    }
+    Some(false)
+}
+
 /// Free a block; `Err` if `user` is not one.
 ///
 /// # Safety
@@ -106,6 +147,7 @@ unsafe fn release(user: *mut u8) -> Result<(), ()> {
         p.cast::<usize>().add(1).write(0);
         with_heap(|h| h.deallocate(NonNull::new_unchecked(p), l));
     }
+    IN_USE.0.set(IN_USE.0.get().saturating_sub(size));
     Ok(())
 }
 
@@ -142,9 +184,16 @@ fn bad_block() -> ! {
 const TEE_MALLOC_FILL_ZERO: u32 = 0;
 const TEE_MALLOC_NO_FILL: u32 = 1;
 const TEE_MALLOC_NO_SHARE: u32 = 2;
+const OLD_NO_FILL: u32 = 0x8000_0000;
 
 #[unsafe(no_mangle)]
 pub extern "C" fn TEE_Malloc(size: usize, hint: u32) -> *mut c_void {
+    // OP-TEE's old TEE_USER_MEM_HINT_NO_FILL_ZERO is NO_FILL.
+    let hint = if hint == OLD_NO_FILL {
+        TEE_MALLOC_NO_FILL
+    } else {
+        hint
+    };
     if hint & !(TEE_MALLOC_NO_FILL | TEE_MALLOC_NO_SHARE) != TEE_MALLOC_FILL_ZERO {
         // OP-TEE's kernel-compatible hints only; anything else is refused.
         return null_mut();
@@ -224,13 +273,11 @@ pub unsafe extern "C" fn free(p: *mut c_void) {
     }
 }
 
-/// Bytes of the heap in use and its size ((0, 0) before its first use).
+/// Bytes of `TEE_Malloc` blocks in use and their bound (gpd.ta.dataSize),
+/// as the host tier counts them.
 #[cfg(feature = "sdk")]
 pub(crate) fn usage() -> (usize, usize) {
-    HEAP.0
-        .borrow()
-        .as_ref()
-        .map_or((0, 0), |h| (h.used(), h.size()))
+    (IN_USE.0.get(), crate::data_size())
 }
 
 /// The runtime's own allocations (its session table), and a Rust TA's.

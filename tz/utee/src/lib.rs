@@ -136,6 +136,13 @@ pub unsafe extern "C" fn __ta_entry(func: u64, session: u64, up: *mut UteeParams
     sys::utee_return(r)
 }
 
+/// gpd.ta.dataSize: the bytes of `TEE_Malloc` blocks the TA may hold at
+/// once (the heap has room for the allocator's own bookkeeping besides).
+pub(crate) fn data_size() -> usize {
+    // SAFETY: the header is a constant the devkit links into every TA.
+    unsafe { core::ptr::addr_of!(oxtee_ta_head.data_size).read() as usize }
+}
+
 fn keep_alive() -> bool {
     // SAFETY: the header is a constant the devkit links into every TA.
     let flags = unsafe { core::ptr::addr_of!(oxtee_ta_head.flags).read() };

@@ -18,6 +18,7 @@ mod install;
 mod lifecycle;
 mod mbedtls;
 mod mem_time;
+mod mem_time_host;
 mod params;
 mod params_host;
 mod props;

@@ -2,13 +2,16 @@
 //! the heap, size feedback) through sessions opened in the invoke and
 //! create entry points, the caller's identity as TEE_LOGIN_TRUSTED_APP,
 //! calls from the open and close entry points, and a cycle refused
-//! instead of deadlocking. The rest (timeouts, cancellation, dead
-//! callees, cross calls, a Rust caller) is in `ta2ta_host`.
+//! instead of deadlocking, timeouts and cancellation, a Rust caller. The
+//! rest (dead callees, a cancellation overtaking its call, two threads
+//! crossing calls, the core stopping: the misbehaving and peer TAs) is in
+//! `ta2ta_host`.
 
 use crate::harness::*;
-use oxtee_client::{Login, Param};
+use oxtee_client::{CancelToken, Login, Param};
 
 pub(crate) const TA2TA: &str = "9c4e2f71-3a58-4b06-b7d2-6e1f0a8c5d39";
+pub(crate) const CANCEL: u32 = 0xFFFF_0002;
 
 #[test]
 fn values_memrefs_and_identity() {
@@ -115,4 +118,76 @@ fn from_open_and_close_entry_points() {
     s1.invoke(5, &mut p).unwrap();
     assert!(matches!(p[0], Param::ValueInOut { a: 2, .. }));
     assert!(!w.log().contains("TEE_Panic(0x000c105e)"));
+}
+
+/// A TA-to-TA call's timeout is a cancellation request to the callee (the
+/// internal test TA, waiting forever with cancellation unmasked), and so
+/// is the client's cancellation of the caller; the caller lives on.
+#[test]
+fn timeout_and_cancellation_reach_the_callee() {
+    let w = World::start();
+    let ctx = w.ctx();
+    let (s, _) = ctx
+        .open_session(uuid(TA2TA), Login::Public, &mut [])
+        .unwrap();
+    let t0 = std::time::Instant::now();
+    let mut p = [Param::ValueInOut { a: 200, b: 0 }];
+    s.invoke(9, &mut p).unwrap();
+    let took = t0.elapsed();
+    assert_eq!(p[0].clone_value(), (CANCEL, 4), "the callee cancelled");
+    assert!(
+        took >= std::time::Duration::from_millis(200) && took < std::time::Duration::from_secs(10),
+        "{took:?}"
+    );
+    let token = CancelToken::new();
+    std::thread::scope(|sc| {
+        let t = token.clone();
+        let s = &s;
+        let h = sc.spawn(move || {
+            let mut p = [Param::ValueInOut { a: 0, b: 0 }];
+            s.invoke_cancellable(9, &mut p, Some(&t))
+                .map(|_| p[0].clone_value())
+        });
+        while !token.is_running() {
+            std::thread::yield_now();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        token.cancel();
+        assert_eq!(h.join().unwrap().unwrap(), (CANCEL, 4));
+    });
+    let mut p = [Param::ValueInOut { a: 1, b: 0 }];
+    s.invoke(0, &mut p).unwrap();
+    assert!(matches!(p[0], Param::ValueInOut { a: 2, .. }));
+}
+
+/// A TA-to-TA call from a Rust TA through the SDK.
+#[test]
+fn from_a_rust_ta() {
+    let w = World::start();
+    let ctx = w.ctx();
+    let (s, _) = ctx
+        .open_session(
+            uuid("3f1b7c2e-5d0a-4c8e-9b61-2a7d4e8f0c14"),
+            Login::Public,
+            &mut [],
+        )
+        .unwrap();
+    let mut p = [Param::ValueInOut { a: 7, b: 0 }];
+    s.invoke(8, &mut p).unwrap();
+    assert!(matches!(p[0], Param::ValueInOut { a: 8, .. }));
+}
+
+pub(crate) trait CloneValue {
+    fn clone_value(&self) -> (u32, u32);
+}
+
+impl CloneValue for Param<'_> {
+    fn clone_value(&self) -> (u32, u32) {
+        match self {
+            Param::ValueInOut { a, b } | Param::ValueOut { a, b } | Param::ValueIn { a, b } => {
+                (*a, *b)
+            }
+            _ => (0, 0),
+        }
+    }
 }

@@ -1,13 +1,15 @@
 //! TA-to-TA calls on the host tier (the shared cases are in `ta2ta`):
-//! timeouts, cancellation propagation, dead callees, cross calls, a
-//! Rust caller, the core stopping while a call waits.
+//! dead callees, a cancellation overtaking its call, crossed calls on two
+//! threads, the core stopping while a call waits.
 
 use crate::harness::*;
-use crate::ta2ta::TA2TA;
+use crate::ta2ta::{CANCEL, CloneValue, TA2TA};
 use oxtee_client::{CancelToken, Login, Param};
 
-const CANCEL: u32 = 0xFFFF_0002;
-
+/// A dead callee is TARGET_DEAD (origin TEE) and the caller lives on; a
+/// call's timeout is a cancellation request to the callee; the client's
+/// cancellation of the caller reaches the callee (the misbehaving test
+/// TA, host tier only: it also plays with the host's system calls).
 #[test]
 fn dead_callee_timeout_and_cancellation() {
     let w = World::start();
@@ -137,45 +139,13 @@ fn a_cancellation_overtaking_its_direct_call_is_kept() {
     let _ = theirs_done.join().unwrap();
 }
 
-trait CloneValue {
-    fn clone_value(&self) -> (u32, u32);
-}
-
-impl CloneValue for Param<'_> {
-    fn clone_value(&self) -> (u32, u32) {
-        match self {
-            Param::ValueInOut { a, b } | Param::ValueOut { a, b } | Param::ValueIn { a, b } => {
-                (*a, *b)
-            }
-            _ => (0, 0),
-        }
-    }
-}
-
-/// The same from a Rust TA through the SDK.
-#[test]
-fn from_a_rust_ta() {
-    let w = World::start();
-    let ctx = w.ctx();
-    let (s, _) = ctx
-        .open_session(
-            uuid("3f1b7c2e-5d0a-4c8e-9b61-2a7d4e8f0c14"),
-            Login::Public,
-            &mut [],
-        )
-        .unwrap();
-    let mut p = [Param::ValueInOut { a: 7, b: 0 }];
-    s.invoke(8, &mut p).unwrap();
-    assert!(matches!(p[0], Param::ValueInOut { a: 8, .. }));
-}
-
 /// Two clients make two single-instance TAs call each other at the same
 /// time (A -> B while B -> A): one call is refused with BUSY instead of
-/// both waiting forever, and the other completes.
-/// Two TAs calling each other at once: one call is BUSY, the other goes
-/// through, whether the calls came through the core (the first call of a
-/// session) or straight from the clients (later ones, on each session's
-/// direct channel, served by the core's service thread).
+/// both waiting forever, and the other completes (on the host tier
+/// whether the calls came through the core or straight from the clients'
+/// direct channels). (Not on the TrustZone tier yet: these TAs close the
+/// session to their peer with TEE_CloseTASession, whose close entry point
+/// calls another TA, and the kernel runs such closes synchronously.)
 #[test]
 fn cross_calls_do_not_deadlock() {
     const PEER: &str = "9c4e2f71-3a58-4b06-b7d2-6e1f0a8c5d3a";

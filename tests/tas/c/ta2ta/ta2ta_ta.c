@@ -10,6 +10,7 @@
 static const TEE_UUID hello = { 0x8aaaf200, 0x2450, 0x11e4, { 0xab, 0xe2, 0x00, 0x02, 0xa5, 0xd5, 0xc5, 0x1b } };
 static const TEE_UUID params_ta = { 0x69de423a, 0xd673, 0x49d1, { 0xa5, 0xac, 0x22, 0xb9, 0xda, 0xe8, 0x97, 0x76 } };
 static const TEE_UUID misbehave = { 0x40dc6fa0, 0xb27f, 0x4171, { 0x8f, 0xca, 0x84, 0xf5, 0x66, 0x76, 0x7c, 0xb5 } };
+static const TEE_UUID internal_ta = { 0x35bce8ee, 0xe6ba, 0x4655, { 0xb2, 0xae, 0x9a, 0x5d, 0xca, 0x61, 0x9c, 0xed } };
 static const TEE_UUID self = TA_UUID;
 static const TEE_UUID peer = PEER_UUID;
 
@@ -211,6 +212,34 @@ static TEE_Result cmd_call_peer(TEE_Param p[4])
 	return TEE_SUCCESS;
 }
 
+/*
+ * 9: p0 VALUE_INOUT: the internal test TA waits forever with cancellation
+ * unmasked, called with the timeout p0.a ms (0: none); p0 becomes its
+ * (result, origin). The timeout, or the client's cancellation of this
+ * call, is what ends the wait.
+ */
+static TEE_Result cmd_wait_in_callee(TEE_Param p[4])
+{
+	TEE_TASessionHandle s;
+	TEE_Param q[4];
+	uint32_t origin = 0, timeout = p[0].value.a ? p[0].value.a : TEE_TIMEOUT_INFINITE;
+	TEE_Result res = TEE_OpenTASession(&internal_ta, TEE_TIMEOUT_INFINITE, 0, NULL, &s, &origin);
+
+	if (res)
+		return res;
+	memset(q, 0, sizeof(q));
+	q[0].value.a = TEE_TIMEOUT_INFINITE;
+	q[0].value.b = 1; /* unmask cancellation */
+	res = TEE_InvokeTACommand(s, timeout, 5 /* its wait command */,
+				  TEE_PARAM_TYPES(TEE_PARAM_TYPE_VALUE_INPUT, TEE_PARAM_TYPE_VALUE_OUTPUT,
+						  TEE_PARAM_TYPE_NONE, TEE_PARAM_TYPE_NONE),
+				  q, &origin);
+	p[0].value.a = res;
+	p[0].value.b = origin;
+	TEE_CloseTASession(s);
+	return TEE_SUCCESS;
+}
+
 TEE_Result TA_InvokeCommandEntryPoint(void *ctx, uint32_t cmd, uint32_t pt, TEE_Param p[4])
 {
 	(void)ctx;
@@ -230,6 +259,8 @@ TEE_Result TA_InvokeCommandEntryPoint(void *ctx, uint32_t cmd, uint32_t pt, TEE_
 		return inc_via(from_create, &p[0].value.a);
 	case 8:
 		return cmd_call_peer(p);
+	case 9:
+		return cmd_wait_in_callee(p);
 	case 6: /* TEE_GetTAPersistentTime: p0 VALUE_OUTPUT (seconds, millis) */
 		return TEE_GetTAPersistentTime((TEE_Time *)&p[0].value);
 	case 7: /* TEE_SetTAPersistentTime: p0 VALUE_INPUT (seconds, millis) */

@@ -69,6 +69,10 @@ impl TrustedApp for Internal {
                         return Err(TeeError::GENERIC);
                     }
                     b.fill(bufs.len() as u8);
+                    // At S-EL0 this list lives in the same heap.
+                    if bufs.try_reserve(1).is_err() {
+                        break;
+                    }
                     bufs.push(b);
                 }
                 for (i, b) in bufs.iter().enumerate() {
