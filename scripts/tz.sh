@@ -181,7 +181,7 @@ cp "$out/ta-dev.pem" "$kit/keys/default_ta.pem"
 for ta in examples/hello/ta-c examples/seed/ta-c tz/guest/ta/api tests/tas/c/props \
   tests/tas/c/digest tests/tas/c/symcrypt tests/tas/c/aead tests/tas/c/asym tests/tas/c/bigint \
   tests/tas/c/storage tests/tas/c/ta2ta tests/tas/c/ta2ta-peer tests/tas/c/params \
-  tests/tas/c/compat11 tests/tas/c/internal tests/tas/c/submk; do
+  tests/tas/c/compat11 tests/tas/c/internal tests/tas/c/submk tests/tas/c/misbehave; do
   o=$out/ta/$(echo "$ta" | tr / _)
   rm -rf "$o"
   make -s -C "$ta" TA_DEV_KIT_DIR="$kit" CROSS_COMPILE=aarch64-linux-gnu- O="$o" >/dev/null
@@ -204,8 +204,7 @@ done
 # oxtee's libteec for the normal world (its /dev/tee0 backend), linked
 # statically into the Client API test (the initramfs has no libc.so).
 cargo rustc -q --release -p oxtee-teec --target aarch64-unknown-linux-gnu --crate-type staticlib
-# (teec_suite: the host tier's C suite of the Client API, run with
-# OXTEE_SUITE=api: the cases that need no TA of its own.)
+# (teec_suite: the host tier's C suite of the Client API, unchanged.)
 cp crates/cli/tests/it/c/teec_suite.c "$out/teec_suite.c"
 for t in teectest rpctest tatest apitest propstest teec_suite; do
   src=tz/guest/$t.c

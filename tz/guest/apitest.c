@@ -377,6 +377,56 @@ int main(void)
 		CHECK(i == calls, "SHA-256 of 16 x 64 KiB, call %d: %#x", i, r);
 		printf("apitest: SHA-256 through a TA, 64 KiB per TEE_DigestUpdate: %.1f MiB/s "
 		       "(%d MiB)\n", calls / ((now_us() - t0) / 1e6), calls);
+		/* What of each call above is not hashing: the 64 KiB in, the
+		 * operation, the final. */
+		op.params[1].value.a = 0;
+		t0 = now_us();
+		for (i = 0; i < 20; i++) {
+			op.params[2].tmpref.size = sizeof(digest);
+			r = TEEC_InvokeCommand(&s1, API_SHA256, &op, &origin);
+			if (r)
+				break;
+		}
+		CHECK(i == 20, "SHA-256 call without updates %d: %#x", i, r);
+		printf("apitest: the same call with no update (64 KiB in, a final): %.0f us\n",
+		       (now_us() - t0) / 20);
+		/* A silent call with the same 64 KiB, as a temporary memref (a
+		 * shared buffer per call) and in registered memory. */
+		op.paramTypes = TEEC_PARAM_TYPES(TEEC_MEMREF_TEMP_INPUT, TEEC_NONE, TEEC_NONE,
+						 TEEC_NONE);
+		t0 = now_us();
+		for (i = 0; i < 20; i++) {
+			r = TEEC_InvokeCommand(&s1, API_NOP, &op, &origin);
+			if (r)
+				break;
+		}
+		CHECK(i == 20, "silent call with 64 KiB %d: %#x", i, r);
+		printf("apitest: a silent call with a 64 KiB temporary memref: %.0f us\n",
+		       (now_us() - t0) / 20);
+		{
+			TEEC_SharedMemory shm;
+
+			memset(&shm, 0, sizeof(shm));
+			shm.buffer = buf;
+			shm.size = sizeof(buf);
+			shm.flags = TEEC_MEM_INPUT;
+			r = TEEC_RegisterSharedMemory(&ctx, &shm);
+			CHECK(r == TEEC_SUCCESS, "registering 64 KiB: %#x", r);
+			memset(&op, 0, sizeof(op));
+			op.paramTypes = TEEC_PARAM_TYPES(TEEC_MEMREF_WHOLE, TEEC_NONE, TEEC_NONE,
+							 TEEC_NONE);
+			op.params[0].memref.parent = &shm;
+			t0 = now_us();
+			for (i = 0; r == TEEC_SUCCESS && i < 20; i++) {
+				r = TEEC_InvokeCommand(&s1, API_NOP, &op, &origin);
+				if (r)
+					break;
+			}
+			CHECK(i == 20, "silent call with 64 KiB registered %d: %#x", i, r);
+			printf("apitest: the same with the 64 KiB in registered memory: %.0f us\n",
+			       (now_us() - t0) / 20);
+			TEEC_ReleaseSharedMemory(&shm);
+		}
 	}
 
 	/* The TA's persistent time: not set, then running from 1000 s. */

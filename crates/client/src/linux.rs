@@ -85,12 +85,16 @@ impl Device {
     }
 }
 
-/// The driver refusing a call: bad arguments (EINVAL), no memory, or a
+/// The driver refusing a call: bad arguments (EINVAL), no memory, a
+/// login it does not grant (EPERM: a group the caller is not in), or a
 /// communication failure.
 fn io_error(e: std::io::Error) -> Error {
     match e.kind() {
         std::io::ErrorKind::OutOfMemory => Error::api(TEEC_ERROR_OUT_OF_MEMORY),
         std::io::ErrorKind::InvalidInput => Error::api(TEEC_ERROR_BAD_PARAMETERS),
+        std::io::ErrorKind::PermissionDenied => {
+            Error::new(TEEC_ERROR_ACCESS_DENIED, TEEC_ORIGIN_COMMS)
+        }
         _ => Error::comms(),
     }
 }

@@ -23,9 +23,10 @@
 //! what a TA can make it hold is bounded: [`MAX_HANDLES`] live handles, a
 //! one-shot input (a final, an asymmetric operation, the attributes of a
 //! call) of at most [`MAX_ONESHOT`] bytes, copied with a fallible
-//! allocation (`TEE_ERROR_OUT_OF_MEMORY`, the TA goes on). Updates are
-//! fed to the engine in pieces of [`CHUNK`] bytes whatever their size;
-//! their output is checked against the room the TA gives before any of
+//! allocation (`TEE_ERROR_OUT_OF_MEMORY`, the TA goes on). Updates that
+//! only read (digests, MACs, AAD) are fed to the engine from the TA's
+//! pages where they are; those that write are fed in copied pieces of
+//! [`CHUNK`] bytes whatever their size, and their output is checked against the room the TA gives before any of
 //! it is computed, so a short buffer leaves the operation and the TA's
 //! memory (an in-place buffer included) as they were.
 
@@ -346,9 +347,7 @@ fn serve(n: u64, a: &[u64; 8], cx: &mut Context<'_>) -> Result<u32, Stop> {
         IS_ALG_SUPPORTED => oxtee_crypto::is_algorithm_supported(a[0] as u32, a[1] as u32)?,
         DIGEST_UPDATE => {
             let op = t.op(a[0])?;
-            chunks(mem, a[1], a[2], |_, c| {
-                op.digest_update(c).map_err(Stop::from)
-            })?;
+            in_place(mem, a[1], a[2], |c| op.digest_update(c).map_err(Stop::from))?;
         }
         DIGEST_FINAL => {
             let op = t.op(a[0])?;
@@ -363,7 +362,7 @@ fn serve(n: u64, a: &[u64; 8], cx: &mut Context<'_>) -> Result<u32, Stop> {
                 if op.class() == Class::Digest && op.state() != OpState::Extracting && cap < need {
                     return short(mem, a[4], need);
                 }
-                chunks(mem, head.0, head.1, |_, c| {
+                in_place(mem, head.0, head.1, |c| {
                     op.digest_update(c).map_err(Stop::from)
                 })?;
             }
@@ -461,7 +460,7 @@ fn serve(n: u64, a: &[u64; 8], cx: &mut Context<'_>) -> Result<u32, Stop> {
         }
         MAC_UPDATE => {
             let op = t.op(a[0])?;
-            chunks(mem, a[1], a[2], |_, c| op.mac_update(c).map_err(Stop::from))?;
+            in_place(mem, a[1], a[2], |c| op.mac_update(c).map_err(Stop::from))?;
         }
         MAC_COMPUTE_FINAL => {
             let op = t.op(a[0])?;
@@ -474,7 +473,7 @@ fn serve(n: u64, a: &[u64; 8], cx: &mut Context<'_>) -> Result<u32, Stop> {
                 if cap < need {
                     return short(mem, a[4], need);
                 }
-                chunks(mem, head.0, head.1, |_, c| {
+                in_place(mem, head.0, head.1, |c| {
                     op.mac_update(c).map_err(Stop::from)
                 })?;
             }
@@ -489,7 +488,7 @@ fn serve(n: u64, a: &[u64; 8], cx: &mut Context<'_>) -> Result<u32, Stop> {
             let op = t.op(a[0])?;
             let mac = input(mem, a[3], a[4])?;
             let (head, tail) = split(a[1], a[2]);
-            chunks(mem, head.0, head.1, |_, c| {
+            in_place(mem, head.0, head.1, |c| {
                 op.mac_update(c).map_err(Stop::from)
             })?;
             let msg = input(mem, tail.0, tail.1)?;
@@ -501,9 +500,7 @@ fn serve(n: u64, a: &[u64; 8], cx: &mut Context<'_>) -> Result<u32, Stop> {
         }
         AE_UPDATE_AAD => {
             let op = t.op(a[0])?;
-            chunks(mem, a[1], a[2], |_, c| {
-                op.ae_update_aad(c).map_err(Stop::from)
-            })?;
+            in_place(mem, a[1], a[2], |c| op.ae_update_aad(c).map_err(Stop::from))?;
         }
         AE_ENCRYPT_FINAL => {
             let op = t.op(a[0])?;
@@ -701,6 +698,23 @@ fn split(va: u64, len: u64) -> ((u64, u64), (u64, u64)) {
     };
     let head = len - tail;
     ((va, head), (va.wrapping_add(head), tail))
+}
+
+/// Feed the TA's `len` bytes at `va` to `f` where they are, in pieces
+/// (at most a page each in the kernel; `f` writes nothing back).
+fn in_place(
+    mem: &mut dyn UserMemory,
+    va: u64,
+    len: u64,
+    mut f: impl FnMut(&[u8]) -> Result<(), Stop>,
+) -> Result<(), Stop> {
+    check(mem, va, len, false)?;
+    let mut stop = Ok(());
+    mem.read_in_place(va, len, &mut |piece| {
+        stop = f(piece);
+        stop.is_ok()
+    })?;
+    stop
 }
 
 /// Feed the TA's `len` bytes at `va` to `f` in pieces of [`CHUNK`].

@@ -371,7 +371,6 @@ pub fn ta_syscalls(data: &[u8]) {
         store_rng,
     )
     .expect("a fresh store in memory opens");
-    let mut ta_closes = alloc::vec::Vec::new();
     let mut calls = 0;
     while let Some((&pick, r)) = rest.split_first() {
         rest = r;
@@ -412,7 +411,6 @@ pub fn ta_syscalls(data: &[u8]) {
             client: &[],
             crypto: &mut crypto,
             ta_time: &ta_time,
-            ta_closes: &mut ta_closes,
         };
         let mut out = utee::syscall(n, &a, &mut cx);
         if let Outcome::Rpc(p @ utee::Pending::Storage(_)) = &out {

@@ -263,6 +263,9 @@ enum TaStep {
     },
     /// The callee's invoke entry point ended.
     Invoking { inst: u64 },
+    /// The callee's close entry point ended: it goes if that was its last
+    /// session.
+    Closing { inst: u64 },
 }
 
 /// TA-to-TA steps in flight at most (one per thread and nesting level).
@@ -1453,9 +1456,33 @@ impl Service {
                     Invoked::Later(task) => self.ta_hand_over(t, task, TaStep::Invoking { inst }),
                 }
             }
+            TaRequest::Close { caller, session } => {
+                let closed = || ta_now(TEE_SUCCESS, ORIGIN_TEE, 0, no_params());
+                // (A session the caller does not have: nothing to do.)
+                let Some(inst) = self.sessions.remove(Owner::Ta(caller), session) else {
+                    return closed();
+                };
+                let waits = match self.instance(inst).filter(|p| !p.is_dead()) {
+                    Some(p) => p.close_session_waiting(session, &t.rpc),
+                    None => None,
+                };
+                match waits {
+                    // The callee goes (or not) when its close entry point
+                    // has run on the caller's thread.
+                    Some(task) => self.ta_hand_over(t, task, TaStep::Closing { inst }),
+                    None => {
+                        self.release(inst);
+                        closed()
+                    }
+                }
+            }
             TaRequest::Step { token, ret, params } => match self.ta_steps.remove(&token) {
                 None => Reply::Failed(TEE_ERROR_BAD_STATE),
                 Some(TaStep::Invoking { inst }) => self.ta_invoked(inst, ret, params),
+                Some(TaStep::Closing { inst }) => {
+                    self.release(inst);
+                    ta_now(TEE_SUCCESS, ORIGIN_TEE, 0, no_params())
+                }
                 Some(TaStep::Opening {
                     caller,
                     inst,
@@ -1916,16 +1943,20 @@ impl Service {
                     if dir.output() && ty.is_some_and(|t| t.is_memref() && t.output()) =>
                 {
                     if ret == TEE_SUCCESS {
-                        if *size > data.len() {
-                            ret = TEE_ERROR_GENERIC;
-                            continue;
-                        }
-                        let Ok(span) = self.span(nw, m) else {
-                            ret = TEE_ERROR_GENERIC;
-                            continue;
-                        };
-                        if self.write_span(nw, &span, &data[..*size]).is_err() {
-                            ret = TEE_ERROR_GENERIC;
+                        // A size past the buffer (a TA's claim) is passed
+                        // on as OP-TEE does, with the bytes the buffer
+                        // holds (`data` is as long as the client's).
+                        // (No bytes, no address: a null memref has none.)
+                        let n = (*size).min(data.len());
+                        if n > 0 {
+                            let Ok(span) = self.span(nw, m) else {
+                                ret = TEE_ERROR_GENERIC;
+                                continue;
+                            };
+                            if self.write_span(nw, &span, &data[..n]).is_err() {
+                                ret = TEE_ERROR_GENERIC;
+                                continue;
+                            }
                         }
                         m.b = *size as u64;
                     } else if ret == TEE_ERROR_SHORT_BUFFER {
@@ -3579,12 +3610,12 @@ mod tests {
             }))
         }
         fn close_session(&mut self, _: u32) {}
-        /// After an open that waited (by USER_ or GROUP_APPLICATION), a
-        /// close sleeps in the normal world.
+        /// After an open that waited (by USER_ or GROUP_APPLICATION) or
+        /// one by a TA, a close sleeps in the normal world.
         fn close_session_waiting(&mut self, _: u32, rpc: &Rpc) -> Option<Task> {
             if !matches!(
                 self.last_login.get(),
-                LOGIN_USER_APPLICATION | LOGIN_GROUP_APPLICATION
+                LOGIN_USER_APPLICATION | LOGIN_GROUP_APPLICATION | oxtee_gp::LOGIN_TRUSTED_APP
             ) {
                 return None;
             }
@@ -3600,11 +3631,18 @@ mod tests {
             if cmd == 20 || cmd == 21 {
                 // A TA-to-TA call: open a session of its own UUID (a new
                 // instance, or itself if single), invoke `cmd - 20 + 9`
-                // there (0: its serial; 1 ... 9: it dies), keep or close
-                // the session; out: (its result, the callee's serial).
+                // there (0: its serial; 1 ... 9: it dies), then as value
+                // a says: 0 close the session when the entry point has
+                // returned, 1 keep it, 2 close it now (a TA-to-TA call);
+                // out: (its result, the callee's serial, or for 2 how
+                // many instances live once the close returned).
                 let (rpc, me, closes) = (rpc.clone(), self.number, self.ta_closes.clone());
                 let (uuid, callee_cmd) = (self.uuid, if cmd == 20 { 0 } else { 9 });
-                let keep = matches!(p[0], Param::Value { a: 1, .. });
+                let mode = match p[0] {
+                    Param::Value { a, .. } => a,
+                    _ => 0,
+                };
+                let live = self.loads.live.clone();
                 return Invoked::Later(Box::pin(async move {
                     let mut params = no_params();
                     params[0] = Param::Value {
@@ -3646,13 +3684,24 @@ mod tests {
                             params,
                         })
                         .await;
-                    if !keep {
-                        closes.borrow_mut().push(open.session);
-                    }
                     let serial = match inv.params[0] {
                         Param::Value { a, .. } => a,
                         _ => 0,
                     };
+                    match mode {
+                        0 => closes.borrow_mut().push(open.session),
+                        2 => {
+                            let closed = rpc
+                                .ta_call(TaRequest::Close {
+                                    caller: me,
+                                    session: open.session,
+                                })
+                                .await;
+                            assert_eq!((closed.ret, closed.session), (TEE_SUCCESS, 0));
+                            return (TEE_SUCCESS, out(inv.ret, live.get() as u32));
+                        }
+                        _ => {}
+                    }
                     (TEE_SUCCESS, out(inv.ret, serial))
                 }));
             }
@@ -3872,6 +3921,16 @@ mod tests {
         assert!(seen.contains(&LOAD_TA));
         assert_eq!(loads.last_login.get(), oxtee_gp::LOGIN_TRUSTED_APP);
         assert_eq!((loads.loads.get(), loads.live.get()), (2, 1), "closed");
+        assert_eq!((w.k.sessions(), w.k.threads().in_use), (1, 0));
+        // A close the caller makes now (TEE_CloseTASession): the callee's
+        // close entry point runs on the caller's thread, may wait for the
+        // normal world there, and the callee is gone when it returns.
+        let (ans, got, seen) = ta2ta(&mut w, 20, 2);
+        assert_eq!(ans, (result::SUCCESS, ORIGIN_TRUSTED_APP));
+        assert_eq!(got, (result::SUCCESS, 1), "only the caller lives");
+        assert_eq!(seen.last(), Some(&crate::rpc::cmd::SUSPEND), "{seen:?}");
+        assert_eq!(loads.closes_waited.get(), 1);
+        assert_eq!((loads.loads.get(), loads.live.get()), (3, 1));
         assert_eq!((w.k.sessions(), w.k.threads().in_use), (1, 0));
         // A callee that dies: TARGET_DEAD from the TEE; the caller goes on.
         let (ans, got, _) = ta2ta(&mut w, 21, 0);

@@ -112,6 +112,9 @@ pub enum TaRequest {
         cmd: u32,
         params: [Param; 4],
     },
+    /// Close the caller's session `session` (its close entry point runs
+    /// on this thread; the answer is always SUCCESS).
+    Close { caller: u64, session: u32 },
     /// The task the kernel handed over for step `token` ended so.
     Step {
         token: u32,

@@ -12,9 +12,13 @@
 //! (the size needed, and no bytes, for a SHORT_BUFFER it cannot hold).
 //! The call itself is the kernel's ([`crate::rpc::Rpc::ta_call`]): the
 //! callee is opened with the caller's identity (`TEE_LOGIN_TRUSTED_APP`
-//! and its UUID) and runs on the caller's thread. A close is recorded
-//! here and done by the kernel when the entry point has returned; it
-//! cannot fail. The timeout is a cancellation request to the callee when
+//! and its UUID) and runs on the caller's thread. A close is a call too:
+//! the callee's close entry point runs on the caller's thread before
+//! `TEE_CloseTASession` returns (as on OP-TEE), so it may itself wait
+//! for the normal world or call other TAs; where the caller cannot wait
+//! (its own close the kernel runs at once) the close is recorded and done
+//! when the caller's entry point has returned. A close cannot fail. The
+//! timeout is a cancellation request to the callee when
 //! it passes (the kernel's [`crate::rpc::Rpc::deadline_until_dropped`]),
 //! as a client's cancellation of the caller is.
 
@@ -38,6 +42,8 @@ pub enum TaKind {
     Open { uuid: [u8; 16] },
     /// Command `cmd` on the caller's session `session`.
     Invoke { session: u32, cmd: u32 },
+    /// Close the caller's session `session`.
+    Close { session: u32 },
 }
 
 /// A TA-to-TA call waiting for its callee.
@@ -123,20 +129,38 @@ pub fn invoke(a: &[u64; 8], cx: &mut Context<'_>) -> Outcome {
     })())
 }
 
-/// `_utee_close_ta_session(sess)`: recorded; the kernel closes it when
-/// the entry point has returned.
-pub fn close(a: &[u64; 8], cx: &mut Context<'_>) -> Outcome {
+/// `_utee_close_ta_session(sess)`: a call of the kernel's, which
+/// answers SUCCESS when the callee's close entry point has run.
+pub fn close(a: &[u64; 8], _cx: &mut Context<'_>) -> Outcome {
     match u32::try_from(a[0]) {
-        Ok(s) if cx.ta_closes.len() < MAX_CLOSES => {
-            cx.ta_closes.push(s);
-            Outcome::Resume(u64::from(TEE_SUCCESS))
-        }
-        Ok(_) => Outcome::Resume(u64::from(TEE_ERROR_OUT_OF_MEMORY)),
+        Ok(session) => Outcome::Rpc(Pending::Ta(Box::new(TaCall {
+            kind: TaKind::Close { session },
+            params: crate::pta::no_params(),
+            up_at: 0,
+            up: [0; 9],
+            session_at: 0,
+            origin_at: 0,
+            timeout_ms: crate::utee::WAIT_FOREVER,
+        }))),
         Err(_) => Outcome::Panic(TEE_ERROR_BAD_PARAMETERS),
     }
 }
 
-/// Closes one entry point may record.
+/// Record the close `call` (a [`TaKind::Close`]) for the kernel to do
+/// when the caller's entry point has returned, where the caller cannot
+/// wait for it: at most 256 sessions (a TA holds no more; a
+/// close of an unknown session does nothing either way).
+pub fn close_later(call: &TaCall, closes: &mut Vec<u32>) -> Outcome {
+    if let TaKind::Close { session } = call.kind
+        && closes.len() < MAX_CLOSES
+        && !closes.contains(&session)
+    {
+        closes.push(session);
+    }
+    Outcome::Resume(u64::from(TEE_SUCCESS))
+}
+
+/// Closes one entry point may leave for later.
 const MAX_CLOSES: usize = 256;
 
 /// The caller's `utee_params` at `at` and the parameters they name.
@@ -202,6 +226,10 @@ fn params_in(mem: &mut dyn UserMemory, at: u64) -> Result<([u64; 9], [Param; 4])
 /// Finish the call with the callee's answer: outputs into the caller's
 /// memory (checked when the call was made; the caller has not run since).
 pub fn complete(call: &TaCall, ans: TaAnswer, mem: &mut dyn UserMemory) -> Outcome {
+    if let TaKind::Close { .. } = call.kind {
+        // Nothing to write back: a close cannot fail.
+        return Outcome::Resume(u64::from(TEE_SUCCESS));
+    }
     match finish(call, &ans, mem) {
         Ok(()) => Outcome::Resume(u64::from(ans.ret)),
         Err(Fault) => Outcome::Panic(TEE_ERROR_ACCESS_DENIED),
@@ -364,8 +392,32 @@ mod tests {
         );
         let oom = Outcome::Resume(u64::from(TEE_ERROR_OUT_OF_MEMORY));
         assert_eq!(r.call(scn::INVOKE_TA_COMMAND, &[1, 0, 0, UP, ORIG]), oom);
-        // Closes are recorded for the kernel.
-        assert_eq!(r.call(scn::CLOSE_TA_SESSION, &[5]), OK);
-        assert_eq!(r.ta_closes, [5]);
+        // A close is a call of the kernel's, which nothing fails.
+        let o = r.call(scn::CLOSE_TA_SESSION, &[5]);
+        let Outcome::Rpc(Pending::Ta(call)) = o else {
+            panic!("{o:?}")
+        };
+        assert_eq!(call.kind, TaKind::Close { session: 5 });
+        let ans = TaAnswer {
+            ret: TEE_ERROR_OUT_OF_MEMORY,
+            origin: 3,
+            session: 0,
+            params: crate::pta::no_params(),
+        };
+        assert_eq!(complete(&call, ans, &mut r.mem), OK);
+        assert_eq!(
+            r.call(scn::CLOSE_TA_SESSION, &[1 << 32]),
+            Outcome::Panic(TEE_ERROR_BAD_PARAMETERS)
+        );
+        // Where the caller cannot wait: recorded once, and boundedly.
+        let mut later = Vec::new();
+        for s in (0..1000).chain(0..1000) {
+            let close = TaCall {
+                kind: TaKind::Close { session: s },
+                ..(*call).clone()
+            };
+            assert_eq!(close_later(&close, &mut later), OK);
+        }
+        assert_eq!(later, (0..MAX_CLOSES as u32).collect::<Vec<_>>());
     }
 }

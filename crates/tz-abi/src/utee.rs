@@ -168,6 +168,29 @@ pub trait UserMemory {
     fn copy_from(&mut self, va: u64, out: &mut [u8]) -> Result<(), Fault>;
     /// Copy to `va` (already checked writable by the TA).
     fn copy_to(&mut self, va: u64, data: &[u8]) -> Result<(), Fault>;
+    /// Give `f` the bytes `[va, va + len)` (already checked readable by
+    /// the TA) in consecutive pieces, until it answers `false`. A space
+    /// that can lend its pages does so (no copy: digests and MACs read
+    /// the TA's memory in place, as OP-TEE's do); by default each piece
+    /// is copied out first.
+    fn read_in_place(
+        &mut self,
+        va: u64,
+        len: u64,
+        f: &mut dyn FnMut(&[u8]) -> bool,
+    ) -> Result<(), Fault> {
+        let mut buf = [0u8; 512];
+        let mut done = 0u64;
+        while done < len {
+            let k = (len - done).min(buf.len() as u64) as usize;
+            self.copy_from(va.checked_add(done).ok_or(Fault)?, &mut buf[..k])?;
+            if !f(&buf[..k]) {
+                break;
+            }
+            done += k as u64;
+        }
+        Ok(())
+    }
 }
 
 /// A user address the TA may not access as asked.
@@ -258,8 +281,6 @@ pub struct Context<'a> {
     /// The TA's persistent time (shared by the instances of its UUID):
     /// where it was set, on the secure counter.
     pub ta_time: &'a core::cell::Cell<Option<ptime::Anchor>>,
-    /// The TA-to-TA sessions it closed, for the kernel to close.
-    pub ta_closes: &'a mut Vec<u32>,
 }
 
 /// What the kernel does after a system call.
@@ -755,7 +776,6 @@ pub(crate) mod tests {
         cancel: Cancellation,
         props: Props,
         client: Vec<Property>,
-        pub(crate) ta_closes: Vec<u32>,
     }
 
     fn prop(name: &str, value: PropValue) -> Property {
@@ -799,7 +819,6 @@ pub(crate) mod tests {
                     login: 0xF000_0000,
                     uuid: Uuid::NIL,
                 }),
-                ta_closes: Vec::new(),
             }
         }
         pub(crate) fn call(&mut self, num: u64, args: &[u64]) -> Outcome {
@@ -821,7 +840,6 @@ pub(crate) mod tests {
                 client: &self.client,
                 crypto: &mut self.crypto,
                 ta_time: &self.ta_time,
-                ta_closes: &mut self.ta_closes,
             };
             syscall(num, &a, &mut cx)
         }

@@ -167,6 +167,29 @@ impl AddressSpace {
         })
     }
 
+    /// Lend the bytes [va, va + len) to `f` page by page, where they are,
+    /// until it answers `false`. Unmapped if a page is not mapped (pages
+    /// before it were lent).
+    pub fn read_in_place(
+        &self,
+        va: u64,
+        len: usize,
+        mut f: impl FnMut(&[u8]) -> bool,
+    ) -> Result<(), Unmapped> {
+        let mut done = 0;
+        while done < len {
+            let at = va.checked_add(done as u64).ok_or(Unmapped)?;
+            let (_, page) = self.pages.get(&(at & !(PAGE - 1))).ok_or(Unmapped)?;
+            let off = (at % PAGE) as usize;
+            let n = (PAGE as usize - off).min(len - done);
+            if !f(&bytemuck_u8_ref(&page.0)[off..off + n]) {
+                break;
+            }
+            done += n;
+        }
+        Ok(())
+    }
+
     /// The bytes [va, va + len) page by page: `f(bytes of one page, how
     /// many came before)`. Unmapped if any page is not mapped (pages
     /// before it were visited).
@@ -281,6 +304,11 @@ fn bytemuck_u8(words: &mut [u64; 512]) -> &mut [u8] {
     // SAFETY: u8 has no alignment or validity requirement; the slice
     // covers exactly the array's 4096 bytes and borrows it mutably.
     unsafe { core::slice::from_raw_parts_mut(words.as_mut_ptr() as *mut u8, 4096) }
+}
+
+fn bytemuck_u8_ref(words: &[u64; 512]) -> &[u8] {
+    // SAFETY: as `bytemuck_u8`, borrowing the array shared.
+    unsafe { core::slice::from_raw_parts(words.as_ptr() as *const u8, 4096) }
 }
 
 /// User registers while the kernel runs (layout shared with `enter_user`

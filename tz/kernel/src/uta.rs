@@ -10,8 +10,8 @@
 //! TA's memory, x3 = the command; the TA ends the call with the system
 //! call `RETURN` (`svc #0` with x8 = 0, x0 = its result). Memory
 //! references are copied into a window of the TA's own memory before the
-//! call and their output copied back after it (what the TA reports as a
-//! size is bounded by the buffer). The system calls are
+//! call and their output copied back after it (as much of what the TA
+//! reports as a size as the buffer holds; the size itself is passed on). The system calls are
 //! `oxtee_tz_abi::utee`'s, served against the instance's address space;
 //! the TA side is `tz/utee` (libutee.a). A fault, an undefined or
 //! floating-point instruction or a panic kills the instance: TARGET_DEAD
@@ -20,11 +20,13 @@
 //! Open and invoke entry points run preemptible, and as tasks when a
 //! system call waits for the normal world (REE time, `TEE_Wait`, trusted
 //! storage, TA-to-TA calls), and so do the close entry points the normal
-//! world asks for; a close the kernel makes itself (one deferred while a
-//! call of the instance waited, a TA-to-TA session of a caller that
-//! went) runs at once under a watchdog (a system call that needs the
-//! normal world answers NOT_SUPPORTED there). Not yet: a budget for the
-//! secure memory instances take.
+//! world asks for and those `TEE_CloseTASession` runs (on the caller's
+//! thread); a close the kernel makes itself (one deferred while a call
+//! of the instance waited, a TA-to-TA session of a caller that went, one
+//! a close entry point run that way closed) runs at once under a
+//! watchdog (a system call that needs the normal world answers
+//! NOT_SUPPORTED there). Not yet: a budget for the secure memory
+//! instances take.
 
 use alloc::boxed::Box;
 use alloc::collections::{BTreeMap, BTreeSet};
@@ -333,6 +335,15 @@ impl UserMemory for Mem<'_> {
     fn copy_to(&mut self, va: u64, data: &[u8]) -> Result<(), Fault> {
         self.0.write(va, data).map_err(|_| Fault)
     }
+    fn read_in_place(
+        &mut self,
+        va: u64,
+        len: u64,
+        f: &mut dyn FnMut(&[u8]) -> bool,
+    ) -> Result<(), Fault> {
+        let len = usize::try_from(len).map_err(|_| Fault)?;
+        self.0.read_in_place(va, len, f).map_err(|_| Fault)
+    }
 }
 
 /// The architectural counter and its frequency.
@@ -360,6 +371,8 @@ fn cancelled(rpc: &Rpc) -> bool {
 pub fn sha256_speed() -> u64 {
     const SHA256: u32 = 0x5000_0004;
     let data = alloc::vec![0x5Au8; 256 << 10];
+    // Once first, so that the emulator's translation is not timed.
+    let _ = oxtee_tz_abi::cryp::digest_pieces(SHA256, &data[..64 << 10], 64 << 10);
     let (t0, freq) = counter();
     let ok = oxtee_tz_abi::cryp::digest_pieces(SHA256, &data, 64 << 10).is_ok();
     let ticks = counter().0.saturating_sub(t0).max(1);
@@ -525,7 +538,6 @@ impl Instance {
                 client: self.clients.get(&call.session).map_or(&[], |c| c),
                 crypto: &mut self.crypto,
                 ta_time: &self.ta_time,
-                ta_closes: &mut self.ta_closes,
             };
             match utee::syscall(f.x[8], &args, &mut cx) {
                 Outcome::Resume(x0) => f.x[0] = x0,
@@ -589,8 +601,11 @@ impl Instance {
                         *size = told as usize;
                         continue;
                     }
+                    // The TA's size is passed on as it said (OP-TEE's
+                    // does: a claim past the buffer is the client's to
+                    // judge), with the bytes the buffer holds of it.
                     let n = told.min(len);
-                    *size = n as usize;
+                    *size = usize::try_from(told).unwrap_or(usize::MAX);
                     // Read from where the kernel put the buffer, whatever
                     // the TA wrote into its pointer.
                     let from = call.up[1 + 2 * i];
@@ -642,6 +657,15 @@ impl Instance {
                 }
                 // Not the watchdog's (nothing else is group 0): go on.
                 Step::Preempted => {}
+                // A TA-to-TA close: done when this entry point has
+                // returned (it cannot wait for it here).
+                Step::Rpc(Pending::Ta(ta)) if matches!(ta.kind, TaKind::Close { .. }) => {
+                    if let Outcome::Resume(x0) =
+                        oxtee_tz_abi::ta2ta::close_later(&ta, &mut self.ta_closes)
+                    {
+                        call.frame.x[0] = x0;
+                    }
+                }
                 Step::Rpc(pending) => {
                     let no = Answer::Failed(TEE_ERROR_NOT_SUPPORTED);
                     match self.answer(&mut call, &pending, no) {
@@ -710,6 +734,10 @@ async fn ask(rpc: &Rpc, pending: &Pending, cancel: Cancellation, who: &Asker) ->
                     session,
                     cmd,
                     params,
+                },
+                TaKind::Close { session } => TaRequest::Close {
+                    caller: who.number,
+                    session,
                 },
             };
             Answer::Ta(Box::new(rpc.ta_call(req).await))

@@ -11,7 +11,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-pub const MISBEHAVE: &str = "40dc6fa0-b27f-4171-8fca-84f566767cb5";
+/// An address in the kernel's half of a process's address space.
+pub const KERNEL_MEMORY: u64 = 0xffff_8880_0000_0000;
 pub const MISBEHAVE_CTOR: &str = "a6fc02b0-c08c-46d6-beed-af02c62de7a7";
 pub const LIFECYCLE: &str = "fd03bd86-9c9c-45e9-acfd-27ee479dc43a";
 pub const SINGLE: &str = "57364908-349e-4caf-a11d-b150128d9995";

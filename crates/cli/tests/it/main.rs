@@ -19,6 +19,7 @@ mod lifecycle;
 mod mbedtls;
 mod mem_time;
 mod mem_time_host;
+mod misbehave;
 mod params;
 mod params_host;
 mod props;

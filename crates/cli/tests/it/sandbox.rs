@@ -1,8 +1,11 @@
-//! Misbehaving TAs are contained: each is torn down with
-//! TEEC_ERROR_TARGET_DEAD (origin TEE), and the core and other TAs carry on.
+//! The host tier's sandbox: a TA process that tries what only a process
+//! can (files, sockets, processes, its channel to the core) is torn down
+//! with TEEC_ERROR_TARGET_DEAD (origin TEE), and the core and other TAs
+//! carry on; a spinning TA goes with its client. (What a TA can do wrong
+//! on either tier is `misbehave.rs`.)
 
 use crate::harness::*;
-use oxtee_client::{CancelToken, Error, Login, Param, Session};
+use oxtee_client::{Login, Param, Session};
 use std::time::Duration;
 
 fn healthy(s: &Session) {
@@ -22,7 +25,7 @@ fn hello_works(w: &World) {
 }
 
 #[test]
-fn every_misbehaviour_kills_only_that_instance() {
+fn every_sandbox_violation_kills_only_that_instance() {
     let w = World::start();
     let ctx = w.ctx();
     // A healthy instance of the same TA that must survive all of this.
@@ -34,9 +37,6 @@ fn every_misbehaviour_kills_only_that_instance() {
         (1, "open a socket"),
         (2, "fork"),
         (3, "exec"),
-        (4, "wild pointer"),
-        (5, "unbounded allocation"),
-        (7, "TEE_Panic"),
     ];
     for (cmd, what) in cases {
         let (s, _) = ctx
@@ -61,7 +61,6 @@ fn every_misbehaviour_kills_only_that_instance() {
         "seccomp kills are reported:\n{}",
         w.log()
     );
-    assert!(w.wait_log("TEE_Panic(0x0000dead)"), "panic code is logged");
 }
 
 #[test]
@@ -186,55 +185,8 @@ fn killed_with_its_client(w: &World, mut client: std::process::Child, direct: bo
     healthy(&s);
 }
 
-#[test]
-fn cancellation_reaches_a_polling_ta() {
-    let w = World::start();
-    let ctx = w.ctx();
-    let (s, _) = ctx
-        .open_session(uuid(MISBEHAVE), Login::Public, &mut [])
-        .unwrap();
-    // A cancellation that lands between the client marking the call as
-    // running and sending it ends it in the client (CANCEL, origin API):
-    // a legitimate outcome, but not the one under test, so try again.
-    let mut outcome = None;
-    for _ in 0..20 {
-        let token = CancelToken::new();
-        let r = std::thread::scope(|sc| {
-            let t = token.clone();
-            let s = &s;
-            let h = sc.spawn(move || s.invoke_cancellable(9, &mut [], Some(&t)));
-            while !token.is_running() {
-                std::thread::yield_now();
-            }
-            token.cancel();
-            h.join().unwrap()
-        });
-        let e = r.unwrap_err();
-        if e != Error::new(0xFFFF_0002, 1) {
-            outcome = Some(e);
-            break;
-        }
-    }
-    assert_eq!(
-        outcome,
-        Some(Error::new(0xFFFF_0002, 4)),
-        "TA saw the flag and returned CANCEL"
-    );
-    // Cancelling before the call starts: the call is not made.
-    let t = CancelToken::new();
-    t.cancel();
-    let mut p = [Param::ValueInOut { a: 1, b: 0 }];
-    let (s2, _) = ctx
-        .open_session(uuid(MISBEHAVE), Login::Public, &mut [])
-        .unwrap();
-    assert_eq!(
-        s2.invoke_cancellable(8, &mut p, Some(&t)).unwrap_err().code,
-        0xFFFF_0002
-    );
-}
-
-/// A TA process is a peer too: garbage on its channel, or sizes it
-/// cannot have written, do not hurt the core or the client.
+/// A TA process is a peer too: garbage on its channel does not hurt the
+/// core or the client (sizes it cannot have written: `misbehave.rs`).
 #[test]
 fn hostile_ta_process() {
     let w = World::start();
@@ -247,94 +199,8 @@ fn hostile_ta_process() {
     let (s, _) = ctx
         .open_session(uuid(MISBEHAVE), Login::Public, &mut [])
         .unwrap();
-    let mut buf = [0u8; 16];
-    let mut guard = [0u8; 64];
-    {
-        let mut p = [Param::TempOut {
-            buf: &mut buf,
-            size: 16,
-        }];
-        s.invoke(11, &mut p).unwrap();
-        assert!(
-            matches!(
-                p[0],
-                Param::TempOut {
-                    size: 0x7fff_ffff,
-                    ..
-                }
-            ),
-            "the claim is passed on, not acted on"
-        );
-    }
-    assert_eq!(buf, [0x77; 16]);
-    let shm = ctx.allocate_shared_memory(32, 2).unwrap();
-    let mut p = [Param::Shm {
-        mem: &shm,
-        dir: oxtee_proto::Dir::Out,
-        offset: 8,
-        size: 8,
-    }];
-    s.invoke(11, &mut p).unwrap();
-    assert!(shm.read(0, &mut guard[..32]));
-    assert_eq!(&guard[..8], &[0; 8]);
-    assert_eq!(&guard[8..16], &[0x77; 8]);
-    assert_eq!(&guard[16..32], &[0; 16]);
     healthy(&s);
     hello_works(&w);
-    // The size claim in a direct call (a session's second call) is passed
-    // on, not acted on, too.
-    let (s, _) = ctx
-        .open_session(uuid(MISBEHAVE), Login::Public, &mut [])
-        .unwrap();
-    healthy(&s);
-    let mut buf = [0u8; 16];
-    let mut p = [Param::TempOut {
-        buf: &mut buf,
-        size: 16,
-    }];
-    s.invoke(11, &mut p).unwrap();
-    assert!(matches!(
-        p[0],
-        Param::TempOut {
-            size: 0x7fff_ffff,
-            ..
-        }
-    ));
-    assert_eq!(buf, [0x77; 16]);
-    healthy(&s);
-    hello_works(&w);
-}
-
-/// Different instances (and different TAs) run in parallel: while one
-/// instance is busy inside an entry point, others answer.
-#[test]
-fn instances_run_in_parallel() {
-    let w = World::start();
-    let ctx = w.ctx();
-    let (busy, _) = ctx
-        .open_session(uuid(MISBEHAVE), Login::Public, &mut [])
-        .unwrap();
-    let (other, _) = ctx
-        .open_session(uuid(MISBEHAVE), Login::Public, &mut [])
-        .unwrap();
-    let token = CancelToken::new();
-    std::thread::scope(|sc| {
-        let t = token.clone();
-        let h = sc.spawn(move || busy.invoke_cancellable(9, &mut [], Some(&t)));
-        while !token.is_running() {
-            std::thread::yield_now();
-        }
-        for _ in 0..20 {
-            healthy(&other);
-            hello_works(&w);
-        }
-        assert!(
-            !h.is_finished(),
-            "the busy instance is still inside its entry point"
-        );
-        token.cancel();
-        assert_eq!(h.join().unwrap().unwrap_err().code, 0xFFFF_0002);
-    });
 }
 
 /// Stopping the core (SIGTERM) while a TA spins in a direct call that

@@ -1,67 +1,10 @@
 //! TA-to-TA calls on the host tier (the shared cases are in `ta2ta`):
-//! dead callees, a cancellation overtaking its call, crossed calls on two
-//! threads, the core stopping while a call waits.
+//! a cancellation overtaking its direct call, the core stopping while a
+//! call waits.
 
 use crate::harness::*;
 use crate::ta2ta::{CANCEL, CloneValue, TA2TA};
 use oxtee_client::{CancelToken, Login, Param};
-
-/// A dead callee is TARGET_DEAD (origin TEE) and the caller lives on; a
-/// call's timeout is a cancellation request to the callee; the client's
-/// cancellation of the caller reaches the callee (the misbehaving test
-/// TA, host tier only: it also plays with the host's system calls).
-#[test]
-fn dead_callee_timeout_and_cancellation() {
-    let w = World::start();
-    let ctx = w.ctx();
-    let (s, _) = ctx
-        .open_session(uuid(TA2TA), Login::Public, &mut [])
-        .unwrap();
-    // The callee panics: TARGET_DEAD from the TEE, the caller lives on.
-    let mut p = [Param::ValueInOut { a: 0, b: 7 }];
-    s.invoke(3, &mut p).unwrap();
-    assert!(
-        matches!(
-            p[0],
-            Param::ValueInOut {
-                a: 0xFFFF_3024,
-                b: 3
-            }
-        ),
-        "{:?}",
-        p[0]
-    );
-    // A timeout cancels the callee (which waits for cancellation).
-    let mut p = [Param::ValueInOut { a: 200, b: 9 }];
-    s.invoke(3, &mut p).unwrap();
-    assert!(
-        matches!(p[0], Param::ValueInOut { a: CANCEL, b: 4 }),
-        "{:?}",
-        p[0]
-    );
-    // The client's cancellation reaches the callee through the caller.
-    let token = CancelToken::new();
-    std::thread::scope(|sc| {
-        let t = token.clone();
-        let s = &s;
-        let h = sc.spawn(move || {
-            let mut p = [Param::ValueInOut { a: 0, b: 9 }];
-            s.invoke_cancellable(3, &mut p, Some(&t))
-                .map(|_| p[0].clone_value())
-        });
-        // Cancel once the call is on its way (an early cancellation is
-        // kept by the core and applied when the call starts).
-        while !token.is_running() {
-            std::thread::yield_now();
-        }
-        token.cancel();
-        let r = h.join().unwrap().unwrap();
-        assert_eq!(r, (CANCEL, 4));
-    });
-    // And the caller still works.
-    let mut p = [Param::ValueInOut { a: 1, b: 0 }];
-    s.invoke(0, &mut p).unwrap();
-}
 
 /// A cancellation that reaches the core before its direct call reaches
 /// the TA (here: the call waits behind another session's call in the same
@@ -137,49 +80,6 @@ fn a_cancellation_overtaking_its_direct_call_is_kept() {
     assert_eq!(r.unwrap(), (CANCEL, 4));
     assert!(busy.join().unwrap().is_ok());
     let _ = theirs_done.join().unwrap();
-}
-
-/// Two clients make two single-instance TAs call each other at the same
-/// time (A -> B while B -> A): one call is refused with BUSY instead of
-/// both waiting forever, and the other completes (on the host tier
-/// whether the calls came through the core or straight from the clients'
-/// direct channels). (Not on the TrustZone tier yet: these TAs close the
-/// session to their peer with TEE_CloseTASession, whose close entry point
-/// calls another TA, and the kernel runs such closes synchronously.)
-#[test]
-fn cross_calls_do_not_deadlock() {
-    const PEER: &str = "9c4e2f71-3a58-4b06-b7d2-6e1f0a8c5d3a";
-    let w = World::start();
-    let round = std::sync::Barrier::new(2);
-    let results: Vec<Vec<(u32, u32)>> = std::thread::scope(|sc| {
-        let hs: Vec<_> = [TA2TA, PEER]
-            .into_iter()
-            .map(|ta| {
-                let (w, round) = (&w, &round);
-                sc.spawn(move || {
-                    let ctx = w.ctx();
-                    let (s, _) = ctx.open_session(uuid(ta), Login::Public, &mut []).unwrap();
-                    (0..3)
-                        .map(|_| {
-                            round.wait();
-                            // Both sit in their entry point for 300 ms,
-                            // then call the other.
-                            let mut p = [Param::ValueInOut { a: 300, b: 0 }];
-                            s.invoke(8, &mut p).unwrap();
-                            p[0].clone_value()
-                        })
-                        .collect()
-                })
-            })
-            .collect();
-        hs.into_iter().map(|h| h.join().unwrap()).collect()
-    });
-    for r in 0..3 {
-        let round: Vec<(u32, u32)> = results.iter().map(|v| v[r]).collect();
-        let busy = round.iter().filter(|r| **r == (0xFFFF_000D, 3)).count();
-        let ok = round.iter().filter(|r| r.0 == 0).count();
-        assert_eq!((busy, ok), (1, 1), "round {r}: {round:x?}");
-    }
 }
 
 /// Stopping the core while a direct call waits in a TA-to-TA call whose

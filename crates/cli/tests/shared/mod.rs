@@ -12,6 +12,9 @@ pub const SEED_RUST: &str = "12345678-1234-1234-1234-567890abcdf0";
 /// The parameters test TA (`tests/tas/c/params`).
 pub const PARAMS: &str = "69de423a-d673-49d1-a5ac-22b9dae89776";
 
+/// The misbehaving test TA (`tests/tas/c/misbehave`).
+pub const MISBEHAVE: &str = "40dc6fa0-b27f-4171-8fca-84f566767cb5";
+
 pub const TARGET_DEAD: Error = Error::new(0xFFFF_3024, 3);
 
 pub fn uuid(s: &str) -> Uuid {

@@ -12,6 +12,9 @@ pub use shared::*;
 
 use oxtee_client::Context;
 
+/// The secure kernel's memory (secure RAM after the monitor's MiB).
+pub const KERNEL_MEMORY: u64 = 0x0e10_0000;
+
 pub struct World;
 
 impl World {

@@ -1,5 +1,5 @@
-//! The host tier's example, memory and time, parameter, property,
-//! cryptography, trusted
+//! The host tier's example, memory and time, misbehaving TA, parameter,
+//! property, cryptography, trusted
 //! storage and TA-to-TA suites (`tests/it`), the same sources,
 //! run against the TrustZone tier: `scripts/tz.sh` builds this target for
 //! aarch64 (feature `tz-suite`) and runs it inside the guest, where
@@ -23,6 +23,8 @@ mod digest;
 mod examples;
 #[path = "../it/mem_time.rs"]
 mod mem_time;
+#[path = "../it/misbehave.rs"]
+mod misbehave;
 #[path = "../it/params.rs"]
 mod params;
 #[path = "../it/props.rs"]

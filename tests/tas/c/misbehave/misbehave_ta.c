@@ -5,20 +5,24 @@
  * endless loops, panics. One healthy command shows the instance works
  * until it is made to misbehave.
  */
+#include <stdint.h>
+#include <string.h>
+#ifndef OXTEE_TZ
+/* A process on the host tier: what it tries of the operating system. */
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <stdint.h>
-#include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 #include <unistd.h>
+#endif
 
 #include <misbehave_ta.h>
 #include <tee_internal_api.h>
 
+#ifndef OXTEE_TZ
 /* Report a system call's result in params[0] if the client gave room. */
 static TEE_Result report(uint32_t param_types, TEE_Param params[4],
 			 long ret, int err)
@@ -78,6 +82,8 @@ static TEE_Result cmd_exec(uint32_t pt, TEE_Param params[4])
 	EMSG("execve(\"/bin/sh\") = %d", ret);
 	return report(pt, params, ret, err);
 }
+
+#endif
 
 /* Read through a volatile so the compiler cannot see the constant. */
 static volatile int *volatile wild_pointer = (volatile int *)0x10;
@@ -198,6 +204,7 @@ void TA_CloseSessionEntryPoint(void *sess_ctx)
 	(void)sess_ctx;
 }
 
+#ifndef OXTEE_TZ
 /* A TA hostile to the core: bytes on its channel (fd 3) that are no reply. */
 static TEE_Result cmd_garbage(void)
 {
@@ -295,6 +302,8 @@ static TEE_Result cmd_send_fds(uint32_t pt, TEE_Param params[4])
 		;
 }
 
+#endif
+
 /* A TA that tries to pass its lines off as the core's, and floods the log. */
 static TEE_Result cmd_log(uint32_t pt, TEE_Param params[4])
 {
@@ -324,6 +333,83 @@ static TEE_Result cmd_size_lie(uint32_t pt, TEE_Param params[4])
 	return TEE_SUCCESS;
 }
 
+/*
+ * Bytes in writable data that would be a function returning at once:
+ * calling them must fault (W^X), whatever they are.
+ */
+#if defined(__aarch64__)
+static uint32_t data_code[] = { 0xd65f03c0 };	/* ret */
+#else
+static uint8_t data_code[] = { 0xc3 };		/* ret */
+#endif
+
+static TEE_Result cmd_exec_data(void)
+{
+	void (*volatile f)(void) = (void (*)(void))(uintptr_t)data_code;
+
+	f();
+	return TEE_ERROR_GENERIC;
+}
+
+/* A depth no stack reaches (volatile: the recursion has an end). */
+static volatile uint32_t bottom = UINT32_MAX;
+
+/* Each frame keeps 1 KiB live, so no call can be made a loop. */
+static uint32_t __attribute__((noinline)) recurse(uint32_t depth)
+{
+	volatile uint8_t frame[1024];
+
+	if (depth == bottom)
+		return 0;
+	frame[depth % sizeof(frame)] = (uint8_t)depth;
+	return recurse(depth + 1) + frame[(depth * 7) % sizeof(frame)];
+}
+
+static TEE_Result cmd_stack_overflow(void)
+{
+	(void)recurse(0);
+	return TEE_ERROR_GENERIC;
+}
+
+static TEE_Result cmd_read(uint32_t pt, TEE_Param params[4])
+{
+	uintptr_t at;
+
+	if (TEE_PARAM_TYPE_GET(pt, 0) != TEE_PARAM_TYPE_VALUE_INOUT)
+		return TEE_ERROR_BAD_PARAMETERS;
+	at = (uintptr_t)params[0].value.a | (uintptr_t)params[0].value.b << 32;
+	params[0].value.a = *(volatile uint32_t *)at;
+	return TEE_SUCCESS;
+}
+
+static TEE_Result cmd_write_code(void)
+{
+	void *volatile code = (void *)&TA_InvokeCommandEntryPoint;
+
+	*(volatile uint32_t *)code = 0;
+	return TEE_ERROR_GENERIC;
+}
+
+static volatile uint32_t secret;
+
+static TEE_Result cmd_secret(uint32_t pt, TEE_Param params[4])
+{
+	uintptr_t at = (uintptr_t)&secret;
+	uint32_t old = secret;
+
+	if (pt != TEE_PARAM_TYPES(TEE_PARAM_TYPE_VALUE_INOUT,
+				  TEE_PARAM_TYPE_VALUE_OUTPUT,
+				  TEE_PARAM_TYPE_NONE, TEE_PARAM_TYPE_NONE))
+		return TEE_ERROR_BAD_PARAMETERS;
+	if (params[0].value.a)
+		secret = params[0].value.a;
+	params[0].value.a = old;
+	params[0].value.b = 0;
+	params[1].value.a = (uint32_t)at;
+	params[1].value.b = (uint32_t)((uint64_t)at >> 32);
+	return TEE_SUCCESS;
+}
+
 TEE_Result TA_InvokeCommandEntryPoint(void *sess_ctx, uint32_t cmd_id,
 				      uint32_t param_types,
 				      TEE_Param params[TEE_NUM_PARAMS])
@@ -331,6 +417,7 @@ TEE_Result TA_InvokeCommandEntryPoint(void *sess_ctx, uint32_t cmd_id,
 	(void)sess_ctx;
 
 	switch (cmd_id) {
+#ifndef OXTEE_TZ
 	case TA_MISBEHAVE_CMD_OPEN_FILE:
 		return cmd_open_file(param_types, params);
 	case TA_MISBEHAVE_CMD_SOCKET:
@@ -339,6 +426,13 @@ TEE_Result TA_InvokeCommandEntryPoint(void *sess_ctx, uint32_t cmd_id,
 		return cmd_fork(param_types, params);
 	case TA_MISBEHAVE_CMD_EXEC:
 		return cmd_exec(param_types, params);
+	case TA_MISBEHAVE_CMD_GARBAGE:
+		return cmd_garbage();
+	case TA_MISBEHAVE_CMD_SYSCALL:
+		return cmd_syscall(param_types, params);
+	case TA_MISBEHAVE_CMD_SEND_FDS:
+		return cmd_send_fds(param_types, params);
+#endif
 	case TA_MISBEHAVE_CMD_WILD_WRITE:
 		return cmd_wild_write();
 	case TA_MISBEHAVE_CMD_EAT_MEMORY:
@@ -351,14 +445,8 @@ TEE_Result TA_InvokeCommandEntryPoint(void *sess_ctx, uint32_t cmd_id,
 		return cmd_healthy(param_types, params);
 	case TA_MISBEHAVE_CMD_WAIT_CANCEL:
 		return cmd_wait_cancel();
-	case TA_MISBEHAVE_CMD_GARBAGE:
-		return cmd_garbage();
 	case TA_MISBEHAVE_CMD_SIZE_LIE:
 		return cmd_size_lie(param_types, params);
-	case TA_MISBEHAVE_CMD_SYSCALL:
-		return cmd_syscall(param_types, params);
-	case TA_MISBEHAVE_CMD_SEND_FDS:
-		return cmd_send_fds(param_types, params);
 	case TA_MISBEHAVE_CMD_LOG:
 		return cmd_log(param_types, params);
 	case TA_MISBEHAVE_CMD_OPEN_SELF: {
@@ -370,6 +458,16 @@ TEE_Result TA_InvokeCommandEntryPoint(void *sess_ctx, uint32_t cmd_id,
 		params[0].value.b = reached;
 		return TEE_SUCCESS;
 	}
+	case TA_MISBEHAVE_CMD_EXEC_DATA:
+		return cmd_exec_data();
+	case TA_MISBEHAVE_CMD_STACK_OVERFLOW:
+		return cmd_stack_overflow();
+	case TA_MISBEHAVE_CMD_READ:
+		return cmd_read(param_types, params);
+	case TA_MISBEHAVE_CMD_WRITE_CODE:
+		return cmd_write_code();
+	case TA_MISBEHAVE_CMD_SECRET:
+		return cmd_secret(param_types, params);
 	default:
 		return TEE_ERROR_NOT_SUPPORTED;
 	}

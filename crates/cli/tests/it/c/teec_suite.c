@@ -71,8 +71,12 @@ static void test_open_session(void)
 	CHECK(r == TEEC_SUCCESS, "OpenSession GROUP (own group)");
 	if (r == TEEC_SUCCESS)
 		TEEC_CloseSession(&s);
+	/* Refused by the TEE (the host tier's core), or before it by Linux's
+	 * TEE driver (the TrustZone tier). */
 	r = TEEC_OpenSession(&ctx, &s, &params_ta, TEEC_LOGIN_GROUP, &not_mine, NULL, &origin);
-	CHECK(r == TEEC_ERROR_ACCESS_DENIED && origin == TEEC_ORIGIN_TEE, "OpenSession GROUP (not a member)");
+	CHECK(r == TEEC_ERROR_ACCESS_DENIED &&
+	      (origin == TEEC_ORIGIN_TEE || origin == TEEC_ORIGIN_COMMS),
+	      "OpenSession GROUP (not a member)");
 	r = TEEC_OpenSession(&ctx, &s, &params_ta, TEEC_LOGIN_GROUP, NULL, NULL, &origin);
 	CHECK(r == TEEC_ERROR_BAD_PARAMETERS && origin == TEEC_ORIGIN_API, "OpenSession GROUP without gid");
 	/* The APPLICATION logins are refused unless the core enables them. */
@@ -317,14 +321,21 @@ static void test_cancellation_and_death(void)
 
 	r = TEEC_OpenSession(&ctx, &s, &misbehave_ta, TEEC_LOGIN_PUBLIC, NULL, NULL, &origin);
 	CHECK(r == TEEC_SUCCESS, "OpenSession misbehave");
-	memset(&a, 0, sizeof(a));
-	a.s = &s;
-	a.op.started = 0;
-	pthread_create(&t, NULL, cancel_worker, &a);
-	while (!__atomic_load_n(&a.op.started, __ATOMIC_SEQ_CST))
-		usleep(100);
-	TEEC_RequestCancellation(&a.op);
-	pthread_join(t, NULL);
+	/* A cancellation that lands after the operation is marked started
+	 * but before the library sends it ends it there (CANCEL, origin
+	 * API): legitimate, but not the case under test, so try again. */
+	for (int tries = 0; tries < 20; tries++) {
+		memset(&a, 0, sizeof(a));
+		a.s = &s;
+		a.op.started = 0;
+		pthread_create(&t, NULL, cancel_worker, &a);
+		while (!__atomic_load_n(&a.op.started, __ATOMIC_SEQ_CST))
+			usleep(100);
+		TEEC_RequestCancellation(&a.op);
+		pthread_join(t, NULL);
+		if (!(a.r == TEEC_ERROR_CANCEL && a.origin == TEEC_ORIGIN_API))
+			break;
+	}
 	CHECK(a.r == TEEC_ERROR_CANCEL && a.origin == TEEC_ORIGIN_TRUSTED_APP, "RequestCancellation reaches the TA");
 
 	r = TEEC_InvokeCommand(&s, 7, NULL, &origin);
@@ -414,38 +425,11 @@ static void test_zero_length(void)
 	TEEC_ReleaseSharedMemory(&shm);
 }
 
-/*
- * The cases that need no TA of the suite's own (contexts, shared memory
- * errors, an unknown UUID): with OXTEE_SUITE=api, only these run (the
- * TrustZone tier's guest, which has no user TAs yet).
- */
-static void test_api_only(void)
-{
-	TEEC_Session s;
-	uint32_t origin = 0;
-	TEEC_Result r;
-
-	test_context();
-	r = TEEC_OpenSession(&ctx, &s, &unknown_ta, TEEC_LOGIN_PUBLIC, NULL, NULL, &origin);
-	CHECK(r == TEEC_ERROR_ITEM_NOT_FOUND && origin == TEEC_ORIGIN_TEE, "OpenSession unknown UUID");
-	CHECK(TEEC_OpenSession(NULL, &s, &unknown_ta, 0, NULL, NULL, NULL) == TEEC_ERROR_BAD_PARAMETERS, "OpenSession(NULL context)");
-	CHECK(TEEC_OpenSession(&ctx, &s, NULL, 0, NULL, NULL, NULL) == TEEC_ERROR_BAD_PARAMETERS, "OpenSession(NULL uuid)");
-	test_shm_errors();
-	TEEC_RequestCancellation(NULL); /* harmless */
-	TEEC_FinalizeContext(&ctx);
-}
-
 int main(void)
 {
 	TEEC_Session s;
-	const char *only = getenv("OXTEE_SUITE");
 
 	setvbuf(stdout, NULL, _IONBF, 0);
-	if (only && strcmp(only, "api") == 0) {
-		test_api_only();
-		printf("%d failed\n", failures);
-		return failures ? 1 : 0;
-	}
 	test_context();
 	test_open_session();
 	CHECK(open_params(&s) == TEEC_SUCCESS, "OpenSession params");

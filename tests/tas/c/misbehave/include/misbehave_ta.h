@@ -44,5 +44,28 @@
  * becomes (result, how many instances the chain reached).
  */
 #define TA_MISBEHAVE_CMD_OPEN_SELF	15
+/* Call a function made of bytes in its writable data (a return). */
+#define TA_MISBEHAVE_CMD_EXEC_DATA	16
+/* Recurse without end (past the stack's guard page). */
+#define TA_MISBEHAVE_CMD_STACK_OVERFLOW	17
+/*
+ * params[0] VALUE_INOUT: read the 32-bit word at address a | b << 32;
+ * a becomes the word read.
+ */
+#define TA_MISBEHAVE_CMD_READ		18
+/* Write a word into its own code. */
+#define TA_MISBEHAVE_CMD_WRITE_CODE	19
+/*
+ * params[0] VALUE_INOUT: a becomes the instance's secret (a word in its
+ * data, 0 until set), which becomes the a given unless it was 0; b is 0.
+ * params[1] VALUE_OUTPUT: the secret's address (a low, b high 32 bits).
+ */
+#define TA_MISBEHAVE_CMD_SECRET		20
+
+/*
+ * The commands of the TrustZone tier's build (OXTEE_TZ): 4-9, 11, 14-20;
+ * the others try what only a process can (files, sockets, processes,
+ * its channel to the core) and answer TEE_ERROR_NOT_SUPPORTED there.
+ */
 #define TA_MISBEHAVE_PANIC_CODE		0xdead
 #endif /* MISBEHAVE_TA_H */
