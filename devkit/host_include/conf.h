@@ -11,7 +11,7 @@
 #define CFG_TA_FLOAT_SUPPORT 1
 #define CFG_TA_MBEDTLS 1
 /* CFG_TA_MBEDTLS_MPI is not set */
-/* CFG_SYSTEM_PTA is not set */
+#define CFG_SYSTEM_PTA 1
 /* CFG_TA_DYNLINK is not set */
 /* CFG_UNWIND is not set */
 /* CFG_TA_GPROF_SUPPORT is not set */

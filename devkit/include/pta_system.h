@@ -3,12 +3,12 @@
  * oxtee devkit: OP-TEE's system pseudo-TA interface (UUID, command ids,
  * map flags, derived-key limits), with OP-TEE's values.
  *
- * The host tier does not offer the system PTA yet: CFG_SYSTEM_PTA is n
- * in mk/conf.mk, and opening a session to PTA_SYSTEM_UUID answers
- * TEE_ERROR_ITEM_NOT_FOUND there. The TrustZone tier's kernel serves it
- * to TAs (PTA_SYSTEM_ADD_RNG_ENTROPY; the other commands answer
- * TEE_ERROR_NOT_SUPPORTED for now). This header exists so that TAs that
- * include it build.
+ * Both tiers serve it to TAs (a client's open is refused with
+ * TEE_ERROR_ACCESS_DENIED): PTA_SYSTEM_ADD_RNG_ENTROPY,
+ * PTA_SYSTEM_DERIVE_TA_UNIQUE_KEY and oxtee's
+ * PTA_SYSTEM_OXTEE_DERIVE_SEALING_KEY. The memory and library commands
+ * serve OP-TEE's loader inside a TA; oxtee loads TAs itself, so they
+ * answer TEE_ERROR_NOT_SUPPORTED, as OP-TEE answers a command it lacks.
  */
 #ifndef __PTA_SYSTEM_H
 #define __PTA_SYSTEM_H
@@ -67,5 +67,25 @@
  * out, the length of the output.
  */
 #define PTA_SYSTEM_SUPP_PLUGIN_INVOKE	13
+
+/*
+ * oxtee: a key bound to the calling TA's identity under a policy, as SGX
+ * offers it. value[0].a the policy, value[0].b the version floor of
+ * PTA_SYSTEM_OXTEE_SEAL_SIGNER (else 0); memref[1] in, optional extra
+ * data (as for PTA_SYSTEM_DERIVE_TA_UNIQUE_KEY); memref[2] out, the key
+ * (TA_DERIVED_KEY_MIN_SIZE..TA_DERIVED_KEY_MAX_SIZE bytes).
+ *
+ * PTA_SYSTEM_OXTEE_SEAL_UNIQUE: the TA's UUID (the key
+ *   PTA_SYSTEM_DERIVE_TA_UNIQUE_KEY gives);
+ * PTA_SYSTEM_OXTEE_SEAL_VERSION: UUID, the signed ta_version and the key
+ *   that signed the TA (the last subkey of its chain, or the root key);
+ * PTA_SYSTEM_OXTEE_SEAL_SIGNER: UUID, signer and the floor, which must
+ *   not exceed the TA's ta_version (TEE_ERROR_ACCESS_DENIED): data sealed
+ *   with floor N opens in every later version the same key signs.
+ */
+#define PTA_SYSTEM_OXTEE_DERIVE_SEALING_KEY	0x6f780001
+#define PTA_SYSTEM_OXTEE_SEAL_UNIQUE		0
+#define PTA_SYSTEM_OXTEE_SEAL_VERSION		1
+#define PTA_SYSTEM_OXTEE_SEAL_SIGNER		2
 
 #endif /* __PTA_SYSTEM_H */

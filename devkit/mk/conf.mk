@@ -34,9 +34,9 @@ CFG_TA_FLOAT_SUPPORT ?= y
 CFG_TA_MBEDTLS ?= y
 # The TEE_BigInt API on mbedTLS's MPI (oxtee's is its own): no.
 CFG_TA_MBEDTLS_MPI ?= n
-# The system pseudo-TA, TA shared libraries, unwinding, profiling: not
-# offered (yet).
-CFG_SYSTEM_PTA ?= n
+# The system pseudo-TA (include/pta_system.h): offered on both tiers.
+CFG_SYSTEM_PTA ?= y
+# TA shared libraries, unwinding, profiling: not offered (yet).
 CFG_TA_DYNLINK ?= n
 CFG_UNWIND ?= n
 CFG_TA_GPROF_SUPPORT ?= n

@@ -188,6 +188,10 @@ pub struct SignedImage<'a> {
     pub uuid: Uuid,
     pub ta_version: u32,
     pub elf: &'a [u8],
+    /// The [`key_id`] of the key that signed the TA: the last subkey's
+    /// (known when parsed), or the root key's (known once [`verify`]
+    /// found which trusted key it is; `None` after [`parse`] alone).
+    pub signer: Option<[u8; 32]>,
     signed_header: &'a [u8],
     bootstrap: &'a [u8],
 }
@@ -402,8 +406,10 @@ pub fn parse(bytes: &[u8]) -> Result<SignedImage<'_>, ImageError> {
         let bootstrap = &bytes[h.end..boot_end];
         let mut uuid = [0u8; 16];
         uuid.copy_from_slice(&bootstrap[..16]);
+        let signer = subkeys.last().map(|sk| key_id(&sk.key));
         return Ok(SignedImage {
             subkeys,
+            signer,
             img_type: h.img_type,
             algo: h.algo,
             hash: h.hash,
@@ -448,6 +454,20 @@ fn digest(parts: &[&[u8]]) -> [u8; 32] {
     h.finalize().into()
 }
 
+/// A public key's identity: SHA-256 over a label and the key's modulus
+/// and public exponent (big-endian, each after its length as four
+/// big-endian bytes). What sealing keys are bound to under the signer
+/// policy (`crate::sealing`) and what attestation reports as a signer.
+pub fn key_id(key: &RsaPublicKey) -> [u8; 32] {
+    let n = key.n().to_bytes_be();
+    let e = key.e().to_bytes_be();
+    let (nl, el) = (
+        (n.len() as u32).to_be_bytes(),
+        (e.len() as u32).to_be_bytes(),
+    );
+    digest(&[b"oxtee-signer-v1\0", &nl, &n, &el, &e])
+}
+
 fn sig_ok(key: &RsaPublicKey, algo: u32, hash: &[u8], sig: &[u8]) -> bool {
     match algo {
         ALG_RSASSA_PKCS1_PSS_MGF1_SHA256 => key
@@ -460,23 +480,26 @@ fn sig_ok(key: &RsaPublicKey, algo: u32, hash: &[u8], sig: &[u8]) -> bool {
     }
 }
 
+/// The end of a verified chain: the index of the root key that verified
+/// its first header, and the last subkey with the UUID what it signs must
+/// have (`None`: no subkey, the root key signs what follows).
+type ChainEnd<'k> = (usize, Option<(&'k Subkey<'k>, Option<Uuid>)>);
+
 /// Check a chain in OP-TEE's order: the first header with a trusted key,
 /// then for each subkey its hash, attributes (checked when parsed), depth
-/// and namespace, and the next header's signature with its key. Returns
-/// the key that must sign what follows the chain (`None`: a root key) and
-/// the UUID it must have.
+/// and namespace, and the next header's signature with its key.
 fn verify_chain<'k>(
     subkeys: &'k [Subkey<'_>],
     first: (u32, &[u8], &[u8]),
     keys: &'k [RsaPublicKey],
-) -> Result<Option<(&'k Subkey<'k>, Option<Uuid>)>, ImageError> {
+) -> Result<ChainEnd<'k>, ImageError> {
     if keys.is_empty() {
         return Err(ImageError::NoKeys);
     }
     let (algo, hash, sig) = first;
-    if !keys.iter().any(|k| sig_ok(k, algo, hash, sig)) {
+    let Some(root) = keys.iter().position(|k| sig_ok(k, algo, hash, sig)) else {
         return Err(ImageError::BadSignature);
-    }
+    };
     let mut allowed = u32::MAX;
     let mut above: Option<&Subkey<'_>> = None;
     for sk in subkeys {
@@ -507,18 +530,19 @@ fn verify_chain<'k>(
         allowed = sk.max_depth;
         above = Some(sk);
     }
-    Ok(above.map(|sk| (sk, sk.next_uuid)))
+    Ok((root, above.map(|sk| (sk, sk.next_uuid))))
 }
 
 /// Parse and verify an image against the trusted (root) keys, with its
 /// subkey chain if it has one.
 pub fn verify<'a>(bytes: &'a [u8], keys: &[RsaPublicKey]) -> Result<SignedImage<'a>, ImageError> {
-    let img = parse(bytes)?;
+    let mut img = parse(bytes)?;
     let first = match img.subkeys.first() {
         Some(sk) => (sk.algo, sk.hash, sk.sig),
         None => (img.algo, img.hash, img.sig),
     };
-    if let Some((last, next_uuid)) = verify_chain(&img.subkeys, first, keys)? {
+    let (root, last) = verify_chain(&img.subkeys, first, keys)?;
+    if let Some((last, next_uuid)) = last {
         if !sig_ok(&last.key, img.algo, img.hash, img.sig) {
             return Err(ImageError::BadSubkeySignature(last.uuid));
         }
@@ -532,6 +556,9 @@ pub fn verify<'a>(bytes: &'a [u8], keys: &[RsaPublicKey]) -> Result<SignedImage<
     }
     if digest(&[img.signed_header, img.bootstrap, img.elf]).as_slice() != img.hash {
         return Err(ImageError::HashMismatch);
+    }
+    if img.subkeys.is_empty() {
+        img.signer = Some(key_id(&keys[root]));
     }
     Ok(img)
 }
@@ -881,9 +908,13 @@ mod tests {
             verify(b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", &pubk).unwrap_err(),
             ImageError::BadMagic(0x464c457f)
         );
-        // Any one of several keys may sign.
+        // Any one of several keys may sign; the signer is the one that did.
         let keys = [other_key().to_public_key(), key().to_public_key()];
-        assert!(verify(&img, &keys).is_ok());
+        let v = verify(&img, &keys).unwrap();
+        assert_eq!(v.signer, Some(key_id(&keys[1])));
+        assert_ne!(key_id(&keys[0]), key_id(&keys[1]));
+        // Parsed only, a root-signed image does not know its signer.
+        assert_eq!(parse(&img).unwrap().signer, None);
     }
 
     // ---- subkeys ----
@@ -977,6 +1008,9 @@ mod tests {
         assert_eq!(v.subkeys.len(), 1);
         assert_eq!(v.subkeys[0].next_name, Some(&b"subkey1_ta"[..]));
         assert_eq!(v.subkeys[0].subkey_version, 1);
+        // Its signer is the subkey, known from the image alone.
+        assert_eq!(v.signer, Some(key_id(&sub_key().to_public_key())));
+        assert_eq!(parse(&img).unwrap().signer, v.signer);
         // The subkey's own key is not a root key.
         assert_eq!(
             verify(&img, &[sub_key().to_public_key()]).unwrap_err(),

@@ -25,7 +25,9 @@ pub mod instances;
 pub mod params;
 pub mod policy;
 pub mod props;
+pub mod pta;
 pub mod ptime;
+pub mod sealing;
 pub mod sessions;
 pub mod shlib;
 

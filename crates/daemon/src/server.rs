@@ -104,7 +104,7 @@ fn raise_nofile() {
 }
 
 struct Session {
-    instance: Arc<Instance>,
+    target: Target,
     /// The id the TA process knows this session by (unique in the core).
     ta_id: u32,
     /// The client uid charged for it (None: a TA's session).
@@ -113,6 +113,23 @@ struct Session {
     direct: AtomicBool,
     /// The id of the staging buffer of its direct calls, mapped in the TA.
     direct_staging: Mutex<Option<u32>>,
+}
+
+/// What a session is open to.
+enum Target {
+    Ta(Arc<Instance>),
+    /// A pseudo-TA (opened by a TA: see [`crate::pta`]).
+    Pta(Arc<dyn crate::pta::Pta>),
+}
+
+impl Session {
+    /// The TA instance of a session to a TA.
+    fn ta(&self) -> Option<&Arc<Instance>> {
+        match &self.target {
+            Target::Ta(i) => Some(i),
+            Target::Pta(_) => None,
+        }
+    }
 }
 
 /// What one client uid holds (quotas, see [`Quota`]).
@@ -211,6 +228,8 @@ pub struct Shared {
     tee_props: Vec<oxtee_proto::Property>,
     /// Trusted Storage (persistent objects).
     storage: crate::trusted_storage::TrustedStorage,
+    /// The pseudo-TAs.
+    ptas: crate::pta::Registry,
     /// TA uids, when the core runs as root.
     uids: Option<Arc<crate::spawn::UidPool>>,
     /// Per client uid usage, against the `*_per_uid` limits.
@@ -331,8 +350,17 @@ impl Server {
         let storage =
             crate::trusted_storage::TrustedStorage::open(&cfg, root.then_some(cfg.supplicant_uid));
         let per_owner = cfg.limits.max_sessions_per_context;
+        // The storage opened above created the key if it was missing.
+        let huk = match crate::trusted_storage::load_huk(&cfg) {
+            Ok(k) => Some(k),
+            Err(e) => {
+                tracing::error!("no hardware-unique key ({e}): keys derived from it are refused");
+                None
+            }
+        };
         let shared = Arc::new(Shared {
             storage,
+            ptas: crate::pta::Registry::new(huk),
             cfg,
             store,
             spawner: Spawner::start()?,
@@ -651,7 +679,16 @@ impl Shared {
     }
 
     fn close_session(self: &Arc<Self>, s: &Session) {
-        let inst = &s.instance;
+        let inst = match &s.target {
+            Target::Ta(i) => i,
+            // A PTA keeps nothing per session.
+            Target::Pta(_) => {
+                if let Some(uid) = s.charged {
+                    self.refund(uid, Quota::Sessions, 1);
+                }
+                return;
+            }
+        };
         if !inst.is_dead() {
             // Nobody may be waiting for this close (a vanished client):
             // bound it so a TA stuck in its close entry point cannot hold
@@ -1050,6 +1087,10 @@ fn handle(shared: &Arc<Shared>, conn: &mut Conn, req: ClientRequest, mut fds: Ve
             let Some(s) = shared.session(&ctx, session) else {
                 return Out::Reply(op_err(TeeError::api(TEE_ERROR_BAD_PARAMETERS)));
             };
+            let Some(inst) = s.ta() else {
+                // Clients open no PTA (see `open_session`).
+                return Out::Reply(op_err(TeeError::api(TEE_ERROR_BAD_PARAMETERS)));
+            };
             let checked = match check_params(conn, Some(session), &ctx, &params) {
                 Ok(c) => c,
                 Err(e) => return Out::Reply(op_err(e)),
@@ -1058,7 +1099,7 @@ fn handle(shared: &Arc<Shared>, conn: &mut Conn, req: ClientRequest, mut fds: Ve
                 shared,
                 conn,
                 &ctx,
-                &s.instance,
+                inst,
                 Call::Invoke {
                     session: session_key(&s),
                     command,
@@ -1116,7 +1157,9 @@ fn handle(shared: &Arc<Shared>, conn: &mut Conn, req: ClientRequest, mut fds: Ve
                     .cloned()
                     .collect();
                 for s in direct {
-                    s.instance.cancel_direct(session_key(&s), cancel_id as u32);
+                    if let Some(inst) = s.ta() {
+                        inst.cancel_direct(session_key(&s), cancel_id as u32);
+                    }
                 }
             }
             Out::Reply(ClientReply::Ok)
@@ -1130,6 +1173,9 @@ fn handle(shared: &Arc<Shared>, conn: &mut Conn, req: ClientRequest, mut fds: Ve
             if !s.direct.load(Ordering::Acquire) {
                 return Out::Reply(err(TEE_ERROR_BAD_STATE, ORIGIN_API));
             }
+            let Some(inst) = s.ta() else {
+                return Out::Reply(err(TEE_ERROR_BAD_STATE, ORIGIN_API));
+            };
             if size > limits.max_staging {
                 return Out::Reply(err(TEE_ERROR_OUT_OF_MEMORY, ORIGIN_TEE));
             }
@@ -1138,7 +1184,7 @@ fn handle(shared: &Arc<Shared>, conn: &mut Conn, req: ClientRequest, mut fds: Ve
             }
             let id = shared.next.fetch_add(1, Ordering::Relaxed);
             let mut slot = s.direct_staging.locked();
-            match s.instance.map_now(id, size, session_key(&s), fd, *slot) {
+            match inst.map_now(id, size, session_key(&s), fd, *slot) {
                 Ok(()) => {
                     *slot = Some(id);
                     Out::Reply(ClientReply::Shm { id })
@@ -1151,6 +1197,9 @@ fn handle(shared: &Arc<Shared>, conn: &mut Conn, req: ClientRequest, mut fds: Ve
             let Some(s) = shared.session(&ctx, session) else {
                 return Out::Reply(err(TEE_ERROR_BAD_PARAMETERS, ORIGIN_API));
             };
+            let Some(inst) = s.ta().cloned() else {
+                return Out::Reply(err(TEE_ERROR_BAD_PARAMETERS, ORIGIN_API));
+            };
             if s.direct.swap(true, Ordering::AcqRel) {
                 return Out::Reply(err(TEE_ERROR_BUSY, ORIGIN_TEE));
             }
@@ -1158,19 +1207,16 @@ fn handle(shared: &Arc<Shared>, conn: &mut Conn, req: ClientRequest, mut fds: Ve
                 s.direct.store(false, Ordering::Release);
                 return Out::Reply(err(TEE_ERROR_OUT_OF_MEMORY, ORIGIN_TEE));
             };
-            match s
-                .instance
-                .attach_direct(session_key(&s), ctx.id, ta_end.into_fd())
-            {
+            match inst.attach_direct(session_key(&s), ctx.id, ta_end.into_fd()) {
                 Ok(service) => {
                     if let Some(svc) = service {
-                        let inst = s.instance.clone();
+                        let served = inst.clone();
                         let shared = shared.clone();
                         let started = std::thread::Builder::new()
                             .name("oxtee-direct".into())
-                            .spawn(move || inst.serve_direct(svc, &shared));
+                            .spawn(move || served.serve_direct(svc, &shared));
                         if started.is_err() {
-                            s.instance.kill();
+                            inst.kill();
                             return Out::Reply(err(TEE_ERROR_OUT_OF_MEMORY, ORIGIN_TEE));
                         }
                     }
@@ -1261,7 +1307,10 @@ fn handle(shared: &Arc<Shared>, conn: &mut Conn, req: ClientRequest, mut fds: Ve
                     if !replaces && conn.session_staging.len() >= MAX_SESSION_STAGINGS {
                         return Out::Reply(err(TEE_ERROR_BUSY, ORIGIN_TEE));
                     }
-                    Some(Arc::downgrade(&s.instance))
+                    let Some(inst) = s.ta() else {
+                        return Out::Reply(err(TEE_ERROR_BAD_PARAMETERS, ORIGIN_API));
+                    };
+                    Some(Arc::downgrade(inst))
                 }
             };
             let Ok(m) = Mapping::map(fd.as_fd(), size as usize) else {
@@ -1447,6 +1496,20 @@ fn open_session(
         Ok(c) => c,
         Err(e) => return op_err(e),
     };
+    if let Some(pta) = shared.ptas.find(uuid) {
+        // The host tier's PTAs serve TAs: a client is refused by the
+        // PTA's own login rules, or else as no PTA takes clients here.
+        // (As OP-TEE's, a PTA's refusal has origin TRUSTED_APP.)
+        let caller = crate::pta::Caller { login, ta: None };
+        let code = pta.open(&caller).err().unwrap_or(TEE_ERROR_ACCESS_DENIED);
+        tracing::info!(%uuid, login, "a client may not open this pseudo-TA");
+        return ClientReply::Op {
+            result: code,
+            origin: ORIGIN_TRUSTED_APP,
+            session: 0,
+            params: oxtee_proto::NO_OUT_PARAMS,
+        };
+    }
     // Refunded on every failure; a session that opens keeps it until
     // `close_session`.
     let Some(charge) = shared.charged(conn.uid, Quota::Sessions, 1) else {
@@ -1474,7 +1537,7 @@ fn open_session(
         *conn.refill.borrow_mut() = Some(ta.clone());
     }
     let session = Arc::new(Session {
-        instance: inst.clone(),
+        target: Target::Ta(inst.clone()),
         ta_id: TA_SESSION_IDS.fetch_add(1, Ordering::Relaxed),
         charged: Some(conn.uid),
         direct: AtomicBool::new(false),
@@ -1621,6 +1684,82 @@ fn call_done(
     }
 }
 
+/// A TA as a PTA's caller.
+fn pta_caller(caller: &Instance) -> crate::pta::Caller<'_> {
+    crate::pta::Caller {
+        login: LOGIN_TRUSTED_APP,
+        ta: Some(&caller.identity),
+    }
+}
+
+/// Run a PTA command for a TA: its memrefs copied out of the TA's call
+/// buffer `buf` (checked against it already) into the core, the outputs
+/// copied back after the PTA returned. The GP result and what the caller
+/// gets back.
+fn invoke_pta(
+    pta: &dyn crate::pta::Pta,
+    caller: &crate::pta::Caller<'_>,
+    command: u32,
+    checked: &[params::Checked; 4],
+    buf: Option<&Mapping>,
+) -> Result<(u32, oxtee_proto::OutParams), TeeError> {
+    use oxtee_core::pta::Param;
+    use oxtee_proto::OutParam;
+    let gone = || TeeError::tee(TEE_ERROR_BAD_PARAMETERS);
+    let mut p = [Param::None, Param::None, Param::None, Param::None];
+    for (i, c) in checked.iter().enumerate() {
+        p[i] = match *c {
+            params::Checked::None => Param::None,
+            params::Checked::Value { dir, a, b } => Param::Value {
+                a,
+                b,
+                dir: dir.into(),
+            },
+            params::Checked::Staged {
+                dir, offset, size, ..
+            } => {
+                let mut data = vec![0u8; size as usize];
+                if dir.is_input() && size != 0 {
+                    let m = buf.ok_or_else(gone)?;
+                    if !m.read(offset as usize, &mut data) {
+                        return Err(gone());
+                    }
+                }
+                Param::Memref {
+                    size: data.len(),
+                    data,
+                    dir: dir.into(),
+                }
+            }
+            // TA-to-TA calls carry no registered shared memory.
+            params::Checked::Shm { .. } => return Err(gone()),
+        };
+    }
+    let result = pta.invoke(caller, command, &mut p);
+    let mut out = oxtee_proto::NO_OUT_PARAMS;
+    for (i, (c, p)) in checked.iter().zip(&p).enumerate() {
+        out[i] = match (*c, p) {
+            (params::Checked::Value { dir, .. }, Param::Value { a, b, .. }) if dir.is_output() => {
+                OutParam::Value { a: *a, b: *b }
+            }
+            (params::Checked::Staged { dir, offset, .. }, Param::Memref { data, size, .. })
+                if dir.is_output() =>
+            {
+                // The PTA's data when it fits, else only the size it needs.
+                if *size <= data.len() && *size != 0 {
+                    let m = buf.ok_or_else(gone)?;
+                    if !m.write(offset as usize, &data[..*size]) {
+                        return Err(gone());
+                    }
+                }
+                OutParam::Size(*size as u64)
+            }
+            _ => OutParam::None,
+        };
+    }
+    Ok((result, out))
+}
+
 /// TA-to-TA calls: the calling TA is the client, with login
 /// TEE_LOGIN_TRUSTED_APP and its own UUID as identity; its sessions are
 /// its own (another TA cannot use them) and are closed when it goes away.
@@ -1669,13 +1808,31 @@ impl crate::ta::Nested for Arc<Shared> {
                 let checked = check_call_params(param_types, &params, buf_len)?;
                 let reserved = Reserved::new(self, Owner::Ta(caller.id))
                     .ok_or(TeeError::tee(TEE_ERROR_BUSY))?;
+                if let Some(pta) = self.ptas.find(uuid) {
+                    if let Err(code) = pta.open(&pta_caller(caller)) {
+                        let out = oxtee_proto::NO_OUT_PARAMS;
+                        return Ok((code, ORIGIN_TRUSTED_APP, 0, out));
+                    }
+                    let session = Arc::new(Session {
+                        target: Target::Pta(pta),
+                        ta_id: TA_SESSION_IDS.fetch_add(1, Ordering::Relaxed),
+                        charged: None,
+                        direct: AtomicBool::new(false),
+                        direct_staging: Mutex::new(None),
+                    });
+                    let id = reserved
+                        .fill(session)
+                        .ok_or(TeeError::tee(TEE_ERROR_BAD_STATE))?;
+                    let out = oxtee_proto::NO_OUT_PARAMS;
+                    return Ok((TEE_SUCCESS, ORIGIN_TRUSTED_APP, id, out));
+                }
                 let ta = self.load_ta(uuid)?;
                 let (inst, started) = place_instance(self, &ta, None)?;
                 if started && self.cfg.limits.spare_instances {
                     self.refill_spare(ta.clone());
                 }
                 let session = Arc::new(Session {
-                    instance: inst.clone(),
+                    target: Target::Ta(inst.clone()),
                     ta_id: TA_SESSION_IDS.fetch_add(1, Ordering::Relaxed),
                     charged: None,
                     direct: AtomicBool::new(false),
@@ -1728,7 +1885,13 @@ impl crate::ta::Nested for Arc<Shared> {
                     .cloned();
                 let s = s.ok_or(TeeError::api(TEE_ERROR_BAD_PARAMETERS))?;
                 let checked = check_call_params(param_types, &params, buf_len)?;
-                let inst = &s.instance;
+                let inst = match &s.target {
+                    Target::Ta(i) => i,
+                    Target::Pta(pta) => {
+                        let r = invoke_pta(&**pta, &pta_caller(caller), command, &checked, buf)?;
+                        return Ok((r.0, ORIGIN_TRUSTED_APP, session, r.1));
+                    }
+                };
                 let r = inst.call(
                     Call::Invoke {
                         session: session_key(&s),

@@ -23,6 +23,11 @@ use std::sync::{Arc, Mutex};
 pub struct LoadedTa {
     pub props: TaProps,
     pub ta_version: u32,
+    /// The key id (`oxtee_core::image::key_id`) of the key that signed it.
+    pub signer: [u8; 32],
+    /// The digest its signed header carries (SHA-256 over the header,
+    /// the bootstrap header and the ELF).
+    pub digest: [u8; 32],
     /// The subkeys it was verified through (UUID, subkey_version), root
     /// end first; empty for a TA signed by a root key.
     pub subkeys: Vec<(Uuid, u32)>,
@@ -32,6 +37,17 @@ pub struct LoadedTa {
     /// it is linked (else only `dlopen`able); see `oxtee_core::shlib`.
     pub libs: Vec<(Arc<LoadedLib>, bool)>,
     stamp: Stamp,
+}
+
+impl LoadedTa {
+    /// Who it is, for what keys are bound to (`oxtee_core::sealing`).
+    pub fn identity(&self) -> oxtee_core::sealing::TaIdentity {
+        oxtee_core::sealing::TaIdentity {
+            uuid: self.props.uuid.0,
+            ta_version: self.ta_version,
+            signer: self.signer,
+        }
+    }
 }
 
 /// A verified library TA (OP-TEE's shared-library TA).
@@ -52,6 +68,8 @@ type Stamp = (u64, u64, u64, i64, i64);
 struct Verified {
     elf: Vec<u8>,
     ta_version: u32,
+    signer: [u8; 32],
+    digest: [u8; 32],
     subkeys: Vec<(Uuid, u32)>,
 }
 
@@ -141,6 +159,8 @@ impl Store {
         let loaded = Arc::new(LoadedTa {
             props,
             ta_version: v.ta_version,
+            signer: v.signer,
+            digest: v.digest,
             subkeys: v.subkeys,
             exec,
             libs,
@@ -307,9 +327,14 @@ impl Store {
             tracing::warn!(%uuid, version = img.ta_version, "rejected TA image: {why}");
             return Err(security);
         }
+        // `verify` knows the signer of an image it accepted.
+        let signer = img.signer.ok_or(security)?;
+        let digest = img.hash.try_into().map_err(|_| security)?;
         Ok(Verified {
             elf: img.elf.to_vec(),
             ta_version: img.ta_version,
+            signer,
+            digest,
             subkeys,
         })
     }

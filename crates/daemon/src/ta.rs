@@ -234,6 +234,8 @@ pub struct Instance {
     pub id: u64,
     pub uuid: Uuid,
     pub props: TaProps,
+    /// Its verified image's identity (what its sealing keys are bound to).
+    pub identity: oxtee_core::sealing::TaIdentity,
     pub pid: i32,
     link: Mutex<Link>,
     /// The TA's buffer for the memrefs of its own TA-to-TA calls.
@@ -400,6 +402,7 @@ impl Instance {
         let inst = Arc::new(Instance {
             uuid: ta.props.uuid,
             props: ta.props.clone(),
+            identity: ta.identity(),
             pid,
             id: INSTANCE_IDS.fetch_add(1, Ordering::Relaxed),
             link: Mutex::new(Link {

@@ -10,6 +10,7 @@ extern crate alloc;
 /// Needs a heap (feature `alloc`): the monitor has none.
 #[cfg(feature = "alloc")]
 pub mod crypto;
+pub mod pta_system;
 pub mod ta;
 
 pub const TEE_SUCCESS: u32 = 0x0000_0000;

@@ -77,6 +77,7 @@ pub mod crypto;
 mod mem_time;
 pub mod props;
 pub mod storage;
+pub mod system;
 pub mod ta_session;
 
 use crate::rt::{CallParams, EntryPoints};

@@ -38,6 +38,7 @@ use crate::pta::{Client, DevicePta, Dir, Invoked, Param, Pta, SystemPta, TestPta
 use oxtee_core::Uuid;
 use oxtee_core::cancel::{Cancellations, Found};
 use oxtee_core::instances::{Installed, Instances, Released, Slot};
+use oxtee_core::sealing::TaIdentity;
 use oxtee_core::sessions::Sessions;
 
 use crate::rpc::{
@@ -251,9 +252,8 @@ enum TaStep {
     Loading {
         caller: u64,
         session: u32,
-        uuid: [u8; 16],
         client: Client,
-        elf: Rc<RefCell<Option<Vec<u8>>>>,
+        elf: Fetched,
     },
     /// The callee's open entry point ended: the session is made or not.
     Opening {
@@ -336,6 +336,9 @@ pub struct Service {
     instances: Instances<u64>,
     /// Loaded user TA instances, by number (from [`FIRST_TA`]).
     tas: BTreeMap<u64, Box<dyn Pta>>,
+    /// Who each loaded instance is (its verified image's identity: what
+    /// its sealing keys are bound to).
+    identities: BTreeMap<u64, TaIdentity>,
     next_ta: u64,
     /// User TAs: the loader (none: only the pseudo-TAs exist) and the
     /// keys their images must be signed by.
@@ -420,8 +423,12 @@ struct Opening {
     session: u32,
     uuid: [u8; 16],
     client: Client,
-    elf: Rc<RefCell<Option<Vec<u8>>>>,
+    elf: Fetched,
 }
+
+/// Where a loading task leaves the verified ELF and who its image says
+/// the TA is.
+type Fetched = Rc<RefCell<Option<(Vec<u8>, TaIdentity)>>>;
 
 /// RPC shared memory: where, the normal world's cookie for it, its owner.
 struct RpcShm {
@@ -459,12 +466,13 @@ impl Service {
     /// system pseudo-TAs and the kernel's own `more`.
     pub fn boot(
         keys: Vec<RsaPublicKey>,
+        huk: Option<[u8; 32]>,
         seed: &[u8; 32],
         nonce: u64,
         more: Vec<Box<dyn Pta>>,
     ) -> Service {
         let rng = crate::rng::Drbg::new(seed, &nonce.to_le_bytes(), b"oxtee secure kernel");
-        let system = SystemPta::new(rng);
+        let system = SystemPta::new(rng, huk);
         let rng = system.rng();
         let mut ptas: Vec<Box<dyn Pta>> = vec![
             Box::new(DevicePta::default()),
@@ -499,6 +507,7 @@ impl Service {
         Service {
             ptas,
             tas: BTreeMap::new(),
+            identities: BTreeMap::new(),
             next_ta: FIRST_TA,
             loader: None,
             ta_keys: Rc::from(Vec::new()),
@@ -1169,6 +1178,7 @@ impl Service {
         let client = Client {
             login: ids.login,
             uuid: ids.client,
+            ta: None,
         };
         if self.loader.is_none() && !self.ptas.iter().any(|p| p.uuid() == ids.uuid) {
             *ev = Event::NoSuchTa {
@@ -1310,20 +1320,20 @@ impl Service {
     /// `rpc`'s thread) and verifies it in the kernel's own copy, for the
     /// UUID asked (or knows the same bytes verified before, for that
     /// UUID), leaving the ELF in the cell; `params` pass through it.
-    fn fetch_task(
-        &self,
-        rpc: &Rpc,
-        uuid: [u8; 16],
-        params: [Param; 4],
-    ) -> (Task, Rc<RefCell<Option<Vec<u8>>>>) {
+    fn fetch_task(&self, rpc: &Rpc, uuid: [u8; 16], params: [Param; 4]) -> (Task, Fetched) {
         let elf = Rc::new(RefCell::new(None));
         let (fetch, out, keys) = (rpc.clone(), elf.clone(), self.ta_keys.clone());
         let verified = self.verified.clone();
         let task: Task = Box::pin(async move {
             let ret = match crate::pta::fetch_ta(&fetch, uuid, MAX_TA_IMAGE).await {
                 Ok(image) => match verified.borrow_mut().check(&image, uuid, &keys) {
-                    Some(img) => {
-                        *out.borrow_mut() = Some(img.elf.to_vec());
+                    Some((img, signer)) => {
+                        let id = TaIdentity {
+                            uuid,
+                            ta_version: img.ta_version,
+                            signer,
+                        };
+                        *out.borrow_mut() = Some((img.elf.to_vec(), id));
                         TEE_SUCCESS
                     }
                     None => TEE_ERROR_SECURITY,
@@ -1359,10 +1369,10 @@ impl Service {
             }
             return fail(self, ret);
         }
-        let Some(elf) = o.elf.borrow_mut().take() else {
+        let Some((elf, id)) = o.elf.borrow_mut().take() else {
             return fail(self, TEE_ERROR_GENERIC);
         };
-        let inst = match self.load_instance(o.uuid, &elf) {
+        let inst = match self.load_instance(id, &elf) {
             Ok(i) => i,
             Err(code) => return fail(self, code),
         };
@@ -1396,6 +1406,7 @@ impl Service {
         let dead = self.instance(inst).is_some_and(|p| p.is_dead());
         if let Released::Destroy(n) = self.instances.release(inst, dead) {
             self.tas.remove(&n);
+            self.identities.remove(&n);
             // The sessions it had opened to other TAs go with it.
             for (id, callee) in self.sessions.take_all(Owner::Ta(n)) {
                 self.close_callee(id, callee);
@@ -1491,7 +1502,6 @@ impl Service {
                 Some(TaStep::Loading {
                     caller,
                     session,
-                    uuid,
                     client,
                     elf,
                 }) => {
@@ -1502,10 +1512,10 @@ impl Service {
                     if ret != TEE_SUCCESS {
                         return cancel(self, ret, params);
                     }
-                    let Some(elf) = elf.borrow_mut().take() else {
+                    let Some((elf, id)) = elf.borrow_mut().take() else {
                         return cancel(self, TEE_ERROR_GENERIC, params);
                     };
-                    match self.load_instance(uuid, &elf) {
+                    match self.load_instance(id, &elf) {
                         Ok(inst) => self.ta_enter(t, caller, inst, session, client, params),
                         Err(code) => cancel(self, code, params),
                     }
@@ -1528,6 +1538,7 @@ impl Service {
         let client = Client {
             login: oxtee_gp::LOGIN_TRUSTED_APP,
             uuid: me,
+            ta: self.identities.get(&caller).copied(),
         };
         let inst = match self.place(uuid) {
             Ok(i) => i,
@@ -1546,7 +1557,6 @@ impl Service {
             let step = TaStep::Loading {
                 caller,
                 session,
-                uuid,
                 client,
                 elf,
             };
@@ -1588,7 +1598,8 @@ impl Service {
 
     /// Load a verified image as a new instance (or join the single
     /// instance another open loaded meanwhile): its number.
-    fn load_instance(&mut self, uuid: [u8; 16], elf: &[u8]) -> Result<u64, u32> {
+    fn load_instance(&mut self, id: TaIdentity, elf: &[u8]) -> Result<u64, u32> {
+        let uuid = id.uuid;
         let loader = self.loader.as_mut().ok_or(TEE_ERROR_ITEM_NOT_FOUND)?;
         let mut fresh = loader.load(uuid, elf)?;
         let flags = fresh.flags();
@@ -1601,6 +1612,7 @@ impl Service {
             Installed::Fresh => {
                 fresh.attach(number);
                 self.tas.insert(number, fresh);
+                self.identities.insert(number, id);
                 Ok(number)
             }
             // Another open of this single-instance TA loaded it first: the
@@ -3367,7 +3379,7 @@ mod tests {
     #[test]
     fn the_system_pta_refuses_the_normal_world() {
         let mut w = World::new();
-        w.k = Service::boot(Vec::new(), &[3; 32], 1, Vec::new());
+        w.k = Service::boot(Vec::new(), Some([4; 32]), &[3; 32], 1, Vec::new());
         for login in [0, 1, 2, 4, 5, 6, LOGIN_REE_KERNEL] {
             let r = w.call(
                 CMD_OPEN_SESSION,
@@ -3395,10 +3407,19 @@ mod tests {
         let ta = Client {
             login: oxtee_gp::LOGIN_TRUSTED_APP,
             uuid: [5; 16],
+            ta: Some(TaIdentity {
+                uuid: [5; 16],
+                ta_version: 0,
+                signer: [6; 32],
+            }),
         };
-        let fresh = || SystemPta::new(crate::rng::Drbg::new(&[9; 32], &[], &[]));
+        let huk = [4; 32];
+        let fresh = || {
+            let mut p = SystemPta::new(crate::rng::Drbg::new(&[9; 32], &[], &[]), Some(huk));
+            assert_eq!(p.open_session(1, &ta, &mut no_params()), TEE_SUCCESS);
+            p
+        };
         let (mut a, mut b) = (fresh(), fresh());
-        assert_eq!(a.open_session(1, &ta, &mut no_params()), TEE_SUCCESS);
         let rpc = Rpc::new(ThreadStats::default());
         let entropy = |bytes: &[u8]| {
             let mut p = no_params();
@@ -3446,13 +3467,65 @@ mod tests {
         b.rng().borrow_mut().generate(&mut x);
         d.rng().borrow_mut().generate(&mut z);
         assert_eq!(x, z, "a refused call changed the generator");
-        // Commands that need a hardware unique key or user TAs.
-        for cmd in 1..=13 {
+        // The commands of OP-TEE's loader inside a TA.
+        for cmd in 2..=13 {
             assert_eq!(
                 done(a.invoke(1, cmd, &mut no_params(), &rpc)),
                 oxtee_gp::TEE_ERROR_NOT_SUPPORTED
             );
         }
+        // A key bound to the calling TA: what the shared logic gives for
+        // the identity the kernel gave at open.
+        let key = |p: &mut SystemPta, session| {
+            let mut k = no_params();
+            k[0] = Param::Memref {
+                data: b"extra".to_vec(),
+                size: 5,
+                dir: Dir::In,
+            };
+            k[1] = Param::Memref {
+                data: vec![0; 32],
+                size: 32,
+                dir: Dir::Out,
+            };
+            let r = done(p.invoke(session, 1, &mut k, &rpc));
+            match &k[1] {
+                Param::Memref { data, .. } => (r, data.clone()),
+                _ => unreachable!(),
+            }
+        };
+        let mut want = [0u8; 32];
+        oxtee_core::sealing::derive(
+            &huk,
+            &ta.ta.unwrap(),
+            oxtee_core::sealing::Binding::Unique,
+            b"extra",
+            &mut want,
+        )
+        .unwrap();
+        assert_eq!(key(&mut a, 1), (TEE_SUCCESS, want.to_vec()));
+        // Another TA, another key; a session it never opened, none.
+        let other = Client {
+            ta: Some(TaIdentity {
+                uuid: [7; 16],
+                ..ta.ta.unwrap()
+            }),
+            ..ta
+        };
+        assert_eq!(a.open_session(2, &other, &mut no_params()), TEE_SUCCESS);
+        let (r, k2) = key(&mut a, 2);
+        assert_eq!(r, TEE_SUCCESS);
+        assert_ne!(k2, want.to_vec());
+        a.close_session(2);
+        assert_eq!(key(&mut a, 2).0, oxtee_gp::TEE_ERROR_ACCESS_DENIED);
+        // A TA client the kernel gave no identity is refused.
+        let anonymous = Client { ta: None, ..ta };
+        let r = a.open_session(3, &anonymous, &mut no_params());
+        assert_eq!(r, oxtee_gp::TEE_ERROR_ACCESS_DENIED);
+        // No hardware-unique key: no keys.
+        let mut n = SystemPta::new(crate::rng::Drbg::new(&[9; 32], &[], &[]), None);
+        assert_eq!(n.open_session(1, &ta, &mut no_params()), TEE_SUCCESS);
+        assert_eq!(key(&mut n, 1).0, oxtee_gp::TEE_ERROR_NOT_SUPPORTED);
     }
 
     #[test]
@@ -3784,8 +3857,8 @@ mod tests {
             ..Loads::default()
         };
         let mut w = World::new();
-        w.k =
-            Service::boot(vec![key], &[1; 32], 0, Vec::new()).with_loader(Box::new(loads.clone()));
+        w.k = Service::boot(vec![key], None, &[1; 32], 0, Vec::new())
+            .with_loader(Box::new(loads.clone()));
         w.image = image.to_vec();
         w.shm_pages = vec![0xF000, 0xE000, 0xD000, 0xC000];
         (w, loads)

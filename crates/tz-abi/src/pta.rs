@@ -19,66 +19,8 @@ use oxtee_core::image::{self, RsaPublicKey};
 use crate::optee::rpc::{cmd as rpc_cmd, fs};
 use crate::rpc::{Rpc, RpcParam, ShmId, ShmKind, Task};
 
-/// The direction of a parameter.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Dir {
-    In,
-    Out,
-    InOut,
-}
-
-impl Dir {
-    pub fn input(self) -> bool {
-        matches!(self, Dir::In | Dir::InOut)
-    }
-    pub fn output(self) -> bool {
-        matches!(self, Dir::Out | Dir::InOut)
-    }
-}
-
-/// One GP parameter as a PTA sees it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Param {
-    None,
-    /// `TEE_PARAM_TYPE_VALUE_*`.
-    Value {
-        a: u32,
-        b: u32,
-        dir: Dir,
-    },
-    /// `TEE_PARAM_TYPE_MEMREF_*`: `data` holds the buffer (its input for
-    /// In/InOut, zeros for Out); `size` is what the PTA reports back: at
-    /// most `data.len()` on success, or the size it needs with
-    /// TEE_ERROR_SHORT_BUFFER.
-    Memref {
-        data: Vec<u8>,
-        size: usize,
-        dir: Dir,
-    },
-}
-
-impl Param {
-    /// GP's `TEE_PARAM_TYPE_*` number of this parameter.
-    pub fn gp_type(&self) -> u32 {
-        let d = |dir: Dir| match dir {
-            Dir::In => 0,
-            Dir::Out => 1,
-            Dir::InOut => 2,
-        };
-        match self {
-            Param::None => 0,
-            Param::Value { dir, .. } => 1 + d(*dir),
-            Param::Memref { dir, .. } => 5 + d(*dir),
-        }
-    }
-}
-
-/// GP's `TEE_PARAM_TYPES(t0, t1, t2, t3)` of a parameter set.
-pub fn param_types(p: &[Param; 4]) -> u32 {
-    p.iter()
-        .enumerate()
-        .fold(0, |acc, (i, p)| acc | p.gp_type() << (4 * i))
-}
+pub use oxtee_core::pta::{Dir, Param, param_types};
+use oxtee_core::sealing::TaIdentity;
 
 /// Who opens a session: the login method (`TEE_LOGIN_*`, checked by the
 /// kernel) and the client's identity UUID.
@@ -86,6 +28,8 @@ pub fn param_types(p: &[Param; 4]) -> u32 {
 pub struct Client {
     pub login: u32,
     pub uuid: [u8; 16],
+    /// A calling TA's verified identity (`None` for the normal world).
+    pub ta: Option<TaIdentity>,
 }
 
 /// No parameters (what a task leaves behind when it moves them).
@@ -740,40 +684,35 @@ impl Pta for DevicePta {
     }
 }
 
-/// OP-TEE's system pseudo-TA, 3a2f8978-5dc0-11e8-9c2d-fa7ae01bbebc
-/// (`pta_system.h` in the devkit): services for TAs only. As on OP-TEE, a
-/// session from the normal world is refused (ACCESS_DENIED): only a TA,
-/// with the TRUSTED_APP login the kernel gives it, may open one.
-///
-/// | cmd | parameters | does |
-/// |---|---|---|
-/// | 0 `ADD_RNG_ENTROPY` | memref in | reseeds the kernel's random generator with the bytes |
-///
-/// Its other commands (a TA-unique key from the hardware unique key;
-/// mapping memory and TA binaries for the TA loader) need what the kernel
-/// does not have yet (a hardware unique key, user TAs): they answer
-/// NOT_SUPPORTED, as OP-TEE does for a command it lacks.
+/// OP-TEE's system pseudo-TA (`pta_system.h`), for user TAs only:
+/// entropy for the kernel's generator, and keys bound to the calling TA's
+/// identity (`oxtee_core::pta::system`, the same commands as the host
+/// tier's). The memory and library commands serve OP-TEE's loader inside
+/// a TA; this kernel loads TAs itself, so they answer NOT_SUPPORTED, as
+/// OP-TEE answers a command it lacks.
 pub struct SystemPta {
     rng: SharedRng,
+    /// The hardware-unique key (none: keys are refused).
+    huk: Option<[u8; 32]>,
+    /// Open sessions and the TA each belongs to.
+    sessions: Vec<(u32, TaIdentity)>,
 }
 
 /// The kernel's random generator, shared by the system PTA and the
 /// system calls of user TAs (one CPU: never borrowed twice at once).
 pub type SharedRng = alloc::rc::Rc<core::cell::RefCell<crate::rng::Drbg>>;
 
-/// The system PTA's UUID.
-pub const SYSTEM_PTA_UUID: [u8; 16] = [
-    0x3a, 0x2f, 0x89, 0x78, 0x5d, 0xc0, 0x11, 0xe8, 0x9c, 0x2d, 0xfa, 0x7a, 0xe0, 0x1b, 0xbe, 0xbc,
-];
-
-/// `PTA_SYSTEM_ADD_RNG_ENTROPY`.
-pub const SYSTEM_ADD_RNG_ENTROPY: u32 = 0;
+pub use oxtee_core::pta::system::{
+    ADD_RNG_ENTROPY as SYSTEM_ADD_RNG_ENTROPY, UUID as SYSTEM_PTA_UUID,
+};
 
 impl SystemPta {
-    /// The system PTA over the kernel's random generator.
-    pub fn new(rng: crate::rng::Drbg) -> SystemPta {
+    /// The system PTA over the kernel's random generator and its HUK.
+    pub fn new(rng: crate::rng::Drbg, huk: Option<[u8; 32]>) -> SystemPta {
         SystemPta {
             rng: SharedRng::new(rng.into()),
+            huk,
+            sessions: Vec::new(),
         }
     }
 
@@ -788,31 +727,40 @@ impl Pta for SystemPta {
         SYSTEM_PTA_UUID
     }
 
-    fn open_session(&mut self, _: u32, client: &Client, _: &mut [Param; 4]) -> u32 {
-        if client.login == oxtee_gp::LOGIN_TRUSTED_APP {
-            TEE_SUCCESS
-        } else {
-            oxtee_gp::TEE_ERROR_ACCESS_DENIED
+    fn open_session(&mut self, session: u32, client: &Client, _: &mut [Param; 4]) -> u32 {
+        match client.ta {
+            Some(id) if client.login == oxtee_gp::LOGIN_TRUSTED_APP => {
+                self.sessions.push((session, id));
+                TEE_SUCCESS
+            }
+            _ => oxtee_gp::TEE_ERROR_ACCESS_DENIED,
         }
     }
 
-    fn close_session(&mut self, _: u32) {}
+    fn close_session(&mut self, session: u32) {
+        self.sessions.retain(|s| s.0 != session);
+    }
 
-    fn invoke(&mut self, _: u32, cmd: u32, p: &mut [Param; 4], _: &Rpc) -> Invoked {
-        match cmd {
-            SYSTEM_ADD_RNG_ENTROPY => {
-                if param_types(p) != types(5, 0, 0, 0) {
-                    return Invoked::Done(TEE_ERROR_BAD_PARAMETERS);
-                }
-                let Param::Memref { data, .. } = &p[0] else {
-                    return Invoked::Done(TEE_ERROR_BAD_PARAMETERS);
-                };
-                self.rng
-                    .borrow_mut()
-                    .reseed(data, b"PTA_SYSTEM_ADD_RNG_ENTROPY");
-                Invoked::Done(TEE_SUCCESS)
+    fn invoke(&mut self, session: u32, cmd: u32, p: &mut [Param; 4], _: &Rpc) -> Invoked {
+        let Some(&(_, ta)) = self.sessions.iter().find(|s| s.0 == session) else {
+            return Invoked::Done(oxtee_gp::TEE_ERROR_ACCESS_DENIED);
+        };
+        if cmd == SYSTEM_ADD_RNG_ENTROPY {
+            if param_types(p) != types(5, 0, 0, 0) {
+                return Invoked::Done(TEE_ERROR_BAD_PARAMETERS);
             }
-            _ => Invoked::Done(TEE_ERROR_NOT_SUPPORTED),
+            let Param::Memref { data, .. } = &p[0] else {
+                return Invoked::Done(TEE_ERROR_BAD_PARAMETERS);
+            };
+            self.rng
+                .borrow_mut()
+                .reseed(data, b"PTA_SYSTEM_ADD_RNG_ENTROPY");
+            return Invoked::Done(TEE_SUCCESS);
         }
+        let r = match &self.huk {
+            Some(huk) => oxtee_core::pta::system::derive_command(huk, &ta, cmd, p),
+            None => None,
+        };
+        Invoked::Done(r.unwrap_or(TEE_ERROR_NOT_SUPPORTED))
     }
 }

@@ -15,10 +15,11 @@ use sha2::{Digest, Sha256};
 /// is forgotten first).
 pub const REMEMBERED: usize = 32;
 
-/// The digests of verified images, with the UUID each was signed for.
+/// The digests of verified images, with the UUID each was signed for
+/// and the key id of its signer.
 #[derive(Default)]
 pub struct Verified {
-    seen: VecDeque<([u8; 32], [u8; 16])>,
+    seen: VecDeque<([u8; 32], [u8; 16], [u8; 32])>,
 }
 
 impl Verified {
@@ -28,13 +29,14 @@ impl Verified {
 
     /// `bytes` as a signed image for `uuid`: verified against `keys`, or
     /// recognised as an image verified before for that UUID. `None` if
-    /// it does not verify or is signed for another UUID.
+    /// it does not verify or is signed for another UUID. With the image,
+    /// the key id (`image::key_id`) of the key that signed it.
     pub fn check<'a>(
         &mut self,
         bytes: &'a [u8],
         uuid: [u8; 16],
         keys: &[RsaPublicKey],
-    ) -> Option<SignedImage<'a>> {
+    ) -> Option<(SignedImage<'a>, [u8; 32])> {
         let digest: [u8; 32] = Sha256::digest(bytes).into();
         let img = match self.seen.iter().position(|e| e.0 == digest) {
             Some(i) => {
@@ -42,19 +44,20 @@ impl Verified {
                 self.seen.push_front(e);
                 // The same bytes: they verified, for this UUID.
                 let img = image::parse(bytes).ok()?;
-                (e.1 == uuid).then_some(img)?
+                (e.1 == uuid).then_some((img, e.2))?
             }
             None => {
                 let img = image::verify(bytes, keys).ok()?;
+                let signer = img.signer?;
                 if img.uuid.0 != uuid {
                     return None;
                 }
-                self.seen.push_front((digest, img.uuid.0));
+                self.seen.push_front((digest, img.uuid.0, signer));
                 self.seen.truncate(REMEMBERED);
-                img
+                (img, signer)
             }
         };
-        (img.uuid.0 == uuid).then_some(img)
+        (img.0.uuid.0 == uuid).then_some(img)
     }
 
     /// How many digests are remembered.
@@ -87,11 +90,14 @@ mod tests {
     fn an_image_verified_once_is_recognised_by_its_bytes_for_its_uuid_only() {
         let mut v = Verified::new();
         let keys = [key()];
-        let first = v.check(FIXTURE, UUID, &keys).unwrap();
+        let (first, signer) = v.check(FIXTURE, UUID, &keys).unwrap();
+        assert_eq!(signer, image::key_id(&keys[0]));
         assert_eq!(v.len(), 1);
-        // Again, even with no key trusted: the same bytes, the same ELF.
-        let again = v.check(FIXTURE, UUID, &[]).unwrap();
+        // Again, even with no key trusted: the same bytes, the same ELF,
+        // the same signer.
+        let (again, signer_again) = v.check(FIXTURE, UUID, &[]).unwrap();
         assert_eq!(again.elf, first.elf);
+        assert_eq!(signer_again, signer);
         // The same bytes asked for under another UUID.
         let mut other = UUID;
         other[15] ^= 1;
@@ -110,7 +116,7 @@ mod tests {
     fn the_memory_is_bounded() {
         let mut v = Verified::new();
         for i in 0..REMEMBERED as u8 + 5 {
-            v.seen.push_front(([i; 32], UUID));
+            v.seen.push_front(([i; 32], UUID, [0; 32]));
             v.seen.truncate(REMEMBERED);
         }
         assert!(v.check(FIXTURE, UUID, &[key()]).is_some());

@@ -119,7 +119,8 @@ fn new_service() -> Service {
     let (mut seed, nonce) = unsafe { (*BOOT_SEED.0.get()).take() }.unwrap_or_default();
     let user_test: alloc::boxed::Box<dyn oxtee_tz_abi::pta::Pta> =
         alloc::boxed::Box::new(crate::user::UserTestPta);
-    let service = Service::boot(keys, &seed, nonce, alloc::vec![user_test]);
+    let huk = Some(*crate::storage::HUK);
+    let service = Service::boot(keys, huk, &seed, nonce, alloc::vec![user_test]);
     let service = match service.rng() {
         Some(rng) => service.with_loader(alloc::boxed::Box::new(crate::uta::Loader::new(rng))),
         None => service,

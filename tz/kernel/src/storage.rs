@@ -35,7 +35,7 @@ use crate::fiber;
 /// time (`OXTEE_TZ_HUK`, 32 bytes; `scripts/tz.sh` makes one per
 /// checkout). QEMU has no fused key: whoever holds the firmware image
 /// holds this one, as with any development board's.
-const HUK: &[u8; 32] = include_bytes!(env!("OXTEE_TZ_HUK"));
+pub(crate) const HUK: &[u8; 32] = include_bytes!(env!("OXTEE_TZ_HUK"));
 
 /// Notification keys the store's waiters use (Linux's driver takes keys
 /// up to 255; the test pseudo-TA's clients use low ones).

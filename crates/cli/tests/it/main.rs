@@ -24,6 +24,8 @@ mod params;
 mod params_host;
 mod props;
 mod sandbox;
+mod seal;
+mod seal_host;
 mod shlib;
 mod sm2_pqc;
 mod spares;

@@ -1,5 +1,5 @@
 //! The host tier's example, memory and time, misbehaving TA, parameter,
-//! property, cryptography, trusted
+//! property, cryptography, sealing, trusted
 //! storage and TA-to-TA suites (`tests/it`), the same sources,
 //! run against the TrustZone tier: `scripts/tz.sh` builds this target for
 //! aarch64 (feature `tz-suite`) and runs it inside the guest, where
@@ -29,6 +29,8 @@ mod misbehave;
 mod params;
 #[path = "../it/props.rs"]
 mod props;
+#[path = "../it/seal.rs"]
+mod seal;
 #[path = "../it/storage.rs"]
 mod storage;
 #[path = "../it/symcrypt.rs"]

@@ -12,14 +12,19 @@
 //!   Then all are dropped and one buffer of 3/4 of the heap must fit
 //!   (else `TEE_ERROR_OUT_OF_MEMORY`).
 //! * 4: `(ValueOut,)` heap usage: a = bytes in use, b = heap size.
+//! * 5: `(ValueIn, MemrefIn, MemrefOut)` a sealing key from the system
+//!   PTA (`oxtee_ta_sdk::system`) of `MemrefOut::capacity` bytes with the
+//!   extra data `p1`: policy `p0.a` (0 unique, 1 version, 2 signer with
+//!   floor `p0.b`; 3: `derive_ta_unique_key`), handed to the client so
+//!   the tests can compare it (a real TA keeps it).
 #![no_std]
 #![cfg_attr(target_os = "none", no_main)]
 #![forbid(unsafe_code)]
 
 use oxtee_ta_sdk::prelude::*;
 use oxtee_ta_sdk::{
-    Identity, Params, TeeError, TeeResult, TrustedApp, ValueIn, ValueOut, heap_usage,
-    mask_cancellation, ree_time, system_time, ta_main, try_alloc, wait,
+    Identity, MemrefIn, MemrefOut, Params, TeeError, TeeResult, TrustedApp, ValueIn, ValueOut,
+    heap_usage, mask_cancellation, ree_time, system_time, ta_main, try_alloc, wait,
 };
 
 struct Internal;
@@ -92,6 +97,23 @@ impl TrustedApp for Internal {
                 out.a = used as u32;
                 out.b = total as u32;
                 Ok(())
+            }),
+            5 => params.call(|(p, extra, out): &mut (ValueIn, MemrefIn, MemrefOut)| {
+                use oxtee_ta_sdk::system::{self, SealPolicy};
+                let mut key = vec![0u8; out.capacity()];
+                let policy = match p.a {
+                    0 => SealPolicy::Unique,
+                    1 => SealPolicy::Version,
+                    2 => SealPolicy::Signer { floor: p.b },
+                    _ => SealPolicy::Unique,
+                };
+                let r = if p.a == 3 {
+                    system::derive_ta_unique_key(extra.data(), &mut key)
+                } else {
+                    system::derive_sealing_key(policy, extra.data(), &mut key)
+                };
+                r.map_err(|e| e.code)?;
+                out.write(&key)
             }),
             _ => Err(TeeError::NOT_SUPPORTED),
         }

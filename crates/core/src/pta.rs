@@ -1,0 +1,231 @@
+//! Pseudo-TAs (OP-TEE's PTAs): services of the core that clients and TAs
+//! open by UUID like a TA. This module holds what both platforms share:
+//! the parameters as a PTA sees them (copies in the core's memory: a PTA
+//! never touches a caller's memory and never reads a byte twice) and the
+//! commands whose logic does not depend on the platform. Each platform
+//! keeps its registry, sessions and login rules (the daemon's
+//! `pta` module, the secure kernel's `oxtee_tz_abi::pta`).
+
+use alloc::vec::Vec;
+
+/// The direction of a parameter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dir {
+    In,
+    Out,
+    InOut,
+}
+
+impl Dir {
+    pub fn input(self) -> bool {
+        matches!(self, Dir::In | Dir::InOut)
+    }
+    pub fn output(self) -> bool {
+        matches!(self, Dir::Out | Dir::InOut)
+    }
+}
+
+impl From<oxtee_proto::Dir> for Dir {
+    fn from(d: oxtee_proto::Dir) -> Dir {
+        match d {
+            oxtee_proto::Dir::In => Dir::In,
+            oxtee_proto::Dir::Out => Dir::Out,
+            oxtee_proto::Dir::InOut => Dir::InOut,
+        }
+    }
+}
+
+/// One GP parameter as a PTA sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Param {
+    None,
+    /// `TEE_PARAM_TYPE_VALUE_*`.
+    Value {
+        a: u32,
+        b: u32,
+        dir: Dir,
+    },
+    /// `TEE_PARAM_TYPE_MEMREF_*`: `data` holds the buffer (its input for
+    /// In/InOut, zeros for Out); `size` is what the PTA reports back: at
+    /// most `data.len()` on success, or the size it needs with
+    /// TEE_ERROR_SHORT_BUFFER.
+    Memref {
+        data: Vec<u8>,
+        size: usize,
+        dir: Dir,
+    },
+}
+
+impl Param {
+    /// GP's `TEE_PARAM_TYPE_*` number of this parameter.
+    pub fn gp_type(&self) -> u32 {
+        let d = |dir: Dir| match dir {
+            Dir::In => 0,
+            Dir::Out => 1,
+            Dir::InOut => 2,
+        };
+        match self {
+            Param::None => 0,
+            Param::Value { dir, .. } => 1 + d(*dir),
+            Param::Memref { dir, .. } => 5 + d(*dir),
+        }
+    }
+}
+
+/// GP's `TEE_PARAM_TYPES(t0, t1, t2, t3)` of a parameter set.
+pub fn param_types(p: &[Param; 4]) -> u32 {
+    p.iter()
+        .enumerate()
+        .fold(0, |acc, (i, p)| acc | (p.gp_type() << (4 * i)))
+}
+
+/// `TEE_PARAM_TYPES(a, b, c, d)`.
+pub const fn types(a: u32, b: u32, c: u32, d: u32) -> u32 {
+    a | (b << 4) | (c << 8) | (d << 12)
+}
+
+/// The system PTA (OP-TEE's `pta_system.h`): open to TAs only.
+pub mod system {
+    use super::{Param, param_types, types};
+    use crate::sealing::{self, Binding, TaIdentity};
+    use oxtee_gp::{TEE_ERROR_BAD_PARAMETERS, TEE_SUCCESS};
+
+    pub use oxtee_gp::pta_system::{
+        ADD_RNG_ENTROPY, DERIVE_TA_UNIQUE_KEY, OXTEE_DERIVE_SEALING_KEY, SEAL_SIGNER, SEAL_UNIQUE,
+        SEAL_VERSION, UUID,
+    };
+
+    /// The key-derivation commands for the calling TA `ta` under `huk`:
+    /// `None` when `cmd` is not one of them, else its result (the key in
+    /// the output memref, its size set).
+    pub fn derive_command(
+        huk: &[u8; 32],
+        ta: &TaIdentity,
+        cmd: u32,
+        p: &mut [Param; 4],
+    ) -> Option<u32> {
+        let (binding, first) = match cmd {
+            DERIVE_TA_UNIQUE_KEY => {
+                if param_types(p) != types(5, 6, 0, 0) {
+                    return Some(TEE_ERROR_BAD_PARAMETERS);
+                }
+                (Binding::Unique, 0)
+            }
+            OXTEE_DERIVE_SEALING_KEY => {
+                if param_types(p) != types(1, 5, 6, 0) {
+                    return Some(TEE_ERROR_BAD_PARAMETERS);
+                }
+                let Param::Value { a, b, .. } = p[0] else {
+                    return Some(TEE_ERROR_BAD_PARAMETERS);
+                };
+                let binding = match (a, b) {
+                    (SEAL_UNIQUE, 0) => Binding::Unique,
+                    (SEAL_VERSION, 0) => Binding::Version,
+                    (SEAL_SIGNER, floor) => Binding::Signer(floor),
+                    _ => return Some(TEE_ERROR_BAD_PARAMETERS),
+                };
+                (binding, 1)
+            }
+            _ => return None,
+        };
+        let (extra, out) = p[first..].split_at_mut(1);
+        let (Param::Memref { data: extra, .. }, Param::Memref { data, size, .. }) =
+            (&extra[0], &mut out[0])
+        else {
+            return Some(TEE_ERROR_BAD_PARAMETERS);
+        };
+        Some(match sealing::derive(huk, ta, binding, extra, data) {
+            Ok(()) => {
+                *size = data.len();
+                TEE_SUCCESS
+            }
+            Err(e) => e,
+        })
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::super::Dir;
+        use super::*;
+        use alloc::vec;
+
+        const TA: TaIdentity = TaIdentity {
+            uuid: [3; 16],
+            ta_version: 2,
+            signer: [4; 32],
+        };
+
+        fn mem(data: &[u8], dir: Dir) -> Param {
+            Param::Memref {
+                data: data.to_vec(),
+                size: data.len(),
+                dir,
+            }
+        }
+
+        fn key_of(p: &[Param; 4], at: usize) -> &[u8] {
+            match &p[at] {
+                Param::Memref { data, size, .. } => &data[..*size],
+                _ => panic!("not a memref"),
+            }
+        }
+
+        #[test]
+        fn derive_commands_check_their_parameters_and_fill_the_key() {
+            let huk = [1; 32];
+            let mut p = [
+                mem(b"extra", Dir::In),
+                mem(&[0; 24], Dir::Out),
+                Param::None,
+                Param::None,
+            ];
+            assert_eq!(
+                derive_command(&huk, &TA, DERIVE_TA_UNIQUE_KEY, &mut p),
+                Some(0)
+            );
+            let mut want = vec![0; 24];
+            sealing::derive(&huk, &TA, Binding::Unique, b"extra", &mut want).unwrap();
+            assert_eq!(key_of(&p, 1), &want[..]);
+            // Not a derive command.
+            assert_eq!(derive_command(&huk, &TA, ADD_RNG_ENTROPY, &mut p), None);
+            // Wrong types: an inout key.
+            p[1] = mem(&[0; 24], Dir::InOut);
+            let bad = Some(TEE_ERROR_BAD_PARAMETERS);
+            assert_eq!(derive_command(&huk, &TA, DERIVE_TA_UNIQUE_KEY, &mut p), bad);
+            // The sealing command, each policy.
+            let val = |a, b| Param::Value { a, b, dir: Dir::In };
+            for (a, b, binding) in [
+                (SEAL_UNIQUE, 0, Binding::Unique),
+                (SEAL_VERSION, 0, Binding::Version),
+                (SEAL_SIGNER, 1, Binding::Signer(1)),
+            ] {
+                let mut p = [
+                    val(a, b),
+                    mem(b"e", Dir::In),
+                    mem(&[0; 16], Dir::Out),
+                    Param::None,
+                ];
+                let r = derive_command(&huk, &TA, OXTEE_DERIVE_SEALING_KEY, &mut p);
+                assert_eq!(r, Some(TEE_SUCCESS));
+                let mut want = [0; 16];
+                sealing::derive(&huk, &TA, binding, b"e", &mut want).unwrap();
+                assert_eq!(key_of(&p, 2), &want[..]);
+            }
+            for (a, b, r) in [
+                (SEAL_VERSION, 1, TEE_ERROR_BAD_PARAMETERS),
+                (7, 0, TEE_ERROR_BAD_PARAMETERS),
+                (SEAL_SIGNER, 3, oxtee_gp::TEE_ERROR_ACCESS_DENIED),
+            ] {
+                let mut p = [
+                    val(a, b),
+                    mem(b"", Dir::In),
+                    mem(&[0; 16], Dir::Out),
+                    Param::None,
+                ];
+                let got = derive_command(&huk, &TA, OXTEE_DERIVE_SEALING_KEY, &mut p);
+                assert_eq!(got, Some(r));
+                assert_eq!(key_of(&p, 2), &[0; 16]);
+            }
+        }
+    }
+}

@@ -1,0 +1,30 @@
+//! OP-TEE's system pseudo-TA (`pta_system.h`, the same values), with
+//! oxtee's sealing command: what TAs of both tiers and the cores that
+//! serve them agree on.
+
+/// `PTA_SYSTEM_UUID`, 3a2f8978-5dc0-11e8-9c2d-fa7ae01bbebc (RFC 4122
+/// byte order).
+pub const UUID: [u8; 16] = [
+    0x3a, 0x2f, 0x89, 0x78, 0x5d, 0xc0, 0x11, 0xe8, 0x9c, 0x2d, 0xfa, 0x7a, 0xe0, 0x1b, 0xbe, 0xbc,
+];
+/// `PTA_SYSTEM_ADD_RNG_ENTROPY`: memref in.
+pub const ADD_RNG_ENTROPY: u32 = 0;
+/// `PTA_SYSTEM_DERIVE_TA_UNIQUE_KEY`: memref in (extra data), memref out
+/// (the key; its size is the key's).
+pub const DERIVE_TA_UNIQUE_KEY: u32 = 1;
+/// oxtee's `PTA_SYSTEM_OXTEE_DERIVE_SEALING_KEY`: value in (a: the
+/// policy, b: the signer policy's version floor, else 0), memref in
+/// (extra data), memref out (the key).
+pub const OXTEE_DERIVE_SEALING_KEY: u32 = 0x6f78_0001;
+/// Policies of [`OXTEE_DERIVE_SEALING_KEY`]: OP-TEE's unique key (UUID).
+pub const SEAL_UNIQUE: u32 = 0;
+/// UUID, `ta_version` and signer.
+pub const SEAL_VERSION: u32 = 1;
+/// UUID, signer and a version floor no higher than the TA's version.
+pub const SEAL_SIGNER: u32 = 2;
+/// `TA_DERIVED_KEY_MIN_SIZE`.
+pub const KEY_MIN: usize = 16;
+/// `TA_DERIVED_KEY_MAX_SIZE`.
+pub const KEY_MAX: usize = 32;
+/// `TA_DERIVED_EXTRA_DATA_MAX_SIZE`.
+pub const EXTRA_MAX: usize = 1024;

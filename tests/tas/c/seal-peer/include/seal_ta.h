@@ -1,0 +1,1 @@
+../../seal/include/seal_ta.h

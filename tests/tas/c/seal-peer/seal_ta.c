@@ -1,0 +1,1 @@
+../seal/seal_ta.c
