@@ -10,6 +10,8 @@ cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps
 scripts/build.sh
+# pycose, the independent verifier of attestation tokens (tests/attest).
+scripts/pyenv.sh
 cargo nextest run --workspace --no-fail-fast
 # The TrustZone tier: its firmware workspace checked the same way, then a
 # boot under QEMU with the guest's checks (installs QEMU and the arm64

@@ -3,6 +3,7 @@
 // Doc comments of the CLI are its --help text, where <uuid> means a placeholder.
 #![allow(rustdoc::invalid_html_tags)]
 
+mod attest;
 mod bench;
 mod bench_storage;
 mod invoke;
@@ -76,6 +77,29 @@ enum Cmd {
         socket: Option<String>,
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         params: Vec<String>,
+    },
+    /// Fetch a PSA attestation token (RFC 9783) about a TA for a
+    /// challenge, verify it and print its claims.
+    Attest {
+        /// The TA the token measures.
+        #[arg(long)]
+        ta: String,
+        /// The challenge, 32, 48 or 64 bytes in hex (default: random).
+        #[arg(long)]
+        challenge: Option<String>,
+        /// Verify with this pinned public key (PEM) instead of the one
+        /// the secure world reports.
+        #[arg(long)]
+        key: Option<PathBuf>,
+        /// Write the token (COSE_Sign1, CBOR) here.
+        #[arg(long)]
+        token_out: Option<PathBuf>,
+        /// Write the key the secure world reports here (PEM).
+        #[arg(long)]
+        key_out: Option<PathBuf>,
+        /// Socket of the secure world (default $OXTEE_SOCKET or the default path).
+        #[arg(long)]
+        socket: Option<String>,
     },
     /// The normal-world supplicant (started by `oxtee up`): keeps the
     /// trusted storage's blobs in DIR (default: the folder the core sends
@@ -366,6 +390,21 @@ fn main() -> ExitCode {
             socket,
             params,
         } => invoke::run(&uuid, &command, &login, socket.as_deref(), &params),
+        Cmd::Attest {
+            ta,
+            challenge,
+            key,
+            token_out,
+            key_out,
+            socket,
+        } => attest::run(&attest::Args {
+            ta: &ta,
+            challenge: challenge.as_deref(),
+            key: key.as_deref(),
+            token_out: token_out.as_deref(),
+            key_out: key_out.as_deref(),
+            socket: socket.as_deref(),
+        }),
         Cmd::StorageTorture { dir, seed } => storage_torture(&dir, seed),
         Cmd::Supplicant {
             tee: Some(dev),

@@ -16,6 +16,7 @@ extern crate alloc;
 #[cfg(test)]
 extern crate std;
 
+pub mod attestation;
 pub mod cancel;
 pub mod codes;
 pub mod head;

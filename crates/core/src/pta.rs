@@ -229,3 +229,207 @@ pub mod system {
         }
     }
 }
+
+/// The attestation PTA (OP-TEE's `pta_attestation.h`, and oxtee's PSA
+/// token): open to clients and TAs; its commands over what the platform
+/// knows ([`attestation::Platform`]).
+pub mod attestation {
+    use super::{Param, param_types, types};
+    use crate::attestation::{Claims, Component, Keys};
+    use crate::sealing::TaIdentity;
+    use alloc::format;
+    use alloc::vec::Vec;
+    use oxtee_gp::{
+        TEE_ERROR_ACCESS_DENIED, TEE_ERROR_BAD_PARAMETERS, TEE_ERROR_NOT_SUPPORTED,
+        TEE_ERROR_SHORT_BUFFER, TEE_SUCCESS,
+    };
+
+    pub use oxtee_gp::pta_system::attestation::*;
+
+    /// What a TA image is, as the platform verified it.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub struct TaImage {
+        pub identity: TaIdentity,
+        /// The digest of its signed header (`shdr.hash`).
+        pub digest: [u8; 32],
+    }
+
+    /// What the platform knows.
+    pub trait Platform {
+        fn keys(&self) -> &Keys;
+        /// The verified image of TA `uuid` (RFC 4122 bytes), or a GP error
+        /// (ITEM_NOT_FOUND, SECURITY).
+        fn ta_image(&self, uuid: [u8; 16]) -> Result<TaImage, u32>;
+        /// The measurement of the secure world's own code.
+        fn core_measurement(&self) -> [u8; 32];
+        fn core_version(&self) -> &str;
+        fn implementation_id(&self) -> [u8; 32];
+        fn lifecycle(&self) -> u32;
+        fn boot_seed(&self) -> [u8; 32];
+        /// Fill `buf` with random bytes (the signatures' salts).
+        fn random(&self, buf: &mut [u8]);
+    }
+
+    /// Who calls: a TA (its image and the measurement of its code in
+    /// memory) or the normal world (`None`).
+    #[derive(Clone, Copy, Debug)]
+    pub struct Caller {
+        pub ta: Option<(TaImage, [u8; 32])>,
+    }
+
+    /// A `TEE_UUID` as it lies in memory (fields in the CPU's order:
+    /// little-endian on both tiers) to RFC 4122 bytes.
+    pub fn uuid_from_tee(b: &[u8]) -> Option<[u8; 16]> {
+        let b: &[u8; 16] = b.try_into().ok()?;
+        let mut u = *b;
+        u[..4].reverse();
+        u[4..6].reverse();
+        u[6..8].reverse();
+        Some(u)
+    }
+
+    fn mem(p: &[Param; 4], i: usize) -> &[u8] {
+        match &p[i] {
+            Param::Memref { data, .. } => data,
+            _ => &[],
+        }
+    }
+
+    /// Put `out` into memref `i`, or its size with SHORT_BUFFER.
+    fn put(p: &mut [Param; 4], i: usize, out: &[u8]) -> u32 {
+        let Param::Memref { data, size, .. } = &mut p[i] else {
+            return TEE_ERROR_BAD_PARAMETERS;
+        };
+        *size = out.len();
+        if out.len() > data.len() {
+            return TEE_ERROR_SHORT_BUFFER;
+        }
+        data[..out.len()].copy_from_slice(out);
+        TEE_SUCCESS
+    }
+
+    /// The size OP-TEE's signed measurements take.
+    const SIGNED_LEN: usize = 32 + crate::attestation::RSA_BITS / 8;
+
+    /// A command of the attestation PTA.
+    pub fn invoke(pf: &dyn Platform, caller: &Caller, cmd: u32, p: &mut [Param; 4]) -> u32 {
+        let t = param_types(p);
+        // Signed measurements: refuse a short buffer before signing.
+        let signed = |p: &mut [Param; 4], nonce_at: usize, m: &[u8; 32]| {
+            let out_at = nonce_at + 1;
+            if mem(p, nonce_at).is_empty() {
+                return TEE_ERROR_BAD_PARAMETERS;
+            }
+            if mem(p, out_at).len() < SIGNED_LEN {
+                return put(p, out_at, &[0; SIGNED_LEN]);
+            }
+            let mut seed = [0u8; 32];
+            pf.random(&mut seed);
+            let mut rng = <rand_chacha::ChaCha20Rng as rand_core::SeedableRng>::from_seed(seed);
+            let out = pf.keys().sign_measurement(mem(p, nonce_at), m, &mut rng);
+            put(p, out_at, &out)
+        };
+        match cmd {
+            GET_PUBKEY => {
+                if t != types(6, 6, 2, 0) {
+                    return TEE_ERROR_BAD_PARAMETERS;
+                }
+                let key = pf.keys().rsa_public();
+                let (e, n) = {
+                    use rsa::traits::PublicKeyParts;
+                    (key.e().to_bytes_be(), key.n().to_bytes_be())
+                };
+                let r0 = put(p, 0, &e);
+                let r1 = put(p, 1, &n);
+                p[2] = Param::Value {
+                    a: crate::image::ALG_RSASSA_PKCS1_PSS_MGF1_SHA256,
+                    b: 0,
+                    dir: super::Dir::Out,
+                };
+                if r0 != TEE_SUCCESS { r0 } else { r1 }
+            }
+            GET_TA_SHDR_DIGEST => {
+                if t != types(5, 5, 6, 0) {
+                    return TEE_ERROR_BAD_PARAMETERS;
+                }
+                let Some(uuid) = uuid_from_tee(mem(p, 0)) else {
+                    return TEE_ERROR_BAD_PARAMETERS;
+                };
+                match pf.ta_image(uuid) {
+                    Ok(img) => signed(p, 1, &img.digest),
+                    Err(e) => e,
+                }
+            }
+            HASH_TA_MEMORY => {
+                if t != types(5, 6, 0, 0) {
+                    return TEE_ERROR_BAD_PARAMETERS;
+                }
+                match caller.ta {
+                    Some((_, memory)) => signed(p, 0, &memory),
+                    None => TEE_ERROR_ACCESS_DENIED,
+                }
+            }
+            HASH_TEE_MEMORY => {
+                if t != types(5, 6, 0, 0) {
+                    return TEE_ERROR_BAD_PARAMETERS;
+                }
+                signed(p, 0, &pf.core_measurement())
+            }
+            OXTEE_GET_PSA_PUBKEY => {
+                if t != types(6, 0, 0, 0) {
+                    return TEE_ERROR_BAD_PARAMETERS;
+                }
+                put(p, 0, &pf.keys().psa_public())
+            }
+            OXTEE_GET_PSA_TOKEN => {
+                if t != types(5, 5, 6, 0) {
+                    return TEE_ERROR_BAD_PARAMETERS;
+                }
+                let nonce = mem(p, 0).to_vec();
+                if ![32, 48, 64].contains(&nonce.len()) {
+                    return TEE_ERROR_BAD_PARAMETERS;
+                }
+                let img = match (mem(p, 1), caller.ta) {
+                    ([], Some((me, _))) => me,
+                    (b, _) => match uuid_from_tee(b) {
+                        Some(u) => match pf.ta_image(u) {
+                            Ok(i) => i,
+                            Err(e) => return e,
+                        },
+                        None => return TEE_ERROR_BAD_PARAMETERS,
+                    },
+                };
+                let claims = psa_claims(pf, caller, nonce, &img);
+                put(p, 2, &pf.keys().psa_token(&claims))
+            }
+            _ => TEE_ERROR_NOT_SUPPORTED,
+        }
+    }
+
+    /// The claims of a token about `img` for `caller`.
+    pub fn psa_claims(pf: &dyn Platform, caller: &Caller, nonce: Vec<u8>, img: &TaImage) -> Claims {
+        let u = oxtee_proto::Uuid(img.identity.uuid);
+        Claims {
+            nonce,
+            instance_id: pf.keys().instance_id(),
+            implementation_id: pf.implementation_id(),
+            lifecycle: pf.lifecycle(),
+            client_id: if caller.ta.is_some() { 1 } else { -1 },
+            boot_seed: pf.boot_seed(),
+            components: alloc::vec![
+                Component {
+                    measurement_type: "oxtee-core".into(),
+                    value: pf.core_measurement(),
+                    version: pf.core_version().into(),
+                    signer_id: None,
+                },
+                Component {
+                    measurement_type: format!("TA:{u}"),
+                    value: img.digest,
+                    version: format!("{}", img.identity.ta_version),
+                    signer_id: Some(img.identity.signer),
+                },
+            ],
+        }
+    }
+}

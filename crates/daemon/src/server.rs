@@ -1087,29 +1087,39 @@ fn handle(shared: &Arc<Shared>, conn: &mut Conn, req: ClientRequest, mut fds: Ve
             let Some(s) = shared.session(&ctx, session) else {
                 return Out::Reply(op_err(TeeError::api(TEE_ERROR_BAD_PARAMETERS)));
             };
-            let Some(inst) = s.ta() else {
-                // Clients open no PTA (see `open_session`).
-                return Out::Reply(op_err(TeeError::api(TEE_ERROR_BAD_PARAMETERS)));
-            };
             let checked = match check_params(conn, Some(session), &ctx, &params) {
                 Ok(c) => c,
                 Err(e) => return Out::Reply(op_err(e)),
             };
-            let r = run_call(
-                shared,
-                conn,
-                &ctx,
-                inst,
-                Call::Invoke {
-                    session: session_key(&s),
-                    command,
-                },
-                ClientCall {
-                    checked: &checked,
-                    cancel_id,
-                    session: Some(session),
-                },
-            );
+            let r = match &s.target {
+                Target::Pta(pta) => {
+                    let caller = crate::pta::Caller {
+                        login: LOGIN_PUBLIC,
+                        ta: None,
+                        images: &**shared,
+                    };
+                    let mem = ClientPtaMem {
+                        staging: staging_of(conn, Some(session)).0,
+                        ctx: &ctx,
+                    };
+                    invoke_pta(&**pta, &caller, command, &checked, &mem)
+                }
+                Target::Ta(inst) => run_call(
+                    shared,
+                    conn,
+                    &ctx,
+                    inst,
+                    Call::Invoke {
+                        session: session_key(&s),
+                        command,
+                    },
+                    ClientCall {
+                        checked: &checked,
+                        cancel_id,
+                        session: Some(session),
+                    },
+                ),
+            };
             Out::Reply(match r {
                 Ok((result, params)) => ClientReply::Op {
                     result,
@@ -1496,20 +1506,6 @@ fn open_session(
         Ok(c) => c,
         Err(e) => return op_err(e),
     };
-    if let Some(pta) = shared.ptas.find(uuid) {
-        // The host tier's PTAs serve TAs: a client is refused by the
-        // PTA's own login rules, or else as no PTA takes clients here.
-        // (As OP-TEE's, a PTA's refusal has origin TRUSTED_APP.)
-        let caller = crate::pta::Caller { login, ta: None };
-        let code = pta.open(&caller).err().unwrap_or(TEE_ERROR_ACCESS_DENIED);
-        tracing::info!(%uuid, login, "a client may not open this pseudo-TA");
-        return ClientReply::Op {
-            result: code,
-            origin: ORIGIN_TRUSTED_APP,
-            session: 0,
-            params: oxtee_proto::NO_OUT_PARAMS,
-        };
-    }
     // Refunded on every failure; a session that opens keeps it until
     // `close_session`.
     let Some(charge) = shared.charged(conn.uid, Quota::Sessions, 1) else {
@@ -1524,6 +1520,42 @@ fn open_session(
         Ok(c) => c,
         Err(e) => return op_err(e),
     };
+    if let Some(pta) = shared.ptas.find(uuid) {
+        // A PTA refuses by its own login rules, origin TRUSTED_APP (as
+        // OP-TEE's); its open takes no parameters.
+        let caller = crate::pta::Caller {
+            login,
+            ta: None,
+            images: &**shared,
+        };
+        let out = oxtee_proto::NO_OUT_PARAMS;
+        if let Err(code) = pta.open(&caller) {
+            tracing::info!(%uuid, login, "a pseudo-TA refused a client's session");
+            return ClientReply::Op {
+                result: code,
+                origin: ORIGIN_TRUSTED_APP,
+                session: 0,
+                params: out,
+            };
+        }
+        let session = Arc::new(Session {
+            target: Target::Pta(pta),
+            ta_id: TA_SESSION_IDS.fetch_add(1, Ordering::Relaxed),
+            charged: Some(conn.uid),
+            direct: AtomicBool::new(false),
+            direct_staging: Mutex::new(None),
+        });
+        charge.keep();
+        let Some(id) = reserved.fill(session) else {
+            return op_err(TeeError::tee(TEE_ERROR_BAD_STATE));
+        };
+        return ClientReply::Op {
+            result: TEE_SUCCESS,
+            origin: ORIGIN_TRUSTED_APP,
+            session: id,
+            params: out,
+        };
+    }
     let ta = match shared.load_ta(uuid) {
         Ok(t) => t,
         Err(e) => return op_err(e),
@@ -1685,23 +1717,89 @@ fn call_done(
 }
 
 /// A TA as a PTA's caller.
-fn pta_caller(caller: &Instance) -> crate::pta::Caller<'_> {
+fn pta_caller<'a>(shared: &'a Shared, caller: &Instance) -> crate::pta::Caller<'a> {
     crate::pta::Caller {
         login: LOGIN_TRUSTED_APP,
-        ta: Some(&caller.identity),
+        ta: Some(crate::pta::CallerTa {
+            image: caller.image,
+            memory: caller.elf_digest,
+        }),
+        images: shared,
     }
 }
 
-/// Run a PTA command for a TA: its memrefs copied out of the TA's call
-/// buffer `buf` (checked against it already) into the core, the outputs
-/// copied back after the PTA returned. The GP result and what the caller
-/// gets back.
+impl crate::pta::TaImages for Shared {
+    fn ta_image(&self, uuid: Uuid) -> Result<oxtee_core::pta::attestation::TaImage, u32> {
+        self.load_ta(uuid).map(|t| t.image()).map_err(|e| e.code)
+    }
+}
+
+/// Where a PTA call's memrefs are: read and written at their checked
+/// places (false: out of range, or the memory is gone).
+trait PtaMem {
+    fn read(&self, c: &params::Checked, buf: &mut [u8]) -> bool;
+    fn write(&self, c: &params::Checked, data: &[u8]) -> bool;
+}
+
+/// A TA's call buffer.
+struct TaPtaMem<'a>(Option<&'a Mapping>);
+
+impl PtaMem for TaPtaMem<'_> {
+    fn read(&self, c: &params::Checked, buf: &mut [u8]) -> bool {
+        match (c, self.0) {
+            (params::Checked::Staged { offset, .. }, Some(m)) => m.read(*offset as usize, buf),
+            _ => false,
+        }
+    }
+    fn write(&self, c: &params::Checked, data: &[u8]) -> bool {
+        match (c, self.0) {
+            (params::Checked::Staged { offset, .. }, Some(m)) => m.write(*offset as usize, data),
+            _ => false,
+        }
+    }
+}
+
+/// A client's staging buffer and registered shared memory.
+struct ClientPtaMem<'a> {
+    staging: Option<&'a Mapping>,
+    ctx: &'a Context,
+}
+
+impl ClientPtaMem<'_> {
+    fn with<R>(&self, c: &params::Checked, f: impl FnOnce(&Mapping, usize) -> R) -> Option<R> {
+        match *c {
+            params::Checked::Staged { offset, .. } => Some(f(self.staging?, offset as usize)),
+            params::Checked::Shm { id, offset, .. } => {
+                let shm = self.ctx.shm.locked().get(&id).cloned()?;
+                let m = Mapping::map(shm.fd.as_fd(), shm.size as usize).ok()?;
+                Some(f(&m, offset as usize))
+            }
+            _ => None,
+        }
+    }
+}
+
+impl PtaMem for ClientPtaMem<'_> {
+    fn read(&self, c: &params::Checked, buf: &mut [u8]) -> bool {
+        self.with(c, |m, at| m.read(at, buf)).unwrap_or(false)
+    }
+    fn write(&self, c: &params::Checked, data: &[u8]) -> bool {
+        self.with(c, |m, at| m.write(at, data)).unwrap_or(false)
+    }
+}
+
+/// The most of one memref a PTA sees (64 KiB).
+const MAX_PTA_MEMREF: usize = 64 << 10;
+
+/// Run a PTA command: its memrefs copied out of the caller's memory
+/// (checked against it already) into the core, the outputs copied back
+/// after the PTA returned. The GP result and what the caller gets back.
 fn invoke_pta(
     pta: &dyn crate::pta::Pta,
     caller: &crate::pta::Caller<'_>,
     command: u32,
     checked: &[params::Checked; 4],
-    buf: Option<&Mapping>,
+    mem: &dyn PtaMem,
 ) -> Result<(u32, oxtee_proto::OutParams), TeeError> {
     use oxtee_core::pta::Param;
     use oxtee_proto::OutParam;
@@ -1715,42 +1813,43 @@ fn invoke_pta(
                 b,
                 dir: dir.into(),
             },
-            params::Checked::Staged {
-                dir, offset, size, ..
-            } => {
-                let mut data = vec![0u8; size as usize];
-                if dir.is_input() && size != 0 {
-                    let m = buf.ok_or_else(gone)?;
-                    if !m.read(offset as usize, &mut data) {
-                        return Err(gone());
-                    }
+            params::Checked::Staged { dir, size, .. } | params::Checked::Shm { dir, size, .. } => {
+                // (A NULL memref is a zero-size one here.) A PTA takes
+                // small inputs and gives small outputs: the core copies at
+                // most MAX_PTA_MEMREF of an output buffer, and refuses a
+                // larger input.
+                let null = matches!(c, params::Checked::Staged { null: true, .. });
+                let size = if null { 0 } else { size as usize };
+                if dir.is_input() && size > MAX_PTA_MEMREF {
+                    return Err(TeeError::tee(TEE_ERROR_BAD_PARAMETERS));
+                }
+                let size = size.min(MAX_PTA_MEMREF);
+                let mut data = vec![0u8; size];
+                if dir.is_input() && size != 0 && !mem.read(c, &mut data) {
+                    return Err(gone());
                 }
                 Param::Memref {
-                    size: data.len(),
+                    size,
                     data,
                     dir: dir.into(),
                 }
             }
-            // TA-to-TA calls carry no registered shared memory.
-            params::Checked::Shm { .. } => return Err(gone()),
         };
     }
     let result = pta.invoke(caller, command, &mut p);
     let mut out = oxtee_proto::NO_OUT_PARAMS;
     for (i, (c, p)) in checked.iter().zip(&p).enumerate() {
-        out[i] = match (*c, p) {
+        out[i] = match (c, p) {
             (params::Checked::Value { dir, .. }, Param::Value { a, b, .. }) if dir.is_output() => {
                 OutParam::Value { a: *a, b: *b }
             }
-            (params::Checked::Staged { dir, offset, .. }, Param::Memref { data, size, .. })
-                if dir.is_output() =>
-            {
+            (
+                params::Checked::Staged { dir, .. } | params::Checked::Shm { dir, .. },
+                Param::Memref { data, size, .. },
+            ) if dir.is_output() => {
                 // The PTA's data when it fits, else only the size it needs.
-                if *size <= data.len() && *size != 0 {
-                    let m = buf.ok_or_else(gone)?;
-                    if !m.write(offset as usize, &data[..*size]) {
-                        return Err(gone());
-                    }
+                if *size <= data.len() && *size != 0 && !mem.write(c, &data[..*size]) {
+                    return Err(gone());
                 }
                 OutParam::Size(*size as u64)
             }
@@ -1809,7 +1908,7 @@ impl crate::ta::Nested for Arc<Shared> {
                 let reserved = Reserved::new(self, Owner::Ta(caller.id))
                     .ok_or(TeeError::tee(TEE_ERROR_BUSY))?;
                 if let Some(pta) = self.ptas.find(uuid) {
-                    if let Err(code) = pta.open(&pta_caller(caller)) {
+                    if let Err(code) = pta.open(&pta_caller(self, caller)) {
                         let out = oxtee_proto::NO_OUT_PARAMS;
                         return Ok((code, ORIGIN_TRUSTED_APP, 0, out));
                     }
@@ -1888,7 +1987,9 @@ impl crate::ta::Nested for Arc<Shared> {
                 let inst = match &s.target {
                     Target::Ta(i) => i,
                     Target::Pta(pta) => {
-                        let r = invoke_pta(&**pta, &pta_caller(caller), command, &checked, buf)?;
+                        let caller = pta_caller(self, caller);
+                        let mem = TaPtaMem(buf);
+                        let r = invoke_pta(&**pta, &caller, command, &checked, &mem)?;
                         return Ok((r.0, ORIGIN_TRUSTED_APP, session, r.1));
                     }
                 };

@@ -28,6 +28,8 @@ pub struct LoadedTa {
     /// The digest its signed header carries (SHA-256 over the header,
     /// the bootstrap header and the ELF).
     pub digest: [u8; 32],
+    /// SHA-256 of the ELF alone: the code the TA's process maps.
+    pub elf_digest: [u8; 32],
     /// The subkeys it was verified through (UUID, subkey_version), root
     /// end first; empty for a TA signed by a root key.
     pub subkeys: Vec<(Uuid, u32)>,
@@ -40,6 +42,14 @@ pub struct LoadedTa {
 }
 
 impl LoadedTa {
+    /// Its verified image, as attestation reports it.
+    pub fn image(&self) -> oxtee_core::pta::attestation::TaImage {
+        oxtee_core::pta::attestation::TaImage {
+            identity: self.identity(),
+            digest: self.digest,
+        }
+    }
+
     /// Who it is, for what keys are bound to (`oxtee_core::sealing`).
     pub fn identity(&self) -> oxtee_core::sealing::TaIdentity {
         oxtee_core::sealing::TaIdentity {
@@ -161,6 +171,11 @@ impl Store {
             ta_version: v.ta_version,
             signer: v.signer,
             digest: v.digest,
+            elf_digest: sha2::Digest::finalize(sha2::Digest::chain_update(
+                <sha2::Sha256 as sha2::Digest>::new(),
+                &v.elf,
+            ))
+            .into(),
             subkeys: v.subkeys,
             exec,
             libs,

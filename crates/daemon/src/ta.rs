@@ -234,8 +234,10 @@ pub struct Instance {
     pub id: u64,
     pub uuid: Uuid,
     pub props: TaProps,
-    /// Its verified image's identity (what its sealing keys are bound to).
-    pub identity: oxtee_core::sealing::TaIdentity,
+    /// Its verified image (its identity: what its sealing keys are bound
+    /// to; and its signed digest), and the digest of the code it maps.
+    pub image: oxtee_core::pta::attestation::TaImage,
+    pub elf_digest: [u8; 32],
     pub pid: i32,
     link: Mutex<Link>,
     /// The TA's buffer for the memrefs of its own TA-to-TA calls.
@@ -402,7 +404,8 @@ impl Instance {
         let inst = Arc::new(Instance {
             uuid: ta.props.uuid,
             props: ta.props.clone(),
-            identity: ta.identity(),
+            image: ta.image(),
+            elf_digest: ta.elf_digest,
             pid,
             id: INSTANCE_IDS.fetch_add(1, Ordering::Relaxed),
             link: Mutex::new(Link {

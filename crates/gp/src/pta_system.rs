@@ -28,3 +28,32 @@ pub const KEY_MIN: usize = 16;
 pub const KEY_MAX: usize = 32;
 /// `TA_DERIVED_EXTRA_DATA_MAX_SIZE`.
 pub const EXTRA_MAX: usize = 1024;
+
+/// OP-TEE's attestation pseudo-TA (`pta_attestation.h`, the same values)
+/// with oxtee's PSA token commands.
+pub mod attestation {
+    /// `PTA_ATTESTATION_UUID`, 39800861-182a-4720-9b67-2bcd622bc0b5.
+    pub const UUID: [u8; 16] = [
+        0x39, 0x80, 0x08, 0x61, 0x18, 0x2a, 0x47, 0x20, 0x9b, 0x67, 0x2b, 0xcd, 0x62, 0x2b, 0xc0,
+        0xb5,
+    ];
+    /// `PTA_ATTESTATION_GET_PUBKEY`: memref out exponent, memref out
+    /// modulus (big-endian), value out (a: the signature algorithm).
+    pub const GET_PUBKEY: u32 = 0;
+    /// `PTA_ATTESTATION_GET_TA_SHDR_DIGEST`: memref in (a `TEE_UUID`),
+    /// memref in nonce, memref out digest || signature.
+    pub const GET_TA_SHDR_DIGEST: u32 = 1;
+    /// `PTA_ATTESTATION_HASH_TA_MEMORY` (TAs only): memref in nonce,
+    /// memref out hash || signature.
+    pub const HASH_TA_MEMORY: u32 = 2;
+    /// `PTA_ATTESTATION_HASH_TEE_MEMORY`: memref in nonce, memref out
+    /// hash || signature.
+    pub const HASH_TEE_MEMORY: u32 = 3;
+    /// oxtee's `PTA_ATTESTATION_OXTEE_GET_PSA_TOKEN`: memref in challenge
+    /// (32, 48 or 64 bytes), memref in the TA's `TEE_UUID` (empty: the
+    /// calling TA), memref out the token (COSE_Sign1).
+    pub const OXTEE_GET_PSA_TOKEN: u32 = 0x6f78_0001;
+    /// oxtee's `PTA_ATTESTATION_OXTEE_GET_PSA_PUBKEY`: memref out, the
+    /// token key as an uncompressed SEC1 point (65 bytes).
+    pub const OXTEE_GET_PSA_PUBKEY: u32 = 0x6f78_0002;
+}

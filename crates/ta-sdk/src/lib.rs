@@ -72,6 +72,7 @@ pub mod prelude {
     pub use alloc::{format, vec};
 }
 
+pub mod attestation;
 pub mod bigint;
 pub mod crypto;
 mod mem_time;

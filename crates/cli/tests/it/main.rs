@@ -5,6 +5,7 @@ mod harness;
 
 mod aead;
 mod asym;
+mod attest;
 mod basic;
 mod bigint;
 mod boundary;

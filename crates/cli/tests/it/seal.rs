@@ -58,6 +58,34 @@ impl SealTa {
         call(&self.0, 1, (policy, floor), extra, 32)
     }
 
+    /// A PSA token about this TA for `challenge`.
+    pub(crate) fn token(&self, challenge: &[u8]) -> Result<Vec<u8>, u32> {
+        self.in_out(6, challenge, 4096)
+    }
+
+    /// OP-TEE's HASH_TA_MEMORY of this TA.
+    pub(crate) fn hash_memory(&self, nonce: &[u8]) -> Result<Vec<u8>, u32> {
+        self.in_out(7, nonce, 32 + 384)
+    }
+
+    /// Command `cmd` with `input` in and up to `len` bytes out.
+    fn in_out(&self, cmd: u32, input: &[u8], len: usize) -> Result<Vec<u8>, u32> {
+        let mut out = vec![0u8; len];
+        let mut p = [
+            Param::TempIn { buf: input },
+            Param::TempOut {
+                buf: &mut out,
+                size: len,
+            },
+        ];
+        self.0.invoke(cmd, &mut p).map_err(|e| e.code)?;
+        let Param::TempOut { size, .. } = p[1] else {
+            unreachable!()
+        };
+        out.truncate(size);
+        Ok(out)
+    }
+
     pub(crate) fn seal(&self, policy: u32, floor: u32, data: &[u8]) -> Result<Vec<u8>, u32> {
         call(&self.0, 3, (policy, floor), data, data.len() + 28)
     }

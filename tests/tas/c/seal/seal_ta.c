@@ -4,11 +4,13 @@
  * pseudo-TA, and data sealed under them (see include/seal_ta.h).
  */
 #include <string.h>
+#include <pta_attestation.h>
 #include <pta_system.h>
 #include <tee_internal_api.h>
 #include <seal_ta.h>
 
 static const TEE_UUID system_uuid = PTA_SYSTEM_UUID;
+static const TEE_UUID attestation_uuid = PTA_ATTESTATION_UUID;
 
 TEE_Result TA_CreateEntryPoint(void)
 {
@@ -32,18 +34,43 @@ void TA_CloseSessionEntryPoint(void *ctx)
 	(void)ctx;
 }
 
-/* One command of the system PTA, in a session of its own. */
-static TEE_Result system_call(uint32_t cmd, uint32_t pt, TEE_Param p[4])
+/* One command of a PTA, in a session of its own. */
+static TEE_Result pta_call(const TEE_UUID *uuid, uint32_t cmd, uint32_t pt,
+			   TEE_Param p[4])
 {
 	TEE_TASessionHandle s = TEE_HANDLE_NULL;
 	uint32_t origin = 0;
-	TEE_Result res = TEE_OpenTASession(&system_uuid, TEE_TIMEOUT_INFINITE,
+	TEE_Result res = TEE_OpenTASession(uuid, TEE_TIMEOUT_INFINITE,
 					   0, NULL, &s, &origin);
 
 	if (res)
 		return res;
 	res = TEE_InvokeTACommand(s, TEE_TIMEOUT_INFINITE, cmd, pt, p, &origin);
 	TEE_CloseTASession(s);
+	return res;
+}
+
+static TEE_Result system_call(uint32_t cmd, uint32_t pt, TEE_Param p[4])
+{
+	return pta_call(&system_uuid, cmd, pt, p);
+}
+
+/* A PSA token about this TA: challenge in p[0], token out in p[1]. */
+static TEE_Result token(TEE_Param p[4])
+{
+	TEE_Param q[4] = { 0 };
+	TEE_Result res;
+
+	q[0] = p[0];
+	q[1].memref.buffer = NULL;
+	q[1].memref.size = 0;
+	q[2] = p[1];
+	res = pta_call(&attestation_uuid, PTA_ATTESTATION_OXTEE_GET_PSA_TOKEN,
+		       TEE_PARAM_TYPES(TEE_PARAM_TYPE_MEMREF_INPUT,
+				       TEE_PARAM_TYPE_MEMREF_INPUT,
+				       TEE_PARAM_TYPE_MEMREF_OUTPUT,
+				       TEE_PARAM_TYPE_NONE), q);
+	p[1].memref.size = q[2].memref.size;
 	return res;
 }
 
@@ -242,6 +269,19 @@ TEE_Result TA_InvokeCommandEntryPoint(void *ctx, uint32_t cmd, uint32_t pt,
 		p[0].value.b = origin;
 		return TEE_SUCCESS;
 	}
+	case SEAL_CMD_TOKEN:
+		if (pt != TEE_PARAM_TYPES(TEE_PARAM_TYPE_MEMREF_INPUT,
+					  TEE_PARAM_TYPE_MEMREF_OUTPUT,
+					  TEE_PARAM_TYPE_NONE, TEE_PARAM_TYPE_NONE))
+			return TEE_ERROR_BAD_PARAMETERS;
+		return token(p);
+	case SEAL_CMD_HASH_MEMORY:
+		if (pt != TEE_PARAM_TYPES(TEE_PARAM_TYPE_MEMREF_INPUT,
+					  TEE_PARAM_TYPE_MEMREF_OUTPUT,
+					  TEE_PARAM_TYPE_NONE, TEE_PARAM_TYPE_NONE))
+			return TEE_ERROR_BAD_PARAMETERS;
+		return pta_call(&attestation_uuid, PTA_ATTESTATION_HASH_TA_MEMORY,
+				pt, p);
 	default:
 		return TEE_ERROR_NOT_SUPPORTED;
 	}

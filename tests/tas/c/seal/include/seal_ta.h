@@ -33,6 +33,13 @@
 #define SEAL_CMD_UNSEAL		4
 /* VALUE_OUTPUT: a the result, b the origin of opening the system PTA. */
 #define SEAL_CMD_OPEN_SYSTEM	5
+/*
+ * MEMREF_INPUT challenge, MEMREF_OUTPUT: a PSA attestation token about
+ * this TA (PTA_ATTESTATION_OXTEE_GET_PSA_TOKEN, its own UUID left empty).
+ */
+#define SEAL_CMD_TOKEN		6
+/* MEMREF_INPUT nonce, MEMREF_OUTPUT: PTA_ATTESTATION_HASH_TA_MEMORY. */
+#define SEAL_CMD_HASH_MEMORY	7
 
 #define SEAL_IV_LEN	12
 #define SEAL_TAG_LEN	16

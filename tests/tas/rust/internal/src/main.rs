@@ -17,6 +17,8 @@
 //!   extra data `p1`: policy `p0.a` (0 unique, 1 version, 2 signer with
 //!   floor `p0.b`; 3: `derive_ta_unique_key`), handed to the client so
 //!   the tests can compare it (a real TA keeps it).
+//! * 6: `(MemrefIn, MemrefOut)` a PSA attestation token about this TA
+//!   for the challenge `p0` (`oxtee_ta_sdk::attestation`).
 #![no_std]
 #![cfg_attr(target_os = "none", no_main)]
 #![forbid(unsafe_code)]
@@ -114,6 +116,11 @@ impl TrustedApp for Internal {
                 };
                 r.map_err(|e| e.code)?;
                 out.write(&key)
+            }),
+            6 => params.call(|(challenge, out): &mut (MemrefIn, MemrefOut)| {
+                let token =
+                    oxtee_ta_sdk::attestation::psa_token(challenge.data()).map_err(|e| e.code)?;
+                out.write(&token)
             }),
             _ => Err(TeeError::NOT_SUPPORTED),
         }
