@@ -8,6 +8,7 @@ mod bench;
 mod bench_storage;
 mod invoke;
 mod ta_imports;
+mod ta_mgmt;
 mod ta_tools;
 
 use clap::{Parser, Subcommand};
@@ -157,6 +158,27 @@ enum Cmd {
 
 #[derive(Subcommand)]
 enum TaCmd {
+    /// Install a signed TA image into the running secure world's trusted
+    /// storage (OP-TEE's secure-storage TA management): checked as
+    /// loading checks it; it then comes before the TA folder's copy.
+    /// Needs the core's user or root.
+    Install {
+        file: PathBuf,
+        /// Socket of the secure world (default $OXTEE_SOCKET or the default path).
+        #[arg(long)]
+        socket: Option<String>,
+    },
+    /// Remove an installed TA.
+    Uninstall {
+        uuid: String,
+        #[arg(long)]
+        socket: Option<String>,
+    },
+    /// List the installed TAs and their versions.
+    List {
+        #[arg(long)]
+        socket: Option<String>,
+    },
     /// The devkit's link step for a TA using library TAs: import stubs,
     /// the list of libraries and the export list (see the devkit README).
     #[command(hide = true)]
@@ -369,6 +391,9 @@ fn main() -> ExitCode {
             } => ta_imports::run(&dir, dl_exports.as_deref(), &args),
             TaCmd::SubkeyUuid { input, name } => ta_tools::subkey_uuid(&input, name.as_deref()),
             TaCmd::Inspect { file, key } => ta_tools::inspect(&file, key.as_deref()),
+            TaCmd::Install { file, socket } => ta_mgmt::install(&file, socket.as_deref()),
+            TaCmd::Uninstall { uuid, socket } => ta_mgmt::uninstall(&uuid, socket.as_deref()),
+            TaCmd::List { socket } => ta_mgmt::list(socket.as_deref()),
             TaCmd::Build {
                 dir,
                 tier,

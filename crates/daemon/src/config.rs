@@ -18,6 +18,7 @@
 //! supplicant_uid = 1879048191
 //! application_logins = false         # APPLICATION logins (see SECURITY.md)
 //! rollback_protection = true         # refuse TA images older than the newest seen
+//! installed_rollback_protection = true  # the same for TAs installed in trusted storage
 //!
 //! [limits]
 //! max_contexts = 1024
@@ -72,6 +73,10 @@ pub struct Config {
     /// Refuse a signed TA image whose version is older than the newest
     /// one this secure world has loaded for that UUID.
     pub rollback_protection: bool,
+    /// The same for TAs installed into trusted storage (`oxtee ta
+    /// install`), kept on when `rollback_protection` is turned off for
+    /// the TA folder.
+    pub installed_rollback_protection: bool,
     pub limits: Limits,
 }
 
@@ -153,6 +158,7 @@ impl Default for Config {
             supplicant_uid: 0x7000_0000 - 1,
             application_logins: false,
             rollback_protection: true,
+            installed_rollback_protection: true,
             limits: Limits::default(),
         }
     }

@@ -16,6 +16,7 @@
 //! | PTA | UUID | who | commands |
 //! |---|---|---|---|
 //! | system ([`SystemPta`]) | 3a2f8978-5dc0-11e8-9c2d-fa7ae01bbebc | TAs | ADD_RNG_ENTROPY, DERIVE_TA_UNIQUE_KEY, oxtee's DERIVE_SEALING_KEY |
+//! | TA management ([`TaMgmtPta`]) | 6e256cba-fc4d-4941-ad09-2ca1860342dd | clients of the core's own uid or root | OP-TEE's BOOTSTRAP (install), UNINSTALL; oxtee's LIST |
 //! | attestation ([`AttestationPta`]) | 39800861-182a-4720-9b67-2bcd622bc0b5 | clients and TAs | OP-TEE's GET_PUBKEY, GET_TA_SHDR_DIGEST, HASH_TA_MEMORY, HASH_TEE_MEMORY; oxtee's GET_PSA_TOKEN, GET_PSA_PUBKEY |
 
 use oxtee_core::attestation::Keys;
@@ -35,9 +36,17 @@ pub struct CallerTa {
     pub memory: [u8; 32],
 }
 
-/// The TA images the core can verify (for measurements of other TAs).
-pub trait TaImages {
+/// What PTAs ask of the core.
+pub trait Core {
+    /// The verified image of TA `uuid` (measurements of other TAs).
     fn ta_image(&self, uuid: Uuid) -> Result<TaImage, u32>;
+    /// Install a signed TA image into trusted storage after checking it
+    /// as loading does: its UUID and version.
+    fn install(&self, image: &[u8]) -> Result<(Uuid, u32), u32>;
+    /// Remove an installed TA: whether it was installed.
+    fn uninstall(&self, uuid: Uuid) -> Result<bool, u32>;
+    /// The installed TAs and their versions.
+    fn installed(&self) -> Vec<(Uuid, u32)>;
 }
 
 /// Who calls a PTA.
@@ -47,7 +56,9 @@ pub struct Caller<'a> {
     pub login: u32,
     /// The calling TA (`None`: a client).
     pub ta: Option<CallerTa>,
-    pub images: &'a dyn TaImages,
+    /// A client's uid (`None`: a TA).
+    pub uid: Option<u32>,
+    pub core: &'a dyn Core,
 }
 
 /// A service in the core.
@@ -60,6 +71,11 @@ pub trait Pta: Send + Sync {
     /// A command of a session `caller` opened: a GP result (origin: the
     /// trusted application), the parameters updated in place.
     fn invoke(&self, caller: &Caller<'_>, cmd: u32, params: &mut [Param; 4]) -> u32;
+    /// The largest memref it takes (the core refuses larger inputs and
+    /// copies at most this much of an output buffer).
+    fn max_memref(&self) -> usize {
+        64 << 10
+    }
 }
 
 /// The PTAs of a core.
@@ -77,6 +93,7 @@ impl Registry {
                     huk: huk.map(zeroize::Zeroizing::new),
                 }),
                 Arc::new(AttestationPta::new(huk)),
+                Arc::new(TaMgmtPta),
             ],
         }
     }
@@ -185,7 +202,7 @@ impl AttestationPta {
 struct Host<'a> {
     pta: &'a AttestationPta,
     keys: &'a Keys,
-    images: &'a dyn TaImages,
+    core: &'a dyn Core,
 }
 
 impl att::Platform for Host<'_> {
@@ -193,7 +210,7 @@ impl att::Platform for Host<'_> {
         self.keys
     }
     fn ta_image(&self, uuid: [u8; 16]) -> Result<TaImage, u32> {
-        self.images.ta_image(Uuid(uuid))
+        self.core.ta_image(Uuid(uuid))
     }
     /// The core's executable, as the kernel maps it.
     fn core_measurement(&self) -> [u8; 32] {
@@ -246,11 +263,93 @@ impl Pta for AttestationPta {
         let host = Host {
             pta: self,
             keys,
-            images: caller.images,
+            core: caller.core,
         };
         let who = att::Caller {
             ta: caller.ta.map(|t| (t.image, t.memory)),
         };
         att::invoke(&host, &who, cmd, p)
+    }
+}
+
+/// OP-TEE's secure-storage TA management PTA (`pta_secstor_ta_mgmt.h`):
+/// signed TA images installed into trusted storage, where the core
+/// loads them from before the TA folder. Installing or removing TAs
+/// changes what every user runs: only clients running as the core's own
+/// user or root may open it (OP-TEE lets any client install a signed
+/// image; on a shared host another user could remove TAs).
+pub struct TaMgmtPta;
+
+impl TaMgmtPta {
+    pub const UUID: [u8; 16] = oxtee_gp::pta_system::ta_mgmt::UUID;
+    pub const BOOTSTRAP: u32 = oxtee_gp::pta_system::ta_mgmt::BOOTSTRAP;
+    pub const UNINSTALL: u32 = oxtee_gp::pta_system::ta_mgmt::UNINSTALL;
+    pub const LIST: u32 = oxtee_gp::pta_system::ta_mgmt::LIST;
+    /// The largest image it takes.
+    pub const MAX_IMAGE: usize = 32 << 20;
+}
+
+impl Pta for TaMgmtPta {
+    fn uuid(&self) -> Uuid {
+        Uuid(Self::UUID)
+    }
+
+    fn open(&self, caller: &Caller<'_>) -> Result<(), u32> {
+        let me = nix::unistd::geteuid().as_raw();
+        match caller.uid {
+            Some(uid) if uid == 0 || uid == me => Ok(()),
+            _ => Err(TEE_ERROR_ACCESS_DENIED),
+        }
+    }
+
+    fn max_memref(&self) -> usize {
+        Self::MAX_IMAGE
+    }
+
+    fn invoke(&self, caller: &Caller<'_>, cmd: u32, p: &mut [Param; 4]) -> u32 {
+        let t = param_types(p);
+        match cmd {
+            Self::BOOTSTRAP if t == types(5, 0, 0, 0) => {
+                let Param::Memref { data, .. } = &p[0] else {
+                    return TEE_ERROR_BAD_PARAMETERS;
+                };
+                match caller.core.install(data) {
+                    Ok(_) => TEE_SUCCESS,
+                    Err(e) => e,
+                }
+            }
+            Self::UNINSTALL if t == types(5, 0, 0, 0) => {
+                let Param::Memref { data, .. } = &p[0] else {
+                    return TEE_ERROR_BAD_PARAMETERS;
+                };
+                let Some(uuid) = att::uuid_from_tee(data) else {
+                    return TEE_ERROR_BAD_PARAMETERS;
+                };
+                match caller.core.uninstall(Uuid(uuid)) {
+                    Ok(true) => TEE_SUCCESS,
+                    Ok(false) => TEE_ERROR_ITEM_NOT_FOUND,
+                    Err(e) => e,
+                }
+            }
+            Self::LIST if t == types(6, 0, 0, 0) => {
+                let mut list = caller.core.installed();
+                list.sort();
+                let out: Vec<u8> = list
+                    .iter()
+                    .flat_map(|(u, v)| u.0.iter().copied().chain(v.to_le_bytes()))
+                    .collect();
+                let Param::Memref { data, size, .. } = &mut p[0] else {
+                    return TEE_ERROR_BAD_PARAMETERS;
+                };
+                *size = out.len();
+                if out.len() > data.len() {
+                    return TEE_ERROR_SHORT_BUFFER;
+                }
+                data[..out.len()].copy_from_slice(&out);
+                TEE_SUCCESS
+            }
+            Self::BOOTSTRAP | Self::UNINSTALL | Self::LIST => TEE_ERROR_BAD_PARAMETERS,
+            _ => TEE_ERROR_NOT_SUPPORTED,
+        }
     }
 }

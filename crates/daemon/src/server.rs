@@ -230,6 +230,10 @@ pub struct Shared {
     storage: crate::trusted_storage::TrustedStorage,
     /// The pseudo-TAs.
     ptas: crate::pta::Registry,
+    /// The TAs installed into trusted storage, each with the generation
+    /// of its image (a TA's cache entry is reused while it holds).
+    installed: Mutex<HashMap<Uuid, u64>>,
+    install_generation: std::sync::atomic::AtomicU64,
     /// TA uids, when the core runs as root.
     uids: Option<Arc<crate::spawn::UidPool>>,
     /// Per client uid usage, against the `*_per_uid` limits.
@@ -358,9 +362,18 @@ impl Server {
                 None
             }
         };
+        let installed: HashMap<Uuid, u64> = match storage.ta_installed() {
+            Ok(list) => list.into_iter().map(|u| (Uuid(u), 1)).collect(),
+            Err(code) => {
+                tracing::warn!("installed TAs unavailable (trusted storage: {code:#x})");
+                HashMap::new()
+            }
+        };
         let shared = Arc::new(Shared {
             storage,
             ptas: crate::pta::Registry::new(huk),
+            installed: Mutex::new(installed),
+            install_generation: std::sync::atomic::AtomicU64::new(2),
             cfg,
             store,
             spawner: Spawner::start()?,
@@ -524,13 +537,24 @@ impl Shared {
 
     /// A verified TA image, with rollback protection when configured.
     fn load_ta(&self, uuid: Uuid) -> Result<Arc<LoadedTa>, TeeError> {
-        if !self.cfg.rollback_protection {
-            return self.store.load(uuid, &|_, _, _| Ok(()));
+        let gate_on = if self.installed.locked().contains_key(&uuid) {
+            self.cfg.installed_rollback_protection
+        } else {
+            self.cfg.rollback_protection
+        };
+        if !gate_on {
+            return self.store.load(uuid, &|_, _, _| Ok(()), self);
         }
-        self.store.load(uuid, &|kind, u, v| match kind {
+        self.store
+            .load(uuid, &|kind, u, v| self.version_gate(kind, u, v), self)
+    }
+
+    /// Rollback protection: the highest version seen of a TA or subkey.
+    fn version_gate(&self, kind: Versioned, u: &Uuid, v: u32) -> Result<(), String> {
+        match kind {
             Versioned::Ta => self.storage.ta_version_gate(&u.0, v),
             Versioned::Subkey => self.storage.subkey_version_gate(&u.0, v),
-        })
+        }
     }
 
     fn kill_all(&self) {
@@ -1096,7 +1120,8 @@ fn handle(shared: &Arc<Shared>, conn: &mut Conn, req: ClientRequest, mut fds: Ve
                     let caller = crate::pta::Caller {
                         login: LOGIN_PUBLIC,
                         ta: None,
-                        images: &**shared,
+                        uid: Some(conn.uid),
+                        core: &**shared,
                     };
                     let mem = ClientPtaMem {
                         staging: staging_of(conn, Some(session)).0,
@@ -1526,7 +1551,8 @@ fn open_session(
         let caller = crate::pta::Caller {
             login,
             ta: None,
-            images: &**shared,
+            uid: Some(conn.uid),
+            core: &**shared,
         };
         let out = oxtee_proto::NO_OUT_PARAMS;
         if let Err(code) = pta.open(&caller) {
@@ -1724,13 +1750,80 @@ fn pta_caller<'a>(shared: &'a Shared, caller: &Instance) -> crate::pta::Caller<'
             image: caller.image,
             memory: caller.elf_digest,
         }),
-        images: shared,
+        uid: None,
+        core: shared,
     }
 }
 
-impl crate::pta::TaImages for Shared {
+impl crate::store::Installed for Shared {
+    fn generation(&self, uuid: &Uuid) -> Option<u64> {
+        self.installed.locked().get(uuid).copied()
+    }
+    fn image(&self, uuid: &Uuid) -> Result<Vec<u8>, TeeError> {
+        match self.storage.ta_installed_image(&uuid.0) {
+            Ok(Some(b)) => Ok(b),
+            Ok(None) => Err(TeeError::tee(TEE_ERROR_ITEM_NOT_FOUND)),
+            Err(code) => Err(TeeError::tee(code)),
+        }
+    }
+}
+
+impl crate::pta::Core for Shared {
     fn ta_image(&self, uuid: Uuid) -> Result<oxtee_core::pta::attestation::TaImage, u32> {
         self.load_ta(uuid).map(|t| t.image()).map_err(|e| e.code)
+    }
+
+    fn install(&self, image: &[u8]) -> Result<(Uuid, u32), u32> {
+        // One install at a time: the check against what is installed and
+        // the write go together.
+        let mut installed = self.installed.locked();
+        // As OP-TEE: an older version than the one installed conflicts
+        // (the versions are not secret: checked before verification).
+        let offered = oxtee_core::image::parse(image).map_err(|_| TEE_ERROR_SECURITY)?;
+        if installed.contains_key(&offered.uuid)
+            && let Ok(Some(old)) = self.storage.ta_installed_image(&offered.uuid.0)
+            && let Ok(old) = oxtee_core::image::parse(&old)
+            && old.ta_version > offered.ta_version
+        {
+            return Err(TEE_ERROR_ACCESS_CONFLICT);
+        }
+        let gate_on = self.cfg.installed_rollback_protection;
+        let (uuid, version) = self
+            .store
+            .check_install(image, &|kind, u, v| {
+                if gate_on {
+                    self.version_gate(kind, u, v)
+                } else {
+                    Ok(())
+                }
+            })
+            .map_err(|e| e.code)?;
+        self.storage.ta_install(&uuid.0, image)?;
+        let generation = self.install_generation.fetch_add(1, Ordering::Relaxed);
+        installed.insert(uuid, generation);
+        tracing::info!(%uuid, version, "installed TA into trusted storage");
+        Ok((uuid, version))
+    }
+
+    fn uninstall(&self, uuid: Uuid) -> Result<bool, u32> {
+        let mut installed = self.installed.locked();
+        let was = self.storage.ta_uninstall(&uuid.0)?;
+        installed.remove(&uuid);
+        if was {
+            tracing::info!(%uuid, "uninstalled TA from trusted storage");
+        }
+        Ok(was)
+    }
+
+    fn installed(&self) -> Vec<(Uuid, u32)> {
+        let list: Vec<Uuid> = self.installed.locked().keys().copied().collect();
+        list.into_iter()
+            .filter_map(|u| {
+                let img = self.storage.ta_installed_image(&u.0).ok()??;
+                let v = oxtee_core::image::parse(&img).ok()?.ta_version;
+                Some((u, v))
+            })
+            .collect()
     }
 }
 
@@ -1788,9 +1881,6 @@ impl PtaMem for ClientPtaMem<'_> {
     }
 }
 
-/// The most of one memref a PTA sees (64 KiB).
-const MAX_PTA_MEMREF: usize = 64 << 10;
-
 /// Run a PTA command: its memrefs copied out of the caller's memory
 /// (checked against it already) into the core, the outputs copied back
 /// after the PTA returned. The GP result and what the caller gets back.
@@ -1814,16 +1904,15 @@ fn invoke_pta(
                 dir: dir.into(),
             },
             params::Checked::Staged { dir, size, .. } | params::Checked::Shm { dir, size, .. } => {
-                // (A NULL memref is a zero-size one here.) A PTA takes
-                // small inputs and gives small outputs: the core copies at
-                // most MAX_PTA_MEMREF of an output buffer, and refuses a
-                // larger input.
+                // (A NULL memref is a zero-size one here.) The core copies
+                // at most what the PTA takes of an output buffer, and
+                // refuses a larger input (most take 64 KiB at most).
                 let null = matches!(c, params::Checked::Staged { null: true, .. });
                 let size = if null { 0 } else { size as usize };
-                if dir.is_input() && size > MAX_PTA_MEMREF {
+                if dir.is_input() && size > pta.max_memref() {
                     return Err(TeeError::tee(TEE_ERROR_BAD_PARAMETERS));
                 }
-                let size = size.min(MAX_PTA_MEMREF);
+                let size = size.min(pta.max_memref());
                 let mut data = vec![0u8; size];
                 if dir.is_input() && size != 0 && !mem.read(c, &mut data) {
                     return Err(gone());

@@ -101,6 +101,28 @@ pub struct Store {
 
 type Gate<'a> = &'a dyn Fn(Versioned, &Uuid, u32) -> Result<(), String>;
 
+/// The TAs installed into trusted storage (they come before the TA
+/// folder's).
+pub trait Installed {
+    /// The generation of TA `uuid`'s installed image, which changes at
+    /// each install (`None`: not installed).
+    fn generation(&self, uuid: &Uuid) -> Option<u64>;
+    /// Its signed image.
+    fn image(&self, uuid: &Uuid) -> Result<Vec<u8>, TeeError>;
+}
+
+/// No installed TAs.
+pub struct NoneInstalled;
+
+impl Installed for NoneInstalled {
+    fn generation(&self, _: &Uuid) -> Option<u64> {
+        None
+    }
+    fn image(&self, _: &Uuid) -> Result<Vec<u8>, TeeError> {
+        Err(TeeError::tee(TEE_ERROR_ITEM_NOT_FOUND))
+    }
+}
+
 impl Store {
     pub fn new(dir: PathBuf, keys: Vec<RsaPublicKey>) -> Store {
         Store {
@@ -119,27 +141,35 @@ impl Store {
         &self,
         uuid: Uuid,
         gate: &dyn Fn(Versioned, &Uuid, u32) -> Result<(), String>,
+        installed: &dyn Installed,
     ) -> Result<Arc<LoadedTa>, TeeError> {
         if uuid.0 == crate::trusted_storage::CORE_UUID {
             // The core's own namespace in the store: never a TA.
             return Err(TeeError::tee(TEE_ERROR_ITEM_NOT_FOUND));
         }
         let path = self.dir.join(format!("{uuid}.ta"));
-        let md = match std::fs::metadata(&path) {
-            Ok(m) => m,
-            Err(e) => {
-                tracing::info!(%uuid, "no such TA: cannot read {} ({e})", path.display());
-                return Err(TeeError::tee(TEE_ERROR_ITEM_NOT_FOUND));
-            }
+        // An installed TA comes first; its stamp is its install generation.
+        let generation = installed.generation(&uuid);
+        let stamp = match generation {
+            Some(g) => (u64::MAX, g, 0, 0, 0),
+            None => match std::fs::metadata(&path) {
+                Ok(m) => stamp_of(&m),
+                Err(e) => {
+                    tracing::info!(%uuid, "no such TA: cannot read {} ({e})", path.display());
+                    return Err(TeeError::tee(TEE_ERROR_ITEM_NOT_FOUND));
+                }
+            },
         };
-        let stamp = stamp_of(&md);
         if let Some(t) = self.cache.locked().get(&uuid) {
             // Reused while neither it nor a library it uses changed.
             if t.stamp == stamp && t.libs.iter().all(|(l, _)| self.unchanged(l)) {
                 return Ok(t.clone());
             }
         }
-        let bytes = std::fs::read(&path).map_err(|_| TeeError::tee(TEE_ERROR_ITEM_NOT_FOUND))?;
+        let bytes = match generation {
+            Some(_) => installed.image(&uuid)?,
+            None => std::fs::read(&path).map_err(|_| TeeError::tee(TEE_ERROR_ITEM_NOT_FOUND))?,
+        };
         let v = self.verify_image(uuid, &bytes, gate)?;
         let props = match head::read(&v.elf) {
             Ok(p) => p,
@@ -312,6 +342,20 @@ impl Store {
         });
         self.libs.locked().insert(uuid, lib.clone());
         Ok(Some(lib))
+    }
+
+    /// Check an image offered for installation as loading will: signed
+    /// by a trusted key (through its subkeys), its versions through
+    /// `gate`, a TA (not a library) whose header names the UUID it is
+    /// signed for. Its UUID and `ta_version`.
+    pub fn check_install(&self, bytes: &[u8], gate: Gate<'_>) -> Result<(Uuid, u32), TeeError> {
+        let security = TeeError::tee(TEE_ERROR_SECURITY);
+        let uuid = image::parse(bytes).map_err(|_| security)?.uuid;
+        let v = self.verify_image(uuid, bytes, gate)?;
+        match head::read(&v.elf) {
+            Ok(p) if p.uuid == uuid => Ok((uuid, v.ta_version)),
+            _ => Err(security),
+        }
     }
 
     /// Verify a signed image (TA or library TA) for `uuid`, and pass its

@@ -197,6 +197,15 @@ type CoreStore = Store<RemoteSupplicant, FileRpmb, OsRng>;
 /// A store over files in this process (the crash-injection workload).
 pub type FileStore = Store<FileSupplicant, FileRpmb, OsRng>;
 
+/// The handle owner of the core's own requests (instance ids start at 1).
+const CORE_OWNER: u64 = 0;
+/// The object id prefix of installed TAs.
+const INSTALLED: &str = "installed-ta/";
+
+fn installed_id(uuid: &[u8; 16]) -> Vec<u8> {
+    [INSTALLED.as_bytes(), uuid].concat()
+}
+
 /// The hardware-unique key: the configured one, or the key file (created
 /// with 32 random bytes, mode 0600, on first start).
 pub fn load_huk(cfg: &Config) -> Result<[u8; 32], String> {
@@ -428,6 +437,98 @@ impl TrustedStorage {
                 let _ = s.close(OWNER, h);
                 Ok(())
             }
+        }
+    }
+
+    /// TAs installed into the store (`oxtee ta install`, OP-TEE's
+    /// secure-storage TA management): each signed image as it was
+    /// verified at install, object `installed-ta/<uuid>` of the core's
+    /// namespace.
+    pub fn ta_install(&self, uuid: &[u8; 16], image: &[u8]) -> Result<(), u32> {
+        self.with_core(|s| {
+            let attrs = oxtee_storage::ObjectAttrs {
+                object_type: 0xA000_00BF,
+                ..Default::default()
+            };
+            let h = s
+                .create(
+                    CORE_OWNER,
+                    &CORE_UUID,
+                    oxtee_storage::TEE_STORAGE_PRIVATE,
+                    &installed_id(uuid),
+                    oxtee_storage::TEE_DATA_FLAG_ACCESS_WRITE
+                        | oxtee_storage::TEE_DATA_FLAG_OVERWRITE,
+                    &attrs,
+                    image,
+                )
+                .map_err(|e| e.code())?;
+            let _ = s.close(CORE_OWNER, h);
+            Ok(())
+        })
+    }
+
+    /// The image of an installed TA (`None`: not installed).
+    pub fn ta_installed_image(&self, uuid: &[u8; 16]) -> Result<Option<Vec<u8>>, u32> {
+        self.with_core(|s| {
+            let (h, info) = match s.open_object(
+                CORE_OWNER,
+                &CORE_UUID,
+                oxtee_storage::TEE_STORAGE_PRIVATE,
+                &installed_id(uuid),
+                oxtee_storage::TEE_DATA_FLAG_ACCESS_READ,
+            ) {
+                Ok(x) => x,
+                Err(StoreError::ItemNotFound) => return Ok(None),
+                Err(e) => return Err(e.code()),
+            };
+            let mut image = vec![0u8; info.data_size as usize];
+            let r = s.read(CORE_OWNER, h, &mut image);
+            let _ = s.close(CORE_OWNER, h);
+            match r {
+                Ok(n) if n == image.len() => Ok(Some(image)),
+                Ok(_) => Err(oxtee_core::codes::TEE_ERROR_CORRUPT_OBJECT),
+                Err(e) => Err(e.code()),
+            }
+        })
+    }
+
+    /// Remove an installed TA: whether it was installed.
+    pub fn ta_uninstall(&self, uuid: &[u8; 16]) -> Result<bool, u32> {
+        self.with_core(|s| {
+            match s.open_object(
+                CORE_OWNER,
+                &CORE_UUID,
+                oxtee_storage::TEE_STORAGE_PRIVATE,
+                &installed_id(uuid),
+                oxtee_storage::TEE_DATA_FLAG_ACCESS_WRITE_META,
+            ) {
+                Ok((h, _)) => s.close_and_delete(CORE_OWNER, h).map(|()| true),
+                Err(StoreError::ItemNotFound) => Ok(false),
+                Err(e) => Err(e),
+            }
+            .map_err(|e| e.code())
+        })
+    }
+
+    /// The UUIDs of the installed TAs.
+    pub fn ta_installed(&self) -> Result<Vec<[u8; 16]>, u32> {
+        self.with_core(|s| {
+            let ids = s
+                .list(&CORE_UUID, oxtee_storage::TEE_STORAGE_PRIVATE)
+                .map_err(|e| e.code())?;
+            Ok(ids
+                .iter()
+                .filter_map(|id| id.strip_prefix(INSTALLED.as_bytes()))
+                .filter_map(|u| <[u8; 16]>::try_from(u).ok())
+                .collect())
+        })
+    }
+
+    fn with_core<R>(&self, f: impl FnOnce(&mut CoreStore) -> Result<R, u32>) -> Result<R, u32> {
+        let mut guard = self.state.locked();
+        match guard.as_mut() {
+            Ok(s) => f(s),
+            Err((code, _)) => Err(*code),
         }
     }
 

@@ -57,3 +57,21 @@ pub mod attestation {
     /// token key as an uncompressed SEC1 point (65 bytes).
     pub const OXTEE_GET_PSA_PUBKEY: u32 = 0x6f78_0002;
 }
+
+/// OP-TEE's secure-storage TA management pseudo-TA
+/// (`pta_secstor_ta_mgmt.h`) with oxtee's list command.
+pub mod ta_mgmt {
+    /// `PTA_SECSTOR_TA_MGMT_UUID`, 6e256cba-fc4d-4941-ad09-2ca1860342dd.
+    pub const UUID: [u8; 16] = [
+        0x6e, 0x25, 0x6c, 0xba, 0xfc, 0x4d, 0x49, 0x41, 0xad, 0x09, 0x2c, 0xa1, 0x86, 0x03, 0x42,
+        0xdd,
+    ];
+    /// `PTA_SECSTOR_TA_MGMT_BOOTSTRAP`: memref in, a signed TA image.
+    pub const BOOTSTRAP: u32 = 0;
+    /// `PTA_SECSTOR_TA_MGMT_UNINSTALL`: memref in, the TA's `TEE_UUID`.
+    pub const UNINSTALL: u32 = 1;
+    /// oxtee's `PTA_SECSTOR_TA_MGMT_OXTEE_LIST`: memref out, 20 bytes per
+    /// installed TA (its UUID's 16 octets, then its `ta_version`,
+    /// little-endian).
+    pub const LIST: u32 = 0x6f78_0001;
+}

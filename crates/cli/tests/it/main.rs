@@ -36,4 +36,5 @@ mod symcrypt;
 mod syscalls;
 mod ta2ta;
 mod ta2ta_host;
+mod ta_mgmt;
 mod utee_sys;
