@@ -7,6 +7,7 @@
 #   dist/ta/<uuid>.ta              the example and test TAs, signed with the
 #                                  devkit's development key
 #   dist/ca/                       the example C client applications
+#   dist/plugins/                  the tests' supplicant plugin
 # Usage: scripts/build.sh [--no-tas]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -141,6 +142,10 @@ for ta in examples/hello/ta-rust examples/seed/ta-rust tests/tas/rust/*/; do
     --target-dir "$root/target/ta" >/dev/null
 done
 cp "$root"/target/tas/rust/*.ta "$dist/ta/"
+# The tests' supplicant plugin (tee-supplicant's plugin interface).
+mkdir -p "$dist/plugins"
+gcc -Wall -Wextra -Werror -O2 -shared -fPIC -I"$dist/teec/include" \
+  -o "$dist/plugins/oxtee-test.plugin" tests/plugins/test_plugin.c
 # C client applications, built as OP-TEE CAs are (-lteec).
 for ca in examples/hello/ca-c examples/seed/ca-c; do
   [ -d "$ca" ] || continue

@@ -9,8 +9,10 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <tee_api.h>
 #include <tee_api_defines_extensions.h>
 #include <tee_api_types.h>
+#include <pta_system.h>
 
 /* Heap statistics hooks (no-ops: the TA heap is the host allocator's). */
 static inline void tee_user_mem_mark_heap(void)
@@ -95,6 +97,50 @@ static inline TEE_Result tee_uuid_from_str(TEE_UUID *uuid, const char *s)
 	for (i = 0; i < 8; i++)
 		uuid->clockSeqAndNode[i] = b[8 + i];
 	return TEE_SUCCESS;
+}
+
+/*
+ * OP-TEE's tee_invoke_supp_plugin(): call supplicant plugin `uuid` (a
+ * shared object the normal-world supplicant loaded) with `cmd` and
+ * `sub_cmd` on `buf`, `len` bytes in and out; *outlen gets the length of
+ * its output. Through the system PTA, as on OP-TEE:
+ * TEE_ERROR_ITEM_NOT_FOUND when no plugin has that UUID, else the
+ * plugin's own result.
+ */
+static inline TEE_Result tee_invoke_supp_plugin(const TEE_UUID *uuid,
+						uint32_t cmd, uint32_t sub_cmd,
+						void *buf, size_t len,
+						size_t *outlen)
+{
+	const TEE_UUID sys = PTA_SYSTEM_UUID;
+	TEE_TASessionHandle s = TEE_HANDLE_NULL;
+	TEE_Param p[TEE_NUM_PARAMS] = { 0 };
+	uint32_t origin = 0;
+	TEE_Result res;
+
+	if (!uuid || (!buf && len))
+		return TEE_ERROR_BAD_PARAMETERS;
+	res = TEE_OpenTASession(&sys, TEE_TIMEOUT_INFINITE, 0, NULL, &s,
+				&origin);
+	if (res)
+		return res;
+	p[0].memref.buffer = (void *)uuid;
+	p[0].memref.size = sizeof(*uuid);
+	p[1].value.a = cmd;
+	p[1].value.b = sub_cmd;
+	p[2].memref.buffer = buf;
+	p[2].memref.size = len;
+	res = TEE_InvokeTACommand(s, TEE_TIMEOUT_INFINITE,
+				  PTA_SYSTEM_SUPP_PLUGIN_INVOKE,
+				  TEE_PARAM_TYPES(TEE_PARAM_TYPE_MEMREF_INPUT,
+						  TEE_PARAM_TYPE_VALUE_INPUT,
+						  TEE_PARAM_TYPE_MEMREF_INOUT,
+						  TEE_PARAM_TYPE_VALUE_OUTPUT),
+				  p, &origin);
+	TEE_CloseTASession(s);
+	if (!res && outlen)
+		*outlen = p[3].value.a;
+	return res;
 }
 
 #endif /* TEE_INTERNAL_API_EXTENSIONS_H */

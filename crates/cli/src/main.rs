@@ -121,6 +121,9 @@ enum Cmd {
         /// The root of the REE file system (default /data/tee).
         #[arg(long = "fs-dir", value_name = "DIR", requires = "tee")]
         fs_dir: Option<PathBuf>,
+        /// Load the supplicant plugins (`*.plugin`) of this folder.
+        #[arg(long, value_name = "DIR")]
+        plugins: Option<PathBuf>,
     },
     /// Run the crash-injection workload on a test store in DIR, printing
     /// "B n" before and "D n" after operation n (for tests/it/storage.rs).
@@ -437,7 +440,7 @@ fn main() -> ExitCode {
             fs_dir,
             ..
         } => tee_supplicant(&dev, ta_dirs, fs_dir),
-        Cmd::Supplicant { dir, .. } => supplicant(dir),
+        Cmd::Supplicant { dir, plugins, .. } => supplicant(dir, plugins),
         Cmd::Bench {
             echo_child: true, ..
         } => bench::echo_child(),
@@ -606,14 +609,15 @@ fn storage_torture(dir: &std::path::Path, seed: u64) -> Result<(), String> {
 }
 
 /// The supplicant process: serve the core on standard input.
-fn supplicant(dir: Option<PathBuf>) -> Result<(), String> {
+fn supplicant(dir: Option<PathBuf>, plugins: Option<PathBuf>) -> Result<(), String> {
     use std::os::fd::AsFd;
     let fd = std::io::stdin()
         .as_fd()
         .try_clone_to_owned()
         .map_err(|e| e.to_string())?;
     let ch = oxtee_sys::Channel::from_fd(fd);
-    oxtee_daemon::supplicant::serve(&ch, dir).map_err(|e| format!("supplicant: {e}"))
+    oxtee_daemon::supplicant::serve(&ch, dir, plugins.as_deref())
+        .map_err(|e| format!("supplicant: {e}"))
 }
 
 /// `oxtee supplicant --tee PATH`: OP-TEE's tee-supplicant on a Linux TEE

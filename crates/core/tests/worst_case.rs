@@ -451,6 +451,7 @@ fn supplicant_request_index(m: &SupplicantRequest) -> usize {
         SupplicantRequest::Remove { .. } => 4,
         SupplicantRequest::Sync { .. } => 5,
         SupplicantRequest::List { .. } => 6,
+        SupplicantRequest::Plugin { .. } => 7,
     }
 }
 
@@ -485,6 +486,12 @@ fn supplicant_requests() -> Vec<SupplicantRequest> {
         SupplicantRequest::List {
             after: Some(name()),
         },
+        SupplicantRequest::Plugin {
+            uuid: [0xff; 16],
+            cmd: U32,
+            sub_cmd: U32,
+            data: bytes(SUPPLICANT_PIECE),
+        },
     ]
 }
 
@@ -497,6 +504,7 @@ fn supplicant_reply_index(m: &SupplicantReply) -> usize {
         SupplicantReply::NotFound => 4,
         SupplicantReply::NoSpace => 5,
         SupplicantReply::Failed => 6,
+        SupplicantReply::Plugin { .. } => 7,
     }
 }
 
@@ -513,6 +521,10 @@ fn supplicant_replies() -> Vec<SupplicantReply> {
         SupplicantReply::NotFound,
         SupplicantReply::NoSpace,
         SupplicantReply::Failed,
+        SupplicantReply::Plugin {
+            result: U32,
+            data: bytes(SUPPLICANT_PIECE),
+        },
     ]
 }
 
@@ -610,13 +622,13 @@ fn covers_every_variant() {
     all(
         &supplicant_requests(),
         supplicant_request_index,
-        7,
+        8,
         "SupplicantRequest",
     );
     all(
         &supplicant_replies(),
         supplicant_reply_index,
-        7,
+        8,
         "SupplicantReply",
     );
 }

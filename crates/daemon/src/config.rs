@@ -19,6 +19,7 @@
 //! application_logins = false         # APPLICATION logins (see SECURITY.md)
 //! rollback_protection = true         # refuse TA images older than the newest seen
 //! installed_rollback_protection = true  # the same for TAs installed in trusted storage
+//! # plugin_dir = "/usr/lib/tee-supplicant/plugins"  # supplicant plugins (*.plugin); default none
 //!
 //! [limits]
 //! max_contexts = 1024
@@ -77,6 +78,10 @@ pub struct Config {
     /// install`), kept on when `rollback_protection` is turned off for
     /// the TA folder.
     pub installed_rollback_protection: bool,
+    /// The supplicant plugins' folder (`*.plugin`, tee-supplicant's
+    /// plugin interface), loaded by the supplicant process; none: TAs'
+    /// plugin calls find no plugin.
+    pub plugin_dir: Option<PathBuf>,
     pub limits: Limits,
 }
 
@@ -159,6 +164,7 @@ impl Default for Config {
             application_logins: false,
             rollback_protection: true,
             installed_rollback_protection: true,
+            plugin_dir: None,
             limits: Limits::default(),
         }
     }

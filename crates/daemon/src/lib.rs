@@ -7,6 +7,7 @@
 
 pub mod config;
 pub mod fsperm;
+pub mod plugins;
 pub mod pta;
 pub mod server;
 pub mod spawn;

@@ -47,6 +47,14 @@ pub trait Core {
     fn uninstall(&self, uuid: Uuid) -> Result<bool, u32>;
     /// The installed TAs and their versions.
     fn installed(&self) -> Vec<(Uuid, u32)>;
+    /// Invoke supplicant plugin `uuid` on `data`: its result and output.
+    fn supp_plugin(
+        &self,
+        uuid: [u8; 16],
+        cmd: u32,
+        sub_cmd: u32,
+        data: Vec<u8>,
+    ) -> Result<(u32, Vec<u8>), u32>;
 }
 
 /// Who calls a PTA.
@@ -112,6 +120,40 @@ pub struct SystemPta {
     huk: Option<zeroize::Zeroizing<[u8; 32]>>,
 }
 
+/// `PTA_SYSTEM_SUPP_PLUGIN_INVOKE`: memref in (the plugin's `TEE_UUID`),
+/// value in (command, sub-command), memref inout (the data), value out
+/// (a: the output's length).
+const SUPP_PLUGIN_INVOKE: u32 = 13;
+
+/// A TA's call of a supplicant plugin, through the supplicant process.
+fn supp_plugin(caller: &Caller<'_>, p: &mut [Param; 4]) -> u32 {
+    if param_types(p) != types(5, 1, 7, 2) {
+        return TEE_ERROR_BAD_PARAMETERS;
+    }
+    let (Param::Memref { data: id, .. }, Param::Value { a: cmd, b: sub, .. }) = (&p[0], &p[1])
+    else {
+        return TEE_ERROR_BAD_PARAMETERS;
+    };
+    let Some(uuid) = att::uuid_from_tee(id) else {
+        return TEE_ERROR_BAD_PARAMETERS;
+    };
+    let (cmd, sub) = (*cmd, *sub);
+    let Param::Memref { data, .. } = &mut p[2] else {
+        return TEE_ERROR_BAD_PARAMETERS;
+    };
+    let (result, out) = match caller.core.supp_plugin(uuid, cmd, sub, data.clone()) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    data[..out.len()].copy_from_slice(&out);
+    p[3] = Param::Value {
+        a: out.len() as u32,
+        b: 0,
+        dir: oxtee_core::pta::Dir::Out,
+    };
+    result
+}
+
 /// Most entropy one ADD_RNG_ENTROPY takes (the rest is ignored; the
 /// kernel's pool mixes what it is given, it does not need more).
 const MAX_ENTROPY: usize = 4096;
@@ -153,6 +195,9 @@ impl Pta for SystemPta {
                     TEE_ERROR_GENERIC
                 }
             };
+        }
+        if cmd == SUPP_PLUGIN_INVOKE {
+            return supp_plugin(caller, p);
         }
         let Some(huk) = &self.huk else {
             if matches!(

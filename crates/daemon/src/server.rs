@@ -1815,6 +1815,16 @@ impl crate::pta::Core for Shared {
         Ok(was)
     }
 
+    fn supp_plugin(
+        &self,
+        uuid: [u8; 16],
+        cmd: u32,
+        sub_cmd: u32,
+        data: Vec<u8>,
+    ) -> Result<(u32, Vec<u8>), u32> {
+        self.storage.plugin(uuid, cmd, sub_cmd, data)
+    }
+
     fn installed(&self) -> Vec<(Uuid, u32)> {
         let list: Vec<Uuid> = self.installed.locked().keys().copied().collect();
         list.into_iter()

@@ -21,7 +21,7 @@ use std::fs::{File, OpenOptions};
 use std::io::ErrorKind;
 use std::os::fd::{AsFd, AsRawFd};
 use std::os::unix::fs::{FileExt, OpenOptionsExt};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 /// Open files the supplicant keeps (beyond this, the least recently
@@ -189,7 +189,13 @@ impl Supplicant for FileSupplicant {
 /// first message carries the folder as an open descriptor (the supplicant
 /// runs under a uid of its own, which need not be able to walk the path
 /// to it).
-pub fn serve(ch: &Channel, dir: Option<PathBuf>) -> std::io::Result<()> {
+///
+/// With `plugins`, the supplicant plugins of that folder
+/// ([`crate::plugins`]) answer `Plugin` requests.
+pub fn serve(ch: &Channel, dir: Option<PathBuf>, plugins: Option<&Path>) -> std::io::Result<()> {
+    let plugins = plugins
+        .map(crate::plugins::Plugins::load)
+        .unwrap_or_default();
     let mut buf = vec![0u8; SUPPLICANT_MAX_MESSAGE];
     let mut held = Vec::new();
     let dir = match dir {
@@ -262,6 +268,16 @@ pub fn serve(ch: &Channel, dir: Option<PathBuf>) -> std::io::Result<()> {
                 }
                 Err(x) => e(x),
             },
+            SupplicantRequest::Plugin {
+                uuid,
+                cmd,
+                sub_cmd,
+                mut data,
+            } => {
+                let (result, n) = plugins.invoke(&uuid, cmd, sub_cmd, &mut data);
+                data.truncate(n);
+                SupplicantReply::Plugin { result, data }
+            }
         };
         let b = oxtee_proto::encode_with_limit(&reply, SUPPLICANT_MAX_MESSAGE)
             .map_err(|_| std::io::Error::other("reply too large"))?;
@@ -273,6 +289,8 @@ pub fn serve(ch: &Channel, dir: Option<PathBuf>) -> std::io::Result<()> {
 /// supplicant process, started on first use and again if it died.
 pub struct RemoteSupplicant {
     dir: PathBuf,
+    /// The supplicant plugins' folder.
+    plugins: Option<PathBuf>,
     /// The supplicant's uid (core running as root).
     uid: Option<u32>,
     /// A supplicant silent this long is killed and started again.
@@ -324,9 +342,15 @@ const WRITE_BEHIND: usize = 4 << 20;
 
 impl RemoteSupplicant {
     /// A supplicant for the blobs in `dir` (started on first use).
-    pub fn new(dir: PathBuf, uid: Option<u32>, timeout: std::time::Duration) -> RemoteSupplicant {
+    pub fn new(
+        dir: PathBuf,
+        plugins: Option<PathBuf>,
+        uid: Option<u32>,
+        timeout: std::time::Duration,
+    ) -> RemoteSupplicant {
         RemoteSupplicant {
             dir,
+            plugins,
             uid,
             timeout,
             link: None,
@@ -348,8 +372,11 @@ impl RemoteSupplicant {
             .custom_flags(libc::O_DIRECTORY | libc::O_CLOEXEC)
             .open(&self.dir)?;
         let mut cmd = Command::new(format!("/proc/self/fd/{}", exe.as_raw_fd()));
-        cmd.arg("supplicant")
-            .env_clear()
+        cmd.arg("supplicant");
+        if let Some(p) = &self.plugins {
+            cmd.arg("--plugins").arg(p);
+        }
+        cmd.env_clear()
             .envs(std::env::var_os("OXTEE_LOG").map(|v| ("OXTEE_LOG", v)))
             .stdin(Stdio::from(std::os::fd::OwnedFd::from(theirs)))
             .stdout(Stdio::null());
@@ -370,11 +397,46 @@ impl RemoteSupplicant {
     }
 
     /// One round trip. A lost supplicant is started again and the
-    /// request (every one is idempotent) sent once more.
+    /// request (every storage request is idempotent) sent once more.
     fn ask(&mut self, req: &SupplicantRequest) -> Result<SupplicantReply, SupplicantError> {
+        self.ask_tries(req, 2)
+    }
+
+    /// Invoke a supplicant plugin on `data` (at most
+    /// [`SUPPLICANT_PIECE`] bytes): its result and output, which is never
+    /// longer than `data`. Sent once: a plugin call is not idempotent.
+    pub fn plugin(
+        &mut self,
+        uuid: [u8; 16],
+        cmd: u32,
+        sub_cmd: u32,
+        data: Vec<u8>,
+    ) -> Result<(u32, Vec<u8>), SupplicantError> {
+        let cap = data.len();
+        if cap > SUPPLICANT_PIECE {
+            return Err(SupplicantError::Io);
+        }
+        self.flush()?;
+        let req = SupplicantRequest::Plugin {
+            uuid,
+            cmd,
+            sub_cmd,
+            data,
+        };
+        match self.ask_tries(&req, 1)? {
+            SupplicantReply::Plugin { result, data } if data.len() <= cap => Ok((result, data)),
+            _ => Err(SupplicantError::Io),
+        }
+    }
+
+    fn ask_tries(
+        &mut self,
+        req: &SupplicantRequest,
+        tries: usize,
+    ) -> Result<SupplicantReply, SupplicantError> {
         let msg = oxtee_proto::encode_with_limit(req, SUPPLICANT_MAX_MESSAGE)
             .map_err(|_| SupplicantError::Io)?;
-        for attempt in 0..2 {
+        for attempt in 0..tries {
             if self.link.is_none() {
                 match self.start() {
                     Ok(l) => self.link = Some(l),
@@ -660,7 +722,7 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
         let (core, sup) = Channel::pair().unwrap();
         let d = dir.clone();
-        let t = std::thread::spawn(move || serve(&sup, Some(d)));
+        let t = std::thread::spawn(move || serve(&sup, Some(d), None));
         let ask = |req: &SupplicantRequest| {
             core.send(&oxtee_proto::encode(req).unwrap(), &[]).unwrap();
             let mut buf = vec![0u8; SUPPLICANT_MAX_MESSAGE];

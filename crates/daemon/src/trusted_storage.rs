@@ -335,7 +335,8 @@ impl TrustedStorage {
                 .map_err(|e| (0xFFFF_0000, format!("{}: {e}", cfg.storage_dir.display())))?;
             let huk = load_huk(cfg).map_err(|e| (0xFFFF_0000, e))?;
             let timeout = std::time::Duration::from_millis(cfg.limits.supplicant_timeout_ms);
-            let sup = RemoteSupplicant::new(objects, supplicant_uid, timeout);
+            let sup =
+                RemoteSupplicant::new(objects, cfg.plugin_dir.clone(), supplicant_uid, timeout);
             let rpmb = FileRpmb::open(cfg.storage_dir.join("rpmb.bin"))?;
             Store::open(huk, sup, rpmb, OsRng).map_err(|e| {
                 let why = match e {
@@ -521,6 +522,22 @@ impl TrustedStorage {
                 .filter_map(|id| id.strip_prefix(INSTALLED.as_bytes()))
                 .filter_map(|u| <[u8; 16]>::try_from(u).ok())
                 .collect())
+        })
+    }
+
+    /// Invoke a supplicant plugin (through the supplicant process, which
+    /// also keeps the store's blobs): its result and output.
+    pub fn plugin(
+        &self,
+        uuid: [u8; 16],
+        cmd: u32,
+        sub_cmd: u32,
+        data: Vec<u8>,
+    ) -> Result<(u32, Vec<u8>), u32> {
+        self.with_core(|s| {
+            s.supplicant()
+                .plugin(uuid, cmd, sub_cmd, data)
+                .map_err(|_| oxtee_core::codes::TEE_ERROR_COMMUNICATION)
         })
     }
 

@@ -808,6 +808,16 @@ pub enum SupplicantRequest {
     List {
         after: Option<String>,
     },
+    /// Invoke a supplicant plugin (tee-supplicant's plugin interface):
+    /// the plugin `uuid` (RFC 4122 octets), its command and sub-command,
+    /// and its in/out buffer (at most [`SUPPLICANT_PIECE`] bytes).
+    Plugin {
+        uuid: [u8; 16],
+        cmd: u32,
+        sub_cmd: u32,
+        #[serde(with = "serde_bytes")]
+        data: Vec<u8>,
+    },
 }
 
 /// One write of a [`SupplicantRequest::Write`].
@@ -823,6 +833,12 @@ pub struct BlobWrite {
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 pub enum SupplicantReply {
     Data(#[serde(with = "serde_bytes")] Vec<u8>),
+    /// A plugin's result and output (at most the buffer it was given).
+    Plugin {
+        result: u32,
+        #[serde(with = "serde_bytes")]
+        data: Vec<u8>,
+    },
     Done,
     Size(Option<u64>),
     Names(Vec<String>),

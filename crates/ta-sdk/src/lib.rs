@@ -76,6 +76,7 @@ pub mod attestation;
 pub mod bigint;
 pub mod crypto;
 mod mem_time;
+pub mod plugin;
 pub mod props;
 pub mod storage;
 pub mod system;

@@ -32,6 +32,7 @@ mod sm2_pqc;
 mod spares;
 mod storage;
 mod storage_host;
+mod supp_plugin;
 mod symcrypt;
 mod syscalls;
 mod ta2ta;

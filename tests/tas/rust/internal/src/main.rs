@@ -19,14 +19,17 @@
 //!   the tests can compare it (a real TA keeps it).
 //! * 6: `(MemrefIn, MemrefOut)` a PSA attestation token about this TA
 //!   for the challenge `p0` (`oxtee_ta_sdk::attestation`).
+//! * 7: `(MemrefIn, ValueIn, MemrefInOut, ValueOut)` a supplicant plugin
+//!   call (`oxtee_ta_sdk::plugin`): the plugin's UUID (16 octets), its
+//!   command and sub-command, the data; `p3.a` = the output's length.
 #![no_std]
 #![cfg_attr(target_os = "none", no_main)]
 #![forbid(unsafe_code)]
 
 use oxtee_ta_sdk::prelude::*;
 use oxtee_ta_sdk::{
-    Identity, MemrefIn, MemrefOut, Params, TeeError, TeeResult, TrustedApp, ValueIn, ValueOut,
-    heap_usage, mask_cancellation, ree_time, system_time, ta_main, try_alloc, wait,
+    Identity, MemrefIn, MemrefInOut, MemrefOut, Params, TeeError, TeeResult, TrustedApp, ValueIn,
+    ValueOut, heap_usage, mask_cancellation, ree_time, system_time, ta_main, try_alloc, wait,
 };
 
 struct Internal;
@@ -122,6 +125,19 @@ impl TrustedApp for Internal {
                     oxtee_ta_sdk::attestation::psa_token(challenge.data()).map_err(|e| e.code)?;
                 out.write(&token)
             }),
+            7 => params.call(
+                |(id, c, data, out): &mut (MemrefIn, ValueIn, MemrefInOut, ValueOut)| {
+                    let id: [u8; 16] =
+                        id.data().try_into().map_err(|_| TeeError::BAD_PARAMETERS)?;
+                    let mut buf = data.data().to_vec();
+                    let n =
+                        oxtee_ta_sdk::plugin::invoke(oxtee_ta_sdk::Uuid(id), c.a, c.b, &mut buf)
+                            .map_err(|e| e.code)?;
+                    data.write(&buf[..n])?;
+                    out.a = n as u32;
+                    Ok(())
+                },
+            ),
             _ => Err(TeeError::NOT_SUPPORTED),
         }
     }
