@@ -716,6 +716,61 @@ mod tests {
         assert!(batches(Vec::new()).is_empty());
     }
 
+    /// A hostile supplicant answering plugin calls: more output than the
+    /// TA's buffer, another reply, garbage. The core takes none of it,
+    /// and sends a plugin call once (no retry on a new supplicant).
+    #[test]
+    fn plugin_answers_are_bounded_and_calls_are_not_repeated() {
+        let answers = [
+            Some(SupplicantReply::Plugin {
+                result: 0,
+                data: vec![1; 9],
+            }),
+            Some(SupplicantReply::Data(vec![1; 4])),
+            None,
+            Some(SupplicantReply::Plugin {
+                result: 0xFFFF_0005,
+                data: vec![2; 8],
+            }),
+        ];
+        for answer in answers {
+            let (core, sup) = Channel::pair().unwrap();
+            let child = Command::new("sleep").arg("30").spawn().unwrap();
+            let mut r = RemoteSupplicant::new(
+                PathBuf::from("/nonexistent"),
+                None,
+                None,
+                std::time::Duration::from_secs(5),
+            );
+            r.link = Some((core, child));
+            let expect = answer.clone();
+            let t = std::thread::spawn(move || {
+                let mut buf = vec![0u8; SUPPLICANT_MAX_MESSAGE];
+                let n = sup.recv(&mut buf, &mut Vec::new()).unwrap().unwrap();
+                let req = oxtee_proto::decode::<SupplicantRequest>(&buf[..n]).unwrap();
+                assert!(matches!(req, SupplicantRequest::Plugin { cmd: 3, .. }));
+                match answer {
+                    Some(a) => sup.send(&oxtee_proto::encode(&a).unwrap(), &[]).unwrap(),
+                    None => sup.send(b"\xff\xfe garbage", &[]).unwrap(),
+                }
+                // Nothing more comes on this link.
+                sup
+            });
+            let got = r.plugin([7; 16], 3, 0, vec![0; 8]);
+            let _sup = t.join().unwrap();
+            match expect {
+                Some(SupplicantReply::Plugin { result, data }) if data.len() <= 8 => {
+                    assert_eq!(got, Ok((result, data)));
+                }
+                _ => {
+                    assert_eq!(got, Err(SupplicantError::Io));
+                    // Not retried: the link is gone, no supplicant started
+                    // (its folder does not exist).
+                }
+            }
+        }
+    }
+
     #[test]
     fn a_write_request_beyond_the_bound_is_refused_by_the_supplicant() {
         let dir = std::env::temp_dir().join(format!("oxtee-sup-{}", std::process::id()));
