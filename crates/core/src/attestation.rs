@@ -100,53 +100,27 @@ pub enum TokenError {
     Claims,
 }
 
-/// A device's attestation keys.
-pub struct Keys {
-    rsa: RsaPrivateKey,
-    ec: SigningKey,
-}
+/// The RSA key of OP-TEE's signed measurements.
+pub struct RsaKey(RsaPrivateKey);
 
-impl Keys {
-    /// The keys the HUK gives (the same ones every time). The RSA key
-    /// takes a while to generate (about a second on a desktop core).
-    pub fn derive(huk: &[u8; 32]) -> Keys {
+/// The ES256 key of PSA tokens.
+pub struct PsaKey(SigningKey);
+
+impl RsaKey {
+    /// The key the HUK gives (the same one every time). It takes a while
+    /// to generate (about a second of CPU here).
+    pub fn derive(huk: &[u8; 32]) -> RsaKey {
         let hk = Hkdf::<Sha256>::new(Some(SALT), huk);
         let mut seed = zeroize::Zeroizing::new([0u8; 32]);
         hk.expand(b"rsa-key", &mut seed[..])
             .expect("32 bytes is a valid length");
         let mut rng = rand_chacha::ChaCha20Rng::from_seed(*seed);
-        let rsa = RsaPrivateKey::new(&mut rng, RSA_BITS).expect("RSA key generation");
-        // A scalar in [1, n): HKDF output, tried again in the (2^-32
-        // likely) case it is not one.
-        let mut counter = 0u32;
-        let ec = loop {
-            let mut k = zeroize::Zeroizing::new([0u8; 32]);
-            hk.expand_multi_info(&[b"psa-es256", &counter.to_be_bytes()], &mut k[..])
-                .expect("32 bytes is a valid length");
-            if let Ok(key) = SigningKey::from_bytes(&(*k).into()) {
-                break key;
-            }
-            counter += 1;
-        };
-        Keys { rsa, ec }
+        RsaKey(RsaPrivateKey::new(&mut rng, RSA_BITS).expect("RSA key generation"))
     }
 
-    /// The RSA public key of OP-TEE's interface.
-    pub fn rsa_public(&self) -> RsaPublicKey {
-        self.rsa.to_public_key()
-    }
-
-    /// The PSA token's public key: an uncompressed SEC1 point.
-    pub fn psa_public(&self) -> [u8; 65] {
-        let p = self.ec.verifying_key().to_encoded_point(false);
-        let mut out = [0u8; 65];
-        out.copy_from_slice(p.as_bytes());
-        out
-    }
-
-    /// The instance ID of this device's tokens.
-    pub fn instance_id(&self) -> [u8; 33] {
-        instance_id(&self.psa_public())
+    /// Its public half (OP-TEE's GET_PUBKEY).
+    pub fn public(&self) -> RsaPublicKey {
+        self.0.to_public_key()
     }
 
     /// OP-TEE's signed measurement: `measurement` followed by the
@@ -163,20 +137,52 @@ impl Keys {
             .finalize()
             .into();
         let sig = self
-            .rsa
+            .0
             .sign_with_rng(rng, Pss::new_with_salt::<Sha256>(32), &h)
             .expect("a 32-byte digest fits the key");
         let mut out = measurement.to_vec();
         out.extend_from_slice(&sig);
         out
     }
+}
+
+impl PsaKey {
+    /// The key the HUK gives (the same one every time; cheap).
+    pub fn derive(huk: &[u8; 32]) -> PsaKey {
+        let hk = Hkdf::<Sha256>::new(Some(SALT), huk);
+        // A scalar in [1, n): HKDF output, tried again in the (2^-32
+        // likely) case it is not one.
+        let mut counter = 0u32;
+        loop {
+            let mut k = zeroize::Zeroizing::new([0u8; 32]);
+            hk.expand_multi_info(&[b"psa-es256", &counter.to_be_bytes()], &mut k[..])
+                .expect("32 bytes is a valid length");
+            if let Ok(key) = SigningKey::from_bytes(&(*k).into()) {
+                return PsaKey(key);
+            }
+            counter += 1;
+        }
+    }
+
+    /// Its public key: an uncompressed SEC1 point.
+    pub fn public(&self) -> [u8; 65] {
+        let p = self.0.verifying_key().to_encoded_point(false);
+        let mut out = [0u8; 65];
+        out.copy_from_slice(p.as_bytes());
+        out
+    }
+
+    /// The instance ID of this device's tokens.
+    pub fn instance_id(&self) -> [u8; 33] {
+        instance_id(&self.public())
+    }
 
     /// The PSA token (COSE_Sign1, ES256) of `claims`.
-    pub fn psa_token(&self, claims: &Claims) -> Vec<u8> {
+    pub fn token(&self, claims: &Claims) -> Vec<u8> {
         let payload = encode_claims(claims);
         let protected = protected_header();
         let tbs = sig_structure(&protected, &payload);
-        let sig: Signature = self.ec.sign(&tbs);
+        let sig: Signature = self.0.sign(&tbs);
         let mut e = Encoder::new(Vec::new());
         e.tag(Tag::new(COSE_SIGN1))
             .and_then(|e| e.array(4))
@@ -373,12 +379,12 @@ mod tests {
     use alloc::vec;
     use std::sync::OnceLock;
 
-    fn keys() -> &'static Keys {
-        static K: OnceLock<Keys> = OnceLock::new();
-        K.get_or_init(|| Keys::derive(&[0x42; 32]))
+    fn rsa() -> &'static RsaKey {
+        static K: OnceLock<RsaKey> = OnceLock::new();
+        K.get_or_init(|| RsaKey::derive(&[0x42; 32]))
     }
 
-    fn claims(k: &Keys) -> Claims {
+    fn claims(k: &PsaKey) -> Claims {
         Claims {
             nonce: vec![7; 32],
             instance_id: k.instance_id(),
@@ -405,55 +411,48 @@ mod tests {
 
     #[test]
     fn keys_are_a_function_of_the_huk() {
-        let a = keys();
-        let b = Keys::derive(&[0x42; 32]);
-        assert_eq!(a.psa_public(), b.psa_public());
-        assert_eq!(a.rsa_public(), b.rsa_public());
-        let c = Keys::derive(&[0x43; 32]);
-        assert_ne!(a.psa_public(), c.psa_public());
-        assert_ne!(a.rsa_public(), c.rsa_public());
-        assert_eq!(
-            rsa::traits::PublicKeyParts::size(&a.rsa_public()),
-            RSA_BITS / 8
-        );
+        let (a, b) = (PsaKey::derive(&[0x42; 32]), PsaKey::derive(&[0x42; 32]));
+        assert_eq!(a.public(), b.public());
+        assert_ne!(a.public(), PsaKey::derive(&[0x43; 32]).public());
+        let r = rsa();
+        assert_eq!(r.public(), RsaKey::derive(&[0x42; 32]).public());
+        assert_ne!(r.public(), RsaKey::derive(&[0x43; 32]).public());
+        assert_eq!(rsa::traits::PublicKeyParts::size(&r.public()), RSA_BITS / 8);
     }
 
     #[test]
     fn a_token_verifies_and_a_changed_one_does_not() {
-        let k = keys();
+        let k = &PsaKey::derive(&[0x42; 32]);
         let c = claims(k);
-        let t = k.psa_token(&c);
-        assert_eq!(verify_psa_token(&k.psa_public(), &t), Ok(c.clone()));
+        let t = k.token(&c);
+        assert_eq!(verify_psa_token(&k.public(), &t), Ok(c.clone()));
         // Every byte matters.
         for i in 0..t.len() {
             let mut bad = t.clone();
             bad[i] ^= 0x01;
-            assert!(verify_psa_token(&k.psa_public(), &bad).is_err(), "byte {i}");
+            assert!(verify_psa_token(&k.public(), &bad).is_err(), "byte {i}");
         }
         // Another device's key.
-        let other = Keys::derive(&[0x43; 32]);
+        let other = PsaKey::derive(&[0x43; 32]);
         assert_eq!(
-            verify_psa_token(&other.psa_public(), &t),
+            verify_psa_token(&other.public(), &t),
             Err(TokenError::Signature)
         );
         // Trailing bytes, truncation.
         let mut long = t.clone();
         long.push(0);
-        assert!(verify_psa_token(&k.psa_public(), &long).is_err());
-        assert!(verify_psa_token(&k.psa_public(), &t[..t.len() - 1]).is_err());
+        assert!(verify_psa_token(&k.public(), &long).is_err());
+        assert!(verify_psa_token(&k.public(), &t[..t.len() - 1]).is_err());
         // A bad nonce size is outside the profile, even when signed.
         let mut c2 = c;
         c2.nonce = vec![1; 31];
-        let t2 = k.psa_token(&c2);
-        assert_eq!(
-            verify_psa_token(&k.psa_public(), &t2),
-            Err(TokenError::Claims)
-        );
+        let t2 = k.token(&c2);
+        assert_eq!(verify_psa_token(&k.public(), &t2), Err(TokenError::Claims));
     }
 
     #[test]
     fn measurements_are_signed_as_optee_signs_them() {
-        let k = keys();
+        let k = rsa();
         let m = [9u8; 32];
         let out = k.sign_measurement(b"nonce", &m, &mut rand_core::OsRng);
         assert_eq!(out.len(), 32 + RSA_BITS / 8);
@@ -463,7 +462,7 @@ mod tests {
             .chain_update(m)
             .finalize()
             .into();
-        let public = k.rsa_public();
+        let public = k.public();
         assert!(
             public
                 .verify(Pss::new_with_salt::<Sha256>(32), &h, &out[32..])

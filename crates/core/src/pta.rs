@@ -235,7 +235,7 @@ pub mod system {
 /// knows ([`attestation::Platform`]).
 pub mod attestation {
     use super::{Param, param_types, types};
-    use crate::attestation::{Claims, Component, Keys};
+    use crate::attestation::{Claims, Component, PsaKey, RsaKey};
     use crate::sealing::TaIdentity;
     use alloc::format;
     use alloc::vec::Vec;
@@ -256,7 +256,11 @@ pub mod attestation {
 
     /// What the platform knows.
     pub trait Platform {
-        fn keys(&self) -> &Keys;
+        /// The RSA key of OP-TEE's signed measurements (slow to make:
+        /// asked for only by those commands).
+        fn rsa_key(&self) -> &RsaKey;
+        /// The PSA token key.
+        fn psa_key(&self) -> &PsaKey;
         /// The verified image of TA `uuid` (RFC 4122 bytes), or a GP error
         /// (ITEM_NOT_FOUND, SECURITY).
         fn ta_image(&self, uuid: [u8; 16]) -> Result<TaImage, u32>;
@@ -326,7 +330,7 @@ pub mod attestation {
             let mut seed = [0u8; 32];
             pf.random(&mut seed);
             let mut rng = <rand_chacha::ChaCha20Rng as rand_core::SeedableRng>::from_seed(seed);
-            let out = pf.keys().sign_measurement(mem(p, nonce_at), m, &mut rng);
+            let out = pf.rsa_key().sign_measurement(mem(p, nonce_at), m, &mut rng);
             put(p, out_at, &out)
         };
         match cmd {
@@ -334,7 +338,7 @@ pub mod attestation {
                 if t != types(6, 6, 2, 0) {
                     return TEE_ERROR_BAD_PARAMETERS;
                 }
-                let key = pf.keys().rsa_public();
+                let key = pf.rsa_key().public();
                 let (e, n) = {
                     use rsa::traits::PublicKeyParts;
                     (key.e().to_bytes_be(), key.n().to_bytes_be())
@@ -379,7 +383,7 @@ pub mod attestation {
                 if t != types(6, 0, 0, 0) {
                     return TEE_ERROR_BAD_PARAMETERS;
                 }
-                put(p, 0, &pf.keys().psa_public())
+                put(p, 0, &pf.psa_key().public())
             }
             OXTEE_GET_PSA_TOKEN => {
                 if t != types(5, 5, 6, 0) {
@@ -400,7 +404,7 @@ pub mod attestation {
                     },
                 };
                 let claims = psa_claims(pf, caller, nonce, &img);
-                put(p, 2, &pf.keys().psa_token(&claims))
+                put(p, 2, &pf.psa_key().token(&claims))
             }
             _ => TEE_ERROR_NOT_SUPPORTED,
         }
@@ -411,7 +415,7 @@ pub mod attestation {
         let u = oxtee_proto::Uuid(img.identity.uuid);
         Claims {
             nonce,
-            instance_id: pf.keys().instance_id(),
+            instance_id: pf.psa_key().instance_id(),
             implementation_id: pf.implementation_id(),
             lifecycle: pf.lifecycle(),
             client_id: if caller.ta.is_some() { 1 } else { -1 },

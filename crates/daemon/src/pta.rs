@@ -19,7 +19,7 @@
 //! | TA management ([`TaMgmtPta`]) | 6e256cba-fc4d-4941-ad09-2ca1860342dd | clients of the core's own uid or root | OP-TEE's BOOTSTRAP (install), UNINSTALL; oxtee's LIST |
 //! | attestation ([`AttestationPta`]) | 39800861-182a-4720-9b67-2bcd622bc0b5 | clients and TAs | OP-TEE's GET_PUBKEY, GET_TA_SHDR_DIGEST, HASH_TA_MEMORY, HASH_TEE_MEMORY; oxtee's GET_PSA_TOKEN, GET_PSA_PUBKEY |
 
-use oxtee_core::attestation::Keys;
+use oxtee_core::attestation::{PsaKey, RsaKey};
 use oxtee_core::codes::*;
 use oxtee_core::pta::attestation::{self as att, TaImage};
 use oxtee_core::pta::{Param, param_types, system, types};
@@ -215,10 +215,11 @@ impl Pta for SystemPta {
 
 /// OP-TEE's attestation PTA and oxtee's PSA token
 /// (`oxtee_core::pta::attestation`), for clients and TAs. Its keys derive
-/// from the HUK, on first use (the RSA key takes a second).
+/// from the HUK, each on first use (the RSA key takes about a second).
 pub struct AttestationPta {
     huk: Option<zeroize::Zeroizing<[u8; 32]>>,
-    keys: OnceLock<Keys>,
+    rsa: OnceLock<RsaKey>,
+    psa: OnceLock<PsaKey>,
     core: OnceLock<[u8; 32]>,
     /// Random at each start of the core.
     boot_seed: [u8; 32],
@@ -236,7 +237,8 @@ impl AttestationPta {
         rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut boot_seed);
         AttestationPta {
             huk: huk.map(zeroize::Zeroizing::new),
-            keys: OnceLock::new(),
+            rsa: OnceLock::new(),
+            psa: OnceLock::new(),
             core: OnceLock::new(),
             boot_seed,
         }
@@ -246,13 +248,16 @@ impl AttestationPta {
 /// The attestation PTA's view of the host for one call.
 struct Host<'a> {
     pta: &'a AttestationPta,
-    keys: &'a Keys,
+    huk: &'a [u8; 32],
     core: &'a dyn Core,
 }
 
 impl att::Platform for Host<'_> {
-    fn keys(&self) -> &Keys {
-        self.keys
+    fn rsa_key(&self) -> &RsaKey {
+        self.pta.rsa.get_or_init(|| RsaKey::derive(self.huk))
+    }
+    fn psa_key(&self) -> &PsaKey {
+        self.pta.psa.get_or_init(|| PsaKey::derive(self.huk))
     }
     fn ta_image(&self, uuid: [u8; 16]) -> Result<TaImage, u32> {
         self.core.ta_image(Uuid(uuid))
@@ -304,10 +309,9 @@ impl Pta for AttestationPta {
             tracing::error!("attestation PTA: no hardware-unique key; no attestation key");
             return TEE_ERROR_GENERIC;
         };
-        let keys = self.keys.get_or_init(|| Keys::derive(huk));
         let host = Host {
             pta: self,
-            keys,
+            huk,
             core: caller.core,
         };
         let who = att::Caller {
