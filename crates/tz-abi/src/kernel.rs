@@ -38,6 +38,7 @@ use crate::pta::{Client, DevicePta, Dir, Invoked, Param, Pta, SystemPta, TestPta
 use oxtee_core::Uuid;
 use oxtee_core::cancel::{Cancellations, Found};
 use oxtee_core::instances::{Installed, Instances, Released, Slot};
+use oxtee_core::pta::attestation::TaImage;
 use oxtee_core::sealing::TaIdentity;
 use oxtee_core::sessions::Sessions;
 
@@ -338,7 +339,10 @@ pub struct Service {
     tas: BTreeMap<u64, Box<dyn Pta>>,
     /// Who each loaded instance is (its verified image's identity: what
     /// its sealing keys are bound to).
-    identities: BTreeMap<u64, TaIdentity>,
+    identities: BTreeMap<u64, (TaImage, [u8; 32])>,
+    /// The last verified image of each TA loaded since boot (what the
+    /// attestation PTA measures), shared with it.
+    seen: crate::pta::SeenImages,
     next_ta: u64,
     /// User TAs: the loader (none: only the pseudo-TAs exist) and the
     /// keys their images must be signed by.
@@ -428,7 +432,7 @@ struct Opening {
 
 /// Where a loading task leaves the verified ELF and who its image says
 /// the TA is.
-type Fetched = Rc<RefCell<Option<(Vec<u8>, TaIdentity)>>>;
+type Fetched = Rc<RefCell<Option<(Vec<u8>, TaImage)>>>;
 
 /// RPC shared memory: where, the normal world's cookie for it, its owner.
 struct RpcShm {
@@ -471,18 +475,36 @@ impl Service {
         nonce: u64,
         more: Vec<Box<dyn Pta>>,
     ) -> Service {
+        Service::boot_measured(keys, huk, seed, nonce, &[], more)
+    }
+
+    /// [`boot`](Service::boot), with the kernel's own code and read-only
+    /// data (`core_image`: what attestation measures as the secure world).
+    pub fn boot_measured(
+        keys: Vec<RsaPublicKey>,
+        huk: Option<[u8; 32]>,
+        seed: &[u8; 32],
+        nonce: u64,
+        core_image: &[u8],
+        more: Vec<Box<dyn Pta>>,
+    ) -> Service {
         let rng = crate::rng::Drbg::new(seed, &nonce.to_le_bytes(), b"oxtee secure kernel");
         let system = SystemPta::new(rng, huk);
         let rng = system.rng();
+        let seen = crate::pta::SeenImages::default();
+        let core: [u8; 32] = <sha2::Sha256 as sha2::Digest>::digest(core_image).into();
+        let attestation = crate::pta::AttestationPta::new(huk, rng.clone(), seen.clone(), core);
         let mut ptas: Vec<Box<dyn Pta>> = vec![
             Box::new(DevicePta::default()),
             Box::new(TestPta::with_keys(keys.clone())),
             Box::new(system),
+            Box::new(attestation),
         ];
         ptas.extend(more);
         Service {
             rng: Some(rng),
             ta_keys: keys.into(),
+            seen,
             ..Service::with_ptas(ptas)
         }
     }
@@ -508,6 +530,7 @@ impl Service {
             ptas,
             tas: BTreeMap::new(),
             identities: BTreeMap::new(),
+            seen: crate::pta::SeenImages::default(),
             next_ta: FIRST_TA,
             loader: None,
             ta_keys: Rc::from(Vec::new()),
@@ -1328,11 +1351,14 @@ impl Service {
             let ret = match crate::pta::fetch_ta(&fetch, uuid, MAX_TA_IMAGE).await {
                 Ok(image) => match verified.borrow_mut().check(&image, uuid, &keys) {
                     Some((img, signer)) => {
-                        let id = TaIdentity {
+                        let identity = TaIdentity {
                             uuid,
                             ta_version: img.ta_version,
                             signer,
                         };
+                        let mut digest = [0u8; 32];
+                        digest.copy_from_slice(img.hash);
+                        let id = TaImage { identity, digest };
                         *out.borrow_mut() = Some((img.elf.to_vec(), id));
                         TEE_SUCCESS
                     }
@@ -1598,8 +1624,9 @@ impl Service {
 
     /// Load a verified image as a new instance (or join the single
     /// instance another open loaded meanwhile): its number.
-    fn load_instance(&mut self, id: TaIdentity, elf: &[u8]) -> Result<u64, u32> {
-        let uuid = id.uuid;
+    fn load_instance(&mut self, id: TaImage, elf: &[u8]) -> Result<u64, u32> {
+        let uuid = id.identity.uuid;
+        self.seen.borrow_mut().insert(uuid, id);
         let loader = self.loader.as_mut().ok_or(TEE_ERROR_ITEM_NOT_FOUND)?;
         let mut fresh = loader.load(uuid, elf)?;
         let flags = fresh.flags();
@@ -1612,7 +1639,8 @@ impl Service {
             Installed::Fresh => {
                 fresh.attach(number);
                 self.tas.insert(number, fresh);
-                self.identities.insert(number, id);
+                let code: [u8; 32] = <sha2::Sha256 as sha2::Digest>::digest(elf).into();
+                self.identities.insert(number, (id, code));
                 Ok(number)
             }
             // Another open of this single-instance TA loaded it first: the
@@ -3404,14 +3432,19 @@ mod tests {
     /// user TAs are answered as OP-TEE answers them.
     #[test]
     fn the_system_pta_takes_entropy_from_tas() {
+        let id = TaIdentity {
+            uuid: [5; 16],
+            ta_version: 0,
+            signer: [6; 32],
+        };
+        let image = |identity| TaImage {
+            identity,
+            digest: [0; 32],
+        };
         let ta = Client {
             login: oxtee_gp::LOGIN_TRUSTED_APP,
             uuid: [5; 16],
-            ta: Some(TaIdentity {
-                uuid: [5; 16],
-                ta_version: 0,
-                signer: [6; 32],
-            }),
+            ta: Some((image(id), [0; 32])),
         };
         let huk = [4; 32];
         let fresh = || {
@@ -3497,7 +3530,7 @@ mod tests {
         let mut want = [0u8; 32];
         oxtee_core::sealing::derive(
             &huk,
-            &ta.ta.unwrap(),
+            &id,
             oxtee_core::sealing::Binding::Unique,
             b"extra",
             &mut want,
@@ -3506,10 +3539,13 @@ mod tests {
         assert_eq!(key(&mut a, 1), (TEE_SUCCESS, want.to_vec()));
         // Another TA, another key; a session it never opened, none.
         let other = Client {
-            ta: Some(TaIdentity {
-                uuid: [7; 16],
-                ..ta.ta.unwrap()
-            }),
+            ta: Some((
+                image(TaIdentity {
+                    uuid: [7; 16],
+                    ..id
+                }),
+                [0; 32],
+            )),
             ..ta
         };
         assert_eq!(a.open_session(2, &other, &mut no_params()), TEE_SUCCESS);

@@ -19,8 +19,13 @@ use oxtee_core::image::{self, RsaPublicKey};
 use crate::optee::rpc::{cmd as rpc_cmd, fs};
 use crate::rpc::{Rpc, RpcParam, ShmId, ShmKind, Task};
 
+use oxtee_core::pta::attestation::TaImage;
 pub use oxtee_core::pta::{Dir, Param, param_types};
 use oxtee_core::sealing::TaIdentity;
+
+/// A calling TA: its verified image, and the digest of its code as the
+/// kernel mapped it.
+pub type CallerTa = (TaImage, [u8; 32]);
 
 /// Who opens a session: the login method (`TEE_LOGIN_*`, checked by the
 /// kernel) and the client's identity UUID.
@@ -28,8 +33,9 @@ use oxtee_core::sealing::TaIdentity;
 pub struct Client {
     pub login: u32,
     pub uuid: [u8; 16],
-    /// A calling TA's verified identity (`None` for the normal world).
-    pub ta: Option<TaIdentity>,
+    /// A calling TA's verified image and the digest of the code the
+    /// kernel mapped for it (`None` for the normal world).
+    pub ta: Option<CallerTa>,
 }
 
 /// No parameters (what a task leaves behind when it moves them).
@@ -729,8 +735,8 @@ impl Pta for SystemPta {
 
     fn open_session(&mut self, session: u32, client: &Client, _: &mut [Param; 4]) -> u32 {
         match client.ta {
-            Some(id) if client.login == oxtee_gp::LOGIN_TRUSTED_APP => {
-                self.sessions.push((session, id));
+            Some((img, _)) if client.login == oxtee_gp::LOGIN_TRUSTED_APP => {
+                self.sessions.push((session, img.identity));
                 TEE_SUCCESS
             }
             _ => oxtee_gp::TEE_ERROR_ACCESS_DENIED,
@@ -762,5 +768,124 @@ impl Pta for SystemPta {
             None => None,
         };
         Invoked::Done(r.unwrap_or(TEE_ERROR_NOT_SUPPORTED))
+    }
+}
+
+/// The last verified image of each TA loaded since boot, by UUID.
+pub type SeenImages =
+    alloc::rc::Rc<core::cell::RefCell<alloc::collections::BTreeMap<[u8; 16], TaImage>>>;
+
+/// OP-TEE's attestation PTA and oxtee's PSA token
+/// (`oxtee_core::pta::attestation`, the host tier's logic), for the
+/// normal world and TAs. Its keys derive from the HUK, each on first use.
+/// What it measures: the kernel's code and read-only data (hashed at
+/// boot), a TA's signed header digest for the TAs loaded since boot (a
+/// TA never loaded is ITEM_NOT_FOUND: this kernel does not fetch images
+/// for measurement alone), and a calling TA's code as the kernel mapped
+/// it.
+pub struct AttestationPta {
+    huk: Option<[u8; 32]>,
+    rng: SharedRng,
+    rsa: core::cell::OnceCell<oxtee_core::attestation::RsaKey>,
+    psa: core::cell::OnceCell<oxtee_core::attestation::PsaKey>,
+    core: [u8; 32],
+    boot_seed: [u8; 32],
+    seen: SeenImages,
+    sessions: Vec<(u32, Option<CallerTa>)>,
+}
+
+impl AttestationPta {
+    /// `core`: the kernel's measurement; `seen`: the images it loads.
+    pub fn new(huk: Option<[u8; 32]>, rng: SharedRng, seen: SeenImages, core: [u8; 32]) -> Self {
+        let mut boot_seed = [0u8; 32];
+        rng.borrow_mut().generate(&mut boot_seed);
+        AttestationPta {
+            huk,
+            rng,
+            rsa: core::cell::OnceCell::new(),
+            psa: core::cell::OnceCell::new(),
+            core,
+            boot_seed,
+            seen,
+            sessions: Vec::new(),
+        }
+    }
+}
+
+/// The kernel as the attestation logic sees it (with a HUK).
+struct Kernel<'a> {
+    pta: &'a AttestationPta,
+    huk: &'a [u8; 32],
+}
+
+impl oxtee_core::pta::attestation::Platform for Kernel<'_> {
+    fn rsa_key(&self) -> &oxtee_core::attestation::RsaKey {
+        self.pta
+            .rsa
+            .get_or_init(|| oxtee_core::attestation::RsaKey::derive(self.huk))
+    }
+    fn psa_key(&self) -> &oxtee_core::attestation::PsaKey {
+        self.pta
+            .psa
+            .get_or_init(|| oxtee_core::attestation::PsaKey::derive(self.huk))
+    }
+    fn ta_image(&self, uuid: [u8; 16]) -> Result<TaImage, u32> {
+        self.pta
+            .seen
+            .borrow()
+            .get(&uuid)
+            .copied()
+            .ok_or(oxtee_gp::TEE_ERROR_ITEM_NOT_FOUND)
+    }
+    fn core_measurement(&self) -> [u8; 32] {
+        self.pta.core
+    }
+    fn core_version(&self) -> &str {
+        env!("CARGO_PKG_VERSION")
+    }
+    fn implementation_id(&self) -> [u8; 32] {
+        <sha2::Sha256 as sha2::Digest>::digest(b"oxtee implementation: TrustZone tier (QEMU virt)")
+            .into()
+    }
+    /// Under QEMU the HUK is part of the firmware image and the machine
+    /// can be debugged: not a secured root of trust.
+    fn lifecycle(&self) -> u32 {
+        oxtee_core::attestation::LIFECYCLE_NON_PSA_ROT_DEBUG
+    }
+    fn boot_seed(&self) -> [u8; 32] {
+        self.pta.boot_seed
+    }
+    fn random(&self, buf: &mut [u8]) {
+        self.pta.rng.borrow_mut().generate(buf)
+    }
+}
+
+impl Pta for AttestationPta {
+    fn uuid(&self) -> [u8; 16] {
+        oxtee_core::pta::attestation::UUID
+    }
+
+    fn open_session(&mut self, session: u32, client: &Client, _: &mut [Param; 4]) -> u32 {
+        self.sessions.push((session, client.ta));
+        TEE_SUCCESS
+    }
+
+    fn close_session(&mut self, session: u32) {
+        self.sessions.retain(|s| s.0 != session);
+    }
+
+    fn invoke(&mut self, session: u32, cmd: u32, p: &mut [Param; 4], _: &Rpc) -> Invoked {
+        let Some(&(_, ta)) = self.sessions.iter().find(|s| s.0 == session) else {
+            return Invoked::Done(oxtee_gp::TEE_ERROR_ACCESS_DENIED);
+        };
+        let Some(huk) = self.huk else {
+            return Invoked::Done(TEE_ERROR_GENERIC);
+        };
+        let k = Kernel {
+            pta: self,
+            huk: &huk,
+        };
+        let who = oxtee_core::pta::attestation::Caller { ta };
+        Invoked::Done(oxtee_core::pta::attestation::invoke(&k, &who, cmd, p))
     }
 }

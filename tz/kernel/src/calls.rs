@@ -100,6 +100,21 @@ static SERVICE: State = State(UnsafeCell::new(None));
 /// PEM.
 const TA_KEY: &str = include_str!(env!("OXTEE_TA_KEY"));
 
+/// The kernel's code and read-only data: what attestation measures as
+/// the secure world.
+fn kernel_image() -> &'static [u8] {
+    unsafe extern "C" {
+        static __kernel_start: u8;
+        static __rodata_end: u8;
+    }
+    let start = &raw const __kernel_start;
+    let end = &raw const __rodata_end as usize;
+    // SAFETY: the linker script puts the kernel's text and read-only data
+    // between these two symbols; the MMU maps them readable (and never
+    // writable) for as long as the kernel runs.
+    unsafe { core::slice::from_raw_parts(start, end - start as usize) }
+}
+
 /// The service, trusting [`TA_KEY`] (none if it does not parse: then no
 /// image verifies).
 fn new_service() -> Service {
@@ -120,7 +135,14 @@ fn new_service() -> Service {
     let user_test: alloc::boxed::Box<dyn oxtee_tz_abi::pta::Pta> =
         alloc::boxed::Box::new(crate::user::UserTestPta);
     let huk = Some(*crate::storage::HUK);
-    let service = Service::boot(keys, huk, &seed, nonce, alloc::vec![user_test]);
+    let service = Service::boot_measured(
+        keys,
+        huk,
+        &seed,
+        nonce,
+        kernel_image(),
+        alloc::vec![user_test],
+    );
     let service = match service.rng() {
         Some(rng) => service.with_loader(alloc::boxed::Box::new(crate::uta::Loader::new(rng))),
         None => service,

@@ -249,3 +249,51 @@ fn sealed_data_opens_in_the_same_ta_only() {
         assert_eq!(a.unseal(policy, 0, &bad), Err(MAC_INVALID));
     }
 }
+
+/// Attestation on both tiers: a TA gets a PSA token about itself from
+/// the attestation PTA; it verifies with the key a client reads from the
+/// same PTA, answers the challenge and measures that TA (its version
+/// and signer, the caller a TA); a changed token does not verify. (The
+/// host tier's `attest.rs` checks tokens with pycose too.)
+#[test]
+fn a_ta_gets_a_psa_token_about_itself() {
+    use oxtee_core::attestation::verify_psa_token;
+    const ATTESTATION: &str = "39800861-182a-4720-9b67-2bcd622bc0b5";
+    let w = World::start();
+    let a = SealTa::open(&w, SEAL);
+    let challenge = [0x44u8; 32];
+    let token = a.token(&challenge).unwrap();
+    let (s, _) = w
+        .ctx()
+        .open_session(uuid(ATTESTATION), Login::Public, &mut [])
+        .unwrap();
+    let mut key = [0u8; 65];
+    let mut p = [Param::TempOut {
+        buf: &mut key,
+        size: 65,
+    }];
+    s.invoke(0x6f78_0002, &mut p).unwrap();
+    let _ = p;
+    let claims = verify_psa_token(&key, &token).unwrap();
+    assert_eq!(claims.nonce, challenge);
+    assert_eq!(claims.client_id, 1, "a TA asked");
+    let ta = claims
+        .components
+        .iter()
+        .find(|c| c.measurement_type == format!("TA:{SEAL}"))
+        .expect("the TA is measured");
+    assert_eq!(ta.version, "0");
+    assert!(ta.signer_id.is_some());
+    assert!(
+        claims
+            .components
+            .iter()
+            .any(|c| c.measurement_type == "oxtee-core" && c.value != [0; 32])
+    );
+    let mut bad = token.clone();
+    let at = bad.len() / 2;
+    bad[at] ^= 1;
+    assert!(verify_psa_token(&key, &bad).is_err());
+    // A short challenge is refused.
+    assert_eq!(a.token(&[1; 16]), Err(BAD_PARAMETERS));
+}
