@@ -34,15 +34,6 @@ fn unhex(s: &str) -> Result<Vec<u8>, String> {
         .collect()
 }
 
-/// A `TEE_UUID` as it lies in memory (the PTA's parameter).
-fn tee_uuid(u: &Uuid) -> [u8; 16] {
-    let mut b = u.0;
-    b[..4].reverse();
-    b[4..6].reverse();
-    b[6..8].reverse();
-    b
-}
-
 pub fn run(a: &Args<'_>) -> Result<(), String> {
     let ta = Uuid::parse(a.ta).ok_or_else(|| format!("not a UUID: {}", a.ta))?;
     let challenge = match a.challenge {
@@ -68,7 +59,8 @@ pub fn run(a: &Args<'_>) -> Result<(), String> {
     s.invoke(att::OXTEE_GET_PSA_PUBKEY, &mut p)
         .map_err(|e| format!("cannot get the attestation key: {e}"))?;
     let mut token = vec![0u8; 4096];
-    let id = tee_uuid(&ta);
+    // The PTA takes a TEE_UUID as it lies in memory.
+    let id = att::swap_uuid(ta.0);
     let mut p = [
         Param::TempIn { buf: &challenge },
         Param::TempIn { buf: &id },

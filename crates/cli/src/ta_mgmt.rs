@@ -41,10 +41,7 @@ pub fn install(file: &Path, socket: Option<&str>) -> Result<(), String> {
 pub fn uninstall(uuid: &str, socket: Option<&str>) -> Result<(), String> {
     let u = Uuid::parse(uuid).ok_or_else(|| format!("not a UUID: {uuid}"))?;
     // The PTA takes a TEE_UUID as it lies in memory.
-    let mut id = u.0;
-    id[..4].reverse();
-    id[4..6].reverse();
-    id[6..8].reverse();
+    let id = oxtee_core::pta::attestation::swap_uuid(u.0);
     let (_ctx, s) = session(socket)?;
     let mut p = [Param::TempIn { buf: &id }];
     s.invoke(TaMgmtPta::UNINSTALL, &mut p)

@@ -284,12 +284,16 @@ pub mod attestation {
     /// A `TEE_UUID` as it lies in memory (fields in the CPU's order:
     /// little-endian on both tiers) to RFC 4122 bytes.
     pub fn uuid_from_tee(b: &[u8]) -> Option<[u8; 16]> {
-        let b: &[u8; 16] = b.try_into().ok()?;
-        let mut u = *b;
+        Some(swap_uuid(*<&[u8; 16]>::try_from(b).ok()?))
+    }
+
+    /// RFC 4122 bytes to a `TEE_UUID` as it lies in memory, or back: the
+    /// same swap of the first three fields' byte order either way.
+    pub fn swap_uuid(mut u: [u8; 16]) -> [u8; 16] {
         u[..4].reverse();
         u[4..6].reverse();
         u[6..8].reverse();
-        Some(u)
+        u
     }
 
     fn mem(p: &[Param; 4], i: usize) -> &[u8] {

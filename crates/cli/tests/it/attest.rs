@@ -157,11 +157,7 @@ fn a_psa_token_verifies_independently_and_forgeries_do_not() {
 
 /// A `TEE_UUID` as it lies in memory.
 fn tee_uuid(s: &str) -> [u8; 16] {
-    let mut b = uuid(s).0;
-    b[..4].reverse();
-    b[4..6].reverse();
-    b[6..8].reverse();
-    b
+    oxtee_core::pta::attestation::swap_uuid(uuid(s).0)
 }
 
 #[test]

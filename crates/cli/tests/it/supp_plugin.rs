@@ -55,9 +55,7 @@ fn call(
     // UUID's octets.
     let mut id = uuid(plugin).0;
     if via == 0 {
-        id[..4].reverse();
-        id[4..6].reverse();
-        id[6..8].reverse();
+        id = oxtee_core::pta::attestation::swap_uuid(id);
     }
     let mut buf = data.to_vec();
     let n = buf.len();

@@ -5,7 +5,7 @@
 //! image is refused and nothing is installed; an older version than the
 //! installed one conflicts (as OP-TEE), and one older than any version
 //! seen is refused even after an uninstall (anti-rollback); another user
-//! cannot manage TAs.
+//! and a TA cannot manage TAs.
 
 use crate::harness::*;
 use oxtee_client::{Login, Param};
@@ -77,10 +77,7 @@ fn loaded_digest(w: &World, ta: &str) -> Vec<u8> {
             &mut [],
         )
         .unwrap();
-    let mut id = uuid(ta).0;
-    id[..4].reverse();
-    id[4..6].reverse();
-    id[6..8].reverse();
+    let id = oxtee_core::pta::attestation::swap_uuid(uuid(ta).0);
     let mut out = vec![0u8; 32 + 384];
     let mut p = [
         Param::TempIn { buf: &id },
@@ -223,6 +220,26 @@ fn another_user_cannot_manage_tas() {
             "{args:?}: {text}"
         );
     }
+    // Nor can a TA (it runs as no user at all).
+    let (s, _) = w
+        .ctx()
+        .open_session(uuid(SEAL), Login::Public, &mut [])
+        .unwrap();
+    let id =
+        oxtee_core::pta::attestation::swap_uuid(uuid("6e256cba-fc4d-4941-ad09-2ca1860342dd").0);
+    let mut p = [Param::TempIn { buf: &id }, Param::ValueOut { a: 0, b: 0 }];
+    s.invoke(8, &mut p).unwrap();
+    assert!(
+        matches!(
+            p[1],
+            Param::ValueOut {
+                a: 0xFFFF_0001,
+                b: 4
+            }
+        ),
+        "{:?}",
+        p[1]
+    );
     // The core's own user can.
     assert!(install(&w, &img).0);
 }

@@ -218,6 +218,21 @@ out:
 	return res;
 }
 
+/* Open a session to `uuid` and close it: result and origin in `out`. */
+static TEE_Result try_open(const TEE_UUID *uuid, TEE_Param *out)
+{
+	TEE_TASessionHandle s = TEE_HANDLE_NULL;
+	uint32_t origin = 0;
+	TEE_Result res = TEE_OpenTASession(uuid, TEE_TIMEOUT_INFINITE, 0, NULL,
+					   &s, &origin);
+
+	if (!res)
+		TEE_CloseTASession(s);
+	out->value.a = res;
+	out->value.b = origin;
+	return TEE_SUCCESS;
+}
+
 TEE_Result TA_InvokeCommandEntryPoint(void *ctx, uint32_t cmd, uint32_t pt,
 				      TEE_Param p[4])
 {
@@ -253,21 +268,21 @@ TEE_Result TA_InvokeCommandEntryPoint(void *ctx, uint32_t cmd, uint32_t pt,
 		if (pt != with_policy)
 			return TEE_ERROR_BAD_PARAMETERS;
 		return unseal(p);
-	case SEAL_CMD_OPEN_SYSTEM: {
-		TEE_TASessionHandle s = TEE_HANDLE_NULL;
-		uint32_t origin = 0;
-		TEE_Result res;
-
+	case SEAL_CMD_OPEN_SYSTEM:
 		if (pt != TEE_PARAM_TYPES(TEE_PARAM_TYPE_VALUE_OUTPUT, TEE_PARAM_TYPE_NONE,
 					  TEE_PARAM_TYPE_NONE, TEE_PARAM_TYPE_NONE))
 			return TEE_ERROR_BAD_PARAMETERS;
-		res = TEE_OpenTASession(&system_uuid, TEE_TIMEOUT_INFINITE, 0,
-					NULL, &s, &origin);
-		if (!res)
-			TEE_CloseTASession(s);
-		p[0].value.a = res;
-		p[0].value.b = origin;
-		return TEE_SUCCESS;
+		return try_open(&system_uuid, &p[0]);
+	case SEAL_CMD_OPEN: {
+		TEE_UUID uuid;
+
+		if (pt != TEE_PARAM_TYPES(TEE_PARAM_TYPE_MEMREF_INPUT,
+					  TEE_PARAM_TYPE_VALUE_OUTPUT,
+					  TEE_PARAM_TYPE_NONE, TEE_PARAM_TYPE_NONE) ||
+		    p[0].memref.size != sizeof(uuid))
+			return TEE_ERROR_BAD_PARAMETERS;
+		TEE_MemMove(&uuid, p[0].memref.buffer, sizeof(uuid));
+		return try_open(&uuid, &p[1]);
 	}
 	case SEAL_CMD_TOKEN:
 		if (pt != TEE_PARAM_TYPES(TEE_PARAM_TYPE_MEMREF_INPUT,

@@ -40,6 +40,11 @@
 #define SEAL_CMD_TOKEN		6
 /* MEMREF_INPUT nonce, MEMREF_OUTPUT: PTA_ATTESTATION_HASH_TA_MEMORY. */
 #define SEAL_CMD_HASH_MEMORY	7
+/*
+ * MEMREF_INPUT a TEE_UUID, VALUE_OUTPUT: a the result, b the origin of
+ * opening a session to it (closed again at once).
+ */
+#define SEAL_CMD_OPEN		8
 
 #define SEAL_IV_LEN	12
 #define SEAL_TAG_LEN	16
