@@ -125,6 +125,12 @@ oxtee-objs := $(filter-out $(oxtee-head-obj),$(oxtee-objs))
 oxtee-trace-obj := $(call oxtee-out,oxtee_trace.o)
 $(eval $(call oxtee-compile-rule,$(oxtee-devkit)/src/oxtee_trace.c,$(oxtee-trace-obj),CC,$(strip $(oxtee-cflags) -I$(oxtee-devkit)/include)))
 oxtee-objs := $(filter-out $(oxtee-trace-obj),$(oxtee-objs))
+# The GP TEE Sockets API (TEE_tcpSocket, TEE_udpSocket) over the socket
+# PTA: each function and object in its own section, so that a TA without
+# sockets links none of it (--gc-sections).
+oxtee-socket-obj := $(call oxtee-out,tee_socket.o)
+$(eval $(call oxtee-compile-rule,$(oxtee-devkit)/src/tee_socket.c,$(oxtee-socket-obj),CC,$(strip $(oxtee-cflags) -ffunction-sections -fdata-sections -I$(oxtee-devkit)/include)))
+oxtee-objs := $(filter-out $(oxtee-socket-obj),$(oxtee-objs))
 
 ifeq ($(CFG_TA_OPTEE_CORE_API_COMPAT_1_1),y)
 # GP 1.1 shims: built without the compat define (the file needs both APIs).
@@ -159,7 +165,7 @@ oxtee-mbedtls-libs :=
 endif
 oxtee-link-libs := $(strip $(OXTEE_TA_CAPI_LIB) $(LDADD) $(libdeps) \
 	$(addprefix -L,$(libdirs)) $(addprefix -l,$(libnames)) $(oxtee-mbedtls-libs))
-oxtee-link-objs := $(strip $(oxtee-objs) $(oxtee-head-obj) $(oxtee-trace-obj) $(oxtee-compat-obj))
+oxtee-link-objs := $(strip $(oxtee-objs) $(oxtee-head-obj) $(oxtee-trace-obj) $(oxtee-socket-obj) $(oxtee-compat-obj))
 
 # A TA with C++ sources links with the C++ driver (libstdc++ and the C++
 # runtime, statically, like the C library).
@@ -182,7 +188,7 @@ ifneq ($(oxtee-cxx-objs),)
 $(error oxtee devkit: C++ TAs are not offered on the TrustZone tier yet)
 endif
 oxtee-tz-libs := $(oxtee-devkit)/lib/libutee.a $(oxtee-devkit)/lib/libutils.a
-oxtee-tz-objs := $(strip $(oxtee-objs) $(oxtee-head-obj) $(oxtee-trace-obj) $(oxtee-compat-obj))
+oxtee-tz-objs := $(strip $(oxtee-objs) $(oxtee-head-obj) $(oxtee-trace-obj) $(oxtee-socket-obj) $(oxtee-compat-obj))
 
 $(oxtee-elf): $(oxtee-tz-objs) $(oxtee-tz-libs) $(oxtee-mbedtls-libs) $(libdeps) $(oxtee-makefiles)
 	$(oxtee-echo) '  LD      $@'
@@ -197,7 +203,7 @@ $(oxtee-tz-libs):
 		"exported by scripts/tz.sh (target/tz/export-ta_arm64)" >&2
 	@false
 else
-$(oxtee-elf): $(oxtee-objs) $(oxtee-head-obj) $(oxtee-trace-obj) $(oxtee-compat-obj) \
+$(oxtee-elf): $(oxtee-objs) $(oxtee-head-obj) $(oxtee-trace-obj) $(oxtee-socket-obj) $(oxtee-compat-obj) \
 		$(OXTEE_TA_CAPI_LIB) $(oxtee-mbedtls-libs) $(libdeps) $(oxtee-makefiles)
 	$(oxtee-echo) '  LD      $@'
 	$(q)$(OXTEE) ta imports --dir $(O) --dl-exports $(oxtee-devkit)/mk/ta_dl_exports.txt \
@@ -276,7 +282,7 @@ endif
 
 clean:
 	$(oxtee-echo) '  CLEAN   $(O)'
-	$(q)rm -f $(oxtee-objs) $(oxtee-head-obj) $(oxtee-trace-obj) $(oxtee-compat-obj) \
+	$(q)rm -f $(oxtee-objs) $(oxtee-head-obj) $(oxtee-trace-obj) $(oxtee-socket-obj) $(oxtee-compat-obj) \
 		$(oxtee-deps) $(oxtee-outputs) $(oxtee-gen-files)
 
 .PHONY: all clean

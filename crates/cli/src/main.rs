@@ -124,6 +124,10 @@ enum Cmd {
         /// Load the supplicant plugins (`*.plugin`) of this folder.
         #[arg(long, value_name = "DIR")]
         plugins: Option<PathBuf>,
+        /// Serve one TA instance's GP sockets instead (started by the
+        /// core for each instance that opens the socket pseudo-TA).
+        #[arg(long, conflicts_with_all = ["dir", "tee", "plugins"])]
+        net: bool,
     },
     /// Run the crash-injection workload on a test store in DIR, printing
     /// "B n" before and "D n" after operation n (for tests/it/storage.rs).
@@ -440,6 +444,7 @@ fn main() -> ExitCode {
             fs_dir,
             ..
         } => tee_supplicant(&dev, ta_dirs, fs_dir),
+        Cmd::Supplicant { net: true, .. } => net_supplicant(),
         Cmd::Supplicant { dir, plugins, .. } => supplicant(dir, plugins),
         Cmd::Bench {
             echo_child: true, ..
@@ -618,6 +623,18 @@ fn supplicant(dir: Option<PathBuf>, plugins: Option<PathBuf>) -> Result<(), Stri
     let ch = oxtee_sys::Channel::from_fd(fd);
     oxtee_daemon::supplicant::serve(&ch, dir, plugins.as_deref())
         .map_err(|e| format!("supplicant: {e}"))
+}
+
+/// `oxtee supplicant --net`: one TA instance's sockets, for the core on
+/// standard input.
+fn net_supplicant() -> Result<(), String> {
+    use std::os::fd::AsFd;
+    let fd = std::io::stdin()
+        .as_fd()
+        .try_clone_to_owned()
+        .map_err(|e| e.to_string())?;
+    let ch = oxtee_sys::Channel::from_fd(fd);
+    oxtee_daemon::sockets::serve(&ch).map_err(|e| format!("network supplicant: {e}"))
 }
 
 /// `oxtee supplicant --tee PATH`: OP-TEE's tee-supplicant on a Linux TEE

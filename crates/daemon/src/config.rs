@@ -20,6 +20,7 @@
 //! rollback_protection = true         # refuse TA images older than the newest seen
 //! installed_rollback_protection = true  # the same for TAs installed in trusted storage
 //! # plugin_dir = "/usr/lib/tee-supplicant/plugins"  # supplicant plugins (*.plugin); default none
+//! sockets = true                     # TAs may open GP sockets (through the normal world)
 //!
 //! [limits]
 //! max_contexts = 1024
@@ -82,6 +83,10 @@ pub struct Config {
     /// plugin interface), loaded by the supplicant process; none: TAs'
     /// plugin calls find no plugin.
     pub plugin_dir: Option<PathBuf>,
+    /// TAs may open TCP and UDP sockets (the GP TEE Sockets API), opened
+    /// in the normal world under the supplicant's uid: a TA then reaches
+    /// whatever that user reaches. False: the socket PTA is not there.
+    pub sockets: bool,
     pub limits: Limits,
 }
 
@@ -165,6 +170,7 @@ impl Default for Config {
             rollback_protection: true,
             installed_rollback_protection: true,
             plugin_dir: None,
+            sockets: true,
             limits: Limits::default(),
         }
     }

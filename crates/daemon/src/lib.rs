@@ -10,6 +10,7 @@ pub mod fsperm;
 pub mod plugins;
 pub mod pta;
 pub mod server;
+pub mod sockets;
 pub mod spawn;
 pub mod store;
 pub mod supplicant;

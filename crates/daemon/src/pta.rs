@@ -17,6 +17,7 @@
 //! |---|---|---|---|
 //! | system ([`SystemPta`]) | 3a2f8978-5dc0-11e8-9c2d-fa7ae01bbebc | TAs | ADD_RNG_ENTROPY, DERIVE_TA_UNIQUE_KEY, oxtee's DERIVE_SEALING_KEY |
 //! | TA management ([`TaMgmtPta`]) | 6e256cba-fc4d-4941-ad09-2ca1860342dd | clients of the core's own uid or root | OP-TEE's BOOTSTRAP (install), UNINSTALL; oxtee's LIST |
+//! | socket ([`crate::sockets::SocketPta`]) | 3b996a7d-2c2b-4a49-a896-e1fb5766d2f4 | TAs | OP-TEE's OPEN, CLOSE, SEND, RECV, IOCTL (GP TEE Sockets) |
 //! | attestation ([`AttestationPta`]) | 39800861-182a-4720-9b67-2bcd622bc0b5 | clients and TAs | OP-TEE's GET_PUBKEY, GET_TA_SHDR_DIGEST, HASH_TA_MEMORY, HASH_TEE_MEMORY; oxtee's GET_PSA_TOKEN, GET_PSA_PUBKEY |
 
 use oxtee_core::attestation::{PsaKey, RsaKey};
@@ -29,6 +30,8 @@ use std::sync::{Arc, OnceLock};
 /// A calling TA, as the core knows it.
 #[derive(Clone, Copy, Debug)]
 pub struct CallerTa {
+    /// Its instance (unique in the core).
+    pub instance: u64,
     /// Its verified image.
     pub image: TaImage,
     /// The measurement of its code in memory (the verified ELF its
@@ -67,6 +70,21 @@ pub struct Caller<'a> {
     /// A client's uid (`None`: a TA).
     pub uid: Option<u32>,
     pub core: &'a dyn Core,
+    /// The session's own state ([`Pta::session_state`]).
+    pub state: Option<&'a (dyn std::any::Any + Send + Sync)>,
+    /// Whether a command that waits (for the network) should give up:
+    /// the caller's client went away or the caller died. Asked every
+    /// 100 ms or so; a command that does not wait never asks.
+    pub abort: &'a dyn Fn() -> bool,
+}
+
+/// What a PTA keeps for one session: dropped when the session closes
+/// (its caller closed it, or the calling TA or client went away).
+pub type SessionState = Box<dyn std::any::Any + Send + Sync>;
+
+/// A caller that never gives up.
+pub fn never() -> bool {
+    false
 }
 
 /// A service in the core.
@@ -76,6 +94,11 @@ pub trait Pta: Send + Sync {
     /// Its login rules: whether `caller` may open a session (a refusal
     /// has origin TRUSTED_APP, as an OP-TEE PTA's).
     fn open(&self, caller: &Caller<'_>) -> Result<(), u32>;
+    /// The state of a session `caller` has just opened (none by
+    /// default); its commands see it as [`Caller::state`].
+    fn session_state(&self, _caller: &Caller<'_>) -> Option<SessionState> {
+        None
+    }
     /// A command of a session `caller` opened: a GP result (origin: the
     /// trusted application), the parameters updated in place.
     fn invoke(&self, caller: &Caller<'_>, cmd: u32, params: &mut [Param; 4]) -> u32;
@@ -94,9 +117,10 @@ pub struct Registry {
 impl Registry {
     /// Every shipped PTA; `huk` is the hardware-unique key (`None`: it
     /// could not be loaded, and what derives from it is refused).
-    pub fn new(huk: Option<[u8; 32]>) -> Registry {
+    pub fn new(huk: Option<[u8; 32]>, sockets: crate::sockets::SocketPta) -> Registry {
         Registry {
             ptas: vec![
+                Arc::new(sockets),
                 Arc::new(SystemPta {
                     huk: huk.map(zeroize::Zeroizing::new),
                 }),

@@ -113,6 +113,8 @@ struct Session {
     direct: AtomicBool,
     /// The id of the staging buffer of its direct calls, mapped in the TA.
     direct_staging: Mutex<Option<u32>>,
+    /// A PTA session's own state (see [`crate::pta::Pta::session_state`]).
+    pta_state: Option<crate::pta::SessionState>,
 }
 
 /// What a session is open to.
@@ -371,7 +373,10 @@ impl Server {
         };
         let shared = Arc::new(Shared {
             storage,
-            ptas: crate::pta::Registry::new(huk),
+            ptas: crate::pta::Registry::new(
+                huk,
+                crate::sockets::SocketPta::new(cfg.sockets, root.then_some(cfg.supplicant_uid)),
+            ),
             installed: Mutex::new(installed),
             install_generation: std::sync::atomic::AtomicU64::new(2),
             cfg,
@@ -661,8 +666,13 @@ impl Shared {
         self.cfg.storage_dir.join("ta-time").join(uuid.to_string())
     }
 
-    fn forget_single(&self, inst: &Arc<Instance>) {
+    /// An instance died: no new session may join it, and what it held
+    /// in the core (its sessions to other TAs and PTAs, with their
+    /// sockets; its storage handles) goes now, not when its last client
+    /// session closes.
+    fn forget_single(self: &Arc<Self>, inst: &Arc<Instance>) {
         self.table.locked().died(inst.id);
+        self.drop_ta_sessions_of(inst);
     }
 
     /// A session ended (closed or failed to open): destroy the instance
@@ -1122,6 +1132,8 @@ fn handle(shared: &Arc<Shared>, conn: &mut Conn, req: ClientRequest, mut fds: Ve
                         ta: None,
                         uid: Some(conn.uid),
                         core: &**shared,
+                        state: s.pta_state.as_deref(),
+                        abort: &crate::pta::never,
                     };
                     let mem = ClientPtaMem {
                         staging: staging_of(conn, Some(session)).0,
@@ -1249,7 +1261,13 @@ fn handle(shared: &Arc<Shared>, conn: &mut Conn, req: ClientRequest, mut fds: Ve
                         let shared = shared.clone();
                         let started = std::thread::Builder::new()
                             .name("oxtee-direct".into())
-                            .spawn(move || served.serve_direct(svc, &shared));
+                            .spawn(move || {
+                                served.serve_direct(svc, &shared);
+                                // The process ended: what it held goes.
+                                if served.is_dead() {
+                                    shared.forget_single(&served);
+                                }
+                            });
                         if started.is_err() {
                             inst.kill();
                             return Out::Reply(err(TEE_ERROR_OUT_OF_MEMORY, ORIGIN_TEE));
@@ -1553,6 +1571,8 @@ fn open_session(
             ta: None,
             uid: Some(conn.uid),
             core: &**shared,
+            state: None,
+            abort: &crate::pta::never,
         };
         let out = oxtee_proto::NO_OUT_PARAMS;
         if let Err(code) = pta.open(&caller) {
@@ -1564,12 +1584,14 @@ fn open_session(
                 params: out,
             };
         }
+        let pta_state = pta.session_state(&caller);
         let session = Arc::new(Session {
             target: Target::Pta(pta),
             ta_id: TA_SESSION_IDS.fetch_add(1, Ordering::Relaxed),
             charged: Some(conn.uid),
             direct: AtomicBool::new(false),
             direct_staging: Mutex::new(None),
+            pta_state,
         });
         charge.keep();
         let Some(id) = reserved.fill(session) else {
@@ -1600,6 +1622,7 @@ fn open_session(
         charged: Some(conn.uid),
         direct: AtomicBool::new(false),
         direct_staging: Mutex::new(None),
+        pta_state: None,
     });
     let r = run_call(
         shared,
@@ -1743,10 +1766,17 @@ fn call_done(
 }
 
 /// A TA as a PTA's caller.
-fn pta_caller<'a>(shared: &'a Shared, caller: &Instance) -> crate::pta::Caller<'a> {
+fn pta_caller<'a>(
+    shared: &'a Shared,
+    caller: &Instance,
+    abort: &'a dyn Fn() -> bool,
+) -> crate::pta::Caller<'a> {
     crate::pta::Caller {
+        state: None,
+        abort,
         login: LOGIN_TRUSTED_APP,
         ta: Some(crate::pta::CallerTa {
+            instance: caller.id,
             image: caller.image,
             memory: caller.elf_digest,
         }),
@@ -1967,7 +1997,15 @@ impl crate::ta::Nested for Arc<Shared> {
         caller: &Instance,
         call: oxtee_proto::TaCall,
         buf: Option<&Mapping>,
+        watch: Option<&Channel>,
     ) -> oxtee_proto::CoreToTa {
+        // A PTA command waiting for the normal world gives up when the
+        // caller died or its client went away (the caller's own wait then
+        // cancels it and reaps it, see `Instance::exchange`).
+        let abort = || {
+            caller.is_dead()
+                || watch.is_some_and(|c| c.poll(0).map(|(_, gone)| gone).unwrap_or(true))
+        };
         use oxtee_proto::TaCall;
         let buf_len = buf.map_or(0, |m| m.len() as u64);
         let timeout = |ms: u32| (ms != u32::MAX).then(|| Duration::from_millis(ms as u64));
@@ -2007,16 +2045,19 @@ impl crate::ta::Nested for Arc<Shared> {
                 let reserved = Reserved::new(self, Owner::Ta(caller.id))
                     .ok_or(TeeError::tee(TEE_ERROR_BUSY))?;
                 if let Some(pta) = self.ptas.find(uuid) {
-                    if let Err(code) = pta.open(&pta_caller(self, caller)) {
+                    let pc = pta_caller(self, caller, &abort);
+                    if let Err(code) = pta.open(&pc) {
                         let out = oxtee_proto::NO_OUT_PARAMS;
                         return Ok((code, ORIGIN_TRUSTED_APP, 0, out));
                     }
+                    let pta_state = pta.session_state(&pc);
                     let session = Arc::new(Session {
                         target: Target::Pta(pta),
                         ta_id: TA_SESSION_IDS.fetch_add(1, Ordering::Relaxed),
                         charged: None,
                         direct: AtomicBool::new(false),
                         direct_staging: Mutex::new(None),
+                        pta_state,
                     });
                     let id = reserved
                         .fill(session)
@@ -2035,6 +2076,7 @@ impl crate::ta::Nested for Arc<Shared> {
                     charged: None,
                     direct: AtomicBool::new(false),
                     direct_staging: Mutex::new(None),
+                    pta_state: None,
                 });
                 let client = Identity {
                     login: LOGIN_TRUSTED_APP,
@@ -2086,7 +2128,10 @@ impl crate::ta::Nested for Arc<Shared> {
                 let inst = match &s.target {
                     Target::Ta(i) => i,
                     Target::Pta(pta) => {
-                        let caller = pta_caller(self, caller);
+                        let caller = crate::pta::Caller {
+                            state: s.pta_state.as_deref(),
+                            ..pta_caller(self, caller, &abort)
+                        };
                         let mem = TaPtaMem(buf);
                         let r = invoke_pta(&**pta, &caller, command, &checked, &mem)?;
                         return Ok((r.0, ORIGIN_TRUSTED_APP, session, r.1));

@@ -285,6 +285,32 @@ pub fn serve(ch: &Channel, dir: Option<PathBuf>, plugins: Option<&Path>) -> std:
     }
 }
 
+/// Start a normal-world process of the core's own executable (`oxtee`
+/// with `args`), its standard input `stdin`, under the supplicant's
+/// `uid` when the core runs as root.
+pub fn spawn(
+    args: &[std::ffi::OsString],
+    uid: Option<u32>,
+    stdin: Channel,
+) -> std::io::Result<Child> {
+    // Through a descriptor opened with the core's rights: the
+    // supplicant's uid need not be able to walk to the executable.
+    let exe = File::open(std::env::current_exe()?)?;
+    let mut cmd = Command::new(format!("/proc/self/fd/{}", exe.as_raw_fd()));
+    cmd.args(args)
+        .env_clear()
+        .envs(std::env::var_os("OXTEE_LOG").map(|v| ("OXTEE_LOG", v)))
+        .stdin(Stdio::from(std::os::fd::OwnedFd::from(stdin)))
+        .stdout(Stdio::null());
+    if let Some(uid) = uid {
+        use std::os::unix::process::CommandExt;
+        // The normal world's own user: it cannot read the HUK or the
+        // RPMB state (std drops the supplementary groups too).
+        cmd.uid(uid).gid(uid);
+    }
+    cmd.spawn()
+}
+
 /// The core's side: each storage request is a round trip to the
 /// supplicant process, started on first use and again if it died.
 pub struct RemoteSupplicant {
@@ -365,29 +391,17 @@ impl RemoteSupplicant {
         let (mine, theirs) = Channel::pair()?;
         mine.set_recv_timeout(Some(self.timeout))?;
         // Opened here, with the core's rights, and handed over: the
-        // supplicant's uid need not be able to walk to either.
-        let exe = File::open(std::env::current_exe()?)?;
+        // supplicant's uid need not be able to walk to it.
         let folder = OpenOptions::new()
             .read(true)
             .custom_flags(libc::O_DIRECTORY | libc::O_CLOEXEC)
             .open(&self.dir)?;
-        let mut cmd = Command::new(format!("/proc/self/fd/{}", exe.as_raw_fd()));
-        cmd.arg("supplicant");
+        let mut args = vec![std::ffi::OsString::from("supplicant")];
         if let Some(p) = &self.plugins {
-            cmd.arg("--plugins").arg(p);
+            args.push("--plugins".into());
+            args.push(p.into());
         }
-        cmd.env_clear()
-            .envs(std::env::var_os("OXTEE_LOG").map(|v| ("OXTEE_LOG", v)))
-            .stdin(Stdio::from(std::os::fd::OwnedFd::from(theirs)))
-            .stdout(Stdio::null());
-        if let Some(uid) = self.uid {
-            use std::os::unix::process::CommandExt;
-            // The normal world's own user: it cannot read the HUK or the
-            // RPMB state (std drops the supplementary groups too).
-            cmd.uid(uid).gid(uid);
-        }
-        let mut child = cmd.spawn()?;
-        drop(exe);
+        let mut child = spawn(&args, self.uid, theirs)?;
         if let Err(e) = mine.send(b"objects", &[folder.as_fd()]) {
             let _ = child.kill();
             let _ = child.wait();

@@ -50,7 +50,15 @@ pub fn staged_bytes(params: &[Checked; 4]) -> u64 {
 pub trait Nested {
     /// Run `call` for `caller`; `buf` is the caller's call buffer. Returns
     /// the `CallDone` answer.
-    fn nested(&self, caller: &Instance, call: TaCall, buf: Option<&Mapping>) -> CoreToTa;
+    /// `watch` is the caller's client connection, if any (see
+    /// [`ClientMem::watch`]).
+    fn nested(
+        &self,
+        caller: &Instance,
+        call: TaCall,
+        buf: Option<&Mapping>,
+        watch: Option<&Channel>,
+    ) -> CoreToTa;
 }
 
 /// Who holds which instance, and who waits for which: TA-to-TA calls that
@@ -599,7 +607,7 @@ impl Instance {
             match self.wait_reply(link, &mut watch, mem.grace, deadline, cancel_at, own)? {
                 TaReply::Done { result, params } => return Ok((result, params)),
                 TaReply::Panic { .. } => return Err(dead()),
-                req => self.serve_request(&link.ch, req, mem.nested)?,
+                req => self.serve_request(&link.ch, req, mem.nested, watch)?,
             }
         }
     }
@@ -611,6 +619,7 @@ impl Instance {
         ch: &Channel,
         req: TaReply,
         nested: Option<&dyn Nested>,
+        watch: Option<&Channel>,
     ) -> Result<(), TeeError> {
         match req {
             TaReply::GrowCallBuffer { size } => {
@@ -631,7 +640,7 @@ impl Instance {
                 let done = match nested {
                     Some(n) => {
                         let buf = self.callbuf.locked();
-                        n.nested(self, call, buf.as_ref().map(|(_, m)| m))
+                        n.nested(self, call, buf.as_ref().map(|(_, m)| m), watch)
                     }
                     None => CoreToTa::CallDone {
                         result: TEE_ERROR_NOT_SUPPORTED,
@@ -1118,7 +1127,7 @@ impl Instance {
                 }
                 Some(req) => {
                     let _mark = ServingMark::new(self.id);
-                    self.serve_request(&svc, req, Some(nested))
+                    self.serve_request(&svc, req, Some(nested), None)
                 }
                 None => {
                     tracing::warn!(uuid = %self.uuid, "TA sent an undecodable message (or descriptors) during a direct call: killing it");

@@ -75,3 +75,68 @@ pub mod ta_mgmt {
     /// little-endian).
     pub const LIST: u32 = 0x6f78_0001;
 }
+
+/// OP-TEE's socket pseudo-TA (`pta_socket.h`, the same values), through
+/// which TAs reach the GP TEE Sockets API's TCP and UDP sockets: the
+/// sockets themselves are the normal world's, opened by the supplicant.
+pub mod socket {
+    /// `PTA_SOCKET_UUID`, 3b996a7d-2c2b-4a49-a896-e1fb5766d2f4.
+    pub const UUID: [u8; 16] = [
+        0x3b, 0x99, 0x6a, 0x7d, 0x2c, 0x2b, 0x4a, 0x49, 0xa8, 0x96, 0xe1, 0xfb, 0x57, 0x66, 0xd2,
+        0xf4,
+    ];
+    /// `PTA_SOCKET_OPEN`: value in (a: `TEE_IP_VERSION_*`, b: port),
+    /// memref in (the server's name or address, NUL-terminated), value in
+    /// (a: `TEE_ISOCKET_PROTOCOLID_*`), value out (a: the handle).
+    pub const OPEN: u32 = 1;
+    /// `PTA_SOCKET_CLOSE`: value in (a: the handle).
+    pub const CLOSE: u32 = 2;
+    /// `PTA_SOCKET_SEND`: value in (a: handle, b: timeout in ms), memref
+    /// in (the data), value out (a: bytes sent).
+    pub const SEND: u32 = 3;
+    /// `PTA_SOCKET_RECV`: value in (a: handle, b: timeout), memref out.
+    pub const RECV: u32 = 4;
+    /// `PTA_SOCKET_IOCTL`: value in (a: handle, b: command), memref inout.
+    pub const IOCTL: u32 = 5;
+    /// `PTA_SOCKET_TIMEOUT_NONBLOCKING`.
+    pub const TIMEOUT_NONBLOCKING: u32 = 0;
+    /// `PTA_SOCKET_TIMEOUT_BLOCKING` (`TEE_TIMEOUT_INFINITE`).
+    pub const TIMEOUT_BLOCKING: u32 = 0xffff_ffff;
+
+    /// `TEE_IP_VERSION_DC`: either.
+    pub const IP_VERSION_DC: u32 = 0;
+    /// `TEE_IP_VERSION_4`.
+    pub const IP_VERSION_4: u32 = 1;
+    /// `TEE_IP_VERSION_6`.
+    pub const IP_VERSION_6: u32 = 2;
+    /// `TEE_ISOCKET_PROTOCOLID_TCP`.
+    pub const PROTOCOL_TCP: u32 = 0x65;
+    /// `TEE_ISOCKET_PROTOCOLID_UDP`.
+    pub const PROTOCOL_UDP: u32 = 0x66;
+    /// `TEE_TCP_SET_RECVBUF`: a native `int`, the receive buffer's size.
+    pub const TCP_SET_RECVBUF: u32 = 0x65f0_0000;
+    /// `TEE_TCP_SET_SENDBUF`: a native `int`.
+    pub const TCP_SET_SENDBUF: u32 = 0x65f0_0001;
+    /// `TEE_UDP_CHANGEADDR`: the new server, NUL-terminated (same port).
+    pub const UDP_CHANGEADDR: u32 = 0x6600_0001;
+    /// `TEE_UDP_CHANGEPORT`: a native `uint16_t`, the new port.
+    pub const UDP_CHANGEPORT: u32 = 0x6600_0002;
+
+    /// `TEE_ISOCKET_ERROR_PROTOCOL`.
+    pub const ERROR_PROTOCOL: u32 = 0xF100_7001;
+    /// `TEE_ISOCKET_ERROR_REMOTE_CLOSED`.
+    pub const ERROR_REMOTE_CLOSED: u32 = 0xF100_7002;
+    /// `TEE_ISOCKET_ERROR_TIMEOUT`.
+    pub const ERROR_TIMEOUT: u32 = 0xF100_7003;
+    /// `TEE_ISOCKET_ERROR_OUT_OF_RESOURCES`.
+    pub const ERROR_OUT_OF_RESOURCES: u32 = 0xF100_7004;
+    /// `TEE_ISOCKET_ERROR_LARGE_BUFFER`.
+    pub const ERROR_LARGE_BUFFER: u32 = 0xF100_7005;
+    /// `TEE_ISOCKET_WARNING_PROTOCOL`.
+    pub const WARNING_PROTOCOL: u32 = 0xF100_7006;
+    /// `TEE_ISOCKET_ERROR_HOSTNAME`.
+    pub const ERROR_HOSTNAME: u32 = 0xF100_7007;
+
+    /// The longest server name or address (with its NUL) a socket takes.
+    pub const MAX_HOST: usize = 256;
+}

@@ -847,6 +847,64 @@ pub enum SupplicantReply {
     Failed,
 }
 
+/// The core's requests to a TA instance's network supplicant (`oxtee
+/// supplicant --net`, a normal-world process of the instance's own, whose
+/// sockets are the GP TEE Sockets API's; see `oxtee_tee_supplicant::socket`).
+/// One request at a time; [`NetRequest::Cancel`] may follow a request in
+/// flight (the process then ends that request early and answers it; it
+/// never answers a `Cancel` itself).
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub enum NetRequest {
+    /// Connect a TCP or UDP socket (`protocol`: `TEE_ISOCKET_PROTOCOLID_*`)
+    /// to `host` (a name or an address) at `port`; `ip_version`:
+    /// `TEE_IP_VERSION_*`.
+    Open {
+        ip_version: u32,
+        host: String,
+        port: u16,
+        protocol: u32,
+    },
+    Close {
+        handle: u32,
+    },
+    /// Send `data` within `timeout_ms` (`u32::MAX`: no limit).
+    Send {
+        handle: u32,
+        timeout_ms: u32,
+        #[serde(with = "serde_bytes")]
+        data: Vec<u8>,
+    },
+    /// Receive at most `len` bytes within `timeout_ms`.
+    Recv {
+        handle: u32,
+        timeout_ms: u32,
+        len: u32,
+    },
+    Ioctl {
+        handle: u32,
+        command: u32,
+        #[serde(with = "serde_bytes")]
+        data: Vec<u8>,
+    },
+    /// End the request in flight (its answer is `TEE_ERROR_CANCEL`).
+    Cancel,
+}
+
+/// The network supplicant's answer: a GP result, a value (the handle
+/// opened, the bytes sent) and data (received, or an ioctl's output).
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct NetReply {
+    pub result: u32,
+    pub value: u32,
+    #[serde(with = "serde_bytes")]
+    pub data: Vec<u8>,
+}
+
+/// The largest piece of data in one network request or answer.
+pub const NET_PIECE: usize = 64 * 1024;
+/// The largest network message (a piece and its framing, or a host name).
+pub const NET_MAX_MESSAGE: usize = NET_PIECE + 1024;
+
 /// The largest piece of blob data in one supplicant message.
 pub const SUPPLICANT_PIECE: usize = 128 * 1024;
 /// The largest supplicant message (a piece and its framing: the names and

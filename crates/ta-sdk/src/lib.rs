@@ -78,6 +78,7 @@ pub mod crypto;
 mod mem_time;
 pub mod plugin;
 pub mod props;
+pub mod socket;
 pub mod storage;
 pub mod system;
 pub mod ta_session;

@@ -57,6 +57,7 @@
 mod fs;
 mod linux;
 mod rpmb;
+pub mod socket;
 mod ta;
 
 #[cfg(test)]

@@ -796,6 +796,7 @@ fn every_devkit_header_compiles_as_c_and_cxx() {
     names.sort();
     for h in [
         "pta_system.h",
+        "pta_socket.h",
         "tee_isocket.h",
         "tee_tcpsocket.h",
         "tee_udpsocket.h",

@@ -29,6 +29,7 @@ mod seal;
 mod seal_host;
 mod shlib;
 mod sm2_pqc;
+mod socket;
 mod spares;
 mod storage;
 mod storage_host;

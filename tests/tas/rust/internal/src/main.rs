@@ -22,6 +22,12 @@
 //! * 7: `(MemrefIn, ValueIn, MemrefInOut, ValueOut)` a supplicant plugin
 //!   call (`oxtee_ta_sdk::plugin`): the plugin's UUID (16 octets), its
 //!   command and sub-command, the data; `p3.a` = the output's length.
+//! * 8: `(ValueIn, MemrefIn, MemrefInOut, ValueOut)` a GP socket
+//!   (`oxtee_ta_sdk::socket`) to the server `p1` at port `p0.a` (`p0.b`:
+//!   bit 0 UDP, bits 8..: the IP version 0/4/6): send `p2`, receive as
+//!   many bytes back (TCP: until that many or the peer closes; UDP: one
+//!   datagram) into `p2`, close; `p3.a` = bytes received. Returns the
+//!   first failing call's code.
 #![no_std]
 #![cfg_attr(target_os = "none", no_main)]
 #![forbid(unsafe_code)]
@@ -135,6 +141,41 @@ impl TrustedApp for Internal {
                             .map_err(|e| e.code)?;
                     data.write(&buf[..n])?;
                     out.a = n as u32;
+                    Ok(())
+                },
+            ),
+            8 => params.call(
+                |(p, host, data, out): &mut (ValueIn, MemrefIn, MemrefInOut, ValueOut)| {
+                    use oxtee_ta_sdk::socket::{IpVersion, Socket};
+                    let host =
+                        core::str::from_utf8(host.data()).map_err(|_| TeeError::BAD_PARAMETERS)?;
+                    let version = match p.b >> 8 {
+                        4 => IpVersion::V4,
+                        6 => IpVersion::V6,
+                        _ => IpVersion::Any,
+                    };
+                    let port = u16::try_from(p.a).map_err(|_| TeeError::BAD_PARAMETERS)?;
+                    let udp = p.b & 1 == 1;
+                    let mut s = if udp {
+                        Socket::udp(version, host, port)
+                    } else {
+                        Socket::tcp(version, host, port)
+                    }
+                    .map_err(|e| e.code)?;
+                    let msg = data.data().to_vec();
+                    s.send_all(&msg, 5000).map_err(|e| e.code)?;
+                    let mut back = vec![0u8; msg.len()];
+                    let mut got = 0;
+                    while got < back.len() {
+                        let n = s.recv(&mut back[got..], 5000).map_err(|e| e.code)?;
+                        got += n;
+                        if n == 0 || udp {
+                            break;
+                        }
+                    }
+                    s.close().map_err(|e| e.code)?;
+                    data.write(&back[..got])?;
+                    out.a = got as u32;
                     Ok(())
                 },
             ),
