@@ -121,10 +121,13 @@ fi
 ird=$out/initramfs
 rm -rf "$ird" && mkdir -p "$ird"/{bin,sbin,proc,sys,dev,tmp,lib/modules,tests}
 cp "$nw/busybox" "$ird/bin/busybox"
-for a in sh mount insmod dmesg grep sed uname cat echo test poweroff setsid cttyhack ls devmem cut mkdir; do
+for a in sh mount insmod dmesg grep sed uname cat echo test poweroff setsid cttyhack ls devmem cut mkdir ifconfig; do
   ln -s busybox "$ird/bin/$a"
 done
 cp "$nw"/modules/*.ko "$ird/lib/modules/"
+# Names the sockets suite resolves without a DNS server.
+mkdir -p "$ird/etc"
+printf '127.0.0.1 localhost\n::1 localhost\n' > "$ird/etc/hosts"
 # A stand-in TA image for the supplicant's LOAD_TA (rpctest checks its
 # size and first bytes): "OTSH" and 69996 more bytes.
 mkdir -p "$ird/lib/optee_armtz"
@@ -183,7 +186,7 @@ for ta in examples/hello/ta-c examples/seed/ta-c tz/guest/ta/api tests/tas/c/pro
   tests/tas/c/digest tests/tas/c/symcrypt tests/tas/c/aead tests/tas/c/asym tests/tas/c/bigint \
   tests/tas/c/storage tests/tas/c/ta2ta tests/tas/c/ta2ta-peer tests/tas/c/params \
   tests/tas/c/compat11 tests/tas/c/internal tests/tas/c/submk tests/tas/c/misbehave \
-  tests/tas/c/seal tests/tas/c/seal-peer; do
+  tests/tas/c/seal tests/tas/c/seal-peer tests/tas/c/socket; do
   o=$out/ta/$(echo "$ta" | tr / _)
   rm -rf "$o"
   make -s -C "$ta" TA_DEV_KIT_DIR="$kit" CROSS_COMPILE=aarch64-linux-gnu- O="$o" >/dev/null

@@ -22,8 +22,11 @@
 #include <__tee_tcpsocket_defines_extensions.h>
 #include <pta_socket.h>
 
-/* The most one PTA call carries; longer sends go in pieces. */
-#define OXTEE_SOCKET_PIECE (1024u * 1024u)
+/*
+ * The most one PTA call carries; longer sends go in pieces (the secure
+ * kernel copies each piece: small pieces keep secure memory free).
+ */
+#define OXTEE_SOCKET_PIECE (64u * 1024u)
 
 struct oxtee_socket {
 	uint32_t handle;
@@ -220,7 +223,11 @@ static TEE_Result oxtee_socket_recv(TEE_iSocketHandle ctx, void *buf,
 						  TEE_PARAM_TYPE_NONE,
 						  TEE_PARAM_TYPE_NONE),
 				  p);
-	*length = p[1].memref.size > want ? 0 : (uint32_t)p[1].memref.size;
+	/* Sizes come back with the data only. */
+	if (res == TEE_SUCCESS && p[1].memref.size <= want)
+		*length = p[1].memref.size;
+	else
+		*length = 0;
 	s->error = res;
 	return res;
 }
@@ -266,7 +273,7 @@ static TEE_Result oxtee_socket_ioctl(TEE_iSocketHandle ctx, uint32_t command,
 						  TEE_PARAM_TYPE_NONE,
 						  TEE_PARAM_TYPE_NONE),
 				  p);
-	if (p[1].memref.size <= *length)
+	if (res == TEE_SUCCESS && p[1].memref.size <= *length)
 		*length = p[1].memref.size;
 	s->error = res;
 	return res;

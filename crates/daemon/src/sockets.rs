@@ -42,7 +42,9 @@ use std::time::{Duration, Instant};
 /// the core hangs up (every socket is closed with the process).
 pub fn serve(ch: &Channel) -> std::io::Result<()> {
     use oxtee_tee_supplicant::socket::Sockets;
-    let mut socks = Sockets::new();
+    let socks = Sockets::new();
+    // One process per TA instance: one owner.
+    const OWNER: u64 = 0;
     let mut buf = vec![0u8; NET_MAX_MESSAGE];
     loop {
         let n = match ch.recv(&mut buf, &mut Vec::new())? {
@@ -65,19 +67,19 @@ pub fn serve(ch: &Channel) -> std::io::Result<()> {
                 port,
                 protocol,
             } if host.len() < gp::MAX_HOST && !host.contains('\0') => {
-                match socks.open(ip_version, &host, port, protocol, abort) {
+                match socks.open(OWNER, ip_version, &host, port, protocol, abort) {
                     Ok(h) => reply(TEE_SUCCESS, h, Vec::new()),
                     Err(e) => reply(e, 0, Vec::new()),
                 }
             }
             NetRequest::Open { .. } => reply(gp::ERROR_HOSTNAME, 0, Vec::new()),
-            NetRequest::Close { handle } => reply(socks.close(handle), 0, Vec::new()),
+            NetRequest::Close { handle } => reply(socks.close(OWNER, handle), 0, Vec::new()),
             NetRequest::Send {
                 handle,
                 timeout_ms,
                 data,
             } => {
-                let (r, n) = socks.send(handle, &data, timeout_ms, abort);
+                let (r, n) = socks.send(OWNER, handle, &data, timeout_ms, abort);
                 reply(r, n as u32, Vec::new())
             }
             NetRequest::Recv {
@@ -86,7 +88,7 @@ pub fn serve(ch: &Channel) -> std::io::Result<()> {
                 len,
             } => {
                 let len = (len as usize).min(NET_PIECE);
-                let (r, d) = socks.recv(handle, len, timeout_ms, abort);
+                let (r, d) = socks.recv(OWNER, handle, len, timeout_ms, abort);
                 reply(r, 0, d)
             }
             NetRequest::Ioctl {
@@ -94,7 +96,7 @@ pub fn serve(ch: &Channel) -> std::io::Result<()> {
                 command,
                 mut data,
             } => {
-                let r = socks.ioctl(handle, command, &mut data);
+                let r = socks.ioctl(OWNER, handle, command, &mut data);
                 reply(r, 0, data)
             }
             // Late: the operation it was meant for has been answered.

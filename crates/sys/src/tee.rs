@@ -338,13 +338,18 @@ impl TeeDevice {
 
     /// TEE_IOC_SUPPL_RECV (supplicant devices only): wait for the next
     /// request of the secure world. `params` is the room offered (all
-    /// `NONE` going in, so the driver sends synchronous requests without
-    /// a meta parameter); returns the function and how many parameters
-    /// it filled. A count larger than the room is refused as invalid
+    /// `NONE` going in: synchronous requests, without a meta parameter;
+    /// the first `NONE | META`: the driver puts the request's id there,
+    /// for a [`TeeDevice::supp_send`] that names it); returns the function
+    /// and how many parameters it filled. A count larger than the room is refused as invalid
     /// data, not trusted.
     pub fn supp_recv(&self, params: &mut [Param; SUPP_MAX_PARAMS]) -> io::Result<(u32, usize)> {
+        // The parameters go in as given: a first one of type META (none
+        // else) asks for the request's id there (requests answered out
+        // of order, by several threads).
         let mut arg = SuppRecvArg {
             num_params: SUPP_MAX_PARAMS as u32,
+            params: *params,
             ..Default::default()
         };
         let mut buf = BufData::of(&mut arg);

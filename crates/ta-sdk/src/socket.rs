@@ -57,8 +57,10 @@ fn err(code: TeeError) -> SocketError {
     SocketError { code, sent: 0 }
 }
 
-/// The most one send hands the pseudo-TA (longer sends go in pieces).
-const PIECE: usize = 1 << 20;
+/// The most one send hands the pseudo-TA (longer sends go in pieces:
+/// the secure kernel copies each, so small pieces keep secure memory
+/// free).
+const PIECE: usize = 64 << 10;
 
 /// A connected TCP or UDP socket; closed on drop.
 #[derive(Debug)]

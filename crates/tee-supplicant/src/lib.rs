@@ -17,9 +17,11 @@
 //! * `RPMB`: an emulated eMMC RPMB partition (`rpmb.rs`), as tee-supplicant
 //!   built with `RPMB_EMU` offers, for OP-TEE's secure storage on RPMB
 //!   (below).
+//! * `SOCKET`: the GP sockets of TAs (`sockets.rs`, over the engine in
+//!   [`socket`]); each request that may wait for the network runs on a
+//!   thread of its own ([`run`] asks the driver for request ids).
 //! * Anything else: `TEEC_ERROR_NOT_SUPPORTED`. A real RPMB part
-//!   (`/dev/mmcblk*rpmb`), sockets, gprof, ftrace and plugins are not
-//!   served yet.
+//!   (`/dev/mmcblk*rpmb`), gprof, ftrace and plugins are not served yet.
 //!
 //! The emulated RPMB behaves as a real part: `GET_DEV_INFO` answers
 //! tee-supplicant's emulated CID, a size of [`Config::rpmb_size_mult`] x
@@ -58,6 +60,7 @@ mod fs;
 mod linux;
 mod rpmb;
 pub mod socket;
+mod sockets;
 mod ta;
 
 #[cfg(test)]
@@ -184,6 +187,8 @@ pub struct Supplicant<S> {
     shm: BTreeMap<i32, Region<S>>,
     fs: fs::FsState,
     rpmb: rpmb::RpmbState,
+    /// The TAs' GP sockets (shared with the threads that wait on them).
+    sockets: std::sync::Arc<socket::Sockets>,
 }
 
 impl<S> std::fmt::Debug for Supplicant<S> {
@@ -229,6 +234,7 @@ impl<S: SharedMem> Supplicant<S> {
             shm: BTreeMap::new(),
             fs,
             rpmb,
+            sockets: Default::default(),
         }
     }
 
@@ -290,8 +296,16 @@ impl<S: SharedMem> Supplicant<S> {
                 cmd::LOAD_TA => self.load_ta(params),
                 cmd::FS => self.fs(params),
                 cmd::RPMB if self.rpmb.enabled() => self.rpmb(params),
-                // Sockets, gprof, ftrace, plugins and the commands the driver
-                // keeps for itself: not served (yet).
+                // (Here it waits in line; `run` gives it a thread.)
+                cmd::SOCKET => self.socket_job(params).and_then(|job| {
+                    let done = job.run(&self.sockets);
+                    match self.socket_done(params, done) {
+                        res::SUCCESS => Ok(()),
+                        code => Err(code),
+                    }
+                }),
+                // gprof, ftrace, plugins and the commands the driver keeps
+                // for itself: not served (yet).
                 _ => Err(res::NOT_SUPPORTED),
             }
         };

@@ -26,6 +26,10 @@
 //! * Every wait also watches an optional *abort* descriptor: readable
 //!   (or hung up) ends the operation with `TEE_ERROR_CANCEL` (the host
 //!   tier's core uses it when the TA's client went away).
+//! * A socket belongs to an *owner* (OP-TEE's TA instance id): another
+//!   owner's handle is refused, and [`Sockets::close_all`] closes an
+//!   owner's sockets. The table is shared between threads: an operation
+//!   that waits holds only its own socket, never the table.
 
 use nix::errno::Errno;
 use nix::poll::{PollFd, PollFlags, PollTimeout};
@@ -38,6 +42,7 @@ use oxtee_gp::{
 use std::collections::BTreeMap;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 /// The most sockets open at once in one table.
@@ -46,14 +51,21 @@ pub const MAX_SOCKETS: usize = 64;
 struct Sock {
     fd: OwnedFd,
     udp: bool,
-    peer: SocketAddr,
+    owner: u64,
+    /// Where a UDP socket's datagrams go (changed by ioctl).
+    peer: Mutex<SocketAddr>,
+}
+
+#[derive(Default)]
+struct Table {
+    socks: BTreeMap<u32, Arc<Sock>>,
+    next: u32,
 }
 
 /// Open sockets by handle. Handles are never reused within a table.
 #[derive(Default)]
 pub struct Sockets {
-    socks: BTreeMap<u32, Sock>,
-    next: u32,
+    table: Mutex<Table>,
 }
 
 /// A server name as the secure world sends it: NUL-terminated, no other
@@ -197,18 +209,33 @@ impl Sockets {
         Sockets::default()
     }
 
+    fn table(&self) -> std::sync::MutexGuard<'_, Table> {
+        self.table.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Owner `owner`'s socket `handle`.
+    fn get(&self, owner: u64, handle: u32) -> Option<Arc<Sock>> {
+        self.table()
+            .socks
+            .get(&handle)
+            .filter(|s| s.owner == owner)
+            .cloned()
+    }
+
     /// How many are open.
     pub fn len(&self) -> usize {
-        self.socks.len()
+        self.table().socks.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.socks.is_empty()
+        self.table().socks.is_empty()
     }
 
-    /// Open a socket (`protocol`: `TEE_ISOCKET_PROTOCOLID_*`): its handle.
+    /// Open a socket for `owner` (`protocol`: `TEE_ISOCKET_PROTOCOLID_*`):
+    /// its handle.
     pub fn open(
-        &mut self,
+        &self,
+        owner: u64,
         ip_version: u32,
         host: &str,
         port: u16,
@@ -226,23 +253,27 @@ impl Sockets {
         ) {
             return Err(TEE_ERROR_BAD_PARAMETERS);
         }
-        if self.socks.len() >= MAX_SOCKETS {
+        if self.len() >= MAX_SOCKETS {
             return Err(gp::ERROR_OUT_OF_RESOURCES);
         }
         let mut last = gp::ERROR_HOSTNAME;
         for addr in resolve(host, port, ip_version)? {
             match connect(addr, udp, abort) {
                 Ok(fd) => {
-                    let handle = self.next;
-                    self.next = self.next.wrapping_add(1);
-                    self.socks.insert(
-                        handle,
-                        Sock {
-                            fd,
-                            udp,
-                            peer: addr,
-                        },
-                    );
+                    let mut t = self.table();
+                    // (Others may have opened meanwhile.)
+                    if t.socks.len() >= MAX_SOCKETS {
+                        return Err(gp::ERROR_OUT_OF_RESOURCES);
+                    }
+                    let handle = t.next;
+                    t.next = t.next.wrapping_add(1);
+                    let sock = Sock {
+                        fd,
+                        udp,
+                        owner,
+                        peer: Mutex::new(addr),
+                    };
+                    t.socks.insert(handle, Arc::new(sock));
                     return Ok(handle);
                 }
                 Err(TEE_ERROR_CANCEL) => return Err(TEE_ERROR_CANCEL),
@@ -252,23 +283,35 @@ impl Sockets {
         Err(last)
     }
 
-    /// Close a socket (an unknown handle: BAD_PARAMETERS).
-    pub fn close(&mut self, handle: u32) -> u32 {
-        match self.socks.remove(&handle) {
-            Some(_) => TEE_SUCCESS,
-            None => TEE_ERROR_BAD_PARAMETERS,
+    /// Close a socket (an unknown handle, or another owner's:
+    /// BAD_PARAMETERS). An operation still waiting on it keeps it open
+    /// until it ends.
+    pub fn close(&self, owner: u64, handle: u32) -> u32 {
+        let mut t = self.table();
+        match t.socks.get(&handle) {
+            Some(s) if s.owner == owner => {
+                t.socks.remove(&handle);
+                TEE_SUCCESS
+            }
+            _ => TEE_ERROR_BAD_PARAMETERS,
         }
+    }
+
+    /// Close every socket of `owner`.
+    pub fn close_all(&self, owner: u64) {
+        self.table().socks.retain(|_, s| s.owner != owner);
     }
 
     /// Send `data`: the result and how many bytes went.
     pub fn send(
-        &mut self,
+        &self,
+        owner: u64,
         handle: u32,
         data: &[u8],
         timeout_ms: u32,
         abort: Option<BorrowedFd<'_>>,
     ) -> (u32, usize) {
-        let Some(s) = self.socks.get(&handle) else {
+        let Some(s) = self.get(owner, handle) else {
             return (TEE_ERROR_BAD_PARAMETERS, 0);
         };
         let until = deadline(timeout_ms);
@@ -299,13 +342,14 @@ impl Sockets {
 
     /// Receive up to `len` bytes: the result and the data.
     pub fn recv(
-        &mut self,
+        &self,
+        owner: u64,
         handle: u32,
         len: usize,
         timeout_ms: u32,
         abort: Option<BorrowedFd<'_>>,
     ) -> (u32, Vec<u8>) {
-        let Some(s) = self.socks.get(&handle) else {
+        let Some(s) = self.get(owner, handle) else {
             return (TEE_ERROR_BAD_PARAMETERS, Vec::new());
         };
         let until = deadline(timeout_ms);
@@ -334,10 +378,11 @@ impl Sockets {
 
     /// A protocol command (`TEE_TCP_SET_*BUF`, `TEE_UDP_CHANGE*`) with
     /// its buffer, which it may rewrite.
-    pub fn ioctl(&mut self, handle: u32, command: u32, data: &mut Vec<u8>) -> u32 {
-        let Some(s) = self.socks.get_mut(&handle) else {
+    pub fn ioctl(&self, owner: u64, handle: u32, command: u32, data: &mut Vec<u8>) -> u32 {
+        let Some(s) = self.get(owner, handle) else {
             return TEE_ERROR_BAD_PARAMETERS;
         };
+        let mut peer = s.peer.lock().unwrap_or_else(PoisonError::into_inner);
         let int = |d: &[u8]| -> Option<usize> {
             let v = i32::from_ne_bytes(d.try_into().ok()?);
             usize::try_from(v).ok()
@@ -361,18 +406,18 @@ impl Sockets {
                 let Some(host) = host_from_c(data) else {
                     return gp::ERROR_HOSTNAME;
                 };
-                let version = if s.peer.is_ipv4() {
+                let version = if peer.is_ipv4() {
                     gp::IP_VERSION_4
                 } else {
                     gp::IP_VERSION_6
                 };
-                let addrs = match resolve(host, s.peer.port(), version) {
+                let addrs = match resolve(host, peer.port(), version) {
                     Ok(a) => a,
                     Err(e) => return e,
                 };
                 for a in addrs {
                     if sk::connect(s.fd.as_raw_fd(), &SockaddrStorage::from(a)).is_ok() {
-                        s.peer = a;
+                        *peer = a;
                         return TEE_SUCCESS;
                     }
                 }
@@ -382,11 +427,11 @@ impl Sockets {
                 let Ok(port) = <[u8; 2]>::try_from(data.as_slice()) else {
                     return TEE_ERROR_BAD_PARAMETERS;
                 };
-                let mut peer = s.peer;
-                peer.set_port(u16::from_ne_bytes(port));
-                match sk::connect(s.fd.as_raw_fd(), &SockaddrStorage::from(peer)) {
+                let mut to = *peer;
+                to.set_port(u16::from_ne_bytes(port));
+                match sk::connect(s.fd.as_raw_fd(), &SockaddrStorage::from(to)) {
                     Ok(()) => {
-                        s.peer = peer;
+                        *peer = to;
                         TEE_SUCCESS
                     }
                     Err(_) => TEE_ERROR_COMMUNICATION,

@@ -13,6 +13,7 @@ use crate::fs::{MAX_DIRS, MAX_FILES};
 use crate::*;
 
 mod rpmb;
+mod sockets;
 mod store;
 
 /// Shared memory both sides see: the test reads and writes it as the
@@ -502,7 +503,6 @@ fn other_commands_are_not_supported() {
         cmd::SUSPEND,
         8,
         cmd::GPROF,
-        cmd::SOCKET,
         11,
         12,
         21,

@@ -499,6 +499,7 @@ impl Service {
             Box::new(TestPta::with_keys(keys.clone())),
             Box::new(system),
             Box::new(attestation),
+            Box::new(crate::socket_pta::SocketPta::default()),
         ];
         ptas.extend(more);
         Service {

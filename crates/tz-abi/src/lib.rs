@@ -49,6 +49,8 @@ pub mod rng;
 pub mod rpc;
 pub mod smccc;
 #[cfg(feature = "kernel")]
+pub mod socket_pta;
+#[cfg(feature = "kernel")]
 pub mod ta2ta;
 #[cfg(feature = "kernel")]
 pub mod tee_storage;

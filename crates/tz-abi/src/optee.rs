@@ -575,6 +575,22 @@ pub mod rpc {
         pub const SOCKET: u32 = 10;
     }
 
+    /// `OPTEE_RPC_CMD_SOCKET`'s operations (value 0's `a`; its `b` is the
+    /// TA instance the socket belongs to, its `c` the socket's handle):
+    /// OPEN (value 1: port, protocol, IP version; memref 2: the server,
+    /// NUL-terminated; value 3 out: the handle), CLOSE, CLOSE_ALL (the
+    /// instance's), SEND (memref 1 in; value 2 inout: a the timeout, b
+    /// the bytes sent), RECV (memref 1 out; value 2: the timeout), IOCTL
+    /// (memref 1 inout; value 2: the command).
+    pub mod socket {
+        pub const OPEN: u64 = 0;
+        pub const CLOSE: u64 = 1;
+        pub const CLOSE_ALL: u64 = 2;
+        pub const SEND: u64 = 3;
+        pub const RECV: u64 = 4;
+        pub const IOCTL: u64 = 5;
+    }
+
     /// `OPTEE_RPC_NOTIFICATION_WAIT`.
     pub const NOTIFICATION_WAIT: u64 = 0;
     /// `OPTEE_RPC_NOTIFICATION_SEND`.

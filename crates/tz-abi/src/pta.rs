@@ -194,7 +194,7 @@ async fn sleep(rpc: Rpc, ms: u32) -> u32 {
 }
 
 /// A value input.
-fn value_in(a: u64, b: u64, c: u64) -> RpcParam {
+pub(crate) fn value_in(a: u64, b: u64, c: u64) -> RpcParam {
     RpcParam::Value {
         a,
         b,
@@ -204,7 +204,7 @@ fn value_in(a: u64, b: u64, c: u64) -> RpcParam {
 }
 
 /// `size` bytes at `offset` of `shm` (or no buffer).
-fn memref(shm: Option<ShmId>, offset: u64, size: u64, dir: Dir) -> RpcParam {
+pub(crate) fn memref_param(shm: Option<ShmId>, offset: u64, size: u64, dir: Dir) -> RpcParam {
     RpcParam::Memref {
         shm,
         offset,
@@ -215,7 +215,11 @@ fn memref(shm: Option<ShmId>, offset: u64, size: u64, dir: Dir) -> RpcParam {
 
 /// Run `f` with application shared memory of `size` bytes, freed after
 /// whatever `f` did.
-async fn with_shm<T, F>(rpc: &Rpc, size: u64, f: impl FnOnce(ShmId) -> F) -> Result<T, u32>
+pub(crate) async fn with_shm<T, F>(
+    rpc: &Rpc,
+    size: u64,
+    f: impl FnOnce(ShmId) -> F,
+) -> Result<T, u32>
 where
     F: core::future::Future<Output = Result<T, u32>>,
 {
@@ -236,7 +240,10 @@ pub async fn fetch_ta(rpc: &Rpc, uuid: [u8; 16], max: u64) -> Result<Vec<u8>, u3
     w.copy_from_slice(&uuid[8..]);
     let id = value_in(a, u64::from_le_bytes(w), 0);
     let q = rpc
-        .supplicant(rpc_cmd::LOAD_TA, vec![id, memref(None, 0, 0, Dir::Out)])
+        .supplicant(
+            rpc_cmd::LOAD_TA,
+            vec![id, memref_param(None, 0, 0, Dir::Out)],
+        )
         .await?;
     let Some(&RpcParam::Memref { size, .. }) = q.get(1) else {
         return Err(TEE_ERROR_GENERIC);
@@ -250,7 +257,7 @@ pub async fn fetch_ta(rpc: &Rpc, uuid: [u8; 16], max: u64) -> Result<Vec<u8>, u3
         let got = rpc
             .supplicant(
                 rpc_cmd::LOAD_TA,
-                vec![id, memref(Some(shm), 0, size, Dir::Out)],
+                vec![id, memref_param(Some(shm), 0, size, Dir::Out)],
             )
             .await?;
         // The supplicant may not change the size between the two steps.
@@ -316,12 +323,12 @@ async fn fs_round_trip(rpc: Rpc, name: Vec<u8>, data: Vec<u8>) -> Result<(u32, b
             c: 0,
             dir: Dir::Out,
         };
-        let name_in = memref(Some(shm), 0, n, Dir::In);
+        let name_in = memref_param(Some(shm), 0, n, Dir::In);
         let fs_call = |params| rpc.supplicant(rpc_cmd::FS, params);
         let fd = handle(&fs_call(vec![op(fs::CREATE), name_in, out]).await?)?;
         fs_call(vec![
             value_in(fs::WRITE, fd, 0),
-            memref(Some(shm), n, len, Dir::In),
+            memref_param(Some(shm), n, len, Dir::In),
         ])
         .await?;
         fs_call(vec![value_in(fs::CLOSE, fd, 0)]).await?;
@@ -329,7 +336,7 @@ async fn fs_round_trip(rpc: Rpc, name: Vec<u8>, data: Vec<u8>) -> Result<(u32, b
         rpc.shm_write(shm, n, vec![0; data.len()]).await?;
         let read = fs_call(vec![
             value_in(fs::READ, fd, 0),
-            memref(Some(shm), n, len, Dir::Out),
+            memref_param(Some(shm), n, len, Dir::Out),
         ])
         .await?;
         let Some(&RpcParam::Memref { size: got, .. }) = read.get(1) else {

@@ -30,6 +30,7 @@ mod seal_host;
 mod shlib;
 mod sm2_pqc;
 mod socket;
+mod socket_host;
 mod spares;
 mod storage;
 mod storage_host;

@@ -1,4 +1,4 @@
-//! The GP TEE Sockets API on the host tier: TAs open TCP and UDP sockets
+//! The GP TEE Sockets API, on both tiers: TAs open TCP and UDP sockets
 //! with `TEE_tcpSocket`/`TEE_udpSocket` (C, `tests/tas/c/socket`) and
 //! `oxtee_ta_sdk::socket` (Rust, `tests/tas/rust/internal` command 8)
 //! through the socket PTA; the normal world's network supplicant holds
@@ -6,8 +6,7 @@
 //! ways over IPv4 and IPv6, a large transfer, timeouts, a closed peer,
 //! refused connections, names that do not resolve, ioctls; and the
 //! attackers: a client opening the PTA, a TA using another instance's
-//! handles, sockets outliving their TA, a `recv` without timeout pinning
-//! the core after its client went away.
+//! handles. (`socket_host.rs`: what only the host tier has.)
 
 use crate::harness::*;
 use oxtee_client::{Login, Param, Session};
@@ -16,19 +15,19 @@ use std::io::{Read, Write};
 use std::net::{TcpListener, UdpSocket};
 use std::time::{Duration, Instant};
 
-const C_TA: &str = "b1061e00-5e11-4c8a-9d2f-736f636b6574";
-const RUST_TA: &str = crate::seal::RUST_INTERNAL;
-const PTA: &str = "3b996a7d-2c2b-4a49-a896-e1fb5766d2f4";
-const INF: u32 = u32::MAX;
-const TCP: u32 = gp::PROTOCOL_TCP;
-const UDP: u32 = gp::PROTOCOL_UDP;
-const COMMUNICATION: u32 = 0xFFFF_000E;
-const BAD_PARAMETERS: u32 = 0xFFFF_0006;
-const ACCESS_DENIED: u32 = 0xFFFF_0001;
-const TARGET_DEAD: u32 = 0xFFFF_3024;
+pub(crate) const C_TA: &str = "b1061e00-5e11-4c8a-9d2f-736f636b6574";
+pub(crate) const RUST_TA: &str = crate::seal::RUST_INTERNAL;
+pub(crate) const PTA: &str = "3b996a7d-2c2b-4a49-a896-e1fb5766d2f4";
+pub(crate) const INF: u32 = u32::MAX;
+pub(crate) const TCP: u32 = gp::PROTOCOL_TCP;
+pub(crate) const UDP: u32 = gp::PROTOCOL_UDP;
+pub(crate) const COMMUNICATION: u32 = 0xFFFF_000E;
+pub(crate) const BAD_PARAMETERS: u32 = 0xFFFF_0006;
+pub(crate) const ACCESS_DENIED: u32 = 0xFFFF_0001;
+pub(crate) const TARGET_DEAD: u32 = 0xFFFF_3024;
 
 /// A TCP echo server on `addr` (None: the host has no such loopback).
-fn tcp_echo(addr: &str) -> Option<u16> {
+pub(crate) fn tcp_echo(addr: &str) -> Option<u16> {
     let l = TcpListener::bind(addr).ok()?;
     let port = l.local_addr().ok()?.port();
     std::thread::spawn(move || {
@@ -48,7 +47,7 @@ fn tcp_echo(addr: &str) -> Option<u16> {
 }
 
 /// A UDP echo server on `addr`.
-fn udp_echo(addr: &str) -> Option<u16> {
+pub(crate) fn udp_echo(addr: &str) -> Option<u16> {
     let s = UdpSocket::bind(addr).ok()?;
     let port = s.local_addr().ok()?.port();
     std::thread::spawn(move || {
@@ -62,7 +61,13 @@ fn udp_echo(addr: &str) -> Option<u16> {
 
 /// The C TA's socket slot: open (its slot, or the code and protocol
 /// error).
-fn open(s: &Session, proto: u32, host: &str, port: u16, version: u32) -> Result<u32, (u32, u32)> {
+pub(crate) fn open(
+    s: &Session,
+    proto: u32,
+    host: &str,
+    port: u16,
+    version: u32,
+) -> Result<u32, (u32, u32)> {
     let mut p = [
         Param::ValueIn {
             a: proto,
@@ -82,7 +87,7 @@ fn open(s: &Session, proto: u32, host: &str, port: u16, version: u32) -> Result<
 }
 
 /// Send on a slot: the result, the count and the socket's error().
-fn send(s: &Session, slot: u32, data: &[u8], timeout: u32) -> (u32, u32, u32) {
+pub(crate) fn send(s: &Session, slot: u32, data: &[u8], timeout: u32) -> (u32, u32, u32) {
     let mut p = [
         Param::ValueIn {
             a: slot,
@@ -99,7 +104,7 @@ fn send(s: &Session, slot: u32, data: &[u8], timeout: u32) -> (u32, u32, u32) {
 }
 
 /// Receive up to `n` bytes on a slot.
-fn recv(s: &Session, slot: u32, n: usize, timeout: u32) -> Result<Vec<u8>, u32> {
+pub(crate) fn recv(s: &Session, slot: u32, n: usize, timeout: u32) -> Result<Vec<u8>, u32> {
     let mut buf = vec![0u8; n];
     let mut p = [
         Param::ValueIn {
@@ -120,13 +125,13 @@ fn recv(s: &Session, slot: u32, n: usize, timeout: u32) -> Result<Vec<u8>, u32> 
     Ok(buf)
 }
 
-fn close(s: &Session, slot: u32) -> Result<(), u32> {
+pub(crate) fn close(s: &Session, slot: u32) -> Result<(), u32> {
     s.invoke(3, &mut [Param::ValueIn { a: slot, b: 0 }])
         .map(|_| ())
         .map_err(|e| e.code)
 }
 
-fn ioctl(s: &Session, slot: u32, cmd: u32, data: &mut Vec<u8>) -> Result<(), u32> {
+pub(crate) fn ioctl(s: &Session, slot: u32, cmd: u32, data: &mut Vec<u8>) -> Result<(), u32> {
     let n = data.len();
     s.invoke(
         4,
@@ -139,8 +144,9 @@ fn ioctl(s: &Session, slot: u32, cmd: u32, data: &mut Vec<u8>) -> Result<(), u32
     .map_err(|e| e.code)
 }
 
-/// The Rust TA's round trip (command 8): what came back.
-fn rust_roundtrip(
+/// The Rust TA's round trip (command 8): what came back (checked by
+/// the TA against what it sent).
+pub(crate) fn rust_roundtrip(
     s: &Session,
     host: &str,
     port: u16,
@@ -169,11 +175,13 @@ fn rust_roundtrip(
         unreachable!()
     };
     let _ = p;
+    // The TA checked each byte against what it sent: what came back is
+    // the start of what went.
     buf.truncate(a as usize);
     Ok(buf)
 }
 
-fn session(w: &World, ta: &str) -> Session {
+pub(crate) fn session(w: &World, ta: &str) -> Session {
     w.ctx()
         .open_session(uuid(ta), Login::Public, &mut [])
         .unwrap()
@@ -199,14 +207,15 @@ fn tcp_and_udp_both_ways_over_ipv4_and_ipv6_from_c_and_rust() {
     ];
     s.invoke(5, &mut p).unwrap();
     assert!(matches!(p[1], Param::ValueOut { a: 0x40_0000, .. }));
-    // One send of 3 MiB (the library's pieces, the core's pieces), read
+    // One send of 768 KiB and a bit (in the library's pieces; the
+    // TrustZone tier copies a client's memref of at most 1 MiB), read
     // back here in the TA's receive sizes.
-    let big: Vec<u8> = (0..3u32 << 20).map(|i| (i % 253) as u8).collect();
+    let big: Vec<u8> = (0..(768u32 << 10) + 5).map(|i| (i % 253) as u8).collect();
     let (r, n, _) = send(&s, b, &big, INF);
-    assert_eq!((r, n), (0, 3 << 20));
+    assert_eq!((r, n as usize), (0, big.len()));
     let mut back = Vec::new();
     while back.len() < big.len() {
-        let d = recv(&s, b, 1 << 20, 5000).unwrap();
+        let d = recv(&s, b, 256 << 10, 5000).unwrap();
         assert!(!d.is_empty());
         back.extend(d);
     }
@@ -226,8 +235,18 @@ fn tcp_and_udp_both_ways_over_ipv4_and_ipv6_from_c_and_rust() {
         rust_roundtrip(&r, "127.0.0.1", t4, false, 4, b"from rust").unwrap(),
         b"from rust"
     );
-    let big: Vec<u8> = (0..(2u32 << 20) + 17).map(|i| (i % 249) as u8).collect();
-    assert!(rust_roundtrip(&r, "localhost", t4, false, 0, &big).unwrap() == big);
+    // 2 MiB through the SDK's send_all and recv, checked by the TA.
+    let mut p = [
+        Param::ValueIn { a: t4.into(), b: 4 },
+        Param::TempIn { buf: b"127.0.0.1" },
+        Param::ValueIn { a: 2 << 20, b: 0 },
+        Param::ValueOut { a: 0, b: 0 },
+    ];
+    r.invoke(9, &mut p).unwrap();
+    assert!(matches!(p[3], Param::ValueOut { a: 0x20_0000, .. }));
+    // A payload from the client, by name.
+    let mid: Vec<u8> = (0..(20u32 << 10) + 17).map(|i| (i % 249) as u8).collect();
+    assert!(rust_roundtrip(&r, "localhost", t4, false, 0, &mid).unwrap() == mid);
     assert_eq!(
         rust_roundtrip(&r, "127.0.0.1", u4, true, 4, b"datagram").unwrap(),
         b"datagram"
@@ -293,11 +312,6 @@ fn timeouts_closed_peers_refusals_and_bad_names() {
         &mut 4096i32.to_ne_bytes().to_vec(),
     )
     .unwrap();
-    // A send that cannot finish (the peer does not read): the timeout,
-    // with the count sent so far; error() reports it.
-    let (r, n, err) = send(&s, a, &vec![1u8; 32 << 20], 300);
-    assert_eq!((r, err), (gp::ERROR_TIMEOUT, gp::ERROR_TIMEOUT));
-    assert!(n > 0 && n < 32 << 20, "{n}");
     // The peer closes: 0 bytes once what it sent is read, and sending
     // ends in REMOTE_CLOSED.
     drop(peer);
@@ -374,7 +388,7 @@ fn timeouts_closed_peers_refusals_and_bad_names() {
     assert_eq!(e, TARGET_DEAD);
 }
 
-const TEE_SUCCESS_CODE: u32 = 0;
+pub(crate) const TEE_SUCCESS_CODE: u32 = 0;
 
 #[test]
 fn hostile_callers_of_the_socket_pta() {
@@ -398,150 +412,4 @@ fn hostile_callers_of_the_socket_pta() {
     // A's socket still works.
     assert_eq!(send(&a, slot, b"still mine", INF), (0, 10, 0));
     assert_eq!(recv(&a, slot, 10, 5000).unwrap(), b"still mine");
-}
-
-/// Whether the peer of `c` goes away within `within` (what it sends
-/// meanwhile is read and dropped).
-fn closed_within(mut c: std::net::TcpStream, within: Duration) -> bool {
-    c.set_read_timeout(Some(within)).unwrap();
-    let mut b = [0u8; 16];
-    loop {
-        match c.read(&mut b) {
-            Ok(0) => return true,
-            Ok(_) => {}
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                ) =>
-            {
-                return false;
-            }
-            Err(_) => return true,
-        }
-    }
-}
-
-#[test]
-fn sockets_go_with_their_instance_and_a_vanished_client_frees_the_core() {
-    let w = World::start();
-    // A TA that dies: its socket is closed in the normal world.
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = l.local_addr().unwrap().port();
-    let s = session(&w, C_TA);
-    open(&s, TCP, "127.0.0.1", port, gp::IP_VERSION_4).unwrap();
-    let (c, _) = l.accept().unwrap();
-    let e = s.invoke(6, &mut []).unwrap_err();
-    assert_eq!(e.code, TARGET_DEAD);
-    assert!(
-        closed_within(c, Duration::from_secs(10)),
-        "the socket outlived its TA"
-    );
-    // A client that goes away while its TA waits in recv for ever: the
-    // wait ends, the TA ends, its socket closes.
-    let mut client = std::process::Command::new(oxtee_bin())
-        .args(["invoke", C_TA, "8", "--socket"])
-        .arg(&w.socket)
-        .arg("--value-in")
-        .arg(format!("{port},0"))
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let (c, _) = l.accept().unwrap();
-    let pids = w.ta_pids(C_TA);
-    assert!(!pids.is_empty());
-    client.kill().unwrap();
-    client.wait().unwrap();
-    assert!(
-        closed_within(c, Duration::from_secs(10)),
-        "the socket outlived its vanished client"
-    );
-    assert!(wait_ended(&pids), "the TA outlived its vanished client");
-    // The core still serves.
-    let s = session(&w, C_TA);
-    let echo = tcp_echo("127.0.0.1:0").unwrap();
-    let a = open(&s, TCP, "127.0.0.1", echo, gp::IP_VERSION_4).unwrap();
-    assert_eq!(send(&s, a, b"ok", INF), (0, 2, 0));
-}
-
-#[test]
-fn sockets_can_be_turned_off() {
-    let w = World::start_with(
-        &ta_dir(),
-        "sockets = false\n[limits]\ncancel_grace_ms = 300\nspare_instances = false\n",
-    );
-    let s = session(&w, C_TA);
-    assert_eq!(
-        open(&s, TCP, "127.0.0.1", 9, gp::IP_VERSION_4),
-        Err((0xFFFF_0008, 0))
-    );
-}
-
-/// The devkit's C headers and `oxtee_gp` (the core's and the Rust SDK's
-/// constants) agree on every socket value.
-#[test]
-fn the_headers_and_the_core_agree() {
-    let t = tempfile::tempdir().unwrap();
-    let src = t.path().join("v.c");
-    std::fs::write(
-        &src,
-        "#include <stdio.h>\n#include <tee_internal_api.h>\n#include <pta_socket.h>\n\
-         #include <tee_tcpsocket.h>\n#include <tee_udpsocket.h>\n\
-         #include <__tee_tcpsocket_defines_extensions.h>\n\
-         int main(void) {\n\
-         TEE_UUID u = PTA_SOCKET_UUID;\n\
-         printf(\"%08x%04x%04x\", u.timeLow, u.timeMid, u.timeHiAndVersion);\n\
-         for (int i = 0; i < 8; i++) printf(\"%02x\", u.clockSeqAndNode[i]);\n\
-         printf(\" %u %u %u %u %u %x\", PTA_SOCKET_OPEN, PTA_SOCKET_CLOSE, PTA_SOCKET_SEND,\n\
-           PTA_SOCKET_RECV, PTA_SOCKET_IOCTL, PTA_SOCKET_TIMEOUT_BLOCKING);\n\
-         printf(\" %x %x %x %x %x %x\", TEE_ISOCKET_PROTOCOLID_TCP, TEE_ISOCKET_PROTOCOLID_UDP,\n\
-           TEE_TCP_SET_RECVBUF, TEE_TCP_SET_SENDBUF, TEE_UDP_CHANGEADDR, TEE_UDP_CHANGEPORT);\n\
-         printf(\" %x %x %x %x %x %x %x\", TEE_ISOCKET_ERROR_PROTOCOL,\n\
-           TEE_ISOCKET_ERROR_REMOTE_CLOSED, TEE_ISOCKET_ERROR_TIMEOUT,\n\
-           TEE_ISOCKET_ERROR_OUT_OF_RESOURCES, TEE_ISOCKET_ERROR_LARGE_BUFFER,\n\
-           TEE_ISOCKET_WARNING_PROTOCOL, TEE_ISOCKET_ERROR_HOSTNAME);\n\
-         printf(\" %d %d %d\\n\", TEE_IP_VERSION_DC, TEE_IP_VERSION_4, TEE_IP_VERSION_6);\n\
-         return 0; }\n",
-    )
-    .unwrap();
-    let exe = t.path().join("v");
-    let st = std::process::Command::new("gcc")
-        .arg("-I")
-        .arg(dist().join("devkit/include"))
-        .arg("-o")
-        .arg(&exe)
-        .arg(&src)
-        .status()
-        .unwrap();
-    assert!(st.success());
-    let out = std::process::Command::new(&exe).output().unwrap();
-    let got = String::from_utf8(out.stdout).unwrap();
-    let uuid: String = gp::UUID.iter().map(|b| format!("{b:02x}")).collect();
-    let want = format!(
-        "{uuid} {} {} {} {} {} {:x} {:x} {:x} {:x} {:x} {:x} {:x} {:x} {:x} {:x} {:x} {:x} {:x} {:x} {} {} {}\n",
-        gp::OPEN,
-        gp::CLOSE,
-        gp::SEND,
-        gp::RECV,
-        gp::IOCTL,
-        gp::TIMEOUT_BLOCKING,
-        gp::PROTOCOL_TCP,
-        gp::PROTOCOL_UDP,
-        gp::TCP_SET_RECVBUF,
-        gp::TCP_SET_SENDBUF,
-        gp::UDP_CHANGEADDR,
-        gp::UDP_CHANGEPORT,
-        gp::ERROR_PROTOCOL,
-        gp::ERROR_REMOTE_CLOSED,
-        gp::ERROR_TIMEOUT,
-        gp::ERROR_OUT_OF_RESOURCES,
-        gp::ERROR_LARGE_BUFFER,
-        gp::WARNING_PROTOCOL,
-        gp::ERROR_HOSTNAME,
-        gp::IP_VERSION_DC,
-        gp::IP_VERSION_4,
-        gp::IP_VERSION_6,
-    );
-    assert_eq!(got, want);
 }

@@ -1,5 +1,5 @@
 //! The host tier's example, memory and time, misbehaving TA, parameter,
-//! property, cryptography, sealing, trusted
+//! property, cryptography, sealing, GP sockets, trusted
 //! storage and TA-to-TA suites (`tests/it`), the same sources,
 //! run against the TrustZone tier: `scripts/tz.sh` builds this target for
 //! aarch64 (feature `tz-suite`) and runs it inside the guest, where
@@ -31,6 +31,8 @@ mod params;
 mod props;
 #[path = "../it/seal.rs"]
 mod seal;
+#[path = "../it/socket.rs"]
+mod socket;
 #[path = "../it/storage.rs"]
 mod storage;
 #[path = "../it/symcrypt.rs"]

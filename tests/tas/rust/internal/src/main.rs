@@ -26,8 +26,13 @@
 //!   (`oxtee_ta_sdk::socket`) to the server `p1` at port `p0.a` (`p0.b`:
 //!   bit 0 UDP, bits 8..: the IP version 0/4/6): send `p2`, receive as
 //!   many bytes back (TCP: until that many or the peer closes; UDP: one
-//!   datagram) into `p2`, close; `p3.a` = bytes received. Returns the
-//!   first failing call's code.
+//!   datagram of at most 4 KiB), each checked against what was sent
+//!   (else `TEE_ERROR_MAC_INVALID`), close; `p3.a` = bytes received
+//!   (`p2` is left as it was). Returns the first failing call's code.
+//! * 9: `(ValueIn, MemrefIn, ValueIn, ValueOut)` a TCP echo of `p2.a`
+//!   bytes of a pattern to the server `p1` at port `p0.a` (IP version
+//!   `p0.b`), 16 KiB at a time (`Socket::send_all`, then the piece read
+//!   back and checked); `p3.a` = bytes checked.
 #![no_std]
 #![cfg_attr(target_os = "none", no_main)]
 #![forbid(unsafe_code)]
@@ -162,20 +167,65 @@ impl TrustedApp for Internal {
                         Socket::tcp(version, host, port)
                     }
                     .map_err(|e| e.code)?;
-                    let msg = data.data().to_vec();
-                    s.send_all(&msg, 5000).map_err(|e| e.code)?;
-                    let mut back = vec![0u8; msg.len()];
+                    let sent = data.data();
+                    s.send_all(sent, 5000).map_err(|e| e.code)?;
+                    // Received in small pieces (the heap is 64 KiB) and
+                    // checked here against what was sent.
+                    let mut piece = [0u8; 4096];
                     let mut got = 0;
-                    while got < back.len() {
-                        let n = s.recv(&mut back[got..], 5000).map_err(|e| e.code)?;
+                    while got < sent.len() {
+                        let want = (sent.len() - got).min(piece.len());
+                        let n = s.recv(&mut piece[..want], 5000).map_err(|e| e.code)?;
+                        if piece[..n] != sent[got..got + n] {
+                            return Err(TeeError(0xFFFF_3071)); // TEE_ERROR_MAC_INVALID
+                        }
                         got += n;
                         if n == 0 || udp {
                             break;
                         }
                     }
                     s.close().map_err(|e| e.code)?;
-                    data.write(&back[..got])?;
                     out.a = got as u32;
+                    Ok(())
+                },
+            ),
+            9 => params.call(
+                |(p, host, n, out): &mut (ValueIn, MemrefIn, ValueIn, ValueOut)| {
+                    use oxtee_ta_sdk::socket::{IpVersion, Socket};
+                    let host =
+                        core::str::from_utf8(host.data()).map_err(|_| TeeError::BAD_PARAMETERS)?;
+                    let version = match p.b {
+                        4 => IpVersion::V4,
+                        6 => IpVersion::V6,
+                        _ => IpVersion::Any,
+                    };
+                    let port = u16::try_from(p.a).map_err(|_| TeeError::BAD_PARAMETERS)?;
+                    let mut s = Socket::tcp(version, host, port).map_err(|e| e.code)?;
+                    let total = n.a as usize;
+                    let mut piece = vec![0u8; 16 << 10];
+                    let mut back = vec![0u8; 16 << 10];
+                    let mut done = 0;
+                    while done < total {
+                        let len = (total - done).min(piece.len());
+                        for (i, b) in piece[..len].iter_mut().enumerate() {
+                            *b = ((done + i) * 7 % 251) as u8;
+                        }
+                        s.send_all(&piece[..len], 5000).map_err(|e| e.code)?;
+                        let mut got = 0;
+                        while got < len {
+                            let k = s.recv(&mut back[got..len], 5000).map_err(|e| e.code)?;
+                            if k == 0 {
+                                return Err(TeeError(0xFFFF_000E)); // COMMUNICATION
+                            }
+                            got += k;
+                        }
+                        if back[..len] != piece[..len] {
+                            return Err(TeeError(0xFFFF_3071)); // MAC_INVALID
+                        }
+                        done += len;
+                    }
+                    s.close().map_err(|e| e.code)?;
+                    out.a = done as u32;
                     Ok(())
                 },
             ),
