@@ -607,7 +607,9 @@ impl Instance {
             match self.wait_reply(link, &mut watch, mem.grace, deadline, cancel_at, own)? {
                 TaReply::Done { result, params } => return Ok((result, params)),
                 TaReply::Panic { .. } => return Err(dead()),
-                req => self.serve_request(&link.ch, req, mem.nested, watch)?,
+                // (The client as the call began: a PTA wait the TA starts after
+                // its client vanished ends at once.)
+                req => self.serve_request(&link.ch, req, mem.nested, mem.watch)?,
             }
         }
     }
