@@ -21,6 +21,7 @@
 //! installed_rollback_protection = true  # the same for TAs installed in trusted storage
 //! # plugin_dir = "/usr/lib/tee-supplicant/plugins"  # supplicant plugins (*.plugin); default none
 //! sockets = true                     # TAs may open GP sockets (through the normal world)
+//! secure_memory = 1073741824         # the secure world's memory: TA code, heaps and stacks
 //!
 //! [limits]
 //! max_contexts = 1024
@@ -87,6 +88,10 @@ pub struct Config {
     /// in the normal world under the supplicant's uid: a TA then reaches
     /// whatever that user reaches. False: the socket PTA is not there.
     pub sockets: bool,
+    /// The secure world's memory in bytes (1 GiB by default): every TA
+    /// instance is charged its code, heap and stack; an instance that
+    /// would not fit is refused with TEE_ERROR_OUT_OF_MEMORY.
+    pub secure_memory: u64,
     pub limits: Limits,
 }
 
@@ -171,6 +176,7 @@ impl Default for Config {
             installed_rollback_protection: true,
             plugin_dir: None,
             sockets: true,
+            secure_memory: 1 << 30,
             limits: Limits::default(),
         }
     }

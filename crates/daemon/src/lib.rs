@@ -5,6 +5,7 @@
 //! SMC entry), peer credentials, the TA store on disk, and TA processes in
 //! their seccomp sandbox.
 
+pub mod budget;
 pub mod config;
 pub mod fsperm;
 pub mod plugins;

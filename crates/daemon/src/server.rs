@@ -232,6 +232,8 @@ pub struct Shared {
     storage: crate::trusted_storage::TrustedStorage,
     /// The pseudo-TAs.
     ptas: crate::pta::Registry,
+    /// The secure world's memory (`secure_memory`).
+    budget: Arc<crate::budget::Budget>,
     /// The TAs installed into trusted storage, each with the generation
     /// of its image (a TA's cache entry is reused while it holds).
     installed: Mutex<HashMap<Uuid, u64>>,
@@ -373,6 +375,7 @@ impl Server {
         };
         let shared = Arc::new(Shared {
             storage,
+            budget: crate::budget::Budget::new(cfg.secure_memory),
             ptas: crate::pta::Registry::new(
                 huk,
                 crate::sockets::SocketPta::new(cfg.sockets, root.then_some(cfg.supplicant_uid)),
@@ -617,6 +620,14 @@ impl Shared {
         watch: Option<&Channel>,
     ) -> Result<Arc<Instance>, TeeError> {
         let limits = &self.cfg.limits;
+        // Charged before anything starts: an instance that does not fit
+        // in the secure world's memory is refused, nothing else moves.
+        let need = ta.secure_footprint();
+        let Some(charge) = self.budget.charge(need) else {
+            let (size, used) = self.budget.usage();
+            tracing::warn!(uuid = %ta.props.uuid, need, used, size, "secure memory budget exhausted; refusing a new instance");
+            return Err(TeeError::tee(TEE_ERROR_OUT_OF_MEMORY));
+        };
         let mut mem = ClientMem::none(Some(self), None);
         mem.watch = watch;
         mem.grace = Duration::from_millis(limits.cancel_grace_ms);
@@ -630,13 +641,18 @@ impl Shared {
             None => None,
         };
         if let Some(i) = spare {
+            *i.charge.locked() = Some(charge);
             match i.create(&self.tee_props, &mem) {
-                // A spare that died while idle is replaced by a fresh process.
-                Err(e) if e.code == TEE_ERROR_TARGET_DEAD => {}
+                // A spare that died while idle is replaced by a fresh
+                // process (its kill gave the charge back: charge again).
+                Err(e) if e.code == TEE_ERROR_TARGET_DEAD => {
+                    return self.new_instance(ta, watch);
+                }
                 r => return r.map(|()| i),
             }
         }
         let i = self.start_process(ta)?;
+        *i.charge.locked() = Some(charge);
         i.create(&self.tee_props, &mem)?;
         Ok(i)
     }

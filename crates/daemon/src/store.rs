@@ -42,6 +42,18 @@ pub struct LoadedTa {
 }
 
 impl LoadedTa {
+    /// What an instance of it holds in secure memory for the budget
+    /// (`crate::budget`): its code (the ELF, and the library TAs it
+    /// links), its heap and its stack.
+    pub fn secure_footprint(&self) -> u64 {
+        let size = |fd: &OwnedFd| {
+            nix::sys::stat::fstat(std::os::fd::AsRawFd::as_raw_fd(fd))
+                .map_or(0, |st| st.st_size.max(0) as u64)
+        };
+        let libs: u64 = self.libs.iter().map(|(l, _)| size(&l.exec)).sum();
+        size(&self.exec) + libs + u64::from(self.props.data_size) + u64::from(self.props.stack_size)
+    }
+
     /// Its verified image, as attestation reports it.
     pub fn image(&self) -> oxtee_core::pta::attestation::TaImage {
         oxtee_core::pta::attestation::TaImage {

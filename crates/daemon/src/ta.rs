@@ -264,6 +264,9 @@ pub struct Instance {
     /// The process's own uid (core running as root); given back to the
     /// pool when the instance is dropped, after the process was reaped.
     pub uid: Option<UidLease>,
+    /// What it is charged in the secure memory budget; given back when
+    /// the process is killed.
+    pub charge: Mutex<Option<crate::budget::Charge>>,
 }
 
 impl std::fmt::Debug for Instance {
@@ -431,6 +434,7 @@ impl Instance {
             reaped: Mutex::new(false),
             callee: Mutex::new(None),
             uid,
+            charge: Mutex::new(None),
         });
         // First thing the process reads: the library TAs it may use (it
         // maps them before its sandbox forbids new executable mappings).
@@ -551,6 +555,7 @@ impl Instance {
     /// Kill the process (if alive) and reap it.
     pub fn kill(&self) {
         self.dead.store(true, Ordering::Release);
+        self.charge.locked().take();
         let mut reaped = self.reaped.locked();
         if !*reaped {
             let pid = nix::unistd::Pid::from_raw(self.pid);

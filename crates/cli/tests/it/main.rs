@@ -9,6 +9,7 @@ mod attest;
 mod basic;
 mod bigint;
 mod boundary;
+mod budget;
 mod c_api;
 mod concurrency;
 mod digest;
