@@ -7,6 +7,7 @@ mod attest;
 mod bench;
 mod bench_storage;
 mod invoke;
+mod status;
 mod ta_imports;
 mod ta_mgmt;
 mod ta_tools;
@@ -78,6 +79,18 @@ enum Cmd {
         socket: Option<String>,
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         params: Vec<String>,
+    },
+    /// What the running secure world holds: its memory budget (size and
+    /// use), TA instances (memory, sessions), sessions, uptime. The
+    /// core's user or root only.
+    Status {
+        /// Resize the secure memory to this many bytes first (refused
+        /// when that cannot hold what is in use).
+        #[arg(long, value_name = "BYTES")]
+        budget: Option<u64>,
+        /// Socket of the secure world (default $OXTEE_SOCKET or the default path).
+        #[arg(long)]
+        socket: Option<String>,
     },
     /// Fetch a PSA attestation token (RFC 9783) about a TA for a
     /// challenge, verify it and print its claims.
@@ -422,6 +435,7 @@ fn main() -> ExitCode {
             socket,
             params,
         } => invoke::run(&uuid, &command, &login, socket.as_deref(), &params),
+        Cmd::Status { budget, socket } => status::run(budget, socket.as_deref()),
         Cmd::Attest {
             ta,
             challenge,

@@ -18,6 +18,7 @@
 //! | system ([`SystemPta`]) | 3a2f8978-5dc0-11e8-9c2d-fa7ae01bbebc | TAs | ADD_RNG_ENTROPY, DERIVE_TA_UNIQUE_KEY, oxtee's DERIVE_SEALING_KEY |
 //! | TA management ([`TaMgmtPta`]) | 6e256cba-fc4d-4941-ad09-2ca1860342dd | clients of the core's own uid or root | OP-TEE's BOOTSTRAP (install), UNINSTALL; oxtee's LIST |
 //! | socket ([`crate::sockets::SocketPta`]) | 3b996a7d-2c2b-4a49-a896-e1fb5766d2f4 | TAs | OP-TEE's OPEN, CLOSE, SEND, RECV, IOCTL (GP TEE Sockets) |
+//! | status ([`StatusPta`]) | 6f787465-0000-4000-8000-737461747573 | clients of the core's own uid or root | oxtee's STATUS, SET_BUDGET |
 //! | attestation ([`AttestationPta`]) | 39800861-182a-4720-9b67-2bcd622bc0b5 | clients and TAs | OP-TEE's GET_PUBKEY, GET_TA_SHDR_DIGEST, HASH_TA_MEMORY, HASH_TEE_MEMORY; oxtee's GET_PSA_TOKEN, GET_PSA_PUBKEY |
 
 use oxtee_core::attestation::{PsaKey, RsaKey};
@@ -50,6 +51,11 @@ pub trait Core {
     fn uninstall(&self, uuid: Uuid) -> Result<bool, u32>;
     /// The installed TAs and their versions.
     fn installed(&self) -> Vec<(Uuid, u32)>;
+    /// The secure world's state, as text (see [`StatusPta`]).
+    fn status(&self) -> String;
+    /// Resize the secure memory budget: refused (with the bytes in use)
+    /// when the new size cannot hold what is in use.
+    fn set_budget(&self, bytes: u64) -> Result<(), u64>;
     /// Invoke supplicant plugin `uuid` on `data`: its result and output.
     fn supp_plugin(
         &self,
@@ -126,6 +132,7 @@ impl Registry {
                 }),
                 Arc::new(AttestationPta::new(huk)),
                 Arc::new(TaMgmtPta),
+                Arc::new(StatusPta),
             ],
         }
     }
@@ -422,6 +429,66 @@ impl Pta for TaMgmtPta {
                 TEE_SUCCESS
             }
             Self::BOOTSTRAP | Self::UNINSTALL | Self::LIST => TEE_ERROR_BAD_PARAMETERS,
+            _ => TEE_ERROR_NOT_SUPPORTED,
+        }
+    }
+}
+
+/// oxtee's status PTA: what the secure world holds (`oxtee status`), and
+/// its memory budget resized while it runs. For clients of the core's
+/// own uid or root: it shows every user's TA instances.
+pub struct StatusPta;
+
+impl StatusPta {
+    /// 6f787465-0000-4000-8000-737461747573 ("oxte", "status").
+    pub const UUID: [u8; 16] = [
+        0x6f, 0x78, 0x74, 0x65, 0x00, 0x00, 0x40, 0x00, 0x80, 0x00, 0x73, 0x74, 0x61, 0x74, 0x75,
+        0x73,
+    ];
+    /// Memref out: lines of text, `key value...` (`uptime_ms`,
+    /// `secure_memory SIZE used USED`, `contexts N`, `sessions N`, then
+    /// `instance ID UUID pid PID memory BYTES sessions N` for each).
+    pub const STATUS: u32 = 0;
+    /// Value in: a = the new size's low 32 bits, b = its high 32 bits.
+    /// BAD_STATE when it cannot hold what is in use (the bytes in use
+    /// are in the status).
+    pub const SET_BUDGET: u32 = 1;
+}
+
+impl Pta for StatusPta {
+    fn uuid(&self) -> Uuid {
+        Uuid(Self::UUID)
+    }
+
+    fn open(&self, caller: &Caller<'_>) -> Result<(), u32> {
+        TaMgmtPta.open(caller)
+    }
+
+    fn invoke(&self, caller: &Caller<'_>, cmd: u32, p: &mut [Param; 4]) -> u32 {
+        let t = param_types(p);
+        match cmd {
+            Self::STATUS if t == types(6, 0, 0, 0) => {
+                let text = caller.core.status();
+                let Param::Memref { data, size, .. } = &mut p[0] else {
+                    return TEE_ERROR_BAD_PARAMETERS;
+                };
+                *size = text.len();
+                if text.len() > data.len() {
+                    return TEE_ERROR_SHORT_BUFFER;
+                }
+                data[..text.len()].copy_from_slice(text.as_bytes());
+                TEE_SUCCESS
+            }
+            Self::SET_BUDGET if t == types(1, 0, 0, 0) => {
+                let Param::Value { a, b, .. } = p[0] else {
+                    return TEE_ERROR_BAD_PARAMETERS;
+                };
+                match caller.core.set_budget(u64::from(b) << 32 | u64::from(a)) {
+                    Ok(()) => TEE_SUCCESS,
+                    Err(_) => TEE_ERROR_BAD_STATE,
+                }
+            }
+            Self::STATUS | Self::SET_BUDGET => TEE_ERROR_BAD_PARAMETERS,
             _ => TEE_ERROR_NOT_SUPPORTED,
         }
     }

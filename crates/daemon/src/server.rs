@@ -234,6 +234,8 @@ pub struct Shared {
     ptas: crate::pta::Registry,
     /// The secure world's memory (`secure_memory`).
     budget: Arc<crate::budget::Budget>,
+    /// When the core started.
+    started: std::time::Instant,
     /// The TAs installed into trusted storage, each with the generation
     /// of its image (a TA's cache entry is reused while it holds).
     installed: Mutex<HashMap<Uuid, u64>>,
@@ -376,6 +378,7 @@ impl Server {
         let shared = Arc::new(Shared {
             storage,
             budget: crate::budget::Budget::new(cfg.secure_memory),
+            started: std::time::Instant::now(),
             ptas: crate::pta::Registry::new(
                 huk,
                 crate::sockets::SocketPta::new(cfg.sockets, root.then_some(cfg.supplicant_uid)),
@@ -1869,6 +1872,47 @@ impl crate::pta::Core for Shared {
         data: Vec<u8>,
     ) -> Result<(u32, Vec<u8>), u32> {
         self.storage.plugin(uuid, cmd, sub_cmd, data)
+    }
+
+    fn status(&self) -> String {
+        use std::fmt::Write;
+        let (size, used) = self.budget.usage();
+        let mut out = format!(
+            "uptime_ms {}\nsecure_memory {size} used {used}\ncontexts {}\nsessions {}\n",
+            self.started.elapsed().as_millis(),
+            self.contexts.locked().len(),
+            self.sessions.locked().len(),
+        );
+        let live: Vec<Arc<Instance>> = self
+            .instances
+            .locked()
+            .iter()
+            .filter_map(Weak::upgrade)
+            .filter(|i| !i.is_dead())
+            .collect();
+        let table = self.table.locked();
+        for i in live {
+            // (A spare process is not an instance yet: no entry.)
+            let Some(sessions) = table.sessions(i.id) else {
+                continue;
+            };
+            let memory = i.charge.locked().as_ref().map_or(0, |c| c.bytes());
+            let _ = writeln!(
+                out,
+                "instance {} {} pid {} memory {memory} sessions {sessions}",
+                i.id, i.uuid, i.pid
+            );
+        }
+        out
+    }
+
+    fn set_budget(&self, bytes: u64) -> Result<(), u64> {
+        let r = self.budget.resize(bytes);
+        match r {
+            Ok(()) => tracing::info!(bytes, "secure memory budget resized"),
+            Err(used) => tracing::warn!(bytes, used, "secure memory budget not resized: in use"),
+        }
+        r
     }
 
     fn installed(&self) -> Vec<(Uuid, u32)> {

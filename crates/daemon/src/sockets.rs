@@ -536,6 +536,12 @@ mod tests {
         fn installed(&self) -> Vec<(Uuid, u32)> {
             Vec::new()
         }
+        fn status(&self) -> String {
+            String::new()
+        }
+        fn set_budget(&self, _: u64) -> Result<(), u64> {
+            Err(0)
+        }
         fn supp_plugin(
             &self,
             _: [u8; 16],

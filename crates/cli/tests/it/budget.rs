@@ -79,3 +79,99 @@ fn instances_beyond_the_budget_are_refused_and_nothing_else_moves() {
     let d = reopen();
     assert!(alive(&c) && alive(&d));
 }
+
+/// `oxtee status` output of `w` (with `args`): (success, stdout, stderr).
+fn status(w: &World, args: &[&str]) -> (bool, String, String) {
+    let o = std::process::Command::new(oxtee_bin())
+        .arg("status")
+        .args(args)
+        .arg("--socket")
+        .arg(&w.socket)
+        .output()
+        .unwrap();
+    (
+        o.status.success(),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+/// The number after `key` on its line of a status.
+fn field(text: &str, line: &str, key: &str) -> u64 {
+    let l = text
+        .lines()
+        .find(|l| l.starts_with(line))
+        .unwrap_or_else(|| panic!("no {line} in {text}"));
+    let mut words = l.split_whitespace();
+    while let Some(w) = words.next() {
+        if w == key {
+            return words.next().unwrap().parse().unwrap();
+        }
+    }
+    panic!("no {key} in {l}")
+}
+
+#[test]
+fn status_shows_the_budget_and_instances_and_the_budget_resizes_when_it_holds() {
+    use std::os::unix::process::CommandExt;
+    let w = World::start_with(
+        &ta_dir(),
+        "secure_memory = 536870912\nsocket_group = \"nogroup\"\n[limits]\nspare_instances = false\n",
+    );
+    let ctx = w.ctx();
+    let (a, _) = ctx.open_session(uuid(TA), Login::Public, &mut []).unwrap();
+    let (_b, _) = ctx.open_session(uuid(TA), Login::Public, &mut []).unwrap();
+    let (ok, text, err) = status(&w, &[]);
+    assert!(ok, "{err}");
+    assert_eq!(field(&text, "secure_memory", "secure_memory"), 512 << 20);
+    let used = field(&text, "secure_memory", "used");
+    let instances: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("instance "))
+        .collect();
+    assert_eq!(instances.len(), 2, "{text}");
+    let charged: u64 = instances
+        .iter()
+        .map(|l| field(l, "instance", "memory"))
+        .sum();
+    assert_eq!(charged, used, "{text}");
+    assert!(
+        instances
+            .iter()
+            .all(|l| l.contains(TA) && field(l, "instance", "sessions") == 1)
+    );
+    assert!(field(&text, "sessions", "sessions") >= 2);
+    // Smaller than what is in use: refused, with a clear message, and
+    // nothing changes.
+    let (ok, _, err) = status(&w, &["--budget", &(used - 1).to_string()]);
+    assert!(
+        !ok && err.contains(&format!("{used} bytes are in use")),
+        "{err}"
+    );
+    assert!(alive(&a));
+    // Exactly what is in use: taken; no new instance fits, the old ones
+    // carry on.
+    let (ok, text, err) = status(&w, &["--budget", &used.to_string()]);
+    assert!(ok, "{err}");
+    assert_eq!(field(&text, "secure_memory", "secure_memory"), used);
+    let e = ctx
+        .open_session(uuid(TA), Login::Public, &mut [])
+        .unwrap_err();
+    assert_eq!((e.code, e.origin), (OUT_OF_MEMORY, ORIGIN_TEE));
+    assert!(alive(&a));
+    // Another user sees nothing and changes nothing.
+    let o = std::process::Command::new(oxtee_bin_for_others())
+        .args(["status", "--budget", "1073741824", "--socket"])
+        .arg(&w.socket)
+        .uid(4242)
+        .gid(65534)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success() && err.contains("only the core's user or root"),
+        "{err}"
+    );
+    let (_, text, _) = status(&w, &[]);
+    assert_eq!(field(&text, "secure_memory", "secure_memory"), used);
+}
