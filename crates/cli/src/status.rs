@@ -14,26 +14,9 @@ pub fn run(budget: Option<u64>, socket: Option<&str>) -> Result<(), String> {
             _ => format!("cannot open the status PTA: {e}"),
         })?;
     let status = || -> Result<String, String> {
-        let mut size = 4096;
-        loop {
-            let mut out = vec![0u8; size];
-            let mut p = [Param::TempOut {
-                buf: &mut out,
-                size,
-            }];
-            let r = s.invoke(StatusPta::STATUS, &mut p);
-            let Param::TempOut { size: n, .. } = p[0] else {
-                unreachable!("the parameter above")
-            };
-            match r {
-                Ok(_) => {
-                    out.truncate(n.min(size));
-                    return Ok(String::from_utf8_lossy(&out).into_owned());
-                }
-                Err(e) if e.code == 0xFFFF_0010 && n > size => size = n,
-                Err(e) => return Err(format!("cannot read the status: {e}")),
-            }
-        }
+        crate::ta_mgmt::read_out(&s, StatusPta::STATUS)
+            .map(|out| String::from_utf8_lossy(&out).into_owned())
+            .map_err(|e| format!("cannot read the status: {e}"))
     };
     if let Some(bytes) = budget {
         let mut p = [Param::ValueIn {

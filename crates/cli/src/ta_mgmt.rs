@@ -52,6 +52,19 @@ pub fn uninstall(uuid: &str, socket: Option<&str>) -> Result<(), String> {
 
 pub fn list(socket: Option<&str>) -> Result<(), String> {
     let (_ctx, s) = session(socket)?;
+    let out =
+        read_out(&s, TaMgmtPta::LIST).map_err(|e| format!("cannot list: {} ({e})", why(e.code)))?;
+    for e in out.chunks_exact(20) {
+        let u = Uuid(e[..16].try_into().expect("16 bytes"));
+        let v = u32::from_le_bytes(e[16..].try_into().expect("4 bytes"));
+        println!("{u} version {v}");
+    }
+    Ok(())
+}
+
+/// A PTA command whose one parameter is a memref out: its output, asked
+/// again with the size the PTA says it needs (SHORT_BUFFER).
+pub fn read_out(s: &Session, cmd: u32) -> Result<Vec<u8>, oxtee_client::Error> {
     let mut size = 4096;
     loop {
         let mut out = vec![0u8; size];
@@ -59,25 +72,17 @@ pub fn list(socket: Option<&str>) -> Result<(), String> {
             buf: &mut out,
             size,
         }];
-        match s.invoke(TaMgmtPta::LIST, &mut p) {
+        let r = s.invoke(cmd, &mut p);
+        let Param::TempOut { size: n, .. } = p[0] else {
+            unreachable!("the parameter above")
+        };
+        match r {
             Ok(_) => {
-                let Param::TempOut { size: n, .. } = p[0] else {
-                    unreachable!("the parameter above")
-                };
-                for e in out[..n.min(out.len())].chunks_exact(20) {
-                    let u = Uuid(e[..16].try_into().expect("16 bytes"));
-                    let v = u32::from_le_bytes(e[16..].try_into().expect("4 bytes"));
-                    println!("{u} version {v}");
-                }
-                return Ok(());
+                out.truncate(n.min(size));
+                return Ok(out);
             }
-            Err(e) if e.code == 0xFFFF_0010 => {
-                let Param::TempOut { size: n, .. } = p[0] else {
-                    unreachable!("the parameter above")
-                };
-                size = n;
-            }
-            Err(e) => return Err(format!("cannot list: {} ({e})", why(e.code))),
+            Err(e) if e.code == 0xFFFF_0010 && n > size => size = n,
+            Err(e) => return Err(e),
         }
     }
 }

@@ -93,6 +93,16 @@ impl Device for TeePriv {
     }
 }
 
+/// A received request's id (its first parameter, when that is the
+/// driver's META value) and its own parameters. Anything else is all the
+/// request's (a META bit elsewhere is refused as a bad type later).
+pub(crate) fn split_meta(params: &[Param]) -> (Option<u64>, &[Param]) {
+    match params.split_first() {
+        Some((p, rest)) if p.attr == tee::attr::META | tee::attr::VALUE_INOUT => (Some(p.a), rest),
+        _ => (None, params),
+    }
+}
+
 /// A request as received in the driver's asynchronous mode: its id
 /// (`None`: the driver has no such mode, answer it before the next).
 struct Received {
@@ -113,11 +123,7 @@ impl TeePriv {
             };
             match self.dev.supp_recv(&mut params) {
                 Ok((func, n)) => {
-                    let meta = tee::attr::META | tee::attr::VALUE_INOUT;
-                    let (id, rest) = match params[..n].split_first() {
-                        Some((p, rest)) if p.attr == meta => (Some(p.a), rest),
-                        _ => (None, &params[..n]),
-                    };
+                    let (id, rest) = split_meta(&params[..n]);
                     return Ok(Received {
                         id,
                         req: Request {

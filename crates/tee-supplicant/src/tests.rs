@@ -1024,3 +1024,29 @@ fn fs_storage_not_available() {
     );
     assert_eq!(ret, res::STORAGE_NOT_AVAILABLE);
 }
+
+#[test]
+fn request_ids_come_only_from_a_first_meta_value() {
+    use crate::linux::split_meta;
+    let meta = attr::META | attr::VALUE_INOUT;
+    let p = [val(meta, 77, 0, 0), val(attr::VALUE_INPUT, 1, 2, 3)];
+    let (id, rest) = split_meta(&p);
+    assert_eq!((id, rest), (Some(77), &p[1..]));
+    // No META first: no id, every parameter the request's.
+    for p in [
+        vec![val(attr::VALUE_INPUT, 1, 2, 3), val(meta, 77, 0, 0)],
+        vec![val(attr::META | attr::VALUE_INPUT, 77, 0, 0)],
+        vec![],
+    ] {
+        assert_eq!(split_meta(&p), (None, &p[..]));
+    }
+    // A META bit the driver should not send is a bad request, not a crash.
+    let (mut sup, mut dev) = plain();
+    let (ret, _) = call(
+        &mut sup,
+        &mut dev,
+        cmd::SOCKET,
+        vec![val(attr::META | attr::VALUE_INPUT, 1, 2, 3)],
+    );
+    assert_eq!(ret, res::BAD_PARAMETERS);
+}

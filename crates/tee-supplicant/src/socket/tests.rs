@@ -26,11 +26,28 @@ fn tcp_echo(addr: &str) -> Option<u16> {
     Some(port)
 }
 
-fn open(s: &mut Sockets, v: u32, host: &str, port: u16, proto: u32) -> Result<u32, u32> {
+fn open(s: &Sockets, v: u32, host: &str, port: u16, proto: u32) -> Result<u32, u32> {
     s.open(0, v, host, port, proto, None)
 }
 
-fn recv_exact(s: &mut Sockets, h: u32, n: usize) -> Vec<u8> {
+/// A TCP socket of owner 0 connected to a listener here, and its peer.
+fn connected(s: &Sockets) -> (u32, std::net::TcpStream) {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    let h = s
+        .open(
+            0,
+            gp::IP_VERSION_4,
+            "127.0.0.1",
+            port,
+            gp::PROTOCOL_TCP,
+            None,
+        )
+        .unwrap();
+    (h, l.accept().unwrap().0)
+}
+
+fn recv_exact(s: &Sockets, h: u32, n: usize) -> Vec<u8> {
     let mut got = Vec::new();
     while got.len() < n {
         let (r, d) = s.recv(0, h, n - got.len(), 5000, None);
@@ -43,26 +60,19 @@ fn recv_exact(s: &mut Sockets, h: u32, n: usize) -> Vec<u8> {
 
 #[test]
 fn tcp_both_ways_ipv4_and_ipv6_and_large() {
-    let mut s = Sockets::new();
+    let s = Sockets::new();
     let p4 = tcp_echo("127.0.0.1:0").unwrap();
-    let h = open(&mut s, gp::IP_VERSION_4, "127.0.0.1", p4, gp::PROTOCOL_TCP).unwrap();
+    let h = open(&s, gp::IP_VERSION_4, "127.0.0.1", p4, gp::PROTOCOL_TCP).unwrap();
     assert_eq!(s.send(0, h, b"hello", INF, None), (TEE_SUCCESS, 5));
-    assert_eq!(recv_exact(&mut s, h, 5), b"hello");
+    assert_eq!(recv_exact(&s, h, 5), b"hello");
     // 1 MiB each way: send blocks on a full window until the echo drains
     // it, so the reader runs in a second table's thread of its own.
     let big: Vec<u8> = (0..1u32 << 20).map(|i| (i * 7 % 251) as u8).collect();
     let port = p4;
     let expect = big.clone();
     let reader = std::thread::spawn(move || {
-        let mut s = Sockets::new();
-        let h = open(
-            &mut s,
-            gp::IP_VERSION_DC,
-            "localhost",
-            port,
-            gp::PROTOCOL_TCP,
-        )
-        .unwrap();
+        let s = Sockets::new();
+        let h = open(&s, gp::IP_VERSION_DC, "localhost", port, gp::PROTOCOL_TCP).unwrap();
         let mut sent = 0;
         let mut got = Vec::new();
         while got.len() < expect.len() {
@@ -84,12 +94,12 @@ fn tcp_both_ways_ipv4_and_ipv6_and_large() {
     assert_eq!(s.close(0, h), TEE_ERROR_BAD_PARAMETERS);
     // IPv6 loopback, when the host has it.
     if let Some(p6) = tcp_echo("[::1]:0") {
-        let h = open(&mut s, gp::IP_VERSION_6, "::1", p6, gp::PROTOCOL_TCP).unwrap();
+        let h = open(&s, gp::IP_VERSION_6, "::1", p6, gp::PROTOCOL_TCP).unwrap();
         assert_eq!(s.send(0, h, b"six", INF, None), (TEE_SUCCESS, 3));
-        assert_eq!(recv_exact(&mut s, h, 3), b"six");
+        assert_eq!(recv_exact(&s, h, 3), b"six");
         // An IPv4 address asked as IPv6 has no address of that version.
         assert_eq!(
-            open(&mut s, gp::IP_VERSION_6, "127.0.0.1", p6, gp::PROTOCOL_TCP),
+            open(&s, gp::IP_VERSION_6, "127.0.0.1", p6, gp::PROTOCOL_TCP),
             Err(gp::ERROR_HOSTNAME)
         );
     }
@@ -97,18 +107,11 @@ fn tcp_both_ways_ipv4_and_ipv6_and_large() {
 
 #[test]
 fn timeouts_refusals_and_a_closed_peer() {
-    let mut s = Sockets::new();
+    let s = Sockets::new();
     // A server that accepts and says nothing, then closes.
     let l = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = l.local_addr().unwrap().port();
-    let h = open(
-        &mut s,
-        gp::IP_VERSION_4,
-        "127.0.0.1",
-        port,
-        gp::PROTOCOL_TCP,
-    )
-    .unwrap();
+    let h = open(&s, gp::IP_VERSION_4, "127.0.0.1", port, gp::PROTOCOL_TCP).unwrap();
     let (peer, _) = l.accept().unwrap();
     let t = Instant::now();
     assert_eq!(s.recv(0, h, 16, 200, None), (gp::ERROR_TIMEOUT, vec![]));
@@ -134,19 +137,13 @@ fn timeouts_refusals_and_a_closed_peer() {
     // A port nobody listens on.
     drop(l);
     assert_eq!(
-        open(
-            &mut s,
-            gp::IP_VERSION_4,
-            "127.0.0.1",
-            port,
-            gp::PROTOCOL_TCP
-        ),
+        open(&s, gp::IP_VERSION_4, "127.0.0.1", port, gp::PROTOCOL_TCP),
         Err(TEE_ERROR_COMMUNICATION)
     );
     // Names that do not resolve; bad arguments.
     assert_eq!(
         open(
-            &mut s,
+            &s,
             gp::IP_VERSION_DC,
             "no-such-host.invalid",
             80,
@@ -155,11 +152,11 @@ fn timeouts_refusals_and_a_closed_peer() {
         Err(gp::ERROR_HOSTNAME)
     );
     assert_eq!(
-        open(&mut s, 7, "127.0.0.1", 80, gp::PROTOCOL_TCP),
+        open(&s, 7, "127.0.0.1", 80, gp::PROTOCOL_TCP),
         Err(TEE_ERROR_BAD_PARAMETERS)
     );
     assert_eq!(
-        open(&mut s, 1, "127.0.0.1", 80, 0x67),
+        open(&s, 1, "127.0.0.1", 80, 0x67),
         Err(TEE_ERROR_BAD_PARAMETERS)
     );
     assert_eq!(s.send(0, 999, b"x", 0, None).0, TEE_ERROR_BAD_PARAMETERS);
@@ -172,19 +169,9 @@ fn timeouts_refusals_and_a_closed_peer() {
 
 #[test]
 fn a_send_that_cannot_finish_times_out_with_its_count() {
-    let mut s = Sockets::new();
+    let s = Sockets::new();
     // A peer that never reads: the send fills both windows and stops.
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = l.local_addr().unwrap().port();
-    let h = open(
-        &mut s,
-        gp::IP_VERSION_4,
-        "127.0.0.1",
-        port,
-        gp::PROTOCOL_TCP,
-    )
-    .unwrap();
-    let (_peer, _) = l.accept().unwrap();
+    let (h, _peer) = connected(&s);
     assert_eq!(
         s.ioctl(
             0,
@@ -220,14 +207,14 @@ fn a_send_that_cannot_finish_times_out_with_its_count() {
 
 #[test]
 fn udp_datagrams_truncation_and_changing_the_peer() {
-    let mut s = Sockets::new();
+    let s = Sockets::new();
     let a = UdpSocket::bind("127.0.0.1:0").unwrap();
     let b = UdpSocket::bind("127.0.0.1:0").unwrap();
     let (pa, pb) = (
         a.local_addr().unwrap().port(),
         b.local_addr().unwrap().port(),
     );
-    let h = open(&mut s, gp::IP_VERSION_4, "127.0.0.1", pa, gp::PROTOCOL_UDP).unwrap();
+    let h = open(&s, gp::IP_VERSION_4, "127.0.0.1", pa, gp::PROTOCOL_UDP).unwrap();
     assert_eq!(s.send(0, h, b"ping", INF, None), (TEE_SUCCESS, 4));
     let mut buf = [0u8; 100];
     let (n, from) = a.recv_from(&mut buf).unwrap();
@@ -273,28 +260,26 @@ fn udp_datagrams_truncation_and_changing_the_peer() {
 
 #[test]
 fn the_table_is_bounded_and_handles_are_not_reused() {
-    let mut s = Sockets::new();
+    let s = Sockets::new();
     let a = UdpSocket::bind("127.0.0.1:0").unwrap();
     let port = a.local_addr().unwrap().port();
     let hs: Vec<u32> = (0..MAX_SOCKETS)
-        .map(|_| open(&mut s, 1, "127.0.0.1", port, gp::PROTOCOL_UDP).unwrap())
+        .map(|_| open(&s, 1, "127.0.0.1", port, gp::PROTOCOL_UDP).unwrap())
         .collect();
     assert_eq!(
-        open(&mut s, 1, "127.0.0.1", port, gp::PROTOCOL_UDP),
+        open(&s, 1, "127.0.0.1", port, gp::PROTOCOL_UDP),
         Err(gp::ERROR_OUT_OF_RESOURCES)
     );
     assert_eq!(s.close(0, hs[0]), TEE_SUCCESS);
-    let again = open(&mut s, 1, "127.0.0.1", port, gp::PROTOCOL_UDP).unwrap();
+    let again = open(&s, 1, "127.0.0.1", port, gp::PROTOCOL_UDP).unwrap();
     assert!(!hs.contains(&again));
     assert_eq!(s.len(), MAX_SOCKETS);
 }
 
 #[test]
 fn an_abort_descriptor_ends_a_wait_for_ever() {
-    let mut s = Sockets::new();
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = l.local_addr().unwrap().port();
-    let h = open(&mut s, 1, "127.0.0.1", port, gp::PROTOCOL_TCP).unwrap();
+    let s = Sockets::new();
+    let (h, _peer) = connected(&s);
     let (abort, trigger) = std::os::unix::net::UnixStream::pair().unwrap();
     let t = std::thread::spawn(move || {
         std::thread::sleep(Duration::from_millis(100));
