@@ -29,7 +29,13 @@ run "$dist/ca/hello-ca" $hello_c          # C CA -> C TA
 run "$dist/ca/hello-ca" $hello_rust       # C CA -> Rust TA
 run "$dist/ca/hello-ca-rust" $hello_c     # Rust CA -> C TA
 run "$dist/ca/hello-ca-rust" $hello_rust  # Rust CA -> Rust TA
-run "$dist/ca/seed-ca" $seed_c
+# The seed sample, traced: every crossing (CA -> TEE Client API -> core ->
+# TA entry points -> supplicant, and back) as JSON lines and a sequence
+# diagram (Mermaid and SVG) in dist/trace/.
+mkdir -p "$dist/trace"
+run "$dist/bin/oxtee" trace --out "$dist/trace/seed.jsonl" --mermaid "$dist/trace/seed.mmd" \
+  --svg "$dist/trace/seed.svg" -- "$dist/ca/seed-ca" $seed_c
+echo "sequence diagram of the seed sample: $dist/trace/seed.svg (Mermaid: $dist/trace/seed.mmd)"
 run "$dist/ca/seed-ca" $seed_rust
 run "$dist/ca/seed-ca-rust" $seed_c
 run "$dist/ca/seed-ca-rust" $seed_rust

@@ -219,6 +219,33 @@ pub fn run(dist: &Path, scale: usize, pin: bool) -> Result<(), String> {
         let mut p = [Param::ValueInOut { a: 1, b: 2 }];
         s.invoke(CMD_NOP, &mut p).unwrap();
     }));
+    // The same while `oxtee trace` watches everything (a reader drains
+    // the trace meanwhile), then again once it stopped.
+    {
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (started_tx, started) = std::sync::mpsc::channel();
+        let reader = {
+            let stop = stop.clone();
+            let socket = d.socket.clone();
+            std::thread::spawn(move || trace_reader(&socket, &stop, started_tx))
+        };
+        started
+            .recv()
+            .map_err(|_| "the trace reader did not start".to_string())??;
+        results.push(measure("empty invoke, traced", n(20_000), || {
+            let mut p = [Param::ValueInOut { a: 1, b: 2 }];
+            s.invoke(CMD_NOP, &mut p).unwrap();
+        }));
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let lines = reader
+            .join()
+            .map_err(|_| "the trace reader failed".to_string())??;
+        println!("trace reader: {lines} events read");
+        results.push(measure("empty invoke, after tracing", n(20_000), || {
+            let mut p = [Param::ValueInOut { a: 1, b: 2 }];
+            s.invoke(CMD_NOP, &mut p).unwrap();
+        }));
+    }
     let shm = ctx.allocate_shared_memory(1 << 20, 3).map_err(err)?;
     shm.write(0, &vec![1u8; 1 << 20]);
     results.push(measure(
@@ -339,6 +366,16 @@ pub fn run(dist: &Path, scale: usize, pin: bool) -> Result<(), String> {
             .find(|r| r.name == name)
             .map_or(f64::NAN, |r| us(r.median))
     };
+    println!(
+        "{:<64} {:>6.2}",
+        "tracing on: empty invoke traced / untraced",
+        m("empty invoke, traced") / m("empty invoke, one VALUE_INOUT")
+    );
+    println!(
+        "{:<64} {:>6.2}",
+        "tracing off again: empty invoke after / before",
+        m("empty invoke, after tracing") / m("empty invoke, one VALUE_INOUT")
+    );
     println!("ratios the performance goals name (issue 11):");
     let goal =
         |what: &str, ratio: f64, bound: &str| println!("  {what:<62} {ratio:>6.2}  (goal {bound})");
@@ -369,6 +406,54 @@ pub fn run(dist: &Path, scale: usize, pin: bool) -> Result<(), String> {
         ">= 1.8",
     );
     Ok(())
+}
+
+/// A client of the trace PTA watching everything: says when it started,
+/// then reads until `stop`; returns how many events it read.
+fn trace_reader(
+    socket: &Path,
+    stop: &std::sync::atomic::AtomicBool,
+    started: std::sync::mpsc::Sender<Result<(), String>>,
+) -> Result<usize, String> {
+    use oxtee_daemon::trace::TracePta;
+    let begin = || -> Result<(Context, oxtee_client::Session), String> {
+        let ctx = Context::new(Some(socket.to_str().unwrap())).map_err(|e| e.to_string())?;
+        let (t, _) = ctx
+            .open_session(Uuid(TracePta::UUID), Login::Public, &mut [])
+            .map_err(|e| e.to_string())?;
+        t.invoke(TracePta::START, &mut [Param::ValueIn { a: 0, b: 0 }])
+            .map_err(|e| e.to_string())?;
+        Ok((ctx, t))
+    };
+    let (_ctx, t) = match begin() {
+        Ok(x) => {
+            let _ = started.send(Ok(()));
+            x
+        }
+        Err(e) => {
+            let _ = started.send(Err(e.clone()));
+            return Err(e);
+        }
+    };
+    let mut buf = vec![0u8; 64 << 10];
+    let mut lines = 0;
+    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+        let size = buf.len();
+        let mut p = [
+            Param::ValueIn { a: 100, b: 0 },
+            Param::TempOut {
+                buf: &mut buf,
+                size,
+            },
+        ];
+        t.invoke(TracePta::READ, &mut p)
+            .map_err(|e| e.to_string())?;
+        let Param::TempOut { size: n, .. } = p[1] else {
+            unreachable!("the parameter above")
+        };
+        lines += buf[..n].iter().filter(|&&b| b == b'\n').count();
+    }
+    Ok(lines)
 }
 
 /// `clients` threads, each with its own context and session of the

@@ -11,6 +11,7 @@ mod status;
 mod ta_imports;
 mod ta_mgmt;
 mod ta_tools;
+mod trace;
 
 use clap::{Parser, Subcommand};
 use oxtee_daemon::{Config, Server};
@@ -92,6 +93,15 @@ enum Cmd {
         #[arg(long)]
         socket: Option<String>,
     },
+    /// Record the boundary crossings of the running secure world (client
+    /// -> libteec -> core -> TA entry points -> supplicant, and back) as
+    /// JSON lines, and draw them as a sequence diagram.
+    ///
+    /// With a COMMAND, run it traced until it ends (only its own
+    /// crossings, unless --all; libteec adds the CA's calls into the TEE
+    /// Client API). Without, trace until --seconds pass or Ctrl-C. Anyone
+    /// but the core's user and root sees only their own uid's clients.
+    Trace(trace::Opts),
     /// Fetch a PSA attestation token (RFC 9783) about a TA for a
     /// challenge, verify it and print its claims.
     Attest {
@@ -436,6 +446,7 @@ fn main() -> ExitCode {
             params,
         } => invoke::run(&uuid, &command, &login, socket.as_deref(), &params),
         Cmd::Status { budget, socket } => status::run(budget, socket.as_deref()),
+        Cmd::Trace(opts) => trace::run(opts),
         Cmd::Attest {
             ta,
             challenge,

@@ -19,6 +19,7 @@
 //! | TA management ([`TaMgmtPta`]) | 6e256cba-fc4d-4941-ad09-2ca1860342dd | clients of the core's own uid or root | OP-TEE's BOOTSTRAP (install), UNINSTALL; oxtee's LIST |
 //! | socket ([`crate::sockets::SocketPta`]) | 3b996a7d-2c2b-4a49-a896-e1fb5766d2f4 | TAs | OP-TEE's OPEN, CLOSE, SEND, RECV, IOCTL (GP TEE Sockets) |
 //! | status ([`StatusPta`]) | 6f787465-0000-4000-8000-737461747573 | clients of the core's own uid or root | oxtee's STATUS, SET_BUDGET |
+//! | trace ([`crate::trace::TracePta`]) | 6f787465-0000-4000-8000-007472616365 | clients (all crossings for the core's own uid and root, else the caller's uid's) | oxtee's START, READ |
 //! | attestation ([`AttestationPta`]) | 39800861-182a-4720-9b67-2bcd622bc0b5 | clients and TAs | OP-TEE's GET_PUBKEY, GET_TA_SHDR_DIGEST, HASH_TA_MEMORY, HASH_TEE_MEMORY; oxtee's GET_PSA_TOKEN, GET_PSA_PUBKEY |
 
 use oxtee_core::attestation::{PsaKey, RsaKey};
@@ -123,7 +124,11 @@ pub struct Registry {
 impl Registry {
     /// Every shipped PTA; `huk` is the hardware-unique key (`None`: it
     /// could not be loaded, and what derives from it is refused).
-    pub fn new(huk: Option<[u8; 32]>, sockets: crate::sockets::SocketPta) -> Registry {
+    pub fn new(
+        huk: Option<[u8; 32]>,
+        sockets: crate::sockets::SocketPta,
+        trace: crate::trace::TracePta,
+    ) -> Registry {
         Registry {
             ptas: vec![
                 Arc::new(sockets),
@@ -133,6 +138,7 @@ impl Registry {
                 Arc::new(AttestationPta::new(huk)),
                 Arc::new(TaMgmtPta),
                 Arc::new(StatusPta),
+                Arc::new(trace),
             ],
         }
     }

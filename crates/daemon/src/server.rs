@@ -232,6 +232,8 @@ pub struct Shared {
     storage: crate::trusted_storage::TrustedStorage,
     /// The pseudo-TAs.
     ptas: crate::pta::Registry,
+    /// Who watches the crossings (`oxtee trace`).
+    tracer: Arc<crate::trace::Tracer>,
     /// The secure world's memory (`secure_memory`).
     budget: Arc<crate::budget::Budget>,
     /// When the core started.
@@ -375,13 +377,16 @@ impl Server {
                 HashMap::new()
             }
         };
+        let tracer = Arc::new(crate::trace::Tracer::default());
         let shared = Arc::new(Shared {
             storage,
+            tracer: tracer.clone(),
             budget: crate::budget::Budget::new(cfg.secure_memory),
             started: std::time::Instant::now(),
             ptas: crate::pta::Registry::new(
                 huk,
                 crate::sockets::SocketPta::new(cfg.sockets, root.then_some(cfg.supplicant_uid)),
+                crate::trace::TracePta::new(tracer.clone()),
             ),
             installed: Mutex::new(installed),
             install_generation: std::sync::atomic::AtomicU64::new(2),
@@ -400,6 +405,15 @@ impl Server {
             usage: Mutex::new(HashMap::new()),
             _storage_lock: storage_lock,
         });
+        // While traced, every instance's direct calls go through the core.
+        let weak = Arc::downgrade(&shared);
+        tracer.set_hook(Box::new(move |on| {
+            if let Some(shared) = weak.upgrade() {
+                for i in shared.instances.locked().iter().filter_map(Weak::upgrade) {
+                    i.set_traced(on);
+                }
+            }
+        }));
         Ok(Server {
             shared,
             listener,
@@ -610,6 +624,10 @@ impl Shared {
         };
         let i = Instance::spawn(&self.spawner, ta, limits, uid)?;
         l.push(Arc::downgrade(&i));
+        // (Under the list's lock: the tracer's hook cannot miss it.)
+        if self.tracer.on() {
+            i.set_traced(true);
+        }
         Ok(i)
     }
 
@@ -707,9 +725,11 @@ impl Shared {
             // TA_DestroyEntryPoint and reaping the process happen off the
             // client's path: nothing can reach this instance any more.
             let shared = self.clone();
+            let traced = crate::trace::carry();
             let r = std::thread::Builder::new()
                 .name("oxtee-destroy".into())
                 .spawn(move || {
+                    let _traced = traced.map(crate::trace::Carried::enter);
                     inst.destroy(Some(&shared));
                     shared.drop_ta_sessions_of(&inst);
                 });
@@ -912,6 +932,9 @@ struct Conn {
     /// A TA whose spare process was used by this request: start the next
     /// one after the reply is sent.
     refill: std::cell::RefCell<Option<Arc<LoadedTa>>>,
+    /// This connection opened the trace PTA: a tracer's own requests are
+    /// not traced (a reader would see its own reads).
+    tracer: bool,
 }
 
 enum Out {
@@ -951,6 +974,7 @@ fn serve(shared: &Arc<Shared>, ch: Channel, pid: i32, uid: u32, gid: u32) {
         staging: None,
         session_staging: Vec::new(),
         refill: std::cell::RefCell::new(None),
+        tracer: false,
     };
     // A connection that never says anything would hold a thread and a
     // descriptor: its first message has a deadline.
@@ -980,8 +1004,32 @@ fn serve(shared: &Arc<Shared>, ch: Channel, pid: i32, uid: u32, gid: u32) {
                 break;
             }
         }
+        let traced = crate::trace::enter(&shared.tracer, pid, uid, conn.ctx.as_ref().map(|c| c.id));
         let out = match decode::<ClientRequest>(&buf[..n]) {
-            Ok(req) => handle(shared, &mut conn, req, fds),
+            Ok(req) => {
+                if matches!(&req, ClientRequest::OpenSession { uuid, .. } if uuid.0 == crate::trace::TracePta::UUID)
+                {
+                    conn.tracer = true;
+                }
+                let span = crate::trace::call(|| client_crossing(shared, &conn, &req));
+                let out = handle(shared, &mut conn, req, fds);
+                if let Some(span) = span {
+                    let (ret, origin, session) = match &out {
+                        Out::Reply(r) | Out::ReplyFd(r, _) | Out::Close(r) => match r {
+                            ClientReply::Op {
+                                result,
+                                origin,
+                                session,
+                                ..
+                            } => (*result, Some(*origin), (*session != 0).then_some(*session)),
+                            ClientReply::Error { result, origin } => (*result, Some(*origin), None),
+                            _ => (TEE_SUCCESS, None, None),
+                        },
+                    };
+                    span.ret_with(ret, origin, session);
+                }
+                out
+            }
             Err(e) => {
                 tracing::warn!(pid, "dropping client: {e}");
                 Out::Close(err(TEE_ERROR_BAD_FORMAT, ORIGIN_COMMS))
@@ -994,6 +1042,7 @@ fn serve(shared: &Arc<Shared>, ch: Channel, pid: i32, uid: u32, gid: u32) {
         };
         let fds: Vec<_> = fd.iter().map(AsFd::as_fd).collect();
         let sent = encode(&reply).map(|b| conn.ch.send(&b, &fds));
+        drop(traced);
         if let Some(ta) = conn.refill.borrow_mut().take() {
             if shared.cfg.limits.spare_instances {
                 shared.refill_spare(ta);
@@ -1004,6 +1053,8 @@ fn serve(shared: &Arc<Shared>, ch: Channel, pid: i32, uid: u32, gid: u32) {
         }
     }
     if let Some(ctx) = conn.ctx.take() {
+        // What a vanished client's context takes down is traced as its.
+        let _traced = crate::trace::enter(&shared.tracer, pid, uid, Some(ctx.id));
         let last = {
             let mut n = ctx.conns.locked();
             *n -= 1;
@@ -1013,6 +1064,107 @@ fn serve(shared: &Arc<Shared>, ch: Channel, pid: i32, uid: u32, gid: u32) {
             shared.finish_context(&ctx);
         }
     }
+}
+
+/// The trace of a client's request: the TEE Client API function behind
+/// it and the OP-TEE SMC and message it stands for (none for a tracer's
+/// connection: a reader would see its own reads).
+fn client_crossing(
+    shared: &Shared,
+    conn: &Conn,
+    req: &ClientRequest,
+) -> Option<crate::trace::Crossing> {
+    use crate::trace::Crossing;
+    const CALL: Option<&str> = Some("OPTEE_SMC_CALL_WITH_ARG");
+    let session_ta = |id: u32| {
+        let ctx = conn.ctx.as_ref()?;
+        let s = shared.session(ctx, id)?;
+        Some(match &s.target {
+            Target::Ta(i) => i.uuid,
+            Target::Pta(p) => p.uuid(),
+        })
+    };
+    let (name, msg, session, ta, cmd) = match req {
+        ClientRequest::Hello { .. } => ("TEEC_InitializeContext", None, None, None, None),
+        ClientRequest::Attach { .. } => ("(attach to the context)", None, None, None, None),
+        ClientRequest::OpenSession { uuid, .. } => (
+            "TEEC_OpenSession",
+            Some("OPTEE_MSG_CMD_OPEN_SESSION"),
+            None,
+            Some(*uuid),
+            None,
+        ),
+        ClientRequest::Invoke {
+            session, command, ..
+        } => (
+            "TEEC_InvokeCommand",
+            Some("OPTEE_MSG_CMD_INVOKE_COMMAND"),
+            Some(*session),
+            session_ta(*session),
+            Some(*command),
+        ),
+        ClientRequest::CloseSession { session } => (
+            "TEEC_CloseSession",
+            Some("OPTEE_MSG_CMD_CLOSE_SESSION"),
+            Some(*session),
+            session_ta(*session),
+            None,
+        ),
+        ClientRequest::Cancel { .. } => (
+            "TEEC_RequestCancellation",
+            Some("OPTEE_MSG_CMD_CANCEL"),
+            None,
+            None,
+            None,
+        ),
+        ClientRequest::RegisterShm { .. } => (
+            "TEEC_AllocateSharedMemory",
+            Some("OPTEE_MSG_CMD_REGISTER_SHM"),
+            None,
+            None,
+            None,
+        ),
+        ClientRequest::ReleaseShm { .. } => (
+            "TEEC_ReleaseSharedMemory",
+            Some("OPTEE_MSG_CMD_UNREGISTER_SHM"),
+            None,
+            None,
+            None,
+        ),
+        ClientRequest::SetStaging { session, .. } => (
+            "(staging buffer for temporary memory)",
+            Some("OPTEE_MSG_CMD_REGISTER_SHM"),
+            *session,
+            session.and_then(session_ta),
+            None,
+        ),
+        ClientRequest::DirectStaging { session, .. } => (
+            "(staging buffer for direct calls)",
+            Some("OPTEE_MSG_CMD_REGISTER_SHM"),
+            Some(*session),
+            session_ta(*session),
+            None,
+        ),
+        ClientRequest::Direct { session } => (
+            "(direct channel to the TA)",
+            None,
+            Some(*session),
+            session_ta(*session),
+            None,
+        ),
+        ClientRequest::Finalize => ("TEEC_FinalizeContext", None, None, None, None),
+    };
+    if conn.tracer {
+        return None;
+    }
+    Some(Crossing {
+        smc: msg.and(CALL),
+        msg,
+        session,
+        ta,
+        cmd,
+        ..Crossing::new("libteec", "core", name)
+    })
 }
 
 fn peer_info(pid: i32, uid: u32, gid: u32, with_exe: bool) -> PeerInfo {

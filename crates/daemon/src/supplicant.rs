@@ -337,6 +337,25 @@ pub struct RemoteSupplicant {
 /// Gathered writes as `Write` requests, in order, as few as the bounds
 /// allow (the A/B slots of a commit's blocks are rarely contiguous, so a
 /// commit is many small writes).
+/// The trace of a request to the supplicant: OP-TEE's RPC for it.
+fn rpc_crossing(req: &SupplicantRequest) -> crate::trace::Crossing {
+    let (name, msg) = match req {
+        SupplicantRequest::ReadAt { .. } => ("read", "OPTEE_RPC_CMD_FS"),
+        SupplicantRequest::Write { .. } => ("write", "OPTEE_RPC_CMD_FS"),
+        SupplicantRequest::SetLen { .. } => ("truncate", "OPTEE_RPC_CMD_FS"),
+        SupplicantRequest::Size { .. } => ("size", "OPTEE_RPC_CMD_FS"),
+        SupplicantRequest::Remove { .. } => ("remove", "OPTEE_RPC_CMD_FS"),
+        SupplicantRequest::Sync { .. } => ("sync", "OPTEE_RPC_CMD_FS"),
+        SupplicantRequest::List { .. } => ("list", "OPTEE_RPC_CMD_FS"),
+        SupplicantRequest::Plugin { .. } => ("plugin", "OPTEE_RPC_CMD_SUPP_PLUGIN"),
+    };
+    crate::trace::Crossing {
+        smc: Some("OPTEE_SMC_RETURN_RPC_CMD"),
+        msg: Some(msg),
+        ..crate::trace::Crossing::new("core", "supplicant", name)
+    }
+}
+
 fn batches(pending: Vec<(String, u64, Vec<u8>)>) -> Vec<Vec<BlobWrite>> {
     let mut out = Vec::new();
     let mut batch: Vec<BlobWrite> = Vec::new();
@@ -413,7 +432,19 @@ impl RemoteSupplicant {
     /// One round trip. A lost supplicant is started again and the
     /// request (every storage request is idempotent) sent once more.
     fn ask(&mut self, req: &SupplicantRequest) -> Result<SupplicantReply, SupplicantError> {
-        self.ask_tries(req, 2)
+        let span = crate::trace::call(|| Some(rpc_crossing(req)));
+        let r = self.ask_tries(req, 2);
+        if let Some(span) = span {
+            span.ret(
+                if r.is_ok() {
+                    0
+                } else {
+                    oxtee_core::codes::TEE_ERROR_COMMUNICATION
+                },
+                None,
+            );
+        }
+        r
     }
 
     /// Invoke a supplicant plugin on `data` (at most

@@ -575,6 +575,12 @@ impl Instance {
         }
     }
 
+    /// Tell the TA runtime whether the secure world is traced (its
+    /// direct calls then go through the core: see `control::TRACE`).
+    pub fn set_traced(&self, on: bool) {
+        self.control.store_u32(control::TRACE, u32::from(on));
+    }
+
     /// Run TA_DestroyEntryPoint and let the process exit.
     pub fn destroy(&self, nested: Option<&dyn Nested>) {
         if !self.is_dead() {
@@ -589,6 +595,80 @@ impl Instance {
     /// Send one request and see it through to the TA's answer, serving
     /// the TA's own requests (TA-to-TA calls, call buffer) meanwhile.
     fn exchange(
+        &self,
+        link: &mut Link,
+        req: &CoreToTa,
+        mem: &ClientMem<'_>,
+    ) -> Result<(u32, OutParams), TeeError> {
+        let span = crate::trace::call(|| Some(self.entry_crossing(req)));
+        let r = self.exchange_untraced(link, req, mem);
+        if let Some(span) = span {
+            match &r {
+                Ok((result, _)) => span.ret(*result, Some(ORIGIN_TRUSTED_APP)),
+                Err(e) => span.ret(e.code, Some(e.origin)),
+            }
+        }
+        r
+    }
+
+    /// The trace of the core calling one of this TA's entry points.
+    fn entry_crossing(&self, req: &CoreToTa) -> crate::trace::Crossing {
+        let (name, session, cmd) = match req {
+            CoreToTa::Create { .. } => ("TA_CreateEntryPoint", None, None),
+            CoreToTa::OpenSession { session, .. } => {
+                ("TA_OpenSessionEntryPoint", Some(*session), None)
+            }
+            CoreToTa::Invoke {
+                session, command, ..
+            } => ("TA_InvokeCommandEntryPoint", Some(*session), Some(*command)),
+            CoreToTa::CloseSession { session } => {
+                ("TA_CloseSessionEntryPoint", Some(*session), None)
+            }
+            CoreToTa::Destroy => ("TA_DestroyEntryPoint", None, None),
+            _ => ("(core message)", None, None),
+        };
+        crate::trace::Crossing {
+            session,
+            cmd,
+            ta: Some(self.uuid),
+            instance: Some(self.id),
+            ..crate::trace::Crossing::new("core", crate::trace::ta_participant(&self.uuid), name)
+        }
+    }
+
+    /// The trace of one of this TA's requests to the core.
+    fn syscall_crossing(&self, call: &TaCall) -> crate::trace::Crossing {
+        use oxtee_proto::StorageCall as S;
+        let name = match call {
+            TaCall::Open { .. } => "TEE_OpenTASession",
+            TaCall::Invoke { .. } => "TEE_InvokeTACommand",
+            TaCall::Close { .. } => "TEE_CloseTASession",
+            TaCall::GetPersistentTime => "TEE_GetTAPersistentTime",
+            TaCall::SetPersistentTime { .. } => "TEE_SetTAPersistentTime",
+            TaCall::Storage(op) => match op {
+                S::Open { .. } => "TEE_OpenPersistentObject",
+                S::Create { .. } => "TEE_CreatePersistentObject",
+                S::Close { .. } => "TEE_CloseObject",
+                S::CloseAndDelete { .. } => "TEE_CloseAndDeletePersistentObject1",
+                S::Rename { .. } => "TEE_RenamePersistentObject",
+                S::Read { .. } => "TEE_ReadObjectData",
+                S::Write { .. } => "TEE_WriteObjectData",
+                S::Truncate { .. } => "TEE_TruncateObjectData",
+                S::Seek { .. } => "TEE_SeekObjectData",
+                S::Info { .. } => "TEE_GetObjectInfo1",
+                S::RestrictUsage { .. } => "TEE_RestrictObjectUsage1",
+                S::Attributes { .. } => "TEE_OpenPersistentObject (attributes)",
+                S::Next { .. } => "TEE_GetNextPersistentObject",
+            },
+        };
+        crate::trace::Crossing {
+            ta: Some(self.uuid),
+            instance: Some(self.id),
+            ..crate::trace::Crossing::new(crate::trace::ta_participant(&self.uuid), "core", name)
+        }
+    }
+
+    fn exchange_untraced(
         &self,
         link: &mut Link,
         req: &CoreToTa,
@@ -644,6 +724,7 @@ impl Instance {
                 Ok(())
             }
             TaReply::Call(call) => {
+                let span = crate::trace::call(|| Some(self.syscall_crossing(&call)));
                 let done = match nested {
                     Some(n) => {
                         let buf = self.callbuf.locked();
@@ -656,6 +737,15 @@ impl Instance {
                         params: oxtee_proto::NO_OUT_PARAMS,
                     },
                 };
+                if let Some(span) = span {
+                    match &done {
+                        CoreToTa::CallDone { result, origin, .. } => {
+                            span.ret(*result, Some(*origin))
+                        }
+                        CoreToTa::StorageDone { result, .. } => span.ret(*result, None),
+                        _ => span.ret(TEE_SUCCESS, None),
+                    }
+                }
                 self.send_on(ch, &done, None)
             }
             TaReply::Done { .. } | TaReply::Panic { .. } => {

@@ -82,6 +82,11 @@ pub mod control {
     /// `u32` written by the TA runtime: the low half of that call's
     /// cancellation id.
     pub const DIRECT_CANCEL: usize = 8;
+    /// `u32` written by the core: non-zero while the secure world is
+    /// traced (`oxtee trace`). The TA runtime then answers direct calls
+    /// with `DirectReply::Redirect`, so that every invoke passes the core
+    /// and is seen (a TA that ignores it hides only its own calls).
+    pub const TRACE: usize = 12;
     /// Cancellations of direct calls the core could not see running (the
     /// client's cancel can overtake its call to the TA): one
     /// little-endian `u64` per direct channel, `session << 32 | cancel`

@@ -25,6 +25,14 @@ pub use oxtee_proto::{MAX_FDS, MAX_MESSAGE};
 pub mod sandbox;
 pub mod tee;
 
+/// CLOCK_MONOTONIC in microseconds: one clock for every process of the
+/// machine (the core's and libteec's trace events are ordered by it).
+pub fn monotonic_us() -> u64 {
+    nix::time::clock_gettime(nix::time::ClockId::CLOCK_MONOTONIC)
+        .map(|t| t.tv_sec() as u64 * 1_000_000 + t.tv_nsec() as u64 / 1000)
+        .unwrap_or(0)
+}
+
 /// Where a secure world listens when nothing else is said, in order:
 /// `$OXTEE_SOCKET`; as root `/run/oxtee/oxtee.sock` (the system service);
 /// `$XDG_RUNTIME_DIR/oxtee/oxtee.sock`; `/tmp/oxtee-<uid>/oxtee.sock`.

@@ -513,7 +513,16 @@ fn serve_direct(st: &mut State, i: usize, ep: &mut dyn EntryPoints, buf: &mut [u
         st.direct[i].context,
         st.direct[i].slot,
     );
-    let answer = match direct_op(st, session, context, &call) {
+    // While the secure world is traced every invoke goes through the core.
+    let traced = CONTROL
+        .get()
+        .is_some_and(|c| c.load_u32(control::TRACE) != 0);
+    let op = if traced {
+        None
+    } else {
+        direct_op(st, session, context, &call)
+    };
+    let answer = match op {
         None => DirectReply::Redirect,
         Some(op) => {
             let Some(ss) = st.sessions.get(&session) else {

@@ -17,6 +17,7 @@
 //!   `catch_unwind` and answers TEEC_ERROR_GENERIC if something panicked.
 #![allow(non_camel_case_types, non_snake_case)]
 
+mod trace;
 mod types;
 pub use types::*;
 
@@ -90,6 +91,20 @@ static CANCELS: LazyLock<Mutex<HashMap<usize, Arc<CancelToken>>>> = LazyLock::ne
 /// Run the body of an export, turning a panic into TEEC_ERROR_GENERIC.
 fn shield<T>(f: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {
     catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|_| Err(api(TEEC_ERROR_GENERIC)))
+}
+
+/// [`shield`], recorded as the CA's call of TEE Client API function
+/// `name` when the process is traced (see [`trace`]).
+fn traced<T>(name: &'static str, f: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {
+    let call = trace::call(name);
+    let r = shield(f);
+    if let Some(call) = call {
+        call.ret(match &r {
+            Ok(_) => TEEC_SUCCESS,
+            Err(e) => e.code,
+        });
+    }
+    r
 }
 
 fn code<T>(r: Result<T, Error>) -> TEEC_Result {
@@ -517,7 +532,7 @@ pub unsafe extern "C" fn TEEC_InitializeContext(
     name: *const c_char,
     context: *mut TEEC_Context,
 ) -> TEEC_Result {
-    code(shield(|| {
+    code(traced("TEEC_InitializeContext", || {
         if context.is_null() {
             return Err(bad());
         }
@@ -572,7 +587,7 @@ pub unsafe extern "C" fn TEEC_InitializeContext(
 /// `context` is NULL or points to a TEEC_Context valid for reads and writes.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn TEEC_FinalizeContext(context: *mut TEEC_Context) {
-    let _ = shield(|| {
+    let _ = traced("TEEC_FinalizeContext", || {
         if context.is_null() {
             return Ok(());
         }
@@ -623,7 +638,7 @@ pub unsafe extern "C" fn TEEC_OpenSession(
     operation: *mut TEEC_Operation,
     returnOrigin: *mut u32,
 ) -> TEEC_Result {
-    let r = shield(|| {
+    let r = traced("TEEC_OpenSession", || {
         // SAFETY: forwarded from this function's contract.
         unsafe {
             open_session(
@@ -706,7 +721,7 @@ unsafe fn open_session(
 /// is still readable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn TEEC_CloseSession(session: *mut TEEC_Session) {
-    let _ = shield(|| {
+    let _ = traced("TEEC_CloseSession", || {
         // SAFETY: forwarded from this function's contract.
         let (fd, s) = unsafe { session_of(session) }?;
         // SAFETY: `session` is non-NULL (session_of checked) and readable.
@@ -729,7 +744,7 @@ pub unsafe extern "C" fn TEEC_InvokeCommand(
     operation: *mut TEEC_Operation,
     returnOrigin: *mut u32,
 ) -> TEEC_Result {
-    let r = shield(|| {
+    let r = traced("TEEC_InvokeCommand", || {
         // SAFETY: forwarded from this function's contract.
         let (fd, s) = unsafe { session_of(session) }?;
         // SAFETY: forwarded from this function's contract.
@@ -762,7 +777,7 @@ pub unsafe extern "C" fn TEEC_RegisterSharedMemory(
     context: *mut TEEC_Context,
     sharedMem: *mut TEEC_SharedMemory,
 ) -> TEEC_Result {
-    code(shield(|| {
+    code(traced("TEEC_RegisterSharedMemory", || {
         if sharedMem.is_null() {
             return Err(bad());
         }
@@ -821,7 +836,7 @@ pub unsafe extern "C" fn TEEC_AllocateSharedMemory(
     context: *mut TEEC_Context,
     sharedMem: *mut TEEC_SharedMemory,
 ) -> TEEC_Result {
-    code(shield(|| {
+    code(traced("TEEC_AllocateSharedMemory", || {
         if sharedMem.is_null() {
             return Err(bad());
         }
@@ -869,7 +884,7 @@ pub unsafe extern "C" fn TEEC_AllocateSharedMemory(
 /// `sharedMemory` is NULL or valid for reads and writes.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn TEEC_ReleaseSharedMemory(sharedMemory: *mut TEEC_SharedMemory) {
-    let _ = shield(|| {
+    let _ = traced("TEEC_ReleaseSharedMemory", || {
         let shm = sharedMemory;
         if shm.is_null() {
             return Ok(());
@@ -911,7 +926,7 @@ pub unsafe extern "C" fn TEEC_ReleaseSharedMemory(sharedMemory: *mut TEEC_Shared
 /// `operation` is NULL or points to a live TEEC_Operation.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn TEEC_RequestCancellation(operation: *mut TEEC_Operation) {
-    let _ = shield(|| {
+    let _ = traced("TEEC_RequestCancellation", || {
         if operation.is_null() {
             return Ok(());
         }

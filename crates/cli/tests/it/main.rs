@@ -41,4 +41,5 @@ mod syscalls;
 mod ta2ta;
 mod ta2ta_host;
 mod ta_mgmt;
+mod trace;
 mod utee_sys;
