@@ -131,11 +131,16 @@ impl Daemon {
 }
 
 pub(crate) fn start_daemon(dist: &Path, spares: bool) -> Result<Daemon, String> {
+    start_daemon_with(dist, spares, "")
+}
+
+/// [`start_daemon`] with `top` (top-level configuration lines) added.
+fn start_daemon_with(dist: &Path, spares: bool, top: &str) -> Result<Daemon, String> {
     let dir = std::env::temp_dir().join(format!("oxtee-bench-{}-{spares}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     let socket = dir.join("oxtee.sock");
     let cfg = dir.join("oxtee.toml");
-    std::fs::write(&cfg, format!("[limits]\nspare_instances = {spares}\n"))
+    std::fs::write(&cfg, format!("{top}[limits]\nspare_instances = {spares}\n"))
         .map_err(|e| e.to_string())?;
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let child = Command::new(exe)
@@ -328,6 +333,12 @@ pub fn run(dist: &Path, scale: usize, pin: bool) -> Result<(), String> {
     let scaling = [1, 64]
         .map(|clients| concurrent_calls(&d, clients, Duration::from_millis(n(4_000) as u64 / 4)));
     drop(d);
+    // The same with four secure threads (OP-TEE's CFG_NUM_THREADS): calls
+    // beyond them wait, and every call passes the core (no direct channels).
+    let d = start_daemon_with(&dist, true, "secure_threads = 4\n")?;
+    let limited = [1, 64]
+        .map(|clients| concurrent_calls(&d, clients, Duration::from_millis(n(4_000) as u64 / 4)));
+    drop(d);
     let d = start_daemon(&dist, false)?;
     let ctx = Context::new(Some(d.socket.to_str().unwrap())).map_err(|e| e.to_string())?;
     results.push(new_instance(
@@ -359,6 +370,19 @@ pub fn run(dist: &Path, scale: usize, pin: bool) -> Result<(), String> {
         "64 clients (own sessions), empty invokes",
         many,
         many / one
+    );
+    let [one4, many4] = limited;
+    let (one4, many4) = (one4?, many4?);
+    println!(
+        "{:<45} {:>12.0} calls/s",
+        "1 client, 4 secure threads", one4
+    );
+    println!(
+        "{:<45} {:>12.0} calls/s {:>6.2} x 1 client {:>6.2} x unlimited",
+        "64 clients, 4 secure threads",
+        many4,
+        many4 / one4,
+        many4 / many
     );
     let m = |name: &str| {
         results

@@ -22,6 +22,7 @@
 //! # plugin_dir = "/usr/lib/tee-supplicant/plugins"  # supplicant plugins (*.plugin); default none
 //! sockets = true                     # TAs may open GP sockets (through the normal world)
 //! secure_memory = 1073741824         # the secure world's memory: TA code, heaps and stacks
+//! secure_threads = 0                 # calls in the core at once (OP-TEE's CFG_NUM_THREADS); 0: no limit
 //!
 //! [limits]
 //! max_contexts = 1024
@@ -92,6 +93,11 @@ pub struct Config {
     /// instance is charged its code, heap and stack; an instance that
     /// would not fit is refused with TEE_ERROR_OUT_OF_MEMORY.
     pub secure_memory: u64,
+    /// Client calls (open, invoke, close) the core runs at once, as
+    /// OP-TEE's CFG_NUM_THREADS (0, the default: no limit). Calls beyond
+    /// them wait their turn; with a limit, clients have no direct
+    /// channels (every call passes the core, which counts it).
+    pub secure_threads: usize,
     pub limits: Limits,
 }
 
@@ -177,6 +183,7 @@ impl Default for Config {
             plugin_dir: None,
             sockets: true,
             secure_memory: 1 << 30,
+            secure_threads: 0,
             limits: Limits::default(),
         }
     }

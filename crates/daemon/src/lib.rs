@@ -16,6 +16,7 @@ pub mod spawn;
 pub mod store;
 pub mod supplicant;
 pub mod ta;
+pub mod threads;
 pub mod trace;
 pub mod trusted_storage;
 

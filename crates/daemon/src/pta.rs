@@ -452,7 +452,8 @@ impl StatusPta {
         0x73,
     ];
     /// Memref out: lines of text, `key value...` (`uptime_ms`,
-    /// `secure_memory SIZE used USED`, `contexts N`, `sessions N`, then
+    /// `secure_memory SIZE used USED`, `secure_threads N busy B waiting
+    /// W` (N 0: no limit), `contexts N`, `sessions N`, then
     /// `instance ID UUID pid PID memory BYTES sessions N` for each).
     pub const STATUS: u32 = 0;
     /// Value in: a = the new size's low 32 bits, b = its high 32 bits.

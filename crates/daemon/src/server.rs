@@ -232,6 +232,8 @@ pub struct Shared {
     storage: crate::trusted_storage::TrustedStorage,
     /// The pseudo-TAs.
     ptas: crate::pta::Registry,
+    /// The secure threads (`secure_threads`).
+    threads: crate::threads::Threads,
     /// Who watches the crossings (`oxtee trace`).
     tracer: Arc<crate::trace::Tracer>,
     /// The secure world's memory (`secure_memory`).
@@ -381,6 +383,7 @@ impl Server {
         let shared = Arc::new(Shared {
             storage,
             tracer: tracer.clone(),
+            threads: crate::threads::Threads::new(cfg.secure_threads),
             budget: crate::budget::Budget::new(cfg.secure_memory),
             started: std::time::Instant::now(),
             ptas: crate::pta::Registry::new(
@@ -932,9 +935,11 @@ struct Conn {
     /// A TA whose spare process was used by this request: start the next
     /// one after the reply is sent.
     refill: std::cell::RefCell<Option<Arc<LoadedTa>>>,
-    /// This connection opened the trace PTA: a tracer's own requests are
-    /// not traced (a reader would see its own reads).
-    tracer: bool,
+    /// This connection opened one of oxtee's monitoring PTAs (trace,
+    /// status): its requests are not traced (a reader would see its own
+    /// reads) and take no secure thread (as OP-TEE's fast calls: the
+    /// secure world's state can be read while every thread is busy).
+    monitor: bool,
 }
 
 enum Out {
@@ -974,7 +979,7 @@ fn serve(shared: &Arc<Shared>, ch: Channel, pid: i32, uid: u32, gid: u32) {
         staging: None,
         session_staging: Vec::new(),
         refill: std::cell::RefCell::new(None),
-        tracer: false,
+        monitor: false,
     };
     // A connection that never says anything would hold a thread and a
     // descriptor: its first message has a deadline.
@@ -1007,11 +1012,20 @@ fn serve(shared: &Arc<Shared>, ch: Channel, pid: i32, uid: u32, gid: u32) {
         let traced = crate::trace::enter(&shared.tracer, pid, uid, conn.ctx.as_ref().map(|c| c.id));
         let out = match decode::<ClientRequest>(&buf[..n]) {
             Ok(req) => {
-                if matches!(&req, ClientRequest::OpenSession { uuid, .. } if uuid.0 == crate::trace::TracePta::UUID)
+                if matches!(&req, ClientRequest::OpenSession { uuid, .. }
+                    if [crate::trace::TracePta::UUID, crate::pta::StatusPta::UUID].contains(&uuid.0))
                 {
-                    conn.tracer = true;
+                    conn.monitor = true;
                 }
                 let span = crate::trace::call(|| client_crossing(shared, &conn, &req));
+                // Calls into TAs take a secure thread for their whole run.
+                let _thread = (matches!(
+                    req,
+                    ClientRequest::OpenSession { .. }
+                        | ClientRequest::Invoke { .. }
+                        | ClientRequest::CloseSession { .. }
+                ) && !conn.monitor)
+                    .then(|| shared.threads.enter());
                 let out = handle(shared, &mut conn, req, fds);
                 if let Some(span) = span {
                     let (ret, origin, session) = match &out {
@@ -1067,8 +1081,8 @@ fn serve(shared: &Arc<Shared>, ch: Channel, pid: i32, uid: u32, gid: u32) {
 }
 
 /// The trace of a client's request: the TEE Client API function behind
-/// it and the OP-TEE SMC and message it stands for (none for a tracer's
-/// connection: a reader would see its own reads).
+/// it and the OP-TEE SMC and message it stands for (none for a
+/// monitoring connection: a reader would see its own reads).
 fn client_crossing(
     shared: &Shared,
     conn: &Conn,
@@ -1154,7 +1168,7 @@ fn client_crossing(
         ),
         ClientRequest::Finalize => ("TEEC_FinalizeContext", None, None, None, None),
     };
-    if conn.tracer {
+    if conn.monitor {
         return None;
     }
     Some(Crossing {
@@ -1411,6 +1425,10 @@ fn handle(shared: &Arc<Shared>, conn: &mut Conn, req: ClientRequest, mut fds: Ve
             }
         }
         ClientRequest::Direct { session } => {
+            // Calls on a direct channel would not be counted.
+            if shared.threads.limited() {
+                return Out::Reply(err(TEE_ERROR_NOT_SUPPORTED, ORIGIN_TEE));
+            }
             let ctx = ctx.expect("checked above");
             let Some(s) = shared.session(&ctx, session) else {
                 return Out::Reply(err(TEE_ERROR_BAD_PARAMETERS, ORIGIN_API));
@@ -2029,8 +2047,9 @@ impl crate::pta::Core for Shared {
     fn status(&self) -> String {
         use std::fmt::Write;
         let (size, used) = self.budget.usage();
+        let (threads, busy, waiting) = self.threads.usage();
         let mut out = format!(
-            "uptime_ms {}\nsecure_memory {size} used {used}\ncontexts {}\nsessions {}\n",
+            "uptime_ms {}\nsecure_memory {size} used {used}\nsecure_threads {threads} busy {busy} waiting {waiting}\ncontexts {}\nsessions {}\n",
             self.started.elapsed().as_millis(),
             self.contexts.locked().len(),
             self.sessions.locked().len(),

@@ -41,5 +41,6 @@ mod syscalls;
 mod ta2ta;
 mod ta2ta_host;
 mod ta_mgmt;
+mod threads;
 mod trace;
 mod utee_sys;

@@ -1,0 +1,104 @@
+//! The secure world's threads (`secure_threads`, OP-TEE's
+//! CFG_NUM_THREADS): calls beyond them wait their turn and then run;
+//! `oxtee status` shows them; 64 clients at once all get their own
+//! answers.
+
+use crate::harness::*;
+use oxtee_client::{Login, Param};
+use std::time::{Duration, Instant};
+
+/// One instance per session; command 5 waits a[0] ms.
+const INTERNAL_C: &str = "35bce8ee-e6ba-4655-b2ae-9a5dca619ced";
+const CMD_WAIT: u32 = 5;
+
+fn status(w: &World) -> String {
+    let o = std::process::Command::new(oxtee_bin())
+        .args(["status", "--socket"])
+        .arg(&w.socket)
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn calls_beyond_the_secure_threads_wait_their_turn() {
+    let w = World::start_with(
+        &ta_dir(),
+        "secure_threads = 2\n[limits]\ncancel_grace_ms = 300\nspare_instances = false\n",
+    );
+    let sessions: Vec<_> = (0..3)
+        .map(|_| {
+            let ctx = w.ctx();
+            let (s, _) = ctx
+                .open_session(uuid(INTERNAL_C), Login::Public, &mut [])
+                .unwrap();
+            (ctx, s)
+        })
+        .collect();
+    assert!(status(&w).contains("secure_threads 2 busy 0 waiting 0"));
+    let t0 = Instant::now();
+    let took: Vec<Duration> = std::thread::scope(|sc| {
+        let calls: Vec<_> = sessions
+            .iter()
+            .map(|(_, s)| {
+                sc.spawn(move || {
+                    let mut p = [
+                        Param::ValueIn { a: 700, b: 0 },
+                        Param::ValueOut { a: 0, b: 0 },
+                    ];
+                    s.invoke(CMD_WAIT, &mut p).unwrap();
+                    t0.elapsed()
+                })
+            })
+            .collect();
+        // Two run, one waits (seen from outside while they do).
+        std::thread::sleep(Duration::from_millis(300));
+        let now = status(&w);
+        assert!(now.contains("secure_threads 2 busy 2 waiting 1"), "{now}");
+        calls.into_iter().map(|c| c.join().unwrap()).collect()
+    });
+    let mut took = took;
+    took.sort();
+    assert!(took[1] < Duration::from_millis(1300), "{took:?}");
+    assert!(
+        took[2] >= Duration::from_millis(1400),
+        "the third waited its turn: {took:?}"
+    );
+    assert!(status(&w).contains("secure_threads 2 busy 0 waiting 0"));
+}
+
+#[test]
+fn sixty_four_clients_on_four_threads_all_get_their_own_answers() {
+    let w = World::start_with(
+        &ta_dir(),
+        "secure_threads = 4\n[limits]\ncancel_grace_ms = 300\nspare_instances = false\n",
+    );
+    std::thread::scope(|sc| {
+        let clients: Vec<_> = (0..64u32)
+            .map(|t| {
+                let w = &w;
+                sc.spawn(move || {
+                    let ctx = w.ctx();
+                    let (s, _) = ctx
+                        .open_session(uuid(HELLO_C), Login::Public, &mut [])
+                        .unwrap();
+                    for i in 0..20u32 {
+                        let a = t << 16 | i;
+                        let mut p = [Param::ValueInOut { a, b: t }];
+                        s.invoke(0, &mut p).unwrap();
+                        assert!(
+                            matches!(p[0], Param::ValueInOut { a: r, b } if r == a + 1 && b == t),
+                            "client {t}: {:?}",
+                            p[0]
+                        );
+                    }
+                })
+            })
+            .collect();
+        for c in clients {
+            c.join().unwrap();
+        }
+    });
+    assert!(status(&w).contains("secure_threads 4 busy 0 waiting 0"));
+}
