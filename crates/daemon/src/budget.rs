@@ -4,7 +4,11 @@
 //! code (the verified ELF it maps), its heap (`TA_DATA_SIZE`) and its
 //! stack (`TA_STACK_SIZE`) before its process starts; an instance that
 //! would not fit is refused (`TEE_ERROR_OUT_OF_MEMORY`), nothing else is
-//! disturbed. The charge is given back when the instance's process ends.
+//! disturbed. The secure buffers it maps later (its call buffer and its
+//! bounce buffer, memory of the core's) grow its charge when they grow;
+//! shared memory and staging buffers are the client's (normal-world)
+//! memory and are not charged. The charge is given back when the
+//! instance's process ends.
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -68,6 +72,27 @@ impl Charge {
     pub fn bytes(&self) -> u64 {
         self.bytes
     }
+
+    /// Charge `extra` bytes more, if they fit (else nothing changes).
+    pub fn grow(&mut self, extra: u64) -> bool {
+        let mut s = self.budget.state();
+        match s.used.checked_add(extra).filter(|&u| u <= s.size) {
+            Some(used) => {
+                s.used = used;
+                self.bytes += extra;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Give back `bytes` of the charge (at most what it holds).
+    pub fn shrink(&mut self, bytes: u64) {
+        let bytes = bytes.min(self.bytes);
+        let mut s = self.budget.state();
+        s.used = s.used.saturating_sub(bytes);
+        self.bytes -= bytes;
+    }
 }
 
 impl Drop for Charge {
@@ -99,7 +124,20 @@ mod tests {
         assert_eq!(b.resize(50), Ok(()));
         assert!(b.charge(11).is_none());
         assert_eq!(c.bytes(), 40);
+        let mut c = c;
+        assert!(!c.grow(11), "over the size");
+        assert!(!c.grow(u64::MAX), "no overflow");
+        assert_eq!(
+            (b.usage(), c.bytes()),
+            ((50, 40), 40),
+            "a refused growth changes nothing"
+        );
+        assert!(c.grow(10));
+        assert_eq!((b.usage(), c.bytes()), ((50, 50), 50));
+        c.shrink(5);
+        assert_eq!((b.usage(), c.bytes()), ((50, 45), 45));
+        c.grow(5);
         drop(c);
-        assert_eq!(b.usage(), (50, 0));
+        assert_eq!(b.usage(), (50, 0), "the growth comes back with the charge");
     }
 }

@@ -575,6 +575,20 @@ impl Instance {
         }
     }
 
+    /// Charge `bytes` more of secure memory to this instance (false: the
+    /// budget has no room; an instance without a charge is not budgeted).
+    fn charge_more(&self, bytes: u64) -> bool {
+        self.charge.locked().as_mut().is_none_or(|c| c.grow(bytes))
+    }
+
+    /// Give back what [`Instance::charge_more`] took for a buffer that
+    /// could not be made.
+    fn charge_less(&self, bytes: u64) {
+        if let Some(c) = self.charge.locked().as_mut() {
+            c.shrink(bytes);
+        }
+    }
+
     /// Tell the TA runtime whether the secure world is traced (its
     /// direct calls then go through the core: see `control::TRACE`).
     pub fn set_traced(&self, on: bool) {
@@ -716,11 +730,33 @@ impl Instance {
                     return Err(dead());
                 }
                 let size = size.next_power_of_two().max(64 << 10);
-                let oom = |_| TeeError::tee(TEE_ERROR_OUT_OF_MEMORY);
-                let fd = oxtee_sys::memfd("oxtee-callbuf", size, true).map_err(oom)?;
-                let m = Mapping::map(fd.as_fd(), size as usize).map_err(oom)?;
-                self.send_on(ch, &CoreToTa::SetCallBuffer { size }, Some(fd.as_fd()))?;
-                *self.callbuf.locked() = Some((fd, m));
+                let mut buf = self.callbuf.locked();
+                let old = buf.as_ref().map_or(0, |(_, m)| m.len() as u64);
+                // The call buffer is secure memory: charged to the budget.
+                let made = (size > old && self.charge_more(size - old))
+                    .then(|| {
+                        let made = oxtee_sys::memfd("oxtee-callbuf", size, true).and_then(|fd| {
+                            let m = Mapping::map(fd.as_fd(), size as usize)?;
+                            Ok((fd, m))
+                        });
+                        if made.is_err() {
+                            self.charge_less(size - old);
+                        }
+                        made.ok()
+                    })
+                    .flatten();
+                match made {
+                    Some((fd, m)) => {
+                        self.send_on(ch, &CoreToTa::SetCallBuffer { size }, Some(fd.as_fd()))?;
+                        *buf = Some((fd, m));
+                    }
+                    // No room (in the budget or the host): the TA's call
+                    // fails with OUT_OF_MEMORY, and the TA goes on.
+                    None => {
+                        tracing::warn!(uuid = %self.uuid, size, "no room for a larger call buffer");
+                        self.send_on(ch, &CoreToTa::SetCallBuffer { size: 0 }, None)?;
+                    }
+                }
                 Ok(())
             }
             TaReply::Call(call) => {
@@ -874,9 +910,20 @@ impl Instance {
                 .is_none_or(|(_, m)| (m.len() as u64) < need)
         {
             let size = need.next_power_of_two().max(64 << 10);
-            let oom = |_| TeeError::tee(TEE_ERROR_OUT_OF_MEMORY);
-            let fd = oxtee_sys::memfd("oxtee-bounce", size, true).map_err(oom)?;
-            let m = Mapping::map(fd.as_fd(), size as usize).map_err(oom)?;
+            let old = link.bounce.as_ref().map_or(0, |(_, m)| m.len() as u64);
+            // The bounce buffer is secure memory: charged to the budget.
+            if !self.charge_more(size - old) {
+                tracing::warn!(uuid = %self.uuid, size, "secure memory budget exhausted: no bounce buffer");
+                return Err(TeeError::tee(TEE_ERROR_OUT_OF_MEMORY));
+            }
+            let made = oxtee_sys::memfd("oxtee-bounce", size, true).and_then(|fd| {
+                let m = Mapping::map(fd.as_fd(), size as usize)?;
+                Ok((fd, m))
+            });
+            let Ok((fd, m)) = made else {
+                self.charge_less(size - old);
+                return Err(TeeError::tee(TEE_ERROR_OUT_OF_MEMORY));
+            };
             self.send_oneway(&link, &CoreToTa::SetBounce { size }, Some(fd.as_fd()))?;
             link.bounce = Some((fd, m));
         }

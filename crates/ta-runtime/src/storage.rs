@@ -145,11 +145,11 @@ pub fn open(storage_id: u32, id: &[u8], flags: u32) -> Result<ObjHandle, u32> {
 }
 
 /// Copy `data` into the call buffer (from offset 0).
-fn stage(data: &[u8]) {
+fn stage(data: &[u8]) -> Result<(), u32> {
     if data.is_empty() {
-        return;
+        return Ok(());
     }
-    ensure_buffer(data.len());
+    ensure_buffer(data.len())?;
     let ok = CALL_BUFFER
         .lock()
         .unwrap()
@@ -158,6 +158,7 @@ fn stage(data: &[u8]) {
     if !ok {
         crate::fatal("call buffer too small");
     }
+    Ok(())
 }
 
 /// TEE_CreatePersistentObject: the attributes (type, sizes, usage and
@@ -213,7 +214,7 @@ pub fn create(
     if attrs.attributes.len() > oxtee_proto::limits::STORED_ATTRIBUTES {
         return Err(TEE_ERROR_OUT_OF_MEMORY);
     }
-    stage(data);
+    stage(data)?;
     match call(StorageCall::Create {
         storage_id,
         id: id.to_vec(),
@@ -259,7 +260,7 @@ pub fn rename(h: ObjHandle, new_id: &[u8]) -> Result<(), u32> {
 /// TEE_ReadObjectData into `out`: the bytes read (0 at the end).
 pub fn read(h: ObjHandle, out: &mut [u8]) -> Result<usize, u32> {
     let c = core_handle(h);
-    ensure_buffer(out.len());
+    ensure_buffer(out.len())?;
     match on_handle(
         h,
         StorageCall::Read {
@@ -288,7 +289,7 @@ pub fn read(h: ObjHandle, out: &mut [u8]) -> Result<usize, u32> {
 pub fn write(h: ObjHandle, data: &[u8]) -> Result<(), u32> {
     let c = core_handle(h);
     for chunk in data.chunks(MAX_CHUNK) {
-        stage(chunk);
+        stage(chunk)?;
         on_handle(
             h,
             StorageCall::Write {

@@ -36,11 +36,12 @@ pub(crate) fn recv() -> (CoreToTa, Vec<std::os::fd::OwnedFd>) {
     (m, fds)
 }
 
-/// Make sure the call buffer holds `need` bytes.
-pub(crate) fn ensure_buffer(need: usize) {
+/// Make sure the call buffer holds `need` bytes: OUT_OF_MEMORY when the
+/// core refuses to grow it (the secure memory budget has no room).
+pub(crate) fn ensure_buffer(need: usize) -> Result<(), u32> {
     let have = CALL_BUFFER.lock().unwrap().as_ref().map_or(0, |m| m.len());
     if need == 0 || have >= need {
-        return;
+        return Ok(());
     }
     send(&TaReply::GrowCallBuffer { size: need as u64 });
     match recv() {
@@ -49,7 +50,9 @@ pub(crate) fn ensure_buffer(need: usize) {
             let m = Mapping::map(fd.as_fd(), size as usize)
                 .unwrap_or_else(|_| crate::fatal("cannot map call buffer"));
             *CALL_BUFFER.lock().unwrap() = Some(m);
+            Ok(())
         }
+        (CoreToTa::SetCallBuffer { size: 0 }, fds) if fds.is_empty() => Err(0xFFFF_000C),
         _ => crate::fatal("unexpected answer to GrowCallBuffer"),
     }
 }
@@ -74,7 +77,13 @@ fn run(make: impl FnOnce(u32, [CallParam; 4]) -> TaCall, args: &mut [CallArg<'_>
         };
         need = need.saturating_add(align8(n));
     }
-    ensure_buffer(need);
+    if let Err(result) = ensure_buffer(need) {
+        return CallResult {
+            result,
+            origin: 3,
+            session: 0,
+        };
+    }
     let guard = CALL_BUFFER.lock().unwrap();
     let cb = guard.as_ref();
     let mut types = 0u32;

@@ -27,26 +27,29 @@ fn alive(s: &Session) -> bool {
     matches!(r, Err(e) if e.code == ITEM_NOT_FOUND)
 }
 
-#[test]
-fn instances_beyond_the_budget_are_refused_and_nothing_else_moves() {
-    // What one instance costs, as the core reports it when it refuses.
+/// What a new instance of `ta` costs, as the core reports it when it
+/// refuses one.
+fn cost_of(ta: &str) -> u64 {
     let w = world(1);
     let e = w
         .ctx()
-        .open_session(uuid(TA), Login::Public, &mut [])
+        .open_session(uuid(ta), Login::Public, &mut [])
         .unwrap_err();
     assert_eq!((e.code, e.origin), (OUT_OF_MEMORY, ORIGIN_TEE));
     assert!(w.wait_log("secure memory budget exhausted"));
-    let log = w.log();
-    let need: u64 = log
+    w.log()
         .split("need=")
         .nth(1)
         .and_then(|t| t.split(|c: char| !c.is_ascii_digit()).next())
         .and_then(|n| n.parse().ok())
-        .expect("the refusal says what was needed");
+        .expect("the refusal says what was needed")
+}
+
+#[test]
+fn instances_beyond_the_budget_are_refused_and_nothing_else_moves() {
+    let need = cost_of(TA);
     // Its heap and stack at least, and its code.
     assert!(need > 512 * 1024 + 16 * 1024, "{need}");
-    drop(w);
 
     // Room for two and a half.
     let w = world(need * 5 / 2);
@@ -174,4 +177,50 @@ fn status_shows_the_budget_and_instances_and_the_budget_resizes_when_it_holds() 
     );
     let (_, text, _) = status(&w, &[]);
     assert_eq!(field(&text, "secure_memory", "secure_memory"), used);
+}
+
+#[test]
+fn buffers_an_instance_maps_later_are_charged_and_refused_beyond_the_budget() {
+    use crate::storage::{PRIVATE, RW, ST_C, Ta};
+    const K: u64 = 1024;
+    const BAD_PARAMETERS: u32 = 0xFFFF_0006;
+    const ORIGIN_TA: u32 = 4;
+    // (A single, kept-alive instance: every session below is its.)
+    let need = cost_of(ST_C);
+    let w = world(need + 256 * K + 500 * K);
+    let used = || field(&status(&w, &[]).1, "secure_memory", "used");
+    let ta = Ta::new(&w, ST_C);
+    assert_eq!(used(), need);
+    // 100 KiB through a temporary memref (a session's first call passes
+    // the core: the instance's bounce buffer) into a new object (the
+    // TA's call buffer to the core): both are secure memory.
+    let data = vec![7u8; 100 * 1024];
+    let h = ta.create(PRIVATE, b"a", RW, &data).unwrap();
+    ta.close(h);
+    assert_eq!(used(), need + 256 * K, "both buffers are charged");
+    // 1 MiB (now on the session's direct channel: client memory): the
+    // call buffer cannot grow, so the TA's TEE_CreatePersistentObject
+    // fails with OUT_OF_MEMORY, and the TA goes on.
+    let big = vec![9u8; 1 << 20];
+    assert_eq!(ta.create(PRIVATE, b"b", RW, &big), Err(OUT_OF_MEMORY));
+    assert_eq!(used(), need + 256 * K);
+    let h = ta.create(PRIVATE, b"c", RW, &data).unwrap();
+    ta.close(h);
+    // Through the core, a bounce buffer too large for the budget: the
+    // call is refused by the TEE before the TA sees it.
+    let first_call = |len: usize| {
+        let other = Ta::new(&w, ST_C);
+        let buf = vec![1u8; len];
+        other
+            .0
+            .invoke(1, &mut [Param::TempIn { buf: &buf }])
+            .unwrap_err()
+    };
+    let e = first_call(1 << 20);
+    assert_eq!((e.code, e.origin), (OUT_OF_MEMORY, ORIGIN_TEE));
+    assert_eq!(used(), need + 256 * K, "nothing moved");
+    // One that fits grows the charge (the TA then refuses the types).
+    let e = first_call(300 * 1024);
+    assert_eq!((e.code, e.origin), (BAD_PARAMETERS, ORIGIN_TA));
+    assert_eq!(used(), need + 512 * K + 128 * K);
 }
