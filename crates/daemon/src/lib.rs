@@ -13,6 +13,7 @@ pub mod pta;
 pub mod server;
 pub mod sockets;
 pub mod spawn;
+pub mod spm;
 pub mod store;
 pub mod supplicant;
 pub mod ta;

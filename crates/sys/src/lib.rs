@@ -183,6 +183,14 @@ pub fn memfd(name: &str, size: u64, seal_size: bool) -> io::Result<OwnedFd> {
     Ok(fd)
 }
 
+/// Seal a memfd against further seals only: its size and bytes stay
+/// changeable by its owner, and no holder of a descriptor can seal it
+/// (say, against shrinking, to keep a region it is to lose).
+pub fn seal_seals(fd: BorrowedFd<'_>) -> io::Result<()> {
+    fcntl(fd.as_raw_fd(), FcntlArg::F_ADD_SEALS(SealFlag::F_SEAL_SEAL)).map_err(errno)?;
+    Ok(())
+}
+
 /// Seal a memfd against any further change (used for TA executables: the
 /// bytes verified are the bytes run).
 pub fn seal_all(fd: BorrowedFd<'_>) -> io::Result<()> {
