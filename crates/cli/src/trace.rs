@@ -194,11 +194,28 @@ fn record(o: &Opts) -> Result<Vec<Event>, String> {
         o.client.unwrap_or(pid)
     };
     let started = start(filter);
-    // Open the gate in any case (the command must not hang on it).
-    let opened = std::fs::OpenOptions::new()
-        .write(true)
-        .open(&gate)
-        .and_then(|mut f| f.write_all(if started.is_ok() { b"go\n" } else { b"" }));
+    // Open the gate in any case (the command must not hang on it); not
+    // waiting for ever on a shell that is gone.
+    let opened = (|| {
+        use std::os::unix::fs::OpenOptionsExt;
+        let t0 = Instant::now();
+        loop {
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .custom_flags(nix::fcntl::OFlag::O_NONBLOCK.bits())
+                .open(&gate)
+            {
+                Ok(mut f) => return f.write_all(if started.is_ok() { b"go\n" } else { b"" }),
+                Err(e) if e.raw_os_error() == Some(nix::libc::ENXIO) => {
+                    if t0.elapsed() > Duration::from_secs(10) || child.try_wait()?.is_some() {
+                        return Err(std::io::Error::other("the command did not start"));
+                    }
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    })();
     if let Err(e) = started {
         let _ = child.kill();
         let _ = child.wait();
@@ -217,8 +234,21 @@ fn record(o: &Opts) -> Result<Vec<Event>, String> {
     };
     // What it left the core doing (a TA's destroy) is already queued.
     while read(200, &mut events)? {}
-    if let Ok(text) = std::fs::read_to_string(&client_log) {
-        events = merge(events, parse(&text)?);
+    // The traced program writes this file: lines that are not events are
+    // left out (and counted), and at most 64 MiB of it is read.
+    if let Ok(f) = std::fs::File::open(&client_log) {
+        use std::io::Read;
+        let mut text = String::new();
+        let _ = f.take(64 << 20).read_to_string(&mut text);
+        let mut bad = 0usize;
+        let client: Vec<Event> = text
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).map_err(|_| bad += 1).ok())
+            .collect();
+        if bad > 0 {
+            eprintln!("oxtee trace: {bad} lines of libteec's record were not events: left out");
+        }
+        events = merge(events, client);
     }
     if !status.success() {
         eprintln!("oxtee trace: {} ended with {status}", o.command[0]);

@@ -935,10 +935,8 @@ struct Conn {
     /// A TA whose spare process was used by this request: start the next
     /// one after the reply is sent.
     refill: std::cell::RefCell<Option<Arc<LoadedTa>>>,
-    /// This connection opened one of oxtee's monitoring PTAs (trace,
-    /// status): its requests are not traced (a reader would see its own
-    /// reads) and take no secure thread (as OP-TEE's fast calls: the
-    /// secure world's state can be read while every thread is busy).
+    /// This connection has opened a session to one of oxtee's monitoring
+    /// PTAs (see [`monitoring`]).
     monitor: bool,
 }
 
@@ -1012,21 +1010,31 @@ fn serve(shared: &Arc<Shared>, ch: Channel, pid: i32, uid: u32, gid: u32) {
         let traced = crate::trace::enter(&shared.tracer, pid, uid, conn.ctx.as_ref().map(|c| c.id));
         let out = match decode::<ClientRequest>(&buf[..n]) {
             Ok(req) => {
-                if matches!(&req, ClientRequest::OpenSession { uuid, .. }
-                    if [crate::trace::TracePta::UUID, crate::pta::StatusPta::UUID].contains(&uuid.0))
-                {
-                    conn.monitor = true;
-                }
-                let span = crate::trace::call(|| client_crossing(shared, &conn, &req));
+                let monitor = monitoring(shared, &conn, &req);
+                let opens_monitor = monitor && matches!(req, ClientRequest::OpenSession { .. });
+                let span = (!monitor)
+                    .then(|| crate::trace::call(|| client_crossing(shared, &conn, &req)))
+                    .flatten();
                 // Calls into TAs take a secure thread for their whole run.
                 let _thread = (matches!(
                     req,
                     ClientRequest::OpenSession { .. }
                         | ClientRequest::Invoke { .. }
                         | ClientRequest::CloseSession { .. }
-                ) && !conn.monitor)
+                ) && !monitor)
                     .then(|| shared.threads.enter());
                 let out = handle(shared, &mut conn, req, fds);
+                if opens_monitor
+                    && matches!(
+                        &out,
+                        Out::Reply(ClientReply::Op {
+                            result: TEE_SUCCESS,
+                            ..
+                        })
+                    )
+                {
+                    conn.monitor = true;
+                }
                 if let Some(span) = span {
                     let (ret, origin, session) = match &out {
                         Out::Reply(r) | Out::ReplyFd(r, _) | Out::Close(r) => match r {
@@ -1080,9 +1088,40 @@ fn serve(shared: &Arc<Shared>, ch: Channel, pid: i32, uid: u32, gid: u32) {
     }
 }
 
+/// Whether `req` is a monitoring request: opening a session of oxtee's
+/// status or trace PTA, or any request on such a session (invoke, close,
+/// its staging buffer), or (on a connection with such a session open)
+/// installing the connection's staging buffer. Those are not traced (a reader would see its own reads) and
+/// take no secure thread (as OP-TEE's fast calls: the secure world's
+/// state can be read while every thread is busy). Nothing else is, on
+/// any connection: a client cannot escape the threads or the trace by
+/// opening a monitoring session first.
+fn monitoring(shared: &Shared, conn: &Conn, req: &ClientRequest) -> bool {
+    let is_monitor =
+        |u: &Uuid| [crate::trace::TracePta::UUID, crate::pta::StatusPta::UUID].contains(&u.0);
+    let session_is = |id: u32| {
+        conn.ctx
+            .as_ref()
+            .and_then(|ctx| shared.session(ctx, id))
+            .is_some_and(|s| matches!(&s.target, Target::Pta(p) if is_monitor(&p.uuid())))
+    };
+    match req {
+        ClientRequest::OpenSession { uuid, .. } => is_monitor(uuid),
+        ClientRequest::Invoke { session, .. }
+        | ClientRequest::CloseSession { session }
+        | ClientRequest::Direct { session }
+        | ClientRequest::DirectStaging { session, .. }
+        | ClientRequest::SetStaging {
+            session: Some(session),
+            ..
+        } => session_is(*session),
+        ClientRequest::SetStaging { session: None, .. } => conn.monitor,
+        _ => false,
+    }
+}
+
 /// The trace of a client's request: the TEE Client API function behind
-/// it and the OP-TEE SMC and message it stands for (none for a
-/// monitoring connection: a reader would see its own reads).
+/// it and the OP-TEE SMC and message it stands for.
 fn client_crossing(
     shared: &Shared,
     conn: &Conn,
@@ -1168,9 +1207,6 @@ fn client_crossing(
         ),
         ClientRequest::Finalize => ("TEEC_FinalizeContext", None, None, None, None),
     };
-    if conn.monitor {
-        return None;
-    }
     Some(Crossing {
         smc: msg.and(CALL),
         msg,

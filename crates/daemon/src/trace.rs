@@ -31,6 +31,10 @@ use std::time::Duration;
 
 /// What one subscriber may hold unread before events are dropped.
 pub const QUEUE_BYTES: usize = 4 << 20;
+/// Subscriptions at once, in all (each may hold [`QUEUE_BYTES`]).
+pub const MAX_SUBSCRIBERS: usize = 32;
+/// Subscriptions at once of one client uid.
+pub const MAX_SUBSCRIBERS_PER_UID: usize = 4;
 
 /// One boundary crossing, a line of `oxtee trace`'s output.
 ///
@@ -118,6 +122,8 @@ impl Filter {
 
 /// One subscription: its filter and its unread lines.
 pub struct Sub {
+    /// The client uid it belongs to.
+    owner: u32,
     filter: Filter,
     queue: Mutex<Queue>,
     ready: Condvar,
@@ -230,14 +236,22 @@ impl Tracer {
         let _ = self.hook.set(hook);
     }
 
-    /// A new subscription (ended by [`Tracer::unsubscribe`]).
-    pub fn subscribe(&self, filter: Filter) -> Arc<Sub> {
+    /// A new subscription of client uid `owner` (ended by
+    /// [`Tracer::unsubscribe`]); `None` beyond [`MAX_SUBSCRIBERS`] or
+    /// [`MAX_SUBSCRIBERS_PER_UID`].
+    pub fn subscribe(&self, owner: u32, filter: Filter) -> Option<Arc<Sub>> {
         let sub = Arc::new(Sub {
+            owner,
             filter,
             queue: Mutex::new(Queue::default()),
             ready: Condvar::new(),
         });
         let mut subs = self.subs.locked();
+        if subs.len() >= MAX_SUBSCRIBERS
+            || subs.iter().filter(|s| s.owner == owner).count() >= MAX_SUBSCRIBERS_PER_UID
+        {
+            return None;
+        }
         subs.push(sub.clone());
         if subs.len() == 1 {
             self.on.store(true, Ordering::SeqCst);
@@ -245,7 +259,7 @@ impl Tracer {
                 h(true);
             }
         }
-        sub
+        Some(sub)
     }
 
     /// End a subscription.
@@ -466,7 +480,8 @@ impl TracePta {
     ];
     /// Start the session's subscription. Value in: a = a client pid (0:
     /// every client); memref in (or none): a TA's UUID, 16 bytes in
-    /// RFC 4122 order. BAD_STATE when already started.
+    /// RFC 4122 order. BAD_STATE when already started; BUSY when too
+    /// many are tracing ([`MAX_SUBSCRIBERS`], [`MAX_SUBSCRIBERS_PER_UID`]).
     pub const START: u32 = 0;
     /// Memref out: whole JSON lines ([`Event`]s) of at most its size,
     /// SHORT_BUFFER with the size of the next line when not even that
@@ -529,12 +544,21 @@ impl Pta for TracePta {
                 if sub.is_some() {
                     return TEE_ERROR_BAD_STATE;
                 }
-                *sub = Some(self.tracer.subscribe(Filter {
+                let Some(owner) = caller.uid else {
+                    return TEE_ERROR_ACCESS_DENIED;
+                };
+                let filter = Filter {
                     uid,
                     pid: (pid != 0).then_some(pid as i32),
                     ta,
-                }));
-                TEE_SUCCESS
+                };
+                match self.tracer.subscribe(owner, filter) {
+                    Some(s) => {
+                        *sub = Some(s);
+                        TEE_SUCCESS
+                    }
+                    None => TEE_ERROR_BUSY,
+                }
             }
             Self::READ if t == types(1, 6, 0, 0) => {
                 let Param::Value { a: wait, .. } = p[0] else {
@@ -596,7 +620,7 @@ mod tests {
         let t = Arc::new(Tracer::default());
         assert!(enter(&t, 1, 2, None).is_none());
         assert!(call(|| unreachable!("not described when untraced")).is_none());
-        let sub = t.subscribe(Filter::default());
+        let sub = t.subscribe(1, Filter::default()).unwrap();
         // A thread outside any client call traces nothing either.
         assert!(call(|| unreachable!("no scope")).is_none());
         traced(&t, 7, 8, None);
@@ -621,18 +645,33 @@ mod tests {
     #[test]
     fn filters_keep_other_users_processes_and_tas_apart() {
         let t = Arc::new(Tracer::default());
-        let mine = t.subscribe(Filter {
-            uid: Some(1000),
-            ..Filter::default()
-        });
-        let one_pid = t.subscribe(Filter {
-            pid: Some(42),
-            ..Filter::default()
-        });
-        let one_ta = t.subscribe(Filter {
-            ta: Some(uuid(9)),
-            ..Filter::default()
-        });
+        let mine = t
+            .subscribe(
+                1000,
+                Filter {
+                    uid: Some(1000),
+                    ..Filter::default()
+                },
+            )
+            .unwrap();
+        let one_pid = t
+            .subscribe(
+                0,
+                Filter {
+                    pid: Some(42),
+                    ..Filter::default()
+                },
+            )
+            .unwrap();
+        let one_ta = t
+            .subscribe(
+                0,
+                Filter {
+                    ta: Some(uuid(9)),
+                    ..Filter::default()
+                },
+            )
+            .unwrap();
         traced(&t, 42, 1000, Some(uuid(1)));
         traced(&t, 43, 2000, Some(uuid(9)));
         let m = lines(&mine);
@@ -646,7 +685,7 @@ mod tests {
     #[test]
     fn a_reader_that_falls_behind_loses_events_counted_never_blocks_the_core() {
         let t = Arc::new(Tracer::default());
-        let sub = t.subscribe(Filter::default());
+        let sub = t.subscribe(1, Filter::default()).unwrap();
         let mut n = 0u64;
         while sub.queue.locked().dropped == 0 {
             traced(&t, 1, 1, None);
@@ -672,9 +711,28 @@ mod tests {
     }
 
     #[test]
+    fn subscriptions_are_bounded_per_user_and_in_all() {
+        let t = Arc::new(Tracer::default());
+        let mine: Vec<_> = (0..MAX_SUBSCRIBERS_PER_UID)
+            .map(|_| t.subscribe(7, Filter::default()).unwrap())
+            .collect();
+        assert!(
+            t.subscribe(7, Filter::default()).is_none(),
+            "one user's share"
+        );
+        let others: Vec<_> = (0..MAX_SUBSCRIBERS - MAX_SUBSCRIBERS_PER_UID)
+            .map(|i| t.subscribe(100 + i as u32, Filter::default()).unwrap())
+            .collect();
+        assert!(t.subscribe(999, Filter::default()).is_none(), "in all");
+        t.unsubscribe(&mine[0]);
+        assert!(t.subscribe(7, Filter::default()).is_some());
+        drop(others);
+    }
+
+    #[test]
     fn a_buffer_too_small_for_one_line_is_told_the_size() {
         let t = Arc::new(Tracer::default());
-        let sub = t.subscribe(Filter::default());
+        let sub = t.subscribe(1, Filter::default()).unwrap();
         traced(&t, 1, 1, None);
         let need = sub.read(10, Duration::ZERO, &|| false).unwrap_err();
         assert!(need > 10);

@@ -102,3 +102,55 @@ fn sixty_four_clients_on_four_threads_all_get_their_own_answers() {
     });
     assert!(status(&w).contains("secure_threads 4 busy 0 waiting 0"));
 }
+
+#[test]
+fn a_monitoring_session_exempts_only_itself_from_the_threads() {
+    use oxtee_daemon::pta::StatusPta;
+    let w = World::start_with(
+        &ta_dir(),
+        "secure_threads = 1\n[limits]\ncancel_grace_ms = 300\nspare_instances = false\n",
+    );
+    let (ctx_a, ctx_b) = (w.ctx(), w.ctx());
+    let (a, _) = ctx_a
+        .open_session(uuid(INTERNAL_C), Login::Public, &mut [])
+        .unwrap();
+    let (b, _) = ctx_b
+        .open_session(uuid(INTERNAL_C), Login::Public, &mut [])
+        .unwrap();
+    // B's connection also holds a status session.
+    let (status_b, _) = ctx_b
+        .open_session(oxtee_client::Uuid(StatusPta::UUID), Login::Public, &mut [])
+        .unwrap();
+    let wait = |s: &oxtee_client::Session, ms: u32| {
+        let mut p = [
+            Param::ValueIn { a: ms, b: 0 },
+            Param::ValueOut { a: 0, b: 0 },
+        ];
+        s.invoke(CMD_WAIT, &mut p).unwrap();
+    };
+    let t0 = Instant::now();
+    std::thread::scope(|sc| {
+        let first = sc.spawn(|| wait(&a, 800));
+        std::thread::sleep(Duration::from_millis(200));
+        // The status is read while the one thread is busy...
+        let mut buf = vec![0u8; 4096];
+        let mut p = [Param::TempOut {
+            size: buf.len(),
+            buf: &mut buf,
+        }];
+        status_b.invoke(StatusPta::STATUS, &mut p).unwrap();
+        let Param::TempOut { size, .. } = p[0] else {
+            unreachable!()
+        };
+        let now = String::from_utf8_lossy(&buf[..size]).into_owned();
+        assert!(now.contains("secure_threads 1 busy 1 waiting 0"), "{now}");
+        // ...but B's own call to a TA still waits for the thread.
+        wait(&b, 10);
+        assert!(
+            t0.elapsed() >= Duration::from_millis(800),
+            "{:?}",
+            t0.elapsed()
+        );
+        first.join().unwrap();
+    });
+}
