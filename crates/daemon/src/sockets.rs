@@ -159,6 +159,34 @@ impl NetState {
         req: &NetRequest,
         abort: &dyn Fn() -> bool,
     ) -> Result<NetReply, u32> {
+        let span = crate::trace::call(|| {
+            let name = match req {
+                NetRequest::Open { .. } => "open",
+                NetRequest::Close { .. } => "close",
+                NetRequest::Send { .. } => "send",
+                NetRequest::Recv { .. } => "recv",
+                NetRequest::Ioctl { .. } => "ioctl",
+                NetRequest::Cancel => "cancel",
+            };
+            Some(crate::trace::Crossing {
+                smc: Some("OPTEE_SMC_RETURN_RPC_CMD"),
+                msg: Some("OPTEE_RPC_CMD_SOCKET"),
+                ..crate::trace::Crossing::new("core", "supplicant", name)
+            })
+        });
+        let r = self.ask_untraced(uid, req, abort);
+        if let Some(span) = span {
+            span.ret(r.as_ref().map_or_else(|e| *e, |_| 0), None);
+        }
+        r
+    }
+
+    fn ask_untraced(
+        &mut self,
+        uid: Option<u32>,
+        req: &NetRequest,
+        abort: &dyn Fn() -> bool,
+    ) -> Result<NetReply, u32> {
         let comm = TEE_ERROR_COMMUNICATION;
         if self.link.is_none() {
             let (mine, theirs) = Channel::pair().map_err(|_| gp::ERROR_OUT_OF_RESOURCES)?;

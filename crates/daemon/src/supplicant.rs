@@ -432,19 +432,7 @@ impl RemoteSupplicant {
     /// One round trip. A lost supplicant is started again and the
     /// request (every storage request is idempotent) sent once more.
     fn ask(&mut self, req: &SupplicantRequest) -> Result<SupplicantReply, SupplicantError> {
-        let span = crate::trace::call(|| Some(rpc_crossing(req)));
-        let r = self.ask_tries(req, 2);
-        if let Some(span) = span {
-            span.ret(
-                if r.is_ok() {
-                    0
-                } else {
-                    oxtee_core::codes::TEE_ERROR_COMMUNICATION
-                },
-                None,
-            );
-        }
-        r
+        self.ask_tries(req, 2)
     }
 
     /// Invoke a supplicant plugin on `data` (at most
@@ -475,6 +463,20 @@ impl RemoteSupplicant {
     }
 
     fn ask_tries(
+        &mut self,
+        req: &SupplicantRequest,
+        tries: usize,
+    ) -> Result<SupplicantReply, SupplicantError> {
+        let span = crate::trace::call(|| Some(rpc_crossing(req)));
+        let r = self.ask_tries_untraced(req, tries);
+        if let Some(span) = span {
+            let failed = oxtee_core::codes::TEE_ERROR_COMMUNICATION;
+            span.ret(if r.is_ok() { 0 } else { failed }, None);
+        }
+        r
+    }
+
+    fn ask_tries_untraced(
         &mut self,
         req: &SupplicantRequest,
         tries: usize,

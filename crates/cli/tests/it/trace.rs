@@ -108,6 +108,12 @@ fn the_seed_sample_traced_shows_every_layer_in_order() {
     assert_eq!(open.smc.as_deref(), Some("OPTEE_SMC_CALL_WITH_ARG"));
     assert_eq!(open.msg.as_deref(), Some("OPTEE_MSG_CMD_OPEN_SESSION"));
     assert_eq!(open.ta.as_deref(), Some(SEED_C));
+    // A TA's first load records its version in trusted storage: RPCs to
+    // the supplicant inside the open.
+    let rpc = pos(&ev, "an RPC", |e| e.from == "core" && e.to == "supplicant");
+    assert!(order[3] < rpc && rpc < order[4], "{ev:#?}");
+    assert_eq!(ev[rpc].msg.as_deref(), Some("OPTEE_RPC_CMD_FS"));
+    assert_eq!(ev[rpc].smc.as_deref(), Some("OPTEE_SMC_RETURN_RPC_CMD"));
     let invoke = &ev[entry("TA_InvokeCommandEntryPoint")];
     assert_eq!(invoke.cmd, Some(0));
     // Only the traced program's crossings.
