@@ -52,10 +52,11 @@ pub struct Opts {
 }
 
 pub fn run(o: Opts) -> Result<(), String> {
-    let events = match &o.from {
-        Some(f) => {
-            parse(&std::fs::read_to_string(f).map_err(|e| format!("{}: {e}", f.display()))?)?
-        }
+    let (events, failed) = match &o.from {
+        Some(f) => (
+            parse(&std::fs::read_to_string(f).map_err(|e| format!("{}: {e}", f.display()))?)?,
+            None,
+        ),
         None => record(&o)?,
     };
     if o.from.is_none() {
@@ -76,7 +77,8 @@ pub fn run(o: Opts) -> Result<(), String> {
     if let Some(p) = &o.svg {
         std::fs::write(p, svg(&events)).map_err(|e| format!("{}: {e}", p.display()))?;
     }
-    Ok(())
+    // A command that failed fails the trace (once its record is written).
+    failed.map_or(Ok(()), Err)
 }
 
 /// Events of a JSON-lines record (blank lines skipped).
@@ -88,8 +90,9 @@ pub fn parse(text: &str) -> Result<Vec<Event>, String> {
         .collect()
 }
 
-/// Trace until the command ends (or `seconds` pass, or SIGINT).
-fn record(o: &Opts) -> Result<Vec<Event>, String> {
+/// Trace until the command ends (or `seconds` pass, or SIGINT): the
+/// events, and how the command failed if it did.
+fn record(o: &Opts) -> Result<(Vec<Event>, Option<String>), String> {
     let ctx = Context::new(o.socket.as_deref())
         .map_err(|e| format!("cannot reach the secure world: {e}"))?;
     let (s, _) = ctx
@@ -162,7 +165,7 @@ fn record(o: &Opts) -> Result<Vec<Event>, String> {
         while !stop.load(Ordering::Relaxed) && deadline.is_none_or(|d| Instant::now() < d) {
             read(200, &mut events)?;
         }
-        return Ok(events);
+        return Ok((events, None));
     }
     // The command: started held at a gate (a FIFO its shell reads before
     // exec'ing it, keeping its pid), so that tracing starts first.
@@ -250,10 +253,8 @@ fn record(o: &Opts) -> Result<Vec<Event>, String> {
         }
         events = merge(events, client);
     }
-    if !status.success() {
-        eprintln!("oxtee trace: {} ended with {status}", o.command[0]);
-    }
-    Ok(events)
+    let failed = (!status.success()).then(|| format!("{} ended with {status}", o.command[0]));
+    Ok((events, failed))
 }
 
 /// The core's events and libteec's, in time order (at the same

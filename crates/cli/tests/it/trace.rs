@@ -289,3 +289,28 @@ fn another_user_sees_only_their_own_clients_and_a_ta_cannot_watch() {
         p[1]
     );
 }
+
+#[test]
+fn a_traced_command_that_fails_fails_the_trace_after_writing_it() {
+    let w = World::start();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("t.jsonl");
+    let st = std::process::Command::new(oxtee_bin())
+        .arg("trace")
+        .arg("--socket")
+        .arg(&w.socket)
+        .arg("--out")
+        .arg(&out)
+        .arg("--")
+        .arg(oxtee_bin())
+        .args(["invoke", "00000000-0000-0000-0000-00000000beef", "0"])
+        .output()
+        .unwrap();
+    assert!(!st.status.success());
+    assert!(String::from_utf8_lossy(&st.stderr).contains("ended with"));
+    let ev = parse(&std::fs::read_to_string(&out).unwrap());
+    let open = pos(&ev, "the open", |e| {
+        e.ev == "return" && e.name == "TEEC_OpenSession"
+    });
+    assert_eq!(ev[open].ret, Some(0xFFFF_0008), "ITEM_NOT_FOUND, recorded");
+}
