@@ -192,6 +192,9 @@ const MAX_PENDING_CANCELS: usize = 256;
 
 struct Context {
     id: u32,
+    /// A session to one of oxtee's monitoring PTAs was opened in it (see
+    /// [`monitoring`]).
+    monitor: AtomicBool,
     token: [u8; 16],
     uid: u32,
     conns: Mutex<usize>,
@@ -935,9 +938,6 @@ struct Conn {
     /// A TA whose spare process was used by this request: start the next
     /// one after the reply is sent.
     refill: std::cell::RefCell<Option<Arc<LoadedTa>>>,
-    /// This connection has opened a session to one of oxtee's monitoring
-    /// PTAs (see [`monitoring`]).
-    monitor: bool,
 }
 
 enum Out {
@@ -977,7 +977,6 @@ fn serve(shared: &Arc<Shared>, ch: Channel, pid: i32, uid: u32, gid: u32) {
         staging: None,
         session_staging: Vec::new(),
         refill: std::cell::RefCell::new(None),
-        monitor: false,
     };
     // A connection that never says anything would hold a thread and a
     // descriptor: its first message has a deadline.
@@ -1033,7 +1032,9 @@ fn serve(shared: &Arc<Shared>, ch: Channel, pid: i32, uid: u32, gid: u32) {
                         })
                     )
                 {
-                    conn.monitor = true;
+                    if let Some(c) = &conn.ctx {
+                        c.monitor.store(true, Ordering::Release);
+                    }
                 }
                 if let Some(span) = span {
                     let (ret, origin, session) = match &out {
@@ -1090,8 +1091,8 @@ fn serve(shared: &Arc<Shared>, ch: Channel, pid: i32, uid: u32, gid: u32) {
 
 /// Whether `req` is a monitoring request: opening a session of oxtee's
 /// status or trace PTA, or any request on such a session (invoke, close,
-/// its staging buffer), or (on a connection with such a session open)
-/// installing the connection's staging buffer. Those are not traced (a reader would see its own reads) and
+/// its staging buffer), or (in a context with such a session open)
+/// installing a connection's staging buffer. Those are not traced (a reader would see its own reads) and
 /// take no secure thread (as OP-TEE's fast calls: the secure world's
 /// state can be read while every thread is busy). Nothing else is, on
 /// any connection: a client cannot escape the threads or the trace by
@@ -1099,11 +1100,19 @@ fn serve(shared: &Arc<Shared>, ch: Channel, pid: i32, uid: u32, gid: u32) {
 fn monitoring(shared: &Shared, conn: &Conn, req: &ClientRequest) -> bool {
     let is_monitor =
         |u: &Uuid| [crate::trace::TracePta::UUID, crate::pta::StatusPta::UUID].contains(&u.0);
+    // (Only a context that opened a monitoring session can have one:
+    // every other request pays no lookup.)
+    let opened = conn
+        .ctx
+        .as_ref()
+        .is_some_and(|c| c.monitor.load(Ordering::Acquire));
     let session_is = |id: u32| {
-        conn.ctx
-            .as_ref()
-            .and_then(|ctx| shared.session(ctx, id))
-            .is_some_and(|s| matches!(&s.target, Target::Pta(p) if is_monitor(&p.uuid())))
+        opened
+            && conn
+                .ctx
+                .as_ref()
+                .and_then(|ctx| shared.session(ctx, id))
+                .is_some_and(|s| matches!(&s.target, Target::Pta(p) if is_monitor(&p.uuid())))
     };
     match req {
         ClientRequest::OpenSession { uuid, .. } => is_monitor(uuid),
@@ -1115,7 +1124,7 @@ fn monitoring(shared: &Shared, conn: &Conn, req: &ClientRequest) -> bool {
             session: Some(session),
             ..
         } => session_is(*session),
-        ClientRequest::SetStaging { session: None, .. } => conn.monitor,
+        ClientRequest::SetStaging { session: None, .. } => opened,
         _ => false,
     }
 }
@@ -1288,6 +1297,7 @@ fn handle(shared: &Arc<Shared>, conn: &mut Conn, req: ClientRequest, mut fds: Ve
                 shm_bytes: Mutex::new(0),
                 running: Mutex::new(Cancellations::new(MAX_PENDING_CANCELS)),
                 finished: AtomicBool::new(false),
+                monitor: AtomicBool::new(false),
             });
             contexts.insert(id, ctx.clone());
             conn.ctx = Some(ctx);
