@@ -114,6 +114,12 @@ pub trait Pta: Send + Sync {
     fn max_memref(&self) -> usize {
         64 << 10
     }
+    /// Whether it watches the secure world (status, trace): its sessions'
+    /// requests are not traced and take no secure thread, as OP-TEE's
+    /// fast calls.
+    fn monitoring(&self) -> bool {
+        false
+    }
 }
 
 /// The PTAs of a core.
@@ -465,6 +471,10 @@ impl StatusPta {
 impl Pta for StatusPta {
     fn uuid(&self) -> Uuid {
         Uuid(Self::UUID)
+    }
+
+    fn monitoring(&self) -> bool {
+        true
     }
 
     fn open(&self, caller: &Caller<'_>) -> Result<(), u32> {

@@ -1098,8 +1098,6 @@ fn serve(shared: &Arc<Shared>, ch: Channel, pid: i32, uid: u32, gid: u32) {
 /// any connection: a client cannot escape the threads or the trace by
 /// opening a monitoring session first.
 fn monitoring(shared: &Shared, conn: &Conn, req: &ClientRequest) -> bool {
-    let is_monitor =
-        |u: &Uuid| [crate::trace::TracePta::UUID, crate::pta::StatusPta::UUID].contains(&u.0);
     // (Only a context that opened a monitoring session can have one:
     // every other request pays no lookup.)
     let opened = conn
@@ -1112,10 +1110,12 @@ fn monitoring(shared: &Shared, conn: &Conn, req: &ClientRequest) -> bool {
                 .ctx
                 .as_ref()
                 .and_then(|ctx| shared.session(ctx, id))
-                .is_some_and(|s| matches!(&s.target, Target::Pta(p) if is_monitor(&p.uuid())))
+                .is_some_and(|s| matches!(&s.target, Target::Pta(p) if p.monitoring()))
     };
     match req {
-        ClientRequest::OpenSession { uuid, .. } => is_monitor(uuid),
+        ClientRequest::OpenSession { uuid, .. } => {
+            shared.ptas.find(*uuid).is_some_and(|p| p.monitoring())
+        }
         ClientRequest::Invoke { session, .. }
         | ClientRequest::CloseSession { session }
         | ClientRequest::Direct { session }

@@ -507,6 +507,10 @@ impl Pta for TracePta {
         Uuid(Self::UUID)
     }
 
+    fn monitoring(&self) -> bool {
+        true
+    }
+
     fn open(&self, caller: &Caller<'_>) -> Result<(), u32> {
         match caller.uid {
             Some(_) => Ok(()),

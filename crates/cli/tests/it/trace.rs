@@ -14,6 +14,23 @@ fn parse(text: &str) -> Vec<Event> {
         .collect()
 }
 
+/// `oxtee trace` on `w`'s socket, writing its record to `out`, with `args`.
+fn oxtee_trace(
+    w: &World,
+    out: &std::path::Path,
+    args: &[&std::ffi::OsStr],
+) -> std::process::Output {
+    std::process::Command::new(oxtee_bin())
+        .arg("trace")
+        .arg("--socket")
+        .arg(&w.socket)
+        .arg("--out")
+        .arg(out)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
 /// The position of the first event matching `f`.
 fn pos(ev: &[Event], what: &str, f: impl Fn(&Event) -> bool) -> usize {
     ev.iter()
@@ -30,21 +47,19 @@ fn the_seed_sample_traced_shows_every_layer_in_order() {
         dir.path().join("seed.mmd"),
         dir.path().join("seed.svg"),
     );
-    let st = std::process::Command::new(oxtee_bin())
-        .arg("trace")
-        .arg("--socket")
-        .arg(&w.socket)
-        .arg("--out")
-        .arg(&out)
-        .arg("--mermaid")
-        .arg(&mmd)
-        .arg("--svg")
-        .arg(&svg)
-        .arg("--")
-        .arg(dist().join("ca/seed-ca"))
-        .arg(SEED_C)
-        .output()
-        .unwrap();
+    let st = oxtee_trace(
+        &w,
+        &out,
+        &[
+            "--mermaid".as_ref(),
+            mmd.as_os_str(),
+            "--svg".as_ref(),
+            svg.as_os_str(),
+            "--".as_ref(),
+            dist().join("ca/seed-ca").as_os_str(),
+            SEED_C.as_ref(),
+        ],
+    );
     assert!(
         st.status.success(),
         "{}",
@@ -295,17 +310,17 @@ fn a_traced_command_that_fails_fails_the_trace_after_writing_it() {
     let w = World::start();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("t.jsonl");
-    let st = std::process::Command::new(oxtee_bin())
-        .arg("trace")
-        .arg("--socket")
-        .arg(&w.socket)
-        .arg("--out")
-        .arg(&out)
-        .arg("--")
-        .arg(oxtee_bin())
-        .args(["invoke", "00000000-0000-0000-0000-00000000beef", "0"])
-        .output()
-        .unwrap();
+    let st = oxtee_trace(
+        &w,
+        &out,
+        &[
+            "--".as_ref(),
+            oxtee_bin().as_ref(),
+            "invoke".as_ref(),
+            "00000000-0000-0000-0000-00000000beef".as_ref(),
+            "0".as_ref(),
+        ],
+    );
     assert!(!st.status.success());
     assert!(String::from_utf8_lossy(&st.stderr).contains("ended with"));
     let ev = parse(&std::fs::read_to_string(&out).unwrap());
