@@ -348,6 +348,12 @@ pub fn run(dist: &Path, scale: usize, pin: bool) -> Result<(), String> {
     ctx.finalize();
     drop(d);
     results.push(cold_first_call(&dist, n(100).min(30))?);
+    // The partition boundary: the same storage and key requests in the
+    // SPD mode (the core serves them) and partitioned (the storage and
+    // crypto partitions do, through the SPMC).
+    for mode in ["spd", "spm"] {
+        results.extend(partition_boundary(&dist, mode, n(2_000))?);
+    }
     let us = |d: Duration| d.as_secs_f64() * 1e6;
     println!(
         "{:<45} {:>12} {:>12} {:>10}",
@@ -400,6 +406,17 @@ pub fn run(dist: &Path, scale: usize, pin: bool) -> Result<(), String> {
         "tracing off again: empty invoke after / before",
         m("empty invoke, after tracing") / m("empty invoke, one VALUE_INOUT")
     );
+    for what in [
+        "storage: open + read 4 KiB + close",
+        "storage: write 4 KiB (committed)",
+        "system PTA: derive a TA's key",
+    ] {
+        println!(
+            "{:<64} {:>6.2}",
+            format!("partitioned / SPD mode, {what}"),
+            m(&format!("{what} (spm)")) / m(&format!("{what} (spd)"))
+        );
+    }
     println!("ratios the performance goals name (issue 11):");
     let goal =
         |what: &str, ratio: f64, bound: &str| println!("  {what:<62} {ratio:>6.2}  (goal {bound})");
@@ -430,6 +447,100 @@ pub fn run(dist: &Path, scale: usize, pin: bool) -> Result<(), String> {
         ">= 1.8",
     );
     Ok(())
+}
+
+const STORAGE_TA: &str = "7a1e5c20-3b4d-4e8f-9a01-6c2d3e4f5c01";
+const SEAL_TA: &str = "5ea1c0de-7a11-4b0e-8d3a-1f2e3d4c5b01";
+
+/// Storage and key requests of TAs on a core in `mode` ("spd", "spm").
+fn partition_boundary(dist: &Path, mode: &str, iters: usize) -> Result<Vec<Stats>, String> {
+    let d = start_daemon_with(dist, false, &format!("secure_mode = {mode:?}\n"))?;
+    let ctx = Context::new(Some(d.socket.to_str().unwrap())).map_err(|e| e.to_string())?;
+    let err = |e: oxtee_client::Error| e.to_string();
+    let u = |s: &str| Uuid::parse(s).unwrap();
+    let (st, _) = ctx
+        .open_session(u(STORAGE_TA), Login::Public, &mut [])
+        .map_err(err)?;
+    let (seal, _) = ctx
+        .open_session(u(SEAL_TA), Login::Public, &mut [])
+        .map_err(err)?;
+    const PRIVATE: u32 = 1;
+    const RW: u32 = 0x7;
+    let data = vec![7u8; 4096];
+    // "bench-r" is read (opened each time), "bench-w" written (kept open).
+    let mut h = 0;
+    for (id, keep) in [(&b"bench-r"[..], 0), (&b"bench-w"[..], 1)] {
+        let mut create = [
+            Param::ValueIn { a: PRIVATE, b: RW },
+            Param::TempIn { buf: id },
+            Param::TempIn { buf: &data },
+            Param::ValueInOut { a: 0, b: keep },
+        ];
+        st.invoke(1, &mut create).map_err(err)?;
+        if let Param::ValueInOut { a, .. } = create[3] {
+            h = a;
+        }
+    }
+    let mut out = vec![0u8; 4096];
+    let name = |what: &str| -> &'static str { format!("{what} ({mode})").leak() };
+    let mut v = vec![measure(
+        name("storage: open + read 4 KiB + close"),
+        iters,
+        || {
+            let mut p = [
+                Param::ValueIn { a: PRIVATE, b: 0x1 },
+                Param::TempIn { buf: b"bench-r" },
+                Param::ValueOut { a: 0, b: 0 },
+            ];
+            st.invoke(0, &mut p).unwrap();
+            let Param::ValueOut { a: r, .. } = p[2] else {
+                unreachable!()
+            };
+            let mut p = [
+                Param::ValueIn { a: r, b: 0 },
+                Param::TempOut {
+                    buf: &mut out,
+                    size: 4096,
+                },
+            ];
+            st.invoke(5, &mut p).unwrap();
+            st.invoke(2, &mut [Param::ValueIn { a: r, b: 0 }]).unwrap();
+        },
+    )];
+    v.push(measure(
+        name("storage: write 4 KiB (committed)"),
+        iters / 4,
+        || {
+            // Seek to 0, then write: each write is a commit.
+            let mut p = [
+                Param::ValueIn { a: h, b: 0 },
+                Param::ValueIn { a: 0, b: 0 },
+                Param::ValueOut { a: 0, b: 0 },
+            ];
+            st.invoke(8, &mut p).unwrap();
+            let mut p = [Param::ValueIn { a: h, b: 0 }, Param::TempIn { buf: &data }];
+            st.invoke(6, &mut p).unwrap();
+        },
+    ));
+    v.push(measure(
+        name("system PTA: derive a TA's key"),
+        iters,
+        || {
+            let mut key = [0u8; 32];
+            let mut p = [
+                Param::ValueIn { a: 0, b: 0 },
+                Param::TempIn { buf: b"e" },
+                Param::TempOut {
+                    buf: &mut key,
+                    size: 32,
+                },
+            ];
+            seal.invoke(1, &mut p).unwrap();
+        },
+    ));
+    drop((st, seal));
+    ctx.finalize();
+    Ok(v)
 }
 
 /// A client of the trace PTA watching everything: says when it started,

@@ -152,6 +152,16 @@ enum Cmd {
         #[arg(long, conflicts_with_all = ["dir", "tee", "plugins"])]
         net: bool,
     },
+    /// Run a secure partition of partitioned mode (`secure_mode = "spm"`),
+    /// talking to the core on standard input (started by the core).
+    #[command(hide = true)]
+    Partition {
+        #[arg(value_enum)]
+        kind: PartitionKind,
+        /// The hardware-unique key's file (created on first start).
+        #[arg(long)]
+        huk_file: PathBuf,
+    },
     /// Run the crash-injection workload on a test store in DIR, printing
     /// "B n" before and "D n" after operation n (for tests/it/storage.rs).
     #[command(hide = true)]
@@ -184,6 +194,12 @@ enum Cmd {
         #[arg(long, hide = true)]
         echo_child: bool,
     },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum PartitionKind {
+    Storage,
+    Crypto,
 }
 
 #[derive(Subcommand)]
@@ -462,6 +478,7 @@ fn main() -> ExitCode {
             key_out: key_out.as_deref(),
             socket: socket.as_deref(),
         }),
+        Cmd::Partition { kind, huk_file } => partition(kind, &huk_file),
         Cmd::StorageTorture { dir, seed } => storage_torture(&dir, seed),
         Cmd::Supplicant {
             tee: Some(dev),
@@ -648,6 +665,16 @@ fn supplicant(dir: Option<PathBuf>, plugins: Option<PathBuf>) -> Result<(), Stri
     let ch = oxtee_sys::Channel::from_fd(fd);
     oxtee_daemon::supplicant::serve(&ch, dir, plugins.as_deref())
         .map_err(|e| format!("supplicant: {e}"))
+}
+
+/// `oxtee partition KIND`: a secure partition, for the core (its SPMC)
+/// on standard input.
+fn partition(kind: PartitionKind, huk_file: &std::path::Path) -> Result<(), String> {
+    let kind = match kind {
+        PartitionKind::Storage => oxtee_partition::Kind::Storage,
+        PartitionKind::Crypto => oxtee_partition::Kind::Crypto,
+    };
+    oxtee_partition::run(kind, huk_file).map_err(|e| format!("partition: {e}"))
 }
 
 /// `oxtee supplicant --net`: one TA instance's sockets, for the core on

@@ -123,6 +123,24 @@ impl RsaKey {
         self.0.to_public_key()
     }
 
+    /// Its public half as exponent and modulus (big-endian bytes).
+    pub fn public_parts(&self) -> (Vec<u8>, Vec<u8>) {
+        use rsa::traits::PublicKeyParts;
+        (self.0.e().to_bytes_be(), self.0.n().to_bytes_be())
+    }
+
+    /// [`RsaKey::sign_measurement`] with the salt drawn from a generator
+    /// seeded by `seed`.
+    pub fn sign_measurement_seeded(
+        &self,
+        nonce: &[u8],
+        measurement: &[u8; 32],
+        seed: [u8; 32],
+    ) -> Vec<u8> {
+        let mut rng = rand_chacha::ChaCha20Rng::from_seed(seed);
+        self.sign_measurement(nonce, measurement, &mut rng)
+    }
+
     /// OP-TEE's signed measurement: `measurement` followed by the
     /// RSASSA-PSS signature of `SHA-256(nonce || measurement)`.
     pub fn sign_measurement(
@@ -179,16 +197,21 @@ impl PsaKey {
 
     /// The PSA token (COSE_Sign1, ES256) of `claims`.
     pub fn token(&self, claims: &Claims) -> Vec<u8> {
-        let payload = encode_claims(claims);
+        self.sign_payload(&encode_claims(claims))
+    }
+
+    /// The PSA token (COSE_Sign1, ES256) of claims already encoded
+    /// ([`encode_claims`]).
+    pub fn sign_payload(&self, payload: &[u8]) -> Vec<u8> {
         let protected = protected_header();
-        let tbs = sig_structure(&protected, &payload);
+        let tbs = sig_structure(&protected, payload);
         let sig: Signature = self.0.sign(&tbs);
         let mut e = Encoder::new(Vec::new());
         e.tag(Tag::new(COSE_SIGN1))
             .and_then(|e| e.array(4))
             .and_then(|e| e.bytes(&protected))
             .and_then(|e| e.map(0))
-            .and_then(|e| e.bytes(&payload))
+            .and_then(|e| e.bytes(payload))
             .and_then(|e| e.bytes(&sig.to_bytes()))
             .expect("writing to a Vec");
         e.into_writer()
@@ -225,7 +248,8 @@ fn sig_structure(protected: &[u8], payload: &[u8]) -> Vec<u8> {
     e.into_writer()
 }
 
-fn encode_claims(c: &Claims) -> Vec<u8> {
+/// The claims of a token as its payload (a CBOR map).
+pub fn encode_claims(c: &Claims) -> Vec<u8> {
     let mut e = Encoder::new(Vec::new());
     let r = (|| {
         e.map(8)?;

@@ -104,6 +104,19 @@ pub mod system {
         cmd: u32,
         p: &mut [Param; 4],
     ) -> Option<u32> {
+        derive_command_with(cmd, p, |binding, extra, out| {
+            sealing::derive(huk, ta, binding, extra, out)
+        })
+    }
+
+    /// [`derive_command`] with the derivation itself done by `derive`
+    /// (`binding`, extra data, the key's buffer: as [`sealing::derive`]
+    /// for the calling TA), wherever the HUK is.
+    pub fn derive_command_with(
+        cmd: u32,
+        p: &mut [Param; 4],
+        derive: impl FnOnce(Binding, &[u8], &mut [u8]) -> Result<(), u32>,
+    ) -> Option<u32> {
         let (binding, first) = match cmd {
             DERIVE_TA_UNIQUE_KEY => {
                 if param_types(p) != types(5, 6, 0, 0) {
@@ -134,7 +147,7 @@ pub mod system {
         else {
             return Some(TEE_ERROR_BAD_PARAMETERS);
         };
-        Some(match sealing::derive(huk, ta, binding, extra, data) {
+        Some(match derive(binding, extra, data) {
             Ok(()) => {
                 *size = data.len();
                 TEE_SUCCESS
@@ -235,6 +248,7 @@ pub mod system {
 /// knows ([`attestation::Platform`]).
 pub mod attestation {
     use super::{Param, param_types, types};
+    #[allow(unused_imports)] // (named by the documentation)
     use crate::attestation::{Claims, Component, PsaKey, RsaKey};
     use crate::sealing::TaIdentity;
     use alloc::format;
@@ -256,11 +270,22 @@ pub mod attestation {
 
     /// What the platform knows.
     pub trait Platform {
-        /// The RSA key of OP-TEE's signed measurements (slow to make:
-        /// asked for only by those commands).
-        fn rsa_key(&self) -> &RsaKey;
-        /// The PSA token key.
-        fn psa_key(&self) -> &PsaKey;
+        /// The public half of the RSA key of OP-TEE's signed
+        /// measurements, as its exponent and modulus (big-endian). The key
+        /// is slow to make: asked for only by those commands. Errors: a GP
+        /// code (the keys are not available).
+        fn rsa_public(&self) -> Result<(Vec<u8>, Vec<u8>), u32>;
+        /// [`RsaKey::sign_measurement`] with a generator seeded by `seed`.
+        fn rsa_sign(
+            &self,
+            nonce: &[u8],
+            measurement: &[u8; 32],
+            seed: [u8; 32],
+        ) -> Result<Vec<u8>, u32>;
+        /// The PSA token key's public key (SEC1, uncompressed).
+        fn psa_public(&self) -> Result<[u8; 65], u32>;
+        /// [`PsaKey::sign_payload`]: a token of the encoded claims.
+        fn psa_sign(&self, payload: &[u8]) -> Result<Vec<u8>, u32>;
         /// The verified image of TA `uuid` (RFC 4122 bytes), or a GP error
         /// (ITEM_NOT_FOUND, SECURITY).
         fn ta_image(&self, uuid: [u8; 16]) -> Result<TaImage, u32>;
@@ -333,19 +358,19 @@ pub mod attestation {
             }
             let mut seed = [0u8; 32];
             pf.random(&mut seed);
-            let mut rng = <rand_chacha::ChaCha20Rng as rand_core::SeedableRng>::from_seed(seed);
-            let out = pf.rsa_key().sign_measurement(mem(p, nonce_at), m, &mut rng);
-            put(p, out_at, &out)
+            match pf.rsa_sign(mem(p, nonce_at), m, seed) {
+                Ok(out) => put(p, out_at, &out),
+                Err(e) => e,
+            }
         };
         match cmd {
             GET_PUBKEY => {
                 if t != types(6, 6, 2, 0) {
                     return TEE_ERROR_BAD_PARAMETERS;
                 }
-                let key = pf.rsa_key().public();
-                let (e, n) = {
-                    use rsa::traits::PublicKeyParts;
-                    (key.e().to_bytes_be(), key.n().to_bytes_be())
+                let (e, n) = match pf.rsa_public() {
+                    Ok(k) => k,
+                    Err(e) => return e,
                 };
                 let r0 = put(p, 0, &e);
                 let r1 = put(p, 1, &n);
@@ -387,7 +412,10 @@ pub mod attestation {
                 if t != types(6, 0, 0, 0) {
                     return TEE_ERROR_BAD_PARAMETERS;
                 }
-                put(p, 0, &pf.psa_key().public())
+                match pf.psa_public() {
+                    Ok(k) => put(p, 0, &k),
+                    Err(e) => e,
+                }
             }
             OXTEE_GET_PSA_TOKEN => {
                 if t != types(5, 5, 6, 0) {
@@ -407,19 +435,28 @@ pub mod attestation {
                         None => return TEE_ERROR_BAD_PARAMETERS,
                     },
                 };
-                let claims = psa_claims(pf, caller, nonce, &img);
-                put(p, 2, &pf.psa_key().token(&claims))
+                let token = psa_claims(pf, caller, nonce, &img)
+                    .and_then(|c| pf.psa_sign(&crate::attestation::encode_claims(&c)));
+                match token {
+                    Ok(t) => put(p, 2, &t),
+                    Err(e) => e,
+                }
             }
             _ => TEE_ERROR_NOT_SUPPORTED,
         }
     }
 
     /// The claims of a token about `img` for `caller`.
-    pub fn psa_claims(pf: &dyn Platform, caller: &Caller, nonce: Vec<u8>, img: &TaImage) -> Claims {
+    pub fn psa_claims(
+        pf: &dyn Platform,
+        caller: &Caller,
+        nonce: Vec<u8>,
+        img: &TaImage,
+    ) -> Result<Claims, u32> {
         let u = oxtee_proto::Uuid(img.identity.uuid);
-        Claims {
+        Ok(Claims {
             nonce,
-            instance_id: pf.psa_key().instance_id(),
+            instance_id: crate::attestation::instance_id(&pf.psa_public()?),
             implementation_id: pf.implementation_id(),
             lifecycle: pf.lifecycle(),
             client_id: if caller.ta.is_some() { 1 } else { -1 },
@@ -438,6 +475,6 @@ pub mod attestation {
                     signer_id: Some(img.identity.signer),
                 },
             ],
-        }
+        })
     }
 }

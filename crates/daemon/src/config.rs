@@ -23,6 +23,7 @@
 //! sockets = true                     # TAs may open GP sockets (through the normal world)
 //! secure_memory = 1073741824         # the secure world's memory: TA code, heaps and stacks
 //! secure_threads = 0                 # calls in the core at once (OP-TEE's CFG_NUM_THREADS); 0: no limit
+//! secure_mode = "spd"                # "spd": the core holds every key; "spm": partitioned (ARCHITECTURE.md)
 //!
 //! [limits]
 //! max_contexts = 1024
@@ -98,7 +99,23 @@ pub struct Config {
     /// them wait their turn; with a limit, clients have no direct
     /// channels (every call passes the core, which counts it).
     pub secure_threads: usize,
+    /// How the secure world is organised.
+    pub secure_mode: SecureMode,
     pub limits: Limits,
+}
+
+/// How the secure world is organised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum SecureMode {
+    /// One core hosts every TA and holds every key (a dispatcher handing
+    /// everything to one TEE kernel).
+    #[default]
+    Spd,
+    /// Secure partitions (FF-A): the core is the SPMC and the TA host;
+    /// trusted storage and the HUK's keys run in partition processes of
+    /// their own (`oxtee_partition`).
+    Spm,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -184,6 +201,7 @@ impl Default for Config {
             sockets: true,
             secure_memory: 1 << 30,
             secure_threads: 0,
+            secure_mode: SecureMode::Spd,
             limits: Limits::default(),
         }
     }

@@ -8,6 +8,8 @@
 pub mod budget;
 pub mod config;
 pub mod fsperm;
+pub mod keys;
+pub mod partitions;
 pub mod plugins;
 pub mod pta;
 pub mod server;

@@ -22,7 +22,6 @@
 //! | trace ([`crate::trace::TracePta`]) | 6f787465-0000-4000-8000-007472616365 | clients (all crossings for the core's own uid and root, else the caller's uid's) | oxtee's START, READ |
 //! | attestation ([`AttestationPta`]) | 39800861-182a-4720-9b67-2bcd622bc0b5 | clients and TAs | OP-TEE's GET_PUBKEY, GET_TA_SHDR_DIGEST, HASH_TA_MEMORY, HASH_TEE_MEMORY; oxtee's GET_PSA_TOKEN, GET_PSA_PUBKEY |
 
-use oxtee_core::attestation::{PsaKey, RsaKey};
 use oxtee_core::codes::*;
 use oxtee_core::pta::attestation::{self as att, TaImage};
 use oxtee_core::pta::{Param, param_types, system, types};
@@ -128,20 +127,18 @@ pub struct Registry {
 }
 
 impl Registry {
-    /// Every shipped PTA; `huk` is the hardware-unique key (`None`: it
-    /// could not be loaded, and what derives from it is refused).
+    /// Every shipped PTA; `keys` are the HUK's (absent: it could not be
+    /// loaded, and what derives from it is refused).
     pub fn new(
-        huk: Option<[u8; 32]>,
+        keys: Arc<crate::keys::RootKeys>,
         sockets: crate::sockets::SocketPta,
         trace: crate::trace::TracePta,
     ) -> Registry {
         Registry {
             ptas: vec![
                 Arc::new(sockets),
-                Arc::new(SystemPta {
-                    huk: huk.map(zeroize::Zeroizing::new),
-                }),
-                Arc::new(AttestationPta::new(huk)),
+                Arc::new(SystemPta { keys: keys.clone() }),
+                Arc::new(AttestationPta::new(keys)),
                 Arc::new(TaMgmtPta),
                 Arc::new(StatusPta),
                 Arc::new(trace),
@@ -160,7 +157,7 @@ impl Registry {
 /// the TA; oxtee's loader is the core's own, so they answer
 /// NOT_SUPPORTED, as OP-TEE answers a command it does not have.
 pub struct SystemPta {
-    huk: Option<zeroize::Zeroizing<[u8; 32]>>,
+    keys: Arc<crate::keys::RootKeys>,
 }
 
 /// `PTA_SYSTEM_SUPP_PLUGIN_INVOKE`: memref in (the plugin's `TEE_UUID`),
@@ -242,7 +239,7 @@ impl Pta for SystemPta {
         if cmd == SUPP_PLUGIN_INVOKE {
             return supp_plugin(caller, p);
         }
-        let Some(huk) = &self.huk else {
+        if !self.keys.present() {
             if matches!(
                 cmd,
                 system::DERIVE_TA_UNIQUE_KEY | system::OXTEE_DERIVE_SEALING_KEY
@@ -251,8 +248,12 @@ impl Pta for SystemPta {
                 return TEE_ERROR_GENERIC;
             }
             return TEE_ERROR_NOT_SUPPORTED;
-        };
-        system::derive_command(huk, &ta.image.identity, cmd, p).unwrap_or(TEE_ERROR_NOT_SUPPORTED)
+        }
+        let me = &ta.image.identity;
+        system::derive_command_with(cmd, p, |binding, extra, out| {
+            self.keys.derive(me, binding, extra, out)
+        })
+        .unwrap_or(TEE_ERROR_NOT_SUPPORTED)
     }
 }
 
@@ -260,9 +261,7 @@ impl Pta for SystemPta {
 /// (`oxtee_core::pta::attestation`), for clients and TAs. Its keys derive
 /// from the HUK, each on first use (the RSA key takes about a second).
 pub struct AttestationPta {
-    huk: Option<zeroize::Zeroizing<[u8; 32]>>,
-    rsa: OnceLock<RsaKey>,
-    psa: OnceLock<PsaKey>,
+    keys: Arc<crate::keys::RootKeys>,
     core: OnceLock<[u8; 32]>,
     /// Random at each start of the core.
     boot_seed: [u8; 32],
@@ -275,13 +274,11 @@ pub fn implementation_id() -> [u8; 32] {
 }
 
 impl AttestationPta {
-    fn new(huk: Option<[u8; 32]>) -> AttestationPta {
+    fn new(keys: Arc<crate::keys::RootKeys>) -> AttestationPta {
         let mut boot_seed = [0u8; 32];
         rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut boot_seed);
         AttestationPta {
-            huk: huk.map(zeroize::Zeroizing::new),
-            rsa: OnceLock::new(),
-            psa: OnceLock::new(),
+            keys,
             core: OnceLock::new(),
             boot_seed,
         }
@@ -291,16 +288,21 @@ impl AttestationPta {
 /// The attestation PTA's view of the host for one call.
 struct Host<'a> {
     pta: &'a AttestationPta,
-    huk: &'a [u8; 32],
     core: &'a dyn Core,
 }
 
 impl att::Platform for Host<'_> {
-    fn rsa_key(&self) -> &RsaKey {
-        self.pta.rsa.get_or_init(|| RsaKey::derive(self.huk))
+    fn rsa_public(&self) -> Result<(Vec<u8>, Vec<u8>), u32> {
+        self.pta.keys.rsa_public()
     }
-    fn psa_key(&self) -> &PsaKey {
-        self.pta.psa.get_or_init(|| PsaKey::derive(self.huk))
+    fn rsa_sign(&self, nonce: &[u8], m: &[u8; 32], seed: [u8; 32]) -> Result<Vec<u8>, u32> {
+        self.pta.keys.rsa_sign(nonce, m, seed)
+    }
+    fn psa_public(&self) -> Result<[u8; 65], u32> {
+        self.pta.keys.psa_public()
+    }
+    fn psa_sign(&self, payload: &[u8]) -> Result<Vec<u8>, u32> {
+        self.pta.keys.psa_sign(payload)
     }
     fn ta_image(&self, uuid: [u8; 16]) -> Result<TaImage, u32> {
         self.core.ta_image(Uuid(uuid))
@@ -348,13 +350,12 @@ impl Pta for AttestationPta {
     }
 
     fn invoke(&self, caller: &Caller<'_>, cmd: u32, p: &mut [Param; 4]) -> u32 {
-        let Some(huk) = &self.huk else {
+        if !self.keys.present() {
             tracing::error!("attestation PTA: no hardware-unique key; no attestation key");
             return TEE_ERROR_GENERIC;
-        };
+        }
         let host = Host {
             pta: self,
-            huk,
             core: caller.core,
         };
         let who = att::Caller {

@@ -48,6 +48,8 @@ pub enum StartError {
     Group(String),
     #[error("invalid uids: {0}")]
     Uids(String),
+    #[error("partitioned mode: {0}")]
+    Partitions(String),
     #[error("cannot start: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -364,17 +366,42 @@ impl Server {
         let store = Store::new(cfg.ta_dir.clone(), keys);
         let path = cfg.socket.clone();
         let uids = root.then(|| crate::spawn::UidPool::new(cfg.ta_uid_first, cfg.ta_uid_count));
-        let storage =
-            crate::trusted_storage::TrustedStorage::open(&cfg, root.then_some(cfg.supplicant_uid));
-        let per_owner = cfg.limits.max_sessions_per_context;
-        // The storage opened above created the key if it was missing.
-        let huk = match crate::trusted_storage::load_huk(&cfg) {
-            Ok(k) => Some(k),
-            Err(e) => {
-                tracing::error!("no hardware-unique key ({e}): keys derived from it are refused");
-                None
+        let sup_uid = root.then_some(cfg.supplicant_uid);
+        let (storage, keys) = match cfg.secure_mode {
+            crate::config::SecureMode::Spd => {
+                let storage = crate::trusted_storage::TrustedStorage::open(&cfg, sup_uid, None);
+                // The storage opened above created the key if it was missing.
+                let keys = match crate::trusted_storage::load_huk(&cfg) {
+                    Ok(k) => crate::keys::RootKeys::local(k),
+                    Err(e) => {
+                        tracing::error!(
+                            "no hardware-unique key ({e}): keys derived from it are refused"
+                        );
+                        crate::keys::RootKeys::Absent
+                    }
+                };
+                (storage, keys)
+            }
+            crate::config::SecureMode::Spm => {
+                let (storage, crypto) =
+                    crate::partitions::start_partitions(&cfg).map_err(StartError::Partitions)?;
+                let storage =
+                    crate::trusted_storage::TrustedStorage::open(&cfg, sup_uid, Some(storage));
+                let inline = match &cfg.huk {
+                    Some(_) => Some(zeroize::Zeroizing::new(
+                        crate::trusted_storage::load_huk(&cfg).map_err(StartError::Partitions)?,
+                    )),
+                    None => None,
+                };
+                let keys = crate::keys::RootKeys::Partition {
+                    link: Mutex::new(crypto),
+                    inline,
+                };
+                (storage, keys)
             }
         };
+        let keys = Arc::new(keys);
+        let per_owner = cfg.limits.max_sessions_per_context;
         let installed: HashMap<Uuid, u64> = match storage.ta_installed() {
             Ok(list) => list.into_iter().map(|u| (Uuid(u), 1)).collect(),
             Err(code) => {
@@ -390,7 +417,7 @@ impl Server {
             budget: crate::budget::Budget::new(cfg.secure_memory),
             started: std::time::Instant::now(),
             ptas: crate::pta::Registry::new(
-                huk,
+                keys,
                 crate::sockets::SocketPta::new(cfg.sockets, root.then_some(cfg.supplicant_uid)),
                 crate::trace::TracePta::new(tracer.clone()),
             ),

@@ -58,9 +58,17 @@ fn copy(from: &OwnedFd, to: &OwnedFd, size: u64) -> io::Result<()> {
     let mut at = 0u64;
     while at < size {
         let n = buf.len().min((size - at) as usize);
-        src.read_exact_at(&mut buf[..n], at)?;
-        dst.write_all_at(&buf[..n], at)?;
-        at += n as u64;
+        // A holder may have truncated the region: what is gone reads as
+        // zeros (the new memfd is zeros already, and stays sparse where
+        // the region was never written).
+        let got = src.read_at(&mut buf[..n], at)?;
+        if got == 0 {
+            break;
+        }
+        if buf[..got].iter().any(|&b| b != 0) {
+            dst.write_all_at(&buf[..got], at)?;
+        }
+        at += got as u64;
     }
     Ok(())
 }

@@ -219,31 +219,7 @@ pub fn load_huk(cfg: &Config) -> Result<[u8; 32], String> {
         .huk_file
         .clone()
         .unwrap_or_else(|| cfg.storage_dir.join("huk"));
-    match std::fs::read(&path) {
-        Ok(b) => {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(&path)
-                .map(|m| m.permissions().mode())
-                .unwrap_or(0);
-            if mode & 0o077 != 0 {
-                return Err(format!(
-                    "{}: the hardware-unique key must be readable by its owner only (mode {:o})",
-                    path.display(),
-                    mode & 0o777
-                ));
-            }
-            b.try_into()
-                .map_err(|_| format!("{}: not a 32-byte key", path.display()))
-        }
-        Err(e) if e.kind() == ErrorKind::NotFound => {
-            let mut k = [0u8; 32];
-            rand_core::RngCore::fill_bytes(&mut OsRng, &mut k);
-            create_key_file(&path, &k).map_err(|e| format!("{}: {e}", path.display()))?;
-            tracing::info!("created the hardware-unique key {}", path.display());
-            Ok(k)
-        }
-        Err(e) => Err(format!("{}: {e}", path.display())),
-    }
+    oxtee_partition::huk::load(&path).map(|k| *k)
 }
 
 /// Blobs written before the supplicant had a uid of its own become its.
@@ -267,26 +243,6 @@ fn adopt_blobs(objects: &Path, uid: Option<u32>) -> std::io::Result<()> {
 /// The core's own namespace in the store: the nil UUID (refused as a TA's).
 pub const CORE_UUID: [u8; 16] = [0; 16];
 
-fn create_key_file(path: &Path, key: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    if let Some(dir) = path.parent() {
-        if !dir.is_dir() {
-            crate::fsperm::private_dir(dir, 0o700, None)?;
-        }
-    }
-    let mut f = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)?;
-    f.write_all(key)?;
-    f.sync_all()?;
-    if let Some(dir) = path.parent() {
-        File::open(dir)?.sync_all()?;
-    }
-    Ok(())
-}
-
 fn hex_decode(s: &str) -> Option<Vec<u8>> {
     if !s.len().is_multiple_of(2) {
         return None;
@@ -297,9 +253,26 @@ fn hex_decode(s: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
+/// Where the store runs.
+#[allow(clippy::large_enum_variant)] // (one per core)
+enum Engine {
+    /// In the core (the SPD mode).
+    Local(CoreStore),
+    /// In the storage partition (partitioned mode): the core keeps the
+    /// normal-world ends, the supplicant and the RPMB device, and performs
+    /// the partition's I/O for it.
+    Partition {
+        link: crate::partitions::Partition,
+        sup: RemoteSupplicant,
+        rpmb: FileRpmb,
+        /// The HUK when the configuration holds it inline.
+        inline: Option<zeroize::Zeroizing<[u8; 32]>>,
+    },
+}
+
 /// The core's trusted storage: the store, or why it is not available.
 pub struct TrustedStorage {
-    state: Mutex<Result<CoreStore, (u32, String)>>,
+    state: Mutex<Result<Engine, (u32, String)>>,
 }
 
 fn done(r: Result<StorageReply, u32>) -> CoreToTa {
@@ -312,6 +285,235 @@ fn done(r: Result<StorageReply, u32>) -> CoreToTa {
     }
 }
 
+/// TEE_ERROR_STORAGE_NOT_AVAILABLE: the storage partition died while
+/// serving the request (or cannot be started).
+const TEE_ERROR_STORAGE_NOT_AVAILABLE: u32 = 0xF010_0003;
+const TEE_DATA_FLAG_OVERWRITE: u32 = 0x400;
+const TEE_TYPE_DATA: u32 = 0xA000_00BF;
+
+fn data_attrs() -> oxtee_proto::StoredAttrs {
+    oxtee_proto::StoredAttrs {
+        object_type: TEE_TYPE_DATA,
+        ..Default::default()
+    }
+}
+
+/// Perform one of the storage partition's normal-world requests.
+fn perform(
+    sup: &mut RemoteSupplicant,
+    rpmb: &mut FileRpmb,
+    q: oxtee_partition::wire::Rpc,
+    data: Vec<u8>,
+) -> (oxtee_partition::wire::RpcAns, Vec<u8>) {
+    use oxtee_partition::wire::{BlobError, Rpc, RpcAns};
+    use oxtee_storage::{Supplicant, SupplicantError};
+    let failed = |e: SupplicantError| {
+        RpcAns::Failed(match e {
+            SupplicantError::NotFound => BlobError::NotFound,
+            SupplicantError::NoSpace => BlobError::NoSpace,
+            SupplicantError::Io => BlobError::Io,
+        })
+    };
+    let unit = |r: Result<(), SupplicantError>| match r {
+        Ok(()) => (RpcAns::Done, Vec::new()),
+        Err(e) => (failed(e), Vec::new()),
+    };
+    match q {
+        Rpc::ReadAt { name, offset, len } => {
+            if len > oxtee_partition::BULK_MAX as u64 {
+                return (RpcAns::Failed(BlobError::Io), Vec::new());
+            }
+            let mut buf = vec![0u8; len as usize];
+            match sup.read_at(&name, offset, &mut buf) {
+                Ok(n) => {
+                    buf.truncate(n.min(buf.len()));
+                    (RpcAns::Read, buf)
+                }
+                Err(e) => (failed(e), Vec::new()),
+            }
+        }
+        Rpc::WriteAt { name, offset } => unit(sup.write_at(&name, offset, &data)),
+        Rpc::SetLen { name, len } => unit(sup.set_len(&name, len)),
+        Rpc::Size { name } => match sup.size(&name) {
+            Ok(s) => (RpcAns::Size(s), Vec::new()),
+            Err(e) => (failed(e), Vec::new()),
+        },
+        Rpc::Remove { name } => unit(sup.remove(&name)),
+        Rpc::Sync { names } => {
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            unit(sup.sync(&names))
+        }
+        Rpc::List => match sup.list() {
+            Ok(l) => (RpcAns::List(l), Vec::new()),
+            Err(e) => (failed(e), Vec::new()),
+        },
+        Rpc::Rpmb => match RpmbFrame::from_bytes(&data).map(|f| rpmb.request(&f)) {
+            Some(Ok(resp)) => (RpcAns::Rpmb, resp.to_bytes().to_vec()),
+            Some(Err(StoreError::StorageNoSpace)) => {
+                (RpcAns::RpmbFailed { no_space: true }, Vec::new())
+            }
+            _ => (RpcAns::RpmbFailed { no_space: false }, Vec::new()),
+        },
+    }
+}
+
+impl Engine {
+    /// Serve `call` of `owner` (instance) of TA `ta`: `input` is its bulk
+    /// data, `output` receives what a `Read` returns.
+    fn serve(
+        &mut self,
+        owner: u64,
+        ta: &[u8; 16],
+        call: StorageCall,
+        input: &[u8],
+        output: &mut [u8],
+    ) -> Result<StorageReply, u32> {
+        use oxtee_partition::wire::{StorageAns, StorageReq};
+        let (link, sup, rpmb, inline) = match self {
+            Engine::Local(s) => {
+                return oxtee_storage::calls::serve(s, owner, ta, call, input, output);
+            }
+            Engine::Partition {
+                link,
+                sup,
+                rpmb,
+                inline,
+            } => (link, sup, rpmb, inline),
+        };
+        let req = StorageReq::Serve {
+            owner,
+            ta: *ta,
+            call,
+        };
+        match Self::ask(link, sup, rpmb, inline, &req, input)? {
+            (StorageAns::Served(r), data) => {
+                if let Ok(StorageReply::Read(n)) = &r {
+                    if *n != data.len() as u64 || data.len() > output.len() {
+                        tracing::error!("storage partition: a read answered with the wrong length");
+                        return Err(TEE_ERROR_STORAGE_NOT_AVAILABLE);
+                    }
+                    output[..data.len()].copy_from_slice(&data);
+                }
+                r
+            }
+            _ => Err(TEE_ERROR_STORAGE_NOT_AVAILABLE),
+        }
+    }
+
+    /// One request to the storage partition (started as needed).
+    fn ask(
+        link: &mut crate::partitions::Partition,
+        sup: &mut RemoteSupplicant,
+        rpmb: &mut FileRpmb,
+        inline: &Option<zeroize::Zeroizing<[u8; 32]>>,
+        req: &oxtee_partition::wire::StorageReq,
+        input: &[u8],
+    ) -> Result<(oxtee_partition::wire::StorageAns, Vec<u8>), u32> {
+        use crate::partitions::CallError;
+        use oxtee_partition::wire::{StorageAns, StorageReq};
+        let huk = inline.as_deref().copied();
+        let start = |generation| StorageReq::Start { generation, huk };
+        let started = |a: StorageAns| match a {
+            StorageAns::Started(r) => r,
+            other => Err((0xFFFF_0000, format!("answered {other:?}"))),
+        };
+        let mut rpc = |q, data| perform(sup, rpmb, q, data);
+        match link.call(&start, &started, req, input, &mut rpc) {
+            Ok(a) => Ok(a),
+            Err(CallError::Refused(code, why)) => {
+                tracing::error!("trusted storage is not available (code {code:#x}): {why}");
+                Err(code)
+            }
+            Err(CallError::TooLarge) => Err(TEE_ERROR_BAD_PARAMETERS),
+            Err(e) => {
+                tracing::error!("storage partition: {e:?}");
+                Err(TEE_ERROR_STORAGE_NOT_AVAILABLE)
+            }
+        }
+    }
+
+    fn close_all(&mut self, owner: u64) {
+        match self {
+            Engine::Local(s) => {
+                s.close_all(owner);
+            }
+            Engine::Partition {
+                link,
+                sup,
+                rpmb,
+                inline,
+            } => {
+                // A partition not running holds no handles.
+                if link.pid().is_some() {
+                    let req = oxtee_partition::wire::StorageReq::CloseAll { owner };
+                    let _ = Self::ask(link, sup, rpmb, inline, &req, &[]);
+                }
+            }
+        }
+    }
+
+    fn supplicant(&mut self) -> &mut RemoteSupplicant {
+        match self {
+            Engine::Local(s) => s.supplicant(),
+            Engine::Partition { sup, .. } => sup,
+        }
+    }
+
+    /// Open object `id` of the core's namespace: its handle and size.
+    fn core_open(&mut self, id: &[u8], flags: u32) -> Result<Option<(u32, u32)>, u32> {
+        let call = StorageCall::Open {
+            storage_id: oxtee_storage::TEE_STORAGE_PRIVATE,
+            id: id.to_vec(),
+            flags,
+        };
+        match self.serve(CORE_OWNER, &CORE_UUID, call, &[], &mut []) {
+            Ok(StorageReply::Handle { handle, info }) => Ok(Some((handle, info.data_size))),
+            Ok(_) => Err(0xFFFF_0000),
+            Err(oxtee_core::codes::TEE_ERROR_ITEM_NOT_FOUND) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn core_close(&mut self, handle: u32) {
+        let close = StorageCall::Close { handle };
+        let _ = self.serve(CORE_OWNER, &CORE_UUID, close, &[], &mut []);
+    }
+
+    /// Read all `len` bytes of a handle of the core's, and close it.
+    fn core_read_all(&mut self, handle: u32, len: u32) -> Result<Vec<u8>, u32> {
+        let mut data = vec![0u8; len as usize];
+        let call = StorageCall::Read {
+            handle,
+            len: len as u64,
+        };
+        let r = self.serve(CORE_OWNER, &CORE_UUID, call, &[], &mut data);
+        self.core_close(handle);
+        match r {
+            Ok(StorageReply::Read(n)) if n == len as u64 => Ok(data),
+            Ok(_) => Err(oxtee_core::codes::TEE_ERROR_CORRUPT_OBJECT),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Create (or replace) object `id` of the core's namespace.
+    fn core_write(&mut self, id: &[u8], data: &[u8]) -> Result<(), u32> {
+        let call = StorageCall::Create {
+            storage_id: oxtee_storage::TEE_STORAGE_PRIVATE,
+            id: id.to_vec(),
+            flags: oxtee_storage::TEE_DATA_FLAG_ACCESS_WRITE | TEE_DATA_FLAG_OVERWRITE,
+            attrs: data_attrs(),
+            data_len: data.len() as u64,
+        };
+        match self.serve(CORE_OWNER, &CORE_UUID, call, data, &mut [])? {
+            StorageReply::Handle { handle, .. } => {
+                self.core_close(handle);
+                Ok(())
+            }
+            _ => Err(0xFFFF_0000),
+        }
+    }
+}
+
 impl TrustedStorage {
     /// Open the store of `cfg`. A store that cannot be opened (a wrong
     /// key, tampered or rolled-back files) is logged and every storage
@@ -321,7 +523,14 @@ impl TrustedStorage {
     /// under that uid and owns only `objects/`; the HUK and the RPMB state
     /// stay readable by the core alone (storage_dir is 0711 then, so the
     /// supplicant can reach `objects/` without listing anything).
-    pub fn open(cfg: &Config, supplicant_uid: Option<u32>) -> TrustedStorage {
+    ///
+    /// With `partition` (partitioned mode) the store runs in the storage
+    /// partition, started here; the core never reads the HUK.
+    pub fn open(
+        cfg: &Config,
+        supplicant_uid: Option<u32>,
+        partition: Option<crate::partitions::Partition>,
+    ) -> TrustedStorage {
         let state = (|| {
             let dir_mode = if supplicant_uid.is_some() {
                 0o711
@@ -333,25 +542,46 @@ impl TrustedStorage {
                 .and_then(|()| crate::fsperm::private_dir(&objects, 0o700, supplicant_uid))
                 .and_then(|()| adopt_blobs(&objects, supplicant_uid))
                 .map_err(|e| (0xFFFF_0000, format!("{}: {e}", cfg.storage_dir.display())))?;
-            let huk = load_huk(cfg).map_err(|e| (0xFFFF_0000, e))?;
             let timeout = std::time::Duration::from_millis(cfg.limits.supplicant_timeout_ms);
             let sup =
                 RemoteSupplicant::new(objects, cfg.plugin_dir.clone(), supplicant_uid, timeout);
             let rpmb = FileRpmb::open(cfg.storage_dir.join("rpmb.bin"))?;
-            Store::open(huk, sup, rpmb, OsRng).map_err(|e| {
-                let why = match e {
-                    StoreError::Rollback => "the storage files are older than the RPMB write \
-                                             counter (an old copy was restored): refusing them"
-                        .to_string(),
-                    StoreError::Security => {
-                        "the storage files or the RPMB state fail authentication (tampered, or \
-                         another hardware-unique key)"
-                            .to_string()
-                    }
-                    e => format!("{e:?}"),
+            if let Some(link) = partition {
+                let inline = match &cfg.huk {
+                    Some(_) => Some(zeroize::Zeroizing::new(
+                        load_huk(cfg).map_err(|e| (0xFFFF_0000, e))?,
+                    )),
+                    None => None,
                 };
-                (e.code(), why)
-            })
+                let mut e = Engine::Partition {
+                    link,
+                    sup,
+                    rpmb,
+                    inline,
+                };
+                // Start it now: a store that cannot open is reported at
+                // start, as in the SPD mode.
+                if let Engine::Partition {
+                    link,
+                    sup,
+                    rpmb,
+                    inline,
+                } = &mut e
+                {
+                    let req = oxtee_partition::wire::StorageReq::CloseAll { owner: CORE_OWNER };
+                    match Engine::ask(link, sup, rpmb, inline, &req, &[]) {
+                        Ok(_) => {}
+                        Err(code) => {
+                            return Err((code, "the storage partition refused to start".into()));
+                        }
+                    }
+                }
+                return Ok(e);
+            }
+            let huk = load_huk(cfg).map_err(|e| (0xFFFF_0000, e))?;
+            Store::open(huk, sup, rpmb, OsRng)
+                .map(Engine::Local)
+                .map_err(oxtee_partition::storage::open_error)
         })();
         if let Err((code, why)) = &state {
             tracing::error!(
@@ -383,61 +613,31 @@ impl TrustedStorage {
     }
 
     fn version_gate(&self, kind: &[u8], uuid: &[u8; 16], version: u32) -> Result<(), String> {
-        use oxtee_storage::{
-            TEE_DATA_FLAG_ACCESS_READ, TEE_DATA_FLAG_ACCESS_WRITE, TEE_STORAGE_PRIVATE,
-        };
-        const OWNER: u64 = 0; // instance ids start at 1
-        const TEE_DATA_FLAG_OVERWRITE: u32 = 0x400;
-        const TEE_TYPE_DATA: u32 = 0xA000_00BF;
-        let mut guard = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let mut guard = self.state.locked();
         let s = guard
             .as_mut()
             .map_err(|(_, why)| format!("trusted storage is unavailable ({why})"))?;
-        let mut id = kind.to_vec();
-        id.extend_from_slice(uuid);
-        let highest = match s.open_object(
-            OWNER,
-            &CORE_UUID,
-            TEE_STORAGE_PRIVATE,
-            &id,
-            TEE_DATA_FLAG_ACCESS_READ,
-        ) {
-            Ok((h, _)) => {
-                let mut b = [0u8; 4];
-                let r = s.read(OWNER, h, &mut b);
-                let _ = s.close(OWNER, h);
-                match r {
-                    Ok(4) => Some(u32::from_le_bytes(b)),
-                    r => return Err(format!("version record unreadable ({r:?})")),
-                }
+        let id = [kind, uuid].concat();
+        let highest = match s.core_open(&id, oxtee_storage::TEE_DATA_FLAG_ACCESS_READ) {
+            Ok(Some((h, 4))) => match s.core_read_all(h, 4) {
+                Ok(b) => Some(u32::from_le_bytes(b.try_into().expect("4 bytes"))),
+                Err(e) => return Err(format!("version record unreadable ({e:#x})")),
+            },
+            Ok(Some((h, n))) => {
+                let _ = s.core_read_all(h, 0);
+                return Err(format!("version record unreadable ({n} bytes)"));
             }
-            Err(StoreError::ItemNotFound) => None,
-            Err(e) => return Err(format!("version record unreadable ({e:?})")),
+            Ok(None) => None,
+            Err(e) => return Err(format!("version record unreadable ({e:#x})")),
         };
         match highest {
             Some(h) if version < h => Err(format!(
                 "version {version} is older than version {h}, already loaded (rollback)"
             )),
             Some(h) if version == h => Ok(()),
-            _ => {
-                let attrs = oxtee_storage::ObjectAttrs {
-                    object_type: TEE_TYPE_DATA,
-                    ..Default::default()
-                };
-                let h = s
-                    .create(
-                        OWNER,
-                        &CORE_UUID,
-                        TEE_STORAGE_PRIVATE,
-                        &id,
-                        TEE_DATA_FLAG_ACCESS_WRITE | TEE_DATA_FLAG_OVERWRITE,
-                        &attrs,
-                        &version.to_le_bytes(),
-                    )
-                    .map_err(|e| format!("cannot record the version ({e:?})"))?;
-                let _ = s.close(OWNER, h);
-                Ok(())
-            }
+            _ => s
+                .core_write(&id, &version.to_le_bytes())
+                .map_err(|e| format!("cannot record the version ({e:#x})")),
         }
     }
 
@@ -446,49 +646,18 @@ impl TrustedStorage {
     /// verified at install, object `installed-ta/<uuid>` of the core's
     /// namespace.
     pub fn ta_install(&self, uuid: &[u8; 16], image: &[u8]) -> Result<(), u32> {
-        self.with_core(|s| {
-            let attrs = oxtee_storage::ObjectAttrs {
-                object_type: 0xA000_00BF,
-                ..Default::default()
-            };
-            let h = s
-                .create(
-                    CORE_OWNER,
-                    &CORE_UUID,
-                    oxtee_storage::TEE_STORAGE_PRIVATE,
-                    &installed_id(uuid),
-                    oxtee_storage::TEE_DATA_FLAG_ACCESS_WRITE
-                        | oxtee_storage::TEE_DATA_FLAG_OVERWRITE,
-                    &attrs,
-                    image,
-                )
-                .map_err(|e| e.code())?;
-            let _ = s.close(CORE_OWNER, h);
-            Ok(())
-        })
+        self.with_core(|s| s.core_write(&installed_id(uuid), image))
     }
 
     /// The image of an installed TA (`None`: not installed).
     pub fn ta_installed_image(&self, uuid: &[u8; 16]) -> Result<Option<Vec<u8>>, u32> {
         self.with_core(|s| {
-            let (h, info) = match s.open_object(
-                CORE_OWNER,
-                &CORE_UUID,
-                oxtee_storage::TEE_STORAGE_PRIVATE,
+            match s.core_open(
                 &installed_id(uuid),
                 oxtee_storage::TEE_DATA_FLAG_ACCESS_READ,
-            ) {
-                Ok(x) => x,
-                Err(StoreError::ItemNotFound) => return Ok(None),
-                Err(e) => return Err(e.code()),
-            };
-            let mut image = vec![0u8; info.data_size as usize];
-            let r = s.read(CORE_OWNER, h, &mut image);
-            let _ = s.close(CORE_OWNER, h);
-            match r {
-                Ok(n) if n == image.len() => Ok(Some(image)),
-                Ok(_) => Err(oxtee_core::codes::TEE_ERROR_CORRUPT_OBJECT),
-                Err(e) => Err(e.code()),
+            )? {
+                Some((h, len)) => s.core_read_all(h, len).map(Some),
+                None => Ok(None),
             }
         })
     }
@@ -496,32 +665,49 @@ impl TrustedStorage {
     /// Remove an installed TA: whether it was installed.
     pub fn ta_uninstall(&self, uuid: &[u8; 16]) -> Result<bool, u32> {
         self.with_core(|s| {
-            match s.open_object(
-                CORE_OWNER,
-                &CORE_UUID,
-                oxtee_storage::TEE_STORAGE_PRIVATE,
+            match s.core_open(
                 &installed_id(uuid),
                 oxtee_storage::TEE_DATA_FLAG_ACCESS_WRITE_META,
-            ) {
-                Ok((h, _)) => s.close_and_delete(CORE_OWNER, h).map(|()| true),
-                Err(StoreError::ItemNotFound) => Ok(false),
-                Err(e) => Err(e),
+            )? {
+                Some((handle, _)) => s
+                    .serve(
+                        CORE_OWNER,
+                        &CORE_UUID,
+                        StorageCall::CloseAndDelete { handle },
+                        &[],
+                        &mut [],
+                    )
+                    .map(|_| true),
+                None => Ok(false),
             }
-            .map_err(|e| e.code())
         })
     }
 
     /// The UUIDs of the installed TAs.
     pub fn ta_installed(&self) -> Result<Vec<[u8; 16]>, u32> {
         self.with_core(|s| {
-            let ids = s
-                .list(&CORE_UUID, oxtee_storage::TEE_STORAGE_PRIVATE)
-                .map_err(|e| e.code())?;
-            Ok(ids
-                .iter()
-                .filter_map(|id| id.strip_prefix(INSTALLED.as_bytes()))
-                .filter_map(|u| <[u8; 16]>::try_from(u).ok())
-                .collect())
+            let mut out = Vec::new();
+            let mut after = None;
+            loop {
+                let call = StorageCall::Next {
+                    storage_id: oxtee_storage::TEE_STORAGE_PRIVATE,
+                    after: after.take(),
+                };
+                match s.serve(CORE_OWNER, &CORE_UUID, call, &[], &mut []) {
+                    Ok(StorageReply::Next { id, .. }) => {
+                        if let Some(u) = id
+                            .strip_prefix(INSTALLED.as_bytes())
+                            .and_then(|u| <[u8; 16]>::try_from(u).ok())
+                        {
+                            out.push(u);
+                        }
+                        after = Some(id);
+                    }
+                    Ok(_) => return Err(0xFFFF_0000),
+                    Err(oxtee_core::codes::TEE_ERROR_ITEM_NOT_FOUND) => return Ok(out),
+                    Err(e) => return Err(e),
+                }
+            }
         })
     }
 
@@ -541,7 +727,7 @@ impl TrustedStorage {
         })
     }
 
-    fn with_core<R>(&self, f: impl FnOnce(&mut CoreStore) -> Result<R, u32>) -> Result<R, u32> {
+    fn with_core<R>(&self, f: impl FnOnce(&mut Engine) -> Result<R, u32>) -> Result<R, u32> {
         let mut guard = self.state.locked();
         match guard.as_mut() {
             Ok(s) => f(s),
@@ -552,6 +738,15 @@ impl TrustedStorage {
     /// Whether the store opened.
     pub fn available(&self) -> bool {
         self.state.locked().is_ok()
+    }
+
+    /// The storage partition's process id, while it runs (partitioned
+    /// mode).
+    pub fn partition_pid(&self) -> Option<u32> {
+        match self.state.locked().as_ref() {
+            Ok(Engine::Partition { link, .. }) => link.pid(),
+            _ => None,
+        }
     }
 
     /// Close every handle of a TA instance that went away.
@@ -586,8 +781,9 @@ impl TrustedStorage {
             return done(Err(TEE_ERROR_BAD_PARAMETERS));
         }
         let mut output = vec![0u8; len_out as usize];
-        let r = oxtee_storage::calls::serve(s, owner, ta, call, &input, &mut output).and_then(
-            |reply| match reply {
+        let r = s
+            .serve(owner, ta, call, &input, &mut output)
+            .and_then(|reply| match reply {
                 StorageReply::Read(n) if n > 0 => {
                     if buf.is_some_and(|m| m.write(0, &output[..n as usize])) {
                         Ok(reply)
@@ -596,8 +792,7 @@ impl TrustedStorage {
                     }
                 }
                 reply => Ok(reply),
-            },
-        );
+            });
         done(r)
     }
 }

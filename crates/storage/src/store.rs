@@ -362,6 +362,13 @@ impl<S: Supplicant, R: Rpmb, G: RngCore + CryptoRng> Store<S, R, G> {
         Ok(s)
     }
 
+    /// Number new handles from `first` on (a store opened again after a
+    /// restart hands out numbers its predecessor's holders cannot
+    /// mistake for their old handles).
+    pub fn first_handle(&mut self, first: u32) {
+        self.next_handle = first;
+    }
+
     /// Gives back the supplicant and the RPMB (to simulate a restart).
     pub fn into_parts(self) -> (S, R) {
         (self.sup, self.rpmb)

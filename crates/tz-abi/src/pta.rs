@@ -825,7 +825,7 @@ struct Kernel<'a> {
     huk: &'a [u8; 32],
 }
 
-impl oxtee_core::pta::attestation::Platform for Kernel<'_> {
+impl Kernel<'_> {
     fn rsa_key(&self) -> &oxtee_core::attestation::RsaKey {
         self.pta
             .rsa
@@ -835,6 +835,21 @@ impl oxtee_core::pta::attestation::Platform for Kernel<'_> {
         self.pta
             .psa
             .get_or_init(|| oxtee_core::attestation::PsaKey::derive(self.huk))
+    }
+}
+
+impl oxtee_core::pta::attestation::Platform for Kernel<'_> {
+    fn rsa_public(&self) -> Result<(Vec<u8>, Vec<u8>), u32> {
+        Ok(self.rsa_key().public_parts())
+    }
+    fn rsa_sign(&self, nonce: &[u8], m: &[u8; 32], seed: [u8; 32]) -> Result<Vec<u8>, u32> {
+        Ok(self.rsa_key().sign_measurement_seeded(nonce, m, seed))
+    }
+    fn psa_public(&self) -> Result<[u8; 65], u32> {
+        Ok(self.psa_key().public())
+    }
+    fn psa_sign(&self, payload: &[u8]) -> Result<Vec<u8>, u32> {
+        Ok(self.psa_key().sign_payload(payload))
     }
     fn ta_image(&self, uuid: [u8; 16]) -> Result<TaImage, u32> {
         self.pta

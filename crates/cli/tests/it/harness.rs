@@ -105,6 +105,13 @@ impl World {
             storage,
             keys.join(", ")
         );
+        // The whole suite runs in either mode: OXTEE_TEST_SECURE_MODE=spm
+        // runs it partitioned (a test choosing its mode keeps it).
+        if let Ok(mode) = std::env::var("OXTEE_TEST_SECURE_MODE") {
+            if !extra.contains("secure_mode") {
+                text.push_str(&format!("secure_mode = {mode:?}\n"));
+            }
+        }
         // Spare processes are off by default here so that tests can count
         // TA processes; tests/it/spares.rs covers them.
         if !extra.contains("[limits]") {

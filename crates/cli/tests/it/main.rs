@@ -24,6 +24,7 @@ mod mem_time_host;
 mod misbehave;
 mod params;
 mod params_host;
+mod partitions;
 mod props;
 mod sandbox;
 mod seal;
