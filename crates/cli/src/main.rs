@@ -161,6 +161,9 @@ enum Cmd {
         /// The hardware-unique key's file (created on first start).
         #[arg(long)]
         huk_file: PathBuf,
+        /// Its address space limit (the manifest's `memory`).
+        #[arg(long)]
+        memory: u64,
     },
     /// Run the crash-injection workload on a test store in DIR, printing
     /// "B n" before and "D n" after operation n (for tests/it/storage.rs).
@@ -478,7 +481,11 @@ fn main() -> ExitCode {
             key_out: key_out.as_deref(),
             socket: socket.as_deref(),
         }),
-        Cmd::Partition { kind, huk_file } => partition(kind, &huk_file),
+        Cmd::Partition {
+            kind,
+            huk_file,
+            memory,
+        } => partition(kind, &huk_file, memory),
         Cmd::StorageTorture { dir, seed } => storage_torture(&dir, seed),
         Cmd::Supplicant {
             tee: Some(dev),
@@ -550,6 +557,9 @@ fn up(
     keys: Vec<PathBuf>,
     dev: bool,
 ) -> Result<(), String> {
+    // What started the core may have left descriptors open: none of them
+    // goes on to a TA, the supplicant or a partition.
+    oxtee_sys::cloexec_inherited().map_err(|e| format!("descriptors: {e}"))?;
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("OXTEE_LOG")
@@ -669,12 +679,12 @@ fn supplicant(dir: Option<PathBuf>, plugins: Option<PathBuf>) -> Result<(), Stri
 
 /// `oxtee partition KIND`: a secure partition, for the core (its SPMC)
 /// on standard input.
-fn partition(kind: PartitionKind, huk_file: &std::path::Path) -> Result<(), String> {
+fn partition(kind: PartitionKind, huk_file: &std::path::Path, memory: u64) -> Result<(), String> {
     let kind = match kind {
         PartitionKind::Storage => oxtee_partition::Kind::Storage,
         PartitionKind::Crypto => oxtee_partition::Kind::Crypto,
     };
-    oxtee_partition::run(kind, huk_file).map_err(|e| format!("partition: {e}"))
+    oxtee_partition::run(kind, huk_file, memory).map_err(|e| format!("partition: {e}"))
 }
 
 /// `oxtee supplicant --net`: one TA instance's sockets, for the core on

@@ -180,12 +180,4 @@ impl RootKeys {
             RootKeys::Partition { .. } => self.bytes(CryptoReq::PsaSign, payload),
         }
     }
-
-    /// The crypto partition's process id, while it runs.
-    pub fn partition_pid(&self) -> Option<u32> {
-        match self {
-            RootKeys::Partition { link, .. } => link.locked().pid(),
-            _ => None,
-        }
-    }
 }

@@ -63,6 +63,16 @@ impl Spm {
     }
 }
 
+/// What `oxtee status` shows of a partition, readable without waiting
+/// for a request it is serving.
+#[derive(Debug, Default)]
+pub struct Seen {
+    /// Its process id (0: not running).
+    pub pid: std::sync::atomic::AtomicU32,
+    /// How many times it started.
+    pub starts: std::sync::atomic::AtomicU32,
+}
+
 /// How a partition process is started: its channel (the SPMC's end) and
 /// the process, if it is one (tests run partitions on threads).
 pub type Launcher = Box<dyn Fn() -> std::io::Result<(oxtee_sys::Channel, Option<Child>)> + Send>;
@@ -103,6 +113,9 @@ pub struct Partition {
     /// Starts so far.
     pub generation: u32,
     timeout: Duration,
+    seen: Arc<Seen>,
+    /// Its name in traces ("storage partition").
+    name: String,
 }
 
 /// What a call does with the partition's RPCs (normal-world I/O).
@@ -123,9 +136,13 @@ impl Partition {
     ) -> Result<Partition, String> {
         let size = oxtee_partition::region_size(id);
         let region = u64::from(id);
-        let (handle, fd) = {
+        let (handle, fd, name) = {
             let mut st = spm.state.locked();
             let (spmc, regions) = &mut *st;
+            let name = match spmc.manifest(id) {
+                Some(m) => format!("{} partition", m.name),
+                None => return Err(format!("no partition {id:#06x}")),
+            };
             let fd = regions
                 .create(region, wire::TA_HOST, size)
                 .map_err(|e| format!("region: {e}"))?;
@@ -136,7 +153,7 @@ impl Partition {
                 .map_err(|e| format!("FFA_MEM_SHARE: {e}"))?;
             // (A share changes no one's access until it is retrieved.)
             regions.apply(&changes).map_err(|e| e.to_string())?;
-            (handle, fd)
+            (handle, fd, name)
         };
         Ok(Partition {
             id,
@@ -148,12 +165,19 @@ impl Partition {
             live: None,
             generation: 0,
             timeout,
+            seen: Arc::default(),
+            name,
         })
     }
 
     /// The partition's process id, while it runs.
     pub fn pid(&self) -> Option<u32> {
         self.live.as_ref()?.child.as_ref().map(|c| c.id())
+    }
+
+    /// Its ID and what the status shows of it.
+    pub fn seen(&self) -> (Id, Arc<Seen>) {
+        (self.id, self.seen.clone())
     }
 
     fn send(&self, f: &Frame, fd: Option<std::os::fd::BorrowedFd<'_>>) -> std::io::Result<()> {
@@ -183,8 +207,13 @@ impl Partition {
         let (ch, child) = (self.launch)().map_err(|e| format!("cannot start: {e}"))?;
         ch.set_recv_timeout(Some(self.timeout))
             .map_err(|e| e.to_string())?;
+        use std::sync::atomic::Ordering::Relaxed;
+        self.seen
+            .pid
+            .store(child.as_ref().map_or(0, |c| c.id()), Relaxed);
         self.live = Some(Live { ch, child });
         self.generation += 1;
+        self.seen.starts.store(self.generation, Relaxed);
         self.spm
             .state
             .locked()
@@ -238,6 +267,7 @@ impl Partition {
                 let _ = c.wait();
             }
         }
+        self.seen.pid.store(0, std::sync::atomic::Ordering::Relaxed);
         let mut st = self.spm.state.locked();
         let (spmc, regions) = &mut *st;
         let (_, changes) = spmc.partition_died(self.id);
@@ -252,8 +282,33 @@ impl Partition {
     }
 
     /// Send one direct request `[op, lens]` and wait for the partition's
-    /// direct response, answering FFA_ERROR to anything it may not send.
+    /// direct response, answering FFA_ERROR to anything it may not send;
+    /// traced as a crossing from the core to the partition.
     fn exchange(&mut self, op: u64, lens: [u64; 2]) -> Result<Frame, CallError> {
+        let span = crate::trace::call(|| {
+            Some(crate::trace::Crossing {
+                smc: Some("FFA_MSG_SEND_DIRECT_REQ"),
+                ..crate::trace::Crossing::new(
+                    "core",
+                    self.name.clone(),
+                    if op == OP_CALL { "request" } else { "RPC done" },
+                )
+            })
+        });
+        let r = self.exchange_untraced(op, lens);
+        if let Some(span) = span {
+            // (A response asking for an RPC returns too: the RPC follows
+            // as the core's own crossing, then "RPC done" goes back.)
+            let ret = match &r {
+                Ok(_) => 0,
+                Err(_) => oxtee_core::codes::TEE_ERROR_COMMUNICATION,
+            };
+            span.ret(ret, None);
+        }
+        r
+    }
+
+    fn exchange_untraced(&mut self, op: u64, lens: [u64; 2]) -> Result<Frame, CallError> {
         let req = Direct {
             sender: wire::TA_HOST,
             receiver: self.id,
@@ -451,8 +506,8 @@ impl Drop for Partition {
 const PARTITION_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// The launcher of `oxtee partition <kind>`, reading the HUK from
-/// `huk_file`.
-pub fn process_launcher(kind: &'static str, huk_file: std::path::PathBuf) -> Launcher {
+/// `huk_file`, within `memory` bytes of address space.
+pub fn process_launcher(kind: &'static str, huk_file: std::path::PathBuf, memory: u64) -> Launcher {
     Box::new(move || {
         let (mine, theirs) = oxtee_sys::Channel::pair()?;
         let args = [
@@ -460,6 +515,8 @@ pub fn process_launcher(kind: &'static str, huk_file: std::path::PathBuf) -> Lau
             kind.into(),
             "--huk-file".into(),
             huk_file.clone().into_os_string(),
+            "--memory".into(),
+            memory.to_string().into(),
         ];
         let child = crate::supplicant::spawn(&args, None, theirs)?;
         Ok((mine, Some(child)))
@@ -471,6 +528,8 @@ pub fn process_launcher(kind: &'static str, huk_file: std::path::PathBuf) -> Lau
 /// the core opens its store).
 pub fn start_partitions(cfg: &crate::config::Config) -> Result<(Partition, Partition), String> {
     let spm = Spm::new()?;
+    let memory = |id| spm.state.locked().0.manifest(id).map_or(0, |m| m.memory);
+    let (storage_memory, crypto_memory) = (memory(wire::STORAGE), memory(wire::CRYPTO));
     let huk_file = cfg
         .huk_file
         .clone()
@@ -478,13 +537,13 @@ pub fn start_partitions(cfg: &crate::config::Config) -> Result<(Partition, Parti
     let storage = Partition::new(
         spm.clone(),
         wire::STORAGE,
-        process_launcher("storage", huk_file.clone()),
+        process_launcher("storage", huk_file.clone(), storage_memory),
         PARTITION_TIMEOUT,
     )?;
     let crypto = Partition::new(
         spm,
         wire::CRYPTO,
-        process_launcher("crypto", huk_file),
+        process_launcher("crypto", huk_file, crypto_memory),
         PARTITION_TIMEOUT,
     )?;
     Ok((storage, crypto))

@@ -460,8 +460,10 @@ impl StatusPta {
     ];
     /// Memref out: lines of text, `key value...` (`uptime_ms`,
     /// `secure_memory SIZE used USED`, `secure_threads N busy B waiting
-    /// W` (N 0: no limit), `contexts N`, `sessions N`, then
-    /// `instance ID UUID pid PID memory BYTES sessions N` for each).
+    /// W` (N 0: no limit), `contexts N`, `sessions N`, `secure_mode
+    /// spd|spm`, in partitioned mode `partition ID NAME pid PID (0: not
+    /// running) starts N` for each, then `instance ID UUID pid PID memory
+    /// BYTES sessions N` for each).
     pub const STATUS: u32 = 0;
     /// Value in: a = the new size's low 32 bits, b = its high 32 bits.
     /// BAD_STATE when it cannot hold what is in use (the bytes in use

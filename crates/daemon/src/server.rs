@@ -255,6 +255,8 @@ pub struct Shared {
     usage: Mutex<HashMap<u32, Usage>>,
     /// This core's hold on the storage directory.
     _storage_lock: nix::fcntl::Flock<std::fs::File>,
+    /// Partitioned mode's partitions, for the status.
+    partitions: Vec<(&'static str, (u16, Arc<crate::partitions::Seen>))>,
 }
 
 /// A bound, not yet serving, secure world.
@@ -367,6 +369,7 @@ impl Server {
         let path = cfg.socket.clone();
         let uids = root.then(|| crate::spawn::UidPool::new(cfg.ta_uid_first, cfg.ta_uid_count));
         let sup_uid = root.then_some(cfg.supplicant_uid);
+        let mut partitions = Vec::new();
         let (storage, keys) = match cfg.secure_mode {
             crate::config::SecureMode::Spd => {
                 let storage = crate::trusted_storage::TrustedStorage::open(&cfg, sup_uid, None);
@@ -385,6 +388,7 @@ impl Server {
             crate::config::SecureMode::Spm => {
                 let (storage, crypto) =
                     crate::partitions::start_partitions(&cfg).map_err(StartError::Partitions)?;
+                partitions = vec![("storage", storage.seen()), ("crypto", crypto.seen())];
                 let storage =
                     crate::trusted_storage::TrustedStorage::open(&cfg, sup_uid, Some(storage));
                 let inline = match &cfg.huk {
@@ -437,6 +441,7 @@ impl Server {
             uids,
             usage: Mutex::new(HashMap::new()),
             _storage_lock: storage_lock,
+            partitions,
         });
         // While traced, every instance's direct calls go through the core.
         let weak = Arc::downgrade(&shared);
@@ -2122,11 +2127,24 @@ impl crate::pta::Core for Shared {
         let (size, used) = self.budget.usage();
         let (threads, busy, waiting) = self.threads.usage();
         let mut out = format!(
-            "uptime_ms {}\nsecure_memory {size} used {used}\nsecure_threads {threads} busy {busy} waiting {waiting}\ncontexts {}\nsessions {}\n",
+            "uptime_ms {}\nsecure_memory {size} used {used}\nsecure_threads {threads} busy {busy} waiting {waiting}\ncontexts {}\nsessions {}\nsecure_mode {}\n",
             self.started.elapsed().as_millis(),
             self.contexts.locked().len(),
             self.sessions.locked().len(),
+            match self.cfg.secure_mode {
+                crate::config::SecureMode::Spd => "spd",
+                crate::config::SecureMode::Spm => "spm",
+            },
         );
+        for (name, (id, seen)) in &self.partitions {
+            use std::sync::atomic::Ordering::Relaxed;
+            let _ = writeln!(
+                out,
+                "partition {id:#06x} {name} pid {} starts {}",
+                seen.pid.load(Relaxed),
+                seen.starts.load(Relaxed)
+            );
+        }
         let live: Vec<Arc<Instance>> = self
             .instances
             .locked()

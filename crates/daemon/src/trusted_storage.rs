@@ -740,15 +740,6 @@ impl TrustedStorage {
         self.state.locked().is_ok()
     }
 
-    /// The storage partition's process id, while it runs (partitioned
-    /// mode).
-    pub fn partition_pid(&self) -> Option<u32> {
-        match self.state.locked().as_ref() {
-            Ok(Engine::Partition { link, .. }) => link.pid(),
-            _ => None,
-        }
-    }
-
     /// Close every handle of a TA instance that went away.
     pub fn close_all(&self, owner: u64) {
         if let Ok(s) = self.state.locked().as_mut() {

@@ -71,9 +71,14 @@ pub enum Kind {
 }
 
 /// Run partition `kind` on its standard input (the channel to the SPMC)
-/// until the core goes away.
-pub fn run(kind: Kind, huk_file: &std::path::Path) -> Result<(), String> {
+/// until the core goes away, within `memory` bytes of address space (its
+/// manifest's `memory`, set before it reads anything).
+pub fn run(kind: Kind, huk_file: &std::path::Path, memory: u64) -> Result<(), String> {
     use std::os::fd::AsFd;
+    nix::sys::resource::setrlimit(nix::sys::resource::Resource::RLIMIT_AS, memory, memory)
+        .map_err(|e| format!("RLIMIT_AS: {e}"))?;
+    // Its channel, /dev/null and the log: nothing else, whatever reached it.
+    oxtee_sys::close_inherited().map_err(|e| format!("descriptors: {e}"))?;
     let fd = std::io::stdin()
         .as_fd()
         .try_clone_to_owned()

@@ -230,6 +230,51 @@ pub fn sealed_size(fd: BorrowedFd<'_>) -> io::Result<u64> {
     Ok(st.st_size as u64)
 }
 
+/// The descriptors this process holds above 2 (standard input, output
+/// and error).
+fn open_descriptors() -> io::Result<Vec<RawFd>> {
+    let mut fds = Vec::new();
+    for e in std::fs::read_dir("/proc/self/fd")? {
+        if let Some(fd) = e?
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<RawFd>().ok())
+        {
+            if fd > 2 {
+                fds.push(fd);
+            }
+        }
+    }
+    Ok(fds)
+}
+
+/// Mark every descriptor this process inherited above 2 close-on-exec:
+/// whatever the program that started it left open never reaches the
+/// processes it starts. (Call before opening anything of one's own.)
+pub fn cloexec_inherited() -> io::Result<()> {
+    use nix::fcntl::{FcntlArg, FdFlag, fcntl};
+    for fd in open_descriptors()? {
+        // (The listing's own descriptor is closed by now: EBADF.)
+        match fcntl(fd, FcntlArg::F_SETFD(FdFlag::FD_CLOEXEC)) {
+            Ok(_) | Err(nix::errno::Errno::EBADF) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
+}
+
+/// Close every descriptor above 2 (a process that must hold only its
+/// standard ones, before it opens anything of its own).
+pub fn close_inherited() -> io::Result<()> {
+    for fd in open_descriptors()? {
+        match nix::unistd::close(fd) {
+            Ok(()) | Err(nix::errno::Errno::EBADF) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
+}
+
 /// Give back the memory of `len` bytes at `off` of a memfd (they read as
 /// zeros afterwards), in every process that maps it.
 pub fn discard(fd: BorrowedFd<'_>, off: u64, len: u64) -> io::Result<()> {

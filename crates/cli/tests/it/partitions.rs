@@ -46,6 +46,17 @@ fn partition(w: &World, kind: &str) -> Option<i32> {
     found.pop()
 }
 
+/// `oxtee status` of `w`.
+fn status(w: &World) -> String {
+    let o = std::process::Command::new(oxtee_bin())
+        .args(["status", "--socket"])
+        .arg(&w.socket)
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
 fn status_line(pid: i32, key: &str) -> String {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .unwrap()
@@ -126,8 +137,21 @@ fn the_ta_host_never_holds_the_huk() {
         assert!(status_line(pid, "NoNewPrivs:").ends_with('1'));
     }
     if !nix::unistd::geteuid().is_root() {
-        eprintln!("(not root: the memory scans are left out)");
+        eprintln!("(not root: the descriptor and memory checks are left out)");
         return;
+    }
+    // Each holds its channel (standard input, and its own handle on it),
+    // /dev/null and the log: nothing of the core's or of whatever started
+    // the core (its region is mapped, the descriptor closed).
+    for pid in [storage, crypto] {
+        let mut fds: Vec<i32> = std::fs::read_dir(format!("/proc/{pid}/fd"))
+            .unwrap()
+            .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+            .collect();
+        fds.sort();
+        assert_eq!(fds, [0, 1, 2, 3], "descriptors of partition {pid}");
+        let link = |fd| std::fs::read_link(format!("/proc/{pid}/fd/{fd}")).unwrap();
+        assert_eq!(link(3), link(0), "fd 3 is its channel");
     }
     let huk: [u8; 32] = std::fs::read(w.dir.path().join("storage/huk"))
         .unwrap()
@@ -169,6 +193,12 @@ fn a_partition_that_dies_restarts_without_losing_committed_data() {
     assert_eq!(t.read(h, 64).unwrap(), b"committed", "the object survived");
     let second = partition(&w, "storage").expect("restarted");
     assert_ne!(first, second);
+    let st = status(&w);
+    assert!(st.contains("secure_mode spm"), "{st}");
+    assert!(
+        st.contains(&format!("partition 0x8002 storage pid {second} starts 2")),
+        "{st}"
+    );
     assert_eq!(
         t.read(old, 64),
         Err(STORAGE_NOT_AVAILABLE),
@@ -200,4 +230,65 @@ fn a_partition_that_dies_restarts_without_losing_committed_data() {
         "the same keys from a new crypto partition"
     );
     assert_ne!(partition(&w, "crypto"), Some(crypto));
+}
+
+/// `oxtee trace` in partitioned mode shows the partition boundary: the
+/// seed sample's first load asks trusted storage (the TA version gate),
+/// which is now a direct request from the core to the storage partition,
+/// whose blob reads come back to the core as RPCs to the supplicant
+/// inside that request.
+#[test]
+fn a_trace_shows_the_core_asking_the_storage_partition() {
+    let w = spm();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("t.jsonl");
+    let o = std::process::Command::new(oxtee_bin())
+        .arg("trace")
+        .arg("--socket")
+        .arg(&w.socket)
+        .arg("--out")
+        .arg(&out)
+        .arg("--")
+        .arg(dist().join("ca/seed-ca"))
+        .arg(SEED_C)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let ev: Vec<serde_json::Value> = std::fs::read_to_string(&out)
+        .unwrap()
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    let is = |e: &serde_json::Value, ev: &str, from: &str, to: &str| {
+        e["ev"] == ev && e["from"] == from && e["to"] == to
+    };
+    let call = ev
+        .iter()
+        .position(|e| {
+            is(e, "call", "core", "storage partition")
+                && e["smc"] == "FFA_MSG_SEND_DIRECT_REQ"
+                && e["name"] == "request"
+        })
+        .expect("a request to the storage partition");
+    let id = &ev[call]["id"];
+    let ret = ev
+        .iter()
+        .position(|e| e["id"] == *id && is(e, "return", "storage partition", "core"))
+        .expect("its return");
+    assert!(ret > call);
+    assert_eq!(ev[ret]["ret"], 0);
+    // Its blob I/O: RPCs to the supplicant, each answered with "RPC done".
+    let rpc = ev
+        .iter()
+        .position(|e| is(e, "call", "core", "supplicant") && e["msg"] == "OPTEE_RPC_CMD_FS")
+        .expect("an RPC to the supplicant");
+    assert!(
+        rpc > ret,
+        "the partition asked for its blob after its first answer"
+    );
+    assert!(
+        ev[rpc..]
+            .iter()
+            .any(|e| is(e, "call", "core", "storage partition") && e["name"] == "RPC done")
+    );
 }
