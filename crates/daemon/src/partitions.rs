@@ -170,9 +170,9 @@ impl Partition {
         })
     }
 
-    /// The partition's process id, while it runs.
-    pub fn pid(&self) -> Option<u32> {
-        self.live.as_ref()?.child.as_ref().map(|c| c.id())
+    /// Whether it runs (it may have died since its last request).
+    pub fn running(&self) -> bool {
+        self.live.is_some()
     }
 
     /// Its ID and what the status shows of it.
@@ -477,13 +477,6 @@ impl Partition {
                 }
                 other => return Err(CallError::Died(format!("unknown answer {other}"))),
             }
-        }
-    }
-
-    /// End the process (tests: a partition dying between requests).
-    pub fn kill(&mut self) {
-        if let Some(c) = self.live.as_mut().and_then(|l| l.child.as_mut()) {
-            let _ = c.kill();
         }
     }
 }

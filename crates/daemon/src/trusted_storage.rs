@@ -444,7 +444,7 @@ impl Engine {
                 inline,
             } => {
                 // A partition not running holds no handles.
-                if link.pid().is_some() {
+                if link.running() {
                     let req = oxtee_partition::wire::StorageReq::CloseAll { owner };
                     let _ = Self::ask(link, sup, rpmb, inline, &req, &[]);
                 }

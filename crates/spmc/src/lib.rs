@@ -24,6 +24,8 @@
 //!
 //! Function IDs and error codes are FF-A's ([`ffa`]).
 
+#![forbid(unsafe_code)]
+
 pub mod manifest;
 
 use manifest::Manifest;

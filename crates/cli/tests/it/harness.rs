@@ -183,6 +183,17 @@ impl World {
     }
 
     /// The pid of the core process.
+    /// `oxtee status` of this world.
+    pub fn status(&self) -> String {
+        let o = Command::new(oxtee_bin())
+            .args(["status", "--socket"])
+            .arg(&self.socket)
+            .output()
+            .unwrap();
+        assert!(o.status.success());
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    }
+
     pub fn core_pid(&self) -> i32 {
         self.child.as_ref().map_or(0, |c| c.id() as i32)
     }

@@ -46,17 +46,6 @@ fn partition(w: &World, kind: &str) -> Option<i32> {
     found.pop()
 }
 
-/// `oxtee status` of `w`.
-fn status(w: &World) -> String {
-    let o = std::process::Command::new(oxtee_bin())
-        .args(["status", "--socket"])
-        .arg(&w.socket)
-        .output()
-        .unwrap();
-    assert!(o.status.success());
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
 fn status_line(pid: i32, key: &str) -> String {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .unwrap()
@@ -193,7 +182,7 @@ fn a_partition_that_dies_restarts_without_losing_committed_data() {
     assert_eq!(t.read(h, 64).unwrap(), b"committed", "the object survived");
     let second = partition(&w, "storage").expect("restarted");
     assert_ne!(first, second);
-    let st = status(&w);
+    let st = w.status();
     assert!(st.contains("secure_mode spm"), "{st}");
     assert!(
         st.contains(&format!("partition 0x8002 storage pid {second} starts 2")),

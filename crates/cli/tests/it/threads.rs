@@ -11,16 +11,6 @@ use std::time::{Duration, Instant};
 const INTERNAL_C: &str = "35bce8ee-e6ba-4655-b2ae-9a5dca619ced";
 const CMD_WAIT: u32 = 5;
 
-fn status(w: &World) -> String {
-    let o = std::process::Command::new(oxtee_bin())
-        .args(["status", "--socket"])
-        .arg(&w.socket)
-        .output()
-        .unwrap();
-    assert!(o.status.success());
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
 #[test]
 fn calls_beyond_the_secure_threads_wait_their_turn() {
     let w = World::start_with(
@@ -36,7 +26,7 @@ fn calls_beyond_the_secure_threads_wait_their_turn() {
             (ctx, s)
         })
         .collect();
-    assert!(status(&w).contains("secure_threads 2 busy 0 waiting 0"));
+    assert!(w.status().contains("secure_threads 2 busy 0 waiting 0"));
     let t0 = Instant::now();
     let took: Vec<Duration> = std::thread::scope(|sc| {
         let calls: Vec<_> = sessions
@@ -54,7 +44,7 @@ fn calls_beyond_the_secure_threads_wait_their_turn() {
             .collect();
         // Two run, one waits (seen from outside while they do).
         std::thread::sleep(Duration::from_millis(300));
-        let now = status(&w);
+        let now = w.status();
         assert!(now.contains("secure_threads 2 busy 2 waiting 1"), "{now}");
         calls.into_iter().map(|c| c.join().unwrap()).collect()
     });
@@ -65,7 +55,7 @@ fn calls_beyond_the_secure_threads_wait_their_turn() {
         took[2] >= Duration::from_millis(1400),
         "the third waited its turn: {took:?}"
     );
-    assert!(status(&w).contains("secure_threads 2 busy 0 waiting 0"));
+    assert!(w.status().contains("secure_threads 2 busy 0 waiting 0"));
 }
 
 #[test]
@@ -100,7 +90,7 @@ fn sixty_four_clients_on_four_threads_all_get_their_own_answers() {
             c.join().unwrap();
         }
     });
-    assert!(status(&w).contains("secure_threads 4 busy 0 waiting 0"));
+    assert!(w.status().contains("secure_threads 4 busy 0 waiting 0"));
 }
 
 #[test]
