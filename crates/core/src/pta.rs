@@ -248,8 +248,7 @@ pub mod system {
 /// knows ([`attestation::Platform`]).
 pub mod attestation {
     use super::{Param, param_types, types};
-    #[allow(unused_imports)] // (named by the documentation)
-    use crate::attestation::{Claims, Component, PsaKey, RsaKey};
+    use crate::attestation::{Claims, Component};
     use crate::sealing::TaIdentity;
     use alloc::format;
     use alloc::vec::Vec;
@@ -275,7 +274,7 @@ pub mod attestation {
         /// is slow to make: asked for only by those commands. Errors: a GP
         /// code (the keys are not available).
         fn rsa_public(&self) -> Result<(Vec<u8>, Vec<u8>), u32>;
-        /// [`RsaKey::sign_measurement`] with a generator seeded by `seed`.
+        /// [`crate::attestation::RsaKey::sign_measurement`] with a generator seeded by `seed`.
         fn rsa_sign(
             &self,
             nonce: &[u8],
@@ -284,7 +283,7 @@ pub mod attestation {
         ) -> Result<Vec<u8>, u32>;
         /// The PSA token key's public key (SEC1, uncompressed).
         fn psa_public(&self) -> Result<[u8; 65], u32>;
-        /// [`PsaKey::sign_payload`]: a token of the encoded claims.
+        /// [`crate::attestation::PsaKey::sign_payload`]: a token of the encoded claims.
         fn psa_sign(&self, payload: &[u8]) -> Result<Vec<u8>, u32>;
         /// The verified image of TA `uuid` (RFC 4122 bytes), or a GP error
         /// (ITEM_NOT_FOUND, SECURITY).

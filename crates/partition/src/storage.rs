@@ -220,8 +220,7 @@ pub fn run(link: Link, huk_file: &Path) -> Result<(), LinkError> {
                     continue;
                 };
                 let stale = handle_of(&call).is_some_and(|h| (h >> 24) != (generation & 0xFF));
-                let (_, out_len) = oxtee_storage::calls::bulk_lengths(&call);
-                let (len_in, _) = oxtee_storage::calls::bulk_lengths(&call);
+                let (len_in, out_len) = oxtee_storage::calls::bulk_lengths(&call);
                 if len_in != input.len() as u64 || out_len > crate::BULK_MAX as u64 {
                     return Err(LinkError::Protocol("request lengths".into()));
                 }
