@@ -362,6 +362,9 @@ grep -q "oxtee kernel: S-EL0 self-test passed" "$log" ||
 # What the suites expected of the secure log (which the guest cannot
 # read) is in the secure world's lines of the same log.
 grep -ao "oxtee \(kernel:\|TA \).*" "$log" > "$out/secure-lines.log" || true
+# The seed sample's sequence diagram as the guest's `oxtee trace` drew it.
+grep -a "^oxtee-guest: trace: " "$log" | tr -d '\r' | sed 's/^oxtee-guest: trace: //' \
+  > "$out/seed-trace.mmd" || true
 { grep -a "^oxtee-suite: expect in the secure log: " "$log" || true; } | tr -d '\r' |
   sed 's/^[^:]*: [^:]*: //' | sort -u |
   while IFS= read -r want; do

@@ -1,6 +1,7 @@
 //! `oxtee status`: what the running secure world holds (its memory
 //! budget, TA instances, sessions, uptime), and `--budget` to resize its
-//! memory while it runs, through oxtee's status PTA.
+//! memory while it runs, through oxtee's status PTA (the host tier's core
+//! or the TrustZone tier's kernel, over Linux's driver: there as root).
 
 use oxtee_client::{Context, Login, Param, Uuid};
 use oxtee_daemon::pta::StatusPta;
@@ -8,7 +9,7 @@ use oxtee_daemon::pta::StatusPta;
 pub fn run(budget: Option<u64>, socket: Option<&str>) -> Result<(), String> {
     let ctx = Context::new(socket).map_err(|e| format!("cannot reach the secure world: {e}"))?;
     let (s, _) = ctx
-        .open_session(Uuid(StatusPta::UUID), Login::Public, &mut [])
+        .open_session(Uuid(StatusPta::UUID), Login::User, &mut [])
         .map_err(|e| match e.code {
             0xFFFF_0001 => "only the core's user or root sees the secure world's status".to_owned(),
             _ => format!("cannot open the status PTA: {e}"),
@@ -34,6 +35,9 @@ pub fn run(budget: Option<u64>, socket: Option<&str>) -> Result<(), String> {
             return Err(match e.code {
                 0xFFFF_0007 => {
                     format!("secure memory not resized to {bytes} bytes: {used} bytes are in use")
+                }
+                0xFFFF_000A => {
+                    "this secure world's memory is the firmware's to size (the TrustZone tier): not resized".to_owned()
                 }
                 _ => format!("cannot resize the secure memory: {e}"),
             });

@@ -95,9 +95,14 @@ pub fn parse(text: &str) -> Result<Vec<Event>, String> {
 fn record(o: &Opts) -> Result<(Vec<Event>, Option<String>), String> {
     let ctx = Context::new(o.socket.as_deref())
         .map_err(|e| format!("cannot reach the secure world: {e}"))?;
+    // (The TrustZone tier's kernel asks Linux's driver who the client
+    // is: the user login; the host tier's core knows it from the socket.)
     let (s, _) = ctx
-        .open_session(Uuid(TracePta::UUID), Login::Public, &mut [])
-        .map_err(|e| format!("cannot open the trace PTA: {e}"))?;
+        .open_session(Uuid(TracePta::UUID), Login::User, &mut [])
+        .map_err(|e| match e.code {
+            0xFFFF_0001 => "only root (or the core's user) may trace every client".to_owned(),
+            _ => format!("cannot open the trace PTA: {e}"),
+        })?;
     let ta = match &o.ta {
         Some(t) => Some(Uuid::parse(t).ok_or_else(|| format!("not a UUID: {t}"))?.0),
         None => None,
@@ -114,34 +119,63 @@ fn record(o: &Opts) -> Result<(Vec<Event>, Option<String>), String> {
                 None => Param::None,
             },
         ];
-        s.invoke(TracePta::START, &mut p)
-            .map(|_| ())
-            .map_err(|e| format!("cannot start tracing: {e}"))
+        match s.invoke(TracePta::START, &mut p) {
+            Ok(_) => Ok(()),
+            // The TrustZone tier's secure world does not know the normal
+            // world's processes: every client's crossings, then.
+            Err(e) if e.code == 0xFFFF_000A && pid != 0 => {
+                eprintln!(
+                    "oxtee trace: this secure world cannot tell client processes apart: tracing every client"
+                );
+                p[0] = Param::ValueIn { a: 0, b: 0 };
+                s.invoke(TracePta::START, &mut p)
+                    .map(|_| ())
+                    .map_err(|e| format!("cannot start tracing: {e}"))
+            }
+            Err(e) => Err(format!("cannot start tracing: {e}")),
+        }
     };
+    // Where the record's clock is on this machine's CLOCK_MONOTONIC.
+    let offset = clock_offset(&s)?;
     let mut events = Vec::new();
-    let mut buf = vec![0u8; 64 << 10];
+    // The answers land in shared memory allocated once: a temporary
+    // buffer would be registered with the secure world at every read on
+    // the TrustZone tier (Linux's driver does so), crossings the record
+    // would then show, read after read.
+    let out_flag = 2; // TEEC_MEM_OUTPUT
+    let alloc = |size: usize| {
+        ctx.allocate_shared_memory(size, out_flag)
+            .map_err(|e| format!("cannot allocate the trace buffer: {e}"))
+    };
+    let mut shm = alloc(64 << 10)?;
     let mut read = |wait_ms: u32, events: &mut Vec<Event>| -> Result<bool, String> {
-        let size = buf.len();
+        let size = shm.size();
         let mut p = [
             Param::ValueIn { a: wait_ms, b: 0 },
-            Param::TempOut {
-                buf: &mut buf,
+            Param::Shm {
+                mem: &shm,
+                dir: oxtee_proto::Dir::Out,
+                offset: 0,
                 size,
             },
         ];
         let r = s.invoke(TracePta::READ, &mut p);
-        let Param::TempOut { size: n, .. } = p[1] else {
+        let Param::Shm { size: n, .. } = p[1] else {
             unreachable!("the parameter above")
         };
         match r {
             Ok(_) => {
-                let got = parse(&String::from_utf8_lossy(&buf[..n.min(size)]))?;
+                let mut text = vec![0u8; n.min(size)];
+                if !shm.read(0, &mut text) {
+                    return Err("cannot read the trace buffer".into());
+                }
+                let got = parse(&String::from_utf8_lossy(&text))?;
                 let any = !got.is_empty();
                 events.extend(got);
                 Ok(any)
             }
             Err(e) if e.code == 0xFFFF_0010 && n > size => {
-                buf.resize(n, 0);
+                shm = alloc(n)?;
                 Ok(true)
             }
             Err(e) => Err(format!("cannot read the trace: {e}")),
@@ -165,7 +199,7 @@ fn record(o: &Opts) -> Result<(Vec<Event>, Option<String>), String> {
         while !stop.load(Ordering::Relaxed) && deadline.is_none_or(|d| Instant::now() < d) {
             read(200, &mut events)?;
         }
-        return Ok((events, None));
+        return Ok((shift(events, offset), None));
     }
     // The command: started held at a gate (a FIFO its shell reads before
     // exec'ing it, keeping its pid), so that tracing starts first.
@@ -235,8 +269,12 @@ fn record(o: &Opts) -> Result<(Vec<Event>, Option<String>), String> {
             break child.wait().map_err(|e| e.to_string())?;
         }
     };
-    // What it left the core doing (a TA's destroy) is already queued.
-    while read(200, &mut events)? {}
+    // What it left the core doing (a TA's destroy) is already queued
+    // (read for at most two seconds: other clients may keep the record
+    // growing).
+    let drain = Instant::now() + Duration::from_secs(2);
+    while read(200, &mut events)? && Instant::now() < drain {}
+    let mut events = shift(events, offset);
     // The traced program writes this file: lines that are not events are
     // left out (and counted), and at most 64 MiB of it is read.
     if let Ok(f) = std::fs::File::open(&client_log) {
@@ -255,6 +293,52 @@ fn record(o: &Opts) -> Result<(Vec<Event>, Option<String>), String> {
     }
     let failed = (!status.success()).then(|| format!("{} ended with {status}", o.command[0]));
     Ok((events, failed))
+}
+
+/// How far the trace's clock is behind this machine's CLOCK_MONOTONIC, in
+/// microseconds (0 when it is that clock: the host tier). The TrustZone
+/// tier's kernel stamps with its counter: its clock is read between two
+/// readings of ours, the narrowest of a few such windows taken.
+fn clock_offset(s: &oxtee_client::Session) -> Result<i64, String> {
+    use oxtee_proto::trace::{CLOCK_MONOTONIC, CLOCK_SECURE_COUNTER};
+    let mut best: Option<(u64, i64)> = None;
+    for _ in 0..5 {
+        let mut p = [
+            Param::ValueOut { a: 0, b: 0 },
+            Param::ValueOut { a: 0, b: 0 },
+        ];
+        let t0 = oxtee_sys::monotonic_us();
+        let r = s.invoke(TracePta::CLOCK, &mut p);
+        let t1 = oxtee_sys::monotonic_us();
+        let (Param::ValueOut { a: lo, b: hi }, Param::ValueOut { a: clock, .. }) = (&p[0], &p[1])
+        else {
+            unreachable!("the parameters above")
+        };
+        match r {
+            Ok(_) if *clock == CLOCK_MONOTONIC => return Ok(0),
+            Ok(_) if *clock == CLOCK_SECURE_COUNTER => {
+                let secure = (u64::from(*hi) << 32 | u64::from(*lo)) as i64;
+                let mid = (t0 / 2 + t1 / 2) as i64;
+                let width = t1 - t0;
+                if best.is_none_or(|(w, _)| width < w) {
+                    best = Some((width, mid - secure));
+                }
+            }
+            Ok(_) => return Err(format!("the trace's clock {clock} is not one oxtee knows")),
+            Err(e) => return Err(format!("cannot read the trace's clock: {e}")),
+        }
+    }
+    Ok(best.map_or(0, |(_, off)| off))
+}
+
+/// Events moved by `offset` microseconds onto this machine's clock.
+fn shift(mut events: Vec<Event>, offset: i64) -> Vec<Event> {
+    if offset != 0 {
+        for e in &mut events {
+            e.t_us = e.t_us.saturating_add_signed(offset);
+        }
+    }
+    events
 }
 
 /// The core's events and libteec's, in time order (at the same
@@ -278,24 +362,39 @@ pub fn merge(core: Vec<Event>, client: Vec<Event>) -> Vec<Event> {
     all
 }
 
-/// The participants, in the order of a TEE stack: CA, libteec, core,
-/// each TA as it appears, the supplicant.
+/// The participants, in the order of a TEE stack: CA, libteec, Linux's
+/// driver, the core or the monitor and kernel, each TA and pseudo-TA as
+/// it appears, the partitions, the supplicant.
 fn participants(events: &[Event]) -> Vec<String> {
+    let fixed = ["CA", "libteec", "driver", "core", "monitor", "kernel"];
+    let mut out: Vec<String> = fixed
+        .iter()
+        .filter(|p| {
+            ["CA", "libteec"].contains(p) || events.iter().any(|e| e.from == **p || e.to == **p)
+        })
+        .map(|p| p.to_string())
+        .collect();
     let mut tas: Vec<&str> = Vec::new();
-    for e in events {
-        for p in [&e.from, &e.to] {
-            if p.starts_with("TA ") && !tas.contains(&p.as_str()) {
-                tas.push(p);
+    let mut others: Vec<&str> = Vec::new();
+    for e in events.iter().filter(|e| e.ev == "call" || e.ev == "return") {
+        for p in [e.from.as_str(), e.to.as_str()] {
+            let list = if p.starts_with("TA ") || p.starts_with("PTA ") {
+                &mut tas
+            } else {
+                &mut others
+            };
+            if !fixed.contains(&p) && p != "supplicant" && !list.contains(&p) {
+                list.push(p);
             }
         }
     }
-    let mut out: Vec<String> = ["CA", "libteec", "core"].map(String::from).to_vec();
-    out.extend(tas.into_iter().map(String::from));
-    out.push("supplicant".into());
-    out.retain(|p| {
-        ["CA", "libteec", "core"].contains(&p.as_str())
-            || events.iter().any(|e| &e.from == p || &e.to == p)
-    });
+    out.extend(tas.into_iter().chain(others).map(String::from));
+    if events
+        .iter()
+        .any(|e| e.from == "supplicant" || e.to == "supplicant")
+    {
+        out.push("supplicant".into());
+    }
     out
 }
 
@@ -304,6 +403,9 @@ fn title(p: &str) -> String {
         "CA" => "CA (client application)".into(),
         "libteec" => "TEE Client API (libteec)".into(),
         "core" => "driver + TEE core (oxtee)".into(),
+        "driver" => "Linux OP-TEE driver".into(),
+        "monitor" => "secure monitor (EL3)".into(),
+        "kernel" => "secure kernel (S-EL1, oxtee)".into(),
         "supplicant" => "tee-supplicant".into(),
         ta => ta.into(),
     }
@@ -353,7 +455,21 @@ fn label(e: &Event) -> String {
     if let Some(c) = e.cmd {
         l.push_str(&format!(" (cmd {c})"));
     }
-    if e.ev == "call" {
+    // The TrustZone tier's SMCs: the call form, and a return that asks
+    // the normal world for something (an RPC, an interrupt of its own).
+    let smc = e.smc.as_deref().unwrap_or_default();
+    if e.name == "SMC" && e.ev == "call" {
+        if let Some(form) = smc.strip_prefix("OPTEE_SMC_CALL_") {
+            l.push_str(&format!(" {form}"));
+        }
+    }
+    let asks = smc
+        .strip_prefix("OPTEE_SMC_RETURN_")
+        .filter(|r| e.ev == "return" && *r != "OK");
+    if let Some(r) = asks {
+        l.push_str(&format!(" {r}"));
+    }
+    if e.ev == "call" || asks == Some("RPC_CMD") {
         if let Some(m) = &e.msg {
             l.push_str(&format!(" [{m}]"));
         }
@@ -541,6 +657,66 @@ mod tests {
             "returns are dashed"
         );
         assert!(s.contains("TA_CreateEntryPoint = SUCCESS"));
+    }
+
+    #[test]
+    fn the_trustzone_tiers_and_the_partitions_participants_have_their_places() {
+        let ta = "TA 12345678-1234-1234-1234-567890abcdef";
+        let pta = "PTA 0e7ee7a0-7e57-4a7a-8e57-7e57a0000001";
+        let tz = vec![
+            ev(1, "call", "driver", "monitor", "SMC"),
+            ev(2, "call", "monitor", "kernel", "world switch"),
+            ev(3, "call", "kernel", pta, "TA_InvokeCommandEntryPoint"),
+            ev(4, "call", "kernel", ta, "TA_OpenSessionEntryPoint"),
+            ev(5, "return", "kernel", "monitor", "world switch"),
+        ];
+        let client = vec![ev(0, "call", "CA", "libteec", "TEEC_OpenSession")];
+        let m = merge(shift(tz, 100), client);
+        assert_eq!(m[0].from, "CA", "moved onto the client's clock");
+        assert_eq!(m[1].t_us, 101);
+        assert_eq!(
+            participants(&m),
+            ["CA", "libteec", "driver", "monitor", "kernel", pta, ta]
+        );
+        let text = mermaid(&m);
+        assert!(text.contains("participant P3 as secure monitor (EL3)"));
+        assert!(text.contains("P2->>P3: SMC\n"));
+        // SMCs say their form, returns what they ask the normal world for.
+        let mut call = ev(1, "call", "driver", "monitor", "SMC");
+        call.smc = Some("OPTEE_SMC_CALL_RETURN_FROM_RPC".into());
+        call.msg = Some("OPTEE_MSG_CMD_OPEN_SESSION".into());
+        assert_eq!(
+            label(&call),
+            "SMC RETURN_FROM_RPC [OPTEE_MSG_CMD_OPEN_SESSION]"
+        );
+        let mut rpc = ev(2, "return", "kernel", "monitor", "world switch");
+        rpc.smc = Some("OPTEE_SMC_RETURN_RPC_CMD".into());
+        rpc.msg = Some("OPTEE_RPC_CMD_LOAD_TA".into());
+        assert_eq!(label(&rpc), "world switch RPC_CMD [OPTEE_RPC_CMD_LOAD_TA]");
+        rpc.smc = Some("OPTEE_SMC_RETURN_OK".into());
+        rpc.msg = None;
+        rpc.ret = Some(0);
+        assert_eq!(label(&rpc), "world switch = SUCCESS");
+        // A partition of the host tier: after the TAs, before the
+        // supplicant, never drawn on another's line.
+        let host = vec![
+            ev(1, "call", "core", "storage partition", "request"),
+            ev(2, "call", "storage partition", "core", "RPC"),
+            ev(3, "call", "core", "supplicant", "OPTEE_RPC_CMD_FS"),
+            ev(4, "call", "core", ta, "TA_InvokeCommandEntryPoint"),
+        ];
+        assert_eq!(
+            participants(&host),
+            [
+                "CA",
+                "libteec",
+                "core",
+                ta,
+                "storage partition",
+                "supplicant"
+            ]
+        );
+        assert!(mermaid(&host).contains("P2->>P4: request"));
     }
 
     #[test]

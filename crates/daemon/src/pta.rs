@@ -454,10 +454,7 @@ pub struct StatusPta;
 
 impl StatusPta {
     /// 6f787465-0000-4000-8000-737461747573 ("oxte", "status").
-    pub const UUID: [u8; 16] = [
-        0x6f, 0x78, 0x74, 0x65, 0x00, 0x00, 0x40, 0x00, 0x80, 0x00, 0x73, 0x74, 0x61, 0x74, 0x75,
-        0x73,
-    ];
+    pub const UUID: [u8; 16] = oxtee_proto::status::PTA_UUID;
     /// Memref out: lines of text, `key value...` (`uptime_ms`,
     /// `secure_memory SIZE used USED`, `secure_threads N busy B waiting
     /// W` (N 0: no limit), `contexts N`, `sessions N`, `secure_mode

@@ -20,9 +20,8 @@
 use crate::LockExt;
 use crate::pta::{Caller, Pta, SessionState};
 use oxtee_core::codes::*;
-use oxtee_core::pta::{Param, param_types, types};
+use oxtee_core::pta::{Dir, Param, param_types, types};
 use oxtee_proto::Uuid;
-use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -36,64 +35,7 @@ pub const MAX_SUBSCRIBERS: usize = 32;
 /// Subscriptions at once of one client uid.
 pub const MAX_SUBSCRIBERS_PER_UID: usize = 4;
 
-/// One boundary crossing, a line of `oxtee trace`'s output.
-///
-/// Participants (`from`, `to`): `CA` (the client application),
-/// `libteec` (the TEE Client API in the client's process), `core` (the
-/// driver and the TEE core: the secure world's entry), `TA <uuid>` (a TA
-/// instance), `supplicant` (the normal world's helper).
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Default)]
-pub struct Event {
-    /// CLOCK_MONOTONIC, in microseconds (the same clock in every process
-    /// of the machine: libteec's own events interleave with the core's).
-    pub t_us: u64,
-    /// Pairs a call with its return.
-    pub id: u64,
-    /// `call` or `return` (or `dropped`: `n` events were lost here).
-    pub ev: String,
-    pub from: String,
-    pub to: String,
-    /// The function crossed: `TEEC_InvokeCommand`,
-    /// `TA_InvokeCommandEntryPoint`, `TEE_OpenPersistentObject`, ...
-    pub name: String,
-    /// The OP-TEE SMC function the crossing corresponds to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub smc: Option<String>,
-    /// The OP-TEE message (`OPTEE_MSG_CMD_*`) or RPC (`OPTEE_RPC_CMD_*`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub msg: Option<String>,
-    /// The client process behind the crossing.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pid: Option<i32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub uid: Option<u32>,
-    /// The client's context in the core.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ctx: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session: Option<u32>,
-    /// The TA (or PTA) the crossing belongs to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ta: Option<String>,
-    /// The TA instance (its number in `oxtee status`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub instance: Option<u64>,
-    /// An invoke's command.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cmd: Option<u32>,
-    /// A return's result.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ret: Option<u32>,
-    /// A return's origin (TEEC_ORIGIN_*), when the crossing has one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub origin: Option<u32>,
-    /// A return's time since its call, in microseconds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub us: Option<u64>,
-    /// For `dropped`: how many events were lost.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub n: Option<u64>,
-}
+pub use oxtee_proto::trace::Event;
 
 /// The participant name of TA `uuid`.
 pub fn ta_participant(uuid: &Uuid) -> String {
@@ -474,23 +416,15 @@ impl Drop for TraceSession {
 
 impl TracePta {
     /// 6f787465-0000-4000-8000-007472616365 ("oxte", "trace").
-    pub const UUID: [u8; 16] = [
-        0x6f, 0x78, 0x74, 0x65, 0x00, 0x00, 0x40, 0x00, 0x80, 0x00, 0x00, 0x74, 0x72, 0x61, 0x63,
-        0x65,
-    ];
-    /// Start the session's subscription. Value in: a = a client pid (0:
-    /// every client); memref in (or none): a TA's UUID, 16 bytes in
-    /// RFC 4122 order. BAD_STATE when already started; BUSY when too
-    /// many are tracing ([`MAX_SUBSCRIBERS`], [`MAX_SUBSCRIBERS_PER_UID`]).
-    pub const START: u32 = 0;
-    /// Memref out: whole JSON lines ([`Event`]s) of at most its size,
-    /// SHORT_BUFFER with the size of the next line when not even that
-    /// fits; value in: a = how long to wait for the first, in ms (at most
-    /// [`TracePta::MAX_WAIT_MS`]). An empty answer: nothing came. BAD_STATE before
-    /// START.
-    pub const READ: u32 = 1;
+    pub const UUID: [u8; 16] = oxtee_proto::trace::PTA_UUID;
+    /// See [`oxtee_proto::trace::CMD_START`].
+    pub const START: u32 = oxtee_proto::trace::CMD_START;
+    /// See [`oxtee_proto::trace::CMD_READ`].
+    pub const READ: u32 = oxtee_proto::trace::CMD_READ;
+    /// See [`oxtee_proto::trace::CMD_CLOCK`]: CLOCK_MONOTONIC here.
+    pub const CLOCK: u32 = oxtee_proto::trace::CMD_CLOCK;
     /// The longest READ wait.
-    pub const MAX_WAIT_MS: u32 = 10_000;
+    pub const MAX_WAIT_MS: u32 = oxtee_proto::trace::MAX_WAIT_MS;
 
     /// The PTA of `tracer`.
     pub fn new(tracer: Arc<Tracer>) -> TracePta {
@@ -587,7 +521,21 @@ impl Pta for TracePta {
                     }
                 }
             }
-            Self::START | Self::READ => TEE_ERROR_BAD_PARAMETERS,
+            Self::CLOCK if t == types(2, 2, 0, 0) => {
+                let now = oxtee_sys::monotonic_us();
+                p[0] = Param::Value {
+                    a: now as u32,
+                    b: (now >> 32) as u32,
+                    dir: Dir::Out,
+                };
+                p[1] = Param::Value {
+                    a: oxtee_proto::trace::CLOCK_MONOTONIC,
+                    b: 0,
+                    dir: Dir::Out,
+                };
+                TEE_SUCCESS
+            }
+            Self::START | Self::READ | Self::CLOCK => TEE_ERROR_BAD_PARAMETERS,
             _ => TEE_ERROR_NOT_SUPPORTED,
         }
     }

@@ -10,7 +10,9 @@
 
 extern crate alloc;
 
+pub mod status;
 pub mod tee_layout;
+pub mod trace;
 
 use alloc::string::String;
 use alloc::vec::Vec;

@@ -45,7 +45,9 @@ use oxtee_core::sessions::Sessions;
 use crate::rpc::{
     self, Reply, Request, Rpc, RpcParam, ShmId, ShmKind, TaAnswer, TaRequest, Task, ThreadStats,
 };
+use crate::trace::{self as tracing, Event as TraceEvent, SharedTracer, Stamps, Tracer};
 use alloc::rc::Rc;
+use alloc::string::{String, ToString};
 use core::cell::RefCell;
 use oxtee_core::image::RsaPublicKey;
 
@@ -304,6 +306,7 @@ impl Thread {
             held,
             shms: BTreeMap::new(),
             next_shm: 0,
+            traced: None,
         })
     }
 }
@@ -374,6 +377,38 @@ pub struct Service {
     /// TA-to-TA calls whose task a caller runs, by token.
     ta_steps: BTreeMap<u32, TaStep>,
     next_step: u32,
+    /// `oxtee trace`'s record, shared with the trace PTA (the last
+    /// pseudo-TA, instance `trace_pta`).
+    tracer: SharedTracer,
+    trace_pta: u64,
+    /// The status PTA (instance `status_pta`) and the text the kernel
+    /// writes for it before each of its calls; the kernel heap's use
+    /// (bytes in use, its size) from the platform.
+    status: Rc<RefCell<String>>,
+    status_pta: u64,
+    memory: fn() -> (usize, usize),
+    /// What the SMC being served tells the trace.
+    traced: Traced,
+}
+
+/// What the SMC being served tells the trace (when someone traces).
+#[derive(Default)]
+struct Traced {
+    /// Someone traced when it began.
+    on: bool,
+    /// A trace PTA call: not recorded.
+    mute: bool,
+    /// The `optee_msg` command it carried.
+    msg: Option<u32>,
+    /// The RPC it returns with.
+    rpc: Option<u32>,
+    /// The TA (or pseudo-TA) its call is for.
+    ta: Option<[u8; 16]>,
+    /// The GP result and origin of the call it completed.
+    result: Option<(u32, u32)>,
+    /// The entry point just entered, whose return is recorded when it
+    /// ends (now, or in the thread that runs it on).
+    entry: Option<TraceEvent>,
 }
 
 /// A call waiting for the normal world.
@@ -402,6 +437,9 @@ struct Thread {
     /// RPC shared memory it holds, by its own id.
     shms: BTreeMap<ShmId, RpcShm>,
     next_shm: u32,
+    /// The traced entry point it runs, whose return is recorded when it
+    /// ends.
+    traced: Option<TraceEvent>,
 }
 
 /// A session whose open entry point waits for the normal world: the
@@ -447,6 +485,52 @@ enum Outcome {
     Now(u32, u32),
     /// Waiting for the normal world.
     Started(Box<Thread>),
+}
+
+/// oxtee's status PTA in the secure kernel
+/// ([`oxtee_proto::status::PTA_UUID`], what `oxtee status` reads): the
+/// text [`Service::status_text`] wrote before the call. Root only, as
+/// the trace PTA ([`tracing::vouched_root`]); the secure memory's size
+/// is the firmware's (SET_BUDGET: NOT_SUPPORTED).
+struct StatusPta(Rc<RefCell<String>>);
+
+impl Pta for StatusPta {
+    fn uuid(&self) -> [u8; 16] {
+        oxtee_proto::status::PTA_UUID
+    }
+
+    fn open_session(&mut self, _session: u32, client: &Client, _params: &mut [Param; 4]) -> u32 {
+        if tracing::vouched_root(client) {
+            TEE_SUCCESS
+        } else {
+            oxtee_gp::TEE_ERROR_ACCESS_DENIED
+        }
+    }
+
+    fn close_session(&mut self, _session: u32) {}
+
+    fn invoke(&mut self, _session: u32, cmd: u32, p: &mut [Param; 4], _rpc: &Rpc) -> Invoked {
+        use oxtee_proto::status::{CMD_SET_BUDGET, CMD_STATUS};
+        let t = oxtee_core::pta::param_types(p);
+        Invoked::Done(match cmd {
+            CMD_STATUS if t == oxtee_core::pta::types(6, 0, 0, 0) => {
+                let text = self.0.borrow();
+                let Param::Memref { data, size, .. } = &mut p[0] else {
+                    return Invoked::Done(TEE_ERROR_BAD_PARAMETERS);
+                };
+                *size = text.len();
+                if data.len() < text.len() {
+                    TEE_ERROR_SHORT_BUFFER
+                } else {
+                    data[..text.len()].copy_from_slice(text.as_bytes());
+                    TEE_SUCCESS
+                }
+            }
+            CMD_SET_BUDGET => TEE_ERROR_NOT_SUPPORTED,
+            CMD_STATUS => TEE_ERROR_BAD_PARAMETERS,
+            _ => TEE_ERROR_NOT_SUPPORTED,
+        })
+    }
 }
 
 impl Default for Service {
@@ -525,9 +609,21 @@ impl Service {
         }
     }
 
-    /// A kernel serving these pseudo-TAs.
-    pub fn with_ptas(ptas: Vec<Box<dyn Pta>>) -> Service {
+    /// A kernel serving these pseudo-TAs (and the trace PTA).
+    pub fn with_ptas(mut ptas: Vec<Box<dyn Pta>>) -> Service {
+        let tracer = Rc::new(RefCell::new(Tracer::new(|| 0)));
+        ptas.push(Box::new(tracing::TracePta::new(tracer.clone())));
+        let trace_pta = (ptas.len() - 1) as u64;
+        let status = Rc::new(RefCell::new(String::new()));
+        ptas.push(Box::new(StatusPta(status.clone())));
+        let status_pta = (ptas.len() - 1) as u64;
         Service {
+            tracer,
+            trace_pta,
+            status,
+            status_pta,
+            memory: || (0, 0),
+            traced: Traced::default(),
             ptas,
             tas: BTreeMap::new(),
             identities: BTreeMap::new(),
@@ -551,6 +647,51 @@ impl Service {
             ta_steps: BTreeMap::new(),
             next_step: 0,
         }
+    }
+
+    /// The same, stamping its trace with `clock` (microseconds).
+    pub fn with_clock(self, clock: tracing::Clock) -> Service {
+        self.tracer.borrow_mut().set_clock(clock);
+        self
+    }
+
+    /// The same, asking `memory` for the secure memory's use (bytes in
+    /// use, its size) for the status.
+    pub fn with_memory(mut self, memory: fn() -> (usize, usize)) -> Service {
+        self.memory = memory;
+        self
+    }
+
+    /// What `oxtee status` shows (the status PTA's text): uptime, the
+    /// secure memory, the threads, sessions, shared memory, and each
+    /// user TA instance with its memory and sessions.
+    pub fn status_text(&self) -> String {
+        use core::fmt::Write;
+        let (used, size) = (self.memory)();
+        let t = self.stats;
+        let mut out = alloc::format!(
+            "uptime_ms {}\nsecure_memory {size} used {used}\nsecure_threads {THREADS} busy {} waiting 0\nthreads_max_busy {}\nthread_limit_answers {}\nsessions {}\nshared_memory {} pages {}\nsecure_mode tz\n",
+            self.tracer.borrow().now() / 1000,
+            t.in_use,
+            t.max_in_use,
+            t.limit_answers,
+            self.sessions.len(),
+            self.shms.len(),
+            self.shm_pages,
+        );
+        for (&number, ta) in &self.tas {
+            let Some(uuid) = self.uuid_of(number) else {
+                continue;
+            };
+            let _ = writeln!(
+                out,
+                "instance {number} {} memory {} sessions {}",
+                oxtee_core::Uuid(uuid),
+                ta.memory(),
+                self.instances.sessions(number).unwrap_or(0)
+            );
+        }
+        out
     }
 
     /// The same with another budget for memory-reference copies.
@@ -578,6 +719,110 @@ impl Service {
 
     /// A yielding call: the caller's x0..x7 in, its x0..x3 out.
     pub fn yielding(&mut self, nw: &mut impl NormalWorld, regs: &[u64; 8]) -> ([u64; 4], Event) {
+        self.yielding_at(nw, regs, None)
+    }
+
+    /// A yielding call, with the monitor's stamps for the trace (none:
+    /// now).
+    pub fn yielding_at(
+        &mut self,
+        nw: &mut impl NormalWorld,
+        regs: &[u64; 8],
+        at: Option<Stamps>,
+    ) -> ([u64; 4], Event) {
+        let on = self.tracer.borrow().on();
+        self.traced = Traced {
+            on,
+            ..Traced::default()
+        };
+        if on {
+            let mut tr = self.tracer.borrow_mut();
+            let now = tr.now();
+            let at = at.unwrap_or(Stamps {
+                smc: now,
+                last_return: now,
+            });
+            tr.begin(at, tracing::smc_name(regs[0] as u32));
+        }
+        let (out, ev) = self.serve_yielding(nw, regs);
+        if on {
+            let t = core::mem::take(&mut self.traced);
+            let mut tr = self.tracer.borrow_mut();
+            if t.mute {
+                tr.discard();
+            } else {
+                tr.end(
+                    out[0],
+                    t.msg.map(tracing::msg_name),
+                    t.rpc.map(tracing::rpc_name),
+                    t.ta.as_ref(),
+                    t.result,
+                );
+            }
+        }
+        (out, ev)
+    }
+
+    /// The trace's subject: the session `session` of the normal world is
+    /// on (a trace PTA session mutes the SMC).
+    fn trace_session(&mut self, session: u32) {
+        if let Some(&inst) = self.sessions.get(Owner::NormalWorld, session) {
+            self.trace_instance(inst);
+        }
+    }
+
+    /// The trace's subject: instance `inst`.
+    fn trace_instance(&mut self, inst: u64) {
+        if !self.traced.on {
+            return;
+        }
+        if inst == self.trace_pta {
+            self.traced.mute = true;
+        }
+        self.traced.ta = self.uuid_of(inst);
+    }
+
+    /// The UUID of instance `inst`, without asking it (a user TA whose
+    /// call waits is borrowed by that call's task).
+    fn uuid_of(&self, inst: u64) -> Option<[u8; 16]> {
+        if inst < FIRST_TA {
+            self.ptas.get(inst as usize).map(|p| p.uuid())
+        } else {
+            self.identities.get(&inst).map(|(id, _)| id.identity.uuid)
+        }
+    }
+
+    /// Instance `inst`'s entry point `name` is entered (for `session`,
+    /// command `cmd`): its return is recorded by [`Service::trace_return`].
+    fn trace_entry(&mut self, inst: u64, name: &str, session: u32, cmd: Option<u32>) {
+        if !self.traced.on || inst == self.trace_pta {
+            return;
+        }
+        let Some(uuid) = self.uuid_of(inst) else {
+            return;
+        };
+        let mut tr = self.tracer.borrow_mut();
+        let now = tr.now();
+        let to = tracing::ta_participant(&uuid, inst < FIRST_TA);
+        let e = tr.call(TraceEvent {
+            session: Some(session),
+            cmd,
+            ta: Some(oxtee_core::Uuid(uuid).to_string()),
+            ..tracing::crossing(now, "kernel", &to, name)
+        });
+        self.traced.entry = Some(e);
+    }
+
+    /// An entry point entered returned (`e`, or the one just entered).
+    fn trace_return(&mut self, e: Option<TraceEvent>, ret: u32, origin: u32) {
+        if let Some(e) = e.or_else(|| self.traced.entry.take()) {
+            let mut tr = self.tracer.borrow_mut();
+            let now = tr.now();
+            tr.ret(e, now, Some(ret), Some(origin));
+        }
+    }
+
+    fn serve_yielding(&mut self, nw: &mut impl NormalWorld, regs: &[u64; 8]) -> ([u64; 4], Event) {
         let id = regs[0] as u32;
         let form = match id {
             optee::CALL_WITH_ARG => 1,
@@ -683,6 +928,15 @@ impl Service {
             };
         };
         let mut ev = Event::None;
+        if self.traced.on {
+            self.traced.msg = Some(arg.cmd);
+            if matches!(
+                arg.cmd,
+                optee::CMD_INVOKE_COMMAND | optee::CMD_CLOSE_SESSION | optee::CMD_CANCEL
+            ) {
+                self.trace_session(arg.session);
+            }
+        }
         let (ret, origin) = match arg.cmd {
             optee::CMD_OPEN_SESSION => {
                 // An open may load a user TA, which waits for the normal
@@ -704,7 +958,9 @@ impl Service {
                             return (status(optee::RETURN_ETHREAD_LIMIT), Event::None);
                         };
                         self.held += t.held;
-                        self.threads[slot] = Some(*t);
+                        let mut t = *t;
+                        t.traced = self.traced.entry.take();
+                        self.threads[slot] = Some(t);
                         self.stats.in_use += 1;
                         self.stats.max_in_use = self.stats.max_in_use.max(self.stats.in_use);
                         let out = self.run(nw, slot);
@@ -732,7 +988,9 @@ impl Service {
                             t.rpc.cancel();
                         }
                         self.held += t.held;
-                        self.threads[slot] = Some(*t);
+                        let mut t = *t;
+                        t.traced = self.traced.entry.take();
+                        self.threads[slot] = Some(t);
                         self.stats.in_use += 1;
                         self.stats.max_in_use = self.stats.max_in_use.max(self.stats.in_use);
                         return (self.run(nw, slot), ev);
@@ -753,7 +1011,9 @@ impl Service {
                         let Some(slot) = self.threads.iter().position(Option::is_none) else {
                             return (status(optee::RETURN_ETHREAD_LIMIT), Event::None);
                         };
-                        self.threads[slot] = Some(*t);
+                        let mut t = *t;
+                        t.traced = self.traced.entry.take();
+                        self.threads[slot] = Some(t);
                         self.stats.in_use += 1;
                         self.stats.max_in_use = self.stats.max_in_use.max(self.stats.in_use);
                         let out = self.run(nw, slot);
@@ -772,7 +1032,8 @@ impl Service {
     }
 
     /// Write a call's answer back over its argument.
-    fn answer_call(&self, nw: &mut impl NormalWorld, at: ArgAt, arg: &MsgArg) -> [u64; 4] {
+    fn answer_call(&mut self, nw: &mut impl NormalWorld, at: ArgAt, arg: &MsgArg) -> [u64; 4] {
+        self.traced.result = Some((arg.ret, arg.ret_origin));
         let mut buf = [0u8; optee::arg_size(optee::MAX_PARAMS)];
         let size = optee::arg_size(arg.num_params);
         if arg.encode(&mut buf[..size]).is_err()
@@ -810,6 +1071,7 @@ impl Service {
                     }
                     Some(req) => match self.send_rpc(nw, &mut t, &req) {
                         Ok(()) => {
+                            self.traced.rpc = Some(rpc_cmd(&req));
                             t.waiting = Some(req);
                             self.threads[slot] = Some(t);
                             return [optee::RETURN_RPC_CMD, 0, 0, slot as u64];
@@ -838,6 +1100,10 @@ impl Service {
     ) -> [u64; 4] {
         let mut arg = t.arg;
         let n = arg.num_params;
+        let traced = t.traced.take();
+        if traced.is_some() {
+            self.trace_return(traced, ret, ORIGIN_TRUSTED_APP);
+        }
         if let Some(o) = t.opening.take() {
             let mut params = params.clone();
             match self.open_loaded(nw, o, ret, &mut params, &mut arg, &t.rpc) {
@@ -850,6 +1116,7 @@ impl Service {
                 Loaded::Later(task, e) => {
                     t.task = task;
                     t.entering = Some(e);
+                    t.traced = self.traced.entry.take();
                     self.threads[slot] = Some(t);
                     return self.run(nw, slot);
                 }
@@ -906,6 +1173,16 @@ impl Service {
             self.threads[slot] = Some(t);
             return status(optee::RETURN_ERESUME);
         };
+        if self.traced.on {
+            self.traced.msg = Some(t.arg.cmd);
+            if let Some(o) = &t.opening {
+                self.traced.ta = Some(o.uuid);
+            } else if let Some(inst) = t.entering.map(|e| e.inst).or(t.closing) {
+                self.trace_instance(inst);
+            } else {
+                self.trace_session(t.arg.session);
+            }
+        }
         // A foreign interrupt's return carries no answer to read.
         let reply = if req == Request::ForeignInterrupt {
             Reply::Done
@@ -1185,6 +1462,10 @@ impl Service {
         let Some(ids) = OpenSession::from_arg(arg) else {
             return now(TEE_ERROR_BAD_PARAMETERS);
         };
+        if self.traced.on {
+            self.traced.ta = Some(ids.uuid);
+            self.traced.mute = ids.uuid == oxtee_proto::trace::PTA_UUID;
+        }
         // The logins a normal-world client may claim (as OP-TEE accepts
         // them): never TRUSTED_APP, which only the kernel gives a TA.
         if !matches!(
@@ -1258,11 +1539,20 @@ impl Service {
         params: &mut [Param; 4],
         rpc: &Rpc,
     ) -> Invoked {
-        match self.instance(inst) {
+        if self.instance(inst).is_some_and(|p| !p.is_dead()) {
+            self.trace_entry(inst, "TA_OpenSessionEntryPoint", id, None);
+        }
+        let r = match self.instance(inst) {
             Some(p) if p.is_dead() => Invoked::Done(TEE_ERROR_TARGET_DEAD),
             Some(p) => p.open_session_waiting(id, client, params, rpc),
             None => Invoked::Done(TEE_ERROR_BAD_STATE),
+        };
+        match r {
+            Invoked::Done(ret) => self.trace_return(None, ret, ORIGIN_TRUSTED_APP),
+            Invoked::Refused(code) => self.trace_return(None, code, ORIGIN_TEE),
+            Invoked::Later(_) => {}
         }
+        r
     }
 
     /// Whether instance `inst` died (then it is forgotten as a running
@@ -1738,22 +2028,39 @@ impl Service {
             Err(code) => return Outcome::Now(code, ORIGIN_TEE),
         };
         let rpc = Rpc::new(self.stats);
+        match self.instance(inst).map(|p| p.is_dead()) {
+            None => return Outcome::Now(TEE_ERROR_BAD_STATE, ORIGIN_TEE),
+            Some(true) => return Outcome::Now(TEE_ERROR_TARGET_DEAD, ORIGIN_TEE),
+            Some(false) => {}
+        }
+        self.trace_entry(
+            inst,
+            "TA_InvokeCommandEntryPoint",
+            arg.session,
+            Some(arg.func),
+        );
+        if inst == self.status_pta {
+            let text = self.status_text();
+            *self.status.borrow_mut() = text;
+        }
         let Some(target) = self.instance(inst) else {
             return Outcome::Now(TEE_ERROR_BAD_STATE, ORIGIN_TEE);
         };
-        if target.is_dead() {
-            return Outcome::Now(TEE_ERROR_TARGET_DEAD, ORIGIN_TEE);
-        }
         let invoked = target.invoke(arg.session, arg.func, &mut params, &rpc);
         if self.died(inst) {
+            self.trace_return(None, TEE_ERROR_TARGET_DEAD, ORIGIN_TEE);
             return Outcome::Now(TEE_ERROR_TARGET_DEAD, ORIGIN_TEE);
         }
         match invoked {
             Invoked::Done(ret) => {
+                self.trace_return(None, ret, ORIGIN_TRUSTED_APP);
                 let ret = self.params_out(nw, &mut arg.params[..n], &params, ret);
                 Outcome::Now(ret, ORIGIN_TRUSTED_APP)
             }
-            Invoked::Refused(code) => Outcome::Now(code, ORIGIN_TEE),
+            Invoked::Refused(code) => {
+                self.trace_return(None, code, ORIGIN_TEE);
+                Outcome::Now(code, ORIGIN_TEE)
+            }
             Invoked::Later(task) => {
                 Outcome::Started(Thread::new(task, rpc, arg, at, rpc_at, None, None))
             }
@@ -1769,10 +2076,16 @@ impl Service {
         };
         self.cancels.forget(|&(s, _)| s == arg.session);
         let rpc = Rpc::new(self.stats);
+        if self.instance(inst).is_some_and(|p| !p.is_dead()) {
+            self.trace_entry(inst, "TA_CloseSessionEntryPoint", arg.session, None);
+        }
         let waits = match self.instance(inst).filter(|p| !p.is_dead()) {
             Some(p) => p.close_session_waiting(arg.session, &rpc),
             None => None,
         };
+        if waits.is_none() {
+            self.trace_return(None, TEE_SUCCESS, ORIGIN_TRUSTED_APP);
+        }
         match waits {
             // The instance goes (or not) when its close entry point ends.
             Some(task) => {
@@ -3079,6 +3392,367 @@ mod tests {
         assert_eq!(w.call(CMD_CLOSE_SESSION, s, 0, &[]).0, result::SUCCESS);
     }
 
+    /// The test clock: one microsecond per reading.
+    fn ticks() -> u64 {
+        use core::sync::atomic::{AtomicU64, Ordering};
+        static T: AtomicU64 = AtomicU64::new(1000);
+        T.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Open the trace PTA as the normal world's client `client` with
+    /// `login`.
+    fn open_trace(w: &mut World, login: u64, client: [u8; 16]) -> (u32, u32, u32) {
+        let r = w.call(
+            CMD_OPEN_SESSION,
+            0,
+            0,
+            &[meta(oxtee_proto::trace::PTA_UUID, 0), meta(client, login)],
+        );
+        (r.0, r.1, w.decoded().session)
+    }
+
+    /// Everything the trace session `t` holds, as events.
+    fn read_trace(w: &mut World, t: u32) -> Vec<crate::trace::Event> {
+        let out = MsgParam {
+            attr: 0xa,
+            a: BASE + 0x3000,
+            b: 0x4000,
+            c: 0,
+        };
+        let r = w.call(
+            CMD_INVOKE_COMMAND,
+            t,
+            oxtee_proto::trace::CMD_READ,
+            &[value(1, 0, 0), out],
+        );
+        assert_eq!(r, (result::SUCCESS, ORIGIN_TRUSTED_APP));
+        let n = w.decoded().params[1].b as usize;
+        let text = std::str::from_utf8(&w.nw.mem[0x3000..0x3000 + n]).unwrap();
+        text.lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn a_trace_shows_smcs_world_switches_entry_points_and_rpcs() {
+        let mut w = World::new();
+        w.k = Service::new().with_clock(ticks);
+        // Only a client Linux vouches for as root may trace.
+        let denied = open_trace(&mut w, u64::from(oxtee_gp::LOGIN_PUBLIC), [0; 16]);
+        assert_eq!(
+            (denied.0, denied.1),
+            (oxtee_gp::TEE_ERROR_ACCESS_DENIED, ORIGIN_TRUSTED_APP)
+        );
+        let mut other = crate::trace::ROOT_CLIENT;
+        other[15] ^= 1;
+        let denied = open_trace(&mut w, u64::from(LOGIN_USER), other);
+        assert_eq!(denied.0, oxtee_gp::TEE_ERROR_ACCESS_DENIED);
+        let (r, _, t) = open_trace(&mut w, u64::from(LOGIN_USER), crate::trace::ROOT_CLIENT);
+        assert_eq!(r, result::SUCCESS);
+        // A client pid cannot be told apart in the secure world.
+        let start = |w: &mut World, pid: u64| {
+            w.call(
+                CMD_INVOKE_COMMAND,
+                t,
+                oxtee_proto::trace::CMD_START,
+                &[value(1, pid, 0)],
+            )
+            .0
+        };
+        assert_eq!(start(&mut w, 42), TEE_ERROR_NOT_SUPPORTED);
+        assert_eq!(start(&mut w, 0), result::SUCCESS);
+        assert_eq!(start(&mut w, 0), TEE_ERROR_BAD_STATE, "started once");
+        // Traced: an open, a command that waits for one RPC, a close.
+        let s = w.open();
+        let out = w.invoke_at(0x200, s, test_cmd::SLEEP, 0, &[value(1, 10, 0)]);
+        assert_eq!(out[0], RETURN_RPC_CMD);
+        let (ans, seen) = w.serve(0x200, 1, out);
+        assert_eq!(ans.0, result::SUCCESS);
+        assert_eq!(seen, [crate::rpc::cmd::SUSPEND]);
+        assert_eq!(w.call(CMD_CLOSE_SESSION, s, 0, &[]).0, result::SUCCESS);
+        let ev = read_trace(&mut w, t);
+        let line = |e: &crate::trace::Event| {
+            std::format!(
+                "{} {}>{} {} {} {}",
+                e.ev,
+                e.from,
+                e.to,
+                e.name,
+                e.smc.as_deref().unwrap_or("-"),
+                e.msg.as_deref().unwrap_or("-")
+            )
+        };
+        let got: Vec<std::string::String> = ev.iter().map(line).collect();
+        let pta = std::format!("PTA {}", oxtee_core::Uuid(TEST_PTA_UUID));
+        let smc = |msg: &str, call: &str, ret: &str, rpc: &str, inner: &[std::string::String]| {
+            let mut v = vec![
+                std::format!("call driver>monitor SMC {call} {msg}"),
+                std::format!("call monitor>kernel world switch - {msg}"),
+            ];
+            v.extend_from_slice(inner);
+            v.push(std::format!(
+                "return kernel>monitor world switch {ret} {rpc}"
+            ));
+            v
+        };
+        let eret = |ret: &str, rpc: &str| std::format!("return monitor>driver SMC {ret} {rpc}");
+        let open = "OPTEE_MSG_CMD_OPEN_SESSION";
+        let invoke = "OPTEE_MSG_CMD_INVOKE_COMMAND";
+        let close = "OPTEE_MSG_CMD_CLOSE_SESSION";
+        let ok = "OPTEE_SMC_RETURN_OK";
+        let rpc = "OPTEE_SMC_RETURN_RPC_CMD";
+        let mut want = Vec::new();
+        want.extend(smc(
+            open,
+            "OPTEE_SMC_CALL_WITH_ARG",
+            ok,
+            "-",
+            &[
+                std::format!("call kernel>{pta} TA_OpenSessionEntryPoint - -"),
+                std::format!("return {pta}>kernel TA_OpenSessionEntryPoint - -"),
+            ],
+        ));
+        want.push(eret(ok, "-"));
+        want.extend(smc(
+            invoke,
+            "OPTEE_SMC_CALL_WITH_RPC_ARG",
+            rpc,
+            "OPTEE_RPC_CMD_SUSPEND",
+            &[std::format!(
+                "call kernel>{pta} TA_InvokeCommandEntryPoint - -"
+            )],
+        ));
+        want.push(eret(rpc, "OPTEE_RPC_CMD_SUSPEND"));
+        want.extend(smc(
+            invoke,
+            "OPTEE_SMC_CALL_RETURN_FROM_RPC",
+            ok,
+            "-",
+            &[std::format!(
+                "return {pta}>kernel TA_InvokeCommandEntryPoint - -"
+            )],
+        ));
+        want.push(eret(ok, "-"));
+        want.extend(smc(
+            close,
+            "OPTEE_SMC_CALL_WITH_ARG",
+            ok,
+            "-",
+            &[
+                std::format!("call kernel>{pta} TA_CloseSessionEntryPoint - -"),
+                std::format!("return {pta}>kernel TA_CloseSessionEntryPoint - -"),
+            ],
+        ));
+        // (The close's own return to the normal world comes with the next
+        // SMC: the READ above, whose crossings are not recorded.)
+        want.push(eret(ok, "-"));
+        assert_eq!(got, want);
+        // Calls pair with their returns; time only goes forward; the
+        // invoke's events name its command, session and TA.
+        for e in ev.iter().filter(|e| e.ev == "return") {
+            let call = ev.iter().find(|c| c.id == e.id && c.ev == "call").unwrap();
+            assert_eq!(
+                (call.from.as_str(), call.to.as_str()),
+                (e.to.as_str(), e.from.as_str())
+            );
+            assert_eq!(e.us, Some(e.t_us - call.t_us));
+        }
+        assert!(ev.windows(2).all(|p| p[0].t_us <= p[1].t_us));
+        let entry = ev
+            .iter()
+            .find(|e| e.name == "TA_InvokeCommandEntryPoint")
+            .unwrap();
+        assert_eq!((entry.cmd, entry.session), (Some(test_cmd::SLEEP), Some(s)));
+        let test_pta = oxtee_core::Uuid(TEST_PTA_UUID).to_string();
+        assert!(
+            ev.iter()
+                .all(|e| e.ta.as_deref() == Some(test_pta.as_str()))
+        );
+        let mut done = ev
+            .iter()
+            .filter(|e| e.ev == "return" && e.name == "world switch");
+        assert_eq!(done.next_back().unwrap().ret, Some(result::SUCCESS));
+        // Nothing more since: the reads themselves are never recorded.
+        assert!(read_trace(&mut w, t).is_empty());
+        // A filter on another TA sees none of the test PTA's crossings.
+        let (_, _, t2) = open_trace(&mut w, u64::from(LOGIN_USER), crate::trace::ROOT_CLIENT);
+        let mut uuid = [7u8; 16];
+        uuid[0] = 1;
+        w.nw.mem[0x2000..0x2010].copy_from_slice(&uuid);
+        let ta_in = MsgParam {
+            attr: 9,
+            a: BASE + 0x2000,
+            b: 16,
+            c: 0,
+        };
+        let r = w.call(
+            CMD_INVOKE_COMMAND,
+            t2,
+            oxtee_proto::trace::CMD_START,
+            &[value(1, 0, 0), ta_in],
+        );
+        assert_eq!(r.0, result::SUCCESS);
+        let s = w.open();
+        assert_eq!(w.call(CMD_CLOSE_SESSION, s, 0, &[]).0, result::SUCCESS);
+        assert!(read_trace(&mut w, t2).is_empty());
+        assert!(!read_trace(&mut w, t).is_empty());
+        // Tracing ends with the sessions.
+        for t in [t, t2] {
+            assert_eq!(w.call(CMD_CLOSE_SESSION, t, 0, &[]).0, result::SUCCESS);
+        }
+        assert!(!w.k.tracer.borrow().on());
+    }
+
+    #[test]
+    fn a_trace_read_waits_in_the_normal_world_for_what_others_do() {
+        let mut w = World::new();
+        w.k = Service::new().with_clock(ticks);
+        let (r, _, t) = open_trace(&mut w, u64::from(LOGIN_USER), crate::trace::ROOT_CLIENT);
+        assert_eq!(r, result::SUCCESS);
+        let r = w.call(
+            CMD_INVOKE_COMMAND,
+            t,
+            oxtee_proto::trace::CMD_START,
+            &[value(1, 0, 0)],
+        );
+        assert_eq!(r.0, result::SUCCESS);
+        // A read with nothing to read waits (in SUSPEND RPCs) ...
+        let out = MsgParam {
+            attr: 0xa,
+            a: BASE + 0x3000,
+            b: 0x4000,
+            c: 0,
+        };
+        let first = w.invoke_at(
+            0x800,
+            t,
+            oxtee_proto::trace::CMD_READ,
+            0,
+            &[value(1, 50, 0), out],
+        );
+        assert_eq!(first[0], RETURN_RPC_CMD);
+        assert_eq!(w.rpc_msg(0x800, 2).cmd, crate::rpc::cmd::SUSPEND);
+        // ... while another client's calls run ...
+        let s = w.open();
+        let r = w.call(
+            CMD_INVOKE_COMMAND,
+            s,
+            test_cmd::VALUES,
+            &[value(1, 2, 3), value(2, 0, 0)],
+        );
+        assert_eq!(r.0, result::SUCCESS);
+        // ... and answers with them at its next look.
+        let (ans, seen) = w.serve(0x800, 2, first);
+        assert_eq!(ans.0, result::SUCCESS);
+        assert_eq!(seen, [crate::rpc::cmd::SUSPEND], "one step of 10 ms");
+        let a = answer_at(&w, 0x800);
+        let n = a.params[1].b as usize;
+        let text = std::str::from_utf8(&w.nw.mem[0x3000..0x3000 + n]).unwrap();
+        let names: Vec<&str> = text
+            .lines()
+            .map(|l| serde_json::from_str::<crate::trace::Event>(l).unwrap())
+            .filter(|e| e.ev == "call" && e.from == "kernel")
+            .map(|e| {
+                if e.name.starts_with("TA_") {
+                    "entry"
+                } else {
+                    "other"
+                }
+            })
+            .collect();
+        assert_eq!(names, ["entry", "entry"], "{text}");
+        // A read that finds nothing for its whole wait answers empty.
+        let again = w.invoke_at(
+            0x800,
+            t,
+            oxtee_proto::trace::CMD_READ,
+            0,
+            &[value(1, 20, 0), out],
+        );
+        let (ans, seen) = w.serve(0x800, 2, again);
+        assert_eq!(ans.0, result::SUCCESS);
+        assert_eq!(seen.len(), 2);
+        assert_eq!(answer_at(&w, 0x800).params[1].b, 0);
+    }
+
+    #[test]
+    fn the_status_shows_threads_memory_sessions_and_instances_to_root_only() {
+        let mut w = World::new();
+        w.k = Service::new()
+            .with_clock(ticks)
+            .with_memory(|| (300 << 10, 14 << 20));
+        let open = |w: &mut World, login: u32, client: [u8; 16]| {
+            let r = w.call(
+                CMD_OPEN_SESSION,
+                0,
+                0,
+                &[
+                    meta(oxtee_proto::status::PTA_UUID, 0),
+                    meta(client, u64::from(login)),
+                ],
+            );
+            (r.0, w.decoded().session)
+        };
+        assert_eq!(
+            open(&mut w, oxtee_gp::LOGIN_PUBLIC, [0; 16]).0,
+            oxtee_gp::TEE_ERROR_ACCESS_DENIED
+        );
+        let (r, st) = open(&mut w, LOGIN_USER, crate::trace::ROOT_CLIENT);
+        assert_eq!(r, result::SUCCESS);
+        let s = w.open();
+        let sleeping = w.invoke_at(0x800, s, test_cmd::SLEEP, 0, &[value(1, 10, 0)]);
+        assert_eq!(sleeping[0], RETURN_RPC_CMD);
+        let status = |w: &mut World, size: u64| {
+            let out = MsgParam {
+                attr: 0xa,
+                a: BASE + 0x3000,
+                b: size,
+                c: 0,
+            };
+            let r = w.call(
+                CMD_INVOKE_COMMAND,
+                st,
+                oxtee_proto::status::CMD_STATUS,
+                &[out],
+            );
+            let n = w.decoded().params[0].b as usize;
+            (
+                r.0,
+                std::string::String::from_utf8(
+                    w.nw.mem[0x3000..0x3000 + n.min(size as usize)].to_vec(),
+                )
+                .unwrap(),
+                n,
+            )
+        };
+        let (r, text, _) = status(&mut w, 4096);
+        assert_eq!(r, result::SUCCESS);
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[0].starts_with("uptime_ms "), "{text}");
+        assert_eq!(lines[1], "secure_memory 14680064 used 307200");
+        assert_eq!(lines[2], "secure_threads 4 busy 1 waiting 0");
+        assert!(lines.contains(&"sessions 2"), "{text}");
+        assert!(lines.contains(&"secure_mode tz"), "{text}");
+        // Too small a buffer is told the size.
+        let (r, _, need) = status(&mut w, 8);
+        assert_eq!((r, need), (oxtee_gp::TEE_ERROR_SHORT_BUFFER, text.len()));
+        // The size is the firmware's.
+        let r = w.call(
+            CMD_INVOKE_COMMAND,
+            st,
+            oxtee_proto::status::CMD_SET_BUDGET,
+            &[value(1, 1 << 20, 0)],
+        );
+        assert_eq!(r.0, TEE_ERROR_NOT_SUPPORTED);
+        let (ans, _) = w.serve(0x800, 1, sleeping);
+        assert_eq!(ans.0, result::SUCCESS);
+        let (_, text, _) = status(&mut w, 4096);
+        assert!(
+            text.contains("secure_threads 4 busy 0 waiting 0\nthreads_max_busy 1\n"),
+            "{text}"
+        );
+    }
+
     #[test]
     fn copies_of_waiting_calls_stay_within_the_budget() {
         let mut w = World::new();
@@ -3939,6 +4613,21 @@ mod tests {
         assert_eq!((loads.loads.get(), loads.live.get()), (2, 2));
         let r = w.call(CMD_INVOKE_COMMAND, s2, 0, &[value(2, 0, 0)]);
         assert_eq!((r.0, w.decoded().params[0].a), (result::SUCCESS, 2));
+        // The status lists both instances with their sessions.
+        let status = w.k.status_text();
+        let listed: Vec<&str> = status
+            .lines()
+            .filter(|l| l.starts_with("instance "))
+            .collect();
+        let uuid = oxtee_core::Uuid(SIGNED_UUID);
+        assert_eq!(
+            listed,
+            [
+                std::format!("instance {FIRST_TA} {uuid} memory 0 sessions 1"),
+                std::format!("instance {} {uuid} memory 0 sessions 1", FIRST_TA + 1)
+            ],
+            "{status}"
+        );
         // Each instance goes with its last session.
         assert_eq!(w.call(CMD_CLOSE_SESSION, s, 0, &[]).0, result::SUCCESS);
         assert_eq!(loads.live.get(), 1);

@@ -17,6 +17,8 @@
 //!   `tee_storage` their trusted storage.
 //! * `ree_fs` (feature `kernel`): the trusted storage engine's blobs and
 //!   RPMB through the supplicant's RPCs.
+//! * `trace` (feature `kernel`): the kernel's record of SMCs, world
+//!   switches and TA entry points for `oxtee trace`, and its trace PTA.
 //! * [`fdt`]: finding a property in a flattened device tree (the boot
 //!   seeds QEMU hands the firmware).
 //! * [`monitor`]: oxtee's own protocol between the monitor and the secure
@@ -54,6 +56,8 @@ pub mod socket_pta;
 pub mod ta2ta;
 #[cfg(feature = "kernel")]
 pub mod tee_storage;
+#[cfg(feature = "kernel")]
+pub mod trace;
 #[cfg(feature = "kernel")]
 pub mod utee;
 #[cfg(feature = "kernel")]

@@ -14,6 +14,13 @@ pub const RETURN_ENTRY_DONE: u32 = 0xBE00_0000;
 /// A call finished; x1..x4 = the normal world's x0..x3.
 pub const RETURN_CALL_DONE: u32 = 0xBE00_0005;
 
+/// The register (x8) in which the monitor hands the kernel, at each
+/// entry, the counter as it took the normal world's SMC; and the one (x9)
+/// with the counter as it last returned to the normal world from a
+/// yielding call (the kernel's trace of SMCs and world switches).
+pub const STAMP_SMC: usize = 8;
+pub const STAMP_LAST_RETURN: usize = 9;
+
 /// Offset of the yielding-call entry in the entry vector.
 pub const ENTRY_YIELDING: u64 = 0;
 /// Offset of the fast-call entry.

@@ -101,6 +101,11 @@ pub trait Pta {
     fn take_ta_closes(&mut self) -> Vec<u32> {
         Vec::new()
     }
+    /// The secure memory the instance holds beyond the kernel's own
+    /// (a user TA: its address space), for the status. None by default.
+    fn memory(&self) -> usize {
+        0
+    }
     /// Whether the instance died (a user TA that panicked or faulted):
     /// its last call and every later one are answered TARGET_DEAD, origin
     /// TEE, and it takes no new session. Pseudo-TAs never die.

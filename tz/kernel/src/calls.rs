@@ -7,7 +7,9 @@ use core::cell::UnsafeCell;
 use oxtee_pl011::log;
 
 use oxtee_tz_abi::kernel::{self, Event, Service};
+use oxtee_tz_abi::monitor::{STAMP_LAST_RETURN, STAMP_SMC};
 use oxtee_tz_abi::optee;
+use oxtee_tz_abi::trace::Stamps;
 
 use crate::{UART, ns};
 
@@ -143,6 +145,7 @@ fn new_service() -> Service {
         kernel_image(),
         alloc::vec![user_test],
     );
+    let service = service.with_clock(clock).with_memory(crate::heap_use);
     let service = match service.rng() {
         Some(rng) => service.with_loader(alloc::boxed::Box::new(crate::uta::Loader::new(rng))),
         None => service,
@@ -172,11 +175,34 @@ pub fn set_boot_seed(seed: [u8; 32]) {
     unsafe { *BOOT_SEED.0.get() = Some((seed, now)) };
 }
 
-/// A yielding call: x0..x7 in, x0..x3 out.
-pub fn yielding(regs: &[u64; 8]) -> [u64; 4] {
+/// A yielding call: x0..x7 and the monitor's stamps (x8, x9) in, x0..x3
+/// out.
+pub fn yielding(regs: &[u64; 10]) -> [u64; 4] {
     // SAFETY: see `State`: this is the only reference while a call runs.
     let service = unsafe { &mut *SERVICE.0.get() }.get_or_insert_with(new_service);
-    let (out, ev) = service.yielding(&mut ns::NsMemory, regs);
+    let mut args = [0u64; 8];
+    args.copy_from_slice(&regs[..8]);
+    let stamps = Stamps {
+        smc: micros(regs[STAMP_SMC]),
+        last_return: micros(regs[STAMP_LAST_RETURN]),
+    };
+    let (out, ev) = service.yielding_at(&mut ns::NsMemory, &args, Some(stamps));
     note(ev);
     out
+}
+
+/// Counter ticks as microseconds since reset.
+fn micros(ticks: u64) -> u64 {
+    let hz: u64;
+    // SAFETY: reading the counter frequency has no side effect.
+    unsafe { core::arch::asm!("mrs {}, cntfrq_el0", out(reg) hz) };
+    (u128::from(ticks) * 1_000_000 / u128::from(hz.max(1))) as u64
+}
+
+/// The trace's clock: the counter now, in microseconds since reset.
+fn clock() -> u64 {
+    let now: u64;
+    // SAFETY: reading the physical count has no side effect.
+    unsafe { core::arch::asm!("isb", "mrs {}, cntpct_el0", out(reg) now) };
+    micros(now)
 }

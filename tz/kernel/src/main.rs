@@ -69,20 +69,21 @@ entry_vector:
     b       fast_entry
 
 yielding_entry:
-    adr     x9, kernel_yielding
+    adr     x11, kernel_yielding
     b       call_entry
 fast_entry:
-    adr     x9, kernel_fast
+    adr     x11, kernel_fast
 call_entry:
     ldr     x10, =__stack_top
     mov     sp, x10
-    sub     sp, sp, #64
+    sub     sp, sp, #80
     stp     x0, x1, [sp, #0]
     stp     x2, x3, [sp, #16]
     stp     x4, x5, [sp, #32]
     stp     x6, x7, [sp, #48]
+    stp     x8, x9, [sp, #64]
     mov     x0, sp
-    blr     x9
+    blr     x11
     ldp     x1, x2, [sp, #0]
     ldp     x3, x4, [sp, #16]
     ldr     x0, ={done}
@@ -215,18 +216,21 @@ extern "C" fn kernel_main(base: u64, end: u64, s0: u64, s1: u64, s2: u64, s3: u6
     }
 }
 
-/// A yielding call: `regs` holds the caller's x0..x7 and receives its
+/// A yielding call: `regs` holds the caller's x0..x7 and the monitor's
+/// stamps (x8, x9: `oxtee_tz_abi::monitor::STAMP_SMC`) and receives its
 /// x0..x3.
 #[unsafe(no_mangle)]
-extern "C" fn kernel_yielding(regs: &mut [u64; 8]) {
+extern "C" fn kernel_yielding(regs: &mut [u64; 10]) {
     let out = calls::yielding(regs);
     regs[..4].copy_from_slice(&out);
 }
 
 /// A fast call, as [`kernel_yielding`].
 #[unsafe(no_mangle)]
-extern "C" fn kernel_fast(regs: &mut [u64; 8]) {
-    let out = calls::fast(regs);
+extern "C" fn kernel_fast(regs: &mut [u64; 10]) {
+    let mut args = [0u64; 8];
+    args.copy_from_slice(&regs[..8]);
+    let out = calls::fast(&args);
     regs[..4].copy_from_slice(&out);
 }
 

@@ -125,6 +125,11 @@ impl AddressSpace {
         })
     }
 
+    /// The secure memory it holds: its pages and its tables.
+    pub fn bytes(&self) -> usize {
+        (self.pages.len() + self.l3.len() + 3) * PAGE as usize
+    }
+
     /// Map a fresh zeroed page at `va` (page aligned, in the user region,
     /// not mapped yet) with `perm`; its bytes, for the kernel to fill.
     pub fn map(&mut self, va: u64, perm: Perm) -> Result<&mut [u8], OutOfMemory> {

@@ -1093,6 +1093,12 @@ impl Pta for UserTa {
         self.0.borrow().dead
     }
 
+    fn memory(&self) -> usize {
+        // (An instance whose call runs is not asked: none runs while the
+        // kernel writes the status.)
+        self.0.try_borrow().map_or(0, |i| i.space.bytes())
+    }
+
     fn attach(&mut self, number: u64) {
         self.0.borrow_mut().number = number;
     }

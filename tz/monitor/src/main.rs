@@ -25,8 +25,8 @@ use core::cell::UnsafeCell;
 use core::panic::PanicInfo;
 
 use oxtee_tz_abi::monitor::{
-    ENTRY_FAST, ENTRY_YIELDING, RETURN_CALL_DONE, RETURN_ENTRY_DONE, TTBR_ASID, shares_translation,
-    valid_entry_vector, valid_table,
+    ENTRY_FAST, ENTRY_YIELDING, RETURN_CALL_DONE, RETURN_ENTRY_DONE, STAMP_LAST_RETURN, STAMP_SMC,
+    TTBR_ASID, shares_translation, valid_entry_vector, valid_table,
 };
 use oxtee_tz_abi::smccc::{self, FunctionId, Route};
 
@@ -126,6 +126,11 @@ struct State {
     logged_shared: Option<bool>,
     /// The counter when the normal world's call trapped here.
     call_start: u64,
+    /// The call in progress is a yielding one; the counter when the last
+    /// yielding call returned to the normal world (both for the kernel's
+    /// trace: see `oxtee_tz_abi::monitor::STAMP_SMC`).
+    yielding: bool,
+    last_return: u64,
     /// Trusted-OS calls answered, and the counter ticks they spent from
     /// the normal world's SMC to its return (both world switches and the
     /// kernel's work).
@@ -154,6 +159,8 @@ static STATE: Global = Global(UnsafeCell::new(State {
     ns_ttbr1: 0,
     logged_shared: None,
     call_start: 0,
+    yielding: false,
+    last_return: 0,
     calls: 0,
     call_ticks: 0,
     kernel_start: 0,
@@ -433,6 +440,9 @@ fn from_normal_world(frame: &mut Frame) {
             let args = frame.x;
             *frame = Frame::ZERO;
             frame.x[..8].copy_from_slice(&args[..8]);
+            frame.x[STAMP_SMC] = st.call_start;
+            frame.x[STAMP_LAST_RETURN] = st.last_return;
+            st.yielding = !id.is_fast();
             frame.elr = st.vector + offset;
             frame.spsr = SPSR_EL1H_MASKED;
             st.phase = Phase::InKernel;
@@ -521,7 +531,11 @@ fn from_secure_world(frame: &mut Frame) {
             frame.x[..4].copy_from_slice(&results);
             st.phase = Phase::Normal;
             st.calls += 1;
-            st.call_ticks += counter().wrapping_sub(st.call_start);
+            let now = counter();
+            st.call_ticks += now.wrapping_sub(st.call_start);
+            if st.yielding {
+                st.last_return = now;
+            }
         }
         _ => panic!("the secure kernel made an unexpected SMC {id:#x}"),
     }
