@@ -23,7 +23,6 @@ use oxtee_core::codes::*;
 use oxtee_core::pta::{Dir, Param, param_types, types};
 use oxtee_proto::Uuid;
 use std::cell::RefCell;
-use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::time::Duration;
@@ -36,10 +35,11 @@ pub const MAX_SUBSCRIBERS: usize = 32;
 pub const MAX_SUBSCRIBERS_PER_UID: usize = 4;
 
 pub use oxtee_proto::trace::Event;
+use oxtee_proto::trace::Lines;
 
 /// The participant name of TA `uuid`.
 pub fn ta_participant(uuid: &Uuid) -> String {
-    format!("TA {uuid}")
+    oxtee_proto::trace::ta_participant(uuid, false)
 }
 
 /// What a subscriber sees.
@@ -67,15 +67,8 @@ pub struct Sub {
     /// The client uid it belongs to.
     owner: u32,
     filter: Filter,
-    queue: Mutex<Queue>,
+    queue: Mutex<Lines>,
     ready: Condvar,
-}
-
-#[derive(Default)]
-struct Queue {
-    lines: VecDeque<String>,
-    bytes: usize,
-    dropped: u64,
 }
 
 impl Sub {
@@ -90,18 +83,7 @@ impl Sub {
     ) -> Result<String, usize> {
         let end = std::time::Instant::now() + wait;
         let mut q = self.queue.locked();
-        loop {
-            if q.dropped > 0 {
-                let line = dropped_line(q.dropped);
-                if line.len() > max {
-                    return Err(line.len());
-                }
-                q.dropped = 0;
-                return Ok(line);
-            }
-            if !q.lines.is_empty() {
-                break;
-            }
+        while q.is_empty() {
             let now = std::time::Instant::now();
             if now >= end || abort() {
                 return Ok(String::new());
@@ -113,30 +95,11 @@ impl Sub {
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
                 .0;
         }
-        let mut out = String::new();
-        while let Some(l) = q.lines.front() {
-            if out.len() + l.len() > max {
-                break;
-            }
-            out.push_str(l);
-            q.bytes -= l.len();
-            q.lines.pop_front();
-        }
-        match (out.is_empty(), q.lines.front()) {
-            (true, Some(l)) => Err(l.len()),
-            _ => Ok(out),
-        }
+        q.take(max, dropped_line)
     }
 
     fn push(&self, line: String) {
-        let mut q = self.queue.locked();
-        if q.bytes + line.len() > QUEUE_BYTES {
-            q.dropped += 1;
-        } else {
-            q.bytes += line.len();
-            q.lines.push_back(line);
-        }
-        drop(q);
+        self.queue.locked().push(line, QUEUE_BYTES);
         self.ready.notify_one();
     }
 }
@@ -185,7 +148,7 @@ impl Tracer {
         let sub = Arc::new(Sub {
             owner,
             filter,
-            queue: Mutex::new(Queue::default()),
+            queue: Mutex::new(Lines::default()),
             ready: Condvar::new(),
         });
         let mut subs = self.subs.locked();
@@ -639,7 +602,7 @@ mod tests {
         let t = Arc::new(Tracer::default());
         let sub = t.subscribe(1, Filter::default()).unwrap();
         let mut n = 0u64;
-        while sub.queue.locked().dropped == 0 {
+        while sub.queue.locked().dropped() == 0 {
             traced(&t, 1, 1, None);
             n += 2;
             assert!(n < 1_000_000, "the queue never filled");

@@ -2,6 +2,8 @@
 //! same on both tiers (the host daemon's core and the TrustZone tier's
 //! secure kernel write it; `oxtee trace` reads and draws it).
 
+use alloc::collections::VecDeque;
+use alloc::format;
 use alloc::string::String;
 use serde::{Deserialize, Serialize};
 
@@ -98,3 +100,108 @@ pub const CLOCK_MONOTONIC: u32 = 0;
 /// The events' clock is the secure world's counter since reset (the
 /// TrustZone tier): a reader moves it onto its own clock.
 pub const CLOCK_SECURE_COUNTER: u32 = 1;
+
+/// The participant name of TA `uuid` (`PTA <uuid>` for a pseudo-TA of
+/// the TrustZone tier's kernel).
+pub fn ta_participant(uuid: &crate::Uuid, pseudo: bool) -> String {
+    let kind = if pseudo { "PTA" } else { "TA" };
+    format!("{kind} {uuid}")
+}
+
+/// A reader's unread lines of the record, bounded: beyond the bound
+/// lines are dropped and counted, and the next read reports the loss
+/// first. The same on both tiers (the host core's subscribers, the
+/// secure kernel's).
+#[derive(Default, Debug)]
+pub struct Lines {
+    lines: VecDeque<String>,
+    bytes: usize,
+    dropped: u64,
+}
+
+impl Lines {
+    /// Queue `line`, or count it dropped when the unread lines would
+    /// pass `max_bytes`.
+    pub fn push(&mut self, line: String, max_bytes: usize) {
+        if self.bytes + line.len() > max_bytes {
+            self.dropped += 1;
+        } else {
+            self.bytes += line.len();
+            self.lines.push_back(line);
+        }
+    }
+
+    /// Whether a read would find nothing (no line, no loss to report).
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty() && self.dropped == 0
+    }
+
+    /// Lines dropped since the last report.
+    pub fn dropped(&self) -> u64 {
+        self.dropped
+    }
+
+    /// Whole lines of at most `max` bytes in all, oldest first; a loss
+    /// is reported first and alone, by the line `report` makes of its
+    /// count. `Err(n)`: the next line alone needs `n` bytes. Empty:
+    /// nothing to read.
+    pub fn take(
+        &mut self,
+        max: usize,
+        report: impl FnOnce(u64) -> String,
+    ) -> Result<String, usize> {
+        if self.dropped > 0 {
+            let line = report(self.dropped);
+            if line.len() > max {
+                return Err(line.len());
+            }
+            self.dropped = 0;
+            return Ok(line);
+        }
+        let mut out = String::new();
+        while let Some(l) = self.lines.front() {
+            if out.len() + l.len() > max {
+                break;
+            }
+            out.push_str(l);
+            self.bytes -= l.len();
+            self.lines.pop_front();
+        }
+        match (out.is_empty(), self.lines.front()) {
+            (true, Some(l)) => Err(l.len()),
+            _ => Ok(out),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::string::ToString;
+
+    #[test]
+    fn lines_are_bounded_and_a_loss_is_reported_first() {
+        let mut q = Lines::default();
+        assert!(q.is_empty());
+        for i in 0..5 {
+            q.push(format!("line {i}\n"), 21);
+        }
+        // Three fit in 21 bytes; two are counted dropped.
+        assert_eq!(q.dropped(), 2);
+        assert_eq!(
+            q.take(100, |n| format!("lost {n}\n")),
+            Ok("lost 2\n".to_string())
+        );
+        assert_eq!(q.take(3, |_| unreachable!()), Err(7), "the next line alone");
+        assert_eq!(
+            q.take(14, |_| unreachable!()),
+            Ok("line 0\nline 1\n".to_string())
+        );
+        assert_eq!(q.take(100, |_| unreachable!()), Ok("line 2\n".to_string()));
+        assert!(q.is_empty());
+        assert_eq!(q.take(100, |_| unreachable!()), Ok(String::new()));
+        // Read lines free their room.
+        q.push("x".repeat(21), 21);
+        assert_eq!(q.dropped(), 0);
+    }
+}

@@ -3251,6 +3251,17 @@ mod tests {
         MsgParam { attr, a, b, c: 0 }
     }
 
+    /// Temporary memory of `size` bytes at `off` in the normal world's
+    /// pages.
+    fn tmem(attr: u64, off: u64, size: u64) -> MsgParam {
+        MsgParam {
+            attr,
+            a: BASE + off,
+            b: size,
+            c: 0,
+        }
+    }
+
     fn answer_at(w: &World, off: usize) -> MsgArg {
         MsgArg::decode(&w.nw.mem[off..off + arg_size(MAX_PARAMS)]).unwrap()
     }
@@ -3413,12 +3424,7 @@ mod tests {
 
     /// Everything the trace session `t` holds, as events.
     fn read_trace(w: &mut World, t: u32) -> Vec<crate::trace::Event> {
-        let out = MsgParam {
-            attr: 0xa,
-            a: BASE + 0x3000,
-            b: 0x4000,
-            c: 0,
-        };
+        let out = tmem(0xa, 0x3000, 0x4000);
         let r = w.call(
             CMD_INVOKE_COMMAND,
             t,
@@ -3579,12 +3585,7 @@ mod tests {
         let mut uuid = [7u8; 16];
         uuid[0] = 1;
         w.nw.mem[0x2000..0x2010].copy_from_slice(&uuid);
-        let ta_in = MsgParam {
-            attr: 9,
-            a: BASE + 0x2000,
-            b: 16,
-            c: 0,
-        };
+        let ta_in = tmem(9, 0x2000, 16);
         let r = w.call(
             CMD_INVOKE_COMMAND,
             t2,
@@ -3617,12 +3618,7 @@ mod tests {
         );
         assert_eq!(r.0, result::SUCCESS);
         // A read with nothing to read waits (in SUSPEND RPCs) ...
-        let out = MsgParam {
-            attr: 0xa,
-            a: BASE + 0x3000,
-            b: 0x4000,
-            c: 0,
-        };
+        let out = tmem(0xa, 0x3000, 0x4000);
         let first = w.invoke_at(
             0x800,
             t,
@@ -3676,6 +3672,80 @@ mod tests {
     }
 
     #[test]
+    fn a_trace_client_that_lies_in_its_parameters_gets_errors_and_a_slow_one_loses_counted_events()
+    {
+        use oxtee_proto::trace::{CMD_CLOCK, CMD_READ, CMD_START};
+        let mut w = World::new();
+        w.k = Service::new().with_clock(ticks);
+        let (_, _, t) = open_trace(&mut w, u64::from(LOGIN_USER), crate::trace::ROOT_CLIENT);
+        let out = |size: u64| tmem(0xa, 0x3000, size);
+        // A read before START; a TA filter that is not 16 bytes; a clock
+        // asked with inputs.
+        let r = w.call(CMD_INVOKE_COMMAND, t, CMD_READ, &[value(1, 0, 0), out(64)]);
+        assert_eq!(r.0, TEE_ERROR_BAD_STATE);
+        let short_uuid = tmem(9, 0x2000, 15);
+        let r = w.call(
+            CMD_INVOKE_COMMAND,
+            t,
+            CMD_START,
+            &[value(1, 0, 0), short_uuid],
+        );
+        assert_eq!(r.0, result::BAD_PARAMETERS);
+        let r = w.call(
+            CMD_INVOKE_COMMAND,
+            t,
+            CMD_CLOCK,
+            &[value(1, 0, 0), value(1, 0, 0)],
+        );
+        assert_eq!(r.0, result::BAD_PARAMETERS);
+        let r = w.call(
+            CMD_INVOKE_COMMAND,
+            t,
+            CMD_CLOCK,
+            &[value(2, 0, 0), value(2, 0, 0)],
+        );
+        assert_eq!(r.0, result::SUCCESS);
+        let d = w.decoded();
+        assert_eq!(
+            d.params[1].a,
+            u64::from(oxtee_proto::trace::CLOCK_SECURE_COUNTER)
+        );
+        assert!(d.params[0].a > 0, "the counter, in microseconds");
+        assert_eq!(
+            w.call(CMD_INVOKE_COMMAND, t, CMD_START, &[value(1, 0, 0)])
+                .0,
+            result::SUCCESS
+        );
+        // A reader that does not read: the kernel keeps at most
+        // QUEUE_BYTES and counts the rest.
+        let s = w.open();
+        let mut calls = 0;
+        while w.k.tracer.borrow().dropped(t) == 0 {
+            w.call(
+                CMD_INVOKE_COMMAND,
+                s,
+                test_cmd::VALUES,
+                &[value(1, 1, 2), value(2, 0, 0)],
+            );
+            calls += 1;
+            assert!(calls < 100_000, "the queue never filled");
+        }
+        // A buffer too small for one line is told the size; the loss is
+        // reported first, alone.
+        let r = w.call(CMD_INVOKE_COMMAND, t, CMD_READ, &[value(1, 0, 0), out(8)]);
+        assert_eq!(r.0, oxtee_gp::TEE_ERROR_SHORT_BUFFER);
+        let need = w.decoded().params[1].b;
+        assert!(need > 8);
+        let ev = read_trace(&mut w, t);
+        assert_eq!(ev.len(), 1);
+        assert_eq!(
+            (ev[0].ev.as_str(), ev[0].n.map(|n| n > 0)),
+            ("dropped", Some(true))
+        );
+        assert!(!read_trace(&mut w, t).is_empty(), "then what was kept");
+    }
+
+    #[test]
     fn the_status_shows_threads_memory_sessions_and_instances_to_root_only() {
         let mut w = World::new();
         w.k = Service::new()
@@ -3703,12 +3773,7 @@ mod tests {
         let sleeping = w.invoke_at(0x800, s, test_cmd::SLEEP, 0, &[value(1, 10, 0)]);
         assert_eq!(sleeping[0], RETURN_RPC_CMD);
         let status = |w: &mut World, size: u64| {
-            let out = MsgParam {
-                attr: 0xa,
-                a: BASE + 0x3000,
-                b: size,
-                c: 0,
-            };
+            let out = tmem(0xa, 0x3000, size);
             let r = w.call(
                 CMD_INVOKE_COMMAND,
                 st,
@@ -3758,12 +3823,6 @@ mod tests {
         let mut w = World::new();
         w.k = Service::with_memref_budget(6000);
         let s = w.open();
-        let tmem = |attr, off: u64, size| MsgParam {
-            attr,
-            a: BASE + off,
-            b: size,
-            c: 0,
-        };
         let out = w.invoke_at(
             0x200,
             s,

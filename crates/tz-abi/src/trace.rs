@@ -29,8 +29,6 @@
 //! world cannot tell Linux's users apart otherwise. A TA may not.
 
 use alloc::boxed::Box;
-use alloc::collections::VecDeque;
-use alloc::format;
 use alloc::rc::Rc;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
@@ -42,7 +40,7 @@ use oxtee_gp::{
 };
 pub use oxtee_proto::trace::Event;
 use oxtee_proto::trace::{
-    CLOCK_SECURE_COUNTER, CMD_CLOCK, CMD_READ, CMD_START, MAX_WAIT_MS, PTA_UUID,
+    CLOCK_SECURE_COUNTER, CMD_CLOCK, CMD_READ, CMD_START, Lines, MAX_WAIT_MS, PTA_UUID,
 };
 
 use crate::optee;
@@ -73,8 +71,7 @@ pub type Clock = fn() -> u64;
 /// The participant name of TA `uuid` (`pseudo`: a pseudo-TA, `PTA
 /// <uuid>`).
 pub fn ta_participant(uuid: &[u8; 16], pseudo: bool) -> String {
-    let kind = if pseudo { "PTA" } else { "TA" };
-    format!("{kind} {}", oxtee_proto::Uuid(*uuid))
+    oxtee_proto::trace::ta_participant(&oxtee_proto::Uuid(*uuid), pseudo)
 }
 
 /// A crossing from `from` to `to` of `name` at `t_us`.
@@ -117,20 +114,7 @@ pub struct Tracer {
 struct Sub {
     session: u32,
     ta: Option<String>,
-    lines: VecDeque<String>,
-    bytes: usize,
-    dropped: u64,
-}
-
-impl Sub {
-    fn push(&mut self, line: String) {
-        if self.bytes + line.len() > QUEUE_BYTES {
-            self.dropped += 1;
-            return;
-        }
-        self.bytes += line.len();
-        self.lines.push_back(line);
-    }
+    lines: Lines,
 }
 
 impl Tracer {
@@ -250,14 +234,15 @@ impl Tracer {
     }
 
     fn publish(&mut self, events: &[Event], ta: Option<&str>) {
-        for s in &mut self.subs {
-            if s.ta.as_deref().is_some_and(|want| Some(want) != ta) {
-                continue;
-            }
-            for e in events {
-                let mut line = serde_json::to_string(e).unwrap_or_default();
-                line.push('\n');
-                s.push(line);
+        let wants = |s: &Sub| s.ta.as_deref().is_none_or(|want| Some(want) == ta);
+        if !self.subs.iter().any(wants) {
+            return;
+        }
+        for e in events {
+            let mut line = serde_json::to_string(e).unwrap_or_default();
+            line.push('\n');
+            for s in self.subs.iter_mut().filter(|s| wants(s)) {
+                s.lines.push(line.clone(), QUEUE_BYTES);
             }
         }
     }
@@ -274,9 +259,7 @@ impl Tracer {
         self.subs.push(Sub {
             session,
             ta: ta.map(|u| oxtee_proto::Uuid(u).to_string()),
-            lines: VecDeque::new(),
-            bytes: 0,
-            dropped: 0,
+            lines: Lines::default(),
         });
         TEE_SUCCESS
     }
@@ -289,36 +272,34 @@ impl Tracer {
     }
 
     /// Whole lines of at most `max` bytes (a report of dropped events
-    /// first), or the size the next line needs; `None` before START.
+    /// first, alone), or the size the next line needs; `None` before
+    /// START.
     fn read(&mut self, session: u32, max: usize) -> Option<Result<String, usize>> {
         let now = self.now();
         let s = self.subs.iter_mut().find(|s| s.session == session)?;
-        if s.dropped > 0 {
+        Some(s.lines.take(max, |n| {
             let e = Event {
                 t_us: now,
                 ev: "dropped".into(),
-                n: Some(s.dropped),
+                from: "kernel".into(),
+                to: "kernel".into(),
+                name: "dropped".into(),
+                n: Some(n),
                 ..Event::default()
             };
             let mut line = serde_json::to_string(&e).unwrap_or_default();
             line.push('\n');
-            s.dropped = 0;
-            s.lines.push_front(line.clone());
-            s.bytes += line.len();
-        }
-        let mut out = String::new();
-        while let Some(l) = s.lines.front() {
-            if out.len() + l.len() > max {
-                if out.is_empty() {
-                    return Some(Err(l.len()));
-                }
-                break;
-            }
-            let l = s.lines.pop_front().unwrap_or_default();
-            s.bytes -= l.len();
-            out.push_str(&l);
-        }
-        Some(Ok(out))
+            line
+        }))
+    }
+
+    /// Events session `session` lost since its last read.
+    #[cfg(test)]
+    pub(crate) fn dropped(&self, session: u32) -> u64 {
+        self.subs
+            .iter()
+            .find(|s| s.session == session)
+            .map_or(0, |s| s.lines.dropped())
     }
 
     fn has_lines(&self, session: u32) -> bool {
